@@ -1,0 +1,108 @@
+/*
+ * The x86_64 syscall table: for each syscall number, its name, how its
+ * arguments are shown, which memory the kernel writes when it returns (what
+ * the recorder must save), and how the replayer treats it.
+ *
+ * The table knows nothing of ptrace or sessions: the recorder hands it a
+ * function to read tracee memory and a function that receives each written
+ * region. Regions may over-approximate what the kernel wrote (the recorder
+ * saves the bytes found there after the syscall, which are the true contents
+ * either way), but must never miss a byte the kernel wrote.
+ */
+#ifndef REWIND_ARCH_X86_64_SYSCALL_TABLE_H
+#define REWIND_ARCH_X86_64_SYSCALL_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* How the replayer handles a syscall. */
+enum x86_sys_replay {
+	SYS_REPLAY_UNKNOWN = 0, /* not in the table: recording refuses it */
+	SYS_REPLAY_EMULATE,     /* cancel it, write the recorded memory, set the recorded result */
+	SYS_REPLAY_MMAP,        /* mmap: map the trace's copy of the file (or anon) at the recorded address */
+	SYS_REPLAY_MUNMAP,      /* run for real */
+	SYS_REPLAY_MPROTECT,    /* run for real (also pkey_mprotect) */
+	SYS_REPLAY_MREMAP,      /* run for real, moved to the recorded address */
+	SYS_REPLAY_MADVISE,     /* run for real (DONTNEED zeroes pages) */
+	SYS_REPLAY_BRK,         /* emulated with anonymous mappings at the recorded break */
+	SYS_REPLAY_REAL,        /* run for real, then the recorded result is set (sigaction, arch_prctl, ...) */
+	SYS_REPLAY_EXIT,        /* exit, exit_group: run for real */
+	SYS_REPLAY_EXEC,        /* execve, execveat */
+	SYS_REPLAY_CLONE,       /* clone, clone3, fork, vfork */
+	SYS_REPLAY_RSEQ,        /* rseq: never given to the kernel; emulated at record and replay */
+};
+
+/* How an argument is shown by `rewind dump`. */
+enum x86_sys_arg {
+	ARG_INT = 0,    /* signed decimal */
+	ARG_UINT,       /* unsigned decimal */
+	ARG_HEX,        /* 0x... */
+	ARG_PTR,        /* pointer: 0x..., NULL for 0 */
+	ARG_FD,         /* file descriptor; AT_FDCWD shown by name */
+	ARG_PATH,       /* NUL-terminated string the recorder saves at entry */
+	ARG_OPEN_FLAGS, /* O_RDONLY|O_CLOEXEC|... */
+	ARG_MODE,       /* octal */
+	ARG_PROT,       /* PROT_READ|PROT_WRITE|... */
+	ARG_MMAP_FLAGS, /* MAP_PRIVATE|MAP_ANONYMOUS|... */
+	ARG_SIGNAL,     /* SIGINT, ... */
+	ARG_IOCTL_CMD,  /* TCGETS, FIONREAD, or _IOC(dir,type,nr,size) */
+	ARG_AT_FLAGS,   /* AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH|... */
+};
+
+/* Class flags. */
+#define SYSF_PATH_ARGS 0x1  /* has ARG_PATH arguments: the recorder saves their strings */
+#define SYSF_WRITES_FD 0x2  /* writes data to its first argument (an fd): write, writev, pwrite64, ... */
+#define SYSF_MAY_BLOCK 0x4  /* may block indefinitely (read on a pipe, wait4, futex wait, ...) */
+
+struct x86_syscall_desc {
+	const char *name;     /* NULL for an unused number */
+	uint8_t nargs;
+	uint8_t replay;       /* enum x86_sys_replay */
+	uint16_t flags;       /* SYSF_* */
+	uint8_t argfmt[6];    /* enum x86_sys_arg per argument */
+};
+
+/* Entry for nr, or NULL when nr is out of range or unused. */
+const struct x86_syscall_desc *x86_syscall_lookup(long nr);
+/* Name, or NULL. */
+const char *x86_syscall_name(long nr);
+/* Number for a name, or -1. */
+long x86_syscall_number(const char *name);
+
+/* Context for computing the regions a returning syscall wrote. */
+struct x86_sys_out_ctx {
+	long nr;
+	uint64_t args[6];   /* rdi, rsi, rdx, r10, r8, r9 (unchanged by the syscall) */
+	int64_t ret;        /* rax after the syscall */
+	/* Reads tracee memory; returns 0 or a negative errno. */
+	int (*read_mem)(void *opaque, uint64_t addr, void *buf, size_t len);
+	/* Receives one written region; returns 0 or a negative errno. */
+	int (*emit)(void *opaque, uint64_t addr, uint64_t len);
+	void *opaque;
+};
+
+/*
+ * Calls ctx->emit for every region the syscall wrote. Returns 0, a negative
+ * errno from a callback, or -ENOSYS when the table has no rule for this
+ * syscall (or, for ioctl/fcntl/prctl/..., this command): the recorder then
+ * refuses to go on, naming it (see x86_syscall_unsupported_reason).
+ */
+int x86_syscall_output_regions(const struct x86_sys_out_ctx *ctx);
+
+/*
+ * For an entry stop: returns NULL when the syscall with these arguments can
+ * be recorded, or a static string naming what is not supported (e.g.
+ * "ioctl 0x5490 (unknown legacy ioctl)") when it cannot. Checked before the
+ * syscall runs so the recorder can stop before the kernel acts.
+ */
+const char *x86_syscall_unsupported_reason(long nr, const uint64_t args[6]);
+
+/*
+ * Formats "name(arg, arg, ...) = ret" into out (always NUL-terminated).
+ * strings[i] is the saved string of argument i, or NULL. ret_known is 0 for
+ * an entry event (shows " = ?").
+ */
+void x86_syscall_format(char *out, size_t outlen, long nr, const uint64_t args[6],
+			const char *const strings[6], int64_t ret, int ret_known);
+
+#endif
