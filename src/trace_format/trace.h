@@ -1,0 +1,67 @@
+/*
+ * The trace file container: one file holding a versioned header, then
+ * length-prefixed, zlib-compressed, CRC-checked chunks of records, then an
+ * index footer written at close. The container knows nothing of what the
+ * records mean (see event.h for that); it stores (kind, payload) pairs.
+ *
+ * On-disk layout (all integers little-endian) is documented in
+ * docs/trace-format.md together with the version bump rules.
+ *
+ * A trace whose writer was killed has no footer: the reader then scans the
+ * chunks and gives every record up to the last complete chunk, and reports
+ * the trace as truncated. A chunk whose CRC does not match stops reading with
+ * an error naming the chunk's file offset. A header whose major version is
+ * not TRACE_VERSION_MAJOR is refused with a message naming both versions.
+ */
+#ifndef REWIND_TRACE_FORMAT_TRACE_H
+#define REWIND_TRACE_FORMAT_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TRACE_MAGIC "RWNDTRC\0" /* 8 bytes at offset 0 */
+#define TRACE_VERSION_MAJOR 1
+#define TRACE_VERSION_MINOR 0
+
+struct trace_writer;
+struct trace_reader;
+
+/*
+ * Creates path (mode 0600, O_EXCL unless overwrite) and writes the file
+ * header holding `header` (an opaque payload, see header.h). Returns 0 or a
+ * negative errno, having printed a message naming the file.
+ */
+int trace_writer_create(const char *path, bool overwrite, const void *header, size_t header_len,
+			struct trace_writer **out);
+/* Appends one record. Chunks are cut at about 1 MiB of uncompressed payload. */
+int trace_writer_add(struct trace_writer *w, uint32_t kind, const void *payload, size_t len);
+/* Ends the current chunk and writes it out (so a killed recorder loses nothing before this). */
+int trace_writer_flush(struct trace_writer *w);
+/* Flushes, writes the index footer, closes and frees. */
+int trace_writer_finish(struct trace_writer *w);
+/* Closes and frees without a footer (the file stays, readable as truncated). */
+void trace_writer_abandon(struct trace_writer *w);
+/* Bytes written to the file so far. */
+uint64_t trace_writer_bytes(const struct trace_writer *w);
+
+/* Opens and checks the file header. Returns 0 or a negative errno, having printed why. */
+int trace_reader_open(const char *path, struct trace_reader **out);
+void trace_reader_close(struct trace_reader *r);
+const void *trace_reader_header(const struct trace_reader *r, size_t *len);
+void trace_reader_version(const struct trace_reader *r, uint32_t *major, uint32_t *minor);
+/*
+ * Next record: returns 1 and sets *kind, *payload, *len (payload valid until
+ * the next call), 0 at the end of the trace, or a negative errno after
+ * printing a message (corrupt chunk: names its file offset).
+ */
+int trace_reader_next(struct trace_reader *r, uint32_t *kind, const uint8_t **payload, size_t *len);
+/* True once the end was reached in a trace that has no (valid) footer. */
+bool trace_reader_truncated(const struct trace_reader *r);
+/* Index of the record returned last (0-based, counting every record). */
+uint64_t trace_reader_record_index(const struct trace_reader *r);
+/* File size and number of chunks seen so far. */
+uint64_t trace_reader_file_size(const struct trace_reader *r);
+uint64_t trace_reader_chunks(const struct trace_reader *r);
+
+#endif
