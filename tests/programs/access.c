@@ -1,0 +1,100 @@
+/*
+ * access: access, faccessat and faccessat2 (AT_EACCESS, AT_SYMLINK_NOFOLLOW) for
+ * existing and missing files, with modes the caller does and does not have.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			int err_ = errno;                                                          \
+			printf("FAIL line %d: %s (errno %d %s)\n", __LINE__, #cond, err_,          \
+			       strerror(err_));                                                    \
+			exit(1);                                                                   \
+		}                                                                                  \
+	} while (0)
+
+#define CHECK_ERR(call, want)                                                                      \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		long ret_ = (long)(call);                                                          \
+		int err_ = errno;                                                                  \
+		if (ret_ != -1 || err_ != (want)) {                                                \
+			printf("FAIL line %d: %s = %ld errno %d, want -1 %s\n", __LINE__, #call,   \
+			       ret_, err_, strerrorname_np(want));                                 \
+			exit(1);                                                                   \
+		}                                                                                  \
+		printf("%s = -1 %s\n", #call, strerrorname_np(want));                              \
+	} while (0)
+
+/* A buffer of SIZE bytes whose last byte is the last byte of a page followed by PROT_NONE. */
+__attribute__((unused)) static void *tail_alloc(size_t size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len = (size + page - 1) / page * page;
+	char *p =
+	    mmap(NULL, len + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(p != MAP_FAILED);
+	CHECK(mprotect(p + len, page, PROT_NONE) == 0);
+	return p + len - size;
+}
+
+int main(void)
+{
+	char dir[] = "access-XXXXXX";
+
+	CHECK(mkdtemp(dir) != NULL);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	CHECK(dfd >= 0);
+	int fd = openat(dfd, "data", O_CREAT | O_WRONLY, 0644);
+	CHECK(fd >= 0 && close(fd) == 0);
+	fd = openat(dfd, "tool", O_CREAT | O_WRONLY, 0755);
+	CHECK(fd >= 0 && close(fd) == 0);
+	CHECK(symlinkat("missing-target", dfd, "dangling") == 0);
+
+	CHECK(faccessat(dfd, "data", F_OK, 0) == 0);
+	CHECK(faccessat(dfd, "data", R_OK | W_OK, 0) == 0);
+	CHECK_ERR(faccessat(dfd, "data", X_OK, 0), EACCES); /* even for root: no x bit set */
+	CHECK(faccessat(dfd, "tool", R_OK | X_OK, 0) == 0);
+	CHECK(faccessat(dfd, "tool", X_OK, AT_EACCESS) == 0);
+	printf("data: rw-, tool: r-x\n");
+
+	/* Read-only for everyone: root may still write, others may not. */
+	CHECK(fchmodat(dfd, "data", 0444, 0) == 0);
+	int w = faccessat(dfd, "data", W_OK, 0);
+	printf("W_OK on a 0444 file as uid %d: %s\n", getuid(),
+	       w == 0 ? "allowed" : strerrorname_np(errno));
+	CHECK(w == 0 ? getuid() == 0 : errno == EACCES);
+
+	CHECK_ERR(faccessat(dfd, "missing", F_OK, 0), ENOENT);
+	CHECK_ERR(faccessat(dfd, "dangling", F_OK, 0), ENOENT);
+	CHECK(syscall(SYS_faccessat2, dfd, "dangling", F_OK, AT_SYMLINK_NOFOLLOW) == 0);
+	printf("dangling symlink: exists only with AT_SYMLINK_NOFOLLOW\n");
+	CHECK_ERR(faccessat(dfd, "data", 0100, 0), EINVAL);
+	CHECK_ERR(syscall(SYS_faccessat2, dfd, "data", F_OK, 0x1), EINVAL);
+	CHECK_ERR(faccessat(dfd, "data/x", F_OK, 0), ENOTDIR);
+	CHECK_ERR(syscall(SYS_access, (void *)1, F_OK), EFAULT);
+
+	char path[64];
+	snprintf(path, sizeof(path), "%s/tool", dir);
+	CHECK(access(path, X_OK) == 0);
+	CHECK(access(dir, R_OK | W_OK | X_OK) == 0);
+	CHECK(access("/", X_OK) == 0);
+	CHECK_ERR(access("/nonexistent/file", F_OK), ENOENT);
+
+	CHECK(unlinkat(dfd, "data", 0) == 0 && unlinkat(dfd, "tool", 0) == 0);
+	CHECK(unlinkat(dfd, "dangling", 0) == 0);
+	CHECK(close(dfd) == 0 && rmdir(dir) == 0);
+	printf("EXIT-SUCCESS\n");
+	return 0;
+}

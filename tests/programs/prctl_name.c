@@ -1,0 +1,104 @@
+/*
+ * prctl_name: PR_SET_NAME/PR_GET_NAME (truncation to 15 bytes) seen through
+ * /proc/self/comm, and a few read-only prctl queries; bad options and pointers.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			int err_ = errno;                                                          \
+			printf("FAIL line %d: %s (errno %d %s)\n", __LINE__, #cond, err_,          \
+			       strerror(err_));                                                    \
+			exit(1);                                                                   \
+		}                                                                                  \
+	} while (0)
+
+#define CHECK_ERR(call, want)                                                                      \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		long ret_ = (long)(call);                                                          \
+		int err_ = errno;                                                                  \
+		if (ret_ != -1 || err_ != (want)) {                                                \
+			printf("FAIL line %d: %s = %ld errno %d, want -1 %s\n", __LINE__, #call,   \
+			       ret_, err_, strerrorname_np(want));                                 \
+			exit(1);                                                                   \
+		}                                                                                  \
+		printf("%s = -1 %s\n", #call, strerrorname_np(want));                              \
+	} while (0)
+
+/* A buffer of SIZE bytes whose last byte is the last byte of a page followed by PROT_NONE. */
+__attribute__((unused)) static void *tail_alloc(size_t size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len = (size + page - 1) / page * page;
+	char *p =
+	    mmap(NULL, len + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(p != MAP_FAILED);
+	CHECK(mprotect(p + len, page, PROT_NONE) == 0);
+	return p + len - size;
+}
+
+static void comm(char *out, size_t size)
+{
+	int fd = open("/proc/self/comm", O_RDONLY);
+	CHECK(fd >= 0);
+	ssize_t n = read(fd, out, size - 1);
+	CHECK(n > 0 && out[n - 1] == '\n');
+	out[n - 1] = 0;
+	CHECK(close(fd) == 0);
+}
+
+int main(void)
+{
+	char name[32], proc[64];
+
+	memset(name, 0, sizeof(name));
+	CHECK(prctl(PR_GET_NAME, name) == 0);
+	comm(proc, sizeof(proc));
+	printf("initial name '%s', comm '%s'\n", name, proc);
+	CHECK(strcmp(name, proc) == 0);
+
+	CHECK(prctl(PR_SET_NAME, "rewind-test") == 0);
+	CHECK(prctl(PR_GET_NAME, name) == 0);
+	comm(proc, sizeof(proc));
+	printf("after PR_SET_NAME: '%s', comm '%s'\n", name, proc);
+	CHECK(strcmp(name, "rewind-test") == 0 && strcmp(proc, "rewind-test") == 0);
+
+	CHECK(prctl(PR_SET_NAME, "a-name-much-longer-than-sixteen-bytes") == 0);
+	memset(name, 'x', sizeof(name));
+	CHECK(prctl(PR_GET_NAME, name) == 0);
+	printf("long name truncated to '%s' (%zu bytes)\n", name, strlen(name));
+	CHECK(strlen(name) == 15 && strncmp(name, "a-name-much-lon", 15) == 0);
+	char *tail = tail_alloc(16);
+	CHECK(prctl(PR_GET_NAME, tail) == 0 && strcmp(tail, name) == 0);
+
+	int dumpable = prctl(PR_GET_DUMPABLE);
+	int nnp = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+	int slack = prctl(PR_GET_TIMERSLACK);
+	int pdeath = -1;
+	CHECK(prctl(PR_GET_PDEATHSIG, &pdeath) == 0);
+	printf("dumpable %d no_new_privs %d timerslack %d pdeathsig %d\n", dumpable, nnp, slack,
+	       pdeath);
+	CHECK(dumpable >= 0 && nnp >= 0 && slack > 0);
+
+	CHECK_ERR(prctl(PR_GET_NAME, (void *)1), EFAULT);
+	CHECK_ERR(prctl(PR_SET_NAME, (void *)1), EFAULT);
+	CHECK_ERR(prctl(0x7fff1234, 0, 0, 0, 0), EINVAL);
+	CHECK_ERR(prctl(PR_GET_NO_NEW_PRIVS, 1, 0, 0, 0), EINVAL);
+	CHECK(prctl(PR_SET_NAME, "") == 0);
+	CHECK(prctl(PR_GET_NAME, name) == 0 && name[0] == 0);
+	printf("empty name accepted\n");
+	printf("EXIT-SUCCESS\n");
+	return 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * sched_affinity: the CPU affinity mask (sched_getaffinity with several sizes), the
+ * current CPU (sched_getcpu, the getcpu syscall) being in it, scheduler policy and
+ * parameters, sched_yield, and bad arguments.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			int err_ = errno;                                                          \
+			printf("FAIL line %d: %s (errno %d %s)\n", __LINE__, #cond, err_,          \
+			       strerror(err_));                                                    \
+			exit(1);                                                                   \
+		}                                                                                  \
+	} while (0)
+
+#define CHECK_ERR(call, want)                                                                      \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		long ret_ = (long)(call);                                                          \
+		int err_ = errno;                                                                  \
+		if (ret_ != -1 || err_ != (want)) {                                                \
+			printf("FAIL line %d: %s = %ld errno %d, want -1 %s\n", __LINE__, #call,   \
+			       ret_, err_, strerrorname_np(want));                                 \
+			exit(1);                                                                   \
+		}                                                                                  \
+		printf("%s = -1 %s\n", #call, strerrorname_np(want));                              \
+	} while (0)
+
+/* A buffer of SIZE bytes whose last byte is the last byte of a page followed by PROT_NONE. */
+__attribute__((unused)) static void *tail_alloc(size_t size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len = (size + page - 1) / page * page;
+	char *p =
+	    mmap(NULL, len + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(p != MAP_FAILED);
+	CHECK(mprotect(p + len, page, PROT_NONE) == 0);
+	return p + len - size;
+}
+
+int main(void)
+{
+	cpu_set_t set;
+	struct sched_param param;
+
+	CPU_ZERO(&set);
+	CHECK(sched_getaffinity(0, sizeof(set), &set) == 0);
+	int count = CPU_COUNT(&set);
+	printf("affinity: %d CPUs:", count);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			printf(" %d", c);
+	printf("\n");
+	CHECK(count >= 1);
+
+	/* The raw call returns the kernel's mask size in bytes. */
+	unsigned long raw[16];
+	long n = syscall(SYS_sched_getaffinity, 0, sizeof(raw), raw);
+	printf("raw sched_getaffinity returned %ld bytes, first word %#lx\n", n, raw[0]);
+	CHECK(n > 0 && n % 8 == 0 && n <= (long)sizeof(raw));
+	CHECK(memcmp(raw, &set, (size_t)n) == 0);
+	unsigned long *tail = tail_alloc((size_t)n);
+	CHECK(syscall(SYS_sched_getaffinity, 0, n, tail) == n && memcmp(tail, raw, (size_t)n) == 0);
+	CHECK_ERR(syscall(SYS_sched_getaffinity, 0, 4, raw), EINVAL);
+	CHECK_ERR(syscall(SYS_sched_getaffinity, 0, 7, raw), EINVAL);
+	CHECK_ERR(syscall(SYS_sched_getaffinity, 0, sizeof(raw), (void *)1), EFAULT);
+	CHECK_ERR(sched_getaffinity(0x7ffffff0, sizeof(set), &set), ESRCH);
+
+	int cpu = sched_getcpu();
+	unsigned raw_cpu = 12345, node = 12345;
+	CHECK(syscall(SYS_getcpu, &raw_cpu, &node, NULL) == 0);
+	printf("sched_getcpu %d, getcpu syscall cpu %u node %u\n", cpu, raw_cpu, node);
+	CHECK(cpu >= 0 && CPU_ISSET(cpu, &set) && CPU_ISSET(raw_cpu, &set));
+	CHECK_ERR(syscall(SYS_getcpu, (void *)1, NULL, NULL), EFAULT);
+
+	int policy = sched_getscheduler(0);
+	CHECK(sched_getparam(0, &param) == 0);
+	printf("policy %d priority %d, range %d..%d\n", policy, param.sched_priority,
+	       sched_get_priority_min(policy), sched_get_priority_max(policy));
+	CHECK(policy >= 0);
+	CHECK(sched_yield() == 0);
+	CHECK_ERR(sched_get_priority_max(12345), EINVAL);
+	CHECK_ERR(sched_getscheduler(-1), EINVAL);
+	printf("EXIT-SUCCESS\n");
+	return 0;
+}
