@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Record-and-replay checks of real programs on inputs made here.
+#
+#   real_program.sh HARNESS REWIND_BIN CASE
+#
+# Makes the input files CASE needs in a temporary directory, then runs one
+# command through HARNESS (record_replay.sh), which runs it natively, records
+# it and replays it. Inputs are generated deterministically so that a failure
+# can be reproduced; the commands themselves may still print run-dependent
+# things (times, random numbers), which the harness allows.
+#
+# CASE is one of: ls cat sort wc cp gzip grep find tar python sqlite_memory
+# sqlite_file. Exit status: the harness's (77 when the program is missing).
+set -euo pipefail
+
+if [ $# -ne 3 ]; then
+	echo "usage: $0 HARNESS REWIND_BIN CASE" >&2
+	exit 2
+fi
+harness=$1
+rewind_bin=$2
+case_name=$3
+
+data=$(mktemp -d "${TMPDIR:-/tmp}/rewind-real-$case_name.XXXXXX")
+trap 'rm -rf "$data"' EXIT
+
+# gen_text FILE LINES: lines of words and numbers from a fixed-seed generator
+# (a 32-bit LCG, exact in awk's doubles), in no particular order.
+gen_text() {
+	awk -v lines="$2" 'BEGIN {
+		split("alpha bravo charlie delta echo foxtrot golf hotel india juliett " \
+		      "kilo lima mike november oscar papa quebec romeo sierra tango", w, " ")
+		x = 12345
+		for (i = 0; i < lines; i++) {
+			x = (x * 69069 + 1) % 4294967296; a = int(x / 65536) % 20 + 1
+			x = (x * 69069 + 1) % 4294967296; b = int(x / 65536) % 20 + 1
+			x = (x * 69069 + 1) % 4294967296; n = int(x / 256) % 1000000
+			printf "%s %s %06d line-%d\n", w[a], w[b], n, i
+		}
+	}' >"$1"
+}
+
+# run [--expect-success] PROG ARGS...
+run() {
+	local opts=()
+	if [ "$1" = --expect-success ]; then
+		opts+=(--expect-success)
+		shift
+	fi
+	"$harness" "$rewind_bin" "real_$case_name" "${opts[@]}" -- "$@"
+}
+
+python_code='
+import hashlib, json, os, random, time
+
+start = time.time()
+mono = time.monotonic()
+rng = random.Random()  # seeded from os.urandom
+data = {
+    "numbers": [rng.randint(0, 10**6) for _ in range(2000)],
+    "floats": [rng.random() for _ in range(100)],
+    "nested": {"k%03d" % i: [i, str(i), i * 0.5, None, True] for i in range(300)},
+    "started": start,
+}
+text = json.dumps(data, sort_keys=True)
+assert json.loads(text) == data
+with open("data.json", "w") as f:
+    f.write(text)
+with open("data.json") as f:
+    assert json.load(f) == data
+os.mkdir("files")
+for i in range(20):
+    with open(os.path.join("files", "f%02d" % i), "w") as f:
+        f.write("x" * i)
+names = sorted(os.listdir("files"))
+sizes = [os.stat(os.path.join("files", n)).st_size for n in names]
+print("listdir:", names[:3], "...", len(names), "entries, sizes sum", sum(sizes))
+print("json bytes:", len(text), "sha256:", hashlib.sha256(text.encode()).hexdigest())
+print("sum of a range:", sum(range(10**6)))
+print("time:", start, "elapsed ok:", time.monotonic() >= mono)
+print("pid:", os.getpid(), "urandom:", os.urandom(8).hex())
+print("EXIT-SUCCESS")
+'
+
+sqlite_setup=$(
+	cat <<'SQL'
+create table t(id integer primary key, name text, value real);
+insert into t(name, value) values ('alpha', 1.5), ('beta', 2.25), ('gamma', 3.0);
+with recursive c(x) as (select 1 union all select x + 1 from c where x < 2000)
+  insert into t(name, value) select 'n' || x, x * 0.5 from c;
+create index t_name on t(name);
+select count(*), sum(value) from t;
+select id, name, value from t where id <= 5 order by id;
+select name from t where name like 'n199%' order by name;
+update t set value = value * 2 where id % 100 = 0;
+delete from t where id % 7 = 0;
+select count(*), total(value) from t;
+select random() != 0 as random_ok, datetime('now') is not null as time_ok;
+SQL
+)
+
+status=0
+case $case_name in
+ls)
+	run ls -la /usr/bin || status=$?
+	;;
+cat)
+	gen_text "$data/input.txt" 20000
+	run cat "$data/input.txt" || status=$?
+	;;
+sort)
+	gen_text "$data/input.txt" 20000
+	run sort "$data/input.txt" || status=$?
+	;;
+wc)
+	gen_text "$data/input.txt" 20000
+	run wc "$data/input.txt" || status=$?
+	;;
+cp)
+	# The copy lands in the harness's working directory, a fresh one per run.
+	run cp -a -v /usr/include/linux linux-copy || status=$?
+	;;
+gzip)
+	gen_text "$data/input.txt" 60000
+	run gzip -9 -c "$data/input.txt" || status=$?
+	;;
+grep)
+	run grep -r -n 'define.*_IO[RW]*(' /usr/include/linux || status=$?
+	;;
+find)
+	run find /usr/share -name '*.txt' || status=$?
+	;;
+tar)
+	run tar cf - -C /usr/include linux || status=$?
+	;;
+python)
+	# Not plain "python3": a version manager's shim may come first in PATH.
+	run --expect-success /usr/bin/python3 -I -B -c "$python_code" || status=$?
+	;;
+sqlite_memory)
+	run sqlite3 :memory: "$sqlite_setup" || status=$?
+	;;
+sqlite_file)
+	# WAL mode maps the shared-memory index file with MAP_SHARED.
+	run sqlite3 test.db "pragma journal_mode = wal; $sqlite_setup pragma integrity_check;" ||
+		status=$?
+	;;
+*)
+	echo "real_program.sh: unknown case '$case_name'" >&2
+	exit 2
+	;;
+esac
+exit "$status"
