@@ -1,0 +1,283 @@
+/* Tracee registers, memory and syscall injection; see tracee.h. */
+#define _GNU_SOURCE
+#include "arch/x86_64/tracee.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+void tracee_init(struct tracee *t, pid_t tid)
+{
+	t->tid = tid;
+	t->mem_fd = -1;
+	t->stop = TRACEE_STOP_OTHER;
+	t->wait_status = 0;
+}
+
+void tracee_release(struct tracee *t)
+{
+	if (t->mem_fd >= 0)
+		close(t->mem_fd);
+	t->mem_fd = -1;
+}
+
+int tracee_get_regs(struct tracee *t, uint64_t regs[X86_NREGS])
+{
+	struct user_regs_struct r;
+
+	if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0)
+		return -errno;
+	x86_regs_to_array(&r, regs);
+	return 0;
+}
+
+int tracee_set_regs(struct tracee *t, const uint64_t regs[X86_NREGS])
+{
+	struct user_regs_struct r;
+
+	x86_regs_from_array(&r, regs);
+	if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) < 0)
+		return -errno;
+	return 0;
+}
+
+int tracee_get_xsave(struct tracee *t, void *buf, size_t len)
+{
+	struct iovec iov = {buf, len};
+
+	if (ptrace(PTRACE_GETREGSET, t->tid, NT_X86_XSTATE, &iov) < 0)
+		return -errno;
+	return (int)iov.iov_len;
+}
+
+int tracee_set_xsave(struct tracee *t, const void *buf, size_t len)
+{
+	struct iovec iov = {(void *)buf, len};
+
+	if (ptrace(PTRACE_SETREGSET, t->tid, NT_X86_XSTATE, &iov) < 0)
+		return -errno;
+	return 0;
+}
+
+static int open_mem(struct tracee *t)
+{
+	char path[64];
+
+	if (t->mem_fd >= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/mem", t->tid);
+	t->mem_fd = open(path, O_RDWR | O_CLOEXEC);
+	return t->mem_fd < 0 ? -errno : 0;
+}
+
+size_t tracee_read_mem_partial(struct tracee *t, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = {buf, len};
+	struct iovec remote = {(void *)addr, len};
+	ssize_t n = process_vm_readv(t->tid, &local, 1, &remote, 1, 0);
+	size_t done;
+
+	if (n == (ssize_t)len)
+		return len;
+	/* process_vm_readv stops at a bad page; /proc/PID/mem also reads PROT_NONE-less holes. */
+	done = n > 0 ? (size_t)n : 0;
+	if (open_mem(t) < 0)
+		return done;
+	while (done < len) {
+		ssize_t m = pread(t->mem_fd, (char *)buf + done, len - done, (off_t)(addr + done));
+
+		if (m <= 0)
+			break;
+		done += (size_t)m;
+	}
+	return done;
+}
+
+int tracee_read_mem(struct tracee *t, uint64_t addr, void *buf, size_t len)
+{
+	return tracee_read_mem_partial(t, addr, buf, len) == len ? 0 : -EFAULT;
+}
+
+int tracee_write_mem(struct tracee *t, uint64_t addr, const void *buf, size_t len)
+{
+	size_t done = 0;
+	int err = open_mem(t);
+
+	if (err)
+		return err;
+	while (done < len) {
+		ssize_t n = pwrite(t->mem_fd, (const char *)buf + done, len - done,
+				   (off_t)(addr + done));
+
+		if (n <= 0)
+			return n < 0 ? -errno : -EFAULT;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int tracee_read_string(struct tracee *t, uint64_t addr, char *buf, size_t max)
+{
+	size_t got = 0;
+
+	while (got + 1 < max) {
+		/* Read up to the end of the page so a string at a page end is fine. */
+		size_t chunk = 4096 - ((addr + got) & 4095);
+		size_t n;
+		char *nul;
+
+		if (chunk > max - 1 - got)
+			chunk = max - 1 - got;
+		n = tracee_read_mem_partial(t, addr + got, buf + got, chunk);
+		nul = memchr(buf + got, '\0', n);
+		if (nul)
+			return (int)(nul - buf);
+		got += n;
+		if (n < chunk)
+			break;
+	}
+	buf[got] = '\0';
+	return got ? (int)got : -EFAULT;
+}
+
+static void classify(struct tracee *t, int status, int request)
+{
+	t->wait_status = status;
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		t->stop = TRACEE_STOP_EXITED;
+		return;
+	}
+	if (WIFSTOPPED(status) && WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+		if (request == PTRACE_SYSEMU)
+			t->stop = TRACEE_STOP_SYSEMU_ENTRY;
+		else if (t->stop == TRACEE_STOP_SYSCALL_ENTRY)
+			t->stop = TRACEE_STOP_SYSCALL_EXIT;
+		else
+			t->stop = TRACEE_STOP_SYSCALL_ENTRY;
+		return;
+	}
+	/* An exec event arrives between a syscall's entry and exit: keep the syscall state. */
+	if (WIFSTOPPED(status) && (status >> 16) == PTRACE_EVENT_EXEC)
+		return;
+	t->stop = TRACEE_STOP_OTHER;
+}
+
+int tracee_wait(struct tracee *t)
+{
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(t->tid, &status, __WALL);
+
+		if (r == t->tid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+	classify(t, status, -1);
+	return status;
+}
+
+int tracee_resume(struct tracee *t, int request, int sig)
+{
+	int status;
+	enum tracee_stop before = t->stop;
+
+	if (ptrace((enum __ptrace_request)request, t->tid, 0, (void *)(long)sig) < 0)
+		return -errno;
+	/* Resuming an entry stop with SYSEMU skips the syscall: no exit stop follows. */
+	if (before == TRACEE_STOP_SYSEMU_ENTRY && request != PTRACE_SYSEMU)
+		t->stop = TRACEE_STOP_SYSCALL_ENTRY; /* the skipped syscall still reports its exit */
+	else if (before == TRACEE_STOP_SYSEMU_ENTRY)
+		t->stop = TRACEE_STOP_OTHER;
+	for (;;) {
+		pid_t r = waitpid(t->tid, &status, __WALL);
+
+		if (r == t->tid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+	classify(t, status, request);
+	return status;
+}
+
+static int expect(struct tracee *t, enum tracee_stop want, const char *what)
+{
+	if (t->stop == want)
+		return 0;
+	if (t->stop == TRACEE_STOP_EXITED)
+		rw_error("tid %d: exited while %s", t->tid, what);
+	else
+		rw_error("tid %d: unexpected stop (status 0x%x) while %s", t->tid, t->wait_status,
+			 what);
+	return -ESRCH;
+}
+
+int tracee_syscall_at(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS],
+		      uint64_t out[X86_NREGS])
+{
+	uint64_t regs[X86_NREGS];
+	int err;
+
+	memcpy(regs, in, sizeof(regs));
+	if (t->stop == TRACEE_STOP_SYSCALL_ENTRY) {
+		/* The pending syscall is replaced by ours: the kernel runs orig_rax. */
+		regs[X86_ORIG_RAX] = in[X86_RAX];
+		regs[X86_RIP] = insn_addr + X86_SYSCALL_INSN_LEN;
+		if ((err = tracee_set_regs(t, regs)) < 0)
+			return err;
+	} else {
+		regs[X86_RIP] = insn_addr;
+		regs[X86_ORIG_RAX] = (uint64_t)-1;
+		if ((err = tracee_set_regs(t, regs)) < 0)
+			return err;
+		if (t->stop == TRACEE_STOP_SYSEMU_ENTRY) {
+			/* The skipped syscall reports an exit stop first. */
+			if ((err = tracee_resume(t, PTRACE_SYSCALL, 0)) < 0)
+				return err;
+			if ((err = expect(t, TRACEE_STOP_SYSCALL_EXIT, "injecting a syscall")))
+				return err;
+		}
+		if ((err = tracee_resume(t, PTRACE_SYSCALL, 0)) < 0)
+			return err;
+		if ((err = expect(t, TRACEE_STOP_SYSCALL_ENTRY, "injecting a syscall")))
+			return err;
+	}
+	if ((err = tracee_resume(t, PTRACE_SYSCALL, 0)) < 0)
+		return err;
+	if ((err = expect(t, TRACEE_STOP_SYSCALL_EXIT, "injecting a syscall")))
+		return err;
+	return tracee_get_regs(t, out);
+}
+
+int tracee_inject(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS], long nr,
+		  uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+		  int64_t *ret)
+{
+	uint64_t in[X86_NREGS], out[X86_NREGS];
+	int err;
+
+	memcpy(in, base, sizeof(in));
+	in[X86_RAX] = (uint64_t)nr;
+	in[X86_RDI] = a0;
+	in[X86_RSI] = a1;
+	in[X86_RDX] = a2;
+	in[X86_R10] = a3;
+	in[X86_R8] = a4;
+	in[X86_R9] = a5;
+	err = tracee_syscall_at(t, insn_addr, in, out);
+	if (err)
+		return err;
+	*ret = (int64_t)out[X86_RAX];
+	return 0;
+}

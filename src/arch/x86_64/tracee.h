@@ -1,0 +1,72 @@
+/*
+ * Low-level control of one stopped ptrace tracee on x86_64: registers, the
+ * XSAVE area, memory, resuming to the next stop, and running a syscall of
+ * the tracer's choosing inside the tracee. Both the recorder and the
+ * replayer drive tracees through this; it keeps no session state beyond
+ * the kind of stop the tracee is in.
+ */
+#ifndef REWIND_ARCH_X86_64_TRACEE_H
+#define REWIND_ARCH_X86_64_TRACEE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch/x86_64/regs.h"
+
+enum tracee_stop {
+	TRACEE_STOP_OTHER = 0,	  /* signal-delivery, group or event stop */
+	TRACEE_STOP_SYSCALL_ENTRY, /* PTRACE_SYSCALL entry: resuming runs the syscall */
+	TRACEE_STOP_SYSEMU_ENTRY,  /* PTRACE_SYSEMU entry: resuming skips the syscall */
+	TRACEE_STOP_SYSCALL_EXIT,
+	TRACEE_STOP_EXITED, /* gone: status in wait_status */
+};
+
+struct tracee {
+	pid_t tid;
+	int mem_fd; /* /proc/TID/mem, opened lazily */
+	enum tracee_stop stop;
+	int wait_status; /* last status from waitpid */
+};
+
+void tracee_init(struct tracee *t, pid_t tid);
+void tracee_release(struct tracee *t);
+
+int tracee_get_regs(struct tracee *t, uint64_t regs[X86_NREGS]);
+int tracee_set_regs(struct tracee *t, const uint64_t regs[X86_NREGS]);
+/* Reads the NT_X86_XSTATE area; returns its size or a negative errno. */
+int tracee_get_xsave(struct tracee *t, void *buf, size_t len);
+int tracee_set_xsave(struct tracee *t, const void *buf, size_t len);
+
+/* Reads exactly len bytes; returns 0 or a negative errno (-EFAULT for unmapped memory). */
+int tracee_read_mem(struct tracee *t, uint64_t addr, void *buf, size_t len);
+/* Reads up to len bytes, stopping at the first unreadable page; returns the count read. */
+size_t tracee_read_mem_partial(struct tracee *t, uint64_t addr, void *buf, size_t len);
+/* Writes through /proc/TID/mem, so read-only pages can be written too. */
+int tracee_write_mem(struct tracee *t, uint64_t addr, const void *buf, size_t len);
+/* Reads a NUL-terminated string of at most max-1 bytes; returns its length or negative errno. */
+int tracee_read_string(struct tracee *t, uint64_t addr, char *buf, size_t max);
+
+/*
+ * Resumes with a ptrace request (PTRACE_SYSCALL, PTRACE_SYSEMU, PTRACE_CONT,
+ * PTRACE_SINGLESTEP) delivering signal sig, and waits for the next stop,
+ * which is classified into t->stop. Returns the wait status or negative errno.
+ */
+int tracee_resume(struct tracee *t, int request, int sig);
+/* Waits for the next stop of t without resuming it. */
+int tracee_wait(struct tracee *t);
+
+/*
+ * Runs one syscall in the tracee: the registers are set to `in` (rax = the
+ * syscall number, arguments in rdi..r9), the syscall instruction at
+ * insn_addr is executed, and the registers after it are returned in `out`
+ * (rax = the result). Works from any stop; leaves the tracee at a syscall
+ * exit stop. The caller restores whatever registers it wants afterwards.
+ */
+int tracee_syscall_at(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS],
+		      uint64_t out[X86_NREGS]);
+/* Convenience form: saved registers as a base, syscall nr with args; returns the result in *ret. */
+int tracee_inject(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS], long nr,
+		  uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+		  int64_t *ret);
+
+#endif

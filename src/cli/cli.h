@@ -1,0 +1,22 @@
+/* Subcommands of the rewind command line. */
+#ifndef REWIND_CLI_CLI_H
+#define REWIND_CLI_CLI_H
+
+#include <stddef.h>
+
+int cmd_rec(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+
+/* The directory traces live in ($REWIND_DIR, else $XDG_DATA_HOME/rewind, else ~/.local/share/rewind). */
+int trace_dir(char *out, size_t outlen);
+/* A new trace path for a program: DIR/NAME-N, the first N not taken. Creates DIR (0700). */
+int trace_new_path(const char *prog, char *out, size_t outlen);
+/* Points DIR/latest-trace at path. */
+void trace_set_latest(const char *path);
+/* The trace named on the command line, or the latest one. Prints why when there is none. */
+int trace_resolve(const char *arg, char *out, size_t outlen);
+
+#endif

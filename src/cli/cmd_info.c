@@ -1,0 +1,182 @@
+/* rewind info [--json] [TRACE]: the trace header and a summary of its contents. */
+#include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "arch/x86_64/cpu.h"
+#include "cli/cli.h"
+#include "cli/trace_walk.h"
+#include "common/log.h"
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void xcr0_names(uint64_t xcr0, char *out, size_t outlen)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < 32 && used < outlen; i++)
+		if (xcr0 & (1ull << i))
+			used += (size_t)snprintf(out + used, outlen - used, "%s%s", used ? " " : "",
+						 x86_xsave_component_name(i));
+}
+
+struct summary {
+	uint64_t events, syscalls, execs;
+	int exit_status;
+	bool exited;
+};
+
+static void print_text(const struct trace_walk *w, const struct summary *s)
+{
+	const struct trace_header *h = &w->header;
+	uint32_t major, minor;
+	char names[256];
+	time_t t = (time_t)h->start_time;
+
+	trace_reader_version(w->reader, &major, &minor);
+	xcr0_names(h->xcr0, names, sizeof(names));
+	printf("trace:          %s\n", w->path);
+	printf("format version: %u.%u\n", major, minor);
+	printf("size:           %" PRIu64 " bytes in %" PRIu64 " chunks%s\n",
+	       trace_reader_file_size(w->reader), trace_reader_chunks(w->reader),
+	       trace_reader_truncated(w->reader) ? " (truncated: no index footer)" : "");
+	printf("recorded:       %s", ctime(&t));
+	printf("host:           %s\n", h->hostname);
+	printf("kernel:         %s\n", h->kernel_release);
+	printf("cpu:            %s, %s\n", h->cpu_vendor, h->cpu_brand);
+	printf("pinned to cpu:  %d\n", h->cpu);
+	printf("cpuid leaves:   %u\n", h->ncpuid);
+	printf("page size:      %u\n", h->page_size);
+	printf("xcr0:           0x%" PRIx64 " (%s)\n", h->xcr0, names);
+	printf("xsave size:     %u bytes\n", h->xsave_size);
+	for (int i = 0; i < TRACE_XSAVE_COMPONENTS; i++)
+		if (h->xsave_comp_size[i])
+			printf("  %-13s offset %4u size %4u\n", x86_xsave_component_name(i),
+			       h->xsave_offset[i], h->xsave_comp_size[i]);
+	printf("program:        %s\n", h->exe ? h->exe : "?");
+	printf("command line:  ");
+	for (uint32_t i = 0; i < h->argc; i++)
+		printf(" %s", h->argv[i]);
+	printf("\ncwd:            %s\n", h->cwd);
+	printf("environment:    %u variables\n", h->envc);
+	printf("events:         %" PRIu64 " (%" PRIu64 " syscalls, %" PRIu64 " program images)\n",
+	       s->events, s->syscalls, s->execs);
+	printf("stored files:   %" PRIu64 " (%" PRIu64 " bytes)\n", w->blobs, w->blob_bytes);
+	if (s->exited)
+		printf("exit status:    0x%x\n", s->exit_status);
+}
+
+static void print_json(const struct trace_walk *w, const struct summary *s)
+{
+	const struct trace_header *h = &w->header;
+	uint32_t major, minor;
+
+	trace_reader_version(w->reader, &major, &minor);
+	printf("{\"trace\":");
+	json_str(w->path);
+	printf(",\"version\":\"%u.%u\",\"size\":%" PRIu64 ",\"chunks\":%" PRIu64
+	       ",\"truncated\":%s,\"start_time\":%" PRIu64 ",\"hostname\":",
+	       major, minor, trace_reader_file_size(w->reader), trace_reader_chunks(w->reader),
+	       trace_reader_truncated(w->reader) ? "true" : "false", h->start_time);
+	json_str(h->hostname);
+	printf(",\"kernel\":");
+	json_str(h->kernel_release);
+	printf(",\"cpu_vendor\":");
+	json_str(h->cpu_vendor);
+	printf(",\"cpu_model\":");
+	json_str(h->cpu_brand);
+	printf(",\"cpu\":%d,\"page_size\":%u,\"xcr0\":%" PRIu64 ",\"xsave_size\":%u", h->cpu,
+	       h->page_size, h->xcr0, h->xsave_size);
+	printf(",\"xsave_layout\":[");
+	for (int i = 0, first = 1; i < TRACE_XSAVE_COMPONENTS; i++) {
+		if (!h->xsave_comp_size[i])
+			continue;
+		printf("%s{\"component\":%d,\"name\":\"%s\",\"offset\":%u,\"size\":%u}",
+		       first ? "" : ",", i, x86_xsave_component_name(i), h->xsave_offset[i],
+		       h->xsave_comp_size[i]);
+		first = 0;
+	}
+	printf("],\"cpuid\":[");
+	for (uint32_t i = 0; i < h->ncpuid; i++) {
+		const struct trace_cpuid *c = &h->cpuid[i];
+
+		printf("%s[%u,%u,%u,%u,%u,%u]", i ? "," : "", c->leaf, c->subleaf, c->eax, c->ebx,
+		       c->ecx, c->edx);
+	}
+	printf("],\"exe\":");
+	json_str(h->exe);
+	printf(",\"argv\":[");
+	for (uint32_t i = 0; i < h->argc; i++) {
+		printf("%s", i ? "," : "");
+		json_str(h->argv[i]);
+	}
+	printf("],\"cwd\":");
+	json_str(h->cwd);
+	printf(",\"env_count\":%u,\"events\":%" PRIu64 ",\"syscalls\":%" PRIu64
+	       ",\"stored_files\":%" PRIu64 ",\"stored_file_bytes\":%" PRIu64,
+	       h->envc, s->events, s->syscalls, w->blobs, w->blob_bytes);
+	if (s->exited)
+		printf(",\"exit_status\":%d", s->exit_status);
+	printf("}\n");
+}
+
+int cmd_info(int argc, char **argv)
+{
+	struct trace_walk w;
+	struct summary s = {0};
+	const char *arg = NULL;
+	char path[PATH_MAX];
+	bool json = false;
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (argv[i][0] == '-') {
+			rw_error("info: unknown option '%s'", argv[i]);
+			return 2;
+		} else
+			arg = argv[i];
+	}
+	if (trace_resolve(arg, path, sizeof(path)) < 0)
+		return 1;
+	if (trace_walk_open(&w, path) < 0) {
+		trace_walk_close(&w);
+		return 1;
+	}
+	while ((ret = trace_walk_next(&w)) > 0) {
+		s.events++;
+		s.syscalls += w.ev.kind == EV_SYSCALL_ENTRY;
+		s.execs += w.ev.kind == EV_EXEC;
+		if (w.ev.kind == EV_EXIT) {
+			s.exited = true;
+			s.exit_status = w.ev.exit_status;
+		}
+	}
+	if (ret == 0) {
+		if (json)
+			print_json(&w, &s);
+		else
+			print_text(&w, &s);
+	}
+	trace_walk_close(&w);
+	return ret < 0 ? 1 : 0;
+}

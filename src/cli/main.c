@@ -1,0 +1,43 @@
+/* rewind: record a program once, replay it as often as wanted. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/log.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: rewind rec [-o TRACE] [--] PROG [ARGS...]   record a run\n"
+	      "       rewind replay -a [TRACE]                    replay to the end, verify, no "
+	      "debugger\n"
+	      "       rewind dump [--json] [--disasm] [TRACE]     every event, one line each\n"
+	      "       rewind info [--json] [TRACE]                the trace header\n"
+	      "       rewind ps [TRACE]                           processes in the trace\n"
+	      "TRACE defaults to the latest recording in $REWIND_DIR.\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	const char *v = getenv("REWIND_VERBOSE");
+
+	rw_verbose = v && *v && strcmp(v, "0");
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "rec") || !strcmp(argv[1], "record"))
+		return cmd_rec(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "replay"))
+		return cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "dump"))
+		return cmd_dump(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "info"))
+		return cmd_info(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "ps"))
+		return cmd_ps(argc - 1, argv + 1);
+	rw_error("unknown command '%s'", argv[1]);
+	usage(stderr);
+	return 2;
+}

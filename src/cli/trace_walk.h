@@ -1,0 +1,30 @@
+/* Reading a whole trace from the command line: header, then every event in order. */
+#ifndef REWIND_CLI_TRACE_WALK_H
+#define REWIND_CLI_TRACE_WALK_H
+
+#include <stdint.h>
+
+#include "trace_format/event.h"
+#include "trace_format/header.h"
+#include "trace_format/trace.h"
+
+struct trace_walk {
+	const char *path;
+	struct trace_reader *reader;
+	struct trace_header header;
+	struct trace_regs_history history;
+	struct trace_event_arena arena;
+	struct trace_event ev;
+	uint64_t blob_bytes;
+	uint64_t blobs; /* distinct stored files (parts at offset 0) */
+	/* Called for each blob part, if set. */
+	void (*on_blob)(void *opaque, const uint8_t *payload, size_t len);
+	void *opaque;
+};
+
+int trace_walk_open(struct trace_walk *w, const char *path);
+/* 1 with w->ev set, 0 at the end, negative after printing why. */
+int trace_walk_next(struct trace_walk *w);
+void trace_walk_close(struct trace_walk *w);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * 128-bit content hash for de-duplicating stored file copies and for page
+ * hashes. Not cryptographic: it names contents the recorder itself read.
+ */
+#ifndef REWIND_COMMON_HASH_H
+#define REWIND_COMMON_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rw_hash {
+	uint64_t lo, hi;
+};
+
+struct rw_hasher {
+	uint64_t a, b;
+	uint64_t total;
+	uint8_t tail[16];
+	size_t tail_len;
+};
+
+void rw_hasher_init(struct rw_hasher *h);
+void rw_hasher_update(struct rw_hasher *h, const void *p, size_t n);
+struct rw_hash rw_hasher_final(struct rw_hasher *h);
+struct rw_hash rw_hash_bytes(const void *p, size_t n);
+/* 32 hex digits + NUL. */
+void rw_hash_hex(struct rw_hash h, char out[33]);
+
+#endif

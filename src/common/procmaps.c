@@ -1,0 +1,58 @@
+/* /proc/PID/maps parser; see procmaps.h. */
+#define _GNU_SOURCE
+#include "procmaps.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+int procmaps_read(pid_t pid, struct procmap **out)
+{
+	char path[64], line[1024];
+	struct procmap *v = NULL;
+	size_t n = 0, cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		struct procmap m;
+		char perms[8];
+		unsigned long long start, end, off, ino;
+		int name_at = 0;
+
+		memset(&m, 0, sizeof(m));
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &off,
+			   &m.dev_major, &m.dev_minor, &ino, &name_at) < 7)
+			continue;
+		m.start = start;
+		m.end = end;
+		m.offset = off;
+		m.inode = ino;
+		m.prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+			 (perms[2] == 'x' ? PROT_EXEC : 0);
+		m.shared = perms[3] == 's';
+		if (name_at > 0) {
+			char *name = line + name_at;
+
+			name[strcspn(name, "\n")] = '\0';
+			snprintf(m.path, sizeof(m.path), "%s", name);
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = realloc(v, cap * sizeof(*v));
+			if (!v) {
+				fclose(f);
+				return -ENOMEM;
+			}
+		}
+		v[n++] = m;
+	}
+	fclose(f);
+	*out = v;
+	return (int)n;
+}

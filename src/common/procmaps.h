@@ -1,0 +1,20 @@
+/* Parsing /proc/PID/maps into a list of mappings. */
+#ifndef REWIND_COMMON_PROCMAPS_H
+#define REWIND_COMMON_PROCMAPS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct procmap {
+	uint64_t start, end, offset;
+	int prot;    /* PROT_* */
+	int shared;  /* 's' in the permissions */
+	uint64_t inode;
+	unsigned dev_major, dev_minor;
+	char path[512]; /* "" for anonymous; "[stack]", "[vdso]", ... */
+};
+
+/* Returns the number of mappings (array in *out, malloc'd) or a negative errno. */
+int procmaps_read(pid_t pid, struct procmap **out);
+
+#endif

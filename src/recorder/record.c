@@ -1,0 +1,652 @@
+/*
+ * The recorder: starts the program under ptrace pinned to one CPU with its
+ * tracer, stops it at every syscall entry and exit, and writes one event per
+ * stop with the registers, the memory the kernel wrote (from the syscall
+ * table in arch/x86_64), changed XSAVE blocks and mappings. Only
+ * single-threaded, single-process programs are recorded for now: a clone,
+ * fork or vfork stops the recording with a message saying so.
+ */
+#define _GNU_SOURCE
+#include "recorder/record.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arch/x86_64/syscall_table.h"
+#include "arch/x86_64/tsc.h"
+#include "common/log.h"
+#include "recorder/recorder.h"
+#include "trace_format/header.h"
+
+extern char **environ;
+
+_Static_assert(TRACE_NREGS == X86_NREGS, "trace and arch register counts");
+
+int recorder_emit(struct recorder *r)
+{
+	rw_buf_reset(&r->enc);
+	trace_event_encode(&r->eb, &r->history, &r->enc);
+	r->seq++;
+	return trace_writer_add(r->writer, TRACE_REC_EVENT, r->enc.data, r->enc.len);
+}
+
+int recorder_add_xsave(struct recorder *r, bool force)
+{
+	int n = tracee_get_xsave(&r->t, r->xsave_cur, r->xsave_len);
+	uint8_t *tmp;
+
+	if (n < 0)
+		return n;
+	for (int b = x86_xsave_next_block(&r->layout, -1); b >= 0;
+	     b = x86_xsave_next_block(&r->layout, b)) {
+		uint32_t off, len;
+
+		x86_xsave_block_range(&r->layout, b, &off, &len);
+		if (off + len > (uint32_t)n)
+			continue;
+		if (force || !r->have_xsave_prev ||
+		    memcmp(r->xsave_cur + off, r->xsave_prev + off, len))
+			trace_event_add_xblock(&r->eb, (uint8_t)b, r->xsave_cur + off, len);
+	}
+	tmp = r->xsave_prev;
+	r->xsave_prev = r->xsave_cur;
+	r->xsave_cur = tmp;
+	r->have_xsave_prev = true;
+	return 0;
+}
+
+static int read_mem_cb(void *opaque, uint64_t addr, void *buf, size_t len)
+{
+	return tracee_read_mem(&((struct recorder *)opaque)->t, addr, buf, len);
+}
+
+static int emit_region_cb(void *opaque, uint64_t addr, uint64_t len)
+{
+	struct recorder *r = opaque;
+	size_t got;
+
+	if (!len)
+		return 0;
+	if (len > (1ull << 31))
+		return -E2BIG;
+	rw_buf_reset(&r->scratch);
+	rw_buf_reserve(&r->scratch, (size_t)len);
+	/* Only the readable prefix can have been written by the kernel. */
+	got = tracee_read_mem_partial(&r->t, addr, r->scratch.data, (size_t)len);
+	if (got)
+		trace_event_add_mem(&r->eb, addr, r->scratch.data, got);
+	return 0;
+}
+
+static void stdio_identity(struct stdio_identity *id, int fd)
+{
+	struct stat st;
+
+	id->valid = fstat(fd, &st) == 0;
+	if (id->valid) {
+		id->dev = st.st_dev;
+		id->ino = st.st_ino;
+	}
+}
+
+/* Which of rewind's own stdout/stderr the tracee's fd is, or 0. */
+static int output_target(struct recorder *r, int fd)
+{
+	char path[64];
+	struct stat st;
+	bool is1, is2;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", r->t.tid, fd);
+	if (stat(path, &st) < 0)
+		return 0;
+	is1 = r->out_id[1].valid && r->out_id[1].dev == st.st_dev && r->out_id[1].ino == st.st_ino;
+	is2 = r->out_id[2].valid && r->out_id[2].dev == st.st_dev && r->out_id[2].ino == st.st_ino;
+	if (is1 && is2)
+		return fd == 2 ? 2 : 1;
+	return is1 ? 1 : is2 ? 2 : 0;
+}
+
+/* The bytes a write-family syscall sent, as an output section. */
+static void add_output(struct recorder *r, long nr, const uint64_t args[6], int64_t ret)
+{
+	int target = output_target(r, (int)args[0]);
+	struct iovec iov[64];
+	size_t left = (size_t)ret;
+
+	if (!target)
+		return;
+	rw_buf_reset(&r->scratch);
+	if (nr == SYS_write || nr == SYS_pwrite64) {
+		rw_buf_reserve(&r->scratch, left);
+		r->scratch.len = tracee_read_mem_partial(&r->t, args[1], r->scratch.data, left);
+	} else {
+		size_t n = args[2] < 64 ? (size_t)args[2] : 64;
+
+		if (tracee_read_mem(&r->t, args[1], iov, n * sizeof(iov[0])) < 0)
+			return;
+		for (size_t i = 0; i < n && left; i++) {
+			size_t take = iov[i].iov_len < left ? iov[i].iov_len : left;
+
+			rw_buf_reserve(&r->scratch, take);
+			r->scratch.len += tracee_read_mem_partial(
+				&r->t, (uint64_t)iov[i].iov_base, r->scratch.data + r->scratch.len,
+				take);
+			left -= take;
+		}
+	}
+	trace_event_add_output(&r->eb, target, r->scratch.data, r->scratch.len);
+}
+
+static void kill_tracee(struct recorder *r)
+{
+	kill(r->t.tid, SIGKILL);
+	while (waitpid(r->t.tid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+}
+
+static int refuse(struct recorder *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int refuse(struct recorder *r, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rw_error("pid %d, event %llu: %s", r->t.tid, (unsigned long long)r->seq, msg);
+	return -ENOTSUP;
+}
+
+static int handle_entry(struct recorder *r)
+{
+	uint64_t regs[X86_NREGS], args[6];
+	const struct x86_syscall_desc *d;
+	const char *reason;
+	long nr;
+	int err;
+
+	if ((err = tracee_get_regs(&r->t, regs)) < 0)
+		return err;
+	nr = x86_regs_sysno(regs);
+	x86_regs_args(regs, args);
+	d = x86_syscall_lookup(nr);
+	if (!d || d->replay == SYS_REPLAY_UNKNOWN) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "%s (number %ld)", d && d->name ? d->name : "?", nr);
+		return refuse(r, "syscall %s is not supported by rewind", what);
+	}
+	if (d->replay == SYS_REPLAY_CLONE)
+		return refuse(r,
+			      "the program starts a new thread or process (%s): recording "
+			      "multi-threaded or multi-process programs is not supported yet",
+			      d->name);
+	reason = x86_syscall_unsupported_reason(nr, args);
+	if (reason)
+		return refuse(r, "%s is not supported by rewind", reason);
+
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_SYSCALL_ENTRY, regs);
+	trace_event_add_sysno(&r->eb, nr);
+	if (d->flags & SYSF_PATH_ARGS) {
+		char s[4096];
+
+		for (int i = 0; i < d->nargs && i < 6; i++)
+			if (d->argfmt[i] == ARG_PATH && args[i] &&
+			    tracee_read_string(&r->t, args[i], s, sizeof(s)) >= 0)
+				trace_event_add_string(&r->eb, i, s);
+	}
+	if ((err = recorder_add_xsave(r, false)) < 0)
+		return err;
+	r->cur_sysno = nr;
+	r->cur_emulated = d->replay == SYS_REPLAY_RSEQ;
+	if (r->cur_emulated) {
+		/* rseq is never given to the kernel: skip it and answer at the exit stop. */
+		r->eb.flags |= EVF_EMULATED_AT_RECORD;
+		regs[X86_ORIG_RAX] = (uint64_t)-1;
+		if ((err = tracee_set_regs(&r->t, regs)) < 0)
+			return err;
+	}
+	return recorder_emit(r);
+}
+
+/*
+ * rseq as the kernel would answer it, without registering anything: the
+ * area gets the CPU the thread is pinned to in cpu_id_start and cpu_id, and
+ * node_id and mm_cid (0 on a single-thread, single-node run).
+ */
+static int64_t emulate_rseq(struct recorder *r, const uint64_t args[6])
+{
+	uint32_t ids[2] = {(uint32_t)r->cpu, (uint32_t)r->cpu};
+	uint32_t node_cid[2] = {0, 0};
+	uint64_t addr = args[0];
+	uint32_t len = (uint32_t)args[1];
+	int flags = (int)args[2];
+
+	if (flags & 1) { /* RSEQ_FLAG_UNREGISTER */
+		if (!r->rseq_addr || addr != r->rseq_addr)
+			return -EINVAL;
+		r->rseq_addr = 0;
+		return 0;
+	}
+	if (flags || len < 32 || (addr & 31))
+		return -EINVAL;
+	if (r->rseq_addr)
+		return addr == r->rseq_addr ? -EBUSY : -EINVAL;
+	if (tracee_write_mem(&r->t, addr, ids, sizeof(ids)) < 0 ||
+	    tracee_write_mem(&r->t, addr + 20, node_cid, sizeof(node_cid)) < 0)
+		return -EFAULT;
+	r->rseq_addr = addr;
+	r->rseq_len = len;
+	r->rseq_sig = (uint32_t)args[3];
+	emit_region_cb(r, addr, 8);
+	emit_region_cb(r, addr + 20, 8);
+	return 0;
+}
+
+static int add_mmap_file(struct recorder *r, const uint64_t args[6], int64_t ret)
+{
+	struct trace_map m = {
+		.start = (uint64_t)ret,
+		.end = ((uint64_t)ret + args[1] + 4095) & ~4095ull,
+		.offset = args[5],
+		.prot = (uint32_t)args[2],
+		.flags = (uint32_t)args[3],
+		.kind = MAPK_FILE,
+	};
+	char fdpath[64], target[512];
+	ssize_t n;
+	int err;
+
+	snprintf(fdpath, sizeof(fdpath), "/proc/%d/fd/%d", r->t.tid, (int)args[4]);
+	n = readlink(fdpath, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	m.path = target;
+	err = recorder_store_file(r, fdpath, &m.hash, &m.file_size);
+	if (err)
+		return err;
+	trace_event_add_map(&r->eb, &m);
+	return 0;
+}
+
+static int handle_exit(struct recorder *r)
+{
+	uint64_t regs[X86_NREGS], args[6];
+	struct x86_sys_out_ctx ctx;
+	long nr = r->cur_sysno;
+	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
+	int64_t ret;
+	int err;
+
+	if (r->exec_pending) {
+		r->exec_pending = false;
+		return recorder_record_exec(r);
+	}
+	if ((err = tracee_get_regs(&r->t, regs)) < 0)
+		return err;
+	x86_regs_args(regs, args);
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_SYSCALL_EXIT, regs);
+	trace_event_add_sysno(&r->eb, nr);
+	if (r->cur_emulated) {
+		r->eb.flags |= EVF_EMULATED_AT_RECORD;
+		regs[X86_RAX] = (uint64_t)emulate_rseq(r, args);
+		regs[X86_ORIG_RAX] = (uint64_t)nr;
+		memcpy(r->eb.regs, regs, sizeof(regs));
+		if ((err = tracee_set_regs(&r->t, regs)) < 0)
+			return err;
+		return recorder_emit(r);
+	}
+	ret = x86_regs_result(regs);
+	ctx = (struct x86_sys_out_ctx){.nr = nr, .ret = ret, .read_mem = read_mem_cb,
+				       .emit = emit_region_cb, .opaque = r};
+	memcpy(ctx.args, args, sizeof(args));
+	err = x86_syscall_output_regions(&ctx);
+	if (err < 0) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "%s", d && d->name ? d->name : "?");
+		return refuse(r, "cannot tell what syscall %s wrote", what);
+	}
+	if (d && d->replay == SYS_REPLAY_MMAP && ret >= 0 && !(args[3] & MAP_ANONYMOUS) &&
+	    (err = add_mmap_file(r, args, ret)) < 0)
+		return err;
+	if (d && (d->flags & SYSF_WRITES_FD) && ret > 0)
+		add_output(r, nr, args, ret);
+	return recorder_emit(r);
+}
+
+static int record_exit(struct recorder *r, int status)
+{
+	uint64_t regs[X86_NREGS] = {0};
+
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_EXIT, regs);
+	/* Registers are gone with the process: repeat the last ones so the delta is empty. */
+	for (size_t i = 0; i < r->history.n; i++)
+		if (r->history.threads[i].tid == (uint32_t)r->t.tid)
+			memcpy(r->eb.regs, r->history.threads[i].regs, sizeof(r->eb.regs));
+	trace_event_add_exit(&r->eb, status);
+	return recorder_emit(r);
+}
+
+static int record_signal(struct recorder *r, int sig)
+{
+	uint64_t regs[X86_NREGS];
+	int err;
+
+	if ((err = tracee_get_regs(&r->t, regs)) < 0)
+		return err;
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_SIGNAL, regs);
+	trace_event_add_signal(&r->eb, sig);
+	if ((err = recorder_add_xsave(r, true)) < 0)
+		return err;
+	return recorder_emit(r);
+}
+
+/*
+ * A SIGSEGV from rdtsc/rdtscp under PR_TSC_SIGSEGV: run the instruction
+ * here (same machine, same CPU) and log what it gave. Returns 1 when the
+ * fault was such a trap, 0 for a real SIGSEGV.
+ */
+static int handle_tsc_trap(struct recorder *r)
+{
+	uint64_t regs[X86_NREGS];
+	uint8_t code[3] = {0};
+	int len, rdtscp, err;
+
+	if ((err = tracee_get_regs(&r->t, regs)) < 0)
+		return err;
+	tracee_read_mem_partial(&r->t, regs[X86_RIP], code, sizeof(code));
+	len = x86_tsc_insn_len(code, &rdtscp);
+	if (!len)
+		return 0;
+	x86_tsc_emulate(regs, len, rdtscp);
+	if ((err = tracee_set_regs(&r->t, regs)) < 0)
+		return err;
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_RDTSC, regs);
+	err = recorder_emit(r);
+	return err < 0 ? err : 1;
+}
+
+static int pick_cpu(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && (cpu < 0 || !CPU_ISSET(cpu, &set)))
+		for (cpu = 0; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &set); cpu++)
+			;
+	return cpu < 0 ? 0 : cpu;
+}
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static char *resolve_program(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+
+	if (strchr(prog, '/') || !path)
+		return realpath(prog, NULL);
+	while (*path) {
+		size_t len = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, prog);
+		if (access(buf, X_OK) == 0)
+			return realpath(buf, NULL);
+		path += len + (path[len] == ':');
+	}
+	return NULL;
+}
+
+static void fill_header(struct recorder *r, const struct record_options *o, struct trace_header *h,
+			struct x86_cpuid_leaf *leaves, int nleaves)
+{
+	static struct utsname uts;
+	static char vendor[13], brand[49], cwd[4096], host[256];
+	uint32_t envc = 0;
+
+	uname(&uts);
+	gethostname(host, sizeof(host) - 1);
+	if (!getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
+	x86_cpu_vendor(leaves, nleaves, vendor);
+	x86_cpu_brand(leaves, nleaves, brand);
+	memset(h, 0, sizeof(*h));
+	h->kernel_release = uts.release;
+	h->cpu_vendor = vendor;
+	h->cpu_brand = brand;
+	h->hostname = host;
+	h->cwd = cwd;
+	h->exe = resolve_program(o->argv[0]);
+	h->start_time = (uint64_t)time(NULL);
+	h->page_size = (uint32_t)sysconf(_SC_PAGESIZE);
+	h->cpu = r->cpu;
+	h->xcr0 = r->layout.xcr0;
+	h->xsave_size = r->layout.total_size;
+	for (int i = 0; i < TRACE_XSAVE_COMPONENTS; i++) {
+		h->xsave_offset[i] = r->layout.offset[i];
+		h->xsave_comp_size[i] = r->layout.size[i];
+	}
+	_Static_assert(sizeof(struct trace_cpuid) == sizeof(struct x86_cpuid_leaf), "cpuid");
+	h->cpuid = (struct trace_cpuid *)leaves;
+	h->ncpuid = (uint32_t)nleaves;
+	for (h->argc = 0; o->argv[h->argc]; h->argc++)
+		;
+	h->argv = o->argv;
+	while (environ[envc])
+		envc++;
+	h->envp = environ;
+	h->envc = envc;
+}
+
+static int open_trace(struct recorder *r, const struct record_options *o)
+{
+	struct x86_cpuid_leaf *leaves = NULL;
+	struct trace_header h;
+	struct rw_buf hb;
+	int nleaves = x86_cpuid_collect(&leaves);
+	int err;
+
+	if (nleaves < 0)
+		return nleaves;
+	fill_header(r, o, &h, leaves, nleaves);
+	rw_buf_init(&hb);
+	trace_header_encode(&h, &hb);
+	err = trace_writer_create(o->trace_path, true, hb.data, hb.len, &r->writer);
+	rw_buf_free(&hb);
+	free(h.exe);
+	free(leaves);
+	return err;
+}
+
+static void child_exec(const struct record_options *o, int cpu) __attribute__((noreturn));
+static void child_exec(const struct record_options *o, int cpu)
+{
+	pin_to(cpu);
+	/* The same layout in every run: replay maps everything at the recorded addresses. */
+	personality(ADDR_NO_RANDOMIZE);
+	/* rdtsc/rdtscp fault, so their values can be logged; the flag survives exec. */
+	prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
+	if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0) {
+		rw_error("cannot trace %s: ptrace: %s", o->argv[0], strerror(errno));
+		_exit(127);
+	}
+	raise(SIGSTOP);
+	execvp(o->argv[0], o->argv);
+	rw_error("cannot run %s: %s", o->argv[0], strerror(errno));
+	_exit(127);
+}
+
+static void recorder_free(struct recorder *r)
+{
+	trace_event_builder_free(&r->eb);
+	trace_regs_history_free(&r->history);
+	rw_buf_free(&r->enc);
+	rw_buf_free(&r->scratch);
+	free(r->xsave_prev);
+	free(r->xsave_cur);
+	free(r->files);
+	free(r->hashes);
+	tracee_release(&r->t);
+}
+
+/* Runs the stop loop until the tracee is gone; returns 0 with *status its wait status. */
+static int record_loop(struct recorder *r, int *status)
+{
+	int sig = 0, err = 0;
+
+	for (;;) {
+		int st = tracee_resume(&r->t, PTRACE_SYSCALL, sig);
+		int event;
+
+		sig = 0;
+		if (st < 0)
+			return st;
+		switch (r->t.stop) {
+		case TRACEE_STOP_EXITED:
+			*status = st;
+			return record_exit(r, st);
+		case TRACEE_STOP_SYSCALL_ENTRY:
+			err = handle_entry(r);
+			break;
+		case TRACEE_STOP_SYSCALL_EXIT:
+			err = handle_exit(r);
+			break;
+		default:
+			event = st >> 16;
+			if (event == PTRACE_EVENT_EXEC) {
+				r->exec_pending = true;
+			} else if (event) {
+				return refuse(r,
+					      "the program starts a new thread or process (%s): "
+					      "recording those is not supported yet",
+					      event == PTRACE_EVENT_CLONE ? "clone" : "fork");
+			} else if (WSTOPSIG(st) == SIGSEGV && (err = handle_tsc_trap(r)) != 0) {
+				err = err < 0 ? err : 0;
+			} else {
+				sig = WSTOPSIG(st);
+				err = record_signal(r, sig);
+			}
+			break;
+		}
+		if (err)
+			return err;
+	}
+}
+
+static int start_tracee(struct recorder *r, const struct record_options *o)
+{
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		child_exec(o, r->cpu);
+	tracee_init(&r->t, pid);
+	st = tracee_wait(&r->t);
+	if (st < 0 || !WIFSTOPPED(st)) {
+		rw_error("cannot start %s under ptrace", o->argv[0]);
+		return -ECHILD;
+	}
+	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
+		   PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL |
+			   PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK) < 0)
+		return -errno;
+	/* Run to the exec event; the program's own first stop is its execve exit. */
+	st = tracee_resume(&r->t, PTRACE_CONT, 0);
+	if (st < 0)
+		return st;
+	if (r->t.stop == TRACEE_STOP_EXITED)
+		return -ENOEXEC; /* the child said why */
+	if ((st >> 16) != PTRACE_EVENT_EXEC) {
+		rw_error("%s: unexpected stop 0x%x before exec", o->argv[0], st);
+		return -EPROTO;
+	}
+	r->t.stop = TRACEE_STOP_SYSCALL_ENTRY;
+	r->exec_pending = true;
+	st = tracee_resume(&r->t, PTRACE_SYSCALL, 0);
+	if (st < 0)
+		return st;
+	if (r->t.stop != TRACEE_STOP_SYSCALL_EXIT)
+		return -EPROTO;
+	r->exec_pending = false;
+	return recorder_record_exec(r);
+}
+
+int record_run(const struct record_options *o, int *exit_code)
+{
+	struct recorder r;
+	int status = 0, err;
+
+	memset(&r, 0, sizeof(r));
+	tracee_init(&r.t, -1);
+	trace_event_builder_init(&r.eb);
+	rw_buf_init(&r.enc);
+	rw_buf_init(&r.scratch);
+	r.trace_path = o->trace_path;
+	r.cpu = pick_cpu();
+	pin_to(r.cpu);
+	x86_xsave_layout_probe(&r.layout);
+	r.xsave_len = r.layout.total_size ? r.layout.total_size : 4096;
+	r.xsave_prev = calloc(1, r.xsave_len);
+	r.xsave_cur = calloc(1, r.xsave_len);
+	stdio_identity(&r.out_id[1], 1);
+	stdio_identity(&r.out_id[2], 2);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+
+	err = open_trace(&r, o);
+	if (err) {
+		recorder_free(&r);
+		return err;
+	}
+	err = start_tracee(&r, o);
+	if (err == -ENOEXEC) {
+		*exit_code = 127;
+		trace_writer_finish(r.writer);
+		unlink(o->trace_path);
+		recorder_free(&r);
+		return err;
+	}
+	if (!err)
+		err = record_loop(&r, &status);
+	if (err && r.t.tid > 0 && r.t.stop != TRACEE_STOP_EXITED)
+		kill_tracee(&r);
+	if (trace_writer_finish(r.writer) < 0 && !err)
+		err = -EIO;
+	recorder_free(&r);
+	if (err)
+		return err;
+	if (WIFEXITED(status))
+		*exit_code = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		*exit_code = 128 + WTERMSIG(status);
+	return 0;
+}

@@ -1,0 +1,352 @@
+/*
+ * What the recorder does when a program image starts (the exit stop of an
+ * execve): map rewind's injection page, make the vDSO's clock and CPU
+ * functions real syscalls (so they are recorded like any other), and store
+ * the whole address space: every mapping, the files behind them once per
+ * content hash, and the contents of memory the files do not give (stack,
+ * data written by the kernel's loader).
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/procmaps.h"
+#include "recorder/recorder.h"
+
+#define BLOB_PIECE (1u << 20)
+
+static bool hash_stored(struct recorder *r, struct rw_hash h)
+{
+	for (size_t i = 0; i < r->nhashes; i++)
+		if (r->hashes[i].lo == h.lo && r->hashes[i].hi == h.hi)
+			return true;
+	return false;
+}
+
+static int hash_fd(int fd, struct rw_hash *out, uint64_t *size, uint8_t *buf)
+{
+	struct rw_hasher h;
+	uint64_t total = 0;
+
+	rw_hasher_init(&h);
+	for (;;) {
+		ssize_t n = pread(fd, buf, BLOB_PIECE, (off_t)total);
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		rw_hasher_update(&h, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	*out = rw_hasher_final(&h);
+	*size = total;
+	return 0;
+}
+
+static int write_blob(struct recorder *r, int fd, struct rw_hash hash, uint64_t size, uint8_t *buf)
+{
+	uint64_t off = 0;
+
+	do {
+		ssize_t n = pread(fd, buf, BLOB_PIECE, (off_t)off);
+		int err;
+
+		if (n < 0)
+			return -errno;
+		if (n == 0 && off < size)
+			return -EIO; /* the file shrank while we stored it */
+		rw_buf_reset(&r->enc);
+		trace_blob_encode(&r->enc, hash, size, off, buf, (size_t)n);
+		err = trace_writer_add(r->writer, TRACE_REC_BLOB, r->enc.data, r->enc.len);
+		if (err)
+			return err;
+		off += (uint64_t)n;
+	} while (off < size);
+	return 0;
+}
+
+int recorder_store_file(struct recorder *r, const char *open_path, struct rw_hash *hash,
+			uint64_t *size)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	int fd, err = 0;
+	int64_t mtime;
+
+	fd = open(open_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		rw_error("cannot open %s to store it in the trace: %s", open_path, strerror(errno));
+		return err;
+	}
+	if (fstat(fd, &st) < 0) {
+		err = -errno;
+		goto out;
+	}
+	mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	for (size_t i = 0; i < r->nfiles; i++) {
+		struct stored_file *f = &r->files[i];
+
+		if (f->dev == st.st_dev && f->ino == st.st_ino && f->size == st.st_size &&
+		    f->mtime_ns == mtime) {
+			*hash = f->hash;
+			*size = (uint64_t)f->size;
+			goto out;
+		}
+	}
+	buf = malloc(BLOB_PIECE);
+	if (!buf)
+		abort();
+	err = hash_fd(fd, hash, size, buf);
+	if (!err && !hash_stored(r, *hash)) {
+		err = write_blob(r, fd, *hash, *size, buf);
+		if (!err) {
+			if (r->nhashes == r->hashes_cap) {
+				r->hashes_cap = r->hashes_cap ? 2 * r->hashes_cap : 64;
+				r->hashes = realloc(r->hashes, r->hashes_cap * sizeof(*r->hashes));
+				if (!r->hashes)
+					abort();
+			}
+			r->hashes[r->nhashes++] = *hash;
+		}
+	}
+	if (!err && S_ISREG(st.st_mode)) {
+		if (r->nfiles == r->files_cap) {
+			r->files_cap = r->files_cap ? 2 * r->files_cap : 64;
+			r->files = realloc(r->files, r->files_cap * sizeof(*r->files));
+			if (!r->files)
+				abort();
+		}
+		r->files[r->nfiles++] = (struct stored_file){st.st_dev, st.st_ino, st.st_size,
+							     mtime, *hash};
+	}
+	if (err)
+		rw_error("cannot store %s in the trace: %s", open_path, strerror(-err));
+out:
+	free(buf);
+	close(fd);
+	return err;
+}
+
+/*
+ * Maps rewind's page at REWIND_INJECT_PAGE. The new image has no known
+ * syscall instruction yet, so one is written over the entry point for the
+ * duration of the mmap and the original bytes put back.
+ */
+static int map_inject_page(struct recorder *r, const uint64_t regs[X86_NREGS])
+{
+	static const uint8_t syscall_insn[2] = {0x0f, 0x05};
+	uint8_t page[64] = {0x0f, 0x05, 0xcc}; /* syscall; int3 */
+	uint64_t ip = regs[X86_RIP];
+	uint8_t saved[2];
+	int64_t ret;
+	int err;
+
+	if ((err = tracee_read_mem(&r->t, ip, saved, sizeof(saved))) ||
+	    (err = tracee_write_mem(&r->t, ip, syscall_insn, sizeof(syscall_insn))))
+		return err;
+	err = tracee_inject(&r->t, ip, regs, SYS_mmap, REWIND_INJECT_PAGE, 4096,
+			    PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			    (uint64_t)-1, 0, &ret);
+	if (!err)
+		err = tracee_write_mem(&r->t, ip, saved, sizeof(saved));
+	if (!err && (uint64_t)ret != REWIND_INJECT_PAGE) {
+		rw_error("pid %d: cannot map rewind's page at 0x%llx: %s", r->t.tid,
+			 REWIND_INJECT_PAGE, strerror((int)-ret));
+		return -EEXIST;
+	}
+	if (!err)
+		err = tracee_write_mem(&r->t, REWIND_INJECT_PAGE, page, sizeof(page));
+	if (!err)
+		err = tracee_set_regs(&r->t, regs);
+	return err;
+}
+
+struct vdso_patch {
+	const char *name;
+	long nr;
+};
+
+static const struct vdso_patch vdso_patches[] = {
+	{"__vdso_clock_gettime", SYS_clock_gettime},
+	{"__vdso_gettimeofday", SYS_gettimeofday},
+	{"__vdso_time", SYS_time},
+	{"__vdso_getcpu", SYS_getcpu},
+	{"__vdso_clock_getres", SYS_clock_getres},
+};
+
+/* Finds the symbols of vdso_patches in an in-memory vDSO image and writes the stubs. */
+static int patch_vdso(struct recorder *r, uint64_t base, size_t len)
+{
+	uint8_t *img = malloc(len);
+	const Elf64_Ehdr *eh;
+	const Elf64_Shdr *sh;
+	int err = 0, patched = 0;
+
+	if (!img)
+		abort();
+	if (tracee_read_mem(&r->t, base, img, len) < 0) {
+		free(img);
+		return 0; /* nothing readable to patch */
+	}
+	eh = (const Elf64_Ehdr *)img;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_shoff >= len ||
+	    eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > len)
+		goto bad;
+	sh = (const Elf64_Shdr *)(img + eh->e_shoff);
+	for (int i = 0; i < eh->e_shnum; i++) {
+		const Elf64_Sym *syms;
+		const char *strs;
+		size_t nsyms;
+
+		if (sh[i].sh_type != SHT_DYNSYM || sh[i].sh_link >= eh->e_shnum)
+			continue;
+		if (sh[i].sh_offset + sh[i].sh_size > len ||
+		    sh[sh[i].sh_link].sh_offset + sh[sh[i].sh_link].sh_size > len)
+			goto bad;
+		syms = (const Elf64_Sym *)(img + sh[i].sh_offset);
+		nsyms = sh[i].sh_size / sizeof(Elf64_Sym);
+		strs = (const char *)img + sh[sh[i].sh_link].sh_offset;
+		for (size_t s = 0; s < nsyms; s++) {
+			if (syms[s].st_name >= sh[sh[i].sh_link].sh_size || !syms[s].st_value ||
+			    syms[s].st_value + 8 > len)
+				continue;
+			for (size_t p = 0; p < sizeof(vdso_patches) / sizeof(vdso_patches[0]); p++) {
+				/* mov $nr, %eax; syscall; ret */
+				uint8_t stub[8] = {0xb8, 0, 0, 0, 0, 0x0f, 0x05, 0xc3};
+
+				if (strcmp(strs + syms[s].st_name, vdso_patches[p].name))
+					continue;
+				memcpy(stub + 1, &(uint32_t){(uint32_t)vdso_patches[p].nr}, 4);
+				err = tracee_write_mem(&r->t, base + syms[s].st_value, stub,
+						       sizeof(stub));
+				if (err)
+					goto out;
+				patched++;
+			}
+		}
+	}
+	rw_debug("patched %d vDSO functions", patched);
+	goto out;
+bad:
+	rw_warn("pid %d: vDSO image not understood; its clock functions are not recorded",
+		r->t.tid);
+out:
+	free(img);
+	return err;
+}
+
+static uint8_t map_kind(const struct procmap *m)
+{
+	if (m->start == REWIND_INJECT_PAGE)
+		return MAPK_INJECT;
+	if (!strcmp(m->path, "[stack]"))
+		return MAPK_STACK;
+	if (!strcmp(m->path, "[vdso]"))
+		return MAPK_VDSO;
+	if (!strcmp(m->path, "[vvar]") || !strcmp(m->path, "[vvar_vclock]"))
+		return MAPK_VVAR;
+	if (!strcmp(m->path, "[heap]"))
+		return MAPK_HEAP;
+	if (m->inode && m->path[0] == '/')
+		return MAPK_FILE;
+	return MAPK_ANON;
+}
+
+/* Adds the contents of [start, end) to the event, page by page, leaving out zero pages. */
+static void add_contents(struct recorder *r, uint64_t start, uint64_t end)
+{
+	static const uint8_t zero[4096];
+	uint8_t page[4096];
+	uint64_t run_start = 0;
+
+	rw_buf_reset(&r->scratch);
+	for (uint64_t a = start; a < end; a += 4096) {
+		bool keep = tracee_read_mem(&r->t, a, page, sizeof(page)) == 0 &&
+			    memcmp(page, zero, sizeof(page)) != 0;
+
+		if (keep) {
+			if (!r->scratch.len)
+				run_start = a;
+			rw_buf_put(&r->scratch, page, sizeof(page));
+		}
+		if ((!keep || a + 4096 == end) && r->scratch.len) {
+			trace_event_add_mem(&r->eb, run_start, r->scratch.data, r->scratch.len);
+			rw_buf_reset(&r->scratch);
+		}
+	}
+}
+
+static int record_map(struct recorder *r, const struct procmap *m)
+{
+	struct trace_map tm = {
+		.start = m->start,
+		.end = m->end,
+		.offset = m->offset,
+		.prot = (uint32_t)m->prot,
+		.flags = (uint32_t)(m->shared ? MAP_SHARED : MAP_PRIVATE),
+		.kind = map_kind(m),
+		.path = m->path,
+	};
+	char open_path[128];
+	int err;
+
+	if (!strcmp(m->path, "[vsyscall]"))
+		return 0; /* fixed by the kernel in every process */
+	if (tm.kind == MAPK_FILE) {
+		snprintf(open_path, sizeof(open_path), "/proc/%d/map_files/%llx-%llx", r->t.tid,
+			 (unsigned long long)m->start, (unsigned long long)m->end);
+		err = recorder_store_file(r, open_path, &tm.hash, &tm.file_size);
+		if (err)
+			return err;
+	}
+	trace_event_add_map(&r->eb, &tm);
+	/* File pages the program cannot have written come from the stored file. */
+	if (tm.kind == MAPK_VVAR || (tm.kind == MAPK_FILE && !(m->prot & PROT_WRITE)))
+		return 0;
+	add_contents(r, m->start, m->end);
+	return 0;
+}
+
+int recorder_record_exec(struct recorder *r)
+{
+	uint64_t regs[X86_NREGS];
+	struct procmap *maps = NULL;
+	int n, err;
+
+	if ((err = tracee_get_regs(&r->t, regs)) < 0)
+		return err;
+	if ((err = map_inject_page(r, regs)) < 0)
+		return err;
+	n = procmaps_read(r->t.tid, &maps);
+	if (n < 0) {
+		rw_error("pid %d: cannot read its maps: %s", r->t.tid, strerror(-n));
+		return n;
+	}
+	for (int i = 0; i < n; i++)
+		if (!strcmp(maps[i].path, "[vdso]") &&
+		    (err = patch_vdso(r, maps[i].start, maps[i].end - maps[i].start)) < 0)
+			goto out;
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_EXEC, regs);
+	for (int i = 0; i < n && !err; i++)
+		err = record_map(r, &maps[i]);
+	if (!err)
+		err = recorder_add_xsave(r, true);
+	if (!err)
+		err = recorder_emit(r);
+	/* A new image has no rseq registration. */
+	r->rseq_addr = 0;
+out:
+	free(maps);
+	return err;
+}

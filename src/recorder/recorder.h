@@ -1,0 +1,72 @@
+/* Recorder internals shared by the files of src/recorder/. */
+#ifndef REWIND_RECORDER_RECORDER_H
+#define REWIND_RECORDER_RECORDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tracee.h"
+#include "common/buf.h"
+#include "common/hash.h"
+#include "trace_format/event.h"
+#include "trace_format/trace.h"
+
+/* rewind's page in every recorded address space: a syscall instruction to inject with. */
+#define REWIND_INJECT_PAGE 0x70000000ull
+
+struct stored_file {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	int64_t mtime_ns;
+	struct rw_hash hash;
+};
+
+struct stdio_identity {
+	dev_t dev;
+	ino_t ino;
+	bool valid;
+};
+
+struct recorder {
+	const char *trace_path;
+	struct trace_writer *writer;
+	struct tracee t;
+	uint64_t seq;
+	int cpu;
+	struct trace_event_builder eb;
+	struct trace_regs_history history;
+	struct rw_buf enc;
+	struct rw_buf scratch;
+	struct x86_xsave_layout layout;
+	uint8_t *xsave_prev, *xsave_cur;
+	size_t xsave_len;
+	bool have_xsave_prev;
+	/* Files already stored in the trace, by identity and by content hash. */
+	struct stored_file *files;
+	size_t nfiles, files_cap;
+	struct rw_hash *hashes;
+	size_t nhashes, hashes_cap;
+	struct stdio_identity out_id[3];
+	/* The syscall between its entry and exit stops. */
+	long cur_sysno;
+	bool cur_emulated;
+	bool exec_pending;
+	/* rseq registration (emulated: never given to the kernel). */
+	uint64_t rseq_addr;
+	uint32_t rseq_len, rseq_sig;
+};
+
+/* Encodes and appends the event in r->eb. */
+int recorder_emit(struct recorder *r);
+/* Adds the blocks of the XSAVE area that changed since the last call (all with force). */
+int recorder_add_xsave(struct recorder *r, bool force);
+/* At the exit stop of an execve: sets up rewind's page, patches the vDSO, records EV_EXEC. */
+int recorder_record_exec(struct recorder *r);
+/* Stores the file open as fd in the tracee (or at path when fd < 0) if new; returns its hash. */
+int recorder_store_file(struct recorder *r, const char *open_path, struct rw_hash *hash,
+			uint64_t *size);
+
+#endif

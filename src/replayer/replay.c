@@ -1,0 +1,543 @@
+/*
+ * Autopilot replay: re-executes the recorded program natively, stopping it
+ * at every syscall with PTRACE_SYSEMU (so the kernel never runs a syscall
+ * the replayer does not choose to run), checks its registers against the
+ * recorded entry event, then either emulates the syscall (recorded memory
+ * written, recorded registers set) or runs it for real when it changes the
+ * address space or kernel state the program depends on.
+ */
+#define _GNU_SOURCE
+#include "replayer/replay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "arch/x86_64/syscall_table.h"
+#include "arch/x86_64/tsc.h"
+#include "common/log.h"
+#include "replayer/replayer.h"
+
+#ifndef PTRACE_GET_RSEQ_CONFIGURATION
+#define PTRACE_GET_RSEQ_CONFIGURATION 0x420f
+#endif
+
+struct rseq_configuration {
+	uint64_t rseq_abi_pointer;
+	uint32_t rseq_abi_size;
+	uint32_t signature;
+	uint32_t flags;
+	uint32_t pad;
+};
+
+int replayer_next_event(struct replayer *r)
+{
+	for (;;) {
+		uint32_t kind;
+		const uint8_t *p;
+		size_t len;
+		int ret = trace_reader_next(r->reader, &kind, &p, &len);
+
+		if (ret <= 0)
+			return ret;
+		if (kind == TRACE_REC_BLOB) {
+			if ((ret = blobstore_add(&r->blobs, p, len)) < 0)
+				return ret;
+			continue;
+		}
+		if (kind != TRACE_REC_EVENT)
+			continue; /* a newer minor version's record */
+		ret = trace_event_decode(p, len, &r->history, &r->arena, &r->ev, r->err,
+					 sizeof(r->err));
+		if (ret < 0) {
+			rw_error("%s: record %llu: %s", r->trace_path,
+				 (unsigned long long)trace_reader_record_index(r->reader), r->err);
+			return ret;
+		}
+		return 1;
+	}
+}
+
+static const char *sys_name(long nr)
+{
+	const char *n = x86_syscall_name(nr);
+
+	return n ? n : "?";
+}
+
+static int diverged(struct replayer *r, const uint64_t recorded[X86_NREGS],
+		    const uint64_t live[X86_NREGS], const char *what)
+{
+	char diff[4096];
+	int n = x86_regs_diff(recorded, live, diff, sizeof(diff));
+
+	rw_error("divergence at event %llu (%s): %d register%s differ%s:\n%s",
+		 (unsigned long long)r->ev.seq, what, n, n == 1 ? "" : "s", n == 1 ? "s" : "",
+		 diff);
+	return -EPROTO;
+}
+
+static int unexpected_stop(struct replayer *r, const char *expected)
+{
+	int st = r->t.wait_status;
+	uint64_t regs[X86_NREGS];
+	char got[128];
+
+	if (WIFEXITED(st))
+		snprintf(got, sizeof(got), "the process exited with status %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(got, sizeof(got), "the process was killed by %s", strsignal(WTERMSIG(st)));
+	else if (tracee_get_regs(&r->t, regs) == 0)
+		snprintf(got, sizeof(got), "signal %s at rip 0x%llx", strsignal(WSTOPSIG(st)),
+			 (unsigned long long)regs[X86_RIP]);
+	else
+		snprintf(got, sizeof(got), "stop status 0x%x", st);
+	rw_error("divergence at event %llu: expected %s, got %s", (unsigned long long)r->ev.seq,
+		 expected, got);
+	return -EPROTO;
+}
+
+static int emulate(struct replayer *r)
+{
+	int err = replayer_write_mem(r);
+
+	if (!err)
+		err = tracee_set_regs(&r->t, r->ev.regs);
+	if (!err && r->ev.output_fd && r->ev.output_len) {
+		int fd = r->ev.output_fd == 2 ? 2 : 1;
+		size_t done = 0;
+
+		while (done < r->ev.output_len) {
+			ssize_t n = write(fd, r->ev.output + done, r->ev.output_len - done);
+
+			if (n <= 0)
+				break; /* our own stdout closed: the replay goes on */
+			done += (size_t)n;
+		}
+	}
+	return err;
+}
+
+/* Runs the program's own syscall (with possibly changed arguments) for real. */
+static int run_real(struct replayer *r, const uint64_t entry[X86_NREGS], const uint64_t args[6],
+		    int64_t *ret)
+{
+	uint64_t in[X86_NREGS], out[X86_NREGS];
+	int err;
+
+	memcpy(in, entry, sizeof(in));
+	in[X86_RAX] = entry[X86_ORIG_RAX];
+	in[X86_RDI] = args[0];
+	in[X86_RSI] = args[1];
+	in[X86_RDX] = args[2];
+	in[X86_R10] = args[3];
+	in[X86_R8] = args[4];
+	in[X86_R9] = args[5];
+	err = tracee_syscall_at(&r->t, entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, out);
+	if (!err)
+		*ret = (int64_t)out[X86_RAX];
+	return err;
+}
+
+static int check_result(struct replayer *r, long nr, int64_t got)
+{
+	int64_t want = x86_regs_result(r->ev.regs);
+
+	if (got == want)
+		return 0;
+	rw_error("divergence at event %llu (%s): recorded result %lld, replay %lld",
+		 (unsigned long long)r->ev.seq, sys_name(nr), (long long)want, (long long)got);
+	return -EPROTO;
+}
+
+static int replay_mmap(struct replayer *r, const uint64_t entry[X86_NREGS], uint64_t args[6])
+{
+	int64_t want = x86_regs_result(r->ev.regs), got, closed;
+	int fd = -1, err;
+
+	args[0] = (uint64_t)want;
+	args[3] = (args[3] & ~(uint64_t)MAP_FIXED_NOREPLACE) | MAP_FIXED;
+	if (!(args[3] & MAP_ANONYMOUS)) {
+		if (r->ev.nmaps == 1 && r->ev.maps[0].kind == MAPK_FILE) {
+			bool shared_write = (args[3] & MAP_SHARED) && (args[2] & PROT_WRITE);
+
+			fd = replayer_open_blob(r, r->ev.maps[0].hash, shared_write);
+			if (fd < 0)
+				return fd;
+			args[4] = (uint64_t)fd;
+		} else {
+			/* A device such as /dev/zero: its pages read as zeros. */
+			args[3] |= MAP_ANONYMOUS;
+			args[4] = (uint64_t)-1;
+			args[5] = 0;
+		}
+	}
+	err = run_real(r, entry, args, &got);
+	if (!err && fd >= 0)
+		err = replayer_inject(r, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0, &closed);
+	if (!err)
+		err = check_result(r, SYS_mmap, got);
+	return err;
+}
+
+static int replay_brk(struct replayer *r)
+{
+	uint64_t want = (uint64_t)x86_regs_result(r->ev.regs);
+	uint64_t old_end = (r->brk + 4095) & ~4095ull, new_end = (want + 4095) & ~4095ull;
+	int64_t ret = 0;
+	int err = 0;
+
+	if (r->brk && new_end > old_end)
+		err = replayer_inject(r, SYS_mmap, old_end, new_end - old_end,
+				      PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, (uint64_t)-1, 0, &ret);
+	else if (r->brk && new_end < old_end)
+		err = replayer_inject(r, SYS_munmap, new_end, old_end - new_end, 0, 0, 0, 0, &ret);
+	if (!err && ret < 0) {
+		rw_error("event %llu: cannot move the program break to 0x%llx: %s",
+			 (unsigned long long)r->ev.seq, (unsigned long long)want,
+			 strerror((int)-ret));
+		return (int)ret;
+	}
+	r->brk = want;
+	return err;
+}
+
+static int replay_exit(struct replayer *r, const uint64_t entry[X86_NREGS])
+{
+	int st, err;
+	uint64_t regs[X86_NREGS];
+
+	memcpy(regs, entry, sizeof(regs));
+	regs[X86_RAX] = entry[X86_ORIG_RAX];
+	regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
+	if ((err = tracee_set_regs(&r->t, regs)) < 0)
+		return err;
+	st = tracee_resume(&r->t, PTRACE_CONT, 0);
+	if (st < 0)
+		return st;
+	if ((err = replayer_next_event(r)) <= 0)
+		return err < 0 ? err : -ENODATA;
+	if (r->ev.kind != EV_EXIT)
+		return unexpected_stop(r, trace_event_kind_name(r->ev.kind));
+	if (r->t.stop != TRACEE_STOP_EXITED || st != r->ev.exit_status) {
+		rw_error("divergence at event %llu: recorded exit status 0x%x, replay 0x%x",
+			 (unsigned long long)r->ev.seq, r->ev.exit_status, st);
+		return -EPROTO;
+	}
+	return 1;
+}
+
+/* Handles the syscall whose entry event is in r->ev; returns 1 when the program has ended. */
+static int replay_syscall(struct replayer *r)
+{
+	uint64_t entry[X86_NREGS], live[X86_NREGS], args[6];
+	long nr = r->ev.sysno;
+	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
+	int64_t got;
+	int err, st;
+
+	memcpy(entry, r->ev.regs, sizeof(entry));
+	st = tracee_resume(&r->t, PTRACE_SYSEMU, 0);
+	if (st < 0)
+		return st;
+	if (r->t.stop != TRACEE_STOP_SYSEMU_ENTRY) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "syscall %s", sys_name(nr));
+		return unexpected_stop(r, what);
+	}
+	if ((err = tracee_get_regs(&r->t, live)) < 0)
+		return err;
+	if (memcmp(live, entry, sizeof(live))) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "syscall-entry %s", sys_name(nr));
+		return diverged(r, entry, live, what);
+	}
+	if (!d) {
+		rw_error("event %llu: syscall number %ld is not in this rewind's table",
+			 (unsigned long long)r->ev.seq, nr);
+		return -EPROTO;
+	}
+	if (d->replay == SYS_REPLAY_EXIT)
+		return replay_exit(r, entry);
+
+	if ((err = replayer_next_event(r)) <= 0)
+		return err < 0 ? err : -ENODATA;
+	if (r->ev.kind == EV_EXEC && d->replay == SYS_REPLAY_EXEC)
+		return replayer_apply_exec(r);
+	if (r->ev.kind != EV_SYSCALL_EXIT || r->ev.sysno != nr) {
+		rw_error("%s: event %llu: expected the exit of %s, found %s", r->trace_path,
+			 (unsigned long long)r->ev.seq, sys_name(nr),
+			 trace_event_kind_name(r->ev.kind));
+		return -EPROTO;
+	}
+	x86_regs_args(entry, args);
+	/* A failed call changed nothing: its error is replayed like any result. */
+	if (x86_regs_result(r->ev.regs) < 0 && x86_regs_result(r->ev.regs) > -4096)
+		return emulate(r);
+	switch (d->replay) {
+	case SYS_REPLAY_MMAP:
+		err = replay_mmap(r, entry, args);
+		break;
+	case SYS_REPLAY_MREMAP:
+		if (x86_regs_result(r->ev.regs) != (int64_t)args[0]) {
+			args[3] |= MREMAP_MAYMOVE | MREMAP_FIXED;
+			args[4] = (uint64_t)x86_regs_result(r->ev.regs);
+		}
+		err = run_real(r, entry, args, &got);
+		if (!err)
+			err = check_result(r, nr, got);
+		break;
+	case SYS_REPLAY_MUNMAP:
+	case SYS_REPLAY_MPROTECT:
+	case SYS_REPLAY_MADVISE:
+		err = run_real(r, entry, args, &got);
+		if (!err)
+			err = check_result(r, nr, got);
+		break;
+	case SYS_REPLAY_REAL:
+		err = run_real(r, entry, args, &got);
+		break;
+	case SYS_REPLAY_BRK:
+		err = replay_brk(r);
+		break;
+	case SYS_REPLAY_EXEC:
+	case SYS_REPLAY_EMULATE:
+	case SYS_REPLAY_RSEQ:
+		err = 0;
+		break;
+	default:
+		rw_error("event %llu: replaying %s is not supported yet", (unsigned long long)r->ev.seq,
+			 sys_name(nr));
+		return -ENOTSUP;
+	}
+	if (!err)
+		err = emulate(r);
+	return err;
+}
+
+/* The recorded rdtsc/rdtscp in r->ev: the tracee must fault on one with the same registers. */
+static int replay_tsc(struct replayer *r)
+{
+	uint64_t live[X86_NREGS];
+	uint8_t code[3] = {0};
+	int st, len, rdtscp, err;
+
+	st = tracee_resume(&r->t, PTRACE_SYSEMU, 0);
+	if (st < 0)
+		return st;
+	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSEGV)
+		return unexpected_stop(r, "an rdtsc trap");
+	if ((err = tracee_get_regs(&r->t, live)) < 0)
+		return err;
+	tracee_read_mem_partial(&r->t, live[X86_RIP], code, sizeof(code));
+	len = x86_tsc_insn_len(code, &rdtscp);
+	if (!len || !x86_tsc_regs_match(r->ev.regs, live, len, rdtscp)) {
+		uint64_t expect[X86_NREGS];
+
+		memcpy(expect, r->ev.regs, sizeof(expect));
+		expect[X86_RIP] -= (uint64_t)(len ? len : 2);
+		expect[X86_RAX] = live[X86_RAX];
+		expect[X86_RDX] = live[X86_RDX];
+		if (rdtscp)
+			expect[X86_RCX] = live[X86_RCX];
+		return diverged(r, expect, live, len ? "rdtsc" : "rdtsc (no rdtsc at rip)");
+	}
+	/* The SIGSEGV is not delivered: the next resume passes signal 0. */
+	return tracee_set_regs(&r->t, r->ev.regs);
+}
+
+static void child_setup(int cpu) __attribute__((noreturn));
+static void child_setup(int cpu)
+{
+	static const uint8_t page[] = {0x0f, 0x05, 0xcc}; /* syscall; int3 */
+	cpu_set_t set;
+	sigset_t all;
+	void *p;
+
+	if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
+		_exit(126);
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	syscall(SYS_close_range, 3, ~0u, 0);
+	p = mmap((void *)REWIND_INJECT_PAGE, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p != (void *)REWIND_INJECT_PAGE)
+		_exit(125);
+	memcpy(p, page, sizeof(page));
+	mprotect(p, 4096, PROT_READ | PROT_EXEC);
+	raise(SIGSTOP);
+	_exit(124);
+}
+
+/* Forks the process that becomes the replayed program, stopped and ready for injection. */
+static int start_child(struct replayer *r, int cpu)
+{
+	struct rseq_configuration rc;
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		child_setup(cpu);
+	tracee_init(&r->t, pid);
+	st = tracee_wait(&r->t);
+	if (st < 0 || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSTOP) {
+		rw_error("cannot start the replay process (status 0x%x)", st);
+		return -ECHILD;
+	}
+	if (ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL) < 0)
+		return -errno;
+	/* rewind's own rseq registration was inherited; the kernel must not write into it. */
+	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, pid, sizeof(rc), &rc) == sizeof(rc) &&
+	    rc.rseq_abi_pointer) {
+		int64_t ret;
+		int err = replayer_inject(r, SYS_rseq, rc.rseq_abi_pointer, rc.rseq_abi_size, 1,
+					  rc.signature, 0, 0, &ret);
+
+		if (err || ret < 0) {
+			rw_error("cannot unregister rseq in the replay process: %s",
+				 strerror(err ? -err : (int)-ret));
+			return err ? err : (int)ret;
+		}
+	}
+	return 0;
+}
+
+static int pick_cpu(int recorded)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 0;
+	if (recorded >= 0 && recorded < CPU_SETSIZE && CPU_ISSET(recorded, &set))
+		return recorded;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			return c;
+	return 0;
+}
+
+static int open_replay(struct replayer *r, const struct replay_options *o)
+{
+	const void *hp;
+	size_t hlen;
+	cpu_set_t set;
+	int cpu, err;
+
+	if ((err = trace_reader_open(o->trace_path, &r->reader)) < 0)
+		return err;
+	hp = trace_reader_header(r->reader, &hlen);
+	if (trace_header_decode(hp, hlen, &r->header) < 0) {
+		rw_error("%s: the trace header is corrupt", o->trace_path);
+		return -EBADMSG;
+	}
+	x86_xsave_layout_probe(&r->layout);
+	r->xsave_len = r->layout.total_size ? r->layout.total_size : 4096;
+	r->xsave = calloc(1, r->xsave_len);
+	if ((err = blobstore_init(&r->blobs)) < 0)
+		return err;
+	cpu = pick_cpu(r->header.cpu);
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	return start_child(r, cpu);
+}
+
+static void close_replay(struct replayer *r)
+{
+	if (r->t.tid > 0 && r->t.stop != TRACEE_STOP_EXITED) {
+		kill(r->t.tid, SIGKILL);
+		while (waitpid(r->t.tid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+	}
+	tracee_release(&r->t);
+	blobstore_cleanup(&r->blobs);
+	if (r->reader)
+		trace_reader_close(r->reader);
+	trace_header_free(&r->header);
+	trace_regs_history_free(&r->history);
+	trace_event_arena_free(&r->arena);
+	free(r->xsave);
+}
+
+static int replay_events(struct replayer *r)
+{
+	int ret = replayer_next_event(r);
+
+	if (ret <= 0)
+		return ret < 0 ? ret : -ENODATA;
+	if (r->ev.kind != EV_EXEC) {
+		rw_error("%s: the trace does not start with a program image", r->trace_path);
+		return -EBADMSG;
+	}
+	if ((ret = replayer_apply_exec(r)) < 0)
+		return ret;
+	for (;;) {
+		ret = replayer_next_event(r);
+		if (ret <= 0)
+			return ret < 0 ? ret : -ENODATA;
+		switch (r->ev.kind) {
+		case EV_SYSCALL_ENTRY:
+			ret = replay_syscall(r);
+			break;
+		case EV_RDTSC:
+			ret = replay_tsc(r);
+			break;
+		case EV_SIGNAL:
+			rw_error("event %llu: replaying signal %d is not supported yet",
+				 (unsigned long long)r->ev.seq, r->ev.signo);
+			return -ENOTSUP;
+		default:
+			rw_error("%s: event %llu: unexpected %s event", r->trace_path,
+				 (unsigned long long)r->ev.seq, trace_event_kind_name(r->ev.kind));
+			return -EBADMSG;
+		}
+		if (ret < 0)
+			return ret;
+		if (ret == 1)
+			return 0;
+	}
+}
+
+int replay_autopilot(const struct replay_options *o)
+{
+	struct replayer r;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	tracee_init(&r.t, -1);
+	trace_event_arena_init(&r.arena);
+	r.trace_path = o->trace_path;
+	signal(SIGPIPE, SIG_IGN);
+	err = open_replay(&r, o);
+	if (!err)
+		err = replay_events(&r);
+	if (err == -ENODATA)
+		rw_error("%s: the trace ends at event %llu before the program does%s", o->trace_path,
+			 (unsigned long long)r.ev.seq,
+			 r.reader && trace_reader_truncated(r.reader) ? " (truncated trace)" : "");
+	close_replay(&r);
+	return err;
+}

@@ -1,0 +1,173 @@
+/*
+ * The replayed address space: building it from an EV_EXEC event (every
+ * mapping at its recorded address, files from the trace's stored copies,
+ * recorded contents written over them), and the syscalls that change it
+ * (mmap family, brk), which run for real so later user code sees the same
+ * memory it saw while recording.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "common/log.h"
+#include "common/procmaps.h"
+#include "replayer/replayer.h"
+
+int replayer_inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_t a2,
+		    uint64_t a3, uint64_t a4, uint64_t a5, int64_t *ret)
+{
+	uint64_t base[X86_NREGS];
+	int err = tracee_get_regs(&r->t, base);
+
+	if (err)
+		return err;
+	return tracee_inject(&r->t, REWIND_INJECT_PAGE, base, nr, a0, a1, a2, a3, a4, a5, ret);
+}
+
+int replayer_open_blob(struct replayer *r, struct rw_hash h, bool writable)
+{
+	char path[320];
+	int64_t fd;
+	int err;
+
+	blobstore_path(&r->blobs, h, path, sizeof(path));
+	if (strlen(path) + 1 > 4096 - 256)
+		return -ENAMETOOLONG;
+	err = tracee_write_mem(&r->t, REWIND_INJECT_SCRATCH, path, strlen(path) + 1);
+	if (!err)
+		err = replayer_inject(r, SYS_openat, (uint64_t)AT_FDCWD, REWIND_INJECT_SCRATCH,
+				      (uint64_t)((writable ? O_RDWR : O_RDONLY) | O_CLOEXEC), 0, 0, 0,
+				      &fd);
+	if (err)
+		return err;
+	if (fd < 0) {
+		rw_error("event %llu: the replayed process cannot open the trace's copy %s: %s",
+			 (unsigned long long)r->ev.seq, path, strerror((int)-fd));
+		return (int)fd;
+	}
+	return (int)fd;
+}
+
+int replayer_write_mem(struct replayer *r)
+{
+	for (size_t i = 0; i < r->ev.nmem; i++) {
+		const struct trace_mem *m = &r->ev.mem[i];
+		int err = tracee_write_mem(&r->t, m->addr, m->data, m->len);
+
+		if (err) {
+			rw_error("event %llu: cannot write %llu recorded bytes at 0x%llx: %s",
+				 (unsigned long long)r->ev.seq, (unsigned long long)m->len,
+				 (unsigned long long)m->addr, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Unmaps everything but rewind's page and the fixed vsyscall page. */
+static int unmap_all(struct replayer *r)
+{
+	struct procmap *maps = NULL;
+	int n = procmaps_read(r->t.tid, &maps);
+	int err = 0;
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && !err; i++) {
+		int64_t ret;
+
+		if (maps[i].start == REWIND_INJECT_PAGE || !strcmp(maps[i].path, "[vsyscall]"))
+			continue;
+		err = replayer_inject(r, SYS_munmap, maps[i].start, maps[i].end - maps[i].start, 0,
+				      0, 0, 0, &ret);
+		if (!err && ret < 0) {
+			rw_error("pid %d: cannot unmap 0x%llx-0x%llx (%s): %s", r->t.tid,
+				 (unsigned long long)maps[i].start,
+				 (unsigned long long)maps[i].end, maps[i].path,
+				 strerror((int)-ret));
+			err = (int)ret;
+		}
+	}
+	free(maps);
+	return err;
+}
+
+static int map_one(struct replayer *r, const struct trace_map *m)
+{
+	uint64_t len = m->end - m->start;
+	int flags = MAP_FIXED | (m->flags & MAP_SHARED ? MAP_SHARED : MAP_PRIVATE);
+	int64_t ret, closed;
+	int fd = -1, err;
+
+	if (m->kind == MAPK_INJECT)
+		return 0; /* already there, made by the replay child itself */
+	if (m->kind == MAPK_FILE) {
+		fd = replayer_open_blob(r, m->hash, (m->flags & MAP_SHARED) != 0);
+		if (fd < 0)
+			return fd;
+	} else {
+		flags = MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS;
+		if (m->kind == MAPK_STACK)
+			flags |= MAP_GROWSDOWN;
+	}
+	err = replayer_inject(r, SYS_mmap, m->start, len, m->prot, (uint64_t)flags, (uint64_t)fd,
+			      m->kind == MAPK_FILE ? m->offset : 0, &ret);
+	if (fd >= 0 && !err)
+		err = replayer_inject(r, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0, &closed);
+	if (err)
+		return err;
+	if ((uint64_t)ret != m->start) {
+		rw_error("event %llu: cannot map %s at 0x%llx-0x%llx: %s",
+			 (unsigned long long)r->ev.seq, m->path, (unsigned long long)m->start,
+			 (unsigned long long)m->end,
+			 ret < 0 ? strerror((int)-ret) : "mapped elsewhere");
+		return ret < 0 ? (int)ret : -EFAULT;
+	}
+	return 0;
+}
+
+/* Sets the XSAVE area: the live one with the recorded blocks written over it. */
+static int apply_xsave(struct replayer *r)
+{
+	int n;
+
+	if (!r->ev.nxblocks)
+		return 0;
+	n = tracee_get_xsave(&r->t, r->xsave, r->xsave_len);
+	if (n < 0)
+		return n;
+	for (size_t i = 0; i < r->ev.nxblocks; i++) {
+		const struct trace_xblock *x = &r->ev.xblocks[i];
+		uint32_t off, len;
+
+		if (x86_xsave_block_range(&r->layout, x->block, &off, &len) < 0 || len != x->len ||
+		    off + len > (uint32_t)n) {
+			rw_error("event %llu: XSAVE %s block does not fit this machine's layout",
+				 (unsigned long long)r->ev.seq, x86_xsave_component_name(x->block));
+			return -EINVAL;
+		}
+		memcpy(r->xsave + off, x->data, len);
+	}
+	return tracee_set_xsave(&r->t, r->xsave, (size_t)n);
+}
+
+int replayer_apply_exec(struct replayer *r)
+{
+	int err = unmap_all(r);
+
+	for (size_t i = 0; i < r->ev.nmaps && !err; i++)
+		err = map_one(r, &r->ev.maps[i]);
+	if (!err)
+		err = replayer_write_mem(r);
+	if (!err)
+		err = tracee_set_regs(&r->t, r->ev.regs);
+	if (!err)
+		err = apply_xsave(r);
+	r->brk = 0;
+	return err;
+}

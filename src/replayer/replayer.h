@@ -1,0 +1,58 @@
+/* Replayer internals shared by the files of src/replayer/. */
+#ifndef REWIND_REPLAYER_REPLAYER_H
+#define REWIND_REPLAYER_REPLAYER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tracee.h"
+#include "common/hash.h"
+#include "trace_format/event.h"
+#include "trace_format/header.h"
+#include "trace_format/trace.h"
+
+#define REWIND_INJECT_PAGE 0x70000000ull
+/* Where in rewind's page the replayer writes path strings for injected opens. */
+#define REWIND_INJECT_SCRATCH (REWIND_INJECT_PAGE + 256)
+
+struct blobstore {
+	char dir[256];
+};
+
+struct replayer {
+	const char *trace_path;
+	struct trace_reader *reader;
+	struct trace_header header;
+	struct x86_xsave_layout layout;
+	struct trace_regs_history history;
+	struct trace_event_arena arena;
+	struct trace_event ev; /* the event read last */
+	char err[256];
+	struct blobstore blobs;
+	struct tracee t;
+	uint64_t brk; /* the emulated program break, 0 until the first brk */
+	uint8_t *xsave;
+	size_t xsave_len;
+};
+
+int blobstore_init(struct blobstore *b);
+void blobstore_cleanup(struct blobstore *b);
+/* Writes one part of a stored file. */
+int blobstore_add(struct blobstore *b, const uint8_t *payload, size_t len);
+/* Path of the extracted copy of the file with this hash. */
+void blobstore_path(const struct blobstore *b, struct rw_hash h, char *out, size_t outlen);
+
+/* Reads the next event into r->ev, storing blobs on the way; 1, 0 at the end, or negative. */
+int replayer_next_event(struct replayer *r);
+/* Runs one syscall in the tracee through rewind's page. */
+int replayer_inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_t a2,
+		    uint64_t a3, uint64_t a4, uint64_t a5, int64_t *ret);
+/* Replaces the tracee's whole address space with the one in the EV_EXEC event r->ev. */
+int replayer_apply_exec(struct replayer *r);
+/* Opens the stored copy of a file in the tracee; returns the tracee's fd or negative errno. */
+int replayer_open_blob(struct replayer *r, struct rw_hash h, bool writable);
+/* Writes every memory section of r->ev into the tracee. */
+int replayer_write_mem(struct replayer *r);
+
+#endif

@@ -1,0 +1,412 @@
+/* Event records: encoding and decoding; see event.h and docs/trace-format.md. */
+#include "trace_format/event.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum section_tag {
+	SEC_SYSNO = 1,
+	SEC_MEM = 2,
+	SEC_STRING = 3,
+	SEC_XBLOCK = 4,
+	SEC_MAP = 5,
+	SEC_EXIT = 6,
+	SEC_OUTPUT = 7,
+	SEC_SIGNAL = 8,
+};
+
+/* Sanity limits for decoding untrusted input. */
+#define MAX_SECTION_ITEMS (1u << 20)
+
+void trace_regs_history_free(struct trace_regs_history *h)
+{
+	free(h->threads);
+	h->threads = NULL;
+	h->n = h->cap = 0;
+}
+
+static uint64_t *history_slot(struct trace_regs_history *h, uint32_t tid)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (h->threads[i].tid == tid)
+			return h->threads[i].regs;
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 8;
+		h->threads = realloc(h->threads, h->cap * sizeof(*h->threads));
+		if (!h->threads)
+			abort();
+	}
+	h->threads[h->n].tid = tid;
+	memset(h->threads[h->n].regs, 0, sizeof(h->threads[h->n].regs));
+	return h->threads[h->n++].regs;
+}
+
+void trace_event_builder_init(struct trace_event_builder *b)
+{
+	memset(b, 0, sizeof(*b));
+	rw_buf_init(&b->sections);
+}
+
+void trace_event_builder_free(struct trace_event_builder *b)
+{
+	rw_buf_free(&b->sections);
+}
+
+void trace_event_begin(struct trace_event_builder *b, uint64_t seq, uint32_t tid, uint8_t kind,
+		       const uint64_t regs[TRACE_NREGS])
+{
+	b->seq = seq;
+	b->tid = tid;
+	b->kind = kind;
+	b->flags = 0;
+	memcpy(b->regs, regs, sizeof(b->regs));
+	rw_buf_reset(&b->sections);
+}
+
+void trace_event_add_sysno(struct trace_event_builder *b, long nr)
+{
+	rw_buf_put_u8(&b->sections, SEC_SYSNO);
+	rw_buf_put_svarint(&b->sections, nr);
+}
+
+void trace_event_add_mem(struct trace_event_builder *b, uint64_t addr, const void *p, uint64_t len)
+{
+	rw_buf_put_u8(&b->sections, SEC_MEM);
+	rw_buf_put_varint(&b->sections, addr);
+	rw_buf_put_blob(&b->sections, p, (size_t)len);
+}
+
+void trace_event_add_string(struct trace_event_builder *b, int arg, const char *s)
+{
+	rw_buf_put_u8(&b->sections, SEC_STRING);
+	rw_buf_put_u8(&b->sections, (uint8_t)arg);
+	rw_buf_put_str(&b->sections, s);
+}
+
+void trace_event_add_xblock(struct trace_event_builder *b, uint8_t block, const void *p,
+			    uint32_t len)
+{
+	rw_buf_put_u8(&b->sections, SEC_XBLOCK);
+	rw_buf_put_u8(&b->sections, block);
+	rw_buf_put_blob(&b->sections, p, len);
+}
+
+void trace_event_add_map(struct trace_event_builder *b, const struct trace_map *m)
+{
+	struct rw_buf *s = &b->sections;
+
+	rw_buf_put_u8(s, SEC_MAP);
+	rw_buf_put_varint(s, m->start);
+	rw_buf_put_varint(s, m->end);
+	rw_buf_put_varint(s, m->offset);
+	rw_buf_put_varint(s, m->prot);
+	rw_buf_put_varint(s, m->flags);
+	rw_buf_put_u8(s, m->kind);
+	rw_buf_put_u64(s, m->hash.lo);
+	rw_buf_put_u64(s, m->hash.hi);
+	rw_buf_put_varint(s, m->file_size);
+	rw_buf_put_str(s, m->path ? m->path : "");
+}
+
+void trace_event_add_output(struct trace_event_builder *b, int fd, const void *p, size_t len)
+{
+	rw_buf_put_u8(&b->sections, SEC_OUTPUT);
+	rw_buf_put_u8(&b->sections, (uint8_t)fd);
+	rw_buf_put_blob(&b->sections, p, len);
+}
+
+void trace_event_add_exit(struct trace_event_builder *b, int wait_status)
+{
+	rw_buf_put_u8(&b->sections, SEC_EXIT);
+	rw_buf_put_svarint(&b->sections, wait_status);
+}
+
+void trace_event_add_signal(struct trace_event_builder *b, int signo)
+{
+	rw_buf_put_u8(&b->sections, SEC_SIGNAL);
+	rw_buf_put_varint(&b->sections, (uint64_t)signo);
+}
+
+void trace_event_builder_load(struct trace_event_builder *b, const struct trace_event *ev)
+{
+	trace_event_begin(b, ev->seq, ev->tid, ev->kind, ev->regs);
+	b->flags = ev->flags;
+	if (ev->sysno >= 0)
+		trace_event_add_sysno(b, ev->sysno);
+	for (int i = 0; i < 6; i++)
+		if (ev->strings[i])
+			trace_event_add_string(b, i, ev->strings[i]);
+	for (size_t i = 0; i < ev->nxblocks; i++)
+		trace_event_add_xblock(b, ev->xblocks[i].block, ev->xblocks[i].data,
+				       ev->xblocks[i].len);
+	for (size_t i = 0; i < ev->nmaps; i++)
+		trace_event_add_map(b, &ev->maps[i]);
+	for (size_t i = 0; i < ev->nmem; i++)
+		trace_event_add_mem(b, ev->mem[i].addr, ev->mem[i].data, ev->mem[i].len);
+	if (ev->output_fd)
+		trace_event_add_output(b, ev->output_fd, ev->output, ev->output_len);
+	if (ev->kind == EV_EXIT)
+		trace_event_add_exit(b, ev->exit_status);
+	if (ev->kind == EV_SIGNAL)
+		trace_event_add_signal(b, ev->signo);
+}
+
+void trace_event_encode(const struct trace_event_builder *b, struct trace_regs_history *h,
+			struct rw_buf *out)
+{
+	uint64_t *prev = history_slot(h, b->tid);
+	uint32_t mask = 0;
+
+	for (int i = 0; i < TRACE_NREGS; i++)
+		if (prev[i] != b->regs[i])
+			mask |= 1u << i;
+	rw_buf_put_varint(out, b->seq);
+	rw_buf_put_varint(out, b->tid);
+	rw_buf_put_u8(out, b->kind);
+	rw_buf_put_varint(out, b->flags);
+	rw_buf_put_varint(out, mask);
+	for (int i = 0; i < TRACE_NREGS; i++)
+		if (mask & (1u << i))
+			rw_buf_put_varint(out, b->regs[i] ^ prev[i]);
+	memcpy(prev, b->regs, sizeof(b->regs));
+	rw_buf_put(out, b->sections.data, b->sections.len);
+}
+
+static void *grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return p;
+	*cap = *cap ? *cap * 2 : 16;
+	while (*cap < need)
+		*cap *= 2;
+	p = realloc(p, *cap * elem);
+	if (!p)
+		abort();
+	return p;
+}
+
+void trace_event_arena_init(struct trace_event_arena *a)
+{
+	memset(a, 0, sizeof(*a));
+	rw_buf_init(&a->strings);
+}
+
+void trace_event_arena_free(struct trace_event_arena *a)
+{
+	rw_buf_free(&a->strings);
+	free(a->mem);
+	free(a->maps);
+	free(a->xblocks);
+	trace_event_arena_init(a);
+}
+
+static int fail(char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "%s", what);
+	return -EBADMSG;
+}
+
+/*
+ * Strings are copied NUL-terminated into the arena; their pointers are only
+ * set once decoding is done, as the arena may move while it grows.
+ */
+static uintptr_t arena_string(struct trace_event_arena *a, const uint8_t *p, size_t n)
+{
+	size_t off = a->strings.len;
+
+	rw_buf_put(&a->strings, p, n);
+	rw_buf_put_u8(&a->strings, 0);
+	return off;
+}
+
+static int decode_map(struct rw_cursor *c, struct trace_event_arena *a, struct trace_map *m,
+		      uintptr_t *path_off)
+{
+	size_t n;
+	const uint8_t *p;
+
+	m->start = rw_get_varint(c);
+	m->end = rw_get_varint(c);
+	m->offset = rw_get_varint(c);
+	m->prot = (uint32_t)rw_get_varint(c);
+	m->flags = (uint32_t)rw_get_varint(c);
+	m->kind = rw_get_u8(c);
+	m->hash.lo = rw_get_u64(c);
+	m->hash.hi = rw_get_u64(c);
+	m->file_size = rw_get_varint(c);
+	p = rw_get_blob(c, &n);
+	m->path = NULL;
+	if (c->bad || m->end <= m->start || (m->start & 4095) || (m->end & 4095))
+		return -1;
+	*path_off = arena_string(a, p, n);
+	return 0;
+}
+
+static int decode_section(struct rw_cursor *c, struct trace_event_arena *a, struct trace_event *ev,
+			  uintptr_t string_off[6], uintptr_t *map_off, char *err, size_t errlen)
+{
+	uint8_t tag = rw_get_u8(c);
+	const uint8_t *p;
+	size_t n;
+
+	switch (tag) {
+	case SEC_SYSNO:
+		ev->sysno = (long)rw_get_svarint(c);
+		return 0;
+	case SEC_MEM: {
+		uint64_t addr = rw_get_varint(c);
+
+		p = rw_get_blob(c, &n);
+		if (c->bad || ev->nmem >= MAX_SECTION_ITEMS)
+			return fail(err, errlen, "bad memory section");
+		a->mem = grow(a->mem, &a->mem_cap, ev->nmem + 1, sizeof(*a->mem));
+		a->mem[ev->nmem++] = (struct trace_mem){addr, n, p};
+		return 0;
+	}
+	case SEC_STRING: {
+		uint8_t arg = rw_get_u8(c);
+
+		p = rw_get_blob(c, &n);
+		if (c->bad || arg >= 6)
+			return fail(err, errlen, "bad string section");
+		string_off[arg] = arena_string(a, p, n) + 1;
+		return 0;
+	}
+	case SEC_XBLOCK: {
+		uint8_t block = rw_get_u8(c);
+
+		p = rw_get_blob(c, &n);
+		if (c->bad || ev->nxblocks >= 64)
+			return fail(err, errlen, "bad XSAVE section");
+		a->xblocks = grow(a->xblocks, &a->xblocks_cap, ev->nxblocks + 1,
+				  sizeof(*a->xblocks));
+		a->xblocks[ev->nxblocks++] = (struct trace_xblock){block, (uint32_t)n, p};
+		return 0;
+	}
+	case SEC_MAP:
+		if (ev->nmaps >= MAX_SECTION_ITEMS)
+			return fail(err, errlen, "too many maps");
+		a->maps = grow(a->maps, &a->maps_cap, ev->nmaps + 1, sizeof(*a->maps));
+		if (decode_map(c, a, &a->maps[ev->nmaps], &map_off[0]) < 0)
+			return fail(err, errlen, "bad map section");
+		/* map_off[0] is scratch: the caller keeps offsets per map. */
+		ev->nmaps++;
+		return 1;
+	case SEC_EXIT:
+		ev->exit_status = (int)rw_get_svarint(c);
+		return 0;
+	case SEC_OUTPUT:
+		ev->output_fd = rw_get_u8(c);
+		ev->output = rw_get_blob(c, &ev->output_len);
+		return 0;
+	case SEC_SIGNAL:
+		ev->signo = (int)rw_get_varint(c);
+		return 0;
+	default:
+		snprintf(err, errlen, "unknown event section %u", tag);
+		return -EBADMSG;
+	}
+}
+
+int trace_event_decode(const uint8_t *payload, size_t len, struct trace_regs_history *h,
+		       struct trace_event_arena *a, struct trace_event *ev, char *err,
+		       size_t errlen)
+{
+	struct rw_cursor c;
+	uint64_t *prev;
+	uint32_t mask;
+	uintptr_t string_off[6] = {0};
+	uintptr_t *map_offs = NULL;
+	size_t map_offs_cap = 0;
+	int ret = 0;
+
+	rw_cursor_init(&c, payload, len);
+	memset(ev, 0, sizeof(*ev));
+	ev->sysno = -1;
+	ev->seq = rw_get_varint(&c);
+	ev->tid = (uint32_t)rw_get_varint(&c);
+	ev->kind = rw_get_u8(&c);
+	ev->flags = (uint32_t)rw_get_varint(&c);
+	mask = (uint32_t)rw_get_varint(&c);
+	if (c.bad || ev->kind == 0 || ev->kind >= EV_KIND_MAX || (mask >> TRACE_NREGS))
+		return fail(err, errlen, "bad event header");
+	prev = history_slot(h, ev->tid);
+	for (int i = 0; i < TRACE_NREGS; i++)
+		if (mask & (1u << i))
+			prev[i] ^= rw_get_varint(&c);
+	memcpy(ev->regs, prev, sizeof(ev->regs));
+
+	rw_buf_reset(&a->strings);
+	while (!c.bad && rw_cursor_left(&c)) {
+		uintptr_t map_off = 0;
+
+		ret = decode_section(&c, a, ev, string_off, &map_off, err, errlen);
+		if (ret < 0)
+			goto out;
+		if (ret == 1) {
+			map_offs = grow(map_offs, &map_offs_cap, ev->nmaps, sizeof(*map_offs));
+			map_offs[ev->nmaps - 1] = map_off;
+		}
+		ret = 0;
+	}
+	if (c.bad) {
+		ret = fail(err, errlen, "event section runs past the record");
+		goto out;
+	}
+	for (int i = 0; i < 6; i++)
+		if (string_off[i])
+			ev->strings[i] = (const char *)a->strings.data + string_off[i] - 1;
+	for (size_t i = 0; i < ev->nmaps; i++)
+		a->maps[i].path = (const char *)a->strings.data + map_offs[i];
+	ev->mem = a->mem;
+	ev->maps = a->maps;
+	ev->xblocks = a->xblocks;
+out:
+	free(map_offs);
+	return ret;
+}
+
+const char *trace_event_kind_name(int kind)
+{
+	static const char *const names[] = {"?", "exec", "syscall-entry", "syscall-exit",
+					    "signal", "exit", "rdtsc"};
+
+	return kind > 0 && kind < EV_KIND_MAX ? names[kind] : "?";
+}
+
+const char *trace_map_kind_name(int kind)
+{
+	static const char *const names[] = {"anon", "file", "stack", "vdso",
+					    "vvar", "heap", "rewind-page"};
+
+	return kind >= 0 && kind <= MAPK_INJECT ? names[kind] : "?";
+}
+
+void trace_blob_encode(struct rw_buf *out, struct rw_hash hash, uint64_t total, uint64_t offset,
+		       const void *data, size_t len)
+{
+	rw_buf_put_u64(out, hash.lo);
+	rw_buf_put_u64(out, hash.hi);
+	rw_buf_put_varint(out, total);
+	rw_buf_put_varint(out, offset);
+	rw_buf_put(out, data, len);
+}
+
+int trace_blob_decode(const uint8_t *payload, size_t len, struct rw_hash *hash, uint64_t *total,
+		      uint64_t *offset, const uint8_t **data, size_t *data_len)
+{
+	struct rw_cursor c;
+
+	rw_cursor_init(&c, payload, len);
+	hash->lo = rw_get_u64(&c);
+	hash->hi = rw_get_u64(&c);
+	*total = rw_get_varint(&c);
+	*offset = rw_get_varint(&c);
+	if (c.bad || *offset > *total || rw_cursor_left(&c) > *total - *offset)
+		return -EBADMSG;
+	*data = c.p;
+	*data_len = rw_cursor_left(&c);
+	return 0;
+}

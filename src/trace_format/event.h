@@ -1,0 +1,173 @@
+/*
+ * Trace records and their encoding. The container (trace.h) stores
+ * (kind, payload) records; this file defines the record kinds and encodes
+ * events.
+ *
+ * An event is one stop that matters: global sequence number, tid, kind and
+ * the full register snapshot (stored as the fields that changed since that
+ * thread's previous event, so a reader must decode events in order),
+ * followed by optional sections: syscall number, memory the kernel wrote,
+ * saved argument strings, changed XSAVE blocks, mappings, output to the
+ * terminal, exit status. Unknown section tags end decoding of an event with
+ * an error, so new sections need a minor version bump and must be appended
+ * at the end by older-reader-safe rules (see docs/trace-format.md).
+ */
+#ifndef REWIND_TRACE_FORMAT_EVENT_H
+#define REWIND_TRACE_FORMAT_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/hash.h"
+
+#define TRACE_NREGS 27
+
+/* Record kinds in the container. */
+enum trace_record_kind {
+	TRACE_REC_EVENT = 1,
+	TRACE_REC_BLOB = 2, /* part of a stored file: hash, total size, offset, bytes */
+};
+
+enum trace_event_kind {
+	EV_EXEC = 1,	     /* a new program image: maps and their contents, registers, XSAVE */
+	EV_SYSCALL_ENTRY = 2,
+	EV_SYSCALL_EXIT = 3,
+	EV_SIGNAL = 4,	     /* a signal delivered to the thread */
+	EV_EXIT = 5,	     /* the thread/process ended: wait status */
+	EV_RDTSC = 6,	     /* rdtsc/rdtscp trapped and emulated: registers after it */
+	EV_KIND_MAX,
+};
+
+/* Event flags. */
+#define EVF_EMULATED_AT_RECORD 0x1 /* the recorder did not let the kernel run this syscall */
+
+enum trace_map_kind {
+	MAPK_ANON = 0,
+	MAPK_FILE = 1,	/* contents from the stored file with this hash */
+	MAPK_STACK = 2, /* grows down */
+	MAPK_VDSO = 3,
+	MAPK_VVAR = 4,
+	MAPK_HEAP = 5,
+	MAPK_INJECT = 6, /* rewind's own page with a syscall instruction */
+};
+
+struct trace_mem {
+	uint64_t addr;
+	uint64_t len;
+	const uint8_t *data;
+};
+
+struct trace_map {
+	uint64_t start, end, offset;
+	uint32_t prot;	/* PROT_* */
+	uint32_t flags; /* MAP_* as the mapping was made */
+	uint8_t kind;	/* enum trace_map_kind */
+	struct rw_hash hash;
+	uint64_t file_size;
+	const char *path; /* as the recorded program knew it */
+};
+
+struct trace_xblock {
+	uint8_t block; /* see arch/x86_64/cpu.h */
+	uint32_t len;
+	const uint8_t *data;
+};
+
+struct trace_event {
+	uint64_t seq;
+	uint32_t tid;
+	uint8_t kind;
+	uint32_t flags;
+	uint64_t regs[TRACE_NREGS];
+	long sysno; /* syscall events; -1 otherwise */
+	int signo;
+	int exit_status; /* EV_EXIT: wait status */
+	int output_fd;	 /* 1 or 2 when the syscall wrote to the recording's stdout/stderr */
+	const uint8_t *output;
+	size_t output_len;
+	const char *strings[6];
+	size_t nmem, nmaps, nxblocks;
+	struct trace_mem *mem;
+	struct trace_map *maps;
+	struct trace_xblock *xblocks;
+};
+
+/* Per-thread register history for delta encoding; one per writer and per reader. */
+struct trace_regs_history {
+	struct {
+		uint32_t tid;
+		uint64_t regs[TRACE_NREGS];
+	} *threads;
+	size_t n, cap;
+};
+
+void trace_regs_history_free(struct trace_regs_history *h);
+
+/*
+ * Builder for an event being recorded: the fixed part plus the sections,
+ * appended already encoded so a builder costs no allocation per event.
+ */
+struct trace_event_builder {
+	uint64_t seq;
+	uint32_t tid;
+	uint8_t kind;
+	uint32_t flags;
+	uint64_t regs[TRACE_NREGS];
+	struct rw_buf sections;
+};
+
+void trace_event_builder_init(struct trace_event_builder *b);
+void trace_event_builder_free(struct trace_event_builder *b);
+/* Starts a new event (sections cleared). */
+void trace_event_begin(struct trace_event_builder *b, uint64_t seq, uint32_t tid, uint8_t kind,
+		       const uint64_t regs[TRACE_NREGS]);
+void trace_event_add_sysno(struct trace_event_builder *b, long nr);
+void trace_event_add_mem(struct trace_event_builder *b, uint64_t addr, const void *p, uint64_t len);
+void trace_event_add_string(struct trace_event_builder *b, int arg, const char *s);
+void trace_event_add_xblock(struct trace_event_builder *b, uint8_t block, const void *p,
+			    uint32_t len);
+void trace_event_add_map(struct trace_event_builder *b, const struct trace_map *m);
+void trace_event_add_output(struct trace_event_builder *b, int fd, const void *p, size_t len);
+void trace_event_add_exit(struct trace_event_builder *b, int wait_status);
+void trace_event_add_signal(struct trace_event_builder *b, int signo);
+
+/* Loads a decoded event into a builder, sections and all (for tools that rewrite traces). */
+void trace_event_builder_load(struct trace_event_builder *b, const struct trace_event *ev);
+
+/* Encodes the builder's event into out (appended), updating the history. */
+void trace_event_encode(const struct trace_event_builder *b, struct trace_regs_history *h,
+			struct rw_buf *out);
+
+/* Storage a decoded event points into; reused from one event to the next. */
+struct trace_event_arena {
+	struct rw_buf strings;
+	struct trace_mem *mem;
+	struct trace_map *maps;
+	struct trace_xblock *xblocks;
+	size_t mem_cap, maps_cap, xblocks_cap;
+};
+
+void trace_event_arena_init(struct trace_event_arena *a);
+void trace_event_arena_free(struct trace_event_arena *a);
+
+/*
+ * Decodes one event payload. Pointers in *ev point into payload or into
+ * arena, valid until either changes. Returns 0 or -EBADMSG with a message
+ * in err.
+ */
+int trace_event_decode(const uint8_t *payload, size_t len, struct trace_regs_history *h,
+		       struct trace_event_arena *arena, struct trace_event *ev, char *err,
+		       size_t errlen);
+
+const char *trace_event_kind_name(int kind);
+const char *trace_map_kind_name(int kind);
+
+/* Blob records (stored file parts). */
+void trace_blob_encode(struct rw_buf *out, struct rw_hash hash, uint64_t total, uint64_t offset,
+		       const void *data, size_t len);
+int trace_blob_decode(const uint8_t *payload, size_t len, struct rw_hash *hash, uint64_t *total,
+		      uint64_t *offset, const uint8_t **data, size_t *data_len);
+
+#endif

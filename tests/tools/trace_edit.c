@@ -1,0 +1,110 @@
+/*
+ * trace_edit: writes a copy of a trace with one change, for tests that
+ * check how rewind handles a trace that does not match the program.
+ *
+ *   trace_edit IN OUT reg EVENT REGNAME VALUE   set a register of one event
+ *   trace_edit IN OUT header-xcr0 VALUE         set XCR0 in the header
+ *   trace_edit IN OUT header-major VALUE        (not done here: see the codec tests)
+ *
+ * VALUE is parsed with strtoull base 0.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/x86_64/regs.h"
+#include "trace_format/event.h"
+#include "trace_format/header.h"
+#include "trace_format/trace.h"
+
+static int find_reg(const char *name)
+{
+	for (int i = 0; i < X86_NREGS; i++)
+		if (!strcmp(x86_reg_name(i), name))
+			return i;
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct trace_reader *in;
+	struct trace_writer *out;
+	struct trace_header h;
+	struct trace_regs_history hin = {0}, hout = {0};
+	struct trace_event_arena arena;
+	struct trace_event_builder b;
+	struct rw_buf hb, enc;
+	const void *hp;
+	size_t hlen;
+	uint64_t edit_event = 0, value = 0;
+	int edit_reg = -1, ret, changed = 0;
+	bool edit_xcr0 = false;
+
+	if (argc >= 7 && !strcmp(argv[3], "reg")) {
+		edit_event = strtoull(argv[4], NULL, 0);
+		edit_reg = find_reg(argv[5]);
+		value = strtoull(argv[6], NULL, 0);
+		if (edit_reg < 0) {
+			fprintf(stderr, "trace_edit: unknown register %s\n", argv[5]);
+			return 2;
+		}
+	} else if (argc >= 5 && !strcmp(argv[3], "header-xcr0")) {
+		edit_xcr0 = true;
+		value = strtoull(argv[4], NULL, 0);
+	} else {
+		fprintf(stderr, "usage: trace_edit IN OUT reg EVENT REG VALUE | header-xcr0 VALUE\n");
+		return 2;
+	}
+	if (trace_reader_open(argv[1], &in) < 0)
+		return 1;
+	hp = trace_reader_header(in, &hlen);
+	if (trace_header_decode(hp, hlen, &h) < 0)
+		return 1;
+	if (edit_xcr0) {
+		h.xcr0 = value;
+		changed = 1;
+	}
+	rw_buf_init(&hb);
+	rw_buf_init(&enc);
+	trace_header_encode(&h, &hb);
+	if (trace_writer_create(argv[2], true, hb.data, hb.len, &out) < 0)
+		return 1;
+	trace_event_arena_init(&arena);
+	trace_event_builder_init(&b);
+	for (;;) {
+		uint32_t kind;
+		const uint8_t *p;
+		size_t len;
+		struct trace_event ev;
+		char err[256];
+
+		ret = trace_reader_next(in, &kind, &p, &len);
+		if (ret <= 0)
+			break;
+		if (kind != TRACE_REC_EVENT) {
+			trace_writer_add(out, kind, p, len);
+			continue;
+		}
+		if (trace_event_decode(p, len, &hin, &arena, &ev, err, sizeof(err)) < 0) {
+			fprintf(stderr, "trace_edit: %s\n", err);
+			return 1;
+		}
+		trace_event_builder_load(&b, &ev);
+		if (edit_reg >= 0 && ev.seq == edit_event) {
+			b.regs[edit_reg] = value;
+			changed = 1;
+		}
+		rw_buf_reset(&enc);
+		trace_event_encode(&b, &hout, &enc);
+		trace_writer_add(out, kind, enc.data, enc.len);
+	}
+	if (trace_writer_finish(out) < 0 || ret < 0)
+		return 1;
+	trace_reader_close(in);
+	if (!changed) {
+		fprintf(stderr, "trace_edit: nothing matched the edit\n");
+		return 1;
+	}
+	return 0;
+}
