@@ -123,10 +123,75 @@ static int output_target(struct recorder *r, int fd)
 	return is1 ? 1 : is2 ? 2 : 0;
 }
 
+/* The file position of the tracee's fd, from /proc/PID/fdinfo, or -1. */
+static long long fd_position(struct recorder *r, int fd)
+{
+	char path[64], line[128];
+	long long pos = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", r->t.tid, fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "pos: %lld", &pos) == 1)
+			break;
+	fclose(f);
+	return pos;
+}
+
+/*
+ * sendfile and copy_file_range to the terminal: the bytes came from a file,
+ * so they are read back from it where the syscall left its offset.
+ */
+static void add_copied_output(struct recorder *r, int target, int in_fd, uint64_t off_ptr,
+			      int64_t ret)
+{
+	char path[64];
+	long long end;
+	int fd;
+
+	if (off_ptr) {
+		uint64_t off;
+
+		if (tracee_read_mem(&r->t, off_ptr, &off, sizeof(off)) < 0)
+			return;
+		end = (long long)off;
+	} else {
+		end = fd_position(r, in_fd);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", r->t.tid, in_fd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || end < ret) {
+		rw_warn("pid %d, event %llu: cannot read back what was copied to the terminal",
+			r->t.tid, (unsigned long long)r->seq);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	rw_buf_reset(&r->scratch);
+	rw_buf_reserve(&r->scratch, (size_t)ret);
+	ssize_t n = pread(fd, r->scratch.data, (size_t)ret, (off_t)(end - ret));
+	close(fd);
+	if (n > 0)
+		trace_event_add_output(&r->eb, target, r->scratch.data, (size_t)n);
+}
+
 /* The bytes a write-family syscall sent, as an output section. */
 static void add_output(struct recorder *r, long nr, const uint64_t args[6], int64_t ret)
 {
-	int target = output_target(r, (int)args[0]);
+	int out_fd = nr == SYS_copy_file_range ? (int)args[2] : (int)args[0];
+	int target = output_target(r, out_fd);
+
+	if (target && nr == SYS_sendfile) {
+		add_copied_output(r, target, (int)args[1], args[2], ret);
+		return;
+	}
+	if (target && nr == SYS_copy_file_range) {
+		add_copied_output(r, target, (int)args[0], args[1], ret);
+		return;
+	}
 	struct iovec iov[64];
 	size_t left = (size_t)ret;
 
@@ -198,9 +263,14 @@ static int handle_entry(struct recorder *r)
 			      "the program starts a new thread or process (%s): recording "
 			      "multi-threaded or multi-process programs is not supported yet",
 			      d->name);
+	/*
+	 * An unknown command (ioctl, fcntl, prctl, ...) usually just fails with
+	 * EINVAL and writes nothing: only refuse it if it succeeds.
+	 */
 	reason = x86_syscall_unsupported_reason(nr, args);
-	if (reason)
-		return refuse(r, "%s is not supported by rewind", reason);
+	r->cur_unsupported = reason ? strdup(reason) : NULL;
+	if (r->nshared)
+		recorder_shared_snapshot(r);
 
 	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_SYSCALL_ENTRY, regs);
 	trace_event_add_sysno(&r->eb, nr);
@@ -278,11 +348,42 @@ static int add_mmap_file(struct recorder *r, const uint64_t args[6], int64_t ret
 	n = readlink(fdpath, target, sizeof(target) - 1);
 	target[n > 0 ? n : 0] = '\0';
 	m.path = target;
-	err = recorder_store_file(r, fdpath, &m.hash, &m.file_size);
+	err = recorder_store_file(r, fdpath, &m);
 	if (err)
 		return err;
 	trace_event_add_map(&r->eb, &m);
 	return 0;
+}
+
+/* Mappings the recorder must know about: stored files, watched shared mappings. */
+static int track_mappings(struct recorder *r, const struct x86_syscall_desc *d,
+			  const uint64_t args[6], int64_t ret)
+{
+	int err;
+
+	if (!d || ret < 0)
+		return 0;
+	switch (d->replay) {
+	case SYS_REPLAY_MMAP:
+		if (args[3] & MAP_FIXED)
+			recorder_shared_remove(r, (uint64_t)ret, (uint64_t)ret + args[1]);
+		if (args[3] & MAP_ANONYMOUS)
+			return 0;
+		err = add_mmap_file(r, args, ret);
+		if (err == -ENODEV)
+			return 0; /* a device: replayed as anonymous memory */
+		if (!err && (args[3] & MAP_SHARED))
+			recorder_shared_add(r, (uint64_t)ret, ((uint64_t)ret + args[1] + 4095) & ~4095ull);
+		return err;
+	case SYS_REPLAY_MUNMAP:
+		recorder_shared_remove(r, args[0], args[0] + args[1]);
+		return 0;
+	case SYS_REPLAY_MREMAP:
+		recorder_shared_remove(r, args[0], args[0] + args[1]);
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 static int handle_exit(struct recorder *r)
@@ -313,6 +414,20 @@ static int handle_exit(struct recorder *r)
 		return recorder_emit(r);
 	}
 	ret = x86_regs_result(regs);
+	if (r->cur_unsupported) {
+		char *reason = (char *)r->cur_unsupported;
+
+		r->cur_unsupported = NULL;
+		if (ret >= 0 || ret <= -4096) {
+			err = refuse(r, "%s is not supported by rewind", reason);
+			free(reason);
+			return err;
+		}
+		free(reason);
+		if (r->nshared)
+			recorder_shared_diff(r);
+		return recorder_emit(r);
+	}
 	ctx = (struct x86_sys_out_ctx){.nr = nr, .ret = ret, .read_mem = read_mem_cb,
 				       .emit = emit_region_cb, .opaque = r};
 	memcpy(ctx.args, args, sizeof(args));
@@ -323,10 +438,12 @@ static int handle_exit(struct recorder *r)
 		snprintf(what, sizeof(what), "%s", d && d->name ? d->name : "?");
 		return refuse(r, "cannot tell what syscall %s wrote", what);
 	}
-	if (d && d->replay == SYS_REPLAY_MMAP && ret >= 0 && !(args[3] & MAP_ANONYMOUS) &&
-	    (err = add_mmap_file(r, args, ret)) < 0)
+	if (r->nshared)
+		recorder_shared_diff(r);
+	if ((err = track_mappings(r, d, args, ret)) < 0)
 		return err;
-	if (d && (d->flags & SYSF_WRITES_FD) && ret > 0)
+	if (d && ((d->flags & SYSF_WRITES_FD) || nr == SYS_sendfile || nr == SYS_copy_file_range) &&
+	    ret > 0)
 		add_output(r, nr, args, ret);
 	return recorder_emit(r);
 }
@@ -510,6 +627,9 @@ static void recorder_free(struct recorder *r)
 	free(r->xsave_cur);
 	free(r->files);
 	free(r->hashes);
+	recorder_shared_clear(r);
+	free(r->shared);
+	free((char *)r->cur_unsupported);
 	tracee_release(&r->t);
 }
 

@@ -75,13 +75,15 @@ static int write_blob(struct recorder *r, int fd, struct rw_hash hash, uint64_t 
 	return 0;
 }
 
-int recorder_store_file(struct recorder *r, const char *open_path, struct rw_hash *hash,
-			uint64_t *size)
+static int store_file(struct recorder *r, const char *open_path, struct rw_hash *hash,
+		      uint64_t *size, struct stat *id)
 {
 	struct stat st;
 	uint8_t *buf = NULL;
 	int fd, err = 0;
 	int64_t mtime;
+
+	memset(id, 0, sizeof(*id));
 
 	fd = open(open_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -91,6 +93,11 @@ int recorder_store_file(struct recorder *r, const char *open_path, struct rw_has
 	}
 	if (fstat(fd, &st) < 0) {
 		err = -errno;
+		goto out;
+	}
+	*id = st;
+	if (!S_ISREG(st.st_mode)) {
+		err = -ENODEV; /* a device (/dev/zero, ...): its contents are not a file's */
 		goto out;
 	}
 	mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
@@ -143,6 +150,16 @@ out:
  * syscall instruction yet, so one is written over the entry point for the
  * duration of the mmap and the original bytes put back.
  */
+int recorder_store_file(struct recorder *r, const char *open_path, struct trace_map *m)
+{
+	struct stat st;
+	int err = store_file(r, open_path, &m->hash, &m->file_size, &st);
+
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
+	return err;
+}
+
 static int map_inject_page(struct recorder *r, const uint64_t regs[X86_NREGS])
 {
 	static const uint8_t syscall_insn[2] = {0x0f, 0x05};
@@ -306,8 +323,10 @@ static int record_map(struct recorder *r, const struct procmap *m)
 	if (tm.kind == MAPK_FILE) {
 		snprintf(open_path, sizeof(open_path), "/proc/%d/map_files/%llx-%llx", r->t.tid,
 			 (unsigned long long)m->start, (unsigned long long)m->end);
-		err = recorder_store_file(r, open_path, &tm.hash, &tm.file_size);
-		if (err)
+		err = recorder_store_file(r, open_path, &tm);
+		if (err == -ENODEV)
+			tm.kind = MAPK_ANON;
+		else if (err)
 			return err;
 	}
 	trace_event_add_map(&r->eb, &tm);
@@ -344,6 +363,7 @@ int recorder_record_exec(struct recorder *r)
 		err = recorder_add_xsave(r, true);
 	if (!err)
 		err = recorder_emit(r);
+	recorder_shared_clear(r);
 	/* A new image has no rseq registration. */
 	r->rseq_addr = 0;
 out:

@@ -30,6 +30,12 @@ struct stdio_identity {
 	bool valid;
 };
 
+struct shared_map {
+	uint64_t start, end;
+	uint8_t *snapshot;
+	size_t valid;
+};
+
 struct recorder {
 	const char *trace_path;
 	struct trace_writer *writer;
@@ -54,6 +60,11 @@ struct recorder {
 	long cur_sysno;
 	bool cur_emulated;
 	bool exec_pending;
+	/* MAP_SHARED file mappings watched for changes made through their file. */
+	struct shared_map *shared;
+	size_t nshared;
+	/* Why the syscall in progress could not be recorded if it succeeds, or NULL. */
+	const char *cur_unsupported;
 	/* rseq registration (emulated: never given to the kernel). */
 	uint64_t rseq_addr;
 	uint32_t rseq_len, rseq_sig;
@@ -65,8 +76,17 @@ int recorder_emit(struct recorder *r);
 int recorder_add_xsave(struct recorder *r, bool force);
 /* At the exit stop of an execve: sets up rewind's page, patches the vDSO, records EV_EXEC. */
 int recorder_record_exec(struct recorder *r);
-/* Stores the file open as fd in the tracee (or at path when fd < 0) if new; returns its hash. */
-int recorder_store_file(struct recorder *r, const char *open_path, struct rw_hash *hash,
-			uint64_t *size);
+/*
+ * Stores the file at open_path (/proc/PID/fd/N or /proc/PID/map_files/...)
+ * in the trace unless already there; sets m's hash, file size and identity.
+ * Returns -ENODEV for something that is not a regular file.
+ */
+int recorder_store_file(struct recorder *r, const char *open_path, struct trace_map *m);
+
+void recorder_shared_add(struct recorder *r, uint64_t start, uint64_t end);
+void recorder_shared_remove(struct recorder *r, uint64_t start, uint64_t end);
+void recorder_shared_clear(struct recorder *r);
+void recorder_shared_snapshot(struct recorder *r);
+void recorder_shared_diff(struct recorder *r);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -47,6 +48,9 @@ void blobstore_cleanup(struct blobstore *b)
 		closedir(d);
 	}
 	rmdir(b->dir);
+	free(b->shared);
+	b->shared = NULL;
+	b->nshared = 0;
 	b->dir[0] = '\0';
 }
 
@@ -56,6 +60,61 @@ void blobstore_path(const struct blobstore *b, struct rw_hash h, char *out, size
 
 	rw_hash_hex(h, hex);
 	snprintf(out, outlen, "%s/%s", b->dir, hex);
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC), out, err = 0;
+	ssize_t n;
+
+	if (in < 0)
+		return -errno;
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0) {
+		err = -errno;
+		close(in);
+		return err;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			err = -EIO;
+			break;
+		}
+	if (n < 0)
+		err = -errno;
+	close(in);
+	close(out);
+	return err;
+}
+
+int blobstore_map_path(struct blobstore *b, const struct trace_map *m, char *out, size_t outlen)
+{
+	char blob[320];
+	int err;
+
+	blobstore_path(b, m->hash, blob, sizeof(blob));
+	if (!(m->flags & MAP_SHARED)) {
+		snprintf(out, outlen, "%s", blob);
+		return 0;
+	}
+	snprintf(out, outlen, "%s/shared-%llx-%llx", b->dir, (unsigned long long)m->dev,
+		 (unsigned long long)m->ino);
+	for (size_t i = 0; i < b->nshared; i++)
+		if (b->shared[i].dev == m->dev && b->shared[i].ino == m->ino)
+			return 0;
+	err = copy_file(blob, out);
+	if (err) {
+		rw_error("cannot make a working copy of %s for %s: %s", blob, m->path,
+			 strerror(-err));
+		return err;
+	}
+	b->shared = realloc(b->shared, (b->nshared + 1) * sizeof(*b->shared));
+	if (!b->shared)
+		abort();
+	b->shared[b->nshared].dev = m->dev;
+	b->shared[b->nshared++].ino = m->ino;
+	return 0;
 }
 
 int blobstore_add(struct blobstore *b, const uint8_t *payload, size_t len)

@@ -169,9 +169,7 @@ static int replay_mmap(struct replayer *r, const uint64_t entry[X86_NREGS], uint
 	args[3] = (args[3] & ~(uint64_t)MAP_FIXED_NOREPLACE) | MAP_FIXED;
 	if (!(args[3] & MAP_ANONYMOUS)) {
 		if (r->ev.nmaps == 1 && r->ev.maps[0].kind == MAPK_FILE) {
-			bool shared_write = (args[3] & MAP_SHARED) && (args[2] & PROT_WRITE);
-
-			fd = replayer_open_blob(r, r->ev.maps[0].hash, shared_write);
+			fd = replayer_open_map_file(r, &r->ev.maps[0], (args[3] & MAP_SHARED) != 0);
 			if (fd < 0)
 				return fd;
 			args[4] = (uint64_t)fd;

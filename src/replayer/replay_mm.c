@@ -29,13 +29,14 @@ int replayer_inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint6
 	return tracee_inject(&r->t, REWIND_INJECT_PAGE, base, nr, a0, a1, a2, a3, a4, a5, ret);
 }
 
-int replayer_open_blob(struct replayer *r, struct rw_hash h, bool writable)
+int replayer_open_map_file(struct replayer *r, const struct trace_map *m, bool writable)
 {
 	char path[320];
 	int64_t fd;
 	int err;
 
-	blobstore_path(&r->blobs, h, path, sizeof(path));
+	if ((err = blobstore_map_path(&r->blobs, m, path, sizeof(path))) < 0)
+		return err;
 	if (strlen(path) + 1 > 4096 - 256)
 		return -ENAMETOOLONG;
 	err = tracee_write_mem(&r->t, REWIND_INJECT_SCRATCH, path, strlen(path) + 1);
@@ -107,7 +108,7 @@ static int map_one(struct replayer *r, const struct trace_map *m)
 	if (m->kind == MAPK_INJECT)
 		return 0; /* already there, made by the replay child itself */
 	if (m->kind == MAPK_FILE) {
-		fd = replayer_open_blob(r, m->hash, (m->flags & MAP_SHARED) != 0);
+		fd = replayer_open_map_file(r, m, (m->flags & MAP_SHARED) != 0);
 		if (fd < 0)
 			return fd;
 	} else {

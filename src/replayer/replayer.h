@@ -18,6 +18,11 @@
 
 struct blobstore {
 	char dir[256];
+	/* Working copies for MAP_SHARED mappings, one per recorded file identity. */
+	struct {
+		uint64_t dev, ino;
+	} *shared;
+	size_t nshared;
 };
 
 struct replayer {
@@ -40,6 +45,13 @@ int blobstore_init(struct blobstore *b);
 void blobstore_cleanup(struct blobstore *b);
 /* Writes one part of a stored file. */
 int blobstore_add(struct blobstore *b, const uint8_t *payload, size_t len);
+/*
+ * Path of the file a mapping is made from: the extracted copy of its
+ * stored contents, or for a shared mapping the working copy of its
+ * recorded file (made from the stored contents on first use), so that
+ * shared mappings of one file share their pages as they did.
+ */
+int blobstore_map_path(struct blobstore *b, const struct trace_map *m, char *out, size_t outlen);
 /* Path of the extracted copy of the file with this hash. */
 void blobstore_path(const struct blobstore *b, struct rw_hash h, char *out, size_t outlen);
 
@@ -51,7 +63,7 @@ int replayer_inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint6
 /* Replaces the tracee's whole address space with the one in the EV_EXEC event r->ev. */
 int replayer_apply_exec(struct replayer *r);
 /* Opens the stored copy of a file in the tracee; returns the tracee's fd or negative errno. */
-int replayer_open_blob(struct replayer *r, struct rw_hash h, bool writable);
+int replayer_open_map_file(struct replayer *r, const struct trace_map *m, bool writable);
 /* Writes every memory section of r->ev into the tracee. */
 int replayer_write_mem(struct replayer *r);
 

@@ -107,6 +107,8 @@ void trace_event_add_map(struct trace_event_builder *b, const struct trace_map *
 	rw_buf_put_u64(s, m->hash.lo);
 	rw_buf_put_u64(s, m->hash.hi);
 	rw_buf_put_varint(s, m->file_size);
+	rw_buf_put_varint(s, m->dev);
+	rw_buf_put_varint(s, m->ino);
 	rw_buf_put_str(s, m->path ? m->path : "");
 }
 
@@ -236,6 +238,8 @@ static int decode_map(struct rw_cursor *c, struct trace_event_arena *a, struct t
 	m->hash.lo = rw_get_u64(c);
 	m->hash.hi = rw_get_u64(c);
 	m->file_size = rw_get_varint(c);
+	m->dev = rw_get_varint(c);
+	m->ino = rw_get_varint(c);
 	p = rw_get_blob(c, &n);
 	m->path = NULL;
 	if (c->bad || m->end <= m->start || (m->start & 4095) || (m->end & 4095))

@@ -66,7 +66,8 @@ struct trace_map {
 	uint8_t kind;	/* enum trace_map_kind */
 	struct rw_hash hash;
 	uint64_t file_size;
-	const char *path; /* as the recorded program knew it */
+	uint64_t dev, ino; /* the file's identity while recording: shared mappings of one file share pages */
+	const char *path;  /* as the recorded program knew it */
 };
 
 struct trace_xblock {
