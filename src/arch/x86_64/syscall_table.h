@@ -86,14 +86,40 @@ struct x86_sys_out_ctx {
  * errno from a callback, or -ENOSYS when the table has no rule for this
  * syscall (or, for ioctl/fcntl/prctl/..., this command): the recorder then
  * refuses to go on, naming it (see x86_syscall_unsupported_reason).
+ *
+ * restart_syscall has no rule of its own: what it writes is what the
+ * interrupted syscall writes, so a recorder that follows restarts asks with
+ * that syscall's number (the argument registers still hold its arguments).
  */
 int x86_syscall_output_regions(const struct x86_sys_out_ctx *ctx);
+
+/*
+ * The class for this call with these arguments: the entry's class, refined
+ * where commands differ. prctl and arch_prctl run for real only for the
+ * options whose kernel state the program's later user-space behaviour
+ * depends on (fs/gs base, thread name, memory-deny-write-execute, ...); their
+ * other options, which only read state or are no-ops, are emulated.
+ */
+enum x86_sys_replay x86_syscall_replay_class(long nr, const uint64_t args[6]);
+
+/*
+ * ioctl, which the functions above use for syscall 16 (src/arch/x86_64/ioctl.c).
+ * x86_ioctl_output_regions has the contract of x86_syscall_output_regions for
+ * an ioctl; x86_ioctl_unsupported_reason that of x86_syscall_unsupported_reason
+ * (the string lives until the calling thread's next call); x86_ioctl_name
+ * gives the request's name ("TCGETS") or NULL.
+ */
+int x86_ioctl_output_regions(const struct x86_sys_out_ctx *ctx);
+const char *x86_ioctl_unsupported_reason(int fd, uint32_t request);
+const char *x86_ioctl_name(uint32_t request);
 
 /*
  * For an entry stop: returns NULL when the syscall with these arguments can
  * be recorded, or a static string naming what is not supported (e.g.
  * "ioctl 0x5490 (unknown legacy ioctl)") when it cannot. Checked before the
- * syscall runs so the recorder can stop before the kernel acts.
+ * syscall runs so the recorder can stop before the kernel acts. A string that
+ * names a number (an ioctl request, an unknown syscall number) is built in a
+ * per-thread buffer that the thread's next call overwrites.
  */
 const char *x86_syscall_unsupported_reason(long nr, const uint64_t args[6]);
 
