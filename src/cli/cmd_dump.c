@@ -147,15 +147,61 @@ static void json_escape(const char *s)
 	}
 }
 
+/*
+ * Argument strings are saved at a syscall's entry; the exit line shows them
+ * too, so each thread's last entry strings are kept until its exit.
+ */
+struct entry_strings {
+	uint32_t tid;
+	char *s[6];
+};
+
+static struct entry_strings *saved_strings;
+static size_t nsaved;
+
+static struct entry_strings *strings_for(uint32_t tid)
+{
+	for (size_t i = 0; i < nsaved; i++)
+		if (saved_strings[i].tid == tid)
+			return &saved_strings[i];
+	saved_strings = realloc(saved_strings, (nsaved + 1) * sizeof(*saved_strings));
+	if (!saved_strings)
+		abort();
+	memset(&saved_strings[nsaved], 0, sizeof(*saved_strings));
+	saved_strings[nsaved].tid = tid;
+	return &saved_strings[nsaved++];
+}
+
+static void free_saved_strings(void)
+{
+	for (size_t i = 0; i < nsaved; i++)
+		for (int a = 0; a < 6; a++)
+			free(saved_strings[i].s[a]);
+	free(saved_strings);
+	saved_strings = NULL;
+	nsaved = 0;
+}
+
 static void describe(const struct trace_event *ev, char *out, size_t outlen)
 {
 	uint64_t args[6];
 
 	out[0] = '\0';
 	x86_regs_args(ev->regs, args);
-	if (ev->kind == EV_SYSCALL_ENTRY || ev->kind == EV_SYSCALL_EXIT)
-		x86_syscall_format(out, outlen, ev->sysno, args, ev->strings,
-				   x86_regs_result(ev->regs), ev->kind == EV_SYSCALL_EXIT);
+	if (ev->kind == EV_SYSCALL_ENTRY || ev->kind == EV_SYSCALL_EXIT) {
+		struct entry_strings *es = strings_for(ev->tid);
+		const char *strs[6];
+
+		for (int a = 0; a < 6; a++) {
+			if (ev->kind == EV_SYSCALL_ENTRY) {
+				free(es->s[a]);
+				es->s[a] = ev->strings[a] ? strdup(ev->strings[a]) : NULL;
+			}
+			strs[a] = es->s[a];
+		}
+		x86_syscall_format(out, outlen, ev->sysno, args, strs, x86_regs_result(ev->regs),
+				   ev->kind == EV_SYSCALL_EXIT);
+	}
 	else if (ev->kind == EV_SIGNAL)
 		snprintf(out, outlen, "signal %d", ev->signo);
 	else if (ev->kind == EV_EXIT)
@@ -275,6 +321,7 @@ int cmd_dump(int argc, char **argv)
 		free(model.blobs[i].data);
 	free(model.blobs);
 	free(model.regions);
+	free_saved_strings();
 	trace_walk_close(&w);
 	return ret < 0 ? 1 : 0;
 }

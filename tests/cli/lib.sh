@@ -1,0 +1,31 @@
+# Shared helpers for the command-line tests: sourced, not run.
+# Every test gets REWIND (the binary), a private temp dir in $dir with
+# REWIND_DIR inside it, and fail/pass helpers.
+set -euo pipefail
+
+REWIND=${REWIND:?set REWIND to the rewind binary}
+dir=$(mktemp -d "${TMPDIR:-/tmp}/rewind-cli.XXXXXX")
+export REWIND_DIR="$dir/traces"
+cleanup() { [ "${REWIND_KEEP_TEST_DIR:-0}" = 1 ] && echo "kept $dir" || rm -rf "$dir"; }
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+# run_status VAR CMD...: runs CMD with a time limit, stores its exit status in VAR.
+run_status() {
+	local __var=$1
+	shift
+	local __st=0
+	timeout 120 "$@" || __st=$?
+	[ "$__st" -ne 124 ] || fail "timed out: $*"
+	[ "$__st" -lt 128 ] || fail "crashed with signal $((__st - 128)): $*"
+	printf -v "$__var" '%s' "$__st"
+}
+
+expect_grep() {
+	local pattern=$1 file=$2
+	grep -qE -- "$pattern" "$file" || { echo "---- $file:"; head -c 4000 "$file"; fail "no line matches /$pattern/ in $(basename "$file")"; }
+}
