@@ -253,10 +253,11 @@ static int handle_entry(struct recorder *r)
 	x86_regs_args(regs, args);
 	d = x86_syscall_lookup(nr);
 	if (!d || d->replay == SYS_REPLAY_UNKNOWN) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "%s (number %ld)", d && d->name ? d->name : "?", nr);
-		return refuse(r, "syscall %s is not supported by rewind", what);
+		reason = x86_syscall_unsupported_reason(nr, args);
+		if (reason)
+			return refuse(r, "%s is not supported by rewind", reason);
+		return refuse(r, "syscall %s (number %ld) is not supported by rewind",
+			      d && d->name ? d->name : "?", nr);
 	}
 	if (d->replay == SYS_REPLAY_CLONE)
 		return refuse(r,

@@ -285,7 +285,7 @@ static int replay_syscall(struct replayer *r)
 	/* A failed call changed nothing: its error is replayed like any result. */
 	if (x86_regs_result(r->ev.regs) < 0 && x86_regs_result(r->ev.regs) > -4096)
 		return emulate(r);
-	switch (d->replay) {
+	switch (x86_syscall_replay_class(nr, args)) {
 	case SYS_REPLAY_MMAP:
 		err = replay_mmap(r, entry, args);
 		break;
