@@ -23,6 +23,8 @@
 #define TRACE_MAGIC "RWNDTRC\0" /* 8 bytes at offset 0 */
 #define TRACE_VERSION_MAJOR 1
 #define TRACE_VERSION_MINOR 0
+/* Largest record payload trace_writer_add accepts (a chunk holds at most 256 MiB). */
+#define TRACE_RECORD_MAX (255u << 20)
 
 struct trace_writer;
 struct trace_reader;
@@ -63,5 +65,9 @@ uint64_t trace_reader_record_index(const struct trace_reader *r);
 /* File size and number of chunks seen so far. */
 uint64_t trace_reader_file_size(const struct trace_reader *r);
 uint64_t trace_reader_chunks(const struct trace_reader *r);
+/* True if the file ends with a valid index footer (checked at open). */
+bool trace_reader_has_footer(const struct trace_reader *r);
+/* File offset of the chunk that made trace_reader_next fail, or -1 if none did. */
+int64_t trace_reader_error_offset(const struct trace_reader *r);
 
 #endif

@@ -1,0 +1,266 @@
+/*
+ * Trace writer: gathers records into a chunk buffer, deflates each chunk
+ * (level 1, the recorder waits on this) and writes it with its header in a
+ * single write, so a recorder killed between chunks leaves a file that reads
+ * as truncated at a chunk boundary. The index footer is built as chunks go
+ * out and written by trace_writer_finish. Layout: docs/trace-format.md.
+ *
+ * A write error is remembered: it is printed once, and every later call
+ * returns it without writing.
+ */
+#include "trace_format/trace.h"
+#include "trace_format/container.h"
+
+#include "common/buf.h"
+#include "common/log.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+/* Buffers grown past this by one large record are freed after its chunk. */
+#define WRITER_KEEP_BUFFER (4u << 20)
+
+struct trace_writer {
+	int fd;
+	char *path;
+	int error;	 /* first write error, sticky */
+	uint64_t offset; /* bytes written */
+	uint64_t records;
+	struct rw_buf chunk; /* records of the chunk being built */
+	uint32_t chunk_records;
+	struct rw_buf out;   /* chunk header + compressed bytes */
+	struct rw_buf index; /* encoded index entries, one per chunk written */
+	uint32_t chunks;
+	z_stream zs;
+};
+
+static int write_all(struct trace_writer *w, const uint8_t *p, size_t n)
+{
+	if (w->error)
+		return w->error;
+	while (n) {
+		ssize_t done = write(w->fd, p, n);
+
+		if (done < 0 && errno == EINTR)
+			continue;
+		if (done <= 0) {
+			int err = done < 0 ? errno : EIO;
+
+			rw_error("%s: cannot write at byte %llu: %s", w->path,
+				 (unsigned long long)w->offset, strerror(err));
+			w->error = -err;
+			return w->error;
+		}
+		p += done;
+		n -= (size_t)done;
+		w->offset += (uint64_t)done;
+	}
+	return 0;
+}
+
+static void writer_free(struct trace_writer *w)
+{
+	deflateEnd(&w->zs);
+	rw_buf_free(&w->chunk);
+	rw_buf_free(&w->out);
+	rw_buf_free(&w->index);
+	free(w->path);
+	free(w);
+}
+
+static int writer_close(struct trace_writer *w)
+{
+	int ret = w->error;
+
+	if (close(w->fd) < 0 && !ret) {
+		ret = -errno;
+		rw_error("%s: cannot close: %s", w->path, strerror(errno));
+	}
+	writer_free(w);
+	return ret;
+}
+
+static int write_file_header(struct trace_writer *w, const void *header, size_t header_len)
+{
+	uint8_t fixed[TRACE_FILE_HEADER_SIZE];
+	int ret;
+
+	memcpy(fixed, TRACE_MAGIC, 8);
+	put_le32(fixed + 8, TRACE_VERSION_MAJOR);
+	put_le32(fixed + 12, TRACE_VERSION_MINOR);
+	put_le32(fixed + 16, (uint32_t)header_len);
+	put_le32(fixed + 20, (uint32_t)crc32(0, header, (uInt)header_len));
+	ret = write_all(w, fixed, sizeof(fixed));
+	if (!ret)
+		ret = write_all(w, header, header_len);
+	return ret;
+}
+
+int trace_writer_create(const char *path, bool overwrite, const void *header, size_t header_len,
+			struct trace_writer **out)
+{
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL);
+	struct trace_writer *w;
+	int ret;
+
+	*out = NULL;
+	if (header_len > TRACE_HEADER_MAX) {
+		rw_error("%s: trace header of %zu bytes is larger than the %u allowed", path,
+			 header_len, TRACE_HEADER_MAX);
+		return -EMSGSIZE;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w || !(w->path = strdup(path))) {
+		free(w);
+		rw_error("%s: out of memory creating the trace writer", path);
+		return -ENOMEM;
+	}
+	rw_buf_init(&w->chunk);
+	rw_buf_init(&w->out);
+	rw_buf_init(&w->index);
+	if (deflateInit(&w->zs, TRACE_DEFLATE_LEVEL) != Z_OK) {
+		rw_error("%s: cannot set up zlib compression", path);
+		free(w->path);
+		free(w);
+		return -ENOMEM;
+	}
+	w->fd = open(path, flags, 0600);
+	if (w->fd < 0) {
+		ret = -errno;
+		rw_error("%s: cannot create the trace: %s", path, strerror(errno));
+		writer_free(w);
+		return ret;
+	}
+	ret = write_file_header(w, header, header_len);
+	if (ret) {
+		writer_close(w);
+		return ret;
+	}
+	*out = w;
+	return 0;
+}
+
+/* Deflates the chunk buffer into w->out behind room for the chunk header. */
+static void compress_chunk(struct trace_writer *w)
+{
+	uLong bound;
+	int zret;
+
+	bound = deflateBound(&w->zs, (uLong)w->chunk.len);
+	rw_buf_reset(&w->out);
+	rw_buf_reserve(&w->out, TRACE_CHUNK_HEADER_SIZE + bound);
+	deflateReset(&w->zs);
+	w->zs.next_in = w->chunk.data;
+	w->zs.avail_in = (uInt)w->chunk.len;
+	w->zs.next_out = w->out.data + TRACE_CHUNK_HEADER_SIZE;
+	w->zs.avail_out = (uInt)bound;
+	zret = deflate(&w->zs, Z_FINISH);
+	/* deflateBound guarantees the output fits in one call. */
+	assert(zret == Z_STREAM_END);
+	(void)zret;
+	w->out.len = TRACE_CHUNK_HEADER_SIZE + (size_t)w->zs.total_out;
+}
+
+int trace_writer_flush(struct trace_writer *w)
+{
+	uint32_t clen;
+	uint8_t *h;
+	int ret;
+
+	if (w->error)
+		return w->error;
+	if (!w->chunk_records)
+		return 0;
+	compress_chunk(w);
+	clen = (uint32_t)(w->out.len - TRACE_CHUNK_HEADER_SIZE);
+	assert(clen <= TRACE_CHUNK_MAX && w->chunk.len <= TRACE_CHUNK_MAX);
+	h = w->out.data;
+	memcpy(h, TRACE_CHUNK_MAGIC, 4);
+	put_le32(h + 4, clen);
+	put_le32(h + 8, (uint32_t)w->chunk.len);
+	put_le32(h + 12, w->chunk_records);
+	put_le32(h + 16, (uint32_t)crc32(0, h + TRACE_CHUNK_HEADER_SIZE, clen));
+
+	rw_buf_put_u64(&w->index, w->offset);
+	rw_buf_put_u64(&w->index, w->records - w->chunk_records);
+	rw_buf_put_u32(&w->index, w->chunk_records);
+	w->chunks++;
+
+	ret = write_all(w, w->out.data, w->out.len);
+	rw_buf_reset(&w->chunk);
+	w->chunk_records = 0;
+	if (w->chunk.cap > WRITER_KEEP_BUFFER) {
+		rw_buf_free(&w->chunk);
+		rw_buf_free(&w->out);
+	}
+	return ret;
+}
+
+int trace_writer_add(struct trace_writer *w, uint32_t kind, const void *payload, size_t len)
+{
+	/* Two varints of at most 5 bytes each: kind is 32 bits, len < 2^35. */
+	size_t record_size = len + 10;
+	int ret;
+
+	if (w->error)
+		return w->error;
+	if (len > TRACE_RECORD_MAX) {
+		rw_error("%s: record of kind %u is %zu bytes, larger than the %u a trace can hold",
+			 w->path, kind, len, TRACE_RECORD_MAX);
+		return -EMSGSIZE;
+	}
+	if (w->chunk_records && w->chunk.len + record_size > TRACE_CHUNK_TARGET) {
+		ret = trace_writer_flush(w);
+		if (ret)
+			return ret;
+	}
+	rw_buf_put_varint(&w->chunk, kind);
+	rw_buf_put_varint(&w->chunk, len);
+	rw_buf_put(&w->chunk, payload, len);
+	w->chunk_records++;
+	w->records++;
+	if (w->chunk.len >= TRACE_CHUNK_TARGET)
+		return trace_writer_flush(w);
+	return 0;
+}
+
+static int write_footer(struct trace_writer *w)
+{
+	struct rw_buf footer;
+	int ret;
+
+	rw_buf_init(&footer);
+	rw_buf_put(&footer, TRACE_INDEX_MAGIC, 4);
+	rw_buf_put_u32(&footer, w->chunks);
+	rw_buf_put(&footer, w->index.data, w->index.len);
+	rw_buf_put_u32(&footer, (uint32_t)crc32(0, w->index.data, (uInt)w->index.len));
+	rw_buf_put_u64(&footer, w->offset);
+	rw_buf_put(&footer, TRACE_END_MAGIC, 8);
+	ret = write_all(w, footer.data, footer.len);
+	rw_buf_free(&footer);
+	return ret;
+}
+
+int trace_writer_finish(struct trace_writer *w)
+{
+	if (!trace_writer_flush(w))
+		write_footer(w);
+	return writer_close(w);
+}
+
+void trace_writer_abandon(struct trace_writer *w)
+{
+	/* Keep what was added: the file reads as truncated after the last chunk. */
+	trace_writer_flush(w);
+	writer_close(w);
+}
+
+uint64_t trace_writer_bytes(const struct trace_writer *w)
+{
+	return w->offset;
+}
