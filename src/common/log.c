@@ -6,7 +6,7 @@
 
 int rw_verbose;
 
-static void emit(const char *prefix, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void emit(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[2048];
 

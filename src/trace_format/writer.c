@@ -5,9 +5,17 @@
  * as truncated at a chunk boundary. The index footer is built as chunks go
  * out and written by trace_writer_finish. Layout: docs/trace-format.md.
  *
+ * Compression and writing run on a worker thread that may use another CPU
+ * than the recorder (which is pinned with its tracees): a full chunk is
+ * handed over and the recorder fills the next one meanwhile. Up to
+ * WRITER_QUEUE_MAX chunks wait (so start-up, which stores every library,
+ * does not wait on compression); flush and finish wait for the worker to be
+ * done.
+ *
  * A write error is remembered: it is printed once, and every later call
  * returns it without writing.
  */
+#define _GNU_SOURCE
 #include "trace_format/trace.h"
 #include "trace_format/container.h"
 
@@ -17,6 +25,8 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,16 +34,34 @@
 
 /* Buffers grown past this by one large record are freed after its chunk. */
 #define WRITER_KEEP_BUFFER (4u << 20)
+/* Chunks that may wait for the worker before the recorder waits too. */
+#define WRITER_QUEUE_MAX 64
+
+struct writer_job {
+	struct rw_buf data;
+	uint32_t records;
+	uint64_t first_record;
+	struct writer_job *next;
+};
 
 struct trace_writer {
 	int fd;
 	char *path;
-	int error;	 /* first write error, sticky */
-	uint64_t offset; /* bytes written */
+	int error;	 /* first write error, sticky (set by the worker under lock) */
+	uint64_t offset; /* bytes written (worker's, once started) */
 	uint64_t records;
 	struct rw_buf chunk; /* records of the chunk being built */
 	uint32_t chunk_records;
-	struct rw_buf out;   /* chunk header + compressed bytes */
+	/* Chunks handed to the worker, oldest first; job is the one it works on. */
+	struct writer_job *queue_head, *queue_tail, *free_jobs;
+	unsigned queued;
+	struct writer_job *job;
+	bool stopping, worker_started;
+	int recorder_cpu; /* the CPU the creating thread ran on when the worker started */
+	pthread_t worker;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct rw_buf out;   /* chunk header + compressed bytes (worker) */
 	struct rw_buf index; /* encoded index entries, one per chunk written */
 	uint32_t chunks;
 	z_stream zs;
@@ -63,9 +91,21 @@ static int write_all(struct trace_writer *w, const uint8_t *p, size_t n)
 	return 0;
 }
 
+static void stop_worker(struct trace_writer *w);
+
 static void writer_free(struct trace_writer *w)
 {
+	stop_worker(w);
 	deflateEnd(&w->zs);
+	while (w->free_jobs) {
+		struct writer_job *j = w->free_jobs;
+
+		w->free_jobs = j->next;
+		rw_buf_free(&j->data);
+		free(j);
+	}
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
 	rw_buf_free(&w->chunk);
 	rw_buf_free(&w->out);
 	rw_buf_free(&w->index);
@@ -123,8 +163,12 @@ int trace_writer_create(const char *path, bool overwrite, const void *header, si
 	rw_buf_init(&w->chunk);
 	rw_buf_init(&w->out);
 	rw_buf_init(&w->index);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
 	if (deflateInit(&w->zs, TRACE_DEFLATE_LEVEL) != Z_OK) {
 		rw_error("%s: cannot set up zlib compression", path);
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->cond);
 		free(w->path);
 		free(w);
 		return -ENOMEM;
@@ -145,18 +189,18 @@ int trace_writer_create(const char *path, bool overwrite, const void *header, si
 	return 0;
 }
 
-/* Deflates the chunk buffer into w->out behind room for the chunk header. */
+/* Deflates the job buffer into w->out behind room for the chunk header. */
 static void compress_chunk(struct trace_writer *w)
 {
 	uLong bound;
 	int zret;
 
-	bound = deflateBound(&w->zs, (uLong)w->chunk.len);
+	bound = deflateBound(&w->zs, (uLong)w->job->data.len);
 	rw_buf_reset(&w->out);
 	rw_buf_reserve(&w->out, TRACE_CHUNK_HEADER_SIZE + bound);
 	deflateReset(&w->zs);
-	w->zs.next_in = w->chunk.data;
-	w->zs.avail_in = (uInt)w->chunk.len;
+	w->zs.next_in = w->job->data.data;
+	w->zs.avail_in = (uInt)w->job->data.len;
 	w->zs.next_out = w->out.data + TRACE_CHUNK_HEADER_SIZE;
 	w->zs.avail_out = (uInt)bound;
 	zret = deflate(&w->zs, Z_FINISH);
@@ -166,39 +210,190 @@ static void compress_chunk(struct trace_writer *w)
 	w->out.len = TRACE_CHUNK_HEADER_SIZE + (size_t)w->zs.total_out;
 }
 
-int trace_writer_flush(struct trace_writer *w)
+/* Worker side: compresses and writes the job chunk, adds its index entry. */
+static int write_job(struct trace_writer *w)
 {
 	uint32_t clen;
 	uint8_t *h;
 	int ret;
 
-	if (w->error)
-		return w->error;
-	if (!w->chunk_records)
-		return 0;
 	compress_chunk(w);
 	clen = (uint32_t)(w->out.len - TRACE_CHUNK_HEADER_SIZE);
-	assert(clen <= TRACE_CHUNK_MAX && w->chunk.len <= TRACE_CHUNK_MAX);
+	assert(clen <= TRACE_CHUNK_MAX && w->job->data.len <= TRACE_CHUNK_MAX);
 	h = w->out.data;
 	memcpy(h, TRACE_CHUNK_MAGIC, 4);
 	put_le32(h + 4, clen);
-	put_le32(h + 8, (uint32_t)w->chunk.len);
-	put_le32(h + 12, w->chunk_records);
+	put_le32(h + 8, (uint32_t)w->job->data.len);
+	put_le32(h + 12, w->job->records);
 	put_le32(h + 16, (uint32_t)crc32(0, h + TRACE_CHUNK_HEADER_SIZE, clen));
 
 	rw_buf_put_u64(&w->index, w->offset);
-	rw_buf_put_u64(&w->index, w->records - w->chunk_records);
-	rw_buf_put_u32(&w->index, w->chunk_records);
+	rw_buf_put_u64(&w->index, w->job->first_record);
+	rw_buf_put_u32(&w->index, w->job->records);
 	w->chunks++;
 
 	ret = write_all(w, w->out.data, w->out.len);
-	rw_buf_reset(&w->chunk);
-	w->chunk_records = 0;
-	if (w->chunk.cap > WRITER_KEEP_BUFFER) {
-		rw_buf_free(&w->chunk);
+	if (w->job->data.cap > WRITER_KEEP_BUFFER) {
+		rw_buf_free(&w->job->data);
 		rw_buf_free(&w->out);
 	}
+	rw_buf_reset(&w->job->data);
 	return ret;
+}
+
+/* Runs on a CPU other than the recorder's when there is one. */
+static void unpin_from_recorder(int recorder_cpu)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (long c = 0; c < n && c < CPU_SETSIZE; c++)
+		if (c != recorder_cpu || n == 1)
+			CPU_SET(c, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *worker_main(void *arg)
+{
+	struct trace_writer *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		int ret;
+
+		while (!w->queue_head && !w->stopping)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (!w->queue_head)
+			break;
+		w->job = w->queue_head;
+		pthread_mutex_unlock(&w->lock);
+		ret = w->error ? w->error : write_job(w);
+		pthread_mutex_lock(&w->lock);
+		if (ret && !w->error)
+			w->error = ret;
+		w->queue_head = w->job->next;
+		if (!w->queue_head)
+			w->queue_tail = NULL;
+		w->queued--;
+		w->job->next = w->free_jobs;
+		w->free_jobs = w->job;
+		w->job = NULL;
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static void *worker_entry(void *arg)
+{
+	struct trace_writer *w = arg;
+
+	unpin_from_recorder(w->recorder_cpu);
+	return worker_main(w);
+}
+
+/* Waits until at most max chunks are queued; returns the sticky error. */
+static int wait_queue(struct trace_writer *w, unsigned max)
+{
+	int err;
+
+	pthread_mutex_lock(&w->lock);
+	while (w->queued > max)
+		pthread_cond_wait(&w->cond, &w->lock);
+	err = w->error;
+	pthread_mutex_unlock(&w->lock);
+	return err;
+}
+
+static int wait_idle(struct trace_writer *w)
+{
+	return wait_queue(w, 0);
+}
+
+static void stop_worker(struct trace_writer *w)
+{
+	if (!w->worker_started)
+		return;
+	wait_idle(w);
+	pthread_mutex_lock(&w->lock);
+	w->stopping = true;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->worker, NULL);
+	w->worker_started = false;
+}
+
+/* Hands the chunk being built to the worker (waiting if the queue is full). */
+static int hand_over(struct trace_writer *w)
+{
+	struct writer_job *j;
+	int err = wait_queue(w, WRITER_QUEUE_MAX - 1);
+
+	if (err)
+		return err;
+	if (!w->worker_started) {
+		w->recorder_cpu = sched_getcpu();
+		w->worker_started = pthread_create(&w->worker, NULL, worker_entry, w) == 0;
+	}
+	pthread_mutex_lock(&w->lock);
+	j = w->free_jobs;
+	if (j)
+		w->free_jobs = j->next;
+	pthread_mutex_unlock(&w->lock);
+	if (!j) {
+		j = calloc(1, sizeof(*j));
+		if (!j)
+			abort();
+		rw_buf_init(&j->data);
+	}
+	/* The job takes the chunk's buffer; the chunk takes the job's old (empty) one. */
+	{
+		struct rw_buf tmp = j->data;
+
+		j->data = w->chunk;
+		w->chunk = tmp;
+	}
+	j->records = w->chunk_records;
+	j->first_record = w->records - w->chunk_records;
+	j->next = NULL;
+	w->chunk_records = 0;
+	pthread_mutex_lock(&w->lock);
+	if (w->queue_tail)
+		w->queue_tail->next = j;
+	else
+		w->queue_head = j;
+	w->queue_tail = j;
+	w->queued++;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	if (!w->worker_started) {
+		/* No thread: write it here. */
+		pthread_mutex_lock(&w->lock);
+		w->stopping = true;
+		pthread_mutex_unlock(&w->lock);
+		worker_main(w);
+		w->stopping = false;
+		return w->error;
+	}
+	return 0;
+}
+
+int trace_writer_flush(struct trace_writer *w)
+{
+	int err = wait_idle(w);
+
+	if (err)
+		return err;
+	if (w->chunk_records && (err = hand_over(w)))
+		return err;
+	return wait_idle(w);
+}
+
+/* A full chunk goes to the worker without waiting for it to be written. */
+static int chunk_full(struct trace_writer *w)
+{
+	return hand_over(w);
 }
 
 int trace_writer_add(struct trace_writer *w, uint32_t kind, const void *payload, size_t len)
@@ -207,15 +402,13 @@ int trace_writer_add(struct trace_writer *w, uint32_t kind, const void *payload,
 	size_t record_size = len + 10;
 	int ret;
 
-	if (w->error)
-		return w->error;
 	if (len > TRACE_RECORD_MAX) {
 		rw_error("%s: record of kind %u is %zu bytes, larger than the %u a trace can hold",
 			 w->path, kind, len, TRACE_RECORD_MAX);
 		return -EMSGSIZE;
 	}
 	if (w->chunk_records && w->chunk.len + record_size > TRACE_CHUNK_TARGET) {
-		ret = trace_writer_flush(w);
+		ret = chunk_full(w);
 		if (ret)
 			return ret;
 	}
@@ -225,7 +418,7 @@ int trace_writer_add(struct trace_writer *w, uint32_t kind, const void *payload,
 	w->chunk_records++;
 	w->records++;
 	if (w->chunk.len >= TRACE_CHUNK_TARGET)
-		return trace_writer_flush(w);
+		return chunk_full(w);
 	return 0;
 }
 
@@ -250,6 +443,7 @@ int trace_writer_finish(struct trace_writer *w)
 {
 	if (!trace_writer_flush(w))
 		write_footer(w);
+	stop_worker(w);
 	return writer_close(w);
 }
 
