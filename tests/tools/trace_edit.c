@@ -99,9 +99,16 @@ int main(int argc, char **argv)
 		trace_event_encode(&b, &hout, &enc);
 		trace_writer_add(out, kind, enc.data, enc.len);
 	}
+	trace_event_arena_free(&arena);
+	trace_event_builder_free(&b);
+	trace_regs_history_free(&hin);
+	trace_regs_history_free(&hout);
+	trace_header_free(&h);
+	rw_buf_free(&hb);
+	rw_buf_free(&enc);
+	trace_reader_close(in);
 	if (trace_writer_finish(out) < 0 || ret < 0)
 		return 1;
-	trace_reader_close(in);
 	if (!changed) {
 		fprintf(stderr, "trace_edit: nothing matched the edit\n");
 		return 1;
