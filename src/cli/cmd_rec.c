@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "common/log.h"
@@ -41,7 +42,8 @@ int cmd_rec(int argc, char **argv)
 	if (err == -ENOEXEC)
 		return exit_code;
 	if (err < 0) {
-		rw_error("recording failed; the trace so far is in %s", path);
+		if (access(path, F_OK) == 0)
+			rw_error("recording failed; the trace so far is in %s", path);
 		return 1;
 	}
 	if (!out)
