@@ -268,7 +268,8 @@ static int handle_entry(struct recorder *r)
 	 * An unknown command (ioctl, fcntl, prctl, ...) usually just fails with
 	 * EINVAL and writes nothing: only refuse it if it succeeds.
 	 */
-	reason = x86_syscall_unsupported_reason(nr, args);
+	/* restart_syscall continues an interrupted call: it writes what that one writes. */
+	reason = nr == SYS_restart_syscall ? NULL : x86_syscall_unsupported_reason(nr, args);
 	r->cur_unsupported = reason ? strdup(reason) : NULL;
 	if (r->nshared)
 		recorder_shared_snapshot(r);
@@ -429,7 +430,10 @@ static int handle_exit(struct recorder *r)
 			recorder_shared_diff(r);
 		return recorder_emit(r);
 	}
-	ctx = (struct x86_sys_out_ctx){.nr = nr, .ret = ret, .read_mem = read_mem_cb,
+	if (ret == -516 /* ERESTART_RESTARTBLOCK: continued by restart_syscall */)
+		r->restart_nr = nr;
+	ctx = (struct x86_sys_out_ctx){.nr = nr == SYS_restart_syscall ? r->restart_nr : nr,
+				       .ret = ret, .read_mem = read_mem_cb,
 				       .emit = emit_region_cb, .opaque = r};
 	memcpy(ctx.args, args, sizeof(args));
 	err = x86_syscall_output_regions(&ctx);
@@ -459,20 +463,6 @@ static int record_exit(struct recorder *r, int status)
 		if (r->history.threads[i].tid == (uint32_t)r->t.tid)
 			memcpy(r->eb.regs, r->history.threads[i].regs, sizeof(r->eb.regs));
 	trace_event_add_exit(&r->eb, status);
-	return recorder_emit(r);
-}
-
-static int record_signal(struct recorder *r, int sig)
-{
-	uint64_t regs[X86_NREGS];
-	int err;
-
-	if ((err = tracee_get_regs(&r->t, regs)) < 0)
-		return err;
-	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_SIGNAL, regs);
-	trace_event_add_signal(&r->eb, sig);
-	if ((err = recorder_add_xsave(r, true)) < 0)
-		return err;
 	return recorder_emit(r);
 }
 
@@ -651,10 +641,15 @@ static int record_loop(struct recorder *r, int *status)
 			*status = st;
 			return record_exit(r, st);
 		case TRACEE_STOP_SYSCALL_ENTRY:
+			r->at_boundary = false;
 			err = handle_entry(r);
 			break;
 		case TRACEE_STOP_SYSCALL_EXIT:
 			err = handle_exit(r);
+			memcpy(r->boundary_regs, r->eb.regs, sizeof(r->boundary_regs));
+			r->at_boundary = true;
+			if (!err && r->nheld)
+				recorder_resend_held(r);
 			break;
 		default:
 			event = st >> 16;
@@ -667,9 +662,14 @@ static int record_loop(struct recorder *r, int *status)
 					      event == PTRACE_EVENT_CLONE ? "clone" : "fork");
 			} else if (WSTOPSIG(st) == SIGSEGV && (err = handle_tsc_trap(r)) != 0) {
 				err = err < 0 ? err : 0;
+				r->at_boundary = false;
 			} else {
-				sig = WSTOPSIG(st);
-				err = record_signal(r, sig);
+				err = recorder_signal_stop(r, WSTOPSIG(st), &sig);
+				if (err == 1) {
+					/* Killed while the kernel set up the handler's frame. */
+					*status = r->t.wait_status;
+					return record_exit(r, *status);
+				}
 			}
 			break;
 		}

@@ -2,6 +2,7 @@
 #ifndef REWIND_RECORDER_RECORDER_H
 #define REWIND_RECORDER_RECORDER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -65,6 +66,18 @@ struct recorder {
 	size_t nshared;
 	/* Why the syscall in progress could not be recorded if it succeeds, or NULL. */
 	const char *cur_unsupported;
+	/* No user instruction ran since the last syscall exit (or exec): a signal delivered now is at a boundary. */
+	bool at_boundary;
+	uint64_t boundary_regs[X86_NREGS]; /* registers at that exit */
+	/* Signals held back until the next syscall exit, oldest first. */
+	struct {
+		siginfo_t info;
+	} held[32];
+	size_t nheld;
+	bool resend_pending;
+	int resend_signo;
+	/* The syscall a restart_syscall continues. */
+	long restart_nr;
 	/* rseq registration (emulated: never given to the kernel). */
 	uint64_t rseq_addr;
 	uint32_t rseq_len, rseq_sig;
@@ -82,6 +95,15 @@ int recorder_record_exec(struct recorder *r);
  * Returns -ENODEV for something that is not a regular file.
  */
 int recorder_store_file(struct recorder *r, const char *open_path, struct trace_map *m);
+
+/*
+ * A signal-delivery stop for sig: records and delivers it, or holds it back.
+ * *pass_sig receives the signal to resume with (0 when already delivered or held).
+ * Returns 0, 1 when the thread died delivering it, or a negative errno.
+ */
+int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig);
+/* At a syscall exit: sends the oldest held-back signal again. */
+void recorder_resend_held(struct recorder *r);
 
 void recorder_shared_add(struct recorder *r, uint64_t start, uint64_t end);
 void recorder_shared_remove(struct recorder *r, uint64_t start, uint64_t end);

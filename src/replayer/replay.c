@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -39,6 +40,19 @@ struct rseq_configuration {
 	uint32_t flags;
 	uint32_t pad;
 };
+
+/* Keeps r->rec_xsave equal to the recorded thread's XSAVE area as of r->ev. */
+static void track_recorded_xsave(struct replayer *r)
+{
+	for (size_t i = 0; i < r->ev.nxblocks; i++) {
+		const struct trace_xblock *x = &r->ev.xblocks[i];
+		uint32_t off, len;
+
+		if (x86_xsave_block_range(&r->layout, x->block, &off, &len) == 0 &&
+		    len == x->len && off + len <= r->xsave_len)
+			memcpy(r->rec_xsave + off, x->data, len);
+	}
+}
 
 int replayer_next_event(struct replayer *r)
 {
@@ -64,6 +78,7 @@ int replayer_next_event(struct replayer *r)
 				 (unsigned long long)trace_reader_record_index(r->reader), r->err);
 			return ret;
 		}
+		track_recorded_xsave(r);
 		return 1;
 	}
 }
@@ -211,6 +226,19 @@ static int replay_brk(struct replayer *r)
 	return err;
 }
 
+/* The tracee has ended: its status must be the recorded one (a core dump or not aside). */
+static int check_exit(struct replayer *r, int st)
+{
+	if (r->t.stop != TRACEE_STOP_EXITED || (st & ~0x80) != (r->ev.exit_status & ~0x80)) {
+		if (r->t.stop != TRACEE_STOP_EXITED)
+			return unexpected_stop(r, "the end of the process");
+		rw_error("divergence at event %llu: recorded exit status 0x%x, replay 0x%x",
+			 (unsigned long long)r->ev.seq, r->ev.exit_status, st);
+		return -EPROTO;
+	}
+	return 1;
+}
+
 static int replay_exit(struct replayer *r, const uint64_t entry[X86_NREGS])
 {
 	int st, err;
@@ -221,19 +249,26 @@ static int replay_exit(struct replayer *r, const uint64_t entry[X86_NREGS])
 	regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
 	if ((err = tracee_set_regs(&r->t, regs)) < 0)
 		return err;
-	st = tracee_resume(&r->t, PTRACE_CONT, 0);
+	st = tracee_resume(&r->t, PTRACE_CONT, r->pass_sig);
+	r->pass_sig = 0;
 	if (st < 0)
 		return st;
 	if ((err = replayer_next_event(r)) <= 0)
 		return err < 0 ? err : -ENODATA;
 	if (r->ev.kind != EV_EXIT)
 		return unexpected_stop(r, trace_event_kind_name(r->ev.kind));
-	if (r->t.stop != TRACEE_STOP_EXITED || st != r->ev.exit_status) {
-		rw_error("divergence at event %llu: recorded exit status 0x%x, replay 0x%x",
-			 (unsigned long long)r->ev.seq, r->ev.exit_status, st);
-		return -EPROTO;
-	}
-	return 1;
+	return check_exit(r, st);
+}
+
+/* An EV_EXIT not after exit/exit_group: the thread dies of the signal passed to it. */
+static int replay_death(struct replayer *r)
+{
+	int st = tracee_resume(&r->t, PTRACE_CONT, r->pass_sig);
+
+	r->pass_sig = 0;
+	if (st < 0)
+		return st;
+	return check_exit(r, st);
 }
 
 /* Handles the syscall whose entry event is in r->ev; returns 1 when the program has ended. */
@@ -242,11 +277,13 @@ static int replay_syscall(struct replayer *r)
 	uint64_t entry[X86_NREGS], live[X86_NREGS], args[6];
 	long nr = r->ev.sysno;
 	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
+	enum x86_sys_replay cls;
 	int64_t got;
 	int err, st;
 
 	memcpy(entry, r->ev.regs, sizeof(entry));
-	st = tracee_resume(&r->t, PTRACE_SYSEMU, 0);
+	st = tracee_resume(&r->t, PTRACE_SYSEMU, r->pass_sig);
+	r->pass_sig = 0;
 	if (st < 0)
 		return st;
 	if (r->t.stop != TRACEE_STOP_SYSEMU_ENTRY) {
@@ -282,10 +319,16 @@ static int replay_syscall(struct replayer *r)
 		return -EPROTO;
 	}
 	x86_regs_args(entry, args);
-	/* A failed call changed nothing: its error is replayed like any result. */
-	if (x86_regs_result(r->ev.regs) < 0 && x86_regs_result(r->ev.regs) > -4096)
+	cls = x86_syscall_replay_class(nr, args);
+	/*
+	 * A failed address-space call changed nothing: its error is replayed like
+	 * any result. (Not so for REAL calls: rt_sigreturn "returns" whatever
+	 * rax the frame held, an interrupted call's -EINTR say, and must run.)
+	 */
+	if (cls != SYS_REPLAY_REAL && x86_regs_result(r->ev.regs) < 0 &&
+	    x86_regs_result(r->ev.regs) > -4096)
 		return emulate(r);
-	switch (x86_syscall_replay_class(nr, args)) {
+	switch (cls) {
 	case SYS_REPLAY_MMAP:
 		err = replay_mmap(r, entry, args);
 		break;
@@ -333,7 +376,8 @@ static int replay_tsc(struct replayer *r)
 	uint8_t code[3] = {0};
 	int st, len, rdtscp, err;
 
-	st = tracee_resume(&r->t, PTRACE_SYSEMU, 0);
+	st = tracee_resume(&r->t, PTRACE_SYSEMU, r->pass_sig);
+	r->pass_sig = 0;
 	if (st < 0)
 		return st;
 	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSEGV)
@@ -357,6 +401,93 @@ static int replay_tsc(struct replayer *r)
 	return tracee_set_regs(&r->t, r->ev.regs);
 }
 
+/*
+ * Compares the live XSAVE area with the recorded one component by
+ * component (the header and the software bytes aside: the kernel fills
+ * components not in use with their init values, so contents compare).
+ */
+static int check_xsave(struct replayer *r, const char *what)
+{
+	int n = tracee_get_xsave(&r->t, r->xsave, r->xsave_len);
+
+	if (n < 0)
+		return n;
+	for (int b = x86_xsave_next_block(&r->layout, -1); b >= 0;
+	     b = x86_xsave_next_block(&r->layout, b)) {
+		uint32_t off, len, first;
+
+		if (b == X86_XBLOCK_HEADER || b == X86_XBLOCK_LEGACY_REST)
+			continue;
+		x86_xsave_block_range(&r->layout, b, &off, &len);
+		if (off + len > (uint32_t)n || !memcmp(r->xsave + off, r->rec_xsave + off, len))
+			continue;
+		for (first = 0; r->xsave[off + first] == r->rec_xsave[off + first]; first++)
+			;
+		rw_error("divergence at event %llu (%s): XSAVE component %s differs at byte %u of "
+			 "it: recorded 0x%02x, replay 0x%02x",
+			 (unsigned long long)r->ev.seq, what, x86_xsave_component_name(b), first,
+			 r->rec_xsave[off + first], r->xsave[off + first]);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* The signal the trace says arrives now (r->ev is its EV_SIGNAL). */
+static int replay_signal(struct replayer *r)
+{
+	uint64_t live[X86_NREGS], rec[X86_NREGS];
+	uint8_t siginfo[128] = {0};
+	int signo = r->ev.signo, flags = (int)r->ev.flags, st, err;
+	char what[64];
+
+	memcpy(rec, r->ev.regs, sizeof(rec));
+	memcpy(siginfo, r->ev.siginfo, r->ev.siginfo_len < 128 ? r->ev.siginfo_len : 128);
+	snprintf(what, sizeof(what), "%s", strsignal(signo));
+	/* A fault happens again by itself; any other signal is sent now, as it was recorded. */
+	if (!(flags & EVF_SIGNAL_SYNC) && syscall(SYS_tgkill, r->t.tid, r->t.tid, signo) < 0)
+		return -errno;
+	st = tracee_resume(&r->t, PTRACE_SYSEMU, r->pass_sig);
+	r->pass_sig = 0;
+	if (st < 0)
+		return st;
+	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != signo)
+		return unexpected_stop(r, what);
+	if ((err = tracee_get_regs(&r->t, live)) < 0)
+		return err;
+	if (memcmp(live, rec, sizeof(live)))
+		return diverged(r, rec, live, what);
+	if ((err = check_xsave(r, what)) < 0)
+		return err;
+	if (ptrace(PTRACE_SETSIGINFO, r->t.tid, 0, siginfo) < 0)
+		return -errno;
+	if (!(flags & EVF_SIGNAL_HANDLED)) {
+		r->pass_sig = signo;
+		return 0;
+	}
+	st = tracee_resume(&r->t, PTRACE_SINGLESTEP, signo);
+	if (st < 0)
+		return st;
+	if ((err = replayer_next_event(r)) <= 0)
+		return err < 0 ? err : -ENODATA;
+	if (r->ev.kind == EV_EXIT)
+		return check_exit(r, st);
+	if (r->ev.kind != EV_SIGNAL_HANDLER) {
+		rw_error("%s: event %llu: expected a signal handler's entry, found %s",
+			 r->trace_path, (unsigned long long)r->ev.seq,
+			 trace_event_kind_name(r->ev.kind));
+		return -EBADMSG;
+	}
+	if (r->t.stop != TRACEE_STOP_OTHER || WSTOPSIG(st) != SIGTRAP)
+		return unexpected_stop(r, "the entry of a signal handler");
+	if ((err = tracee_get_regs(&r->t, live)) < 0)
+		return err;
+	if (memcmp(live, r->ev.regs, sizeof(live)))
+		return diverged(r, r->ev.regs, live, "signal handler entry");
+	if ((err = replayer_write_mem(r)) < 0)
+		return err;
+	return 0;
+}
+
 static void child_setup(int cpu) __attribute__((noreturn));
 static void child_setup(int cpu)
 {
@@ -373,6 +504,8 @@ static void child_setup(int cpu)
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
 	prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
+	/* A replayed crash must not leave a core file behind. */
+	setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	syscall(SYS_close_range, 3, ~0u, 0);
@@ -454,6 +587,7 @@ static int open_replay(struct replayer *r, const struct replay_options *o)
 	x86_xsave_layout_probe(&r->layout);
 	r->xsave_len = r->layout.total_size ? r->layout.total_size : 4096;
 	r->xsave = calloc(1, r->xsave_len);
+	r->rec_xsave = calloc(1, r->xsave_len);
 	if ((err = blobstore_init(&r->blobs)) < 0)
 		return err;
 	cpu = pick_cpu(r->header.cpu);
@@ -478,6 +612,7 @@ static void close_replay(struct replayer *r)
 	trace_regs_history_free(&r->history);
 	trace_event_arena_free(&r->arena);
 	free(r->xsave);
+	free(r->rec_xsave);
 }
 
 static int replay_events(struct replayer *r)
@@ -504,9 +639,11 @@ static int replay_events(struct replayer *r)
 			ret = replay_tsc(r);
 			break;
 		case EV_SIGNAL:
-			rw_error("event %llu: replaying signal %d is not supported yet",
-				 (unsigned long long)r->ev.seq, r->ev.signo);
-			return -ENOTSUP;
+			ret = replay_signal(r);
+			break;
+		case EV_EXIT:
+			ret = replay_death(r);
+			break;
 		default:
 			rw_error("%s: event %llu: unexpected %s event", r->trace_path,
 				 (unsigned long long)r->ev.seq, trace_event_kind_name(r->ev.kind));

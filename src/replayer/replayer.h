@@ -39,6 +39,10 @@ struct replayer {
 	uint64_t brk; /* the emulated program break, 0 until the first brk */
 	uint8_t *xsave;
 	size_t xsave_len;
+	/* The XSAVE area as recorded, rebuilt from every event's changed blocks. */
+	uint8_t *rec_xsave;
+	/* A signal to pass when the tracee is next resumed (delivered without a handler). */
+	int pass_sig;
 };
 
 int blobstore_init(struct blobstore *b);

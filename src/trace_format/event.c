@@ -15,6 +15,7 @@ enum section_tag {
 	SEC_EXIT = 6,
 	SEC_OUTPUT = 7,
 	SEC_SIGNAL = 8,
+	SEC_SIGINFO = 9,
 };
 
 /* Sanity limits for decoding untrusted input. */
@@ -153,6 +154,14 @@ void trace_event_builder_load(struct trace_event_builder *b, const struct trace_
 		trace_event_add_exit(b, ev->exit_status);
 	if (ev->kind == EV_SIGNAL)
 		trace_event_add_signal(b, ev->signo);
+	if (ev->siginfo)
+		trace_event_add_siginfo(b, ev->siginfo, ev->siginfo_len);
+}
+
+void trace_event_add_siginfo(struct trace_event_builder *b, const void *siginfo, size_t len)
+{
+	rw_buf_put_u8(&b->sections, SEC_SIGINFO);
+	rw_buf_put_blob(&b->sections, siginfo, len);
 }
 
 void trace_event_encode(const struct trace_event_builder *b, struct trace_regs_history *h,
@@ -308,6 +317,9 @@ static int decode_section(struct rw_cursor *c, struct trace_event_arena *a, stru
 	case SEC_SIGNAL:
 		ev->signo = (int)rw_get_varint(c);
 		return 0;
+	case SEC_SIGINFO:
+		ev->siginfo = rw_get_blob(c, &ev->siginfo_len);
+		return 0;
 	default:
 		snprintf(err, errlen, "unknown event section %u", tag);
 		return -EBADMSG;
@@ -375,7 +387,7 @@ out:
 const char *trace_event_kind_name(int kind)
 {
 	static const char *const names[] = {"?", "exec", "syscall-entry", "syscall-exit",
-					    "signal", "exit", "rdtsc"};
+					    "signal", "exit", "rdtsc", "signal-handler"};
 
 	return kind > 0 && kind < EV_KIND_MAX ? names[kind] : "?";
 }

@@ -37,11 +37,14 @@ enum trace_event_kind {
 	EV_SIGNAL = 4,	     /* a signal delivered to the thread */
 	EV_EXIT = 5,	     /* the thread/process ended: wait status */
 	EV_RDTSC = 6,	     /* rdtsc/rdtscp trapped and emulated: registers after it */
+	EV_SIGNAL_HANDLER = 7, /* at a handler's first instruction: the frame the kernel wrote */
 	EV_KIND_MAX,
 };
 
 /* Event flags. */
 #define EVF_EMULATED_AT_RECORD 0x1 /* the recorder did not let the kernel run this syscall */
+#define EVF_SIGNAL_SYNC 0x2	   /* EV_SIGNAL: a fault of the instruction at rip (happens again by itself) */
+#define EVF_SIGNAL_HANDLED 0x4	   /* EV_SIGNAL: the program had a handler; EV_SIGNAL_HANDLER follows */
 
 enum trace_map_kind {
 	MAPK_ANON = 0,
@@ -84,6 +87,8 @@ struct trace_event {
 	uint64_t regs[TRACE_NREGS];
 	long sysno; /* syscall events; -1 otherwise */
 	int signo;
+	const uint8_t *siginfo; /* EV_SIGNAL: the kernel's siginfo_t (128 bytes) */
+	size_t siginfo_len;
 	int exit_status; /* EV_EXIT: wait status */
 	int output_fd;	 /* 1 or 2 when the syscall wrote to the recording's stdout/stderr */
 	const uint8_t *output;
@@ -133,6 +138,7 @@ void trace_event_add_map(struct trace_event_builder *b, const struct trace_map *
 void trace_event_add_output(struct trace_event_builder *b, int fd, const void *p, size_t len);
 void trace_event_add_exit(struct trace_event_builder *b, int wait_status);
 void trace_event_add_signal(struct trace_event_builder *b, int signo);
+void trace_event_add_siginfo(struct trace_event_builder *b, const void *siginfo, size_t len);
 
 /* Loads a decoded event into a builder, sections and all (for tools that rewrite traces). */
 void trace_event_builder_load(struct trace_event_builder *b, const struct trace_event *ev);

@@ -1,0 +1,232 @@
+/*
+ * Signals while recording. A synchronous fault (SIGSEGV, SIGFPE, ... raised
+ * by the instruction at rip) is recorded where it happens: replay runs the
+ * same instruction and faults again. Any other signal is recorded only at a
+ * syscall boundary, where replay can make it arrive at the same point: one
+ * that arrives while user code runs is held back (POSIX allows the delay)
+ * and sent again, with its original siginfo, at the thread's next syscall
+ * exit. A signal with a handler is delivered with PTRACE_SINGLESTEP so the
+ * thread stops at the handler's first instruction, and the frame the kernel
+ * wrote is recorded (EV_SIGNAL_HANDLER).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <libunwind-ptrace.h>
+
+#include "common/log.h"
+#include "recorder/recorder.h"
+
+#define SIGINFO_SIZE 128
+
+static bool is_sync_fault(const siginfo_t *si)
+{
+	switch (si->si_signo) {
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGFPE:
+	case SIGILL:
+	case SIGTRAP:
+	case SIGSYS:
+		return si->si_code > 0; /* raised by the kernel for this instruction */
+	default:
+		return false;
+	}
+}
+
+/* Mask of a /proc/PID/status line such as "SigCgt:\t0000000000004000". */
+static uint64_t status_mask(pid_t pid, const char *key)
+{
+	char path[64], line[256];
+	unsigned long long mask = 0;
+	size_t klen = strlen(key);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && sscanf(line + klen, "%llx", &mask) == 1)
+			break;
+	fclose(f);
+	return mask;
+}
+
+static bool sig_in(uint64_t mask, int sig)
+{
+	return sig >= 1 && sig <= 64 && (mask >> (sig - 1)) & 1;
+}
+
+static bool default_kills(int sig)
+{
+	switch (sig) {
+	case SIGCHLD:
+	case SIGCONT:
+	case SIGURG:
+	case SIGWINCH:
+	case SIGSTOP:
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* Prints where a thread is about to die: the signal and a backtrace through libunwind. */
+static void print_death(struct recorder *r, const siginfo_t *si, const uint64_t regs[X86_NREGS])
+{
+	unw_addr_space_t as = unw_create_addr_space(&_UPT_accessors, 0);
+	void *upt = _UPT_create(r->t.tid);
+	unw_cursor_t cursor;
+
+	rw_error("pid %d was killed by %s (signal %d, code %d) at rip 0x%llx, address 0x%llx",
+		 r->t.tid, strsignal(si->si_signo), si->si_signo, si->si_code,
+		 (unsigned long long)regs[X86_RIP], (unsigned long long)(uintptr_t)si->si_addr);
+	if (as && upt && unw_init_remote(&cursor, as, upt) == 0) {
+		for (int depth = 0; depth < 64; depth++) {
+			unw_word_t ip, off;
+			char name[256];
+
+			if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0)
+				break;
+			if (unw_get_proc_name(&cursor, name, sizeof(name), &off) == 0)
+				fprintf(stderr, "rewind:   #%d 0x%016llx in %s+0x%llx\n", depth,
+					(unsigned long long)ip, name, (unsigned long long)off);
+			else
+				fprintf(stderr, "rewind:   #%d 0x%016llx in ??\n", depth,
+					(unsigned long long)ip);
+			if (unw_step(&cursor) <= 0)
+				break;
+		}
+	}
+	if (upt)
+		_UPT_destroy(upt);
+	if (as)
+		unw_destroy_addr_space(as);
+}
+
+/*
+ * The frame the kernel wrote for a handler: from the new rsp up to the end
+ * of the saved FPU/XSAVE state (whose pointer is in the ucontext, with its
+ * size in the software bytes at 464 of the area).
+ */
+static void add_frame(struct recorder *r, const uint64_t regs[X86_NREGS])
+{
+	uint64_t rsp = regs[X86_RSP], fpstate = 0, end = rsp + 8 + 936 + SIGINFO_SIZE;
+	uint32_t sw[2];
+
+	/* rt_sigframe: pretcode, then ucontext (uc_mcontext at 40, fpstate at 40+184). */
+	if (tracee_read_mem(&r->t, rsp + 8 + 40 + 184, &fpstate, sizeof(fpstate)) == 0 &&
+	    fpstate > rsp && fpstate - rsp < (1u << 20) &&
+	    tracee_read_mem(&r->t, fpstate + 464, sw, sizeof(sw)) == 0 &&
+	    sw[0] == 0x46505853u /* FP_XSTATE_MAGIC1 */ && sw[1] < (1u << 20))
+		end = fpstate + sw[1];
+	else if (fpstate > rsp && fpstate - rsp < (1u << 20))
+		end = fpstate + 512;
+	rw_buf_reset(&r->scratch);
+	rw_buf_reserve(&r->scratch, end - rsp);
+	r->scratch.len = tracee_read_mem_partial(&r->t, rsp, r->scratch.data, end - rsp);
+	trace_event_add_mem(&r->eb, rsp, r->scratch.data, r->scratch.len);
+}
+
+/* Records the delivery of a signal at this stop and delivers it. Returns the signal to pass on resume. */
+static int deliver(struct recorder *r, const siginfo_t *si, bool sync, int *pass_sig)
+{
+	uint64_t regs[X86_NREGS];
+	bool handled = sig_in(status_mask(r->t.tid, "SigCgt:"), si->si_signo);
+	bool ignored = sig_in(status_mask(r->t.tid, "SigIgn:"), si->si_signo);
+	int err, st;
+
+	if ((err = tracee_get_regs(&r->t, regs)) < 0)
+		return err;
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_SIGNAL, regs);
+	r->eb.flags |= (sync ? EVF_SIGNAL_SYNC : 0) | (handled ? EVF_SIGNAL_HANDLED : 0);
+	trace_event_add_signal(&r->eb, si->si_signo);
+	trace_event_add_siginfo(&r->eb, si, SIGINFO_SIZE);
+	if ((err = recorder_add_xsave(r, true)) < 0 || (err = recorder_emit(r)) < 0)
+		return err;
+	r->at_boundary = r->at_boundary && !handled;
+	if (!handled) {
+		if (!ignored && default_kills(si->si_signo))
+			print_death(r, si, regs);
+		*pass_sig = si->si_signo;
+		return 0;
+	}
+	/* Stop at the handler's first instruction, the frame written. */
+	st = tracee_resume(&r->t, PTRACE_SINGLESTEP, si->si_signo);
+	if (st < 0)
+		return st;
+	if (r->t.stop == TRACEE_STOP_EXITED)
+		return 1; /* the frame could not be written: the kernel killed it */
+	if (!WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP) {
+		rw_error("pid %d: unexpected stop 0x%x delivering %s", r->t.tid, st,
+			 strsignal(si->si_signo));
+		return -EPROTO;
+	}
+	if ((err = tracee_get_regs(&r->t, regs)) < 0)
+		return err;
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_SIGNAL_HANDLER, regs);
+	add_frame(r, regs);
+	if ((err = recorder_add_xsave(r, false)) < 0 || (err = recorder_emit(r)) < 0)
+		return err;
+	*pass_sig = 0;
+	return 0;
+}
+
+int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig)
+{
+	siginfo_t si;
+
+	*pass_sig = 0;
+	if (ptrace(PTRACE_GETSIGINFO, r->t.tid, 0, &si) < 0)
+		return -errno;
+	if (r->resend_pending && r->resend_signo == sig) {
+		/* Our own tgkill of a held-back signal: give it back its original siginfo. */
+		r->resend_pending = false;
+		si = r->held[0].info;
+		memmove(&r->held[0], &r->held[1], (r->nheld - 1) * sizeof(r->held[0]));
+		r->nheld--;
+		ptrace(PTRACE_SETSIGINFO, r->t.tid, 0, &si);
+		return deliver(r, &si, false, pass_sig);
+	}
+	if (is_sync_fault(&si))
+		return deliver(r, &si, true, pass_sig);
+	if (r->at_boundary) {
+		uint64_t regs[X86_NREGS];
+
+		/* Pending at the exit, it is delivered before any user instruction runs. */
+		if (tracee_get_regs(&r->t, regs) == 0 &&
+		    !memcmp(regs, r->boundary_regs, sizeof(regs)))
+			return deliver(r, &si, false, pass_sig);
+	}
+	/* Arrived while user code ran: hold it back until the next syscall exit. */
+	if (r->nheld == sizeof(r->held) / sizeof(r->held[0])) {
+		rw_warn("pid %d: too many signals held back; %s is dropped", r->t.tid,
+			strsignal(sig));
+		return 0;
+	}
+	r->held[r->nheld++].info = si;
+	rw_debug("pid %d: %s held back until the next syscall", r->t.tid, strsignal(sig));
+	return 0;
+}
+
+void recorder_resend_held(struct recorder *r)
+{
+	if (!r->nheld || r->resend_pending)
+		return;
+	/* Pending again at this exit: delivered before the thread runs another instruction. */
+	if (syscall(SYS_tgkill, r->t.tid, r->t.tid, r->held[0].info.si_signo) == 0) {
+		r->resend_pending = true;
+		r->resend_signo = r->held[0].info.si_signo;
+	}
+}
