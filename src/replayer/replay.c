@@ -60,7 +60,7 @@ int replayer_next_event(struct replayer *r)
 		uint32_t kind;
 		const uint8_t *p;
 		size_t len;
-		int ret = trace_reader_next(r->reader, &kind, &p, &len);
+		int ret = prefetch_next(r->prefetch, &kind, &p, &len);
 
 		if (ret <= 0)
 			return ret;
@@ -75,7 +75,7 @@ int replayer_next_event(struct replayer *r)
 					 sizeof(r->err));
 		if (ret < 0) {
 			rw_error("%s: record %llu: %s", r->trace_path,
-				 (unsigned long long)trace_reader_record_index(r->reader), r->err);
+				 (unsigned long long)prefetch_record_index(r->prefetch), r->err);
 			return ret;
 		}
 		track_recorded_xsave(r);
@@ -594,7 +594,10 @@ static int open_replay(struct replayer *r, const struct replay_options *o)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
-	return start_child(r, cpu);
+	/* The child is forked before the reading thread exists. */
+	if ((err = start_child(r, cpu)) < 0)
+		return err;
+	return prefetch_start(&r->prefetch, r->reader, cpu);
 }
 
 static void close_replay(struct replayer *r)
@@ -606,6 +609,7 @@ static void close_replay(struct replayer *r)
 	}
 	tracee_release(&r->t);
 	blobstore_cleanup(&r->blobs);
+	prefetch_stop(r->prefetch);
 	if (r->reader)
 		trace_reader_close(r->reader);
 	trace_header_free(&r->header);

@@ -16,6 +16,13 @@
 /* Where in rewind's page the replayer writes path strings for injected opens. */
 #define REWIND_INJECT_SCRATCH (REWIND_INJECT_PAGE + 256)
 
+/* Records read ahead on a worker thread (prefetch.c); same contract as trace_reader_next. */
+struct prefetch;
+int prefetch_start(struct prefetch **out, struct trace_reader *reader, int replay_cpu);
+int prefetch_next(struct prefetch *p, uint32_t *kind, const uint8_t **payload, size_t *len);
+uint64_t prefetch_record_index(const struct prefetch *p);
+void prefetch_stop(struct prefetch *p);
+
 struct blobstore {
 	char dir[256];
 	/* Working copies for MAP_SHARED mappings, one per recorded file identity. */
@@ -28,6 +35,7 @@ struct blobstore {
 struct replayer {
 	const char *trace_path;
 	struct trace_reader *reader;
+	struct prefetch *prefetch;
 	struct trace_header header;
 	struct x86_xsave_layout layout;
 	struct trace_regs_history history;

@@ -1,0 +1,197 @@
+/*
+ * Reading the trace ahead of the replay: a worker thread, on another CPU
+ * than the replayed program when there is one, pulls records through the
+ * trace reader (inflating and checking chunks) into batches the replay loop
+ * then takes, so decompression never stands in the program's way. The
+ * contract of prefetch_next is that of trace_reader_next.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "replayer/replayer.h"
+
+#define BATCH_BYTES (1u << 20)
+#define QUEUE_MAX   8
+
+struct batch {
+	struct rw_buf data; /* varint kind, varint length, payload; repeated */
+	int status; /* after the last record: 0 at the end, negative on error, 1 more follow */
+	struct batch *next;
+};
+
+struct prefetch {
+	struct trace_reader *reader;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct batch *head, *tail;
+	unsigned queued;
+	bool stop;
+	int avoid_cpu;
+	struct batch *current;
+	struct rw_cursor cursor;
+	uint64_t consumed;
+};
+
+static void avoid_cpu(int cpu)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (long c = 0; c < n && c < CPU_SETSIZE; c++)
+		if (c != cpu || n == 1)
+			CPU_SET(c, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void push(struct prefetch *p, struct batch *b)
+{
+	pthread_mutex_lock(&p->lock);
+	while (p->queued >= QUEUE_MAX && !p->stop)
+		pthread_cond_wait(&p->cond, &p->lock);
+	b->next = NULL;
+	if (p->tail)
+		p->tail->next = b;
+	else
+		p->head = b;
+	p->tail = b;
+	p->queued++;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *worker(void *arg)
+{
+	struct prefetch *p = arg;
+	int status = 1;
+
+	avoid_cpu(p->avoid_cpu);
+	while (status == 1) {
+		struct batch *b = calloc(1, sizeof(*b));
+
+		if (!b)
+			abort();
+		rw_buf_init(&b->data);
+		while (b->data.len < BATCH_BYTES) {
+			uint32_t kind;
+			const uint8_t *payload;
+			size_t len;
+			int ret = trace_reader_next(p->reader, &kind, &payload, &len);
+
+			if (ret <= 0) {
+				status = ret;
+				break;
+			}
+			rw_buf_put_varint(&b->data, kind);
+			rw_buf_put_blob(&b->data, payload, len);
+		}
+		b->status = status;
+		push(p, b);
+		pthread_mutex_lock(&p->lock);
+		status = p->stop ? 0 : status;
+		pthread_mutex_unlock(&p->lock);
+	}
+	return NULL;
+}
+
+int prefetch_start(struct prefetch **out, struct trace_reader *reader, int replay_cpu)
+{
+	struct prefetch *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->reader = reader;
+	p->avoid_cpu = replay_cpu;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	if (pthread_create(&p->thread, NULL, worker, p)) {
+		pthread_mutex_destroy(&p->lock);
+		pthread_cond_destroy(&p->cond);
+		free(p);
+		return -EAGAIN;
+	}
+	*out = p;
+	return 0;
+}
+
+static void free_batch(struct batch *b)
+{
+	if (b) {
+		rw_buf_free(&b->data);
+		free(b);
+	}
+}
+
+int prefetch_next(struct prefetch *p, uint32_t *kind, const uint8_t **payload, size_t *len)
+{
+	while (!p->current || !rw_cursor_left(&p->cursor)) {
+		int status = p->current ? p->current->status : 1;
+
+		if (status != 1)
+			return status; /* the end (0) or an error, as often as asked */
+		free_batch(p->current);
+		pthread_mutex_lock(&p->lock);
+		while (!p->head)
+			pthread_cond_wait(&p->cond, &p->lock);
+		p->current = p->head;
+		p->head = p->current->next;
+		if (!p->head)
+			p->tail = NULL;
+		p->queued--;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+		rw_cursor_init(&p->cursor, p->current->data.data, p->current->data.len);
+	}
+	*kind = (uint32_t)rw_get_varint(&p->cursor);
+	*payload = rw_get_blob(&p->cursor, len);
+	p->consumed++;
+	return 1;
+}
+
+uint64_t prefetch_record_index(const struct prefetch *p)
+{
+	return p->consumed ? p->consumed - 1 : 0;
+}
+
+void prefetch_stop(struct prefetch *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	/* Drain what the worker is blocked on pushing so it can see the stop. */
+	for (;;) {
+		struct batch *b;
+
+		pthread_mutex_lock(&p->lock);
+		b = p->head;
+		if (b) {
+			p->head = b->next;
+			if (!p->head)
+				p->tail = NULL;
+			p->queued--;
+			pthread_cond_broadcast(&p->cond);
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (!b) {
+			if (pthread_tryjoin_np(p->thread, NULL) == 0)
+				break;
+			sched_yield();
+			continue;
+		}
+		free_batch(b);
+	}
+	free_batch(p->current);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->cond);
+	free(p);
+}
