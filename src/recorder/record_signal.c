@@ -210,6 +210,9 @@ int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig)
 			return deliver(r, &si, false, pass_sig);
 	}
 	/* Arrived while user code ran: hold it back until the next syscall exit. */
+	for (size_t i = 0; sig < SIGRTMIN && i < r->nheld; i++)
+		if (r->held[i].info.si_signo == sig)
+			return 0; /* a standard signal already pending: the kernel merges them too */
 	if (r->nheld == sizeof(r->held) / sizeof(r->held[0])) {
 		rw_warn("pid %d: too many signals held back; %s is dropped", r->t.tid,
 			strsignal(sig));
