@@ -585,6 +585,8 @@ static int open_replay(struct replayer *r, const struct replay_options *o)
 		return -EBADMSG;
 	}
 	x86_xsave_layout_probe(&r->layout);
+	if ((err = replayer_check_machine(r, o->force)) < 0)
+		return err;
 	r->xsave_len = r->layout.total_size ? r->layout.total_size : 4096;
 	r->xsave = calloc(1, r->xsave_len);
 	r->rec_xsave = calloc(1, r->xsave_len);

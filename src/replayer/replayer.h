@@ -67,6 +67,8 @@ int blobstore_map_path(struct blobstore *b, const struct trace_map *m, char *out
 /* Path of the extracted copy of the file with this hash. */
 void blobstore_path(const struct blobstore *b, struct rw_hash h, char *out, size_t outlen);
 
+/* Compares the trace's CPU and XSAVE state with this machine's; refuses unless force. */
+int replayer_check_machine(struct replayer *r, bool force);
 /* Reads the next event into r->ev, storing blobs on the way; 1, 0 at the end, or negative. */
 int replayer_next_event(struct replayer *r);
 /* Runs one syscall in the tracee through rewind's page. */

@@ -4,7 +4,10 @@
  *
  *   trace_edit IN OUT reg EVENT REGNAME VALUE   set a register of one event
  *   trace_edit IN OUT header-xcr0 VALUE         set XCR0 in the header
- *   trace_edit IN OUT header-major VALUE        (not done here: see the codec tests)
+ *   trace_edit IN OUT header-xsave-offset COMPONENT VALUE
+ *                                               move one XSAVE component in the header's layout
+ *   trace_edit IN OUT header-cpuid-or LEAF SUBLEAF REG VALUE
+ *                                               set bits in a CPUID leaf (REG: eax ebx ecx edx)
  *
  * VALUE is parsed with strtoull base 0.
  */
@@ -40,6 +43,8 @@ int main(int argc, char **argv)
 	uint64_t edit_event = 0, value = 0;
 	int edit_reg = -1, ret, changed = 0;
 	bool edit_xcr0 = false;
+	int xsave_comp = -1, cpuid_reg = -1;
+	uint32_t cpuid_leaf = 0, cpuid_sub = 0;
 
 	if (argc >= 7 && !strcmp(argv[3], "reg")) {
 		edit_event = strtoull(argv[4], NULL, 0);
@@ -52,8 +57,26 @@ int main(int argc, char **argv)
 	} else if (argc >= 5 && !strcmp(argv[3], "header-xcr0")) {
 		edit_xcr0 = true;
 		value = strtoull(argv[4], NULL, 0);
+	} else if (argc >= 6 && !strcmp(argv[3], "header-xsave-offset")) {
+		xsave_comp = atoi(argv[4]);
+		value = strtoull(argv[5], NULL, 0);
+		if (xsave_comp < 0 || xsave_comp >= TRACE_XSAVE_COMPONENTS)
+			return 2;
+	} else if (argc >= 8 && !strcmp(argv[3], "header-cpuid-or")) {
+		static const char *const regs[] = {"eax", "ebx", "ecx", "edx"};
+
+		cpuid_leaf = (uint32_t)strtoul(argv[4], NULL, 0);
+		cpuid_sub = (uint32_t)strtoul(argv[5], NULL, 0);
+		for (int i = 0; i < 4; i++)
+			if (!strcmp(argv[6], regs[i]))
+				cpuid_reg = i;
+		value = strtoull(argv[7], NULL, 0);
+		if (cpuid_reg < 0)
+			return 2;
 	} else {
-		fprintf(stderr, "usage: trace_edit IN OUT reg EVENT REG VALUE | header-xcr0 VALUE\n");
+		fprintf(stderr, "usage: trace_edit IN OUT reg EVENT REG VALUE | header-xcr0 VALUE | "
+				"header-xsave-offset COMPONENT VALUE | header-cpuid-or LEAF SUBLEAF REG "
+				"VALUE\n");
 		return 2;
 	}
 	if (trace_reader_open(argv[1], &in) < 0)
@@ -64,6 +87,19 @@ int main(int argc, char **argv)
 	if (edit_xcr0) {
 		h.xcr0 = value;
 		changed = 1;
+	}
+	if (xsave_comp >= 0 && h.xsave_comp_size[xsave_comp]) {
+		h.xsave_offset[xsave_comp] = (uint32_t)value;
+		changed = 1;
+	}
+	for (uint32_t i = 0; cpuid_reg >= 0 && i < h.ncpuid; i++) {
+		struct trace_cpuid *c = &h.cpuid[i];
+		uint32_t *regs[4] = {&c->eax, &c->ebx, &c->ecx, &c->edx};
+
+		if (c->leaf == cpuid_leaf && c->subleaf == cpuid_sub) {
+			*regs[cpuid_reg] |= (uint32_t)value;
+			changed = 1;
+		}
 	}
 	rw_buf_init(&hb);
 	rw_buf_init(&enc);

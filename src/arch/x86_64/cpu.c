@@ -3,6 +3,7 @@
 
 #include <cpuid.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,4 +208,67 @@ int x86_xsave_next_block(const struct x86_xsave_layout *l, int prev)
 			return b;
 	}
 	return -1;
+}
+
+struct feature_bit {
+	uint32_t leaf, subleaf;
+	uint8_t reg; /* 0 eax, 1 ebx, 2 ecx, 3 edx */
+	uint8_t bit;
+	const char *name;
+};
+
+/* The bits user code commonly dispatches on (glibc's ifuncs, compilers' -march). */
+static const struct feature_bit feature_bits[] = {
+	{1, 0, 2, 0, "sse3"},	      {1, 0, 2, 1, "pclmulqdq"},  {1, 0, 2, 9, "ssse3"},
+	{1, 0, 2, 12, "fma"},	      {1, 0, 2, 19, "sse4_1"},	  {1, 0, 2, 20, "sse4_2"},
+	{1, 0, 2, 22, "movbe"},	      {1, 0, 2, 23, "popcnt"},	  {1, 0, 2, 25, "aes"},
+	{1, 0, 2, 26, "xsave"},	      {1, 0, 2, 28, "avx"},	  {1, 0, 2, 29, "f16c"},
+	{1, 0, 2, 30, "rdrand"},      {1, 0, 3, 25, "sse"},	  {1, 0, 3, 26, "sse2"},
+	{7, 0, 1, 0, "fsgsbase"},     {7, 0, 1, 3, "bmi1"},	  {7, 0, 1, 5, "avx2"},
+	{7, 0, 1, 8, "bmi2"},	      {7, 0, 1, 9, "erms"},	  {7, 0, 1, 16, "avx512f"},
+	{7, 0, 1, 17, "avx512dq"},    {7, 0, 1, 18, "rdseed"},	  {7, 0, 1, 19, "adx"},
+	{7, 0, 1, 21, "avx512ifma"},  {7, 0, 1, 28, "avx512cd"},  {7, 0, 1, 29, "sha"},
+	{7, 0, 1, 30, "avx512bw"},    {7, 0, 1, 31, "avx512vl"},  {7, 0, 2, 1, "avx512vbmi"},
+	{7, 0, 2, 3, "pku"},	      {7, 0, 2, 6, "avx512vbmi2"}, {7, 0, 2, 8, "gfni"},
+	{7, 0, 2, 9, "vaes"},	      {7, 0, 2, 10, "vpclmulqdq"}, {7, 0, 2, 11, "avx512vnni"},
+	{7, 0, 2, 12, "avx512bitalg"}, {7, 0, 2, 14, "avx512vpopcntdq"}, {7, 0, 2, 22, "rdpid"},
+	{7, 0, 3, 4, "fsrm"},	      {7, 0, 3, 8, "avx512vp2intersect"}, {7, 0, 3, 22, "amx-bf16"},
+	{7, 0, 3, 23, "avx512fp16"},  {7, 0, 3, 24, "amx-tile"},  {7, 0, 3, 25, "amx-int8"},
+	{7, 1, 0, 4, "avx-vnni"},     {7, 1, 0, 5, "avx512bf16"}, {0xd, 1, 0, 0, "xsaveopt"},
+	{0xd, 1, 0, 1, "xsavec"},     {0xd, 1, 0, 3, "xsaves"},	  {0x80000001u, 0, 2, 5, "lzcnt"},
+	{0x80000001u, 0, 2, 6, "sse4a"}, {0x80000001u, 0, 3, 27, "rdtscp"},
+};
+
+static int leaf_bit(const struct x86_cpuid_leaf *v, int n, const struct feature_bit *f)
+{
+	for (int i = 0; i < n; i++) {
+		if (v[i].leaf != f->leaf || v[i].subleaf != f->subleaf)
+			continue;
+		uint32_t regs[4] = {v[i].eax, v[i].ebx, v[i].ecx, v[i].edx};
+
+		return (regs[f->reg] >> f->bit) & 1;
+	}
+	return 0;
+}
+
+int x86_cpuid_missing_features(const struct x86_cpuid_leaf *recorded, int nrecorded,
+			       const struct x86_cpuid_leaf *here, int nhere, char *out,
+			       size_t outlen)
+{
+	size_t used = 0;
+	int missing = 0;
+
+	if (outlen)
+		out[0] = '\0';
+	for (size_t i = 0; i < sizeof(feature_bits) / sizeof(feature_bits[0]); i++) {
+		const struct feature_bit *f = &feature_bits[i];
+
+		if (!leaf_bit(recorded, nrecorded, f) || leaf_bit(here, nhere, f))
+			continue;
+		missing++;
+		if (used < outlen)
+			used += (size_t)snprintf(out + used, outlen - used, "%s%s", used ? " " : "",
+						 f->name);
+	}
+	return missing;
 }

@@ -49,3 +49,13 @@ int x86_xsave_block_range(const struct x86_xsave_layout *l, int block, uint32_t 
 int x86_xsave_next_block(const struct x86_xsave_layout *l, int prev);
 
 #endif
+
+/*
+ * Feature bits the recording CPU reported that this one does not (CPUID
+ * leaves 1, 7.0, 7.1, 0xd.1, 0x80000001): writes their names, space
+ * separated, into out and returns how many. A program may have chosen
+ * code paths by them, so replay here could fault or diverge.
+ */
+int x86_cpuid_missing_features(const struct x86_cpuid_leaf *recorded, int nrecorded,
+			       const struct x86_cpuid_leaf *here, int nhere, char *out,
+			       size_t outlen);
