@@ -223,6 +223,8 @@ static void print_text(const struct trace_event *ev, bool regs)
 		printf("  xsave %zu blocks", ev->nxblocks);
 	if (ev->output_len)
 		printf("  output %zu bytes to fd %d", ev->output_len, ev->output_fd);
+	if (ev->flags & EVF_RSEQ_CS)
+		printf("  in rseq critical section (aborted)");
 	printf("  rip 0x%" PRIx64, ev->regs[X86_RIP]);
 	if (regs)
 		for (int i = 0; i < X86_NREGS; i++)
@@ -253,7 +255,8 @@ static void print_json(const struct trace_event *ev)
 	       mem_bytes(ev));
 	for (size_t i = 0; i < ev->nxblocks; i++)
 		printf("%s\"%s\"", i ? "," : "", x86_xsave_component_name(ev->xblocks[i].block));
-	printf("],\"output_bytes\":%zu,\"regs\":{", ev->output_len);
+	printf("],\"output_bytes\":%zu,\"rseq_cs\":%s,\"regs\":{", ev->output_len,
+	       ev->flags & EVF_RSEQ_CS ? "true" : "false");
 	for (int i = 0; i < X86_NREGS; i++)
 		printf("%s\"%s\":%" PRIu64, i ? "," : "", x86_reg_name(i), ev->regs[i]);
 	printf("},\"maps\":[");

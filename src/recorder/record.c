@@ -312,21 +312,21 @@ static int64_t emulate_rseq(struct recorder *r, const uint64_t args[6])
 	int flags = (int)args[2];
 
 	if (flags & 1) { /* RSEQ_FLAG_UNREGISTER */
-		if (!r->rseq_addr || addr != r->rseq_addr)
+		if (!r->rseq.addr || addr != r->rseq.addr)
 			return -EINVAL;
-		r->rseq_addr = 0;
+		r->rseq.addr = 0;
 		return 0;
 	}
 	if (flags || len < 32 || (addr & 31))
 		return -EINVAL;
-	if (r->rseq_addr)
-		return addr == r->rseq_addr ? -EBUSY : -EINVAL;
+	if (r->rseq.addr)
+		return addr == r->rseq.addr ? -EBUSY : -EINVAL;
 	if (tracee_write_mem(&r->t, addr, ids, sizeof(ids)) < 0 ||
 	    tracee_write_mem(&r->t, addr + 20, node_cid, sizeof(node_cid)) < 0)
 		return -EFAULT;
-	r->rseq_addr = addr;
-	r->rseq_len = len;
-	r->rseq_sig = (uint32_t)args[3];
+	r->rseq.addr = addr;
+	r->rseq.len = len;
+	r->rseq.sig = (uint32_t)args[3];
 	emit_region_cb(r, addr, 8);
 	emit_region_cb(r, addr + 20, 8);
 	return 0;

@@ -365,7 +365,7 @@ int recorder_record_exec(struct recorder *r)
 		err = recorder_emit(r);
 	recorder_shared_clear(r);
 	/* A new image has no rseq registration. */
-	r->rseq_addr = 0;
+	r->rseq.addr = 0;
 out:
 	free(maps);
 	return err;

@@ -151,6 +151,15 @@ static int deliver(struct recorder *r, const siginfo_t *si, bool sync, int *pass
 		return err;
 	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_SIGNAL, regs);
 	r->eb.flags |= (sync ? EVF_SIGNAL_SYNC : 0) | (handled ? EVF_SIGNAL_HANDLED : 0);
+	/* What the kernel does to an rseq critical section at signal delivery (regs as before it). */
+	err = x86_rseq_interrupt(&r->t, &r->rseq, regs);
+	if (err == 1) {
+		r->eb.flags |= EVF_RSEQ_CS;
+		if ((err = tracee_set_regs(&r->t, regs)) < 0)
+			return err;
+	} else if (err == -EPERM) {
+		rw_warn("pid %d: rseq abort handler without the registered signature", r->t.tid);
+	}
 	trace_event_add_signal(&r->eb, si->si_signo);
 	trace_event_add_siginfo(&r->eb, si, SIGINFO_SIZE);
 	if ((err = recorder_add_xsave(r, true)) < 0 || (err = recorder_emit(r)) < 0)

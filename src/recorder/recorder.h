@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/rseq.h"
 #include "arch/x86_64/tracee.h"
 #include "common/buf.h"
 #include "common/hash.h"
@@ -79,8 +80,7 @@ struct recorder {
 	/* The syscall a restart_syscall continues. */
 	long restart_nr;
 	/* rseq registration (emulated: never given to the kernel). */
-	uint64_t rseq_addr;
-	uint32_t rseq_len, rseq_sig;
+	struct x86_rseq_area rseq;
 };
 
 /* Encodes and appends the event in r->eb. */

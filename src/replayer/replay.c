@@ -354,9 +354,17 @@ static int replay_syscall(struct replayer *r)
 	case SYS_REPLAY_BRK:
 		err = replay_brk(r);
 		break;
+	case SYS_REPLAY_RSEQ:
+		/* Registered or not as the recorder answered: remember it for aborts. */
+		if (x86_regs_result(r->ev.regs) == 0 && (args[2] & 1))
+			r->rseq.addr = 0;
+		else if (x86_regs_result(r->ev.regs) == 0)
+			r->rseq = (struct x86_rseq_area){args[0], (uint32_t)args[1],
+							 (uint32_t)args[3]};
+		err = 0;
+		break;
 	case SYS_REPLAY_EXEC:
 	case SYS_REPLAY_EMULATE:
-	case SYS_REPLAY_RSEQ:
 		err = 0;
 		break;
 	default:
@@ -458,6 +466,18 @@ static int replay_signal(struct replayer *r)
 		return diverged(r, rec, live, what);
 	if ((err = check_xsave(r, what)) < 0)
 		return err;
+	if (flags & EVF_RSEQ_CS) {
+		if (x86_rseq_interrupt(&r->t, &r->rseq, live) != 1) {
+			rw_error("divergence at event %llu (%s): the recording aborted an rseq "
+				 "critical section here, the replay is not in one",
+				 (unsigned long long)r->ev.seq, what);
+			return -EPROTO;
+		}
+		if ((err = tracee_set_regs(&r->t, live)) < 0)
+			return err;
+	} else {
+		x86_rseq_interrupt(&r->t, &r->rseq, live); /* clears a stale rseq_cs, as recorded */
+	}
 	if (ptrace(PTRACE_SETSIGINFO, r->t.tid, 0, siginfo) < 0)
 		return -errno;
 	if (!(flags & EVF_SIGNAL_HANDLED)) {

@@ -170,5 +170,6 @@ int replayer_apply_exec(struct replayer *r)
 	if (!err)
 		err = apply_xsave(r);
 	r->brk = 0;
+	r->rseq.addr = 0; /* a new image has no rseq registration */
 	return err;
 }

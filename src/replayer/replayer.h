@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/rseq.h"
 #include "arch/x86_64/tracee.h"
 #include "common/hash.h"
 #include "trace_format/event.h"
@@ -49,6 +50,8 @@ struct replayer {
 	size_t xsave_len;
 	/* The XSAVE area as recorded, rebuilt from every event's changed blocks. */
 	uint8_t *rec_xsave;
+	/* The program's rseq registration, as the recorder emulated it. */
+	struct x86_rseq_area rseq;
 	/* A signal to pass when the tracee is next resumed (delivered without a handler). */
 	int pass_sig;
 };
