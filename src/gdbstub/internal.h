@@ -71,6 +71,7 @@ struct gdb_server {
 	int general_tid;   /* Hg: the thread g/p/m act on */
 	bool exited;	   /* the last stop was an exit: no thread is left */
 	struct gdb_reg_cache cache;
+	struct gdb_thread *threads; /* GDB_MAX_THREADS entries for list_threads */
 
 	struct rw_buf reply;   /* payload of the reply being built */
 	struct rw_buf framed;  /* the last reply as sent, for a '-' */
@@ -96,6 +97,9 @@ void gdb_send_packet(struct gdb_server *s, const void *payload, size_t len);
  */
 int gdb_parse_thread_id(const char **p, int *pid, int *tid);
 void gdb_put_thread_id(struct gdb_server *s, struct rw_buf *out, int pid, int tid);
+
+/* The threads of the process (none once it has exited); returns the count or negative errno. */
+int gdb_list_threads(struct gdb_server *s, const struct gdb_thread **threads);
 
 /* Packet families outside server.c. Each returns true if it recognized the packet. */
 bool gdb_handle_query(struct gdb_server *s, const char *pkt, size_t len);

@@ -39,35 +39,10 @@ static void handle_supported(struct gdb_server *s, const char *features)
 			 "binary-upload+");
 }
 
-/* Fills threads; returns the count (0 when the process has exited) or negative errno. */
-static int list_threads(struct gdb_server *s, struct gdb_thread **out)
-{
-	int n;
-
-	*out = NULL;
-	if (s->exited)
-		return 0;
-	if (!s->ops->list_threads) {
-		*out = calloc(1, sizeof(**out));
-		if (!*out)
-			return -ENOMEM;
-		(*out)->pid = s->pid;
-		(*out)->tid = s->general_tid;
-		return 1;
-	}
-	*out = calloc(GDB_MAX_THREADS, sizeof(**out));
-	if (!*out)
-		return -ENOMEM;
-	n = s->ops->list_threads(s->ctx, *out, GDB_MAX_THREADS);
-	if (n > GDB_MAX_THREADS)
-		n = GDB_MAX_THREADS;
-	return n;
-}
-
 static void handle_thread_info(struct gdb_server *s)
 {
-	struct gdb_thread *threads;
-	int n = list_threads(s, &threads);
+	const struct gdb_thread *threads;
+	int n = gdb_list_threads(s, &threads);
 
 	if (n < 0) {
 		gdb_reply_error(s, 1);
@@ -81,7 +56,6 @@ static void handle_thread_info(struct gdb_server *s)
 		gdb_put_thread_id(s, &s->reply, threads[i].pid > 0 ? threads[i].pid : s->pid,
 				  threads[i].tid);
 	}
-	free(threads);
 }
 
 /* ---- qXfer -------------------------------------------------------------------------- */
@@ -114,8 +88,8 @@ static void put_xml_escaped(struct rw_buf *out, const char *text, size_t max)
 
 static int build_threads_xml(struct gdb_server *s, struct rw_buf *doc)
 {
-	struct gdb_thread *threads;
-	int n = list_threads(s, &threads);
+	const struct gdb_thread *threads;
+	int n = gdb_list_threads(s, &threads);
 
 	if (n < 0)
 		return n;
@@ -129,7 +103,6 @@ static int build_threads_xml(struct gdb_server *s, struct rw_buf *doc)
 		rw_buf_put(doc, "\"/>\n", 4);
 	}
 	rw_buf_put(doc, "</threads>\n", 11);
-	free(threads);
 	return 0;
 }
 

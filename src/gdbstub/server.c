@@ -102,23 +102,33 @@ void gdb_put_thread_id(struct gdb_server *s, struct rw_buf *out, int pid, int ti
 	rw_buf_put(out, text, (size_t)n);
 }
 
+int gdb_list_threads(struct gdb_server *s, const struct gdb_thread **threads)
+{
+	int n;
+
+	*threads = s->threads;
+	if (s->exited)
+		return 0;
+	if (!s->ops->list_threads) {
+		memset(s->threads, 0, sizeof(*s->threads));
+		s->threads[0].pid = s->pid;
+		s->threads[0].tid = s->general_tid;
+		return 1;
+	}
+	n = s->ops->list_threads(s->ctx, s->threads, GDB_MAX_THREADS);
+	return n > GDB_MAX_THREADS ? GDB_MAX_THREADS : n;
+}
+
 /* Is tid a thread of the process? */
 static bool thread_exists(struct gdb_server *s, int tid)
 {
-	struct gdb_thread *threads;
-	bool found = false;
-	int n;
+	const struct gdb_thread *threads;
+	int n = gdb_list_threads(s, &threads);
 
-	if (!s->ops->list_threads)
-		return tid == s->general_tid;
-	threads = calloc(GDB_MAX_THREADS, sizeof(*threads));
-	if (!threads)
-		return false;
-	n = s->ops->list_threads(s->ctx, threads, GDB_MAX_THREADS);
-	for (int i = 0; i < n && !found; i++)
-		found = threads[i].tid == tid;
-	free(threads);
-	return found;
+	for (int i = 0; i < n; i++)
+		if (threads[i].tid == tid)
+			return true;
+	return false;
 }
 
 /* ---- signals ------------------------------------------------------------------------ */
@@ -665,7 +675,9 @@ struct gdb_server *gdb_server_create(const struct gdb_target_ops *ops, void *ctx
 	s->cache.xsave_len = xl.total_size > 512 ? xl.total_size : 512;
 	s->cache.xsave = calloc(1, s->cache.xsave_len);
 	s->io_buf = malloc(GDB_MAX_BINARY_REPLY);
-	if (!s->cache.xsave || !s->io_buf || gdb_pkt_parser_init(&s->parser, GDB_PACKET_SIZE) < 0) {
+	s->threads = calloc(GDB_MAX_THREADS, sizeof(*s->threads));
+	if (!s->cache.xsave || !s->io_buf || !s->threads ||
+	    gdb_pkt_parser_init(&s->parser, GDB_PACKET_SIZE) < 0) {
 		gdb_server_free(s);
 		return NULL;
 	}
@@ -689,6 +701,7 @@ void gdb_server_free(struct gdb_server *s)
 	rw_buf_free(&s->monitor);
 	free(s->cache.xsave);
 	free(s->io_buf);
+	free(s->threads);
 	free(s);
 }
 
