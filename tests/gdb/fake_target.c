@@ -5,7 +5,8 @@
  * the target ops read its registers, XSAVE area and memory through ptrace,
  * and resume it with PTRACE_CONT / PTRACE_SINGLESTEP, software breakpoints
  * being int3 bytes written only while it runs. Files are served from the
- * host. There is no reverse execution.
+ * host. A live process has no past: reverse execution stops at once at
+ * the start of the history.
  *
  * usage: gdbstub_fake PORT-FILE PROG [ARGS...]
  * Listens on 127.0.0.1 (any free port, written to PORT-FILE once
@@ -223,8 +224,17 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 	int status, err;
 
 	(void)tid;
-	if (kind == GDB_RESUME_REVERSE_CONTINUE || kind == GDB_RESUME_REVERSE_STEP)
-		return -ENOTSUP;
+	if (f->gone)
+		return -ESRCH;
+	if (kind == GDB_RESUME_REVERSE_CONTINUE || kind == GDB_RESUME_REVERSE_STEP) {
+		/* A live process has no past: its history begins where it stands. */
+		memset(stop, 0, sizeof(*stop));
+		stop->kind = GDB_STOP_REPLAY_END;
+		stop->at_begin = true;
+		stop->pid = stop->tid = f->pid;
+		f->stop = *stop;
+		return 0;
+	}
 	if (f->gone)
 		return -ESRCH;
 	/* Standing on a breakpoint: step off it first, or its int3 would stop us at once. */

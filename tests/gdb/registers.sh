@@ -153,7 +153,8 @@ start_fake
 timeout 90 gdb -batch -nx -ex 'set pagination off' -ex "target remote 127.0.0.1:$port" \
 	-ex 'break marker' -ex 'continue' -ex 'info sharedlibrary' -ex 'monitor help' \
 	-ex 'monitor no-such-command' -ex 'set var $rax = 1' -ex 'set var *(char *)$sp = 1' \
-	-ex 'stepi' -ex 'p $pc == (long)&marker' -ex 'continue' \
+	-ex 'stepi' -ex 'p $pc == (long)&marker' -ex 'reverse-stepi' -ex 'reverse-continue' \
+	-ex 'continue' \
 	>"$dir/vfile.log" 2>&1 || { cat "$dir/vfile.log"; fail "gdb failed"; }
 finish_fake
 log=$dir/vfile.log
@@ -169,5 +170,20 @@ expect '^Cannot access memory at address 0x[0-9a-f]+' "$log"
 expect '= 0$' "$log" # stepi left marker
 expect '^\[Inferior 1 \(process [0-9]+\) exited normally\]' "$log"
 expect 'known_regs: avx512' "$dir/fake.log"
+# The fake target's history starts where the process stands: replaylog:begin.
+[ "$(grep -c '^No more reverse-execution history\.' "$log")" -eq 2 ] ||
+	{ cat "$log"; fail "reverse execution did not stop at the start of the history"; }
+
+# ---- 3: watchpoints (gdb single-steps: the target has none) and detach ------------------
+start_fake
+timeout 90 gdb -batch -nx -ex 'set pagination off' -ex "target remote 127.0.0.1:$port" \
+	-ex 'break marker' -ex 'continue' -ex 'watch *(long *)$sp' -ex 'continue' \
+	-ex 'detach' "$prog" >"$dir/watch.log" 2>&1 || { cat "$dir/watch.log"; fail "gdb failed"; }
+finish_fake
+log=$dir/watch.log
+expect_no_complaints "$log"
+expect '^Watchpoint 2: \*\(long \*\)\$sp' "$log"
+expect '^Old value = [0-9]+' "$log"
+expect '^\[Inferior 1 \(process [0-9]+\) detached\]' "$log"
 
 echo "PASS"
