@@ -65,7 +65,8 @@ struct gdb_server {
 
 	bool no_ack;	   /* QStartNoAckMode accepted */
 	bool multiprocess; /* gdb announced multiprocess+: thread ids are p<pid>.<tid> */
-	bool gdb_swbreak;  /* gdb understands swbreak/hwbreak stop reasons */
+	bool gdb_swbreak;  /* gdb understands the swbreak stop reason */
+	bool gdb_hwbreak;  /* ... and hwbreak */
 	bool done;	   /* k, vKill or D: the session has ended */
 	int pid;	   /* the process being debugged */
 	int general_tid;   /* Hg: the thread g/p/m act on */

@@ -30,6 +30,8 @@ static void handle_supported(struct gdb_server *s, const char *features)
 			s->multiprocess = true;
 		else if (strcmp(f, "swbreak+") == 0)
 			s->gdb_swbreak = true;
+		else if (strcmp(f, "hwbreak+") == 0)
+			s->gdb_hwbreak = true;
 	}
 	gdb_reply_fmt(s,
 		      "PacketSize=%x;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;"

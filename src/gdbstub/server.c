@@ -291,7 +291,7 @@ static void put_stop_reason(struct gdb_server *s, const struct gdb_stop *stop)
 			gdb_reply_str(s, "swbreak:;");
 		break;
 	case GDB_STOP_HWBREAK:
-		if (s->gdb_swbreak)
+		if (s->gdb_hwbreak)
 			gdb_reply_str(s, "hwbreak:;");
 		break;
 	case GDB_STOP_WATCH:
@@ -603,8 +603,6 @@ static void handle_packet(struct gdb_server *s)
 	if (!s->no_ack)
 		gdb_conn_write(&s->conn, "+", 1);
 	rw_buf_reset(&s->reply);
-	if (len == 0)
-		return; /* an empty packet carries no request: gdb never sends one */
 	if (dispatch(s, pkt, len))
 		gdb_send_packet(s, s->reply.data, s->reply.len);
 	/* QStartNoAckMode: the OK above was the last packet that gdb acknowledges. */

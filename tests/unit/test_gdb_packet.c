@@ -647,6 +647,8 @@ static void test_server(void)
 	CHECK(reply_is(r, true, "m<?xml version=\"1.0\"?>\n<!DOCTYPE "), "qXfer first slice");
 	r = request(s, "qXfer:features:read:nope.xml:0,20", &out, &ended);
 	CHECK(reply_is(r, true, "E01"), "qXfer unknown annex");
+	r = request(s, "", &out, &ended);
+	CHECK(reply_is(r, true, ""), "empty packet gets an empty reply");
 	r = request(s, "vMustReplyEmpty", &out, &ended);
 	CHECK(reply_is(r, true, ""), "vMustReplyEmpty");
 	r = request(s, "vFile:open:2f6574632f706173737764,1,1a4", &out, &ended);
