@@ -8,7 +8,11 @@
  * host. A live process has no past: reverse execution stops at once at
  * the start of the history.
  *
- * usage: gdbstub_fake PORT-FILE PROG [ARGS...]
+ * usage: gdbstub_fake [--xcr0 MASK] [--pkru-at OFFSET] PORT-FILE PROG [ARGS...]
+ * --xcr0 keeps only these XCR0 bits in the layout given to the server, to
+ * check the descriptions of machines with fewer features (0: no XSAVE).
+ * --pkru-at claims a PKRU component at OFFSET of the XSAVE area, for
+ * machines without one: its XSTATE_BV bit stays clear, so it reads as 0.
  * Listens on 127.0.0.1 (any free port, written to PORT-FILE once
  * listening), serves one connection, then kills the program. Exits 0 when
  * the session ended normally.
@@ -421,14 +425,14 @@ static int start_program(struct fake *f, char **argv)
 	return 0;
 }
 
-static void layout_of_this_machine(struct gdb_xsave_layout *out)
+static void layout_of_this_machine(struct gdb_xsave_layout *out, uint64_t xcr0_mask)
 {
 	struct x86_xsave_layout l;
 
 	x86_xsave_layout_probe(&l);
 	memset(out, 0, sizeof(*out));
-	out->xcr0 = l.xcr0;
-	out->size = l.total_size;
+	out->xcr0 = l.xcr0 & xcr0_mask;
+	out->size = out->xcr0 ? l.total_size : 512; /* no XSAVE: the FXSAVE area */
 	memcpy(out->offset, l.offset, sizeof(out->offset));
 	memcpy(out->comp_size, l.size, sizeof(out->comp_size));
 }
@@ -453,10 +457,21 @@ int main(int argc, char **argv)
 	static struct fake f;
 	struct gdb_xsave_layout layout;
 	struct gdb_server *server;
+	uint64_t xcr0_mask = ~0ull;
+	uint32_t pkru_offset = 0;
 	int listen_fd, fd, port, ret;
 
+	for (; argc > 2 && strncmp(argv[1], "--", 2) == 0; argc -= 2, argv += 2) {
+		if (strcmp(argv[1], "--xcr0") == 0)
+			xcr0_mask = strtoull(argv[2], NULL, 0);
+		else if (strcmp(argv[1], "--pkru-at") == 0)
+			pkru_offset = (uint32_t)strtoul(argv[2], NULL, 0);
+		else
+			break;
+	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s PORT-FILE PROG [ARGS...]\n", argv[0]);
+		fprintf(stderr, "usage: gdbstub_fake [--xcr0 MASK] [--pkru-at OFFSET] PORT-FILE "
+				"PROG [ARGS...]\n");
 		return 2;
 	}
 	if (!realpath(argv[2], f.exe)) {
@@ -465,7 +480,12 @@ int main(int argc, char **argv)
 	}
 	if (start_program(&f, argv + 2) < 0)
 		return 1;
-	layout_of_this_machine(&layout);
+	layout_of_this_machine(&layout, xcr0_mask);
+	if (pkru_offset) {
+		layout.xcr0 |= 1u << 9;
+		layout.offset[9] = pkru_offset;
+		layout.comp_size[9] = 8;
+	}
 	listen_fd = gdb_listen_loopback(0, &port);
 	if (listen_fd < 0 || write_port_file(argv[1], port) < 0) {
 		kill_program(&f);

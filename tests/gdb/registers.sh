@@ -32,10 +32,10 @@ expect() {
 	grep -qE -- "$1" "$2" || { echo "---- $2:"; cat "$2"; fail "no line matches /$1/"; }
 }
 
-# Starts gdbstub_fake on the program and sets $port.
+# start_fake [OPTIONS...]: starts gdbstub_fake on the program and sets $port.
 start_fake() {
 	rm -f "$dir/port"
-	"$fake" "$dir/port" "$prog" >"$dir/fake.log" 2>&1 &
+	"$fake" "$@" "$dir/port" "$prog" >"$dir/fake.log" 2>&1 &
 	fake_pid=$!
 	for _ in $(seq 100); do
 		[ -s "$dir/port" ] && break
@@ -185,5 +185,43 @@ expect_no_complaints "$log"
 expect '^Watchpoint 2: \*\(long \*\)\$sp' "$log"
 expect '^Old value = [0-9]+' "$log"
 expect '^\[Inferior 1 \(process [0-9]+\) detached\]' "$log"
+
+# ---- 4: descriptions of machines with fewer (or other) XSAVE features --------------------
+# known_regs still loads AVX-512 values; the server must describe only what the layout has.
+describe() {
+	local name=$1
+	shift
+	start_fake "$@"
+	timeout 90 gdb -batch -nx -ex "target remote 127.0.0.1:$port" -ex 'break marker' \
+		-ex 'continue' -ex 'p $st0' -ex 'p $xmm0.v4_int32' -ex 'p $ymm0' -ex 'p $k1' \
+		-ex 'p $pkru' -ex 'maint print remote-registers' -ex 'kill' "$prog" \
+		>"$dir/$name.log" 2>&1 || { cat "$dir/$name.log"; fail "gdb failed ($name)"; }
+	finish_fake
+	log=$dir/$name.log
+	expect_no_complaints "$log"
+	expect '^\$1 = 3\.14159265358979323851$' "$log"
+	expect '^\$2 = \{1, 2, 3, 4\}$' "$log"
+	awk '$1 ~ /^[a-z]/ && NF >= 8 { print $1, $7 }' "$log" >"$dir/numbers"
+	check_number orig_rax 57
+	check_number gs_base 59
+}
+describe no-xsave --xcr0 0
+expect '^\$3 = void$' "$log"
+grep -q "^ymm0h " "$dir/numbers" && fail "no-xsave: ymm0h described"
+describe sse-only --xcr0 0x3
+expect '^\$3 = void$' "$log"
+describe avx-only --xcr0 0x7
+expect '^\$3 = \{v16_bfloat16' "$log"
+expect '^\$4 = void$' "$log"
+check_number ymm15h 75
+if grep -qw ospke /proc/cpuinfo; then
+	describe pkeys --xcr0 0x207
+	expect '^\$5 = [0-9]+$' "$log"
+else
+	# No PKRU here: the fake layout claims one, in its initial state (XSTATE_BV bit clear).
+	describe pkeys --xcr0 0x7 --pkru-at 832
+	expect '^\$5 = 0$' "$log"
+fi
+check_number pkru 76
 
 echo "PASS"
