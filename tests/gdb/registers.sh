@@ -186,7 +186,20 @@ expect '^Watchpoint 2: \*\(long \*\)\$sp' "$log"
 expect '^Old value = [0-9]+' "$log"
 expect '^\[Inferior 1 \(process [0-9]+\) detached\]' "$log"
 
-# ---- 4: descriptions of machines with fewer (or other) XSAVE features --------------------
+# ---- 4: an older client: plain thread ids, acks throughout, no swbreak ---------------------
+start_fake
+timeout 90 gdb -batch -nx -ex 'set remote multiprocess-feature-packet off' \
+	-ex 'set remote noack-packet off' -ex 'set remote swbreak-feature-packet off' \
+	-ex "target remote 127.0.0.1:$port" -ex 'break marker' -ex 'continue' -ex 'info threads' \
+	-ex 'stepi' -ex 'continue' "$prog" >"$dir/plain.log" 2>&1 || { cat "$dir/plain.log"; fail "gdb failed"; }
+finish_fake
+log=$dir/plain.log
+expect_no_complaints "$log"
+expect '^Breakpoint 1, marker \(\)' "$log"
+expect '^\* 1 +Thread [0-9]+ "known_regs" marker \(\)' "$log"
+expect '^\[Inferior 1 \(Remote target\) exited normally\]' "$log"
+
+# ---- 5: descriptions of machines with fewer (or other) XSAVE features --------------------
 # known_regs still loads AVX-512 values; the server must describe only what the layout has.
 describe() {
 	local name=$1
