@@ -619,6 +619,7 @@ static void recorder_free(struct recorder *r)
 	free(r->files);
 	free(r->hashes);
 	recorder_shared_clear(r);
+	recorder_exec_point_fini(r);
 	free(r->shared);
 	free((char *)r->cur_unsupported);
 	tracee_release(&r->t);
@@ -690,6 +691,7 @@ static int start_tracee(struct recorder *r, const struct record_options *o)
 	if (pid == 0)
 		child_exec(o, r->cpu);
 	tracee_init(&r->t, pid);
+	recorder_exec_point_attach(r);
 	st = tracee_wait(&r->t);
 	if (st < 0 || !WIFSTOPPED(st)) {
 		rw_error("cannot start %s under ptrace", o->argv[0]);
@@ -743,7 +745,9 @@ int record_run(const struct record_options *o, int *exit_code)
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 
-	err = open_trace(&r, o);
+	err = recorder_exec_point_init(&r);
+	if (!err)
+		err = open_trace(&r, o);
 	if (err) {
 		recorder_free(&r);
 		return err;

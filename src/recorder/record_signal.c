@@ -140,7 +140,8 @@ static void add_frame(struct recorder *r, const uint64_t regs[X86_NREGS])
 }
 
 /* Records the delivery of a signal at this stop and delivers it. Returns the signal to pass on resume. */
-static int deliver(struct recorder *r, const siginfo_t *si, bool sync, int *pass_sig)
+static int deliver(struct recorder *r, const siginfo_t *si, bool sync, bool exec_point,
+		   int *pass_sig)
 {
 	uint64_t regs[X86_NREGS];
 	bool handled = sig_in(status_mask(r->t.tid, "SigCgt:"), si->si_signo);
@@ -150,7 +151,10 @@ static int deliver(struct recorder *r, const siginfo_t *si, bool sync, int *pass
 	if ((err = tracee_get_regs(&r->t, regs)) < 0)
 		return err;
 	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_SIGNAL, regs);
-	r->eb.flags |= (sync ? EVF_SIGNAL_SYNC : 0) | (handled ? EVF_SIGNAL_HANDLED : 0);
+	r->eb.flags |= (sync ? EVF_SIGNAL_SYNC : 0) | (handled ? EVF_SIGNAL_HANDLED : 0) |
+		       (exec_point ? EVF_EXEC_POINT : 0);
+	if (exec_point && (err = recorder_add_exec_point_pages(r)) < 0)
+		return err;
 	/* What the kernel does to an rseq critical section at signal delivery (regs as before it). */
 	err = x86_rseq_interrupt(&r->t, &r->rseq, regs);
 	if (err == 1) {
@@ -199,6 +203,20 @@ int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig)
 	*pass_sig = 0;
 	if (ptrace(PTRACE_GETSIGINFO, r->t.tid, 0, &si) < 0)
 		return -errno;
+	if (sig == SIGSTOP && r->kick_sent) {
+		/* Our own kick: a held-back signal waited too long. Deliver it here. */
+		r->kick_sent = false;
+		if (!r->nheld || r->resend_pending)
+			return 0;
+		si = r->held[0].info;
+		memmove(&r->held[0], &r->held[1], (r->nheld - 1) * sizeof(r->held[0]));
+		r->nheld--;
+		if (ptrace(PTRACE_SETSIGINFO, r->t.tid, 0, &si) < 0)
+			return -errno;
+		if (r->nheld)
+			recorder_time_limit(r, true);
+		return deliver(r, &si, false, true, pass_sig);
+	}
 	if (r->resend_pending && r->resend_signo == sig) {
 		/* Our own tgkill of a held-back signal: give it back its original siginfo. */
 		r->resend_pending = false;
@@ -206,17 +224,17 @@ int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig)
 		memmove(&r->held[0], &r->held[1], (r->nheld - 1) * sizeof(r->held[0]));
 		r->nheld--;
 		ptrace(PTRACE_SETSIGINFO, r->t.tid, 0, &si);
-		return deliver(r, &si, false, pass_sig);
+		return deliver(r, &si, false, false, pass_sig);
 	}
 	if (is_sync_fault(&si))
-		return deliver(r, &si, true, pass_sig);
+		return deliver(r, &si, true, false, pass_sig);
 	if (r->at_boundary) {
 		uint64_t regs[X86_NREGS];
 
 		/* Pending at the exit, it is delivered before any user instruction runs. */
 		if (tracee_get_regs(&r->t, regs) == 0 &&
 		    !memcmp(regs, r->boundary_regs, sizeof(regs)))
-			return deliver(r, &si, false, pass_sig);
+			return deliver(r, &si, false, false, pass_sig);
 	}
 	/* Arrived while user code ran: hold it back until the next syscall exit. */
 	for (size_t i = 0; sig < SIGRTMIN && i < r->nheld; i++)
@@ -228,6 +246,8 @@ int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig)
 		return 0;
 	}
 	r->held[r->nheld++].info = si;
+	if (r->nheld == 1)
+		recorder_time_limit(r, true);
 	rw_debug("pid %d: %s held back until the next syscall", r->t.tid, strsignal(sig));
 	return 0;
 }
@@ -237,6 +257,7 @@ void recorder_resend_held(struct recorder *r)
 	if (!r->nheld || r->resend_pending)
 		return;
 	/* Pending again at this exit: delivered before the thread runs another instruction. */
+	recorder_time_limit(r, false);
 	if (syscall(SYS_tgkill, r->t.tid, r->t.tid, r->held[0].info.si_signo) == 0) {
 		r->resend_pending = true;
 		r->resend_signo = r->held[0].info.si_signo;

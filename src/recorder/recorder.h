@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <time.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -36,6 +37,11 @@ struct shared_map {
 	uint64_t start, end;
 	uint8_t *snapshot;
 	size_t valid;
+};
+
+struct page_hash {
+	uint64_t addr;
+	uint64_t hash;
 };
 
 struct recorder {
@@ -77,6 +83,13 @@ struct recorder {
 	size_t nheld;
 	bool resend_pending;
 	int resend_signo;
+	/* Execution points (record_exec_point.c). */
+	timer_t limit_timer;
+	bool have_timer;
+	volatile bool timer_fired;
+	bool kick_sent;
+	struct page_hash *page_hashes; /* as of the last execution point, sorted */
+	size_t npage_hashes;
 	/* The syscall a restart_syscall continues. */
 	long restart_nr;
 	/* rseq registration (emulated: never given to the kernel). */
@@ -104,6 +117,14 @@ int recorder_store_file(struct recorder *r, const char *open_path, struct trace_
 int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig);
 /* At a syscall exit: sends the oldest held-back signal again. */
 void recorder_resend_held(struct recorder *r);
+
+int recorder_exec_point_init(struct recorder *r);
+void recorder_exec_point_fini(struct recorder *r);
+/* Lets the time limit interrupt waits for the tracee (after tracee_init). */
+void recorder_exec_point_attach(struct recorder *r);
+/* Arms (or disarms) the time limit for held-back signals. */
+void recorder_time_limit(struct recorder *r, bool arm);
+int recorder_add_exec_point_pages(struct recorder *r);
 
 void recorder_shared_add(struct recorder *r, uint64_t start, uint64_t end);
 void recorder_shared_remove(struct recorder *r, uint64_t start, uint64_t end);

@@ -451,6 +451,16 @@ static int replay_signal(struct replayer *r)
 	memcpy(rec, r->ev.regs, sizeof(rec));
 	memcpy(siginfo, r->ev.siginfo, r->ev.siginfo_len < 128 ? r->ev.siginfo_len : 128);
 	snprintf(what, sizeof(what), "%s", strsignal(signo));
+	if (flags & EVF_EXEC_POINT) {
+		/*
+		 * The recording delivered it at an arbitrary instruction: restore
+		 * the thread there (pages changed since the last execution point,
+		 * registers, XSAVE area) rather than hunt for the point.
+		 */
+		if ((err = replayer_write_mem(r)) < 0 || (err = tracee_set_regs(&r->t, rec)) < 0 ||
+		    (err = tracee_set_xsave(&r->t, r->rec_xsave, r->xsave_len)) < 0)
+			return err;
+	}
 	/* A fault happens again by itself; any other signal is sent now, as it was recorded. */
 	if (!(flags & EVF_SIGNAL_SYNC) && syscall(SYS_tgkill, r->t.tid, r->t.tid, signo) < 0)
 		return -errno;

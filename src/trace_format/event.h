@@ -46,6 +46,7 @@ enum trace_event_kind {
 #define EVF_SIGNAL_SYNC 0x2	   /* EV_SIGNAL: a fault of the instruction at rip (happens again by itself) */
 #define EVF_SIGNAL_HANDLED 0x4	   /* EV_SIGNAL: the program had a handler; EV_SIGNAL_HANDLER follows */
 #define EVF_RSEQ_CS 0x8		   /* rip was inside an rseq critical section: it was aborted */
+#define EVF_EXEC_POINT 0x10	   /* EV_SIGNAL at an arbitrary instruction: state to restore */
 
 enum trace_map_kind {
 	MAPK_ANON = 0,

@@ -21,6 +21,8 @@ void tracee_init(struct tracee *t, pid_t tid)
 	t->mem_fd = -1;
 	t->stop = TRACEE_STOP_OTHER;
 	t->wait_status = 0;
+	t->on_wait_interrupted = NULL;
+	t->on_wait_arg = NULL;
 }
 
 void tracee_release(struct tracee *t)
@@ -206,6 +208,8 @@ int tracee_resume(struct tracee *t, int request, int sig)
 			break;
 		if (r < 0 && errno != EINTR)
 			return -errno;
+		if (r < 0 && t->on_wait_interrupted)
+			t->on_wait_interrupted(t->on_wait_arg);
 	}
 	classify(t, status, request);
 	return status;

@@ -26,6 +26,9 @@ struct tracee {
 	int mem_fd; /* /proc/TID/mem, opened lazily */
 	enum tracee_stop stop;
 	int wait_status; /* last status from waitpid */
+	/* Called when a wait is interrupted by a signal to the tracer (a time limit, say). */
+	void (*on_wait_interrupted)(void *arg);
+	void *on_wait_arg;
 };
 
 void tracee_init(struct tracee *t, pid_t tid);
