@@ -122,7 +122,9 @@ static uint64_t old_hash(const struct recorder *r, uint64_t addr, bool *found)
 {
 	struct page_hash key = {addr, 0};
 	const struct page_hash *h =
-		bsearch(&key, r->page_hashes, r->npage_hashes, sizeof(key), compare_hash);
+		r->npage_hashes ? bsearch(&key, r->page_hashes, r->npage_hashes, sizeof(key),
+					  compare_hash)
+				: NULL;
 
 	*found = h != NULL;
 	return h ? h->hash : 0;
