@@ -239,6 +239,106 @@ static int check_exit(struct replayer *r, int st)
 	return 1;
 }
 
+/* reach(): the tracee stopped where the pending event says, or a debugger stop came first. */
+#define REACHED 0
+#define DEBUG_STOP 1
+
+static struct replay_breakpoint *breakpoint_at(struct replayer *r, uint64_t addr)
+{
+	for (int i = 0; i < r->nbps; i++)
+		if (r->bps[i].addr == addr && r->bps[i].inserted)
+			return &r->bps[i];
+	return NULL;
+}
+
+/*
+ * Resumes toward the pending event's stop. In step mode one instruction at
+ * most runs (a syscall instruction stops at its entry without running).
+ * A SIGTRAP at one of our breakpoints, or ending a step, is a debugger
+ * stop: the event stays pending. Returns REACHED (wait status in *status),
+ * DEBUG_STOP, or a negative errno.
+ */
+static int reach(struct replayer *r, int request, int *status)
+{
+	siginfo_t si;
+	int st;
+
+	if (r->mode == REPLAY_MODE_STEP && request == PTRACE_SYSEMU)
+		request = PTRACE_SYSEMU_SINGLESTEP;
+	st = tracee_resume(&r->t, request, r->pass_sig);
+	r->pass_sig = 0;
+	if (st < 0)
+		return st;
+	*status = st;
+	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP ||
+	    (st >> 16))
+		return REACHED;
+	if (r->nbps) {
+		uint64_t regs[X86_NREGS];
+
+		if (tracee_get_regs(&r->t, regs) == 0 && breakpoint_at(r, regs[X86_RIP] - 1)) {
+			regs[X86_RIP] -= 1;
+			if ((st = tracee_set_regs(&r->t, regs)) < 0)
+				return st;
+			r->debug_stop = REPLAY_STOP_BREAKPOINT;
+			return DEBUG_STOP;
+		}
+	}
+	if (r->mode == REPLAY_MODE_STEP && ptrace(PTRACE_GETSIGINFO, r->t.tid, 0, &si) == 0 &&
+	    si.si_code == TRAP_TRACE) {
+		r->debug_stop = REPLAY_STOP_STEP;
+		return DEBUG_STOP;
+	}
+	return REACHED; /* the program's own SIGTRAP, part of the recording */
+}
+
+static void breakpoints_insert(struct replayer *r)
+{
+	static const uint8_t int3 = 0xcc;
+
+	for (int i = 0; i < r->nbps; i++) {
+		struct replay_breakpoint *b = &r->bps[i];
+		uint8_t now;
+
+		if (tracee_read_mem(&r->t, b->addr, &now, 1) < 0) {
+			b->inserted = false; /* not mapped (yet) */
+			continue;
+		}
+		if (b->inserted && now == int3)
+			continue;
+		b->orig = now;
+		b->inserted = tracee_write_mem(&r->t, b->addr, &int3, 1) == 0;
+	}
+}
+
+static void breakpoints_remove(struct replayer *r)
+{
+	for (int i = 0; i < r->nbps; i++) {
+		struct replay_breakpoint *b = &r->bps[i];
+
+		if (b->inserted)
+			tracee_write_mem(&r->t, b->addr, &b->orig, 1);
+		b->inserted = false;
+	}
+}
+
+int replayer_set_breakpoint(struct replayer *r, uint64_t addr, bool insert)
+{
+	for (int i = 0; i < r->nbps; i++) {
+		if (r->bps[i].addr != addr)
+			continue;
+		if (!insert)
+			r->bps[i] = r->bps[--r->nbps];
+		return 0;
+	}
+	if (!insert)
+		return 0;
+	if (r->nbps == REPLAY_MAX_BREAKPOINTS)
+		return -ENOSPC;
+	r->bps[r->nbps++] = (struct replay_breakpoint){addr, 0, false};
+	return 0;
+}
+
 static int replay_exit(struct replayer *r, const uint64_t entry[X86_NREGS])
 {
 	int st, err;
@@ -263,11 +363,10 @@ static int replay_exit(struct replayer *r, const uint64_t entry[X86_NREGS])
 /* An EV_EXIT not after exit/exit_group: the thread dies of the signal passed to it. */
 static int replay_death(struct replayer *r)
 {
-	int st = tracee_resume(&r->t, PTRACE_CONT, r->pass_sig);
+	int st, ret = reach(r, PTRACE_CONT, &st);
 
-	r->pass_sig = 0;
-	if (st < 0)
-		return st;
+	if (ret != REACHED)
+		return ret < 0 ? ret : 2;
 	return check_exit(r, st);
 }
 
@@ -282,10 +381,9 @@ static int replay_syscall(struct replayer *r)
 	int err, st;
 
 	memcpy(entry, r->ev.regs, sizeof(entry));
-	st = tracee_resume(&r->t, PTRACE_SYSEMU, r->pass_sig);
-	r->pass_sig = 0;
-	if (st < 0)
-		return st;
+	err = reach(r, PTRACE_SYSEMU, &st);
+	if (err != REACHED)
+		return err < 0 ? err : 2;
 	if (r->t.stop != TRACEE_STOP_SYSEMU_ENTRY) {
 		char what[96];
 
@@ -384,10 +482,9 @@ static int replay_tsc(struct replayer *r)
 	uint8_t code[3] = {0};
 	int st, len, rdtscp, err;
 
-	st = tracee_resume(&r->t, PTRACE_SYSEMU, r->pass_sig);
-	r->pass_sig = 0;
-	if (st < 0)
-		return st;
+	err = reach(r, PTRACE_SYSEMU, &st);
+	if (err != REACHED)
+		return err < 0 ? err : 2;
 	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSEGV)
 		return unexpected_stop(r, "an rdtsc trap");
 	if ((err = tracee_get_regs(&r->t, live)) < 0)
@@ -451,7 +548,7 @@ static int replay_signal(struct replayer *r)
 	memcpy(rec, r->ev.regs, sizeof(rec));
 	memcpy(siginfo, r->ev.siginfo, r->ev.siginfo_len < 128 ? r->ev.siginfo_len : 128);
 	snprintf(what, sizeof(what), "%s", strsignal(signo));
-	if (flags & EVF_EXEC_POINT) {
+	if (!r->pending_prepared && (flags & EVF_EXEC_POINT)) {
 		/*
 		 * The recording delivered it at an arbitrary instruction: restore
 		 * the thread there (pages changed since the last execution point,
@@ -462,12 +559,13 @@ static int replay_signal(struct replayer *r)
 			return err;
 	}
 	/* A fault happens again by itself; any other signal is sent now, as it was recorded. */
-	if (!(flags & EVF_SIGNAL_SYNC) && syscall(SYS_tgkill, r->t.tid, r->t.tid, signo) < 0)
+	if (!r->pending_prepared && !(flags & EVF_SIGNAL_SYNC) &&
+	    syscall(SYS_tgkill, r->t.tid, r->t.tid, signo) < 0)
 		return -errno;
-	st = tracee_resume(&r->t, PTRACE_SYSEMU, r->pass_sig);
-	r->pass_sig = 0;
-	if (st < 0)
-		return st;
+	r->pending_prepared = true;
+	err = reach(r, PTRACE_SYSEMU, &st);
+	if (err != REACHED)
+		return err < 0 ? err : 2;
 	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != signo)
 		return unexpected_stop(r, what);
 	if ((err = tracee_get_regs(&r->t, live)) < 0)
@@ -651,64 +749,132 @@ static void close_replay(struct replayer *r)
 	free(r->rec_xsave);
 }
 
-static int replay_events(struct replayer *r)
+/* Reaches and applies the pending event: 0 applied, 1 the program ended, 2 a debugger stop. */
+static int replay_pending(struct replayer *r)
 {
-	int ret = replayer_next_event(r);
+	switch (r->ev.kind) {
+	case EV_SYSCALL_ENTRY:
+		return replay_syscall(r);
+	case EV_RDTSC:
+		return replay_tsc(r);
+	case EV_SIGNAL:
+		return replay_signal(r);
+	case EV_EXIT:
+		return replay_death(r);
+	default:
+		rw_error("%s: event %llu: unexpected %s event", r->trace_path,
+			 (unsigned long long)r->ev.seq, trace_event_kind_name(r->ev.kind));
+		return -EBADMSG;
+	}
+}
 
+/* Whether an applied event may have changed memory where breakpoints are. */
+static bool event_touched_memory(const struct replayer *r)
+{
+	return r->ev.nmem || r->ev.nmaps || r->ev.kind == EV_EXEC ||
+	       (r->ev.sysno >= 0 && x86_syscall_lookup(r->ev.sysno) &&
+		x86_syscall_lookup(r->ev.sysno)->replay != SYS_REPLAY_EMULATE);
+}
+
+int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *stop,
+		 bool (*poll_interrupt)(void *arg), void *poll_arg)
+{
+	unsigned long applied = 0;
+	int ret = 0;
+
+	r->mode = mode;
+	memset(stop, 0, sizeof(*stop));
+	breakpoints_insert(r);
+	for (;;) {
+		if (r->finished) {
+			stop->kind = REPLAY_STOP_EXITED;
+			stop->exit_status = r->exit_status;
+			break;
+		}
+		if (!r->have_pending) {
+			ret = replayer_next_event(r);
+			if (ret < 0)
+				break;
+			if (ret == 0) {
+				stop->kind = REPLAY_STOP_END;
+				ret = 0;
+				break;
+			}
+			r->have_pending = true;
+			r->pending_prepared = false;
+		}
+		ret = replay_pending(r);
+		if (ret == 2) {
+			stop->kind = r->debug_stop;
+			ret = 0;
+			break;
+		}
+		if (ret < 0)
+			break;
+		r->have_pending = false;
+		if (ret == 1) {
+			r->finished = true;
+			r->exit_status = r->ev.exit_status;
+			continue;
+		}
+		ret = 0;
+		if (mode == REPLAY_MODE_STEP) {
+			stop->kind = REPLAY_STOP_STEP;
+			break;
+		}
+		if (r->nbps && event_touched_memory(r))
+			breakpoints_insert(r);
+		if (poll_interrupt && !(++applied & 63) && poll_interrupt(poll_arg)) {
+			stop->kind = REPLAY_STOP_INTERRUPT;
+			break;
+		}
+	}
+	if (!r->finished)
+		breakpoints_remove(r);
+	return ret;
+}
+
+int replayer_open(struct replayer *r, const struct replay_options *o)
+{
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	tracee_init(&r->t, -1);
+	trace_event_arena_init(&r->arena);
+	r->trace_path = o->trace_path;
+	if ((ret = open_replay(r, o)) < 0)
+		return ret;
+	ret = replayer_next_event(r);
 	if (ret <= 0)
 		return ret < 0 ? ret : -ENODATA;
 	if (r->ev.kind != EV_EXEC) {
 		rw_error("%s: the trace does not start with a program image", r->trace_path);
 		return -EBADMSG;
 	}
-	if ((ret = replayer_apply_exec(r)) < 0)
-		return ret;
-	for (;;) {
-		ret = replayer_next_event(r);
-		if (ret <= 0)
-			return ret < 0 ? ret : -ENODATA;
-		switch (r->ev.kind) {
-		case EV_SYSCALL_ENTRY:
-			ret = replay_syscall(r);
-			break;
-		case EV_RDTSC:
-			ret = replay_tsc(r);
-			break;
-		case EV_SIGNAL:
-			ret = replay_signal(r);
-			break;
-		case EV_EXIT:
-			ret = replay_death(r);
-			break;
-		default:
-			rw_error("%s: event %llu: unexpected %s event", r->trace_path,
-				 (unsigned long long)r->ev.seq, trace_event_kind_name(r->ev.kind));
-			return -EBADMSG;
-		}
-		if (ret < 0)
-			return ret;
-		if (ret == 1)
-			return 0;
-	}
+	return replayer_apply_exec(r);
+}
+
+void replayer_close(struct replayer *r)
+{
+	close_replay(r);
 }
 
 int replay_autopilot(const struct replay_options *o)
 {
 	struct replayer r;
+	struct replay_stop stop;
 	int err;
 
-	memset(&r, 0, sizeof(r));
-	tracee_init(&r.t, -1);
-	trace_event_arena_init(&r.arena);
-	r.trace_path = o->trace_path;
 	signal(SIGPIPE, SIG_IGN);
-	err = open_replay(&r, o);
+	err = replayer_open(&r, o);
 	if (!err)
-		err = replay_events(&r);
+		err = replayer_run(&r, REPLAY_MODE_CONTINUE, &stop, NULL, NULL);
+	if (!err && stop.kind == REPLAY_STOP_END)
+		err = -ENODATA;
 	if (err == -ENODATA)
 		rw_error("%s: the trace ends at event %llu before the program does%s", o->trace_path,
 			 (unsigned long long)r.ev.seq,
 			 r.reader && trace_reader_truncated(r.reader) ? " (truncated trace)" : "");
-	close_replay(&r);
+	replayer_close(&r);
 	return err;
 }

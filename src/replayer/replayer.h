@@ -12,6 +12,7 @@
 #include "trace_format/event.h"
 #include "trace_format/header.h"
 #include "trace_format/trace.h"
+#include "replayer/replay.h"
 
 #define REWIND_INJECT_PAGE 0x70000000ull
 /* Where in rewind's page the replayer writes path strings for injected opens. */
@@ -33,6 +34,32 @@ struct blobstore {
 	size_t nshared;
 };
 
+enum replay_mode {
+	REPLAY_MODE_CONTINUE, /* to the end, a breakpoint, or an interrupt */
+	REPLAY_MODE_STEP,     /* one instruction (a syscall instruction and its event count as one) */
+};
+
+enum replay_stop_kind {
+	REPLAY_STOP_BREAKPOINT, /* at a breakpoint's address, the instruction not yet run */
+	REPLAY_STOP_STEP,
+	REPLAY_STOP_INTERRUPT,
+	REPLAY_STOP_EXITED, /* the program ended: exit_status */
+	REPLAY_STOP_END,    /* the trace ended before the program did */
+};
+
+struct replay_stop {
+	enum replay_stop_kind kind;
+	int exit_status;
+};
+
+struct replay_breakpoint {
+	uint64_t addr;
+	uint8_t orig;
+	bool inserted;
+};
+
+#define REPLAY_MAX_BREAKPOINTS 256
+
 struct replayer {
 	const char *trace_path;
 	struct trace_reader *reader;
@@ -52,6 +79,15 @@ struct replayer {
 	uint8_t *rec_xsave;
 	/* The program's rseq registration, as the recorder emulated it. */
 	struct x86_rseq_area rseq;
+	/* The event in ev has been read but not reached yet (a debugger stop came first). */
+	bool have_pending;
+	bool pending_prepared; /* its signal was sent / its execution point restored */
+	bool finished;
+	int exit_status;
+	enum replay_mode mode;
+	enum replay_stop_kind debug_stop;
+	struct replay_breakpoint bps[REPLAY_MAX_BREAKPOINTS];
+	int nbps;
 	/* A signal to pass when the tracee is next resumed (delivered without a handler). */
 	int pass_sig;
 };
@@ -70,6 +106,18 @@ int blobstore_map_path(struct blobstore *b, const struct trace_map *m, char *out
 /* Path of the extracted copy of the file with this hash. */
 void blobstore_path(const struct blobstore *b, struct rw_hash h, char *out, size_t outlen);
 
+/* Opens a trace and builds its first program image in a stopped replay process. */
+int replayer_open(struct replayer *r, const struct replay_options *o);
+void replayer_close(struct replayer *r);
+/*
+ * Replays forward in the given mode until the program ends, the trace
+ * ends, a breakpoint, a completed step, or poll_interrupt returns true.
+ * Returns 0 with *stop filled, or a negative errno after printing what
+ * diverged.
+ */
+int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *stop,
+		 bool (*poll_interrupt)(void *arg), void *poll_arg);
+int replayer_set_breakpoint(struct replayer *r, uint64_t addr, bool insert);
 /* Compares the trace's CPU and XSAVE state with this machine's; refuses unless force. */
 int replayer_check_machine(struct replayer *r, bool force);
 /* Reads the next event into r->ev, storing blobs on the way; 1, 0 at the end, or negative. */

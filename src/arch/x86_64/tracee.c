@@ -159,7 +159,7 @@ static void classify(struct tracee *t, int status, int request)
 		return;
 	}
 	if (WIFSTOPPED(status) && WSTOPSIG(status) == (SIGTRAP | 0x80)) {
-		if (request == PTRACE_SYSEMU)
+		if (request == PTRACE_SYSEMU || request == PTRACE_SYSEMU_SINGLESTEP)
 			t->stop = TRACEE_STOP_SYSEMU_ENTRY;
 		else if (t->stop == TRACEE_STOP_SYSCALL_ENTRY)
 			t->stop = TRACEE_STOP_SYSCALL_EXIT;
@@ -197,7 +197,8 @@ int tracee_resume(struct tracee *t, int request, int sig)
 	if (ptrace((enum __ptrace_request)request, t->tid, 0, (void *)(long)sig) < 0)
 		return -errno;
 	/* Resuming an entry stop with SYSEMU skips the syscall: no exit stop follows. */
-	if (before == TRACEE_STOP_SYSEMU_ENTRY && request != PTRACE_SYSEMU)
+	if (before == TRACEE_STOP_SYSEMU_ENTRY && request != PTRACE_SYSEMU &&
+	    request != PTRACE_SYSEMU_SINGLESTEP)
 		t->stop = TRACEE_STOP_SYSCALL_ENTRY; /* the skipped syscall still reports its exit */
 	else if (before == TRACEE_STOP_SYSEMU_ENTRY)
 		t->stop = TRACEE_STOP_OTHER;
