@@ -1,28 +1,162 @@
-/* rewind replay [-a] [--force] [TRACE] */
+/*
+ * rewind replay [-a] [-s PORT] [-g EVENT] [--force] [TRACE] [-- GDB-ARGS...]
+ *
+ * Without -a the replay is served to gdb over the remote protocol on a
+ * loopback port: rewind starts gdb connected to it (or, with -s, waits for
+ * one on that port).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "gdbstub/gdbstub.h"
+#include "replayer/gdb_target.h"
 #include "replayer/replay.h"
+
+static pid_t start_gdb(int port, char **gdb_args, int ngdb_args)
+{
+	char target[64];
+	char **argv = calloc((size_t)ngdb_args + 6, sizeof(*argv));
+	pid_t pid;
+	int n = 0;
+
+	if (!argv)
+		abort();
+	snprintf(target, sizeof(target), "target remote 127.0.0.1:%d", port);
+	argv[n++] = "gdb";
+	argv[n++] = "-q";
+	argv[n++] = "-ex";
+	argv[n++] = target;
+	for (int i = 0; i < ngdb_args; i++)
+		argv[n++] = gdb_args[i];
+	argv[n] = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		execvp("gdb", argv);
+		rw_error("cannot run gdb: %s", strerror(errno));
+		_exit(127);
+	}
+	free(argv);
+	return pid;
+}
+
+/* Waits for gdb to connect; gives up if the gdb we started has already exited. */
+static int wait_connection(int lfd, pid_t gdb, int *gdb_status)
+{
+	for (;;) {
+		struct pollfd p = {lfd, POLLIN, 0};
+		int n = poll(&p, 1, 200);
+
+		if (n > 0)
+			return gdb_accept(lfd);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (gdb > 0 && waitpid(gdb, gdb_status, WNOHANG) == gdb) {
+			rw_error("gdb exited before connecting to the replay");
+			return -ECONNABORTED;
+		}
+	}
+}
+
+static int serve(const struct replay_options *o, int port, uint64_t goto_event, char **gdb_args,
+		 int ngdb_args, bool launch)
+{
+	struct gdb_replay *g = calloc(1, sizeof(*g));
+	struct gdb_server *server = NULL;
+	int lfd = -1, cfd = -1, bound = 0, gdb_status = 0, err;
+	pid_t gdb = -1;
+
+	if (!g)
+		abort();
+	signal(SIGPIPE, SIG_IGN);
+	err = gdb_replay_open(g, o);
+	if (!err && goto_event)
+		err = gdb_replay_goto(g, goto_event);
+	if (!err && (lfd = gdb_listen_loopback(port, &bound)) < 0)
+		err = lfd;
+	if (err)
+		goto out;
+	if (launch) {
+		/* gdb handles ^C and passes it on as an interrupt packet. */
+		signal(SIGINT, SIG_IGN);
+		gdb = start_gdb(bound, gdb_args, ngdb_args);
+	} else {
+		fprintf(stderr,
+			"rewind: serving the replay on 127.0.0.1:%d; connect with: gdb -ex 'target "
+			"remote 127.0.0.1:%d'\n",
+			bound, bound);
+	}
+	cfd = wait_connection(lfd, gdb, &gdb_status);
+	if (cfd < 0) {
+		err = cfd;
+		gdb = -1;
+		goto out;
+	}
+	server = gdb_server_create(&gdb_replay_ops, g, &g->layout);
+	if (!server) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = gdb_server_serve(server, cfd);
+out:
+	if (server)
+		gdb_server_free(server);
+	if (cfd >= 0)
+		close(cfd);
+	if (lfd >= 0)
+		close(lfd);
+	gdb_replay_close(g);
+	free(g);
+	if (gdb > 0) {
+		while (waitpid(gdb, &gdb_status, 0) < 0 && errno == EINTR)
+			;
+		return WIFEXITED(gdb_status) ? WEXITSTATUS(gdb_status) : 1;
+	}
+	return err < 0 ? 1 : 0;
+}
 
 int cmd_replay(int argc, char **argv)
 {
 	struct replay_options o = {0};
 	const char *arg = NULL;
-	char path[PATH_MAX];
+	char path[PATH_MAX], *end;
 	bool autopilot = false;
+	int port = -1, i;
+	uint64_t goto_event = 0;
 
-	for (int i = 1; i < argc; i++) {
+	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--autopilot"))
 			autopilot = true;
 		else if (!strcmp(argv[i], "--force"))
 			o.force = true;
-		else if (!strcmp(argv[i], "--"))
+		else if (!strcmp(argv[i], "-s") && i + 1 < argc) {
+			port = (int)strtol(argv[++i], &end, 10);
+			if (*end || port <= 0 || port > 65535) {
+				rw_error("replay: -s wants a port number, not '%s'", argv[i]);
+				return 2;
+			}
+		} else if (!strcmp(argv[i], "-g") && i + 1 < argc) {
+			goto_event = strtoull(argv[++i], &end, 10);
+			if (*end) {
+				rw_error("replay: -g wants an event number, not '%s'", argv[i]);
+				return 2;
+			}
+		} else if (!strcmp(argv[i], "--")) {
+			i++;
 			break;
-		else if (argv[i][0] == '-') {
+		} else if (argv[i][0] == '-') {
 			rw_error("replay: unknown option '%s'", argv[i]);
 			return 2;
 		} else if (!arg)
@@ -32,13 +166,10 @@ int cmd_replay(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!autopilot) {
-		rw_error("replay: debugging under gdb is not available in this build yet; use "
-			 "'rewind replay -a' to replay and verify");
-		return 2;
-	}
 	if (trace_resolve(arg, path, sizeof(path)) < 0)
 		return 1;
 	o.trace_path = path;
-	return replay_autopilot(&o) < 0 ? 1 : 0;
+	if (autopilot)
+		return replay_autopilot(&o) < 0 ? 1 : 0;
+	return serve(&o, port > 0 ? port : 0, goto_event, argv + i, argc - i, port <= 0);
 }

@@ -54,6 +54,28 @@ static void track_recorded_xsave(struct replayer *r)
 	}
 }
 
+/* Remembers the path of every file the recording mapped, for the debugger's vFile requests. */
+static void track_files(struct replayer *r)
+{
+	for (size_t i = 0; i < r->ev.nmaps; i++) {
+		const struct trace_map *m = &r->ev.maps[i];
+		bool known = false;
+
+		if (m->kind != MAPK_FILE || !m->path || !*m->path)
+			continue;
+		for (size_t f = 0; f < r->nfiles && !known; f++)
+			known = !strcmp(r->files[f].path, m->path) &&
+				r->files[f].hash.lo == m->hash.lo && r->files[f].hash.hi == m->hash.hi;
+		if (known)
+			continue;
+		r->files = realloc(r->files, (r->nfiles + 1) * sizeof(*r->files));
+		if (!r->files)
+			abort();
+		r->files[r->nfiles].path = strdup(m->path);
+		r->files[r->nfiles++].hash = m->hash;
+	}
+}
+
 int replayer_next_event(struct replayer *r)
 {
 	for (;;) {
@@ -79,6 +101,7 @@ int replayer_next_event(struct replayer *r)
 			return ret;
 		}
 		track_recorded_xsave(r);
+		track_files(r);
 		return 1;
 	}
 }
@@ -548,6 +571,13 @@ static int replay_signal(struct replayer *r)
 	memcpy(rec, r->ev.regs, sizeof(rec));
 	memcpy(siginfo, r->ev.siginfo, r->ev.siginfo_len < 128 ? r->ev.siginfo_len : 128);
 	snprintf(what, sizeof(what), "%s", strsignal(signo));
+	if (r->pending_at_stop) {
+		/* Reported to the debugger at its delivery stop: deliver it now. */
+		r->pending_at_stop = false;
+		if ((err = tracee_get_regs(&r->t, live)) < 0)
+			return err;
+		goto deliver;
+	}
 	if (!r->pending_prepared && (flags & EVF_EXEC_POINT)) {
 		/*
 		 * The recording delivered it at an arbitrary instruction: restore
@@ -574,6 +604,13 @@ static int replay_signal(struct replayer *r)
 		return diverged(r, rec, live, what);
 	if ((err = check_xsave(r, what)) < 0)
 		return err;
+	if (r->report_signals) {
+		r->pending_at_stop = true;
+		r->debug_stop = REPLAY_STOP_SIGNAL;
+		r->debug_signo = signo;
+		return 2;
+	}
+deliver:
 	if (flags & EVF_RSEQ_CS) {
 		if (x86_rseq_interrupt(&r->t, &r->rseq, live) != 1) {
 			rw_error("divergence at event %llu (%s): the recording aborted an rseq "
@@ -626,6 +663,8 @@ static void child_setup(int cpu)
 
 	if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
 		_exit(126);
+	/* Out of the terminal's way: a ^C meant for gdb must not reach the replayed program. */
+	setpgid(0, 0);
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
@@ -747,6 +786,9 @@ static void close_replay(struct replayer *r)
 	trace_event_arena_free(&r->arena);
 	free(r->xsave);
 	free(r->rec_xsave);
+	for (size_t i = 0; i < r->nfiles; i++)
+		free(r->files[i].path);
+	free(r->files);
 }
 
 /* Reaches and applies the pending event: 0 applied, 1 the program ended, 2 a debugger stop. */
@@ -803,9 +845,14 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			r->have_pending = true;
 			r->pending_prepared = false;
 		}
+		if (r->stop_at_event && r->ev.seq >= r->stop_at_event) {
+			stop->kind = REPLAY_STOP_INTERRUPT;
+			break;
+		}
 		ret = replay_pending(r);
 		if (ret == 2) {
 			stop->kind = r->debug_stop;
+			stop->signo = r->debug_signo;
 			ret = 0;
 			break;
 		}

@@ -170,6 +170,7 @@ int replayer_apply_exec(struct replayer *r)
 	if (!err)
 		err = apply_xsave(r);
 	r->brk = 0;
+	r->exec_sp = r->ev.regs[X86_RSP];
 	r->rseq.addr = 0; /* a new image has no rseq registration */
 	return err;
 }

@@ -43,6 +43,7 @@ enum replay_stop_kind {
 	REPLAY_STOP_BREAKPOINT, /* at a breakpoint's address, the instruction not yet run */
 	REPLAY_STOP_STEP,
 	REPLAY_STOP_INTERRUPT,
+	REPLAY_STOP_SIGNAL, /* a recorded signal is about to be delivered: signo */
 	REPLAY_STOP_EXITED, /* the program ended: exit_status */
 	REPLAY_STOP_END,    /* the trace ended before the program did */
 };
@@ -50,6 +51,13 @@ enum replay_stop_kind {
 struct replay_stop {
 	enum replay_stop_kind kind;
 	int exit_status;
+	int signo;
+};
+
+/* A file the recording mapped, by the path the program knew it by. */
+struct replay_file {
+	char *path;
+	struct rw_hash hash;
 };
 
 struct replay_breakpoint {
@@ -86,6 +94,13 @@ struct replayer {
 	int exit_status;
 	enum replay_mode mode;
 	enum replay_stop_kind debug_stop;
+	int debug_signo;
+	bool report_signals; /* stop before delivering a recorded signal (under a debugger) */
+	bool pending_at_stop; /* the pending signal's delivery stop was reached and reported */
+	uint64_t exec_sp;     /* rsp at the last exec: argc, argv, envp, auxv above it */
+	uint64_t stop_at_event; /* when non-zero, replayer_run stops before reaching this event */
+	struct replay_file *files;
+	size_t nfiles;
 	struct replay_breakpoint bps[REPLAY_MAX_BREAKPOINTS];
 	int nbps;
 	/* A signal to pass when the tracee is next resumed (delivered without a handler). */

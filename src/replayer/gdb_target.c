@@ -1,0 +1,351 @@
+/*
+ * The replay engine as the gdb server's target: registers and memory of
+ * the replayed process, forward execution through replayer_run, software
+ * breakpoints, the auxv and the program's files served from the trace.
+ * gdb sees the recorded pid and tid, not the replay process's.
+ */
+#define _GNU_SOURCE
+#include "replayer/gdb_target.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+#define MAX_FILES 64
+
+static struct gdb_replay *ctx_of(void *ctx)
+{
+	return ctx;
+}
+
+static int list_threads(void *ctx, struct gdb_thread *out, int max)
+{
+	struct gdb_replay *g = ctx_of(ctx);
+
+	if (max < 1 || g->r.finished)
+		return 0;
+	out[0].pid = g->pid;
+	out[0].tid = g->pid;
+	snprintf(out[0].name, sizeof(out[0].name), "%s", g->name);
+	return 1;
+}
+
+static int get_regs(void *ctx, int tid, uint64_t regs[27])
+{
+	return tracee_get_regs(&ctx_of(ctx)->r.t, regs);
+}
+
+static int get_xsave(void *ctx, int tid, uint8_t *buf, size_t len)
+{
+	int n = tracee_get_xsave(&ctx_of(ctx)->r.t, buf, len);
+
+	return n < 0 ? n : 0;
+}
+
+static long read_memory(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	size_t n = tracee_read_mem_partial(&ctx_of(ctx)->r.t, addr, buf, len);
+
+	return n ? (long)n : -EFAULT;
+}
+
+static void to_gdb_stop(struct gdb_replay *g, const struct replay_stop *rs, struct gdb_stop *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->pid = s->tid = g->pid;
+	s->signo = SIGTRAP;
+	switch (rs->kind) {
+	case REPLAY_STOP_BREAKPOINT:
+		s->kind = GDB_STOP_SWBREAK;
+		break;
+	case REPLAY_STOP_STEP:
+		s->kind = GDB_STOP_SIGNAL;
+		break;
+	case REPLAY_STOP_INTERRUPT:
+		s->kind = GDB_STOP_SIGNAL;
+		s->signo = SIGINT;
+		break;
+	case REPLAY_STOP_SIGNAL:
+		s->kind = GDB_STOP_SIGNAL;
+		s->signo = rs->signo;
+		break;
+	case REPLAY_STOP_EXITED:
+		if (WIFSIGNALED(rs->exit_status)) {
+			s->kind = GDB_STOP_KILLED;
+			s->signo = WTERMSIG(rs->exit_status);
+		} else {
+			s->kind = GDB_STOP_EXITED;
+			s->exit_code = WEXITSTATUS(rs->exit_status);
+		}
+		break;
+	case REPLAY_STOP_END:
+		s->kind = GDB_STOP_REPLAY_END;
+		s->at_begin = false;
+		break;
+	}
+}
+
+static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop *stop,
+		  bool (*poll_interrupt)(void *arg), void *poll_arg)
+{
+	struct gdb_replay *g = ctx_of(ctx);
+	struct replay_stop rs;
+	int err;
+
+	if (kind == GDB_RESUME_REVERSE_CONTINUE || kind == GDB_RESUME_REVERSE_STEP)
+		return -ENOTSUP;
+	err = replayer_run(&g->r, kind == GDB_RESUME_STEP ? REPLAY_MODE_STEP : REPLAY_MODE_CONTINUE,
+			   &rs, poll_interrupt, poll_arg);
+	if (err < 0)
+		return err;
+	to_gdb_stop(g, &rs, stop);
+	g->last = *stop;
+	return 0;
+}
+
+static int set_breakpoint(void *ctx, int type, uint64_t addr, int kind, bool insert)
+{
+	/* Hardware breakpoints become software ones: the replay is ours to patch. */
+	if (type == 0 || type == 1)
+		return replayer_set_breakpoint(&ctx_of(ctx)->r, addr, insert);
+	return -ENOTSUP;
+}
+
+static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
+{
+	struct gdb_replay *g = ctx_of(ctx);
+
+	if (!strcmp(cmd, "when")) {
+		snprintf(out, outlen, "Current event: %" PRIu64 "\n",
+			 g->r.have_pending ? g->r.ev.seq : g->r.ev.seq + 1);
+		return 0;
+	}
+	if (!strcmp(cmd, "info")) {
+		snprintf(out, outlen,
+			 "Trace: %s\nProgram: %s (pid %d while recording)\nRecorded on: %s, "
+			 "kernel %s\nXCR0: 0x%" PRIx64 "\n",
+			 g->r.trace_path, g->r.header.exe ? g->r.header.exe : "?", g->pid,
+			 g->r.header.cpu_brand ? g->r.header.cpu_brand : "?",
+			 g->r.header.kernel_release ? g->r.header.kernel_release : "?",
+			 g->r.header.xcr0);
+		return 0;
+	}
+	snprintf(out, outlen, "Unknown rewind command '%s'. Commands: when, info.\n", cmd);
+	return 0;
+}
+
+/* The auxv the kernel put on the stack at the last exec, after argv and envp. */
+static long read_auxv(void *ctx, uint8_t *buf, size_t max)
+{
+	struct gdb_replay *g = ctx_of(ctx);
+	struct tracee *t = &g->r.t;
+	uint64_t sp = g->r.exec_sp, argc, word = 1;
+	size_t n = 0;
+
+	if (tracee_read_mem(t, sp, &argc, 8) < 0 || argc > 100000)
+		return -EIO;
+	sp += 8 * (argc + 2); /* argc, argv[], NULL */
+	while (word && tracee_read_mem(t, sp, &word, 8) == 0)
+		sp += 8; /* envp[], NULL */
+	for (;;) {
+		uint64_t pair[2];
+
+		if (n + sizeof(pair) > max || tracee_read_mem(t, sp, pair, sizeof(pair)) < 0)
+			return -EIO;
+		memcpy(buf + n, pair, sizeof(pair));
+		n += sizeof(pair);
+		sp += sizeof(pair);
+		if (pair[0] == 0) /* AT_NULL */
+			return (long)n;
+	}
+}
+
+static const char *exec_file(void *ctx, int pid)
+{
+	struct gdb_replay *g = ctx_of(ctx);
+
+	return g->r.header.exe ? g->r.header.exe : "";
+}
+
+/* A file the recording mapped is served from the trace; anything else from this machine. */
+static int file_open(void *ctx, const char *path, int flags, int mode)
+{
+	struct gdb_replay *g = ctx_of(ctx);
+	char blob[320];
+	int fd = -1;
+
+	if ((flags & O_ACCMODE) != O_RDONLY)
+		return -EACCES;
+	for (size_t i = g->r.nfiles; i-- > 0;) {
+		if (strcmp(g->r.files[i].path, path))
+			continue;
+		blobstore_path(&g->r.blobs, g->r.files[i].hash, blob, sizeof(blob));
+		fd = open(blob, O_RDONLY | O_CLOEXEC);
+		break;
+	}
+	if (fd < 0 && g->r.header.exe && !strcmp(path, g->r.header.exe))
+		return -ENOENT;
+	if (fd < 0)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (int h = 0; h < MAX_FILES; h++) {
+		if (g->files[h] < 0) {
+			g->files[h] = fd;
+			return h;
+		}
+	}
+	close(fd);
+	return -EMFILE;
+}
+
+static int handle_fd(struct gdb_replay *g, int handle)
+{
+	return handle >= 0 && handle < MAX_FILES ? g->files[handle] : -1;
+}
+
+static long file_pread(void *ctx, int handle, void *buf, size_t len, uint64_t offset)
+{
+	int fd = handle_fd(ctx_of(ctx), handle);
+	ssize_t n;
+
+	if (fd < 0)
+		return -EBADF;
+	n = pread(fd, buf, len, (off_t)offset);
+	return n < 0 ? -errno : n;
+}
+
+static int file_close(void *ctx, int handle)
+{
+	struct gdb_replay *g = ctx_of(ctx);
+	int fd = handle_fd(g, handle);
+
+	if (fd < 0)
+		return -EBADF;
+	close(fd);
+	g->files[handle] = -1;
+	return 0;
+}
+
+static int file_fstat(void *ctx, int handle, uint64_t *size, uint32_t *mode)
+{
+	int fd = handle_fd(ctx_of(ctx), handle);
+	struct stat st;
+
+	if (fd < 0)
+		return -EBADF;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	*size = (uint64_t)st.st_size;
+	*mode = st.st_mode;
+	return 0;
+}
+
+static long file_readlink(void *ctx, const char *path, char *buf, size_t len)
+{
+	struct gdb_replay *g = ctx_of(ctx);
+	char exe_link[64];
+	ssize_t n;
+
+	snprintf(exe_link, sizeof(exe_link), "/proc/%d/exe", g->pid);
+	if (!strcmp(path, exe_link) && g->r.header.exe) {
+		size_t l = strlen(g->r.header.exe);
+
+		if (l > len)
+			l = len;
+		memcpy(buf, g->r.header.exe, l);
+		return (long)l;
+	}
+	n = readlink(path, buf, len);
+	return n < 0 ? -errno : n;
+}
+
+static void current_stop(void *ctx, struct gdb_stop *stop)
+{
+	*stop = ctx_of(ctx)->last;
+}
+
+static void kill_replay(void *ctx)
+{
+	ctx_of(ctx)->killed = true;
+}
+
+const struct gdb_target_ops gdb_replay_ops = {
+    .list_threads = list_threads,
+    .get_regs = get_regs,
+    .get_xsave = get_xsave,
+    .read_memory = read_memory,
+    .resume = resume,
+    .set_breakpoint = set_breakpoint,
+    .monitor = monitor,
+    .read_auxv = read_auxv,
+    .exec_file = exec_file,
+    .file_open = file_open,
+    .file_pread = file_pread,
+    .file_close = file_close,
+    .file_fstat = file_fstat,
+    .file_readlink = file_readlink,
+    .current_stop = current_stop,
+    .kill = kill_replay,
+};
+
+int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o)
+{
+	char exe[PATH_MAX_LEN];
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	for (int h = 0; h < MAX_FILES; h++)
+		g->files[h] = -1;
+	err = replayer_open(&g->r, o);
+	if (err < 0)
+		return err;
+	g->r.report_signals = true;
+	g->pid = (int)g->r.ev.tid;
+	snprintf(exe, sizeof(exe), "%s", g->r.header.exe ? g->r.header.exe : "program");
+	snprintf(g->name, sizeof(g->name), "%s", basename(exe));
+	g->last = (struct gdb_stop){
+	    .kind = GDB_STOP_SIGNAL, .signo = SIGTRAP, .pid = g->pid, .tid = g->pid};
+	g->layout.xcr0 = g->r.layout.xcr0;
+	g->layout.size = g->r.layout.total_size;
+	for (int i = 0; i < 32; i++) {
+		g->layout.offset[i] = g->r.layout.offset[i];
+		g->layout.comp_size[i] = g->r.layout.size[i];
+	}
+	return 0;
+}
+
+/* Replays without the debugger up to event `event` (the next event to replay). */
+int gdb_replay_goto(struct gdb_replay *g, uint64_t event)
+{
+	struct replay_stop rs;
+
+	g->r.stop_at_event = event;
+	int err = replayer_run(&g->r, REPLAY_MODE_CONTINUE, &rs, NULL, NULL);
+
+	g->r.stop_at_event = 0;
+	if (err < 0)
+		return err;
+	to_gdb_stop(g, &rs, &g->last);
+	if (rs.kind == REPLAY_STOP_INTERRUPT)
+		g->last.signo = SIGTRAP;
+	return 0;
+}
+
+void gdb_replay_close(struct gdb_replay *g)
+{
+	for (int h = 0; h < MAX_FILES; h++)
+		if (g->files[h] >= 0)
+			close(g->files[h]);
+	replayer_close(&g->r);
+}
