@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# gdb on a replay prints what gdb prints on a native run of the same
+# binary: breakpoints on functions and lines, continue, bt, locals,
+# globals, finish, next, step, until, a conditional breakpoint, registers,
+# and the exit code. (__thread variables need qGetTLSAddr or libthread_db
+# symbol lookups, which the server does not answer yet.)
+# usage: replay_native.sh REWIND DEBUGGEE
+set -euo pipefail
+rewind=$1
+prog=$2
+command -v gdb >/dev/null || { echo "SKIP: no gdb"; exit 77; }
+dir=$(mktemp -d "${TMPDIR:-/tmp}/rewind-gdb.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+export REWIND_DIR=$dir/traces
+
+commands=(
+	-ex 'break compute'
+	-ex 'break debuggee.c:21 if v == 5'
+	-ex 'RUN'
+	-ex 'bt'
+	-ex 'p p'
+	-ex 'p name'
+	-ex 'p global_counter'
+	-ex 'finish'
+	-ex 'next'
+	-ex 'p total'
+	-ex 'continue'
+	-ex 'p v'
+	-ex 'p factor'
+	-ex 'up'
+	-ex 'p p'
+	-ex 'info registers rip'
+	-ex 'p $fs_base != 0'
+	-ex 'delete'
+	-ex 'until 41'
+	-ex 'p total'
+	-ex 'step'
+	-ex 'p global_counter'
+	-ex 'continue'
+)
+native=("${commands[@]/RUN/run}")
+replay=("${commands[@]/RUN/continue}")
+
+(cd "$dir" && "$rewind" rec -o "$dir/t.trace" "$prog" >"$dir/rec.out") || true
+gdb -nx -batch "${native[@]}" "$prog" >"$dir/native.raw" 2>&1 </dev/null || true
+timeout 120 "$rewind" replay "$dir/t.trace" -- -nx -batch "${replay[@]}" >"$dir/replay.raw" 2>&1 </dev/null || true
+
+# What a user reads: values, frames, stops and the exit, without process
+# ids and the lines only one side prints (downloads, thread debugging, pid output).
+filter() {
+	grep -E '^(\$[0-9]+ = |#[0-9]+ |Breakpoint [0-9]+, |Run till exit|Value returned|rip |[0-9]+\s|main \(|compute \(|scale \(|\[Inferior 1 \(process [0-9]+\) exited)' "$1" |
+		sed -E 's/process [0-9]+/process PID/; s/ at [^ ]*debuggee.c/ at debuggee.c/'
+}
+filter "$dir/native.raw" >"$dir/native.txt"
+filter "$dir/replay.raw" >"$dir/replay.txt"
+if ! diff -u "$dir/native.txt" "$dir/replay.txt"; then
+	echo "---- replay gdb output:"
+	cat "$dir/replay.raw"
+	echo "FAIL: gdb on the replay differs from gdb on a native run"
+	exit 1
+fi
+lines=$(wc -l <"$dir/native.txt")
+[ "$lines" -ge 20 ] || { cat "$dir/native.raw"; echo "FAIL: only $lines lines to compare"; exit 1; }
+grep -q 'exited with code' "$dir/replay.txt" || { echo "FAIL: no exit seen"; exit 1; }
+echo "PASS: $lines lines of gdb output identical natively and in the replay"
