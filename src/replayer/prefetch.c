@@ -2,8 +2,10 @@
  * Reading the trace ahead of the replay: a worker thread, on another CPU
  * than the replayed program when there is one, pulls records through the
  * trace reader (inflating and checking chunks) into batches the replay loop
- * then takes, so decompression never stands in the program's way. The
- * contract of prefetch_next is that of trace_reader_next.
+ * then takes, so decompression never stands in the program's way. It also
+ * writes the stored files out itself (they come before the events that map
+ * them, so each is complete by the time the replay needs it). The contract
+ * of prefetch_next is that of trace_reader_next, blob records aside.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +29,7 @@ struct batch {
 
 struct prefetch {
 	struct trace_reader *reader;
+	struct blobstore *blobs;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -89,6 +92,14 @@ static void *worker(void *arg)
 				status = ret;
 				break;
 			}
+			if (kind == TRACE_REC_BLOB && p->blobs) {
+				ret = blobstore_add(p->blobs, payload, len);
+				if (ret < 0) {
+					status = ret;
+					break;
+				}
+				continue;
+			}
 			rw_buf_put_varint(&b->data, kind);
 			rw_buf_put_blob(&b->data, payload, len);
 		}
@@ -101,13 +112,15 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int prefetch_start(struct prefetch **out, struct trace_reader *reader, int replay_cpu)
+int prefetch_start(struct prefetch **out, struct trace_reader *reader, struct blobstore *blobs,
+		   int replay_cpu)
 {
 	struct prefetch *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return -ENOMEM;
 	p->reader = reader;
+	p->blobs = blobs;
 	p->avoid_cpu = replay_cpu;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);

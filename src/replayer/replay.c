@@ -766,7 +766,7 @@ static int open_replay(struct replayer *r, const struct replay_options *o)
 	/* The child is forked before the reading thread exists. */
 	if ((err = start_child(r, cpu)) < 0)
 		return err;
-	return prefetch_start(&r->prefetch, r->reader, cpu);
+	return prefetch_start(&r->prefetch, r->reader, &r->blobs, cpu);
 }
 
 static void close_replay(struct replayer *r)

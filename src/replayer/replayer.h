@@ -20,7 +20,10 @@
 
 /* Records read ahead on a worker thread (prefetch.c); same contract as trace_reader_next. */
 struct prefetch;
-int prefetch_start(struct prefetch **out, struct trace_reader *reader, int replay_cpu);
+struct blobstore;
+/* Starts reading ahead; blob records are written into blobs by the worker, not returned. */
+int prefetch_start(struct prefetch **out, struct trace_reader *reader, struct blobstore *blobs,
+		   int replay_cpu);
 int prefetch_next(struct prefetch *p, uint32_t *kind, const uint8_t **payload, size_t *len);
 uint64_t prefetch_record_index(const struct prefetch *p);
 void prefetch_stop(struct prefetch *p);
