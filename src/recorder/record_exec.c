@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -337,6 +338,37 @@ static int record_map(struct recorder *r, const struct procmap *m)
 	return 0;
 }
 
+#ifndef PTRACE_GET_RSEQ_CONFIGURATION
+#define PTRACE_GET_RSEQ_CONFIGURATION 0x420f
+#endif
+
+/*
+ * The rseq registration the thread has when rewind first stops it (none
+ * after an exec, but a thread rewind starts tracing later may have one):
+ * rewind takes it over, emulating it from now on, and unregisters it from
+ * the kernel so the kernel never writes into the area behind replay's back.
+ */
+static void adopt_rseq(struct recorder *r)
+{
+	struct {
+		uint64_t rseq_abi_pointer;
+		uint32_t rseq_abi_size, signature, flags, pad;
+	} rc;
+	uint64_t regs[X86_NREGS];
+	int64_t ret;
+
+	r->rseq.addr = 0;
+	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, r->t.tid, sizeof(rc), &rc) != sizeof(rc) ||
+	    !rc.rseq_abi_pointer)
+		return;
+	if (tracee_get_regs(&r->t, regs) == 0 &&
+	    tracee_inject(&r->t, REWIND_INJECT_PAGE, regs, SYS_rseq, rc.rseq_abi_pointer,
+			  rc.rseq_abi_size, 1, rc.signature, 0, 0, &ret) == 0 &&
+	    ret == 0 && tracee_set_regs(&r->t, regs) == 0)
+		r->rseq = (struct x86_rseq_area){rc.rseq_abi_pointer, rc.rseq_abi_size,
+						 rc.signature};
+}
+
 int recorder_record_exec(struct recorder *r)
 {
 	uint64_t regs[X86_NREGS];
@@ -364,8 +396,7 @@ int recorder_record_exec(struct recorder *r)
 	if (!err)
 		err = recorder_emit(r);
 	recorder_shared_clear(r);
-	/* A new image has no rseq registration. */
-	r->rseq.addr = 0;
+	adopt_rseq(r);
 out:
 	free(maps);
 	return err;

@@ -6,6 +6,8 @@
  *   trace_edit IN OUT header-xcr0 VALUE         set XCR0 in the header
  *   trace_edit IN OUT header-xsave-offset COMPONENT VALUE
  *                                               move one XSAVE component in the header's layout
+ *   trace_edit IN OUT xblock EVENT BLOCK OFFSET XOR
+ *                                               flip bits of a byte of an event's XSAVE block
  *   trace_edit IN OUT header-cpuid-or LEAF SUBLEAF REG VALUE
  *                                               set bits in a CPUID leaf (REG: eax ebx ecx edx)
  *
@@ -43,7 +45,8 @@ int main(int argc, char **argv)
 	uint64_t edit_event = 0, value = 0;
 	int edit_reg = -1, ret, changed = 0;
 	bool edit_xcr0 = false;
-	int xsave_comp = -1, cpuid_reg = -1;
+	int xsave_comp = -1, cpuid_reg = -1, xblock = -1;
+	uint32_t xblock_offset = 0;
 	uint32_t cpuid_leaf = 0, cpuid_sub = 0;
 
 	if (argc >= 7 && !strcmp(argv[3], "reg")) {
@@ -57,6 +60,11 @@ int main(int argc, char **argv)
 	} else if (argc >= 5 && !strcmp(argv[3], "header-xcr0")) {
 		edit_xcr0 = true;
 		value = strtoull(argv[4], NULL, 0);
+	} else if (argc >= 8 && !strcmp(argv[3], "xblock")) {
+		edit_event = strtoull(argv[4], NULL, 0);
+		xblock = atoi(argv[5]);
+		xblock_offset = (uint32_t)strtoul(argv[6], NULL, 0);
+		value = strtoull(argv[7], NULL, 0);
 	} else if (argc >= 6 && !strcmp(argv[3], "header-xsave-offset")) {
 		xsave_comp = atoi(argv[4]);
 		value = strtoull(argv[5], NULL, 0);
@@ -125,6 +133,22 @@ int main(int argc, char **argv)
 		if (trace_event_decode(p, len, &hin, &arena, &ev, err, sizeof(err)) < 0) {
 			fprintf(stderr, "trace_edit: %s\n", err);
 			return 1;
+		}
+		if (xblock >= 0 && ev.seq == edit_event) {
+			static struct trace_xblock blocks[64];
+			static uint8_t data[64][4096];
+
+			for (size_t i = 0; i < ev.nxblocks && i < 64; i++) {
+				blocks[i] = ev.xblocks[i];
+				if (blocks[i].block != xblock || xblock_offset >= blocks[i].len ||
+				    blocks[i].len > sizeof(data[i]))
+					continue;
+				memcpy(data[i], blocks[i].data, blocks[i].len);
+				data[i][xblock_offset] ^= (uint8_t)value;
+				blocks[i].data = data[i];
+				changed = 1;
+			}
+			ev.xblocks = blocks;
 		}
 		trace_event_builder_load(&b, &ev);
 		if (edit_reg >= 0 && ev.seq == edit_event) {
