@@ -10,7 +10,8 @@ int cmd_dump(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 
-/* The directory traces live in ($REWIND_DIR, else $XDG_DATA_HOME/rewind, else ~/.local/share/rewind). */
+/* The directory traces live in ($REWIND_DIR, else $XDG_DATA_HOME/rewind, else
+ * ~/.local/share/rewind). */
 int trace_dir(char *out, size_t outlen);
 /* A new trace path for a program: DIR/NAME-N, the first N not taken. Creates DIR (0700). */
 int trace_new_path(const char *prog, char *out, size_t outlen);

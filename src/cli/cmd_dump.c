@@ -201,8 +201,7 @@ static void describe(const struct trace_event *ev, char *out, size_t outlen)
 		}
 		x86_syscall_format(out, outlen, ev->sysno, args, strs, x86_regs_result(ev->regs),
 				   ev->kind == EV_SYSCALL_EXIT);
-	}
-	else if (ev->kind == EV_SIGNAL)
+	} else if (ev->kind == EV_SIGNAL)
 		snprintf(out, outlen, "signal %d", ev->signo);
 	else if (ev->kind == EV_EXIT)
 		snprintf(out, outlen, "exit status 0x%x", ev->exit_status);

@@ -29,7 +29,8 @@ int cmd_rec(int argc, char **argv)
 		return 2;
 	}
 	if (i >= argc) {
-		rw_error("rec: no program given (usage: rewind rec [-o TRACE] [--] PROG [ARGS...])");
+		rw_error(
+		    "rec: no program given (usage: rewind rec [-o TRACE] [--] PROG [ARGS...])");
 		return 2;
 	}
 	if (out)

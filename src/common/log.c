@@ -6,7 +6,8 @@
 
 int rw_verbose;
 
-__attribute__((format(printf, 2, 0))) static void emit(const char *prefix, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void emit(const char *prefix, const char *fmt,
+						       va_list ap)
 {
 	char line[2048];
 

@@ -7,8 +7,8 @@
 
 struct procmap {
 	uint64_t start, end, offset;
-	int prot;    /* PROT_* */
-	int shared;  /* 's' in the permissions */
+	int prot;   /* PROT_* */
+	int shared; /* 's' in the permissions */
 	uint64_t inode;
 	unsigned dev_major, dev_minor;
 	char path[512]; /* "" for anonymous; "[stack]", "[vdso]", ... */

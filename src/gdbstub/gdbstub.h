@@ -65,7 +65,8 @@ struct gdb_target_ops {
 	 */
 	int (*resume)(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop *stop,
 		      bool (*poll_interrupt)(void *arg), void *poll_arg);
-	/* Z/z packets: type 0 sw, 1 hw, 2 write, 3 read, 4 access watchpoint. 0, -ENOTSUP or errno. */
+	/* Z/z packets: type 0 sw, 1 hw, 2 write, 3 read, 4 access watchpoint. 0, -ENOTSUP or errno.
+	 */
 	int (*set_breakpoint)(void *ctx, int type, uint64_t addr, int kind, bool insert);
 	/* qRcmd: runs a monitor command, writes its text output; returns 0 or negative errno. */
 	int (*monitor)(void *ctx, const char *cmd, char *out, size_t outlen);
@@ -111,7 +112,8 @@ void gdb_server_free(struct gdb_server *s);
 int gdb_listen_loopback(int port, int *bound_port);
 /* Accepts one connection on a listening fd; returns the connected fd or negative errno. */
 int gdb_accept(int listen_fd);
-/* Serves packets on a connected fd until gdb detaches, kills or disconnects. Returns 0 or negative. */
+/* Serves packets on a connected fd until gdb detaches, kills or disconnects. Returns 0 or negative.
+ */
 int gdb_server_serve(struct gdb_server *s, int fd);
 
 #endif

@@ -210,9 +210,9 @@ static void add_output(struct recorder *r, long nr, const uint64_t args[6], int6
 			size_t take = iov[i].iov_len < left ? iov[i].iov_len : left;
 
 			rw_buf_reserve(&r->scratch, take);
-			r->scratch.len += tracee_read_mem_partial(
-				&r->t, (uint64_t)iov[i].iov_base, r->scratch.data + r->scratch.len,
-				take);
+			r->scratch.len +=
+			    tracee_read_mem_partial(&r->t, (uint64_t)iov[i].iov_base,
+						    r->scratch.data + r->scratch.len, take);
 			left -= take;
 		}
 	}
@@ -335,12 +335,12 @@ static int64_t emulate_rseq(struct recorder *r, const uint64_t args[6])
 static int add_mmap_file(struct recorder *r, const uint64_t args[6], int64_t ret)
 {
 	struct trace_map m = {
-		.start = (uint64_t)ret,
-		.end = ((uint64_t)ret + args[1] + 4095) & ~4095ull,
-		.offset = args[5],
-		.prot = (uint32_t)args[2],
-		.flags = (uint32_t)args[3],
-		.kind = MAPK_FILE,
+	    .start = (uint64_t)ret,
+	    .end = ((uint64_t)ret + args[1] + 4095) & ~4095ull,
+	    .offset = args[5],
+	    .prot = (uint32_t)args[2],
+	    .flags = (uint32_t)args[3],
+	    .kind = MAPK_FILE,
 	};
 	char fdpath[64], target[512];
 	ssize_t n;
@@ -375,7 +375,8 @@ static int track_mappings(struct recorder *r, const struct x86_syscall_desc *d,
 		if (err == -ENODEV)
 			return 0; /* a device: replayed as anonymous memory */
 		if (!err && (args[3] & MAP_SHARED))
-			recorder_shared_add(r, (uint64_t)ret, ((uint64_t)ret + args[1] + 4095) & ~4095ull);
+			recorder_shared_add(r, (uint64_t)ret,
+					    ((uint64_t)ret + args[1] + 4095) & ~4095ull);
 		return err;
 	case SYS_REPLAY_MUNMAP:
 		recorder_shared_remove(r, args[0], args[0] + args[1]);
@@ -433,8 +434,10 @@ static int handle_exit(struct recorder *r)
 	if (ret == -516 /* ERESTART_RESTARTBLOCK: continued by restart_syscall */)
 		r->restart_nr = nr;
 	ctx = (struct x86_sys_out_ctx){.nr = nr == SYS_restart_syscall ? r->restart_nr : nr,
-				       .ret = ret, .read_mem = read_mem_cb,
-				       .emit = emit_region_cb, .opaque = r};
+				       .ret = ret,
+				       .read_mem = read_mem_cb,
+				       .emit = emit_region_cb,
+				       .opaque = r};
 	memcpy(ctx.args, args, sizeof(args));
 	err = x86_syscall_output_regions(&ctx);
 	if (err < 0) {
@@ -699,7 +702,7 @@ static int start_tracee(struct recorder *r, const struct record_options *o)
 	}
 	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
 		   PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL |
-			   PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK) < 0)
+		       PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK) < 0)
 		return -errno;
 	/* Run to the exec event; the program's own first stop is its execve exit. */
 	st = tracee_resume(&r->t, PTRACE_CONT, 0);

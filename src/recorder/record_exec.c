@@ -135,8 +135,8 @@ static int store_file(struct recorder *r, const char *open_path, struct rw_hash 
 			if (!r->files)
 				abort();
 		}
-		r->files[r->nfiles++] = (struct stored_file){st.st_dev, st.st_ino, st.st_size,
-							     mtime, *hash};
+		r->files[r->nfiles++] =
+		    (struct stored_file){st.st_dev, st.st_ino, st.st_size, mtime, *hash};
 	}
 	if (err)
 		rw_error("cannot store %s in the trace: %s", open_path, strerror(-err));
@@ -173,9 +173,9 @@ static int map_inject_page(struct recorder *r, const uint64_t regs[X86_NREGS])
 	if ((err = tracee_read_mem(&r->t, ip, saved, sizeof(saved))) ||
 	    (err = tracee_write_mem(&r->t, ip, syscall_insn, sizeof(syscall_insn))))
 		return err;
-	err = tracee_inject(&r->t, ip, regs, SYS_mmap, REWIND_INJECT_PAGE, 4096,
-			    PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-			    (uint64_t)-1, 0, &ret);
+	err = tracee_inject(
+	    &r->t, ip, regs, SYS_mmap, REWIND_INJECT_PAGE, 4096, PROT_READ | PROT_EXEC,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, (uint64_t)-1, 0, &ret);
 	if (!err)
 		err = tracee_write_mem(&r->t, ip, saved, sizeof(saved));
 	if (!err && (uint64_t)ret != REWIND_INJECT_PAGE) {
@@ -196,11 +196,11 @@ struct vdso_patch {
 };
 
 static const struct vdso_patch vdso_patches[] = {
-	{"__vdso_clock_gettime", SYS_clock_gettime},
-	{"__vdso_gettimeofday", SYS_gettimeofday},
-	{"__vdso_time", SYS_time},
-	{"__vdso_getcpu", SYS_getcpu},
-	{"__vdso_clock_getres", SYS_clock_getres},
+    {"__vdso_clock_gettime", SYS_clock_gettime},
+    {"__vdso_gettimeofday", SYS_gettimeofday},
+    {"__vdso_time", SYS_time},
+    {"__vdso_getcpu", SYS_getcpu},
+    {"__vdso_clock_getres", SYS_clock_getres},
 };
 
 /* Finds the symbols of vdso_patches in an in-memory vDSO image and writes the stubs. */
@@ -239,7 +239,8 @@ static int patch_vdso(struct recorder *r, uint64_t base, size_t len)
 			if (syms[s].st_name >= sh[sh[i].sh_link].sh_size || !syms[s].st_value ||
 			    syms[s].st_value + 8 > len)
 				continue;
-			for (size_t p = 0; p < sizeof(vdso_patches) / sizeof(vdso_patches[0]); p++) {
+			for (size_t p = 0; p < sizeof(vdso_patches) / sizeof(vdso_patches[0]);
+			     p++) {
 				/* mov $nr, %eax; syscall; ret */
 				uint8_t stub[8] = {0xb8, 0, 0, 0, 0, 0x0f, 0x05, 0xc3};
 
@@ -308,13 +309,13 @@ static void add_contents(struct recorder *r, uint64_t start, uint64_t end)
 static int record_map(struct recorder *r, const struct procmap *m)
 {
 	struct trace_map tm = {
-		.start = m->start,
-		.end = m->end,
-		.offset = m->offset,
-		.prot = (uint32_t)m->prot,
-		.flags = (uint32_t)(m->shared ? MAP_SHARED : MAP_PRIVATE),
-		.kind = map_kind(m),
-		.path = m->path,
+	    .start = m->start,
+	    .end = m->end,
+	    .offset = m->offset,
+	    .prot = (uint32_t)m->prot,
+	    .flags = (uint32_t)(m->shared ? MAP_SHARED : MAP_PRIVATE),
+	    .kind = map_kind(m),
+	    .path = m->path,
 	};
 	char open_path[128];
 	int err;
@@ -365,8 +366,8 @@ static void adopt_rseq(struct recorder *r)
 	    tracee_inject(&r->t, REWIND_INJECT_PAGE, regs, SYS_rseq, rc.rseq_abi_pointer,
 			  rc.rseq_abi_size, 1, rc.signature, 0, 0, &ret) == 0 &&
 	    ret == 0 && tracee_set_regs(&r->t, regs) == 0)
-		r->rseq = (struct x86_rseq_area){rc.rseq_abi_pointer, rc.rseq_abi_size,
-						 rc.signature};
+		r->rseq =
+		    (struct x86_rseq_area){rc.rseq_abi_pointer, rc.rseq_abi_size, rc.signature};
 }
 
 int recorder_record_exec(struct recorder *r)

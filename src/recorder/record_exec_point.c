@@ -27,8 +27,8 @@
 #include "recorder/recorder.h"
 
 #define EXEC_POINT_LIMIT_MS 10
-#define PAGE 4096u
-#define BATCH_PAGES 64u
+#define PAGE		    4096u
+#define BATCH_PAGES	    64u
 
 static void on_timer(int sig)
 {
@@ -121,10 +121,9 @@ static int compare_hash(const void *a, const void *b)
 static uint64_t old_hash(const struct recorder *r, uint64_t addr, bool *found)
 {
 	struct page_hash key = {addr, 0};
-	const struct page_hash *h =
-		r->npage_hashes ? bsearch(&key, r->page_hashes, r->npage_hashes, sizeof(key),
-					  compare_hash)
-				: NULL;
+	const struct page_hash *h = r->npage_hashes ? bsearch(&key, r->page_hashes, r->npage_hashes,
+							      sizeof(key), compare_hash)
+						    : NULL;
 
 	*found = h != NULL;
 	return h ? h->hash : 0;
@@ -159,7 +158,8 @@ int recorder_add_exec_point_pages(struct recorder *r)
 		if (!watched(m) || m->start == REWIND_INJECT_PAGE)
 			continue;
 		for (uint64_t a = m->start; a < m->end; a += BATCH_PAGES * PAGE) {
-			size_t want = m->end - a < BATCH_PAGES * PAGE ? m->end - a : BATCH_PAGES * PAGE;
+			size_t want =
+			    m->end - a < BATCH_PAGES * PAGE ? m->end - a : BATCH_PAGES * PAGE;
 			size_t got = tracee_read_mem_partial(&r->t, a, buf, want);
 
 			for (size_t off = 0; off + PAGE <= got; off += PAGE) {

@@ -139,7 +139,8 @@ static void add_frame(struct recorder *r, const uint64_t regs[X86_NREGS])
 	trace_event_add_mem(&r->eb, rsp, r->scratch.data, r->scratch.len);
 }
 
-/* Records the delivery of a signal at this stop and delivers it. Returns the signal to pass on resume. */
+/* Records the delivery of a signal at this stop and delivers it. Returns the signal to pass on
+ * resume. */
 static int deliver(struct recorder *r, const siginfo_t *si, bool sync, bool exec_point,
 		   int *pass_sig)
 {
@@ -155,7 +156,8 @@ static int deliver(struct recorder *r, const siginfo_t *si, bool sync, bool exec
 		       (exec_point ? EVF_EXEC_POINT : 0);
 	if (exec_point && (err = recorder_add_exec_point_pages(r)) < 0)
 		return err;
-	/* What the kernel does to an rseq critical section at signal delivery (regs as before it). */
+	/* What the kernel does to an rseq critical section at signal delivery (regs as before it).
+	 */
 	err = x86_rseq_interrupt(&r->t, &r->rseq, regs);
 	if (err == 1) {
 		r->eb.flags |= EVF_RSEQ_CS;
@@ -239,7 +241,8 @@ int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig)
 	/* Arrived while user code ran: hold it back until the next syscall exit. */
 	for (size_t i = 0; sig < SIGRTMIN && i < r->nheld; i++)
 		if (r->held[i].info.si_signo == sig)
-			return 0; /* a standard signal already pending: the kernel merges them too */
+			return 0; /* a standard signal already pending: the kernel merges them too
+				   */
 	if (r->nheld == sizeof(r->held) / sizeof(r->held[0])) {
 		rw_warn("pid %d: too many signals held back; %s is dropped", r->t.tid,
 			strsignal(sig));

@@ -73,7 +73,8 @@ struct recorder {
 	size_t nshared;
 	/* Why the syscall in progress could not be recorded if it succeeds, or NULL. */
 	const char *cur_unsupported;
-	/* No user instruction ran since the last syscall exit (or exec): a signal delivered now is at a boundary. */
+	/* No user instruction ran since the last syscall exit (or exec): a signal delivered now is
+	 * at a boundary. */
 	bool at_boundary;
 	uint64_t boundary_regs[X86_NREGS]; /* registers at that exit */
 	/* Signals held back until the next syscall exit, oldest first. */

@@ -22,8 +22,8 @@ static void component_names(uint64_t mask, char *out, size_t outlen)
 	out[0] = '\0';
 	for (int i = 0; i < 64 && used < outlen; i++)
 		if (mask & (1ull << i))
-			used += (size_t)snprintf(out + used, outlen - used, "%s%s", used ? ", " : "",
-						 x86_xsave_component_name(i));
+			used += (size_t)snprintf(out + used, outlen - used, "%s%s",
+						 used ? ", " : "", x86_xsave_component_name(i));
 }
 
 int replayer_check_machine(struct replayer *r, bool force)
@@ -61,7 +61,8 @@ int replayer_check_machine(struct replayer *r, bool force)
 		} else if (h->xsave_offset[i] != r->layout.offset[i]) {
 			rw_debug("XSAVE component %s is at byte %u in the trace and %u here: "
 				 "converted",
-				 x86_xsave_component_name(i), h->xsave_offset[i], r->layout.offset[i]);
+				 x86_xsave_component_name(i), h->xsave_offset[i],
+				 r->layout.offset[i]);
 		}
 	}
 	if (refused && !force) {

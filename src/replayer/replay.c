@@ -48,8 +48,8 @@ static void track_recorded_xsave(struct replayer *r)
 		const struct trace_xblock *x = &r->ev.xblocks[i];
 		uint32_t off, len;
 
-		if (x86_xsave_block_range(&r->layout, x->block, &off, &len) == 0 &&
-		    len == x->len && off + len <= r->xsave_len)
+		if (x86_xsave_block_range(&r->layout, x->block, &off, &len) == 0 && len == x->len &&
+		    off + len <= r->xsave_len)
 			memcpy(r->rec_xsave + off, x->data, len);
 	}
 }
@@ -65,7 +65,8 @@ static void track_files(struct replayer *r)
 			continue;
 		for (size_t f = 0; f < r->nfiles && !known; f++)
 			known = !strcmp(r->files[f].path, m->path) &&
-				r->files[f].hash.lo == m->hash.lo && r->files[f].hash.hi == m->hash.hi;
+				r->files[f].hash.lo == m->hash.lo &&
+				r->files[f].hash.hi == m->hash.hi;
 		if (known)
 			continue;
 		r->files = realloc(r->files, (r->nfiles + 1) * sizeof(*r->files));
@@ -234,9 +235,9 @@ static int replay_brk(struct replayer *r)
 	int err = 0;
 
 	if (r->brk && new_end > old_end)
-		err = replayer_inject(r, SYS_mmap, old_end, new_end - old_end,
-				      PROT_READ | PROT_WRITE,
-				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, (uint64_t)-1, 0, &ret);
+		err =
+		    replayer_inject(r, SYS_mmap, old_end, new_end - old_end, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, (uint64_t)-1, 0, &ret);
 	else if (r->brk && new_end < old_end)
 		err = replayer_inject(r, SYS_munmap, new_end, old_end - new_end, 0, 0, 0, 0, &ret);
 	if (!err && ret < 0) {
@@ -263,7 +264,7 @@ static int check_exit(struct replayer *r, int st)
 }
 
 /* reach(): the tracee stopped where the pending event says, or a debugger stop came first. */
-#define REACHED 0
+#define REACHED	   0
 #define DEBUG_STOP 1
 
 static struct replay_breakpoint *breakpoint_at(struct replayer *r, uint64_t addr)
@@ -480,8 +481,8 @@ static int replay_syscall(struct replayer *r)
 		if (x86_regs_result(r->ev.regs) == 0 && (args[2] & 1))
 			r->rseq.addr = 0;
 		else if (x86_regs_result(r->ev.regs) == 0)
-			r->rseq = (struct x86_rseq_area){args[0], (uint32_t)args[1],
-							 (uint32_t)args[3]};
+			r->rseq =
+			    (struct x86_rseq_area){args[0], (uint32_t)args[1], (uint32_t)args[3]};
 		err = 0;
 		break;
 	case SYS_REPLAY_EXEC:
@@ -489,8 +490,8 @@ static int replay_syscall(struct replayer *r)
 		err = 0;
 		break;
 	default:
-		rw_error("event %llu: replaying %s is not supported yet", (unsigned long long)r->ev.seq,
-			 sys_name(nr));
+		rw_error("event %llu: replaying %s is not supported yet",
+			 (unsigned long long)r->ev.seq, sys_name(nr));
 		return -ENOTSUP;
 	}
 	if (!err)
@@ -919,8 +920,8 @@ int replay_autopilot(const struct replay_options *o)
 	if (!err && stop.kind == REPLAY_STOP_END)
 		err = -ENODATA;
 	if (err == -ENODATA)
-		rw_error("%s: the trace ends at event %llu before the program does%s", o->trace_path,
-			 (unsigned long long)r.ev.seq,
+		rw_error("%s: the trace ends at event %llu before the program does%s",
+			 o->trace_path, (unsigned long long)r.ev.seq,
 			 r.reader && trace_reader_truncated(r.reader) ? " (truncated trace)" : "");
 	replayer_close(&r);
 	return err;

@@ -18,8 +18,8 @@
 #include "common/procmaps.h"
 #include "replayer/replayer.h"
 
-int replayer_inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_t a2,
-		    uint64_t a3, uint64_t a4, uint64_t a5, int64_t *ret)
+int replayer_inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		    uint64_t a4, uint64_t a5, int64_t *ret)
 {
 	uint64_t base[X86_NREGS];
 	int err = tracee_get_regs(&r->t, base);
@@ -42,8 +42,8 @@ int replayer_open_map_file(struct replayer *r, const struct trace_map *m, bool w
 	err = tracee_write_mem(&r->t, REWIND_INJECT_SCRATCH, path, strlen(path) + 1);
 	if (!err)
 		err = replayer_inject(r, SYS_openat, (uint64_t)AT_FDCWD, REWIND_INJECT_SCRATCH,
-				      (uint64_t)((writable ? O_RDWR : O_RDONLY) | O_CLOEXEC), 0, 0, 0,
-				      &fd);
+				      (uint64_t)((writable ? O_RDWR : O_RDONLY) | O_CLOEXEC), 0, 0,
+				      0, &fd);
 	if (err)
 		return err;
 	if (fd < 0) {
@@ -88,9 +88,8 @@ static int unmap_all(struct replayer *r)
 				      0, 0, 0, &ret);
 		if (!err && ret < 0) {
 			rw_error("pid %d: cannot unmap 0x%llx-0x%llx (%s): %s", r->t.tid,
-				 (unsigned long long)maps[i].start,
-				 (unsigned long long)maps[i].end, maps[i].path,
-				 strerror((int)-ret));
+				 (unsigned long long)maps[i].start, (unsigned long long)maps[i].end,
+				 maps[i].path, strerror((int)-ret));
 			err = (int)ret;
 		}
 	}

@@ -33,13 +33,13 @@ struct blobstore {
 	/* Working copies for MAP_SHARED mappings, one per recorded file identity. */
 	struct {
 		uint64_t dev, ino;
-	} *shared;
+	} * shared;
 	size_t nshared;
 };
 
 enum replay_mode {
 	REPLAY_MODE_CONTINUE, /* to the end, a breakpoint, or an interrupt */
-	REPLAY_MODE_STEP,     /* one instruction (a syscall instruction and its event count as one) */
+	REPLAY_MODE_STEP, /* one instruction (a syscall instruction and its event count as one) */
 };
 
 enum replay_stop_kind {
@@ -98,9 +98,9 @@ struct replayer {
 	enum replay_mode mode;
 	enum replay_stop_kind debug_stop;
 	int debug_signo;
-	bool report_signals; /* stop before delivering a recorded signal (under a debugger) */
-	bool pending_at_stop; /* the pending signal's delivery stop was reached and reported */
-	uint64_t exec_sp;     /* rsp at the last exec: argc, argv, envp, auxv above it */
+	bool report_signals;	/* stop before delivering a recorded signal (under a debugger) */
+	bool pending_at_stop;	/* the pending signal's delivery stop was reached and reported */
+	uint64_t exec_sp;	/* rsp at the last exec: argc, argv, envp, auxv above it */
 	uint64_t stop_at_event; /* when non-zero, replayer_run stops before reaching this event */
 	struct replay_file *files;
 	size_t nfiles;
@@ -141,8 +141,8 @@ int replayer_check_machine(struct replayer *r, bool force);
 /* Reads the next event into r->ev, storing blobs on the way; 1, 0 at the end, or negative. */
 int replayer_next_event(struct replayer *r);
 /* Runs one syscall in the tracee through rewind's page. */
-int replayer_inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_t a2,
-		    uint64_t a3, uint64_t a4, uint64_t a5, int64_t *ret);
+int replayer_inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		    uint64_t a4, uint64_t a5, int64_t *ret);
 /* Replaces the tracee's whole address space with the one in the EV_EXEC event r->ev. */
 int replayer_apply_exec(struct replayer *r);
 /* Opens the stored copy of a file in the tracee; returns the tracee's fd or negative errno. */

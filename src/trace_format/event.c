@@ -293,8 +293,8 @@ static int decode_section(struct rw_cursor *c, struct trace_event_arena *a, stru
 		p = rw_get_blob(c, &n);
 		if (c->bad || ev->nxblocks >= 64)
 			return fail(err, errlen, "bad XSAVE section");
-		a->xblocks = grow(a->xblocks, &a->xblocks_cap, ev->nxblocks + 1,
-				  sizeof(*a->xblocks));
+		a->xblocks =
+		    grow(a->xblocks, &a->xblocks_cap, ev->nxblocks + 1, sizeof(*a->xblocks));
 		a->xblocks[ev->nxblocks++] = (struct trace_xblock){block, (uint32_t)n, p};
 		return 0;
 	}
@@ -386,15 +386,15 @@ out:
 
 const char *trace_event_kind_name(int kind)
 {
-	static const char *const names[] = {"?", "exec", "syscall-entry", "syscall-exit",
-					    "signal", "exit", "rdtsc", "signal-handler"};
+	static const char *const names[] = {"?",      "exec", "syscall-entry", "syscall-exit",
+					    "signal", "exit", "rdtsc",	       "signal-handler"};
 
 	return kind > 0 && kind < EV_KIND_MAX ? names[kind] : "?";
 }
 
 const char *trace_map_kind_name(int kind)
 {
-	static const char *const names[] = {"anon", "file", "stack", "vdso",
+	static const char *const names[] = {"anon", "file", "stack",	  "vdso",
 					    "vvar", "heap", "rewind-page"};
 
 	return kind >= 0 && kind <= MAPK_INJECT ? names[kind] : "?";

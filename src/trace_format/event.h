@@ -31,22 +31,24 @@ enum trace_record_kind {
 };
 
 enum trace_event_kind {
-	EV_EXEC = 1,	     /* a new program image: maps and their contents, registers, XSAVE */
+	EV_EXEC = 1, /* a new program image: maps and their contents, registers, XSAVE */
 	EV_SYSCALL_ENTRY = 2,
 	EV_SYSCALL_EXIT = 3,
-	EV_SIGNAL = 4,	     /* a signal delivered to the thread */
-	EV_EXIT = 5,	     /* the thread/process ended: wait status */
-	EV_RDTSC = 6,	     /* rdtsc/rdtscp trapped and emulated: registers after it */
+	EV_SIGNAL = 4,	       /* a signal delivered to the thread */
+	EV_EXIT = 5,	       /* the thread/process ended: wait status */
+	EV_RDTSC = 6,	       /* rdtsc/rdtscp trapped and emulated: registers after it */
 	EV_SIGNAL_HANDLER = 7, /* at a handler's first instruction: the frame the kernel wrote */
 	EV_KIND_MAX,
 };
 
 /* Event flags. */
 #define EVF_EMULATED_AT_RECORD 0x1 /* the recorder did not let the kernel run this syscall */
-#define EVF_SIGNAL_SYNC 0x2	   /* EV_SIGNAL: a fault of the instruction at rip (happens again by itself) */
-#define EVF_SIGNAL_HANDLED 0x4	   /* EV_SIGNAL: the program had a handler; EV_SIGNAL_HANDLER follows */
-#define EVF_RSEQ_CS 0x8		   /* rip was inside an rseq critical section: it was aborted */
-#define EVF_EXEC_POINT 0x10	   /* EV_SIGNAL at an arbitrary instruction: state to restore */
+#define EVF_SIGNAL_SYNC                                                                            \
+	0x2 /* EV_SIGNAL: a fault of the instruction at rip (happens again by itself) */
+#define EVF_SIGNAL_HANDLED 0x4 /* EV_SIGNAL: the program had a handler; EV_SIGNAL_HANDLER follows  \
+				*/
+#define EVF_RSEQ_CS    0x8     /* rip was inside an rseq critical section: it was aborted */
+#define EVF_EXEC_POINT 0x10    /* EV_SIGNAL at an arbitrary instruction: state to restore */
 
 enum trace_map_kind {
 	MAPK_ANON = 0,
@@ -71,8 +73,9 @@ struct trace_map {
 	uint8_t kind;	/* enum trace_map_kind */
 	struct rw_hash hash;
 	uint64_t file_size;
-	uint64_t dev, ino; /* the file's identity while recording: shared mappings of one file share pages */
-	const char *path;  /* as the recorded program knew it */
+	uint64_t dev,
+	    ino; /* the file's identity while recording: shared mappings of one file share pages */
+	const char *path; /* as the recorded program knew it */
 };
 
 struct trace_xblock {
@@ -107,7 +110,7 @@ struct trace_regs_history {
 	struct {
 		uint32_t tid;
 		uint64_t regs[TRACE_NREGS];
-	} *threads;
+	} * threads;
 	size_t n, cap;
 };
 

@@ -23,7 +23,7 @@ struct trace_header {
 	char *cpu_brand;
 	char *hostname;
 	char *cwd;
-	char *exe; /* the program as given on the command line, resolved */
+	char *exe;	     /* the program as given on the command line, resolved */
 	uint64_t start_time; /* seconds since the epoch */
 	uint32_t page_size;
 	int32_t cpu; /* the CPU the tracees were pinned to */

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TRACE_MAGIC "RWNDTRC\0" /* 8 bytes at offset 0 */
+#define TRACE_MAGIC	    "RWNDTRC\0" /* 8 bytes at offset 0 */
 #define TRACE_VERSION_MAJOR 1
 #define TRACE_VERSION_MINOR 0
 /* Largest record payload trace_writer_add accepts (a chunk holds at most 256 MiB). */

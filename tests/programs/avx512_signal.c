@@ -16,7 +16,7 @@ __attribute__((target("avx512f"))) static void clobber(void)
 	__asm__ volatile("vpternlogd $0xff, %%zmm0, %%zmm0, %%zmm0\n\t"
 			 "vpternlogd $0xff, %%zmm17, %%zmm17, %%zmm17\n\t"
 			 "kxnorw %%k1, %%k1, %%k1" ::
-				 : "xmm0", "xmm17", "k1");
+			     : "xmm0", "xmm17", "k1");
 }
 
 static void handler(int sig)

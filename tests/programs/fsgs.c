@@ -53,9 +53,10 @@ int main(void)
 		__asm__ volatile("wrgsbase %0" ::"r"((uint64_t)area_b));
 		__asm__ volatile("rdgsbase %0" : "=r"(g));
 		__asm__ volatile("rdfsbase %0" : "=r"(f));
-		printf("wrgsbase: %%gs:8 = %#lx, rdgsbase is area b: %s, rdfsbase = arch_prctl: %s\n",
-		       (unsigned long)read_gs(1), g == (uint64_t)area_b ? "yes" : "no",
-		       f == fs ? "yes" : "no");
+		printf(
+		    "wrgsbase: %%gs:8 = %#lx, rdgsbase is area b: %s, rdfsbase = arch_prctl: %s\n",
+		    (unsigned long)read_gs(1), g == (uint64_t)area_b ? "yes" : "no",
+		    f == fs ? "yes" : "no");
 		if (read_gs(1) != 0xbbbb || f != fs)
 			return 1;
 		/* A syscall after a user-space wrgsbase keeps it. */

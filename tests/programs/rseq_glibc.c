@@ -19,8 +19,7 @@ int main(void)
 		printf("glibc did not register rseq\nEXIT-SUCCESS\n");
 		return 0;
 	}
-	printf("sched_getcpu %d, cpu_id %u, cpu_id_start %u\n", cpu, rs->cpu_id,
-	       rs->cpu_id_start);
+	printf("sched_getcpu %d, cpu_id %u, cpu_id_start %u\n", cpu, rs->cpu_id, rs->cpu_id_start);
 	if ((unsigned)cpu != rs->cpu_id || rs->cpu_id != rs->cpu_id_start)
 		return 1;
 	for (int i = 0; i < 1000; i++)

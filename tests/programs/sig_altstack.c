@@ -22,8 +22,8 @@ static void handler(int sig)
 	on_alt = (uintptr_t)&here >= (uintptr_t)altstack &&
 		 (uintptr_t)&here < (uintptr_t)altstack + sizeof(altstack);
 	sigaltstack(NULL, &ss);
-	printf("handler for %d on the alternate stack: %s (flags %d)\n", sig,
-	       on_alt ? "yes" : "no", ss.ss_flags);
+	printf("handler for %d on the alternate stack: %s (flags %d)\n", sig, on_alt ? "yes" : "no",
+	       ss.ss_flags);
 	siglongjmp(env, 1);
 }
 

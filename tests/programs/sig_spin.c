@@ -8,12 +8,18 @@
 #include <stdio.h>
 #include <unistd.h>
 static volatile sig_atomic_t flag;
-static void on_alarm(int s) { (void)s; flag = 1; }
-int main(void) {
+static void on_alarm(int s)
+{
+	(void)s;
+	flag = 1;
+}
+int main(void)
+{
 	volatile unsigned long iterations = 0;
 	signal(SIGALRM, on_alarm);
 	alarm(1);
-	while (!flag) iterations++;
+	while (!flag)
+		iterations++;
 	printf("flag set after %lu iterations\nEXIT-SUCCESS\n", iterations);
 	return 0;
 }

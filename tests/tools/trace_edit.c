@@ -82,9 +82,10 @@ int main(int argc, char **argv)
 		if (cpuid_reg < 0)
 			return 2;
 	} else {
-		fprintf(stderr, "usage: trace_edit IN OUT reg EVENT REG VALUE | header-xcr0 VALUE | "
-				"header-xsave-offset COMPONENT VALUE | header-cpuid-or LEAF SUBLEAF REG "
-				"VALUE\n");
+		fprintf(stderr,
+			"usage: trace_edit IN OUT reg EVENT REG VALUE | header-xcr0 VALUE | "
+			"header-xsave-offset COMPONENT VALUE | header-cpuid-or LEAF SUBLEAF REG "
+			"VALUE\n");
 		return 2;
 	}
 	if (trace_reader_open(argv[1], &in) < 0)

@@ -71,7 +71,8 @@ static int collect_range(uint32_t first, struct x86_cpuid_leaf **v, int n, size_
 				if (!*v)
 					return -ENOMEM;
 			}
-			(*v)[n++] = (struct x86_cpuid_leaf){leaf, (uint32_t)s, r[0], r[1], r[2], r[3]};
+			(*v)[n++] =
+			    (struct x86_cpuid_leaf){leaf, (uint32_t)s, r[0], r[1], r[2], r[3]};
 		}
 	}
 	return n;
@@ -146,7 +147,8 @@ void x86_cpu_brand(const struct x86_cpuid_leaf *leaves, int n, char brand[49])
 		uint32_t l = leaves[i].leaf;
 
 		if (l >= 0x80000002u && l <= 0x80000004u && leaves[i].subleaf == 0) {
-			uint32_t r[4] = {leaves[i].eax, leaves[i].ebx, leaves[i].ecx, leaves[i].edx};
+			uint32_t r[4] = {leaves[i].eax, leaves[i].ebx, leaves[i].ecx,
+					 leaves[i].edx};
 
 			copy_regs(brand + (l - 0x80000002u) * 16, r, 4);
 		}
@@ -159,10 +161,9 @@ void x86_cpu_brand(const struct x86_cpuid_leaf *leaves, int n, char brand[49])
 const char *x86_xsave_component_name(int idx)
 {
 	static const char *const names[] = {
-		"x87",	     "SSE",	   "AVX",   "BNDREGS", "BNDCSR", "opmask",
-		"ZMM_Hi256", "Hi16_ZMM", "PT",    "PKRU",    "PASID",  "CET_U",
-		"CET_S",     "HDC",	   "UINTR", "LBR",     "HWP",    "AMX_TILECFG",
-		"AMX_TILEDATA",
+	    "x87",	"SSE", "AVX",  "BNDREGS",     "BNDCSR",	      "opmask", "ZMM_Hi256",
+	    "Hi16_ZMM", "PT",  "PKRU", "PASID",	      "CET_U",	      "CET_S",	"HDC",
+	    "UINTR",	"LBR", "HWP",  "AMX_TILECFG", "AMX_TILEDATA",
 	};
 
 	if (idx == X86_XBLOCK_LEGACY_REST)
@@ -174,8 +175,7 @@ const char *x86_xsave_component_name(int idx)
 	return "unknown";
 }
 
-int x86_xsave_block_range(const struct x86_xsave_layout *l, int block, uint32_t *off,
-			  uint32_t *len)
+int x86_xsave_block_range(const struct x86_xsave_layout *l, int block, uint32_t *off, uint32_t *len)
 {
 	if (block == X86_XBLOCK_LEGACY_REST) {
 		*off = 416;
@@ -219,24 +219,59 @@ struct feature_bit {
 
 /* The bits user code commonly dispatches on (glibc's ifuncs, compilers' -march). */
 static const struct feature_bit feature_bits[] = {
-	{1, 0, 2, 0, "sse3"},	      {1, 0, 2, 1, "pclmulqdq"},  {1, 0, 2, 9, "ssse3"},
-	{1, 0, 2, 12, "fma"},	      {1, 0, 2, 19, "sse4_1"},	  {1, 0, 2, 20, "sse4_2"},
-	{1, 0, 2, 22, "movbe"},	      {1, 0, 2, 23, "popcnt"},	  {1, 0, 2, 25, "aes"},
-	{1, 0, 2, 26, "xsave"},	      {1, 0, 2, 28, "avx"},	  {1, 0, 2, 29, "f16c"},
-	{1, 0, 2, 30, "rdrand"},      {1, 0, 3, 25, "sse"},	  {1, 0, 3, 26, "sse2"},
-	{7, 0, 1, 0, "fsgsbase"},     {7, 0, 1, 3, "bmi1"},	  {7, 0, 1, 5, "avx2"},
-	{7, 0, 1, 8, "bmi2"},	      {7, 0, 1, 9, "erms"},	  {7, 0, 1, 16, "avx512f"},
-	{7, 0, 1, 17, "avx512dq"},    {7, 0, 1, 18, "rdseed"},	  {7, 0, 1, 19, "adx"},
-	{7, 0, 1, 21, "avx512ifma"},  {7, 0, 1, 28, "avx512cd"},  {7, 0, 1, 29, "sha"},
-	{7, 0, 1, 30, "avx512bw"},    {7, 0, 1, 31, "avx512vl"},  {7, 0, 2, 1, "avx512vbmi"},
-	{7, 0, 2, 3, "pku"},	      {7, 0, 2, 6, "avx512vbmi2"}, {7, 0, 2, 8, "gfni"},
-	{7, 0, 2, 9, "vaes"},	      {7, 0, 2, 10, "vpclmulqdq"}, {7, 0, 2, 11, "avx512vnni"},
-	{7, 0, 2, 12, "avx512bitalg"}, {7, 0, 2, 14, "avx512vpopcntdq"}, {7, 0, 2, 22, "rdpid"},
-	{7, 0, 3, 4, "fsrm"},	      {7, 0, 3, 8, "avx512vp2intersect"}, {7, 0, 3, 22, "amx-bf16"},
-	{7, 0, 3, 23, "avx512fp16"},  {7, 0, 3, 24, "amx-tile"},  {7, 0, 3, 25, "amx-int8"},
-	{7, 1, 0, 4, "avx-vnni"},     {7, 1, 0, 5, "avx512bf16"}, {0xd, 1, 0, 0, "xsaveopt"},
-	{0xd, 1, 0, 1, "xsavec"},     {0xd, 1, 0, 3, "xsaves"},	  {0x80000001u, 0, 2, 5, "lzcnt"},
-	{0x80000001u, 0, 2, 6, "sse4a"}, {0x80000001u, 0, 3, 27, "rdtscp"},
+    {1, 0, 2, 0, "sse3"},
+    {1, 0, 2, 1, "pclmulqdq"},
+    {1, 0, 2, 9, "ssse3"},
+    {1, 0, 2, 12, "fma"},
+    {1, 0, 2, 19, "sse4_1"},
+    {1, 0, 2, 20, "sse4_2"},
+    {1, 0, 2, 22, "movbe"},
+    {1, 0, 2, 23, "popcnt"},
+    {1, 0, 2, 25, "aes"},
+    {1, 0, 2, 26, "xsave"},
+    {1, 0, 2, 28, "avx"},
+    {1, 0, 2, 29, "f16c"},
+    {1, 0, 2, 30, "rdrand"},
+    {1, 0, 3, 25, "sse"},
+    {1, 0, 3, 26, "sse2"},
+    {7, 0, 1, 0, "fsgsbase"},
+    {7, 0, 1, 3, "bmi1"},
+    {7, 0, 1, 5, "avx2"},
+    {7, 0, 1, 8, "bmi2"},
+    {7, 0, 1, 9, "erms"},
+    {7, 0, 1, 16, "avx512f"},
+    {7, 0, 1, 17, "avx512dq"},
+    {7, 0, 1, 18, "rdseed"},
+    {7, 0, 1, 19, "adx"},
+    {7, 0, 1, 21, "avx512ifma"},
+    {7, 0, 1, 28, "avx512cd"},
+    {7, 0, 1, 29, "sha"},
+    {7, 0, 1, 30, "avx512bw"},
+    {7, 0, 1, 31, "avx512vl"},
+    {7, 0, 2, 1, "avx512vbmi"},
+    {7, 0, 2, 3, "pku"},
+    {7, 0, 2, 6, "avx512vbmi2"},
+    {7, 0, 2, 8, "gfni"},
+    {7, 0, 2, 9, "vaes"},
+    {7, 0, 2, 10, "vpclmulqdq"},
+    {7, 0, 2, 11, "avx512vnni"},
+    {7, 0, 2, 12, "avx512bitalg"},
+    {7, 0, 2, 14, "avx512vpopcntdq"},
+    {7, 0, 2, 22, "rdpid"},
+    {7, 0, 3, 4, "fsrm"},
+    {7, 0, 3, 8, "avx512vp2intersect"},
+    {7, 0, 3, 22, "amx-bf16"},
+    {7, 0, 3, 23, "avx512fp16"},
+    {7, 0, 3, 24, "amx-tile"},
+    {7, 0, 3, 25, "amx-int8"},
+    {7, 1, 0, 4, "avx-vnni"},
+    {7, 1, 0, 5, "avx512bf16"},
+    {0xd, 1, 0, 0, "xsaveopt"},
+    {0xd, 1, 0, 1, "xsavec"},
+    {0xd, 1, 0, 3, "xsaves"},
+    {0x80000001u, 0, 2, 5, "lzcnt"},
+    {0x80000001u, 0, 2, 6, "sse4a"},
+    {0x80000001u, 0, 3, 27, "rdtscp"},
 };
 
 static int leaf_bit(const struct x86_cpuid_leaf *v, int n, const struct feature_bit *f)

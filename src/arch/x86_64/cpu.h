@@ -23,8 +23,8 @@ struct x86_cpuid_leaf {
 };
 
 #define X86_XSAVE_MAX_COMPONENTS 32
-#define X86_XBLOCK_LEGACY_REST 62
-#define X86_XBLOCK_HEADER 63
+#define X86_XBLOCK_LEGACY_REST	 62
+#define X86_XBLOCK_HEADER	 63
 
 struct x86_xsave_layout {
 	uint32_t total_size; /* size of the standard-format area for XCR0 */

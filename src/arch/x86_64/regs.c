@@ -5,9 +5,9 @@
 #include <string.h>
 
 static const char *const reg_names[X86_NREGS] = {
-	"r15", "r14", "r13",	  "r12",     "rbp",	"rbx",	   "r11", "r10", "r9",
-	"r8",  "rax", "rcx",	  "rdx",     "rsi",	"rdi",	   "orig_rax", "rip", "cs",
-	"eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es", "fs", "gs",
+    "r15",    "r14", "r13", "r12",     "rbp",	  "rbx", "r11",	     "r10", "r9",
+    "r8",     "rax", "rcx", "rdx",     "rsi",	  "rdi", "orig_rax", "rip", "cs",
+    "eflags", "rsp", "ss",  "fs_base", "gs_base", "ds",	 "es",	     "fs",  "gs",
 };
 
 const char *x86_reg_name(int idx)
@@ -63,10 +63,10 @@ int x86_regs_diff(const uint64_t recorded[X86_NREGS], const uint64_t live[X86_NR
 			continue;
 		n++;
 		if (used < outlen) {
-			int w = snprintf(out + used, outlen - used,
-					 "  %-8s recorded 0x%016llx  replay 0x%016llx\n", reg_names[i],
-					 (unsigned long long)recorded[i],
-					 (unsigned long long)live[i]);
+			int w =
+			    snprintf(out + used, outlen - used,
+				     "  %-8s recorded 0x%016llx  replay 0x%016llx\n", reg_names[i],
+				     (unsigned long long)recorded[i], (unsigned long long)live[i]);
 			if (w > 0)
 				used += (size_t)w;
 		}

@@ -8,8 +8,7 @@ struct rseq_cs_desc {
 	uint64_t start_ip, post_commit_offset, abort_ip;
 };
 
-int x86_rseq_interrupt(struct tracee *t, const struct x86_rseq_area *area,
-		       uint64_t regs[X86_NREGS])
+int x86_rseq_interrupt(struct tracee *t, const struct x86_rseq_area *area, uint64_t regs[X86_NREGS])
 {
 	struct rseq_cs_desc cs;
 	uint64_t cs_ptr, zero = 0, ip = regs[X86_RIP];

@@ -21,7 +21,7 @@ struct x86_rseq_area {
 
 /* The kernel's flags in a critical section descriptor (and in the area). */
 #define X86_RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT 1
-#define X86_RSEQ_CS_FLAG_NO_RESTART_ON_SIGNAL 2
+#define X86_RSEQ_CS_FLAG_NO_RESTART_ON_SIGNAL  2
 #define X86_RSEQ_CS_FLAG_NO_RESTART_ON_MIGRATE 4
 
 /*

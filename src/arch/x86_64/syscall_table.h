@@ -18,48 +18,51 @@
 /* How the replayer handles a syscall. */
 enum x86_sys_replay {
 	SYS_REPLAY_UNKNOWN = 0, /* not in the table: recording refuses it */
-	SYS_REPLAY_EMULATE,     /* cancel it, write the recorded memory, set the recorded result */
-	SYS_REPLAY_MMAP,        /* mmap: map the trace's copy of the file (or anon) at the recorded address */
-	SYS_REPLAY_MUNMAP,      /* run for real */
-	SYS_REPLAY_MPROTECT,    /* run for real (also pkey_mprotect) */
-	SYS_REPLAY_MREMAP,      /* run for real, moved to the recorded address */
-	SYS_REPLAY_MADVISE,     /* run for real (DONTNEED zeroes pages) */
-	SYS_REPLAY_BRK,         /* emulated with anonymous mappings at the recorded break */
-	SYS_REPLAY_REAL,        /* run for real, then the recorded result is set (sigaction, arch_prctl, ...) */
-	SYS_REPLAY_EXIT,        /* exit, exit_group: run for real */
-	SYS_REPLAY_EXEC,        /* execve, execveat */
-	SYS_REPLAY_CLONE,       /* clone, clone3, fork, vfork */
-	SYS_REPLAY_RSEQ,        /* rseq: never given to the kernel; emulated at record and replay */
+	SYS_REPLAY_EMULATE,	/* cancel it, write the recorded memory, set the recorded result */
+	SYS_REPLAY_MMAP, /* mmap: map the trace's copy of the file (or anon) at the recorded address
+			  */
+	SYS_REPLAY_MUNMAP,   /* run for real */
+	SYS_REPLAY_MPROTECT, /* run for real (also pkey_mprotect) */
+	SYS_REPLAY_MREMAP,   /* run for real, moved to the recorded address */
+	SYS_REPLAY_MADVISE,  /* run for real (DONTNEED zeroes pages) */
+	SYS_REPLAY_BRK,	     /* emulated with anonymous mappings at the recorded break */
+	SYS_REPLAY_REAL,  /* run for real, then the recorded result is set (sigaction, arch_prctl,
+			     ...) */
+	SYS_REPLAY_EXIT,  /* exit, exit_group: run for real */
+	SYS_REPLAY_EXEC,  /* execve, execveat */
+	SYS_REPLAY_CLONE, /* clone, clone3, fork, vfork */
+	SYS_REPLAY_RSEQ,  /* rseq: never given to the kernel; emulated at record and replay */
 };
 
 /* How an argument is shown by `rewind dump`. */
 enum x86_sys_arg {
-	ARG_INT = 0,    /* signed decimal */
-	ARG_UINT,       /* unsigned decimal */
-	ARG_HEX,        /* 0x... */
-	ARG_PTR,        /* pointer: 0x..., NULL for 0 */
-	ARG_FD,         /* file descriptor; AT_FDCWD shown by name */
-	ARG_PATH,       /* NUL-terminated string the recorder saves at entry */
+	ARG_INT = 0,	/* signed decimal */
+	ARG_UINT,	/* unsigned decimal */
+	ARG_HEX,	/* 0x... */
+	ARG_PTR,	/* pointer: 0x..., NULL for 0 */
+	ARG_FD,		/* file descriptor; AT_FDCWD shown by name */
+	ARG_PATH,	/* NUL-terminated string the recorder saves at entry */
 	ARG_OPEN_FLAGS, /* O_RDONLY|O_CLOEXEC|... */
-	ARG_MODE,       /* octal */
-	ARG_PROT,       /* PROT_READ|PROT_WRITE|... */
+	ARG_MODE,	/* octal */
+	ARG_PROT,	/* PROT_READ|PROT_WRITE|... */
 	ARG_MMAP_FLAGS, /* MAP_PRIVATE|MAP_ANONYMOUS|... */
-	ARG_SIGNAL,     /* SIGINT, ... */
-	ARG_IOCTL_CMD,  /* TCGETS, FIONREAD, or _IOC(dir,type,nr,size) */
-	ARG_AT_FLAGS,   /* AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH|... */
+	ARG_SIGNAL,	/* SIGINT, ... */
+	ARG_IOCTL_CMD,	/* TCGETS, FIONREAD, or _IOC(dir,type,nr,size) */
+	ARG_AT_FLAGS,	/* AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH|... */
 };
 
 /* Class flags. */
-#define SYSF_PATH_ARGS 0x1  /* has ARG_PATH arguments: the recorder saves their strings */
-#define SYSF_WRITES_FD 0x2  /* writes data to its first argument (an fd): write, writev, pwrite64, ... */
-#define SYSF_MAY_BLOCK 0x4  /* may block indefinitely (read on a pipe, wait4, futex wait, ...) */
+#define SYSF_PATH_ARGS 0x1 /* has ARG_PATH arguments: the recorder saves their strings */
+#define SYSF_WRITES_FD                                                                             \
+	0x2 /* writes data to its first argument (an fd): write, writev, pwrite64, ... */
+#define SYSF_MAY_BLOCK 0x4 /* may block indefinitely (read on a pipe, wait4, futex wait, ...) */
 
 struct x86_syscall_desc {
-	const char *name;     /* NULL for an unused number */
+	const char *name; /* NULL for an unused number */
 	uint8_t nargs;
-	uint8_t replay;       /* enum x86_sys_replay */
-	uint16_t flags;       /* SYSF_* */
-	uint8_t argfmt[6];    /* enum x86_sys_arg per argument */
+	uint8_t replay;	   /* enum x86_sys_replay */
+	uint16_t flags;	   /* SYSF_* */
+	uint8_t argfmt[6]; /* enum x86_sys_arg per argument */
 };
 
 /* Entry for nr, or NULL when nr is out of range or unused. */
@@ -72,8 +75,8 @@ long x86_syscall_number(const char *name);
 /* Context for computing the regions a returning syscall wrote. */
 struct x86_sys_out_ctx {
 	long nr;
-	uint64_t args[6];   /* rdi, rsi, rdx, r10, r8, r9 (unchanged by the syscall) */
-	int64_t ret;        /* rax after the syscall */
+	uint64_t args[6]; /* rdi, rsi, rdx, r10, r8, r9 (unchanged by the syscall) */
+	int64_t ret;	  /* rax after the syscall */
 	/* Reads tracee memory; returns 0 or a negative errno. */
 	int (*read_mem)(void *opaque, uint64_t addr, void *buf, size_t len);
 	/* Receives one written region; returns 0 or a negative errno. */

@@ -117,8 +117,8 @@ int tracee_write_mem(struct tracee *t, uint64_t addr, const void *buf, size_t le
 	if (err)
 		return err;
 	while (done < len) {
-		ssize_t n = pwrite(t->mem_fd, (const char *)buf + done, len - done,
-				   (off_t)(addr + done));
+		ssize_t n =
+		    pwrite(t->mem_fd, (const char *)buf + done, len - done, (off_t)(addr + done));
 
 		if (n <= 0)
 			return n < 0 ? -errno : -EFAULT;
@@ -199,7 +199,8 @@ int tracee_resume(struct tracee *t, int request, int sig)
 	/* Resuming an entry stop with SYSEMU skips the syscall: no exit stop follows. */
 	if (before == TRACEE_STOP_SYSEMU_ENTRY && request != PTRACE_SYSEMU &&
 	    request != PTRACE_SYSEMU_SINGLESTEP)
-		t->stop = TRACEE_STOP_SYSCALL_ENTRY; /* the skipped syscall still reports its exit */
+		t->stop =
+		    TRACEE_STOP_SYSCALL_ENTRY; /* the skipped syscall still reports its exit */
 	else if (before == TRACEE_STOP_SYSEMU_ENTRY)
 		t->stop = TRACEE_STOP_OTHER;
 	for (;;) {

@@ -14,7 +14,7 @@
 #include "arch/x86_64/regs.h"
 
 enum tracee_stop {
-	TRACEE_STOP_OTHER = 0,	  /* signal-delivery, group or event stop */
+	TRACEE_STOP_OTHER = 0,	   /* signal-delivery, group or event stop */
 	TRACEE_STOP_SYSCALL_ENTRY, /* PTRACE_SYSCALL entry: resuming runs the syscall */
 	TRACEE_STOP_SYSEMU_ENTRY,  /* PTRACE_SYSEMU entry: resuming skips the syscall */
 	TRACEE_STOP_SYSCALL_EXIT,
