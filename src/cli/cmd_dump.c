@@ -295,12 +295,8 @@ int cmd_dump(int argc, char **argv)
 		} else
 			arg = argv[i];
 	}
-	if (trace_resolve(arg, path, sizeof(path)) < 0)
+	if (trace_walk_open_named(&w, arg, path, sizeof(path)) < 0)
 		return 1;
-	if (trace_walk_open(&w, path) < 0) {
-		trace_walk_close(&w);
-		return 1;
-	}
 	if (disasm) {
 		w.on_blob = on_blob;
 		w.opaque = &model;

@@ -156,12 +156,8 @@ int cmd_info(int argc, char **argv)
 		} else
 			arg = argv[i];
 	}
-	if (trace_resolve(arg, path, sizeof(path)) < 0)
+	if (trace_walk_open_named(&w, arg, path, sizeof(path)) < 0)
 		return 1;
-	if (trace_walk_open(&w, path) < 0) {
-		trace_walk_close(&w);
-		return 1;
-	}
 	while ((ret = trace_walk_next(&w)) > 0) {
 		s.events++;
 		s.syscalls += w.ev.kind == EV_SYSCALL_ENTRY;

@@ -15,12 +15,8 @@ int cmd_ps(int argc, char **argv)
 	int ret, pid = -1, status = -1;
 	const char *arg = argc > 1 ? argv[1] : NULL;
 
-	if (trace_resolve(arg, path, sizeof(path)) < 0)
+	if (trace_walk_open_named(&w, arg, path, sizeof(path)) < 0)
 		return 1;
-	if (trace_walk_open(&w, path) < 0) {
-		trace_walk_close(&w);
-		return 1;
-	}
 	while ((ret = trace_walk_next(&w)) > 0) {
 		if (pid < 0)
 			pid = (int)w.ev.tid;

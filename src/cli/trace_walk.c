@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "common/log.h"
 
 int trace_walk_open(struct trace_walk *w, const char *path)
@@ -23,6 +24,18 @@ int trace_walk_open(struct trace_walk *w, const char *path)
 		return -EBADMSG;
 	}
 	return 0;
+}
+
+int trace_walk_open_named(struct trace_walk *w, const char *arg, char *path_buf, size_t len)
+{
+	int err;
+
+	memset(w, 0, sizeof(*w));
+	if ((err = trace_resolve(arg, path_buf, len)) < 0)
+		return err;
+	if ((err = trace_walk_open(w, path_buf)) < 0)
+		trace_walk_close(w);
+	return err;
 }
 
 int trace_walk_next(struct trace_walk *w)

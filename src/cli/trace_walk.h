@@ -23,6 +23,11 @@ struct trace_walk {
 };
 
 int trace_walk_open(struct trace_walk *w, const char *path);
+/*
+ * Resolves the trace named on the command line (NULL: the latest) into
+ * path_buf and opens it; on failure the walk is already closed.
+ */
+int trace_walk_open_named(struct trace_walk *w, const char *arg, char *path_buf, size_t len);
 /* 1 with w->ev set, 0 at the end, negative after printing why. */
 int trace_walk_next(struct trace_walk *w);
 void trace_walk_close(struct trace_walk *w);
