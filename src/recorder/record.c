@@ -31,6 +31,7 @@
 
 #include "arch/x86_64/syscall_table.h"
 #include "arch/x86_64/tsc.h"
+#include "common/cpu_affinity.h"
 #include "common/log.h"
 #include "recorder/recorder.h"
 #include "trace_format/header.h"
@@ -494,26 +495,6 @@ static int handle_tsc_trap(struct recorder *r)
 	return err < 0 ? err : 1;
 }
 
-static int pick_cpu(void)
-{
-	cpu_set_t set;
-	int cpu = sched_getcpu();
-
-	if (sched_getaffinity(0, sizeof(set), &set) == 0 && (cpu < 0 || !CPU_ISSET(cpu, &set)))
-		for (cpu = 0; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &set); cpu++)
-			;
-	return cpu < 0 ? 0 : cpu;
-}
-
-static void pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 static char *resolve_program(const char *prog)
 {
 	const char *path = getenv("PATH");
@@ -596,7 +577,7 @@ static int open_trace(struct recorder *r, const struct record_options *o)
 static void child_exec(const struct record_options *o, int cpu) __attribute__((noreturn));
 static void child_exec(const struct record_options *o, int cpu)
 {
-	pin_to(cpu);
+	rw_cpu_pin(cpu);
 	/* The same layout in every run: replay maps everything at the recorded addresses. */
 	personality(ADDR_NO_RANDOMIZE);
 	/* rdtsc/rdtscp fault, so their values can be logged; the flag survives exec. */
@@ -736,8 +717,8 @@ int record_run(const struct record_options *o, int *exit_code)
 	rw_buf_init(&r.enc);
 	rw_buf_init(&r.scratch);
 	r.trace_path = o->trace_path;
-	r.cpu = pick_cpu();
-	pin_to(r.cpu);
+	r.cpu = rw_cpu_pick(-1);
+	rw_cpu_pin(r.cpu);
 	x86_xsave_layout_probe(&r.layout);
 	r.xsave_len = r.layout.total_size ? r.layout.total_size : 4096;
 	r.xsave_prev = calloc(1, r.xsave_len);

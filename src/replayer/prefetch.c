@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/cpu_affinity.h"
 #include "replayer/replayer.h"
 
 #define BATCH_BYTES (1u << 20)
@@ -42,18 +43,6 @@ struct prefetch {
 	uint64_t consumed;
 };
 
-static void avoid_cpu(int cpu)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	for (long c = 0; c < n && c < CPU_SETSIZE; c++)
-		if (c != cpu || n == 1)
-			CPU_SET(c, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 static void push(struct prefetch *p, struct batch *b)
 {
 	pthread_mutex_lock(&p->lock);
@@ -75,7 +64,7 @@ static void *worker(void *arg)
 	struct prefetch *p = arg;
 	int status = 1;
 
-	avoid_cpu(p->avoid_cpu);
+	rw_cpu_avoid(p->avoid_cpu);
 	while (status == 1) {
 		struct batch *b = calloc(1, sizeof(*b));
 

@@ -26,6 +26,7 @@
 
 #include "arch/x86_64/syscall_table.h"
 #include "arch/x86_64/tsc.h"
+#include "common/cpu_affinity.h"
 #include "common/log.h"
 #include "replayer/replayer.h"
 
@@ -658,7 +659,6 @@ static void child_setup(int cpu) __attribute__((noreturn));
 static void child_setup(int cpu)
 {
 	static const uint8_t page[] = {0x0f, 0x05, 0xcc}; /* syscall; int3 */
-	cpu_set_t set;
 	sigset_t all;
 	void *p;
 
@@ -666,9 +666,7 @@ static void child_setup(int cpu)
 		_exit(126);
 	/* Out of the terminal's way: a ^C meant for gdb must not reach the replayed program. */
 	setpgid(0, 0);
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	rw_cpu_pin(cpu);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
 	prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
@@ -724,25 +722,10 @@ static int start_child(struct replayer *r, int cpu)
 	return 0;
 }
 
-static int pick_cpu(int recorded)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set) < 0)
-		return 0;
-	if (recorded >= 0 && recorded < CPU_SETSIZE && CPU_ISSET(recorded, &set))
-		return recorded;
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &set))
-			return c;
-	return 0;
-}
-
 static int open_replay(struct replayer *r, const struct replay_options *o)
 {
 	const void *hp;
 	size_t hlen;
-	cpu_set_t set;
 	int cpu, err;
 
 	if ((err = trace_reader_open(o->trace_path, &r->reader)) < 0)
@@ -760,10 +743,8 @@ static int open_replay(struct replayer *r, const struct replay_options *o)
 	r->rec_xsave = calloc(1, r->xsave_len);
 	if ((err = blobstore_init(&r->blobs)) < 0)
 		return err;
-	cpu = pick_cpu(r->header.cpu);
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	cpu = rw_cpu_pick(r->header.cpu);
+	rw_cpu_pin(cpu);
 	/* The child is forked before the reading thread exists. */
 	if ((err = start_child(r, cpu)) < 0)
 		return err;

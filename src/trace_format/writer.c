@@ -20,6 +20,7 @@
 #include "trace_format/container.h"
 
 #include "common/buf.h"
+#include "common/cpu_affinity.h"
 #include "common/log.h"
 
 #include <assert.h>
@@ -241,19 +242,6 @@ static int write_job(struct trace_writer *w)
 	return ret;
 }
 
-/* Runs on a CPU other than the recorder's when there is one. */
-static void unpin_from_recorder(int recorder_cpu)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	for (long c = 0; c < n && c < CPU_SETSIZE; c++)
-		if (c != recorder_cpu || n == 1)
-			CPU_SET(c, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 static void *worker_main(void *arg)
 {
 	struct trace_writer *w = arg;
@@ -289,7 +277,7 @@ static void *worker_entry(void *arg)
 {
 	struct trace_writer *w = arg;
 
-	unpin_from_recorder(w->recorder_cpu);
+	rw_cpu_avoid(w->recorder_cpu); /* off the recorder's CPU when there is another */
 	return worker_main(w);
 }
 
