@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,6 +90,7 @@ static void to_gdb_stop(struct gdb_replay *g, const struct replay_stop *rs, stru
 		}
 		break;
 	case REPLAY_STOP_END:
+	case REPLAY_STOP_HISTORY_END:
 		s->kind = GDB_STOP_REPLAY_END;
 		s->at_begin = false;
 		break;
@@ -102,12 +104,28 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 	struct replay_stop rs;
 	int err;
 
-	if (kind == GDB_RESUME_REVERSE_CONTINUE || kind == GDB_RESUME_REVERSE_STEP)
-		return -ENOTSUP;
+	if (kind == GDB_RESUME_REVERSE_CONTINUE || kind == GDB_RESUME_REVERSE_STEP) {
+		enum timeline_stop ts;
+
+		err = kind == GDB_RESUME_REVERSE_CONTINUE ? timeline_reverse_continue(&g->tl, &ts)
+							  : timeline_reverse_step(&g->tl, &ts);
+		if (err < 0)
+			return err;
+		memset(stop, 0, sizeof(*stop));
+		stop->pid = stop->tid = g->pid;
+		stop->signo = SIGTRAP;
+		stop->kind = ts == TIMELINE_STOP_BREAKPOINT ? GDB_STOP_SWBREAK
+			     : ts == TIMELINE_STOP_BEGIN    ? GDB_STOP_REPLAY_END
+							    : GDB_STOP_SIGNAL;
+		stop->at_begin = ts == TIMELINE_STOP_BEGIN;
+		g->last = *stop;
+		return 0;
+	}
 	err = replayer_run(&g->r, kind == GDB_RESUME_STEP ? REPLAY_MODE_STEP : REPLAY_MODE_CONTINUE,
 			   &rs, poll_interrupt, poll_arg);
 	if (err < 0)
 		return err;
+	timeline_note_stop(&g->tl);
 	to_gdb_stop(g, &rs, stop);
 	g->last = *stop;
 	return 0;
@@ -140,7 +158,38 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
 			 g->r.header.xcr0);
 		return 0;
 	}
-	snprintf(out, outlen, "Unknown rewind command '%s'. Commands: when, info.\n", cmd);
+	if (!strcmp(cmd, "checkpoint")) {
+		int id = timeline_user_checkpoint(&g->tl);
+
+		if (id < 0)
+			snprintf(out, outlen, "No checkpoint here: %s\n", strerror(-id));
+		else
+			snprintf(out, outlen, "Checkpoint %d at event %" PRIu64 "\n", id,
+				 g->r.have_pending ? g->r.ev.seq : g->r.ev.seq + 1);
+		return 0;
+	}
+	if (!strcmp(cmd, "info checkpoints")) {
+		timeline_describe(&g->tl, out, outlen);
+		return 0;
+	}
+	if (!strncmp(cmd, "restart ", 8)) {
+		char *end;
+		long id = strtol(cmd + 8, &end, 10);
+		int err = *end || end == cmd + 8 ? -EINVAL : timeline_restart(&g->tl, (int)id);
+
+		if (err == -ENOENT || err == -EINVAL)
+			snprintf(out, outlen, "No checkpoint %s.\n", cmd + 8);
+		else if (err < 0)
+			return err;
+		else
+			snprintf(out, outlen, "Back at checkpoint %ld (event %" PRIu64 ").\n", id,
+				 g->r.have_pending ? g->r.ev.seq : g->r.ev.seq + 1);
+		return 0;
+	}
+	snprintf(out, outlen,
+		 "Unknown rewind command '%s'. Commands: when, info, checkpoint, info "
+		 "checkpoints, restart N.\n",
+		 cmd);
 	return 0;
 }
 
@@ -311,6 +360,7 @@ int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o)
 	if (err < 0)
 		return err;
 	g->r.report_signals = true;
+	g->r.stop_before_exit = true;
 	g->pid = (int)g->r.ev.tid;
 	snprintf(exe, sizeof(exe), "%s", g->r.header.exe ? g->r.header.exe : "program");
 	snprintf(g->name, sizeof(g->name), "%s", basename(exe));
@@ -322,7 +372,9 @@ int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o)
 		g->layout.offset[i] = g->r.layout.offset[i];
 		g->layout.comp_size[i] = g->r.layout.size[i];
 	}
-	return 0;
+	/* Orphaned checkpoint processes come back to rewind, which reaps them. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	return timeline_init(&g->tl, &g->r);
 }
 
 /* Replays without the debugger up to event `event` (the next event to replay). */
@@ -336,6 +388,7 @@ int gdb_replay_goto(struct gdb_replay *g, uint64_t event)
 	g->r.stop_at_event = 0;
 	if (err < 0)
 		return err;
+	timeline_note_stop(&g->tl);
 	to_gdb_stop(g, &rs, &g->last);
 	if (rs.kind == REPLAY_STOP_INTERRUPT)
 		g->last.signo = SIGTRAP;
@@ -347,5 +400,6 @@ void gdb_replay_close(struct gdb_replay *g)
 	for (int h = 0; h < MAX_FILES; h++)
 		if (g->files[h] >= 0)
 			close(g->files[h]);
+	timeline_free(&g->tl);
 	replayer_close(&g->r);
 }

@@ -6,6 +6,7 @@
 
 #include "gdbstub/gdbstub.h"
 #include "replayer/replayer.h"
+#include "replayer/timeline.h"
 
 #define PATH_MAX_LEN 4096
 
@@ -16,6 +17,7 @@ struct gdb_replay {
 	int files[64]; /* vFile handles */
 	struct gdb_stop last;
 	struct gdb_xsave_layout layout;
+	struct timeline tl;
 	bool killed;
 };
 

@@ -23,7 +23,7 @@
 #define QUEUE_MAX   8
 
 struct batch {
-	struct rw_buf data; /* varint kind, varint length, payload; repeated */
+	struct rw_buf data; /* varint kind, varint record index, varint length, payload; repeated */
 	int status; /* after the last record: 0 at the end, negative on error, 1 more follow */
 	struct batch *next;
 };
@@ -40,7 +40,11 @@ struct prefetch {
 	int avoid_cpu;
 	struct batch *current;
 	struct rw_cursor cursor;
-	uint64_t consumed;
+	uint64_t last; /* index of the record returned last */
+	/* Blobs up to this record index are written already (reading again after a seek). */
+	uint64_t blobs_done;
+	bool any_blob;
+	bool running; /* the worker thread exists */
 };
 
 static void push(struct prefetch *p, struct batch *b)
@@ -81,15 +85,22 @@ static void *worker(void *arg)
 				status = ret;
 				break;
 			}
+			uint64_t index = trace_reader_record_index(p->reader);
+
 			if (kind == TRACE_REC_BLOB && p->blobs) {
+				if (p->any_blob && index <= p->blobs_done)
+					continue;
 				ret = blobstore_add(p->blobs, payload, len);
 				if (ret < 0) {
 					status = ret;
 					break;
 				}
+				p->blobs_done = index;
+				p->any_blob = true;
 				continue;
 			}
 			rw_buf_put_varint(&b->data, kind);
+			rw_buf_put_varint(&b->data, index);
 			rw_buf_put_blob(&b->data, payload, len);
 		}
 		b->status = status;
@@ -119,6 +130,7 @@ int prefetch_start(struct prefetch **out, struct trace_reader *reader, struct bl
 		free(p);
 		return -EAGAIN;
 	}
+	p->running = true;
 	*out = p;
 	return 0;
 }
@@ -139,6 +151,9 @@ int prefetch_next(struct prefetch *p, uint32_t *kind, const uint8_t **payload, s
 		if (status != 1)
 			return status; /* the end (0) or an error, as often as asked */
 		free_batch(p->current);
+		p->current = NULL;
+		if (!p->running)
+			return -EIO; /* a failed seek left no reader */
 		pthread_mutex_lock(&p->lock);
 		while (!p->head)
 			pthread_cond_wait(&p->cond, &p->lock);
@@ -152,19 +167,20 @@ int prefetch_next(struct prefetch *p, uint32_t *kind, const uint8_t **payload, s
 		rw_cursor_init(&p->cursor, p->current->data.data, p->current->data.len);
 	}
 	*kind = (uint32_t)rw_get_varint(&p->cursor);
+	p->last = rw_get_varint(&p->cursor);
 	*payload = rw_get_blob(&p->cursor, len);
-	p->consumed++;
 	return 1;
 }
 
 uint64_t prefetch_record_index(const struct prefetch *p)
 {
-	return p->consumed ? p->consumed - 1 : 0;
+	return p->last;
 }
 
-void prefetch_stop(struct prefetch *p)
+/* Stops the worker and frees what it had read ahead; the prefetch itself stays. */
+static void halt_worker(struct prefetch *p)
 {
-	if (!p)
+	if (!p->running)
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->stop = true;
@@ -192,7 +208,40 @@ void prefetch_stop(struct prefetch *p)
 		}
 		free_batch(b);
 	}
+	p->running = false;
+	/* What it pushed between the last look and its end. */
+	while (p->head) {
+		struct batch *b = p->head;
+
+		p->head = b->next;
+		free_batch(b);
+	}
+	p->tail = NULL;
+	p->queued = 0;
 	free_batch(p->current);
+	p->current = NULL;
+}
+
+int prefetch_seek(struct prefetch *p, uint64_t record)
+{
+	int ret;
+
+	halt_worker(p);
+	p->stop = false;
+	ret = trace_reader_seek(p->reader, record);
+	if (ret < 0)
+		return ret;
+	if (pthread_create(&p->thread, NULL, worker, p))
+		return -EAGAIN;
+	p->running = true;
+	return 0;
+}
+
+void prefetch_stop(struct prefetch *p)
+{
+	if (!p)
+		return;
+	halt_worker(p);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
 	free(p);

@@ -95,6 +95,12 @@ int replayer_next_event(struct replayer *r)
 		}
 		if (kind != TRACE_REC_EVENT)
 			continue; /* a newer minor version's record */
+		if (r->keep_before) {
+			if (trace_regs_history_copy(&r->hist_before, &r->history) < 0)
+				return -ENOMEM;
+			memcpy(r->rec_xsave_before, r->rec_xsave, r->xsave_len);
+		}
+		r->ev_record = prefetch_record_index(r->prefetch);
 		ret = trace_event_decode(p, len, &r->history, &r->arena, &r->ev, r->err,
 					 sizeof(r->err));
 		if (ret < 0) {
@@ -153,7 +159,7 @@ static int emulate(struct replayer *r)
 
 	if (!err)
 		err = tracee_set_regs(&r->t, r->ev.regs);
-	if (!err && r->ev.output_fd && r->ev.output_len) {
+	if (!err && r->ev.output_fd && r->ev.output_len && !r->quiet) {
 		int fd = r->ev.output_fd == 2 ? 2 : 1;
 		size_t done = 0;
 
@@ -264,6 +270,8 @@ static int check_exit(struct replayer *r, int st)
 	return 1;
 }
 
+#define X86_EFLAGS_TF 0x100ull
+
 /* reach(): the tracee stopped where the pending event says, or a debugger stop came first. */
 #define REACHED	   0
 #define DEBUG_STOP 1
@@ -290,6 +298,7 @@ static int reach(struct replayer *r, int request, int *status)
 
 	if (r->mode == REPLAY_MODE_STEP && request == PTRACE_SYSEMU)
 		request = PTRACE_SYSEMU_SINGLESTEP;
+	r->ran = true;
 	st = tracee_resume(&r->t, request, r->pass_sig);
 	r->pass_sig = 0;
 	if (st < 0)
@@ -301,11 +310,16 @@ static int reach(struct replayer *r, int request, int *status)
 	if (r->nbps) {
 		uint64_t regs[X86_NREGS];
 
-		if (tracee_get_regs(&r->t, regs) == 0 && breakpoint_at(r, regs[X86_RIP] - 1)) {
+		struct replay_breakpoint *b;
+
+		if (tracee_get_regs(&r->t, regs) == 0 &&
+		    (b = breakpoint_at(r, regs[X86_RIP] - 1))) {
 			regs[X86_RIP] -= 1;
 			if ((st = tracee_set_regs(&r->t, regs)) < 0)
 				return st;
 			r->debug_stop = REPLAY_STOP_BREAKPOINT;
+			r->debug_addr = b->addr;
+			r->debug_owners = b->owners;
 			return DEBUG_STOP;
 		}
 	}
@@ -317,7 +331,7 @@ static int reach(struct replayer *r, int request, int *status)
 	return REACHED; /* the program's own SIGTRAP, part of the recording */
 }
 
-static void breakpoints_insert(struct replayer *r)
+void replayer_breakpoints_insert(struct replayer *r)
 {
 	static const uint8_t int3 = 0xcc;
 
@@ -325,6 +339,12 @@ static void breakpoints_insert(struct replayer *r)
 		struct replay_breakpoint *b = &r->bps[i];
 		uint8_t now;
 
+		if (r->step_over && b->addr == r->step_over_addr) {
+			if (b->inserted)
+				tracee_write_mem(&r->t, b->addr, &b->orig, 1);
+			b->inserted = false;
+			continue;
+		}
 		if (tracee_read_mem(&r->t, b->addr, &now, 1) < 0) {
 			b->inserted = false; /* not mapped (yet) */
 			continue;
@@ -336,7 +356,7 @@ static void breakpoints_insert(struct replayer *r)
 	}
 }
 
-static void breakpoints_remove(struct replayer *r)
+void replayer_breakpoints_remove(struct replayer *r)
 {
 	for (int i = 0; i < r->nbps; i++) {
 		struct replay_breakpoint *b = &r->bps[i];
@@ -347,21 +367,33 @@ static void breakpoints_remove(struct replayer *r)
 	}
 }
 
-int replayer_set_breakpoint(struct replayer *r, uint64_t addr, bool insert)
+int replayer_set_breakpoint_for(struct replayer *r, uint64_t addr, unsigned owner, bool insert)
 {
 	for (int i = 0; i < r->nbps; i++) {
-		if (r->bps[i].addr != addr)
+		struct replay_breakpoint *b = &r->bps[i];
+
+		if (b->addr != addr)
 			continue;
-		if (!insert)
-			r->bps[i] = r->bps[--r->nbps];
+		b->owners = insert ? b->owners | owner : b->owners & ~owner;
+		if (b->owners)
+			return 0;
+		/* Nobody wants it: out of the program's code (it may be inserted now). */
+		if (b->inserted)
+			tracee_write_mem(&r->t, b->addr, &b->orig, 1);
+		*b = r->bps[--r->nbps];
 		return 0;
 	}
 	if (!insert)
 		return 0;
 	if (r->nbps == REPLAY_MAX_BREAKPOINTS)
 		return -ENOSPC;
-	r->bps[r->nbps++] = (struct replay_breakpoint){addr, 0, false};
+	r->bps[r->nbps++] = (struct replay_breakpoint){addr, 0, false, owner};
 	return 0;
+}
+
+int replayer_set_breakpoint(struct replayer *r, uint64_t addr, bool insert)
+{
+	return replayer_set_breakpoint_for(r, addr, REPLAY_BP_USER, insert);
 }
 
 static int replay_exit(struct replayer *r, const uint64_t entry[X86_NREGS])
@@ -417,6 +449,12 @@ static int replay_syscall(struct replayer *r)
 	}
 	if ((err = tracee_get_regs(&r->t, live)) < 0)
 		return err;
+	if (r->mode == REPLAY_MODE_STEP && (live[X86_R11] ^ entry[X86_R11]) == X86_EFLAGS_TF) {
+		/* Stepped onto it: the syscall saved the trap flag ptrace set into r11. */
+		live[X86_R11] = entry[X86_R11];
+		if ((err = tracee_set_regs(&r->t, live)) < 0)
+			return err;
+	}
 	if (memcmp(live, entry, sizeof(live))) {
 		char what[96];
 
@@ -427,6 +465,21 @@ static int replay_syscall(struct replayer *r)
 		rw_error("event %llu: syscall number %ld is not in this rewind's table",
 			 (unsigned long long)r->ev.seq, nr);
 		return -EPROTO;
+	}
+	if (d->replay == SYS_REPLAY_EXIT && r->stop_before_exit && !r->exit_reported) {
+		/*
+		 * Back to the syscall instruction, not run yet: the debugger sees the
+		 * end of the history with the program still there to look at.
+		 */
+		memcpy(live, entry, sizeof(live));
+		live[X86_RAX] = entry[X86_ORIG_RAX];
+		live[X86_ORIG_RAX] = (uint64_t)-1;
+		live[X86_RIP] -= X86_SYSCALL_INSN_LEN;
+		if ((err = tracee_set_regs(&r->t, live)) < 0)
+			return err;
+		r->exit_reported = true;
+		r->debug_stop = REPLAY_STOP_HISTORY_END;
+		return 2;
 	}
 	if (d->replay == SYS_REPLAY_EXIT)
 		return replay_exit(r, entry);
@@ -704,7 +757,9 @@ static int start_child(struct replayer *r, int cpu)
 		rw_error("cannot start the replay process (status 0x%x)", st);
 		return -ECHILD;
 	}
-	if (ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL) < 0)
+	/* TRACECLONE: checkpoints are clones of the replayed process, traced too. */
+	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
+		   PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE) < 0)
 		return -errno;
 	/* rewind's own rseq registration was inherited; the kernel must not write into it. */
 	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, pid, sizeof(rc), &rc) == sizeof(rc) &&
@@ -741,6 +796,9 @@ static int open_replay(struct replayer *r, const struct replay_options *o)
 	r->xsave_len = r->layout.total_size ? r->layout.total_size : 4096;
 	r->xsave = calloc(1, r->xsave_len);
 	r->rec_xsave = calloc(1, r->xsave_len);
+	r->rec_xsave_before = calloc(1, r->xsave_len);
+	if (!r->xsave || !r->rec_xsave || !r->rec_xsave_before)
+		return -ENOMEM;
 	if ((err = blobstore_init(&r->blobs)) < 0)
 		return err;
 	cpu = rw_cpu_pick(r->header.cpu);
@@ -768,6 +826,8 @@ static void close_replay(struct replayer *r)
 	trace_event_arena_free(&r->arena);
 	free(r->xsave);
 	free(r->rec_xsave);
+	free(r->rec_xsave_before);
+	trace_regs_history_free(&r->hist_before);
 	for (size_t i = 0; i < r->nfiles; i++)
 		free(r->files[i].path);
 	free(r->files);
@@ -808,7 +868,7 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 
 	r->mode = mode;
 	memset(stop, 0, sizeof(*stop));
-	breakpoints_insert(r);
+	replayer_breakpoints_insert(r);
 	for (;;) {
 		if (r->finished) {
 			stop->kind = REPLAY_STOP_EXITED;
@@ -835,12 +895,15 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 		if (ret == 2) {
 			stop->kind = r->debug_stop;
 			stop->signo = r->debug_signo;
+			stop->addr = r->debug_addr;
+			stop->owners = r->debug_owners;
 			ret = 0;
 			break;
 		}
 		if (ret < 0)
 			break;
 		r->have_pending = false;
+		r->ran = false;
 		if (ret == 1) {
 			r->finished = true;
 			r->exit_status = r->ev.exit_status;
@@ -852,14 +915,18 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			break;
 		}
 		if (r->nbps && event_touched_memory(r))
-			breakpoints_insert(r);
+			replayer_breakpoints_insert(r);
+		if (r->after_event && r->after_event(r->after_event_arg)) {
+			stop->kind = REPLAY_STOP_INTERRUPT;
+			break;
+		}
 		if (poll_interrupt && !(++applied & 63) && poll_interrupt(poll_arg)) {
 			stop->kind = REPLAY_STOP_INTERRUPT;
 			break;
 		}
 	}
 	if (!r->finished)
-		breakpoints_remove(r);
+		replayer_breakpoints_remove(r);
 	return ret;
 }
 

@@ -25,7 +25,10 @@ struct blobstore;
 int prefetch_start(struct prefetch **out, struct trace_reader *reader, struct blobstore *blobs,
 		   int replay_cpu);
 int prefetch_next(struct prefetch *p, uint32_t *kind, const uint8_t **payload, size_t *len);
+/* Index in the trace of the record prefetch_next returned last. */
 uint64_t prefetch_record_index(const struct prefetch *p);
+/* Reads again from an earlier record (by index); blobs already written are not written again. */
+int prefetch_seek(struct prefetch *p, uint64_t record);
 void prefetch_stop(struct prefetch *p);
 
 struct blobstore {
@@ -49,12 +52,16 @@ enum replay_stop_kind {
 	REPLAY_STOP_SIGNAL, /* a recorded signal is about to be delivered: signo */
 	REPLAY_STOP_EXITED, /* the program ended: exit_status */
 	REPLAY_STOP_END,    /* the trace ended before the program did */
+	/* At the program's exit syscall, before it runs (stop_before_exit): the end of history. */
+	REPLAY_STOP_HISTORY_END,
 };
 
 struct replay_stop {
 	enum replay_stop_kind kind;
 	int exit_status;
 	int signo;
+	uint64_t addr;	 /* REPLAY_STOP_BREAKPOINT: where */
+	unsigned owners; /* REPLAY_STOP_BREAKPOINT: who set it (REPLAY_BP_*) */
 };
 
 /* A file the recording mapped, by the path the program knew it by. */
@@ -63,10 +70,16 @@ struct replay_file {
 	struct rw_hash hash;
 };
 
+/* Who wants a breakpoint: the debugger's user, or rewind finding a point of the history. */
+#define REPLAY_BP_USER	   1u
+#define REPLAY_BP_INTERNAL 2u
+#define REPLAY_BP_COUNT	   4u /* counting the runs of one instruction */
+
 struct replay_breakpoint {
 	uint64_t addr;
 	uint8_t orig;
 	bool inserted;
+	unsigned owners;
 };
 
 #define REPLAY_MAX_BREAKPOINTS 256
@@ -98,6 +111,8 @@ struct replayer {
 	enum replay_mode mode;
 	enum replay_stop_kind debug_stop;
 	int debug_signo;
+	uint64_t debug_addr;
+	unsigned debug_owners;
 	bool report_signals;	/* stop before delivering a recorded signal (under a debugger) */
 	bool pending_at_stop;	/* the pending signal's delivery stop was reached and reported */
 	uint64_t exec_sp;	/* rsp at the last exec: argc, argv, envp, auxv above it */
@@ -108,6 +123,27 @@ struct replayer {
 	int nbps;
 	/* A signal to pass when the tracee is next resumed (delivered without a handler). */
 	int pass_sig;
+	/* A breakpoint left out while stepping over it (replayer_run in STEP mode). */
+	bool step_over;
+	uint64_t step_over_addr;
+	/* The program's terminal output is not written (searching the history). */
+	bool quiet;
+	/* Stop once at the exit syscall, so a debugger can still look and go back. */
+	bool stop_before_exit;
+	bool exit_reported;
+	/* The tracee ran the program's code since the last event was applied. */
+	bool ran;
+	/*
+	 * When checkpoints are taken, the decoding state before r->ev is kept
+	 * so that a checkpoint with a pending event can read it again.
+	 */
+	bool keep_before;
+	uint64_t ev_record; /* index in the trace of r->ev's record */
+	struct trace_regs_history hist_before;
+	uint8_t *rec_xsave_before;
+	/* Called after each event applied in CONTINUE mode; a non-zero return stops the run. */
+	int (*after_event)(void *arg);
+	void *after_event_arg;
 };
 
 int blobstore_init(struct blobstore *b);
@@ -136,6 +172,35 @@ void replayer_close(struct replayer *r);
 int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *stop,
 		 bool (*poll_interrupt)(void *arg), void *poll_arg);
 int replayer_set_breakpoint(struct replayer *r, uint64_t addr, bool insert);
+/* Puts int3 at every breakpoint that is mapped / takes them all out of the program's code. */
+void replayer_breakpoints_insert(struct replayer *r);
+void replayer_breakpoints_remove(struct replayer *r);
+/* The same for one owner (REPLAY_BP_*): a breakpoint stays while anyone wants it. */
+int replayer_set_breakpoint_for(struct replayer *r, uint64_t addr, unsigned owner, bool insert);
+
+/*
+ * A checkpoint: a stopped fork of the replayed process and the replayer's
+ * own state at that point, to come back to (checkpoint.c).
+ */
+struct replay_checkpoint {
+	pid_t pid;
+	enum tracee_stop stop; /* the stop the fork is in */
+	uint64_t regs[X86_NREGS];
+	uint64_t record; /* the trace record to read next */
+	struct trace_regs_history history;
+	uint8_t *rec_xsave;
+	uint64_t brk, exec_sp, seq;
+	struct x86_rseq_area rseq;
+	bool have_pending, finished, ran, exit_reported;
+	int exit_status, pass_sig;
+};
+
+/* Takes a checkpoint of the replay as it is now. 0 or negative errno. */
+int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp);
+/* Makes the replay what it was at cp (cp stays usable). 0 or negative errno. */
+int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp);
+/* Ends cp's process and frees it. */
+void replay_checkpoint_free(struct replay_checkpoint *cp);
 /* Compares the trace's CPU and XSAVE state with this machine's; refuses unless force. */
 int replayer_check_machine(struct replayer *r, bool force);
 /* Reads the next event into r->ev, storing blobs on the way; 1, 0 at the end, or negative. */

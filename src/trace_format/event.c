@@ -28,6 +28,22 @@ void trace_regs_history_free(struct trace_regs_history *h)
 	h->n = h->cap = 0;
 }
 
+int trace_regs_history_copy(struct trace_regs_history *dst, const struct trace_regs_history *src)
+{
+	if (dst->cap < src->n) {
+		void *n = realloc(dst->threads, src->n * sizeof(*src->threads));
+
+		if (!n)
+			return -ENOMEM;
+		dst->threads = n;
+		dst->cap = src->n;
+	}
+	if (src->n)
+		memcpy(dst->threads, src->threads, src->n * sizeof(*src->threads));
+	dst->n = src->n;
+	return 0;
+}
+
 static uint64_t *history_slot(struct trace_regs_history *h, uint32_t tid)
 {
 	for (size_t i = 0; i < h->n; i++)

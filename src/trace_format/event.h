@@ -115,6 +115,8 @@ struct trace_regs_history {
 };
 
 void trace_regs_history_free(struct trace_regs_history *h);
+/* Makes dst a copy of src (to decode again from that point); 0 or -ENOMEM. */
+int trace_regs_history_copy(struct trace_regs_history *dst, const struct trace_regs_history *src);
 
 /*
  * Builder for an event being recorded: the fixed part plus the sections,

@@ -69,6 +69,13 @@ struct trace_reader {
 	uint32_t chunk_left;
 	z_stream zs;
 	bool zs_ready;
+
+	/* Every chunk loaded so far, for seeking back (a trace without footer too). */
+	struct seen_chunk {
+		uint64_t offset, first_record;
+		uint32_t count;
+	} * seen;
+	size_t nseen, seen_cap;
 };
 
 /* Reads exactly n bytes at off; a short read means the file shrank under us. */
@@ -319,6 +326,7 @@ void trace_reader_close(struct trace_reader *r)
 	free(r->cbuf);
 	free(r->ubuf);
 	free(r->index);
+	free(r->seen);
 	free(r->header);
 	free(r->path);
 	free(r);
@@ -344,8 +352,12 @@ static int chunk_error(struct trace_reader *r, uint64_t off, const char *fmt, ..
 /* The chunks ended at a point where a trace without footer may end. */
 static int end_truncated(struct trace_reader *r, bool damaged_footer)
 {
+	bool again = r->truncated; /* reached once more after going back */
+
 	r->at_end = true;
 	r->truncated = true;
+	if (again)
+		return 0;
 	if (damaged_footer)
 		rw_warn("%s: index footer at byte %llu is damaged or incomplete: read %llu "
 			"complete chunks",
@@ -514,6 +526,18 @@ static int load_next_chunk(struct trace_reader *r)
 		ret = check_records(r, off, ulen, count);
 	if (ret)
 		return ret;
+	if (r->chunks == r->nseen) {
+		if (r->nseen == r->seen_cap) {
+			size_t cap = r->seen_cap ? 2 * r->seen_cap : 64;
+			struct seen_chunk *n = realloc(r->seen, cap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			r->seen = n;
+			r->seen_cap = cap;
+		}
+		r->seen[r->nseen++] = (struct seen_chunk){off, r->next_record, count};
+	}
 	r->pos = off + TRACE_CHUNK_HEADER_SIZE + clen;
 	r->chunks++;
 	return 1;
@@ -540,6 +564,46 @@ int trace_reader_next(struct trace_reader *r, uint32_t *kind, const uint8_t **pa
 	r->chunk_left--;
 	r->last_record = r->next_record++;
 	return 1;
+}
+
+int trace_reader_seek(struct trace_reader *r, uint64_t record)
+{
+	size_t lo = 0, hi = r->nseen;
+	int ret;
+
+	if (r->error)
+		return r->error;
+	/* The last chunk whose first record is at or before `record`. */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->seen[mid].first_record <= record)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (!r->nseen || record > r->seen[lo].first_record + r->seen[lo].count) {
+		rw_error("%s: cannot go back to record %llu: not read yet", r->path,
+			 (unsigned long long)record);
+		return -EINVAL;
+	}
+	r->pos = r->seen[lo].offset;
+	r->chunks = lo;
+	r->next_record = r->seen[lo].first_record;
+	r->chunk_left = 0;
+	r->at_end = false;
+	ret = load_next_chunk(r);
+	if (ret <= 0)
+		return ret < 0 ? ret : -EIO;
+	while (r->next_record < record) {
+		size_t len;
+
+		rw_get_varint(&r->records);
+		rw_get_blob(&r->records, &len);
+		r->chunk_left--;
+		r->next_record++;
+	}
+	return 0;
 }
 
 const void *trace_reader_header(const struct trace_reader *r, size_t *len)

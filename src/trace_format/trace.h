@@ -58,6 +58,11 @@ void trace_reader_version(const struct trace_reader *r, uint32_t *major, uint32_
  * printing a message (corrupt chunk: names its file offset).
  */
 int trace_reader_next(struct trace_reader *r, uint32_t *kind, const uint8_t **payload, size_t *len);
+/*
+ * Goes back to a record already read (by its index), so that the next
+ * trace_reader_next returns it again. Returns 0 or a negative errno.
+ */
+int trace_reader_seek(struct trace_reader *r, uint64_t record);
 /* True once the end was reached in a trace that has no (valid) footer. */
 bool trace_reader_truncated(const struct trace_reader *r);
 /* Index of the record returned last (0-based, counting every record). */

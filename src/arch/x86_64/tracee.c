@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -167,8 +168,13 @@ static void classify(struct tracee *t, int status, int request)
 			t->stop = TRACEE_STOP_SYSCALL_ENTRY;
 		return;
 	}
-	/* An exec event arrives between a syscall's entry and exit: keep the syscall state. */
-	if (WIFSTOPPED(status) && (status >> 16) == PTRACE_EVENT_EXEC)
+	/*
+	 * Exec and clone events arrive between a syscall's entry and exit: keep
+	 * the syscall state.
+	 */
+	if (WIFSTOPPED(status) &&
+	    ((status >> 16) == PTRACE_EVENT_EXEC || (status >> 16) == PTRACE_EVENT_CLONE ||
+	     (status >> 16) == PTRACE_EVENT_FORK || (status >> 16) == PTRACE_EVENT_VFORK))
 		return;
 	t->stop = TRACEE_STOP_OTHER;
 }
@@ -229,8 +235,8 @@ static int expect(struct tracee *t, enum tracee_stop want, const char *what)
 	return -ESRCH;
 }
 
-int tracee_syscall_at(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS],
-		      uint64_t out[X86_NREGS])
+/* Sets the registers for a syscall of ours and stops the tracee at its entry. */
+static int enter_syscall(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS])
 {
 	uint64_t regs[X86_NREGS];
 	int err;
@@ -259,11 +265,63 @@ int tracee_syscall_at(struct tracee *t, uint64_t insn_addr, const uint64_t in[X8
 		if ((err = expect(t, TRACEE_STOP_SYSCALL_ENTRY, "injecting a syscall")))
 			return err;
 	}
+	return 0;
+}
+
+int tracee_syscall_at(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS],
+		      uint64_t out[X86_NREGS])
+{
+	int err = enter_syscall(t, insn_addr, in);
+
+	if (err)
+		return err;
 	if ((err = tracee_resume(t, PTRACE_SYSCALL, 0)) < 0)
 		return err;
 	if ((err = expect(t, TRACEE_STOP_SYSCALL_EXIT, "injecting a syscall")))
 		return err;
 	return tracee_get_regs(t, out);
+}
+
+int tracee_fork_at(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS],
+		   pid_t *child)
+{
+	uint64_t in[X86_NREGS], out[X86_NREGS];
+	unsigned long msg = 0;
+	int err, status;
+
+	memcpy(in, base, sizeof(in));
+	in[X86_RAX] = SYS_clone;
+	/* No exit signal: the copy's end is never reported to the program. */
+	in[X86_RDI] = in[X86_RSI] = in[X86_RDX] = in[X86_R10] = in[X86_R8] = 0;
+	if ((err = enter_syscall(t, insn_addr, in)))
+		return err;
+	if ((err = tracee_resume(t, PTRACE_SYSCALL, 0)) < 0)
+		return err;
+	if (t->stop == TRACEE_STOP_EXITED || !WIFSTOPPED(t->wait_status) ||
+	    (t->wait_status >> 16) != PTRACE_EVENT_CLONE) {
+		rw_error("tid %d: unexpected stop (status 0x%x) while forking it", t->tid,
+			 t->wait_status);
+		return -ESRCH;
+	}
+	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg) < 0)
+		return -errno;
+	if ((err = tracee_resume(t, PTRACE_SYSCALL, 0)) < 0)
+		return err;
+	if ((err = expect(t, TRACEE_STOP_SYSCALL_EXIT, "forking it")) ||
+	    (err = tracee_get_regs(t, out)))
+		return err;
+	if ((int64_t)out[X86_RAX] < 0)
+		return (int)out[X86_RAX];
+	/* The copy starts in a SIGSTOP delivery stop. */
+	while (waitpid((pid_t)msg, &status, __WALL) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFSTOPPED(status)) {
+		rw_error("tid %d: its copy %lu ended at once (status 0x%x)", t->tid, msg, status);
+		return -ESRCH;
+	}
+	*child = (pid_t)msg;
+	return 0;
 }
 
 int tracee_inject(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS], long nr,

@@ -67,6 +67,15 @@ int tracee_wait(struct tracee *t);
  */
 int tracee_syscall_at(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS],
 		      uint64_t out[X86_NREGS]);
+/*
+ * Forks the tracee by running clone (no exit signal) at insn_addr with
+ * `base` as the other registers. The tracee must have PTRACE_O_TRACECLONE
+ * set, so the copy is traced too; it is left in its first stop (a SIGSTOP
+ * delivery stop) and its pid stored in *child. The tracee is left at the
+ * syscall's exit stop.
+ */
+int tracee_fork_at(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS],
+		   pid_t *child);
 /* Convenience form: saved registers as a base, syscall nr with args; returns the result in *ret. */
 int tracee_inject(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS], long nr,
 		  uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,

@@ -1,0 +1,147 @@
+/*
+ * Checkpoints of a replay: the replayed process is forked by injecting a
+ * clone into it (the copy stays stopped, its memory shared copy-on-write),
+ * and the replayer's own state is copied beside it: where the trace is
+ * read, the register history the events are decoded against, the recorded
+ * XSAVE area, the emulated program break and rseq registration. Restoring
+ * forks the checkpoint's copy again, so a checkpoint can be restored any
+ * number of times, and puts the replayer's state back.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "common/log.h"
+#include "replayer/replayer.h"
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+}
+
+int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
+{
+	const uint8_t *xs = r->have_pending ? r->rec_xsave_before : r->rec_xsave;
+	const struct trace_regs_history *h = r->have_pending ? &r->hist_before : &r->history;
+	bool inserted = false;
+	int err;
+
+	memset(cp, 0, sizeof(*cp));
+	cp->pid = -1;
+	if (!r->keep_before)
+		return -EINVAL;
+	if (r->finished || r->t.stop == TRACEE_STOP_EXITED)
+		return -ESRCH; /* nothing to fork: the end is found by replaying to it */
+	/* A signal on its way to the process would be lost (or delivered) by forking it. */
+	if (r->pending_prepared || r->pending_at_stop)
+		return -EBUSY;
+	if ((err = tracee_get_regs(&r->t, cp->regs)) < 0)
+		return err;
+	/* The copy must hold the program's own code, not our breakpoints. */
+	for (int i = 0; i < r->nbps; i++)
+		inserted |= r->bps[i].inserted;
+	replayer_breakpoints_remove(r);
+	err = tracee_fork_at(&r->t, REWIND_INJECT_PAGE, cp->regs, &cp->pid);
+	if (!err)
+		err = tracee_set_regs(&r->t, cp->regs);
+	if (inserted)
+		replayer_breakpoints_insert(r);
+	if (err) {
+		if (cp->pid > 0)
+			reap(cp->pid);
+		cp->pid = -1;
+		return err;
+	}
+	cp->stop = TRACEE_STOP_OTHER;
+	cp->rec_xsave = malloc(r->xsave_len);
+	if (!cp->rec_xsave || trace_regs_history_copy(&cp->history, h) < 0) {
+		replay_checkpoint_free(cp);
+		return -ENOMEM;
+	}
+	memcpy(cp->rec_xsave, xs, r->xsave_len);
+	cp->record = r->have_pending ? r->ev_record : r->ev_record + 1;
+	cp->brk = r->brk;
+	cp->exec_sp = r->exec_sp;
+	cp->seq = r->ev.seq;
+	cp->rseq = r->rseq;
+	cp->have_pending = r->have_pending;
+	cp->finished = r->finished;
+	cp->ran = r->ran;
+	cp->exit_reported = r->exit_reported;
+	cp->exit_status = r->exit_status;
+	cp->pass_sig = r->pass_sig;
+	return 0;
+}
+
+int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
+{
+	struct tracee copy;
+	pid_t pid;
+	int err;
+
+	tracee_init(&copy, cp->pid);
+	copy.stop = cp->stop;
+	err = tracee_fork_at(&copy, REWIND_INJECT_PAGE, cp->regs, &pid);
+	cp->stop = copy.stop;
+	tracee_release(&copy);
+	if (err) {
+		rw_error("cannot restore the checkpoint in process %d: %s", cp->pid,
+			 strerror(-err));
+		return err;
+	}
+	if (r->t.tid > 0 && r->t.stop != TRACEE_STOP_EXITED)
+		reap(r->t.tid);
+	tracee_release(&r->t);
+	tracee_init(&r->t, pid);
+	r->t.stop = TRACEE_STOP_OTHER;
+	if ((err = tracee_set_regs(&r->t, cp->regs)) < 0)
+		return err;
+	for (int i = 0; i < r->nbps; i++)
+		r->bps[i].inserted = false; /* the copy has none of them */
+
+	if ((err = prefetch_seek(r->prefetch, cp->record)) < 0)
+		return err;
+	if ((err = trace_regs_history_copy(&r->history, &cp->history)) < 0)
+		return err;
+	memcpy(r->rec_xsave, cp->rec_xsave, r->xsave_len);
+	r->brk = cp->brk;
+	r->exec_sp = cp->exec_sp;
+	r->rseq = cp->rseq;
+	r->finished = cp->finished;
+	r->exit_status = cp->exit_status;
+	r->pass_sig = cp->pass_sig;
+	r->ran = cp->ran;
+	r->exit_reported = cp->exit_reported;
+	r->have_pending = cp->have_pending;
+	/* A signal sent or a delivery stop reached is not in the copy: it is sent again. */
+	r->pending_prepared = false;
+	r->pending_at_stop = false;
+	if (!cp->have_pending) {
+		r->ev.seq = cp->seq;
+		return 0;
+	}
+	err = replayer_next_event(r);
+	if (err <= 0)
+		return err < 0 ? err : -ENODATA;
+	if (r->ev.seq != cp->seq) {
+		rw_error("%s: going back to event %llu read event %llu", r->trace_path,
+			 (unsigned long long)cp->seq, (unsigned long long)r->ev.seq);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+void replay_checkpoint_free(struct replay_checkpoint *cp)
+{
+	if (cp->pid > 0)
+		reap(cp->pid);
+	cp->pid = -1;
+	free(cp->rec_xsave);
+	cp->rec_xsave = NULL;
+	trace_regs_history_free(&cp->history);
+}

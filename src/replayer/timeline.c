@@ -1,0 +1,499 @@
+/*
+ * Going backwards in a replay. The history is a line of checkpoints
+ * (checkpoint.c): one at the start, one wherever the debugger stopped, one
+ * every so many events while replaying forward, thinned so that at most
+ * TIMELINE_MAX_AUTO are kept. A point of the history is a replay_mark.
+ *
+ * reverse-continue: from the latest checkpoint before now, replay forward
+ * to now with the user's breakpoints in, counting their hits; go back to
+ * that checkpoint and replay to the last hit. With no hit, search the
+ * stretch before it the same way, down to the start of the history.
+ *
+ * reverse-stepi: from the latest checkpoint before now, count how often
+ * the current instruction ran before now, replay to its previous run (or
+ * stay at the checkpoint), count the instructions from there to now, and
+ * replay once more to one instruction short of it.
+ *
+ * Points between the same two events cannot be ordered by their marks:
+ * they are ordered by the forward run that found them, and a checkpoint
+ * whose place against a new one is unknown is dropped.
+ */
+#define _GNU_SOURCE
+#include "replayer/timeline.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+
+#define TIMELINE_MAX_AUTO 24
+/* Periodic checkpoints while replaying forward: after this many events or this long. */
+#define PERIOD_EVENTS 20000
+#define PERIOD_NS     (200 * 1000 * 1000ull)
+/* Instructions a reverse step replays one by one at most before giving up. */
+#define STEP_LIMIT 5000000ul
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void timeline_mark_now(const struct timeline *tl, struct replay_mark *m)
+{
+	struct replayer *r = tl->r;
+
+	memset(m, 0, sizeof(*m));
+	m->finished = r->finished;
+	if (m->finished)
+		return;
+	m->seq = r->have_pending ? r->ev.seq : r->ev.seq + 1;
+	m->boundary = !r->ran;
+	m->at_signal = r->pending_at_stop;
+	tracee_get_regs(&r->t, m->regs);
+}
+
+static bool mark_equal(const struct replay_mark *a, const struct replay_mark *b)
+{
+	if (a->finished || b->finished)
+		return a->finished == b->finished;
+	return a->seq == b->seq && a->boundary == b->boundary && a->at_signal == b->at_signal &&
+	       !memcmp(a->regs, b->regs, sizeof(a->regs));
+}
+
+/* a certainly comes before b. */
+static bool mark_before(const struct replay_mark *a, const struct replay_mark *b)
+{
+	if (a->finished || b->finished)
+		return !a->finished && b->finished;
+	if (a->seq != b->seq)
+		return a->seq < b->seq;
+	return a->boundary && !b->boundary;
+}
+
+static void remove_entry(struct timeline *tl, int i)
+{
+	replay_checkpoint_free(&tl->e[i].cp);
+	memmove(&tl->e[i], &tl->e[i + 1], (size_t)(tl->n - i - 1) * sizeof(tl->e[0]));
+	tl->n--;
+	if (i < tl->cur) {
+		tl->cur--;
+	} else if (i == tl->cur) {
+		tl->cur--;
+		tl->cur_exact = false;
+	}
+}
+
+/* Keeps at most TIMELINE_MAX_AUTO automatic checkpoints, dropping where they are densest. */
+static void thin(struct timeline *tl)
+{
+	for (;;) {
+		int autos = 0, victim = -1;
+		uint64_t best = UINT64_MAX;
+
+		for (int i = 1; i < tl->n; i++)
+			autos += !tl->e[i].user;
+		if (autos <= TIMELINE_MAX_AUTO)
+			return;
+		for (int i = 1; i < tl->n; i++) {
+			uint64_t span;
+
+			if (tl->e[i].user || i == tl->cur)
+				continue;
+			span = i + 1 < tl->n ? tl->e[i + 1].mark.seq - tl->e[i - 1].mark.seq
+					     : 2 * (tl->e[i].mark.seq - tl->e[i - 1].mark.seq);
+			if (span < best) {
+				best = span;
+				victim = i;
+			}
+		}
+		if (victim < 0)
+			return;
+		remove_entry(tl, victim);
+	}
+}
+
+/*
+ * The replay is at `m`, reached by running forward from entry cur: moves
+ * cur past the entries it went by and drops those it cannot be placed
+ * against. Returns the index a new entry for m goes to, or -1 - i when
+ * entry i is m itself.
+ */
+static int place(struct timeline *tl, const struct replay_mark *m)
+{
+	int i = tl->cur + 1;
+
+	if (tl->cur_exact && tl->cur >= 0 && mark_equal(&tl->e[tl->cur].mark, m))
+		return -1 - tl->cur;
+	while (i < tl->n && mark_before(&tl->e[i].mark, m))
+		i++;
+	while (i < tl->n && !mark_before(m, &tl->e[i].mark)) {
+		if (mark_equal(&tl->e[i].mark, m))
+			return -1 - i;
+		remove_entry(tl, i);
+	}
+	return i;
+}
+
+/* Takes a checkpoint where the replay is now and puts it in its place; returns its index. */
+static int add_here(struct timeline *tl, bool user)
+{
+	struct timeline_entry ne = {0};
+	int i, err;
+
+	timeline_mark_now(tl, &ne.mark);
+	i = place(tl, &ne.mark);
+	if (i < 0) {
+		tl->cur = -1 - i;
+		tl->cur_exact = true;
+		tl->e[tl->cur].user |= user;
+		return tl->cur;
+	}
+	tl->cur = i - 1;
+	tl->cur_exact = false;
+	if ((err = replay_checkpoint_take(tl->r, &ne.cp)) < 0)
+		return err;
+	if (tl->n == tl->cap) {
+		int cap = tl->cap ? 2 * tl->cap : 32;
+		struct timeline_entry *n = realloc(tl->e, (size_t)cap * sizeof(*n));
+
+		if (!n) {
+			replay_checkpoint_free(&ne.cp);
+			return -ENOMEM;
+		}
+		tl->e = n;
+		tl->cap = cap;
+	}
+	memmove(&tl->e[i + 1], &tl->e[i], (size_t)(tl->n - i) * sizeof(tl->e[0]));
+	ne.id = tl->next_id++;
+	ne.user = user;
+	tl->e[i] = ne;
+	tl->n++;
+	tl->cur = i;
+	tl->cur_exact = true;
+	thin(tl);
+	return tl->cur;
+}
+
+static int periodic(void *arg)
+{
+	struct timeline *tl = arg;
+	uint64_t t;
+
+	if (tl->internal || (++tl->events_since & 63))
+		return 0;
+	t = now_ns();
+	if (tl->events_since < PERIOD_EVENTS && t - tl->last_ns < PERIOD_NS)
+		return 0;
+	tl->events_since = 0;
+	tl->last_ns = t;
+	add_here(tl, false);
+	return 0;
+}
+
+int timeline_init(struct timeline *tl, struct replayer *r)
+{
+	int err;
+
+	memset(tl, 0, sizeof(*tl));
+	tl->r = r;
+	tl->cur = -1;
+	tl->next_id = 0;
+	r->keep_before = true;
+	r->after_event = periodic;
+	r->after_event_arg = tl;
+	tl->last_ns = now_ns();
+	err = add_here(tl, true);
+	if (err < 0)
+		rw_error("cannot take a checkpoint of the replay: %s", strerror(-err));
+	return err < 0 ? err : 0;
+}
+
+void timeline_free(struct timeline *tl)
+{
+	while (tl->n)
+		remove_entry(tl, tl->n - 1);
+	free(tl->e);
+	tl->e = NULL;
+	if (tl->r) {
+		tl->r->after_event = NULL;
+		tl->r->keep_before = false;
+	}
+}
+
+void timeline_note_stop(struct timeline *tl)
+{
+	struct replay_mark m;
+	int i;
+
+	if (add_here(tl, false) >= 0)
+		return;
+	/* No checkpoint here (the end, or a signal on its way): only the place. */
+	timeline_mark_now(tl, &m);
+	i = place(tl, &m);
+	tl->cur = i < 0 ? -1 - i : i - 1;
+	tl->cur_exact = i < 0;
+}
+
+static int restore(struct timeline *tl, int i)
+{
+	int err = replay_checkpoint_restore(tl->r, &tl->e[i].cp);
+
+	tl->cur = i;
+	tl->cur_exact = err == 0;
+	return err;
+}
+
+/* Whether a breakpoint of ours sits at the current instruction (run would hit it at once). */
+static bool at_breakpoint(struct replayer *r, uint64_t *rip)
+{
+	uint64_t regs[X86_NREGS];
+
+	*rip = 0;
+	if (r->finished || tracee_get_regs(&r->t, regs) < 0)
+		return false;
+	*rip = regs[X86_RIP];
+	for (int i = 0; i < r->nbps; i++)
+		if (r->bps[i].addr == *rip)
+			return true;
+	return false;
+}
+
+static bool at_user_breakpoint(const struct replayer *r, const struct replay_mark *m)
+{
+	if (m->boundary || m->finished || m->at_signal)
+		return false;
+	for (int i = 0; i < r->nbps; i++)
+		if (r->bps[i].addr == m->regs[X86_RIP] && (r->bps[i].owners & REPLAY_BP_USER))
+			return true;
+	return false;
+}
+
+/* One instruction forward (or one event), stepping over a breakpoint at it. */
+static int step_once(struct replayer *r, struct replay_stop *rs)
+{
+	uint64_t rip = 0;
+	int err;
+
+	r->step_over = at_breakpoint(r, &rip);
+	r->step_over_addr = rip;
+	err = replayer_run(r, REPLAY_MODE_STEP, rs, NULL, NULL);
+	r->step_over = false;
+	return err;
+}
+
+static int lost(struct timeline *tl, const struct replay_mark *target, const char *why)
+{
+	rw_error("going back: the replay did not come to the point at event %llu again (%s)",
+		 (unsigned long long)target->seq, why);
+	return -EPROTO;
+}
+
+/*
+ * Replays forward from now to `target`, a point known to come later,
+ * counting hits of the user's breakpoints (count_addr 0) or of the
+ * instruction at count_addr, strictly between now and target. With
+ * stop_at > 0, stops at that hit instead. Returns 0 at the target, 1 at
+ * hit stop_at, or a negative errno.
+ */
+static int run_until(struct timeline *tl, const struct replay_mark *target, uint64_t count_addr,
+		     long stop_at, long *hits)
+{
+	struct replayer *r = tl->r;
+	bool tmp = !target->boundary && !target->finished;
+	uint64_t bp = target->regs[X86_RIP];
+	int ret;
+
+	*hits = 0;
+	if (tmp && (ret = replayer_set_breakpoint_for(r, bp, REPLAY_BP_INTERNAL, true)) < 0)
+		return ret;
+	if (count_addr &&
+	    (ret = replayer_set_breakpoint_for(r, count_addr, REPLAY_BP_COUNT, true)) < 0)
+		goto out;
+	r->stop_at_event = target->finished ? 0 : target->boundary ? target->seq : target->seq + 1;
+	for (;;) {
+		struct replay_mark now;
+		struct replay_stop rs;
+		uint64_t rip;
+		bool counted;
+
+		timeline_mark_now(tl, &now);
+		if (mark_equal(&now, target)) {
+			ret = 0;
+			break;
+		}
+		if (at_breakpoint(r, &rip)) {
+			ret = step_once(r, &rs);
+		} else {
+			ret = replayer_run(r, REPLAY_MODE_CONTINUE, &rs, NULL, NULL);
+		}
+		if (ret < 0)
+			break;
+		timeline_mark_now(tl, &now);
+		if (mark_equal(&now, target))
+			continue;
+		if (rs.kind == REPLAY_STOP_INTERRUPT) {
+			ret = lost(tl, target, "went past it");
+			break;
+		}
+		if (rs.kind == REPLAY_STOP_EXITED || rs.kind == REPLAY_STOP_END) {
+			ret = lost(tl, target, "the program ended first");
+			break;
+		}
+		if (rs.kind != REPLAY_STOP_BREAKPOINT)
+			continue;
+		counted = count_addr ? rs.addr == count_addr : (rs.owners & REPLAY_BP_USER) != 0;
+		if (counted && ++*hits == stop_at) {
+			ret = 1;
+			break;
+		}
+	}
+out:
+	r->stop_at_event = 0;
+	if (count_addr)
+		replayer_set_breakpoint_for(r, count_addr, REPLAY_BP_COUNT, false);
+	if (tmp)
+		replayer_set_breakpoint_for(r, bp, REPLAY_BP_INTERNAL, false);
+	return ret;
+}
+
+int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop)
+{
+	struct replay_mark target;
+	int k = tl->cur_exact ? tl->cur - 1 : tl->cur, err = 0;
+	long hits, h;
+
+	timeline_mark_now(tl, &target);
+	tl->internal = tl->r->quiet = true;
+	for (; k >= 0; k--) {
+		if ((err = restore(tl, k)) < 0 || (err = run_until(tl, &target, 0, 0, &hits)) < 0)
+			goto out;
+		if (hits > 0) {
+			if ((err = restore(tl, k)) < 0 ||
+			    (err = run_until(tl, &target, 0, hits, &h)) < 0)
+				goto out;
+			if (err != 1) {
+				err = lost(tl, &target, "the breakpoint hit went missing");
+				goto out;
+			}
+			tl->cur = k;
+			tl->cur_exact = false;
+			add_here(tl, false);
+			*stop = TIMELINE_STOP_BREAKPOINT;
+			err = 0;
+			goto out;
+		}
+		/* The checkpoint itself may sit at a breakpoint: then it is the latest hit. */
+		if (at_user_breakpoint(tl->r, &tl->e[k].mark)) {
+			if ((err = restore(tl, k)) == 0)
+				*stop = TIMELINE_STOP_BREAKPOINT;
+			goto out;
+		}
+		target = tl->e[k].mark;
+	}
+	if ((err = restore(tl, 0)) == 0)
+		*stop = TIMELINE_STOP_BEGIN;
+out:
+	tl->internal = tl->r->quiet = false;
+	return err;
+}
+
+int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop)
+{
+	struct replay_mark target;
+	int k = tl->cur_exact ? tl->cur - 1 : tl->cur, err;
+	unsigned long steps = 0;
+	long n = 0, h;
+	struct replay_stop rs;
+
+	timeline_mark_now(tl, &target);
+	if (k < 0 || target.finished) {
+		*stop = TIMELINE_STOP_BEGIN;
+		return k < 0 ? 0 : -ENOTSUP;
+	}
+	tl->internal = tl->r->quiet = true;
+	/* How often the current instruction ran between the checkpoint and now. */
+	if ((err = restore(tl, k)) < 0 ||
+	    (err = run_until(tl, &target, target.regs[X86_RIP], 0, &n)) < 0 ||
+	    (err = restore(tl, k)) < 0)
+		goto out;
+	if (n > 0 && (err = run_until(tl, &target, target.regs[X86_RIP], n, &h)) != 1) {
+		err = err < 0 ? err : lost(tl, &target, "the previous run of its instruction");
+		goto out;
+	}
+	/* From there, one instruction at a time. */
+	for (;;) {
+		struct replay_mark now;
+
+		timeline_mark_now(tl, &now);
+		if (mark_equal(&now, &target))
+			break;
+		if (now.finished || steps >= STEP_LIMIT) {
+			err = lost(tl, &target,
+				   now.finished ? "the program ended first"
+						: "too many instructions");
+			goto out;
+		}
+		if ((err = step_once(tl->r, &rs)) < 0)
+			goto out;
+		steps++;
+	}
+	tl->steps = steps;
+	if ((err = restore(tl, k)) < 0)
+		goto out;
+	if (n > 0 && (err = run_until(tl, &target, target.regs[X86_RIP], n, &h)) != 1) {
+		err = err < 0 ? err : lost(tl, &target, "the previous run of its instruction");
+		goto out;
+	}
+	for (unsigned long i = 0; i + 1 < steps; i++)
+		if ((err = step_once(tl->r, &rs)) < 0)
+			goto out;
+	tl->cur = k;
+	tl->cur_exact = steps <= 1 && n == 0;
+	if (!tl->cur_exact)
+		add_here(tl, false);
+	*stop = TIMELINE_STOP_STEP;
+	err = 0;
+out:
+	tl->internal = tl->r->quiet = false;
+	return err;
+}
+
+int timeline_user_checkpoint(struct timeline *tl)
+{
+	int i = add_here(tl, true);
+
+	return i < 0 ? i : tl->e[i].id;
+}
+
+int timeline_restart(struct timeline *tl, int id)
+{
+	for (int i = 0; i < tl->n; i++)
+		if (tl->e[i].id == id)
+			return restore(tl, i);
+	return -ENOENT;
+}
+
+void timeline_describe(const struct timeline *tl, char *out, size_t outlen)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < tl->n && len < outlen; i++) {
+		const struct timeline_entry *e = &tl->e[i];
+		int w = snprintf(
+		    out + len, outlen - len, "%c%d: event %llu, rip 0x%llx%s%s\n",
+		    i == tl->cur && tl->cur_exact ? '*' : ' ', e->id,
+		    (unsigned long long)e->mark.seq, (unsigned long long)e->mark.regs[X86_RIP],
+		    e->mark.boundary ? ", between events" : "", e->user ? "" : " (automatic)");
+
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+}

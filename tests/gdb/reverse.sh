@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Reverse execution under gdb: what gdb prints after going backwards must
+# be what it printed at the same points going forwards (a variable's
+# history through reverse-continue, the instructions of reverse-stepi,
+# reverse-next, reverse-finish), the start of the history must be
+# reported as such, checkpoints must bring a value back, and forward again
+# after going back must give the same values.
+# usage: reverse.sh REWIND DEBUGGEE
+set -euo pipefail
+rewind=$1
+prog=$2
+command -v gdb >/dev/null || { echo "SKIP: no gdb"; exit 77; }
+dir=$(mktemp -d "${TMPDIR:-/tmp}/rewind-reverse.XXXXXX")
+trap '[ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
+export REWIND_DIR=$dir/traces
+fail() { echo "---- gdb output:"; cat "$dir/out"; echo "FAIL: $*"; exit 1; }
+
+(cd "$dir" && "$rewind" rec -o "$dir/t.trace" "$prog" >"$dir/rec.out")
+args=(-nx -batch -ex 'set pagination off' -ex "break history.c:25")
+for i in 1 2 3 4 5; do args+=(-ex continue -ex 'echo FWD\n' -ex 'p counter'); done
+for i in 1 2 3 4; do args+=(-ex reverse-continue -ex 'echo BACK\n' -ex 'p counter'); done
+args+=(-ex reverse-continue -ex 'echo BEGIN\n')
+args+=(-ex continue -ex 'echo AGAIN\n' -ex 'p counter')
+# Instructions forwards, then backwards.
+for i in 1 2 3 4 5 6; do args+=(-ex stepi -ex 'echo SPC\n' -ex 'p/x $pc'); done
+for i in 1 2 3 4 5 6; do args+=(-ex reverse-stepi -ex 'echo RPC\n' -ex 'p/x $pc'); done
+# Lines: next runs line 25, reverse-next undoes it.
+args+=(-ex 'echo L0\n' -ex 'p counter' -ex next -ex 'echo L1\n' -ex 'p counter')
+args+=(-ex reverse-next -ex 'echo L2\n' -ex 'p counter' -ex 'info line *$pc')
+# Into step_value, then reverse-finish back to its caller.
+args+=(-ex 'break step_value' -ex continue -ex 'echo IN\n' -ex 'p i' -ex reverse-finish)
+args+=(-ex 'echo OUT\n' -ex 'p counter' -ex 'delete')
+# A checkpoint, forward to the end of the history, and back to it.
+args+=(-ex 'monitor checkpoint' -ex 'p counter' -ex continue -ex 'echo END\n' -ex 'p counter')
+args+=(-ex 'break history.c:25' -ex reverse-continue -ex 'echo ENDBACK\n' -ex 'p counter')
+args+=(-ex 'monitor info checkpoints' -ex 'monitor restart 0' -ex continue -ex 'echo R0\n' -ex 'p counter')
+timeout 300 "$rewind" replay "$dir/t.trace" -- "${args[@]}" >"$dir/out" 2>&1 </dev/null || true
+
+# The value printed after each marker.
+after() { awk -v m="$1" '$0 == m { getline; sub(/^\$[0-9]+ = /, ""); print }' "$dir/out"; }
+fwd=$(after FWD | tr '\n' ' ')
+back=$(after BACK | tr '\n' ' ')
+want_back=$(after FWD | head -4 | tac | tr '\n' ' ')
+[ "$(after FWD | wc -l)" = 5 ] || fail "expected 5 forward stops, got: $fwd"
+[ "$back" = "$want_back" ] || fail "reverse-continue values '$back', forward values reversed '$want_back'"
+grep -q 'No more reverse-execution history' "$dir/out" || fail "no start of history"
+[ "$(after AGAIN)" = "$(after FWD | head -1)" ] || fail "forward again after the start: $(after AGAIN)"
+spc=$(after SPC | tr '\n' ' ')
+rpc=$(after RPC | tr '\n' ' ')
+exp=$( (after SPC | head -5 | tac) | tr '\n' ' ')
+[ "$(after RPC | head -5 | tr '\n' ' ')" = "$exp" ] || fail "reverse-stepi pcs '$rpc', stepi pcs '$spc'"
+[ "$(after L2)" = "$(after L0)" ] || fail "reverse-next: counter $(after L2), before next $(after L0)"
+[ "$(after L1)" != "$(after L0)" ] || fail "next did not change counter"
+grep -q 'Line 25 of' "$dir/out" || fail "reverse-next did not come back to line 25"
+grep -B2 '^OUT$' "$dir/out" | grep -q 'in main () at .*history.c:25' ||
+	fail "reverse-finish did not come back to the call in main"
+[ "$(after END)" = "$(grep '^final' "$dir/rec.out" | cut -d' ' -f2)" ] || fail "value at the end: $(after END)"
+[ "$(after ENDBACK)" = "$(after FWD | tail -1)" ] || fail "reverse-continue from the end: $(after ENDBACK)"
+[ "$(after R0)" = "$(after FWD | head -1)" ] || fail "monitor restart 0, continue: $(after R0)"
+grep -q '^Checkpoint [0-9]* at event' "$dir/out" || fail "monitor checkpoint"
+echo "PASS: forward $fwd; back $back; stepi $spc; reverse-stepi $rpc"
