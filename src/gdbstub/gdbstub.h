@@ -45,6 +45,28 @@ struct gdb_thread {
 	char name[32];
 };
 
+/*
+ * Thread-local storage, for `print` of a __thread variable. gdb asks with
+ * qGetTLSAddr for the address of `offset` bytes into the TLS block that
+ * the module with link_map `lm` has in a thread. Finding a module's TLS
+ * block needs fields of the C library's private structures, so, like
+ * gdbserver does for libthread_db, the server asks gdb to look up
+ * symbols that describe them (qSymbol) whenever gdb loads new objfiles.
+ */
+struct gdb_tls_ops {
+	/* Names of the symbols to look up, NULL-terminated; may be NULL. */
+	const char *const *symbols;
+	/*
+	 * gdb's answer for symbols[index]: its address, or found = false when
+	 * gdb knows no such symbol. Each round of lookups (one per qSymbol::
+	 * from gdb) asks for every symbol again, so an answer replaces the
+	 * one before (a new exec loads another C library).
+	 */
+	void (*symbol_value)(void *ctx, int index, bool found, uint64_t value);
+	/* The address of the variable; returns 0 or negative errno (gdb gets an E reply). */
+	int (*get_address)(void *ctx, int tid, uint64_t offset, uint64_t lm, uint64_t *addr);
+};
+
 struct gdb_target_ops {
 	/* Threads of the process being debugged; returns the count (<= max) or negative errno. */
 	int (*list_threads)(void *ctx, struct gdb_thread *out, int max);
@@ -89,6 +111,8 @@ struct gdb_target_ops {
 	void (*current_stop)(void *ctx, struct gdb_stop *stop);
 	/* k / vKill / D: the session ends. */
 	void (*kill)(void *ctx);
+	/* qGetTLSAddr and the qSymbol lookups it needs; NULL: neither is answered. */
+	const struct gdb_tls_ops *tls;
 };
 
 /* XSAVE layout for the target description and register packets. */

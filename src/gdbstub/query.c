@@ -6,6 +6,7 @@
 #include "gdbstub/internal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,6 +267,102 @@ static void handle_monitor(struct gdb_server *s, const char *hex)
 	gdb_reply_str(s, "OK");
 }
 
+/* ---- thread-local storage ---------------------------------------------------------- */
+
+#define SYMBOL_NAME_MAX 256
+
+static const char *const *tls_symbols(struct gdb_server *s)
+{
+	return s->ops->tls && s->ops->tls->symbols ? s->ops->tls->symbols : NULL;
+}
+
+/* Asks gdb for symbols[index] (qSymbol:<hex name>), or ends the round with OK. */
+static void request_symbol(struct gdb_server *s, int index)
+{
+	const char *const *names = tls_symbols(s);
+
+	if (!names || index < 0 || !names[index]) {
+		gdb_reply_str(s, "OK");
+		return;
+	}
+	gdb_reply_str(s, "qSymbol:");
+	gdb_hex_encode(&s->reply, names[index], strlen(names[index]));
+}
+
+/*
+ * qSymbol::                   gdb offers lookups (after loading objfiles): ask for the first
+ * qSymbol:<value>:<hex name>  gdb's answer; qSymbol::<hex name> when it has no such symbol
+ * Each answer is followed by the request for the next symbol of the list, then OK.
+ */
+static void handle_symbol(struct gdb_server *s, const char *args)
+{
+	const char *const *names = tls_symbols(s);
+	const char *p = args;
+	char name[SYMBOL_NAME_MAX + 1];
+	uint64_t value = 0;
+	bool found = false;
+	long n;
+	int index;
+
+	if (*p != ':') {
+		found = true;
+		if (gdb_parse_hex(&p, &value) < 0 || *p != ':') {
+			gdb_reply_error(s, 1);
+			return;
+		}
+	}
+	p++;
+	if (!*p && !found) {
+		request_symbol(s, 0); /* a new round */
+		return;
+	}
+	n = gdb_hex_decode(p, strlen(p), (uint8_t *)name, SYMBOL_NAME_MAX);
+	if (n <= 0) {
+		gdb_reply_error(s, 1);
+		return;
+	}
+	name[n] = 0;
+	for (index = 0; names && names[index]; index++) {
+		if (strcmp(names[index], name) == 0) {
+			s->ops->tls->symbol_value(s->ctx, index, found, value);
+			request_symbol(s, index + 1);
+			return;
+		}
+	}
+	gdb_reply_str(s, "OK"); /* not a symbol we asked for: end the round */
+}
+
+/* qGetTLSAddr:<thread-id>,<offset>,<lm>: the address of a thread-local variable. */
+static void handle_tls_address(struct gdb_server *s, const char *args)
+{
+	uint64_t offset, lm, addr;
+	int pid, tid, err;
+
+	if (!s->ops->tls || !s->ops->tls->get_address)
+		return; /* empty: gdb reports that the target has no TLS support */
+	if (gdb_parse_thread_id(&args, &pid, &tid) < 0 || *args != ',' || tid < 0 ||
+	    (pid > 0 && pid != s->pid)) {
+		gdb_reply_error(s, 1);
+		return;
+	}
+	args++;
+	if (gdb_parse_hex(&args, &offset) < 0 || *args != ',') {
+		gdb_reply_error(s, 1);
+		return;
+	}
+	args++;
+	if (gdb_parse_hex(&args, &lm) < 0 || *args || s->exited) {
+		gdb_reply_error(s, 1);
+		return;
+	}
+	err = s->ops->tls->get_address(s->ctx, tid ? tid : s->general_tid, offset, lm, &addr);
+	if (err < 0) {
+		gdb_reply_error(s, 1);
+		return;
+	}
+	gdb_reply_fmt(s, "%" PRIx64, addr);
+}
+
 /* ---- dispatch ----------------------------------------------------------------------- */
 
 bool gdb_handle_query(struct gdb_server *s, const char *pkt, size_t len)
@@ -293,8 +390,10 @@ bool gdb_handle_query(struct gdb_server *s, const char *pkt, size_t len)
 		handle_xfer(s, pkt + 6);
 	} else if (has_prefix(pkt, "qRcmd,")) {
 		handle_monitor(s, pkt + 6);
-	} else if (has_prefix(pkt, "qSymbol")) {
-		gdb_reply_str(s, "OK"); /* no symbols wanted */
+	} else if (has_prefix(pkt, "qSymbol:")) {
+		handle_symbol(s, pkt + 8);
+	} else if (has_prefix(pkt, "qGetTLSAddr:")) {
+		handle_tls_address(s, pkt + 12);
 	} else {
 		return false; /* qTStatus, qOffsets, qThreadExtraInfo, ...: empty */
 	}

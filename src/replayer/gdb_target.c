@@ -346,6 +346,7 @@ const struct gdb_target_ops gdb_replay_ops = {
     .file_readlink = file_readlink,
     .current_stop = current_stop,
     .kill = kill_replay,
+    .tls = &gdb_replay_tls_ops,
 };
 
 int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o)

@@ -3,12 +3,23 @@
 #define REWIND_REPLAYER_GDB_TARGET_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "gdbstub/gdbstub.h"
 #include "replayer/replayer.h"
 #include "replayer/timeline.h"
 
 #define PATH_MAX_LEN 4096
+
+/*
+ * What gdb told the TLS support (gdb_tls.c) through symbol lookups: the
+ * addresses of the C library's own descriptions of link_map fields.
+ */
+#define GDB_REPLAY_TLS_SYMBOLS 2
+struct gdb_replay_tls {
+	bool known[GDB_REPLAY_TLS_SYMBOLS];
+	uint64_t addr[GDB_REPLAY_TLS_SYMBOLS];
+};
 
 struct gdb_replay {
 	struct replayer r;
@@ -19,9 +30,12 @@ struct gdb_replay {
 	struct gdb_xsave_layout layout;
 	struct timeline tl;
 	bool killed;
+	struct gdb_replay_tls tls;
 };
 
 extern const struct gdb_target_ops gdb_replay_ops;
+/* qGetTLSAddr and its symbol lookups on a replay (gdb_tls.c). */
+extern const struct gdb_tls_ops gdb_replay_tls_ops;
 
 int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o);
 int gdb_replay_goto(struct gdb_replay *g, uint64_t event);

@@ -213,6 +213,31 @@ static void kill_target(void *ctx)
 	((struct fake *)ctx)->killed = true;
 }
 
+static const char *const tls_symbols[] = {"_thread_db_link_map_l_tls_offset",
+					  "_thread_db_link_map_l_tls_modid", NULL};
+
+static void symbol_value(void *ctx, int index, bool found, uint64_t value)
+{
+	check(index >= 0 && index < 2, "symbol_value for a symbol never asked for");
+	((struct fake *)ctx)->calls += found ? (unsigned)value : 1;
+}
+
+static int tls_address(void *ctx, int tid, uint64_t offset, uint64_t lm, uint64_t *addr)
+{
+	struct fake *f = ctx;
+
+	if (f->calls++ % 3 == 0)
+		return -EAGAIN;
+	*addr = lm + offset;
+	return 0;
+}
+
+static const struct gdb_tls_ops fake_tls_ops = {
+    .symbols = tls_symbols,
+    .symbol_value = symbol_value,
+    .get_address = tls_address,
+};
+
 static const struct gdb_target_ops fake_ops = {
     .list_threads = list_threads,
     .get_regs = get_regs,
@@ -230,6 +255,7 @@ static const struct gdb_target_ops fake_ops = {
     .file_readlink = file_readlink,
     .current_stop = current_stop,
     .kill = kill_target,
+    .tls = &fake_tls_ops,
 };
 
 /* ---- layouts ------------------------------------------------------------------------ */

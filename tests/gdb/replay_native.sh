@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # gdb on a replay prints what gdb prints on a native run of the same
 # binary: breakpoints on functions and lines, continue, bt, locals,
-# globals, finish, next, step, until, a conditional breakpoint, registers,
-# and the exit code. (__thread variables need qGetTLSAddr or libthread_db
-# symbol lookups, which the server does not answer yet.)
+# globals, a __thread variable, finish, next, step, until, a conditional
+# breakpoint, registers, and the exit code. (replay_tls.sh covers __thread
+# variables in depth.)
 # usage: replay_native.sh REWIND DEBUGGEE
 set -euo pipefail
 rewind=$1
@@ -21,6 +21,7 @@ commands=(
 	-ex 'p p'
 	-ex 'p name'
 	-ex 'p global_counter'
+	-ex 'p tls_value'
 	-ex 'finish'
 	-ex 'next'
 	-ex 'p total'
@@ -36,6 +37,7 @@ commands=(
 	-ex 'p total'
 	-ex 'step'
 	-ex 'p global_counter'
+	-ex 'p tls_value'
 	-ex 'continue'
 )
 native=("${commands[@]/RUN/run}")

@@ -653,12 +653,127 @@ static void test_server(void)
 	CHECK(reply_is(r, true, ""), "vMustReplyEmpty");
 	r = request(s, "vFile:open:2f6574632f706173737764,1,1a4", &out, &ended);
 	CHECK(reply_is(r, true, "F-1,1e"), "vFile:open for writing");
+	r = request(s, "qSymbol::", &out, &ended);
+	CHECK(reply_is(r, true, "OK"), "qSymbol:: without TLS support: no symbols wanted");
+	r = request(s, "qGetTLSAddr:p64.64,0,1000", &out, &ended);
+	CHECK(reply_is(r, true, ""), "qGetTLSAddr without TLS support: empty");
 	r = request(s, "QStartNoAckMode", &out, &ended);
 	CHECK(reply_is(r, true, "OK"), "QStartNoAckMode");
 	r = request(s, "qC", &out, &ended);
 	CHECK(reply_is(r, false, "QCp64.64"), "no '+' once in no-ack mode");
 	r = request(s, "k", &out, &ended);
 	CHECK(ended == 1 && killed == 1 && out.len == 0, "k ends the session with no reply");
+	rw_buf_free(&out);
+	gdb_server_free(s);
+}
+
+/* ---- thread-local storage: qSymbol and qGetTLSAddr ------------------------------------ */
+
+struct fake_tls {
+	int calls;
+	int last_tid;
+	int index;
+	bool found;
+	uint64_t value;
+};
+
+static const char *const fake_tls_symbols[] = {"sym_a", "sym_b", NULL};
+
+static void fake_symbol_value(void *ctx, int index, bool found, uint64_t value)
+{
+	struct fake_tls *t = ctx;
+
+	t->index = index;
+	t->found = found;
+	t->value = value;
+}
+
+/* The "address" is lm + offset; lm 0 is a module without TLS. */
+static int fake_tls_address(void *ctx, int tid, uint64_t offset, uint64_t lm, uint64_t *addr)
+{
+	struct fake_tls *t = ctx;
+
+	t->calls++;
+	t->last_tid = tid;
+	if (!lm)
+		return -ENOENT;
+	*addr = lm + offset;
+	return 0;
+}
+
+static const struct gdb_tls_ops fake_tls_ops = {
+    .symbols = fake_tls_symbols,
+    .symbol_value = fake_symbol_value,
+    .get_address = fake_tls_address,
+};
+
+static const struct gdb_target_ops fake_tls_target = {
+    .current_stop = fake_current_stop,
+    .get_regs = fake_get_regs,
+    .tls = &fake_tls_ops,
+};
+
+static void test_tls(void)
+{
+	/* Malformed requests: each gets E01 and never reaches the target. */
+	static const char *const malformed[] = {
+	    "qGetTLSAddr:",
+	    "qGetTLSAddr:p64.64",
+	    "qGetTLSAddr:p64.64,",
+	    "qGetTLSAddr:p64.64,10",
+	    "qGetTLSAddr:p64.64,10,",
+	    "qGetTLSAddr:p64.64,10,2000x",
+	    "qGetTLSAddr:p64.64,,2000",
+	    "qGetTLSAddr:p64.64,10;2000",
+	    "qGetTLSAddr:p64.64,10,20000000000000000",
+	    "qGetTLSAddr:p64.64,-1,2000",
+	    "qGetTLSAddr:-1,10,2000",
+	    "qGetTLSAddr:p64,10,2000", /* all threads of a process */
+	    "qGetTLSAddr:p65.64,10,2000",
+	    "qGetTLSAddr:zz,10,2000",
+	    "qSymbol:zz:73796d5f61",
+	    "qSymbol:12:",
+	    "qSymbol:12:73796d5f6",
+	    "qSymbol:12:7g",
+	    "qSymbol:1234",
+	};
+	struct gdb_xsave_layout layout = {.xcr0 = 3, .size = 512};
+	struct fake_tls t = {.index = -1};
+	struct gdb_server *s = gdb_server_create(&fake_tls_target, &t, &layout);
+	struct rw_buf out;
+	const char *r;
+	int ended;
+
+	CHECK(s != NULL, "server create");
+	if (!s)
+		return;
+	rw_buf_init(&out);
+	request(s, "qSupported:multiprocess+", &out, &ended);
+	r = request(s, "qSymbol::", &out, &ended);
+	CHECK(reply_is(r, true, "qSymbol:73796d5f61"), "qSymbol:: asks for the first symbol");
+	r = request(s, "qSymbol:7ffff7f649a0:73796d5f61", &out, &ended);
+	CHECK(reply_is(r, true, "qSymbol:73796d5f62") && t.index == 0 && t.found &&
+		  t.value == 0x7ffff7f649a0ull,
+	      "an answer is passed on and the next symbol asked for");
+	r = request(s, "qSymbol::73796d5f62", &out, &ended);
+	CHECK(reply_is(r, true, "OK") && t.index == 1 && !t.found, "an unknown symbol; then OK");
+	r = request(s, "qSymbol:10:6f74686572", &out, &ended);
+	CHECK(reply_is(r, true, "OK") && t.index == 1, "a symbol not asked for ends the round");
+
+	r = request(s, "qGetTLSAddr:p64.64,10,7ffff7ffe2e0", &out, &ended);
+	CHECK(reply_is(r, true, "7ffff7ffe2f0") && t.last_tid == 0x64, "qGetTLSAddr");
+	r = request(s, "qGetTLSAddr:64,0,1000", &out, &ended);
+	CHECK(reply_is(r, true, "1000"), "qGetTLSAddr with a bare thread id");
+	r = request(s, "qGetTLSAddr:p64.64,10,0", &out, &ended);
+	CHECK(reply_is(r, true, "E01"), "the target's error is E01");
+	t.calls = 0;
+	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+		r = request(s, malformed[i], &out, &ended);
+		CHECK(reply_is(r, true, "E01"), "malformed '%s' gets E01", malformed[i]);
+	}
+	CHECK(t.calls == 0, "no malformed request reached the target (%d did)", t.calls);
+	r = request(s, "?", &out, &ended);
+	CHECK(strncmp(r, "+$T05", 5) == 0, "the server still answers: %s", r);
 	rw_buf_free(&out);
 	gdb_server_free(s);
 }
@@ -673,6 +788,7 @@ int main(void)
 	test_values();
 	test_description();
 	test_server();
+	test_tls();
 	if (failures) {
 		fprintf(stderr, "%d failures\n", failures);
 		return 1;
