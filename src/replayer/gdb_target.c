@@ -89,6 +89,11 @@ static void to_gdb_stop(struct gdb_replay *g, const struct replay_stop *rs, stru
 			s->exit_code = WEXITSTATUS(rs->exit_status);
 		}
 		break;
+	case REPLAY_STOP_WATCH:
+		s->kind = GDB_STOP_WATCH;
+		s->watch_addr = rs->addr;
+		s->watch_type = rs->watch_type;
+		break;
 	case REPLAY_STOP_END:
 	case REPLAY_STOP_HISTORY_END:
 		s->kind = GDB_STOP_REPLAY_END;
@@ -101,14 +106,15 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 		  bool (*poll_interrupt)(void *arg), void *poll_arg)
 {
 	struct gdb_replay *g = ctx_of(ctx);
-	struct replay_stop rs;
+	struct replay_stop rs = {0};
 	int err;
 
 	if (kind == GDB_RESUME_REVERSE_CONTINUE || kind == GDB_RESUME_REVERSE_STEP) {
 		enum timeline_stop ts;
 
-		err = kind == GDB_RESUME_REVERSE_CONTINUE ? timeline_reverse_continue(&g->tl, &ts)
-							  : timeline_reverse_step(&g->tl, &ts);
+		err = kind == GDB_RESUME_REVERSE_CONTINUE
+			  ? timeline_reverse_continue(&g->tl, &ts, &rs)
+			  : timeline_reverse_step(&g->tl, &ts);
 		if (err < 0)
 			return err;
 		memset(stop, 0, sizeof(*stop));
@@ -118,6 +124,8 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 			     : ts == TIMELINE_STOP_BEGIN    ? GDB_STOP_REPLAY_END
 							    : GDB_STOP_SIGNAL;
 		stop->at_begin = ts == TIMELINE_STOP_BEGIN;
+		if (ts == TIMELINE_STOP_BREAKPOINT && rs.kind == REPLAY_STOP_WATCH)
+			to_gdb_stop(g, &rs, stop);
 		g->last = *stop;
 		return 0;
 	}
@@ -125,7 +133,7 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 			   &rs, poll_interrupt, poll_arg);
 	if (err < 0)
 		return err;
-	timeline_note_stop(&g->tl);
+	timeline_note_stop(&g->tl, &rs);
 	to_gdb_stop(g, &rs, stop);
 	g->last = *stop;
 	return 0;
@@ -136,7 +144,7 @@ static int set_breakpoint(void *ctx, int type, uint64_t addr, int kind, bool ins
 	/* Hardware breakpoints become software ones: the replay is ours to patch. */
 	if (type == 0 || type == 1)
 		return replayer_set_breakpoint(&ctx_of(ctx)->r, addr, insert);
-	return -ENOTSUP;
+	return replayer_set_watch(&ctx_of(ctx)->r, type, addr, (uint64_t)kind, insert);
 }
 
 static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
@@ -389,7 +397,7 @@ int gdb_replay_goto(struct gdb_replay *g, uint64_t event)
 	g->r.stop_at_event = 0;
 	if (err < 0)
 		return err;
-	timeline_note_stop(&g->tl);
+	timeline_note_stop(&g->tl, &rs);
 	to_gdb_stop(g, &rs, &g->last);
 	if (rs.kind == REPLAY_STOP_INTERRUPT)
 		g->last.signo = SIGTRAP;

@@ -18,9 +18,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <stddef.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -153,10 +156,14 @@ static int unexpected_stop(struct replayer *r, const char *expected)
 	return -EPROTO;
 }
 
+static void watch_event_writes(struct replayer *r);
+
 static int emulate(struct replayer *r)
 {
 	int err = replayer_write_mem(r);
 
+	if (!err && r->nwatches)
+		watch_event_writes(r);
 	if (!err)
 		err = tracee_set_regs(&r->t, r->ev.regs);
 	if (!err && r->ev.output_fd && r->ev.output_len && !r->quiet) {
@@ -271,6 +278,132 @@ static int check_exit(struct replayer *r, int st)
 }
 
 #define X86_EFLAGS_TF 0x100ull
+#define DR_OFFSET(i)  (offsetof(struct user, u_debugreg) + (size_t)(i) * sizeof(long))
+
+/*
+ * The debug register pieces the watchpoints take: each an aligned 1, 2, 4
+ * or 8 bytes. Returns their count, or -ENOSPC past the CPU's four.
+ */
+static int watch_slots(const struct replayer *r, uint64_t addr[4], int len[4], int owner[4])
+{
+	int n = 0;
+
+	for (int w = 0; w < r->nwatches; w++) {
+		uint64_t a = r->watches[w].addr, end = a + r->watches[w].len;
+
+		while (a < end) {
+			int l = 8;
+
+			while (l > 1 && ((a & (uint64_t)(l - 1)) || a + (uint64_t)l > end))
+				l /= 2;
+			if (n == 4)
+				return -ENOSPC;
+			addr[n] = a;
+			len[n] = l;
+			owner[n++] = w;
+			a += (uint64_t)l;
+		}
+	}
+	return n;
+}
+
+/* Programs the watchpoints into the tracee's debug registers. */
+static int apply_watches(struct replayer *r)
+{
+	static const unsigned len_bits[9] = {[1] = 0, [2] = 1, [4] = 3, [8] = 2};
+	uint64_t addr[4], dr7 = 0;
+	int len[4], owner[4], n = watch_slots(r, addr, len, owner);
+
+	if (n < 0)
+		return n;
+	if (ptrace(PTRACE_POKEUSER, r->t.tid, DR_OFFSET(7), 0) < 0)
+		return -errno;
+	for (int i = 0; i < n; i++) {
+		unsigned rw = r->watches[owner[i]].type == 2 ? 1 : 3; /* no read-only kind */
+
+		if (ptrace(PTRACE_POKEUSER, r->t.tid, DR_OFFSET(i), addr[i]) < 0)
+			return -errno;
+		dr7 |= (1ull << (2 * i)) | ((uint64_t)rw << (16 + 4 * i)) |
+		       ((uint64_t)len_bits[len[i]] << (18 + 4 * i));
+	}
+	if (n && ptrace(PTRACE_POKEUSER, r->t.tid, DR_OFFSET(7), dr7) < 0)
+		return -errno;
+	r->dr_tid = r->t.tid;
+	return 0;
+}
+
+int replayer_set_watch(struct replayer *r, int type, uint64_t addr, uint64_t len, bool insert)
+{
+	uint64_t a[4];
+	int l[4], o[4];
+
+	if (type < 2 || type > 4 || len == 0 || len > 32 || addr + len < addr)
+		return -EINVAL;
+	for (int w = 0; w < r->nwatches; w++) {
+		struct replay_watch *x = &r->watches[w];
+
+		if (x->addr != addr || x->len != len || x->type != type)
+			continue;
+		if (!insert) {
+			*x = r->watches[--r->nwatches];
+			r->dr_tid = 0;
+		}
+		return 0;
+	}
+	if (!insert)
+		return 0;
+	if (r->nwatches == REPLAY_MAX_WATCHES)
+		return -ENOSPC;
+	r->watches[r->nwatches++] = (struct replay_watch){addr, len, type};
+	if (watch_slots(r, a, l, o) < 0) {
+		r->nwatches--;
+		return -ENOSPC;
+	}
+	r->dr_tid = 0;
+	return 0;
+}
+
+/* A SIGTRAP from a watchpoint: which one, from DR6 (cleared for the next). */
+static bool watch_fired(struct replayer *r)
+{
+	uint64_t addr[4];
+	int len[4], owner[4], n, slot;
+	long dr6;
+
+	errno = 0;
+	dr6 = ptrace(PTRACE_PEEKUSER, r->t.tid, DR_OFFSET(6), 0);
+	if ((dr6 == -1 && errno) || !(dr6 & 0xf))
+		return false;
+	ptrace(PTRACE_POKEUSER, r->t.tid, DR_OFFSET(6), 0);
+	n = watch_slots(r, addr, len, owner);
+	slot = ffs((int)(dr6 & 0xf)) - 1;
+	if (slot >= n)
+		return false;
+	r->debug_stop = REPLAY_STOP_WATCH;
+	r->debug_addr = r->watches[owner[slot]].addr;
+	r->debug_watch_type = r->watches[owner[slot]].type;
+	return true;
+}
+
+/* After an emulated syscall: the first write or access watchpoint its memory touched. */
+static void watch_event_writes(struct replayer *r)
+{
+	for (size_t i = 0; i < r->ev.nmem; i++) {
+		const struct trace_mem *m = &r->ev.mem[i];
+
+		for (int w = 0; w < r->nwatches; w++) {
+			const struct replay_watch *x = &r->watches[w];
+
+			if (x->type == 3 || m->addr >= x->addr + x->len ||
+			    x->addr >= m->addr + m->len)
+				continue;
+			r->event_watch = true;
+			r->event_watch_addr = x->addr;
+			r->event_watch_type = x->type;
+			return;
+		}
+	}
+}
 
 /* reach(): the tracee stopped where the pending event says, or a debugger stop came first. */
 #define REACHED	   0
@@ -307,6 +440,8 @@ static int reach(struct replayer *r, int request, int *status)
 	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP ||
 	    (st >> 16))
 		return REACHED;
+	if (r->nwatches && watch_fired(r))
+		return DEBUG_STOP;
 	if (r->nbps) {
 		uint64_t regs[X86_NREGS];
 
@@ -869,6 +1004,9 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 	r->mode = mode;
 	memset(stop, 0, sizeof(*stop));
 	replayer_breakpoints_insert(r);
+	if ((r->nwatches || !r->dr_tid) && r->dr_tid != r->t.tid && !r->finished &&
+	    (ret = apply_watches(r)) < 0)
+		return ret;
 	for (;;) {
 		if (r->finished) {
 			stop->kind = REPLAY_STOP_EXITED;
@@ -897,6 +1035,7 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			stop->signo = r->debug_signo;
 			stop->addr = r->debug_addr;
 			stop->owners = r->debug_owners;
+			stop->watch_type = r->debug_watch_type;
 			ret = 0;
 			break;
 		}
@@ -904,6 +1043,15 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			break;
 		r->have_pending = false;
 		r->ran = false;
+		if (r->event_watch && ret == 0) {
+			/* The event is applied: the stop comes after it, like the CPU's own. */
+			r->event_watch = false;
+			stop->kind = REPLAY_STOP_WATCH;
+			stop->addr = r->event_watch_addr;
+			stop->watch_type = r->event_watch_type;
+			break;
+		}
+		r->event_watch = false;
 		if (ret == 1) {
 			r->finished = true;
 			r->exit_status = r->ev.exit_status;

@@ -54,6 +54,8 @@ enum replay_stop_kind {
 	REPLAY_STOP_END,    /* the trace ended before the program did */
 	/* At the program's exit syscall, before it runs (stop_before_exit): the end of history. */
 	REPLAY_STOP_HISTORY_END,
+	/* A watchpoint fired (after the instruction or the emulated syscall that hit it): addr. */
+	REPLAY_STOP_WATCH,
 };
 
 struct replay_stop {
@@ -62,7 +64,15 @@ struct replay_stop {
 	int signo;
 	uint64_t addr;	 /* REPLAY_STOP_BREAKPOINT: where */
 	unsigned owners; /* REPLAY_STOP_BREAKPOINT: who set it (REPLAY_BP_*) */
+	int watch_type;	 /* REPLAY_STOP_WATCH: 2 write, 3 read, 4 access (gdb's Z types) */
 };
+
+/* A watchpoint as gdb set it; it takes one or more of the CPU's four debug registers. */
+struct replay_watch {
+	uint64_t addr, len;
+	int type; /* 2 write, 3 read, 4 access */
+};
+#define REPLAY_MAX_WATCHES 4
 
 /* A file the recording mapped, by the path the program knew it by. */
 struct replay_file {
@@ -113,6 +123,14 @@ struct replayer {
 	int debug_signo;
 	uint64_t debug_addr;
 	unsigned debug_owners;
+	int debug_watch_type;
+	struct replay_watch watches[REPLAY_MAX_WATCHES];
+	int nwatches;
+	pid_t dr_tid; /* the tracee whose debug registers hold the watchpoints (0: none yet) */
+	/* The event just applied wrote memory a watchpoint covers. */
+	bool event_watch;
+	uint64_t event_watch_addr;
+	int event_watch_type;
 	bool report_signals;	/* stop before delivering a recorded signal (under a debugger) */
 	bool pending_at_stop;	/* the pending signal's delivery stop was reached and reported */
 	uint64_t exec_sp;	/* rsp at the last exec: argc, argv, envp, auxv above it */
@@ -172,6 +190,12 @@ void replayer_close(struct replayer *r);
 int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *stop,
 		 bool (*poll_interrupt)(void *arg), void *poll_arg);
 int replayer_set_breakpoint(struct replayer *r, uint64_t addr, bool insert);
+/*
+ * Z2-Z4: a watchpoint on [addr, addr+len) in the CPU's debug registers.
+ * Writes the replayer makes for an emulated syscall fire write and access
+ * watchpoints too. 0, -ENOSPC when the debug registers are used up, or -EINVAL.
+ */
+int replayer_set_watch(struct replayer *r, int type, uint64_t addr, uint64_t len, bool insert);
 /* Puts int3 at every breakpoint that is mapped / takes them all out of the program's code. */
 void replayer_breakpoints_insert(struct replayer *r);
 void replayer_breakpoints_remove(struct replayer *r);

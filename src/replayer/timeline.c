@@ -141,11 +141,13 @@ static int place(struct timeline *tl, const struct replay_mark *m)
 }
 
 /* Takes a checkpoint where the replay is now and puts it in its place; returns its index. */
-static int add_here(struct timeline *tl, bool user)
+static int add_here(struct timeline *tl, bool user, const struct replay_stop *why)
 {
 	struct timeline_entry ne = {0};
 	int i, err;
 
+	if (why)
+		ne.why = *why;
 	timeline_mark_now(tl, &ne.mark);
 	i = place(tl, &ne.mark);
 	if (i < 0) {
@@ -192,7 +194,7 @@ static int periodic(void *arg)
 		return 0;
 	tl->events_since = 0;
 	tl->last_ns = t;
-	add_here(tl, false);
+	add_here(tl, false, NULL);
 	return 0;
 }
 
@@ -208,7 +210,7 @@ int timeline_init(struct timeline *tl, struct replayer *r)
 	r->after_event = periodic;
 	r->after_event_arg = tl;
 	tl->last_ns = now_ns();
-	err = add_here(tl, true);
+	err = add_here(tl, true, NULL);
 	if (err < 0)
 		rw_error("cannot take a checkpoint of the replay: %s", strerror(-err));
 	return err < 0 ? err : 0;
@@ -226,12 +228,12 @@ void timeline_free(struct timeline *tl)
 	}
 }
 
-void timeline_note_stop(struct timeline *tl)
+void timeline_note_stop(struct timeline *tl, const struct replay_stop *why)
 {
 	struct replay_mark m;
 	int i;
 
-	if (add_here(tl, false) >= 0)
+	if (add_here(tl, false, why) >= 0)
 		return;
 	/* No checkpoint here (the end, or a signal on its way): only the place. */
 	timeline_mark_now(tl, &m);
@@ -264,8 +266,16 @@ static bool at_breakpoint(struct replayer *r, uint64_t *rip)
 	return false;
 }
 
-static bool at_user_breakpoint(const struct replayer *r, const struct replay_mark *m)
+static bool at_user_breakpoint(const struct replayer *r, const struct timeline_entry *e)
 {
+	const struct replay_mark *m = &e->mark;
+
+	if (e->why.kind == REPLAY_STOP_WATCH) {
+		for (int i = 0; i < r->nwatches; i++)
+			if (r->watches[i].addr == e->why.addr)
+				return true;
+		return false;
+	}
 	if (m->boundary || m->finished || m->at_signal)
 		return false;
 	for (int i = 0; i < r->nbps; i++)
@@ -302,7 +312,7 @@ static int lost(struct timeline *tl, const struct replay_mark *target, const cha
  * hit stop_at, or a negative errno.
  */
 static int run_until(struct timeline *tl, const struct replay_mark *target, uint64_t count_addr,
-		     long stop_at, long *hits)
+		     long stop_at, long *hits, struct replay_stop *hit)
 {
 	struct replayer *r = tl->r;
 	bool tmp = !target->boundary && !target->finished;
@@ -335,8 +345,18 @@ static int run_until(struct timeline *tl, const struct replay_mark *target, uint
 		if (ret < 0)
 			break;
 		timeline_mark_now(tl, &now);
-		if (mark_equal(&now, target))
+		if (mark_equal(&now, target)) {
+			/* A watchpoint firing at the target: the access came before it. */
+			if (rs.kind == REPLAY_STOP_WATCH && !count_addr) {
+				if (hit)
+					*hit = rs;
+				if (++*hits == stop_at) {
+					ret = 1;
+					break;
+				}
+			}
 			continue;
+		}
 		if (rs.kind == REPLAY_STOP_INTERRUPT) {
 			ret = lost(tl, target, "went past it");
 			break;
@@ -345,9 +365,16 @@ static int run_until(struct timeline *tl, const struct replay_mark *target, uint
 			ret = lost(tl, target, "the program ended first");
 			break;
 		}
-		if (rs.kind != REPLAY_STOP_BREAKPOINT)
+		if (rs.kind == REPLAY_STOP_WATCH && !count_addr) {
+			counted = true;
+		} else if (rs.kind == REPLAY_STOP_BREAKPOINT) {
+			counted =
+			    count_addr ? rs.addr == count_addr : (rs.owners & REPLAY_BP_USER) != 0;
+		} else {
 			continue;
-		counted = count_addr ? rs.addr == count_addr : (rs.owners & REPLAY_BP_USER) != 0;
+		}
+		if (counted && hit)
+			*hit = rs;
 		if (counted && ++*hits == stop_at) {
 			ret = 1;
 			break;
@@ -362,7 +389,21 @@ out:
 	return ret;
 }
 
-int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop)
+static int reverse_step(struct timeline *tl, enum timeline_stop *stop);
+
+/*
+ * A watchpoint fires after the access; going backwards the debugger wants
+ * the point before it, where the value is still the older one.
+ */
+static int before_access(struct timeline *tl, const struct replay_stop *hit)
+{
+	enum timeline_stop ts;
+
+	return hit->kind == REPLAY_STOP_WATCH ? reverse_step(tl, &ts) : 0;
+}
+
+int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop,
+			      struct replay_stop *hit)
 {
 	struct replay_mark target;
 	int k = tl->cur_exact ? tl->cur - 1 : tl->cur, err = 0;
@@ -371,11 +412,12 @@ int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop)
 	timeline_mark_now(tl, &target);
 	tl->internal = tl->r->quiet = true;
 	for (; k >= 0; k--) {
-		if ((err = restore(tl, k)) < 0 || (err = run_until(tl, &target, 0, 0, &hits)) < 0)
+		if ((err = restore(tl, k)) < 0 ||
+		    (err = run_until(tl, &target, 0, 0, &hits, hit)) < 0)
 			goto out;
 		if (hits > 0) {
 			if ((err = restore(tl, k)) < 0 ||
-			    (err = run_until(tl, &target, 0, hits, &h)) < 0)
+			    (err = run_until(tl, &target, 0, hits, &h, hit)) < 0)
 				goto out;
 			if (err != 1) {
 				err = lost(tl, &target, "the breakpoint hit went missing");
@@ -383,15 +425,20 @@ int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop)
 			}
 			tl->cur = k;
 			tl->cur_exact = false;
-			add_here(tl, false);
+			add_here(tl, false, hit);
 			*stop = TIMELINE_STOP_BREAKPOINT;
-			err = 0;
+			err = before_access(tl, hit);
 			goto out;
 		}
 		/* The checkpoint itself may sit at a breakpoint: then it is the latest hit. */
-		if (at_user_breakpoint(tl->r, &tl->e[k].mark)) {
+		if (at_user_breakpoint(tl->r, &tl->e[k])) {
+			*hit = tl->e[k].why;
+			if (hit->kind != REPLAY_STOP_WATCH)
+				hit->kind = REPLAY_STOP_BREAKPOINT;
 			if ((err = restore(tl, k)) == 0)
 				*stop = TIMELINE_STOP_BREAKPOINT;
+			if (!err)
+				err = before_access(tl, hit);
 			goto out;
 		}
 		target = tl->e[k].mark;
@@ -405,6 +452,16 @@ out:
 
 int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop)
 {
+	int err;
+
+	tl->internal = tl->r->quiet = true;
+	err = reverse_step(tl, stop);
+	tl->internal = tl->r->quiet = false;
+	return err;
+}
+
+static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
+{
 	struct replay_mark target;
 	int k = tl->cur_exact ? tl->cur - 1 : tl->cur, err;
 	unsigned long steps = 0;
@@ -416,13 +473,12 @@ int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop)
 		*stop = TIMELINE_STOP_BEGIN;
 		return k < 0 ? 0 : -ENOTSUP;
 	}
-	tl->internal = tl->r->quiet = true;
 	/* How often the current instruction ran between the checkpoint and now. */
 	if ((err = restore(tl, k)) < 0 ||
-	    (err = run_until(tl, &target, target.regs[X86_RIP], 0, &n)) < 0 ||
+	    (err = run_until(tl, &target, target.regs[X86_RIP], 0, &n, NULL)) < 0 ||
 	    (err = restore(tl, k)) < 0)
 		goto out;
-	if (n > 0 && (err = run_until(tl, &target, target.regs[X86_RIP], n, &h)) != 1) {
+	if (n > 0 && (err = run_until(tl, &target, target.regs[X86_RIP], n, &h, NULL)) != 1) {
 		err = err < 0 ? err : lost(tl, &target, "the previous run of its instruction");
 		goto out;
 	}
@@ -446,7 +502,7 @@ int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop)
 	tl->steps = steps;
 	if ((err = restore(tl, k)) < 0)
 		goto out;
-	if (n > 0 && (err = run_until(tl, &target, target.regs[X86_RIP], n, &h)) != 1) {
+	if (n > 0 && (err = run_until(tl, &target, target.regs[X86_RIP], n, &h, NULL)) != 1) {
 		err = err < 0 ? err : lost(tl, &target, "the previous run of its instruction");
 		goto out;
 	}
@@ -456,17 +512,16 @@ int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop)
 	tl->cur = k;
 	tl->cur_exact = steps <= 1 && n == 0;
 	if (!tl->cur_exact)
-		add_here(tl, false);
+		add_here(tl, false, NULL);
 	*stop = TIMELINE_STOP_STEP;
 	err = 0;
 out:
-	tl->internal = tl->r->quiet = false;
 	return err;
 }
 
 int timeline_user_checkpoint(struct timeline *tl)
 {
-	int i = add_here(tl, true);
+	int i = add_here(tl, true, NULL);
 
 	return i < 0 ? i : tl->e[i].id;
 }

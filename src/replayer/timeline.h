@@ -25,8 +25,9 @@ struct replay_mark {
 struct timeline_entry {
 	struct replay_checkpoint cp;
 	struct replay_mark mark;
-	int id;	   /* the number `monitor info checkpoints` shows */
-	bool user; /* made by `monitor checkpoint`: never thinned */
+	int id;			/* the number `monitor info checkpoints` shows */
+	struct replay_stop why; /* the stop it was taken at (a watchpoint's, say) */
+	bool user;		/* made by `monitor checkpoint`: never thinned */
 };
 
 struct timeline {
@@ -53,9 +54,13 @@ enum timeline_stop {
 int timeline_init(struct timeline *tl, struct replayer *r);
 void timeline_free(struct timeline *tl);
 /* The replay stopped for the debugger after running forward: remembers the point. */
-void timeline_note_stop(struct timeline *tl);
-/* Goes back to the latest user breakpoint hit before now (or the start). */
-int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop);
+void timeline_note_stop(struct timeline *tl, const struct replay_stop *why);
+/*
+ * Goes back to the latest user breakpoint or watchpoint hit before now (or
+ * the start); *hit says which (REPLAY_STOP_BREAKPOINT or _WATCH).
+ */
+int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop,
+			      struct replay_stop *hit);
 /* Goes back one instruction (a syscall instruction and its event count as one). */
 int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop);
 /* `monitor checkpoint`: a checkpoint here; returns its id or negative errno. */

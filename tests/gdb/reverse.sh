@@ -58,4 +58,20 @@ grep -B2 '^OUT$' "$dir/out" | grep -q 'in main () at .*history.c:25' ||
 [ "$(after ENDBACK)" = "$(after FWD | tail -1)" ] || fail "reverse-continue from the end: $(after ENDBACK)"
 [ "$(after R0)" = "$(after FWD | head -1)" ] || fail "monitor restart 0, continue: $(after R0)"
 grep -q '^Checkpoint [0-9]* at event' "$dir/out" || fail "monitor checkpoint"
-echo "PASS: forward $fwd; back $back; stepi $spc; reverse-stepi $rpc"
+
+# Watchpoints backwards: a variable the program writes, and a buffer an
+# emulated read() fills; each stop is before the write, with the older value.
+wargs=(-nx -batch -ex 'break history.c:29' -ex continue -ex delete -ex 'watch counter')
+wargs+=(-ex reverse-continue -ex 'echo W1\n' -ex 'p counter')
+wargs+=(-ex reverse-continue -ex 'echo W2\n' -ex 'p counter' -ex delete -ex 'watch buffer[1]')
+wargs+=(-ex continue -ex 'echo WR\n' -ex 'p buffer[1]' -ex reverse-continue -ex 'echo WB\n')
+wargs+=(-ex 'p buffer[1]' -ex continue -ex 'echo WF\n' -ex 'p buffer[1]')
+timeout 300 "$rewind" replay "$dir/t.trace" -- "${wargs[@]}" >"$dir/out" 2>&1 </dev/null || true
+w1=$(after W1) w2=$(after W2)
+[ "$w1" = "$(echo "$fwd" | cut -d' ' -f5)" ] || fail "reverse watch 1: counter $w1, want $(echo "$fwd" | cut -d' ' -f5)"
+[ "$w2" = "$(echo "$fwd" | cut -d' ' -f4)" ] || fail "reverse watch 2: counter $w2, want $(echo "$fwd" | cut -d' ' -f4)"
+grep -q "^New value = $w1\$" "$dir/out" || fail "reverse watch did not show the older value $w1"
+[ "$(after WR)" = "69 'E'" ] || fail "watch on read()'s buffer: $(after WR)"
+[ "$(after WB)" = "0 '\\000'" ] || fail "reverse watch before read(): $(after WB)"
+[ "$(after WF)" = "69 'E'" ] || fail "forward again over read(): $(after WF)"
+echo "PASS: forward $fwd; back $back; stepi $spc; reverse-stepi $rpc; watch back $w1 $w2"
