@@ -23,6 +23,7 @@
 #include "common/log.h"
 
 #define MAX_FILES 64
+#define KICK_MS	  100
 
 static struct gdb_replay *ctx_of(void *ctx)
 {
@@ -70,6 +71,7 @@ static void to_gdb_stop(struct gdb_replay *g, const struct replay_stop *rs, stru
 		s->kind = GDB_STOP_SWBREAK;
 		break;
 	case REPLAY_STOP_STEP:
+	case REPLAY_STOP_KICK:
 		s->kind = GDB_STOP_SIGNAL;
 		break;
 	case REPLAY_STOP_INTERRUPT:
@@ -381,6 +383,9 @@ int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o)
 		g->layout.offset[i] = g->r.layout.offset[i];
 		g->layout.comp_size[i] = g->r.layout.size[i];
 	}
+	/* Checkpoints every KICK_MS of replay in long stretches without events. */
+	if ((err = replayer_enable_kicks(&g->r, KICK_MS)) < 0)
+		return err;
 	/* Orphaned checkpoint processes come back to rewind, which reaps them. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	return timeline_init(&g->tl, &g->r);

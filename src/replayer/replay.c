@@ -25,6 +25,7 @@
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arch/x86_64/syscall_table.h"
@@ -173,6 +174,8 @@ static int emulate(struct replayer *r)
 		while (done < r->ev.output_len) {
 			ssize_t n = write(fd, r->ev.output + done, r->ev.output_len - done);
 
+			if (n < 0 && errno == EINTR)
+				continue;
 			if (n <= 0)
 				break; /* our own stdout closed: the replay goes on */
 			done += (size_t)n;
@@ -432,8 +435,16 @@ static int reach(struct replayer *r, int request, int *status)
 	if (r->mode == REPLAY_MODE_STEP && request == PTRACE_SYSEMU)
 		request = PTRACE_SYSEMU_SINGLESTEP;
 	r->ran = true;
+	r->t.report_kick = r->kick_ms > 0;
 	st = tracee_resume(&r->t, request, r->pass_sig);
+	r->t.report_kick = false;
 	r->pass_sig = 0;
+	if (r->t.kicked) {
+		/* Interrupted by us: nothing of the program's; the signal is not passed. */
+		r->t.kicked = false;
+		r->debug_stop = REPLAY_STOP_KICK;
+		return DEBUG_STOP;
+	}
 	if (st < 0)
 		return st;
 	*status = st;
@@ -962,6 +973,8 @@ static void close_replay(struct replayer *r)
 	free(r->xsave);
 	free(r->rec_xsave);
 	free(r->rec_xsave_before);
+	if (r->kick_ms)
+		timer_delete(r->kick_timer);
 	trace_regs_history_free(&r->hist_before);
 	for (size_t i = 0; i < r->nfiles; i++)
 		free(r->files[i].path);
@@ -995,6 +1008,61 @@ static bool event_touched_memory(const struct replayer *r)
 		x86_syscall_lookup(r->ev.sysno)->replay != SYS_REPLAY_EMULATE);
 }
 
+static volatile sig_atomic_t kick_due;
+
+static void kick_timer_fired(int sig)
+{
+	(void)sig;
+	kick_due = 1;
+}
+
+/* The tracer's wait was interrupted: on the timer's word, interrupt the program. */
+static void kick(void *arg)
+{
+	struct replayer *r = arg;
+
+	if (!kick_due)
+		return;
+	kick_due = 0;
+	if (!r->t.kick_pending && syscall(SYS_tgkill, r->t.tid, r->t.tid, SIGSTOP) == 0)
+		r->t.kick_pending = true;
+}
+
+static void arm_kicks(struct replayer *r, bool arm)
+{
+	struct itimerspec its = {{0, 0}, {0, 0}};
+
+	if (arm) {
+		its.it_value.tv_sec = r->kick_ms / 1000;
+		its.it_value.tv_nsec = (long)(r->kick_ms % 1000) * 1000000L;
+		its.it_interval = its.it_value;
+	}
+	timer_settime(r->kick_timer, 0, &its, NULL);
+	kick_due = 0;
+	r->t.on_wait_interrupted = arm ? kick : NULL;
+	r->t.on_wait_arg = r;
+}
+
+int replayer_enable_kicks(struct replayer *r, unsigned ms)
+{
+	struct sigaction sa;
+	struct sigevent ev;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_timer_fired; /* no SA_RESTART: waitpid must return EINTR */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) < 0)
+		return -errno;
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_THREAD_ID; /* this thread, not the read-ahead one */
+	ev.sigev_signo = SIGALRM;
+	ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	if (timer_create(CLOCK_MONOTONIC, &ev, &r->kick_timer) < 0)
+		return -errno;
+	r->kick_ms = ms;
+	return 0;
+}
+
 int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *stop,
 		 bool (*poll_interrupt)(void *arg), void *poll_arg)
 {
@@ -1004,6 +1072,8 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 	r->mode = mode;
 	memset(stop, 0, sizeof(*stop));
 	replayer_breakpoints_insert(r);
+	if (r->kick_ms && mode == REPLAY_MODE_CONTINUE && !r->quiet)
+		arm_kicks(r, true);
 	if ((r->nwatches || !r->dr_tid) && r->dr_tid != r->t.tid && !r->finished &&
 	    (ret = apply_watches(r)) < 0)
 		return ret;
@@ -1030,6 +1100,16 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			break;
 		}
 		ret = replay_pending(r);
+		if (ret == 2 && r->debug_stop == REPLAY_STOP_KICK) {
+			if (poll_interrupt && poll_interrupt(poll_arg)) {
+				stop->kind = REPLAY_STOP_INTERRUPT;
+				ret = 0;
+				break;
+			}
+			if (r->on_kick)
+				r->on_kick(r->after_event_arg);
+			continue;
+		}
 		if (ret == 2) {
 			stop->kind = r->debug_stop;
 			stop->signo = r->debug_signo;
@@ -1073,6 +1153,8 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			break;
 		}
 	}
+	if (r->kick_ms)
+		arm_kicks(r, false);
 	if (!r->finished)
 		replayer_breakpoints_remove(r);
 	return ret;

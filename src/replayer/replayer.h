@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/rseq.h"
@@ -56,6 +57,7 @@ enum replay_stop_kind {
 	REPLAY_STOP_HISTORY_END,
 	/* A watchpoint fired (after the instruction or the emulated syscall that hit it): addr. */
 	REPLAY_STOP_WATCH,
+	REPLAY_STOP_KICK, /* inside replayer_run only: the periodic interruption */
 };
 
 struct replay_stop {
@@ -159,6 +161,13 @@ struct replayer {
 	uint64_t ev_record; /* index in the trace of r->ev's record */
 	struct trace_regs_history hist_before;
 	uint8_t *rec_xsave_before;
+	/*
+	 * Periodic interruptions of long runs without events (replayer_enable_kicks):
+	 * on_kick is called at each, with after_event_arg.
+	 */
+	unsigned kick_ms;
+	timer_t kick_timer;
+	void (*on_kick)(void *arg);
 	/* Called after each event applied in CONTINUE mode; a non-zero return stops the run. */
 	int (*after_event)(void *arg);
 	void *after_event_arg;
@@ -190,6 +199,12 @@ void replayer_close(struct replayer *r);
 int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *stop,
 		 bool (*poll_interrupt)(void *arg), void *poll_arg);
 int replayer_set_breakpoint(struct replayer *r, uint64_t addr, bool insert);
+/*
+ * Interrupts the program every ms milliseconds of a CONTINUE run (not while
+ * quiet), calling r->on_kick there: checkpoints in long stretches without
+ * events, and gdb's ^C answered there. 0 or negative errno.
+ */
+int replayer_enable_kicks(struct replayer *r, unsigned ms);
 /*
  * Z2-Z4: a watchpoint on [addr, addr+len) in the CPU's debug registers.
  * Writes the replayer makes for an emulated syscall fire write and access

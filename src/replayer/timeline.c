@@ -30,11 +30,16 @@
 #include "common/log.h"
 
 #define TIMELINE_MAX_AUTO 24
+#define KEEP_NEWEST	  10
 /* Periodic checkpoints while replaying forward: after this many events or this long. */
 #define PERIOD_EVENTS 20000
 #define PERIOD_NS     (200 * 1000 * 1000ull)
 /* Instructions a reverse step replays one by one at most before giving up. */
 #define STEP_LIMIT 5000000ul
+/* How far before its end a long reverse step leaves a checkpoint. */
+#define NEAR_STEPS 32ul
+/* Checkpoints every so many instructions of a reverse step's first pass. */
+#define MID_STEPS 2048ul
 
 static uint64_t now_ns(void)
 {
@@ -103,11 +108,14 @@ static void thin(struct timeline *tl)
 		for (int i = 1; i < tl->n; i++) {
 			uint64_t span;
 
-			if (tl->e[i].user || i == tl->cur)
+			/* The newest are where the debugging goes on: kept. */
+			if (tl->e[i].user || i == tl->cur ||
+			    tl->e[i].id >= tl->next_id - KEEP_NEWEST)
 				continue;
 			span = i + 1 < tl->n ? tl->e[i + 1].mark.seq - tl->e[i - 1].mark.seq
 					     : 2 * (tl->e[i].mark.seq - tl->e[i - 1].mark.seq);
-			if (span < best) {
+			if (span < best ||
+			    (victim >= 0 && span == best && tl->e[i].id < tl->e[victim].id)) {
 				best = span;
 				victim = i;
 			}
@@ -198,6 +206,14 @@ static int periodic(void *arg)
 	return 0;
 }
 
+static void on_kick(void *arg)
+{
+	struct timeline *tl = arg;
+
+	if (!tl->internal)
+		add_here(tl, false, NULL);
+}
+
 int timeline_init(struct timeline *tl, struct replayer *r)
 {
 	int err;
@@ -208,6 +224,7 @@ int timeline_init(struct timeline *tl, struct replayer *r)
 	tl->next_id = 0;
 	r->keep_before = true;
 	r->after_event = periodic;
+	r->on_kick = on_kick;
 	r->after_event_arg = tl;
 	tl->last_ns = now_ns();
 	err = add_here(tl, true, NULL);
@@ -224,6 +241,7 @@ void timeline_free(struct timeline *tl)
 	tl->e = NULL;
 	if (tl->r) {
 		tl->r->after_event = NULL;
+		tl->r->on_kick = NULL;
 		tl->r->keep_before = false;
 	}
 }
@@ -282,6 +300,33 @@ static bool at_user_breakpoint(const struct replayer *r, const struct timeline_e
 		if (r->bps[i].addr == m->regs[X86_RIP] && (r->bps[i].owners & REPLAY_BP_USER))
 			return true;
 	return false;
+}
+
+/* Breakpoints taken out of the replayer while stepping one instruction at a time. */
+struct hidden_bps {
+	struct replay_breakpoint bps[REPLAY_MAX_BREAKPOINTS];
+	int n;
+	bool hidden;
+};
+
+static void hide_breakpoints(struct replayer *r, struct hidden_bps *h)
+{
+	if (h->hidden)
+		return;
+	replayer_breakpoints_remove(r);
+	memcpy(h->bps, r->bps, (size_t)r->nbps * sizeof(r->bps[0]));
+	h->n = r->nbps;
+	r->nbps = 0;
+	h->hidden = true;
+}
+
+static void show_breakpoints(struct replayer *r, struct hidden_bps *h)
+{
+	if (!h->hidden)
+		return;
+	memcpy(r->bps, h->bps, (size_t)h->n * sizeof(r->bps[0]));
+	r->nbps = h->n;
+	h->hidden = false;
 }
 
 /* One instruction forward (or one event), stepping over a breakpoint at it. */
@@ -460,13 +505,32 @@ int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop)
 	return err;
 }
 
+static int find_id(const struct timeline *tl, int id)
+{
+	for (int i = 0; i < tl->n; i++)
+		if (tl->e[i].id == id)
+			return i;
+	return -1;
+}
+
+/* Puts a checkpoint where the replay is now, known to be after entry *k; *k becomes it. */
+static void checkpoint_on_the_way(struct timeline *tl, int *k)
+{
+	tl->cur = *k;
+	tl->cur_exact = false;
+	if (add_here(tl, false, NULL) >= 0)
+		*k = tl->cur;
+}
+
 static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 {
 	struct replay_mark target;
-	int k = tl->cur_exact ? tl->cur - 1 : tl->cur, err;
-	unsigned long steps = 0;
+	int k = tl->cur_exact ? tl->cur - 1 : tl->cur, err, mid_id = -1, j;
+	unsigned long steps = 0, mid_steps = 0, done;
 	long n = 0, h;
+	bool moved = false;
 	struct replay_stop rs;
+	struct hidden_bps hidden = {0};
 
 	timeline_mark_now(tl, &target);
 	if (k < 0 || target.finished) {
@@ -482,7 +546,12 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 		err = err < 0 ? err : lost(tl, &target, "the previous run of its instruction");
 		goto out;
 	}
-	/* From there, one instruction at a time. */
+	/*
+	 * From there, one instruction at a time with no breakpoint in the way,
+	 * leaving checkpoints now and then for the second pass.
+	 */
+	j = k;
+	hide_breakpoints(tl->r, &hidden);
 	for (;;) {
 		struct replay_mark now;
 
@@ -495,27 +564,57 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 						: "too many instructions");
 			goto out;
 		}
+		if (steps && !(steps % MID_STEPS)) {
+			checkpoint_on_the_way(tl, &j);
+			if (j != k && tl->cur_exact) {
+				mid_id = tl->e[j].id;
+				mid_steps = steps;
+			}
+		}
 		if ((err = step_once(tl->r, &rs)) < 0)
 			goto out;
 		steps++;
 	}
 	tl->steps = steps;
-	if ((err = restore(tl, k)) < 0)
-		goto out;
-	if (n > 0 && (err = run_until(tl, &target, target.regs[X86_RIP], n, &h, NULL)) != 1) {
-		err = err < 0 ? err : lost(tl, &target, "the previous run of its instruction");
-		goto out;
+	show_breakpoints(tl->r, &hidden);
+	/* Second pass: to one instruction short of now, from the nearest point. */
+	if (mid_id >= 0 && (j = find_id(tl, mid_id)) >= 0) {
+		k = j;
+		done = mid_steps;
+		if ((err = restore(tl, k)) < 0)
+			goto out;
+	} else {
+		done = 0;
+		if ((err = restore(tl, k)) < 0)
+			goto out;
+		if (n > 0 &&
+		    (err = run_until(tl, &target, target.regs[X86_RIP], n, &h, NULL)) != 1) {
+			err = err < 0 ? err
+				      : lost(tl, &target, "the previous run of its instruction");
+			goto out;
+		}
+		moved = n > 0;
 	}
-	for (unsigned long i = 0; i + 1 < steps; i++)
+	hide_breakpoints(tl->r, &hidden);
+	for (unsigned long i = done; i + 1 < steps; i++) {
+		/* Near the end: the next reverse steps start from here. */
+		if (steps - done > 2 * NEAR_STEPS && i + 1 + NEAR_STEPS == steps && moved) {
+			checkpoint_on_the_way(tl, &k);
+			moved = !tl->cur_exact;
+		}
 		if ((err = step_once(tl->r, &rs)) < 0)
 			goto out;
+		moved = true;
+	}
+	show_breakpoints(tl->r, &hidden);
 	tl->cur = k;
-	tl->cur_exact = steps <= 1 && n == 0;
-	if (!tl->cur_exact)
+	tl->cur_exact = !moved;
+	if (moved)
 		add_here(tl, false, NULL);
 	*stop = TIMELINE_STOP_STEP;
 	err = 0;
 out:
+	show_breakpoints(tl->r, &hidden);
 	return err;
 }
 
@@ -534,9 +633,28 @@ int timeline_restart(struct timeline *tl, int id)
 	return -ENOENT;
 }
 
+/* Memory a process holds that no other one shares (kB), from smaps_rollup. */
+static unsigned long private_kb(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long total = 0, v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Private_Clean: %lu", &v) == 1 ||
+		    sscanf(line, "Private_Dirty: %lu", &v) == 1)
+			total += v;
+	fclose(f);
+	return total;
+}
+
 void timeline_describe(const struct timeline *tl, char *out, size_t outlen)
 {
 	size_t len = 0;
+	unsigned long kb = 0;
 
 	out[0] = '\0';
 	for (int i = 0; i < tl->n && len < outlen; i++) {
@@ -550,5 +668,10 @@ void timeline_describe(const struct timeline *tl, char *out, size_t outlen)
 		if (w < 0)
 			break;
 		len += (size_t)w;
+		kb += private_kb(e->cp.pid);
 	}
+	if (len < outlen)
+		snprintf(out + len, outlen - len,
+			 "%d checkpoints; memory only they hold: %lu kB; current process: %lu kB\n",
+			 tl->n, kb, private_kb(tl->r->t.tid));
 }

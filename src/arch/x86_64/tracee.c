@@ -24,6 +24,7 @@ void tracee_init(struct tracee *t, pid_t tid)
 	t->wait_status = 0;
 	t->on_wait_interrupted = NULL;
 	t->on_wait_arg = NULL;
+	t->kick_pending = t->report_kick = t->kicked = false;
 }
 
 void tracee_release(struct tracee *t)
@@ -212,12 +213,29 @@ int tracee_resume(struct tracee *t, int request, int sig)
 	for (;;) {
 		pid_t r = waitpid(t->tid, &status, __WALL);
 
+		if (r == t->tid && t->kick_pending && WIFSTOPPED(status) &&
+		    WSTOPSIG(status) == SIGSTOP && !(status >> 16)) {
+			t->kick_pending = false;
+			if (t->report_kick) {
+				t->kicked = true;
+				break;
+			}
+			/* Our own interruption, unwanted here: on as asked. */
+			if (ptrace((enum __ptrace_request)request, t->tid, 0, 0) < 0)
+				return -errno;
+			continue;
+		}
 		if (r == t->tid)
 			break;
 		if (r < 0 && errno != EINTR)
 			return -errno;
 		if (r < 0 && t->on_wait_interrupted)
 			t->on_wait_interrupted(t->on_wait_arg);
+	}
+	if (t->kicked) {
+		t->wait_status = status;
+		t->stop = TRACEE_STOP_OTHER;
+		return status;
 	}
 	classify(t, status, request);
 	return status;

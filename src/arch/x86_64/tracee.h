@@ -8,6 +8,7 @@
 #ifndef REWIND_ARCH_X86_64_TRACEE_H
 #define REWIND_ARCH_X86_64_TRACEE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -26,6 +27,12 @@ struct tracee {
 	int mem_fd; /* /proc/TID/mem, opened lazily */
 	enum tracee_stop stop;
 	int wait_status; /* last status from waitpid */
+	/*
+	 * A SIGSTOP the tracer sent to interrupt the tracee (a kick) is on its
+	 * way. tracee_resume takes it out of the way by resuming again, unless
+	 * report_kick is set: then it returns at that stop with kicked set.
+	 */
+	bool kick_pending, report_kick, kicked;
 	/* Called when a wait is interrupted by a signal to the tracer (a time limit, say). */
 	void (*on_wait_interrupted)(void *arg);
 	void *on_wait_arg;
