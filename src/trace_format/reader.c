@@ -519,6 +519,56 @@ static int load_next_chunk(struct trace_reader *r)
 	return 1;
 }
 
+int trace_reader_load_chunk(struct trace_reader *r)
+{
+	int ret;
+
+	if (r->error)
+		return r->error;
+	if (r->at_end)
+		return 0;
+	r->chunk_left = 0;
+	ret = load_next_chunk(r);
+	if (ret < 0 && !r->error)
+		r->error = ret;
+	return ret;
+}
+
+uint32_t trace_reader_chunk_left(const struct trace_reader *r)
+{
+	return r->chunk_left;
+}
+
+int trace_reader_seek_chunk(struct trace_reader *r, uint64_t chunk)
+{
+	const uint8_t *e;
+
+	if (!r->has_footer || r->error || chunk > r->index_chunks)
+		return -EINVAL;
+	r->chunk_left = 0;
+	r->at_end = false;
+	r->chunks = chunk;
+	if (chunk == r->index_chunks) {
+		r->pos = r->data_end;
+		return 0;
+	}
+	/* index_is_consistent() checked the entries against the file at open. */
+	e = r->index + chunk * TRACE_INDEX_ENTRY_SIZE;
+	r->pos = get_le64(e);
+	r->next_record = get_le64(e + 8);
+	return 0;
+}
+
+uint64_t trace_reader_indexed_chunks(const struct trace_reader *r)
+{
+	return r->has_footer ? r->index_chunks : 0;
+}
+
+const char *trace_reader_path(const struct trace_reader *r)
+{
+	return r->path;
+}
+
 int trace_reader_next(struct trace_reader *r, uint32_t *kind, const uint8_t **payload, size_t *len)
 {
 	while (!r->chunk_left) {
