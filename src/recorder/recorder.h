@@ -57,6 +57,7 @@ struct recorder {
 	struct x86_xsave_layout layout;
 	uint8_t *xsave_prev, *xsave_cur;
 	size_t xsave_len;
+	size_t xsave_prev_len; /* bytes the kernel gave for xsave_prev */
 	bool have_xsave_prev;
 	/* Files already stored in the trace, by identity and by content hash. */
 	struct stored_file *files;

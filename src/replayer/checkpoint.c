@@ -117,6 +117,7 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 	r->pass_sig = cp->pass_sig;
 	r->ran = cp->ran;
 	r->exit_reported = cp->exit_reported;
+	r->at_history_end = false;
 	r->have_pending = cp->have_pending;
 	/* A signal sent or a delivery stop reached is not in the copy: it is sent again. */
 	r->pending_prepared = false;

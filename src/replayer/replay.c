@@ -625,13 +625,31 @@ static int replay_syscall(struct replayer *r)
 			return err;
 		r->exit_reported = true;
 		r->debug_stop = REPLAY_STOP_HISTORY_END;
+		r->at_history_end = true;
 		return 2;
 	}
 	if (d->replay == SYS_REPLAY_EXIT)
 		return replay_exit(r, entry);
 
-	if ((err = replayer_next_event(r)) <= 0)
-		return err < 0 ? err : -ENODATA;
+	if ((err = replayer_next_event(r)) < 0)
+		return err;
+	if (err == 0 && r->stop_before_exit) {
+		/*
+		 * A cut trace that ends inside a syscall: under the debugger this is
+		 * the end of the history, with the syscall not run yet.
+		 */
+		memcpy(live, entry, sizeof(live));
+		live[X86_RAX] = entry[X86_ORIG_RAX];
+		live[X86_ORIG_RAX] = (uint64_t)-1;
+		live[X86_RIP] -= X86_SYSCALL_INSN_LEN;
+		if ((err = tracee_set_regs(&r->t, live)) < 0)
+			return err;
+		r->debug_stop = REPLAY_STOP_HISTORY_END;
+		r->at_history_end = true;
+		return 2;
+	}
+	if (err == 0)
+		return -ENODATA;
 	if (r->ev.kind == EV_EXEC && d->replay == SYS_REPLAY_EXEC)
 		return replayer_apply_exec(r);
 	if (r->ev.kind != EV_SYSCALL_EXIT || r->ev.sysno != nr) {
@@ -1070,6 +1088,7 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 	int ret = 0;
 
 	r->mode = mode;
+	r->at_history_end = false;
 	memset(stop, 0, sizeof(*stop));
 	replayer_breakpoints_insert(r);
 	if (r->kick_ms && mode == REPLAY_MODE_CONTINUE && !r->quiet)

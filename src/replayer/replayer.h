@@ -151,6 +151,8 @@ struct replayer {
 	/* Stop once at the exit syscall, so a debugger can still look and go back. */
 	bool stop_before_exit;
 	bool exit_reported;
+	/* Stopped at the end of the history, in front of the syscall not run (or not recorded). */
+	bool at_history_end;
 	/* The tracee ran the program's code since the last event was applied. */
 	bool ran;
 	/*

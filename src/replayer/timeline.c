@@ -34,6 +34,9 @@
 /* Periodic checkpoints while replaying forward: after this many events or this long. */
 #define PERIOD_EVENTS 20000
 #define PERIOD_NS     (200 * 1000 * 1000ull)
+/* A debugger stop gets a checkpoint if the last one is this many events or this long ago. */
+#define STOP_EVENTS 64
+#define STOP_NS	    (20 * 1000 * 1000ull)
 /* Instructions a reverse step replays one by one at most before giving up. */
 #define STEP_LIMIT 5000000ul
 /* How far before its end a long reverse step leaves a checkpoint. */
@@ -69,6 +72,21 @@ static bool mark_equal(const struct replay_mark *a, const struct replay_mark *b)
 		return a->finished == b->finished;
 	return a->seq == b->seq && a->boundary == b->boundary && a->at_signal == b->at_signal &&
 	       !memcmp(a->regs, b->regs, sizeof(a->regs));
+}
+
+/*
+ * Whether the replay is at the target point. At the end of the history the
+ * replay stands at a syscall instruction with rcx and r11 as the syscall
+ * left them: there, the instruction reached (its first run in the stretch,
+ * the syscall being the next event) is the target.
+ */
+static bool at_target(const struct timeline *tl, const struct replay_mark *now,
+		      const struct replay_mark *target)
+{
+	if (!tl->loose_end || now->finished || target->finished)
+		return mark_equal(now, target);
+	return now->seq == target->seq && now->boundary == target->boundary &&
+	       now->at_signal == target->at_signal && now->regs[X86_RIP] == target->regs[X86_RIP];
 }
 
 /* a certainly comes before b. */
@@ -181,6 +199,8 @@ static int add_here(struct timeline *tl, bool user, const struct replay_stop *wh
 	}
 	memmove(&tl->e[i + 1], &tl->e[i], (size_t)(tl->n - i) * sizeof(tl->e[0]));
 	ne.id = tl->next_id++;
+	tl->last_ns = now_ns();
+	tl->events_since = 0;
 	ne.user = user;
 	tl->e[i] = ne;
 	tl->n++;
@@ -200,8 +220,6 @@ static int periodic(void *arg)
 	t = now_ns();
 	if (tl->events_since < PERIOD_EVENTS && t - tl->last_ns < PERIOD_NS)
 		return 0;
-	tl->events_since = 0;
-	tl->last_ns = t;
 	add_here(tl, false, NULL);
 	return 0;
 }
@@ -251,9 +269,18 @@ void timeline_note_stop(struct timeline *tl, const struct replay_stop *why)
 	struct replay_mark m;
 	int i;
 
-	if (add_here(tl, false, why) >= 0)
+	/*
+	 * A checkpoint (a fork) at every single step would make stepping slow:
+	 * there only when the last one is some way back. Other stops always get
+	 * one: two points of one stretch of user code with the same registers
+	 * (a loop whose variables are in memory) cannot be told apart by their
+	 * marks, so a later search must not have to find such a point again.
+	 */
+	if ((why->kind != REPLAY_STOP_STEP || tl->events_since >= STOP_EVENTS ||
+	     now_ns() - tl->last_ns >= STOP_NS) &&
+	    add_here(tl, false, why) >= 0)
 		return;
-	/* No checkpoint here (the end, or a signal on its way): only the place. */
+	/* No checkpoint here (close to one, the end, or a signal on its way): only the place. */
 	timeline_mark_now(tl, &m);
 	i = place(tl, &m);
 	tl->cur = i < 0 ? -1 - i : i - 1;
@@ -378,7 +405,7 @@ static int run_until(struct timeline *tl, const struct replay_mark *target, uint
 		bool counted;
 
 		timeline_mark_now(tl, &now);
-		if (mark_equal(&now, target)) {
+		if (at_target(tl, &now, target)) {
 			ret = 0;
 			break;
 		}
@@ -390,7 +417,7 @@ static int run_until(struct timeline *tl, const struct replay_mark *target, uint
 		if (ret < 0)
 			break;
 		timeline_mark_now(tl, &now);
-		if (mark_equal(&now, target)) {
+		if (at_target(tl, &now, target)) {
 			/* A watchpoint firing at the target: the access came before it. */
 			if (rs.kind == REPLAY_STOP_WATCH && !count_addr) {
 				if (hit)
@@ -500,8 +527,9 @@ int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop)
 	int err;
 
 	tl->internal = tl->r->quiet = true;
+	tl->loose_end = tl->r->at_history_end;
 	err = reverse_step(tl, stop);
-	tl->internal = tl->r->quiet = false;
+	tl->internal = tl->r->quiet = tl->loose_end = false;
 	return err;
 }
 
@@ -522,9 +550,45 @@ static void checkpoint_on_the_way(struct timeline *tl, int *k)
 		*k = tl->cur;
 }
 
+/*
+ * Replays forward from now to the first boundary (all events before it
+ * applied, the program not run since) at or after the one before event
+ * `seq`, and before target, hiding breakpoints.
+ */
+static int run_to_boundary(struct timeline *tl, uint64_t seq, const struct replay_mark *target)
+{
+	struct replayer *r = tl->r;
+	struct hidden_bps hidden = {0};
+	struct replay_mark now;
+	struct replay_stop rs;
+	int err = 0;
+
+	hide_breakpoints(r, &hidden);
+	r->stop_at_event = seq;
+	for (;;) {
+		timeline_mark_now(tl, &now);
+		if (now.finished || !mark_before(&now, target)) {
+			err = lost(tl, target, "went past it");
+			break;
+		}
+		/* No boundary between a syscall's entry and exit: the next one may be later. */
+		if (now.seq >= seq && now.boundary)
+			break;
+		if ((err = replayer_run(r, REPLAY_MODE_CONTINUE, &rs, NULL, NULL)) < 0)
+			break;
+		if (rs.kind == REPLAY_STOP_EXITED || rs.kind == REPLAY_STOP_END) {
+			err = lost(tl, target, "the program ended first");
+			break;
+		}
+	}
+	r->stop_at_event = 0;
+	show_breakpoints(r, &hidden);
+	return err;
+}
+
 static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 {
-	struct replay_mark target;
+	struct replay_mark target, start;
 	int k = tl->cur_exact ? tl->cur - 1 : tl->cur, err, mid_id = -1, j;
 	unsigned long steps = 0, mid_steps = 0, done;
 	long n = 0, h;
@@ -536,6 +600,21 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 	if (k < 0 || target.finished) {
 		*stop = TIMELINE_STOP_BEGIN;
 		return k < 0 ? 0 : -ENOTSUP;
+	}
+	/*
+	 * The previous instruction lies in the stretch of user code that ends
+	 * here (or in the one before, at a boundary, which a syscall's entry
+	 * and exit end together): replay to its start at full speed and leave a
+	 * checkpoint there, so that only the stretch is counted and stepped.
+	 */
+	memset(&start, 0, sizeof(start));
+	start.seq = !target.boundary ? target.seq : target.seq > 2 ? target.seq - 2 : 0;
+	start.boundary = true;
+	if (mark_before(&tl->e[k].mark, &start)) {
+		if ((err = restore(tl, k)) < 0 ||
+		    (err = run_to_boundary(tl, start.seq, &target)) < 0)
+			goto out;
+		checkpoint_on_the_way(tl, &k);
 	}
 	/* How often the current instruction ran between the checkpoint and now. */
 	if ((err = restore(tl, k)) < 0 ||
@@ -556,7 +635,7 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 		struct replay_mark now;
 
 		timeline_mark_now(tl, &now);
-		if (mark_equal(&now, &target))
+		if (at_target(tl, &now, &target))
 			break;
 		if (now.finished || steps >= STEP_LIMIT) {
 			err = lost(tl, &target,
