@@ -81,6 +81,9 @@ struct gdb_server {
 	uint8_t *io_buf;       /* memory and file reads */
 };
 
+/* Syscall numbers one QCatchSyscalls packet may list. */
+#define GDB_MAX_CATCH_SYSCALLS 512
+
 /* Bytes of binary data a reply can carry when every byte may need escaping. */
 #define GDB_MAX_BINARY_REPLY ((GDB_PACKET_SIZE - 64) / 2)
 

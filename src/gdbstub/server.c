@@ -305,6 +305,13 @@ static void put_stop_reason(struct gdb_server *s, const struct gdb_stop *stop)
 		/* gdb says "No more reverse-execution history." for either end. */
 		gdb_reply_str(s, stop->at_begin ? "replaylog:begin;" : "replaylog:end;");
 		break;
+	case GDB_STOP_SYSCALL_ENTRY:
+	case GDB_STOP_SYSCALL_RETURN:
+		gdb_reply_fmt(s, "%s:%lx;",
+			      stop->kind == GDB_STOP_SYSCALL_ENTRY ? "syscall_entry"
+								   : "syscall_return",
+			      (unsigned long)stop->sysno);
+		break;
 	default:
 		break;
 	}

@@ -118,6 +118,8 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 	r->ran = cp->ran;
 	r->exit_reported = cp->exit_reported;
 	r->at_history_end = false;
+	r->entry_reported = 0;
+	r->catch_return = 0;
 	r->have_pending = cp->have_pending;
 	/* A signal sent or a delivery stop reached is not in the copy: it is sent again. */
 	r->pending_prepared = false;

@@ -483,6 +483,7 @@ int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop,
 
 	timeline_mark_now(tl, &target);
 	tl->internal = tl->r->quiet = true;
+	tl->loose_end = tl->r->at_history_end;
 	for (; k >= 0; k--) {
 		if ((err = restore(tl, k)) < 0 ||
 		    (err = run_until(tl, &target, 0, 0, &hits, hit)) < 0)
@@ -514,11 +515,12 @@ int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop,
 			goto out;
 		}
 		target = tl->e[k].mark;
+		tl->loose_end = false; /* a checkpoint's point, known exactly */
 	}
 	if ((err = restore(tl, 0)) == 0)
 		*stop = TIMELINE_STOP_BEGIN;
 out:
-	tl->internal = tl->r->quiet = false;
+	tl->internal = tl->r->quiet = tl->loose_end = false;
 	return err;
 }
 
