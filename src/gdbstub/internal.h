@@ -78,6 +78,7 @@ struct gdb_server {
 	struct rw_buf framed;  /* the last reply as sent, for a '-' */
 	struct rw_buf scratch; /* qXfer documents being served */
 	struct rw_buf monitor; /* qRcmd output */
+	struct rw_buf console; /* messages while the target ran, for O packets */
 	uint8_t *io_buf;       /* memory and file reads */
 };
 

@@ -675,7 +675,17 @@ static int replay_syscall(struct replayer *r)
 		char what[96];
 
 		snprintf(what, sizeof(what), "syscall-entry %s", sys_name(nr));
-		return diverged(r, entry, live, what);
+		err = diverged(r, entry, live, what);
+		if (!r->stop_before_exit)
+			return err;
+		/*
+		 * Under a debugger the history ends here, in front of the syscall
+		 * instruction: what came before can still be looked at.
+		 */
+		if ((err = before_syscall(r, live)) < 0)
+			return err;
+		r->debug_stop = REPLAY_STOP_HISTORY_END;
+		return 2;
 	}
 	if (!d) {
 		rw_error("event %llu: syscall number %ld is not in this rewind's table",
