@@ -22,9 +22,14 @@
 #include "replayer/timeline.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "common/log.h"
@@ -543,6 +548,31 @@ static int find_id(const struct timeline *tl, int id)
 	return -1;
 }
 
+/*
+ * One instruction by ptrace alone, where no event can come (SYSEMU keeps a
+ * syscall instruction from running if one came anyway); *rip is where it
+ * went.
+ */
+static int raw_step(struct timeline *tl, const struct replay_mark *target, uint64_t *rip)
+{
+	struct replayer *r = tl->r;
+	int st;
+	long v;
+
+	r->ran = true;
+	st = tracee_resume(&r->t, PTRACE_SYSEMU_SINGLESTEP, 0);
+	if (st < 0)
+		return st;
+	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP)
+		return lost(tl, target, "a single step met an event");
+	errno = 0;
+	v = ptrace(PTRACE_PEEKUSER, r->t.tid, offsetof(struct user_regs_struct, rip), 0);
+	if (v == -1 && errno)
+		return -errno;
+	*rip = (uint64_t)v;
+	return 0;
+}
+
 /* Puts a checkpoint where the replay is now, known to be after entry *k; *k becomes it. */
 static void checkpoint_on_the_way(struct timeline *tl, int *k)
 {
@@ -591,6 +621,8 @@ static int run_to_boundary(struct timeline *tl, uint64_t seq, const struct repla
 static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 {
 	struct replay_mark target, start;
+	uint64_t regs[X86_NREGS], rip;
+	bool raw;
 	int k = tl->cur_exact ? tl->cur - 1 : tl->cur, err, mid_id = -1, j;
 	unsigned long steps = 0, mid_steps = 0, done;
 	long n = 0, h;
@@ -629,20 +661,30 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 	}
 	/*
 	 * From there, one instruction at a time with no breakpoint in the way,
-	 * leaving checkpoints now and then for the second pass.
+	 * leaving checkpoints now and then for the second pass. Inside the
+	 * target's own stretch no event can come: ptrace's single step alone
+	 * does, and the whole mark is looked at only where the rip matches.
 	 */
+	raw = !target.boundary && tl->e[k].mark.seq == target.seq && !tl->e[k].mark.at_signal;
+	if ((err = tracee_get_regs(&tl->r->t, regs)) < 0)
+		goto out;
+	rip = regs[X86_RIP];
 	j = k;
 	hide_breakpoints(tl->r, &hidden);
 	for (;;) {
 		struct replay_mark now;
 
-		timeline_mark_now(tl, &now);
-		if (at_target(tl, &now, &target))
-			break;
-		if (now.finished || steps >= STEP_LIMIT) {
-			err = lost(tl, &target,
-				   now.finished ? "the program ended first"
-						: "too many instructions");
+		if (!raw || rip == target.regs[X86_RIP]) {
+			timeline_mark_now(tl, &now);
+			if (at_target(tl, &now, &target))
+				break;
+			if (now.finished) {
+				err = lost(tl, &target, "the program ended first");
+				goto out;
+			}
+		}
+		if (steps >= STEP_LIMIT) {
+			err = lost(tl, &target, "too many instructions");
 			goto out;
 		}
 		if (steps && !(steps % MID_STEPS)) {
@@ -652,7 +694,7 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 				mid_steps = steps;
 			}
 		}
-		if ((err = step_once(tl->r, &rs)) < 0)
+		if ((err = raw ? raw_step(tl, &target, &rip) : step_once(tl->r, &rs)) < 0)
 			goto out;
 		steps++;
 	}
@@ -683,7 +725,7 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 			checkpoint_on_the_way(tl, &k);
 			moved = !tl->cur_exact;
 		}
-		if ((err = step_once(tl->r, &rs)) < 0)
+		if ((err = raw ? raw_step(tl, &target, &rip) : step_once(tl->r, &rs)) < 0)
 			goto out;
 		moved = true;
 	}

@@ -87,6 +87,19 @@ after SI | grep -q 'syscall' || fail "reverse-stepi did not come back to read()'
 [ "$(after E3)" = "$(after E1)" ] || fail "stepi back to the end: $(after E3), want $(after E1)"
 grep -q 'Remote failure' "$dir/out" && fail "an error reply"
 
+# reverse-step goes back into the function the line called; reverse-nexti
+# steps back over that call as one instruction.
+nargs=(-nx -batch -ex 'break history.c:26' -ex continue -ex delete -ex reverse-step -ex 'echo RS\n')
+nargs+=(-ex 'bt 1' -ex 'break history.c:26' -ex continue -ex delete)
+for i in 1 2 3 4 5; do nargs+=(-ex reverse-nexti -ex 'echo RN\n' -ex 'x/i $pc'); done
+timeout 300 "$rewind" replay "$dir/t.trace" -- "${nargs[@]}" >"$dir/out" 2>&1 </dev/null || true
+after RS | grep -q '^#0  step_value (i=0) at .*history.c:1[78]$' ||
+	fail "reverse-step from line 26 did not go back into step_value: $(after RS)"
+rn=$(after RN)
+[ "$(echo "$rn" | grep -c '<main+')" = 5 ] || fail "reverse-nexti left main: $rn"
+echo "$rn" | grep -q 'call .*<step_value>' || fail "reverse-nexti did not come to the call: $rn"
+[ "$(echo "$rn" | awk '{ print $2 }' | sort -u | wc -l)" = 5 ] || fail "reverse-nexti did not move: $rn"
+
 # A cut trace: its end is the end of the history, not an error.
 size=$(stat -c %s "$dir/t.trace")
 head -c $((size * 3 / 4)) "$dir/t.trace" >"$dir/cut.trace"
