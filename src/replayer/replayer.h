@@ -245,8 +245,16 @@ int replayer_set_breakpoint_for(struct replayer *r, uint64_t addr, unsigned owne
  * A checkpoint: a stopped fork of the replayed process and the replayer's
  * own state at that point, to come back to (checkpoint.c).
  */
+/* The contents of a shared mapping at a checkpoint (a fork shares it, not copies it). */
+struct replay_shared_copy {
+	uint64_t start, len;
+	uint8_t *data;
+};
+
 struct replay_checkpoint {
 	pid_t pid;
+	struct replay_shared_copy *shared;
+	size_t nshared;
 	enum tracee_stop stop; /* the stop the fork is in */
 	uint64_t regs[X86_NREGS];
 	uint64_t record; /* the trace record to read next */
