@@ -442,6 +442,11 @@ static int run_until(struct timeline *tl, const struct replay_mark *target, uint
 			ret = lost(tl, target, "the program ended first");
 			break;
 		}
+		/* Past the exit syscall only to the program's end; a divergence stays. */
+		if (rs.kind == REPLAY_STOP_HISTORY_END && !target->finished) {
+			ret = lost(tl, target, "the history ended first");
+			break;
+		}
 		if (rs.kind == REPLAY_STOP_WATCH && !count_addr) {
 			counted = true;
 		} else if (rs.kind == REPLAY_STOP_BREAKPOINT) {
@@ -608,8 +613,9 @@ static int run_to_boundary(struct timeline *tl, uint64_t seq, const struct repla
 			break;
 		if ((err = replayer_run(r, REPLAY_MODE_CONTINUE, &rs, NULL, NULL)) < 0)
 			break;
-		if (rs.kind == REPLAY_STOP_EXITED || rs.kind == REPLAY_STOP_END) {
-			err = lost(tl, target, "the program ended first");
+		if (rs.kind == REPLAY_STOP_EXITED || rs.kind == REPLAY_STOP_END ||
+		    rs.kind == REPLAY_STOP_HISTORY_END) {
+			err = lost(tl, target, "the history ended first");
 			break;
 		}
 	}
@@ -697,6 +703,15 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 		if ((err = raw ? raw_step(tl, &target, &rip) : step_once(tl->r, &rs)) < 0)
 			goto out;
 		steps++;
+		if (!raw && rs.kind == REPLAY_STOP_HISTORY_END) {
+			/* The end stays where it is: if it is not the target, the target is gone.
+			 */
+			timeline_mark_now(tl, &now);
+			if (!at_target(tl, &now, &target)) {
+				err = lost(tl, &target, "the history ended first");
+				goto out;
+			}
+		}
 	}
 	tl->steps = steps;
 	show_breakpoints(tl->r, &hidden);
