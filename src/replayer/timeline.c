@@ -771,20 +771,28 @@ int timeline_restart(struct timeline *tl, int id)
 	return -ENOENT;
 }
 
-/* Memory a process holds that no other one shares (kB), from smaps_rollup. */
-static unsigned long private_kb(pid_t pid)
+/*
+ * Memory a process holds that no other one shares (kB), from smaps_rollup;
+ * *rss (if not NULL) gets all it has resident.
+ */
+static unsigned long private_kb(pid_t pid, unsigned long *rss)
 {
 	char path[64], line[256];
 	unsigned long total = 0, v;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	if (rss)
+		*rss = 0;
 	if (!(f = fopen(path, "r")))
 		return 0;
-	while (fgets(line, sizeof(line), f))
+	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "Private_Clean: %lu", &v) == 1 ||
 		    sscanf(line, "Private_Dirty: %lu", &v) == 1)
 			total += v;
+		else if (rss && sscanf(line, "Rss: %lu", &v) == 1)
+			*rss = v;
+	}
 	fclose(f);
 	return total;
 }
@@ -792,7 +800,7 @@ static unsigned long private_kb(pid_t pid)
 void timeline_describe(const struct timeline *tl, char *out, size_t outlen)
 {
 	size_t len = 0;
-	unsigned long kb = 0;
+	unsigned long kb = 0, rss = 0;
 
 	out[0] = '\0';
 	for (int i = 0; i < tl->n && len < outlen; i++) {
@@ -806,10 +814,12 @@ void timeline_describe(const struct timeline *tl, char *out, size_t outlen)
 		if (w < 0)
 			break;
 		len += (size_t)w;
-		kb += private_kb(e->cp.pid);
+		kb += private_kb(e->cp.pid, NULL);
 	}
+	private_kb(tl->r->t.tid, &rss);
 	if (len < outlen)
 		snprintf(out + len, outlen - len,
-			 "%d checkpoints; memory only they hold: %lu kB; current process: %lu kB\n",
-			 tl->n, kb, private_kb(tl->r->t.tid));
+			 "%d checkpoints; memory only they hold: %lu kB; current process: %lu kB "
+			 "resident\n",
+			 tl->n, kb, rss);
 }
