@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/trace_walk.h"
 #include "common/log.h"
 #include "gdbstub/gdbstub.h"
 #include "replayer/gdb_target.h"
@@ -127,11 +129,41 @@ out:
 	return err < 0 ? 1 : 0;
 }
 
+/*
+ * The debugger replays one thread of one process for now: a trace with
+ * more is refused up front with how many it has (replay -a replays them).
+ */
+static int refuse_tasks(const char *path)
+{
+	struct trace_walk w;
+	unsigned threads = 1, procs = 1;
+	int ret;
+
+	if (trace_walk_open(&w, path) < 0)
+		return -1;
+	while ((ret = trace_walk_next(&w)) > 0)
+		if (w.ev.kind == EV_CLONE && (w.ev.clone_flags & CLONE_THREAD))
+			threads++;
+		else if (w.ev.kind == EV_CLONE)
+			procs++;
+	trace_walk_close(&w);
+	if (ret < 0)
+		return -1;
+	if (threads == 1 && procs == 1)
+		return 0;
+	rw_error("%s has %u process%s and %u thread%s; debugging more than one thread is not "
+		 "supported yet (rewind replay -a replays them all)",
+		 path, procs, procs == 1 ? "" : "es", threads + procs - 1,
+		 threads + procs - 1 == 1 ? "" : "s");
+	return -1;
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	struct replay_options o = {0};
 	const char *arg = NULL;
 	char path[PATH_MAX], *end;
+	const char *only_pid = NULL;
 	bool autopilot = false;
 	int port = -1, i;
 	uint64_t goto_event = 0;
@@ -153,6 +185,8 @@ int cmd_replay(int argc, char **argv)
 				rw_error("replay: -g wants an event number, not '%s'", argv[i]);
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "-p") && i + 1 < argc) {
+			only_pid = argv[++i];
 		} else if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
@@ -171,5 +205,11 @@ int cmd_replay(int argc, char **argv)
 	o.trace_path = path;
 	if (autopilot)
 		return replay_autopilot(&o) < 0 ? 1 : 0;
+	if (only_pid) {
+		rw_error("replay: -p %s: choosing a process is not supported yet", only_pid);
+		return 2;
+	}
+	if (refuse_tasks(path) < 0)
+		return 1;
 	return serve(&o, port > 0 ? port : 0, goto_event, argv + i, argc - i, port <= 0);
 }

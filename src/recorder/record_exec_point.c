@@ -35,15 +35,21 @@ static void on_timer(int sig)
 	(void)sig; /* only interrupts the recorder's waitpid */
 }
 
-static void kick(void *arg)
+/* The recorder's wait was interrupted: a held-back signal of the running task waited too long. */
+void recorder_exec_point_kick(struct recorder *r)
 {
-	struct recorder *r = arg;
+	struct recorder_task *t = r->running;
 
-	if (r->nheld && !r->kick_sent && r->timer_fired) {
-		syscall(SYS_tgkill, r->t.tid, r->t.tid, SIGSTOP);
-		r->kick_sent = true;
+	if (t && t->state == TASK_RUNNING && t->nheld && !t->kick_sent && r->timer_fired) {
+		syscall(SYS_tkill, t->t.tid, SIGSTOP);
+		t->kick_sent = true;
 	}
 	r->timer_fired = false;
+}
+
+static void kick(void *arg)
+{
+	recorder_exec_point_kick(arg);
 }
 
 static void timer_handler_fired(int sig, siginfo_t *si, void *uc);
@@ -52,17 +58,32 @@ static struct recorder *timer_owner;
 
 static void timer_handler_fired(int sig, siginfo_t *si, void *uc)
 {
-	(void)si;
 	(void)uc;
 	on_timer(sig);
-	if (timer_owner)
+	if (!timer_owner)
+		return;
+	if (si->si_code == SI_TIMER && si->si_value.sival_int == 1)
+		timer_owner->sched_fired = true;
+	else
 		timer_owner->timer_fired = true;
+}
+
+static int make_timer(timer_t *timer, int which)
+{
+	struct sigevent ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_THREAD_ID; /* this thread, not the trace writer's */
+	ev.sigev_signo = SIGALRM;
+	ev.sigev_value.sival_int = which;
+	ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	return timer_create(CLOCK_MONOTONIC, &ev, timer) < 0 ? -errno : 0;
 }
 
 int recorder_exec_point_init(struct recorder *r)
 {
 	struct sigaction sa;
-	struct sigevent ev;
+	int err;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = timer_handler_fired;
@@ -70,32 +91,45 @@ int recorder_exec_point_init(struct recorder *r)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) < 0)
 		return -errno;
-	memset(&ev, 0, sizeof(ev));
-	ev.sigev_notify = SIGEV_THREAD_ID; /* this thread, not the trace writer's */
-	ev.sigev_signo = SIGALRM;
-	ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-	if (timer_create(CLOCK_MONOTONIC, &ev, &r->limit_timer) < 0)
-		return -errno;
+	if ((err = make_timer(&r->limit_timer, 0)) < 0)
+		return err;
 	r->have_timer = true;
+	if ((err = make_timer(&r->sched_timer, 1)) < 0)
+		return err;
+	r->have_sched_timer = true;
 	timer_owner = r;
 	return 0;
 }
 
-void recorder_exec_point_attach(struct recorder *r)
+void recorder_exec_point_attach(struct recorder *r, struct recorder_task *t)
 {
-	r->t.on_wait_interrupted = kick;
-	r->t.on_wait_arg = r;
+	t->t.on_wait_interrupted = kick;
+	t->t.on_wait_arg = r;
 }
 
 void recorder_exec_point_fini(struct recorder *r)
 {
 	if (r->have_timer)
 		timer_delete(r->limit_timer);
-	r->have_timer = false;
+	if (r->have_sched_timer)
+		timer_delete(r->sched_timer);
+	r->have_timer = r->have_sched_timer = false;
 	timer_owner = NULL;
-	free(r->page_hashes);
-	r->page_hashes = NULL;
-	r->npage_hashes = 0;
+}
+
+void recorder_sched_tick(struct recorder *r, bool arm)
+{
+	struct itimerspec its = {{0, 0}, {0, 0}};
+
+	if (!r->have_sched_timer)
+		return;
+	if (arm) {
+		its.it_value.tv_nsec = RECORDER_TICK_MS * 1000000L;
+		its.it_interval = its.it_value;
+	}
+	timer_settime(r->sched_timer, 0, &its, NULL);
+	if (!arm)
+		r->sched_fired = false;
 }
 
 void recorder_time_limit(struct recorder *r, bool arm)
@@ -118,12 +152,11 @@ static int compare_hash(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static uint64_t old_hash(const struct recorder *r, uint64_t addr, bool *found)
+static uint64_t old_hash(const struct page_hash *old, size_t nold, uint64_t addr, bool *found)
 {
 	struct page_hash key = {addr, 0};
-	const struct page_hash *h = r->npage_hashes ? bsearch(&key, r->page_hashes, r->npage_hashes,
-							      sizeof(key), compare_hash)
-						    : NULL;
+	const struct page_hash *h =
+	    nold ? bsearch(&key, old, nold, sizeof(key), compare_hash) : NULL;
 
 	*found = h != NULL;
 	return h ? h->hash : 0;
@@ -137,14 +170,19 @@ static bool watched(const struct procmap *m)
 	return m->path[0] != '[' || !strcmp(m->path, "[heap]") || !strcmp(m->path, "[stack]");
 }
 
-/* Adds every writable private page that changed since the last execution point to the event. */
-int recorder_add_exec_point_pages(struct recorder *r)
+/*
+ * Hashes every writable private page of r->cur; with emit, adds those that
+ * differ from the hashes in old (or are not there) to the event being
+ * built. The new hashes, sorted, go to *out.
+ */
+static int scan_pages(struct recorder *r, const struct page_hash *old, size_t nold, bool emit,
+		      struct page_hash **out, size_t *nout)
 {
 	struct procmap *maps = NULL;
 	struct page_hash *now = NULL;
 	size_t nnow = 0, cap = 0;
 	uint8_t *buf = malloc(BATCH_PAGES * PAGE);
-	int n = procmaps_read(r->t.tid, &maps);
+	int n = procmaps_read(r->cur->t.tid, &maps);
 
 	if (!buf)
 		abort();
@@ -160,7 +198,7 @@ int recorder_add_exec_point_pages(struct recorder *r)
 		for (uint64_t a = m->start; a < m->end; a += BATCH_PAGES * PAGE) {
 			size_t want =
 			    m->end - a < BATCH_PAGES * PAGE ? m->end - a : BATCH_PAGES * PAGE;
-			size_t got = tracee_read_mem_partial(&r->t, a, buf, want);
+			size_t got = tracee_read_mem_partial(&r->cur->t, a, buf, want);
 
 			for (size_t off = 0; off + PAGE <= got; off += PAGE) {
 				uint64_t h = rw_hash_bytes(buf + off, PAGE).lo;
@@ -173,15 +211,93 @@ int recorder_add_exec_point_pages(struct recorder *r)
 						abort();
 				}
 				now[nnow++] = (struct page_hash){a + off, h};
-				if (old_hash(r, a + off, &found) != h || !found)
+				if (emit && (old_hash(old, nold, a + off, &found) != h || !found))
 					trace_event_add_mem(&r->eb, a + off, buf + off, PAGE);
 			}
 		}
 	}
 	free(maps);
 	free(buf);
-	free(r->page_hashes);
-	r->page_hashes = now; /* /proc/PID/maps is sorted, so this is too */
-	r->npage_hashes = nnow;
+	*out = now; /* /proc/PID/maps is sorted, so this is too */
+	*nout = nnow;
 	return 0;
+}
+
+/* Adds every writable private page that changed since the last execution point to the event. */
+int recorder_add_exec_point_pages(struct recorder *r)
+{
+	struct page_hash *now;
+	size_t nnow;
+	int err = scan_pages(r, r->cur->page_hashes, r->cur->npage_hashes, true, &now, &nnow);
+
+	if (err < 0)
+		return err;
+	free(r->cur->page_hashes);
+	r->cur->page_hashes = now;
+	r->cur->npage_hashes = nnow;
+	return 0;
+}
+
+int recorder_vfork_snapshot(struct recorder *r)
+{
+	free(r->cur->vfork_hashes);
+	r->cur->vfork_hashes = NULL;
+	return scan_pages(r, NULL, 0, false, &r->cur->vfork_hashes, &r->cur->nvfork_hashes);
+}
+
+int recorder_add_vfork_pages(struct recorder *r)
+{
+	struct page_hash *now;
+	size_t nnow;
+	int err = scan_pages(r, r->cur->vfork_hashes, r->cur->nvfork_hashes, true, &now, &nnow);
+
+	free(now);
+	free(r->cur->vfork_hashes);
+	r->cur->vfork_hashes = NULL;
+	r->cur->nvfork_hashes = 0;
+	return err;
+}
+
+/* rax of a syscall interrupted to be restarted (the kernel's ERESTART* codes). */
+static bool restart_code(int64_t ret)
+{
+	return ret == -512 || ret == -513 || ret == -514 || ret == -516;
+}
+
+int recorder_preempt_point(struct recorder *r)
+{
+	struct recorder_task *t = r->cur;
+	uint64_t regs[X86_NREGS];
+	bool rseq_abort = false;
+	int err;
+
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
+		return err;
+	if (t->at_boundary && (int64_t)regs[X86_ORIG_RAX] >= 0 &&
+	    restart_code(x86_regs_result(regs))) {
+		/*
+		 * Our SIGSTOP interrupted a syscall, which the kernel restarts once
+		 * the stop is dropped (arch_do_signal_or_restart). Do it here, so the
+		 * point is a plain state to restore: back at the syscall instruction.
+		 */
+		regs[X86_RAX] = x86_regs_result(regs) == -516 ? (uint64_t)SYS_restart_syscall
+							      : regs[X86_ORIG_RAX];
+		regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
+		regs[X86_ORIG_RAX] = (uint64_t)-1;
+		if ((err = tracee_set_regs(&t->t, regs)) < 0)
+			return err;
+	}
+	/* A preemption inside an rseq critical section aborts it, as the kernel would. */
+	err = x86_rseq_interrupt(&t->t, &t->rseq, regs);
+	if (err == 1) {
+		rseq_abort = true;
+		if ((err = tracee_set_regs(&t->t, regs)) < 0)
+			return err;
+	}
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SCHED, regs);
+	r->eb.flags |= EVF_EXEC_POINT | (rseq_abort ? EVF_RSEQ_CS : 0);
+	if ((err = recorder_add_exec_point_pages(r)) < 0 || (err = recorder_add_xsave(r, true)) < 0)
+		return err;
+	t->at_boundary = false;
+	return recorder_emit(r);
 }

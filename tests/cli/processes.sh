@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# A program that starts a thread and one that forks are recorded whole;
+# `rewind ps` lists the processes with their parents and exit statuses;
+# `rewind replay -a` replays them; the debugger refuses such a trace with a
+# one-line message (one thread at a time for now) instead of failing later.
+# usage: processes.sh THREADED_PROGRAM FORKING_PROGRAM
+. "$(dirname "$0")/lib.sh"
+threaded=$1 forks=$2
+
+run_status st "$REWIND" rec -o "$dir/thr.trace" "$threaded" >"$dir/out" 2>"$dir/err"
+[ "$st" = 0 ] || fail "rec of $(basename "$threaded") exited $st: $(cat "$dir/err")"
+expect_grep "^EXIT-SUCCESS$" "$dir/out"
+run_status st "$REWIND" replay -a "$dir/thr.trace" >"$dir/rout" 2>"$dir/rerr"
+[ "$st" = 0 ] || fail "replay of $(basename "$threaded") exited $st: $(cat "$dir/rerr")"
+cmp -s "$dir/out" "$dir/rout" || fail "replayed output of $(basename "$threaded") differs"
+run_status st "$REWIND" ps "$dir/thr.trace" >"$dir/ps" 2>&1
+[ "$st" = 0 ] || fail "ps exited $st"
+[ "$(wc -l <"$dir/ps")" = 2 ] || fail "ps of a threaded program lists more than one process: $(cat "$dir/ps")"
+
+run_status st "$REWIND" rec -o "$dir/forks.trace" "$forks" >"$dir/out" 2>"$dir/err"
+[ "$st" = 0 ] || fail "rec of $(basename "$forks") exited $st: $(cat "$dir/err")"
+run_status st "$REWIND" replay -a "$dir/forks.trace" >"$dir/rout" 2>"$dir/rerr"
+[ "$st" = 0 ] || fail "replay of $(basename "$forks") exited $st: $(cat "$dir/rerr")"
+cmp -s "$dir/out" "$dir/rout" || fail "replayed output of $(basename "$forks") differs"
+run_status st "$REWIND" ps "$dir/forks.trace" >"$dir/ps" 2>&1
+[ "$st" = 0 ] || fail "ps exited $st"
+expect_grep "^PID	PPID	EXIT	CMD$" "$dir/ps"
+expect_grep "^[0-9]+	-	0	.*forks$" "$dir/ps"
+# The child: its parent is the first process, it exited 0.
+parent=$(awk 'NR == 2 { print $1 }' "$dir/ps")
+expect_grep "^[0-9]+	$parent	0	.*forks$" "$dir/ps"
+[ "$(wc -l <"$dir/ps")" = 3 ] || fail "ps lists $(($(wc -l <"$dir/ps") - 1)) processes, wanted 2"
+
+for t in thr forks; do
+	run_status st "$REWIND" replay -s 1 "$dir/$t.trace" >"$dir/out" 2>"$dir/err"
+	[ "$st" = 1 ] || fail "replay under the debugger of $t.trace exited $st, wanted 1"
+	expect_grep "rewind: .*$t.trace has [0-9]+ process(es)? and [0-9]+ threads; debugging more than one thread is not supported yet" "$dir/err"
+	[ "$(wc -l <"$dir/err")" = 1 ] || fail "more than one line of error: $(cat "$dir/err")"
+done
+pgrep -x "$(basename "$forks")" >/dev/null && fail "a tracee of $(basename "$forks") is still running"
+echo "PASS: threads and processes recorded, listed and replayed"
