@@ -568,6 +568,13 @@ static int open_trace(struct recorder *r, const struct record_options *o)
 static void child_exec(const struct record_options *o, int cpu) __attribute__((noreturn));
 static void child_exec(const struct record_options *o, int cpu)
 {
+	/*
+	 * The recorder ignores these for itself; an ignored signal stays ignored
+	 * across exec, and replay starts the program with the defaults.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
 	rw_cpu_pin(cpu);
 	/* The same layout in every run: replay maps everything at the recorded addresses. */
 	personality(ADDR_NO_RANDOMIZE);

@@ -182,6 +182,18 @@ static void yield(struct recorder *r, struct recorder_task *t)
 		r->running = NULL;
 }
 
+/*
+ * A thread other than its process's first that ends keeps the slot until
+ * its end is reported: the kernel clears its CLONE_CHILD_CLEARTID word on
+ * the way out, and pthread_join or the stack cache of another thread must
+ * not see that at a moment the replay cannot reproduce. (A first thread's
+ * end is reported only after all the others', so it cannot wait for it.)
+ */
+static bool holds_slot_to_death(const struct recorder_task *t)
+{
+	return t->cur_sysno == SYS_exit && t->t.tid != t->tgid;
+}
+
 /* After the entry event: into the kernel; a syscall that may block gives the slot up. */
 static int enter_syscall(struct recorder *r, struct recorder_task *t)
 {
@@ -189,6 +201,8 @@ static int enter_syscall(struct recorder *r, struct recorder_task *t)
 	bool blocks = !d || (d->flags & SYSF_MAY_BLOCK) || d->replay == SYS_REPLAY_EXIT;
 	int err = resume(t, TASK_IN_SYSCALL);
 
+	if (holds_slot_to_death(t))
+		blocks = false;
 	if (blocks && r->running == t)
 		r->running = NULL;
 	return err;
@@ -345,7 +359,7 @@ static void on_tick(struct recorder *r)
 	if (!t)
 		return;
 	t->ticks++;
-	if (t->state == TASK_IN_SYSCALL) {
+	if (t->state == TASK_IN_SYSCALL && !holds_slot_to_death(t)) {
 		/* Long in the kernel (blocked, most likely): the others may run meanwhile. */
 		r->running = NULL;
 		return;

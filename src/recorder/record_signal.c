@@ -173,7 +173,9 @@ static int deliver(struct recorder *r, const siginfo_t *si, bool sync, bool exec
 		return err;
 	r->cur->at_boundary = r->cur->at_boundary && !handled;
 	if (!handled) {
-		if (!ignored && default_kills(si->si_signo))
+		/* The program's own end is reported; its children's are its business (a shell's
+		 * pipeline ends with SIGPIPE as a matter of course). */
+		if (!ignored && default_kills(si->si_signo) && r->cur->t.tid == r->first_pid)
 			print_death(r, si, regs);
 		*pass_sig = si->si_signo;
 		return 0;

@@ -566,11 +566,23 @@ static int replay_exit(struct replayer *r, const uint64_t entry[X86_NREGS])
 		 * Other tasks may have events before this one's end (a thread group
 		 * leader's end waits for its other threads): reaped at its EV_EXIT.
 		 */
+		struct replay_task *task = &r->tasks[r->cur_task];
+
 		err = tracee_resume_nowait(&r->t, PTRACE_CONT, r->pass_sig);
 		r->pass_sig = 0;
-		r->tasks[r->cur_task].exiting = true;
+		task->exiting = true;
 		if (entry[X86_ORIG_RAX] == SYS_exit_group)
-			replay_tasks_exiting(r, r->tasks[r->cur_task].rec_tgid);
+			replay_tasks_exiting(r, task->rec_tgid);
+		else if (!err && task->rec_tid != task->rec_tgid) {
+			/*
+			 * A thread's end clears its CLONE_CHILD_CLEARTID word: done before
+			 * any other task runs, as the recorder made sure it was.
+			 */
+			if ((st = tracee_wait(&r->t)) < 0)
+				return st;
+			task->reaped = true;
+			task->end_status = st;
+		}
 		return err;
 	}
 	st = tracee_resume(&r->t, PTRACE_CONT, r->pass_sig);
@@ -589,6 +601,8 @@ static int replay_death(struct replayer *r)
 {
 	int st, ret;
 
+	if (r->ntasks > 1 && r->tasks[r->cur_task].reaped)
+		return check_exit(r, r->tasks[r->cur_task].end_status);
 	if (r->ntasks > 1 && r->tasks[r->cur_task].exiting) {
 		/* Its exit syscall ran, or another task's end took its process down. */
 		if ((st = tracee_wait(&r->t)) < 0)
@@ -688,9 +702,14 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 	uint64_t args[6];
 	long nr = (long)entry[X86_ORIG_RAX];
 	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
+	struct replay_task *task = &r->tasks[r->cur_task];
 	enum x86_sys_replay cls;
 	int64_t got;
 	int err;
+
+	task->last_valid = true;
+	memcpy(task->last_entry, entry, sizeof(task->last_entry));
+	task->last_result = x86_regs_result(r->ev.regs);
 
 	if (r->ev.kind == EV_EXEC && d->replay == SYS_REPLAY_EXEC)
 		return replayer_apply_exec(r);
@@ -830,6 +849,51 @@ static int check_xsave(struct replayer *r, const char *what)
 	return 0;
 }
 
+/*
+ * A signal that interrupted rt_sigsuspend, pselect6, ppoll or epoll_pwait
+ * was let through by the mask the syscall installed for its duration; the
+ * kernel keeps that mask until the delivery. Replay emulated the syscall,
+ * so the mask is set here (the handler's frame then gets the recorded
+ * one, saved mask included, from the trace).
+ */
+static int apply_syscall_sigmask(struct replayer *r)
+{
+	struct replay_task *task = &r->tasks[r->cur_task];
+	uint64_t args[6], mask, ptr = 0;
+	int64_t ret = task->last_result;
+
+	if (!task->last_valid || (ret != -EINTR && ret != -512 && ret != -514))
+		return 0;
+	task->last_valid = false;
+	x86_regs_args(task->last_entry, args);
+	switch ((long)task->last_entry[X86_ORIG_RAX]) {
+	case SYS_rt_sigsuspend:
+		ptr = args[0];
+		break;
+	case SYS_ppoll:
+		ptr = args[3];
+		break;
+	case SYS_epoll_pwait:
+	case SYS_epoll_pwait2:
+		ptr = args[4];
+		break;
+	case SYS_pselect6: {
+		uint64_t ss[2]; /* { const sigset_t *ss; size_t ss_len; } */
+
+		if (args[5] && tracee_read_mem(&r->t, args[5], ss, sizeof(ss)) == 0)
+			ptr = ss[0];
+		break;
+	}
+	default:
+		return 0;
+	}
+	if (!ptr || tracee_read_mem(&r->t, ptr, &mask, sizeof(mask)) < 0)
+		return 0;
+	if (ptrace(PTRACE_SETSIGMASK, r->t.tid, sizeof(mask), &mask) < 0)
+		return -errno;
+	return 0;
+}
+
 /* The signal the trace says arrives now (r->ev is its EV_SIGNAL). */
 static int replay_signal(struct replayer *r)
 {
@@ -858,6 +922,8 @@ static int replay_signal(struct replayer *r)
 		    (err = tracee_set_xsave(&r->t, r->rec_xsave, r->xsave_len)) < 0)
 			return err;
 	}
+	if (!r->pending_prepared && (err = apply_syscall_sigmask(r)) < 0)
+		return err;
 	/* A fault happens again by itself; any other signal is sent now, as it was recorded. */
 	if (!r->pending_prepared && !(flags & EVF_SIGNAL_SYNC) &&
 	    syscall(SYS_tkill, r->t.tid, signo) < 0)
@@ -987,6 +1053,7 @@ static int replay_clone(struct replayer *r)
 	    replay_task_add(r, rec_child, (flags & CLONE_THREAD) ? p->rec_tgid : rec_child, live);
 	if (index < 0)
 		return index;
+	p = &r->tasks[r->cur_task]; /* the table moved */
 	r->tasks[index].rseq = (flags & CLONE_VM) ? (struct x86_rseq_area){0} : r->rseq;
 	tracee_init(&child, live);
 	if (!thread) {
@@ -1119,20 +1186,30 @@ static int open_replay(struct replayer *r, const struct replay_options *o)
 
 static void close_replay(struct replayer *r)
 {
+	if (r->ntasks > 1) {
+		/*
+		 * Killed all first, then reaped the latest first: a thread group's
+		 * first thread is reported only after its other threads.
+		 */
+		r->tasks[r->cur_task].t = r->t;
+		for (size_t i = 0; i < r->ntasks; i++)
+			if (!r->tasks[i].dead && !r->tasks[i].reaped && r->tasks[i].t.tid > 0)
+				kill(r->tasks[i].t.tid, SIGKILL);
+		for (size_t i = r->ntasks; i-- > 0;) {
+			struct replay_task *task = &r->tasks[i];
+
+			if (!task->dead && !task->reaped && task->t.tid > 0)
+				while (waitpid(task->t.tid, NULL, __WALL) < 0 && errno == EINTR)
+					;
+			if (i != r->cur_task)
+				tracee_release(&task->t);
+		}
+		r->t.stop = TRACEE_STOP_EXITED;
+	}
 	if (r->t.tid > 0 && r->t.stop != TRACEE_STOP_EXITED) {
 		kill(r->t.tid, SIGKILL);
 		while (waitpid(r->t.tid, NULL, __WALL) < 0 && errno == EINTR)
 			;
-	}
-	for (size_t i = 0; i < r->ntasks; i++) {
-		struct replay_task *task = &r->tasks[i];
-
-		if (i == r->cur_task || task->dead || task->t.tid <= 0)
-			continue;
-		kill(task->t.tid, SIGKILL);
-		while (waitpid(task->t.tid, NULL, __WALL) < 0 && errno == EINTR)
-			;
-		tracee_release(&task->t);
 	}
 	replay_tasks_free(r);
 	tracee_release(&r->t);
@@ -1161,6 +1238,8 @@ static int replay_pending(struct replayer *r)
 
 	if (err < 0)
 		return err;
+	if (r->ev.kind != EV_SIGNAL)
+		r->tasks[r->cur_task].last_valid = false;
 	switch (r->ev.kind) {
 	case EV_SYSCALL_ENTRY:
 		return replay_syscall(r);

@@ -113,9 +113,15 @@ struct replay_task {
 	bool in_syscall;
 	bool cloned; /* its clone/fork syscall has made the child (EV_CLONE) */
 	uint64_t entry[X86_NREGS];
+	/* The syscall whose exit was applied last, while a signal may still come at its exit. */
+	bool last_valid;
+	uint64_t last_entry[X86_NREGS];
+	int64_t last_result;
 	/* exit/exit_group ran or its process was killed: its end is only to be reaped. */
 	bool exiting;
 	bool dead;
+	bool reaped; /* its end was waited for already: wait status in end_status */
+	int end_status;
 };
 
 struct replayer {
