@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A program that starts a thread and one that forks are recorded whole;
-# `rewind ps` lists the processes with their parents and exit statuses;
+# `rewind ps` lists the processes with their parents and exit statuses and
+# `rewind info` counts them;
 # `rewind replay -a` replays them; the debugger refuses such a trace with a
 # one-line message (one thread at a time for now) instead of failing later.
 # usage: processes.sh THREADED_PROGRAM FORKING_PROGRAM
@@ -30,6 +31,11 @@ expect_grep "^[0-9]+	-	0	.*forks$" "$dir/ps"
 parent=$(awk 'NR == 2 { print $1 }' "$dir/ps")
 expect_grep "^[0-9]+	$parent	0	.*forks$" "$dir/ps"
 [ "$(wc -l <"$dir/ps")" = 3 ] || fail "ps lists $(($(wc -l <"$dir/ps") - 1)) processes, wanted 2"
+
+run_status st "$REWIND" info "$dir/thr.trace" >"$dir/info" 2>&1
+expect_grep "^tasks: +1 process, 2 threads$" "$dir/info"
+run_status st "$REWIND" info "$dir/forks.trace" >"$dir/info" 2>&1
+expect_grep "^tasks: +2 processes, 2 threads$" "$dir/info"
 
 for t in thr forks; do
 	run_status st "$REWIND" replay -s 1 "$dir/$t.trace" >"$dir/out" 2>"$dir/err"
