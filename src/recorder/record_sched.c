@@ -111,10 +111,20 @@ void recorder_kill_all(struct recorder *r)
 	for (size_t i = 0; i < r->ntasks; i++)
 		if (r->tasks[i]->t.stop != TRACEE_STOP_EXITED)
 			kill(r->tasks[i]->t.tid, SIGKILL);
-	for (size_t i = 0; i < r->ntasks; i++)
+	/* The latest first: a thread group's first thread is reported after its others. */
+	for (size_t i = r->ntasks; i-- > 0;)
 		if (r->tasks[i]->t.stop != TRACEE_STOP_EXITED)
 			while (waitpid(r->tasks[i]->t.tid, NULL, __WALL) < 0 && errno == EINTR)
 				;
+}
+
+size_t recorder_process_tasks(const struct recorder *r, pid_t tgid)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->ntasks; i++)
+		n += r->tasks[i]->tgid == tgid;
+	return n;
 }
 
 static struct recorder_task *task_find(struct recorder *r, pid_t tid)
@@ -268,12 +278,29 @@ static int task_died(struct recorder *r, struct recorder_task *t, int status)
 	return err;
 }
 
+/*
+ * A group-stop: a stop signal was delivered (and recorded) and the process
+ * stops. Tracees attached without PTRACE_SEIZE cannot be left in it and
+ * resumed when SIGCONT comes, so the task runs on; its parent was told it
+ * stopped all the same, and replay does not stop it either.
+ */
+static bool group_stop(struct recorder_task *t, int sig)
+{
+	siginfo_t si;
+
+	if (sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
+		return false;
+	return ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &si) < 0 && errno == EINVAL;
+}
+
 /* A signal-delivery stop of t (or our SIGSTOP ending its slice). */
 static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 {
 	bool preempt = sig == SIGSTOP && t->kick_preempt;
 	int err;
 
+	if (group_stop(t, sig))
+		return continue_user(r, t);
 	if (preempt) {
 		t->kick_preempt = false;
 		if (!t->kick_sent) {
@@ -392,8 +419,12 @@ int recorder_schedule(struct recorder *r)
 		t = task_find(r, pid);
 		if (!t) /* a new task's first stop, reported before its parent's clone event */
 			t = recorder_task_add(r, pid, 0);
-		if ((err = handle_stop(r, t, st)) < 0)
+		if ((err = handle_stop(r, t, st)) < 0) {
+			if (err == -ESRCH || err == -EINVAL || err == -EIO || err == -EPERM)
+				rw_error("pid %d: cannot follow it at a stop (status 0x%x): %s",
+					 pid, st, strerror(-err));
 			return err;
+		}
 	}
 	return 0;
 }

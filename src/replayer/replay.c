@@ -618,6 +618,13 @@ static int replay_death(struct replayer *r)
 			return st;
 		return check_exit(r, st);
 	}
+	if (r->ntasks > 1 && !r->pass_sig) {
+		/* Nothing here would end it: running it on could block for ever. */
+		rw_error("divergence at event %llu: the recording ended tid %u (status 0x%x) with "
+			 "nothing that ends it in the replay",
+			 (unsigned long long)r->ev.seq, r->ev.tid, r->ev.exit_status);
+		return -EPROTO;
+	}
 	ret = reach(r, PTRACE_CONT, &st);
 	if (ret != REACHED)
 		return ret < 0 ? ret : 2;
@@ -962,7 +969,14 @@ deliver:
 	if (ptrace(PTRACE_SETSIGINFO, r->t.tid, 0, siginfo) < 0)
 		return -errno;
 	if (!(flags & EVF_SIGNAL_HANDLED)) {
-		r->pass_sig = signo;
+		/*
+		 * A stop signal's default action stopped the recorded process, which
+		 * the recorder let run on (its parent's wait is emulated here).
+		 */
+		bool stops =
+		    signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
+
+		r->pass_sig = stops ? 0 : signo;
 		return 0;
 	}
 	st = tracee_resume(&r->t, PTRACE_SINGLESTEP, signo);

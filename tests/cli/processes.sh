@@ -4,9 +4,11 @@
 # `rewind info` counts them;
 # `rewind replay -a` replays them; the debugger refuses such a trace with a
 # one-line message (one thread at a time for now) instead of failing later.
-# usage: processes.sh THREADED_PROGRAM FORKING_PROGRAM
+# An exec in a process with two threads is refused with a message (not
+# supported yet), and replaying what was recorded up to it fails cleanly.
+# usage: processes.sh THREADED_PROGRAM FORKING_PROGRAM EXEC_THREADED_PROGRAM
 . "$(dirname "$0")/lib.sh"
-threaded=$1 forks=$2
+threaded=$1 forks=$2 exec_threaded=$3
 
 run_status st "$REWIND" rec -o "$dir/thr.trace" "$threaded" >"$dir/out" 2>"$dir/err"
 [ "$st" = 0 ] || fail "rec of $(basename "$threaded") exited $st: $(cat "$dir/err")"
@@ -43,5 +45,13 @@ for t in thr forks; do
 	expect_grep "rewind: .*$t.trace has [0-9]+ process(es)? and [0-9]+ threads; debugging more than one thread is not supported yet" "$dir/err"
 	[ "$(wc -l <"$dir/err")" = 1 ] || fail "more than one line of error: $(cat "$dir/err")"
 done
+run_status st "$REWIND" rec -o "$dir/exec.trace" "$exec_threaded" >"$dir/out" 2>"$dir/err"
+[ "$st" = 1 ] || fail "rec of $(basename "$exec_threaded") exited $st, wanted 1"
+expect_grep "rewind: pid [0-9]+, event [0-9]+: execve in a process with more than one thread is not supported yet" "$dir/err"
+pgrep -x "$(basename "$exec_threaded")" >/dev/null && fail "a tracee of $(basename "$exec_threaded") is still running"
+run_status st "$REWIND" replay -a "$dir/exec.trace" >"$dir/out" 2>"$dir/err"
+[ "$st" = 1 ] || fail "replay of the refused recording exited $st, wanted 1"
+expect_grep "the trace ends at event [0-9]+ before the program does" "$dir/err"
+
 pgrep -x "$(basename "$forks")" >/dev/null && fail "a tracee of $(basename "$forks") is still running"
 echo "PASS: threads and processes recorded, listed and replayed"
