@@ -380,6 +380,14 @@ int recorder_record_exec(struct recorder *r)
 		return err;
 	if ((err = map_inject_page(r, regs)) < 0)
 		return err;
+	/*
+	 * The page hashes of the last execution point were of the old image: a
+	 * page of the new one with an old page's contents must not be left out
+	 * of the next one.
+	 */
+	free(r->cur->page_hashes);
+	r->cur->page_hashes = NULL;
+	r->cur->npage_hashes = 0;
 	n = procmaps_read(r->cur->t.tid, &maps);
 	if (n < 0) {
 		rw_error("pid %d: cannot read its maps: %s", r->cur->t.tid, strerror(-n));

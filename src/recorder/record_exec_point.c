@@ -162,16 +162,23 @@ static uint64_t old_hash(const struct page_hash *old, size_t nold, uint64_t addr
 	return h ? h->hash : 0;
 }
 
-/* Writable private memory the program may have changed in user code. */
+/*
+ * Writable memory the program may have changed in user code: private
+ * memory, and shared memory (anonymous, memfd, files), which a process
+ * can write while another reads it; device mappings aside.
+ */
 static bool watched(const struct procmap *m)
 {
-	if (!(m->prot & PROT_WRITE) || m->shared)
+	if (!(m->prot & PROT_WRITE))
 		return false;
+	if (m->shared)
+		return strncmp(m->path, "/dev/", 5) || !strncmp(m->path, "/dev/zero", 9) ||
+		       !strncmp(m->path, "/dev/shm/", 9);
 	return m->path[0] != '[' || !strcmp(m->path, "[heap]") || !strcmp(m->path, "[stack]");
 }
 
 /*
- * Hashes every writable private page of r->cur; with emit, adds those that
+ * Hashes every watched page of r->cur; with emit, adds those that
  * differ from the hashes in old (or are not there) to the event being
  * built. The new hashes, sorted, go to *out.
  */
@@ -223,7 +230,7 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
 	return 0;
 }
 
-/* Adds every writable private page that changed since the last execution point to the event. */
+/* Adds every watched page that changed since the last execution point to the event. */
 int recorder_add_exec_point_pages(struct recorder *r)
 {
 	struct page_hash *now;
