@@ -8,7 +8,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
-#include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -19,7 +18,6 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/trace_walk.h"
 #include "common/log.h"
 #include "gdbstub/gdbstub.h"
 #include "replayer/gdb_target.h"
@@ -129,35 +127,6 @@ out:
 	return err < 0 ? 1 : 0;
 }
 
-/*
- * The debugger replays one thread of one process for now: a trace with
- * more is refused up front with how many it has (replay -a replays them).
- */
-static int refuse_tasks(const char *path)
-{
-	struct trace_walk w;
-	unsigned threads = 1, procs = 1;
-	int ret;
-
-	if (trace_walk_open(&w, path) < 0)
-		return -1;
-	while ((ret = trace_walk_next(&w)) > 0)
-		if (w.ev.kind == EV_CLONE && (w.ev.clone_flags & CLONE_THREAD))
-			threads++;
-		else if (w.ev.kind == EV_CLONE)
-			procs++;
-	trace_walk_close(&w);
-	if (ret < 0)
-		return -1;
-	if (threads == 1 && procs == 1)
-		return 0;
-	rw_error("%s has %u process%s and %u thread%s; debugging more than one thread is not "
-		 "supported yet (rewind replay -a replays them all)",
-		 path, procs, procs == 1 ? "" : "es", threads + procs - 1,
-		 threads + procs - 1 == 1 ? "" : "s");
-	return -1;
-}
-
 int cmd_replay(int argc, char **argv)
 {
 	struct replay_options o = {0};
@@ -209,7 +178,5 @@ int cmd_replay(int argc, char **argv)
 		rw_error("replay: -p %s: choosing a process is not supported yet", only_pid);
 		return 2;
 	}
-	if (refuse_tasks(path) < 0)
-		return 1;
 	return serve(&o, port > 0 ? port : 0, goto_event, argv + i, argc - i, port <= 0);
 }
