@@ -426,7 +426,9 @@ int recorder_handle_exit(struct recorder *r)
 			recorder_shared_diff(r);
 		return recorder_emit(r);
 	}
-	if (ret == -516 /* ERESTART_RESTARTBLOCK: continued by restart_syscall */)
+	/* ERESTART_RESTARTBLOCK: continued by restart_syscall (a restart_syscall interrupted in its
+	 * turn still continues the first call). */
+	if (ret == -516 && nr != SYS_restart_syscall)
 		r->cur->restart_nr = nr;
 	ctx = (struct x86_sys_out_ctx){.nr = nr == SYS_restart_syscall ? r->cur->restart_nr : nr,
 				       .ret = ret,
