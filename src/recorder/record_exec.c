@@ -385,9 +385,8 @@ int recorder_record_exec(struct recorder *r)
 	 * page of the new one with an old page's contents must not be left out
 	 * of the next one.
 	 */
-	free(r->cur->page_hashes);
-	r->cur->page_hashes = NULL;
-	r->cur->npage_hashes = 0;
+	recorder_mm_put(r->cur->mm);
+	r->cur->mm = recorder_mm_new();
 	n = procmaps_read(r->cur->t.tid, &maps);
 	if (n < 0) {
 		rw_error("pid %d: cannot read its maps: %s", r->cur->t.tid, strerror(-n));

@@ -235,14 +235,39 @@ int recorder_add_exec_point_pages(struct recorder *r)
 {
 	struct page_hash *now;
 	size_t nnow;
-	int err = scan_pages(r, r->cur->page_hashes, r->cur->npage_hashes, true, &now, &nnow);
+	struct recorder_mm *mm = r->cur->mm;
+	int err = scan_pages(r, mm->hashes, mm->n, true, &now, &nnow);
 
 	if (err < 0)
 		return err;
-	free(r->cur->page_hashes);
-	r->cur->page_hashes = now;
-	r->cur->npage_hashes = nnow;
+	free(mm->hashes);
+	mm->hashes = now;
+	mm->n = nnow;
 	return 0;
+}
+
+struct recorder_mm *recorder_mm_new(void)
+{
+	struct recorder_mm *mm = calloc(1, sizeof(*mm));
+
+	if (!mm)
+		abort();
+	mm->refs = 1;
+	return mm;
+}
+
+struct recorder_mm *recorder_mm_get(struct recorder_mm *mm)
+{
+	mm->refs++;
+	return mm;
+}
+
+void recorder_mm_put(struct recorder_mm *mm)
+{
+	if (!mm || --mm->refs)
+		return;
+	free(mm->hashes);
+	free(mm);
 }
 
 int recorder_vfork_snapshot(struct recorder *r)

@@ -46,6 +46,7 @@ struct recorder_task *recorder_task_add(struct recorder *r, pid_t tid, pid_t tgi
 	tracee_init(&t->t, tid);
 	t->tgid = tgid;
 	t->state = TASK_NEW;
+	t->mm = recorder_mm_new();
 	t->xsave_prev = calloc(1, r->xsave_len);
 	t->xsave_cur = calloc(1, r->xsave_len);
 	if (!t->xsave_prev || !t->xsave_cur)
@@ -72,7 +73,7 @@ static void task_free(struct recorder *r, struct recorder_task *t)
 	r->cur = saved == t ? NULL : saved;
 	free(t->shared);
 	free((char *)t->cur_unsupported);
-	free(t->page_hashes);
+	recorder_mm_put(t->mm);
 	free(t->vfork_hashes);
 	free(t->xsave_prev);
 	free(t->xsave_cur);
@@ -256,6 +257,9 @@ static int record_clone(struct recorder *r)
 	if (!child)
 		child = recorder_task_add(r, (pid_t)msg, 0);
 	child->tgid = (flags & CLONE_THREAD) ? parent->tgid : (pid_t)msg;
+	recorder_mm_put(child->mm);
+	child->mm = (flags & CLONE_VM) && !(flags & CLONE_VFORK) ? recorder_mm_get(parent->mm)
+								 : recorder_mm_new();
 	/* An rseq registration is kept by a fork and dropped by a clone that shares memory. */
 	if (!(flags & CLONE_VM))
 		child->rseq = parent->rseq;
@@ -374,6 +378,21 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 	return signal_stop(r, t, WSTOPSIG(st));
 }
 
+/*
+ * Every task is stopped and none may run: only a child whose parent's clone
+ * event never came (the parent killed in the middle of the fork) can be
+ * left so. Waiting would never end.
+ */
+static int check_progress(const struct recorder *r)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i]->state != TASK_READY || r->tasks[i]->tgid)
+			return 0;
+	rw_error("pid %d: its parent's clone event never came; cannot go on recording",
+		 r->tasks[0]->t.tid);
+	return -EPROTO;
+}
+
 /* The wait was interrupted by a timer: held-back signals, slices, long syscalls. */
 static void on_tick(struct recorder *r)
 {
@@ -406,6 +425,8 @@ int recorder_schedule(struct recorder *r)
 		pid_t pid;
 
 		if (!r->running && (err = run_next(r)) < 0)
+			return err;
+		if ((err = check_progress(r)) < 0)
 			return err;
 		pid = waitpid(-1, &st, __WALL);
 		if (pid < 0 && errno == EINTR) {

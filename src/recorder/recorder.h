@@ -44,6 +44,18 @@ struct page_hash {
 	uint64_t hash;
 };
 
+/*
+ * Page hashes of an address space as of its last execution point, shared
+ * by the threads of a process: a thread's first execution point then
+ * stores what changed since another thread's, not all the pages again.
+ * (No other thread runs user code between the two, so that is enough.)
+ */
+struct recorder_mm {
+	unsigned refs;
+	struct page_hash *hashes; /* sorted */
+	size_t n;
+};
+
 /* Where a task is in the recorder's schedule (record_sched.c). */
 enum task_state {
 	TASK_NEW,	 /* made by a clone; its first stop (SIGSTOP) not seen yet */
@@ -88,8 +100,7 @@ struct recorder_task {
 	bool resend_pending;
 	int resend_signo;
 	bool kick_sent;
-	struct page_hash *page_hashes; /* as of the last execution point, sorted */
-	size_t npage_hashes;
+	struct recorder_mm *mm;
 	/* Its memory when it made a child that shares it until exec (vfork), or NULL. */
 	struct page_hash *vfork_hashes;
 	size_t nvfork_hashes;
@@ -188,6 +199,10 @@ void recorder_sched_tick(struct recorder *r, bool arm);
 /* Arms (or disarms) the time limit for held-back signals. */
 void recorder_time_limit(struct recorder *r, bool arm);
 int recorder_add_exec_point_pages(struct recorder *r);
+/* A new address space's hashes (none yet), another reference to one, and dropping one. */
+struct recorder_mm *recorder_mm_new(void);
+struct recorder_mm *recorder_mm_get(struct recorder_mm *mm);
+void recorder_mm_put(struct recorder_mm *mm);
 /*
  * A vfork child writes into its parent's memory until it execs or exits;
  * replay makes it a copy instead. At the vfork the parent's pages are
