@@ -66,9 +66,9 @@ enum task_state {
 
 /*
  * One traced thread and what the recorder keeps for it. Threads of one
- * process each have their own; the shared-mapping watch list and the
- * execution-point page hashes are per task too (a copy made at a fork
- * starts empty, so its first execution point stores all its pages).
+ * process each have their own; the shared-mapping watch list is per task
+ * too (a task made by a clone starts with none), the execution-point page
+ * hashes per address space (mm).
  */
 struct recorder_task {
 	struct tracee t;

@@ -127,14 +127,24 @@ static const char *sys_name(long nr)
 	return n ? n : "?";
 }
 
+/* "event N", with the recorded tid when the trace has more than one task. */
+static const char *event_name(const struct replayer *r, char *buf, size_t len)
+{
+	if (r->ntasks > 1)
+		snprintf(buf, len, "event %llu, tid %u", (unsigned long long)r->ev.seq, r->ev.tid);
+	else
+		snprintf(buf, len, "event %llu", (unsigned long long)r->ev.seq);
+	return buf;
+}
+
 static int diverged(struct replayer *r, const uint64_t recorded[X86_NREGS],
 		    const uint64_t live[X86_NREGS], const char *what)
 {
-	char diff[4096];
+	char diff[4096], where[64];
 	int n = x86_regs_diff(recorded, live, diff, sizeof(diff));
 
-	rw_error("divergence at event %llu (%s): %d register%s differ%s:\n%s",
-		 (unsigned long long)r->ev.seq, what, n, n == 1 ? "" : "s", n == 1 ? "s" : "",
+	rw_error("divergence at %s (%s): %d register%s differ%s:\n%s",
+		 event_name(r, where, sizeof(where)), what, n, n == 1 ? "" : "s", n == 1 ? "s" : "",
 		 diff);
 	return -EPROTO;
 }
@@ -143,7 +153,7 @@ static int unexpected_stop(struct replayer *r, const char *expected)
 {
 	int st = r->t.wait_status;
 	uint64_t regs[X86_NREGS];
-	char got[128];
+	char got[128], where[64];
 
 	if (WIFEXITED(st))
 		snprintf(got, sizeof(got), "the process exited with status %d", WEXITSTATUS(st));
@@ -154,7 +164,7 @@ static int unexpected_stop(struct replayer *r, const char *expected)
 			 (unsigned long long)regs[X86_RIP]);
 	else
 		snprintf(got, sizeof(got), "stop status 0x%x", st);
-	rw_error("divergence at event %llu: expected %s, got %s", (unsigned long long)r->ev.seq,
+	rw_error("divergence at %s: expected %s, got %s", event_name(r, where, sizeof(where)),
 		 expected, got);
 	return -EPROTO;
 }
