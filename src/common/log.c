@@ -1,18 +1,32 @@
 /* One-line diagnostics on stderr; see log.h. */
 #include "log.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 int rw_verbose;
 
-__attribute__((format(printf, 2, 0))) static void emit(const char *prefix, const char *fmt,
-						       va_list ap)
+static void (*tee_fn)(void *arg, const char *line);
+static void *tee_arg;
+
+void rw_log_tee(void (*fn)(void *arg, const char *line), void *arg)
 {
-	char line[2048];
+	tee_fn = fn;
+	tee_arg = arg;
+}
+
+__attribute__((format(printf, 3, 0))) static void emit(const char *prefix, bool tee,
+						       const char *fmt, va_list ap)
+{
+	char line[8192], out[8300];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "rewind: %s%s\n", prefix, line);
+	snprintf(out, sizeof(out), "rewind: %s%s\n", prefix, line);
+	if (tee && tee_fn)
+		tee_fn(tee_arg, out); /* the console it goes to is on the same terminal */
+	else
+		fputs(out, stderr);
 }
 
 void rw_error(const char *fmt, ...)
@@ -20,7 +34,7 @@ void rw_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit("", fmt, ap);
+	emit("", true, fmt, ap);
 	va_end(ap);
 }
 
@@ -29,7 +43,7 @@ void rw_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit("warning: ", fmt, ap);
+	emit("warning: ", true, fmt, ap);
 	va_end(ap);
 }
 
@@ -40,7 +54,7 @@ void rw_debug(const char *fmt, ...)
 	if (!rw_verbose)
 		return;
 	va_start(ap, fmt);
-	emit("debug: ", fmt, ap);
+	emit("debug: ", false, fmt, ap);
 	va_end(ap);
 }
 
@@ -49,7 +63,7 @@ void rw_die(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit("", fmt, ap);
+	emit("", true, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

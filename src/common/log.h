@@ -14,6 +14,12 @@ extern int rw_verbose;
 void rw_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rw_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Hands every error and warning line (with its "rewind: " prefix and
+ * newline) to fn instead of stderr, e.g. for a debugger's console; fn NULL
+ * goes back to stderr.
+ */
+void rw_log_tee(void (*fn)(void *arg, const char *line), void *arg);
 /* Prints the message and exits with status 1: only for command-line level failures. */
 void rw_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

@@ -27,6 +27,8 @@ enum gdb_stop_kind {
 	GDB_STOP_EXITED,     /* W: exit_code */
 	GDB_STOP_KILLED,     /* X: signo */
 	GDB_STOP_REPLAY_END, /* T with replaylog:begin (start of history) or end of the recording */
+	GDB_STOP_SYSCALL_ENTRY,	 /* catch syscall: sysno is being called */
+	GDB_STOP_SYSCALL_RETURN, /* catch syscall: sysno returned */
 };
 
 struct gdb_stop {
@@ -37,6 +39,7 @@ struct gdb_stop {
 	uint64_t watch_addr;
 	int watch_type;
 	bool at_begin; /* GDB_STOP_REPLAY_END: the start (true) or the end (false) of the history */
+	long sysno;    /* GDB_STOP_SYSCALL_* */
 };
 
 /* One thread as `info threads` shows it. */
@@ -111,6 +114,12 @@ struct gdb_target_ops {
 	void (*current_stop)(void *ctx, struct gdb_stop *stop);
 	/* k / vKill / D: the session ends. */
 	void (*kill)(void *ctx);
+	/*
+	 * QCatchSyscalls: stop at the entry and return of the syscalls in
+	 * `nums` (all of them when n < 0), or of none (enable false); NULL: the
+	 * packet is not supported. Returns 0 or negative errno.
+	 */
+	int (*catch_syscalls)(void *ctx, bool enable, const long *nums, int n);
 	/* qGetTLSAddr and the qSymbol lookups it needs; NULL: neither is answered. */
 	const struct gdb_tls_ops *tls;
 };

@@ -78,8 +78,12 @@ struct gdb_server {
 	struct rw_buf framed;  /* the last reply as sent, for a '-' */
 	struct rw_buf scratch; /* qXfer documents being served */
 	struct rw_buf monitor; /* qRcmd output */
+	struct rw_buf console; /* messages while the target ran, for O packets */
 	uint8_t *io_buf;       /* memory and file reads */
 };
+
+/* Syscall numbers one QCatchSyscalls packet may list. */
+#define GDB_MAX_CATCH_SYSCALLS 512
 
 /* Bytes of binary data a reply can carry when every byte may need escaping. */
 #define GDB_MAX_BINARY_REPLY ((GDB_PACKET_SIZE - 64) / 2)

@@ -40,6 +40,8 @@ static void handle_supported(struct gdb_server *s, const char *features)
 		      GDB_PACKET_SIZE);
 	gdb_reply_str(s, "swbreak+;hwbreak+;multiprocess+;ReverseContinue+;ReverseStep+;"
 			 "binary-upload+");
+	if (s->ops->catch_syscalls)
+		gdb_reply_str(s, ";QCatchSyscalls+");
 }
 
 static void handle_thread_info(struct gdb_server *s)
@@ -363,6 +365,48 @@ static void handle_tls_address(struct gdb_server *s, const char *args)
 	gdb_reply_fmt(s, "%" PRIx64, addr);
 }
 
+/*
+ * QCatchSyscalls:1[;sysno]... (hex numbers; none: every syscall) or
+ * QCatchSyscalls:0.
+ */
+static void handle_catch_syscalls(struct gdb_server *s, const char *args)
+{
+	long nums[GDB_MAX_CATCH_SYSCALLS];
+	int n = 0, err;
+	const char *p = args + 1;
+
+	if (!s->ops->catch_syscalls) {
+		return; /* the empty reply: not supported */
+	}
+	if ((args[0] != '0' && args[0] != '1') || (args[0] == '0' && *p)) {
+		gdb_reply_error(s, 1);
+		return;
+	}
+	while (args[0] == '1' && *p == ';') {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(p + 1, &end, 16);
+		if (end == p + 1 || errno || v > 0xffff || n == GDB_MAX_CATCH_SYSCALLS ||
+		    (*end && *end != ';')) {
+			gdb_reply_error(s, 1);
+			return;
+		}
+		nums[n++] = (long)v;
+		p = end;
+	}
+	if (*p) {
+		gdb_reply_error(s, 1);
+		return;
+	}
+	err = s->ops->catch_syscalls(s->ctx, args[0] == '1', nums, n ? n : -1);
+	if (err < 0)
+		gdb_reply_error(s, 1);
+	else
+		gdb_reply_str(s, "OK");
+}
+
 /* ---- dispatch ----------------------------------------------------------------------- */
 
 bool gdb_handle_query(struct gdb_server *s, const char *pkt, size_t len)
@@ -392,6 +436,8 @@ bool gdb_handle_query(struct gdb_server *s, const char *pkt, size_t len)
 		handle_monitor(s, pkt + 6);
 	} else if (has_prefix(pkt, "qSymbol:")) {
 		handle_symbol(s, pkt + 8);
+	} else if (has_prefix(pkt, "QCatchSyscalls:")) {
+		handle_catch_syscalls(s, pkt + 15);
 	} else if (has_prefix(pkt, "qGetTLSAddr:")) {
 		handle_tls_address(s, pkt + 12);
 	} else {

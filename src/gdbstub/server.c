@@ -305,6 +305,13 @@ static void put_stop_reason(struct gdb_server *s, const struct gdb_stop *stop)
 		/* gdb says "No more reverse-execution history." for either end. */
 		gdb_reply_str(s, stop->at_begin ? "replaylog:begin;" : "replaylog:end;");
 		break;
+	case GDB_STOP_SYSCALL_ENTRY:
+	case GDB_STOP_SYSCALL_RETURN:
+		gdb_reply_fmt(s, "%s:%lx;",
+			      stop->kind == GDB_STOP_SYSCALL_ENTRY ? "syscall_entry"
+								   : "syscall_return",
+			      (unsigned long)stop->sysno);
+		break;
 	default:
 		break;
 	}
@@ -368,6 +375,35 @@ static void handle_stop_query(struct gdb_server *s)
 	put_stop_reply(s, &stop);
 }
 
+static void console_line(void *arg, const char *line)
+{
+	struct gdb_server *s = arg;
+
+	rw_buf_put(&s->console, line, strlen(line));
+}
+
+/*
+ * What the target said while running (a divergence, a warning) goes to
+ * gdb's console too, in O packets before the stop reply.
+ */
+static void send_console(struct gdb_server *s)
+{
+	size_t chunk = GDB_MAX_BINARY_REPLY / 2;
+	struct rw_buf pkt;
+
+	rw_buf_init(&pkt);
+	for (size_t off = 0; off < s->console.len; off += chunk) {
+		size_t n = s->console.len - off < chunk ? s->console.len - off : chunk;
+
+		rw_buf_reset(&pkt);
+		rw_buf_put_u8(&pkt, 'O');
+		gdb_hex_encode(&pkt, s->console.data + off, n);
+		gdb_send_packet(s, pkt.data, pkt.len);
+	}
+	rw_buf_free(&pkt);
+	rw_buf_reset(&s->console);
+}
+
 static void resume(struct gdb_server *s, enum gdb_resume_kind kind, int tid)
 {
 	struct gdb_stop stop;
@@ -380,8 +416,12 @@ static void resume(struct gdb_server *s, enum gdb_resume_kind kind, int tid)
 		return;
 	}
 	gdb_conn_watch_interrupt(&s->conn, s->parser.state);
+	rw_buf_reset(&s->console);
+	rw_log_tee(console_line, s);
 	err = s->ops->resume(s->ctx, kind, tid, &stop, gdb_conn_poll_interrupt, &s->conn);
+	rw_log_tee(NULL, NULL);
 	cache_invalidate(s);
+	send_console(s);
 	if (err < 0) {
 		rw_debug("gdb server: resume failed: %s", strerror(-err));
 		gdb_reply_error(s, 1);
@@ -683,6 +723,7 @@ struct gdb_server *gdb_server_create(const struct gdb_target_ops *ops, void *ctx
 	rw_buf_init(&s->framed);
 	rw_buf_init(&s->scratch);
 	rw_buf_init(&s->monitor);
+	rw_buf_init(&s->console);
 	gdb_conn_init(&s->conn, -1, NULL);
 	s->pid = -1;
 	return s;
@@ -697,6 +738,7 @@ void gdb_server_free(struct gdb_server *s)
 	rw_buf_free(&s->framed);
 	rw_buf_free(&s->scratch);
 	rw_buf_free(&s->monitor);
+	rw_buf_free(&s->console);
 	free(s->cache.xsave);
 	free(s->io_buf);
 	free(s->threads);

@@ -78,6 +78,7 @@ struct recorder_task {
 	bool kick_preempt; /* a SIGSTOP was sent to end its time slice */
 	unsigned ticks;	   /* scheduler ticks since it was last resumed */
 	uint8_t *xsave_prev, *xsave_cur;
+	size_t xsave_prev_len; /* bytes the kernel gave for xsave_prev */
 	bool have_xsave_prev;
 	/* The syscall between its entry and exit stops. */
 	long cur_sysno;

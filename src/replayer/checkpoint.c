@@ -5,16 +5,20 @@
  * read, the register history the events are decoded against, the recorded
  * XSAVE area, the emulated program break and rseq registration. Restoring
  * forks the checkpoint's copy again, so a checkpoint can be restored any
- * number of times, and puts the replayer's state back.
+ * number of times, and puts the replayer's state back. A fork shares
+ * MAP_SHARED memory rather than copying it, so the contents of writable
+ * shared mappings are copied out at the checkpoint and written back.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "common/log.h"
+#include "common/procmaps.h"
 #include "replayer/replayer.h"
 
 static void reap(pid_t pid)
@@ -22,6 +26,50 @@ static void reap(pid_t pid)
 	kill(pid, SIGKILL);
 	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
 		;
+}
+
+static void free_shared(struct replay_checkpoint *cp)
+{
+	for (size_t i = 0; i < cp->nshared; i++)
+		free(cp->shared[i].data);
+	free(cp->shared);
+	cp->shared = NULL;
+	cp->nshared = 0;
+}
+
+/* Copies the contents of the tracee's writable shared mappings into cp. */
+static int copy_shared(struct replayer *r, struct replay_checkpoint *cp)
+{
+	struct procmap *maps;
+	int n = procmaps_read(r->t.tid, &maps), err = 0;
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && !err; i++) {
+		struct replay_shared_copy *s;
+
+		if (!maps[i].shared || !(maps[i].prot & PROT_WRITE))
+			continue;
+		s = realloc(cp->shared, (cp->nshared + 1) * sizeof(*s));
+		if (!s) {
+			err = -ENOMEM;
+			break;
+		}
+		cp->shared = s;
+		s = &cp->shared[cp->nshared];
+		s->start = maps[i].start;
+		s->len = maps[i].end - maps[i].start;
+		s->data = malloc(s->len);
+		if (!s->data) {
+			err = -ENOMEM;
+			break;
+		}
+		cp->nshared++;
+		/* Past the end of a shared file the pages cannot be read: they hold nothing. */
+		s->len = tracee_read_mem_partial(&r->t, s->start, s->data, s->len);
+	}
+	free(maps);
+	return err;
 }
 
 int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
@@ -63,6 +111,10 @@ int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 		replay_checkpoint_free(cp);
 		return -ENOMEM;
 	}
+	if ((err = copy_shared(r, cp)) < 0) {
+		replay_checkpoint_free(cp);
+		return err;
+	}
 	memcpy(cp->rec_xsave, xs, r->xsave_len);
 	cp->record = r->have_pending ? r->ev_record : r->ev_record + 1;
 	cp->brk = r->brk;
@@ -101,6 +153,10 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 	r->t.stop = TRACEE_STOP_OTHER;
 	if ((err = tracee_set_regs(&r->t, cp->regs)) < 0)
 		return err;
+	for (size_t i = 0; i < cp->nshared; i++)
+		if ((err = tracee_write_mem(&r->t, cp->shared[i].start, cp->shared[i].data,
+					    cp->shared[i].len)) < 0)
+			return err;
 	for (int i = 0; i < r->nbps; i++)
 		r->bps[i].inserted = false; /* the copy has none of them */
 
@@ -117,6 +173,9 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 	r->pass_sig = cp->pass_sig;
 	r->ran = cp->ran;
 	r->exit_reported = cp->exit_reported;
+	r->at_history_end = false;
+	r->entry_reported = 0;
+	r->catch_return = 0;
 	r->have_pending = cp->have_pending;
 	/* A signal sent or a delivery stop reached is not in the copy: it is sent again. */
 	r->pending_prepared = false;
@@ -144,4 +203,5 @@ void replay_checkpoint_free(struct replay_checkpoint *cp)
 	free(cp->rec_xsave);
 	cp->rec_xsave = NULL;
 	trace_regs_history_free(&cp->history);
+	free_shared(cp);
 }

@@ -96,6 +96,12 @@ static void to_gdb_stop(struct gdb_replay *g, const struct replay_stop *rs, stru
 		s->watch_addr = rs->addr;
 		s->watch_type = rs->watch_type;
 		break;
+	case REPLAY_STOP_SYSCALL_ENTRY:
+	case REPLAY_STOP_SYSCALL_RETURN:
+		s->kind = rs->kind == REPLAY_STOP_SYSCALL_ENTRY ? GDB_STOP_SYSCALL_ENTRY
+								: GDB_STOP_SYSCALL_RETURN;
+		s->sysno = rs->sysno;
+		break;
 	case REPLAY_STOP_END:
 	case REPLAY_STOP_HISTORY_END:
 		s->kind = GDB_STOP_REPLAY_END;
@@ -139,6 +145,11 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 	to_gdb_stop(g, &rs, stop);
 	g->last = *stop;
 	return 0;
+}
+
+static int catch_syscalls(void *ctx, bool enable, const long *nums, int n)
+{
+	return replayer_catch_syscalls(&ctx_of(ctx)->r, enable, nums, n);
 }
 
 static int set_breakpoint(void *ctx, int type, uint64_t addr, int kind, bool insert)
@@ -357,6 +368,7 @@ const struct gdb_target_ops gdb_replay_ops = {
     .current_stop = current_stop,
     .kill = kill_replay,
     .tls = &gdb_replay_tls_ops,
+    .catch_syscalls = catch_syscalls,
 };
 
 int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o)

@@ -329,6 +329,16 @@ static int watch_slots(const struct replayer *r, uint64_t addr[4], int len[4], i
 	return n;
 }
 
+/* Notes the values under read watchpoints: a hit that changed one was a write. */
+static void watch_remember(struct replayer *r)
+{
+	for (int w = 0; w < r->nwatches; w++) {
+		struct replay_watch *x = &r->watches[w];
+
+		x->have_old = x->type == 3 && tracee_read_mem(&r->t, x->addr, x->old, x->len) == 0;
+	}
+}
+
 /* Programs the watchpoints into the tracee's debug registers. */
 static int apply_watches(struct replayer *r)
 {
@@ -351,6 +361,7 @@ static int apply_watches(struct replayer *r)
 	if (n && ptrace(PTRACE_POKEUSER, r->t.tid, DR_OFFSET(7), dr7) < 0)
 		return -errno;
 	r->dr_tid = r->t.tid;
+	watch_remember(r);
 	return 0;
 }
 
@@ -376,7 +387,7 @@ int replayer_set_watch(struct replayer *r, int type, uint64_t addr, uint64_t len
 		return 0;
 	if (r->nwatches == REPLAY_MAX_WATCHES)
 		return -ENOSPC;
-	r->watches[r->nwatches++] = (struct replay_watch){addr, len, type};
+	r->watches[r->nwatches++] = (struct replay_watch){.addr = addr, .len = len, .type = type};
 	if (watch_slots(r, a, l, o) < 0) {
 		r->nwatches--;
 		return -ENOSPC;
@@ -385,22 +396,34 @@ int replayer_set_watch(struct replayer *r, int type, uint64_t addr, uint64_t len
 	return 0;
 }
 
-/* A SIGTRAP from a watchpoint: which one, from DR6 (cleared for the next). */
-static bool watch_fired(struct replayer *r)
+/*
+ * A SIGTRAP from a watchpoint: which one, from DR6 (cleared for the next).
+ * Returns 1 for a stop, 0 if no watchpoint fired, 2 for a write that
+ * fired a read watchpoint (its value changed), which is no stop.
+ */
+static int watch_fired(struct replayer *r)
 {
 	uint64_t addr[4];
 	int len[4], owner[4], n, slot;
+	struct replay_watch *x;
+	uint8_t now[32];
 	long dr6;
 
 	errno = 0;
 	dr6 = ptrace(PTRACE_PEEKUSER, r->t.tid, DR_OFFSET(6), 0);
 	if ((dr6 == -1 && errno) || !(dr6 & 0xf))
-		return false;
+		return 0;
 	ptrace(PTRACE_POKEUSER, r->t.tid, DR_OFFSET(6), 0);
 	n = watch_slots(r, addr, len, owner);
 	slot = ffs((int)(dr6 & 0xf)) - 1;
 	if (slot >= n)
-		return false;
+		return 0;
+	x = &r->watches[owner[slot]];
+	if (x->type == 3 && x->have_old && tracee_read_mem(&r->t, x->addr, now, x->len) == 0 &&
+	    memcmp(now, x->old, x->len)) {
+		memcpy(x->old, now, x->len);
+		return 2;
+	}
 	r->debug_stop = REPLAY_STOP_WATCH;
 	r->debug_addr = r->watches[owner[slot]].addr;
 	r->debug_watch_type = r->watches[owner[slot]].type;
@@ -453,6 +476,7 @@ static int reach(struct replayer *r, int request, int *status)
 
 	if (r->mode == REPLAY_MODE_STEP && request == PTRACE_SYSEMU)
 		request = PTRACE_SYSEMU_SINGLESTEP;
+again:
 	r->ran = true;
 	r->t.report_kick = r->kick_ms > 0;
 	st = tracee_resume(&r->t, request, r->pass_sig);
@@ -470,8 +494,15 @@ static int reach(struct replayer *r, int request, int *status)
 	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP ||
 	    (st >> 16))
 		return REACHED;
-	if (r->nwatches && watch_fired(r))
+	switch (r->nwatches ? watch_fired(r) : 0) {
+	case 1:
 		return DEBUG_STOP;
+	case 2:
+		if (r->mode != REPLAY_MODE_STEP)
+			goto again;
+		r->debug_stop = REPLAY_STOP_STEP;
+		return DEBUG_STOP;
+	}
 	if (r->nbps) {
 		uint64_t regs[X86_NREGS];
 
@@ -641,6 +672,45 @@ static int replay_death(struct replayer *r)
 	return check_exit(r, st);
 }
 
+/* Whether a debugger catches syscall nr (never while searching the history). */
+static bool catches(const struct replayer *r, long nr)
+{
+	if (!r->catch_syscalls || r->quiet)
+		return false;
+	return r->catch_all ||
+	       (nr >= 0 && nr < REPLAY_MAX_SYSNO && (r->catch_set[nr / 8] & (1u << (nr % 8))));
+}
+
+/*
+ * From the syscall-entry stop back to the syscall instruction, not run
+ * yet, for a debugger stop there: resuming runs it again.
+ */
+static int before_syscall(struct replayer *r, const uint64_t entry[X86_NREGS])
+{
+	uint64_t regs[X86_NREGS];
+	int err;
+
+	memcpy(regs, entry, sizeof(regs));
+	regs[X86_RAX] = entry[X86_ORIG_RAX];
+	regs[X86_ORIG_RAX] = (uint64_t)-1;
+	regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
+	if ((err = tracee_set_regs(&r->t, regs)) < 0)
+		return err;
+	r->at_history_end = true;
+	return 0;
+}
+
+int replayer_catch_syscalls(struct replayer *r, bool enable, const long *nums, int n)
+{
+	r->catch_syscalls = enable;
+	r->catch_all = enable && n < 0;
+	memset(r->catch_set, 0, sizeof(r->catch_set));
+	for (int i = 0; enable && i < n; i++)
+		if (nums[i] >= 0 && nums[i] < REPLAY_MAX_SYSNO)
+			r->catch_set[nums[i] / 8] |= (uint8_t)(1u << (nums[i] % 8));
+	return 0;
+}
+
 /* Handles the syscall whose entry event is in r->ev; returns 1 when the program has ended. */
 static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NREGS]);
 
@@ -673,23 +743,34 @@ static int replay_syscall(struct replayer *r)
 		char what[96];
 
 		snprintf(what, sizeof(what), "syscall-entry %s", sys_name(nr));
-		return diverged(r, entry, live, what);
+		err = diverged(r, entry, live, what);
+		if (!r->stop_before_exit)
+			return err;
+		/*
+		 * Under a debugger the history ends here, in front of the syscall
+		 * instruction: what came before can still be looked at.
+		 */
+		if ((err = before_syscall(r, live)) < 0)
+			return err;
+		r->debug_stop = REPLAY_STOP_HISTORY_END;
+		return 2;
 	}
 	if (!d) {
 		rw_error("event %llu: syscall number %ld is not in this rewind's table",
 			 (unsigned long long)r->ev.seq, nr);
 		return -EPROTO;
 	}
+	if (catches(r, nr) && r->entry_reported != r->ev.seq + 1) {
+		if ((err = before_syscall(r, entry)) < 0)
+			return err;
+		r->entry_reported = r->ev.seq + 1;
+		r->debug_stop = REPLAY_STOP_SYSCALL_ENTRY;
+		r->debug_sysno = nr;
+		return 2;
+	}
 	if (d->replay == SYS_REPLAY_EXIT && r->stop_before_exit && !r->exit_reported) {
-		/*
-		 * Back to the syscall instruction, not run yet: the debugger sees the
-		 * end of the history with the program still there to look at.
-		 */
-		memcpy(live, entry, sizeof(live));
-		live[X86_RAX] = entry[X86_ORIG_RAX];
-		live[X86_ORIG_RAX] = (uint64_t)-1;
-		live[X86_RIP] -= X86_SYSCALL_INSN_LEN;
-		if ((err = tracee_set_regs(&r->t, live)) < 0)
+		/* The debugger sees the end of the history with the program still there. */
+		if ((err = before_syscall(r, entry)) < 0)
 			return err;
 		r->exit_reported = true;
 		r->debug_stop = REPLAY_STOP_HISTORY_END;
@@ -698,8 +779,20 @@ static int replay_syscall(struct replayer *r)
 	if (d->replay == SYS_REPLAY_EXIT)
 		return replay_exit(r, entry);
 
-	if ((err = replayer_next_event(r)) <= 0)
-		return err < 0 ? err : -ENODATA;
+	if ((err = replayer_next_event(r)) < 0)
+		return err;
+	if (err == 0 && r->stop_before_exit) {
+		/*
+		 * A cut trace that ends inside a syscall: under the debugger this is
+		 * the end of the history, with the syscall not run yet.
+		 */
+		if ((err = before_syscall(r, entry)) < 0)
+			return err;
+		r->debug_stop = REPLAY_STOP_HISTORY_END;
+		return 2;
+	}
+	if (err == 0)
+		return -ENODATA;
 	if (r->ev.tid != r->tasks[r->cur_task].rec_tid ||
 	    (r->ev.kind != EV_SYSCALL_EXIT && r->ev.kind != EV_EXEC)) {
 		/* Other events come first (it blocked, or it clones): it waits at the entry. */
@@ -744,8 +837,12 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 	 * rax the frame held, an interrupted call's -EINTR say, and must run.)
 	 */
 	if (cls != SYS_REPLAY_REAL && x86_regs_result(r->ev.regs) < 0 &&
-	    x86_regs_result(r->ev.regs) > -4096)
-		return emulate(r);
+	    x86_regs_result(r->ev.regs) > -4096) {
+		err = emulate(r);
+		if (!err && catches(r, nr))
+			r->catch_return = nr + 1;
+		return err;
+	}
 	switch (cls) {
 	case SYS_REPLAY_MMAP:
 		err = replay_mmap(r, entry, args);
@@ -801,6 +898,8 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 	}
 	if (!err)
 		err = emulate(r);
+	if (!err && catches(r, nr))
+		r->catch_return = nr + 1;
 	return err;
 }
 
@@ -1365,6 +1464,7 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 	int ret = 0;
 
 	r->mode = mode;
+	r->at_history_end = false;
 	memset(stop, 0, sizeof(*stop));
 	replayer_breakpoints_insert(r);
 	if (r->kick_ms && mode == REPLAY_MODE_CONTINUE && !r->quiet)
@@ -1417,6 +1517,7 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			stop->addr = r->debug_addr;
 			stop->owners = r->debug_owners;
 			stop->watch_type = r->debug_watch_type;
+			stop->sysno = r->debug_sysno;
 			ret = 0;
 			break;
 		}
@@ -1424,6 +1525,8 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			break;
 		r->have_pending = false;
 		r->ran = false;
+		if (r->nwatches)
+			watch_remember(r);
 		if (r->event_watch && ret == 0) {
 			/* The event is applied: the stop comes after it, like the CPU's own. */
 			r->event_watch = false;
@@ -1433,6 +1536,13 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			break;
 		}
 		r->event_watch = false;
+		if (r->catch_return && ret == 0) {
+			stop->kind = REPLAY_STOP_SYSCALL_RETURN;
+			stop->sysno = r->catch_return - 1;
+			r->catch_return = 0;
+			break;
+		}
+		r->catch_return = 0;
 		if (ret == 1) {
 			r->finished = true;
 			r->exit_status = r->ev.exit_status;

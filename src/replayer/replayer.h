@@ -41,6 +41,9 @@ struct blobstore {
 	size_t nshared;
 };
 
+/* Syscall numbers a debugger can catch. */
+#define REPLAY_MAX_SYSNO 1024
+
 enum replay_mode {
 	REPLAY_MODE_CONTINUE, /* to the end, a breakpoint, or an interrupt */
 	REPLAY_MODE_STEP, /* one instruction (a syscall instruction and its event count as one) */
@@ -58,6 +61,9 @@ enum replay_stop_kind {
 	/* A watchpoint fired (after the instruction or the emulated syscall that hit it): addr. */
 	REPLAY_STOP_WATCH,
 	REPLAY_STOP_KICK, /* inside replayer_run only: the periodic interruption */
+	/* A caught syscall: in front of its instruction, not run yet (like HISTORY_END): sysno. */
+	REPLAY_STOP_SYSCALL_ENTRY,
+	REPLAY_STOP_SYSCALL_RETURN, /* a caught syscall has returned: sysno */
 };
 
 struct replay_stop {
@@ -67,12 +73,16 @@ struct replay_stop {
 	uint64_t addr;	 /* REPLAY_STOP_BREAKPOINT: where */
 	unsigned owners; /* REPLAY_STOP_BREAKPOINT: who set it (REPLAY_BP_*) */
 	int watch_type;	 /* REPLAY_STOP_WATCH: 2 write, 3 read, 4 access (gdb's Z types) */
+	long sysno;	 /* REPLAY_STOP_SYSCALL_* */
 };
 
 /* A watchpoint as gdb set it; it takes one or more of the CPU's four debug registers. */
 struct replay_watch {
 	uint64_t addr, len;
 	int type; /* 2 write, 3 read, 4 access */
+	/* A read watchpoint's value, to tell reads from writes (x86 has no read-only kind). */
+	uint8_t old[32];
+	bool have_old;
 };
 #define REPLAY_MAX_WATCHES 4
 
@@ -179,6 +189,18 @@ struct replayer {
 	/* Stop once at the exit syscall, so a debugger can still look and go back. */
 	bool stop_before_exit;
 	bool exit_reported;
+	/*
+	 * Stopped in front of a syscall instruction, with rcx and r11 as the
+	 * syscall left them: the end of the history (the syscall not run or not
+	 * recorded) or a caught syscall's entry.
+	 */
+	bool at_history_end;
+	/* Syscalls a debugger catches (catch syscall): all, or those in the bitmap. */
+	bool catch_syscalls, catch_all;
+	uint8_t catch_set[REPLAY_MAX_SYSNO / 8];
+	uint64_t entry_reported; /* 1 + the entry event whose catch was reported */
+	long catch_return;	 /* 1 + the caught syscall whose return is to be reported */
+	long debug_sysno;
 	/* The tracee ran the program's code since the last event was applied. */
 	bool ran;
 	/*
@@ -231,6 +253,8 @@ void replayer_close(struct replayer *r);
  */
 int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *stop,
 		 bool (*poll_interrupt)(void *arg), void *poll_arg);
+/* Stops at the entry and return of syscalls nums (all when n < 0), or of none. */
+int replayer_catch_syscalls(struct replayer *r, bool enable, const long *nums, int n);
 int replayer_set_breakpoint(struct replayer *r, uint64_t addr, bool insert);
 /*
  * Interrupts the program every ms milliseconds of a CONTINUE run (not while
@@ -254,8 +278,16 @@ int replayer_set_breakpoint_for(struct replayer *r, uint64_t addr, unsigned owne
  * A checkpoint: a stopped fork of the replayed process and the replayer's
  * own state at that point, to come back to (checkpoint.c).
  */
+/* The contents of a shared mapping at a checkpoint (a fork shares it, not copies it). */
+struct replay_shared_copy {
+	uint64_t start, len;
+	uint8_t *data;
+};
+
 struct replay_checkpoint {
 	pid_t pid;
+	struct replay_shared_copy *shared;
+	size_t nshared;
 	enum tracee_stop stop; /* the stop the fork is in */
 	uint64_t regs[X86_NREGS];
 	uint64_t record; /* the trace record to read next */

@@ -22,9 +22,14 @@
 #include "replayer/timeline.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "common/log.h"
@@ -34,6 +39,9 @@
 /* Periodic checkpoints while replaying forward: after this many events or this long. */
 #define PERIOD_EVENTS 20000
 #define PERIOD_NS     (200 * 1000 * 1000ull)
+/* A debugger stop gets a checkpoint if the last one is this many events or this long ago. */
+#define STOP_EVENTS 64
+#define STOP_NS	    (20 * 1000 * 1000ull)
 /* Instructions a reverse step replays one by one at most before giving up. */
 #define STEP_LIMIT 5000000ul
 /* How far before its end a long reverse step leaves a checkpoint. */
@@ -69,6 +77,21 @@ static bool mark_equal(const struct replay_mark *a, const struct replay_mark *b)
 		return a->finished == b->finished;
 	return a->seq == b->seq && a->boundary == b->boundary && a->at_signal == b->at_signal &&
 	       !memcmp(a->regs, b->regs, sizeof(a->regs));
+}
+
+/*
+ * Whether the replay is at the target point. At the end of the history the
+ * replay stands at a syscall instruction with rcx and r11 as the syscall
+ * left them: there, the instruction reached (its first run in the stretch,
+ * the syscall being the next event) is the target.
+ */
+static bool at_target(const struct timeline *tl, const struct replay_mark *now,
+		      const struct replay_mark *target)
+{
+	if (!tl->loose_end || now->finished || target->finished)
+		return mark_equal(now, target);
+	return now->seq == target->seq && now->boundary == target->boundary &&
+	       now->at_signal == target->at_signal && now->regs[X86_RIP] == target->regs[X86_RIP];
 }
 
 /* a certainly comes before b. */
@@ -181,6 +204,8 @@ static int add_here(struct timeline *tl, bool user, const struct replay_stop *wh
 	}
 	memmove(&tl->e[i + 1], &tl->e[i], (size_t)(tl->n - i) * sizeof(tl->e[0]));
 	ne.id = tl->next_id++;
+	tl->last_ns = now_ns();
+	tl->events_since = 0;
 	ne.user = user;
 	tl->e[i] = ne;
 	tl->n++;
@@ -200,8 +225,6 @@ static int periodic(void *arg)
 	t = now_ns();
 	if (tl->events_since < PERIOD_EVENTS && t - tl->last_ns < PERIOD_NS)
 		return 0;
-	tl->events_since = 0;
-	tl->last_ns = t;
 	add_here(tl, false, NULL);
 	return 0;
 }
@@ -251,9 +274,18 @@ void timeline_note_stop(struct timeline *tl, const struct replay_stop *why)
 	struct replay_mark m;
 	int i;
 
-	if (add_here(tl, false, why) >= 0)
+	/*
+	 * A checkpoint (a fork) at every single step would make stepping slow:
+	 * there only when the last one is some way back. Other stops always get
+	 * one: two points of one stretch of user code with the same registers
+	 * (a loop whose variables are in memory) cannot be told apart by their
+	 * marks, so a later search must not have to find such a point again.
+	 */
+	if ((why->kind != REPLAY_STOP_STEP || tl->events_since >= STOP_EVENTS ||
+	     now_ns() - tl->last_ns >= STOP_NS) &&
+	    add_here(tl, false, why) >= 0)
 		return;
-	/* No checkpoint here (the end, or a signal on its way): only the place. */
+	/* No checkpoint here (close to one, the end, or a signal on its way): only the place. */
 	timeline_mark_now(tl, &m);
 	i = place(tl, &m);
 	tl->cur = i < 0 ? -1 - i : i - 1;
@@ -378,7 +410,7 @@ static int run_until(struct timeline *tl, const struct replay_mark *target, uint
 		bool counted;
 
 		timeline_mark_now(tl, &now);
-		if (mark_equal(&now, target)) {
+		if (at_target(tl, &now, target)) {
 			ret = 0;
 			break;
 		}
@@ -390,7 +422,7 @@ static int run_until(struct timeline *tl, const struct replay_mark *target, uint
 		if (ret < 0)
 			break;
 		timeline_mark_now(tl, &now);
-		if (mark_equal(&now, target)) {
+		if (at_target(tl, &now, target)) {
 			/* A watchpoint firing at the target: the access came before it. */
 			if (rs.kind == REPLAY_STOP_WATCH && !count_addr) {
 				if (hit)
@@ -408,6 +440,11 @@ static int run_until(struct timeline *tl, const struct replay_mark *target, uint
 		}
 		if (rs.kind == REPLAY_STOP_EXITED || rs.kind == REPLAY_STOP_END) {
 			ret = lost(tl, target, "the program ended first");
+			break;
+		}
+		/* Past the exit syscall only to the program's end; a divergence stays. */
+		if (rs.kind == REPLAY_STOP_HISTORY_END && !target->finished) {
+			ret = lost(tl, target, "the history ended first");
 			break;
 		}
 		if (rs.kind == REPLAY_STOP_WATCH && !count_addr) {
@@ -456,6 +493,7 @@ int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop,
 
 	timeline_mark_now(tl, &target);
 	tl->internal = tl->r->quiet = true;
+	tl->loose_end = tl->r->at_history_end;
 	for (; k >= 0; k--) {
 		if ((err = restore(tl, k)) < 0 ||
 		    (err = run_until(tl, &target, 0, 0, &hits, hit)) < 0)
@@ -487,11 +525,12 @@ int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop,
 			goto out;
 		}
 		target = tl->e[k].mark;
+		tl->loose_end = false; /* a checkpoint's point, known exactly */
 	}
 	if ((err = restore(tl, 0)) == 0)
 		*stop = TIMELINE_STOP_BEGIN;
 out:
-	tl->internal = tl->r->quiet = false;
+	tl->internal = tl->r->quiet = tl->loose_end = false;
 	return err;
 }
 
@@ -500,8 +539,9 @@ int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop)
 	int err;
 
 	tl->internal = tl->r->quiet = true;
+	tl->loose_end = tl->r->at_history_end;
 	err = reverse_step(tl, stop);
-	tl->internal = tl->r->quiet = false;
+	tl->internal = tl->r->quiet = tl->loose_end = false;
 	return err;
 }
 
@@ -513,6 +553,31 @@ static int find_id(const struct timeline *tl, int id)
 	return -1;
 }
 
+/*
+ * One instruction by ptrace alone, where no event can come (SYSEMU keeps a
+ * syscall instruction from running if one came anyway); *rip is where it
+ * went.
+ */
+static int raw_step(struct timeline *tl, const struct replay_mark *target, uint64_t *rip)
+{
+	struct replayer *r = tl->r;
+	int st;
+	long v;
+
+	r->ran = true;
+	st = tracee_resume(&r->t, PTRACE_SYSEMU_SINGLESTEP, 0);
+	if (st < 0)
+		return st;
+	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP)
+		return lost(tl, target, "a single step met an event");
+	errno = 0;
+	v = ptrace(PTRACE_PEEKUSER, r->t.tid, offsetof(struct user_regs_struct, rip), 0);
+	if (v == -1 && errno)
+		return -errno;
+	*rip = (uint64_t)v;
+	return 0;
+}
+
 /* Puts a checkpoint where the replay is now, known to be after entry *k; *k becomes it. */
 static void checkpoint_on_the_way(struct timeline *tl, int *k)
 {
@@ -522,9 +587,48 @@ static void checkpoint_on_the_way(struct timeline *tl, int *k)
 		*k = tl->cur;
 }
 
+/*
+ * Replays forward from now to the first boundary (all events before it
+ * applied, the program not run since) at or after the one before event
+ * `seq`, and before target, hiding breakpoints.
+ */
+static int run_to_boundary(struct timeline *tl, uint64_t seq, const struct replay_mark *target)
+{
+	struct replayer *r = tl->r;
+	struct hidden_bps hidden = {0};
+	struct replay_mark now;
+	struct replay_stop rs;
+	int err = 0;
+
+	hide_breakpoints(r, &hidden);
+	r->stop_at_event = seq;
+	for (;;) {
+		timeline_mark_now(tl, &now);
+		if (now.finished || !mark_before(&now, target)) {
+			err = lost(tl, target, "went past it");
+			break;
+		}
+		/* No boundary between a syscall's entry and exit: the next one may be later. */
+		if (now.seq >= seq && now.boundary)
+			break;
+		if ((err = replayer_run(r, REPLAY_MODE_CONTINUE, &rs, NULL, NULL)) < 0)
+			break;
+		if (rs.kind == REPLAY_STOP_EXITED || rs.kind == REPLAY_STOP_END ||
+		    rs.kind == REPLAY_STOP_HISTORY_END) {
+			err = lost(tl, target, "the history ended first");
+			break;
+		}
+	}
+	r->stop_at_event = 0;
+	show_breakpoints(r, &hidden);
+	return err;
+}
+
 static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 {
-	struct replay_mark target;
+	struct replay_mark target, start;
+	uint64_t regs[X86_NREGS], rip;
+	bool raw;
 	int k = tl->cur_exact ? tl->cur - 1 : tl->cur, err, mid_id = -1, j;
 	unsigned long steps = 0, mid_steps = 0, done;
 	long n = 0, h;
@@ -537,6 +641,21 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 		*stop = TIMELINE_STOP_BEGIN;
 		return k < 0 ? 0 : -ENOTSUP;
 	}
+	/*
+	 * The previous instruction lies in the stretch of user code that ends
+	 * here (or in the one before, at a boundary, which a syscall's entry
+	 * and exit end together): replay to its start at full speed and leave a
+	 * checkpoint there, so that only the stretch is counted and stepped.
+	 */
+	memset(&start, 0, sizeof(start));
+	start.seq = !target.boundary ? target.seq : target.seq > 2 ? target.seq - 2 : 0;
+	start.boundary = true;
+	if (mark_before(&tl->e[k].mark, &start)) {
+		if ((err = restore(tl, k)) < 0 ||
+		    (err = run_to_boundary(tl, start.seq, &target)) < 0)
+			goto out;
+		checkpoint_on_the_way(tl, &k);
+	}
 	/* How often the current instruction ran between the checkpoint and now. */
 	if ((err = restore(tl, k)) < 0 ||
 	    (err = run_until(tl, &target, target.regs[X86_RIP], 0, &n, NULL)) < 0 ||
@@ -548,20 +667,30 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 	}
 	/*
 	 * From there, one instruction at a time with no breakpoint in the way,
-	 * leaving checkpoints now and then for the second pass.
+	 * leaving checkpoints now and then for the second pass. Inside the
+	 * target's own stretch no event can come: ptrace's single step alone
+	 * does, and the whole mark is looked at only where the rip matches.
 	 */
+	raw = !target.boundary && tl->e[k].mark.seq == target.seq && !tl->e[k].mark.at_signal;
+	if ((err = tracee_get_regs(&tl->r->t, regs)) < 0)
+		goto out;
+	rip = regs[X86_RIP];
 	j = k;
 	hide_breakpoints(tl->r, &hidden);
 	for (;;) {
 		struct replay_mark now;
 
-		timeline_mark_now(tl, &now);
-		if (mark_equal(&now, &target))
-			break;
-		if (now.finished || steps >= STEP_LIMIT) {
-			err = lost(tl, &target,
-				   now.finished ? "the program ended first"
-						: "too many instructions");
+		if (!raw || rip == target.regs[X86_RIP]) {
+			timeline_mark_now(tl, &now);
+			if (at_target(tl, &now, &target))
+				break;
+			if (now.finished) {
+				err = lost(tl, &target, "the program ended first");
+				goto out;
+			}
+		}
+		if (steps >= STEP_LIMIT) {
+			err = lost(tl, &target, "too many instructions");
 			goto out;
 		}
 		if (steps && !(steps % MID_STEPS)) {
@@ -571,9 +700,18 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 				mid_steps = steps;
 			}
 		}
-		if ((err = step_once(tl->r, &rs)) < 0)
+		if ((err = raw ? raw_step(tl, &target, &rip) : step_once(tl->r, &rs)) < 0)
 			goto out;
 		steps++;
+		if (!raw && rs.kind == REPLAY_STOP_HISTORY_END) {
+			/* The end stays where it is: if it is not the target, the target is gone.
+			 */
+			timeline_mark_now(tl, &now);
+			if (!at_target(tl, &now, &target)) {
+				err = lost(tl, &target, "the history ended first");
+				goto out;
+			}
+		}
 	}
 	tl->steps = steps;
 	show_breakpoints(tl->r, &hidden);
@@ -602,7 +740,7 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 			checkpoint_on_the_way(tl, &k);
 			moved = !tl->cur_exact;
 		}
-		if ((err = step_once(tl->r, &rs)) < 0)
+		if ((err = raw ? raw_step(tl, &target, &rip) : step_once(tl->r, &rs)) < 0)
 			goto out;
 		moved = true;
 	}

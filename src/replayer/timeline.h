@@ -38,6 +38,7 @@ struct timeline {
 	bool cur_exact; /* the current point is entry cur itself */
 	int next_id;
 	bool internal;		  /* searching: no periodic checkpoints */
+	bool loose_end;		  /* stepping back from the end of the history */
 	uint64_t events_since;	  /* events replayed since the last periodic checkpoint */
 	uint64_t last_ns;	  /* when the last periodic checkpoint was taken */
 	unsigned long long steps; /* instructions stepped by the last reverse step (for tests) */

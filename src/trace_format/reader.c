@@ -543,6 +543,113 @@ static int load_next_chunk(struct trace_reader *r)
 	return 1;
 }
 
+int trace_reader_load_chunk(struct trace_reader *r)
+{
+	int ret;
+
+	if (r->error)
+		return r->error;
+	if (r->at_end)
+		return 0;
+	r->chunk_left = 0;
+	ret = load_next_chunk(r);
+	if (ret < 0 && !r->error)
+		r->error = ret;
+	return ret;
+}
+
+uint32_t trace_reader_chunk_left(const struct trace_reader *r)
+{
+	return r->chunk_left;
+}
+
+int trace_reader_seek_chunk(struct trace_reader *r, uint64_t chunk)
+{
+	const uint8_t *e;
+
+	if (r->error)
+		return r->error;
+	if (!r->has_footer) {
+		/*
+		 * Without the footer, only chunks read already have a known place,
+		 * and the one after the last read (where the reader stands).
+		 */
+		if (chunk == r->nseen && chunk == r->chunks) {
+			r->chunk_left = 0;
+			if (chunk)
+				r->next_record =
+				    r->seen[chunk - 1].first_record + r->seen[chunk - 1].count;
+			return 0;
+		}
+		if (chunk >= r->nseen)
+			return -EINVAL;
+		r->chunk_left = 0;
+		r->at_end = false;
+		r->chunks = chunk;
+		r->pos = r->seen[chunk].offset;
+		r->next_record = r->seen[chunk].first_record;
+		return 0;
+	}
+	if (chunk > r->index_chunks)
+		return -EINVAL;
+	r->chunk_left = 0;
+	r->at_end = false;
+	r->chunks = chunk;
+	if (chunk == r->index_chunks) {
+		r->pos = r->data_end;
+		return 0;
+	}
+	/* index_is_consistent() checked the entries against the file at open. */
+	e = r->index + chunk * TRACE_INDEX_ENTRY_SIZE;
+	r->pos = get_le64(e);
+	r->next_record = get_le64(e + 8);
+	return 0;
+}
+
+int trace_reader_chunk_of(const struct trace_reader *r, uint64_t record, uint64_t *chunk)
+{
+	size_t n = r->has_footer ? r->index_chunks : r->nseen, lo = 0, hi = n;
+	uint64_t first, count;
+
+	/* The last chunk whose first record is at or before `record`. */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		first = r->has_footer ? get_le64(r->index + mid * TRACE_INDEX_ENTRY_SIZE + 8)
+				      : r->seen[mid].first_record;
+		if (first <= record)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (!n)
+		return -EINVAL;
+	if (r->has_footer) {
+		const uint8_t *e = r->index + lo * TRACE_INDEX_ENTRY_SIZE;
+
+		first = get_le64(e + 8);
+		count = get_le32(e + 16);
+	} else {
+		first = r->seen[lo].first_record;
+		count = r->seen[lo].count;
+	}
+	if (record < first || record > first + count)
+		return -EINVAL;
+	/* Just past the last record of the last chunk: the end. */
+	*chunk = record == first + count ? lo + 1 : lo;
+	return 0;
+}
+
+uint64_t trace_reader_indexed_chunks(const struct trace_reader *r)
+{
+	return r->has_footer ? r->index_chunks : 0;
+}
+
+const char *trace_reader_path(const struct trace_reader *r)
+{
+	return r->path;
+}
+
 int trace_reader_next(struct trace_reader *r, uint32_t *kind, const uint8_t **payload, size_t *len)
 {
 	while (!r->chunk_left) {

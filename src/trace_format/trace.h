@@ -63,6 +63,23 @@ int trace_reader_next(struct trace_reader *r, uint32_t *kind, const uint8_t **pa
  * trace_reader_next returns it again. Returns 0 or a negative errno.
  */
 int trace_reader_seek(struct trace_reader *r, uint64_t record);
+/*
+ * Chunk at a time, for readers that share out the chunks of one trace (each
+ * with its own trace_reader): load_chunk loads and checks the next chunk
+ * whole (1, 0 at the end, or a negative errno after printing why), whose
+ * chunk_left records trace_reader_next then hands out; seek_chunk moves to
+ * chunk number `chunk` (the number of chunks for the end) through the index
+ * footer, or without one to a chunk read already (-EINVAL otherwise);
+ * chunk_of gives the number of the chunk that holds record `record` the
+ * same way.
+ */
+int trace_reader_load_chunk(struct trace_reader *r);
+uint32_t trace_reader_chunk_left(const struct trace_reader *r);
+int trace_reader_seek_chunk(struct trace_reader *r, uint64_t chunk);
+int trace_reader_chunk_of(const struct trace_reader *r, uint64_t record, uint64_t *chunk);
+/* Chunks the index footer lists (0 without one). */
+uint64_t trace_reader_indexed_chunks(const struct trace_reader *r);
+const char *trace_reader_path(const struct trace_reader *r);
 /* True once the end was reached in a trace that has no (valid) footer. */
 bool trace_reader_truncated(const struct trace_reader *r);
 /* Index of the record returned last (0-based, counting every record). */

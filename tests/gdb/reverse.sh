@@ -74,4 +74,41 @@ grep -q "^New value = $w1\$" "$dir/out" || fail "reverse watch did not show the 
 [ "$(after WR)" = "69 'E'" ] || fail "watch on read()'s buffer: $(after WR)"
 [ "$(after WB)" = "0 '\\000'" ] || fail "reverse watch before read(): $(after WB)"
 [ "$(after WF)" = "69 'E'" ] || fail "forward again over read(): $(after WF)"
+# Back over a syscall instruction, and one instruction back from the end
+# of the history (the exit syscall, not run) must change the pc.
+sargs=(-nx -batch -ex 'break read' -ex continue -ex finish)
+for i in 1 2 3 4 5 6; do sargs+=(-ex reverse-stepi -ex 'echo SI\n' -ex 'x/i $pc'); done
+sargs+=(-ex delete -ex continue -ex 'echo E1\n' -ex 'p/x $pc' -ex reverse-stepi -ex 'echo E2\n')
+sargs+=(-ex 'p/x $pc' -ex stepi -ex 'echo E3\n' -ex 'p/x $pc')
+timeout 300 "$rewind" replay "$dir/t.trace" -- "${sargs[@]}" >"$dir/out" 2>&1 </dev/null || true
+after SI | grep -q 'syscall' || fail "reverse-stepi did not come back to read()'s syscall instruction"
+[ -n "$(after E1)" ] && [ "$(after E1)" != "$(after E2)" ] ||
+	fail "reverse-stepi at the end of the history: pc $(after E1), then $(after E2)"
+[ "$(after E3)" = "$(after E1)" ] || fail "stepi back to the end: $(after E3), want $(after E1)"
+grep -q 'Remote failure' "$dir/out" && fail "an error reply"
+
+# reverse-step goes back into the function the line called; reverse-nexti
+# steps back over that call as one instruction.
+nargs=(-nx -batch -ex 'break history.c:26' -ex continue -ex delete -ex reverse-step -ex 'echo RS\n')
+nargs+=(-ex 'bt 1' -ex 'break history.c:26' -ex continue -ex delete)
+for i in 1 2 3 4 5; do nargs+=(-ex reverse-nexti -ex 'echo RN\n' -ex 'x/i $pc'); done
+timeout 300 "$rewind" replay "$dir/t.trace" -- "${nargs[@]}" >"$dir/out" 2>&1 </dev/null || true
+after RS | grep -q '^#0  step_value (i=0) at .*history.c:1[78]$' ||
+	fail "reverse-step from line 26 did not go back into step_value: $(after RS)"
+rn=$(after RN)
+[ "$(echo "$rn" | grep -c '<main+')" = 5 ] || fail "reverse-nexti left main: $rn"
+echo "$rn" | grep -q 'call .*<step_value>' || fail "reverse-nexti did not come to the call: $rn"
+[ "$(echo "$rn" | awk '{ print $2 }' | sort -u | wc -l)" = 5 ] || fail "reverse-nexti did not move: $rn"
+
+# A cut trace: its end is the end of the history, not an error.
+size=$(stat -c %s "$dir/t.trace")
+head -c $((size * 3 / 4)) "$dir/t.trace" >"$dir/cut.trace"
+cargs=(-nx -batch -ex continue -ex 'echo C1\n' -ex 'monitor when' -ex reverse-stepi -ex continue)
+cargs+=(-ex 'echo C2\n' -ex 'monitor when')
+timeout 300 "$rewind" replay "$dir/cut.trace" -- "${cargs[@]}" >"$dir/out" 2>&1 </dev/null || true
+grep -q 'No more reverse-execution history' "$dir/out" || fail "cut trace: no end of the history"
+grep -q 'Remote failure' "$dir/out" && fail "cut trace: an error reply"
+[ -n "$(after C1)" ] && [ "$(after C1)" = "$(after C2)" ] ||
+	fail "cut trace: end at '$(after C1)', then at '$(after C2)'"
+
 echo "PASS: forward $fwd; back $back; stepi $spc; reverse-stepi $rpc; watch back $w1 $w2"

@@ -412,6 +412,98 @@ static void test_round_trip(void)
 	}
 }
 
+/* Reads chunk number `chunk` through seek_chunk and load_chunk; checks its records against l. */
+static void check_chunk_read(const char *path, struct trace_reader *r, const struct layout *l,
+			     uint32_t chunk)
+{
+	const uint8_t *payload;
+	uint32_t kind, n = 0;
+	size_t len;
+
+	CHECK(trace_reader_seek_chunk(r, chunk) == 0, "%s: seek to chunk %u", path, chunk);
+	CHECK(trace_reader_load_chunk(r) == 1, "%s: load chunk %u", path, chunk);
+	CHECK(trace_reader_chunk_left(r) == l->count[chunk], "%s: chunk %u has %u records, not %u",
+	      path, chunk, trace_reader_chunk_left(r), l->count[chunk]);
+	while (trace_reader_chunk_left(r)) {
+		uint64_t i = l->first[chunk] + n++;
+		size_t want = varied.size_of(i);
+		uint8_t *p = scratch_for(want + 1);
+
+		fill_record(i, p, want);
+		if (trace_reader_next(r, &kind, &payload, &len) != 1 || kind != kind_of(i) ||
+		    len != want || (len && memcmp(p, payload, len)) ||
+		    trace_reader_record_index(r) != i) {
+			fail(__LINE__, "%s: chunk %u, record %llu differs", path, chunk,
+			     (unsigned long long)i);
+			return;
+		}
+	}
+	CHECK(trace_reader_chunks(r) == chunk + 1, "%s: %llu chunks after chunk %u", path,
+	      (unsigned long long)trace_reader_chunks(r), chunk);
+}
+
+/* Chunks read out of order through the index footer, as the replay's two readers do. */
+static void test_chunk_seek(void)
+{
+	const char *path = path_in_tmp("varied.rwt");
+	const char *cut = path_in_tmp("seek-no-footer.rwt");
+	struct trace_reader *r;
+	struct layout l;
+	uint8_t *data;
+
+	if (!load_layout(path, &l, &data))
+		return;
+	if (trace_reader_open(path, &r) == 0) {
+		CHECK(trace_reader_indexed_chunks(r) == l.nchunks,
+		      "%s: %llu indexed chunks, not %u", path,
+		      (unsigned long long)trace_reader_indexed_chunks(r), l.nchunks);
+		check_chunk_read(path, r, &l, l.nchunks - 1);
+		check_chunk_read(path, r, &l, 2);
+		check_chunk_read(path, r, &l, 0);
+		check_chunk_read(path, r, &l, 1); /* the next one, no seek needed */
+		CHECK(trace_reader_seek_chunk(r, l.nchunks + 1) == -EINVAL, "%s: seek past the end",
+		      path);
+		CHECK(trace_reader_seek_chunk(r, l.nchunks) == 0 && trace_reader_load_chunk(r) == 0,
+		      "%s: the end after seeking to it", path);
+		trace_reader_close(r);
+	}
+	/* Without a footer, only the chunks read already have a known place. */
+	write_file(cut, data, l.footer);
+	if (trace_reader_open(cut, &r) == 0) {
+		uint64_t chunk = 99;
+
+		CHECK(trace_reader_indexed_chunks(r) == 0, "%s: indexed chunks without a footer",
+		      cut);
+		CHECK(trace_reader_seek_chunk(r, 1) == -EINVAL, "%s: seek to a chunk not read",
+		      cut);
+		CHECK(trace_reader_chunk_of(r, l.first[1], &chunk) == -EINVAL,
+		      "%s: chunk of a record not read", cut);
+		check_chunk_read(cut, r, &l, 0);
+		check_chunk_read(cut, r, &l, 1);
+		check_chunk_read(cut, r, &l, 2);
+		CHECK(trace_reader_chunk_of(r, l.first[1] + 1, &chunk) == 0 && chunk == 1,
+		      "%s: record %llu is in chunk %llu, not 1", cut,
+		      (unsigned long long)l.first[1] + 1, (unsigned long long)chunk);
+		check_chunk_read(cut, r, &l, 1);
+		CHECK(trace_reader_seek_chunk(r, 3) == -EINVAL, "%s: seek to chunk 3 not read",
+		      cut);
+		trace_reader_close(r);
+	}
+	if (trace_reader_open(path, &r) == 0) {
+		uint64_t chunk = 99;
+
+		CHECK(trace_reader_chunk_of(r, l.first[2], &chunk) == 0 && chunk == 2,
+		      "%s: first record of chunk 2 is in chunk %llu", path,
+		      (unsigned long long)chunk);
+		CHECK(trace_reader_chunk_of(r, l.first[l.nchunks - 1] + l.count[l.nchunks - 1],
+					    &chunk) == 0 &&
+			  chunk == l.nchunks,
+		      "%s: the end is chunk %llu", path, (unsigned long long)chunk);
+		trace_reader_close(r);
+	}
+	free(data);
+}
+
 static size_t size_huge(uint64_t i)
 {
 	return i == 1 ? 64 * MiB : 10;
@@ -845,6 +937,7 @@ int main(void)
 		return 1;
 	}
 	test_round_trip();
+	test_chunk_seek();
 	test_huge_record();
 	test_truncation_sweep();
 	test_corrupt_chunks();

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# catch syscall, rwatch and awatch on a replay print what they print on a
+# native run of the same binary: the syscall called and returned, its
+# arguments and result, and the values a read or access watchpoint shows.
+# usage: catch_watch.sh REWIND DEBUGGEE
+set -euo pipefail
+rewind=$1
+prog=$2
+command -v gdb >/dev/null || { echo "SKIP: no gdb"; exit 77; }
+dir=$(mktemp -d "${TMPDIR:-/tmp}/rewind-catch.XXXXXX")
+trap '[ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
+export REWIND_DIR=$dir/traces
+
+commands=(
+	-ex 'break main'
+	-ex 'RUN'
+	-ex 'rwatch counter'
+	-ex 'continue' -ex 'continue'
+	-ex 'delete'
+	-ex 'awatch counter'
+	-ex 'continue' -ex 'continue'
+	-ex 'delete'
+	-ex 'catch syscall openat read'
+	-ex 'continue' -ex 'p $rsi != 0'
+	-ex 'continue' -ex 'p $rax'
+	-ex 'continue' -ex 'p $rdi' -ex 'p $rdx'
+	-ex 'continue' -ex 'p $rax'
+	-ex 'delete'
+	-ex 'catch syscall write'
+	-ex 'continue' -ex 'p $rdi' -ex 'p $rdx'
+	-ex 'continue' -ex 'p $rax'
+	-ex 'delete'
+	-ex 'continue'
+)
+native=("${commands[@]/RUN/run}")
+replay=("${commands[@]/RUN/continue}" -ex 'continue')
+
+(cd "$dir" && "$rewind" rec -o "$dir/t.trace" "$prog" >"$dir/rec.out") || true
+(cd "$dir" && gdb -nx -batch "${native[@]}" "$prog" >"$dir/native.raw" 2>&1 </dev/null) || true
+timeout 120 "$rewind" replay "$dir/t.trace" -- -nx -batch "${replay[@]}" >"$dir/replay.raw" 2>&1 </dev/null || true
+
+# Catchpoints (without the address: the replay stops at a caught syscall's
+# instruction, before it runs), values, watchpoint reports and the exit.
+filter() {
+	grep -E '^(\$[0-9]+ = |Catchpoint [0-9]+ \(|Hardware (read|access \(read/write\)) watchpoint|Value = |Old value = |New value = |\[Inferior 1 \(process [0-9]+\) exited)' "$1" |
+		sed -E 's/process [0-9]+/process PID/; s/^(Catchpoint [0-9]+ \([^)]*\)).*/\1/'
+}
+filter "$dir/native.raw" >"$dir/native.txt"
+filter "$dir/replay.raw" >"$dir/replay.txt"
+if ! diff -u "$dir/native.txt" "$dir/replay.txt"; then
+	echo "---- replay gdb output:"
+	cat "$dir/replay.raw"
+	echo "FAIL: catch syscall / rwatch / awatch on the replay differ from a native run"
+	exit 1
+fi
+for want in 'call to syscall write' 'returned from syscall write' 'call to syscall read' \
+	'returned from syscall openat' 'Hardware read watchpoint' 'Hardware access (read/write) watchpoint'; do
+	grep -qF "$want" "$dir/replay.txt" || { cat "$dir/replay.raw"; echo "FAIL: no '$want'"; exit 1; }
+done
+echo "PASS: $(wc -l <"$dir/native.txt") lines identical natively and in the replay"
