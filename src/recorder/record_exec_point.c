@@ -14,7 +14,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -178,6 +180,46 @@ static bool watched(const struct procmap *m)
 }
 
 /*
+ * Private anonymous memory (no file behind it): a page the process never
+ * touched, or gave back, is not present in its page table and reads as
+ * zeros. Such pages are hashed as zeros without reading them: most of a
+ * thread's 8 MB stack, for one.
+ */
+static bool anonymous_private(const struct procmap *m)
+{
+	return !m->shared &&
+	       (!m->path[0] || !strcmp(m->path, "[heap]") || !strcmp(m->path, "[stack]"));
+}
+
+/* Which of the n pages from addr are present (or swapped): bit i of *present. */
+static void pages_present(int pagemap, uint64_t addr, size_t n, uint64_t *present)
+{
+	uint64_t entries[BATCH_PAGES];
+	ssize_t got = pagemap < 0 ? -1
+				  : pread(pagemap, entries, n * sizeof(entries[0]),
+					  (off_t)(addr / PAGE * sizeof(entries[0])));
+
+	*present = ~0ull;
+	if (got != (ssize_t)(n * sizeof(entries[0])))
+		return; /* cannot tell: read them all */
+	*present = 0;
+	for (size_t i = 0; i < n; i++)
+		if (entries[i] >> 62) /* bit 63 present, bit 62 swapped */
+			*present |= 1ull << i;
+}
+
+static void add_hash(struct page_hash **now, size_t *nnow, size_t *cap, uint64_t addr, uint64_t h)
+{
+	if (*nnow == *cap) {
+		*cap = *cap ? 2 * *cap : 1024;
+		*now = realloc(*now, *cap * sizeof(**now));
+		if (!*now)
+			abort();
+	}
+	(*now)[(*nnow)++] = (struct page_hash){addr, h};
+}
+
+/*
  * Hashes every watched page of r->cur; with emit, adds those that
  * differ from the hashes in old (or are not there) to the event being
  * built. The new hashes, sorted, go to *out.
@@ -185,11 +227,14 @@ static bool watched(const struct procmap *m)
 static int scan_pages(struct recorder *r, const struct page_hash *old, size_t nold, bool emit,
 		      struct page_hash **out, size_t *nout)
 {
+	static uint8_t zeros[PAGE];
+	uint64_t zero_hash = rw_hash_bytes(zeros, PAGE).lo;
 	struct procmap *maps = NULL;
 	struct page_hash *now = NULL;
 	size_t nnow = 0, cap = 0;
 	uint8_t *buf = malloc(BATCH_PAGES * PAGE);
-	int n = procmaps_read(r->cur->t.tid, &maps);
+	int n = procmaps_read(r->cur->t.tid, &maps), pagemap;
+	char path[64];
 
 	if (!buf)
 		abort();
@@ -197,6 +242,8 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
 		free(buf);
 		return n;
 	}
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", r->cur->t.tid);
+	pagemap = open(path, O_RDONLY | O_CLOEXEC);
 	for (int i = 0; i < n; i++) {
 		const struct procmap *m = &maps[i];
 
@@ -205,24 +252,26 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
 		for (uint64_t a = m->start; a < m->end; a += BATCH_PAGES * PAGE) {
 			size_t want =
 			    m->end - a < BATCH_PAGES * PAGE ? m->end - a : BATCH_PAGES * PAGE;
-			size_t got = tracee_read_mem_partial(&r->cur->t, a, buf, want);
+			uint64_t present = ~0ull;
+			size_t got;
 
+			if (anonymous_private(m))
+				pages_present(pagemap, a, want / PAGE, &present);
+			got = present ? tracee_read_mem_partial(&r->cur->t, a, buf, want) : want;
 			for (size_t off = 0; off + PAGE <= got; off += PAGE) {
-				uint64_t h = rw_hash_bytes(buf + off, PAGE).lo;
+				bool absent = !(present >> (off / PAGE) & 1);
+				const uint8_t *page = absent ? zeros : buf + off;
+				uint64_t h = absent ? zero_hash : rw_hash_bytes(page, PAGE).lo;
 				bool found;
 
-				if (nnow == cap) {
-					cap = cap ? 2 * cap : 1024;
-					now = realloc(now, cap * sizeof(*now));
-					if (!now)
-						abort();
-				}
-				now[nnow++] = (struct page_hash){a + off, h};
+				add_hash(&now, &nnow, &cap, a + off, h);
 				if (emit && (old_hash(old, nold, a + off, &found) != h || !found))
-					trace_event_add_mem(&r->eb, a + off, buf + off, PAGE);
+					trace_event_add_mem(&r->eb, a + off, page, PAGE);
 			}
 		}
 	}
+	if (pagemap >= 0)
+		close(pagemap);
 	free(maps);
 	free(buf);
 	*out = now; /* /proc/PID/maps is sorted, so this is too */
