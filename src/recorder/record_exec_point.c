@@ -222,10 +222,12 @@ static void add_hash(struct page_hash **now, size_t *nnow, size_t *cap, uint64_t
 /*
  * Hashes every watched page of r->cur; with emit, adds those that
  * differ from the hashes in old (or are not there) to the event being
- * built. The new hashes, sorted, go to *out.
+ * built, and with all_present every page present in memory that another
+ * task may have written (see recorder_add_exec_point_pages). The new
+ * hashes, sorted, go to *out.
  */
 static int scan_pages(struct recorder *r, const struct page_hash *old, size_t nold, bool emit,
-		      struct page_hash **out, size_t *nout)
+		      bool all_present, struct page_hash **out, size_t *nout)
 {
 	static uint8_t zeros[PAGE];
 	uint64_t zero_hash = rw_hash_bytes(zeros, PAGE).lo;
@@ -265,7 +267,8 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
 				bool found;
 
 				add_hash(&now, &nnow, &cap, a + off, h);
-				if (emit && (old_hash(old, nold, a + off, &found) != h || !found))
+				if (emit && (((m->shared || all_present) && !absent) ||
+					     old_hash(old, nold, a + off, &found) != h || !found))
 					trace_event_add_mem(&r->eb, a + off, page, PAGE);
 			}
 		}
@@ -279,19 +282,30 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
 	return 0;
 }
 
-/* Adds every watched page that changed since the last execution point to the event. */
+/*
+ * Adds the pages replay needs to have this task's memory as it is now,
+ * without running its code since it last ran: every page that changed
+ * since the last execution point of its address space. That is enough
+ * only if nothing but this task wrote the memory since then: another
+ * thread may have changed a page and this one changed it back, and replay,
+ * which runs the other thread but not this one, would keep the other's
+ * value. So where another task may have written (an address space with
+ * more than one thread since then, shared memory) every page present in
+ * memory is stored; never-touched anonymous pages read as zeros anyway.
+ */
 int recorder_add_exec_point_pages(struct recorder *r)
 {
 	struct page_hash *now;
 	size_t nnow;
 	struct recorder_mm *mm = r->cur->mm;
-	int err = scan_pages(r, mm->hashes, mm->n, true, &now, &nnow);
+	int err = scan_pages(r, mm->hashes, mm->n, true, mm->threaded, &now, &nnow);
 
 	if (err < 0)
 		return err;
 	free(mm->hashes);
 	mm->hashes = now;
 	mm->n = nnow;
+	mm->threaded = mm->refs > 1;
 	return 0;
 }
 
@@ -308,6 +322,7 @@ struct recorder_mm *recorder_mm_new(void)
 struct recorder_mm *recorder_mm_get(struct recorder_mm *mm)
 {
 	mm->refs++;
+	mm->threaded = true;
 	return mm;
 }
 
@@ -323,14 +338,15 @@ int recorder_vfork_snapshot(struct recorder *r)
 {
 	free(r->cur->vfork_hashes);
 	r->cur->vfork_hashes = NULL;
-	return scan_pages(r, NULL, 0, false, &r->cur->vfork_hashes, &r->cur->nvfork_hashes);
+	return scan_pages(r, NULL, 0, false, false, &r->cur->vfork_hashes, &r->cur->nvfork_hashes);
 }
 
 int recorder_add_vfork_pages(struct recorder *r)
 {
 	struct page_hash *now;
 	size_t nnow;
-	int err = scan_pages(r, r->cur->vfork_hashes, r->cur->nvfork_hashes, true, &now, &nnow);
+	int err =
+	    scan_pages(r, r->cur->vfork_hashes, r->cur->nvfork_hashes, true, false, &now, &nnow);
 
 	free(now);
 	free(r->cur->vfork_hashes);

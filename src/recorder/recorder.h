@@ -46,14 +46,13 @@ struct page_hash {
 
 /*
  * Page hashes of an address space as of its last execution point, shared
- * by the threads of a process: a thread's first execution point then
- * stores what changed since another thread's, not all the pages again.
- * (No other thread runs user code between the two, so that is enough.)
+ * by the threads of a process.
  */
 struct recorder_mm {
 	unsigned refs;
 	struct page_hash *hashes; /* sorted */
 	size_t n;
+	bool threaded; /* more than one thread used it since the last execution point */
 };
 
 /* Where a task is in the recorder's schedule (record_sched.c). */
