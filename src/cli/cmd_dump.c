@@ -205,6 +205,9 @@ static void describe(const struct trace_event *ev, char *out, size_t outlen)
 		snprintf(out, outlen, "signal %d", ev->signo);
 	else if (ev->kind == EV_EXIT)
 		snprintf(out, outlen, "exit status 0x%x", ev->exit_status);
+	else if (ev->kind == EV_CLONE)
+		snprintf(out, outlen, "child %u flags 0x%llx", ev->child_tid,
+			 (unsigned long long)ev->clone_flags);
 	else if (ev->kind == EV_EXEC)
 		snprintf(out, outlen, "%zu mappings", ev->nmaps);
 }
@@ -270,6 +273,9 @@ static void print_json(const struct trace_event *ev)
 	printf("]");
 	if (ev->kind == EV_EXIT)
 		printf(",\"exit_status\":%d", ev->exit_status);
+	if (ev->kind == EV_CLONE)
+		printf(",\"child_tid\":%u,\"clone_flags\":%llu", ev->child_tid,
+		       (unsigned long long)ev->clone_flags);
 	printf("}");
 }
 

@@ -1,5 +1,6 @@
 /* rewind info [--json] [TRACE]: the trace header and a summary of its contents. */
 #include <inttypes.h>
+#include <linux/sched.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -40,7 +41,9 @@ static void xcr0_names(uint64_t xcr0, char *out, size_t outlen)
 
 struct summary {
 	uint64_t events, syscalls, execs;
-	int exit_status;
+	uint64_t processes, threads; /* threads: every task, each process's first too */
+	uint32_t first_tid;
+	int exit_status; /* of the first process */
 	bool exited;
 };
 
@@ -79,6 +82,8 @@ static void print_text(const struct trace_walk *w, const struct summary *s)
 	printf("environment:    %u variables\n", h->envc);
 	printf("events:         %" PRIu64 " (%" PRIu64 " syscalls, %" PRIu64 " program images)\n",
 	       s->events, s->syscalls, s->execs);
+	printf("tasks:          %" PRIu64 " process%s, %" PRIu64 " thread%s\n", s->processes,
+	       s->processes == 1 ? "" : "es", s->threads, s->threads == 1 ? "" : "s");
 	printf("stored files:   %" PRIu64 " (%" PRIu64 " bytes)\n", w->blobs, w->blob_bytes);
 	if (s->exited)
 		printf("exit status:    0x%x\n", s->exit_status);
@@ -133,6 +138,7 @@ static void print_json(const struct trace_walk *w, const struct summary *s)
 	printf(",\"env_count\":%u,\"events\":%" PRIu64 ",\"syscalls\":%" PRIu64
 	       ",\"stored_files\":%" PRIu64 ",\"stored_file_bytes\":%" PRIu64,
 	       h->envc, s->events, s->syscalls, w->blobs, w->blob_bytes);
+	printf(",\"processes\":%" PRIu64 ",\"threads\":%" PRIu64, s->processes, s->threads);
 	if (s->exited)
 		printf(",\"exit_status\":%d", s->exit_status);
 	printf("}\n");
@@ -159,10 +165,17 @@ int cmd_info(int argc, char **argv)
 	if (trace_walk_open_named(&w, arg, path, sizeof(path)) < 0)
 		return 1;
 	while ((ret = trace_walk_next(&w)) > 0) {
-		s.events++;
+		if (!s.events++) {
+			s.first_tid = w.ev.tid;
+			s.processes = s.threads = 1;
+		}
 		s.syscalls += w.ev.kind == EV_SYSCALL_ENTRY;
 		s.execs += w.ev.kind == EV_EXEC;
-		if (w.ev.kind == EV_EXIT) {
+		if (w.ev.kind == EV_CLONE) {
+			s.threads++;
+			s.processes += !(w.ev.clone_flags & CLONE_THREAD);
+		}
+		if (w.ev.kind == EV_EXIT && w.ev.tid == s.first_tid) {
 			s.exited = true;
 			s.exit_status = w.ev.exit_status;
 		}

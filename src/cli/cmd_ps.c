@@ -1,41 +1,212 @@
-/* rewind ps [TRACE]: the processes recorded in a trace. */
+/*
+ * rewind ps [TRACE]: the processes recorded in a trace, in the order they
+ * started: pid, parent pid, exit status and command line. Processes come
+ * from the first program image and from EV_CLONE events without
+ * CLONE_THREAD; the command line is read from the stack of the process's
+ * last exec (argc and argv at rsp, as the kernel laid them out), or is
+ * its parent's when it never exec'd.
+ */
+#define _GNU_SOURCE
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
+#include "arch/x86_64/regs.h"
 #include "cli/cli.h"
 #include "cli/trace_walk.h"
 #include "common/log.h"
 
+struct ps_proc {
+	uint32_t pid, ppid;
+	int status; /* -1 while unknown */
+	char *cmd;
+};
+
+struct ps_state {
+	struct ps_proc *procs;
+	size_t nprocs;
+	struct {
+		uint32_t tid, tgid;
+	} * tasks;
+	size_t ntasks;
+};
+
+static uint32_t tgid_of(const struct ps_state *s, uint32_t tid)
+{
+	for (size_t i = s->ntasks; i-- > 0;)
+		if (s->tasks[i].tid == tid)
+			return s->tasks[i].tgid;
+	return tid;
+}
+
+static void add_task(struct ps_state *s, uint32_t tid, uint32_t tgid)
+{
+	s->tasks = realloc(s->tasks, (s->ntasks + 1) * sizeof(*s->tasks));
+	if (!s->tasks)
+		abort();
+	s->tasks[s->ntasks].tid = tid;
+	s->tasks[s->ntasks++].tgid = tgid;
+}
+
+static struct ps_proc *find_proc(struct ps_state *s, uint32_t pid)
+{
+	for (size_t i = s->nprocs; i-- > 0;)
+		if (s->procs[i].pid == pid)
+			return &s->procs[i];
+	return NULL;
+}
+
+static struct ps_proc *add_proc(struct ps_state *s, uint32_t pid, uint32_t ppid, const char *cmd)
+{
+	struct ps_proc *p;
+
+	s->procs = realloc(s->procs, (s->nprocs + 1) * sizeof(*s->procs));
+	if (!s->procs)
+		abort();
+	p = &s->procs[s->nprocs++];
+	p->pid = pid;
+	p->ppid = ppid;
+	p->status = -1;
+	p->cmd = strdup(cmd ? cmd : "?");
+	return p;
+}
+
+/* Bytes at addr from the event's memory sections: how many could be read. */
+static size_t event_read(const struct trace_event *ev, uint64_t addr, void *buf, size_t len)
+{
+	for (size_t i = 0; i < ev->nmem; i++) {
+		const struct trace_mem *m = &ev->mem[i];
+
+		if (addr >= m->addr && addr - m->addr < m->len) {
+			size_t n = m->len - (addr - m->addr);
+
+			n = n < len ? n : len;
+			memcpy(buf, m->data + (addr - m->addr), n);
+			return n;
+		}
+	}
+	return 0;
+}
+
+/* The command line of an exec from its stack: argv joined by spaces, or NULL. */
+static char *exec_command_line(const struct trace_event *ev)
+{
+	uint64_t sp = ev->regs[X86_RSP], argc, ptr;
+	char *out = NULL;
+	size_t len = 0;
+
+	if (event_read(ev, sp, &argc, 8) != 8 || argc > 4096)
+		return NULL;
+	for (uint64_t i = 0; i < argc; i++) {
+		char arg[1024];
+		size_t n;
+
+		if (event_read(ev, sp + 8 + 8 * i, &ptr, 8) != 8)
+			break;
+		n = event_read(ev, ptr, arg, sizeof(arg) - 1);
+		arg[n] = '\0';
+		n = strlen(arg);
+		out = realloc(out, len + n + 2);
+		if (!out)
+			abort();
+		if (len)
+			out[len++] = ' ';
+		memcpy(out + len, arg, n + 1);
+		len += n;
+	}
+	return out;
+}
+
+static void on_event(struct ps_state *s, const struct trace_event *ev, const struct trace_header *h)
+{
+	uint32_t tgid = tgid_of(s, ev->tid);
+	struct ps_proc *p = find_proc(s, tgid);
+
+	switch (ev->kind) {
+	case EV_EXEC: {
+		char *cmd = exec_command_line(ev);
+
+		if (!p) {
+			p = add_proc(s, ev->tid, 0, NULL);
+			add_task(s, ev->tid, ev->tid);
+			free(p->cmd);
+			p->cmd = NULL;
+			/* The first image: the recorded command line, should its stack not say. */
+			for (uint32_t i = 0; !cmd && i < h->argc; i++) {
+				size_t old = p->cmd ? strlen(p->cmd) : 0;
+
+				p->cmd = realloc(p->cmd, old + strlen(h->argv[i]) + 2);
+				if (!p->cmd)
+					abort();
+				sprintf(p->cmd + old, "%s%s", old ? " " : "", h->argv[i]);
+			}
+		}
+		if (cmd) {
+			free(p->cmd);
+			p->cmd = cmd;
+		}
+		break;
+	}
+	case EV_CLONE:
+		if (ev->clone_flags & CLONE_THREAD) {
+			add_task(s, ev->child_tid, tgid);
+			break;
+		}
+		add_task(s, ev->child_tid, ev->child_tid);
+		add_proc(s, ev->child_tid, tgid, p ? p->cmd : NULL);
+		break;
+	case EV_EXIT:
+		if (p && ev->tid == p->pid)
+			p->status = ev->exit_status;
+		break;
+	default:
+		break;
+	}
+}
+
+static void print_procs(const struct ps_state *s)
+{
+	printf("PID\tPPID\tEXIT\tCMD\n");
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct ps_proc *p = &s->procs[i];
+		int st = p->status;
+
+		printf("%u\t", p->pid);
+		if (p->ppid)
+			printf("%u\t", p->ppid);
+		else
+			printf("-\t");
+		if (st < 0)
+			printf("?");
+		else if (WIFEXITED(st))
+			printf("%d", WEXITSTATUS(st));
+		else if (WIFSIGNALED(st))
+			printf("sig%d", WTERMSIG(st));
+		printf("\t%s\n", p->cmd ? p->cmd : "?");
+	}
+}
+
 int cmd_ps(int argc, char **argv)
 {
+	struct ps_state s = {0};
 	struct trace_walk w;
 	char path[PATH_MAX];
-	int ret, pid = -1, status = -1;
+	int ret;
 	const char *arg = argc > 1 ? argv[1] : NULL;
 
 	if (trace_walk_open_named(&w, arg, path, sizeof(path)) < 0)
 		return 1;
-	while ((ret = trace_walk_next(&w)) > 0) {
-		if (pid < 0)
-			pid = (int)w.ev.tid;
-		if (w.ev.kind == EV_EXIT && (int)w.ev.tid == pid)
-			status = w.ev.exit_status;
-	}
-	if (ret == 0) {
-		printf("PID\tPPID\tEXIT\tCMD\n%d\t-\t", pid);
-		if (status < 0)
-			printf("?");
-		else if (WIFEXITED(status))
-			printf("%d", WEXITSTATUS(status));
-		else if (WIFSIGNALED(status))
-			printf("sig%d", WTERMSIG(status));
-		putchar('\t');
-		for (uint32_t i = 0; i < w.header.argc; i++)
-			printf("%s%s", i ? " " : "", w.header.argv[i]);
-		putchar('\n');
-	}
+	while ((ret = trace_walk_next(&w)) > 0)
+		on_event(&s, &w.ev, &w.header);
+	if (ret == 0)
+		print_procs(&s);
+	for (size_t i = 0; i < s.nprocs; i++)
+		free(s.procs[i].cmd);
+	free(s.procs);
+	free(s.tasks);
 	trace_walk_close(&w);
 	return ret < 0 ? 1 : 0;
 }

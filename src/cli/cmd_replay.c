@@ -132,6 +132,7 @@ int cmd_replay(int argc, char **argv)
 	struct replay_options o = {0};
 	const char *arg = NULL;
 	char path[PATH_MAX], *end;
+	const char *only_pid = NULL;
 	bool autopilot = false;
 	int port = -1, i;
 	uint64_t goto_event = 0;
@@ -153,6 +154,8 @@ int cmd_replay(int argc, char **argv)
 				rw_error("replay: -g wants an event number, not '%s'", argv[i]);
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "-p") && i + 1 < argc) {
+			only_pid = argv[++i];
 		} else if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
@@ -171,5 +174,9 @@ int cmd_replay(int argc, char **argv)
 	o.trace_path = path;
 	if (autopilot)
 		return replay_autopilot(&o) < 0 ? 1 : 0;
+	if (only_pid) {
+		rw_error("replay: -p %s: choosing a process is not supported yet", only_pid);
+		return 2;
+	}
 	return serve(&o, port > 0 ? port : 0, goto_event, argv + i, argc - i, port <= 0);
 }

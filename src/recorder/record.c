@@ -2,9 +2,9 @@
  * The recorder: starts the program under ptrace pinned to one CPU with its
  * tracer, stops it at every syscall entry and exit, and writes one event per
  * stop with the registers, the memory the kernel wrote (from the syscall
- * table in arch/x86_64), changed XSAVE blocks and mappings. Only
- * single-threaded, single-process programs are recorded for now: a clone,
- * fork or vfork stops the recording with a message saying so.
+ * table in arch/x86_64), changed XSAVE blocks and mappings. The handlers
+ * here work on one task, r->cur; record_sched.c decides which task runs
+ * and hands each stop to them.
  */
 #define _GNU_SOURCE
 #include "recorder/record.h"
@@ -50,7 +50,7 @@ int recorder_emit(struct recorder *r)
 
 int recorder_add_xsave(struct recorder *r, bool force)
 {
-	int n = tracee_get_xsave(&r->t, r->xsave_cur, r->xsave_len);
+	int n = tracee_get_xsave(&r->cur->t, r->cur->xsave_cur, r->xsave_len);
 	uint8_t *tmp;
 
 	if (n < 0)
@@ -59,8 +59,8 @@ int recorder_add_xsave(struct recorder *r, bool force)
 	 * Most syscalls find the area as the previous one left it: one
 	 * comparison of the whole area (every block lies inside it) says so.
 	 */
-	if (!force && r->have_xsave_prev && (size_t)n == r->xsave_prev_len &&
-	    !memcmp(r->xsave_cur, r->xsave_prev, (size_t)n))
+	if (!force && r->cur->have_xsave_prev && (size_t)n == r->cur->xsave_prev_len &&
+	    !memcmp(r->cur->xsave_cur, r->cur->xsave_prev, (size_t)n))
 		return 0;
 	for (int b = x86_xsave_next_block(&r->layout, -1); b >= 0;
 	     b = x86_xsave_next_block(&r->layout, b)) {
@@ -69,21 +69,21 @@ int recorder_add_xsave(struct recorder *r, bool force)
 		x86_xsave_block_range(&r->layout, b, &off, &len);
 		if (off + len > (uint32_t)n)
 			continue;
-		if (force || !r->have_xsave_prev ||
-		    memcmp(r->xsave_cur + off, r->xsave_prev + off, len))
-			trace_event_add_xblock(&r->eb, (uint8_t)b, r->xsave_cur + off, len);
+		if (force || !r->cur->have_xsave_prev ||
+		    memcmp(r->cur->xsave_cur + off, r->cur->xsave_prev + off, len))
+			trace_event_add_xblock(&r->eb, (uint8_t)b, r->cur->xsave_cur + off, len);
 	}
-	tmp = r->xsave_prev;
-	r->xsave_prev = r->xsave_cur;
-	r->xsave_cur = tmp;
-	r->xsave_prev_len = (size_t)n;
-	r->have_xsave_prev = true;
+	tmp = r->cur->xsave_prev;
+	r->cur->xsave_prev = r->cur->xsave_cur;
+	r->cur->xsave_cur = tmp;
+	r->cur->xsave_prev_len = (size_t)n;
+	r->cur->have_xsave_prev = true;
 	return 0;
 }
 
 static int read_mem_cb(void *opaque, uint64_t addr, void *buf, size_t len)
 {
-	return tracee_read_mem(&((struct recorder *)opaque)->t, addr, buf, len);
+	return tracee_read_mem(&((struct recorder *)opaque)->cur->t, addr, buf, len);
 }
 
 static int emit_region_cb(void *opaque, uint64_t addr, uint64_t len)
@@ -98,7 +98,7 @@ static int emit_region_cb(void *opaque, uint64_t addr, uint64_t len)
 	rw_buf_reset(&r->scratch);
 	rw_buf_reserve(&r->scratch, (size_t)len);
 	/* Only the readable prefix can have been written by the kernel. */
-	got = tracee_read_mem_partial(&r->t, addr, r->scratch.data, (size_t)len);
+	got = tracee_read_mem_partial(&r->cur->t, addr, r->scratch.data, (size_t)len);
 	if (got)
 		trace_event_add_mem(&r->eb, addr, r->scratch.data, got);
 	return 0;
@@ -122,7 +122,7 @@ static int output_target(struct recorder *r, int fd)
 	struct stat st;
 	bool is1, is2;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", r->t.tid, fd);
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", r->cur->t.tid, fd);
 	if (stat(path, &st) < 0)
 		return 0;
 	is1 = r->out_id[1].valid && r->out_id[1].dev == st.st_dev && r->out_id[1].ino == st.st_ino;
@@ -139,7 +139,7 @@ static long long fd_position(struct recorder *r, int fd)
 	long long pos = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", r->t.tid, fd);
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", r->cur->t.tid, fd);
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
@@ -164,17 +164,17 @@ static void add_copied_output(struct recorder *r, int target, int in_fd, uint64_
 	if (off_ptr) {
 		uint64_t off;
 
-		if (tracee_read_mem(&r->t, off_ptr, &off, sizeof(off)) < 0)
+		if (tracee_read_mem(&r->cur->t, off_ptr, &off, sizeof(off)) < 0)
 			return;
 		end = (long long)off;
 	} else {
 		end = fd_position(r, in_fd);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", r->t.tid, in_fd);
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", r->cur->t.tid, in_fd);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || end < ret) {
 		rw_warn("pid %d, event %llu: cannot read back what was copied to the terminal",
-			r->t.tid, (unsigned long long)r->seq);
+			r->cur->t.tid, (unsigned long long)r->seq);
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -209,30 +209,24 @@ static void add_output(struct recorder *r, long nr, const uint64_t args[6], int6
 	rw_buf_reset(&r->scratch);
 	if (nr == SYS_write || nr == SYS_pwrite64) {
 		rw_buf_reserve(&r->scratch, left);
-		r->scratch.len = tracee_read_mem_partial(&r->t, args[1], r->scratch.data, left);
+		r->scratch.len =
+		    tracee_read_mem_partial(&r->cur->t, args[1], r->scratch.data, left);
 	} else {
 		size_t n = args[2] < 64 ? (size_t)args[2] : 64;
 
-		if (tracee_read_mem(&r->t, args[1], iov, n * sizeof(iov[0])) < 0)
+		if (tracee_read_mem(&r->cur->t, args[1], iov, n * sizeof(iov[0])) < 0)
 			return;
 		for (size_t i = 0; i < n && left; i++) {
 			size_t take = iov[i].iov_len < left ? iov[i].iov_len : left;
 
 			rw_buf_reserve(&r->scratch, take);
 			r->scratch.len +=
-			    tracee_read_mem_partial(&r->t, (uint64_t)iov[i].iov_base,
+			    tracee_read_mem_partial(&r->cur->t, (uint64_t)iov[i].iov_base,
 						    r->scratch.data + r->scratch.len, take);
 			left -= take;
 		}
 	}
 	trace_event_add_output(&r->eb, target, r->scratch.data, r->scratch.len);
-}
-
-static void kill_tracee(struct recorder *r)
-{
-	kill(r->t.tid, SIGKILL);
-	while (waitpid(r->t.tid, NULL, __WALL) < 0 && errno == EINTR)
-		;
 }
 
 static int refuse(struct recorder *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -244,11 +238,11 @@ static int refuse(struct recorder *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	rw_error("pid %d, event %llu: %s", r->t.tid, (unsigned long long)r->seq, msg);
+	rw_error("pid %d, event %llu: %s", r->cur->t.tid, (unsigned long long)r->seq, msg);
 	return -ENOTSUP;
 }
 
-static int handle_entry(struct recorder *r)
+int recorder_handle_entry(struct recorder *r)
 {
 	uint64_t regs[X86_NREGS], args[6];
 	const struct x86_syscall_desc *d;
@@ -256,7 +250,7 @@ static int handle_entry(struct recorder *r)
 	long nr;
 	int err;
 
-	if ((err = tracee_get_regs(&r->t, regs)) < 0)
+	if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
 		return err;
 	nr = x86_regs_sysno(regs);
 	x86_regs_args(regs, args);
@@ -268,10 +262,10 @@ static int handle_entry(struct recorder *r)
 		return refuse(r, "syscall %s (number %ld) is not supported by rewind",
 			      d && d->name ? d->name : "?", nr);
 	}
-	if (d->replay == SYS_REPLAY_CLONE)
+	if (d->replay == SYS_REPLAY_EXEC && recorder_process_tasks(r, r->cur->tgid) > 1)
 		return refuse(r,
-			      "the program starts a new thread or process (%s): recording "
-			      "multi-threaded or multi-process programs is not supported yet",
+			      "%s in a process with more than one thread is not supported yet "
+			      "(it ends the other threads)",
 			      d->name);
 	/*
 	 * An unknown command (ioctl, fcntl, prctl, ...) usually just fails with
@@ -279,29 +273,29 @@ static int handle_entry(struct recorder *r)
 	 */
 	/* restart_syscall continues an interrupted call: it writes what that one writes. */
 	reason = nr == SYS_restart_syscall ? NULL : x86_syscall_unsupported_reason(nr, args);
-	r->cur_unsupported = reason ? strdup(reason) : NULL;
-	if (r->nshared)
+	r->cur->cur_unsupported = reason ? strdup(reason) : NULL;
+	if (r->cur->nshared)
 		recorder_shared_snapshot(r);
 
-	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_SYSCALL_ENTRY, regs);
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_SYSCALL_ENTRY, regs);
 	trace_event_add_sysno(&r->eb, nr);
 	if (d->flags & SYSF_PATH_ARGS) {
 		char s[4096];
 
 		for (int i = 0; i < d->nargs && i < 6; i++)
 			if (d->argfmt[i] == ARG_PATH && args[i] &&
-			    tracee_read_string(&r->t, args[i], s, sizeof(s)) >= 0)
+			    tracee_read_string(&r->cur->t, args[i], s, sizeof(s)) >= 0)
 				trace_event_add_string(&r->eb, i, s);
 	}
 	if ((err = recorder_add_xsave(r, false)) < 0)
 		return err;
-	r->cur_sysno = nr;
-	r->cur_emulated = d->replay == SYS_REPLAY_RSEQ;
-	if (r->cur_emulated) {
+	r->cur->cur_sysno = nr;
+	r->cur->cur_emulated = d->replay == SYS_REPLAY_RSEQ;
+	if (r->cur->cur_emulated) {
 		/* rseq is never given to the kernel: skip it and answer at the exit stop. */
 		r->eb.flags |= EVF_EMULATED_AT_RECORD;
 		regs[X86_ORIG_RAX] = (uint64_t)-1;
-		if ((err = tracee_set_regs(&r->t, regs)) < 0)
+		if ((err = tracee_set_regs(&r->cur->t, regs)) < 0)
 			return err;
 	}
 	return recorder_emit(r);
@@ -321,21 +315,21 @@ static int64_t emulate_rseq(struct recorder *r, const uint64_t args[6])
 	int flags = (int)args[2];
 
 	if (flags & 1) { /* RSEQ_FLAG_UNREGISTER */
-		if (!r->rseq.addr || addr != r->rseq.addr)
+		if (!r->cur->rseq.addr || addr != r->cur->rseq.addr)
 			return -EINVAL;
-		r->rseq.addr = 0;
+		r->cur->rseq.addr = 0;
 		return 0;
 	}
 	if (flags || len < 32 || (addr & 31))
 		return -EINVAL;
-	if (r->rseq.addr)
-		return addr == r->rseq.addr ? -EBUSY : -EINVAL;
-	if (tracee_write_mem(&r->t, addr, ids, sizeof(ids)) < 0 ||
-	    tracee_write_mem(&r->t, addr + 20, node_cid, sizeof(node_cid)) < 0)
+	if (r->cur->rseq.addr)
+		return addr == r->cur->rseq.addr ? -EBUSY : -EINVAL;
+	if (tracee_write_mem(&r->cur->t, addr, ids, sizeof(ids)) < 0 ||
+	    tracee_write_mem(&r->cur->t, addr + 20, node_cid, sizeof(node_cid)) < 0)
 		return -EFAULT;
-	r->rseq.addr = addr;
-	r->rseq.len = len;
-	r->rseq.sig = (uint32_t)args[3];
+	r->cur->rseq.addr = addr;
+	r->cur->rseq.len = len;
+	r->cur->rseq.sig = (uint32_t)args[3];
 	emit_region_cb(r, addr, 8);
 	emit_region_cb(r, addr + 20, 8);
 	return 0;
@@ -355,7 +349,7 @@ static int add_mmap_file(struct recorder *r, const uint64_t args[6], int64_t ret
 	ssize_t n;
 	int err;
 
-	snprintf(fdpath, sizeof(fdpath), "/proc/%d/fd/%d", r->t.tid, (int)args[4]);
+	snprintf(fdpath, sizeof(fdpath), "/proc/%d/fd/%d", r->cur->t.tid, (int)args[4]);
 	n = readlink(fdpath, target, sizeof(target) - 1);
 	target[n > 0 ? n : 0] = '\0';
 	m.path = target;
@@ -398,51 +392,53 @@ static int track_mappings(struct recorder *r, const struct x86_syscall_desc *d,
 	}
 }
 
-static int handle_exit(struct recorder *r)
+int recorder_handle_exit(struct recorder *r)
 {
 	uint64_t regs[X86_NREGS], args[6];
 	struct x86_sys_out_ctx ctx;
-	long nr = r->cur_sysno;
+	long nr = r->cur->cur_sysno;
 	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
 	int64_t ret;
 	int err;
 
-	if (r->exec_pending) {
-		r->exec_pending = false;
+	if (r->cur->exec_pending) {
+		r->cur->exec_pending = false;
 		return recorder_record_exec(r);
 	}
-	if ((err = tracee_get_regs(&r->t, regs)) < 0)
+	if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
 		return err;
 	x86_regs_args(regs, args);
-	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_SYSCALL_EXIT, regs);
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_SYSCALL_EXIT, regs);
 	trace_event_add_sysno(&r->eb, nr);
-	if (r->cur_emulated) {
+	if (r->cur->cur_emulated) {
 		r->eb.flags |= EVF_EMULATED_AT_RECORD;
 		regs[X86_RAX] = (uint64_t)emulate_rseq(r, args);
 		regs[X86_ORIG_RAX] = (uint64_t)nr;
 		memcpy(r->eb.regs, regs, sizeof(regs));
-		if ((err = tracee_set_regs(&r->t, regs)) < 0)
+		if ((err = tracee_set_regs(&r->cur->t, regs)) < 0)
 			return err;
 		return recorder_emit(r);
 	}
 	ret = x86_regs_result(regs);
-	if (r->cur_unsupported) {
-		char *reason = (char *)r->cur_unsupported;
+	if (r->cur->cur_unsupported) {
+		char *reason = (char *)r->cur->cur_unsupported;
 
-		r->cur_unsupported = NULL;
+		r->cur->cur_unsupported = NULL;
 		if (ret >= 0 || ret <= -4096) {
 			err = refuse(r, "%s is not supported by rewind", reason);
 			free(reason);
 			return err;
 		}
 		free(reason);
-		if (r->nshared)
+		if (r->cur->nshared)
 			recorder_shared_diff(r);
 		return recorder_emit(r);
 	}
-	if (ret == -516 /* ERESTART_RESTARTBLOCK: continued by restart_syscall */)
-		r->restart_nr = nr;
-	ctx = (struct x86_sys_out_ctx){.nr = nr == SYS_restart_syscall ? r->restart_nr : nr,
+	/* ERESTART_RESTARTBLOCK: continued by restart_syscall (a restart_syscall interrupted in its
+	 * turn still continues the first call). */
+	if (ret == -516 && nr != SYS_restart_syscall)
+		r->cur->restart_nr = nr;
+	ctx = (struct x86_sys_out_ctx){.nr = nr == SYS_restart_syscall ? r->cur->restart_nr : nr,
 				       .ret = ret,
 				       .read_mem = read_mem_cb,
 				       .emit = emit_region_cb,
@@ -455,8 +451,10 @@ static int handle_exit(struct recorder *r)
 		snprintf(what, sizeof(what), "%s", d && d->name ? d->name : "?");
 		return refuse(r, "cannot tell what syscall %s wrote", what);
 	}
-	if (r->nshared)
+	if (r->cur->nshared)
 		recorder_shared_diff(r);
+	if (r->cur->vfork_hashes && (err = recorder_add_vfork_pages(r)) < 0)
+		return err;
 	if ((err = track_mappings(r, d, args, ret)) < 0)
 		return err;
 	if (d && ((d->flags & SYSF_WRITES_FD) || nr == SYS_sendfile || nr == SYS_copy_file_range) &&
@@ -465,14 +463,14 @@ static int handle_exit(struct recorder *r)
 	return recorder_emit(r);
 }
 
-static int record_exit(struct recorder *r, int status)
+int recorder_record_death(struct recorder *r, int status)
 {
 	uint64_t regs[X86_NREGS] = {0};
 
-	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_EXIT, regs);
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_EXIT, regs);
 	/* Registers are gone with the process: repeat the last ones so the delta is empty. */
 	for (size_t i = 0; i < r->history.n; i++)
-		if (r->history.threads[i].tid == (uint32_t)r->t.tid)
+		if (r->history.threads[i].tid == (uint32_t)r->cur->t.tid)
 			memcpy(r->eb.regs, r->history.threads[i].regs, sizeof(r->eb.regs));
 	trace_event_add_exit(&r->eb, status);
 	return recorder_emit(r);
@@ -483,22 +481,22 @@ static int record_exit(struct recorder *r, int status)
  * here (same machine, same CPU) and log what it gave. Returns 1 when the
  * fault was such a trap, 0 for a real SIGSEGV.
  */
-static int handle_tsc_trap(struct recorder *r)
+int recorder_handle_tsc_trap(struct recorder *r)
 {
 	uint64_t regs[X86_NREGS];
 	uint8_t code[3] = {0};
 	int len, rdtscp, err;
 
-	if ((err = tracee_get_regs(&r->t, regs)) < 0)
+	if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
 		return err;
-	tracee_read_mem_partial(&r->t, regs[X86_RIP], code, sizeof(code));
+	tracee_read_mem_partial(&r->cur->t, regs[X86_RIP], code, sizeof(code));
 	len = x86_tsc_insn_len(code, &rdtscp);
 	if (!len)
 		return 0;
 	x86_tsc_emulate(regs, len, rdtscp);
-	if ((err = tracee_set_regs(&r->t, regs)) < 0)
+	if ((err = tracee_set_regs(&r->cur->t, regs)) < 0)
 		return err;
-	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_RDTSC, regs);
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_RDTSC, regs);
 	err = recorder_emit(r);
 	return err < 0 ? err : 1;
 }
@@ -585,6 +583,13 @@ static int open_trace(struct recorder *r, const struct record_options *o)
 static void child_exec(const struct record_options *o, int cpu) __attribute__((noreturn));
 static void child_exec(const struct record_options *o, int cpu)
 {
+	/*
+	 * The recorder ignores these for itself; an ignored signal stays ignored
+	 * across exec, and replay starts the program with the defaults.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
 	rw_cpu_pin(cpu);
 	/* The same layout in every run: replay maps everything at the recorded addresses. */
 	personality(ADDR_NO_RANDOMIZE);
@@ -606,69 +611,10 @@ static void recorder_free(struct recorder *r)
 	trace_regs_history_free(&r->history);
 	rw_buf_free(&r->enc);
 	rw_buf_free(&r->scratch);
-	free(r->xsave_prev);
-	free(r->xsave_cur);
 	free(r->files);
 	free(r->hashes);
-	recorder_shared_clear(r);
+	recorder_tasks_free(r);
 	recorder_exec_point_fini(r);
-	free(r->shared);
-	free((char *)r->cur_unsupported);
-	tracee_release(&r->t);
-}
-
-/* Runs the stop loop until the tracee is gone; returns 0 with *status its wait status. */
-static int record_loop(struct recorder *r, int *status)
-{
-	int sig = 0, err = 0;
-
-	for (;;) {
-		int st = tracee_resume(&r->t, PTRACE_SYSCALL, sig);
-		int event;
-
-		sig = 0;
-		if (st < 0)
-			return st;
-		switch (r->t.stop) {
-		case TRACEE_STOP_EXITED:
-			*status = st;
-			return record_exit(r, st);
-		case TRACEE_STOP_SYSCALL_ENTRY:
-			r->at_boundary = false;
-			err = handle_entry(r);
-			break;
-		case TRACEE_STOP_SYSCALL_EXIT:
-			err = handle_exit(r);
-			memcpy(r->boundary_regs, r->eb.regs, sizeof(r->boundary_regs));
-			r->at_boundary = true;
-			if (!err && r->nheld)
-				recorder_resend_held(r);
-			break;
-		default:
-			event = st >> 16;
-			if (event == PTRACE_EVENT_EXEC) {
-				r->exec_pending = true;
-			} else if (event) {
-				return refuse(r,
-					      "the program starts a new thread or process (%s): "
-					      "recording those is not supported yet",
-					      event == PTRACE_EVENT_CLONE ? "clone" : "fork");
-			} else if (WSTOPSIG(st) == SIGSEGV && (err = handle_tsc_trap(r)) != 0) {
-				err = err < 0 ? err : 0;
-				r->at_boundary = false;
-			} else {
-				err = recorder_signal_stop(r, WSTOPSIG(st), &sig);
-				if (err == 1) {
-					/* Killed while the kernel set up the handler's frame. */
-					*status = r->t.wait_status;
-					return record_exit(r, *status);
-				}
-			}
-			break;
-		}
-		if (err)
-			return err;
-	}
 }
 
 static int start_tracee(struct recorder *r, const struct record_options *o)
@@ -682,9 +628,9 @@ static int start_tracee(struct recorder *r, const struct record_options *o)
 		return -errno;
 	if (pid == 0)
 		child_exec(o, r->cpu);
-	tracee_init(&r->t, pid);
-	recorder_exec_point_attach(r);
-	st = tracee_wait(&r->t);
+	r->cur = recorder_task_add(r, pid, pid);
+	r->first_pid = pid;
+	st = tracee_wait(&r->cur->t);
 	if (st < 0 || !WIFSTOPPED(st)) {
 		rw_error("cannot start %s under ptrace", o->argv[0]);
 		return -ECHILD;
@@ -694,23 +640,24 @@ static int start_tracee(struct recorder *r, const struct record_options *o)
 		       PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK) < 0)
 		return -errno;
 	/* Run to the exec event; the program's own first stop is its execve exit. */
-	st = tracee_resume(&r->t, PTRACE_CONT, 0);
+	st = tracee_resume(&r->cur->t, PTRACE_CONT, 0);
 	if (st < 0)
 		return st;
-	if (r->t.stop == TRACEE_STOP_EXITED)
+	if (r->cur->t.stop == TRACEE_STOP_EXITED)
 		return -ENOEXEC; /* the child said why */
 	if ((st >> 16) != PTRACE_EVENT_EXEC) {
 		rw_error("%s: unexpected stop 0x%x before exec", o->argv[0], st);
 		return -EPROTO;
 	}
-	r->t.stop = TRACEE_STOP_SYSCALL_ENTRY;
-	r->exec_pending = true;
-	st = tracee_resume(&r->t, PTRACE_SYSCALL, 0);
+	r->cur->t.stop = TRACEE_STOP_SYSCALL_ENTRY;
+	r->cur->exec_pending = true;
+	st = tracee_resume(&r->cur->t, PTRACE_SYSCALL, 0);
 	if (st < 0)
 		return st;
-	if (r->t.stop != TRACEE_STOP_SYSCALL_EXIT)
+	if (r->cur->t.stop != TRACEE_STOP_SYSCALL_EXIT)
 		return -EPROTO;
-	r->exec_pending = false;
+	r->cur->exec_pending = false;
+	r->cur->state = TASK_READY;
 	return recorder_record_exec(r);
 }
 
@@ -720,7 +667,6 @@ int record_run(const struct record_options *o, int *exit_code)
 	int status = 0, err;
 
 	memset(&r, 0, sizeof(r));
-	tracee_init(&r.t, -1);
 	trace_event_builder_init(&r.eb);
 	rw_buf_init(&r.enc);
 	rw_buf_init(&r.scratch);
@@ -729,8 +675,6 @@ int record_run(const struct record_options *o, int *exit_code)
 	rw_cpu_pin(r.cpu);
 	x86_xsave_layout_probe(&r.layout);
 	r.xsave_len = r.layout.total_size ? r.layout.total_size : 4096;
-	r.xsave_prev = calloc(1, r.xsave_len);
-	r.xsave_cur = calloc(1, r.xsave_len);
 	stdio_identity(&r.out_id[1], 1);
 	stdio_identity(&r.out_id[2], 2);
 	signal(SIGINT, SIG_IGN);
@@ -753,9 +697,10 @@ int record_run(const struct record_options *o, int *exit_code)
 		return err;
 	}
 	if (!err)
-		err = record_loop(&r, &status);
-	if (err && r.t.tid > 0 && r.t.stop != TRACEE_STOP_EXITED)
-		kill_tracee(&r);
+		err = recorder_schedule(&r);
+	status = r.first_status;
+	if (err)
+		recorder_kill_all(&r);
 	if (trace_writer_finish(r.writer) < 0 && !err)
 		err = -EIO;
 	recorder_free(&r);

@@ -170,23 +170,23 @@ static int map_inject_page(struct recorder *r, const uint64_t regs[X86_NREGS])
 	int64_t ret;
 	int err;
 
-	if ((err = tracee_read_mem(&r->t, ip, saved, sizeof(saved))) ||
-	    (err = tracee_write_mem(&r->t, ip, syscall_insn, sizeof(syscall_insn))))
+	if ((err = tracee_read_mem(&r->cur->t, ip, saved, sizeof(saved))) ||
+	    (err = tracee_write_mem(&r->cur->t, ip, syscall_insn, sizeof(syscall_insn))))
 		return err;
 	err = tracee_inject(
-	    &r->t, ip, regs, SYS_mmap, REWIND_INJECT_PAGE, 4096, PROT_READ | PROT_EXEC,
+	    &r->cur->t, ip, regs, SYS_mmap, REWIND_INJECT_PAGE, 4096, PROT_READ | PROT_EXEC,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, (uint64_t)-1, 0, &ret);
 	if (!err)
-		err = tracee_write_mem(&r->t, ip, saved, sizeof(saved));
+		err = tracee_write_mem(&r->cur->t, ip, saved, sizeof(saved));
 	if (!err && (uint64_t)ret != REWIND_INJECT_PAGE) {
-		rw_error("pid %d: cannot map rewind's page at 0x%llx: %s", r->t.tid,
+		rw_error("pid %d: cannot map rewind's page at 0x%llx: %s", r->cur->t.tid,
 			 REWIND_INJECT_PAGE, strerror((int)-ret));
 		return -EEXIST;
 	}
 	if (!err)
-		err = tracee_write_mem(&r->t, REWIND_INJECT_PAGE, page, sizeof(page));
+		err = tracee_write_mem(&r->cur->t, REWIND_INJECT_PAGE, page, sizeof(page));
 	if (!err)
-		err = tracee_set_regs(&r->t, regs);
+		err = tracee_set_regs(&r->cur->t, regs);
 	return err;
 }
 
@@ -213,7 +213,7 @@ static int patch_vdso(struct recorder *r, uint64_t base, size_t len)
 
 	if (!img)
 		abort();
-	if (tracee_read_mem(&r->t, base, img, len) < 0) {
+	if (tracee_read_mem(&r->cur->t, base, img, len) < 0) {
 		free(img);
 		return 0; /* nothing readable to patch */
 	}
@@ -247,7 +247,7 @@ static int patch_vdso(struct recorder *r, uint64_t base, size_t len)
 				if (strcmp(strs + syms[s].st_name, vdso_patches[p].name))
 					continue;
 				memcpy(stub + 1, &(uint32_t){(uint32_t)vdso_patches[p].nr}, 4);
-				err = tracee_write_mem(&r->t, base + syms[s].st_value, stub,
+				err = tracee_write_mem(&r->cur->t, base + syms[s].st_value, stub,
 						       sizeof(stub));
 				if (err)
 					goto out;
@@ -259,7 +259,7 @@ static int patch_vdso(struct recorder *r, uint64_t base, size_t len)
 	goto out;
 bad:
 	rw_warn("pid %d: vDSO image not understood; its clock functions are not recorded",
-		r->t.tid);
+		r->cur->t.tid);
 out:
 	free(img);
 	return err;
@@ -291,7 +291,7 @@ static void add_contents(struct recorder *r, uint64_t start, uint64_t end)
 
 	rw_buf_reset(&r->scratch);
 	for (uint64_t a = start; a < end; a += 4096) {
-		bool keep = tracee_read_mem(&r->t, a, page, sizeof(page)) == 0 &&
+		bool keep = tracee_read_mem(&r->cur->t, a, page, sizeof(page)) == 0 &&
 			    memcmp(page, zero, sizeof(page)) != 0;
 
 		if (keep) {
@@ -323,8 +323,8 @@ static int record_map(struct recorder *r, const struct procmap *m)
 	if (!strcmp(m->path, "[vsyscall]"))
 		return 0; /* fixed by the kernel in every process */
 	if (tm.kind == MAPK_FILE) {
-		snprintf(open_path, sizeof(open_path), "/proc/%d/map_files/%llx-%llx", r->t.tid,
-			 (unsigned long long)m->start, (unsigned long long)m->end);
+		snprintf(open_path, sizeof(open_path), "/proc/%d/map_files/%llx-%llx",
+			 r->cur->t.tid, (unsigned long long)m->start, (unsigned long long)m->end);
 		err = recorder_store_file(r, open_path, &tm);
 		if (err == -ENODEV)
 			tm.kind = MAPK_ANON;
@@ -358,15 +358,15 @@ static void adopt_rseq(struct recorder *r)
 	uint64_t regs[X86_NREGS];
 	int64_t ret;
 
-	r->rseq.addr = 0;
-	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, r->t.tid, sizeof(rc), &rc) != sizeof(rc) ||
+	r->cur->rseq.addr = 0;
+	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, r->cur->t.tid, sizeof(rc), &rc) != sizeof(rc) ||
 	    !rc.rseq_abi_pointer)
 		return;
-	if (tracee_get_regs(&r->t, regs) == 0 &&
-	    tracee_inject(&r->t, REWIND_INJECT_PAGE, regs, SYS_rseq, rc.rseq_abi_pointer,
+	if (tracee_get_regs(&r->cur->t, regs) == 0 &&
+	    tracee_inject(&r->cur->t, REWIND_INJECT_PAGE, regs, SYS_rseq, rc.rseq_abi_pointer,
 			  rc.rseq_abi_size, 1, rc.signature, 0, 0, &ret) == 0 &&
-	    ret == 0 && tracee_set_regs(&r->t, regs) == 0)
-		r->rseq =
+	    ret == 0 && tracee_set_regs(&r->cur->t, regs) == 0)
+		r->cur->rseq =
 		    (struct x86_rseq_area){rc.rseq_abi_pointer, rc.rseq_abi_size, rc.signature};
 }
 
@@ -376,20 +376,27 @@ int recorder_record_exec(struct recorder *r)
 	struct procmap *maps = NULL;
 	int n, err;
 
-	if ((err = tracee_get_regs(&r->t, regs)) < 0)
+	if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
 		return err;
 	if ((err = map_inject_page(r, regs)) < 0)
 		return err;
-	n = procmaps_read(r->t.tid, &maps);
+	/*
+	 * The page hashes of the last execution point were of the old image: a
+	 * page of the new one with an old page's contents must not be left out
+	 * of the next one.
+	 */
+	recorder_mm_put(r->cur->mm);
+	r->cur->mm = recorder_mm_new();
+	n = procmaps_read(r->cur->t.tid, &maps);
 	if (n < 0) {
-		rw_error("pid %d: cannot read its maps: %s", r->t.tid, strerror(-n));
+		rw_error("pid %d: cannot read its maps: %s", r->cur->t.tid, strerror(-n));
 		return n;
 	}
 	for (int i = 0; i < n; i++)
 		if (!strcmp(maps[i].path, "[vdso]") &&
 		    (err = patch_vdso(r, maps[i].start, maps[i].end - maps[i].start)) < 0)
 			goto out;
-	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_EXEC, regs);
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_EXEC, regs);
 	for (int i = 0; i < n && !err; i++)
 		err = record_map(r, &maps[i]);
 	if (!err)

@@ -14,7 +14,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -35,15 +37,21 @@ static void on_timer(int sig)
 	(void)sig; /* only interrupts the recorder's waitpid */
 }
 
-static void kick(void *arg)
+/* The recorder's wait was interrupted: a held-back signal of the running task waited too long. */
+void recorder_exec_point_kick(struct recorder *r)
 {
-	struct recorder *r = arg;
+	struct recorder_task *t = r->running;
 
-	if (r->nheld && !r->kick_sent && r->timer_fired) {
-		syscall(SYS_tgkill, r->t.tid, r->t.tid, SIGSTOP);
-		r->kick_sent = true;
+	if (t && t->state == TASK_RUNNING && t->nheld && !t->kick_sent && r->timer_fired) {
+		syscall(SYS_tkill, t->t.tid, SIGSTOP);
+		t->kick_sent = true;
 	}
 	r->timer_fired = false;
+}
+
+static void kick(void *arg)
+{
+	recorder_exec_point_kick(arg);
 }
 
 static void timer_handler_fired(int sig, siginfo_t *si, void *uc);
@@ -52,17 +60,32 @@ static struct recorder *timer_owner;
 
 static void timer_handler_fired(int sig, siginfo_t *si, void *uc)
 {
-	(void)si;
 	(void)uc;
 	on_timer(sig);
-	if (timer_owner)
+	if (!timer_owner)
+		return;
+	if (si->si_code == SI_TIMER && si->si_value.sival_int == 1)
+		timer_owner->sched_fired = true;
+	else
 		timer_owner->timer_fired = true;
+}
+
+static int make_timer(timer_t *timer, int which)
+{
+	struct sigevent ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_THREAD_ID; /* this thread, not the trace writer's */
+	ev.sigev_signo = SIGALRM;
+	ev.sigev_value.sival_int = which;
+	ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	return timer_create(CLOCK_MONOTONIC, &ev, timer) < 0 ? -errno : 0;
 }
 
 int recorder_exec_point_init(struct recorder *r)
 {
 	struct sigaction sa;
-	struct sigevent ev;
+	int err;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = timer_handler_fired;
@@ -70,32 +93,45 @@ int recorder_exec_point_init(struct recorder *r)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) < 0)
 		return -errno;
-	memset(&ev, 0, sizeof(ev));
-	ev.sigev_notify = SIGEV_THREAD_ID; /* this thread, not the trace writer's */
-	ev.sigev_signo = SIGALRM;
-	ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-	if (timer_create(CLOCK_MONOTONIC, &ev, &r->limit_timer) < 0)
-		return -errno;
+	if ((err = make_timer(&r->limit_timer, 0)) < 0)
+		return err;
 	r->have_timer = true;
+	if ((err = make_timer(&r->sched_timer, 1)) < 0)
+		return err;
+	r->have_sched_timer = true;
 	timer_owner = r;
 	return 0;
 }
 
-void recorder_exec_point_attach(struct recorder *r)
+void recorder_exec_point_attach(struct recorder *r, struct recorder_task *t)
 {
-	r->t.on_wait_interrupted = kick;
-	r->t.on_wait_arg = r;
+	t->t.on_wait_interrupted = kick;
+	t->t.on_wait_arg = r;
 }
 
 void recorder_exec_point_fini(struct recorder *r)
 {
 	if (r->have_timer)
 		timer_delete(r->limit_timer);
-	r->have_timer = false;
+	if (r->have_sched_timer)
+		timer_delete(r->sched_timer);
+	r->have_timer = r->have_sched_timer = false;
 	timer_owner = NULL;
-	free(r->page_hashes);
-	r->page_hashes = NULL;
-	r->npage_hashes = 0;
+}
+
+void recorder_sched_tick(struct recorder *r, bool arm)
+{
+	struct itimerspec its = {{0, 0}, {0, 0}};
+
+	if (!r->have_sched_timer)
+		return;
+	if (arm) {
+		its.it_value.tv_nsec = RECORDER_TICK_MS * 1000000L;
+		its.it_interval = its.it_value;
+	}
+	timer_settime(r->sched_timer, 0, &its, NULL);
+	if (!arm)
+		r->sched_fired = false;
 }
 
 void recorder_time_limit(struct recorder *r, bool arm)
@@ -118,33 +154,89 @@ static int compare_hash(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static uint64_t old_hash(const struct recorder *r, uint64_t addr, bool *found)
+static uint64_t old_hash(const struct page_hash *old, size_t nold, uint64_t addr, bool *found)
 {
 	struct page_hash key = {addr, 0};
-	const struct page_hash *h = r->npage_hashes ? bsearch(&key, r->page_hashes, r->npage_hashes,
-							      sizeof(key), compare_hash)
-						    : NULL;
+	const struct page_hash *h =
+	    nold ? bsearch(&key, old, nold, sizeof(key), compare_hash) : NULL;
 
 	*found = h != NULL;
 	return h ? h->hash : 0;
 }
 
-/* Writable private memory the program may have changed in user code. */
+/*
+ * Writable memory the program may have changed in user code: private
+ * memory, and shared memory (anonymous, memfd, files), which a process
+ * can write while another reads it; device mappings aside.
+ */
 static bool watched(const struct procmap *m)
 {
-	if (!(m->prot & PROT_WRITE) || m->shared)
+	if (!(m->prot & PROT_WRITE))
 		return false;
+	if (m->shared)
+		return strncmp(m->path, "/dev/", 5) || !strncmp(m->path, "/dev/zero", 9) ||
+		       !strncmp(m->path, "/dev/shm/", 9);
 	return m->path[0] != '[' || !strcmp(m->path, "[heap]") || !strcmp(m->path, "[stack]");
 }
 
-/* Adds every writable private page that changed since the last execution point to the event. */
-int recorder_add_exec_point_pages(struct recorder *r)
+/*
+ * Private anonymous memory (no file behind it): a page the process never
+ * touched, or gave back, is not present in its page table and reads as
+ * zeros. Such pages are hashed as zeros without reading them: most of a
+ * thread's 8 MB stack, for one.
+ */
+static bool anonymous_private(const struct procmap *m)
 {
+	return !m->shared &&
+	       (!m->path[0] || !strcmp(m->path, "[heap]") || !strcmp(m->path, "[stack]"));
+}
+
+/* Which of the n pages from addr are present (or swapped): bit i of *present. */
+static void pages_present(int pagemap, uint64_t addr, size_t n, uint64_t *present)
+{
+	uint64_t entries[BATCH_PAGES];
+	ssize_t got = pagemap < 0 ? -1
+				  : pread(pagemap, entries, n * sizeof(entries[0]),
+					  (off_t)(addr / PAGE * sizeof(entries[0])));
+
+	*present = ~0ull;
+	if (got != (ssize_t)(n * sizeof(entries[0])))
+		return; /* cannot tell: read them all */
+	*present = 0;
+	for (size_t i = 0; i < n; i++)
+		if (entries[i] >> 62) /* bit 63 present, bit 62 swapped */
+			*present |= 1ull << i;
+}
+
+static void add_hash(struct page_hash **now, size_t *nnow, size_t *cap, uint64_t addr, uint64_t h)
+{
+	if (*nnow == *cap) {
+		*cap = *cap ? 2 * *cap : 1024;
+		*now = realloc(*now, *cap * sizeof(**now));
+		if (!*now)
+			abort();
+	}
+	(*now)[(*nnow)++] = (struct page_hash){addr, h};
+}
+
+/*
+ * Hashes every watched page of r->cur; with emit, adds those that
+ * differ from the hashes in old (or are not there) to the event being
+ * built, and with all_present every page present in memory that another
+ * task may have written (see recorder_add_exec_point_pages). The new
+ * hashes, sorted, go to *out.
+ */
+static int scan_pages(struct recorder *r, const struct page_hash *old, size_t nold, bool emit,
+		      bool all_present, struct page_hash **out, size_t *nout)
+{
+	static uint8_t zeros[PAGE];
+	uint64_t zero_hash = rw_hash_bytes(zeros, PAGE).lo;
 	struct procmap *maps = NULL;
 	struct page_hash *now = NULL;
 	size_t nnow = 0, cap = 0;
 	uint8_t *buf = malloc(BATCH_PAGES * PAGE);
-	int n = procmaps_read(r->t.tid, &maps);
+	int n = procmaps_read(r->cur->t.tid, &maps), pagemap;
+	char path[64];
 
 	if (!buf)
 		abort();
@@ -152,6 +244,8 @@ int recorder_add_exec_point_pages(struct recorder *r)
 		free(buf);
 		return n;
 	}
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", r->cur->t.tid);
+	pagemap = open(path, O_RDONLY | O_CLOEXEC);
 	for (int i = 0; i < n; i++) {
 		const struct procmap *m = &maps[i];
 
@@ -160,28 +254,147 @@ int recorder_add_exec_point_pages(struct recorder *r)
 		for (uint64_t a = m->start; a < m->end; a += BATCH_PAGES * PAGE) {
 			size_t want =
 			    m->end - a < BATCH_PAGES * PAGE ? m->end - a : BATCH_PAGES * PAGE;
-			size_t got = tracee_read_mem_partial(&r->t, a, buf, want);
+			uint64_t present = ~0ull;
+			size_t got;
 
+			if (anonymous_private(m))
+				pages_present(pagemap, a, want / PAGE, &present);
+			got = present ? tracee_read_mem_partial(&r->cur->t, a, buf, want) : want;
 			for (size_t off = 0; off + PAGE <= got; off += PAGE) {
-				uint64_t h = rw_hash_bytes(buf + off, PAGE).lo;
+				bool absent = !(present >> (off / PAGE) & 1);
+				const uint8_t *page = absent ? zeros : buf + off;
+				uint64_t h = absent ? zero_hash : rw_hash_bytes(page, PAGE).lo;
 				bool found;
 
-				if (nnow == cap) {
-					cap = cap ? 2 * cap : 1024;
-					now = realloc(now, cap * sizeof(*now));
-					if (!now)
-						abort();
-				}
-				now[nnow++] = (struct page_hash){a + off, h};
-				if (old_hash(r, a + off, &found) != h || !found)
-					trace_event_add_mem(&r->eb, a + off, buf + off, PAGE);
+				add_hash(&now, &nnow, &cap, a + off, h);
+				if (emit && (((m->shared || all_present) && !absent) ||
+					     old_hash(old, nold, a + off, &found) != h || !found))
+					trace_event_add_mem(&r->eb, a + off, page, PAGE);
 			}
 		}
 	}
+	if (pagemap >= 0)
+		close(pagemap);
 	free(maps);
 	free(buf);
-	free(r->page_hashes);
-	r->page_hashes = now; /* /proc/PID/maps is sorted, so this is too */
-	r->npage_hashes = nnow;
+	*out = now; /* /proc/PID/maps is sorted, so this is too */
+	*nout = nnow;
 	return 0;
+}
+
+/*
+ * Adds the pages replay needs to have this task's memory as it is now,
+ * without running its code since it last ran: every page that changed
+ * since the last execution point of its address space. That is enough
+ * only if nothing but this task wrote the memory since then: another
+ * thread may have changed a page and this one changed it back, and replay,
+ * which runs the other thread but not this one, would keep the other's
+ * value. So where another task may have written (an address space with
+ * more than one thread since then, shared memory) every page present in
+ * memory is stored; never-touched anonymous pages read as zeros anyway.
+ */
+int recorder_add_exec_point_pages(struct recorder *r)
+{
+	struct page_hash *now;
+	size_t nnow;
+	struct recorder_mm *mm = r->cur->mm;
+	int err = scan_pages(r, mm->hashes, mm->n, true, mm->threaded, &now, &nnow);
+
+	if (err < 0)
+		return err;
+	free(mm->hashes);
+	mm->hashes = now;
+	mm->n = nnow;
+	mm->threaded = mm->refs > 1;
+	return 0;
+}
+
+struct recorder_mm *recorder_mm_new(void)
+{
+	struct recorder_mm *mm = calloc(1, sizeof(*mm));
+
+	if (!mm)
+		abort();
+	mm->refs = 1;
+	return mm;
+}
+
+struct recorder_mm *recorder_mm_get(struct recorder_mm *mm)
+{
+	mm->refs++;
+	mm->threaded = true;
+	return mm;
+}
+
+void recorder_mm_put(struct recorder_mm *mm)
+{
+	if (!mm || --mm->refs)
+		return;
+	free(mm->hashes);
+	free(mm);
+}
+
+int recorder_vfork_snapshot(struct recorder *r)
+{
+	free(r->cur->vfork_hashes);
+	r->cur->vfork_hashes = NULL;
+	return scan_pages(r, NULL, 0, false, false, &r->cur->vfork_hashes, &r->cur->nvfork_hashes);
+}
+
+int recorder_add_vfork_pages(struct recorder *r)
+{
+	struct page_hash *now;
+	size_t nnow;
+	int err =
+	    scan_pages(r, r->cur->vfork_hashes, r->cur->nvfork_hashes, true, false, &now, &nnow);
+
+	free(now);
+	free(r->cur->vfork_hashes);
+	r->cur->vfork_hashes = NULL;
+	r->cur->nvfork_hashes = 0;
+	return err;
+}
+
+/* rax of a syscall interrupted to be restarted (the kernel's ERESTART* codes). */
+static bool restart_code(int64_t ret)
+{
+	return ret == -512 || ret == -513 || ret == -514 || ret == -516;
+}
+
+int recorder_preempt_point(struct recorder *r)
+{
+	struct recorder_task *t = r->cur;
+	uint64_t regs[X86_NREGS];
+	bool rseq_abort = false;
+	int err;
+
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
+		return err;
+	if (t->at_boundary && (int64_t)regs[X86_ORIG_RAX] >= 0 &&
+	    restart_code(x86_regs_result(regs))) {
+		/*
+		 * Our SIGSTOP interrupted a syscall, which the kernel restarts once
+		 * the stop is dropped (arch_do_signal_or_restart). Do it here, so the
+		 * point is a plain state to restore: back at the syscall instruction.
+		 */
+		regs[X86_RAX] = x86_regs_result(regs) == -516 ? (uint64_t)SYS_restart_syscall
+							      : regs[X86_ORIG_RAX];
+		regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
+		regs[X86_ORIG_RAX] = (uint64_t)-1;
+		if ((err = tracee_set_regs(&t->t, regs)) < 0)
+			return err;
+	}
+	/* A preemption inside an rseq critical section aborts it, as the kernel would. */
+	err = x86_rseq_interrupt(&t->t, &t->rseq, regs);
+	if (err == 1) {
+		rseq_abort = true;
+		if ((err = tracee_set_regs(&t->t, regs)) < 0)
+			return err;
+	}
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SCHED, regs);
+	r->eb.flags |= EVF_EXEC_POINT | (rseq_abort ? EVF_RSEQ_CS : 0);
+	if ((err = recorder_add_exec_point_pages(r)) < 0 || (err = recorder_add_xsave(r, true)) < 0)
+		return err;
+	t->at_boundary = false;
+	return recorder_emit(r);
 }

@@ -22,13 +22,13 @@ void recorder_shared_add(struct recorder *r, uint64_t start, uint64_t end)
 	if (end - start > SHARED_WATCH_MAX) {
 		rw_warn("pid %d: shared file mapping 0x%llx-0x%llx is too large to watch; changes "
 			"made to its file by syscalls will not replay",
-			r->t.tid, (unsigned long long)start, (unsigned long long)end);
+			r->cur->t.tid, (unsigned long long)start, (unsigned long long)end);
 		return;
 	}
-	r->shared = realloc(r->shared, (r->nshared + 1) * sizeof(*r->shared));
-	if (!r->shared)
+	r->cur->shared = realloc(r->cur->shared, (r->cur->nshared + 1) * sizeof(*r->cur->shared));
+	if (!r->cur->shared)
 		abort();
-	m = &r->shared[r->nshared++];
+	m = &r->cur->shared[r->cur->nshared++];
 	m->start = start;
 	m->end = end;
 	m->snapshot = malloc(end - start);
@@ -41,16 +41,16 @@ void recorder_shared_remove(struct recorder *r, uint64_t start, uint64_t end)
 {
 	size_t keep = 0;
 
-	for (size_t i = 0; i < r->nshared; i++) {
-		struct shared_map *m = &r->shared[i];
+	for (size_t i = 0; i < r->cur->nshared; i++) {
+		struct shared_map *m = &r->cur->shared[i];
 
 		if (m->start < end && start < m->end) {
 			free(m->snapshot);
 			continue;
 		}
-		r->shared[keep++] = *m;
+		r->cur->shared[keep++] = *m;
 	}
-	r->nshared = keep;
+	r->cur->nshared = keep;
 }
 
 void recorder_shared_clear(struct recorder *r)
@@ -60,10 +60,10 @@ void recorder_shared_clear(struct recorder *r)
 
 void recorder_shared_snapshot(struct recorder *r)
 {
-	for (size_t i = 0; i < r->nshared; i++) {
-		struct shared_map *m = &r->shared[i];
+	for (size_t i = 0; i < r->cur->nshared; i++) {
+		struct shared_map *m = &r->cur->shared[i];
 		size_t len = m->end - m->start;
-		size_t got = tracee_read_mem_partial(&r->t, m->start, m->snapshot, len);
+		size_t got = tracee_read_mem_partial(&r->cur->t, m->start, m->snapshot, len);
 
 		/* Past the end of the file: those pages cannot be read and are left alone. */
 		m->valid = got;
@@ -75,13 +75,13 @@ void recorder_shared_diff(struct recorder *r)
 {
 	uint8_t page[4096];
 
-	for (size_t i = 0; i < r->nshared; i++) {
-		struct shared_map *m = &r->shared[i];
+	for (size_t i = 0; i < r->cur->nshared; i++) {
+		struct shared_map *m = &r->cur->shared[i];
 
 		for (size_t off = 0; off < m->valid; off += sizeof(page)) {
 			size_t len = m->valid - off < sizeof(page) ? m->valid - off : sizeof(page);
 
-			if (tracee_read_mem(&r->t, m->start + off, page, len) < 0)
+			if (tracee_read_mem(&r->cur->t, m->start + off, page, len) < 0)
 				break;
 			if (memcmp(page, m->snapshot + off, len))
 				trace_event_add_mem(&r->eb, m->start + off, page, len);

@@ -86,11 +86,11 @@ static bool default_kills(int sig)
 static void print_death(struct recorder *r, const siginfo_t *si, const uint64_t regs[X86_NREGS])
 {
 	unw_addr_space_t as = unw_create_addr_space(&_UPT_accessors, 0);
-	void *upt = _UPT_create(r->t.tid);
+	void *upt = _UPT_create(r->cur->t.tid);
 	unw_cursor_t cursor;
 
 	rw_error("pid %d was killed by %s (signal %d, code %d) at rip 0x%llx, address 0x%llx",
-		 r->t.tid, strsignal(si->si_signo), si->si_signo, si->si_code,
+		 r->cur->t.tid, strsignal(si->si_signo), si->si_signo, si->si_code,
 		 (unsigned long long)regs[X86_RIP], (unsigned long long)(uintptr_t)si->si_addr);
 	if (as && upt && unw_init_remote(&cursor, as, upt) == 0) {
 		for (int depth = 0; depth < 64; depth++) {
@@ -126,16 +126,16 @@ static void add_frame(struct recorder *r, const uint64_t regs[X86_NREGS])
 	uint32_t sw[2];
 
 	/* rt_sigframe: pretcode, then ucontext (uc_mcontext at 40, fpstate at 40+184). */
-	if (tracee_read_mem(&r->t, rsp + 8 + 40 + 184, &fpstate, sizeof(fpstate)) == 0 &&
+	if (tracee_read_mem(&r->cur->t, rsp + 8 + 40 + 184, &fpstate, sizeof(fpstate)) == 0 &&
 	    fpstate > rsp && fpstate - rsp < (1u << 20) &&
-	    tracee_read_mem(&r->t, fpstate + 464, sw, sizeof(sw)) == 0 &&
+	    tracee_read_mem(&r->cur->t, fpstate + 464, sw, sizeof(sw)) == 0 &&
 	    sw[0] == 0x46505853u /* FP_XSTATE_MAGIC1 */ && sw[1] < (1u << 20))
 		end = fpstate + sw[1];
 	else if (fpstate > rsp && fpstate - rsp < (1u << 20))
 		end = fpstate + 512;
 	rw_buf_reset(&r->scratch);
 	rw_buf_reserve(&r->scratch, end - rsp);
-	r->scratch.len = tracee_read_mem_partial(&r->t, rsp, r->scratch.data, end - rsp);
+	r->scratch.len = tracee_read_mem_partial(&r->cur->t, rsp, r->scratch.data, end - rsp);
 	trace_event_add_mem(&r->eb, rsp, r->scratch.data, r->scratch.len);
 }
 
@@ -145,52 +145,55 @@ static int deliver(struct recorder *r, const siginfo_t *si, bool sync, bool exec
 		   int *pass_sig)
 {
 	uint64_t regs[X86_NREGS];
-	bool handled = sig_in(status_mask(r->t.tid, "SigCgt:"), si->si_signo);
-	bool ignored = sig_in(status_mask(r->t.tid, "SigIgn:"), si->si_signo);
+	bool handled = sig_in(status_mask(r->cur->t.tid, "SigCgt:"), si->si_signo);
+	bool ignored = sig_in(status_mask(r->cur->t.tid, "SigIgn:"), si->si_signo);
 	int err, st;
 
-	if ((err = tracee_get_regs(&r->t, regs)) < 0)
+	if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
 		return err;
-	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_SIGNAL, regs);
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_SIGNAL, regs);
 	r->eb.flags |= (sync ? EVF_SIGNAL_SYNC : 0) | (handled ? EVF_SIGNAL_HANDLED : 0) |
 		       (exec_point ? EVF_EXEC_POINT : 0);
 	if (exec_point && (err = recorder_add_exec_point_pages(r)) < 0)
 		return err;
 	/* What the kernel does to an rseq critical section at signal delivery (regs as before it).
 	 */
-	err = x86_rseq_interrupt(&r->t, &r->rseq, regs);
+	err = x86_rseq_interrupt(&r->cur->t, &r->cur->rseq, regs);
 	if (err == 1) {
 		r->eb.flags |= EVF_RSEQ_CS;
-		if ((err = tracee_set_regs(&r->t, regs)) < 0)
+		if ((err = tracee_set_regs(&r->cur->t, regs)) < 0)
 			return err;
 	} else if (err == -EPERM) {
-		rw_warn("pid %d: rseq abort handler without the registered signature", r->t.tid);
+		rw_warn("pid %d: rseq abort handler without the registered signature",
+			r->cur->t.tid);
 	}
 	trace_event_add_signal(&r->eb, si->si_signo);
 	trace_event_add_siginfo(&r->eb, si, SIGINFO_SIZE);
 	if ((err = recorder_add_xsave(r, true)) < 0 || (err = recorder_emit(r)) < 0)
 		return err;
-	r->at_boundary = r->at_boundary && !handled;
+	r->cur->at_boundary = r->cur->at_boundary && !handled;
 	if (!handled) {
-		if (!ignored && default_kills(si->si_signo))
+		/* The program's own end is reported; its children's are its business (a shell's
+		 * pipeline ends with SIGPIPE as a matter of course). */
+		if (!ignored && default_kills(si->si_signo) && r->cur->t.tid == r->first_pid)
 			print_death(r, si, regs);
 		*pass_sig = si->si_signo;
 		return 0;
 	}
 	/* Stop at the handler's first instruction, the frame written. */
-	st = tracee_resume(&r->t, PTRACE_SINGLESTEP, si->si_signo);
+	st = tracee_resume(&r->cur->t, PTRACE_SINGLESTEP, si->si_signo);
 	if (st < 0)
 		return st;
-	if (r->t.stop == TRACEE_STOP_EXITED)
+	if (r->cur->t.stop == TRACEE_STOP_EXITED)
 		return 1; /* the frame could not be written: the kernel killed it */
 	if (!WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP) {
-		rw_error("pid %d: unexpected stop 0x%x delivering %s", r->t.tid, st,
+		rw_error("pid %d: unexpected stop 0x%x delivering %s", r->cur->t.tid, st,
 			 strsignal(si->si_signo));
 		return -EPROTO;
 	}
-	if ((err = tracee_get_regs(&r->t, regs)) < 0)
+	if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
 		return err;
-	trace_event_begin(&r->eb, r->seq, (uint32_t)r->t.tid, EV_SIGNAL_HANDLER, regs);
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_SIGNAL_HANDLER, regs);
 	add_frame(r, regs);
 	if ((err = recorder_add_xsave(r, false)) < 0 || (err = recorder_emit(r)) < 0)
 		return err;
@@ -203,66 +206,68 @@ int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig)
 	siginfo_t si;
 
 	*pass_sig = 0;
-	if (ptrace(PTRACE_GETSIGINFO, r->t.tid, 0, &si) < 0)
+	if (ptrace(PTRACE_GETSIGINFO, r->cur->t.tid, 0, &si) < 0)
 		return -errno;
-	if (sig == SIGSTOP && r->kick_sent) {
+	if (sig == SIGSTOP && r->cur->kick_sent) {
 		/* Our own kick: a held-back signal waited too long. Deliver it here. */
-		r->kick_sent = false;
-		if (!r->nheld || r->resend_pending)
+		r->cur->kick_sent = false;
+		if (!r->cur->nheld || r->cur->resend_pending)
 			return 0;
-		si = r->held[0].info;
-		memmove(&r->held[0], &r->held[1], (r->nheld - 1) * sizeof(r->held[0]));
-		r->nheld--;
-		if (ptrace(PTRACE_SETSIGINFO, r->t.tid, 0, &si) < 0)
+		si = r->cur->held[0].info;
+		memmove(&r->cur->held[0], &r->cur->held[1],
+			(r->cur->nheld - 1) * sizeof(r->cur->held[0]));
+		r->cur->nheld--;
+		if (ptrace(PTRACE_SETSIGINFO, r->cur->t.tid, 0, &si) < 0)
 			return -errno;
-		if (r->nheld)
+		if (r->cur->nheld)
 			recorder_time_limit(r, true);
 		return deliver(r, &si, false, true, pass_sig);
 	}
-	if (r->resend_pending && r->resend_signo == sig) {
+	if (r->cur->resend_pending && r->cur->resend_signo == sig) {
 		/* Our own tgkill of a held-back signal: give it back its original siginfo. */
-		r->resend_pending = false;
-		si = r->held[0].info;
-		memmove(&r->held[0], &r->held[1], (r->nheld - 1) * sizeof(r->held[0]));
-		r->nheld--;
-		ptrace(PTRACE_SETSIGINFO, r->t.tid, 0, &si);
+		r->cur->resend_pending = false;
+		si = r->cur->held[0].info;
+		memmove(&r->cur->held[0], &r->cur->held[1],
+			(r->cur->nheld - 1) * sizeof(r->cur->held[0]));
+		r->cur->nheld--;
+		ptrace(PTRACE_SETSIGINFO, r->cur->t.tid, 0, &si);
 		return deliver(r, &si, false, false, pass_sig);
 	}
 	if (is_sync_fault(&si))
 		return deliver(r, &si, true, false, pass_sig);
-	if (r->at_boundary) {
+	if (r->cur->at_boundary) {
 		uint64_t regs[X86_NREGS];
 
 		/* Pending at the exit, it is delivered before any user instruction runs. */
-		if (tracee_get_regs(&r->t, regs) == 0 &&
-		    !memcmp(regs, r->boundary_regs, sizeof(regs)))
+		if (tracee_get_regs(&r->cur->t, regs) == 0 &&
+		    !memcmp(regs, r->cur->boundary_regs, sizeof(regs)))
 			return deliver(r, &si, false, false, pass_sig);
 	}
 	/* Arrived while user code ran: hold it back until the next syscall exit. */
-	for (size_t i = 0; sig < SIGRTMIN && i < r->nheld; i++)
-		if (r->held[i].info.si_signo == sig)
+	for (size_t i = 0; sig < SIGRTMIN && i < r->cur->nheld; i++)
+		if (r->cur->held[i].info.si_signo == sig)
 			return 0; /* a standard signal already pending: the kernel merges them too
 				   */
-	if (r->nheld == sizeof(r->held) / sizeof(r->held[0])) {
-		rw_warn("pid %d: too many signals held back; %s is dropped", r->t.tid,
+	if (r->cur->nheld == sizeof(r->cur->held) / sizeof(r->cur->held[0])) {
+		rw_warn("pid %d: too many signals held back; %s is dropped", r->cur->t.tid,
 			strsignal(sig));
 		return 0;
 	}
-	r->held[r->nheld++].info = si;
-	if (r->nheld == 1)
+	r->cur->held[r->cur->nheld++].info = si;
+	if (r->cur->nheld == 1)
 		recorder_time_limit(r, true);
-	rw_debug("pid %d: %s held back until the next syscall", r->t.tid, strsignal(sig));
+	rw_debug("pid %d: %s held back until the next syscall", r->cur->t.tid, strsignal(sig));
 	return 0;
 }
 
 void recorder_resend_held(struct recorder *r)
 {
-	if (!r->nheld || r->resend_pending)
+	if (!r->cur->nheld || r->cur->resend_pending)
 		return;
 	/* Pending again at this exit: delivered before the thread runs another instruction. */
 	recorder_time_limit(r, false);
-	if (syscall(SYS_tgkill, r->t.tid, r->t.tid, r->held[0].info.si_signo) == 0) {
-		r->resend_pending = true;
-		r->resend_signo = r->held[0].info.si_signo;
+	if (syscall(SYS_tkill, r->cur->t.tid, r->cur->held[0].info.si_signo) == 0) {
+		r->cur->resend_pending = true;
+		r->cur->resend_signo = r->cur->held[0].info.si_signo;
 	}
 }

@@ -44,27 +44,41 @@ struct page_hash {
 	uint64_t hash;
 };
 
-struct recorder {
-	const char *trace_path;
-	struct trace_writer *writer;
+/*
+ * Page hashes of an address space as of its last execution point, shared
+ * by the threads of a process.
+ */
+struct recorder_mm {
+	unsigned refs;
+	struct page_hash *hashes; /* sorted */
+	size_t n;
+	bool threaded; /* more than one thread used it since the last execution point */
+};
+
+/* Where a task is in the recorder's schedule (record_sched.c). */
+enum task_state {
+	TASK_NEW,	 /* made by a clone; its first stop (SIGSTOP) not seen yet */
+	TASK_READY,	 /* stopped at a recorded stop, waiting for its turn to run */
+	TASK_RUNNING,	 /* resumed in user code: the one task that may run it */
+	TASK_IN_SYSCALL, /* resumed inside a syscall; user code waits for its exit stop */
+};
+
+/*
+ * One traced thread and what the recorder keeps for it. Threads of one
+ * process each have their own; the shared-mapping watch list is per task
+ * too (a task made by a clone starts with none), the execution-point page
+ * hashes per address space (mm).
+ */
+struct recorder_task {
 	struct tracee t;
-	uint64_t seq;
-	int cpu;
-	struct trace_event_builder eb;
-	struct trace_regs_history history;
-	struct rw_buf enc;
-	struct rw_buf scratch;
-	struct x86_xsave_layout layout;
+	pid_t tgid; /* its process */
+	enum task_state state;
+	int pass_sig;	   /* the signal to resume it with */
+	bool kick_preempt; /* a SIGSTOP was sent to end its time slice */
+	unsigned ticks;	   /* scheduler ticks since it was last resumed */
 	uint8_t *xsave_prev, *xsave_cur;
-	size_t xsave_len;
 	size_t xsave_prev_len; /* bytes the kernel gave for xsave_prev */
 	bool have_xsave_prev;
-	/* Files already stored in the trace, by identity and by content hash. */
-	struct stored_file *files;
-	size_t nfiles, files_cap;
-	struct rw_hash *hashes;
-	size_t nhashes, hashes_cap;
-	struct stdio_identity out_id[3];
 	/* The syscall between its entry and exit stops. */
 	long cur_sysno;
 	bool cur_emulated;
@@ -85,18 +99,71 @@ struct recorder {
 	size_t nheld;
 	bool resend_pending;
 	int resend_signo;
-	/* Execution points (record_exec_point.c). */
-	timer_t limit_timer;
-	bool have_timer;
-	volatile bool timer_fired;
 	bool kick_sent;
-	struct page_hash *page_hashes; /* as of the last execution point, sorted */
-	size_t npage_hashes;
+	struct recorder_mm *mm;
+	/* Its memory when it made a child that shares it until exec (vfork), or NULL. */
+	struct page_hash *vfork_hashes;
+	size_t nvfork_hashes;
 	/* The syscall a restart_syscall continues. */
 	long restart_nr;
 	/* rseq registration (emulated: never given to the kernel). */
 	struct x86_rseq_area rseq;
 };
+
+struct recorder {
+	const char *trace_path;
+	struct trace_writer *writer;
+	uint64_t seq;
+	int cpu;
+	struct trace_event_builder eb;
+	struct trace_regs_history history;
+	struct rw_buf enc;
+	struct rw_buf scratch;
+	struct x86_xsave_layout layout;
+	size_t xsave_len;
+	/* Files already stored in the trace, by identity and by content hash. */
+	struct stored_file *files;
+	size_t nfiles, files_cap;
+	struct rw_hash *hashes;
+	size_t nhashes, hashes_cap;
+	struct stdio_identity out_id[3];
+	/* Every live task, and the one whose stop is being handled. */
+	struct recorder_task **tasks;
+	size_t ntasks, tasks_cap;
+	struct recorder_task *cur;
+	/* The task that may run user code now (one at a time), or NULL. */
+	struct recorder_task *running;
+	size_t rr_next; /* where the round robin looks for a ready task next */
+	pid_t first_pid;
+	int first_status; /* wait status of the first process, rec's exit status */
+	/* Execution points (record_exec_point.c). */
+	timer_t limit_timer;
+	bool have_timer;
+	volatile bool timer_fired;
+	/* The scheduler's periodic tick (record_sched.c). */
+	timer_t sched_timer;
+	bool have_sched_timer;
+	volatile bool sched_fired;
+};
+
+/* Syscall entry and exit stops, rdtsc traps and the end of r->cur (record.c). */
+int recorder_handle_entry(struct recorder *r);
+int recorder_handle_exit(struct recorder *r);
+/* 1 when the SIGSEGV at this stop was an rdtsc trap (recorded), 0 if not, or negative errno. */
+int recorder_handle_tsc_trap(struct recorder *r);
+int recorder_record_death(struct recorder *r, int status);
+
+/* Tasks and the schedule (record_sched.c). */
+struct recorder_task *recorder_task_add(struct recorder *r, pid_t tid, pid_t tgid);
+/* How many live tasks process tgid has. */
+size_t recorder_process_tasks(const struct recorder *r, pid_t tgid);
+/* Runs every task to its end, one at a time; 0 or negative errno. */
+int recorder_schedule(struct recorder *r);
+/* Kills and reaps every task left (after an error). */
+void recorder_kill_all(struct recorder *r);
+void recorder_tasks_free(struct recorder *r);
+/* At a stop of r->cur: records an execution point (EV_SCHED) where it is preempted. */
+int recorder_preempt_point(struct recorder *r);
 
 /* Encodes and appends the event in r->eb. */
 int recorder_emit(struct recorder *r);
@@ -122,11 +189,28 @@ void recorder_resend_held(struct recorder *r);
 
 int recorder_exec_point_init(struct recorder *r);
 void recorder_exec_point_fini(struct recorder *r);
-/* Lets the time limit interrupt waits for the tracee (after tracee_init). */
-void recorder_exec_point_attach(struct recorder *r);
+/* Lets the time limit interrupt waits for the task (after tracee_init). */
+void recorder_exec_point_attach(struct recorder *r, struct recorder_task *t);
+/* After a wait was interrupted: stops the running task if a held-back signal waited too long. */
+void recorder_exec_point_kick(struct recorder *r);
+/* The scheduler's tick every RECORDER_TICK_MS, armed while there is more than one task. */
+#define RECORDER_TICK_MS 5
+void recorder_sched_tick(struct recorder *r, bool arm);
 /* Arms (or disarms) the time limit for held-back signals. */
 void recorder_time_limit(struct recorder *r, bool arm);
 int recorder_add_exec_point_pages(struct recorder *r);
+/* A new address space's hashes (none yet), another reference to one, and dropping one. */
+struct recorder_mm *recorder_mm_new(void);
+struct recorder_mm *recorder_mm_get(struct recorder_mm *mm);
+void recorder_mm_put(struct recorder_mm *mm);
+/*
+ * A vfork child writes into its parent's memory until it execs or exits;
+ * replay makes it a copy instead. At the vfork the parent's pages are
+ * hashed, and at its syscall exit every page that changed is added to
+ * that event, so replay gives the parent what the child wrote.
+ */
+int recorder_vfork_snapshot(struct recorder *r);
+int recorder_add_vfork_pages(struct recorder *r);
 
 void recorder_shared_add(struct recorder *r, uint64_t start, uint64_t end);
 void recorder_shared_remove(struct recorder *r, uint64_t start, uint64_t end);

@@ -49,13 +49,15 @@ struct rseq_configuration {
 /* Keeps r->rec_xsave equal to the recorded thread's XSAVE area as of r->ev. */
 static void track_recorded_xsave(struct replayer *r)
 {
+	uint8_t *rec_xsave = replay_task_rec_xsave(r, r->ev.tid);
+
 	for (size_t i = 0; i < r->ev.nxblocks; i++) {
 		const struct trace_xblock *x = &r->ev.xblocks[i];
 		uint32_t off, len;
 
 		if (x86_xsave_block_range(&r->layout, x->block, &off, &len) == 0 && len == x->len &&
 		    off + len <= r->xsave_len)
-			memcpy(r->rec_xsave + off, x->data, len);
+			memcpy(rec_xsave + off, x->data, len);
 	}
 }
 
@@ -125,14 +127,24 @@ static const char *sys_name(long nr)
 	return n ? n : "?";
 }
 
+/* "event N", with the recorded tid when the trace has more than one task. */
+static const char *event_name(const struct replayer *r, char *buf, size_t len)
+{
+	if (r->ntasks > 1)
+		snprintf(buf, len, "event %llu, tid %u", (unsigned long long)r->ev.seq, r->ev.tid);
+	else
+		snprintf(buf, len, "event %llu", (unsigned long long)r->ev.seq);
+	return buf;
+}
+
 static int diverged(struct replayer *r, const uint64_t recorded[X86_NREGS],
 		    const uint64_t live[X86_NREGS], const char *what)
 {
-	char diff[4096];
+	char diff[4096], where[64];
 	int n = x86_regs_diff(recorded, live, diff, sizeof(diff));
 
-	rw_error("divergence at event %llu (%s): %d register%s differ%s:\n%s",
-		 (unsigned long long)r->ev.seq, what, n, n == 1 ? "" : "s", n == 1 ? "s" : "",
+	rw_error("divergence at %s (%s): %d register%s differ%s:\n%s",
+		 event_name(r, where, sizeof(where)), what, n, n == 1 ? "" : "s", n == 1 ? "s" : "",
 		 diff);
 	return -EPROTO;
 }
@@ -141,7 +153,7 @@ static int unexpected_stop(struct replayer *r, const char *expected)
 {
 	int st = r->t.wait_status;
 	uint64_t regs[X86_NREGS];
-	char got[128];
+	char got[128], where[64];
 
 	if (WIFEXITED(st))
 		snprintf(got, sizeof(got), "the process exited with status %d", WEXITSTATUS(st));
@@ -152,7 +164,7 @@ static int unexpected_stop(struct replayer *r, const char *expected)
 			 (unsigned long long)regs[X86_RIP]);
 	else
 		snprintf(got, sizeof(got), "stop status 0x%x", st);
-	rw_error("divergence at event %llu: expected %s, got %s", (unsigned long long)r->ev.seq,
+	rw_error("divergence at %s: expected %s, got %s", event_name(r, where, sizeof(where)),
 		 expected, got);
 	return -EPROTO;
 }
@@ -263,7 +275,7 @@ static int replay_brk(struct replayer *r)
 			 strerror((int)-ret));
 		return (int)ret;
 	}
-	r->brk = want;
+	replay_tasks_set_brk(r, want);
 	return err;
 }
 
@@ -277,7 +289,14 @@ static int check_exit(struct replayer *r, int st)
 			 (unsigned long long)r->ev.seq, r->ev.exit_status, st);
 		return -EPROTO;
 	}
-	return 1;
+	if (r->ntasks <= 1)
+		return 1;
+	/* The program has ended when its last task has. */
+	r->tasks[r->cur_task].dead = true;
+	r->tasks[r->cur_task].exiting = false;
+	if (WIFSIGNALED(st))
+		replay_tasks_exiting(r, r->tasks[r->cur_task].rec_tgid);
+	return replay_tasks_alive(r) ? 0 : 1;
 }
 
 #define X86_EFLAGS_TF 0x100ull
@@ -583,6 +602,30 @@ static int replay_exit(struct replayer *r, const uint64_t entry[X86_NREGS])
 	regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
 	if ((err = tracee_set_regs(&r->t, regs)) < 0)
 		return err;
+	if (r->ntasks > 1) {
+		/*
+		 * Other tasks may have events before this one's end (a thread group
+		 * leader's end waits for its other threads): reaped at its EV_EXIT.
+		 */
+		struct replay_task *task = &r->tasks[r->cur_task];
+
+		err = tracee_resume_nowait(&r->t, PTRACE_CONT, r->pass_sig);
+		r->pass_sig = 0;
+		task->exiting = true;
+		if (entry[X86_ORIG_RAX] == SYS_exit_group)
+			replay_tasks_exiting(r, task->rec_tgid);
+		else if (!err && task->rec_tid != task->rec_tgid) {
+			/*
+			 * A thread's end clears its CLONE_CHILD_CLEARTID word: done before
+			 * any other task runs, as the recorder made sure it was.
+			 */
+			if ((st = tracee_wait(&r->t)) < 0)
+				return st;
+			task->reaped = true;
+			task->end_status = st;
+		}
+		return err;
+	}
 	st = tracee_resume(&r->t, PTRACE_CONT, r->pass_sig);
 	r->pass_sig = 0;
 	if (st < 0)
@@ -597,8 +640,33 @@ static int replay_exit(struct replayer *r, const uint64_t entry[X86_NREGS])
 /* An EV_EXIT not after exit/exit_group: the thread dies of the signal passed to it. */
 static int replay_death(struct replayer *r)
 {
-	int st, ret = reach(r, PTRACE_CONT, &st);
+	int st, ret;
 
+	if (r->ntasks > 1 && r->tasks[r->cur_task].reaped)
+		return check_exit(r, r->tasks[r->cur_task].end_status);
+	if (r->ntasks > 1 && r->tasks[r->cur_task].exiting) {
+		/* Its exit syscall ran, or another task's end took its process down. */
+		if ((st = tracee_wait(&r->t)) < 0)
+			return st;
+		return check_exit(r, st);
+	}
+	/* A SIGKILL from another process: the kill syscall was emulated, so send it here. */
+	if (r->ntasks > 1 && WIFSIGNALED(r->ev.exit_status) &&
+	    WTERMSIG(r->ev.exit_status) == SIGKILL) {
+		if (kill(r->t.tid, SIGKILL) < 0)
+			return -errno;
+		if ((st = tracee_wait(&r->t)) < 0)
+			return st;
+		return check_exit(r, st);
+	}
+	if (r->ntasks > 1 && !r->pass_sig) {
+		/* Nothing here would end it: running it on could block for ever. */
+		rw_error("divergence at event %llu: the recording ended tid %u (status 0x%x) with "
+			 "nothing that ends it in the replay",
+			 (unsigned long long)r->ev.seq, r->ev.tid, r->ev.exit_status);
+		return -EPROTO;
+	}
+	ret = reach(r, PTRACE_CONT, &st);
 	if (ret != REACHED)
 		return ret < 0 ? ret : 2;
 	return check_exit(r, st);
@@ -644,13 +712,13 @@ int replayer_catch_syscalls(struct replayer *r, bool enable, const long *nums, i
 }
 
 /* Handles the syscall whose entry event is in r->ev; returns 1 when the program has ended. */
+static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NREGS]);
+
 static int replay_syscall(struct replayer *r)
 {
-	uint64_t entry[X86_NREGS], live[X86_NREGS], args[6];
+	uint64_t entry[X86_NREGS], live[X86_NREGS];
 	long nr = r->ev.sysno;
 	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
-	enum x86_sys_replay cls;
-	int64_t got;
 	int err, st;
 
 	memcpy(entry, r->ev.regs, sizeof(entry));
@@ -725,6 +793,34 @@ static int replay_syscall(struct replayer *r)
 	}
 	if (err == 0)
 		return -ENODATA;
+	if (r->ev.tid != r->tasks[r->cur_task].rec_tid ||
+	    (r->ev.kind != EV_SYSCALL_EXIT && r->ev.kind != EV_EXEC)) {
+		/* Other events come first (it blocked, or it clones): it waits at the entry. */
+		struct replay_task *task = &r->tasks[r->cur_task];
+
+		task->in_syscall = true;
+		task->cloned = false;
+		memcpy(task->entry, entry, sizeof(entry));
+		return 3;
+	}
+	return replay_syscall_finish(r, entry);
+}
+
+/* The exit (or EV_EXEC) of the syscall whose entry registers are `entry` is in r->ev. */
+static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NREGS])
+{
+	uint64_t args[6];
+	long nr = (long)entry[X86_ORIG_RAX];
+	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
+	struct replay_task *task = &r->tasks[r->cur_task];
+	enum x86_sys_replay cls;
+	int64_t got;
+	int err;
+
+	task->last_valid = true;
+	memcpy(task->last_entry, entry, sizeof(task->last_entry));
+	task->last_result = x86_regs_result(r->ev.regs);
+
 	if (r->ev.kind == EV_EXEC && d->replay == SYS_REPLAY_EXEC)
 		return replayer_apply_exec(r);
 	if (r->ev.kind != EV_SYSCALL_EXIT || r->ev.sysno != nr) {
@@ -786,6 +882,15 @@ static int replay_syscall(struct replayer *r)
 	case SYS_REPLAY_EMULATE:
 		err = 0;
 		break;
+	case SYS_REPLAY_CLONE:
+		/* The child was made at the EV_CLONE event. */
+		if (r->ntasks > 1 && r->tasks[r->cur_task].cloned) {
+			err = 0;
+			break;
+		}
+		rw_error("%s: event %llu: %s made a task without a clone event", r->trace_path,
+			 (unsigned long long)r->ev.seq, sys_name(nr));
+		return -EBADMSG;
 	default:
 		rw_error("event %llu: replaying %s is not supported yet",
 			 (unsigned long long)r->ev.seq, sys_name(nr));
@@ -860,6 +965,51 @@ static int check_xsave(struct replayer *r, const char *what)
 	return 0;
 }
 
+/*
+ * A signal that interrupted rt_sigsuspend, pselect6, ppoll or epoll_pwait
+ * was let through by the mask the syscall installed for its duration; the
+ * kernel keeps that mask until the delivery. Replay emulated the syscall,
+ * so the mask is set here (the handler's frame then gets the recorded
+ * one, saved mask included, from the trace).
+ */
+static int apply_syscall_sigmask(struct replayer *r)
+{
+	struct replay_task *task = &r->tasks[r->cur_task];
+	uint64_t args[6], mask, ptr = 0;
+	int64_t ret = task->last_result;
+
+	if (!task->last_valid || (ret != -EINTR && ret != -512 && ret != -514))
+		return 0;
+	task->last_valid = false;
+	x86_regs_args(task->last_entry, args);
+	switch ((long)task->last_entry[X86_ORIG_RAX]) {
+	case SYS_rt_sigsuspend:
+		ptr = args[0];
+		break;
+	case SYS_ppoll:
+		ptr = args[3];
+		break;
+	case SYS_epoll_pwait:
+	case SYS_epoll_pwait2:
+		ptr = args[4];
+		break;
+	case SYS_pselect6: {
+		uint64_t ss[2]; /* { const sigset_t *ss; size_t ss_len; } */
+
+		if (args[5] && tracee_read_mem(&r->t, args[5], ss, sizeof(ss)) == 0)
+			ptr = ss[0];
+		break;
+	}
+	default:
+		return 0;
+	}
+	if (!ptr || tracee_read_mem(&r->t, ptr, &mask, sizeof(mask)) < 0)
+		return 0;
+	if (ptrace(PTRACE_SETSIGMASK, r->t.tid, sizeof(mask), &mask) < 0)
+		return -errno;
+	return 0;
+}
+
 /* The signal the trace says arrives now (r->ev is its EV_SIGNAL). */
 static int replay_signal(struct replayer *r)
 {
@@ -888,9 +1038,11 @@ static int replay_signal(struct replayer *r)
 		    (err = tracee_set_xsave(&r->t, r->rec_xsave, r->xsave_len)) < 0)
 			return err;
 	}
+	if (!r->pending_prepared && (err = apply_syscall_sigmask(r)) < 0)
+		return err;
 	/* A fault happens again by itself; any other signal is sent now, as it was recorded. */
 	if (!r->pending_prepared && !(flags & EVF_SIGNAL_SYNC) &&
-	    syscall(SYS_tgkill, r->t.tid, r->t.tid, signo) < 0)
+	    syscall(SYS_tkill, r->t.tid, signo) < 0)
 		return -errno;
 	r->pending_prepared = true;
 	err = reach(r, PTRACE_SYSEMU, &st);
@@ -926,7 +1078,14 @@ deliver:
 	if (ptrace(PTRACE_SETSIGINFO, r->t.tid, 0, siginfo) < 0)
 		return -errno;
 	if (!(flags & EVF_SIGNAL_HANDLED)) {
-		r->pass_sig = signo;
+		/*
+		 * A stop signal's default action stopped the recorded process, which
+		 * the recorder let run on (its parent's wait is emulated here).
+		 */
+		bool stops =
+		    signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
+
+		r->pass_sig = stops ? 0 : signo;
 		return 0;
 	}
 	st = tracee_resume(&r->t, PTRACE_SINGLESTEP, signo);
@@ -949,6 +1108,100 @@ deliver:
 	if (memcmp(live, r->ev.regs, sizeof(live)))
 		return diverged(r, r->ev.regs, live, "signal handler entry");
 	if ((err = replayer_write_mem(r)) < 0)
+		return err;
+	return 0;
+}
+
+/*
+ * The clone, fork or vfork in progress in the current task made a child
+ * (r->ev is its EV_CLONE): make it now, for real. A thread (CLONE_VM
+ * without CLONE_VFORK) is cloned with the recorded arguments; any other
+ * child is a copy of the process made without an exit signal (so the
+ * replay's own ends are never signalled to the program) and then given the
+ * registers the recorded one started with: a vfork becomes a fork, since
+ * the child builds its own address space when it execs.
+ */
+static int replay_clone(struct replayer *r)
+{
+	struct replay_task *p = &r->tasks[r->cur_task];
+	uint64_t flags = r->ev.clone_flags, in[X86_NREGS], out[X86_NREGS], regs[X86_NREGS];
+	uint64_t stack = 0, tls = 0, child_tid_addr = 0;
+	uint32_t rec_child = r->ev.child_tid;
+	bool thread = (flags & CLONE_VM) && !(flags & CLONE_VFORK);
+	struct tracee child;
+	long nr;
+	pid_t live;
+	int index, err;
+
+	if (!r->allow_tasks) {
+		rw_error(
+		    "%s: the program starts a thread or process at event %llu; replaying those "
+		    "under a debugger is not supported yet (rewind replay -a replays them)",
+		    r->trace_path, (unsigned long long)r->ev.seq);
+		return -ENOTSUP;
+	}
+	if (!p->in_syscall) {
+		rw_error("%s: event %llu: a clone event outside a clone syscall", r->trace_path,
+			 (unsigned long long)r->ev.seq);
+		return -EBADMSG;
+	}
+	memcpy(in, p->entry, sizeof(in));
+	nr = (long)in[X86_ORIG_RAX];
+	in[X86_RAX] = (uint64_t)nr;
+	if (nr == SYS_clone) {
+		stack = in[X86_RSI];
+		child_tid_addr = in[X86_R10];
+		tls = in[X86_R8];
+	} else if (nr == SYS_clone3) {
+		uint64_t ca[8];
+
+		if ((err = tracee_read_mem(&r->t, in[X86_RDI], ca, sizeof(ca))) < 0)
+			return err;
+		child_tid_addr = ca[2];
+		stack = ca[5] ? ca[5] + ca[6] : 0;
+		tls = ca[7];
+	}
+	if (!thread) {
+		in[X86_RAX] = SYS_clone;
+		in[X86_RDI] = in[X86_RSI] = in[X86_RDX] = in[X86_R10] = in[X86_R8] = 0;
+	}
+	err = tracee_clone_at(&r->t, p->entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, &live, out);
+	if (err < 0) {
+		rw_error("event %llu: cannot make the child of the recorded %s: %s",
+			 (unsigned long long)r->ev.seq, sys_name(nr), strerror(-err));
+		return err;
+	}
+	p->cloned = true;
+	index =
+	    replay_task_add(r, rec_child, (flags & CLONE_THREAD) ? p->rec_tgid : rec_child, live);
+	if (index < 0)
+		return index;
+	p = &r->tasks[r->cur_task]; /* the table moved */
+	r->tasks[index].rseq = (flags & CLONE_VM) ? (struct x86_rseq_area){0} : r->rseq;
+	tracee_init(&child, live);
+	if (!thread) {
+		memcpy(regs, p->entry, sizeof(regs));
+		regs[X86_RAX] = 0;
+		if (stack)
+			regs[X86_RSP] = stack;
+		if (flags & CLONE_SETTLS)
+			regs[X86_FS_BASE] = tls;
+		err = tracee_set_regs(&child, regs);
+	}
+	/* The kernel wrote the live tid there; the program saw the recorded one. */
+	if (!err && (flags & CLONE_CHILD_SETTID) && child_tid_addr)
+		err = tracee_write_mem(&child, child_tid_addr, &rec_child, sizeof(rec_child));
+	tracee_release(&child);
+	return err;
+}
+
+/* The current task was preempted here while recording: restore its state (EV_SCHED). */
+static int replay_sched(struct replayer *r)
+{
+	int err;
+
+	if ((err = replayer_write_mem(r)) < 0 || (err = tracee_set_regs(&r->t, r->ev.regs)) < 0 ||
+	    (err = tracee_set_xsave(&r->t, r->rec_xsave, r->xsave_len)) < 0)
 		return err;
 	return 0;
 }
@@ -1056,11 +1309,32 @@ static int open_replay(struct replayer *r, const struct replay_options *o)
 
 static void close_replay(struct replayer *r)
 {
+	if (r->ntasks > 1) {
+		/*
+		 * Killed all first, then reaped the latest first: a thread group's
+		 * first thread is reported only after its other threads.
+		 */
+		r->tasks[r->cur_task].t = r->t;
+		for (size_t i = 0; i < r->ntasks; i++)
+			if (!r->tasks[i].dead && !r->tasks[i].reaped && r->tasks[i].t.tid > 0)
+				kill(r->tasks[i].t.tid, SIGKILL);
+		for (size_t i = r->ntasks; i-- > 0;) {
+			struct replay_task *task = &r->tasks[i];
+
+			if (!task->dead && !task->reaped && task->t.tid > 0)
+				while (waitpid(task->t.tid, NULL, __WALL) < 0 && errno == EINTR)
+					;
+			if (i != r->cur_task)
+				tracee_release(&task->t);
+		}
+		r->t.stop = TRACEE_STOP_EXITED;
+	}
 	if (r->t.tid > 0 && r->t.stop != TRACEE_STOP_EXITED) {
 		kill(r->t.tid, SIGKILL);
 		while (waitpid(r->t.tid, NULL, __WALL) < 0 && errno == EINTR)
 			;
 	}
+	replay_tasks_free(r);
 	tracee_release(&r->t);
 	blobstore_cleanup(&r->blobs);
 	prefetch_stop(r->prefetch);
@@ -1083,9 +1357,29 @@ static void close_replay(struct replayer *r)
 /* Reaches and applies the pending event: 0 applied, 1 the program ended, 2 a debugger stop. */
 static int replay_pending(struct replayer *r)
 {
+	int err = replay_task_switch(r, r->ev.tid);
+
+	if (err < 0)
+		return err;
+	if (r->ev.kind != EV_SIGNAL)
+		r->tasks[r->cur_task].last_valid = false;
 	switch (r->ev.kind) {
 	case EV_SYSCALL_ENTRY:
 		return replay_syscall(r);
+	case EV_SYSCALL_EXIT:
+	case EV_EXEC:
+		if (r->ntasks > 1 && r->tasks[r->cur_task].in_syscall) {
+			uint64_t entry[X86_NREGS];
+
+			memcpy(entry, r->tasks[r->cur_task].entry, sizeof(entry));
+			r->tasks[r->cur_task].in_syscall = false;
+			return replay_syscall_finish(r, entry);
+		}
+		break;
+	case EV_CLONE:
+		return replay_clone(r);
+	case EV_SCHED:
+		return replay_sched(r);
 	case EV_RDTSC:
 		return replay_tsc(r);
 	case EV_SIGNAL:
@@ -1093,10 +1387,11 @@ static int replay_pending(struct replayer *r)
 	case EV_EXIT:
 		return replay_death(r);
 	default:
-		rw_error("%s: event %llu: unexpected %s event", r->trace_path,
-			 (unsigned long long)r->ev.seq, trace_event_kind_name(r->ev.kind));
-		return -EBADMSG;
+		break;
 	}
+	rw_error("%s: event %llu: unexpected %s event", r->trace_path,
+		 (unsigned long long)r->ev.seq, trace_event_kind_name(r->ev.kind));
+	return -EBADMSG;
 }
 
 /* Whether an applied event may have changed memory where breakpoints are. */
@@ -1123,7 +1418,7 @@ static void kick(void *arg)
 	if (!kick_due)
 		return;
 	kick_due = 0;
-	if (!r->t.kick_pending && syscall(SYS_tgkill, r->t.tid, r->t.tid, SIGSTOP) == 0)
+	if (!r->t.kick_pending && syscall(SYS_tkill, r->t.tid, SIGSTOP) == 0)
 		r->t.kick_pending = true;
 }
 
@@ -1200,6 +1495,12 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			break;
 		}
 		ret = replay_pending(r);
+		if (ret == 3) {
+			/* Applied, and the next event is already read. */
+			r->pending_prepared = false;
+			r->ran = false;
+			continue;
+		}
 		if (ret == 2 && r->debug_stop == REPLAY_STOP_KICK) {
 			if (poll_interrupt && poll_interrupt(poll_arg)) {
 				stop->kind = REPLAY_STOP_INTERRUPT;
@@ -1287,6 +1588,8 @@ int replayer_open(struct replayer *r, const struct replay_options *o)
 		rw_error("%s: the trace does not start with a program image", r->trace_path);
 		return -EBADMSG;
 	}
+	if ((ret = replay_tasks_init(r)) < 0)
+		return ret;
 	return replayer_apply_exec(r);
 }
 
@@ -1303,6 +1606,7 @@ int replay_autopilot(const struct replay_options *o)
 
 	signal(SIGPIPE, SIG_IGN);
 	err = replayer_open(&r, o);
+	r.allow_tasks = true;
 	if (!err)
 		err = replayer_run(&r, REPLAY_MODE_CONTINUE, &stop, NULL, NULL);
 	if (!err && stop.kind == REPLAY_STOP_END)

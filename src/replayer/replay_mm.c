@@ -156,9 +156,57 @@ static int apply_xsave(struct replayer *r)
 	return tracee_set_xsave(&r->t, r->xsave, (size_t)n);
 }
 
+/* Mask of a /proc/PID/status line such as "SigCgt:\t0000000000004000". */
+static uint64_t caught_signals(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long mask = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SigCgt: %llx", &mask) == 1)
+			break;
+	fclose(f);
+	return mask;
+}
+
+/*
+ * What execve does to signals (flush_signal_handlers): handlers go back to
+ * SIG_DFL, ignored signals stay ignored, the alternate stack is gone. The
+ * replay of an exec is not an execve, and a process made by a fork in the
+ * replay has its parent's handlers.
+ */
+static int reset_signal_handlers(struct replayer *r)
+{
+	static const uint8_t zeros[32]; /* struct kernel_sigaction: SIG_DFL, no flags, no mask */
+	static const uint64_t no_stack[3] = {0, 2 /* SS_DISABLE */, 0};
+	uint64_t caught = caught_signals(r->t.tid);
+	int64_t ret;
+	int err = tracee_write_mem(&r->t, REWIND_INJECT_SCRATCH, zeros, sizeof(zeros));
+
+	if (!err)
+		err =
+		    tracee_write_mem(&r->t, REWIND_INJECT_SCRATCH + 64, no_stack, sizeof(no_stack));
+	for (int sig = 1; sig <= 64 && !err; sig++)
+		if (caught >> (sig - 1) & 1)
+			err = replayer_inject(r, SYS_rt_sigaction, (uint64_t)sig,
+					      REWIND_INJECT_SCRATCH, 0, 8, 0, 0, &ret);
+	if (!err)
+		err = replayer_inject(r, SYS_sigaltstack, REWIND_INJECT_SCRATCH + 64, 0, 0, 0, 0, 0,
+				      &ret);
+	return err;
+}
+
 int replayer_apply_exec(struct replayer *r)
 {
-	int err = unmap_all(r);
+	int err = reset_signal_handlers(r);
+
+	if (!err)
+		err = unmap_all(r);
 
 	for (size_t i = 0; i < r->ev.nmaps && !err; i++)
 		err = map_one(r, &r->ev.maps[i]);

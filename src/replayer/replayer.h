@@ -106,6 +106,34 @@ struct replay_breakpoint {
 
 #define REPLAY_MAX_BREAKPOINTS 256
 
+/*
+ * A recorded thread or process and its replay (replay_tasks.c). The
+ * current task's state lives in the replayer's own fields (t, brk, rseq,
+ * ...), which every single-task piece of the replayer uses; switching
+ * tasks swaps them with the task's saved copy.
+ */
+struct replay_task {
+	uint32_t rec_tid, rec_tgid; /* as recorded */
+	struct tracee t;	    /* the live task (saved copy while not current) */
+	uint64_t brk, exec_sp;
+	struct x86_rseq_area rseq;
+	uint8_t *rec_xsave;
+	int pass_sig;
+	/* Stopped at the entry of this syscall; its exit event is still to come. */
+	bool in_syscall;
+	bool cloned; /* its clone/fork syscall has made the child (EV_CLONE) */
+	uint64_t entry[X86_NREGS];
+	/* The syscall whose exit was applied last, while a signal may still come at its exit. */
+	bool last_valid;
+	uint64_t last_entry[X86_NREGS];
+	int64_t last_result;
+	/* exit/exit_group ran or its process was killed: its end is only to be reaped. */
+	bool exiting;
+	bool dead;
+	bool reaped; /* its end was waited for already: wait status in end_status */
+	int end_status;
+};
+
 struct replayer {
 	const char *trace_path;
 	struct trace_reader *reader;
@@ -190,6 +218,11 @@ struct replayer {
 	unsigned kick_ms;
 	timer_t kick_timer;
 	void (*on_kick)(void *arg);
+	/* Every task of the trace so far (dead ones too); tasks[cur_task] is the current one. */
+	struct replay_task *tasks;
+	size_t ntasks, cur_task;
+	/* More than one task may be replayed (autopilot; not under a debugger yet). */
+	bool allow_tasks;
 	/* Called after each event applied in CONTINUE mode; a non-zero return stops the run. */
 	int (*after_event)(void *arg);
 	void *after_event_arg;
@@ -279,6 +312,22 @@ int replayer_next_event(struct replayer *r);
 /* Runs one syscall in the tracee through rewind's page. */
 int replayer_inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 		    uint64_t a4, uint64_t a5, int64_t *ret);
+/* Tasks (replay_tasks.c). */
+int replay_tasks_init(struct replayer *r);
+void replay_tasks_free(struct replayer *r);
+/* Makes the task recorded as tid the current one; 0 or -EBADMSG (no such task). */
+int replay_task_switch(struct replayer *r, uint32_t tid);
+/* The recorded XSAVE area being rebuilt for tid's events. */
+uint8_t *replay_task_rec_xsave(struct replayer *r, uint32_t tid);
+/* Adds a task for a child made now; returns its index or negative errno. */
+int replay_task_add(struct replayer *r, uint32_t rec_tid, uint32_t rec_tgid, pid_t live);
+/* After the process of the current task ended or is ending: all its tasks are exiting. */
+void replay_tasks_exiting(struct replayer *r, uint32_t rec_tgid);
+/* Sets the program break of every task of the current one's process. */
+void replay_tasks_set_brk(struct replayer *r, uint64_t brk);
+/* Live tasks left. */
+size_t replay_tasks_alive(const struct replayer *r);
+
 /* Replaces the tracee's whole address space with the one in the EV_EXEC event r->ev. */
 int replayer_apply_exec(struct replayer *r);
 /* Opens the stored copy of a file in the tracee; returns the tracee's fd or negative errno. */

@@ -16,6 +16,7 @@ enum section_tag {
 	SEC_OUTPUT = 7,
 	SEC_SIGNAL = 8,
 	SEC_SIGINFO = 9,
+	SEC_CHILD = 10, /* EV_CLONE: child tid, clone flags (format 1.1) */
 };
 
 /* Sanity limits for decoding untrusted input. */
@@ -142,6 +143,13 @@ void trace_event_add_exit(struct trace_event_builder *b, int wait_status)
 	rw_buf_put_svarint(&b->sections, wait_status);
 }
 
+void trace_event_add_child(struct trace_event_builder *b, uint32_t tid, uint64_t clone_flags)
+{
+	rw_buf_put_u8(&b->sections, SEC_CHILD);
+	rw_buf_put_varint(&b->sections, tid);
+	rw_buf_put_varint(&b->sections, clone_flags);
+}
+
 void trace_event_add_signal(struct trace_event_builder *b, int signo)
 {
 	rw_buf_put_u8(&b->sections, SEC_SIGNAL);
@@ -170,6 +178,8 @@ void trace_event_builder_load(struct trace_event_builder *b, const struct trace_
 		trace_event_add_exit(b, ev->exit_status);
 	if (ev->kind == EV_SIGNAL)
 		trace_event_add_signal(b, ev->signo);
+	if (ev->kind == EV_CLONE)
+		trace_event_add_child(b, ev->child_tid, ev->clone_flags);
 	if (ev->siginfo)
 		trace_event_add_siginfo(b, ev->siginfo, ev->siginfo_len);
 }
@@ -336,6 +346,10 @@ static int decode_section(struct rw_cursor *c, struct trace_event_arena *a, stru
 	case SEC_SIGINFO:
 		ev->siginfo = rw_get_blob(c, &ev->siginfo_len);
 		return 0;
+	case SEC_CHILD:
+		ev->child_tid = (uint32_t)rw_get_varint(c);
+		ev->clone_flags = rw_get_varint(c);
+		return 0;
 	default:
 		snprintf(err, errlen, "unknown event section %u", tag);
 		return -EBADMSG;
@@ -403,7 +417,8 @@ out:
 const char *trace_event_kind_name(int kind)
 {
 	static const char *const names[] = {"?",      "exec", "syscall-entry", "syscall-exit",
-					    "signal", "exit", "rdtsc",	       "signal-handler"};
+					    "signal", "exit", "rdtsc",	       "signal-handler",
+					    "clone",  "sched"};
 
 	return kind > 0 && kind < EV_KIND_MAX ? names[kind] : "?";
 }

@@ -38,6 +38,8 @@ enum trace_event_kind {
 	EV_EXIT = 5,	       /* the thread/process ended: wait status */
 	EV_RDTSC = 6,	       /* rdtsc/rdtscp trapped and emulated: registers after it */
 	EV_SIGNAL_HANDLER = 7, /* at a handler's first instruction: the frame the kernel wrote */
+	EV_CLONE = 8,	       /* a clone/fork/vfork made a task: its tid and clone flags (1.1) */
+	EV_SCHED = 9, /* the thread was preempted at an execution point: state to restore (1.1) */
 	EV_KIND_MAX,
 };
 
@@ -45,10 +47,11 @@ enum trace_event_kind {
 #define EVF_EMULATED_AT_RECORD 0x1 /* the recorder did not let the kernel run this syscall */
 #define EVF_SIGNAL_SYNC                                                                            \
 	0x2 /* EV_SIGNAL: a fault of the instruction at rip (happens again by itself) */
-#define EVF_SIGNAL_HANDLED 0x4 /* EV_SIGNAL: the program had a handler; EV_SIGNAL_HANDLER follows  \
-				*/
-#define EVF_RSEQ_CS    0x8     /* rip was inside an rseq critical section: it was aborted */
-#define EVF_EXEC_POINT 0x10    /* EV_SIGNAL at an arbitrary instruction: state to restore */
+#define EVF_SIGNAL_HANDLED                                                                         \
+	0x4		    /* EV_SIGNAL: the program had a handler; EV_SIGNAL_HANDLER follows     \
+			     */
+#define EVF_RSEQ_CS    0x8  /* rip was inside an rseq critical section: it was aborted */
+#define EVF_EXEC_POINT 0x10 /* EV_SIGNAL at an arbitrary instruction: state to restore */
 
 enum trace_map_kind {
 	MAPK_ANON = 0,
@@ -94,8 +97,10 @@ struct trace_event {
 	int signo;
 	const uint8_t *siginfo; /* EV_SIGNAL: the kernel's siginfo_t (128 bytes) */
 	size_t siginfo_len;
-	int exit_status; /* EV_EXIT: wait status */
-	int output_fd;	 /* 1 or 2 when the syscall wrote to the recording's stdout/stderr */
+	int exit_status;      /* EV_EXIT: wait status */
+	uint32_t child_tid;   /* EV_CLONE: the new task */
+	uint64_t clone_flags; /* EV_CLONE: CLONE_* and the exit signal, as clone(2) takes them */
+	int output_fd;	      /* 1 or 2 when the syscall wrote to the recording's stdout/stderr */
 	const uint8_t *output;
 	size_t output_len;
 	const char *strings[6];
@@ -144,6 +149,7 @@ void trace_event_add_xblock(struct trace_event_builder *b, uint8_t block, const 
 void trace_event_add_map(struct trace_event_builder *b, const struct trace_map *m);
 void trace_event_add_output(struct trace_event_builder *b, int fd, const void *p, size_t len);
 void trace_event_add_exit(struct trace_event_builder *b, int wait_status);
+void trace_event_add_child(struct trace_event_builder *b, uint32_t tid, uint64_t clone_flags);
 void trace_event_add_signal(struct trace_event_builder *b, int signo);
 void trace_event_add_siginfo(struct trace_event_builder *b, const void *siginfo, size_t len);
 

@@ -10,7 +10,7 @@
 # things (times, random numbers), which the harness allows.
 #
 # CASE is one of: ls cat sort wc cp gzip grep find tar python sqlite_memory
-# sqlite_file. Exit status: the harness's (77 when the program is missing).
+# sqlite_file sh_pipeline python_threads make_gcc git_commit. Exit status: the harness's (77 when the program is missing).
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -82,6 +82,36 @@ print("pid:", os.getpid(), "urandom:", os.urandom(8).hex())
 print("EXIT-SUCCESS")
 '
 
+python_threads_code='
+import subprocess, sys, threading
+results = [0] * 4
+lock = threading.Lock()
+done = threading.Condition(lock)
+finished = 0
+def work(i):
+    global finished
+    total = 0
+    for k in range(20000 * (i + 1)):
+        total += k * k % 7
+    with lock:
+        results[i] = total
+        finished += 1
+        done.notify_all()
+threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+for t in threads:
+    t.start()
+with lock:
+    while finished < 4:
+        done.wait()
+for t in threads:
+    t.join()
+print("results:", results)
+out = subprocess.run(["/bin/echo", "from", "a", "subprocess"], capture_output=True, text=True)
+print("subprocess:", out.returncode, out.stdout.strip())
+out = subprocess.run([sys.executable, "-I", "-c", "print(6 * 7)"], capture_output=True, text=True)
+print("python child:", out.returncode, out.stdout.strip())
+print("EXIT-SUCCESS")
+'
 sqlite_setup=$(
 	cat <<'SQL'
 create table t(id integer primary key, name text, value real);
@@ -143,6 +173,31 @@ sqlite_memory)
 sqlite_file)
 	# WAL mode maps the shared-memory index file with MAP_SHARED.
 	run sqlite3 test.db "pragma journal_mode = wal; $sqlite_setup pragma integrity_check;" ||
+		status=$?
+	;;
+sh_pipeline)
+	run /bin/sh -c 'ls /usr/bin | sort | head -5' || status=$?
+	;;
+python_threads)
+	run --expect-success /usr/bin/python3 -I -B -c "$python_threads_code" || status=$?
+	;;
+make_gcc)
+	# A small C project: make -j2 runs two compilers at a time, each gcc its
+	# cc1, as and ld. The project is copied into each run's own directory.
+	mkdir "$data/proj"
+	for n in 1 2 3 4; do
+		printf 'int f%d(int x) { return x * %d + 1; }\n' "$n" "$n" >"$data/proj/f$n.c"
+	done
+	printf '#include <stdio.h>\nint f1(int), f2(int), f3(int), f4(int);\nint main(void) { printf("%%d\\n", f1(1) + f2(2) + f3(3) + f4(4)); return 0; }\n' >"$data/proj/main.c"
+	printf 'OBJS = main.o f1.o f2.o f3.o f4.o\nprog: $(OBJS)\n\t$(CC) -o $@ $(OBJS)\n%%.o: %%.c\n\t$(CC) -O1 -c -o $@ $<\n' >"$data/proj/Makefile"
+	run /bin/sh -c "cp -r '$data/proj' proj && make -s -j2 -C proj CC=gcc && ./proj/prog" ||
+		status=$?
+	;;
+git_commit)
+	run /bin/sh -c 'export HOME=$PWD GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_DATE=2020-01-01T00:00:00Z GIT_COMMITTER_DATE=2020-01-01T00:00:00Z
+		git init -q repo && cd repo && git config user.name Test && git config user.email t@example.com &&
+		echo hello >a.txt && mkdir d && echo world >d/b.txt && git add . &&
+		git commit -q -m first && git log --format="%H %s" && git status --short | wc -l' ||
 		status=$?
 	;;
 *)

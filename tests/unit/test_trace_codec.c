@@ -802,12 +802,14 @@ static void test_file_header(void)
 	data[24 + 5] ^= 1;
 
 	set_le32(data + 8, 2);
+	set_le32(data + 12, 0);
 	write_file(bad, data, size);
 	check_open_refused(bad, -ENOTSUP,
 			   "trace format version 2.0 is not supported by this rewind (it reads "
 			   "version 1.x)");
 
 	set_le32(data + 8, 1);
+	set_le32(data + 12, TRACE_VERSION_MINOR);
 	set_le32(data + 16, 0x7fffffff);
 	write_file(bad, data, size);
 	check_open_refused(bad, -EBADMSG, "file header");

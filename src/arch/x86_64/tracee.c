@@ -196,9 +196,8 @@ int tracee_wait(struct tracee *t)
 	return status;
 }
 
-int tracee_resume(struct tracee *t, int request, int sig)
+int tracee_resume_nowait(struct tracee *t, int request, int sig)
 {
-	int status;
 	enum tracee_stop before = t->stop;
 
 	if (ptrace((enum __ptrace_request)request, t->tid, 0, (void *)(long)sig) < 0)
@@ -210,6 +209,20 @@ int tracee_resume(struct tracee *t, int request, int sig)
 		    TRACEE_STOP_SYSCALL_ENTRY; /* the skipped syscall still reports its exit */
 	else if (before == TRACEE_STOP_SYSEMU_ENTRY)
 		t->stop = TRACEE_STOP_OTHER;
+	return 0;
+}
+
+void tracee_note_status(struct tracee *t, int status, int request)
+{
+	classify(t, status, request);
+}
+
+int tracee_resume(struct tracee *t, int request, int sig)
+{
+	int status, err = tracee_resume_nowait(t, request, sig);
+
+	if (err < 0)
+		return err;
 	for (;;) {
 		pid_t r = waitpid(t->tid, &status, __WALL);
 
@@ -300,24 +313,27 @@ int tracee_syscall_at(struct tracee *t, uint64_t insn_addr, const uint64_t in[X8
 	return tracee_get_regs(t, out);
 }
 
-int tracee_fork_at(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS],
-		   pid_t *child)
+int tracee_clone_at(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS],
+		    pid_t *child, uint64_t out[X86_NREGS])
 {
-	uint64_t in[X86_NREGS], out[X86_NREGS];
 	unsigned long msg = 0;
-	int err, status;
+	int err, status, event;
 
-	memcpy(in, base, sizeof(in));
-	in[X86_RAX] = SYS_clone;
-	/* No exit signal: the copy's end is never reported to the program. */
-	in[X86_RDI] = in[X86_RSI] = in[X86_RDX] = in[X86_R10] = in[X86_R8] = 0;
 	if ((err = enter_syscall(t, insn_addr, in)))
 		return err;
 	if ((err = tracee_resume(t, PTRACE_SYSCALL, 0)) < 0)
 		return err;
+	event = t->wait_status >> 16;
+	if (t->stop == TRACEE_STOP_SYSCALL_EXIT) {
+		/* Failed: no child. */
+		if ((err = tracee_get_regs(t, out)) < 0)
+			return err;
+		return (int64_t)out[X86_RAX] < 0 ? (int)out[X86_RAX] : -EPROTO;
+	}
 	if (t->stop == TRACEE_STOP_EXITED || !WIFSTOPPED(t->wait_status) ||
-	    (t->wait_status >> 16) != PTRACE_EVENT_CLONE) {
-		rw_error("tid %d: unexpected stop (status 0x%x) while forking it", t->tid,
+	    (event != PTRACE_EVENT_CLONE && event != PTRACE_EVENT_FORK &&
+	     event != PTRACE_EVENT_VFORK)) {
+		rw_error("tid %d: unexpected stop (status 0x%x) while cloning it", t->tid,
 			 t->wait_status);
 		return -ESRCH;
 	}
@@ -325,11 +341,9 @@ int tracee_fork_at(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86
 		return -errno;
 	if ((err = tracee_resume(t, PTRACE_SYSCALL, 0)) < 0)
 		return err;
-	if ((err = expect(t, TRACEE_STOP_SYSCALL_EXIT, "forking it")) ||
+	if ((err = expect(t, TRACEE_STOP_SYSCALL_EXIT, "cloning it")) ||
 	    (err = tracee_get_regs(t, out)))
 		return err;
-	if ((int64_t)out[X86_RAX] < 0)
-		return (int)out[X86_RAX];
 	/* The copy starts in a SIGSTOP delivery stop. */
 	while (waitpid((pid_t)msg, &status, __WALL) < 0)
 		if (errno != EINTR)
@@ -340,6 +354,18 @@ int tracee_fork_at(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86
 	}
 	*child = (pid_t)msg;
 	return 0;
+}
+
+int tracee_fork_at(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS],
+		   pid_t *child)
+{
+	uint64_t in[X86_NREGS], out[X86_NREGS];
+
+	memcpy(in, base, sizeof(in));
+	in[X86_RAX] = SYS_clone;
+	/* No exit signal: the copy's end is never reported to the program. */
+	in[X86_RDI] = in[X86_RSI] = in[X86_RDX] = in[X86_R10] = in[X86_R8] = 0;
+	return tracee_clone_at(t, insn_addr, in, child, out);
 }
 
 int tracee_inject(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS], long nr,

@@ -62,6 +62,14 @@ int tracee_read_string(struct tracee *t, uint64_t addr, char *buf, size_t max);
  * which is classified into t->stop. Returns the wait status or negative errno.
  */
 int tracee_resume(struct tracee *t, int request, int sig);
+/*
+ * Resumes like tracee_resume without waiting: for a tracer that waits for
+ * any of its tracees (waitpid(-1)) and hands the status to tracee_note_status.
+ */
+int tracee_resume_nowait(struct tracee *t, int request, int sig);
+/* Classifies a wait status of t that the caller got, as tracee_resume would (request: the last
+ * resume's). */
+void tracee_note_status(struct tracee *t, int status, int request);
 /* Waits for the next stop of t without resuming it. */
 int tracee_wait(struct tracee *t);
 
@@ -83,6 +91,14 @@ int tracee_syscall_at(struct tracee *t, uint64_t insn_addr, const uint64_t in[X8
  */
 int tracee_fork_at(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS],
 		   pid_t *child);
+/*
+ * Runs a clone-family syscall (registers `in`, as for tracee_syscall_at)
+ * with PTRACE_O_TRACECLONE/FORK set for what it makes: the new task is left
+ * in its first stop and its tid stored in *child; `out` gets the registers
+ * after the syscall. Returns the syscall's error if it failed.
+ */
+int tracee_clone_at(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS],
+		    pid_t *child, uint64_t out[X86_NREGS]);
 /* Convenience form: saved registers as a base, syscall nr with args; returns the result in *ret. */
 int tracee_inject(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS], long nr,
 		  uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,

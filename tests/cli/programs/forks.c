@@ -1,4 +1,4 @@
-/* Forks a child: rewind rec must stop with a clear message (not supported yet). */
+/* Forks a child that exits 0 and waits for it. */
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-/* Starts a thread: rewind rec must stop with a clear message (not supported yet). */
+/* Starts a thread and joins it. */
 #include <pthread.h>
 #include <stdio.h>
 

@@ -1,0 +1,451 @@
+/*
+ * The recorder's schedule. Every thread and process of the recorded program
+ * is a task; all are traced (PTRACE_O_TRACECLONE/FORK/VFORK) and pinned to
+ * one CPU, and at most one of them runs user code at a time, so the order
+ * of the events in the trace is the whole schedule: replay runs the tasks
+ * in that order and gets the same interleaving.
+ *
+ * A task stopped at a syscall entry is resumed into the kernel at once. If
+ * the syscall may block (a read on an empty pipe, wait4, futex, ...) or
+ * takes longer than a tick, the slot for running user code goes to another
+ * ready task, and the blocked one's exit stop is recorded whenever it comes
+ * (the task then waits for its turn). The recorder waits for any task with
+ * waitpid(-1, __WALL). A task that runs user code for SLICE_TICKS ticks
+ * while others are ready is stopped with SIGSTOP and preempted at an
+ * execution point (EV_SCHED): its registers, XSAVE area and changed pages,
+ * which replay restores instead of running up to the same instruction.
+ *
+ * Each clone, fork or vfork is an EV_CLONE event of the parent (at the
+ * ptrace event stop, before the syscall returns) naming the child's tid and
+ * its clone flags; the child's own events follow.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "arch/x86_64/syscall_table.h"
+#include "common/log.h"
+#include "recorder/recorder.h"
+
+/* Ticks of user code before a task is preempted in favour of a ready one. */
+#define SLICE_TICKS 2
+
+struct recorder_task *recorder_task_add(struct recorder *r, pid_t tid, pid_t tgid)
+{
+	struct recorder_task *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		abort();
+	tracee_init(&t->t, tid);
+	t->tgid = tgid;
+	t->state = TASK_NEW;
+	t->mm = recorder_mm_new();
+	t->xsave_prev = calloc(1, r->xsave_len);
+	t->xsave_cur = calloc(1, r->xsave_len);
+	if (!t->xsave_prev || !t->xsave_cur)
+		abort();
+	recorder_exec_point_attach(r, t);
+	if (r->ntasks == r->tasks_cap) {
+		r->tasks_cap = r->tasks_cap ? 2 * r->tasks_cap : 8;
+		r->tasks = realloc(r->tasks, r->tasks_cap * sizeof(*r->tasks));
+		if (!r->tasks)
+			abort();
+	}
+	r->tasks[r->ntasks++] = t;
+	if (r->ntasks == 2)
+		recorder_sched_tick(r, true);
+	return t;
+}
+
+static void task_free(struct recorder *r, struct recorder_task *t)
+{
+	struct recorder_task *saved = r->cur;
+
+	r->cur = t;
+	recorder_shared_clear(r);
+	r->cur = saved == t ? NULL : saved;
+	free(t->shared);
+	free((char *)t->cur_unsupported);
+	recorder_mm_put(t->mm);
+	free(t->vfork_hashes);
+	free(t->xsave_prev);
+	free(t->xsave_cur);
+	tracee_release(&t->t);
+	free(t);
+}
+
+static void task_remove(struct recorder *r, struct recorder_task *t)
+{
+	for (size_t i = 0; i < r->ntasks; i++) {
+		if (r->tasks[i] != t)
+			continue;
+		memmove(&r->tasks[i], &r->tasks[i + 1], (r->ntasks - i - 1) * sizeof(r->tasks[0]));
+		r->ntasks--;
+		break;
+	}
+	if (r->running == t)
+		r->running = NULL;
+	task_free(r, t);
+	if (r->ntasks == 1)
+		recorder_sched_tick(r, false);
+}
+
+void recorder_tasks_free(struct recorder *r)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		task_free(r, r->tasks[i]);
+	free(r->tasks);
+	r->tasks = NULL;
+	r->ntasks = r->tasks_cap = 0;
+	r->cur = r->running = NULL;
+}
+
+void recorder_kill_all(struct recorder *r)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i]->t.stop != TRACEE_STOP_EXITED)
+			kill(r->tasks[i]->t.tid, SIGKILL);
+	/* The latest first: a thread group's first thread is reported after its others. */
+	for (size_t i = r->ntasks; i-- > 0;)
+		if (r->tasks[i]->t.stop != TRACEE_STOP_EXITED)
+			while (waitpid(r->tasks[i]->t.tid, NULL, __WALL) < 0 && errno == EINTR)
+				;
+}
+
+size_t recorder_process_tasks(const struct recorder *r, pid_t tgid)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->ntasks; i++)
+		n += r->tasks[i]->tgid == tgid;
+	return n;
+}
+
+static struct recorder_task *task_find(struct recorder *r, pid_t tid)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i]->t.tid == tid)
+			return r->tasks[i];
+	return NULL;
+}
+
+/* Resumes t into `state` with the signal it has to get. */
+static int resume(struct recorder_task *t, enum task_state state)
+{
+	int sig = t->pass_sig, err;
+
+	t->pass_sig = 0;
+	t->ticks = 0;
+	t->state = state;
+	err = tracee_resume_nowait(&t->t, PTRACE_SYSCALL, sig);
+	/* Killed meanwhile (another thread's exit_group): its end is reported by waitpid. */
+	return err == -ESRCH ? 0 : err;
+}
+
+/* Gives the slot for user code to the next ready task, round robin. */
+static int run_next(struct recorder *r)
+{
+	for (size_t k = 0; k < r->ntasks; k++) {
+		size_t i = (r->rr_next + k) % r->ntasks;
+		struct recorder_task *t = r->tasks[i];
+
+		/* A child whose parent's clone event is not recorded yet must wait for it. */
+		if (t->state != TASK_READY || !t->tgid)
+			continue;
+		r->rr_next = i + 1;
+		r->running = t;
+		return resume(t, TASK_RUNNING);
+	}
+	return 0;
+}
+
+static bool any_ready(const struct recorder *r)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i]->state == TASK_READY && r->tasks[i]->tgid)
+			return true;
+	return false;
+}
+
+/* t is at a stop after which it runs user code: on at once if it has the slot, else it waits. */
+static int continue_user(struct recorder *r, struct recorder_task *t)
+{
+	if (!r->running || r->running == t) {
+		r->running = t;
+		return resume(t, TASK_RUNNING);
+	}
+	t->state = TASK_READY;
+	return 0;
+}
+
+/* t stays stopped and gives the slot up. */
+static void yield(struct recorder *r, struct recorder_task *t)
+{
+	t->state = TASK_READY;
+	if (r->running == t)
+		r->running = NULL;
+}
+
+/*
+ * A thread other than its process's first that ends keeps the slot until
+ * its end is reported: the kernel clears its CLONE_CHILD_CLEARTID word on
+ * the way out, and pthread_join or the stack cache of another thread must
+ * not see that at a moment the replay cannot reproduce. (A first thread's
+ * end is reported only after all the others', so it cannot wait for it.)
+ */
+static bool holds_slot_to_death(const struct recorder_task *t)
+{
+	return t->cur_sysno == SYS_exit && t->t.tid != t->tgid;
+}
+
+/* After the entry event: into the kernel; a syscall that may block gives the slot up. */
+static int enter_syscall(struct recorder *r, struct recorder_task *t)
+{
+	const struct x86_syscall_desc *d = x86_syscall_lookup(t->cur_sysno);
+	bool blocks = !d || (d->flags & SYSF_MAY_BLOCK) || d->replay == SYS_REPLAY_EXIT;
+	int err = resume(t, TASK_IN_SYSCALL);
+
+	if (holds_slot_to_death(t))
+		blocks = false;
+	if (blocks && r->running == t)
+		r->running = NULL;
+	return err;
+}
+
+/* The clone flags of the syscall in progress, as clone(2) takes them. */
+static uint64_t clone_flags(struct recorder *r, const uint64_t args[6])
+{
+	uint64_t ca[5];
+
+	switch (r->cur->cur_sysno) {
+	case SYS_fork:
+		return SIGCHLD;
+	case SYS_vfork:
+		return CLONE_VM | CLONE_VFORK | SIGCHLD;
+	case SYS_clone3:
+		/* struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, ... */
+		if (tracee_read_mem(&r->cur->t, args[0], ca, sizeof(ca)) < 0)
+			return 0;
+		return ca[0] | (ca[4] & 0xff);
+	default:
+		return args[0];
+	}
+}
+
+/* At a fork/vfork/clone event stop of r->cur: the child becomes a task; EV_CLONE records it. */
+static int record_clone(struct recorder *r)
+{
+	struct recorder_task *parent = r->cur, *child;
+	uint64_t regs[X86_NREGS], args[6], flags;
+	unsigned long msg = 0;
+	int err;
+
+	if (ptrace(PTRACE_GETEVENTMSG, parent->t.tid, 0, &msg) < 0)
+		return -errno;
+	if ((err = tracee_get_regs(&parent->t, regs)) < 0)
+		return err;
+	x86_regs_args(regs, args);
+	flags = clone_flags(r, args);
+	child = task_find(r, (pid_t)msg);
+	if (!child)
+		child = recorder_task_add(r, (pid_t)msg, 0);
+	child->tgid = (flags & CLONE_THREAD) ? parent->tgid : (pid_t)msg;
+	recorder_mm_put(child->mm);
+	child->mm = (flags & CLONE_VM) && !(flags & CLONE_VFORK) ? recorder_mm_get(parent->mm)
+								 : recorder_mm_new();
+	/* An rseq registration is kept by a fork and dropped by a clone that shares memory. */
+	if (!(flags & CLONE_VM))
+		child->rseq = parent->rseq;
+	if ((flags & CLONE_VM) && (flags & CLONE_VFORK) && (err = recorder_vfork_snapshot(r)) < 0)
+		return err;
+	trace_event_begin(&r->eb, r->seq, (uint32_t)parent->t.tid, EV_CLONE, regs);
+	trace_event_add_child(&r->eb, (uint32_t)msg, flags);
+	return recorder_emit(r);
+}
+
+/* The task died (status from waitpid): its EV_EXIT, and it is gone. */
+static int task_died(struct recorder *r, struct recorder_task *t, int status)
+{
+	int err;
+
+	if (t->t.tid == r->first_pid)
+		r->first_status = status;
+	err = recorder_record_death(r, status);
+	task_remove(r, t);
+	return err;
+}
+
+/*
+ * A group-stop: a stop signal was delivered (and recorded) and the process
+ * stops. Tracees attached without PTRACE_SEIZE cannot be left in it and
+ * resumed when SIGCONT comes, so the task runs on; its parent was told it
+ * stopped all the same, and replay does not stop it either.
+ */
+static bool group_stop(struct recorder_task *t, int sig)
+{
+	siginfo_t si;
+
+	if (sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
+		return false;
+	return ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &si) < 0 && errno == EINVAL;
+}
+
+/* A signal-delivery stop of t (or our SIGSTOP ending its slice). */
+static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
+{
+	bool preempt = sig == SIGSTOP && t->kick_preempt;
+	int err;
+
+	if (group_stop(t, sig))
+		return continue_user(r, t);
+	if (preempt) {
+		t->kick_preempt = false;
+		if (!t->kick_sent) {
+			if ((err = recorder_preempt_point(r)) < 0)
+				return err;
+			yield(r, t);
+			return 0;
+		}
+	}
+	err = recorder_signal_stop(r, sig, &t->pass_sig);
+	if (err == 1) /* killed while the kernel set up the handler's frame */
+		return task_died(r, t, t->t.wait_status);
+	if (err < 0)
+		return err;
+	if (preempt) {
+		yield(r, t);
+		return 0;
+	}
+	return continue_user(r, t);
+}
+
+static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
+{
+	int event = st >> 16, err;
+
+	r->cur = t;
+	tracee_note_status(&t->t, st, PTRACE_SYSCALL);
+	if (t->t.stop == TRACEE_STOP_EXITED)
+		return task_died(r, t, st);
+	if (t->state == TASK_NEW) {
+		/* Its first stop: the SIGSTOP every task attached by a clone event starts with. */
+		t->t.stop = TRACEE_STOP_OTHER;
+		t->state = TASK_READY;
+		return 0;
+	}
+	if (event == PTRACE_EVENT_EXEC) {
+		t->exec_pending = true;
+		return resume(t, TASK_IN_SYSCALL);
+	}
+	if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
+	    event == PTRACE_EVENT_VFORK) {
+		if ((err = record_clone(r)) < 0)
+			return err;
+		return resume(t, TASK_IN_SYSCALL);
+	}
+	if (event)
+		return resume(t, t->state);
+	switch (t->t.stop) {
+	case TRACEE_STOP_SYSCALL_ENTRY:
+		t->at_boundary = false;
+		if ((err = recorder_handle_entry(r)) < 0)
+			return err;
+		return enter_syscall(r, t);
+	case TRACEE_STOP_SYSCALL_EXIT:
+		if ((err = recorder_handle_exit(r)) < 0)
+			return err;
+		memcpy(t->boundary_regs, r->eb.regs, sizeof(t->boundary_regs));
+		t->at_boundary = true;
+		if (t->nheld)
+			recorder_resend_held(r);
+		return continue_user(r, t);
+	default:
+		break;
+	}
+	if (WSTOPSIG(st) == SIGSEGV && (err = recorder_handle_tsc_trap(r)) != 0) {
+		if (err < 0)
+			return err;
+		t->at_boundary = false;
+		return continue_user(r, t);
+	}
+	return signal_stop(r, t, WSTOPSIG(st));
+}
+
+/*
+ * Every task is stopped and none may run: only a child whose parent's clone
+ * event never came (the parent killed in the middle of the fork) can be
+ * left so. Waiting would never end.
+ */
+static int check_progress(const struct recorder *r)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i]->state != TASK_READY || r->tasks[i]->tgid)
+			return 0;
+	rw_error("pid %d: its parent's clone event never came; cannot go on recording",
+		 r->tasks[0]->t.tid);
+	return -EPROTO;
+}
+
+/* The wait was interrupted by a timer: held-back signals, slices, long syscalls. */
+static void on_tick(struct recorder *r)
+{
+	struct recorder_task *t = r->running;
+
+	recorder_exec_point_kick(r);
+	if (!r->sched_fired)
+		return;
+	r->sched_fired = false;
+	if (!t)
+		return;
+	t->ticks++;
+	if (t->state == TASK_IN_SYSCALL && !holds_slot_to_death(t)) {
+		/* Long in the kernel (blocked, most likely): the others may run meanwhile. */
+		r->running = NULL;
+		return;
+	}
+	if (t->state == TASK_RUNNING && t->ticks >= SLICE_TICKS && !t->kick_preempt &&
+	    any_ready(r) && syscall(SYS_tkill, t->t.tid, SIGSTOP) == 0)
+		t->kick_preempt = true;
+}
+
+int recorder_schedule(struct recorder *r)
+{
+	int err;
+
+	while (r->ntasks) {
+		struct recorder_task *t;
+		int st;
+		pid_t pid;
+
+		if (!r->running && (err = run_next(r)) < 0)
+			return err;
+		if ((err = check_progress(r)) < 0)
+			return err;
+		pid = waitpid(-1, &st, __WALL);
+		if (pid < 0 && errno == EINTR) {
+			on_tick(r);
+			continue;
+		}
+		if (pid < 0) {
+			rw_error("waiting for the recorded tasks: %s", strerror(errno));
+			return -errno;
+		}
+		t = task_find(r, pid);
+		if (!t) /* a new task's first stop, reported before its parent's clone event */
+			t = recorder_task_add(r, pid, 0);
+		if ((err = handle_stop(r, t, st)) < 0) {
+			if (err == -ESRCH || err == -EINVAL || err == -EIO || err == -EPERM)
+				rw_error("pid %d: cannot follow it at a stop (status 0x%x): %s",
+					 pid, st, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
