@@ -16,7 +16,7 @@ enum section_tag {
 	SEC_OUTPUT = 7,
 	SEC_SIGNAL = 8,
 	SEC_SIGINFO = 9,
-	SEC_CHILD = 10, /* EV_CLONE: child tid, clone flags (format 1.1) */
+	SEC_CHILD = 10, /* EV_CLONE: child tid, clone flags (format 2.0) */
 };
 
 /* Sanity limits for decoding untrusted input. */

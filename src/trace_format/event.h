@@ -38,8 +38,8 @@ enum trace_event_kind {
 	EV_EXIT = 5,	       /* the thread/process ended: wait status */
 	EV_RDTSC = 6,	       /* rdtsc/rdtscp trapped and emulated: registers after it */
 	EV_SIGNAL_HANDLER = 7, /* at a handler's first instruction: the frame the kernel wrote */
-	EV_CLONE = 8,	       /* a clone/fork/vfork made a task: its tid and clone flags (1.1) */
-	EV_SCHED = 9, /* the thread was preempted at an execution point: state to restore (1.1) */
+	EV_CLONE = 8,	       /* a clone/fork/vfork made a task: its tid and clone flags (2.0) */
+	EV_SCHED = 9, /* the thread was preempted at an execution point: state to restore (2.0) */
 	EV_KIND_MAX,
 };
 
