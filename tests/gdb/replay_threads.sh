@@ -78,6 +78,33 @@ grep -q 'Thread 3 "threads" hit Breakpoint 2, work (id=2' "$dir/replay.txt" ||
 	{ echo "FAIL: the breakpoint in the second worker was not reported in thread 3"; exit 1; }
 grep -q 'exited normally' "$dir/replay.txt" || { echo "FAIL: no exit seen"; exit 1; }
 
+# next through main across the creation of the threads and the waits for
+# them: the source lines gdb shows, the thread count, a value; then a
+# watchpoint that a worker hits (debug registers are per thread), the exit.
+steps=(-ex 'break main' -ex 'RUN')
+for _ in 1 2 3 4 5 6 7; do steps+=(-ex next); done
+steps+=(-ex 'info threads')
+for _ in 1 2 3 4 5; do steps+=(-ex next); done
+steps+=(-ex 'p id' -ex 'watch results[2]' -ex 'continue' -ex 'p $_thread' -ex 'continue')
+gdb -nx -batch "${steps[@]/RUN/run}" "$prog" >"$dir/native2.raw" 2>&1 </dev/null || true
+timeout 120 "$rewind" replay "$dir/t.trace" -- -nx -batch "${steps[@]/RUN/continue}" -ex 'continue' \
+	>"$dir/replay2.raw" 2>&1 </dev/null || true
+filter_steps() {
+	filter "$1" >"$1.values"
+	grep -E '^([0-9]+\s|(Old|New) value = )' "$1" | grep -v 'No such file' | cat "$1.values" -
+}
+filter_steps "$dir/native2.raw" >"$dir/native2.txt"
+awk '/No more reverse-execution history/ { skip = 3 } skip > 0 { skip--; next } { print }' \
+	"$dir/replay2.raw" >"$dir/replay2.cut"
+filter_steps "$dir/replay2.cut" >"$dir/replay2.txt"
+if ! diff -u "$dir/native2.txt" "$dir/replay2.txt"; then
+	echo "---- replay gdb output:"
+	cat "$dir/replay2.raw"
+	echo "FAIL: next through thread creation differs from a native run"
+	exit 1
+fi
+[ "$(grep -c . "$dir/native2.txt")" -ge 14 ] || { cat "$dir/native2.raw"; echo "FAIL: too little to compare"; exit 1; }
+
 # Going backwards once threads exist: a clear refusal, and the session goes on.
 msg='going backwards and checkpoints are not supported'
 timeout 120 "$rewind" replay "$dir/t.trace" -- -nx -batch -ex 'break work' -ex 'continue' \
