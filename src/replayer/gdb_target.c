@@ -25,31 +25,69 @@
 #define MAX_FILES 64
 #define KICK_MS	  100
 
+#define THREADED_NO_REVERSE                                                                        \
+	"the program has started a thread: going backwards and checkpoints are not supported "     \
+	"from there on yet (a checkpoint holds one thread)"
+
 static struct gdb_replay *ctx_of(void *ctx)
 {
 	return ctx;
 }
 
+/* Whether the task is a thread gdb sees: of the process, not ended and not ending. */
+static bool shown(const struct gdb_replay *g, const struct replay_task *task)
+{
+	return (int)task->rec_tgid == g->pid && !task->dead && !task->reaped && !task->exiting;
+}
+
 static int list_threads(void *ctx, struct gdb_thread *out, int max)
 {
 	struct gdb_replay *g = ctx_of(ctx);
+	int n = 0;
 
-	if (max < 1 || g->r.finished)
+	if (g->r.finished)
 		return 0;
-	out[0].pid = g->pid;
-	out[0].tid = g->pid;
-	snprintf(out[0].name, sizeof(out[0].name), "%s", g->name);
-	return 1;
+	for (size_t i = 0; i < g->r.ntasks && n < max; i++) {
+		if (!shown(g, &g->r.tasks[i]))
+			continue;
+		out[n].pid = g->pid;
+		out[n].tid = (int)g->r.tasks[i].rec_tid;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", g->name);
+		n++;
+	}
+	return n;
+}
+
+struct tracee *gdb_replay_thread(struct gdb_replay *g, int tid)
+{
+	struct replay_task *task;
+
+	if (g->r.finished || tid <= 0)
+		return NULL;
+	task = replay_task_find_live(&g->r, (uint32_t)tid);
+	if (!task || !shown(g, task))
+		return NULL;
+	/* The other threads are stopped tracees too: ptrace reads their registers. */
+	return replay_task_tracee(&g->r, task);
+}
+
+/* The recorded tid of the task the replay runs now (the one a stop happened in). */
+static int current_tid(const struct gdb_replay *g)
+{
+	return g->r.ntasks ? (int)g->r.tasks[g->r.cur_task].rec_tid : g->pid;
 }
 
 static int get_regs(void *ctx, int tid, uint64_t regs[27])
 {
-	return tracee_get_regs(&ctx_of(ctx)->r.t, regs);
+	struct tracee *t = gdb_replay_thread(ctx_of(ctx), tid);
+
+	return t ? tracee_get_regs(t, regs) : -ESRCH;
 }
 
 static int get_xsave(void *ctx, int tid, uint8_t *buf, size_t len)
 {
-	int n = tracee_get_xsave(&ctx_of(ctx)->r.t, buf, len);
+	struct tracee *t = gdb_replay_thread(ctx_of(ctx), tid);
+	int n = t ? tracee_get_xsave(t, buf, len) : -ESRCH;
 
 	return n < 0 ? n : 0;
 }
@@ -64,7 +102,8 @@ static long read_memory(void *ctx, uint64_t addr, void *buf, size_t len)
 static void to_gdb_stop(struct gdb_replay *g, const struct replay_stop *rs, struct gdb_stop *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->pid = s->tid = g->pid;
+	s->pid = g->pid;
+	s->tid = current_tid(g);
 	s->signo = SIGTRAP;
 	switch (rs->kind) {
 	case REPLAY_STOP_BREAKPOINT:
@@ -120,6 +159,10 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 	if (kind == GDB_RESUME_REVERSE_CONTINUE || kind == GDB_RESUME_REVERSE_STEP) {
 		enum timeline_stop ts;
 
+		if (timeline_threaded(&g->tl)) {
+			rw_error("%s", THREADED_NO_REVERSE);
+			return -ENOTSUP;
+		}
 		err = kind == GDB_RESUME_REVERSE_CONTINUE
 			  ? timeline_reverse_continue(&g->tl, &ts, &rs)
 			  : timeline_reverse_step(&g->tl, &ts);
@@ -137,6 +180,8 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 		g->last = *stop;
 		return 0;
 	}
+	/* gdb steps one thread; the replay runs the others' events up to its next move. */
+	g->r.step_tid = kind == GDB_RESUME_STEP && tid > 0 ? (uint32_t)tid : 0;
 	err = replayer_run(&g->r, kind == GDB_RESUME_STEP ? REPLAY_MODE_STEP : REPLAY_MODE_CONTINUE,
 			   &rs, poll_interrupt, poll_arg);
 	if (err < 0)
@@ -177,6 +222,11 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
 			 g->r.header.cpu_brand ? g->r.header.cpu_brand : "?",
 			 g->r.header.kernel_release ? g->r.header.kernel_release : "?",
 			 g->r.header.xcr0);
+		return 0;
+	}
+	if ((!strcmp(cmd, "checkpoint") || !strncmp(cmd, "restart ", 8)) &&
+	    timeline_threaded(&g->tl)) {
+		snprintf(out, outlen, "%s\n", THREADED_NO_REVERSE);
 		return 0;
 	}
 	if (!strcmp(cmd, "checkpoint")) {
@@ -383,6 +433,7 @@ int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o)
 	if (err < 0)
 		return err;
 	g->r.report_signals = true;
+	g->r.allow_threads = true;
 	g->r.stop_before_exit = true;
 	g->pid = (int)g->r.ev.tid;
 	snprintf(exe, sizeof(exe), "%s", g->r.header.exe ? g->r.header.exe : "program");

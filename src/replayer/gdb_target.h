@@ -37,6 +37,8 @@ extern const struct gdb_target_ops gdb_replay_ops;
 /* qGetTLSAddr and its symbol lookups on a replay (gdb_tls.c). */
 extern const struct gdb_tls_ops gdb_replay_tls_ops;
 
+/* The live tracee of the thread gdb knows as tid, or NULL. */
+struct tracee *gdb_replay_thread(struct gdb_replay *g, int tid);
 int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o);
 int gdb_replay_goto(struct gdb_replay *g, uint64_t event);
 void gdb_replay_close(struct gdb_replay *g);

@@ -84,10 +84,11 @@ static void symbol_value(void *ctx, int index, bool found, uint64_t value)
 }
 
 /* The thread pointer and the dtv; -EAGAIN before the loader has set up TLS. */
-static int read_thread_tls(struct gdb_replay *g, struct thread_tls *th)
+static int read_thread_tls(struct gdb_replay *g, int tid, struct thread_tls *th)
 {
 	uint64_t regs[X86_NREGS], self, len_addr;
-	int err = tracee_get_regs(&g->r.t, regs);
+	struct tracee *t = gdb_replay_thread(g, tid);
+	int err = t ? tracee_get_regs(t, regs) : -ESRCH;
 
 	if (err < 0)
 		return err;
@@ -236,9 +237,9 @@ static int get_address(void *ctx, int tid, uint64_t offset, uint64_t lm, uint64_
 	uint64_t modid, static_offset, block;
 	int err;
 
-	if (g->r.finished || tid != g->pid)
+	if (g->r.finished)
 		return -ESRCH;
-	err = read_thread_tls(g, &th);
+	err = read_thread_tls(g, tid, &th);
 	if (err < 0)
 		return err;
 	err = link_map_fields(g, &th, lm, &f);

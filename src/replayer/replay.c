@@ -361,6 +361,8 @@ static int apply_watches(struct replayer *r)
 	if (n && ptrace(PTRACE_POKEUSER, r->t.tid, DR_OFFSET(7), dr7) < 0)
 		return -errno;
 	r->dr_tid = r->t.tid;
+	if (r->ntasks)
+		r->tasks[r->cur_task].dr_gen = r->watch_gen;
 	watch_remember(r);
 	return 0;
 }
@@ -380,6 +382,7 @@ int replayer_set_watch(struct replayer *r, int type, uint64_t addr, uint64_t len
 		if (!insert) {
 			*x = r->watches[--r->nwatches];
 			r->dr_tid = 0;
+			r->watch_gen++;
 		}
 		return 0;
 	}
@@ -393,6 +396,7 @@ int replayer_set_watch(struct replayer *r, int type, uint64_t addr, uint64_t len
 		return -ENOSPC;
 	}
 	r->dr_tid = 0;
+	r->watch_gen++;
 	return 0;
 }
 
@@ -768,8 +772,12 @@ static int replay_syscall(struct replayer *r)
 		r->debug_sysno = nr;
 		return 2;
 	}
-	if (d->replay == SYS_REPLAY_EXIT && r->stop_before_exit && !r->exit_reported) {
-		/* The debugger sees the end of the history with the program still there. */
+	if (d->replay == SYS_REPLAY_EXIT && r->stop_before_exit && !r->exit_reported &&
+	    (nr == SYS_exit_group || replay_tasks_running(r) <= 1)) {
+		/*
+		 * The debugger sees the end of the history with the program still
+		 * there (a thread's exit while others go on is no end).
+		 */
 		if ((err = before_syscall(r, entry)) < 0)
 			return err;
 		r->exit_reported = true;
@@ -1133,11 +1141,12 @@ static int replay_clone(struct replayer *r)
 	pid_t live;
 	int index, err;
 
-	if (!r->allow_tasks) {
-		rw_error(
-		    "%s: the program starts a thread or process at event %llu; replaying those "
-		    "under a debugger is not supported yet (rewind replay -a replays them)",
-		    r->trace_path, (unsigned long long)r->ev.seq);
+	if (!r->allow_tasks && !(r->allow_threads && thread && (flags & CLONE_THREAD))) {
+		rw_error("%s: the program starts a %s at event %llu; replaying %s under a "
+			 "debugger is not supported yet (rewind replay -a replays them)",
+			 r->trace_path, r->allow_threads ? "process" : "thread or process",
+			 (unsigned long long)r->ev.seq,
+			 r->allow_threads ? "more than one process" : "those");
 		return -ENOTSUP;
 	}
 	if (!p->in_syscall) {
@@ -1363,6 +1372,11 @@ static int replay_pending(struct replayer *r)
 		return err;
 	if (r->ev.kind != EV_SIGNAL)
 		r->tasks[r->cur_task].last_valid = false;
+	/* Debug registers are per thread: the watchpoints follow the current task. */
+	if (r->ntasks > 1 && r->tasks[r->cur_task].dr_gen != r->watch_gen &&
+	    !r->tasks[r->cur_task].exiting && !r->tasks[r->cur_task].reaped &&
+	    (err = apply_watches(r)) < 0)
+		return err;
 	switch (r->ev.kind) {
 	case EV_SYSCALL_ENTRY:
 		return replay_syscall(r);
@@ -1494,6 +1508,10 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			stop->kind = REPLAY_STOP_INTERRUPT;
 			break;
 		}
+		/* Stepping one thread: the others' events on the way are run through. */
+		r->mode = mode == REPLAY_MODE_STEP && r->step_tid && r->ev.tid != r->step_tid
+			      ? REPLAY_MODE_CONTINUE
+			      : mode;
 		ret = replay_pending(r);
 		if (ret == 3) {
 			/* Applied, and the next event is already read. */
@@ -1549,7 +1567,7 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			continue;
 		}
 		ret = 0;
-		if (mode == REPLAY_MODE_STEP) {
+		if (r->mode == REPLAY_MODE_STEP) {
 			stop->kind = REPLAY_STOP_STEP;
 			break;
 		}
@@ -1568,6 +1586,7 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 		arm_kicks(r, false);
 	if (!r->finished)
 		replayer_breakpoints_remove(r);
+	r->step_tid = 0;
 	return ret;
 }
 

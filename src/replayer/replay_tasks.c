@@ -110,6 +110,7 @@ int replay_task_add(struct replayer *r, uint32_t rec_tid, uint32_t rec_tgid, pid
 	c->rec_tid = rec_tid;
 	c->rec_tgid = rec_tgid;
 	tracee_init(&c->t, live);
+	c->dr_gen = r->watch_gen - 1; /* a new thread's debug registers are clear */
 	c->brk = r->brk;
 	c->exec_sp = r->exec_sp;
 	c->rec_xsave = malloc(r->xsave_len);
@@ -143,4 +144,26 @@ size_t replay_tasks_alive(const struct replayer *r)
 	for (size_t i = 0; i < r->ntasks; i++)
 		n += !r->tasks[i].dead;
 	return n;
+}
+
+size_t replay_tasks_running(const struct replayer *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->ntasks; i++)
+		n += !r->tasks[i].dead && !r->tasks[i].exiting && !r->tasks[i].reaped;
+	return n;
+}
+
+struct replay_task *replay_task_find_live(struct replayer *r, uint32_t tid)
+{
+	size_t index;
+	struct replay_task *task = r->ntasks ? find(r, tid, &index) : NULL;
+
+	return task && !task->dead && !task->reaped ? task : NULL;
+}
+
+struct tracee *replay_task_tracee(struct replayer *r, struct replay_task *task)
+{
+	return task == &r->tasks[r->cur_task] ? &r->t : &task->t;
 }

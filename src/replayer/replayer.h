@@ -132,6 +132,8 @@ struct replay_task {
 	bool dead;
 	bool reaped; /* its end was waited for already: wait status in end_status */
 	int end_status;
+	/* The watchpoints (r->watch_gen) its debug registers hold; they are per thread. */
+	unsigned dr_gen;
 };
 
 struct replayer {
@@ -221,8 +223,18 @@ struct replayer {
 	/* Every task of the trace so far (dead ones too); tasks[cur_task] is the current one. */
 	struct replay_task *tasks;
 	size_t ntasks, cur_task;
-	/* More than one task may be replayed (autopilot; not under a debugger yet). */
+	/* More than one task may be replayed (autopilot). */
 	bool allow_tasks;
+	/* Threads of the first process may be replayed, but no other process (a debugger). */
+	bool allow_threads;
+	/*
+	 * In STEP mode, the recorded tid of the thread to step (0: the current
+	 * task): other tasks' events on the way are replayed as in CONTINUE
+	 * mode. Reset by replayer_run.
+	 */
+	uint32_t step_tid;
+	/* Bumped at each watchpoint change: a task whose dr_gen differs gets them again. */
+	unsigned watch_gen;
 	/* Called after each event applied in CONTINUE mode; a non-zero return stops the run. */
 	int (*after_event)(void *arg);
 	void *after_event_arg;
@@ -327,6 +339,12 @@ void replay_tasks_exiting(struct replayer *r, uint32_t rec_tgid);
 void replay_tasks_set_brk(struct replayer *r, uint64_t brk);
 /* Live tasks left. */
 size_t replay_tasks_alive(const struct replayer *r);
+/* Tasks that have not ended and are not ending (their exit has not run). */
+size_t replay_tasks_running(const struct replayer *r);
+/* The live task recorded as tid (NULL if none); its tracee is r->t when it is the current one. */
+struct replay_task *replay_task_find_live(struct replayer *r, uint32_t tid);
+/* The tracee of a task: r->t for the current one (whose saved copy is stale). */
+struct tracee *replay_task_tracee(struct replayer *r, struct replay_task *task);
 
 /* Replaces the tracee's whole address space with the one in the EV_EXEC event r->ev. */
 int replayer_apply_exec(struct replayer *r);

@@ -171,12 +171,23 @@ static int place(struct timeline *tl, const struct replay_mark *m)
 	return i;
 }
 
+bool timeline_threaded(const struct timeline *tl)
+{
+	return tl->r->ntasks > 1;
+}
+
 /* Takes a checkpoint where the replay is now and puts it in its place; returns its index. */
 static int add_here(struct timeline *tl, bool user, const struct replay_stop *why)
 {
 	struct timeline_entry ne = {0};
 	int i, err;
 
+	/*
+	 * A checkpoint forks one thread, and restoring one would have to
+	 * rebuild the task table as it was: none once threads exist.
+	 */
+	if (timeline_threaded(tl))
+		return -ENOTSUP;
 	if (why)
 		ne.why = *why;
 	timeline_mark_now(tl, &ne.mark);
@@ -491,6 +502,8 @@ int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop,
 	int k = tl->cur_exact ? tl->cur - 1 : tl->cur, err = 0;
 	long hits, h;
 
+	if (timeline_threaded(tl))
+		return -ENOTSUP;
 	timeline_mark_now(tl, &target);
 	tl->internal = tl->r->quiet = true;
 	tl->loose_end = tl->r->at_history_end;
@@ -538,6 +551,8 @@ int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop)
 {
 	int err;
 
+	if (timeline_threaded(tl))
+		return -ENOTSUP;
 	tl->internal = tl->r->quiet = true;
 	tl->loose_end = tl->r->at_history_end;
 	err = reverse_step(tl, stop);
@@ -765,6 +780,8 @@ int timeline_user_checkpoint(struct timeline *tl)
 
 int timeline_restart(struct timeline *tl, int id)
 {
+	if (timeline_threaded(tl))
+		return -ENOTSUP;
 	for (int i = 0; i < tl->n; i++)
 		if (tl->e[i].id == id)
 			return restore(tl, i);

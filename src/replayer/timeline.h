@@ -52,6 +52,11 @@ enum timeline_stop {
 };
 
 /* Starts the timeline of a replay just opened: checkpoint 0 is its start. */
+/*
+ * Whether the replay has had more than one task: checkpoints (forks of one
+ * thread) are then neither taken nor restored.
+ */
+bool timeline_threaded(const struct timeline *tl);
 int timeline_init(struct timeline *tl, struct replayer *r);
 void timeline_free(struct timeline *tl);
 /* The replay stopped for the debugger after running forward: remembers the point. */

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# gdb on the replay of a threaded program prints what gdb prints on a native
+# run: the thread count of `info threads`, `thread N` with a __thread value
+# and a frame's argument there, breakpoints hit in worker threads (reported
+# in that thread), bt, finish and next in a worker, the main thread's bt
+# while a worker is stopped, and the exit. Then going backwards, which is
+# refused once threads exist, with its message on gdb's console.
+# usage: replay_threads.sh REWIND THREADS
+set -euo pipefail
+rewind=$1
+prog=$2
+command -v gdb >/dev/null || { echo "SKIP: no gdb"; exit 77; }
+dir=$(mktemp -d "${TMPDIR:-/tmp}/rewind-gdb.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+export REWIND_DIR=$dir/traces
+
+commands=(
+	-ex 'break all_started'
+	-ex 'RUN'
+	-ex 'info threads'
+	-ex 'thread 3'
+	-ex 'p tls_id'
+	-ex 'frame function worker'
+	-ex 'p id'
+	-ex 'break work'
+	-ex 'continue'
+	-ex 'bt'
+	-ex 'p tls_id'
+	-ex 'p id'
+	-ex 'finish'
+	-ex 'continue'
+	-ex 'info threads'
+	-ex 'next'
+	-ex 'next'
+	-ex 'p sum'
+	-ex 'p tls_id'
+	-ex 'thread 1'
+	-ex 'bt'
+	-ex 'continue'
+	-ex 'p $_thread'
+	-ex 'p n'
+	-ex 'continue'
+)
+native=("${commands[@]/RUN/run}")
+# The replay stops once at the end of its history; the next continue exits.
+replay=("${commands[@]/RUN/continue}" -ex 'continue')
+
+(cd "$dir" && "$rewind" rec -o "$dir/t.trace" "$prog" >"$dir/rec.out") || true
+gdb -nx -batch "${native[@]}" "$prog" >"$dir/native.raw" 2>&1 </dev/null || true
+timeout 120 "$rewind" replay "$dir/t.trace" -- -nx -batch "${replay[@]}" >"$dir/replay.raw" 2>&1 </dev/null || true
+
+# Values, the frames of the program and of pthread_join/the thread start
+# (not of the futex calls a waiting thread is in: natively it may be on
+# either side of one), breakpoint hits with their thread, the thread
+# count of each `info threads`, and the exit.
+filter() {
+	awk '/^  Id +Target Id/ { if (n) print "threads: " n; n = 0; inlist = 1; next }
+	     inlist && /^[* ] +[0-9]+ +Thread / { n++; next }
+	     { if (n) print "threads: " n; n = 0; inlist = 0; print }
+	     END { if (n) print "threads: " n }' "$1" |
+		grep -E '^(\$[0-9]+ = |threads: |#[0-9]+ .*(work|worker|main|start_thread|clone3|pthread_clockjoin_ex) \(|Thread [0-9]+ "[^"]*" hit |Run till exit|Value returned|(work|worker) \(|[0-9]+\s.*(sum|id|tls_id)|\[Inferior 1 \(process [0-9]+\) exited)' |
+		sed -E 's/^#[0-9]+ +//; s/process [0-9]+/process PID/; s/ at [^ ]*threads.c/ at threads.c/'
+}
+filter "$dir/native.raw" >"$dir/native.txt"
+awk '/No more reverse-execution history/ { skip = 3 } skip > 0 { skip--; next } { print }' \
+	"$dir/replay.raw" >"$dir/replay.cut"
+filter "$dir/replay.cut" >"$dir/replay.txt"
+if ! diff -u "$dir/native.txt" "$dir/replay.txt"; then
+	echo "---- replay gdb output:"
+	cat "$dir/replay.raw"
+	echo "FAIL: gdb on the threaded replay differs from gdb on a native run"
+	exit 1
+fi
+lines=$(wc -l <"$dir/native.txt")
+[ "$lines" -ge 25 ] || { cat "$dir/native.raw"; echo "FAIL: only $lines lines to compare"; exit 1; }
+grep -qx 'threads: 4' "$dir/replay.txt" || { echo "FAIL: not 4 threads listed"; exit 1; }
+grep -q 'Thread 3 "threads" hit Breakpoint 2, work (id=2' "$dir/replay.txt" ||
+	{ echo "FAIL: the breakpoint in the second worker was not reported in thread 3"; exit 1; }
+grep -q 'exited normally' "$dir/replay.txt" || { echo "FAIL: no exit seen"; exit 1; }
+
+# next through main across the creation of the threads and the waits for
+# them: the source lines gdb shows, the thread count, a value; then a
+# watchpoint that a worker hits (debug registers are per thread), the exit.
+steps=(-ex 'break main' -ex 'RUN')
+for _ in 1 2 3 4 5 6 7; do steps+=(-ex next); done
+steps+=(-ex 'info threads')
+for _ in 1 2 3 4 5; do steps+=(-ex next); done
+steps+=(-ex 'p id' -ex 'watch results[2]' -ex 'continue' -ex 'p $_thread' -ex 'continue')
+gdb -nx -batch "${steps[@]/RUN/run}" "$prog" >"$dir/native2.raw" 2>&1 </dev/null || true
+timeout 120 "$rewind" replay "$dir/t.trace" -- -nx -batch "${steps[@]/RUN/continue}" -ex 'continue' \
+	>"$dir/replay2.raw" 2>&1 </dev/null || true
+filter_steps() {
+	filter "$1" >"$1.values"
+	grep -E '^([0-9]+\s|(Old|New) value = )' "$1" | grep -v 'No such file' | cat "$1.values" -
+}
+filter_steps "$dir/native2.raw" >"$dir/native2.txt"
+awk '/No more reverse-execution history/ { skip = 3 } skip > 0 { skip--; next } { print }' \
+	"$dir/replay2.raw" >"$dir/replay2.cut"
+filter_steps "$dir/replay2.cut" >"$dir/replay2.txt"
+if ! diff -u "$dir/native2.txt" "$dir/replay2.txt"; then
+	echo "---- replay gdb output:"
+	cat "$dir/replay2.raw"
+	echo "FAIL: next through thread creation differs from a native run"
+	exit 1
+fi
+[ "$(grep -c . "$dir/native2.txt")" -ge 14 ] || { cat "$dir/native2.raw"; echo "FAIL: too little to compare"; exit 1; }
+
+# Going backwards once threads exist: a clear refusal, and the session goes on.
+msg='going backwards and checkpoints are not supported'
+timeout 120 "$rewind" replay "$dir/t.trace" -- -nx -batch -ex 'break work' -ex 'continue' \
+	-ex 'reverse-continue' -ex 'reverse-stepi' -ex 'monitor checkpoint' \
+	-ex 'monitor restart 0' -ex 'p id' -ex 'continue' -ex 'p id' \
+	>"$dir/reverse.raw" 2>&1 </dev/null || true
+count=$(grep -c "$msg" "$dir/reverse.raw" || true)
+if [ "$count" -ne 4 ] || ! grep -q '^\$1 = 1$' "$dir/reverse.raw" ||
+	! grep -q '^\$2 = 2$' "$dir/reverse.raw"; then
+	cat "$dir/reverse.raw"
+	echo "FAIL: going backwards in a threaded replay was not refused cleanly ($count messages)"
+	exit 1
+fi
+echo "PASS: $lines lines of gdb output identical natively and in the threaded replay; reverse refused"
