@@ -1,4 +1,4 @@
-/* /proc/PID/maps parser; see procmaps.h. */
+/* /proc/PID/maps and /proc/PID/status parsers; see procmaps.h. */
 #define _GNU_SOURCE
 #include "procmaps.h"
 
@@ -55,4 +55,22 @@ int procmaps_read(pid_t pid, struct procmap **out)
 	fclose(f);
 	*out = v;
 	return (int)n;
+}
+
+uint64_t procstatus_mask(pid_t pid, const char *key)
+{
+	char path[64], line[256];
+	unsigned long long mask = 0;
+	size_t klen = strlen(key);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && sscanf(line + klen, "%llx", &mask) == 1)
+			break;
+	fclose(f);
+	return mask;
 }

@@ -1,4 +1,4 @@
-/* Parsing /proc/PID/maps into a list of mappings. */
+/* Parsing /proc/PID/maps into a list of mappings, and masks of /proc/PID/status. */
 #ifndef REWIND_COMMON_PROCMAPS_H
 #define REWIND_COMMON_PROCMAPS_H
 
@@ -16,5 +16,10 @@ struct procmap {
 
 /* Returns the number of mappings (array in *out, malloc'd) or a negative errno. */
 int procmaps_read(pid_t pid, struct procmap **out);
+/*
+ * A hex mask line of /proc/PID/status, key with its colon ("SigCgt:",
+ * "SigIgn:", ...); 0 if the file or the line is missing.
+ */
+uint64_t procstatus_mask(pid_t pid, const char *key);
 
 #endif

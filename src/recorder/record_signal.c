@@ -22,6 +22,7 @@
 #include <libunwind-ptrace.h>
 
 #include "common/log.h"
+#include "common/procmaps.h"
 #include "recorder/recorder.h"
 
 #define SIGINFO_SIZE 128
@@ -39,25 +40,6 @@ static bool is_sync_fault(const siginfo_t *si)
 	default:
 		return false;
 	}
-}
-
-/* Mask of a /proc/PID/status line such as "SigCgt:\t0000000000004000". */
-static uint64_t status_mask(pid_t pid, const char *key)
-{
-	char path[64], line[256];
-	unsigned long long mask = 0;
-	size_t klen = strlen(key);
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && sscanf(line + klen, "%llx", &mask) == 1)
-			break;
-	fclose(f);
-	return mask;
 }
 
 static bool sig_in(uint64_t mask, int sig)
@@ -145,8 +127,8 @@ static int deliver(struct recorder *r, const siginfo_t *si, bool sync, bool exec
 		   int *pass_sig)
 {
 	uint64_t regs[X86_NREGS];
-	bool handled = sig_in(status_mask(r->cur->t.tid, "SigCgt:"), si->si_signo);
-	bool ignored = sig_in(status_mask(r->cur->t.tid, "SigIgn:"), si->si_signo);
+	bool handled = sig_in(procstatus_mask(r->cur->t.tid, "SigCgt:"), si->si_signo);
+	bool ignored = sig_in(procstatus_mask(r->cur->t.tid, "SigIgn:"), si->si_signo);
 	int err, st;
 
 	if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)

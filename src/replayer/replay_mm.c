@@ -156,24 +156,6 @@ static int apply_xsave(struct replayer *r)
 	return tracee_set_xsave(&r->t, r->xsave, (size_t)n);
 }
 
-/* Mask of a /proc/PID/status line such as "SigCgt:\t0000000000004000". */
-static uint64_t caught_signals(pid_t pid)
-{
-	char path[64], line[256];
-	unsigned long long mask = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "SigCgt: %llx", &mask) == 1)
-			break;
-	fclose(f);
-	return mask;
-}
-
 /*
  * What execve does to signals (flush_signal_handlers): handlers go back to
  * SIG_DFL, ignored signals stay ignored, the alternate stack is gone. The
@@ -184,7 +166,7 @@ static int reset_signal_handlers(struct replayer *r)
 {
 	static const uint8_t zeros[32]; /* struct kernel_sigaction: SIG_DFL, no flags, no mask */
 	static const uint64_t no_stack[3] = {0, 2 /* SS_DISABLE */, 0};
-	uint64_t caught = caught_signals(r->t.tid);
+	uint64_t caught = procstatus_mask(r->t.tid, "SigCgt:");
 	int64_t ret;
 	int err = tracee_write_mem(&r->t, REWIND_INJECT_SCRATCH, zeros, sizeof(zeros));
 

@@ -4,6 +4,7 @@
 # arguments and result, and the values a read or access watchpoint shows.
 # usage: catch_watch.sh REWIND DEBUGGEE
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 rewind=$1
 prog=$2
 command -v gdb >/dev/null || { echo "SKIP: no gdb"; exit 77; }
@@ -32,12 +33,8 @@ commands=(
 	-ex 'delete'
 	-ex 'continue'
 )
-native=("${commands[@]/RUN/run}")
-replay=("${commands[@]/RUN/continue}" -ex 'continue')
-
 (cd "$dir" && "$rewind" rec -o "$dir/t.trace" "$prog" >"$dir/rec.out") || true
-(cd "$dir" && gdb -nx -batch "${native[@]}" "$prog" >"$dir/native.raw" 2>&1 </dev/null) || true
-timeout 120 "$rewind" replay "$dir/t.trace" -- -nx -batch "${replay[@]}" >"$dir/replay.raw" 2>&1 </dev/null || true
+gdb_both "$dir/native.raw" "$dir/replay.raw" "${commands[@]}"
 
 # Catchpoints (without the address: the replay stops at a caught syscall's
 # instruction, before it runs), values, watchpoint reports and the exit.

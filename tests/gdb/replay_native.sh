@@ -6,6 +6,7 @@
 # variables in depth.)
 # usage: replay_native.sh REWIND DEBUGGEE
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 rewind=$1
 prog=$2
 command -v gdb >/dev/null || { echo "SKIP: no gdb"; exit 77; }
@@ -40,14 +41,8 @@ commands=(
 	-ex 'p tls_value'
 	-ex 'continue'
 )
-native=("${commands[@]/RUN/run}")
-# A replay stops once at the end of its history (the program still there to
-# look at or go back from); the next continue runs the exit.
-replay=("${commands[@]/RUN/continue}" -ex 'continue')
-
 (cd "$dir" && "$rewind" rec -o "$dir/t.trace" "$prog" >"$dir/rec.out") || true
-gdb -nx -batch "${native[@]}" "$prog" >"$dir/native.raw" 2>&1 </dev/null || true
-timeout 120 "$rewind" replay "$dir/t.trace" -- -nx -batch "${replay[@]}" >"$dir/replay.raw" 2>&1 </dev/null || true
+gdb_both "$dir/native.raw" "$dir/replay.raw" "${commands[@]}"
 
 # What a user reads: values, frames, stops and the exit, without process
 # ids and the lines only one side prints (downloads, thread debugging, pid output).

@@ -7,6 +7,7 @@
 # refused once threads exist, with its message on gdb's console.
 # usage: replay_threads.sh REWIND THREADS
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 rewind=$1
 prog=$2
 command -v gdb >/dev/null || { echo "SKIP: no gdb"; exit 77; }
@@ -41,13 +42,8 @@ commands=(
 	-ex 'p n'
 	-ex 'continue'
 )
-native=("${commands[@]/RUN/run}")
-# The replay stops once at the end of its history; the next continue exits.
-replay=("${commands[@]/RUN/continue}" -ex 'continue')
-
 (cd "$dir" && "$rewind" rec -o "$dir/t.trace" "$prog" >"$dir/rec.out") || true
-gdb -nx -batch "${native[@]}" "$prog" >"$dir/native.raw" 2>&1 </dev/null || true
-timeout 120 "$rewind" replay "$dir/t.trace" -- -nx -batch "${replay[@]}" >"$dir/replay.raw" 2>&1 </dev/null || true
+gdb_both "$dir/native.raw" "$dir/replay.raw" "${commands[@]}"
 
 # Values, the frames of the program and of pthread_join/the thread start
 # (not of the futex calls a waiting thread is in: natively it may be on
@@ -86,9 +82,7 @@ for _ in 1 2 3 4 5 6 7; do steps+=(-ex next); done
 steps+=(-ex 'info threads')
 for _ in 1 2 3 4 5; do steps+=(-ex next); done
 steps+=(-ex 'p id' -ex 'watch results[2]' -ex 'continue' -ex 'p $_thread' -ex 'continue')
-gdb -nx -batch "${steps[@]/RUN/run}" "$prog" >"$dir/native2.raw" 2>&1 </dev/null || true
-timeout 120 "$rewind" replay "$dir/t.trace" -- -nx -batch "${steps[@]/RUN/continue}" -ex 'continue' \
-	>"$dir/replay2.raw" 2>&1 </dev/null || true
+gdb_both "$dir/native2.raw" "$dir/replay2.raw" "${steps[@]}"
 filter_steps() {
 	filter "$1" >"$1.values"
 	grep -E '^([0-9]+\s|(Old|New) value = )' "$1" | grep -v 'No such file' | cat "$1.values" -
