@@ -3,12 +3,19 @@
 #define REWIND_CLI_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 int cmd_rec(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
+/*
+ * The process pid of a trace: the event its debugging starts at (the one
+ * after its first exec, or after the clone that made it; 0 for the first
+ * process) and its program (malloc'd, or NULL). 0 or negative errno, said.
+ */
+int ps_find_process(const char *path, uint32_t pid, uint64_t *start, char **exe);
 
 /* The directory traces live in ($REWIND_DIR, else $XDG_DATA_HOME/rewind, else
  * ~/.local/share/rewind). */

@@ -7,7 +7,10 @@
  * its parent's when it never exec'd.
  */
 #define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,9 @@ struct ps_proc {
 	uint32_t pid, ppid;
 	int status; /* -1 while unknown */
 	char *cmd;
+	char *exe;	/* its program, as the recording knew it */
+	uint64_t start; /* the first event after its first exec, or its creation */
+	bool exec_seen;
 };
 
 struct ps_state {
@@ -71,6 +77,9 @@ static struct ps_proc *add_proc(struct ps_state *s, uint32_t pid, uint32_t ppid,
 	p->ppid = ppid;
 	p->status = -1;
 	p->cmd = strdup(cmd ? cmd : "?");
+	p->exe = NULL;
+	p->start = 0;
+	p->exec_seen = false;
 	return p;
 }
 
@@ -120,6 +129,31 @@ static char *exec_command_line(const struct trace_event *ev)
 	return out;
 }
 
+/*
+ * The program an exec ran: the mapped file holding its entry point (the
+ * auxv's AT_ENTRY, above argv and envp on the new stack), or NULL.
+ */
+static char *exec_program(const struct trace_event *ev)
+{
+	uint64_t sp = ev->regs[X86_RSP], word = 1, pair[2];
+
+	if (event_read(ev, sp, &word, 8) != 8 || word > 4096)
+		return NULL;
+	sp += 8 * (word + 2);
+	while (word && event_read(ev, sp, &word, 8) == 8)
+		sp += 8;
+	for (; event_read(ev, sp, pair, sizeof(pair)) == sizeof(pair) && pair[0]; sp += 16) {
+		if (pair[0] != AT_ENTRY)
+			continue;
+		for (size_t i = 0; i < ev->nmaps; i++)
+			if (ev->maps[i].path && ev->maps[i].path[0] == '/' &&
+			    pair[1] >= ev->maps[i].start && pair[1] < ev->maps[i].end)
+				return strdup(ev->maps[i].path);
+		break;
+	}
+	return NULL;
+}
+
 static void on_event(struct ps_state *s, const struct trace_event *ev, const struct trace_header *h)
 {
 	uint32_t tgid = tgid_of(s, ev->tid);
@@ -148,6 +182,17 @@ static void on_event(struct ps_state *s, const struct trace_event *ev, const str
 			free(p->cmd);
 			p->cmd = cmd;
 		}
+		if (!p->exec_seen) {
+			char *exe = exec_program(ev);
+
+			p->exec_seen = true;
+			if (p->ppid) /* the first image is where a replay starts anyway */
+				p->start = ev->seq + 1;
+			if (exe || !p->exe) {
+				free(p->exe);
+				p->exe = exe ? exe : h->exe ? strdup(h->exe) : NULL;
+			}
+		}
 		break;
 	}
 	case EV_CLONE:
@@ -156,7 +201,13 @@ static void on_event(struct ps_state *s, const struct trace_event *ev, const str
 			break;
 		}
 		add_task(s, ev->child_tid, ev->child_tid);
-		add_proc(s, ev->child_tid, tgid, p ? p->cmd : NULL);
+		{
+			const char *exe = p && p->exe ? p->exe : NULL;
+			struct ps_proc *c = add_proc(s, ev->child_tid, tgid, p ? p->cmd : NULL);
+
+			c->start = ev->seq + 1;
+			c->exe = exe ? strdup(exe) : NULL;
+		}
 		break;
 	case EV_EXIT:
 		if (p && ev->tid == p->pid)
@@ -165,6 +216,16 @@ static void on_event(struct ps_state *s, const struct trace_event *ev, const str
 	default:
 		break;
 	}
+}
+
+static void ps_free(struct ps_state *s)
+{
+	for (size_t i = 0; i < s->nprocs; i++) {
+		free(s->procs[i].cmd);
+		free(s->procs[i].exe);
+	}
+	free(s->procs);
+	free(s->tasks);
 }
 
 static void print_procs(const struct ps_state *s)
@@ -203,10 +264,33 @@ int cmd_ps(int argc, char **argv)
 		on_event(&s, &w.ev, &w.header);
 	if (ret == 0)
 		print_procs(&s);
-	for (size_t i = 0; i < s.nprocs; i++)
-		free(s.procs[i].cmd);
-	free(s.procs);
-	free(s.tasks);
+	ps_free(&s);
 	trace_walk_close(&w);
 	return ret < 0 ? 1 : 0;
+}
+
+int ps_find_process(const char *path, uint32_t pid, uint64_t *start, char **exe)
+{
+	struct ps_state s = {0};
+	struct ps_proc *p;
+	struct trace_walk w;
+	int ret;
+
+	if ((ret = trace_walk_open(&w, path)) < 0)
+		return ret;
+	while ((ret = trace_walk_next(&w)) > 0)
+		on_event(&s, &w.ev, &w.header);
+	/* A cut trace still has the processes it got to. */
+	p = find_proc(&s, pid);
+	if (!p) {
+		rw_error("%s: no process %u in the trace (rewind ps lists them)", path, pid);
+		ret = -ESRCH;
+	} else {
+		*start = p->start;
+		*exe = p->exe ? strdup(p->exe) : NULL;
+		ret = 0;
+	}
+	ps_free(&s);
+	trace_walk_close(&w);
+	return ret;
 }

@@ -1,9 +1,11 @@
 /*
- * rewind replay [-a] [-s PORT] [-g EVENT] [--force] [TRACE] [-- GDB-ARGS...]
+ * rewind replay [-a] [-s PORT] [-g EVENT] [-p PID] [--force] [TRACE] [-- GDB-ARGS...]
  *
  * Without -a the replay is served to gdb over the remote protocol on a
  * loopback port: rewind starts gdb connected to it (or, with -s, waits for
- * one on that port).
+ * one on that port). gdb looks at one process of the recorded tree, the
+ * first one or the one -p names, from its first exec on (or from its
+ * creation when it never execs); the others are replayed along with it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -133,6 +135,8 @@ int cmd_replay(int argc, char **argv)
 	const char *arg = NULL;
 	char path[PATH_MAX], *end;
 	const char *only_pid = NULL;
+	char *exe = NULL;
+	int ret;
 	bool autopilot = false;
 	int port = -1, i;
 	uint64_t goto_event = 0;
@@ -175,8 +179,27 @@ int cmd_replay(int argc, char **argv)
 	if (autopilot)
 		return replay_autopilot(&o) < 0 ? 1 : 0;
 	if (only_pid) {
-		rw_error("replay: -p %s: choosing a process is not supported yet", only_pid);
-		return 2;
+		unsigned long pid = strtoul(only_pid, &end, 10);
+		uint64_t start;
+
+		if (*end || !*only_pid || pid == 0 || pid > INT32_MAX) {
+			rw_error("replay: -p wants a process id, not '%s'", only_pid);
+			return 2;
+		}
+		if (ps_find_process(path, (uint32_t)pid, &start, &exe) < 0)
+			return 1;
+		if (goto_event && goto_event < start) {
+			rw_error("replay: process %lu starts at event %llu, after -g %llu", pid,
+				 (unsigned long long)start, (unsigned long long)goto_event);
+			free(exe);
+			return 2;
+		}
+		if (!goto_event)
+			goto_event = start;
+		o.pid = (uint32_t)pid;
+		o.exe = exe;
 	}
-	return serve(&o, port > 0 ? port : 0, goto_event, argv + i, argc - i, port <= 0);
+	ret = serve(&o, port > 0 ? port : 0, goto_event, argv + i, argc - i, port <= 0);
+	free(exe);
+	return ret;
 }

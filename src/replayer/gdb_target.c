@@ -26,8 +26,8 @@
 #define KICK_MS	  100
 
 #define THREADED_NO_REVERSE                                                                        \
-	"the program has started a thread: going backwards and checkpoints are not supported "     \
-	"from there on yet (a checkpoint holds one thread)"
+	"the program has started a thread or process: going backwards and checkpoints are not "    \
+	"supported from there on yet (a checkpoint holds one task)"
 
 static struct gdb_replay *ctx_of(void *ctx)
 {
@@ -45,7 +45,7 @@ static int list_threads(void *ctx, struct gdb_thread *out, int max)
 	struct gdb_replay *g = ctx_of(ctx);
 	int n = 0;
 
-	if (g->r.finished)
+	if (g->r.finished || g->r.debug_exited)
 		return 0;
 	for (size_t i = 0; i < g->r.ntasks && n < max; i++) {
 		if (!shown(g, &g->r.tasks[i]))
@@ -62,7 +62,7 @@ struct tracee *gdb_replay_thread(struct gdb_replay *g, int tid)
 {
 	struct replay_task *task;
 
-	if (g->r.finished || tid <= 0)
+	if (g->r.finished || g->r.debug_exited || tid <= 0)
 		return NULL;
 	task = replay_task_find_live(&g->r, (uint32_t)tid);
 	if (!task || !shown(g, task))
@@ -94,7 +94,8 @@ static int get_xsave(void *ctx, int tid, uint8_t *buf, size_t len)
 
 static long read_memory(void *ctx, uint64_t addr, void *buf, size_t len)
 {
-	size_t n = tracee_read_mem_partial(&ctx_of(ctx)->r.t, addr, buf, len);
+	struct tracee *t = replay_debugged_tracee(&ctx_of(ctx)->r);
+	size_t n = t ? tracee_read_mem_partial(t, addr, buf, len) : 0;
 
 	return n ? (long)n : -EFAULT;
 }
@@ -181,7 +182,8 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 		return 0;
 	}
 	/* gdb steps one thread; the replay runs the others' events up to its next move. */
-	g->r.step_tid = kind == GDB_RESUME_STEP && tid > 0 ? (uint32_t)tid : 0;
+	if (kind == GDB_RESUME_STEP)
+		g->r.step_tid = (uint32_t)(tid > 0 ? tid : current_tid(g));
 	err = replayer_run(&g->r, kind == GDB_RESUME_STEP ? REPLAY_MODE_STEP : REPLAY_MODE_CONTINUE,
 			   &rs, poll_interrupt, poll_arg);
 	if (err < 0)
@@ -218,7 +220,7 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
 		snprintf(out, outlen,
 			 "Trace: %s\nProgram: %s (pid %d while recording)\nRecorded on: %s, "
 			 "kernel %s\nXCR0: 0x%" PRIx64 "\n",
-			 g->r.trace_path, g->r.header.exe ? g->r.header.exe : "?", g->pid,
+			 g->r.trace_path, g->exe[0] ? g->exe : "?", g->pid,
 			 g->r.header.cpu_brand ? g->r.header.cpu_brand : "?",
 			 g->r.header.kernel_release ? g->r.header.kernel_release : "?",
 			 g->r.header.xcr0);
@@ -292,9 +294,8 @@ static long read_auxv(void *ctx, uint8_t *buf, size_t max)
 
 static const char *exec_file(void *ctx, int pid)
 {
-	struct gdb_replay *g = ctx_of(ctx);
-
-	return g->r.header.exe ? g->r.header.exe : "";
+	(void)pid;
+	return ctx_of(ctx)->exe;
 }
 
 /* A file the recording mapped is served from the trace; anything else from this machine. */
@@ -313,7 +314,7 @@ static int file_open(void *ctx, const char *path, int flags, int mode)
 		fd = open(blob, O_RDONLY | O_CLOEXEC);
 		break;
 	}
-	if (fd < 0 && g->r.header.exe && !strcmp(path, g->r.header.exe))
+	if (fd < 0 && g->exe[0] && !strcmp(path, g->exe))
 		return -ENOENT;
 	if (fd < 0)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -378,12 +379,12 @@ static long file_readlink(void *ctx, const char *path, char *buf, size_t len)
 	ssize_t n;
 
 	snprintf(exe_link, sizeof(exe_link), "/proc/%d/exe", g->pid);
-	if (!strcmp(path, exe_link) && g->r.header.exe) {
-		size_t l = strlen(g->r.header.exe);
+	if (!strcmp(path, exe_link) && g->exe[0]) {
+		size_t l = strlen(g->exe);
 
 		if (l > len)
 			l = len;
-		memcpy(buf, g->r.header.exe, l);
+		memcpy(buf, g->exe, l);
 		return (long)l;
 	}
 	n = readlink(path, buf, len);
@@ -433,10 +434,15 @@ int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o)
 	if (err < 0)
 		return err;
 	g->r.report_signals = true;
-	g->r.allow_threads = true;
+	g->r.allow_tasks = true;
 	g->r.stop_before_exit = true;
-	g->pid = (int)g->r.ev.tid;
-	snprintf(exe, sizeof(exe), "%s", g->r.header.exe ? g->r.header.exe : "program");
+	g->pid = o->pid ? (int)o->pid : (int)g->r.ev.tid;
+	g->r.debug_tgid = (uint32_t)g->pid;
+	snprintf(g->exe, sizeof(g->exe), "%s",
+		 o->exe		   ? o->exe
+		 : g->r.header.exe ? g->r.header.exe
+				   : "");
+	snprintf(exe, sizeof(exe), "%s", g->exe[0] ? g->exe : "program");
 	snprintf(g->name, sizeof(g->name), "%s", basename(exe));
 	g->last = (struct gdb_stop){
 	    .kind = GDB_STOP_SIGNAL, .signo = SIGTRAP, .pid = g->pid, .tid = g->pid};

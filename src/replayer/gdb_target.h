@@ -23,7 +23,8 @@ struct gdb_replay_tls {
 
 struct gdb_replay {
 	struct replayer r;
-	int pid; /* as recorded */
+	int pid;		/* as recorded: the process gdb looks at */
+	char exe[PATH_MAX_LEN]; /* its program */
 	char name[32];
 	int files[64]; /* vFile handles */
 	struct gdb_stop last;

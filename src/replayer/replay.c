@@ -282,6 +282,8 @@ static int replay_brk(struct replayer *r)
 /* The tracee has ended: its status must be the recorded one (a core dump or not aside). */
 static int check_exit(struct replayer *r, int st)
 {
+	struct replay_task *task;
+
 	if (r->t.stop != TRACEE_STOP_EXITED || (st & ~0x80) != (r->ev.exit_status & ~0x80)) {
 		if (r->t.stop != TRACEE_STOP_EXITED)
 			return unexpected_stop(r, "the end of the process");
@@ -292,11 +294,18 @@ static int check_exit(struct replayer *r, int st)
 	if (r->ntasks <= 1)
 		return 1;
 	/* The program has ended when its last task has. */
-	r->tasks[r->cur_task].dead = true;
-	r->tasks[r->cur_task].exiting = false;
+	task = &r->tasks[r->cur_task];
+	task->dead = true;
+	task->exiting = false;
 	if (WIFSIGNALED(st))
-		replay_tasks_exiting(r, r->tasks[r->cur_task].rec_tgid);
-	return replay_tasks_alive(r) ? 0 : 1;
+		replay_tasks_exiting(r, task->rec_tgid);
+	if (task->rec_tgid == r->debug_tgid) {
+		/* The debugger's process: its end is its leader's, once all of it has gone. */
+		if (task->rec_tid == task->rec_tgid || !r->debug_exit_status)
+			r->debug_exit_status = st;
+		r->debug_exited = !replay_tasks_alive(r, r->debug_tgid);
+	}
+	return replay_tasks_alive(r, 0) ? 0 : 1;
 }
 
 #define X86_EFLAGS_TF 0x100ull
@@ -496,7 +505,7 @@ again:
 		return st;
 	*status = st;
 	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP ||
-	    (st >> 16))
+	    (st >> 16) || !replay_task_debugged(r))
 		return REACHED;
 	switch (r->nwatches ? watch_fired(r) : 0) {
 	case 1:
@@ -531,38 +540,52 @@ again:
 	return REACHED; /* the program's own SIGTRAP, part of the recording */
 }
 
+/* Breakpoints are patched into the memory of the process the debugger looks at. */
+static struct tracee *bp_tracee(struct replayer *r)
+{
+	struct tracee *t = replay_debugged_tracee(r);
+
+	if (!t)
+		for (int i = 0; i < r->nbps; i++)
+			r->bps[i].inserted = false; /* that process has ended */
+	return t;
+}
+
 void replayer_breakpoints_insert(struct replayer *r)
 {
 	static const uint8_t int3 = 0xcc;
+	struct tracee *t = bp_tracee(r);
 
-	for (int i = 0; i < r->nbps; i++) {
+	for (int i = 0; t && i < r->nbps; i++) {
 		struct replay_breakpoint *b = &r->bps[i];
 		uint8_t now;
 
 		if (r->step_over && b->addr == r->step_over_addr) {
 			if (b->inserted)
-				tracee_write_mem(&r->t, b->addr, &b->orig, 1);
+				tracee_write_mem(t, b->addr, &b->orig, 1);
 			b->inserted = false;
 			continue;
 		}
-		if (tracee_read_mem(&r->t, b->addr, &now, 1) < 0) {
+		if (tracee_read_mem(t, b->addr, &now, 1) < 0) {
 			b->inserted = false; /* not mapped (yet) */
 			continue;
 		}
 		if (b->inserted && now == int3)
 			continue;
 		b->orig = now;
-		b->inserted = tracee_write_mem(&r->t, b->addr, &int3, 1) == 0;
+		b->inserted = tracee_write_mem(t, b->addr, &int3, 1) == 0;
 	}
 }
 
 void replayer_breakpoints_remove(struct replayer *r)
 {
-	for (int i = 0; i < r->nbps; i++) {
+	struct tracee *t = bp_tracee(r);
+
+	for (int i = 0; t && i < r->nbps; i++) {
 		struct replay_breakpoint *b = &r->bps[i];
 
 		if (b->inserted)
-			tracee_write_mem(&r->t, b->addr, &b->orig, 1);
+			tracee_write_mem(t, b->addr, &b->orig, 1);
 		b->inserted = false;
 	}
 }
@@ -578,8 +601,8 @@ int replayer_set_breakpoint_for(struct replayer *r, uint64_t addr, unsigned owne
 		if (b->owners)
 			return 0;
 		/* Nobody wants it: out of the program's code (it may be inserted now). */
-		if (b->inserted)
-			tracee_write_mem(&r->t, b->addr, &b->orig, 1);
+		if (b->inserted && bp_tracee(r))
+			tracee_write_mem(bp_tracee(r), b->addr, &b->orig, 1);
 		*b = r->bps[--r->nbps];
 		return 0;
 	}
@@ -679,7 +702,7 @@ static int replay_death(struct replayer *r)
 /* Whether a debugger catches syscall nr (never while searching the history). */
 static bool catches(const struct replayer *r, long nr)
 {
-	if (!r->catch_syscalls || r->quiet)
+	if (!r->catch_syscalls || r->quiet || !replay_task_debugged(r))
 		return false;
 	return r->catch_all ||
 	       (nr >= 0 && nr < REPLAY_MAX_SYSNO && (r->catch_set[nr / 8] & (1u << (nr % 8))));
@@ -773,7 +796,8 @@ static int replay_syscall(struct replayer *r)
 		return 2;
 	}
 	if (d->replay == SYS_REPLAY_EXIT && r->stop_before_exit && !r->exit_reported &&
-	    (nr == SYS_exit_group || replay_tasks_running(r) <= 1)) {
+	    replay_task_debugged(r) &&
+	    (nr == SYS_exit_group || replay_tasks_running(r, r->debug_tgid) <= 1)) {
 		/*
 		 * The debugger sees the end of the history with the program still
 		 * there (a thread's exit while others go on is no end).
@@ -1064,7 +1088,7 @@ static int replay_signal(struct replayer *r)
 		return diverged(r, rec, live, what);
 	if ((err = check_xsave(r, what)) < 0)
 		return err;
-	if (r->report_signals) {
+	if (r->report_signals && replay_task_debugged(r)) {
 		r->pending_at_stop = true;
 		r->debug_stop = REPLAY_STOP_SIGNAL;
 		r->debug_signo = signo;
@@ -1141,12 +1165,10 @@ static int replay_clone(struct replayer *r)
 	pid_t live;
 	int index, err;
 
-	if (!r->allow_tasks && !(r->allow_threads && thread && (flags & CLONE_THREAD))) {
-		rw_error("%s: the program starts a %s at event %llu; replaying %s under a "
-			 "debugger is not supported yet (rewind replay -a replays them)",
-			 r->trace_path, r->allow_threads ? "process" : "thread or process",
-			 (unsigned long long)r->ev.seq,
-			 r->allow_threads ? "more than one process" : "those");
+	if (!r->allow_tasks) {
+		rw_error("%s: the program starts a thread or process at event %llu, which this "
+			 "replay does not follow",
+			 r->trace_path, (unsigned long long)r->ev.seq);
 		return -ENOTSUP;
 	}
 	if (!p->in_syscall) {
@@ -1196,6 +1218,10 @@ static int replay_clone(struct replayer *r)
 		if (flags & CLONE_SETTLS)
 			regs[X86_FS_BASE] = tls;
 		err = tracee_set_regs(&child, regs);
+		/* The copy of the debugger's process is not the one it looks at. */
+		for (int i = 0; !err && i < r->nbps && replay_task_debugged(r); i++)
+			if (r->bps[i].inserted)
+				err = tracee_write_mem(&child, r->bps[i].addr, &r->bps[i].orig, 1);
 	}
 	/* The kernel wrote the live tid there; the program saw the recorded one. */
 	if (!err && (flags & CLONE_CHILD_SETTID) && child_tid_addr)
@@ -1375,7 +1401,7 @@ static int replay_pending(struct replayer *r)
 	/* Debug registers are per thread: the watchpoints follow the current task. */
 	if (r->ntasks > 1 && r->tasks[r->cur_task].dr_gen != r->watch_gen &&
 	    !r->tasks[r->cur_task].exiting && !r->tasks[r->cur_task].reaped &&
-	    (err = apply_watches(r)) < 0)
+	    replay_task_debugged(r) && (err = apply_watches(r)) < 0)
 		return err;
 	switch (r->ev.kind) {
 	case EV_SYSCALL_ENTRY:
@@ -1484,12 +1510,12 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 	if (r->kick_ms && mode == REPLAY_MODE_CONTINUE && !r->quiet)
 		arm_kicks(r, true);
 	if ((r->nwatches || !r->dr_tid) && r->dr_tid != r->t.tid && !r->finished &&
-	    (ret = apply_watches(r)) < 0)
+	    !r->debug_exited && replay_task_debugged(r) && (ret = apply_watches(r)) < 0)
 		return ret;
 	for (;;) {
-		if (r->finished) {
+		if (r->finished || r->debug_exited) {
 			stop->kind = REPLAY_STOP_EXITED;
-			stop->exit_status = r->exit_status;
+			stop->exit_status = r->debug_exited ? r->debug_exit_status : r->exit_status;
 			break;
 		}
 		if (!r->have_pending) {
@@ -1566,6 +1592,8 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			r->exit_status = r->ev.exit_status;
 			continue;
 		}
+		if (r->debug_exited)
+			continue;
 		ret = 0;
 		if (r->mode == REPLAY_MODE_STEP) {
 			stop->kind = REPLAY_STOP_STEP;
@@ -1587,6 +1615,9 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 	if (!r->finished)
 		replayer_breakpoints_remove(r);
 	r->step_tid = 0;
+	/* A stop is seen in the debugger's process, whichever task ran last. */
+	if (r->debug_tgid && !r->finished && !r->debug_exited)
+		replay_task_switch_debugged(r);
 	return ret;
 }
 

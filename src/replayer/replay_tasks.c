@@ -137,22 +137,58 @@ void replay_tasks_set_brk(struct replayer *r, uint64_t brk)
 			r->tasks[i].brk = brk;
 }
 
-size_t replay_tasks_alive(const struct replayer *r)
+size_t replay_tasks_alive(const struct replayer *r, uint32_t tgid)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < r->ntasks; i++)
-		n += !r->tasks[i].dead;
+		n += !r->tasks[i].dead && (!tgid || r->tasks[i].rec_tgid == tgid);
 	return n;
 }
 
-size_t replay_tasks_running(const struct replayer *r)
+static bool running(const struct replay_task *task)
+{
+	return !task->dead && !task->exiting && !task->reaped;
+}
+
+size_t replay_tasks_running(const struct replayer *r, uint32_t tgid)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < r->ntasks; i++)
-		n += !r->tasks[i].dead && !r->tasks[i].exiting && !r->tasks[i].reaped;
+		n += running(&r->tasks[i]) && (!tgid || r->tasks[i].rec_tgid == tgid);
 	return n;
+}
+
+bool replay_task_debugged(const struct replayer *r)
+{
+	return !r->debug_tgid || !r->ntasks || r->tasks[r->cur_task].rec_tgid == r->debug_tgid;
+}
+
+struct tracee *replay_debugged_tracee(struct replayer *r)
+{
+	uint32_t tgid = r->debug_tgid;
+
+	if (!r->ntasks)
+		return &r->t;
+	if (!tgid)
+		tgid = r->tasks[r->cur_task].rec_tgid;
+	if (r->tasks[r->cur_task].rec_tgid == tgid && running(&r->tasks[r->cur_task]))
+		return &r->t;
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i].rec_tgid == tgid && running(&r->tasks[i]))
+			return replay_task_tracee(r, &r->tasks[i]);
+	return NULL;
+}
+
+int replay_task_switch_debugged(struct replayer *r)
+{
+	if (replay_task_debugged(r))
+		return 0;
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i].rec_tgid == r->debug_tgid && running(&r->tasks[i]))
+			return replay_task_switch(r, r->tasks[i].rec_tid);
+	return -ESRCH;
 }
 
 struct replay_task *replay_task_find_live(struct replayer *r, uint32_t tid)

@@ -225,8 +225,16 @@ struct replayer {
 	size_t ntasks, cur_task;
 	/* More than one task may be replayed (autopilot). */
 	bool allow_tasks;
-	/* Threads of the first process may be replayed, but no other process (a debugger). */
-	bool allow_threads;
+	/*
+	 * Under a debugger: the recorded pid of the process it looks at (0:
+	 * every task is looked at). The other processes of the tree are
+	 * replayed along with it and never stop the replay; its breakpoints
+	 * and watchpoints live in its own memory and threads only.
+	 */
+	uint32_t debug_tgid;
+	/* That process has ended (its last task): what the debugger is told. */
+	bool debug_exited;
+	int debug_exit_status;
 	/*
 	 * In STEP mode, the recorded tid of the thread to step (0: the current
 	 * task): other tasks' events on the way are replayed as in CONTINUE
@@ -337,10 +345,20 @@ int replay_task_add(struct replayer *r, uint32_t rec_tid, uint32_t rec_tgid, pid
 void replay_tasks_exiting(struct replayer *r, uint32_t rec_tgid);
 /* Sets the program break of every task of the current one's process. */
 void replay_tasks_set_brk(struct replayer *r, uint64_t brk);
-/* Live tasks left. */
-size_t replay_tasks_alive(const struct replayer *r);
-/* Tasks that have not ended and are not ending (their exit has not run). */
-size_t replay_tasks_running(const struct replayer *r);
+/* Live tasks left, of process tgid (0: of any). */
+size_t replay_tasks_alive(const struct replayer *r, uint32_t tgid);
+/* Tasks that have not ended and are not ending (their exit has not run), of tgid (0: any). */
+size_t replay_tasks_running(const struct replayer *r, uint32_t tgid);
+/* Whether the current task belongs to the process the debugger looks at (r->debug_tgid). */
+bool replay_task_debugged(const struct replayer *r);
+/*
+ * A running task of the process the debugger looks at (of the current
+ * task's process when there is no such choice), whose memory holds the
+ * breakpoints; NULL when that process has ended.
+ */
+struct tracee *replay_debugged_tracee(struct replayer *r);
+/* Makes a running task of the debugger's process the current one; 0 or -ESRCH. */
+int replay_task_switch_debugged(struct replayer *r);
 /* The live task recorded as tid (NULL if none); its tracee is r->t when it is the current one. */
 struct replay_task *replay_task_find_live(struct replayer *r, uint32_t tid);
 /* The tracee of a task: r->t for the current one (whose saved copy is stale). */

@@ -2,8 +2,8 @@
 # A program that starts a thread and one that forks are recorded whole;
 # `rewind ps` lists the processes with their parents and exit statuses and
 # `rewind info` counts them;
-# `rewind replay -a` replays them; under the debugger the replay stops at
-# the first clone with a one-line message (one thread at a time for now).
+# `rewind replay -a` replays them, and so does gdb's replay, which looks at
+# the first process (tests/gdb/processes.sh tests it further).
 # An exec in a process with two threads is refused with a message (not
 # supported yet), and replaying what was recorded up to it fails cleanly.
 # usage: processes.sh THREADED_PROGRAM FORKING_PROGRAM EXEC_THREADED_PROGRAM
@@ -39,18 +39,19 @@ expect_grep "^tasks: +1 process, 2 threads$" "$dir/info"
 run_status st "$REWIND" info "$dir/forks.trace" >"$dir/info" 2>&1
 expect_grep "^tasks: +2 processes, 2 threads$" "$dir/info"
 
-# Under the debugger the threads of one process replay to the end; a second
-# process stops the replay there, with one line saying why.
+# Under the debugger the threads of one process replay to the end, and a
+# forked child is replayed along with its parent.
 if command -v gdb >/dev/null; then
 	run_status st "$REWIND" replay "$dir/thr.trace" -- -nx -batch -ex continue -ex continue \
 		>"$dir/out" 2>"$dir/err"
 	grep -q '^rewind:' "$dir/err" && fail "rewind complained about threads under gdb: $(cat "$dir/err")"
 	expect_grep "exited normally" "$dir/out"
 	run_status st "$REWIND" replay "$dir/forks.trace" -- -nx -batch -ex continue -ex "info registers rip" \
-		>"$dir/out" 2>"$dir/err"
-	expect_grep "rewind: .*forks.trace: the program starts a process at event [0-9]+; replaying more than one process under a debugger is not supported yet" "$dir/err"
-	[ "$(grep -c '^rewind:' "$dir/err")" = 1 ] || fail "more than one line from rewind: $(cat "$dir/err")"
+		-ex continue >"$dir/out" 2>"$dir/err"
+	grep -q '^rewind:' "$dir/err" && fail "rewind complained about a fork under gdb: $(cat "$dir/err")"
 	expect_grep "^rip " "$dir/out"
+	expect_grep "^EXIT-SUCCESS$" "$dir/out"
+	expect_grep "exited normally" "$dir/out"
 fi
 
 run_status st "$REWIND" rec -o "$dir/exec.trace" "$exec_threaded" >"$dir/out" 2>"$dir/err"
