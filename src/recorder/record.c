@@ -274,7 +274,7 @@ int recorder_handle_entry(struct recorder *r)
 	/* restart_syscall continues an interrupted call: it writes what that one writes. */
 	reason = nr == SYS_restart_syscall ? NULL : x86_syscall_unsupported_reason(nr, args);
 	r->cur->cur_unsupported = reason ? strdup(reason) : NULL;
-	if (r->cur->nshared)
+	if (recorder_shared_any(r))
 		recorder_shared_snapshot(r);
 
 	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_SYSCALL_ENTRY, regs);
@@ -357,6 +357,8 @@ static int add_mmap_file(struct recorder *r, const uint64_t args[6], int64_t ret
 	if (err)
 		return err;
 	trace_event_add_map(&r->eb, &m);
+	if (args[3] & MAP_SHARED)
+		recorder_shared_add(r, &m);
 	return 0;
 }
 
@@ -377,9 +379,6 @@ static int track_mappings(struct recorder *r, const struct x86_syscall_desc *d,
 		err = add_mmap_file(r, args, ret);
 		if (err == -ENODEV)
 			return 0; /* a device: replayed as anonymous memory */
-		if (!err && (args[3] & MAP_SHARED))
-			recorder_shared_add(r, (uint64_t)ret,
-					    ((uint64_t)ret + args[1] + 4095) & ~4095ull);
 		return err;
 	case SYS_REPLAY_MUNMAP:
 		recorder_shared_remove(r, args[0], args[0] + args[1]);
@@ -430,7 +429,7 @@ int recorder_handle_exit(struct recorder *r)
 			return err;
 		}
 		free(reason);
-		if (r->cur->nshared)
+		if (recorder_shared_any(r))
 			recorder_shared_diff(r);
 		return recorder_emit(r);
 	}
@@ -451,7 +450,7 @@ int recorder_handle_exit(struct recorder *r)
 		snprintf(what, sizeof(what), "%s", d && d->name ? d->name : "?");
 		return refuse(r, "cannot tell what syscall %s wrote", what);
 	}
-	if (r->cur->nshared)
+	if (recorder_shared_any(r))
 		recorder_shared_diff(r);
 	if (r->cur->vfork_hashes && (err = recorder_add_vfork_pages(r)) < 0)
 		return err;

@@ -330,6 +330,7 @@ void recorder_mm_put(struct recorder_mm *mm)
 {
 	if (!mm || --mm->refs)
 		return;
+	recorder_shared_free(mm);
 	free(mm->hashes);
 	free(mm);
 }

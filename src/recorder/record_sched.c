@@ -75,10 +75,7 @@ static void task_free(struct recorder *r, struct recorder_task *t)
 {
 	struct recorder_task *saved = r->cur;
 
-	r->cur = t;
-	recorder_shared_clear(r);
 	r->cur = saved == t ? NULL : saved;
-	free(t->shared);
 	free((char *)t->cur_unsupported);
 	recorder_mm_put(t->mm);
 	free(t->vfork_hashes);
@@ -267,6 +264,8 @@ static int record_clone(struct recorder *r)
 	recorder_mm_put(child->mm);
 	child->mm = (flags & CLONE_VM) && !(flags & CLONE_VFORK) ? recorder_mm_get(parent->mm)
 								 : recorder_mm_new();
+	if (child->mm != parent->mm)
+		recorder_shared_inherit(child->mm, parent->mm);
 	/* An rseq registration is kept by a fork and dropped by a clone that shares memory. */
 	if (!(flags & CLONE_VM))
 		child->rseq = parent->rseq;

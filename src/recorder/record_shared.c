@@ -1,10 +1,19 @@
 /*
  * MAP_SHARED file mappings: the kernel changes their pages whenever the
  * file changes (a write, pwrite, ftruncate, copy_file_range of the same
- * file), and replay emulates those syscalls without touching any file. So
- * while such mappings exist, the recorder snapshots them at each syscall
- * entry and stores the bytes that differ at the exit as memory the kernel
- * wrote. Programs without shared file mappings pay nothing.
+ * file, by this process or another), and replay emulates those syscalls
+ * without touching any file. So while such mappings exist, the recorder
+ * snapshots them, in every recorded process, at each syscall entry, and
+ * at the exit stores the bytes that differ as memory the kernel wrote:
+ *
+ * - in the current process, at the address it maps them at;
+ * - in another process, through the current process's own mapping of the
+ *   same file when it has one (replay maps every shared mapping of a file
+ *   from one working copy, so the write shows in all of them); otherwise
+ *   the range is marked, and stored at that process's next syscall exit.
+ *
+ * The watch list belongs to the address space: its threads share it and
+ * a fork copies it. Programs without shared file mappings pay nothing.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -13,25 +22,45 @@
 #include "common/log.h"
 #include "recorder/recorder.h"
 
-#define SHARED_WATCH_MAX (64u << 20) /* bytes watched in all; more is warned about */
+#define SHARED_WATCH_MAX (64u << 20) /* bytes watched per process; more is warned about */
 
-void recorder_shared_add(struct recorder *r, uint64_t start, uint64_t end)
+static size_t watched_bytes(const struct recorder_mm *mm)
 {
+	size_t n = 0;
+
+	for (size_t i = 0; i < mm->nshared; i++)
+		n += mm->shared[i].end - mm->shared[i].start;
+	return n;
+}
+
+static struct shared_map *grow(struct recorder_mm *mm)
+{
+	mm->shared = realloc(mm->shared, (mm->nshared + 1) * sizeof(*mm->shared));
+	if (!mm->shared)
+		abort();
+	return &mm->shared[mm->nshared++];
+}
+
+void recorder_shared_add(struct recorder *r, const struct trace_map *f)
+{
+	struct recorder_mm *mm = r->cur->mm;
 	struct shared_map *m;
 
-	if (end - start > SHARED_WATCH_MAX) {
-		rw_warn("pid %d: shared file mapping 0x%llx-0x%llx is too large to watch; changes "
-			"made to its file by syscalls will not replay",
-			r->cur->t.tid, (unsigned long long)start, (unsigned long long)end);
+	if (watched_bytes(mm) + (f->end - f->start) > SHARED_WATCH_MAX) {
+		rw_warn("pid %d: shared file mapping 0x%llx-0x%llx of %s is too large to watch; "
+			"changes made to its file by syscalls will not replay",
+			r->cur->t.tid, (unsigned long long)f->start, (unsigned long long)f->end,
+			f->path ? f->path : "?");
 		return;
 	}
-	r->cur->shared = realloc(r->cur->shared, (r->cur->nshared + 1) * sizeof(*r->cur->shared));
-	if (!r->cur->shared)
-		abort();
-	m = &r->cur->shared[r->cur->nshared++];
-	m->start = start;
-	m->end = end;
-	m->snapshot = malloc(end - start);
+	m = grow(mm);
+	memset(m, 0, sizeof(*m));
+	m->start = f->start;
+	m->end = f->end;
+	m->dev = f->dev;
+	m->ino = f->ino;
+	m->offset = f->offset;
+	m->snapshot = malloc(f->end - f->start);
 	if (!m->snapshot)
 		abort();
 }
@@ -39,18 +68,19 @@ void recorder_shared_add(struct recorder *r, uint64_t start, uint64_t end)
 /* Forgets the watched mappings that overlap [start, end) (munmap, mremap, MAP_FIXED). */
 void recorder_shared_remove(struct recorder *r, uint64_t start, uint64_t end)
 {
+	struct recorder_mm *mm = r->cur->mm;
 	size_t keep = 0;
 
-	for (size_t i = 0; i < r->cur->nshared; i++) {
-		struct shared_map *m = &r->cur->shared[i];
+	for (size_t i = 0; i < mm->nshared; i++) {
+		struct shared_map *m = &mm->shared[i];
 
 		if (m->start < end && start < m->end) {
 			free(m->snapshot);
 			continue;
 		}
-		r->cur->shared[keep++] = *m;
+		mm->shared[keep++] = *m;
 	}
-	r->cur->nshared = keep;
+	mm->nshared = keep;
 }
 
 void recorder_shared_clear(struct recorder *r)
@@ -58,33 +88,139 @@ void recorder_shared_clear(struct recorder *r)
 	recorder_shared_remove(r, 0, ~0ull);
 }
 
-void recorder_shared_snapshot(struct recorder *r)
+void recorder_shared_free(struct recorder_mm *mm)
 {
-	for (size_t i = 0; i < r->cur->nshared; i++) {
-		struct shared_map *m = &r->cur->shared[i];
-		size_t len = m->end - m->start;
-		size_t got = tracee_read_mem_partial(&r->cur->t, m->start, m->snapshot, len);
+	for (size_t i = 0; i < mm->nshared; i++)
+		free(mm->shared[i].snapshot);
+	free(mm->shared);
+	mm->shared = NULL;
+	mm->nshared = 0;
+}
+
+void recorder_shared_inherit(struct recorder_mm *child, const struct recorder_mm *parent)
+{
+	for (size_t i = 0; i < parent->nshared; i++) {
+		const struct shared_map *p = &parent->shared[i];
+		struct shared_map *m = grow(child);
+
+		*m = *p;
+		m->snapshot = malloc(p->end - p->start);
+		if (!m->snapshot)
+			abort();
+		memcpy(m->snapshot, p->snapshot, p->valid);
+	}
+}
+
+/* A live task of each address space with watched mappings, once each: calls fn on it. */
+static void each_space(struct recorder *r,
+		       void (*fn)(struct recorder *r, struct recorder_task *t, void *arg),
+		       void *arg)
+{
+	r->shared_gen++;
+	for (size_t i = 0; i < r->ntasks; i++) {
+		struct recorder_task *t = r->tasks[i];
+
+		if (!t->mm || !t->mm->nshared || t->mm->shared_gen == r->shared_gen ||
+		    t->state == TASK_NEW)
+			continue;
+		t->mm->shared_gen = r->shared_gen;
+		fn(r, t, arg);
+	}
+}
+
+bool recorder_shared_any(struct recorder *r)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i]->mm && r->tasks[i]->mm->nshared)
+			return true;
+	return false;
+}
+
+static void snapshot_space(struct recorder *r, struct recorder_task *t, void *arg)
+{
+	(void)r;
+	(void)arg;
+	for (size_t i = 0; i < t->mm->nshared; i++) {
+		struct shared_map *m = &t->mm->shared[i];
 
 		/* Past the end of the file: those pages cannot be read and are left alone. */
-		m->valid = got;
+		m->valid = tracee_read_mem_partial(&t->t, m->start, m->snapshot, m->end - m->start);
+	}
+}
+
+void recorder_shared_snapshot(struct recorder *r)
+{
+	each_space(r, snapshot_space, NULL);
+}
+
+/* Whether the current process maps [off, off+len) of the file shared too (and so sees it). */
+static bool seen_here(struct recorder *r, const struct shared_map *m, uint64_t off, uint64_t len)
+{
+	const struct recorder_mm *mm = r->cur->mm;
+
+	for (size_t i = 0; i < mm->nshared; i++) {
+		const struct shared_map *c = &mm->shared[i];
+
+		if (c->dev == m->dev && c->ino == m->ino && c->offset <= off &&
+		    off + len <= c->offset + (c->end - c->start))
+			return true;
+	}
+	return false;
+}
+
+static void mark(struct shared_map *m, uint64_t lo, uint64_t hi)
+{
+	if (m->dirty_hi <= m->dirty_lo) {
+		m->dirty_lo = lo;
+		m->dirty_hi = hi;
+		return;
+	}
+	m->dirty_lo = lo < m->dirty_lo ? lo : m->dirty_lo;
+	m->dirty_hi = hi > m->dirty_hi ? hi : m->dirty_hi;
+}
+
+static void diff_space(struct recorder *r, struct recorder_task *t, void *arg)
+{
+	bool here = t->mm == r->cur->mm;
+	uint8_t page[4096];
+
+	(void)arg;
+	for (size_t i = 0; i < t->mm->nshared; i++) {
+		struct shared_map *m = &t->mm->shared[i];
+
+		/*
+		 * Up to the first page that cannot be read (past the file's end): a
+		 * page readable now but not at the snapshot has changed (a file that
+		 * was cut and grown again reads as zeros there).
+		 */
+		for (size_t off = 0; off < m->end - m->start; off += sizeof(page)) {
+			size_t len = sizeof(page);
+
+			if (tracee_read_mem(&t->t, m->start + off, page, len) < 0)
+				break;
+			if (off + len <= m->valid && !memcmp(page, m->snapshot + off, len))
+				continue;
+			if (here)
+				trace_event_add_mem(&r->eb, m->start + off, page, len);
+			else if (!seen_here(r, m, m->offset + off, len))
+				mark(m, off, off + len);
+		}
+		if (!here || m->dirty_hi <= m->dirty_lo)
+			continue;
+		/* Changed by another process's syscall: what it holds now, before it runs. */
+		for (uint64_t off = m->dirty_lo; off < m->dirty_hi; off += sizeof(page)) {
+			size_t len =
+			    m->dirty_hi - off < sizeof(page) ? m->dirty_hi - off : sizeof(page);
+
+			if (tracee_read_mem(&t->t, m->start + off, page, len) == 0)
+				trace_event_add_mem(&r->eb, m->start + off, page, len);
+		}
+		m->dirty_lo = m->dirty_hi = 0;
 	}
 }
 
 /* Adds what the syscall changed in the watched mappings to the event being built. */
 void recorder_shared_diff(struct recorder *r)
 {
-	uint8_t page[4096];
-
-	for (size_t i = 0; i < r->cur->nshared; i++) {
-		struct shared_map *m = &r->cur->shared[i];
-
-		for (size_t off = 0; off < m->valid; off += sizeof(page)) {
-			size_t len = m->valid - off < sizeof(page) ? m->valid - off : sizeof(page);
-
-			if (tracee_read_mem(&r->cur->t, m->start + off, page, len) < 0)
-				break;
-			if (memcmp(page, m->snapshot + off, len))
-				trace_event_add_mem(&r->eb, m->start + off, page, len);
-		}
-	}
+	each_space(r, diff_space, NULL);
 }

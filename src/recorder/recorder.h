@@ -35,8 +35,11 @@ struct stdio_identity {
 
 struct shared_map {
 	uint64_t start, end;
+	uint64_t dev, ino, offset; /* the file, and where in it the mapping starts */
 	uint8_t *snapshot;
 	size_t valid;
+	/* Changed by another process's syscall, not stored yet: [dirty_lo, dirty_hi) bytes in. */
+	uint64_t dirty_lo, dirty_hi;
 };
 
 struct page_hash {
@@ -53,6 +56,11 @@ struct recorder_mm {
 	struct page_hash *hashes; /* sorted */
 	size_t n;
 	bool threaded; /* more than one thread used it since the last execution point */
+	/* MAP_SHARED file mappings watched for changes made through their file (record_shared.c).
+	 */
+	struct shared_map *shared;
+	size_t nshared;
+	unsigned shared_gen;
 };
 
 /* Where a task is in the recorder's schedule (record_sched.c). */
@@ -65,9 +73,8 @@ enum task_state {
 
 /*
  * One traced thread and what the recorder keeps for it. Threads of one
- * process each have their own; the shared-mapping watch list is per task
- * too (a task made by a clone starts with none), the execution-point page
- * hashes per address space (mm).
+ * process each have their own; the execution-point page hashes and the
+ * shared-mapping watch list are per address space (mm).
  */
 struct recorder_task {
 	struct tracee t;
@@ -83,9 +90,6 @@ struct recorder_task {
 	long cur_sysno;
 	bool cur_emulated;
 	bool exec_pending;
-	/* MAP_SHARED file mappings watched for changes made through their file. */
-	struct shared_map *shared;
-	size_t nshared;
 	/* Why the syscall in progress could not be recorded if it succeeds, or NULL. */
 	const char *cur_unsupported;
 	/* No user instruction ran since the last syscall exit (or exec): a signal delivered now is
@@ -133,7 +137,8 @@ struct recorder {
 	struct recorder_task *cur;
 	/* The task that may run user code now (one at a time), or NULL. */
 	struct recorder_task *running;
-	size_t rr_next; /* where the round robin looks for a ready task next */
+	size_t rr_next;	     /* where the round robin looks for a ready task next */
+	unsigned shared_gen; /* visits every address space once (record_shared.c) */
 	pid_t first_pid;
 	int first_status; /* wait status of the first process, rec's exit status */
 	/* Execution points (record_exec_point.c). */
@@ -212,9 +217,15 @@ void recorder_mm_put(struct recorder_mm *mm);
 int recorder_vfork_snapshot(struct recorder *r);
 int recorder_add_vfork_pages(struct recorder *r);
 
-void recorder_shared_add(struct recorder *r, uint64_t start, uint64_t end);
+/* The watch list of shared file mappings (record_shared.c), of r->cur's address space. */
+void recorder_shared_add(struct recorder *r, const struct trace_map *m);
 void recorder_shared_remove(struct recorder *r, uint64_t start, uint64_t end);
 void recorder_shared_clear(struct recorder *r);
+void recorder_shared_free(struct recorder_mm *mm);
+/* A forked child's address space watches what its parent's did. */
+void recorder_shared_inherit(struct recorder_mm *child, const struct recorder_mm *parent);
+/* Whether any recorded process has a watched mapping. */
+bool recorder_shared_any(struct recorder *r);
 void recorder_shared_snapshot(struct recorder *r);
 void recorder_shared_diff(struct recorder *r);
 
