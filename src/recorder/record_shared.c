@@ -14,10 +14,17 @@
  *
  * The watch list belongs to the address space: its threads share it and
  * a fork copies it. Programs without shared file mappings pay nothing.
+ * A process outside the recording that maps the same file when the
+ * mapping is made is warned about: its writes are not in the trace.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "recorder/recorder.h"
@@ -41,6 +48,79 @@ static struct shared_map *grow(struct recorder_mm *mm)
 	return &mm->shared[mm->nshared++];
 }
 
+static bool recorded_process(const struct recorder *r, pid_t pid)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i]->tgid == pid || r->tasks[i]->t.tid == pid)
+			return true;
+	return false;
+}
+
+/* Whether process pid maps the file dev:ino (a line of its /proc/PID/maps says so). */
+static bool maps_file(pid_t pid, uint64_t dev, uint64_t ino)
+{
+	char path[64], line[4352];
+	unsigned maj, min;
+	unsigned long long inode;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*x-%*x %*4s %*x %x:%x %llu", &maj, &min, &inode) == 3 &&
+			inode == ino && makedev(maj, min) == dev;
+	fclose(f);
+	return found;
+}
+
+/*
+ * A shared mapping of a file that a process outside the recording maps too:
+ * what that process writes there is not recorded, so replay may differ.
+ * Said once per file, naming the mapping and the process.
+ */
+static void warn_outside(struct recorder *r, const struct trace_map *f)
+{
+	DIR *d;
+	struct dirent *e;
+
+	for (size_t i = 0; i < r->nwarned_shared; i++)
+		if (r->warned_shared[i].dev == f->dev && r->warned_shared[i].ino == f->ino)
+			return;
+	if (!(d = opendir("/proc")))
+		return;
+	while ((e = readdir(d))) {
+		char comm[64] = "?", path[64];
+		pid_t pid;
+		FILE *c;
+
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		pid = (pid_t)atoi(e->d_name);
+		if (pid == getpid() || recorded_process(r, pid) || !maps_file(pid, f->dev, f->ino))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+		if ((c = fopen(path, "re"))) {
+			if (fgets(comm, sizeof(comm), c))
+				comm[strcspn(comm, "\n")] = '\0';
+			fclose(c);
+		}
+		rw_warn("pid %d: shared mapping 0x%llx-0x%llx of %s is also mapped by process %d "
+			"(%s), which is not recorded: what it writes there will not replay",
+			r->cur->t.tid, (unsigned long long)f->start, (unsigned long long)f->end,
+			f->path && f->path[0] ? f->path : "?", (int)pid, comm);
+		r->warned_shared =
+		    realloc(r->warned_shared, (r->nwarned_shared + 1) * sizeof(*r->warned_shared));
+		if (!r->warned_shared)
+			abort();
+		r->warned_shared[r->nwarned_shared].dev = f->dev;
+		r->warned_shared[r->nwarned_shared++].ino = f->ino;
+		break;
+	}
+	closedir(d);
+}
+
 void recorder_shared_add(struct recorder *r, const struct trace_map *f)
 {
 	struct recorder_mm *mm = r->cur->mm;
@@ -53,6 +133,7 @@ void recorder_shared_add(struct recorder *r, const struct trace_map *f)
 			f->path ? f->path : "?");
 		return;
 	}
+	warn_outside(r, f);
 	m = grow(mm);
 	memset(m, 0, sizeof(*m));
 	m->start = f->start;
