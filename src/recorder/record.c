@@ -262,11 +262,6 @@ int recorder_handle_entry(struct recorder *r)
 		return refuse(r, "syscall %s (number %ld) is not supported by rewind",
 			      d && d->name ? d->name : "?", nr);
 	}
-	if (d->replay == SYS_REPLAY_EXEC && recorder_process_tasks(r, r->cur->tgid) > 1)
-		return refuse(r,
-			      "%s in a process with more than one thread is not supported yet "
-			      "(it ends the other threads)",
-			      d->name);
 	/*
 	 * An unknown command (ioctl, fcntl, prctl, ...) usually just fails with
 	 * EINVAL and writes nothing: only refuse it if it succeeds.

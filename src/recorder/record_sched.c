@@ -123,15 +123,6 @@ void recorder_kill_all(struct recorder *r)
 				;
 }
 
-size_t recorder_process_tasks(const struct recorder *r, pid_t tgid)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < r->ntasks; i++)
-		n += r->tasks[i]->tgid == tgid;
-	return n;
-}
-
 static struct recorder_task *task_find(struct recorder *r, pid_t tid)
 {
 	for (size_t i = 0; i < r->ntasks; i++)
@@ -332,6 +323,34 @@ static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 	return continue_user(r, t);
 }
 
+/*
+ * An exec by a thread other than the leader: the kernel ended every other
+ * thread and gave the exec'ing one the leader's tid, which the exec event
+ * is reported under (its former tid in the event message). The leader's
+ * end is never reported: its task goes, and the exec'ing task goes on
+ * under the leader's tid. Replay does the same from the EV_EXEC of a tid
+ * whose task is not the one in the execve.
+ */
+static struct recorder_task *exec_takeover(struct recorder *r, struct recorder_task *leader)
+{
+	unsigned long former = 0;
+	struct recorder_task *t;
+	pid_t tid = leader->t.tid;
+
+	if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &former) < 0 || (pid_t)former == tid ||
+	    !(t = task_find(r, (pid_t)former)))
+		return leader;
+	if (r->running == leader)
+		r->running = t;
+	task_remove(r, leader);
+	tracee_release(&t->t);
+	tracee_init(&t->t, tid);
+	t->t.stop = TRACEE_STOP_SYSCALL_ENTRY; /* in the execve, as the leader's stop said */
+	t->tgid = tid;
+	r->cur = t;
+	return t;
+}
+
 static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 {
 	int event = st >> 16, err;
@@ -347,6 +366,7 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 		return 0;
 	}
 	if (event == PTRACE_EVENT_EXEC) {
+		t = exec_takeover(r, t);
 		t->exec_pending = true;
 		return resume(t, TASK_IN_SYSCALL);
 	}

@@ -56,10 +56,13 @@ static bool recorded_process(const struct recorder *r, pid_t pid)
 	return false;
 }
 
-/* Whether process pid maps the file dev:ino (a line of its /proc/PID/maps says so). */
+/*
+ * Whether process pid maps the file dev:ino shared and writable (a line of
+ * its /proc/PID/maps with "rw-s" says so): it can change that memory.
+ */
 static bool maps_file(pid_t pid, uint64_t dev, uint64_t ino)
 {
-	char path[64], line[4352];
+	char path[64], line[4352], perms[5];
 	unsigned maj, min;
 	unsigned long long inode;
 	bool found = false;
@@ -69,15 +72,17 @@ static bool maps_file(pid_t pid, uint64_t dev, uint64_t ino)
 	if (!(f = fopen(path, "re")))
 		return false;
 	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "%*x-%*x %*4s %*x %x:%x %llu", &maj, &min, &inode) == 3 &&
-			inode == ino && makedev(maj, min) == dev;
+		found =
+		    sscanf(line, "%*x-%*x %4s %*x %x:%x %llu", perms, &maj, &min, &inode) == 4 &&
+		    perms[1] == 'w' && perms[3] == 's' && inode == ino && makedev(maj, min) == dev;
 	fclose(f);
 	return found;
 }
 
 /*
- * A shared mapping of a file that a process outside the recording maps too:
- * what that process writes there is not recorded, so replay may differ.
+ * A shared mapping of a file that a process outside the recording maps too,
+ * shared and writable: what that process writes there is not recorded, so
+ * replay may differ.
  * Said once per file, naming the mapping and the process.
  */
 static void warn_outside(struct recorder *r, const struct trace_map *f)

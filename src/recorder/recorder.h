@@ -165,8 +165,6 @@ int recorder_record_death(struct recorder *r, int status);
 
 /* Tasks and the schedule (record_sched.c). */
 struct recorder_task *recorder_task_add(struct recorder *r, pid_t tid, pid_t tgid);
-/* How many live tasks process tgid has. */
-size_t recorder_process_tasks(const struct recorder *r, pid_t tgid);
 /* Runs every task to its end, one at a time; 0 or negative errno. */
 int recorder_schedule(struct recorder *r);
 /* Kills and reaps every task left (after an error). */

@@ -664,10 +664,95 @@ static int replay_exit(struct replayer *r, const uint64_t entry[X86_NREGS])
 	return check_exit(r, st);
 }
 
+/* The task of process tgid stopped in an execve whose exit has not come yet, or NULL. */
+static struct replay_task *in_exec(struct replayer *r, uint32_t tgid)
+{
+	for (size_t i = 0; i < r->ntasks; i++) {
+		struct replay_task *k = &r->tasks[i];
+		long nr = (long)k->entry[X86_ORIG_RAX];
+
+		if (k->rec_tgid == tgid && k->in_syscall && !k->dead && !k->reaped &&
+		    (nr == SYS_execve || nr == SYS_execveat))
+			return k;
+	}
+	return NULL;
+}
+
+/*
+ * Ends a thread the way an exec by another thread of its process ends it:
+ * replay rebuilds the image in place rather than exec, so the thread is made
+ * to run exit(0) from rewind's page. Done before the new image is built, so
+ * what the kernel writes at its end (its clear-tid word) lands in the old
+ * one. A leader ends as a zombie that is never waited for.
+ */
+static int end_for_exec(struct replayer *r, struct replay_task *task, bool leader)
+{
+	struct tracee *t = replay_task_tracee(r, task);
+	uint64_t regs[X86_NREGS];
+	int st;
+
+	if ((st = tracee_get_regs(t, regs)) < 0)
+		return st;
+	regs[X86_RIP] = REWIND_INJECT_PAGE;
+	regs[X86_RAX] = SYS_exit;
+	regs[X86_ORIG_RAX] = (uint64_t)-1; /* no syscall restart on the way out */
+	regs[X86_RDI] = 0;
+	if ((st = tracee_set_regs(t, regs)) < 0)
+		return st;
+	task->in_syscall = false;
+	if (leader) {
+		task->dead = true;
+		return tracee_resume_nowait(t, PTRACE_CONT, 0);
+	}
+	if ((st = tracee_resume(t, PTRACE_CONT, 0)) < 0)
+		return st;
+	task->reaped = true;
+	task->end_status = st;
+	return 0;
+}
+
+/*
+ * EV_EXEC of tid: every other thread of its process has ended. When a
+ * thread other than the leader made the exec, it took over the leader's
+ * tid (the event is under that tid) and the leader ended unreported: its
+ * task is left dead and the exec'ing one takes its recorded tid.
+ */
+static int exec_takeover(struct replayer *r)
+{
+	uint32_t tgid = r->ev.tid;
+	struct replay_task *x = in_exec(r, tgid);
+	size_t xi;
+	int err;
+
+	if (!x)
+		return 0;
+	xi = (size_t)(x - r->tasks);
+	for (size_t i = 0; i < r->ntasks; i++) {
+		struct replay_task *k = &r->tasks[i];
+
+		if (i == xi || k->rec_tgid != tgid || k->dead || k->reaped)
+			continue;
+		if ((err = end_for_exec(r, k, k->rec_tid == tgid)) < 0)
+			return err;
+		if (k->rec_tid == tgid)
+			k->rec_tid = 0; /* gone: the tid is the exec'ing task's now */
+	}
+	r->tasks[xi].rec_tid = tgid;
+	return 0;
+}
+
 /* An EV_EXIT not after exit/exit_group: the thread dies of the signal passed to it. */
 static int replay_death(struct replayer *r)
 {
 	int st, ret;
+
+	if (r->ntasks > 1 && !r->tasks[r->cur_task].reaped &&
+	    r->tasks[r->cur_task].rec_tid != r->tasks[r->cur_task].rec_tgid &&
+	    in_exec(r, r->tasks[r->cur_task].rec_tgid)) {
+		/* Ended by another thread's exec, before its EV_EXEC. */
+		if ((st = end_for_exec(r, &r->tasks[r->cur_task], false)) < 0)
+			return st;
+	}
 
 	if (r->ntasks > 1 && r->tasks[r->cur_task].reaped)
 		return check_exit(r, r->tasks[r->cur_task].end_status);
@@ -1392,9 +1477,9 @@ static void close_replay(struct replayer *r)
 /* Reaches and applies the pending event: 0 applied, 1 the program ended, 2 a debugger stop. */
 static int replay_pending(struct replayer *r)
 {
-	int err = replay_task_switch(r, r->ev.tid);
+	int err = r->ev.kind == EV_EXEC && r->ntasks > 1 ? exec_takeover(r) : 0;
 
-	if (err < 0)
+	if (err < 0 || (err = replay_task_switch(r, r->ev.tid)) < 0)
 		return err;
 	if (r->ev.kind != EV_SIGNAL)
 		r->tasks[r->cur_task].last_valid = false;

@@ -169,6 +169,11 @@ static void classify(struct tracee *t, int status, int request)
 			t->stop = TRACEE_STOP_SYSCALL_ENTRY;
 		return;
 	}
+	/* An exec replaced the address space an open /proc/PID/mem refers to. */
+	if (WIFSTOPPED(status) && (status >> 16) == PTRACE_EVENT_EXEC && t->mem_fd >= 0) {
+		close(t->mem_fd);
+		t->mem_fd = -1;
+	}
 	/*
 	 * Exec and clone events arrive between a syscall's entry and exit: keep
 	 * the syscall state.

@@ -1,4 +1,4 @@
-/* Execs while a second thread waits: rewind rec must stop with a clear message (not yet). */
+/* Execs from the leader while a second thread waits in pause(): the exec ends it. */
 #include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
