@@ -385,6 +385,7 @@ int recorder_record_exec(struct recorder *r)
 	 * page of the new one with an old page's contents must not be left out
 	 * of the next one.
 	 */
+	recorder_scratch_release(r->cur);
 	recorder_mm_put(r->cur->mm);
 	r->cur->mm = recorder_mm_new();
 	n = procmaps_read(r->cur->t.tid, &maps);

@@ -249,7 +249,10 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
 	for (int i = 0; i < n; i++) {
 		const struct procmap *m = &maps[i];
 
-		if (!watched(m) || m->start == REWIND_INJECT_PAGE)
+		/* rewind's own pages: never in the replay's address space. */
+		if (!watched(m) || m->start == REWIND_INJECT_PAGE ||
+		    (m->start >= SCRATCH_BASE &&
+		     m->start < SCRATCH_BASE + SCRATCH_SIZE * SCRATCH_SLOTS))
 			continue;
 		for (uint64_t a = m->start; a < m->end; a += BATCH_PAGES * PAGE) {
 			size_t want =

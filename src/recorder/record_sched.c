@@ -76,6 +76,7 @@ static void task_free(struct recorder *r, struct recorder_task *t)
 	struct recorder_task *saved = r->cur;
 
 	r->cur = saved == t ? NULL : saved;
+	recorder_scratch_release(t);
 	free((char *)t->cur_unsupported);
 	recorder_mm_put(t->mm);
 	free(t->vfork_hashes);
@@ -161,10 +162,12 @@ static int run_next(struct recorder *r)
 	return 0;
 }
 
+/* Whether another task waits to go on: ready for user code, or its syscall's exit deferred. */
 static bool any_ready(const struct recorder *r)
 {
 	for (size_t i = 0; i < r->ntasks; i++)
-		if (r->tasks[i]->state == TASK_READY && r->tasks[i]->tgid)
+		if ((r->tasks[i]->state == TASK_READY && r->tasks[i]->tgid) ||
+		    r->tasks[i]->exit_deferred)
 			return true;
 	return false;
 }
@@ -255,8 +258,10 @@ static int record_clone(struct recorder *r)
 	recorder_mm_put(child->mm);
 	child->mm = (flags & CLONE_VM) && !(flags & CLONE_VFORK) ? recorder_mm_get(parent->mm)
 								 : recorder_mm_new();
-	if (child->mm != parent->mm)
+	if (child->mm != parent->mm) {
 		recorder_shared_inherit(child->mm, parent->mm);
+		recorder_scratch_inherit(child->mm, parent->mm);
+	}
 	/* An rseq registration is kept by a fork and dropped by a clone that shares memory. */
 	if (!(flags & CLONE_VM))
 		child->rseq = parent->rseq;
@@ -351,6 +356,37 @@ static struct recorder_task *exec_takeover(struct recorder *r, struct recorder_t
 	return t;
 }
 
+/* t is at a syscall-exit stop: its exit event, then user code when its turn comes. */
+static int syscall_exit(struct recorder *r, struct recorder_task *t)
+{
+	int err;
+
+	t->exit_deferred = false;
+	if ((err = recorder_scratch_exit(r)) < 0 || (err = recorder_handle_exit(r)) < 0)
+		return err;
+	memcpy(t->boundary_regs, r->eb.regs, sizeof(t->boundary_regs));
+	t->at_boundary = true;
+	if (t->nheld)
+		recorder_resend_held(r);
+	return continue_user(r, t);
+}
+
+/* Deferred syscall exits whose process no longer runs user code in another thread. */
+static int flush_deferred(struct recorder *r)
+{
+	for (size_t i = 0; i < r->ntasks; i++) {
+		struct recorder_task *t = r->tasks[i];
+		int err;
+
+		if (!t->exit_deferred || recorder_scratch_others_run(r, t))
+			continue;
+		r->cur = t;
+		if ((err = syscall_exit(r, t)) < 0)
+			return err;
+	}
+	return 0;
+}
+
 static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 {
 	int event = st >> 16, err;
@@ -381,17 +417,16 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 	switch (t->t.stop) {
 	case TRACEE_STOP_SYSCALL_ENTRY:
 		t->at_boundary = false;
-		if ((err = recorder_handle_entry(r)) < 0)
+		if ((err = recorder_handle_entry(r)) < 0 || (err = recorder_scratch_enter(r)) < 0)
 			return err;
 		return enter_syscall(r, t);
 	case TRACEE_STOP_SYSCALL_EXIT:
-		if ((err = recorder_handle_exit(r)) < 0)
-			return err;
-		memcpy(t->boundary_regs, r->eb.regs, sizeof(t->boundary_regs));
-		t->at_boundary = true;
-		if (t->nheld)
-			recorder_resend_held(r);
-		return continue_user(r, t);
+		if (t->scratch_active && recorder_scratch_others_run(r, t)) {
+			/* Its results land in the program's memory once no other thread runs. */
+			t->exit_deferred = true;
+			return 0;
+		}
+		return syscall_exit(r, t);
 	default:
 		break;
 	}
@@ -450,6 +485,8 @@ int recorder_schedule(struct recorder *r)
 		int st;
 		pid_t pid;
 
+		if ((err = flush_deferred(r)) < 0)
+			return err;
 		if (!r->running && (err = run_next(r)) < 0)
 			return err;
 		if ((err = check_progress(r)) < 0)

@@ -149,6 +149,8 @@ void recorder_shared_add(struct recorder *r, const struct trace_map *f)
 	m->snapshot = malloc(f->end - f->start);
 	if (!m->snapshot)
 		abort();
+	/* As it is now: what changes from here on is what gets stored. */
+	m->valid = tracee_read_mem_partial(&r->cur->t, m->start, m->snapshot, m->end - m->start);
 }
 
 /* Forgets the watched mappings that overlap [start, end) (munmap, mremap, MAP_FIXED). */

@@ -18,6 +18,10 @@
 
 /* rewind's page in every recorded address space: a syscall instruction to inject with. */
 #define REWIND_INJECT_PAGE 0x70000000ull
+/* Scratch buffers for blocking syscalls of threaded processes (record_scratch.c). */
+#define SCRATCH_BASE  0x70100000ull
+#define SCRATCH_SIZE  0x100000ull
+#define SCRATCH_SLOTS 64
 
 struct stored_file {
 	dev_t dev;
@@ -61,6 +65,13 @@ struct recorder_mm {
 	struct shared_map *shared;
 	size_t nshared;
 	unsigned shared_gen;
+	/* Scratch slots mapped in this address space, and those a live task holds. */
+	bool scratch_mapped[SCRATCH_SLOTS], scratch_used[SCRATCH_SLOTS];
+};
+
+/* An output argument moved to scratch for the syscall in progress. */
+struct scratch_move {
+	uint64_t real, scratch, len;
 };
 
 /* Where a task is in the recorder's schedule (record_sched.c). */
@@ -112,6 +123,14 @@ struct recorder_task {
 	long restart_nr;
 	/* rseq registration (emulated: never given to the kernel). */
 	struct x86_rseq_area rseq;
+	/* Its scratch slot + 1 (0: none yet), and the syscall in progress's moved arguments. */
+	int scratch_slot;
+	bool scratch_active;
+	uint64_t scratch_entry[X86_NREGS];
+	struct scratch_move scratch[6];
+	int nscratch;
+	/* Its syscall-exit stop waits for no other thread of its process to run user code. */
+	bool exit_deferred;
 };
 
 struct recorder {
@@ -230,6 +249,18 @@ void recorder_shared_inherit(struct recorder_mm *child, const struct recorder_mm
 /* Whether any recorded process has a watched mapping. */
 bool recorder_shared_any(struct recorder *r);
 void recorder_shared_snapshot(struct recorder *r);
+/*
+ * After the entry event of r->cur's syscall: in a threaded process, the
+ * pointers a blocking syscall writes through go to r->cur's scratch slot.
+ * At its exit stop, before the exit is recorded: what the syscall wrote
+ * goes where the program asked and the registers get its pointers back.
+ */
+int recorder_scratch_enter(struct recorder *r);
+int recorder_scratch_exit(struct recorder *r);
+/* Whether another task of t's address space is running user code. */
+bool recorder_scratch_others_run(const struct recorder *r, const struct recorder_task *t);
+void recorder_scratch_release(struct recorder_task *t);
+void recorder_scratch_inherit(struct recorder_mm *child, const struct recorder_mm *parent);
 void recorder_shared_diff(struct recorder *r);
 
 #endif

@@ -1,0 +1,359 @@
+/*
+ * Scratch buffers for syscalls that may block in a threaded process.
+ *
+ * While a thread is blocked in read(), wait4(), epoll_wait() and the like,
+ * another thread of its process may run user code. The kernel writes the
+ * syscall's results whenever the syscall completes, so that other thread
+ * could see them before the blocked thread's exit event is in the trace,
+ * and replay, which writes them at that event, would differ. So in a
+ * process with more than one thread, the output pointers of such a
+ * syscall are pointed at a scratch area of rewind's (a page range mapped
+ * into the process at SCRATCH_BASE, one slot per thread) for the time of
+ * the syscall: the kernel writes there, unseen by the program. At the
+ * exit stop, once no other thread of the process is running user code
+ * (the exit is deferred until then: see record_sched.c), the bytes the
+ * syscall wrote are copied to where the program asked, the registers get
+ * the program's pointers back, and the exit event records those writes
+ * as usual. The trace never mentions the scratch area, and replay never
+ * maps it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "arch/x86_64/regs.h"
+#include "arch/x86_64/syscall_table.h"
+#include "recorder/recorder.h"
+
+static const int arg_reg[6] = {X86_RDI, X86_RSI, X86_RDX, X86_R10, X86_R8, X86_R9};
+
+struct want {
+	int arg;
+	uint64_t len;
+	bool in; /* the kernel reads it too: the scratch copy starts as the program's */
+};
+
+static uint32_t read_u32(struct recorder_task *t, uint64_t addr)
+{
+	uint32_t v = 0;
+
+	if (addr)
+		tracee_read_mem(&t->t, addr, &v, sizeof(v));
+	return v;
+}
+
+/* The pointer arguments of syscall nr the kernel writes through, with their sizes. */
+static int wanted(struct recorder_task *t, long nr, const uint64_t a[6], struct want w[6])
+{
+	uint64_t set = 0;
+	int n = 0;
+
+#define WANT(i, l)    (w[n++] = (struct want){(i), (l), false})
+#define WANT_IN(i, l) (w[n++] = (struct want){(i), (l), true})
+	switch (nr) {
+	case SYS_read:
+	case SYS_pread64:
+		WANT(1, a[2]);
+		break;
+	case SYS_recvfrom:
+		WANT(1, a[2]);
+		if (a[4] && a[5]) {
+			WANT(4, read_u32(t, a[5]));
+			WANT_IN(5, 4);
+		}
+		break;
+	case SYS_accept:
+	case SYS_accept4:
+		if (a[1] && a[2]) {
+			WANT(1, read_u32(t, a[2]));
+			WANT_IN(2, 4);
+		}
+		break;
+	case SYS_wait4:
+		WANT(1, 4);
+		WANT(3, 144); /* struct rusage */
+		break;
+	case SYS_waitid:
+		WANT(2, 128); /* siginfo_t */
+		WANT(4, 144);
+		break;
+	case SYS_epoll_wait:
+	case SYS_epoll_pwait:
+	case SYS_epoll_pwait2:
+		if ((int)a[2] > 0)
+			WANT(1, (uint64_t)(int)a[2] * 12); /* struct epoll_event, packed */
+		break;
+	case SYS_poll:
+		WANT_IN(0, (uint64_t)(uint32_t)a[1] * 8);
+		break;
+	case SYS_ppoll:
+		WANT_IN(0, (uint64_t)(uint32_t)a[1] * 8);
+		WANT_IN(2, 16);
+		break;
+	case SYS_select:
+	case SYS_pselect6:
+		if ((int)a[0] > 0)
+			set = ((uint64_t)(int)a[0] + 63) / 64 * 8;
+		WANT_IN(1, set);
+		WANT_IN(2, set);
+		WANT_IN(3, set);
+		WANT_IN(4, 16);
+		break;
+	case SYS_nanosleep:
+		WANT(1, 16);
+		break;
+	case SYS_clock_nanosleep:
+		WANT(3, 16);
+		break;
+	case SYS_rt_sigtimedwait:
+		WANT(1, 128);
+		break;
+	case SYS_msgrcv:
+		WANT(1, a[2] + 8); /* mtype, then the text */
+		break;
+	case SYS_mq_timedreceive:
+		WANT(1, a[2]);
+		WANT(3, 4);
+		break;
+	default:
+		return 0;
+	}
+#undef WANT
+#undef WANT_IN
+	return n;
+}
+
+/* Any other task of t's address space that is running user code now. */
+bool recorder_scratch_others_run(const struct recorder *r, const struct recorder_task *t)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i] != t && r->tasks[i]->mm == t->mm &&
+		    r->tasks[i]->state == TASK_RUNNING)
+			return true;
+	return false;
+}
+
+/*
+ * Runs syscall nr in t, stopped at the entry of another one (entry holds
+ * its registers), and comes back to that same entry stop. A signal that
+ * stops the task on the way is sent again afterwards; rewind's own
+ * preemption SIGSTOP is dropped (the task is not running user code).
+ */
+static int inject_at_entry(struct recorder_task *t, const uint64_t entry[X86_NREGS], long nr,
+			   const uint64_t args[6], int64_t *ret)
+{
+	uint64_t regs[X86_NREGS];
+	int resend = 0, st, err;
+
+	memcpy(regs, entry, sizeof(regs));
+	regs[X86_ORIG_RAX] = (uint64_t)nr;
+	for (int i = 0; i < 6; i++)
+		regs[arg_reg[i]] = args[i];
+	if ((err = tracee_set_regs(&t->t, regs)) < 0)
+		return err;
+	for (int phase = 0; phase < 2;) {
+		if ((st = tracee_resume(&t->t, PTRACE_SYSCALL, 0)) < 0)
+			return st;
+		if (t->t.stop == TRACEE_STOP_EXITED)
+			return -ESRCH;
+		if (t->t.stop == TRACEE_STOP_OTHER) {
+			int sig = WSTOPSIG(st);
+
+			if (sig == SIGSTOP && t->kick_preempt)
+				t->kick_preempt = false;
+			else if (!(st >> 16))
+				resend = sig;
+			/* Back to where the syscall stop left it. */
+			t->t.stop = phase ? TRACEE_STOP_SYSCALL_EXIT : TRACEE_STOP_SYSCALL_ENTRY;
+			continue;
+		}
+		if (phase == 0) {
+			if ((err = tracee_get_regs(&t->t, regs)) < 0)
+				return err;
+			*ret = (int64_t)regs[X86_RAX];
+			memcpy(regs, entry, sizeof(regs));
+			regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
+			regs[X86_RAX] = entry[X86_ORIG_RAX];
+			regs[X86_ORIG_RAX] = (uint64_t)-1;
+			if ((err = tracee_set_regs(&t->t, regs)) < 0)
+				return err;
+		}
+		phase++;
+	}
+	if (resend)
+		syscall(SYS_tgkill, t->tgid, t->t.tid, resend);
+	return 0;
+}
+
+/* The task's slot in the scratch range, mapped on first use; 0 or negative errno. */
+static int slot_get(struct recorder_task *t, const uint64_t entry[X86_NREGS])
+{
+	struct recorder_mm *mm = t->mm;
+
+	if (t->scratch_slot)
+		return 0;
+	for (int s = 0; s < SCRATCH_SLOTS; s++) {
+		uint64_t args[6] = {SCRATCH_BASE + (uint64_t)s * SCRATCH_SIZE,
+				    SCRATCH_SIZE,
+				    PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+					MAP_FIXED_NOREPLACE,
+				    (uint64_t)-1,
+				    0};
+		int64_t ret;
+		int err;
+
+		if (mm->scratch_used[s])
+			continue;
+		if (!mm->scratch_mapped[s]) {
+			if ((err = inject_at_entry(t, entry, SYS_mmap, args, &ret)) < 0)
+				return err;
+			if ((uint64_t)ret != args[0])
+				continue; /* taken by the program (or a copy a fork left) */
+			mm->scratch_mapped[s] = true;
+		}
+		mm->scratch_used[s] = true;
+		t->scratch_slot = s + 1;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+int recorder_scratch_enter(struct recorder *r)
+{
+	struct recorder_task *t = r->cur;
+	const struct x86_syscall_desc *d = x86_syscall_lookup(t->cur_sysno);
+	uint64_t regs[X86_NREGS], args[6], base, used = 0;
+	struct want w[6];
+	int n, err;
+
+	t->scratch_active = false;
+	if (!d || !(d->flags & SYSF_MAY_BLOCK) || t->cur_emulated || t->cur_unsupported ||
+	    t->mm->refs < 2)
+		return 0;
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
+		return err;
+	x86_regs_args(regs, args);
+	n = wanted(t, t->cur_sysno, args, w);
+	for (int i = 0; i < n; i++)
+		if (args[w[i].arg] && w[i].len)
+			used += (w[i].len + 15) & ~15ull;
+	if (!n || !used || used > SCRATCH_SIZE)
+		return 0; /* nothing to move, or too large: written in place as before */
+	err = slot_get(t, regs);
+	if (err == -ENOSPC)
+		return 0;
+	if (err < 0)
+		return err;
+	memcpy(t->scratch_entry, regs, sizeof(regs));
+	base = SCRATCH_BASE + (uint64_t)(t->scratch_slot - 1) * SCRATCH_SIZE;
+	t->nscratch = 0;
+	for (int i = 0; i < n; i++) {
+		uint64_t real = args[w[i].arg], len = w[i].len;
+		uint8_t *copy;
+
+		if (!real || !len)
+			continue;
+		if (w[i].in) {
+			/* In-out (poll's fds, select's sets, addrlen): the kernel reads it first.
+			 */
+			copy = malloc(len);
+			if (!copy)
+				abort();
+			if (tracee_read_mem(&t->t, real, copy, len) == 0)
+				tracee_write_mem(&t->t, base, copy, len);
+			free(copy);
+		}
+		t->scratch[t->nscratch++] = (struct scratch_move){real, base, len};
+		regs[arg_reg[w[i].arg]] = base;
+		base += (len + 15) & ~15ull;
+	}
+	if ((err = tracee_set_regs(&t->t, regs)) < 0)
+		return err;
+	t->scratch_active = true;
+	return 0;
+}
+
+struct copy_back {
+	struct recorder_task *t;
+	int err;
+};
+
+static int read_cb(void *opaque, uint64_t addr, void *buf, size_t len)
+{
+	return tracee_read_mem(&((struct copy_back *)opaque)->t->t, addr, buf, len);
+}
+
+/* A region the syscall wrote: inside scratch, it goes where the program asked. */
+static int copy_cb(void *opaque, uint64_t addr, uint64_t len)
+{
+	struct copy_back *c = opaque;
+	struct recorder_task *t = c->t;
+
+	for (int i = 0; i < t->nscratch; i++) {
+		const struct scratch_move *m = &t->scratch[i];
+		uint64_t off, n;
+		uint8_t *buf;
+
+		if (addr < m->scratch || addr >= m->scratch + m->len)
+			continue;
+		off = addr - m->scratch;
+		n = len < m->len - off ? len : m->len - off;
+		buf = malloc(n ? n : 1);
+		if (!buf)
+			abort();
+		if (tracee_read_mem(&t->t, addr, buf, n) < 0 ||
+		    tracee_write_mem(&t->t, m->real + off, buf, n) < 0)
+			c->err = -EFAULT;
+		free(buf);
+	}
+	return 0;
+}
+
+int recorder_scratch_exit(struct recorder *r)
+{
+	struct recorder_task *t = r->cur;
+	uint64_t regs[X86_NREGS];
+	struct x86_sys_out_ctx ctx;
+	struct copy_back c = {t, 0};
+	int err;
+
+	if (!t->scratch_active)
+		return 0;
+	t->scratch_active = false;
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
+		return err;
+	ctx = (struct x86_sys_out_ctx){.nr = t->cur_sysno,
+				       .ret = x86_regs_result(regs),
+				       .read_mem = read_cb,
+				       .emit = copy_cb,
+				       .opaque = &c};
+	x86_regs_args(regs, ctx.args);
+	x86_syscall_output_regions(&ctx);
+	/* The program's own pointers again, as the syscall left every other register. */
+	for (int i = 0; i < 6; i++)
+		regs[arg_reg[i]] = t->scratch_entry[arg_reg[i]];
+	if ((err = tracee_set_regs(&t->t, regs)) < 0)
+		return err;
+	return c.err;
+}
+
+void recorder_scratch_release(struct recorder_task *t)
+{
+	if (t->scratch_slot && t->mm)
+		t->mm->scratch_used[t->scratch_slot - 1] = false;
+	t->scratch_slot = 0;
+	t->scratch_active = false;
+}
+
+void recorder_scratch_inherit(struct recorder_mm *child, const struct recorder_mm *parent)
+{
+	memcpy(child->scratch_mapped, parent->scratch_mapped, sizeof(child->scratch_mapped));
+}
