@@ -1474,12 +1474,50 @@ static void close_replay(struct replayer *r)
 	free(r->files);
 }
 
+/*
+ * A syscall whose exit said "restart" (-ERESTARTSYS, -ERESTARTNOINTR,
+ * -ERESTARTNOHAND, or -ERESTART_RESTARTBLOCK through restart_syscall) and
+ * whose task's next event is the same syscall entered again at the same
+ * place: the kernel restarted it on the way back to user mode, with no
+ * signal for this thread (another thread of the process took the one that
+ * interrupted it). Replay sends no signal there, so it restarts it here:
+ * back onto the syscall instruction with the number in rax.
+ */
+static int restart_without_signal(struct replayer *r)
+{
+	struct replay_task *task = &r->tasks[r->cur_task];
+	int64_t ret = task->last_result;
+	uint64_t live[X86_NREGS];
+	long nr;
+	int err;
+
+	if (!task->last_valid || r->ev.kind != EV_SYSCALL_ENTRY)
+		return 0;
+	if (ret == -512 || ret == -513 || ret == -514)
+		nr = (long)task->last_entry[X86_ORIG_RAX];
+	else if (ret == -516)
+		nr = SYS_restart_syscall;
+	else
+		return 0;
+	if (r->ev.sysno != nr || r->ev.regs[X86_RIP] != task->last_entry[X86_RIP])
+		return 0;
+	if ((err = tracee_get_regs(&r->t, live)) < 0)
+		return err;
+	if (live[X86_RIP] != r->ev.regs[X86_RIP])
+		return 0; /* restarted by a signal's delivery in the replay itself */
+	live[X86_RIP] -= X86_SYSCALL_INSN_LEN;
+	live[X86_RAX] = (uint64_t)nr;
+	return tracee_set_regs(&r->t, live);
+}
+
 /* Reaches and applies the pending event: 0 applied, 1 the program ended, 2 a debugger stop. */
 static int replay_pending(struct replayer *r)
 {
 	int err = r->ev.kind == EV_EXEC && r->ntasks > 1 ? exec_takeover(r) : 0;
 
 	if (err < 0 || (err = replay_task_switch(r, r->ev.tid)) < 0)
+		return err;
+	if ((err = restart_without_signal(r)) < 0)
 		return err;
 	if (r->ev.kind != EV_SIGNAL)
 		r->tasks[r->cur_task].last_valid = false;
