@@ -14,8 +14,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/procmaps.h"
@@ -72,11 +77,83 @@ static int copy_shared(struct replayer *r, struct replay_checkpoint *cp)
 	return err;
 }
 
+/*
+ * The task whose thread a checkpoint forks: the process's first thread
+ * (the leader), so that the copy's leader is the recorded one. Threads that
+ * have ended are not made again; one on its way out, a second live process
+ * or a leader that ended first are not supported.
+ */
+static int checkpoint_leader(struct replayer *r, size_t *leader)
+{
+	uint32_t tgid = 0;
+	bool found = false;
+
+	*leader = r->cur_task;
+	if (r->ntasks <= 1)
+		return 0;
+	for (size_t i = 0; i < r->ntasks; i++) {
+		const struct replay_task *k = &r->tasks[i];
+
+		if (k->dead || k->reaped)
+			continue;
+		if (k->exiting)
+			return -EBUSY;
+		if (tgid && k->rec_tgid != tgid)
+			return -ENOTSUP;
+		tgid = k->rec_tgid;
+		if (k->rec_tid == k->rec_tgid) {
+			*leader = i;
+			found = true;
+		}
+	}
+	return found ? 0 : -ENOTSUP;
+}
+
+static void free_threads(struct replay_checkpoint *cp)
+{
+	for (size_t i = 0; cp->threads && i < cp->ntasks; i++)
+		free(cp->threads[i].xsave);
+	free(cp->threads);
+	cp->threads = NULL;
+	for (size_t i = 0; cp->tasks && i < cp->ntasks; i++)
+		free(cp->tasks[i].rec_xsave);
+	free(cp->tasks);
+	cp->tasks = NULL;
+	cp->ntasks = 0;
+}
+
+/* What a live thread's re-creation needs: registers, XSAVE area, mask, robust list. */
+static int save_thread(struct replayer *r, struct tracee *t, struct replay_thread_state *th)
+{
+	int err;
+
+	if ((err = tracee_get_regs(t, th->regs)) < 0)
+		return err;
+	th->xsave = malloc(r->xsave_len);
+	if (!th->xsave)
+		return -ENOMEM;
+	if ((err = tracee_get_xsave(t, th->xsave, r->xsave_len)) < 0)
+		return err;
+	if (ptrace(PTRACE_GETSIGMASK, t->tid, sizeof(th->sigmask), &th->sigmask) < 0)
+		return -errno;
+	{
+		struct robust_list_head *head = NULL;
+		size_t len = 0;
+
+		if (syscall(SYS_get_robust_list, t->tid, &head, &len) == 0) {
+			th->robust_head = (uint64_t)(uintptr_t)head;
+			th->robust_len = len;
+		}
+	}
+	return 0;
+}
+
 int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 {
-	const uint8_t *xs = r->have_pending ? r->rec_xsave_before : r->rec_xsave;
 	const struct trace_regs_history *h = r->have_pending ? &r->hist_before : &r->history;
+	struct tracee *lt;
 	bool inserted = false;
+	size_t leader;
 	int err;
 
 	memset(cp, 0, sizeof(*cp));
@@ -88,26 +165,48 @@ int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 	/* A signal on its way to the process would be lost (or delivered) by forking it. */
 	if (r->pending_prepared || r->pending_at_stop)
 		return -EBUSY;
-	if ((err = tracee_get_regs(&r->t, cp->regs)) < 0)
+	if ((err = checkpoint_leader(r, &leader)) < 0)
 		return err;
+	cp->tasks = replay_tasks_copy(r);
+	cp->threads = calloc(r->ntasks, sizeof(*cp->threads));
+	cp->ntasks = r->ntasks;
+	cp->cur_task = r->cur_task;
+	if (!cp->tasks || !cp->threads) {
+		replay_checkpoint_free(cp);
+		return -ENOMEM;
+	}
+	/* With an event read ahead, its XSAVE blocks are applied again at restore. */
+	for (size_t i = cp->ntasks; r->have_pending && i-- > 0;)
+		if (cp->tasks[i].rec_tid == r->rec_xsave_before_tid) {
+			memcpy(cp->tasks[i].rec_xsave, r->rec_xsave_before, r->xsave_len);
+			break;
+		}
+	for (size_t i = 0; i < r->ntasks; i++) {
+		if (!replay_task_running(&r->tasks[i]))
+			continue;
+		if ((err = save_thread(r, replay_task_tracee(r, &r->tasks[i]), &cp->threads[i])) <
+		    0) {
+			replay_checkpoint_free(cp);
+			return err;
+		}
+	}
+	memcpy(cp->regs, cp->threads[leader].regs, sizeof(cp->regs));
+	lt = replay_task_tracee(r, &r->tasks[leader]);
 	/* The copy must hold the program's own code, not our breakpoints. */
 	for (int i = 0; i < r->nbps; i++)
 		inserted |= r->bps[i].inserted;
 	replayer_breakpoints_remove(r);
-	err = tracee_fork_at(&r->t, REWIND_INJECT_PAGE, cp->regs, &cp->pid);
+	err = tracee_fork_at(lt, REWIND_INJECT_PAGE, cp->regs, &cp->pid);
 	if (!err)
-		err = tracee_set_regs(&r->t, cp->regs);
+		err = tracee_set_regs(lt, cp->regs);
 	if (inserted)
 		replayer_breakpoints_insert(r);
 	if (err) {
-		if (cp->pid > 0)
-			reap(cp->pid);
-		cp->pid = -1;
+		replay_checkpoint_free(cp);
 		return err;
 	}
 	cp->stop = TRACEE_STOP_OTHER;
-	cp->rec_xsave = malloc(r->xsave_len);
-	if (!cp->rec_xsave || trace_regs_history_copy(&cp->history, h) < 0) {
+	if (trace_regs_history_copy(&cp->history, h) < 0) {
 		replay_checkpoint_free(cp);
 		return -ENOMEM;
 	}
@@ -115,24 +214,131 @@ int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 		replay_checkpoint_free(cp);
 		return err;
 	}
-	memcpy(cp->rec_xsave, xs, r->xsave_len);
 	cp->record = r->have_pending ? r->ev_record : r->ev_record + 1;
-	cp->brk = r->brk;
-	cp->exec_sp = r->exec_sp;
 	cp->seq = r->ev.seq;
-	cp->rseq = r->rseq;
 	cp->have_pending = r->have_pending;
 	cp->finished = r->finished;
 	cp->ran = r->ran;
 	cp->exit_reported = r->exit_reported;
 	cp->exit_status = r->exit_status;
-	cp->pass_sig = r->pass_sig;
 	return 0;
+}
+
+/*
+ * Ends every live thread of the replay (of every process) and waits for
+ * them. A leader's end is reported only after its other threads' are
+ * reaped, so the waits go round until all are done.
+ */
+static void end_replay_threads(struct replayer *r)
+{
+	pid_t *tids = calloc(r->ntasks + 1, sizeof(*tids));
+	size_t n = 0, left;
+
+	if (!tids)
+		abort();
+	for (size_t i = 0; i < r->ntasks; i++) {
+		struct tracee *t = replay_task_tracee(r, &r->tasks[i]);
+
+		if (t->tid > 0 && t->stop != TRACEE_STOP_EXITED && !r->tasks[i].reaped)
+			tids[n++] = t->tid;
+		tracee_release(t);
+	}
+	if (!r->ntasks && r->t.tid > 0 && r->t.stop != TRACEE_STOP_EXITED)
+		tids[n++] = r->t.tid;
+	for (size_t i = 0; i < n; i++)
+		kill(tids[i], SIGKILL);
+	for (left = n; left;) {
+		bool progress = false;
+
+		for (size_t i = 0; i < n; i++) {
+			int st;
+			pid_t got;
+
+			if (!tids[i])
+				continue;
+			got = waitpid(tids[i], &st, __WALL | WNOHANG);
+			if ((got == tids[i] && (WIFEXITED(st) || WIFSIGNALED(st))) ||
+			    (got < 0 && errno == ECHILD)) {
+				tids[i] = 0;
+				left--;
+				progress = true;
+			}
+		}
+		if (!progress)
+			usleep(200);
+	}
+	free(tids);
+}
+
+/*
+ * Kernel state of a re-made thread that a clone does not carry over: its
+ * robust futex list, and for a thread of a clone its alternate stack (a
+ * fork copies the leader's) and clear-tid word (given to the clone).
+ */
+static int thread_kernel_state(struct tracee *t, const struct replay_task *task,
+			       const struct replay_thread_state *th, size_t xsave_len, bool leader)
+{
+	int64_t ret;
+	int err;
+
+	if (th->robust_head &&
+	    (err = tracee_inject(t, REWIND_INJECT_PAGE, th->regs, SYS_set_robust_list,
+				 th->robust_head, th->robust_len, 0, 0, 0, 0, &ret)) < 0)
+		return err;
+	if (leader && task->ctid &&
+	    (err = tracee_inject(t, REWIND_INJECT_PAGE, th->regs, SYS_set_tid_address, task->ctid,
+				 0, 0, 0, 0, 0, &ret)) < 0)
+		return err;
+	if (!leader && task->has_altstack) {
+		if ((err = tracee_write_mem(t, REWIND_INJECT_SCRATCH, task->altstack,
+					    sizeof(task->altstack))) < 0 ||
+		    (err = tracee_inject(t, REWIND_INJECT_PAGE, th->regs, SYS_sigaltstack,
+					 REWIND_INJECT_SCRATCH, 0, 0, 0, 0, 0, &ret)) < 0)
+			return err;
+	}
+	if (!leader && ptrace(PTRACE_SETSIGMASK, t->tid, sizeof(th->sigmask), &th->sigmask) < 0)
+		return -errno;
+	if (!leader && (err = tracee_set_xsave(t, th->xsave, xsave_len)) < 0)
+		return err;
+	return tracee_set_regs(t, th->regs);
+}
+
+/* The checkpoint's other live threads, made again in the new process by clones of its leader. */
+static int remake_threads(struct replayer *r, struct replay_checkpoint *cp,
+			  struct replay_task *tasks, size_t leader)
+{
+	struct tracee *lt = &tasks[leader].t;
+	int err;
+
+	for (size_t i = 0; i < cp->ntasks; i++) {
+		const uint64_t flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+				       CLONE_THREAD | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID;
+		uint64_t in[X86_NREGS], out[X86_NREGS];
+		pid_t live;
+
+		if (i == leader || !replay_task_running(&cp->tasks[i]))
+			continue;
+		memcpy(in, cp->threads[leader].regs, sizeof(in));
+		in[X86_RAX] = SYS_clone;
+		in[X86_RDI] = tasks[i].ctid ? flags : flags & ~(uint64_t)CLONE_CHILD_CLEARTID;
+		in[X86_RSI] = in[X86_RDX] = in[X86_R8] = 0;
+		in[X86_R10] = tasks[i].ctid;
+		if ((err = tracee_clone_at(lt, REWIND_INJECT_PAGE, in, &live, out)) < 0)
+			return err;
+		tracee_init(&tasks[i].t, live);
+		tasks[i].t.stop = TRACEE_STOP_OTHER;
+		if ((err = thread_kernel_state(&tasks[i].t, &tasks[i], &cp->threads[i],
+					       r->xsave_len, false)) < 0)
+			return err;
+	}
+	return thread_kernel_state(lt, &tasks[leader], &cp->threads[leader], r->xsave_len, true);
 }
 
 int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 {
+	struct replay_task *tasks;
 	struct tracee copy;
+	size_t leader = cp->cur_task;
 	pid_t pid;
 	int err;
 
@@ -146,13 +352,32 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 			 strerror(-err));
 		return err;
 	}
-	if (r->t.tid > 0 && r->t.stop != TRACEE_STOP_EXITED)
-		reap(r->t.tid);
-	tracee_release(&r->t);
-	tracee_init(&r->t, pid);
-	r->t.stop = TRACEE_STOP_OTHER;
-	if ((err = tracee_set_regs(&r->t, cp->regs)) < 0)
+	end_replay_threads(r);
+	/* The checkpoint stays usable: the replay gets a copy of its table. */
+	tasks = calloc(cp->ntasks, sizeof(*tasks));
+	if (!tasks)
+		return -ENOMEM;
+	memcpy(tasks, cp->tasks, cp->ntasks * sizeof(*tasks));
+	for (size_t i = 0; i < cp->ntasks; i++) {
+		tasks[i].rec_xsave = malloc(r->xsave_len);
+		if (!tasks[i].rec_xsave)
+			abort();
+		memcpy(tasks[i].rec_xsave, cp->tasks[i].rec_xsave, r->xsave_len);
+		tasks[i].dr_gen = r->watch_gen - 1; /* a new thread's debug registers are clear */
+		if (replay_task_running(&tasks[i]))
+			tracee_init(&tasks[i].t, -1);
+		if (tasks[i].rec_tid == tasks[i].rec_tgid && replay_task_running(&tasks[i]))
+			leader = i;
+	}
+	tracee_init(&tasks[leader].t, pid);
+	tasks[leader].t.stop = TRACEE_STOP_OTHER;
+	r->dr_tid = 0;
+	err = remake_threads(r, cp, tasks, leader);
+	replay_tasks_adopt(r, tasks, cp->ntasks, cp->cur_task);
+	if (err) {
+		rw_error("cannot make the threads of the checkpoint again: %s", strerror(-err));
 		return err;
+	}
 	for (size_t i = 0; i < cp->nshared; i++)
 		if ((err = tracee_write_mem(&r->t, cp->shared[i].start, cp->shared[i].data,
 					    cp->shared[i].len)) < 0)
@@ -164,18 +389,14 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 		return err;
 	if ((err = trace_regs_history_copy(&r->history, &cp->history)) < 0)
 		return err;
-	memcpy(r->rec_xsave, cp->rec_xsave, r->xsave_len);
-	r->brk = cp->brk;
-	r->exec_sp = cp->exec_sp;
-	r->rseq = cp->rseq;
 	r->finished = cp->finished;
 	r->exit_status = cp->exit_status;
-	r->pass_sig = cp->pass_sig;
 	r->ran = cp->ran;
 	r->exit_reported = cp->exit_reported;
 	r->at_history_end = false;
 	r->entry_reported = 0;
 	r->catch_return = 0;
+	r->debug_exited = false;
 	r->have_pending = cp->have_pending;
 	/* A signal sent or a delivery stop reached is not in the copy: it is sent again. */
 	r->pending_prepared = false;
@@ -200,8 +421,7 @@ void replay_checkpoint_free(struct replay_checkpoint *cp)
 	if (cp->pid > 0)
 		reap(cp->pid);
 	cp->pid = -1;
-	free(cp->rec_xsave);
-	cp->rec_xsave = NULL;
+	free_threads(cp);
 	trace_regs_history_free(&cp->history);
 	free_shared(cp);
 }

@@ -26,8 +26,8 @@
 #define KICK_MS	  100
 
 #define THREADED_NO_REVERSE                                                                        \
-	"the program has started a thread or process: going backwards and checkpoints are not "    \
-	"supported from there on yet (a checkpoint holds one task)"
+	"the program has started another process: going backwards and checkpoints are not "        \
+	"supported from there on yet (a checkpoint holds one process)"
 
 static struct gdb_replay *ctx_of(void *ctx)
 {
@@ -170,7 +170,8 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 		if (err < 0)
 			return err;
 		memset(stop, 0, sizeof(*stop));
-		stop->pid = stop->tid = g->pid;
+		stop->pid = g->pid;
+		stop->tid = current_tid(g);
 		stop->signo = SIGTRAP;
 		stop->kind = ts == TIMELINE_STOP_BREAKPOINT ? GDB_STOP_SWBREAK
 			     : ts == TIMELINE_STOP_BEGIN    ? GDB_STOP_REPLAY_END

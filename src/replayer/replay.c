@@ -101,11 +101,8 @@ int replayer_next_event(struct replayer *r)
 		}
 		if (kind != TRACE_REC_EVENT)
 			continue; /* a newer minor version's record */
-		if (r->keep_before) {
-			if (trace_regs_history_copy(&r->hist_before, &r->history) < 0)
-				return -ENOMEM;
-			memcpy(r->rec_xsave_before, r->rec_xsave, r->xsave_len);
-		}
+		if (r->keep_before && trace_regs_history_copy(&r->hist_before, &r->history) < 0)
+			return -ENOMEM;
 		r->ev_record = prefetch_record_index(r->prefetch);
 		ret = trace_event_decode(p, len, &r->history, &r->arena, &r->ev, r->err,
 					 sizeof(r->err));
@@ -113,6 +110,12 @@ int replayer_next_event(struct replayer *r)
 			rw_error("%s: record %llu: %s", r->trace_path,
 				 (unsigned long long)prefetch_record_index(r->prefetch), r->err);
 			return ret;
+		}
+		if (r->keep_before) {
+			/* The area this event's blocks change, as it was before them. */
+			memcpy(r->rec_xsave_before, replay_task_rec_xsave(r, r->ev.tid),
+			       r->xsave_len);
+			r->rec_xsave_before_tid = r->ev.tid;
 		}
 		track_recorded_xsave(r);
 		track_files(r);
@@ -923,6 +926,20 @@ static int replay_syscall(struct replayer *r)
 	return replay_syscall_finish(r, entry);
 }
 
+/* Per-thread kernel state a real syscall set that ptrace cannot read back (see replay_task). */
+static void note_thread_state(struct replayer *r, long nr, const uint64_t args[6], int64_t got)
+{
+	struct replay_task *task = r->ntasks ? &r->tasks[r->cur_task] : NULL;
+
+	if (!task || got < 0)
+		return;
+	if (nr == SYS_set_tid_address)
+		task->ctid = args[0];
+	else if (nr == SYS_sigaltstack && args[0])
+		task->has_altstack =
+		    tracee_read_mem(&r->t, args[0], task->altstack, sizeof(task->altstack)) == 0;
+}
+
 /* The exit (or EV_EXEC) of the syscall whose entry registers are `entry` is in r->ev. */
 static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NREGS])
 {
@@ -938,8 +955,12 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 	memcpy(task->last_entry, entry, sizeof(task->last_entry));
 	task->last_result = x86_regs_result(r->ev.regs);
 
-	if (r->ev.kind == EV_EXEC && d->replay == SYS_REPLAY_EXEC)
+	if (r->ev.kind == EV_EXEC && d->replay == SYS_REPLAY_EXEC) {
+		/* An exec drops the clear-tid word and the alternate stack. */
+		task->ctid = 0;
+		task->has_altstack = false;
 		return replayer_apply_exec(r);
+	}
 	if (r->ev.kind != EV_SYSCALL_EXIT || r->ev.sysno != nr) {
 		rw_error("%s: event %llu: expected the exit of %s, found %s", r->trace_path,
 			 (unsigned long long)r->ev.seq, sys_name(nr),
@@ -982,6 +1003,8 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 		break;
 	case SYS_REPLAY_REAL:
 		err = run_real(r, entry, args, &got);
+		if (!err)
+			note_thread_state(r, nr, args, got);
 		break;
 	case SYS_REPLAY_BRK:
 		err = replay_brk(r);
@@ -1294,6 +1317,10 @@ static int replay_clone(struct replayer *r)
 		return index;
 	p = &r->tasks[r->cur_task]; /* the table moved */
 	r->tasks[index].rseq = (flags & CLONE_VM) ? (struct x86_rseq_area){0} : r->rseq;
+	r->tasks[index].ctid = (flags & CLONE_CHILD_CLEARTID) ? child_tid_addr : 0;
+	/* A thread starts without the alternate stack; a fork keeps it. */
+	r->tasks[index].has_altstack = !(flags & CLONE_VM) && p->has_altstack;
+	memcpy(r->tasks[index].altstack, p->altstack, sizeof(p->altstack));
 	tracee_init(&child, live);
 	if (!thread) {
 		memcpy(regs, p->entry, sizeof(regs));

@@ -151,6 +151,41 @@ static bool running(const struct replay_task *task)
 	return !task->dead && !task->exiting && !task->reaped;
 }
 
+bool replay_task_running(const struct replay_task *task)
+{
+	return running(task);
+}
+
+struct replay_task *replay_tasks_copy(struct replayer *r)
+{
+	struct replay_task *c = calloc(r->ntasks ? r->ntasks : 1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	save_current(r);
+	memcpy(c, r->tasks, r->ntasks * sizeof(*c));
+	for (size_t i = 0; i < r->ntasks; i++) {
+		c[i].rec_xsave = malloc(r->xsave_len);
+		if (!c[i].rec_xsave)
+			abort();
+		memcpy(c[i].rec_xsave, r->tasks[i].rec_xsave, r->xsave_len);
+	}
+	return c;
+}
+
+void replay_tasks_adopt(struct replayer *r, struct replay_task *tasks, size_t n, size_t cur)
+{
+	/* The current task's rec_xsave is r->rec_xsave: freed as the task's own. */
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (i != r->cur_task)
+			free(r->tasks[i].rec_xsave);
+	free(r->rec_xsave);
+	free(r->tasks);
+	r->tasks = tasks;
+	r->ntasks = n;
+	load_current(r, cur);
+}
+
 size_t replay_tasks_running(const struct replayer *r, uint32_t tgid)
 {
 	size_t n = 0;

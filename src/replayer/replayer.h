@@ -134,6 +134,15 @@ struct replay_task {
 	int end_status;
 	/* The watchpoints (r->watch_gen) its debug registers hold; they are per thread. */
 	unsigned dr_gen;
+	/*
+	 * Kernel state of the thread that ptrace cannot read back, as the
+	 * replay's syscalls set it: its clear-child-tid word (clone's
+	 * CLONE_CHILD_CLEARTID, set_tid_address) and its alternate signal
+	 * stack (stack_t). A checkpoint's threads are made again with them.
+	 */
+	uint64_t ctid;
+	uint64_t altstack[3];
+	bool has_altstack;
 };
 
 struct replayer {
@@ -213,6 +222,7 @@ struct replayer {
 	uint64_t ev_record; /* index in the trace of r->ev's record */
 	struct trace_regs_history hist_before;
 	uint8_t *rec_xsave_before;
+	uint32_t rec_xsave_before_tid; /* whose recorded XSAVE area rec_xsave_before is */
 	/*
 	 * Periodic interruptions of long runs without events (replayer_enable_kicks):
 	 * on_kick is called at each, with after_event_arg.
@@ -304,19 +314,29 @@ struct replay_shared_copy {
 	uint8_t *data;
 };
 
+/* A live thread of a checkpoint: what its re-creation gives the new thread. */
+struct replay_thread_state {
+	uint64_t regs[X86_NREGS];
+	uint8_t *xsave;
+	uint64_t sigmask;
+	uint64_t robust_head, robust_len;
+};
+
 struct replay_checkpoint {
-	pid_t pid;
+	pid_t pid; /* a fork of the process's first thread; the others are made at restore */
 	struct replay_shared_copy *shared;
 	size_t nshared;
-	enum tracee_stop stop; /* the stop the fork is in */
-	uint64_t regs[X86_NREGS];
-	uint64_t record; /* the trace record to read next */
+	enum tracee_stop stop;	  /* the stop the fork is in */
+	uint64_t regs[X86_NREGS]; /* the leader's */
+	uint64_t record;	  /* the trace record to read next */
 	struct trace_regs_history history;
-	uint8_t *rec_xsave;
-	uint64_t brk, exec_sp, seq;
-	struct x86_rseq_area rseq;
+	uint64_t seq;
 	bool have_pending, finished, ran, exit_reported;
-	int exit_status, pass_sig;
+	int exit_status;
+	/* The task table as it was (each task's own copy of its fields), and its threads' state. */
+	struct replay_task *tasks;
+	struct replay_thread_state *threads; /* per task; live ones only */
+	size_t ntasks, cur_task;
 };
 
 /* Takes a checkpoint of the replay as it is now. 0 or negative errno. */
@@ -347,6 +367,12 @@ void replay_tasks_exiting(struct replayer *r, uint32_t rec_tgid);
 void replay_tasks_set_brk(struct replayer *r, uint64_t brk);
 /* Live tasks left, of process tgid (0: of any). */
 size_t replay_tasks_alive(const struct replayer *r, uint32_t tgid);
+/* A copy of the task table with the current task's fields in its own entry (malloc'd). */
+struct replay_task *replay_tasks_copy(struct replayer *r);
+/* Makes the table `tasks` (n of them, taken over) the replay's, with task cur current. */
+void replay_tasks_adopt(struct replayer *r, struct replay_task *tasks, size_t n, size_t cur);
+/* Whether a task has a live thread that is not on its way out. */
+bool replay_task_running(const struct replay_task *task);
 /* Tasks that have not ended and are not ending (their exit has not run), of tgid (0: any). */
 size_t replay_tasks_running(const struct replayer *r, uint32_t tgid);
 /* Whether the current task belongs to the process the debugger looks at (r->debug_tgid). */

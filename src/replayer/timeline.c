@@ -68,6 +68,17 @@ void timeline_mark_now(const struct timeline *tl, struct replay_mark *m)
 	m->seq = r->have_pending ? r->ev.seq : r->ev.seq + 1;
 	m->boundary = !r->ran;
 	m->at_signal = r->pending_at_stop;
+	m->tid = r->ntasks ? r->tasks[r->cur_task].rec_tid : 0;
+	if (r->have_pending && r->ntasks > 1 && r->ev.tid != m->tid) {
+		/* Between events: the point is the next event's thread, about to run. */
+		struct replay_task *next = replay_task_find_live(r, r->ev.tid);
+
+		if (next) {
+			m->tid = r->ev.tid;
+			tracee_get_regs(replay_task_tracee(r, next), m->regs);
+			return;
+		}
+	}
 	tracee_get_regs(&r->t, m->regs);
 }
 
@@ -76,7 +87,7 @@ static bool mark_equal(const struct replay_mark *a, const struct replay_mark *b)
 	if (a->finished || b->finished)
 		return a->finished == b->finished;
 	return a->seq == b->seq && a->boundary == b->boundary && a->at_signal == b->at_signal &&
-	       !memcmp(a->regs, b->regs, sizeof(a->regs));
+	       a->tid == b->tid && !memcmp(a->regs, b->regs, sizeof(a->regs));
 }
 
 /*
@@ -91,7 +102,8 @@ static bool at_target(const struct timeline *tl, const struct replay_mark *now,
 	if (!tl->loose_end || now->finished || target->finished)
 		return mark_equal(now, target);
 	return now->seq == target->seq && now->boundary == target->boundary &&
-	       now->at_signal == target->at_signal && now->regs[X86_RIP] == target->regs[X86_RIP];
+	       now->at_signal == target->at_signal && now->tid == target->tid &&
+	       now->regs[X86_RIP] == target->regs[X86_RIP];
 }
 
 /* a certainly comes before b. */
@@ -173,7 +185,13 @@ static int place(struct timeline *tl, const struct replay_mark *m)
 
 bool timeline_threaded(const struct timeline *tl)
 {
-	return tl->r->ntasks > 1;
+	const struct replayer *r = tl->r;
+
+	/* Threads of one process are made again at a restore; other processes are not. */
+	for (size_t i = 1; i < r->ntasks; i++)
+		if (r->tasks[i].rec_tgid != r->tasks[0].rec_tgid)
+			return true;
+	return false;
 }
 
 /* Takes a checkpoint where the replay is now and puts it in its place; returns its index. */
@@ -182,10 +200,7 @@ static int add_here(struct timeline *tl, bool user, const struct replay_stop *wh
 	struct timeline_entry ne = {0};
 	int i, err;
 
-	/*
-	 * A checkpoint forks one thread, and restoring one would have to
-	 * rebuild the task table as it was: none once threads exist.
-	 */
+	/* A checkpoint is of one process (its threads made again at restore). */
 	if (timeline_threaded(tl))
 		return -ENOTSUP;
 	if (why)
@@ -372,14 +387,19 @@ static void show_breakpoints(struct replayer *r, struct hidden_bps *h)
 	h->hidden = false;
 }
 
-/* One instruction forward (or one event), stepping over a breakpoint at it. */
-static int step_once(struct replayer *r, struct replay_stop *rs)
+/*
+ * One instruction forward (or one event) of thread tid (0: the current
+ * one), stepping over a breakpoint at it; other threads' events on the way
+ * are replayed through.
+ */
+static int step_once(struct replayer *r, uint32_t tid, struct replay_stop *rs)
 {
 	uint64_t rip = 0;
 	int err;
 
 	r->step_over = at_breakpoint(r, &rip);
 	r->step_over_addr = rip;
+	r->step_tid = r->ntasks > 1 ? tid : 0;
 	err = replayer_run(r, REPLAY_MODE_STEP, rs, NULL, NULL);
 	r->step_over = false;
 	return err;
@@ -426,7 +446,7 @@ static int run_until(struct timeline *tl, const struct replay_mark *target, uint
 			break;
 		}
 		if (at_breakpoint(r, &rip)) {
-			ret = step_once(r, &rs);
+			ret = step_once(r, 0, &rs);
 		} else {
 			ret = replayer_run(r, REPLAY_MODE_CONTINUE, &rs, NULL, NULL);
 		}
@@ -461,8 +481,9 @@ static int run_until(struct timeline *tl, const struct replay_mark *target, uint
 		if (rs.kind == REPLAY_STOP_WATCH && !count_addr) {
 			counted = true;
 		} else if (rs.kind == REPLAY_STOP_BREAKPOINT) {
-			counted =
-			    count_addr ? rs.addr == count_addr : (rs.owners & REPLAY_BP_USER) != 0;
+			/* An instruction's runs are counted in the target's thread only. */
+			counted = count_addr ? rs.addr == count_addr && now.tid == target->tid
+					     : (rs.owners & REPLAY_BP_USER) != 0;
 		} else {
 			continue;
 		}
@@ -665,6 +686,9 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 	memset(&start, 0, sizeof(start));
 	start.seq = !target.boundary ? target.seq : target.seq > 2 ? target.seq - 2 : 0;
 	start.boundary = true;
+	/* With threads, the events before a boundary may be another thread's: no narrowing. */
+	if (target.boundary && tl->r->ntasks > 1)
+		start.seq = 0;
 	if (mark_before(&tl->e[k].mark, &start)) {
 		if ((err = restore(tl, k)) < 0 ||
 		    (err = run_to_boundary(tl, start.seq, &target)) < 0)
@@ -687,6 +711,9 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 	 * does, and the whole mark is looked at only where the rip matches.
 	 */
 	raw = !target.boundary && tl->e[k].mark.seq == target.seq && !tl->e[k].mark.at_signal;
+	/* Stepping by ptrace alone steps the current thread: the target's. */
+	if (raw && (err = replay_task_switch(tl->r, target.tid)) < 0)
+		goto out;
 	if ((err = tracee_get_regs(&tl->r->t, regs)) < 0)
 		goto out;
 	rip = regs[X86_RIP];
@@ -715,7 +742,8 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 				mid_steps = steps;
 			}
 		}
-		if ((err = raw ? raw_step(tl, &target, &rip) : step_once(tl->r, &rs)) < 0)
+		if ((err = raw ? raw_step(tl, &target, &rip) : step_once(tl->r, target.tid, &rs)) <
+		    0)
 			goto out;
 		steps++;
 		if (!raw && rs.kind == REPLAY_STOP_HISTORY_END) {
@@ -748,6 +776,8 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 		}
 		moved = n > 0;
 	}
+	if (raw && (err = replay_task_switch(tl->r, target.tid)) < 0)
+		goto out;
 	hide_breakpoints(tl->r, &hidden);
 	for (unsigned long i = done; i + 1 < steps; i++) {
 		/* Near the end: the next reverse steps start from here. */
@@ -755,7 +785,8 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 			checkpoint_on_the_way(tl, &k);
 			moved = !tl->cur_exact;
 		}
-		if ((err = raw ? raw_step(tl, &target, &rip) : step_once(tl->r, &rs)) < 0)
+		if ((err = raw ? raw_step(tl, &target, &rip) : step_once(tl->r, target.tid, &rs)) <
+		    0)
 			goto out;
 		moved = true;
 	}

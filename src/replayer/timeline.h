@@ -19,7 +19,8 @@ struct replay_mark {
 	bool boundary;	/* no program code ran since the event before seq */
 	bool at_signal; /* at the delivery stop of the signal event seq */
 	bool finished;	/* the program has ended */
-	uint64_t regs[X86_NREGS];
+	uint32_t tid;	/* the recorded tid of the thread there: the one whose event is next */
+	uint64_t regs[X86_NREGS]; /* that thread's */
 };
 
 struct timeline_entry {

@@ -3,8 +3,8 @@
 # run: the thread count of `info threads`, `thread N` with a __thread value
 # and a frame's argument there, breakpoints hit in worker threads (reported
 # in that thread), bt, finish and next in a worker, the main thread's bt
-# while a worker is stopped, and the exit. Then going backwards, which is
-# refused once threads exist, with its message on gdb's console.
+# while a worker is stopped, and the exit. Then going backwards across the
+# threads: reverse-continue, reverse-next, reverse-stepi and a watchpoint.
 # usage: replay_threads.sh REWIND THREADS
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -107,17 +107,48 @@ if ! diff -u "$dir/native2.txt" "$dir/replay2.txt"; then
 fi
 [ "$(grep -c . "$dir/native2.txt")" -ge 14 ] || { cat "$dir/native2.raw"; echo "FAIL: too little to compare"; exit 1; }
 
-# Going backwards once threads exist: a clear refusal, and the session goes on.
-msg='going backwards and checkpoints are not supported'
-timeout 120 "$rewind" replay "$dir/t.trace" -- -nx -batch -ex 'break work' -ex 'continue' \
-	-ex 'reverse-continue' -ex 'reverse-stepi' -ex 'monitor checkpoint' \
-	-ex 'monitor restart 0' -ex 'p id' -ex 'continue' -ex 'p id' \
+# Going backwards across threads. Forwards: the three workers' hits of
+# work(), each in its own thread (LWP) with its id and __thread value.
+# Backwards: reverse-continue stops at the previous hits, in the same
+# threads with the same values; forward again gives them again. In the
+# second worker: next three times, then reverse-next and reverse-stepi give
+# the values seen on the way. A watchpoint on results[1], going back from
+# the third hit, stops where the first worker wrote it, in its thread.
+lwp() { sed -n 's/^\[Current thread is [0-9]* (Thread [0-9]*\.\([0-9]*\)).*/\1/p'; }
+timeout 120 "$rewind" replay "$dir/t.trace" -- -nx -batch -ex 'break work' \
+	-ex continue -ex 'echo H1\n' -ex 'p id' -ex 'p tls_id' -ex thread \
+	-ex continue -ex 'echo H2\n' -ex 'p id' -ex 'p tls_id' -ex thread \
+	-ex continue -ex 'echo H3\n' -ex 'p id' -ex 'p tls_id' -ex thread \
+	-ex reverse-continue -ex 'echo B2\n' -ex 'p id' -ex 'p tls_id' -ex thread \
+	-ex reverse-continue -ex 'echo B1\n' -ex 'p id' -ex 'p tls_id' -ex thread \
+	-ex continue -ex 'echo F2\n' -ex 'p id' -ex 'p tls_id' -ex thread \
+	-ex next -ex next -ex 'echo N2\n' -ex 'p sum' -ex 'p i' -ex next -ex 'echo N3\n' -ex 'p sum' \
+	-ex 'p i' -ex reverse-next -ex 'echo R2\n' -ex 'p sum' -ex 'p i' -ex reverse-stepi \
+	-ex 'echo RS\n' -ex thread -ex continue -ex 'delete 1' -ex 'watch results[1]' -ex reverse-continue \
+	-ex 'echo W\n' -ex thread -ex 'p results[1]' -ex delete -ex continue -ex continue \
 	>"$dir/reverse.raw" 2>&1 </dev/null || true
-count=$(grep -c "$msg" "$dir/reverse.raw" || true)
-if [ "$count" -ne 4 ] || ! grep -q '^\$1 = 1$' "$dir/reverse.raw" ||
-	! grep -q '^\$2 = 2$' "$dir/reverse.raw"; then
-	cat "$dir/reverse.raw"
-	echo "FAIL: going backwards in a threaded replay was not refused cleanly ($count messages)"
-	exit 1
-fi
-echo "PASS: $lines lines of gdb output identical natively and in the threaded replay; reverse refused"
+after() { awk -v m="$1" '$0 == m { for (i = 0; i < 3; i++) { getline; print } }' "$dir/reverse.raw"; }
+rfail() { cat "$dir/reverse.raw"; echo "FAIL: $*"; exit 1; }
+for h in 1 2 3; do
+	vals=$(after "H$h" | sed -n 's/^\$[0-9]* = //p' | tr '\n' ' ')
+	[ "$vals" = "$h $((h * 10)) " ] || rfail "forward hit $h printed '$vals'"
+	eval "lwp$h=\$(after H$h | lwp)"
+done
+[ -n "$lwp1" ] && [ "$lwp1" != "$lwp2" ] && [ "$lwp2" != "$lwp3" ] || rfail "no thread ids ($lwp1 $lwp2 $lwp3)"
+for b in B2:2 B1:1 F2:2; do
+	m=${b%%:*} h=${b#*:}
+	vals=$(after "$m" | sed -n 's/^\$[0-9]* = //p' | tr '\n' ' ')
+	[ "$vals" = "$h $((h * 10)) " ] || rfail "$m printed '$vals', wanted hit $h's values"
+	eval "want=\$lwp$h"
+	[ "$(after "$m" | lwp)" = "$want" ] || rfail "$m stopped in thread $(after "$m" | lwp), not $want"
+done
+n2=$(after N2 | sed -n 's/^\$[0-9]* = //p' | tr '\n' ' ')
+r2=$(after R2 | sed -n 's/^\$[0-9]* = //p' | tr '\n' ' ')
+[ -n "$n2" ] && [ "$n2" = "$r2" ] || rfail "reverse-next shows '$r2', the same line forwards showed '$n2'"
+[ "$(after RS | lwp)" = "$lwp2" ] || rfail "reverse-stepi left the second worker's thread"
+grep -q '^Old value = 6050$' "$dir/reverse.raw" && grep -q '^New value = 0$' "$dir/reverse.raw" ||
+	rfail "the watchpoint going back did not show results[1] from 6050 back to 0"
+[ "$(after W | lwp)" = "$lwp1" ] || rfail "the write to results[1] was not found in the first worker's thread"
+grep -q 'exited normally' "$dir/reverse.raw" || rfail "forward to the end after going back failed"
+grep -q 'not supported' "$dir/reverse.raw" && rfail "going backwards was refused"
+echo "PASS: $lines lines of gdb output identical natively and in the threaded replay; back and forth across threads"
