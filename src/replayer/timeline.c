@@ -594,11 +594,12 @@ static int find_id(const struct timeline *tl, int id)
  * syscall instruction from running if one came anyway); *rip is where it
  * went.
  */
-static int raw_step(struct timeline *tl, const struct replay_mark *target, uint64_t *rip)
+static int raw_step(struct timeline *tl, const struct replay_mark *target, uint64_t *rip,
+		    uint64_t *rsp)
 {
 	struct replayer *r = tl->r;
 	int st;
-	long v;
+	long v, w;
 
 	r->ran = true;
 	st = tracee_resume(&r->t, PTRACE_SYSEMU_SINGLESTEP, 0);
@@ -608,10 +609,94 @@ static int raw_step(struct timeline *tl, const struct replay_mark *target, uint6
 		return lost(tl, target, "a single step met an event");
 	errno = 0;
 	v = ptrace(PTRACE_PEEKUSER, r->t.tid, offsetof(struct user_regs_struct, rip), 0);
-	if (v == -1 && errno)
+	w = ptrace(PTRACE_PEEKUSER, r->t.tid, offsetof(struct user_regs_struct, rsp), 0);
+	if ((v == -1 || w == -1) && errno)
 		return -errno;
 	*rip = (uint64_t)v;
+	*rsp = (uint64_t)w;
 	return 0;
+}
+
+/*
+ * The thread has just entered a call (return address ret at callee_rsp):
+ * runs the callee to its return at full speed, with an int3 at the return
+ * address that counts only in this frame (recursion passes it deeper). A
+ * watchpoint's trap on the way is passed; an event cannot come (the
+ * target, after the return, is in the same stretch of user code).
+ */
+static int skip_callee(struct timeline *tl, const struct replay_mark *target, uint64_t ret,
+		       uint64_t callee_rsp, uint64_t *rip, uint64_t *rsp)
+{
+	static const uint8_t int3 = 0xcc;
+	struct replayer *r = tl->r;
+	uint64_t regs[X86_NREGS];
+	uint8_t orig;
+	int st, err = 0;
+
+	if ((err = tracee_read_mem(&r->t, ret, &orig, 1)) < 0 ||
+	    (err = tracee_write_mem(&r->t, ret, &int3, 1)) < 0)
+		return err;
+	for (;;) {
+		r->ran = true;
+		st = tracee_resume(&r->t, PTRACE_SYSEMU, 0);
+		if (st < 0) {
+			err = st;
+			break;
+		}
+		if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP) {
+			err = lost(tl, target, "a call went on to an event");
+			break;
+		}
+		if ((err = tracee_get_regs(&r->t, regs)) < 0)
+			break;
+		if (regs[X86_RIP] != ret + 1)
+			continue; /* a watchpoint's trap */
+		regs[X86_RIP] = ret;
+		if ((err = tracee_set_regs(&r->t, regs)) < 0)
+			break;
+		if (regs[X86_RSP] == callee_rsp + 8)
+			break;
+		/* A deeper run of the same code: past the int3 by one step, and on. */
+		if ((err = tracee_write_mem(&r->t, ret, &orig, 1)) < 0)
+			break;
+		st = tracee_resume(&r->t, PTRACE_SYSEMU_SINGLESTEP, 0);
+		if (st < 0 || r->t.stop != TRACEE_STOP_OTHER) {
+			err = st < 0 ? st : lost(tl, target, "a call went on to an event");
+			break;
+		}
+		if ((err = tracee_write_mem(&r->t, ret, &int3, 1)) < 0)
+			break;
+	}
+	if (tracee_write_mem(&r->t, ret, &orig, 1) < 0 && !err)
+		err = -EIO;
+	*rip = ret;
+	*rsp = callee_rsp + 8;
+	return err;
+}
+
+/*
+ * One unit of stepping by ptrace alone: an instruction, or, when it was a
+ * call whose callee cannot hold the target (the target's frame is above
+ * the callee's), the call and the whole callee up to its return. Both
+ * passes of a reverse step make the same units, so counting units is
+ * counting points. A call that returns to the target itself is stepped
+ * through: the instruction before the target is then its callee's ret.
+ */
+static int raw_unit(struct timeline *tl, const struct replay_mark *target, uint64_t *rip,
+		    uint64_t *rsp)
+{
+	uint64_t old_rip = *rip, old_rsp = *rsp, ret;
+	int err = raw_step(tl, target, rip, rsp);
+
+	if (err || *rsp != old_rsp - 8 || target->regs[X86_RSP] <= *rsp)
+		return err;
+	/* A call pushes the address of the instruction after it and jumps elsewhere. */
+	if (tracee_read_mem(&tl->r->t, *rsp, &ret, sizeof(ret)) < 0 || ret <= old_rip ||
+	    ret > old_rip + 15 || *rip == ret)
+		return 0;
+	if (ret == target->regs[X86_RIP] && *rsp + 8 == target->regs[X86_RSP])
+		return 0;
+	return skip_callee(tl, target, ret, *rsp, rip, rsp);
 }
 
 /* Puts a checkpoint where the replay is now, known to be after entry *k; *k becomes it. */
@@ -663,7 +748,7 @@ static int run_to_boundary(struct timeline *tl, uint64_t seq, const struct repla
 static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 {
 	struct replay_mark target, start;
-	uint64_t regs[X86_NREGS], rip;
+	uint64_t regs[X86_NREGS], rip, rsp;
 	bool raw;
 	int k = tl->cur_exact ? tl->cur - 1 : tl->cur, err, mid_id = -1, j;
 	unsigned long steps = 0, mid_steps = 0, done;
@@ -717,6 +802,7 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 	if ((err = tracee_get_regs(&tl->r->t, regs)) < 0)
 		goto out;
 	rip = regs[X86_RIP];
+	rsp = regs[X86_RSP];
 	j = k;
 	hide_breakpoints(tl->r, &hidden);
 	for (;;) {
@@ -742,8 +828,8 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 				mid_steps = steps;
 			}
 		}
-		if ((err = raw ? raw_step(tl, &target, &rip) : step_once(tl->r, target.tid, &rs)) <
-		    0)
+		if ((err = raw ? raw_unit(tl, &target, &rip, &rsp)
+			       : step_once(tl->r, target.tid, &rs)) < 0)
 			goto out;
 		steps++;
 		if (!raw && rs.kind == REPLAY_STOP_HISTORY_END) {
@@ -776,8 +862,11 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 		}
 		moved = n > 0;
 	}
-	if (raw && (err = replay_task_switch(tl->r, target.tid)) < 0)
+	if (raw && ((err = replay_task_switch(tl->r, target.tid)) < 0 ||
+		    (err = tracee_get_regs(&tl->r->t, regs)) < 0))
 		goto out;
+	rip = regs[X86_RIP];
+	rsp = regs[X86_RSP];
 	hide_breakpoints(tl->r, &hidden);
 	for (unsigned long i = done; i + 1 < steps; i++) {
 		/* Near the end: the next reverse steps start from here. */
@@ -785,8 +874,8 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 			checkpoint_on_the_way(tl, &k);
 			moved = !tl->cur_exact;
 		}
-		if ((err = raw ? raw_step(tl, &target, &rip) : step_once(tl->r, target.tid, &rs)) <
-		    0)
+		if ((err = raw ? raw_unit(tl, &target, &rip, &rsp)
+			       : step_once(tl->r, target.tid, &rs)) < 0)
 			goto out;
 		moved = true;
 	}

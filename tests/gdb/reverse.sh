@@ -100,6 +100,23 @@ rn=$(after RN)
 echo "$rn" | grep -q 'call .*<step_value>' || fail "reverse-nexti did not come to the call: $rn"
 [ "$(echo "$rn" | awk '{ print $2 }' | sort -u | wc -l)" = 5 ] || fail "reverse-nexti did not move: $rn"
 
+# Back one instruction at a time over a call made earlier in the same
+# stretch of user code (run whole while searching), into its callee's
+# ret, and forward again over the same instructions: the pcs match, and
+# inside the callee its argument is the second iteration's.
+kargs=(-nx -batch -ex 'break history.c:26' -ex continue -ex continue -ex delete)
+for i in 1 2 3 4 5 6 7 8; do kargs+=(-ex reverse-stepi -ex 'echo KB\n' -ex 'p/x $pc'); done
+kargs+=(-ex 'echo KR\n' -ex 'p i')
+for i in 1 2 3 4 5 6 7 8; do kargs+=(-ex stepi -ex 'echo KF\n' -ex 'p/x $pc'); done
+timeout 300 "$rewind" replay "$dir/t.trace" -- "${kargs[@]}" >"$dir/out" 2>&1 </dev/null || true
+kb=$(after KB | tr '\n' ' ')
+kf=$( (after KF | head -7 | tac) | tr '\n' ' ')
+[ "$(after KB | wc -l)" = 8 ] && [ "$(after KB | sort -u | wc -l)" = 8 ] ||
+	fail "reverse-stepi over the call did not move 8 times: $kb"
+[ "$(after KB | head -7 | tr '\n' ' ')" = "$kf" ] || fail "reverse-stepi pcs '$kb', stepi back '$kf'"
+grep -B3 '^KB$' "$dir/out" | grep -q 'step_value' || fail "reverse-stepi did not go back into step_value"
+[ "$(after KR)" = "1" ] || fail "step_value's argument going back: $(after KR), want 1"
+
 # A cut trace: its end is the end of the history, not an error.
 size=$(stat -c %s "$dir/t.trace")
 head -c $((size * 3 / 4)) "$dir/t.trace" >"$dir/cut.trace"
