@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "arch/x86_64/decode.h"
 #include "common/log.h"
 
 #define TIMELINE_MAX_AUTO 24
@@ -679,24 +680,158 @@ static int skip_callee(struct timeline *tl, const struct replay_mark *target, ui
  * call whose callee cannot hold the target (the target's frame is above
  * the callee's), the call and the whole callee up to its return. Both
  * passes of a reverse step make the same units, so counting units is
- * counting points. A call that returns to the target itself is stepped
- * through: the instruction before the target is then its callee's ret.
+ * counting points. *to_target says the unit was a call returning to the
+ * target's place: if it is the last one, the instruction before the target
+ * is that callee's return (see into_final_call).
  */
 static int raw_unit(struct timeline *tl, const struct replay_mark *target, uint64_t *rip,
-		    uint64_t *rsp)
+		    uint64_t *rsp, bool *to_target)
 {
 	uint64_t old_rip = *rip, old_rsp = *rsp, ret;
 	int err = raw_step(tl, target, rip, rsp);
 
+	*to_target = false;
 	if (err || *rsp != old_rsp - 8 || target->regs[X86_RSP] <= *rsp)
 		return err;
 	/* A call pushes the address of the instruction after it and jumps elsewhere. */
 	if (tracee_read_mem(&tl->r->t, *rsp, &ret, sizeof(ret)) < 0 || ret <= old_rip ||
 	    ret > old_rip + 15 || *rip == ret)
 		return 0;
-	if (ret == target->regs[X86_RIP] && *rsp + 8 == target->regs[X86_RSP])
-		return 0;
+	*to_target = ret == target->regs[X86_RIP] && *rsp + 8 == target->regs[X86_RSP];
 	return skip_callee(tl, target, ret, *rsp, rip, rsp);
+}
+
+static void checkpoint_on_the_way(struct timeline *tl, int *k);
+
+#define MAX_RETURNS 256
+#define CODE_SCAN   16384
+
+/*
+ * In a callee just entered (its frame's return address at callee_rsp), runs
+ * to its last instruction: the return that leaves this frame, found with an
+ * int3 on every return instruction decoded from the callee's code on (a
+ * tail call's target included when it is near). Returns 0 stopped in front
+ * of it, 1 when the frame was left by a return not found that way (the
+ * thread is then at the target), or a negative errno.
+ */
+static int final_return(struct timeline *tl, const struct replay_mark *target, uint64_t entry,
+			uint64_t callee_rsp)
+{
+	static const uint8_t int3 = 0xcc;
+	struct replayer *r = tl->r;
+	uint64_t rets[MAX_RETURNS + 1], regs[X86_NREGS];
+	uint8_t orig[MAX_RETURNS + 1], *code = malloc(CODE_SCAN);
+	size_t got;
+	int n, placed = 0, st, err = 0;
+
+	if (!code)
+		return -ENOMEM;
+	got = tracee_read_mem_partial(&r->t, entry, code, CODE_SCAN);
+	n = x86_find_returns(code, got, entry, rets, MAX_RETURNS);
+	free(code);
+	if (n < 0)
+		n = 0;
+	rets[n++] = target->regs[X86_RIP]; /* back in the caller: not found */
+	for (; placed < n; placed++)
+		if (tracee_read_mem(&r->t, rets[placed], &orig[placed], 1) < 0 ||
+		    tracee_write_mem(&r->t, rets[placed], &int3, 1) < 0)
+			break;
+	for (;;) {
+		int hit = -1;
+
+		r->ran = true;
+		st = tracee_resume(&r->t, PTRACE_SYSEMU, 0);
+		if (st < 0) {
+			err = st;
+			break;
+		}
+		if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP) {
+			err = lost(tl, target, "a call went on to an event");
+			break;
+		}
+		if ((err = tracee_get_regs(&r->t, regs)) < 0)
+			break;
+		for (int i = 0; i < placed; i++)
+			if (regs[X86_RIP] == rets[i] + 1)
+				hit = i;
+		if (hit < 0)
+			continue; /* a watchpoint's trap */
+		regs[X86_RIP] = rets[hit];
+		if ((err = tracee_set_regs(&r->t, regs)) < 0)
+			break;
+		if (hit == n - 1) {
+			err = regs[X86_RSP] == callee_rsp + 8 ? 1 : 0;
+			if (err)
+				break;
+		} else if (regs[X86_RSP] == callee_rsp) {
+			break; /* this frame's return, about to run */
+		}
+		/* A deeper frame's: past it by one step, and on. */
+		if ((err = tracee_write_mem(&r->t, rets[hit], &orig[hit], 1)) < 0)
+			break;
+		st = tracee_resume(&r->t, PTRACE_SYSEMU_SINGLESTEP, 0);
+		if (st < 0 || r->t.stop != TRACEE_STOP_OTHER) {
+			err = st < 0 ? st : lost(tl, target, "a call went on to an event");
+			break;
+		}
+		if ((err = tracee_write_mem(&r->t, rets[hit], &int3, 1)) < 0)
+			break;
+	}
+	for (int i = 0; i < placed; i++)
+		if (tracee_write_mem(&r->t, rets[i], &orig[i], 1) < 0 && err == 0)
+			err = -EIO;
+	return err;
+}
+
+/*
+ * The last unit before the target was a call returning to it: from in
+ * front of the call, into the callee and up to its final return. When that
+ * return is not found by its address, from a checkpoint at the callee's
+ * entry: count the units to the target, and replay one short of it.
+ */
+static int into_final_call(struct timeline *tl, const struct replay_mark *target, int *k)
+{
+	uint64_t rip, rsp, callee_rsp, regs[X86_NREGS];
+	unsigned long m = 0;
+	bool ignored;
+	int err;
+
+	if ((err = raw_step(tl, target, &rip, &rsp)) < 0)
+		return err;
+	callee_rsp = rsp;
+	checkpoint_on_the_way(tl, k);
+	if (!tl->cur_exact)
+		return final_return(tl, target, rip, callee_rsp) == 0
+			   ? 0
+			   : lost(tl, target, "the return of the call before it");
+	if ((err = final_return(tl, target, rip, callee_rsp)) <= 0)
+		return err;
+	if ((err = restore(tl, *k)) < 0 || (err = tracee_get_regs(&tl->r->t, regs)) < 0)
+		return err;
+	rip = regs[X86_RIP];
+	rsp = regs[X86_RSP];
+	for (;;) {
+		struct replay_mark now;
+
+		if (rip == target->regs[X86_RIP]) {
+			timeline_mark_now(tl, &now);
+			if (at_target(tl, &now, target))
+				break;
+		}
+		if (m >= STEP_LIMIT)
+			return lost(tl, target, "too many instructions");
+		if ((err = raw_unit(tl, target, &rip, &rsp, &ignored)) < 0)
+			return err;
+		m++;
+	}
+	if ((err = restore(tl, *k)) < 0)
+		return err;
+	rip = regs[X86_RIP];
+	rsp = regs[X86_RSP];
+	for (unsigned long i = 0; i + 1 < m; i++)
+		if ((err = raw_unit(tl, target, &rip, &rsp, &ignored)) < 0)
+			return err;
+	return 0;
 }
 
 /* Puts a checkpoint where the replay is now, known to be after entry *k; *k becomes it. */
@@ -749,7 +884,7 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 {
 	struct replay_mark target, start;
 	uint64_t regs[X86_NREGS], rip, rsp;
-	bool raw;
+	bool raw, last_to_target = false, to_target;
 	int k = tl->cur_exact ? tl->cur - 1 : tl->cur, err, mid_id = -1, j;
 	unsigned long steps = 0, mid_steps = 0, done;
 	long n = 0, h;
@@ -821,14 +956,18 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 			err = lost(tl, &target, "too many instructions");
 			goto out;
 		}
-		if (steps && !(steps % MID_STEPS)) {
+		/*
+		 * Also at the previous run of the instruction, when that is away from
+		 * the checkpoint: the next steps back start from there.
+		 */
+		if (!(steps % MID_STEPS) && (steps || n > 0)) {
 			checkpoint_on_the_way(tl, &j);
 			if (j != k && tl->cur_exact) {
 				mid_id = tl->e[j].id;
 				mid_steps = steps;
 			}
 		}
-		if ((err = raw ? raw_unit(tl, &target, &rip, &rsp)
+		if ((err = raw ? raw_unit(tl, &target, &rip, &rsp, &last_to_target)
 			       : step_once(tl->r, target.tid, &rs)) < 0)
 			goto out;
 		steps++;
@@ -874,8 +1013,14 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 			checkpoint_on_the_way(tl, &k);
 			moved = !tl->cur_exact;
 		}
-		if ((err = raw ? raw_unit(tl, &target, &rip, &rsp)
+		if ((err = raw ? raw_unit(tl, &target, &rip, &rsp, &to_target)
 			       : step_once(tl->r, target.tid, &rs)) < 0)
+			goto out;
+		moved = true;
+	}
+	if (raw && last_to_target) {
+		/* The instruction before the target is the return of the last call. */
+		if ((err = into_final_call(tl, &target, &k)) < 0)
 			goto out;
 		moved = true;
 	}
