@@ -226,6 +226,106 @@ static int slot_get(struct recorder_task *t, const uint64_t entry[X86_NREGS])
 	return -ENOSPC;
 }
 
+/* len bytes of scratch at *next, 16-aligned, or 0 when they do not fit before end. */
+static uint64_t take(uint64_t *next, uint64_t end, uint64_t len)
+{
+	uint64_t a = *next, need = (len + 15) & ~15ull;
+
+	if (len > end - a || need > end - a)
+		return 0;
+	*next = a + need;
+	return a;
+}
+
+static bool add_move(struct recorder_task *t, uint64_t real, uint64_t scratch, uint64_t len,
+		     bool header)
+{
+	if (t->nscratch == SCRATCH_MOVES)
+		return false;
+	t->scratch[t->nscratch++] = (struct scratch_move){real, scratch, len, header};
+	return true;
+}
+
+#define IOV_MOVED 64
+
+/*
+ * An iovec array of n entries at real: its buffers go to scratch, and a
+ * copy of the array pointing at them, whose address is in *moved. 0 when
+ * it does not fit.
+ */
+static int move_iovecs(struct recorder_task *t, uint64_t real, uint64_t n, uint64_t *next,
+		       uint64_t end, uint64_t *moved)
+{
+	uint64_t iov[2 * IOV_MOVED], arr;
+
+	if (!real || n == 0 || n > IOV_MOVED || tracee_read_mem(&t->t, real, iov, n * 16) < 0 ||
+	    !(arr = take(next, end, n * 16)))
+		return 0;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t b;
+
+		if (!iov[2 * i] || !iov[2 * i + 1])
+			continue;
+		if (!(b = take(next, end, iov[2 * i + 1])) ||
+		    !add_move(t, iov[2 * i], b, iov[2 * i + 1], false))
+			return 0;
+		iov[2 * i] = b;
+	}
+	if (tracee_write_mem(&t->t, arr, iov, n * 16) < 0)
+		return 0;
+	*moved = arr;
+	return 1;
+}
+
+/*
+ * readv, preadv, preadv2 and recvmsg: the buffers their iovecs (and a
+ * msghdr's name and control) point to go to scratch, through copies of
+ * the iovec array and the msghdr that point there. Returns 1 done, 0 when
+ * it does not apply or fit, negative on error.
+ */
+static int move_vectors(struct recorder_task *t, uint64_t regs[X86_NREGS], const uint64_t a[6],
+			uint64_t base)
+{
+	uint64_t next = base, end = base + SCRATCH_SIZE, arr, m[7], h, p;
+
+	switch (t->cur_sysno) {
+	case SYS_readv:
+	case SYS_preadv:
+	case SYS_preadv2:
+		if (move_iovecs(t, a[1], a[2], &next, end, &arr) <= 0)
+			return 0;
+		regs[arg_reg[1]] = arr;
+		return 1;
+	case SYS_recvmsg:
+		/* name, namelen, iov, iovlen, control, controllen, flags */
+		if (!a[1] || tracee_read_mem(&t->t, a[1], m, sizeof(m)) < 0 ||
+		    !(h = take(&next, end, sizeof(m))))
+			return 0;
+		memcpy(t->scratch_header, m, sizeof(m));
+		if (!add_move(t, a[1], h, sizeof(m), true))
+			return 0;
+		if (m[0] && (uint32_t)m[1]) {
+			if (!(p = take(&next, end, (uint32_t)m[1])) ||
+			    !add_move(t, m[0], p, (uint32_t)m[1], false))
+				return 0;
+			m[0] = p;
+		}
+		if (m[2] && move_iovecs(t, m[2], m[3], &next, end, &m[2]) <= 0)
+			return 0;
+		if (m[4] && m[5]) {
+			if (!(p = take(&next, end, m[5])) || !add_move(t, m[4], p, m[5], false))
+				return 0;
+			m[4] = p;
+		}
+		if (tracee_write_mem(&t->t, h, m, sizeof(m)) < 0)
+			return 0;
+		regs[arg_reg[1]] = h;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int recorder_scratch_enter(struct recorder *r)
 {
 	struct recorder_task *t = r->cur;
@@ -241,6 +341,22 @@ int recorder_scratch_enter(struct recorder *r)
 	if ((err = tracee_get_regs(&t->t, regs)) < 0)
 		return err;
 	x86_regs_args(regs, args);
+	if (t->cur_sysno == SYS_readv || t->cur_sysno == SYS_preadv ||
+	    t->cur_sysno == SYS_preadv2 || t->cur_sysno == SYS_recvmsg) {
+		if ((err = slot_get(t, regs)) == -ENOSPC)
+			return 0;
+		if (err < 0)
+			return err;
+		memcpy(t->scratch_entry, regs, sizeof(regs));
+		t->nscratch = 0;
+		base = SCRATCH_BASE + (uint64_t)(t->scratch_slot - 1) * SCRATCH_SIZE;
+		if ((err = move_vectors(t, regs, args, base)) <= 0)
+			return err; /* too much to move: written in place as before */
+		if ((err = tracee_set_regs(&t->t, regs)) < 0)
+			return err;
+		t->scratch_active = true;
+		return 0;
+	}
 	n = wanted(t, t->cur_sysno, args, w);
 	for (int i = 0; i < n; i++)
 		if (args[w[i].arg] && w[i].len)
@@ -271,7 +387,7 @@ int recorder_scratch_enter(struct recorder *r)
 				tracee_write_mem(&t->t, base, copy, len);
 			free(copy);
 		}
-		t->scratch[t->nscratch++] = (struct scratch_move){real, base, len};
+		add_move(t, real, base, len, false);
 		regs[arg_reg[w[i].arg]] = base;
 		base += (len + 15) & ~15ull;
 	}
@@ -313,6 +429,11 @@ static int copy_cb(void *opaque, uint64_t addr, uint64_t len)
 		    tracee_write_mem(&t->t, m->real + off, buf, n) < 0)
 			c->err = -EFAULT;
 		free(buf);
+		/* A msghdr's pointers are the program's, not the copy's. */
+		for (uint64_t f = 0; m->header && f < 48 && c->err == 0; f += 16)
+			if (f >= off && f + 8 <= off + n &&
+			    tracee_write_mem(&t->t, m->real + f, &t->scratch_header[f / 8], 8) < 0)
+				c->err = -EFAULT;
 	}
 	return 0;
 }

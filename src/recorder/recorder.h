@@ -72,7 +72,9 @@ struct recorder_mm {
 /* An output argument moved to scratch for the syscall in progress. */
 struct scratch_move {
 	uint64_t real, scratch, len;
+	bool header; /* a msghdr: its pointers are put back after the copy */
 };
+#define SCRATCH_MOVES 80
 
 /* Where a task is in the recorder's schedule (record_sched.c). */
 enum task_state {
@@ -127,8 +129,9 @@ struct recorder_task {
 	int scratch_slot;
 	bool scratch_active;
 	uint64_t scratch_entry[X86_NREGS];
-	struct scratch_move scratch[6];
+	struct scratch_move scratch[SCRATCH_MOVES];
 	int nscratch;
+	uint64_t scratch_header[7]; /* the program's msghdr of a recvmsg in progress */
 	/* Its syscall-exit stop waits for no other thread of its process to run user code. */
 	bool exit_deferred;
 };

@@ -1,10 +1,14 @@
 /*
- * thread_blocking_calls: five threads each block in the kernel at once:
+ * thread_blocking_calls: seven threads each block in the kernel at once:
  * accept on a unix socket, poll on a pipe, read on an empty pipe,
- * waitpid for a child, nanosleep. While they wait the main thread runs and
- * unblocks them one by one (connect, two writes, telling the child to
- * exit; the sleeper wakes by itself), checking each result; the recording
- * must let the others run while one is blocked, and replay the order.
+ * waitpid for a child, nanosleep, readv into two buffers, recvmsg with a
+ * name, two iovecs and a descriptor passed in its control data. While
+ * they wait the main thread runs and unblocks them one by one (connect,
+ * writes, telling the child to exit, sendmsg; the sleeper wakes by
+ * itself), checking each result; the recording must let the others run
+ * while one is blocked, and replay the order. (In a threaded process the
+ * recorder points such syscalls' buffers at scratch memory and copies the
+ * results back: the msghdr must keep the program's own pointers.)
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -13,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -20,7 +25,7 @@
 
 #include "check.h"
 
-static int listener, polled[2], empty[2], go[2];
+static int listener, polled[2], empty[2], go[2], vec[2], dgram[2];
 static pid_t child;
 static atomic_int waiting;
 static char got[64];
@@ -70,6 +75,50 @@ static void *waiter(void *arg)
 	return (void *)(long)(4 + 10 * WEXITSTATUS(st));
 }
 
+static void *vreader(void *arg)
+{
+	char a[3] = {0}, b[4] = {0};
+	struct iovec iov[2] = {{a, 2}, {b, 3}};
+
+	(void)arg;
+	waiting++;
+	CHECK(readv(vec[0], iov, 2) == 5);
+	CHECK(!memcmp(a, "ab", 2) && !memcmp(b, "cde", 3));
+	return (void *)6;
+}
+
+static void *receiver(void *arg)
+{
+	char a[4] = {0}, b[8] = {0};
+	struct iovec iov[2] = {{a, 3}, {b, 7}};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct sockaddr_un from;
+	struct msghdr m = {.msg_name = &from,
+			   .msg_namelen = sizeof(from),
+			   .msg_iov = iov,
+			   .msg_iovlen = 2,
+			   .msg_control = ctl.buf,
+			   .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *c;
+	int fd;
+	char x;
+
+	(void)arg;
+	waiting++;
+	CHECK(recvmsg(dgram[0], &m, 0) == 8);
+	CHECK(m.msg_name == &from && m.msg_iov == iov && m.msg_control == ctl.buf);
+	CHECK(!memcmp(a, "msg", 3) && !memcmp(b, "-body", 5));
+	c = CMSG_FIRSTHDR(&m);
+	CHECK(c && c->cmsg_type == SCM_RIGHTS);
+	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	CHECK(read(fd, &x, 1) == 1 && x == 'z');
+	close(fd);
+	return (void *)(long)(7 + 10 * (int)m.msg_namelen);
+}
+
 static void *sleeper(void *arg)
 {
 	struct timespec ts = {0, 30000000};
@@ -82,11 +131,16 @@ static void *sleeper(void *arg)
 
 int main(void)
 {
-	void *(*fns[5])(void *) = {acceptor, poller, reader, waiter, sleeper};
+	void *(*fns[7])(void *) = {acceptor, poller, reader, waiter, sleeper, vreader, receiver};
 	char path[] = "/tmp/rewind-blocking-XXXXXX";
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	pthread_t t[5];
-	int s;
+	pthread_t t[7];
+	int s, passed[2];
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec siov = {"msg-body", 8};
+	struct msghdr sm = {
+	    .msg_iov = &siov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *c;
 
 	CHECK(mkdtemp(path) != NULL);
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/sock", path);
@@ -94,20 +148,22 @@ int main(void)
 	CHECK(listener >= 0);
 	CHECK(bind(listener, (struct sockaddr *)&addr, sizeof(addr)) == 0);
 	CHECK(listen(listener, 1) == 0);
-	CHECK(pipe(polled) == 0 && pipe(empty) == 0 && pipe(go) == 0);
+	CHECK(pipe(polled) == 0 && pipe(empty) == 0 && pipe(go) == 0 && pipe(vec) == 0 &&
+	      pipe(passed) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, dgram) == 0);
 	fflush(stdout);
 	child = fork();
 	CHECK(child >= 0);
 	if (child == 0) {
-		char c;
+		char x;
 
-		_exit(read(go[0], &c, 1) == 1 ? 6 : 1);
+		_exit(read(go[0], &x, 1) == 1 ? 6 : 1);
 	}
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 7; i++)
 		CHECK(pthread_create(&t[i], NULL, fns[i], NULL) == 0);
-	while (waiting < 5)
+	while (waiting < 7)
 		usleep(1000);
-	usleep(10000); /* all five are in the kernel now */
+	usleep(10000); /* all seven are in the kernel now */
 
 	s = socket(AF_UNIX, SOCK_STREAM, 0);
 	CHECK(s >= 0 && connect(s, (struct sockaddr *)&addr, sizeof(addr)) == 0);
@@ -115,7 +171,15 @@ int main(void)
 	CHECK(write(polled[1], "p", 1) == 1);
 	CHECK(write(empty[1], "r", 1) == 1);
 	CHECK(write(go[1], "x", 1) == 1);
-	for (int i = 0; i < 5; i++) {
+	CHECK(write(vec[1], "abcde", 5) == 5);
+	CHECK(write(passed[1], "z", 1) == 1);
+	c = CMSG_FIRSTHDR(&sm);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &passed[0], sizeof(int));
+	CHECK(sendmsg(dgram[1], &sm, 0) == 8);
+	for (int i = 0; i < 7; i++) {
 		void *ret;
 
 		CHECK(pthread_join(t[i], &ret) == 0);
