@@ -7,7 +7,6 @@
  * its parent's when it never exec'd.
  */
 #define _GNU_SOURCE
-#include <elf.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -20,6 +19,7 @@
 #include "arch/x86_64/regs.h"
 #include "cli/cli.h"
 #include "cli/trace_walk.h"
+#include "replayer/replay.h"
 #include "common/log.h"
 
 struct ps_proc {
@@ -83,23 +83,6 @@ static struct ps_proc *add_proc(struct ps_state *s, uint32_t pid, uint32_t ppid,
 	return p;
 }
 
-/* Bytes at addr from the event's memory sections: how many could be read. */
-static size_t event_read(const struct trace_event *ev, uint64_t addr, void *buf, size_t len)
-{
-	for (size_t i = 0; i < ev->nmem; i++) {
-		const struct trace_mem *m = &ev->mem[i];
-
-		if (addr >= m->addr && addr - m->addr < m->len) {
-			size_t n = m->len - (addr - m->addr);
-
-			n = n < len ? n : len;
-			memcpy(buf, m->data + (addr - m->addr), n);
-			return n;
-		}
-	}
-	return 0;
-}
-
 /* The command line of an exec from its stack: argv joined by spaces, or NULL. */
 static char *exec_command_line(const struct trace_event *ev)
 {
@@ -107,15 +90,15 @@ static char *exec_command_line(const struct trace_event *ev)
 	char *out = NULL;
 	size_t len = 0;
 
-	if (event_read(ev, sp, &argc, 8) != 8 || argc > 4096)
+	if (replay_event_read(ev, sp, &argc, 8) != 8 || argc > 4096)
 		return NULL;
 	for (uint64_t i = 0; i < argc; i++) {
 		char arg[1024];
 		size_t n;
 
-		if (event_read(ev, sp + 8 + 8 * i, &ptr, 8) != 8)
+		if (replay_event_read(ev, sp + 8 + 8 * i, &ptr, 8) != 8)
 			break;
-		n = event_read(ev, ptr, arg, sizeof(arg) - 1);
+		n = replay_event_read(ev, ptr, arg, sizeof(arg) - 1);
 		arg[n] = '\0';
 		n = strlen(arg);
 		out = realloc(out, len + n + 2);
@@ -127,31 +110,6 @@ static char *exec_command_line(const struct trace_event *ev)
 		len += n;
 	}
 	return out;
-}
-
-/*
- * The program an exec ran: the mapped file holding its entry point (the
- * auxv's AT_ENTRY, above argv and envp on the new stack), or NULL.
- */
-static char *exec_program(const struct trace_event *ev)
-{
-	uint64_t sp = ev->regs[X86_RSP], word = 1, pair[2];
-
-	if (event_read(ev, sp, &word, 8) != 8 || word > 4096)
-		return NULL;
-	sp += 8 * (word + 2);
-	while (word && event_read(ev, sp, &word, 8) == 8)
-		sp += 8;
-	for (; event_read(ev, sp, pair, sizeof(pair)) == sizeof(pair) && pair[0]; sp += 16) {
-		if (pair[0] != AT_ENTRY)
-			continue;
-		for (size_t i = 0; i < ev->nmaps; i++)
-			if (ev->maps[i].path && ev->maps[i].path[0] == '/' &&
-			    pair[1] >= ev->maps[i].start && pair[1] < ev->maps[i].end)
-				return strdup(ev->maps[i].path);
-		break;
-	}
-	return NULL;
 }
 
 static void on_event(struct ps_state *s, const struct trace_event *ev, const struct trace_header *h)
@@ -183,7 +141,7 @@ static void on_event(struct ps_state *s, const struct trace_event *ev, const str
 			p->cmd = cmd;
 		}
 		if (!p->exec_seen) {
-			char *exe = exec_program(ev);
+			char *exe = replay_exec_program(ev);
 
 			p->exec_seen = true;
 			if (p->ppid) /* the first image is where a replay starts anyway */

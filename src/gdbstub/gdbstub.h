@@ -29,6 +29,7 @@ enum gdb_stop_kind {
 	GDB_STOP_REPLAY_END, /* T with replaylog:begin (start of history) or end of the recording */
 	GDB_STOP_SYSCALL_ENTRY,	 /* catch syscall: sysno is being called */
 	GDB_STOP_SYSCALL_RETURN, /* catch syscall: sysno returned */
+	GDB_STOP_EXEC, /* the process exec'd exec_path (reported when gdb follows execs) */
 };
 
 struct gdb_stop {
@@ -40,6 +41,7 @@ struct gdb_stop {
 	int watch_type;
 	bool at_begin; /* GDB_STOP_REPLAY_END: the start (true) or the end (false) of the history */
 	long sysno;    /* GDB_STOP_SYSCALL_* */
+	const char *exec_path; /* GDB_STOP_EXEC */
 };
 
 /* One thread as `info threads` shows it. */

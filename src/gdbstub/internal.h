@@ -67,6 +67,7 @@ struct gdb_server {
 	bool multiprocess; /* gdb announced multiprocess+: thread ids are p<pid>.<tid> */
 	bool gdb_swbreak;  /* gdb understands the swbreak stop reason */
 	bool gdb_hwbreak;  /* ... and hwbreak */
+	bool exec_events;  /* ... and exec-events: an exec is a stop reason */
 	bool done;	   /* k, vKill or D: the session has ended */
 	int pid;	   /* the process being debugged */
 	int general_tid;   /* Hg: the thread g/p/m act on */

@@ -33,13 +33,15 @@ static void handle_supported(struct gdb_server *s, const char *features)
 			s->gdb_swbreak = true;
 		else if (strcmp(f, "hwbreak+") == 0)
 			s->gdb_hwbreak = true;
+		else if (strcmp(f, "exec-events+") == 0)
+			s->exec_events = true;
 	}
 	gdb_reply_fmt(s,
 		      "PacketSize=%x;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;"
 		      "qXfer:exec-file:read+;qXfer:threads:read+;vContSupported+;",
 		      GDB_PACKET_SIZE);
 	gdb_reply_str(s, "swbreak+;hwbreak+;multiprocess+;ReverseContinue+;ReverseStep+;"
-			 "binary-upload+");
+			 "binary-upload+;exec-events+");
 	if (s->ops->catch_syscalls)
 		gdb_reply_str(s, ";QCatchSyscalls+");
 }

@@ -301,6 +301,14 @@ static void put_stop_reason(struct gdb_server *s, const struct gdb_stop *stop)
 				  : "awatch",
 			      (unsigned long long)stop->watch_addr);
 		break;
+	case GDB_STOP_EXEC:
+		if (s->exec_events && stop->exec_path) {
+			gdb_reply_str(s, "exec:");
+			gdb_hex_encode(&s->reply, (const uint8_t *)stop->exec_path,
+				       strlen(stop->exec_path));
+			gdb_reply_str(s, ";");
+		}
+		break;
 	case GDB_STOP_REPLAY_END:
 		/* gdb says "No more reverse-execution history." for either end. */
 		gdb_reply_str(s, stop->at_begin ? "replaylog:begin;" : "replaylog:end;");

@@ -147,7 +147,24 @@ static void to_gdb_stop(struct gdb_replay *g, const struct replay_stop *rs, stru
 		s->kind = GDB_STOP_REPLAY_END;
 		s->at_begin = false;
 		break;
+	case REPLAY_STOP_EXEC:
+		s->kind = GDB_STOP_EXEC;
+		s->exec_path = g->exe;
+		break;
 	}
+}
+
+/* The debugger's process runs another program now: gdb is told its path. */
+static void note_exec(struct gdb_replay *g)
+{
+	char *exe = replay_exec_program(&g->r.ev), base[PATH_MAX_LEN];
+
+	if (!exe)
+		return;
+	snprintf(g->exe, sizeof(g->exe), "%s", exe);
+	snprintf(base, sizeof(base), "%s", exe);
+	snprintf(g->name, sizeof(g->name), "%s", basename(base));
+	free(exe);
 }
 
 static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop *stop,
@@ -189,6 +206,8 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 			   &rs, poll_interrupt, poll_arg);
 	if (err < 0)
 		return err;
+	if (rs.kind == REPLAY_STOP_EXEC)
+		note_exec(g);
 	timeline_note_stop(&g->tl, &rs);
 	to_gdb_stop(g, &rs, stop);
 	g->last = *stop;
@@ -425,7 +444,7 @@ const struct gdb_target_ops gdb_replay_ops = {
 
 int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o)
 {
-	char exe[PATH_MAX_LEN];
+	char exe[PATH_MAX_LEN], *first;
 	int err;
 
 	memset(g, 0, sizeof(*g));
@@ -435,14 +454,19 @@ int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o)
 	if (err < 0)
 		return err;
 	g->r.report_signals = true;
+	g->r.report_execs = true;
 	g->r.allow_tasks = true;
 	g->r.stop_before_exit = true;
 	g->pid = o->pid ? (int)o->pid : (int)g->r.ev.tid;
 	g->r.debug_tgid = (uint32_t)g->pid;
+	/* The program the first image runs (a script's interpreter, say), as its exec mapped it. */
+	first = o->exe ? NULL : replay_exec_program(&g->r.ev);
 	snprintf(g->exe, sizeof(g->exe), "%s",
 		 o->exe		   ? o->exe
+		 : first	   ? first
 		 : g->r.header.exe ? g->r.header.exe
 				   : "");
+	free(first);
 	snprintf(exe, sizeof(exe), "%s", g->exe[0] ? g->exe : "program");
 	snprintf(g->name, sizeof(g->name), "%s", basename(exe));
 	g->last = (struct gdb_stop){
@@ -466,9 +490,13 @@ int gdb_replay_goto(struct gdb_replay *g, uint64_t event)
 {
 	struct replay_stop rs;
 
-	g->r.stop_at_event = event;
-	int err = replayer_run(&g->r, REPLAY_MODE_CONTINUE, &rs, NULL, NULL);
+	int err;
 
+	g->r.stop_at_event = event;
+	/* Through the execs on the way, gdb to see the program there is at the end. */
+	while ((err = replayer_run(&g->r, REPLAY_MODE_CONTINUE, &rs, NULL, NULL)) == 0 &&
+	       rs.kind == REPLAY_STOP_EXEC)
+		note_exec(g);
 	g->r.stop_at_event = 0;
 	if (err < 0)
 		return err;

@@ -1647,6 +1647,28 @@ int replayer_enable_kicks(struct replayer *r, unsigned ms)
 	return 0;
 }
 
+/*
+ * After an exec of the debugger's process: its breakpoints and watchpoints
+ * were for the old program (an exec clears them, and gdb sets its own again).
+ */
+static void exec_forget_debugger_state(struct replayer *r)
+{
+	int keep = 0;
+
+	for (int i = 0; i < r->nbps; i++) {
+		r->bps[i].owners &= ~REPLAY_BP_USER;
+		r->bps[i].inserted = false; /* the new image has none */
+		if (r->bps[i].owners)
+			r->bps[keep++] = r->bps[i];
+	}
+	r->nbps = keep;
+	if (r->nwatches) {
+		r->nwatches = 0;
+		r->watch_gen++;
+		apply_watches(r);
+	}
+}
+
 int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *stop,
 		 bool (*poll_interrupt)(void *arg), void *poll_arg)
 {
@@ -1745,6 +1767,12 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 		if (r->debug_exited)
 			continue;
 		ret = 0;
+		if (r->report_execs && r->ev.kind == EV_EXEC && !r->quiet &&
+		    replay_task_debugged(r)) {
+			exec_forget_debugger_state(r);
+			stop->kind = REPLAY_STOP_EXEC;
+			break;
+		}
 		if (r->mode == REPLAY_MODE_STEP) {
 			stop->kind = REPLAY_STOP_STEP;
 			break;

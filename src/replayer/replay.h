@@ -3,6 +3,7 @@
 #define REWIND_REPLAYER_REPLAY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct replay_options {
@@ -21,5 +22,15 @@ struct replay_options {
  * diverged or failed.
  */
 int replay_autopilot(const struct replay_options *o);
+
+struct trace_event;
+/* Bytes at addr from an event's memory sections: how many could be read. */
+size_t replay_event_read(const struct trace_event *ev, uint64_t addr, void *buf, size_t len);
+/*
+ * The program an EV_EXEC event ran: the mapped file holding its entry point
+ * (the auxv's AT_ENTRY, above argv and envp on the new stack, as the event
+ * stored it). malloc'd, or NULL.
+ */
+char *replay_exec_program(const struct trace_event *ev);
 
 #endif

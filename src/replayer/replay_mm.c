@@ -6,6 +6,7 @@
  * memory it saw while recording.
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -202,4 +203,41 @@ int replayer_apply_exec(struct replayer *r)
 	r->exec_sp = r->ev.regs[X86_RSP];
 	r->rseq.addr = 0; /* a new image has no rseq registration */
 	return err;
+}
+
+size_t replay_event_read(const struct trace_event *ev, uint64_t addr, void *buf, size_t len)
+{
+	for (size_t i = 0; i < ev->nmem; i++) {
+		const struct trace_mem *m = &ev->mem[i];
+
+		if (addr >= m->addr && addr - m->addr < m->len) {
+			size_t n = m->len - (addr - m->addr);
+
+			n = n < len ? n : len;
+			memcpy(buf, m->data + (addr - m->addr), n);
+			return n;
+		}
+	}
+	return 0;
+}
+
+char *replay_exec_program(const struct trace_event *ev)
+{
+	uint64_t sp = ev->regs[X86_RSP], word = 1, pair[2];
+
+	if (replay_event_read(ev, sp, &word, 8) != 8 || word > 4096)
+		return NULL;
+	sp += 8 * (word + 2); /* argc, argv[], NULL */
+	while (word && replay_event_read(ev, sp, &word, 8) == 8)
+		sp += 8; /* envp[], NULL */
+	for (; replay_event_read(ev, sp, pair, sizeof(pair)) == sizeof(pair) && pair[0]; sp += 16) {
+		if (pair[0] != AT_ENTRY)
+			continue;
+		for (size_t i = 0; i < ev->nmaps; i++)
+			if (ev->maps[i].path && ev->maps[i].path[0] == '/' &&
+			    pair[1] >= ev->maps[i].start && pair[1] < ev->maps[i].end)
+				return strdup(ev->maps[i].path);
+		break;
+	}
+	return NULL;
 }

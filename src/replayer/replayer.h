@@ -64,6 +64,7 @@ enum replay_stop_kind {
 	/* A caught syscall: in front of its instruction, not run yet (like HISTORY_END): sysno. */
 	REPLAY_STOP_SYSCALL_ENTRY,
 	REPLAY_STOP_SYSCALL_RETURN, /* a caught syscall has returned: sysno */
+	REPLAY_STOP_EXEC, /* the debugger's process exec'd (r->ev is the EV_EXEC, applied) */
 };
 
 struct replay_stop {
@@ -183,6 +184,7 @@ struct replayer {
 	uint64_t event_watch_addr;
 	int event_watch_type;
 	bool report_signals;	/* stop before delivering a recorded signal (under a debugger) */
+	bool report_execs;	/* stop after an exec of the debugger's process */
 	bool pending_at_stop;	/* the pending signal's delivery stop was reached and reported */
 	uint64_t exec_sp;	/* rsp at the last exec: argc, argv, envp, auxv above it */
 	uint64_t stop_at_event; /* when non-zero, replayer_run stops before reaching this event */

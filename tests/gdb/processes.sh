@@ -6,10 +6,14 @@
 # gdb looks at a forked child (from its creation) or at a child that
 # exec'd (from its exec: its own program, arguments and exit status).
 # A pid the trace lacks and a -p that is not a pid are one-line errors.
-# usage: processes.sh REWIND PROCS
+# Going backwards is refused once a second process has existed. An exec
+# of the process gdb looks at is followed as natively: the new program's
+# symbols and breakpoints.
+# usage: processes.sh REWIND PROCS REEXEC
 set -euo pipefail
 rewind=$1
 prog=$2
+reexec=$3
 command -v gdb >/dev/null || { echo "SKIP: no gdb"; exit 77; }
 dir=$(mktemp -d "${TMPDIR:-/tmp}/rewind-procs.XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
@@ -84,6 +88,27 @@ expect "^\* 1 +process $sort_pid .*target:/usr/bin/sort"
 expect '^\$1 = 1$'
 expect '^0x[0-9a-f]+:[[:space:]]+"a\\nb\\nc\\n"$'
 expect "^\[Inferior 1 \(process $sort_pid\) exited normally\]$"
+
+# Going back once a second process has existed: refused with a message on
+# gdb's console, and the session goes on.
+gdb_on "$dir/t.trace" -- -nx -batch -ex 'break work' -ex continue -ex reverse-continue \
+	-ex 'p role' -ex continue -ex continue
+expect 'going backwards and checkpoints are not supported'
+expect '^\$1 = 1$'
+expect "^\[Inferior 1 \(process $parent\) exited normally\]$"
+
+# An exec followed: breakpoints in the new image, its arguments.
+(cd "$dir" && "$rewind" rec -o "$dir/reexec.trace" "$reexec" >"$dir/rec.out")
+gdb_on "$dir/reexec.trace" -- -nx -batch -ex 'break stage' -ex continue -ex 'p n' -ex continue \
+	-ex 'p n' -ex up -ex 'p argc' -ex continue -ex continue
+gdb -nx -batch -ex 'break stage' -ex run -ex 'p n' -ex continue -ex 'p n' -ex up -ex 'p argc' \
+	-ex continue "$reexec" >"$dir/native.out" 2>&1 </dev/null || true
+vals() { grep -E '^\$[0-9]+ = |is executing new program' "$1" | sed -E 's/process [0-9]+/process PID/'; }
+vals "$dir/native.out" >"$dir/native.vals"
+vals "$out" >"$dir/replay.vals"
+diff -u "$dir/native.vals" "$dir/replay.vals" || fail "gdb across the exec differs from a native run"
+[ "$(wc -l <"$dir/replay.vals")" = 4 ] || fail "expected three values and the exec"
+expect "^\[Inferior 1 \(process [0-9]+\) exited normally\]$"
 
 # Wrong pids: one line each, no gdb started.
 gdb_on -p 1 "$dir/t.trace" -- -nx -batch -ex continue
