@@ -271,6 +271,34 @@ static void end_replay_threads(struct replayer *r)
 }
 
 /*
+ * Gives t the registers regs in a signal-delivery stop, like the fork's
+ * first stop: a thread left at the syscall-exit stop of an injected call
+ * would turn a signal passed at its next resume (a task's pass_sig) into
+ * a new one sent to it, where the recording delivered it. A SIGSTOP makes
+ * the stop before any instruction runs (no restart on the way: orig_rax
+ * is -1 until then).
+ */
+static int back_to_signal_stop(struct tracee *t, const uint64_t regs[X86_NREGS])
+{
+	uint64_t tmp[X86_NREGS];
+	int st, err;
+
+	memcpy(tmp, regs, sizeof(tmp));
+	tmp[X86_ORIG_RAX] = (uint64_t)-1;
+	if ((err = tracee_set_regs(t, tmp)) < 0)
+		return err;
+	if (t->stop != TRACEE_STOP_OTHER) {
+		if (syscall(SYS_tkill, t->tid, SIGSTOP) < 0)
+			return -errno;
+		if ((st = tracee_resume(t, PTRACE_SYSCALL, 0)) < 0)
+			return st;
+		if (t->stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSTOP)
+			return -EPROTO;
+	}
+	return tracee_set_regs(t, regs);
+}
+
+/*
  * Kernel state of a re-made thread that a clone does not carry over: its
  * robust futex list, and for a thread of a clone its alternate stack (a
  * fork copies the leader's) and clear-tid word (given to the clone).
@@ -300,7 +328,7 @@ static int thread_kernel_state(struct tracee *t, const struct replay_task *task,
 		return -errno;
 	if (!leader && (err = tracee_set_xsave(t, th->xsave, xsave_len)) < 0)
 		return err;
-	return tracee_set_regs(t, th->regs);
+	return back_to_signal_stop(t, th->regs);
 }
 
 /* The checkpoint's other live threads, made again in the new process by clones of its leader. */

@@ -26,8 +26,8 @@
 #define KICK_MS	  100
 
 #define THREADED_NO_REVERSE                                                                        \
-	"the program has started another process: going backwards and checkpoints are not "        \
-	"supported from there on yet (a checkpoint holds one process)"
+	"another process of the program is alive: going backwards and checkpoints are not "        \
+	"supported until it has ended (a checkpoint holds one process)"
 
 static struct gdb_replay *ctx_of(void *ctx)
 {

@@ -188,10 +188,20 @@ bool timeline_threaded(const struct timeline *tl)
 {
 	const struct replayer *r = tl->r;
 
-	/* Threads of one process are made again at a restore; other processes are not. */
-	for (size_t i = 1; i < r->ntasks; i++)
-		if (r->tasks[i].rec_tgid != r->tasks[0].rec_tgid)
+	uint32_t tgid = 0;
+
+	/*
+	 * Threads of one process are made again at a restore; other processes
+	 * are not, so none may be alive (those that ended are replayed again
+	 * from a checkpoint before them).
+	 */
+	for (size_t i = 0; i < r->ntasks; i++) {
+		if (!replay_task_running(&r->tasks[i]))
+			continue;
+		if (tgid && r->tasks[i].rec_tgid != tgid)
 			return true;
+		tgid = r->tasks[i].rec_tgid;
+	}
 	return false;
 }
 
@@ -603,7 +613,9 @@ static int raw_step(struct timeline *tl, const struct replay_mark *target, uint6
 	long v, w;
 
 	r->ran = true;
-	st = tracee_resume(&r->t, PTRACE_SYSEMU_SINGLESTEP, 0);
+	/* A signal left to pass (one without a handler, applied last) goes with it. */
+	st = tracee_resume(&r->t, PTRACE_SYSEMU_SINGLESTEP, r->pass_sig);
+	r->pass_sig = 0;
 	if (st < 0)
 		return st;
 	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP)
@@ -639,7 +651,8 @@ static int skip_callee(struct timeline *tl, const struct replay_mark *target, ui
 		return err;
 	for (;;) {
 		r->ran = true;
-		st = tracee_resume(&r->t, PTRACE_SYSEMU, 0);
+		st = tracee_resume(&r->t, PTRACE_SYSEMU, r->pass_sig);
+		r->pass_sig = 0;
 		if (st < 0) {
 			err = st;
 			break;
@@ -740,7 +753,8 @@ static int final_return(struct timeline *tl, const struct replay_mark *target, u
 		int hit = -1;
 
 		r->ran = true;
-		st = tracee_resume(&r->t, PTRACE_SYSEMU, 0);
+		st = tracee_resume(&r->t, PTRACE_SYSEMU, r->pass_sig);
+		r->pass_sig = 0;
 		if (st < 0) {
 			err = st;
 			break;
