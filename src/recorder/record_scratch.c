@@ -242,7 +242,7 @@ static bool add_move(struct recorder_task *t, uint64_t real, uint64_t scratch, u
 {
 	if (t->nscratch == SCRATCH_MOVES)
 		return false;
-	t->scratch[t->nscratch++] = (struct scratch_move){real, scratch, len, header};
+	t->scratch[t->nscratch++] = (struct scratch_move){real, scratch, len, header, {0, 0, 0}};
 	return true;
 }
 
@@ -278,15 +278,51 @@ static int move_iovecs(struct recorder_task *t, uint64_t real, uint64_t n, uint6
 }
 
 /*
- * readv, preadv, preadv2 and recvmsg: the buffers their iovecs (and a
- * msghdr's name and control) point to go to scratch, through copies of
- * the iovec array and the msghdr that point there. Returns 1 done, 0 when
+ * The msghdr at real (len bytes of it: a recvmmsg entry has its msg_len
+ * after it): a copy at h pointing at scratch for its name, iovecs and
+ * control data. 1 done, 0 when it does not fit.
+ */
+static int move_msghdr(struct recorder_task *t, uint64_t real, uint64_t h, uint64_t len,
+		       uint64_t *next, uint64_t end)
+{
+	uint64_t m[7], p; /* name, namelen, iov, iovlen, control, controllen, flags */
+	struct scratch_move *hm;
+
+	if (!real || tracee_read_mem(&t->t, real, m, sizeof(m)) < 0 ||
+	    !add_move(t, real, h, len, true))
+		return 0;
+	hm = &t->scratch[t->nscratch - 1];
+	hm->ptrs[0] = m[0];
+	hm->ptrs[1] = m[2];
+	hm->ptrs[2] = m[4];
+	if (m[0] && (uint32_t)m[1]) {
+		if (!(p = take(next, end, (uint32_t)m[1])) ||
+		    !add_move(t, m[0], p, (uint32_t)m[1], false))
+			return 0;
+		m[0] = p;
+	}
+	if (m[2] && move_iovecs(t, m[2], m[3], next, end, &m[2]) <= 0)
+		return 0;
+	if (m[4] && m[5]) {
+		if (!(p = take(next, end, m[5])) || !add_move(t, m[4], p, m[5], false))
+			return 0;
+		m[4] = p;
+	}
+	return tracee_write_mem(&t->t, h, m, sizeof(m)) == 0;
+}
+
+#define MMSG_MOVED 16
+
+/*
+ * readv, preadv, preadv2, recvmsg and recvmmsg: the buffers their iovecs
+ * (and a msghdr's name and control) point to go to scratch, through copies
+ * of the iovec arrays and msghdrs that point there. Returns 1 done, 0 when
  * it does not apply or fit, negative on error.
  */
 static int move_vectors(struct recorder_task *t, uint64_t regs[X86_NREGS], const uint64_t a[6],
 			uint64_t base)
 {
-	uint64_t next = base, end = base + SCRATCH_SIZE, arr, m[7], h, p;
+	uint64_t next = base, end = base + SCRATCH_SIZE, arr, h, ts[2];
 
 	switch (t->cur_sysno) {
 	case SYS_readv:
@@ -297,29 +333,28 @@ static int move_vectors(struct recorder_task *t, uint64_t regs[X86_NREGS], const
 		regs[arg_reg[1]] = arr;
 		return 1;
 	case SYS_recvmsg:
-		/* name, namelen, iov, iovlen, control, controllen, flags */
-		if (!a[1] || tracee_read_mem(&t->t, a[1], m, sizeof(m)) < 0 ||
-		    !(h = take(&next, end, sizeof(m))))
-			return 0;
-		memcpy(t->scratch_header, m, sizeof(m));
-		if (!add_move(t, a[1], h, sizeof(m), true))
-			return 0;
-		if (m[0] && (uint32_t)m[1]) {
-			if (!(p = take(&next, end, (uint32_t)m[1])) ||
-			    !add_move(t, m[0], p, (uint32_t)m[1], false))
-				return 0;
-			m[0] = p;
-		}
-		if (m[2] && move_iovecs(t, m[2], m[3], &next, end, &m[2]) <= 0)
-			return 0;
-		if (m[4] && m[5]) {
-			if (!(p = take(&next, end, m[5])) || !add_move(t, m[4], p, m[5], false))
-				return 0;
-			m[4] = p;
-		}
-		if (tracee_write_mem(&t->t, h, m, sizeof(m)) < 0)
+		if (!(h = take(&next, end, 56)) || !move_msghdr(t, a[1], h, 56, &next, end))
 			return 0;
 		regs[arg_reg[1]] = h;
+		return 1;
+	case SYS_recvmmsg:
+		/* struct mmsghdr: a msghdr, then the u32 msg_len, 64 bytes in all. */
+		if (!a[1] || (uint32_t)a[2] == 0 || (uint32_t)a[2] > MMSG_MOVED ||
+		    !(arr = take(&next, end, (uint32_t)a[2] * 64ull)))
+			return 0;
+		for (uint64_t i = 0; i < (uint32_t)a[2]; i++)
+			if (!move_msghdr(t, a[1] + 64 * i, arr + 64 * i, 64, &next, end))
+				return 0;
+		regs[arg_reg[1]] = arr;
+		if (a[4]) {
+			/* The timeout's time left is written back: in and out. */
+			if (tracee_read_mem(&t->t, a[4], ts, sizeof(ts)) < 0 ||
+			    !(h = take(&next, end, sizeof(ts))) ||
+			    tracee_write_mem(&t->t, h, ts, sizeof(ts)) < 0 ||
+			    !add_move(t, a[4], h, sizeof(ts), false))
+				return 0;
+			regs[arg_reg[4]] = h;
+		}
 		return 1;
 	default:
 		return 0;
@@ -342,7 +377,8 @@ int recorder_scratch_enter(struct recorder *r)
 		return err;
 	x86_regs_args(regs, args);
 	if (t->cur_sysno == SYS_readv || t->cur_sysno == SYS_preadv ||
-	    t->cur_sysno == SYS_preadv2 || t->cur_sysno == SYS_recvmsg) {
+	    t->cur_sysno == SYS_preadv2 || t->cur_sysno == SYS_recvmsg ||
+	    t->cur_sysno == SYS_recvmmsg) {
 		if ((err = slot_get(t, regs)) == -ENOSPC)
 			return 0;
 		if (err < 0)
@@ -432,7 +468,7 @@ static int copy_cb(void *opaque, uint64_t addr, uint64_t len)
 		/* A msghdr's pointers are the program's, not the copy's. */
 		for (uint64_t f = 0; m->header && f < 48 && c->err == 0; f += 16)
 			if (f >= off && f + 8 <= off + n &&
-			    tracee_write_mem(&t->t, m->real + f, &t->scratch_header[f / 8], 8) < 0)
+			    tracee_write_mem(&t->t, m->real + f, &m->ptrs[f / 16], 8) < 0)
 				c->err = -EFAULT;
 	}
 	return 0;

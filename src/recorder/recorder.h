@@ -72,7 +72,8 @@ struct recorder_mm {
 /* An output argument moved to scratch for the syscall in progress. */
 struct scratch_move {
 	uint64_t real, scratch, len;
-	bool header; /* a msghdr: its pointers are put back after the copy */
+	bool header;	  /* a msghdr: its pointers are put back after the copy */
+	uint64_t ptrs[3]; /* the program's msg_name, msg_iov and msg_control there */
 };
 #define SCRATCH_MOVES 80
 
@@ -131,7 +132,6 @@ struct recorder_task {
 	uint64_t scratch_entry[X86_NREGS];
 	struct scratch_move scratch[SCRATCH_MOVES];
 	int nscratch;
-	uint64_t scratch_header[7]; /* the program's msghdr of a recvmsg in progress */
 	/* Its syscall-exit stop waits for no other thread of its process to run user code. */
 	bool exit_deferred;
 };

@@ -1,8 +1,9 @@
 /*
- * thread_blocking_calls: seven threads each block in the kernel at once:
+ * thread_blocking_calls: eight threads each block in the kernel at once:
  * accept on a unix socket, poll on a pipe, read on an empty pipe,
  * waitpid for a child, nanosleep, readv into two buffers, recvmsg with a
- * name, two iovecs and a descriptor passed in its control data. While
+ * name, two iovecs and a descriptor passed in its control data, recvmmsg
+ * of two datagrams. While
  * they wait the main thread runs and unblocks them one by one (connect,
  * writes, telling the child to exit, sendmsg; the sleeper wakes by
  * itself), checking each result; the recording must let the others run
@@ -25,7 +26,7 @@
 
 #include "check.h"
 
-static int listener, polled[2], empty[2], go[2], vec[2], dgram[2];
+static int listener, polled[2], empty[2], go[2], vec[2], dgram[2], mdgram[2];
 static pid_t child;
 static atomic_int waiting;
 static char got[64];
@@ -119,6 +120,22 @@ static void *receiver(void *arg)
 	return (void *)(long)(7 + 10 * (int)m.msg_namelen);
 }
 
+static void *mreceiver(void *arg)
+{
+	char a[8] = {0}, b[8] = {0};
+	struct iovec ia = {a, sizeof(a)}, ib = {b, sizeof(b)};
+	struct mmsghdr mm[2] = {{.msg_hdr = {.msg_iov = &ia, .msg_iovlen = 1}},
+				{.msg_hdr = {.msg_iov = &ib, .msg_iovlen = 1}}};
+
+	(void)arg;
+	waiting++;
+	CHECK(recvmmsg(mdgram[0], mm, 2, 0, NULL) == 2);
+	CHECK(mm[0].msg_len == 3 && mm[1].msg_len == 5);
+	CHECK(mm[0].msg_hdr.msg_iov == &ia && mm[1].msg_hdr.msg_iov == &ib);
+	CHECK(!memcmp(a, "one", 3) && !memcmp(b, "three", 5));
+	return (void *)8;
+}
+
 static void *sleeper(void *arg)
 {
 	struct timespec ts = {0, 30000000};
@@ -131,10 +148,11 @@ static void *sleeper(void *arg)
 
 int main(void)
 {
-	void *(*fns[7])(void *) = {acceptor, poller, reader, waiter, sleeper, vreader, receiver};
+	void *(*fns[8])(void *) = {acceptor, poller,  reader,	waiter,
+				   sleeper,  vreader, receiver, mreceiver};
 	char path[] = "/tmp/rewind-blocking-XXXXXX";
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	pthread_t t[7];
+	pthread_t t[8];
 	int s, passed[2];
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec siov = {"msg-body", 8};
@@ -151,6 +169,7 @@ int main(void)
 	CHECK(pipe(polled) == 0 && pipe(empty) == 0 && pipe(go) == 0 && pipe(vec) == 0 &&
 	      pipe(passed) == 0);
 	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, dgram) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, mdgram) == 0);
 	fflush(stdout);
 	child = fork();
 	CHECK(child >= 0);
@@ -159,11 +178,11 @@ int main(void)
 
 		_exit(read(go[0], &x, 1) == 1 ? 6 : 1);
 	}
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < 8; i++)
 		CHECK(pthread_create(&t[i], NULL, fns[i], NULL) == 0);
-	while (waiting < 7)
+	while (waiting < 8)
 		usleep(1000);
-	usleep(10000); /* all seven are in the kernel now */
+	usleep(10000); /* all eight are in the kernel now */
 
 	s = socket(AF_UNIX, SOCK_STREAM, 0);
 	CHECK(s >= 0 && connect(s, (struct sockaddr *)&addr, sizeof(addr)) == 0);
@@ -179,7 +198,8 @@ int main(void)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &passed[0], sizeof(int));
 	CHECK(sendmsg(dgram[1], &sm, 0) == 8);
-	for (int i = 0; i < 7; i++) {
+	CHECK(send(mdgram[1], "one", 3, 0) == 3 && send(mdgram[1], "three", 5, 0) == 5);
+	for (int i = 0; i < 8; i++) {
 		void *ret;
 
 		CHECK(pthread_join(t[i], &ret) == 0);
