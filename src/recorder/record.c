@@ -607,7 +607,7 @@ static void recorder_free(struct recorder *r)
 	rw_buf_free(&r->scratch);
 	free(r->files);
 	free(r->hashes);
-	free(r->warned_shared);
+	free(r->checked_shared);
 	recorder_tasks_free(r);
 	recorder_exec_point_fini(r);
 }

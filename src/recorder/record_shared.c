@@ -82,17 +82,25 @@ static bool maps_file(pid_t pid, uint64_t dev, uint64_t ino)
 /*
  * A shared mapping of a file that a process outside the recording maps too,
  * shared and writable: what that process writes there is not recorded, so
- * replay may differ.
- * Said once per file, naming the mapping and the process.
+ * replay may differ. Each file is looked for once per recording (every
+ * process's maps are read: a build mapping one cache in each compiler it
+ * runs would pay that every time), and said once, naming the mapping and
+ * the process.
  */
 static void warn_outside(struct recorder *r, const struct trace_map *f)
 {
 	DIR *d;
 	struct dirent *e;
 
-	for (size_t i = 0; i < r->nwarned_shared; i++)
-		if (r->warned_shared[i].dev == f->dev && r->warned_shared[i].ino == f->ino)
+	for (size_t i = 0; i < r->nchecked_shared; i++)
+		if (r->checked_shared[i].dev == f->dev && r->checked_shared[i].ino == f->ino)
 			return;
+	r->checked_shared =
+	    realloc(r->checked_shared, (r->nchecked_shared + 1) * sizeof(*r->checked_shared));
+	if (!r->checked_shared)
+		abort();
+	r->checked_shared[r->nchecked_shared].dev = f->dev;
+	r->checked_shared[r->nchecked_shared++].ino = f->ino;
 	if (!(d = opendir("/proc")))
 		return;
 	while ((e = readdir(d))) {
@@ -115,12 +123,6 @@ static void warn_outside(struct recorder *r, const struct trace_map *f)
 			"(%s), which is not recorded: what it writes there will not replay",
 			r->cur->t.tid, (unsigned long long)f->start, (unsigned long long)f->end,
 			f->path && f->path[0] ? f->path : "?", (int)pid, comm);
-		r->warned_shared =
-		    realloc(r->warned_shared, (r->nwarned_shared + 1) * sizeof(*r->warned_shared));
-		if (!r->warned_shared)
-			abort();
-		r->warned_shared[r->nwarned_shared].dev = f->dev;
-		r->warned_shared[r->nwarned_shared++].ino = f->ino;
 		break;
 	}
 	closedir(d);

@@ -161,11 +161,11 @@ struct recorder {
 	struct recorder_task *running;
 	size_t rr_next;	     /* where the round robin looks for a ready task next */
 	unsigned shared_gen; /* visits every address space once (record_shared.c) */
-	/* Files shared with a process outside the recording, warned about once each. */
+	/* Shared files looked for in the processes outside the recording, once each. */
 	struct {
 		uint64_t dev, ino;
-	} * warned_shared;
-	size_t nwarned_shared;
+	} * checked_shared;
+	size_t nchecked_shared;
 	pid_t first_pid;
 	int first_status; /* wait status of the first process, rec's exit status */
 	/* Execution points (record_exec_point.c). */
