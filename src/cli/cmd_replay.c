@@ -86,6 +86,10 @@ static int serve(const struct replay_options *o, int port, uint64_t goto_event, 
 	err = gdb_replay_open(g, o);
 	if (!err && goto_event)
 		err = gdb_replay_goto(g, goto_event);
+	/* gdb's process starts there: so does the history it can go back through. */
+	if (!err && o->pid && timeline_reset(&g->tl) < 0)
+		rw_warn("no checkpoint where process %u starts: going backwards is not possible",
+			o->pid);
 	if (!err && (lfd = gdb_listen_loopback(port, &bound)) < 0)
 		err = lfd;
 	if (err)

@@ -42,11 +42,11 @@ static void free_shared(struct replay_checkpoint *cp)
 	cp->nshared = 0;
 }
 
-/* Copies the contents of the tracee's writable shared mappings into cp. */
-static int copy_shared(struct replayer *r, struct replay_checkpoint *cp)
+/* Copies the contents of the writable shared mappings of process proc (thread t) into cp. */
+static int copy_shared(struct tracee *t, size_t proc, struct replay_checkpoint *cp)
 {
 	struct procmap *maps;
-	int n = procmaps_read(r->t.tid, &maps), err = 0;
+	int n = procmaps_read(t->tid, &maps), err = 0;
 
 	if (n < 0)
 		return n;
@@ -64,6 +64,7 @@ static int copy_shared(struct replayer *r, struct replay_checkpoint *cp)
 		s = &cp->shared[cp->nshared];
 		s->start = maps[i].start;
 		s->len = maps[i].end - maps[i].start;
+		s->proc = proc;
 		s->data = malloc(s->len);
 		if (!s->data) {
 			err = -ENOMEM;
@@ -71,26 +72,27 @@ static int copy_shared(struct replayer *r, struct replay_checkpoint *cp)
 		}
 		cp->nshared++;
 		/* Past the end of a shared file the pages cannot be read: they hold nothing. */
-		s->len = tracee_read_mem_partial(&r->t, s->start, s->data, s->len);
+		s->len = tracee_read_mem_partial(t, s->start, s->data, s->len);
 	}
 	free(maps);
 	return err;
 }
 
 /*
- * The task whose thread a checkpoint forks: the process's first thread
- * (the leader), so that the copy's leader is the recorded one. Threads that
- * have ended are not made again; one on its way out, a second live process
- * or a leader that ended first are not supported.
+ * The tasks whose threads a checkpoint forks: each live process's first
+ * thread (the leader), so that each copy's leader is the recorded one.
+ * Threads that have ended are not made again; one on its way out, or a
+ * process whose leader ended before its other threads, is not supported.
  */
-static int checkpoint_leader(struct replayer *r, size_t *leader)
+static int checkpoint_processes(struct replayer *r, struct replay_checkpoint *cp)
 {
-	uint32_t tgid = 0;
-	bool found = false;
-
-	*leader = r->cur_task;
-	if (r->ntasks <= 1)
+	cp->proc_leader = calloc(r->ntasks + 1, sizeof(*cp->proc_leader));
+	if (!cp->proc_leader)
+		return -ENOMEM;
+	if (r->ntasks <= 1) {
+		cp->proc_leader[cp->nprocs++] = r->cur_task;
 		return 0;
+	}
 	for (size_t i = 0; i < r->ntasks; i++) {
 		const struct replay_task *k = &r->tasks[i];
 
@@ -98,15 +100,20 @@ static int checkpoint_leader(struct replayer *r, size_t *leader)
 			continue;
 		if (k->exiting)
 			return -EBUSY;
-		if (tgid && k->rec_tgid != tgid)
-			return -ENOTSUP;
-		tgid = k->rec_tgid;
-		if (k->rec_tid == k->rec_tgid) {
-			*leader = i;
-			found = true;
-		}
+		if (k->rec_tid == k->rec_tgid)
+			cp->proc_leader[cp->nprocs++] = i;
 	}
-	return found ? 0 : -ENOTSUP;
+	for (size_t i = 0; i < r->ntasks; i++) {
+		bool found = false;
+
+		if (!replay_task_running(&r->tasks[i]))
+			continue;
+		for (size_t p = 0; p < cp->nprocs && !found; p++)
+			found = r->tasks[cp->proc_leader[p]].rec_tgid == r->tasks[i].rec_tgid;
+		if (!found)
+			return -ENOTSUP;
+	}
+	return cp->nprocs ? 0 : -ESRCH;
 }
 
 static void free_threads(struct replay_checkpoint *cp)
@@ -120,6 +127,17 @@ static void free_threads(struct replay_checkpoint *cp)
 	free(cp->tasks);
 	cp->tasks = NULL;
 	cp->ntasks = 0;
+	for (size_t p = 0; cp->procs && p < cp->nprocs; p++)
+		if (cp->procs[p] > 0)
+			reap(cp->procs[p]);
+	free(cp->procs);
+	free(cp->proc_leader);
+	free(cp->proc_stop);
+	cp->procs = NULL;
+	cp->proc_leader = NULL;
+	cp->proc_stop = NULL;
+	cp->nprocs = 0;
+	cp->pid = -1;
 }
 
 /* What a live thread's re-creation needs: registers, XSAVE area, mask, robust list. */
@@ -151,9 +169,7 @@ static int save_thread(struct replayer *r, struct tracee *t, struct replay_threa
 int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 {
 	const struct trace_regs_history *h = r->have_pending ? &r->hist_before : &r->history;
-	struct tracee *lt;
 	bool inserted = false;
-	size_t leader;
 	int err;
 
 	memset(cp, 0, sizeof(*cp));
@@ -165,8 +181,10 @@ int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 	/* A signal on its way to the process would be lost (or delivered) by forking it. */
 	if (r->pending_prepared || r->pending_at_stop)
 		return -EBUSY;
-	if ((err = checkpoint_leader(r, &leader)) < 0)
+	if ((err = checkpoint_processes(r, cp)) < 0) {
+		replay_checkpoint_free(cp);
 		return err;
+	}
 	cp->tasks = replay_tasks_copy(r);
 	cp->threads = calloc(r->ntasks, sizeof(*cp->threads));
 	cp->ntasks = r->ntasks;
@@ -190,29 +208,40 @@ int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 			return err;
 		}
 	}
-	memcpy(cp->regs, cp->threads[leader].regs, sizeof(cp->regs));
-	lt = replay_task_tracee(r, &r->tasks[leader]);
-	/* The copy must hold the program's own code, not our breakpoints. */
+	cp->procs = calloc(cp->nprocs, sizeof(*cp->procs));
+	cp->proc_stop = calloc(cp->nprocs, sizeof(*cp->proc_stop));
+	if (!cp->procs || !cp->proc_stop) {
+		replay_checkpoint_free(cp);
+		return -ENOMEM;
+	}
+	/* The copies must hold the program's own code, not our breakpoints. */
 	for (int i = 0; i < r->nbps; i++)
 		inserted |= r->bps[i].inserted;
 	replayer_breakpoints_remove(r);
-	err = tracee_fork_at(lt, REWIND_INJECT_PAGE, cp->regs, &cp->pid);
-	if (!err)
-		err = tracee_set_regs(lt, cp->regs);
+	err = 0;
+	for (size_t p = 0; p < cp->nprocs; p++)
+		cp->procs[p] = -1;
+	for (size_t p = 0; p < cp->nprocs && !err; p++) {
+		size_t l = cp->proc_leader[p];
+		struct tracee *lt = replay_task_tracee(r, &r->tasks[l]);
+
+		err = tracee_fork_at(lt, REWIND_INJECT_PAGE, cp->threads[l].regs, &cp->procs[p]);
+		if (!err)
+			err = tracee_set_regs(lt, cp->threads[l].regs);
+		cp->proc_stop[p] = TRACEE_STOP_OTHER;
+		if (!err)
+			err = copy_shared(lt, p, cp);
+	}
+	cp->pid = cp->procs[0];
 	if (inserted)
 		replayer_breakpoints_insert(r);
 	if (err) {
 		replay_checkpoint_free(cp);
 		return err;
 	}
-	cp->stop = TRACEE_STOP_OTHER;
 	if (trace_regs_history_copy(&cp->history, h) < 0) {
 		replay_checkpoint_free(cp);
 		return -ENOMEM;
-	}
-	if ((err = copy_shared(r, cp)) < 0) {
-		replay_checkpoint_free(cp);
-		return err;
 	}
 	cp->record = r->have_pending ? r->ev_record : r->ev_record + 1;
 	cp->seq = r->ev.seq;
@@ -344,7 +373,8 @@ static int remake_threads(struct replayer *r, struct replay_checkpoint *cp,
 		uint64_t in[X86_NREGS], out[X86_NREGS];
 		pid_t live;
 
-		if (i == leader || !replay_task_running(&cp->tasks[i]))
+		if (i == leader || !replay_task_running(&cp->tasks[i]) ||
+		    cp->tasks[i].rec_tgid != cp->tasks[leader].rec_tgid)
 			continue;
 		memcpy(in, cp->threads[leader].regs, sizeof(in));
 		in[X86_RAX] = SYS_clone;
@@ -365,26 +395,37 @@ static int remake_threads(struct replayer *r, struct replay_checkpoint *cp,
 int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 {
 	struct replay_task *tasks;
-	struct tracee copy;
-	size_t leader = cp->cur_task;
-	pid_t pid;
-	int err;
+	pid_t *pids = calloc(cp->nprocs, sizeof(*pids));
+	int err = pids ? 0 : -ENOMEM;
 
-	tracee_init(&copy, cp->pid);
-	copy.stop = cp->stop;
-	err = tracee_fork_at(&copy, REWIND_INJECT_PAGE, cp->regs, &pid);
-	cp->stop = copy.stop;
-	tracee_release(&copy);
+	/* Each process's copy, forked again from its checkpoint (which stays usable). */
+	for (size_t p = 0; p < cp->nprocs && !err; p++) {
+		struct tracee copy;
+
+		tracee_init(&copy, cp->procs[p]);
+		copy.stop = cp->proc_stop[p];
+		err = tracee_fork_at(&copy, REWIND_INJECT_PAGE,
+				     cp->threads[cp->proc_leader[p]].regs, &pids[p]);
+		cp->proc_stop[p] = copy.stop;
+		tracee_release(&copy);
+		if (err)
+			rw_error("cannot restore the checkpoint in process %d: %s", cp->procs[p],
+				 strerror(-err));
+	}
 	if (err) {
-		rw_error("cannot restore the checkpoint in process %d: %s", cp->pid,
-			 strerror(-err));
+		for (size_t p = 0; pids && p < cp->nprocs; p++)
+			if (pids[p] > 0)
+				reap(pids[p]);
+		free(pids);
 		return err;
 	}
 	end_replay_threads(r);
 	/* The checkpoint stays usable: the replay gets a copy of its table. */
 	tasks = calloc(cp->ntasks, sizeof(*tasks));
-	if (!tasks)
+	if (!tasks) {
+		free(pids);
 		return -ENOMEM;
+	}
 	memcpy(tasks, cp->tasks, cp->ntasks * sizeof(*tasks));
 	for (size_t i = 0; i < cp->ntasks; i++) {
 		tasks[i].rec_xsave = malloc(r->xsave_len);
@@ -394,22 +435,27 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 		tasks[i].dr_gen = r->watch_gen - 1; /* a new thread's debug registers are clear */
 		if (replay_task_running(&tasks[i]))
 			tracee_init(&tasks[i].t, -1);
-		if (tasks[i].rec_tid == tasks[i].rec_tgid && replay_task_running(&tasks[i]))
-			leader = i;
 	}
-	tracee_init(&tasks[leader].t, pid);
-	tasks[leader].t.stop = TRACEE_STOP_OTHER;
+	for (size_t p = 0; p < cp->nprocs; p++) {
+		tracee_init(&tasks[cp->proc_leader[p]].t, pids[p]);
+		tasks[cp->proc_leader[p]].t.stop = TRACEE_STOP_OTHER;
+	}
+	free(pids);
 	r->dr_tid = 0;
-	err = remake_threads(r, cp, tasks, leader);
+	for (size_t p = 0; p < cp->nprocs && !err; p++)
+		err = remake_threads(r, cp, tasks, cp->proc_leader[p]);
 	replay_tasks_adopt(r, tasks, cp->ntasks, cp->cur_task);
 	if (err) {
 		rw_error("cannot make the threads of the checkpoint again: %s", strerror(-err));
 		return err;
 	}
-	for (size_t i = 0; i < cp->nshared; i++)
-		if ((err = tracee_write_mem(&r->t, cp->shared[i].start, cp->shared[i].data,
-					    cp->shared[i].len)) < 0)
+	for (size_t i = 0; i < cp->nshared; i++) {
+		struct replay_shared_copy *sc = &cp->shared[i];
+		struct tracee *t = replay_task_tracee(r, &r->tasks[cp->proc_leader[sc->proc]]);
+
+		if ((err = tracee_write_mem(t, sc->start, sc->data, sc->len)) < 0)
 			return err;
+	}
 	for (int i = 0; i < r->nbps; i++)
 		r->bps[i].inserted = false; /* the copy has none of them */
 
@@ -446,9 +492,6 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 
 void replay_checkpoint_free(struct replay_checkpoint *cp)
 {
-	if (cp->pid > 0)
-		reap(cp->pid);
-	cp->pid = -1;
 	free_threads(cp);
 	trace_regs_history_free(&cp->history);
 	free_shared(cp);

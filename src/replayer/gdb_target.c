@@ -25,9 +25,9 @@
 #define MAX_FILES 64
 #define KICK_MS	  100
 
-#define THREADED_NO_REVERSE                                                                        \
-	"another process of the program is alive: going backwards and checkpoints are not "        \
-	"supported until it has ended (a checkpoint holds one process)"
+#define NO_HISTORY                                                                                 \
+	"no checkpoint of the replay could be taken where its history starts: going backwards "    \
+	"and checkpoints are not supported in this session"
 
 static struct gdb_replay *ctx_of(void *ctx)
 {
@@ -177,8 +177,8 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 	if (kind == GDB_RESUME_REVERSE_CONTINUE || kind == GDB_RESUME_REVERSE_STEP) {
 		enum timeline_stop ts;
 
-		if (timeline_threaded(&g->tl)) {
-			rw_error("%s", THREADED_NO_REVERSE);
+		if (timeline_empty(&g->tl)) {
+			rw_error("%s", NO_HISTORY);
 			return -ENOTSUP;
 		}
 		err = kind == GDB_RESUME_REVERSE_CONTINUE
@@ -247,8 +247,8 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
 		return 0;
 	}
 	if ((!strcmp(cmd, "checkpoint") || !strncmp(cmd, "restart ", 8)) &&
-	    timeline_threaded(&g->tl)) {
-		snprintf(out, outlen, "%s\n", THREADED_NO_REVERSE);
+	    timeline_empty(&g->tl)) {
+		snprintf(out, outlen, "%s\n", NO_HISTORY);
 		return 0;
 	}
 	if (!strcmp(cmd, "checkpoint")) {

@@ -314,6 +314,7 @@ int replayer_set_breakpoint_for(struct replayer *r, uint64_t addr, unsigned owne
 struct replay_shared_copy {
 	uint64_t start, len;
 	uint8_t *data;
+	size_t proc; /* in the memory of the checkpoint's process proc */
 };
 
 /* A live thread of a checkpoint: what its re-creation gives the new thread. */
@@ -325,12 +326,18 @@ struct replay_thread_state {
 };
 
 struct replay_checkpoint {
-	pid_t pid; /* a fork of the process's first thread; the others are made at restore */
+	/*
+	 * One stopped fork per live process, of its first thread (the other
+	 * threads are made at restore), and the task index of that leader.
+	 */
+	pid_t *procs;
+	size_t *proc_leader;
+	size_t nprocs;
+	pid_t pid; /* procs[0] */
 	struct replay_shared_copy *shared;
 	size_t nshared;
-	enum tracee_stop stop;	  /* the stop the fork is in */
-	uint64_t regs[X86_NREGS]; /* the leader's */
-	uint64_t record;	  /* the trace record to read next */
+	enum tracee_stop *proc_stop; /* the stop each fork is in */
+	uint64_t record;	     /* the trace record to read next */
 	struct trace_regs_history history;
 	uint64_t seq;
 	bool have_pending, finished, ran, exit_reported;

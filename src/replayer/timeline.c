@@ -184,25 +184,23 @@ static int place(struct timeline *tl, const struct replay_mark *m)
 	return i;
 }
 
-bool timeline_threaded(const struct timeline *tl)
+bool timeline_empty(const struct timeline *tl)
 {
-	const struct replayer *r = tl->r;
+	return tl->n == 0;
+}
 
-	uint32_t tgid = 0;
+static int add_here(struct timeline *tl, bool user, const struct replay_stop *why);
 
-	/*
-	 * Threads of one process are made again at a restore; other processes
-	 * are not, so none may be alive (those that ended are replayed again
-	 * from a checkpoint before them).
-	 */
-	for (size_t i = 0; i < r->ntasks; i++) {
-		if (!replay_task_running(&r->tasks[i]))
-			continue;
-		if (tgid && r->tasks[i].rec_tgid != tgid)
-			return true;
-		tgid = r->tasks[i].rec_tgid;
-	}
-	return false;
+int timeline_reset(struct timeline *tl)
+{
+	int i;
+
+	while (tl->n)
+		remove_entry(tl, tl->n - 1);
+	tl->cur = -1;
+	tl->cur_exact = false;
+	i = add_here(tl, true, NULL);
+	return i < 0 ? i : 0;
 }
 
 /* Takes a checkpoint where the replay is now and puts it in its place; returns its index. */
@@ -211,9 +209,6 @@ static int add_here(struct timeline *tl, bool user, const struct replay_stop *wh
 	struct timeline_entry ne = {0};
 	int i, err;
 
-	/* A checkpoint is of one process (its threads made again at restore). */
-	if (timeline_threaded(tl))
-		return -ENOTSUP;
 	if (why)
 		ne.why = *why;
 	timeline_mark_now(tl, &ne.mark);
@@ -534,7 +529,7 @@ int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop,
 	int k = tl->cur_exact ? tl->cur - 1 : tl->cur, err = 0;
 	long hits, h;
 
-	if (timeline_threaded(tl))
+	if (timeline_empty(tl))
 		return -ENOTSUP;
 	timeline_mark_now(tl, &target);
 	tl->internal = tl->r->quiet = true;
@@ -583,7 +578,7 @@ int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop)
 {
 	int err;
 
-	if (timeline_threaded(tl))
+	if (timeline_empty(tl))
 		return -ENOTSUP;
 	tl->internal = tl->r->quiet = true;
 	tl->loose_end = tl->r->at_history_end;
@@ -1059,7 +1054,7 @@ int timeline_user_checkpoint(struct timeline *tl)
 
 int timeline_restart(struct timeline *tl, int id)
 {
-	if (timeline_threaded(tl))
+	if (timeline_empty(tl))
 		return -ENOTSUP;
 	for (int i = 0; i < tl->n; i++)
 		if (tl->e[i].id == id)

@@ -57,7 +57,10 @@ enum timeline_stop {
  * Whether the replay has had more than one task: checkpoints (forks of one
  * thread) are then neither taken nor restored.
  */
-bool timeline_threaded(const struct timeline *tl);
+/* No checkpoint to go back to (none could be taken where the history starts). */
+bool timeline_empty(const struct timeline *tl);
+/* The history starts here: every checkpoint is dropped and one taken now. 0 or negative errno. */
+int timeline_reset(struct timeline *tl);
 int timeline_init(struct timeline *tl, struct replayer *r);
 void timeline_free(struct timeline *tl);
 /* The replay stopped for the debugger after running forward: remembers the point. */

@@ -6,10 +6,10 @@
 # gdb looks at a forked child (from its creation) or at a child that
 # exec'd (from its exec: its own program, arguments and exit status).
 # A pid the trace lacks and a -p that is not a pid are one-line errors.
-# Going backwards works while one process is alive (the ended ones are
-# replayed again from a checkpoint before them), and is refused while two
-# are. An exec of the process gdb looks at is followed as natively: the
-# new program's symbols and breakpoints.
+# Going backwards works in multi-process traces (a checkpoint holds every
+# live process), down to where the process gdb looks at started. An exec
+# of the process gdb looks at is followed as natively: the new program's
+# symbols and breakpoints.
 # usage: processes.sh REWIND PROCS REEXEC
 set -euo pipefail
 rewind=$1
@@ -92,8 +92,8 @@ expect "^\[Inferior 1 \(process $sort_pid\) exited normally\]$"
 
 # Back to the parent's writes of counter after both children ended: the
 # search replays them again from a checkpoint before them; forward again.
-# While the forked child runs its parent is alive too: going back there is
-# refused with a message on gdb's console, and the session goes on.
+# In the forked child (its parent alive, checkpoints of both processes):
+# back to the start of its history, where -p started it, and forward.
 gdb_on "$dir/t.trace" -- -nx -batch -ex 'break work' -ex continue -ex 'p role' -ex delete \
 	-ex 'watch counter' -ex reverse-continue -ex 'p counter' -ex reverse-continue -ex 'p counter' \
 	-ex delete -ex continue -ex continue
@@ -104,10 +104,15 @@ expect '^Old value = 2$'
 expect '^parent: 15, the exec child exited 5$'
 grep -q 'not supported\|divergence' "$out" && fail "going back was refused or diverged"
 expect "^\[Inferior 1 \(process $parent\) exited normally\]$"
-gdb_on -p "$forked" "$dir/t.trace" -- -nx -batch -ex 'break work' -ex continue -ex reverse-continue \
-	-ex 'p role' -ex continue -ex continue
-expect 'going backwards and checkpoints are not supported'
+gdb_on -p "$forked" "$dir/t.trace" -- -nx -batch -ex 'break work' -ex continue -ex 'p role' \
+	-ex reverse-continue -ex 'info inferiors' -ex 'p counter' -ex continue -ex 'p role' -ex continue \
+	-ex continue
+expect 'No more reverse-execution history'
+expect "^\* 1 +process $forked "
 expect '^\$1 = 2$'
+expect '^\$2 = 0$'
+expect '^\$3 = 2$'
+grep -q 'not supported\|divergence\|Remote failure' "$out" && fail "going back in the child failed"
 expect "^\[Inferior 1 \(process $forked\) exited with code 03\]$"
 
 # An exec followed: breakpoints in the new image, its arguments.
