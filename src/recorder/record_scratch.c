@@ -361,54 +361,15 @@ static int move_vectors(struct recorder_task *t, uint64_t regs[X86_NREGS], const
 	}
 }
 
-int recorder_scratch_enter(struct recorder *r)
+/*
+ * The pointer arguments of the table above (w, n of them) moved to scratch
+ * at base, in-out ones with the program's contents first. 1 done.
+ */
+static int move_simple(struct recorder_task *t, uint64_t regs[X86_NREGS], const uint64_t a[6],
+		       const struct want *w, int n, uint64_t base)
 {
-	struct recorder_task *t = r->cur;
-	const struct x86_syscall_desc *d = x86_syscall_lookup(t->cur_sysno);
-	uint64_t regs[X86_NREGS], args[6], base, used = 0;
-	struct want w[6];
-	int n, err;
-
-	t->scratch_active = false;
-	if (!d || !(d->flags & SYSF_MAY_BLOCK) || t->cur_emulated || t->cur_unsupported ||
-	    t->mm->refs < 2)
-		return 0;
-	if ((err = tracee_get_regs(&t->t, regs)) < 0)
-		return err;
-	x86_regs_args(regs, args);
-	if (t->cur_sysno == SYS_readv || t->cur_sysno == SYS_preadv ||
-	    t->cur_sysno == SYS_preadv2 || t->cur_sysno == SYS_recvmsg ||
-	    t->cur_sysno == SYS_recvmmsg) {
-		if ((err = slot_get(t, regs)) == -ENOSPC)
-			return 0;
-		if (err < 0)
-			return err;
-		memcpy(t->scratch_entry, regs, sizeof(regs));
-		t->nscratch = 0;
-		base = SCRATCH_BASE + (uint64_t)(t->scratch_slot - 1) * SCRATCH_SIZE;
-		if ((err = move_vectors(t, regs, args, base)) <= 0)
-			return err; /* too much to move: written in place as before */
-		if ((err = tracee_set_regs(&t->t, regs)) < 0)
-			return err;
-		t->scratch_active = true;
-		return 0;
-	}
-	n = wanted(t, t->cur_sysno, args, w);
-	for (int i = 0; i < n; i++)
-		if (args[w[i].arg] && w[i].len)
-			used += (w[i].len + 15) & ~15ull;
-	if (!n || !used || used > SCRATCH_SIZE)
-		return 0; /* nothing to move, or too large: written in place as before */
-	err = slot_get(t, regs);
-	if (err == -ENOSPC)
-		return 0;
-	if (err < 0)
-		return err;
-	memcpy(t->scratch_entry, regs, sizeof(regs));
-	base = SCRATCH_BASE + (uint64_t)(t->scratch_slot - 1) * SCRATCH_SIZE;
-	t->nscratch = 0;
 	for (int i = 0; i < n; i++) {
-		uint64_t real = args[w[i].arg], len = w[i].len;
+		uint64_t real = a[w[i].arg], len = w[i].len;
 		uint8_t *copy;
 
 		if (!real || !len)
@@ -427,6 +388,45 @@ int recorder_scratch_enter(struct recorder *r)
 		regs[arg_reg[w[i].arg]] = base;
 		base += (len + 15) & ~15ull;
 	}
+	return 1;
+}
+
+int recorder_scratch_enter(struct recorder *r)
+{
+	struct recorder_task *t = r->cur;
+	const struct x86_syscall_desc *d = x86_syscall_lookup(t->cur_sysno);
+	uint64_t regs[X86_NREGS], args[6], base, used = 0;
+	bool vectors = t->cur_sysno == SYS_readv || t->cur_sysno == SYS_preadv ||
+		       t->cur_sysno == SYS_preadv2 || t->cur_sysno == SYS_recvmsg ||
+		       t->cur_sysno == SYS_recvmmsg;
+	struct want w[6];
+	int n = 0, err;
+
+	t->scratch_active = false;
+	if (!d || !(d->flags & SYSF_MAY_BLOCK) || t->cur_emulated || t->cur_unsupported ||
+	    t->mm->refs < 2)
+		return 0;
+	/* The entry event just recorded holds the registers. */
+	memcpy(regs, r->eb.regs, sizeof(regs));
+	x86_regs_args(regs, args);
+	if (!vectors) {
+		n = wanted(t, t->cur_sysno, args, w);
+		for (int i = 0; i < n; i++)
+			if (args[w[i].arg] && w[i].len)
+				used += (w[i].len + 15) & ~15ull;
+		if (!used || used > SCRATCH_SIZE)
+			return 0; /* nothing to move, or too large: written in place as before */
+	}
+	if ((err = slot_get(t, regs)) == -ENOSPC)
+		return 0;
+	if (err < 0)
+		return err;
+	memcpy(t->scratch_entry, regs, sizeof(regs));
+	t->nscratch = 0;
+	base = SCRATCH_BASE + (uint64_t)(t->scratch_slot - 1) * SCRATCH_SIZE;
+	err = vectors ? move_vectors(t, regs, args, base) : move_simple(t, regs, args, w, n, base);
+	if (err <= 0)
+		return err; /* too much to move: written in place as before */
 	if ((err = tracee_set_regs(&t->t, regs)) < 0)
 		return err;
 	t->scratch_active = true;

@@ -421,17 +421,12 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 	}
 	end_replay_threads(r);
 	/* The checkpoint stays usable: the replay gets a copy of its table. */
-	tasks = calloc(cp->ntasks, sizeof(*tasks));
+	tasks = replay_tasks_dup(cp->tasks, cp->ntasks, r->xsave_len);
 	if (!tasks) {
 		free(pids);
 		return -ENOMEM;
 	}
-	memcpy(tasks, cp->tasks, cp->ntasks * sizeof(*tasks));
 	for (size_t i = 0; i < cp->ntasks; i++) {
-		tasks[i].rec_xsave = malloc(r->xsave_len);
-		if (!tasks[i].rec_xsave)
-			abort();
-		memcpy(tasks[i].rec_xsave, cp->tasks[i].rec_xsave, r->xsave_len);
 		tasks[i].dr_gen = r->watch_gen - 1; /* a new thread's debug registers are clear */
 		if (replay_task_running(&tasks[i]))
 			tracee_init(&tasks[i].t, -1);

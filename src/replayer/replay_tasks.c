@@ -146,31 +146,31 @@ size_t replay_tasks_alive(const struct replayer *r, uint32_t tgid)
 	return n;
 }
 
-static bool running(const struct replay_task *task)
+bool replay_task_running(const struct replay_task *task)
 {
 	return !task->dead && !task->exiting && !task->reaped;
 }
 
-bool replay_task_running(const struct replay_task *task)
+struct replay_task *replay_tasks_dup(const struct replay_task *tasks, size_t n, size_t xsave_len)
 {
-	return running(task);
+	struct replay_task *c = calloc(n ? n : 1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	memcpy(c, tasks, n * sizeof(*c));
+	for (size_t i = 0; i < n; i++) {
+		c[i].rec_xsave = malloc(xsave_len);
+		if (!c[i].rec_xsave)
+			abort();
+		memcpy(c[i].rec_xsave, tasks[i].rec_xsave, xsave_len);
+	}
+	return c;
 }
 
 struct replay_task *replay_tasks_copy(struct replayer *r)
 {
-	struct replay_task *c = calloc(r->ntasks ? r->ntasks : 1, sizeof(*c));
-
-	if (!c)
-		return NULL;
 	save_current(r);
-	memcpy(c, r->tasks, r->ntasks * sizeof(*c));
-	for (size_t i = 0; i < r->ntasks; i++) {
-		c[i].rec_xsave = malloc(r->xsave_len);
-		if (!c[i].rec_xsave)
-			abort();
-		memcpy(c[i].rec_xsave, r->tasks[i].rec_xsave, r->xsave_len);
-	}
-	return c;
+	return replay_tasks_dup(r->tasks, r->ntasks, r->xsave_len);
 }
 
 void replay_tasks_adopt(struct replayer *r, struct replay_task *tasks, size_t n, size_t cur)
@@ -191,7 +191,7 @@ size_t replay_tasks_running(const struct replayer *r, uint32_t tgid)
 	size_t n = 0;
 
 	for (size_t i = 0; i < r->ntasks; i++)
-		n += running(&r->tasks[i]) && (!tgid || r->tasks[i].rec_tgid == tgid);
+		n += replay_task_running(&r->tasks[i]) && (!tgid || r->tasks[i].rec_tgid == tgid);
 	return n;
 }
 
@@ -208,10 +208,10 @@ struct tracee *replay_debugged_tracee(struct replayer *r)
 		return &r->t;
 	if (!tgid)
 		tgid = r->tasks[r->cur_task].rec_tgid;
-	if (r->tasks[r->cur_task].rec_tgid == tgid && running(&r->tasks[r->cur_task]))
+	if (r->tasks[r->cur_task].rec_tgid == tgid && replay_task_running(&r->tasks[r->cur_task]))
 		return &r->t;
 	for (size_t i = 0; i < r->ntasks; i++)
-		if (r->tasks[i].rec_tgid == tgid && running(&r->tasks[i]))
+		if (r->tasks[i].rec_tgid == tgid && replay_task_running(&r->tasks[i]))
 			return replay_task_tracee(r, &r->tasks[i]);
 	return NULL;
 }
@@ -221,7 +221,7 @@ int replay_task_switch_debugged(struct replayer *r)
 	if (replay_task_debugged(r))
 		return 0;
 	for (size_t i = 0; i < r->ntasks; i++)
-		if (r->tasks[i].rec_tgid == r->debug_tgid && running(&r->tasks[i]))
+		if (r->tasks[i].rec_tgid == r->debug_tgid && replay_task_running(&r->tasks[i]))
 			return replay_task_switch(r, r->tasks[i].rec_tid);
 	return -ESRCH;
 }

@@ -378,6 +378,8 @@ void replay_tasks_set_brk(struct replayer *r, uint64_t brk);
 size_t replay_tasks_alive(const struct replayer *r, uint32_t tgid);
 /* A copy of the task table with the current task's fields in its own entry (malloc'd). */
 struct replay_task *replay_tasks_copy(struct replayer *r);
+/* A copy of n tasks, each with its own copy of its recorded XSAVE area. */
+struct replay_task *replay_tasks_dup(const struct replay_task *tasks, size_t n, size_t xsave_len);
 /* Makes the table `tasks` (n of them, taken over) the replay's, with task cur current. */
 void replay_tasks_adopt(struct replayer *r, struct replay_task *tasks, size_t n, size_t cur);
 /* Whether a task has a live thread that is not on its way out. */

@@ -625,26 +625,33 @@ static int raw_step(struct timeline *tl, const struct replay_mark *target, uint6
 	return 0;
 }
 
+#define MAX_RETURNS 256
+#define CODE_SCAN   16384
+
 /*
- * The thread has just entered a call (return address ret at callee_rsp):
- * runs the callee to its return at full speed, with an int3 at the return
- * address that counts only in this frame (recursion passes it deeper). A
- * watchpoint's trap on the way is passed; an event cannot come (the
- * target, after the return, is in the same stretch of user code).
+ * Runs the thread at full speed with an int3 at each of the n addresses
+ * until one is reached with the stack pointer want[i] (in the frame it is
+ * meant for); the thread then stands in front of that instruction and
+ * *hit is i. A hit in a deeper frame (recursion) is passed by one step, a
+ * watchpoint's trap is passed; an event cannot come (the target lies
+ * after the frame's return, in the same stretch of user code).
  */
-static int skip_callee(struct timeline *tl, const struct replay_mark *target, uint64_t ret,
-		       uint64_t callee_rsp, uint64_t *rip, uint64_t *rsp)
+static int run_to_frame(struct timeline *tl, const struct replay_mark *target,
+			const uint64_t *addrs, const uint64_t *want, int n, int *hit)
 {
 	static const uint8_t int3 = 0xcc;
 	struct replayer *r = tl->r;
 	uint64_t regs[X86_NREGS];
-	uint8_t orig;
-	int st, err = 0;
+	uint8_t orig[MAX_RETURNS + 1];
+	int placed = 0, st, err = 0;
 
-	if ((err = tracee_read_mem(&r->t, ret, &orig, 1)) < 0 ||
-	    (err = tracee_write_mem(&r->t, ret, &int3, 1)) < 0)
-		return err;
+	for (; placed < n && placed <= MAX_RETURNS; placed++)
+		if (tracee_read_mem(&r->t, addrs[placed], &orig[placed], 1) < 0 ||
+		    tracee_write_mem(&r->t, addrs[placed], &int3, 1) < 0)
+			break;
 	for (;;) {
+		int h = -1;
+
 		r->ran = true;
 		st = tracee_resume(&r->t, PTRACE_SYSEMU, r->pass_sig);
 		r->pass_sig = 0;
@@ -658,29 +665,48 @@ static int skip_callee(struct timeline *tl, const struct replay_mark *target, ui
 		}
 		if ((err = tracee_get_regs(&r->t, regs)) < 0)
 			break;
-		if (regs[X86_RIP] != ret + 1)
+		for (int i = 0; i < placed; i++)
+			if (regs[X86_RIP] == addrs[i] + 1)
+				h = i;
+		if (h < 0)
 			continue; /* a watchpoint's trap */
-		regs[X86_RIP] = ret;
+		regs[X86_RIP] = addrs[h];
 		if ((err = tracee_set_regs(&r->t, regs)) < 0)
 			break;
-		if (regs[X86_RSP] == callee_rsp + 8)
+		if (regs[X86_RSP] == want[h]) {
+			*hit = h;
 			break;
-		/* A deeper run of the same code: past the int3 by one step, and on. */
-		if ((err = tracee_write_mem(&r->t, ret, &orig, 1)) < 0)
+		}
+		/* A deeper frame's: past it by one step, and on. */
+		if ((err = tracee_write_mem(&r->t, addrs[h], &orig[h], 1)) < 0)
 			break;
 		st = tracee_resume(&r->t, PTRACE_SYSEMU_SINGLESTEP, 0);
 		if (st < 0 || r->t.stop != TRACEE_STOP_OTHER) {
 			err = st < 0 ? st : lost(tl, target, "a call went on to an event");
 			break;
 		}
-		if ((err = tracee_write_mem(&r->t, ret, &int3, 1)) < 0)
+		if ((err = tracee_write_mem(&r->t, addrs[h], &int3, 1)) < 0)
 			break;
 	}
-	if (tracee_write_mem(&r->t, ret, &orig, 1) < 0 && !err)
-		err = -EIO;
-	*rip = ret;
-	*rsp = callee_rsp + 8;
+	for (int i = 0; i < placed; i++)
+		if (tracee_write_mem(&r->t, addrs[i], &orig[i], 1) < 0 && err == 0)
+			err = -EIO;
 	return err;
+}
+
+/*
+ * The thread has just entered a call (return address ret at callee_rsp):
+ * runs the callee to its return, an int3 there counting in this frame only.
+ */
+static int skip_callee(struct timeline *tl, const struct replay_mark *target, uint64_t ret,
+		       uint64_t callee_rsp, uint64_t *rip, uint64_t *rsp)
+{
+	uint64_t want = callee_rsp + 8;
+	int hit;
+
+	*rip = ret;
+	*rsp = want;
+	return run_to_frame(tl, target, &ret, &want, 1, &hit);
 }
 
 /*
@@ -711,9 +737,6 @@ static int raw_unit(struct timeline *tl, const struct replay_mark *target, uint6
 
 static void checkpoint_on_the_way(struct timeline *tl, int *k);
 
-#define MAX_RETURNS 256
-#define CODE_SCAN   16384
-
 /*
  * In a callee just entered (its frame's return address at callee_rsp), runs
  * to its last instruction: the return that leaves this frame, found with an
@@ -725,71 +748,23 @@ static void checkpoint_on_the_way(struct timeline *tl, int *k);
 static int final_return(struct timeline *tl, const struct replay_mark *target, uint64_t entry,
 			uint64_t callee_rsp)
 {
-	static const uint8_t int3 = 0xcc;
-	struct replayer *r = tl->r;
-	uint64_t rets[MAX_RETURNS + 1], regs[X86_NREGS];
-	uint8_t orig[MAX_RETURNS + 1], *code = malloc(CODE_SCAN);
-	size_t got;
-	int n, placed = 0, st, err = 0;
+	uint64_t rets[MAX_RETURNS + 1], want[MAX_RETURNS + 1];
+	uint8_t *code = malloc(CODE_SCAN);
+	int n, hit = -1, err;
 
 	if (!code)
 		return -ENOMEM;
-	got = tracee_read_mem_partial(&r->t, entry, code, CODE_SCAN);
-	n = x86_find_returns(code, got, entry, rets, MAX_RETURNS);
+	n = x86_find_returns(code, tracee_read_mem_partial(&tl->r->t, entry, code, CODE_SCAN),
+			     entry, rets, MAX_RETURNS);
 	free(code);
 	if (n < 0)
 		n = 0;
-	rets[n++] = target->regs[X86_RIP]; /* back in the caller: not found */
-	for (; placed < n; placed++)
-		if (tracee_read_mem(&r->t, rets[placed], &orig[placed], 1) < 0 ||
-		    tracee_write_mem(&r->t, rets[placed], &int3, 1) < 0)
-			break;
-	for (;;) {
-		int hit = -1;
-
-		r->ran = true;
-		st = tracee_resume(&r->t, PTRACE_SYSEMU, r->pass_sig);
-		r->pass_sig = 0;
-		if (st < 0) {
-			err = st;
-			break;
-		}
-		if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP) {
-			err = lost(tl, target, "a call went on to an event");
-			break;
-		}
-		if ((err = tracee_get_regs(&r->t, regs)) < 0)
-			break;
-		for (int i = 0; i < placed; i++)
-			if (regs[X86_RIP] == rets[i] + 1)
-				hit = i;
-		if (hit < 0)
-			continue; /* a watchpoint's trap */
-		regs[X86_RIP] = rets[hit];
-		if ((err = tracee_set_regs(&r->t, regs)) < 0)
-			break;
-		if (hit == n - 1) {
-			err = regs[X86_RSP] == callee_rsp + 8 ? 1 : 0;
-			if (err)
-				break;
-		} else if (regs[X86_RSP] == callee_rsp) {
-			break; /* this frame's return, about to run */
-		}
-		/* A deeper frame's: past it by one step, and on. */
-		if ((err = tracee_write_mem(&r->t, rets[hit], &orig[hit], 1)) < 0)
-			break;
-		st = tracee_resume(&r->t, PTRACE_SYSEMU_SINGLESTEP, 0);
-		if (st < 0 || r->t.stop != TRACEE_STOP_OTHER) {
-			err = st < 0 ? st : lost(tl, target, "a call went on to an event");
-			break;
-		}
-		if ((err = tracee_write_mem(&r->t, rets[hit], &int3, 1)) < 0)
-			break;
-	}
-	for (int i = 0; i < placed; i++)
-		if (tracee_write_mem(&r->t, rets[i], &orig[i], 1) < 0 && err == 0)
-			err = -EIO;
-	return err;
+	for (int i = 0; i < n; i++)
+		want[i] = callee_rsp;	 /* this frame's return, about to run */
+	rets[n] = target->regs[X86_RIP]; /* back in the caller: not found */
+	want[n] = callee_rsp + 8;
+	err = run_to_frame(tl, target, rets, want, n + 1, &hit);
+	return err < 0 ? err : hit == n;
 }
 
 /*
