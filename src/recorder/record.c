@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -242,6 +244,18 @@ static int refuse(struct recorder *r, const char *fmt, ...)
 	return -ENOTSUP;
 }
 
+/*
+ * The program sets a seccomp filter of its own: its verdicts come before
+ * the recorder's stop, so this process's syscalls are seen by
+ * PTRACE_SYSCALL entry stops from now on (its children inherit that).
+ */
+static void own_filter(struct recorder *r)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i]->tgid == r->cur->tgid)
+			r->tasks[i]->syscall_stops = true;
+}
+
 int recorder_handle_entry(struct recorder *r)
 {
 	uint64_t regs[X86_NREGS], args[6];
@@ -284,6 +298,8 @@ int recorder_handle_entry(struct recorder *r)
 	}
 	if ((err = recorder_add_xsave(r, false)) < 0)
 		return err;
+	if (nr == SYS_seccomp || (nr == SYS_prctl && args[0] == PR_SET_SECCOMP))
+		own_filter(r);
 	r->cur->cur_sysno = nr;
 	r->cur->cur_emulated = d->replay == SYS_REPLAY_RSEQ;
 	if (r->cur->cur_emulated) {
@@ -574,8 +590,44 @@ static int open_trace(struct recorder *r, const struct record_options *o)
 	return err;
 }
 
-static void child_exec(const struct record_options *o, int cpu) __attribute__((noreturn));
-static void child_exec(const struct record_options *o, int cpu)
+/*
+ * The recorder's seccomp filter: every syscall stops the task
+ * (SECCOMP_RET_TRACE, a PTRACE_EVENT_SECCOMP stop) before it runs. A task
+ * resumed with PTRACE_CONT then costs one stop per syscall where
+ * PTRACE_SYSCALL costs two, and the tracer may answer the syscall itself
+ * from that stop (record_emulate.c).
+ */
+static bool install_filter(void)
+{
+	struct sock_filter insn[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE)};
+	struct sock_fprog prog = {.len = 1, .filter = insn};
+
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
+		return true;
+	/* Without CAP_SYS_ADMIN a filter needs no_new_privs, as under rr. */
+	return errno == EACCES && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+	       syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0;
+}
+
+/* Whether pid runs under a seccomp filter (the status file says "Seccomp: 2"). */
+static bool under_filter(pid_t pid)
+{
+	char path[64], line[128];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strcmp(line, "Seccomp:\t2\n");
+	fclose(f);
+	return found;
+}
+
+static void child_exec(const struct record_options *o, int cpu, bool filter)
+    __attribute__((noreturn));
+static void child_exec(const struct record_options *o, int cpu, bool filter)
 {
 	/*
 	 * The recorder ignores these for itself; an ignored signal stays ignored
@@ -594,6 +646,9 @@ static void child_exec(const struct record_options *o, int cpu)
 		_exit(127);
 	}
 	raise(SIGSTOP);
+	/* After the stop: the tracer has set PTRACE_O_TRACESECCOMP by now. */
+	if (filter && !install_filter())
+		rw_warn("no seccomp filter (%s): every syscall costs two stops", strerror(errno));
 	execvp(o->argv[0], o->argv);
 	rw_error("cannot run %s: %s", o->argv[0], strerror(errno));
 	_exit(127);
@@ -622,7 +677,7 @@ static int start_tracee(struct recorder *r, const struct record_options *o)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		child_exec(o, r->cpu);
+		child_exec(o, r->cpu, r->use_seccomp);
 	r->cur = recorder_task_add(r, pid, pid);
 	r->first_pid = pid;
 	st = tracee_wait(&r->cur->t);
@@ -632,10 +687,16 @@ static int start_tracee(struct recorder *r, const struct record_options *o)
 	}
 	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
 		   PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL |
-		       PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK) < 0)
+		       PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+		       (r->use_seccomp ? PTRACE_O_TRACESECCOMP : 0)) < 0)
 		return -errno;
-	/* Run to the exec event; the program's own first stop is its execve exit. */
-	st = tracee_resume(&r->cur->t, PTRACE_CONT, 0);
+	/*
+	 * Run to the exec event; the program's own first stop is its execve
+	 * exit. rewind's own syscalls before it (execvp's tries) go on.
+	 */
+	do
+		st = tracee_resume(&r->cur->t, PTRACE_CONT, 0);
+	while (st >= 0 && WIFSTOPPED(st) && (st >> 16) == PTRACE_EVENT_SECCOMP);
 	if (st < 0)
 		return st;
 	if (r->cur->t.stop == TRACEE_STOP_EXITED)
@@ -651,6 +712,10 @@ static int start_tracee(struct recorder *r, const struct record_options *o)
 		return st;
 	if (r->cur->t.stop != TRACEE_STOP_SYSCALL_EXIT)
 		return -EPROTO;
+	if (r->use_seccomp && !under_filter(pid)) {
+		r->use_seccomp = false;
+		r->cur->syscall_stops = true;
+	}
 	r->cur->exec_pending = false;
 	r->cur->state = TASK_READY;
 	return recorder_record_exec(r);
@@ -667,6 +732,12 @@ int record_run(const struct record_options *o, int *exit_code)
 	rw_buf_init(&r.scratch);
 	r.trace_path = o->trace_path;
 	r.cpu = rw_cpu_pick(-1);
+	/*
+	 * A filter above rewind's (a container's, say) could answer a syscall
+	 * with an errno before rewind's filter stops it: then PTRACE_SYSCALL
+	 * stops, which come before any filter, see every syscall.
+	 */
+	r.use_seccomp = !getenv("REWIND_NO_SECCOMP") && !under_filter(getpid());
 	rw_cpu_pin(r.cpu);
 	x86_xsave_layout_probe(&r.layout);
 	r.xsave_len = r.layout.total_size ? r.layout.total_size : 4096;

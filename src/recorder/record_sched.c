@@ -53,6 +53,7 @@ struct recorder_task *recorder_task_add(struct recorder *r, pid_t tid, pid_t tgi
 	tracee_init(&t->t, tid);
 	t->tgid = tgid;
 	t->state = TASK_NEW;
+	t->syscall_stops = !r->use_seccomp;
 	t->mm = recorder_mm_new();
 	t->xsave_prev = calloc(1, r->xsave_len);
 	t->xsave_cur = calloc(1, r->xsave_len);
@@ -132,15 +133,21 @@ static struct recorder_task *task_find(struct recorder *r, pid_t tid)
 	return NULL;
 }
 
-/* Resumes t into `state` with the signal it has to get. */
+/*
+ * Resumes t into `state` with the signal it has to get. Into a syscall,
+ * PTRACE_SYSCALL stops it at the exit; into user code, PTRACE_CONT lets the
+ * seccomp filter stop it at the next syscall entry (no syscall-entry stop
+ * comes before that one), unless it has no such filter.
+ */
 static int resume(struct recorder_task *t, enum task_state state)
 {
 	int sig = t->pass_sig, err;
+	int request = state == TASK_IN_SYSCALL || t->syscall_stops ? PTRACE_SYSCALL : PTRACE_CONT;
 
 	t->pass_sig = 0;
 	t->ticks = 0;
 	t->state = state;
-	err = tracee_resume_nowait(&t->t, PTRACE_SYSCALL, sig);
+	err = tracee_resume_nowait(&t->t, request, sig);
 	/* Killed meanwhile (another thread's exit_group): its end is reported by waitpid. */
 	return err == -ESRCH ? 0 : err;
 }
@@ -255,6 +262,7 @@ static int record_clone(struct recorder *r)
 	if (!child)
 		child = recorder_task_add(r, (pid_t)msg, 0);
 	child->tgid = (flags & CLONE_THREAD) ? parent->tgid : (pid_t)msg;
+	child->syscall_stops = parent->syscall_stops; /* seccomp filters are inherited */
 	recorder_mm_put(child->mm);
 	child->mm = (flags & CLONE_VM) && !(flags & CLONE_VFORK) ? recorder_mm_get(parent->mm)
 								 : recorder_mm_new();
@@ -393,6 +401,8 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 
 	r->cur = t;
 	tracee_note_status(&t->t, st, PTRACE_SYSCALL);
+	if (t->t.seccomp_repeat) /* the entry was seen already */
+		return resume(t, TASK_IN_SYSCALL);
 	if (t->t.stop == TRACEE_STOP_EXITED)
 		return task_died(r, t, st);
 	if (t->state == TASK_NEW) {
@@ -412,7 +422,7 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 			return err;
 		return resume(t, TASK_IN_SYSCALL);
 	}
-	if (event)
+	if (event && event != PTRACE_EVENT_SECCOMP)
 		return resume(t, t->state);
 	switch (t->t.stop) {
 	case TRACEE_STOP_SYSCALL_ENTRY:

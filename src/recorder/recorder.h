@@ -134,6 +134,13 @@ struct recorder_task {
 	int nscratch;
 	/* Its syscall-exit stop waits for no other thread of its process to run user code. */
 	bool exit_deferred;
+	/*
+	 * Its syscall entries are seen by PTRACE_SYSCALL stops rather than by
+	 * the recorder's seccomp filter: there is no such filter, or the
+	 * program set a filter of its own, whose verdict (an errno, say) would
+	 * come before the recorder's stop and hide the syscall from it.
+	 */
+	bool syscall_stops;
 };
 
 struct recorder {
@@ -166,6 +173,8 @@ struct recorder {
 		uint64_t dev, ino;
 	} * checked_shared;
 	size_t nchecked_shared;
+	/* Tasks start under a seccomp filter that stops them at every syscall entry. */
+	bool use_seccomp;
 	pid_t first_pid;
 	int first_status; /* wait status of the first process, rec's exit status */
 	/* Execution points (record_exec_point.c). */

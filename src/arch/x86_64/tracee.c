@@ -21,6 +21,7 @@ void tracee_init(struct tracee *t, pid_t tid)
 	t->tid = tid;
 	t->mem_fd = -1;
 	t->stop = TRACEE_STOP_OTHER;
+	t->seccomp_entry = t->seccomp_repeat = false;
 	t->wait_status = 0;
 	t->on_wait_interrupted = NULL;
 	t->on_wait_arg = NULL;
@@ -156,10 +157,21 @@ int tracee_read_string(struct tracee *t, uint64_t addr, char *buf, size_t max)
 static void classify(struct tracee *t, int status, int request)
 {
 	t->wait_status = status;
+	t->seccomp_repeat = false;
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		t->stop = TRACEE_STOP_EXITED;
 		return;
 	}
+	if (WIFSTOPPED(status) && (status >> 16) == PTRACE_EVENT_SECCOMP) {
+		if (t->stop == TRACEE_STOP_SYSCALL_ENTRY && !t->seccomp_entry) {
+			t->seccomp_repeat = true;
+			return;
+		}
+		t->stop = TRACEE_STOP_SYSCALL_ENTRY;
+		t->seccomp_entry = true;
+		return;
+	}
+	t->seccomp_entry = false;
 	if (WIFSTOPPED(status) && WSTOPSIG(status) == (SIGTRAP | 0x80)) {
 		if (request == PTRACE_SYSEMU || request == PTRACE_SYSEMU_SINGLESTEP)
 			t->stop = TRACEE_STOP_SYSEMU_ENTRY;
@@ -214,6 +226,8 @@ int tracee_resume_nowait(struct tracee *t, int request, int sig)
 		    TRACEE_STOP_SYSCALL_ENTRY; /* the skipped syscall still reports its exit */
 	else if (before == TRACEE_STOP_SYSEMU_ENTRY)
 		t->stop = TRACEE_STOP_OTHER;
+	else if (before == TRACEE_STOP_SYSCALL_ENTRY && request == PTRACE_CONT)
+		t->stop = TRACEE_STOP_OTHER; /* the syscall runs on with no exit stop */
 	return 0;
 }
 
@@ -239,6 +253,13 @@ int tracee_resume(struct tracee *t, int request, int sig)
 				break;
 			}
 			/* Our own interruption, unwanted here: on as asked. */
+			if (ptrace((enum __ptrace_request)request, t->tid, 0, 0) < 0)
+				return -errno;
+			continue;
+		}
+		if (r == t->tid && WIFSTOPPED(status) && (status >> 16) == PTRACE_EVENT_SECCOMP &&
+		    t->stop == TRACEE_STOP_SYSCALL_ENTRY && !t->seccomp_entry) {
+			/* The same syscall's seccomp stop after its entry stop: on to its exit. */
 			if (ptrace((enum __ptrace_request)request, t->tid, 0, 0) < 0)
 				return -errno;
 			continue;

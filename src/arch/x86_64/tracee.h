@@ -26,6 +26,17 @@ struct tracee {
 	pid_t tid;
 	int mem_fd; /* /proc/TID/mem, opened lazily */
 	enum tracee_stop stop;
+	/*
+	 * With a seccomp filter that traces every syscall (the recorder's), a
+	 * syscall entry is reported by a PTRACE_EVENT_SECCOMP stop when the task
+	 * was resumed with PTRACE_CONT. seccomp_entry says the entry stop is
+	 * such a one (resuming it with PTRACE_CONT runs the syscall with no exit
+	 * stop). seccomp_repeat says the stop is the seccomp stop that follows
+	 * a PTRACE_SYSCALL entry stop of the same syscall: it is no new entry,
+	 * and the task is to be resumed with PTRACE_SYSCALL again
+	 * (tracee_resume does so itself).
+	 */
+	bool seccomp_entry, seccomp_repeat;
 	int wait_status; /* last status from waitpid */
 	/*
 	 * A SIGSTOP the tracer sent to interrupt the tracee (a kick) is on its
