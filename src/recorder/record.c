@@ -300,7 +300,10 @@ int recorder_handle_entry(struct recorder *r)
 		return err;
 	if (nr == SYS_seccomp || (nr == SYS_prctl && args[0] == PR_SET_SECCOMP))
 		own_filter(r);
+	if (recorder_fds_change(nr, args))
+		recorder_forget_fds(r);
 	r->cur->cur_sysno = nr;
+	memcpy(r->cur->entry_regs, regs, sizeof(regs));
 	r->cur->cur_emulated = d->replay == SYS_REPLAY_RSEQ;
 	if (r->cur->cur_emulated) {
 		/* rseq is never given to the kernel: skip it and answer at the exit stop. */

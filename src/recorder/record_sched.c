@@ -54,6 +54,7 @@ struct recorder_task *recorder_task_add(struct recorder *r, pid_t tid, pid_t tgi
 	t->tgid = tgid;
 	t->state = TASK_NEW;
 	t->syscall_stops = !r->use_seccomp;
+	t->pidfd = -1;
 	t->mm = recorder_mm_new();
 	t->xsave_prev = calloc(1, r->xsave_len);
 	t->xsave_cur = calloc(1, r->xsave_len);
@@ -83,6 +84,9 @@ static void task_free(struct recorder *r, struct recorder_task *t)
 	free(t->vfork_hashes);
 	free(t->xsave_prev);
 	free(t->xsave_cur);
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	recorder_task_forget_fds(t);
 	tracee_release(&t->t);
 	free(t);
 }
@@ -364,6 +368,16 @@ static struct recorder_task *exec_takeover(struct recorder *r, struct recorder_t
 	return t;
 }
 
+/* t's exit event is recorded: user code when its turn comes. */
+static int after_exit(struct recorder *r, struct recorder_task *t)
+{
+	memcpy(t->boundary_regs, r->eb.regs, sizeof(t->boundary_regs));
+	t->at_boundary = true;
+	if (t->nheld)
+		recorder_resend_held(r);
+	return continue_user(r, t);
+}
+
 /* t is at a syscall-exit stop: its exit event, then user code when its turn comes. */
 static int syscall_exit(struct recorder *r, struct recorder_task *t)
 {
@@ -372,11 +386,7 @@ static int syscall_exit(struct recorder *r, struct recorder_task *t)
 	t->exit_deferred = false;
 	if ((err = recorder_scratch_exit(r)) < 0 || (err = recorder_handle_exit(r)) < 0)
 		return err;
-	memcpy(t->boundary_regs, r->eb.regs, sizeof(t->boundary_regs));
-	t->at_boundary = true;
-	if (t->nheld)
-		recorder_resend_held(r);
-	return continue_user(r, t);
+	return after_exit(r, t);
 }
 
 /* Deferred syscall exits whose process no longer runs user code in another thread. */
@@ -427,7 +437,11 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 	switch (t->t.stop) {
 	case TRACEE_STOP_SYSCALL_ENTRY:
 		t->at_boundary = false;
-		if ((err = recorder_handle_entry(r)) < 0 || (err = recorder_scratch_enter(r)) < 0)
+		if ((err = recorder_handle_entry(r)) < 0 || (err = recorder_answer(r)) < 0)
+			return err;
+		if (err) /* answered: its exit event is recorded */
+			return after_exit(r, t);
+		if ((err = recorder_scratch_enter(r)) < 0)
 			return err;
 		return enter_syscall(r, t);
 	case TRACEE_STOP_SYSCALL_EXIT:

@@ -100,8 +100,16 @@ struct recorder_task {
 	uint8_t *xsave_prev, *xsave_cur;
 	size_t xsave_prev_len; /* bytes the kernel gave for xsave_prev */
 	bool have_xsave_prev;
-	/* The syscall between its entry and exit stops. */
+	/* The syscall between its entry and exit stops, and its registers at the entry. */
 	long cur_sysno;
+	uint64_t entry_regs[X86_NREGS];
+	/* A pidfd of its process, to borrow its file descriptors (-1: not open yet, -2: none). */
+	int pidfd;
+	/* Its descriptors of files whose reads are answered, and the recorder's copies. */
+	struct {
+		int prog_fd, fd;
+	} borrowed[8];
+	int nborrowed;
 	bool cur_emulated;
 	bool exec_pending;
 	/* Why the syscall in progress could not be recorded if it succeeds, or NULL. */
@@ -175,6 +183,13 @@ struct recorder {
 	size_t nchecked_shared;
 	/* Tasks start under a seccomp filter that stops them at every syscall entry. */
 	bool use_seccomp;
+	/* Devices whose filesystem was looked at: may reads there be answered (record_emulate.c)?
+	 */
+	struct {
+		dev_t dev;
+		bool local;
+	} fs_seen[32];
+	size_t nfs_seen;
 	pid_t first_pid;
 	int first_status; /* wait status of the first process, rec's exit status */
 	/* Execution points (record_exec_point.c). */
@@ -186,6 +201,18 @@ struct recorder {
 	bool have_sched_timer;
 	volatile bool sched_fired;
 };
+
+/*
+ * At r->cur's syscall entry (its event recorded): answers the syscall in
+ * the tracer if it can, recording its exit event; 1 if it did (the task is
+ * to be resumed with PTRACE_CONT), 0 if the kernel is to run it, or negative
+ * errno (record_emulate.c).
+ */
+int recorder_answer(struct recorder *r);
+/* Drops every borrowed descriptor: at a syscall that may make an fd number another file's. */
+void recorder_forget_fds(struct recorder *r);
+void recorder_task_forget_fds(struct recorder_task *t);
+bool recorder_fds_change(long nr, const uint64_t args[6]);
 
 /* Syscall entry and exit stops, rdtsc traps and the end of r->cur (record.c). */
 int recorder_handle_entry(struct recorder *r);

@@ -1,0 +1,195 @@
+/*
+ * Syscalls the recorder answers itself at their seccomp entry stop, so they
+ * cost one stop instead of two: read and pread64 of a regular file on a
+ * local disk or memory filesystem. The tracer takes a copy of the program's
+ * file descriptor (pidfd_getfd: the same open file, so the same offset),
+ * reads through it, writes the bytes into the program's buffer as the
+ * kernel would (process_vm_writev respects page protections), and lets the
+ * kernel skip the syscall with the result in rax. The trace gets the same
+ * exit event as a syscall the kernel ran; replay does not tell them apart.
+ *
+ * Anything else goes to the kernel: other files (pipes, sockets, ttys,
+ * /proc and the like, whose reads may block or depend on who reads), O_DIRECT
+ * files (alignment is the program's buffer's), reads over 1 MiB, a buffer
+ * the bytes cannot all be written to (the offset is put back first), and
+ * tasks whose entries are PTRACE_SYSCALL stops.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "recorder/record.h"
+#include "recorder/recorder.h"
+
+#define ANSWER_MAX (1u << 20)
+
+/* Filesystems whose reads neither block for long nor depend on the reader. */
+static bool local_fs(long type)
+{
+	switch ((unsigned long)type) {
+	case 0xEF53:	 /* ext2/3/4 */
+	case 0x01021994: /* tmpfs */
+	case 0x858458f6: /* ramfs */
+	case 0x58465342: /* xfs */
+	case 0x9123683E: /* btrfs */
+	case 0x794c7630: /* overlayfs */
+	case 0x73717368: /* squashfs */
+	case 0xF2F52010: /* f2fs */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Whether the device's filesystem is local (cached: one statfs per device). */
+static bool local_dev(struct recorder *r, int fd, dev_t dev)
+{
+	struct statfs sf;
+
+	for (size_t i = 0; i < r->nfs_seen; i++)
+		if (r->fs_seen[i].dev == dev)
+			return r->fs_seen[i].local;
+	if (fstatfs(fd, &sf) < 0)
+		return false;
+	if (r->nfs_seen < sizeof(r->fs_seen) / sizeof(r->fs_seen[0])) {
+		r->fs_seen[r->nfs_seen].dev = dev;
+		r->fs_seen[r->nfs_seen].local = local_fs(sf.f_type);
+		r->nfs_seen++;
+	}
+	return local_fs(sf.f_type);
+}
+
+void recorder_task_forget_fds(struct recorder_task *t)
+{
+	for (int i = 0; i < t->nborrowed; i++)
+		close(t->borrowed[i].fd);
+	t->nborrowed = 0;
+}
+
+void recorder_forget_fds(struct recorder *r)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		recorder_task_forget_fds(r->tasks[i]);
+}
+
+/*
+ * The program's fd, as a descriptor of the recorder's own, if its reads may
+ * be answered. Copies are kept: every syscall that could make the number
+ * another file's (close, dup2, exec, ...) drops them all first.
+ */
+static int borrow_fd(struct recorder *r, struct recorder_task *t, int prog_fd)
+{
+	struct stat st;
+	int fd, fl, slot;
+
+	for (int i = 0; i < t->nborrowed; i++)
+		if (t->borrowed[i].prog_fd == prog_fd)
+			return t->borrowed[i].fd;
+	if (t->pidfd < 0) {
+		t->pidfd = (int)syscall(SYS_pidfd_open, t->tgid, 0);
+		if (t->pidfd < 0) {
+			t->pidfd = -2; /* not for this process: never again */
+			return -1;
+		}
+	}
+	if (t->pidfd == -2 || prog_fd < 0)
+		return -1;
+	fd = (int)syscall(SYS_pidfd_getfd, t->pidfd, prog_fd, 0);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (fl = fcntl(fd, F_GETFL)) < 0 ||
+	    (fl & O_DIRECT) || (fl & O_ACCMODE) == O_WRONLY || !local_dev(r, fd, st.st_dev)) {
+		close(fd);
+		return -1;
+	}
+	slot = t->nborrowed;
+	if (slot == (int)(sizeof(t->borrowed) / sizeof(t->borrowed[0]))) {
+		close(t->borrowed[0].fd); /* the oldest goes */
+		memmove(&t->borrowed[0], &t->borrowed[1],
+			(size_t)(slot - 1) * sizeof(t->borrowed[0]));
+		slot--;
+	}
+	t->borrowed[slot].prog_fd = prog_fd;
+	t->borrowed[slot].fd = fd;
+	t->nborrowed = slot + 1;
+	return fd;
+}
+
+/*
+ * Whether the syscall may change which file an fd number of some process
+ * names (or a flag its reads depend on).
+ */
+bool recorder_fds_change(long nr, const uint64_t args[6])
+{
+	switch (nr) {
+	case SYS_close:
+	case SYS_close_range:
+	case SYS_dup2:
+	case SYS_dup3:
+	case SYS_execve:
+	case SYS_execveat:
+	case SYS_unshare:
+		return true;
+	case SYS_fcntl:
+		return args[1] == F_SETFL;
+	default:
+		return false;
+	}
+}
+
+int recorder_answer(struct recorder *r)
+{
+	struct recorder_task *t = r->cur;
+	uint64_t regs[X86_NREGS], args[6];
+	long nr = t->cur_sysno;
+	ssize_t n, put;
+	int fd, err;
+
+	if ((nr != SYS_read && nr != SYS_pread64) || !t->t.seccomp_entry || t->syscall_stops ||
+	    t->cur_emulated || t->cur_unsupported || t->vfork_hashes)
+		return 0;
+	memcpy(regs, t->entry_regs, sizeof(regs));
+	x86_regs_args(regs, args);
+	if (args[2] > ANSWER_MAX || (fd = borrow_fd(r, t, (int)args[0])) < 0)
+		return 0;
+	rw_buf_reset(&r->scratch);
+	rw_buf_reserve(&r->scratch, args[2] ? (size_t)args[2] : 1);
+	if (nr == SYS_read)
+		n = read(fd, r->scratch.data, (size_t)args[2]);
+	else
+		n = pread(fd, r->scratch.data, (size_t)args[2], (off_t)args[3]);
+	put = 0;
+	if (n > 0) {
+		struct iovec local = {r->scratch.data, (size_t)n};
+		struct iovec remote = {(void *)args[1], (size_t)n};
+
+		put = process_vm_writev(t->t.tid, &local, 1, &remote, 1, 0);
+	}
+	if (n < 0 || put != (n > 0 ? n : 0)) {
+		/* The kernel does it (and says EFAULT, or how much fit): as if nothing happened. */
+		if (n > 0 && nr == SYS_read)
+			lseek(fd, -n, SEEK_CUR);
+		return 0;
+	}
+	/* The kernel skips a syscall whose number is -1 and leaves rax as it is. */
+	regs[X86_RAX] = (uint64_t)n;
+	regs[X86_ORIG_RAX] = (uint64_t)-1;
+	if ((err = tracee_set_regs(&t->t, regs)) < 0)
+		return err;
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SYSCALL_EXIT, regs);
+	trace_event_add_sysno(&r->eb, nr);
+	r->eb.flags |= EVF_EMULATED_AT_RECORD;
+	if (n > 0)
+		trace_event_add_mem(&r->eb, args[1], r->scratch.data, (size_t)n);
+	if (recorder_shared_any(r))
+		recorder_shared_diff(r);
+	if ((err = recorder_emit(r)) < 0)
+		return err;
+	return 1;
+}
