@@ -1,7 +1,8 @@
 /*
  * Syscalls the recorder answers itself at their seccomp entry stop, so they
- * cost one stop instead of two: read and pread64 of a regular file on a
- * local disk or memory filesystem. The tracer takes a copy of the program's
+ * cost one stop instead of two: read, pread64, lseek and fstat (newfstatat
+ * with an empty path too) of a regular file on a local disk or memory
+ * filesystem. The tracer takes a copy of the program's
  * file descriptor (pidfd_getfd: the same open file, so the same offset),
  * reads through it, writes the bytes into the program's buffer as the
  * kernel would (process_vm_writev respects page protections), and lets the
@@ -143,50 +144,117 @@ bool recorder_fds_change(long nr, const uint64_t args[6])
 	}
 }
 
+/* Bytes of `len` from `data` into the program at addr, all or none (as far as it can tell). */
+static bool put_all(pid_t tid, uint64_t addr, const void *data, size_t len)
+{
+	struct iovec local = {(void *)data, len};
+	struct iovec remote = {(void *)addr, len};
+
+	return !len || process_vm_writev(tid, &local, 1, &remote, 1, 0) == (ssize_t)len;
+}
+
+/* The file descriptor argument of a syscall that may be answered, or -1. */
+static int answerable_fd(struct recorder_task *t, long nr, const uint64_t args[6])
+{
+	char path[2];
+
+	switch (nr) {
+	case SYS_read:
+	case SYS_pread64:
+		return args[2] <= ANSWER_MAX ? (int)args[0] : -1;
+	case SYS_lseek:
+	case SYS_fstat:
+		return (int)args[0];
+	case SYS_newfstatat:
+		/* fstat as glibc makes it: an empty path relative to the descriptor. */
+		if (!(args[3] & AT_EMPTY_PATH) ||
+		    tracee_read_string(&t->t, args[1], path, sizeof(path)) != 0)
+			return -1;
+		return (int)args[0];
+	default:
+		return -1;
+	}
+}
+
+/*
+ * Runs the syscall here through fd. Returns 1 with its result in *ret and
+ * what it wrote into the program recorded in r->eb's sections, or 0 when
+ * the kernel is to run it after all (nothing happened).
+ */
+static int run_here(struct recorder *r, long nr, int fd, const uint64_t args[6], int64_t *ret)
+{
+	pid_t tid = r->cur->t.tid;
+	struct stat st;
+	ssize_t n;
+
+	switch (nr) {
+	case SYS_read:
+	case SYS_pread64:
+		rw_buf_reset(&r->scratch);
+		rw_buf_reserve(&r->scratch, args[2] ? (size_t)args[2] : 1);
+		if (nr == SYS_read)
+			n = read(fd, r->scratch.data, (size_t)args[2]);
+		else
+			n = pread(fd, r->scratch.data, (size_t)args[2], (off_t)args[3]);
+		if (n < 0)
+			return 0;
+		if (!put_all(tid, args[1], r->scratch.data, (size_t)n)) {
+			/* The kernel does it (and says EFAULT, or how much fit): put the offset
+			 * back. */
+			if (nr == SYS_read)
+				lseek(fd, -n, SEEK_CUR);
+			return 0;
+		}
+		if (n > 0)
+			trace_event_add_mem(&r->eb, args[1], r->scratch.data, (size_t)n);
+		*ret = n;
+		return 1;
+	case SYS_lseek:
+		n = lseek(fd, (off_t)args[1], (int)args[2]);
+		*ret = n < 0 ? -errno : n;
+		return 1;
+	case SYS_fstat:
+	case SYS_newfstatat: {
+		uint64_t buf = nr == SYS_fstat ? args[1] : args[2];
+
+		if (fstat(fd, &st) < 0 || !put_all(tid, buf, &st, sizeof(st)))
+			return 0;
+		trace_event_add_mem(&r->eb, buf, &st, sizeof(st));
+		*ret = 0;
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
 int recorder_answer(struct recorder *r)
 {
 	struct recorder_task *t = r->cur;
 	uint64_t regs[X86_NREGS], args[6];
 	long nr = t->cur_sysno;
-	ssize_t n, put;
-	int fd, err;
+	int64_t ret = 0;
+	int prog_fd, fd, err;
 
-	if ((nr != SYS_read && nr != SYS_pread64) || !t->t.seccomp_entry || t->syscall_stops ||
-	    t->cur_emulated || t->cur_unsupported || t->vfork_hashes)
+	if (!t->t.seccomp_entry || t->syscall_stops || t->cur_emulated || t->cur_unsupported ||
+	    t->vfork_hashes)
 		return 0;
 	memcpy(regs, t->entry_regs, sizeof(regs));
 	x86_regs_args(regs, args);
-	if (args[2] > ANSWER_MAX || (fd = borrow_fd(r, t, (int)args[0])) < 0)
+	if ((prog_fd = answerable_fd(t, nr, args)) < 0 || (fd = borrow_fd(r, t, prog_fd)) < 0)
 		return 0;
-	rw_buf_reset(&r->scratch);
-	rw_buf_reserve(&r->scratch, args[2] ? (size_t)args[2] : 1);
-	if (nr == SYS_read)
-		n = read(fd, r->scratch.data, (size_t)args[2]);
-	else
-		n = pread(fd, r->scratch.data, (size_t)args[2], (off_t)args[3]);
-	put = 0;
-	if (n > 0) {
-		struct iovec local = {r->scratch.data, (size_t)n};
-		struct iovec remote = {(void *)args[1], (size_t)n};
-
-		put = process_vm_writev(t->t.tid, &local, 1, &remote, 1, 0);
-	}
-	if (n < 0 || put != (n > 0 ? n : 0)) {
-		/* The kernel does it (and says EFAULT, or how much fit): as if nothing happened. */
-		if (n > 0 && nr == SYS_read)
-			lseek(fd, -n, SEEK_CUR);
+	/* The event's memory sections are added as the syscall runs here. */
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SYSCALL_EXIT, regs);
+	trace_event_add_sysno(&r->eb, nr);
+	if (!run_here(r, nr, fd, args, &ret))
 		return 0;
-	}
 	/* The kernel skips a syscall whose number is -1 and leaves rax as it is. */
-	regs[X86_RAX] = (uint64_t)n;
+	regs[X86_RAX] = (uint64_t)ret;
 	regs[X86_ORIG_RAX] = (uint64_t)-1;
 	if ((err = tracee_set_regs(&t->t, regs)) < 0)
 		return err;
-	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SYSCALL_EXIT, regs);
-	trace_event_add_sysno(&r->eb, nr);
+	memcpy(r->eb.regs, regs, sizeof(regs));
 	r->eb.flags |= EVF_EMULATED_AT_RECORD;
-	if (n > 0)
-		trace_event_add_mem(&r->eb, args[1], r->scratch.data, (size_t)n);
 	if (recorder_shared_any(r))
 		recorder_shared_diff(r);
 	if ((err = recorder_emit(r)) < 0)

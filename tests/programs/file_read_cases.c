@@ -5,8 +5,9 @@
  * and with a dup; a buffer that ends at an inaccessible page (a short read,
  * the offset moved by what fit) or lies in read-only memory (EFAULT, the
  * offset unmoved); reads at and past the end; a file the program wrote
- * itself; a negative pread offset; and, beside them, files that are not
- * regular or not on a disk (a pipe, /proc).
+ * itself; a negative pread offset; fstat and lseek through the same
+ * descriptors (errors too); and, beside them, files that are not regular or
+ * not on a disk (a pipe, /proc).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -15,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -154,12 +157,28 @@ int main(void)
 	show("b2 after truncate", buf, n);
 	CHECK(n == 10 && !memcmp(buf, "written he", 10));
 
+	/* Sizes and offsets through the same descriptors, after the writes. */
+	struct stat sb;
+	CHECK(fstat(b, &sb) == 0 && sb.st_size == 60);
+	CHECK(fstatat(b2, "", &sb, AT_EMPTY_PATH) == 0 && sb.st_size == 60);
+	CHECK(syscall(SYS_fstat, b2, &sb) == 0 && S_ISREG(sb.st_mode));
+	CHECK_ERR(fstat(b, (struct stat *)ro), EFAULT);
+	CHECK(lseek(b2, 0, SEEK_END) == 60);
+	CHECK(lseek(b2, -10, SEEK_CUR) == 50);
+	n = read(b2, buf, 4);
+	CHECK(n == 4 && !memcmp(buf, "writ", 4));
+	CHECK_ERR(lseek(b2, -100, SEEK_CUR), EINVAL);
+	CHECK_ERR(lseek(b2, 0, 42), EINVAL);
+	printf("sizes and offsets: ok\n");
+
 	/* Not answered by a copy: a pipe, and /proc. */
 	CHECK(pipe(p) == 0);
 	CHECK(write(p[1], "through a pipe", 14) == 14);
 	n = read(p[0], buf, sizeof(buf));
 	show("pipe", buf, n);
 	CHECK(n == 14 && !memcmp(buf, "through a pipe", 14));
+	CHECK_ERR(lseek(p[0], 0, SEEK_CUR), ESPIPE);
+	CHECK(fstat(p[0], &sb) == 0 && S_ISFIFO(sb.st_mode));
 	int st = open("/proc/self/stat", O_RDONLY);
 	CHECK(st >= 0);
 	n = read(st, buf, 8);
