@@ -102,6 +102,11 @@ static int borrow_fd(struct recorder *r, struct recorder_task *t, int prog_fd)
 	if (t->pidfd == -2 || prog_fd < 0)
 		return -1;
 	fd = (int)syscall(SYS_pidfd_getfd, t->pidfd, prog_fd, 0);
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
+		/* A kernel before 5.6, or not allowed here: the kernel runs them all. */
+		close(t->pidfd);
+		t->pidfd = -2;
+	}
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (fl = fcntl(fd, F_GETFL)) < 0 ||
