@@ -35,6 +35,7 @@
 #include "arch/x86_64/tsc.h"
 #include "common/cpu_affinity.h"
 #include "common/log.h"
+#include "common/procmaps.h"
 #include "recorder/recorder.h"
 #include "trace_format/header.h"
 
@@ -615,17 +616,7 @@ static bool install_filter(void)
 /* Whether pid runs under a seccomp filter (the status file says "Seccomp: 2"). */
 static bool under_filter(pid_t pid)
 {
-	char path[64], line[128];
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (!(f = fopen(path, "re")))
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strcmp(line, "Seccomp:\t2\n");
-	fclose(f);
-	return found;
+	return procstatus_mask(pid, "Seccomp:") == 2;
 }
 
 static void child_exec(const struct record_options *o, int cpu, bool filter)

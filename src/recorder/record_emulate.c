@@ -69,7 +69,8 @@ static bool local_dev(struct recorder *r, int fd, dev_t dev)
 void recorder_task_forget_fds(struct recorder_task *t)
 {
 	for (int i = 0; i < t->nborrowed; i++)
-		close(t->borrowed[i].fd);
+		if (t->borrowed[i].fd >= 0)
+			close(t->borrowed[i].fd);
 	t->nborrowed = 0;
 }
 
@@ -79,15 +80,33 @@ void recorder_forget_fds(struct recorder *r)
 		recorder_task_forget_fds(r->tasks[i]);
 }
 
+/* Remembers the recorder's copy of prog_fd (-1: its calls go to the kernel). */
+static void remember(struct recorder_task *t, int prog_fd, int fd)
+{
+	int slot = t->nborrowed;
+
+	if (slot == (int)(sizeof(t->borrowed) / sizeof(t->borrowed[0]))) {
+		if (t->borrowed[0].fd >= 0)
+			close(t->borrowed[0].fd); /* the oldest goes */
+		memmove(&t->borrowed[0], &t->borrowed[1],
+			(size_t)(slot - 1) * sizeof(t->borrowed[0]));
+		slot--;
+	}
+	t->borrowed[slot].prog_fd = prog_fd;
+	t->borrowed[slot].fd = fd;
+	t->nborrowed = slot + 1;
+}
+
 /*
- * The program's fd, as a descriptor of the recorder's own, if its reads may
- * be answered. Copies are kept: every syscall that could make the number
+ * The program's fd, as a descriptor of the recorder's own, if its calls may
+ * be answered, else -1. Both answers are kept (a pipe read in a loop costs
+ * no lookups after the first): every syscall that could make the number
  * another file's (close, dup2, exec, ...) drops them all first.
  */
 static int borrow_fd(struct recorder *r, struct recorder_task *t, int prog_fd)
 {
 	struct stat st;
-	int fd, fl, slot;
+	int fd, fl;
 
 	for (int i = 0; i < t->nborrowed; i++)
 		if (t->borrowed[i].prog_fd == prog_fd)
@@ -108,22 +127,13 @@ static int borrow_fd(struct recorder *r, struct recorder_task *t, int prog_fd)
 		t->pidfd = -2;
 	}
 	if (fd < 0)
-		return -1;
+		return -1; /* EBADF and the like: the kernel says so */
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (fl = fcntl(fd, F_GETFL)) < 0 ||
 	    (fl & O_DIRECT) || (fl & O_ACCMODE) == O_WRONLY || !local_dev(r, fd, st.st_dev)) {
 		close(fd);
-		return -1;
+		fd = -1;
 	}
-	slot = t->nborrowed;
-	if (slot == (int)(sizeof(t->borrowed) / sizeof(t->borrowed[0]))) {
-		close(t->borrowed[0].fd); /* the oldest goes */
-		memmove(&t->borrowed[0], &t->borrowed[1],
-			(size_t)(slot - 1) * sizeof(t->borrowed[0]));
-		slot--;
-	}
-	t->borrowed[slot].prog_fd = prog_fd;
-	t->borrowed[slot].fd = fd;
-	t->nborrowed = slot + 1;
+	remember(t, prog_fd, fd);
 	return fd;
 }
 

@@ -105,7 +105,7 @@ struct recorder_task {
 	uint64_t entry_regs[X86_NREGS];
 	/* A pidfd of its process, to borrow its file descriptors (-1: not open yet, -2: none). */
 	int pidfd;
-	/* Its descriptors of files whose reads are answered, and the recorder's copies. */
+	/* Its descriptors looked at for answered calls, and the recorder's copies (-1: none). */
 	struct {
 		int prog_fd, fd;
 	} borrowed[8];
