@@ -655,7 +655,7 @@ static void recorder_free(struct recorder *r)
 	rw_buf_free(&r->enc);
 	rw_buf_free(&r->scratch);
 	free(r->files);
-	free(r->hashes);
+	trace_files_free(r->stored, r->nstored);
 	free(r->checked_shared);
 	recorder_tasks_free(r);
 	recorder_exec_point_fini(r);
@@ -761,6 +761,8 @@ int record_run(const struct record_options *o, int *exit_code)
 	status = r.first_status;
 	if (err)
 		recorder_kill_all(&r);
+	if (recorder_write_file_table(&r) < 0 && !err)
+		err = -EIO;
 	if (trace_writer_finish(r.writer) < 0 && !err)
 		err = -EIO;
 	recorder_free(&r);

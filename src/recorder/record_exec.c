@@ -27,8 +27,8 @@
 
 static bool hash_stored(struct recorder *r, struct rw_hash h)
 {
-	for (size_t i = 0; i < r->nhashes; i++)
-		if (r->hashes[i].lo == h.lo && r->hashes[i].hi == h.hi)
+	for (size_t i = 0; i < r->nstored; i++)
+		if (r->stored[i].hash.lo == h.lo && r->stored[i].hash.hi == h.hi)
 			return true;
 	return false;
 }
@@ -54,30 +54,80 @@ static int hash_fd(int fd, struct rw_hash *out, uint64_t *size, uint8_t *buf)
 	return 0;
 }
 
-static int write_blob(struct recorder *r, int fd, struct rw_hash hash, uint64_t size, uint8_t *buf)
+/*
+ * Writes the file's blob records in chunks of their own, so that a replay
+ * that finds an identical file at its path can pass over them uninflated,
+ * and notes them for the stored-files table.
+ */
+static int write_blob(struct recorder *r, int fd, const char *path, struct rw_hash hash,
+		      uint64_t size, uint8_t *buf)
 {
+	struct trace_stored_file *f;
 	uint64_t off = 0;
+	int err = trace_writer_cut(r->writer);
 
+	if (err)
+		return err;
+	if (r->nstored == r->stored_cap) {
+		r->stored_cap = r->stored_cap ? 2 * r->stored_cap : 64;
+		r->stored = realloc(r->stored, r->stored_cap * sizeof(*r->stored));
+		if (!r->stored)
+			abort();
+	}
+	f = &r->stored[r->nstored];
+	*f = (struct trace_stored_file){
+	    .hash = hash,
+	    .size = size,
+	    .first_record = trace_writer_records(r->writer),
+	    .path = strdup(path ? path : ""),
+	};
+	if (!f->path)
+		abort();
 	do {
 		ssize_t n = pread(fd, buf, BLOB_PIECE, (off_t)off);
-		int err;
 
-		if (n < 0)
-			return -errno;
-		if (n == 0 && off < size)
-			return -EIO; /* the file shrank while we stored it */
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0 && off < size) {
+			err = -EIO; /* the file shrank while we stored it */
+			break;
+		}
 		rw_buf_reset(&r->enc);
 		trace_blob_encode(&r->enc, hash, size, off, buf, (size_t)n);
 		err = trace_writer_add(r->writer, TRACE_REC_BLOB, r->enc.data, r->enc.len);
 		if (err)
-			return err;
+			break;
 		off += (uint64_t)n;
 	} while (off < size);
+	if (!err)
+		err = trace_writer_cut(r->writer);
+	if (err) {
+		free(f->path);
+		return err;
+	}
+	f->records = trace_writer_records(r->writer) - f->first_record;
+	r->nstored++;
 	return 0;
 }
 
-static int store_file(struct recorder *r, const char *open_path, struct rw_hash *hash,
-		      uint64_t *size, struct stat *id)
+int recorder_write_file_table(struct recorder *r)
+{
+	int err;
+
+	if (!r->writer)
+		return 0;
+	rw_buf_reset(&r->enc);
+	trace_files_encode(&r->enc, r->stored, r->nstored);
+	err = trace_writer_cut(r->writer);
+	if (!err)
+		err = trace_writer_add(r->writer, TRACE_REC_FILES, r->enc.data, r->enc.len);
+	return err;
+}
+
+static int store_file(struct recorder *r, const char *open_path, const char *path,
+		      struct rw_hash *hash, uint64_t *size, struct stat *id)
 {
 	struct stat st;
 	uint8_t *buf = NULL;
@@ -117,16 +167,7 @@ static int store_file(struct recorder *r, const char *open_path, struct rw_hash 
 		abort();
 	err = hash_fd(fd, hash, size, buf);
 	if (!err && !hash_stored(r, *hash)) {
-		err = write_blob(r, fd, *hash, *size, buf);
-		if (!err) {
-			if (r->nhashes == r->hashes_cap) {
-				r->hashes_cap = r->hashes_cap ? 2 * r->hashes_cap : 64;
-				r->hashes = realloc(r->hashes, r->hashes_cap * sizeof(*r->hashes));
-				if (!r->hashes)
-					abort();
-			}
-			r->hashes[r->nhashes++] = *hash;
-		}
+		err = write_blob(r, fd, path, *hash, *size, buf);
 	}
 	if (!err && S_ISREG(st.st_mode)) {
 		if (r->nfiles == r->files_cap) {
@@ -154,7 +195,7 @@ out:
 int recorder_store_file(struct recorder *r, const char *open_path, struct trace_map *m)
 {
 	struct stat st;
-	int err = store_file(r, open_path, &m->hash, &m->file_size, &st);
+	int err = store_file(r, open_path, m->path, &m->hash, &m->file_size, &st);
 
 	m->dev = st.st_dev;
 	m->ino = st.st_ino;

@@ -165,8 +165,8 @@ struct recorder {
 	/* Files already stored in the trace, by identity and by content hash. */
 	struct stored_file *files;
 	size_t nfiles, files_cap;
-	struct rw_hash *hashes;
-	size_t nhashes, hashes_cap;
+	struct trace_stored_file *stored; /* by content: the table written at the end */
+	size_t nstored, stored_cap;
 	struct stdio_identity out_id[3];
 	/* Every live task, and the one whose stop is being handled. */
 	struct recorder_task **tasks;
@@ -243,6 +243,8 @@ int recorder_record_exec(struct recorder *r);
  * Returns -ENODEV for something that is not a regular file.
  */
 int recorder_store_file(struct recorder *r, const char *open_path, struct trace_map *m);
+/* Writes the stored-files table, the trace's last record, before the writer finishes. */
+int recorder_write_file_table(struct recorder *r);
 
 /*
  * A signal-delivery stop for sig: records and delivers it, or holds it back.

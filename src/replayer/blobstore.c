@@ -12,10 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/hash.h"
 #include "common/log.h"
 #include "replayer/replayer.h"
+#include "trace_format/event.h"
+#include "trace_format/trace.h"
+
+/* Bytes read, hashed and written at a time when taking a local file. */
+#define LOCAL_PIECE (1u << 20)
 
 int blobstore_init(struct blobstore *b)
 {
@@ -48,6 +55,9 @@ void blobstore_cleanup(struct blobstore *b)
 		closedir(d);
 	}
 	rmdir(b->dir);
+	free(b->local_chunks);
+	b->local_chunks = NULL;
+	b->nchunks = 0;
 	free(b->shared);
 	b->shared = NULL;
 	b->nshared = 0;
@@ -139,4 +149,108 @@ int blobstore_add(struct blobstore *b, const uint8_t *payload, size_t len)
 	if (err)
 		rw_error("cannot write %s: %s", path, strerror(-err));
 	return err;
+}
+
+/*
+ * Copies the file at f->path into the store if it has f's size and hash.
+ * The bytes are hashed as they are copied, so what the replay maps is what
+ * was checked even if the original changes meanwhile.
+ */
+static bool take_local(struct blobstore *b, const struct trace_stored_file *f, uint8_t *buf)
+{
+	char out[320];
+	struct rw_hasher h;
+	struct rw_hash got;
+	struct stat st;
+	uint64_t total = 0;
+	ssize_t n = -1;
+	int in, fd;
+	bool ok = false;
+
+	if (f->path[0] != '/')
+		return false;
+	in = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (in < 0)
+		return false;
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != f->size) {
+		close(in);
+		return false;
+	}
+	blobstore_path(b, f->hash, out, sizeof(out));
+	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		close(in);
+		return false;
+	}
+	rw_hasher_init(&h);
+	while (total <= f->size && (n = read(in, buf, LOCAL_PIECE)) > 0) {
+		rw_hasher_update(&h, buf, (size_t)n);
+		if (write(fd, buf, (size_t)n) != n)
+			break;
+		total += (uint64_t)n;
+	}
+	if (n == 0 && total == f->size) {
+		got = rw_hasher_final(&h);
+		ok = got.lo == f->hash.lo && got.hi == f->hash.hi;
+	}
+	close(in);
+	if (close(fd) < 0)
+		ok = false;
+	if (!ok)
+		unlink(out);
+	return ok;
+}
+
+/* The chunks holding exactly records [first, first + count), if they are whole chunks. */
+static bool whole_chunks(struct trace_reader *rd, uint64_t first, uint64_t count, uint64_t *from,
+			 uint64_t *to)
+{
+	uint64_t cfirst, off;
+	uint32_t ccount;
+
+	if (!count || trace_reader_chunk_of(rd, first, from) < 0 ||
+	    trace_reader_chunk_of(rd, first + count - 1, to) < 0 ||
+	    trace_reader_chunk_records(rd, *from, &cfirst, &ccount, &off) < 0 || cfirst != first ||
+	    trace_reader_chunk_records(rd, *to, &cfirst, &ccount, &off) < 0 ||
+	    cfirst + ccount != first + count)
+		return false;
+	return true;
+}
+
+void blobstore_use_local(struct blobstore *b, struct trace_reader *reader)
+{
+	struct trace_stored_file *files = NULL;
+	size_t nfiles = 0, taken = 0;
+	uint8_t *buf;
+	int ret;
+
+	if (getenv("REWIND_NO_LOCAL_FILES"))
+		return;
+	ret = trace_read_file_table(reader, &files, &nfiles);
+	trace_reader_seek_chunk(reader, 0);
+	if (ret < 0)
+		return;
+	b->nchunks = trace_reader_indexed_chunks(reader);
+	b->local_chunks = calloc(b->nchunks, 1);
+	buf = malloc(LOCAL_PIECE);
+	if (!b->local_chunks || !buf)
+		abort();
+	for (size_t i = 0; i < nfiles; i++) {
+		uint64_t from, to;
+
+		if (!whole_chunks(reader, files[i].first_record, files[i].records, &from, &to) ||
+		    !take_local(b, &files[i], buf))
+			continue;
+		memset(b->local_chunks + from, 1, to - from + 1);
+		taken++;
+	}
+	rw_debug("%s: %zu of %zu stored files taken from this machine", trace_reader_path(reader),
+		 taken, nfiles);
+	free(buf);
+	trace_files_free(files, nfiles);
+}
+
+bool blobstore_chunk_local(const struct blobstore *b, uint64_t chunk)
+{
+	return chunk < b->nchunks && b->local_chunks[chunk];
 }

@@ -84,6 +84,12 @@ static void decode_chunk(struct prefetch *p, struct trace_reader *r, struct batc
 
 	if (trace_reader_chunks(r) != b->chunk)
 		ret = trace_reader_seek_chunk(r, b->chunk);
+	if (!ret && p->blobs && blobstore_chunk_local(p->blobs, b->chunk)) {
+		/* Its files were taken from this machine: only the CRC is checked. */
+		ret = trace_reader_check_chunk(r);
+		b->status = ret <= 0 ? (ret ? ret : -EIO) : 1;
+		return;
+	}
 	if (!ret)
 		ret = trace_reader_load_chunk(r);
 	if (ret <= 0) {

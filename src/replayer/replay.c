@@ -1446,6 +1446,7 @@ static int open_replay(struct replayer *r, const struct replay_options *o)
 		return -ENOMEM;
 	if ((err = blobstore_init(&r->blobs)) < 0)
 		return err;
+	blobstore_use_local(&r->blobs, r->reader);
 	cpu = rw_cpu_pick(r->header.cpu);
 	rw_cpu_pin(cpu);
 	/* The child is forked before the reading thread exists. */

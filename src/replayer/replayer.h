@@ -39,6 +39,13 @@ struct blobstore {
 		uint64_t dev, ino;
 	} * shared;
 	size_t nshared;
+	/*
+	 * Chunks whose records are all blob records of files taken from the
+	 * recording machine's own copies (blobstore_use_local): checked, not
+	 * inflated. One byte per chunk of the index footer; NULL for none.
+	 */
+	uint8_t *local_chunks;
+	uint64_t nchunks;
 };
 
 /* Syscall numbers a debugger can catch. */
@@ -262,6 +269,17 @@ struct replayer {
 
 int blobstore_init(struct blobstore *b);
 void blobstore_cleanup(struct blobstore *b);
+/*
+ * Where the trace ends with a stored-files table and an index footer,
+ * takes each stored file whose recorded path still holds the same contents
+ * (same size and hash) from there instead of from the trace, and marks the
+ * chunks of its blob records in local_chunks. Reads the trace's last chunk
+ * with reader and leaves it at chunk 0. Any failure leaves the file to the
+ * trace's copy.
+ */
+void blobstore_use_local(struct blobstore *b, struct trace_reader *reader);
+/* True if the replay has chunk number `chunk`'s contents from local files. */
+bool blobstore_chunk_local(const struct blobstore *b, uint64_t chunk);
 /* Writes one part of a stored file. */
 int blobstore_add(struct blobstore *b, const uint8_t *payload, size_t len);
 /*

@@ -1,5 +1,6 @@
 /* Event records: encoding and decoding; see event.h and docs/trace-format.md. */
 #include "trace_format/event.h"
+#include "trace_format/trace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -456,4 +457,90 @@ int trace_blob_decode(const uint8_t *payload, size_t len, struct rw_hash *hash, 
 	*data = c.p;
 	*data_len = rw_cursor_left(&c);
 	return 0;
+}
+
+void trace_files_encode(struct rw_buf *out, const struct trace_stored_file *files, size_t n)
+{
+	rw_buf_put_varint(out, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct trace_stored_file *f = &files[i];
+
+		rw_buf_put_u64(out, f->hash.lo);
+		rw_buf_put_u64(out, f->hash.hi);
+		rw_buf_put_varint(out, f->size);
+		rw_buf_put_varint(out, f->first_record);
+		rw_buf_put_varint(out, f->records);
+		rw_buf_put_blob(out, f->path, strlen(f->path));
+	}
+}
+
+void trace_files_free(struct trace_stored_file *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(files[i].path);
+	free(files);
+}
+
+int trace_files_decode(const uint8_t *payload, size_t len, struct trace_stored_file **files,
+		       size_t *n)
+{
+	struct rw_cursor c;
+	uint64_t count;
+	struct trace_stored_file *out;
+	size_t got = 0;
+
+	rw_cursor_init(&c, payload, len);
+	count = rw_get_varint(&c);
+	/* An entry takes at least 20 bytes: a bound before allocating. */
+	if (c.bad || count > rw_cursor_left(&c) / 20)
+		return -EBADMSG;
+	out = calloc(count ? count : 1, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	for (; got < count; got++) {
+		struct trace_stored_file *f = &out[got];
+		const uint8_t *path;
+		size_t plen;
+
+		f->hash.lo = rw_get_u64(&c);
+		f->hash.hi = rw_get_u64(&c);
+		f->size = rw_get_varint(&c);
+		f->first_record = rw_get_varint(&c);
+		f->records = rw_get_varint(&c);
+		path = rw_get_blob(&c, &plen);
+		if (c.bad || (plen && memchr(path, 0, plen)) ||
+		    f->first_record + f->records < f->records)
+			break;
+		f->path = strndup((const char *)path, plen);
+		if (!f->path)
+			break;
+	}
+	if (got < count) {
+		trace_files_free(out, got);
+		return -EBADMSG;
+	}
+	*files = out;
+	*n = got;
+	return 0;
+}
+
+int trace_read_file_table(struct trace_reader *rd, struct trace_stored_file **files, size_t *n)
+{
+	uint64_t nchunks = trace_reader_indexed_chunks(rd);
+	int ret;
+
+	if (!nchunks || trace_reader_seek_chunk(rd, nchunks - 1) < 0 ||
+	    trace_reader_load_chunk(rd) <= 0)
+		return -ENOENT;
+	while (trace_reader_chunk_left(rd)) {
+		uint32_t kind;
+		const uint8_t *p;
+		size_t len;
+
+		if ((ret = trace_reader_next(rd, &kind, &p, &len)) <= 0)
+			return ret ? ret : -ENOENT;
+		if (kind == TRACE_REC_FILES)
+			return trace_files_decode(p, len, files, n);
+	}
+	return -ENOENT;
 }

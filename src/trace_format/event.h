@@ -27,7 +27,8 @@
 /* Record kinds in the container. */
 enum trace_record_kind {
 	TRACE_REC_EVENT = 1,
-	TRACE_REC_BLOB = 2, /* part of a stored file: hash, total size, offset, bytes */
+	TRACE_REC_BLOB = 2,  /* part of a stored file: hash, total size, offset, bytes */
+	TRACE_REC_FILES = 3, /* the table of stored files, the last record (2.1) */
 };
 
 enum trace_event_kind {
@@ -189,5 +190,33 @@ void trace_blob_encode(struct rw_buf *out, struct rw_hash hash, uint64_t total, 
 		       const void *data, size_t len);
 int trace_blob_decode(const uint8_t *payload, size_t len, struct rw_hash *hash, uint64_t *total,
 		      uint64_t *offset, const uint8_t **data, size_t *data_len);
+
+/*
+ * The stored-files table (TRACE_REC_FILES): for each stored file, its hash
+ * and size, the records that hold it (all of them its blob records), and
+ * the path it was stored from, so that a replay on the recording machine
+ * can take an identical file from there instead of inflating the records.
+ */
+struct trace_stored_file {
+	struct rw_hash hash;
+	uint64_t size;
+	uint64_t first_record; /* its blob records are [first_record, first_record + records) */
+	uint64_t records;
+	char *path; /* NUL-terminated; owned by the table */
+};
+
+void trace_files_encode(struct rw_buf *out, const struct trace_stored_file *files, size_t n);
+/* Returns 0 with a malloc'ed array (free with trace_files_free) or -EBADMSG. */
+int trace_files_decode(const uint8_t *payload, size_t len, struct trace_stored_file **files,
+		       size_t *n);
+void trace_files_free(struct trace_stored_file *files, size_t n);
+struct trace_reader;
+/*
+ * Reads the stored-files table of a trace with an index footer: the
+ * TRACE_REC_FILES record in its last chunk. Returns 0, -ENOENT where there
+ * is none (no footer, an older or unfinished trace), or another negative
+ * errno. Leaves the reader after the last chunk.
+ */
+int trace_read_file_table(struct trace_reader *rd, struct trace_stored_file **files, size_t *n);
 
 #endif

@@ -478,8 +478,12 @@ static int check_records(struct trace_reader *r, uint64_t off, uint32_t ulen, ui
 	return 0;
 }
 
-/* Loads the chunk at r->pos: 1 when loaded, 0 at the end, or a negative errno. */
-static int load_next_chunk(struct trace_reader *r)
+/*
+ * Loads the chunk at r->pos: 1 when loaded, 0 at the end, or a negative
+ * errno. Without `records`, the chunk is only checked up to its CRC and
+ * its records are passed over uninflated.
+ */
+static int load_next_chunk(struct trace_reader *r, bool records)
 {
 	uint64_t off = r->pos, left = r->data_end - r->pos;
 	uint8_t h[TRACE_CHUNK_HEADER_SIZE];
@@ -521,11 +525,13 @@ static int load_next_chunk(struct trace_reader *r)
 		return ret;
 	if (!crc_matches((uint32_t)crc32(0, r->cbuf, clen), get_le32(h + 16)))
 		return chunk_error(r, off, "CRC mismatch");
-	ret = inflate_chunk(r, off, clen, ulen);
-	if (!ret)
-		ret = check_records(r, off, ulen, count);
-	if (ret)
-		return ret;
+	if (records) {
+		ret = inflate_chunk(r, off, clen, ulen);
+		if (!ret)
+			ret = check_records(r, off, ulen, count);
+		if (ret)
+			return ret;
+	}
 	if (r->chunks == r->nseen) {
 		if (r->nseen == r->seen_cap) {
 			size_t cap = r->seen_cap ? 2 * r->seen_cap : 64;
@@ -538,12 +544,14 @@ static int load_next_chunk(struct trace_reader *r)
 		}
 		r->seen[r->nseen++] = (struct seen_chunk){off, r->next_record, count};
 	}
+	if (!records)
+		r->next_record += count;
 	r->pos = off + TRACE_CHUNK_HEADER_SIZE + clen;
 	r->chunks++;
 	return 1;
 }
 
-int trace_reader_load_chunk(struct trace_reader *r)
+static int load_chunk(struct trace_reader *r, bool records)
 {
 	int ret;
 
@@ -552,10 +560,20 @@ int trace_reader_load_chunk(struct trace_reader *r)
 	if (r->at_end)
 		return 0;
 	r->chunk_left = 0;
-	ret = load_next_chunk(r);
+	ret = load_next_chunk(r, records);
 	if (ret < 0 && !r->error)
 		r->error = ret;
 	return ret;
+}
+
+int trace_reader_load_chunk(struct trace_reader *r)
+{
+	return load_chunk(r, true);
+}
+
+int trace_reader_check_chunk(struct trace_reader *r)
+{
+	return load_chunk(r, false);
 }
 
 uint32_t trace_reader_chunk_left(const struct trace_reader *r)
@@ -640,6 +658,25 @@ int trace_reader_chunk_of(const struct trace_reader *r, uint64_t record, uint64_
 	return 0;
 }
 
+int trace_reader_chunk_records(const struct trace_reader *r, uint64_t chunk, uint64_t *first,
+			       uint32_t *count, uint64_t *offset)
+{
+	if (r->has_footer && chunk < r->index_chunks) {
+		const uint8_t *e = r->index + chunk * TRACE_INDEX_ENTRY_SIZE;
+
+		*offset = get_le64(e);
+		*first = get_le64(e + 8);
+		*count = get_le32(e + 16);
+		return 0;
+	}
+	if (r->has_footer || chunk >= r->nseen)
+		return -EINVAL;
+	*offset = r->seen[chunk].offset;
+	*first = r->seen[chunk].first_record;
+	*count = r->seen[chunk].count;
+	return 0;
+}
+
 uint64_t trace_reader_indexed_chunks(const struct trace_reader *r)
 {
 	return r->has_footer ? r->index_chunks : 0;
@@ -659,7 +696,7 @@ int trace_reader_next(struct trace_reader *r, uint32_t *kind, const uint8_t **pa
 			return r->error;
 		if (r->at_end)
 			return 0;
-		ret = load_next_chunk(r);
+		ret = load_next_chunk(r, true);
 		if (ret < 0 && !r->error)
 			r->error = ret; /* an I/O error is as final as corruption */
 		if (ret <= 0)
@@ -699,7 +736,7 @@ int trace_reader_seek(struct trace_reader *r, uint64_t record)
 	r->next_record = r->seen[lo].first_record;
 	r->chunk_left = 0;
 	r->at_end = false;
-	ret = load_next_chunk(r);
+	ret = load_next_chunk(r, true);
 	if (ret <= 0)
 		return ret < 0 ? ret : -EIO;
 	while (r->next_record < record) {

@@ -22,7 +22,7 @@
 
 #define TRACE_MAGIC	    "RWNDTRC\0" /* 8 bytes at offset 0 */
 #define TRACE_VERSION_MAJOR 2
-#define TRACE_VERSION_MINOR 0
+#define TRACE_VERSION_MINOR 1
 /* Largest record payload trace_writer_add accepts (a chunk holds at most 256 MiB). */
 #define TRACE_RECORD_MAX (255u << 20)
 
@@ -38,6 +38,14 @@ int trace_writer_create(const char *path, bool overwrite, const void *header, si
 			struct trace_writer **out);
 /* Appends one record. Chunks are cut at about 1 MiB of uncompressed payload. */
 int trace_writer_add(struct trace_writer *w, uint32_t kind, const void *payload, size_t len);
+/*
+ * Ends the chunk being built (if it holds records) without waiting for it
+ * to be written: the next record starts a new chunk. For records a reader
+ * may want to pass over as a whole, such as a stored file's.
+ */
+int trace_writer_cut(struct trace_writer *w);
+/* Records added so far: the index the next record gets. */
+uint64_t trace_writer_records(const struct trace_writer *w);
 /* Ends the current chunk and writes it out (so a killed recorder loses nothing before this). */
 int trace_writer_flush(struct trace_writer *w);
 /* Flushes, writes the index footer, closes and frees. */
@@ -74,9 +82,22 @@ int trace_reader_seek(struct trace_reader *r, uint64_t record);
  * same way.
  */
 int trace_reader_load_chunk(struct trace_reader *r);
+/*
+ * As trace_reader_load_chunk, but the chunk is checked only as far as its
+ * CRC (and its index entry) and its records are passed over uninflated:
+ * for a reader that has their contents from elsewhere.
+ */
+int trace_reader_check_chunk(struct trace_reader *r);
 uint32_t trace_reader_chunk_left(const struct trace_reader *r);
 int trace_reader_seek_chunk(struct trace_reader *r, uint64_t chunk);
 int trace_reader_chunk_of(const struct trace_reader *r, uint64_t record, uint64_t *chunk);
+/*
+ * File offset, first record and number of records of chunk number `chunk`,
+ * through the index footer or, without one, of a chunk read already
+ * (-EINVAL otherwise).
+ */
+int trace_reader_chunk_records(const struct trace_reader *r, uint64_t chunk, uint64_t *first,
+			       uint32_t *count, uint64_t *offset);
 /* Chunks the index footer lists (0 without one). */
 uint64_t trace_reader_indexed_chunks(const struct trace_reader *r);
 const char *trace_reader_path(const struct trace_reader *r);

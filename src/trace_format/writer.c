@@ -410,6 +410,16 @@ int trace_writer_add(struct trace_writer *w, uint32_t kind, const void *payload,
 	return 0;
 }
 
+int trace_writer_cut(struct trace_writer *w)
+{
+	return w->chunk_records ? hand_over(w) : 0;
+}
+
+uint64_t trace_writer_records(const struct trace_writer *w)
+{
+	return w->records;
+}
+
 static int write_footer(struct trace_writer *w)
 {
 	struct rw_buf footer;

@@ -10,6 +10,10 @@
  *                                               flip bits of a byte of an event's XSAVE block
  *   trace_edit IN OUT header-cpuid-or LEAF SUBLEAF REG VALUE
  *                                               set bits in a CPUID leaf (REG: eax ebx ecx edx)
+ *   trace_edit IN OUT garble-file PATH           a byte-for-byte copy in which the compressed
+ *                                               bytes of the first chunk of the file stored from
+ *                                               PATH are garbled and the chunk's CRC made to
+ *                                               match them; prints that chunk's offset
  *
  * VALUE is parsed with strtoull base 0.
  */
@@ -17,11 +21,73 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "arch/x86_64/regs.h"
+#include "common/buf.h"
 #include "trace_format/event.h"
 #include "trace_format/header.h"
 #include "trace_format/trace.h"
+
+/* The garble-file edit: works on the file's bytes, not through the writer. */
+static int garble_file(const char *from, const char *to, const char *path)
+{
+	struct trace_reader *in;
+	struct trace_stored_file *files = NULL;
+	size_t nfiles = 0, size;
+	uint64_t chunk, first, offset;
+	uint32_t count, clen;
+	uint8_t *d;
+	FILE *f;
+	int ret = 1;
+
+	if (trace_reader_open(from, &in) < 0)
+		return 1;
+	if (trace_read_file_table(in, &files, &nfiles) < 0) {
+		fprintf(stderr, "trace_edit: %s has no stored-files table\n", from);
+		trace_reader_close(in);
+		return 1;
+	}
+	for (size_t i = 0; i < nfiles; i++) {
+		if (strcmp(files[i].path, path))
+			continue;
+		if (trace_reader_chunk_of(in, files[i].first_record, &chunk) < 0 ||
+		    trace_reader_chunk_records(in, chunk, &first, &count, &offset) < 0)
+			break;
+		f = fopen(from, "rb");
+		if (!f || fseek(f, 0, SEEK_END) < 0)
+			break;
+		size = (size_t)ftell(f);
+		d = malloc(size);
+		rewind(f);
+		if (!d || fread(d, 1, size, f) != size) {
+			fclose(f);
+			free(d);
+			break;
+		}
+		fclose(f);
+		clen = get_le32(d + offset + 4);
+		if (clen < 64) {
+			free(d);
+			break;
+		}
+		memset(d + offset + 20 + clen / 2, 0x5a, 16);
+		put_le32(d + offset + 16, (uint32_t)crc32(0, d + offset + 20, clen));
+		f = fopen(to, "wb");
+		if (f && fwrite(d, 1, size, f) == size && fclose(f) == 0) {
+			printf("%llu\n", (unsigned long long)offset);
+			ret = 0;
+		}
+		free(d);
+		break;
+	}
+	if (ret)
+		fprintf(stderr, "trace_edit: cannot garble the file stored from %s in %s\n", path,
+			from);
+	trace_files_free(files, nfiles);
+	trace_reader_close(in);
+	return ret;
+}
 
 static int find_reg(const char *name)
 {
@@ -49,6 +115,8 @@ int main(int argc, char **argv)
 	uint32_t xblock_offset = 0;
 	uint32_t cpuid_leaf = 0, cpuid_sub = 0;
 
+	if (argc >= 5 && !strcmp(argv[3], "garble-file"))
+		return garble_file(argv[1], argv[2], argv[4]);
 	if (argc >= 7 && !strcmp(argv[3], "reg")) {
 		edit_event = strtoull(argv[4], NULL, 0);
 		edit_reg = find_reg(argv[5]);
@@ -85,7 +153,7 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"usage: trace_edit IN OUT reg EVENT REG VALUE | header-xcr0 VALUE | "
 			"header-xsave-offset COMPONENT VALUE | header-cpuid-or LEAF SUBLEAF REG "
-			"VALUE\n");
+			"VALUE | garble-file PATH\n");
 		return 2;
 	}
 	if (trace_reader_open(argv[1], &in) < 0)

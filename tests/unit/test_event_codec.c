@@ -2,12 +2,14 @@
  * Unit tests of event records (src/trace_format/event.c) with several
  * tasks: events of different tids interleave and each decodes with its own
  * register history; EV_CLONE carries the child's tid and clone flags;
- * EV_SCHED carries its pages; a child section cut short is an error.
+ * EV_SCHED carries its pages; a child section cut short is an error; the
+ * stored-files table round-trips and a damaged one is refused.
  *
  * Prints each failure and exits non-zero if there was any.
  */
 #include "trace_format/event.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -150,9 +152,48 @@ static void test_interleaved_tasks(void)
 	trace_regs_history_free(&rh);
 }
 
+/* The stored-files table: a round trip, and refusals of a cut or altered payload. */
+static void test_file_table(void)
+{
+	struct trace_stored_file in[3] = {
+	    {{1, 2}, 2000000, 5, 2, "/usr/lib/x86_64-linux-gnu/libc.so.6"},
+	    {{0xffffffffffffffffull, 7}, 0, 9, 1, ""},
+	    {{3, 4}, 300, 300000, 1, "/tmp/a b"},
+	};
+	struct trace_stored_file *out = NULL;
+	struct rw_buf b;
+	size_t n = 0;
+
+	rw_buf_init(&b);
+	trace_files_encode(&b, in, 3);
+	CHECK(trace_files_decode(b.data, b.len, &out, &n) == 0 && n == 3, "table: decode");
+	for (size_t i = 0; out && i < n; i++)
+		CHECK(out[i].hash.lo == in[i].hash.lo && out[i].hash.hi == in[i].hash.hi &&
+			  out[i].size == in[i].size && out[i].first_record == in[i].first_record &&
+			  out[i].records == in[i].records && !strcmp(out[i].path, in[i].path),
+		      "table: entry %zu differs", i);
+	trace_files_free(out, n);
+	for (size_t cut = 0; cut < b.len; cut++) {
+		out = NULL;
+		CHECK(trace_files_decode(b.data, cut, &out, &n) == -EBADMSG && !out,
+		      "table: cut at %zu bytes of %zu decoded", cut, b.len);
+	}
+	/* A NUL inside a path. */
+	b.data[b.len - 3] = 0;
+	out = NULL;
+	CHECK(trace_files_decode(b.data, b.len, &out, &n) == -EBADMSG && !out,
+	      "table: a path with a NUL decoded");
+	/* A count larger than the payload can hold. */
+	rw_buf_reset(&b);
+	rw_buf_put_varint(&b, 1000000);
+	CHECK(trace_files_decode(b.data, b.len, &out, &n) == -EBADMSG, "table: count 1000000");
+	rw_buf_free(&b);
+}
+
 int main(void)
 {
 	test_interleaved_tasks();
+	test_file_table();
 	if (failures) {
 		fprintf(stderr, "test_event_codec: %d checks failed\n", failures);
 		return 1;

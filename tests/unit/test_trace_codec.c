@@ -886,6 +886,111 @@ static void test_damaged_footer(void)
 	free(data);
 }
 
+/*
+ * trace_writer_cut ends chunks where the caller says (as the recorder does
+ * around a stored file's records); trace_reader_check_chunk passes over a
+ * chunk's records after checking its CRC, without inflating it;
+ * trace_reader_chunk_records gives a chunk's place from the footer.
+ */
+static void test_cut_and_check(void)
+{
+	const char *path = path_in_tmp("cut.rwt");
+	const char *bad = path_in_tmp("cut-bad.rwt");
+	const char *garbled = path_in_tmp("cut-garbled.rwt");
+	static const uint32_t sizes[6] = {10, 20, 30, 2000, 50, 60};
+	struct trace_writer *w;
+	struct trace_reader *r;
+	struct layout l;
+	uint8_t *data, *copy;
+	uint64_t first, off;
+	uint32_t count, kind;
+	const uint8_t *payload;
+	size_t len;
+
+	if (trace_writer_create(path, true, "h", 1, &w) < 0) {
+		fail(__LINE__, "cannot create %s", path);
+		return;
+	}
+	for (uint64_t i = 0; i < 6; i++) {
+		uint8_t *p = scratch_for(sizes[i]);
+
+		if (i == 3 || i == 5)
+			CHECK(trace_writer_cut(w) == 0 && trace_writer_cut(w) == 0,
+			      "cut before %llu", (unsigned long long)i);
+		CHECK(trace_writer_records(w) == i, "%llu records counted before record %llu",
+		      (unsigned long long)trace_writer_records(w), (unsigned long long)i);
+		fill_record(i, p, sizes[i]);
+		CHECK(trace_writer_add(w, kind_of(i), p, sizes[i]) == 0, "add %llu",
+		      (unsigned long long)i);
+	}
+	CHECK(trace_writer_finish(w) == 0, "finish %s", path);
+	if (!load_layout(path, &l, &data))
+		return;
+	CHECK(l.nchunks == 3 && l.count[0] == 3 && l.count[1] == 2 && l.count[2] == 1,
+	      "%s: cuts gave %u chunks of %u, %u, %u records", path, l.nchunks, l.count[0],
+	      l.count[1], l.count[2]);
+	if (trace_reader_open(path, &r) == 0) {
+		CHECK(trace_reader_chunk_records(r, 1, &first, &count, &off) == 0 && first == 3 &&
+			  count == 2 && off == l.offset[1],
+		      "%s: chunk 1 is at %llu with records %llu+%u", path, (unsigned long long)off,
+		      (unsigned long long)first, count);
+		CHECK(trace_reader_chunk_records(r, 3, &first, &count, &off) == -EINVAL,
+		      "%s: a chunk past the end has a place", path);
+		CHECK(trace_reader_check_chunk(r) == 1 && trace_reader_chunk_left(r) == 0,
+		      "%s: chunk 0 checked, its records passed over", path);
+		CHECK(trace_reader_next(r, &kind, &payload, &len) == 1 &&
+			  trace_reader_record_index(r) == 3 && kind == kind_of(3) &&
+			  len == sizes[3],
+		      "%s: after passing over chunk 0, record %llu of kind %u", path,
+		      (unsigned long long)trace_reader_record_index(r), kind);
+		trace_reader_close(r);
+	}
+	/* check_chunk still finds a damaged CRC, and names the chunk. */
+	copy = malloc(l.size);
+	if (!copy)
+		abort();
+	memcpy(copy, data, l.size);
+	copy[l.offset[1] + 20 + 3] ^= 0x40;
+	write_file(bad, copy, l.size);
+	if (trace_reader_open(bad, &r) == 0) {
+		char *err;
+
+		CHECK(trace_reader_seek_chunk(r, 1) == 0, "%s: seek to chunk 1", bad);
+		capture_begin();
+		CHECK(trace_reader_check_chunk(r) < 0, "%s: a damaged chunk passes the check", bad);
+		err = capture_end();
+		CHECK(count_of(err, "CRC mismatch") == 1, "%s: no CRC error for chunk 1: %s", bad,
+		      err);
+		free(err);
+		trace_reader_close(r);
+	}
+	/*
+	 * Compressed bytes changed with the CRC made to match: the check (which
+	 * does not inflate) lets the chunk through, reading it does not.
+	 */
+	memcpy(copy, data, l.size);
+	memset(copy + l.offset[1] + 20 + 2, 0xff, 8);
+	set_le32(copy + l.offset[1] + 16,
+		 (uint32_t)crc32(0, copy + l.offset[1] + 20, (uInt)(l.end[1] - l.offset[1] - 20)));
+	write_file(garbled, copy, l.size);
+	if (trace_reader_open(garbled, &r) == 0) {
+		char *err;
+
+		CHECK(trace_reader_seek_chunk(r, 1) == 0 && trace_reader_check_chunk(r) == 1,
+		      "%s: check of chunk 1 with a matching CRC", garbled);
+		CHECK(trace_reader_seek_chunk(r, 1) == 0, "%s: seek back to chunk 1", garbled);
+		capture_begin();
+		CHECK(trace_reader_load_chunk(r) < 0, "%s: garbled chunk 1 inflated", garbled);
+		err = capture_end();
+		CHECK(count_of(err, "chunk at offset") == 1, "%s: no error for chunk 1: %s",
+		      garbled, err);
+		free(err);
+		trace_reader_close(r);
+	}
+	free(copy);
+	free(data);
+}
+
 static void test_writer_errors(void)
 {
 	const char *path = path_in_tmp("exists.rwt");
@@ -952,6 +1057,7 @@ int main(void)
 	test_file_header();
 	test_no_footer();
 	test_damaged_footer();
+	test_cut_and_check();
 	test_writer_errors();
 	remove_tmpdir();
 	free(scratch);
