@@ -27,7 +27,7 @@ int replayer_inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint6
 
 	if (err)
 		return err;
-	return tracee_inject(&r->t, REWIND_INJECT_PAGE, base, nr, a0, a1, a2, a3, a4, a5, ret);
+	return tracee_inject_step(&r->t, REWIND_INJECT_PAGE, base, nr, a0, a1, a2, a3, a4, a5, ret);
 }
 
 int replayer_open_map_file(struct replayer *r, const struct trace_map *m, bool writable)
@@ -71,29 +71,46 @@ int replayer_write_mem(struct replayer *r)
 	return 0;
 }
 
-/* Unmaps everything but rewind's page and the fixed vsyscall page. */
+/* Unmaps [start, end): one syscall, whatever lies in between. */
+static int unmap_range(struct replayer *r, uint64_t start, uint64_t end)
+{
+	int64_t ret;
+	int err = replayer_inject(r, SYS_munmap, start, end - start, 0, 0, 0, 0, &ret);
+
+	if (!err && ret < 0) {
+		rw_error("pid %d: cannot unmap 0x%llx-0x%llx: %s", r->t.tid,
+			 (unsigned long long)start, (unsigned long long)end, strerror((int)-ret));
+		err = (int)ret;
+	}
+	return err;
+}
+
+/*
+ * Unmaps everything but rewind's page and the fixed vsyscall page: the
+ * mappings on each side of rewind's page go in one munmap each.
+ */
 static int unmap_all(struct replayer *r)
 {
 	struct procmap *maps = NULL;
 	int n = procmaps_read(r->t.tid, &maps);
+	uint64_t start = 0, end = 0;
 	int err = 0;
 
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n && !err; i++) {
-		int64_t ret;
-
-		if (maps[i].start == REWIND_INJECT_PAGE || !strcmp(maps[i].path, "[vsyscall]"))
+		if (maps[i].start == REWIND_INJECT_PAGE || !strcmp(maps[i].path, "[vsyscall]")) {
+			if (end)
+				err = unmap_range(r, start, end);
+			start = end = 0;
 			continue;
-		err = replayer_inject(r, SYS_munmap, maps[i].start, maps[i].end - maps[i].start, 0,
-				      0, 0, 0, &ret);
-		if (!err && ret < 0) {
-			rw_error("pid %d: cannot unmap 0x%llx-0x%llx (%s): %s", r->t.tid,
-				 (unsigned long long)maps[i].start, (unsigned long long)maps[i].end,
-				 maps[i].path, strerror((int)-ret));
-			err = (int)ret;
 		}
+		if (!end)
+			start = maps[i].start;
+		end = maps[i].end;
 	}
+	if (!err && end)
+		err = unmap_range(r, start, end);
 	free(maps);
 	return err;
 }

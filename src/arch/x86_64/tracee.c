@@ -339,6 +339,43 @@ int tracee_syscall_at(struct tracee *t, uint64_t insn_addr, const uint64_t in[X8
 	return tracee_get_regs(t, out);
 }
 
+int tracee_syscall_step(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS],
+			uint64_t out[X86_NREGS])
+{
+	uint64_t regs[X86_NREGS];
+	int err, st;
+
+	if (t->stop == TRACEE_STOP_SYSCALL_ENTRY)
+		return tracee_syscall_at(t, insn_addr, in, out);
+	memcpy(regs, in, sizeof(regs));
+	regs[X86_RIP] = insn_addr;
+	regs[X86_ORIG_RAX] = (uint64_t)-1;
+	if ((err = tracee_set_regs(t, regs)) < 0)
+		return err;
+	if (t->stop == TRACEE_STOP_SYSEMU_ENTRY) {
+		/* The skipped syscall reports an exit stop first. */
+		if ((err = tracee_resume(t, PTRACE_SYSCALL, 0)) < 0)
+			return err;
+		if ((err = expect(t, TRACEE_STOP_SYSCALL_EXIT, "injecting a syscall")))
+			return err;
+	}
+	/* The single-step trap comes after the syscall has run: one stop. */
+	if ((st = tracee_resume(t, PTRACE_SINGLESTEP, 0)) < 0)
+		return st;
+	if (t->stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP) {
+		expect(t, TRACEE_STOP_OTHER, "single-stepping an injected syscall");
+		return -ESRCH;
+	}
+	if ((err = tracee_get_regs(t, out)) < 0)
+		return err;
+	if (out[X86_RIP] != insn_addr + X86_SYSCALL_INSN_LEN) {
+		rw_error("tid %d: an injected syscall stopped at 0x%llx, not after its instruction",
+			 t->tid, (unsigned long long)out[X86_RIP]);
+		return -ESRCH;
+	}
+	return 0;
+}
+
 int tracee_clone_at(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS],
 		    pid_t *child, uint64_t out[X86_NREGS])
 {
@@ -394,9 +431,9 @@ int tracee_fork_at(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86
 	return tracee_clone_at(t, insn_addr, in, child, out);
 }
 
-int tracee_inject(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS], long nr,
-		  uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
-		  int64_t *ret)
+static int tracee_inject_how(struct tracee *t, bool step, uint64_t insn_addr,
+			     const uint64_t base[X86_NREGS], long nr, uint64_t a0, uint64_t a1,
+			     uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, int64_t *ret)
 {
 	uint64_t in[X86_NREGS], out[X86_NREGS];
 	int err;
@@ -409,9 +446,24 @@ int tracee_inject(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_
 	in[X86_R10] = a3;
 	in[X86_R8] = a4;
 	in[X86_R9] = a5;
-	err = tracee_syscall_at(t, insn_addr, in, out);
+	err = step ? tracee_syscall_step(t, insn_addr, in, out)
+		   : tracee_syscall_at(t, insn_addr, in, out);
 	if (err)
 		return err;
 	*ret = (int64_t)out[X86_RAX];
 	return 0;
+}
+
+int tracee_inject(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS], long nr,
+		  uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+		  int64_t *ret)
+{
+	return tracee_inject_how(t, false, insn_addr, base, nr, a0, a1, a2, a3, a4, a5, ret);
+}
+
+int tracee_inject_step(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS],
+		       long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		       uint64_t a5, int64_t *ret)
+{
+	return tracee_inject_how(t, true, insn_addr, base, nr, a0, a1, a2, a3, a4, a5, ret);
 }

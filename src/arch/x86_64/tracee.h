@@ -110,9 +110,22 @@ int tracee_fork_at(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86
  */
 int tracee_clone_at(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS],
 		    pid_t *child, uint64_t out[X86_NREGS]);
+/*
+ * As tracee_syscall_at, but from any stop but a syscall entry the syscall
+ * runs under PTRACE_SINGLESTEP: one stop (the step's SIGTRAP, which the
+ * next resume discards) instead of an entry and an exit stop. Not for a
+ * tracee under a seccomp filter that traces syscalls (the recorder's),
+ * whose filter would stop it in between.
+ */
+int tracee_syscall_step(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS],
+			uint64_t out[X86_NREGS]);
 /* Convenience form: saved registers as a base, syscall nr with args; returns the result in *ret. */
 int tracee_inject(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS], long nr,
 		  uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
 		  int64_t *ret);
+/* The same through tracee_syscall_step. */
+int tracee_inject_step(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS],
+		       long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		       uint64_t a5, int64_t *ret);
 
 #endif
