@@ -32,7 +32,7 @@ int replayer_check_machine(struct replayer *r, bool force)
 	struct x86_cpuid_leaf *here = NULL;
 	uint64_t lacking = h->xcr0 & ~r->layout.xcr0;
 	char names[512];
-	int nhere = x86_cpuid_collect(&here), refused = 0;
+	int nhere = x86_cpuid_collect_features(&here), refused = 0;
 
 	if (lacking) {
 		component_names(lacking, names, sizeof(names));

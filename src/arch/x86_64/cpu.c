@@ -3,6 +3,7 @@
 
 #include <cpuid.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,6 +274,34 @@ static const struct feature_bit feature_bits[] = {
     {0x80000001u, 0, 2, 6, "sse4a"},
     {0x80000001u, 0, 3, 27, "rdtscp"},
 };
+
+int x86_cpuid_collect_features(struct x86_cpuid_leaf **out)
+{
+	size_t nbits = sizeof(feature_bits) / sizeof(feature_bits[0]);
+	struct x86_cpuid_leaf *v = calloc(nbits, sizeof(*v));
+	uint32_t r[4], max_basic, max_ext;
+	int n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	cpuid_count(0, 0, r);
+	max_basic = r[0];
+	cpuid_count(0x80000000u, 0, r);
+	max_ext = r[0];
+	for (size_t i = 0; i < nbits; i++) {
+		const struct feature_bit *f = &feature_bits[i];
+		bool seen = false;
+
+		for (int k = 0; k < n && !seen; k++)
+			seen = v[k].leaf == f->leaf && v[k].subleaf == f->subleaf;
+		if (seen || f->leaf > (f->leaf >= 0x80000000u ? max_ext : max_basic))
+			continue;
+		cpuid_count(f->leaf, f->subleaf, r);
+		v[n++] = (struct x86_cpuid_leaf){f->leaf, f->subleaf, r[0], r[1], r[2], r[3]};
+	}
+	*out = v;
+	return n;
+}
 
 static int leaf_bit(const struct x86_cpuid_leaf *v, int n, const struct feature_bit *f)
 {

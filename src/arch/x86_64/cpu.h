@@ -35,6 +35,12 @@ struct x86_xsave_layout {
 
 /* Collects all leaves into *out (malloc'd); returns the count or negative errno. */
 int x86_cpuid_collect(struct x86_cpuid_leaf **out);
+/*
+ * Only the leaves x86_cpuid_missing_features looks at (a handful of CPUID
+ * instructions, each of which may trap to a hypervisor, instead of every
+ * leaf): for the check before a replay. Same contract as x86_cpuid_collect.
+ */
+int x86_cpuid_collect_features(struct x86_cpuid_leaf **out);
 uint64_t x86_read_xcr0(void);
 void x86_xsave_layout_probe(struct x86_xsave_layout *l);
 /* Vendor string (12 chars + NUL) and brand string (48 + NUL) from collected leaves. */
