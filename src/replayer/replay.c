@@ -214,7 +214,14 @@ static int run_real(struct replayer *r, const uint64_t entry[X86_NREGS], const u
 	in[X86_R10] = args[3];
 	in[X86_R8] = args[4];
 	in[X86_R9] = args[5];
-	err = tracee_syscall_at(&r->t, entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, out);
+	/*
+	 * Single-stepped: one stop for the call. Not rt_sigreturn, which
+	 * returns to the frame's address rather than after its instruction.
+	 */
+	if (in[X86_RAX] == SYS_rt_sigreturn)
+		err = tracee_syscall_at(&r->t, entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, out);
+	else
+		err = tracee_syscall_step(&r->t, entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, out);
 	if (!err)
 		*ret = (int64_t)out[X86_RAX];
 	return err;
