@@ -1,13 +1,16 @@
 /*
  * The replayer's copies of the files stored in a trace: each blob is
- * written to a private temporary directory under its content hash, so the
- * tracee can map it at the recorded address even where the original file
- * is gone or different.
+ * written to a private directory under its content hash, so the tracee can
+ * map it at the recorded address even where the original file is gone or
+ * different. Files that this machine has already, unchanged, are taken
+ * from the store of files shared by replays or from where they were
+ * recorded, rather than inflated from the trace.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +27,111 @@
 /* Bytes read, hashed and written at a time when taking a local file. */
 #define LOCAL_PIECE (1u << 20)
 
+/*
+ * The files store: <cache>/files/<hash>, complete stored files whose
+ * contents were checked against their hash when they were added, shared by
+ * every replay of this user, so that replaying again (the usual way of
+ * working with a recording) neither inflates nor copies them. A file there
+ * is never changed, only added (written elsewhere, then linked in) and
+ * removed, and a replay links the ones it uses into its own directory, so
+ * another replay that removes one meanwhile does not disturb it.
+ */
+#define CACHE_MAX_DEFAULT (2ull << 30)
+
+/* REWIND_CACHE_DIR (empty: none), else $XDG_CACHE_HOME/rewind, else ~/.cache/rewind. */
+static bool cache_root(char *out, size_t outlen)
+{
+	const char *v = getenv("REWIND_CACHE_DIR");
+
+	if (v) {
+		snprintf(out, outlen, "%s", v);
+		return *v != '\0';
+	}
+	v = getenv("XDG_CACHE_HOME");
+	if (v && *v == '/') {
+		snprintf(out, outlen, "%s/rewind", v);
+		return true;
+	}
+	v = getenv("HOME");
+	if (v && *v == '/') {
+		snprintf(out, outlen, "%s/.cache/rewind", v);
+		return true;
+	}
+	return false;
+}
+
+/* mkdir -p with the given mode for the directories it makes. */
+static int make_dirs(const char *path, mode_t mode)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1;; p++) {
+		if (*p && *p != '/')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		if (!c)
+			return 0;
+		*p = c;
+	}
+}
+
+static void remove_dir(int parent, const char *name)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+/* Removes the directories of replays that were killed (their process is gone). */
+static void remove_stale(const char *root)
+{
+	DIR *d = opendir(root);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		int pid;
+
+		if (sscanf(e->d_name, "replay-%d-", &pid) == 1 && pid > 0 && kill(pid, 0) < 0 &&
+		    errno == ESRCH)
+			remove_dir(dirfd(d), e->d_name);
+	}
+	closedir(d);
+}
+
 int blobstore_init(struct blobstore *b)
 {
 	const char *tmp = getenv("TMPDIR");
+	char root[200];
 
+	b->cache[0] = '\0';
+	if (!getenv("REWIND_NO_LOCAL_FILES") && cache_root(root, sizeof(root))) {
+		snprintf(b->cache, sizeof(b->cache), "%s/files", root);
+		snprintf(b->dir, sizeof(b->dir), "%s/replay-%d-XXXXXX", root, (int)getpid());
+		if (make_dirs(b->cache, 0700) == 0 && mkdtemp(b->dir)) {
+			remove_stale(root);
+			return 0;
+		}
+		rw_debug("no store of files in %s: %s", root, strerror(errno));
+		b->cache[0] = '\0';
+	}
 	snprintf(b->dir, sizeof(b->dir), "%s/rewind-replay-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(b->dir)) {
 		int err = -errno;
@@ -40,21 +144,150 @@ int blobstore_init(struct blobstore *b)
 	return 0;
 }
 
+static bool is_hash_name(const char *name)
+{
+	size_t n = strspn(name, "0123456789abcdef");
+
+	return n == 32 && !name[n];
+}
+
+/* Hashes the file at dirfd/name; true if that gives the name. */
+static bool content_matches_name(int dfd, const char *name, uint8_t *buf)
+{
+	struct rw_hasher h;
+	char hex[33];
+	ssize_t n;
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	rw_hasher_init(&h);
+	while ((n = read(fd, buf, LOCAL_PIECE)) > 0)
+		rw_hasher_update(&h, buf, (size_t)n);
+	close(fd);
+	if (n < 0)
+		return false;
+	rw_hash_hex(rw_hasher_final(&h), hex);
+	return !strcmp(hex, name);
+}
+
+/* Adds this replay's complete, checked extracted files to the store. */
+static void store_extracted(struct blobstore *b)
+{
+	DIR *d = opendir(b->dir);
+	struct dirent *e;
+	uint8_t *buf = NULL;
+	char from[600], to[600];
+	struct stat st;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (!is_hash_name(e->d_name))
+			continue;
+		snprintf(to, sizeof(to), "%s/%s", b->cache, e->d_name);
+		if (stat(to, &st) == 0)
+			continue;
+		if (!buf && !(buf = malloc(LOCAL_PIECE)))
+			break;
+		if (!content_matches_name(dirfd(d), e->d_name, buf))
+			continue; /* not all of it was extracted */
+		snprintf(from, sizeof(from), "%s/%s", b->dir, e->d_name);
+		if (link(from, to) == 0)
+			b->added = true;
+	}
+	free(buf);
+	closedir(d);
+}
+
+struct cached {
+	char name[40];
+	uint64_t size;
+	int64_t mtime;
+};
+
+static int older_first(const void *a, const void *b)
+{
+	const struct cached *x = a, *y = b;
+
+	return (x->mtime > y->mtime) - (x->mtime < y->mtime);
+}
+
+/* The store's size limit: REWIND_CACHE_MAX in bytes (K, M, G suffixes), 2 GiB by default. */
+static uint64_t cache_max(void)
+{
+	const char *v = getenv("REWIND_CACHE_MAX");
+	char *end;
+	uint64_t n;
+
+	if (!v || !*v)
+		return CACHE_MAX_DEFAULT;
+	n = strtoull(v, &end, 10);
+	switch (*end) {
+	case 'G':
+	case 'g':
+		n <<= 10;
+		/* fall through */
+	case 'M':
+	case 'm':
+		n <<= 10;
+		/* fall through */
+	case 'K':
+	case 'k':
+		n <<= 10;
+		break;
+	default:
+		break;
+	}
+	return n;
+}
+
+/* Removes the least recently used files until the store is within 3/4 of its limit. */
+static void trim_store(struct blobstore *b)
+{
+	DIR *d = opendir(b->cache);
+	struct dirent *e;
+	struct cached *v = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t total = 0, max = cache_max();
+	struct stat st;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			v = realloc(v, cap * sizeof(*v));
+			if (!v)
+				abort();
+		}
+		snprintf(v[n].name, sizeof(v[n].name), "%.39s", e->d_name);
+		v[n].size = (uint64_t)st.st_size;
+		v[n].mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+		total += v[n++].size;
+	}
+	if (total > max) {
+		qsort(v, n, sizeof(*v), older_first);
+		for (size_t i = 0; i < n && total > max / 4 * 3; i++)
+			if (unlinkat(dirfd(d), v[i].name, 0) == 0)
+				total -= v[i].size;
+	}
+	closedir(d);
+	free(v);
+}
+
 void blobstore_cleanup(struct blobstore *b)
 {
-	DIR *d;
-	struct dirent *e;
-
 	if (!b->dir[0])
 		return;
-	d = opendir(b->dir);
-	if (d) {
-		while ((e = readdir(d)))
-			if (e->d_name[0] != '.')
-				unlinkat(dirfd(d), e->d_name, 0);
-		closedir(d);
-	}
-	rmdir(b->dir);
+	if (b->cache[0])
+		store_extracted(b);
+	remove_dir(AT_FDCWD, b->dir);
+	if (b->added)
+		trim_store(b);
 	free(b->local_chunks);
 	b->local_chunks = NULL;
 	b->nchunks = 0;
@@ -201,6 +434,39 @@ static bool take_local(struct blobstore *b, const struct trace_stored_file *f, u
 	return ok;
 }
 
+/* Links the store's copy of f into this replay's directory, if the store has it. */
+static bool from_store(struct blobstore *b, const struct trace_stored_file *f)
+{
+	char hex[33], from[600], to[320];
+	struct stat st;
+
+	if (!b->cache[0])
+		return false;
+	rw_hash_hex(f->hash, hex);
+	snprintf(from, sizeof(from), "%s/%s", b->cache, hex);
+	if (stat(from, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != f->size)
+		return false;
+	blobstore_path(b, f->hash, to, sizeof(to));
+	if (link(from, to) < 0)
+		return false;
+	utimensat(AT_FDCWD, from, NULL, 0); /* used now: the last to go */
+	return true;
+}
+
+/* Adds a file taken from this machine to the store. */
+static void to_store(struct blobstore *b, const struct trace_stored_file *f)
+{
+	char hex[33], from[320], to[600];
+
+	if (!b->cache[0])
+		return;
+	rw_hash_hex(f->hash, hex);
+	blobstore_path(b, f->hash, from, sizeof(from));
+	snprintf(to, sizeof(to), "%s/%s", b->cache, hex);
+	if (link(from, to) == 0)
+		b->added = true;
+}
+
 /* The chunks holding exactly records [first, first + count), if they are whole chunks. */
 static bool whole_chunks(struct trace_reader *rd, uint64_t first, uint64_t count, uint64_t *from,
 			 uint64_t *to)
@@ -220,7 +486,7 @@ static bool whole_chunks(struct trace_reader *rd, uint64_t first, uint64_t count
 void blobstore_use_local(struct blobstore *b, struct trace_reader *reader)
 {
 	struct trace_stored_file *files = NULL;
-	size_t nfiles = 0, taken = 0;
+	size_t nfiles = 0, taken = 0, stored = 0;
 	uint8_t *buf;
 	int ret;
 
@@ -238,14 +504,20 @@ void blobstore_use_local(struct blobstore *b, struct trace_reader *reader)
 	for (size_t i = 0; i < nfiles; i++) {
 		uint64_t from, to;
 
-		if (!whole_chunks(reader, files[i].first_record, files[i].records, &from, &to) ||
-		    !take_local(b, &files[i], buf))
+		if (!whole_chunks(reader, files[i].first_record, files[i].records, &from, &to))
 			continue;
+		if (from_store(b, &files[i])) {
+			stored++;
+		} else if (take_local(b, &files[i], buf)) {
+			to_store(b, &files[i]);
+			taken++;
+		} else {
+			continue;
+		}
 		memset(b->local_chunks + from, 1, to - from + 1);
-		taken++;
 	}
-	rw_debug("%s: %zu of %zu stored files taken from this machine", trace_reader_path(reader),
-		 taken, nfiles);
+	rw_debug("%s: of %zu stored files, %zu from the store, %zu from their paths",
+		 trace_reader_path(reader), nfiles, stored, taken);
 	free(buf);
 	trace_files_free(files, nfiles);
 }

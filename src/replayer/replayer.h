@@ -33,7 +33,13 @@ int prefetch_seek(struct prefetch *p, uint64_t record);
 void prefetch_stop(struct prefetch *p);
 
 struct blobstore {
-	char dir[256];
+	char dir[256]; /* this replay's files: <hash>, shared-<dev>-<ino> */
+	/*
+	 * The files store shared by replays (<cache>/files, see blobstore.c),
+	 * or "" without one; `added` says this replay put files there.
+	 */
+	char cache[256];
+	bool added;
 	/* Working copies for MAP_SHARED mappings, one per recorded file identity. */
 	struct {
 		uint64_t dev, ino;
@@ -267,15 +273,25 @@ struct replayer {
 	void *after_event_arg;
 };
 
+/*
+ * Makes this replay's directory: in the cache directory (REWIND_CACHE_DIR,
+ * else $XDG_CACHE_HOME/rewind, else ~/.cache/rewind) when it can be used,
+ * else in $TMPDIR or /tmp.
+ */
 int blobstore_init(struct blobstore *b);
+/*
+ * Removes this replay's directory; first adds each complete stored file
+ * extracted from the trace (its contents checked against its hash) to the
+ * files store, and keeps the store within its size limit.
+ */
 void blobstore_cleanup(struct blobstore *b);
 /*
- * Where the trace ends with a stored-files table and an index footer,
- * takes each stored file whose recorded path still holds the same contents
- * (same size and hash) from there instead of from the trace, and marks the
- * chunks of its blob records in local_chunks. Reads the trace's last chunk
- * with reader and leaves it at chunk 0. Any failure leaves the file to the
- * trace's copy.
+ * Where the trace ends with a stored-files table and an index footer, takes
+ * each stored file from the files store if it is there, else from its
+ * recorded path if the file there has the same size and hash (adding it to
+ * the store), instead of from the trace; marks the chunks of its blob
+ * records in local_chunks. Reads the trace's last chunk with reader and
+ * leaves it at chunk 0. Any failure leaves the file to the trace's copy.
  */
 void blobstore_use_local(struct blobstore *b, struct trace_reader *reader);
 /* True if the replay has chunk number `chunk`'s contents from local files. */

@@ -1,11 +1,12 @@
 # Shared helpers for the command-line tests: sourced, not run.
 # Every test gets REWIND (the binary), a private temp dir in $dir with
-# REWIND_DIR inside it, and fail/pass helpers.
+# REWIND_DIR and REWIND_CACHE_DIR inside it, and fail/pass helpers.
 set -euo pipefail
 
 REWIND=${REWIND:?set REWIND to the rewind binary}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/rewind-cli.XXXXXX")
 export REWIND_DIR="$dir/traces"
+export REWIND_CACHE_DIR="$dir/cache"
 cleanup() { [ "${REWIND_KEEP_TEST_DIR:-0}" = 1 ] && echo "kept $dir" || rm -rf "$dir"; }
 trap cleanup EXIT
 
