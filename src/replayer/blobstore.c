@@ -38,26 +38,24 @@
  */
 #define CACHE_MAX_DEFAULT (2ull << 30)
 
-/* REWIND_CACHE_DIR (empty: none), else $XDG_CACHE_HOME/rewind, else ~/.cache/rewind. */
+/*
+ * REWIND_CACHE_DIR (empty: none), else $XDG_CACHE_HOME/rewind, else
+ * ~/.cache/rewind; none if the path is too long for the names made in it.
+ */
 static bool cache_root(char *out, size_t outlen)
 {
-	const char *v = getenv("REWIND_CACHE_DIR");
+	const char *v = getenv("REWIND_CACHE_DIR"), *home = getenv("HOME");
+	int n;
 
-	if (v) {
-		snprintf(out, outlen, "%s", v);
-		return *v != '\0';
-	}
-	v = getenv("XDG_CACHE_HOME");
-	if (v && *v == '/') {
-		snprintf(out, outlen, "%s/rewind", v);
-		return true;
-	}
-	v = getenv("HOME");
-	if (v && *v == '/') {
-		snprintf(out, outlen, "%s/.cache/rewind", v);
-		return true;
-	}
-	return false;
+	if (v)
+		n = *v ? snprintf(out, outlen, "%s", v) : -1;
+	else if ((v = getenv("XDG_CACHE_HOME")) && *v == '/')
+		n = snprintf(out, outlen, "%s/rewind", v);
+	else if (home && *home == '/')
+		n = snprintf(out, outlen, "%s/.cache/rewind", home);
+	else
+		n = -1;
+	return n > 0 && (size_t)n < outlen;
 }
 
 /* mkdir -p with the given mode for the directories it makes. */
