@@ -365,6 +365,7 @@ int blobstore_add(struct blobstore *b, const uint8_t *payload, size_t len)
 	const uint8_t *data;
 	size_t n;
 	char path[320];
+	struct stat st;
 	int fd, err = 0;
 
 	if (trace_blob_decode(payload, len, &h, &total, &offset, &data, &n) < 0)
@@ -373,6 +374,11 @@ int blobstore_add(struct blobstore *b, const uint8_t *payload, size_t len)
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
+	/* A file linked from the store is complete, and never written to. */
+	if (fstat(fd, &st) == 0 && st.st_nlink > 1) {
+		close(fd);
+		return 0;
+	}
 	if ((n && pwrite(fd, data, n, (off_t)offset) != (ssize_t)n) ||
 	    (offset == 0 && ftruncate(fd, (off_t)total) < 0))
 		err = errno ? -errno : -EIO;
