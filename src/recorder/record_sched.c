@@ -389,14 +389,32 @@ static int syscall_exit(struct recorder *r, struct recorder_task *t)
 	return after_exit(r, t);
 }
 
-/* Deferred syscall exits whose process no longer runs user code in another thread. */
+/*
+ * Whether t's syscall exit must wait for the task running user code to
+ * stop, so that what the exit records is not caught half-way through that
+ * code: a thread of its process while t's outputs are in scratch buffers;
+ * any task while shared file mappings are watched, for the exit stores
+ * what changed in them since the last syscall entry, and replay runs that
+ * task's code (and its writes there) only after this exit.
+ */
+static bool exit_must_wait(struct recorder *r, struct recorder_task *t)
+{
+	const struct recorder_task *u = r->running;
+
+	if (t->scratch_active && recorder_scratch_others_run(r, t))
+		return true;
+	return u && u != t && u->state == TASK_RUNNING && u->mm && u->mm->nshared && t->mm &&
+	       t->mm->nshared;
+}
+
+/* Deferred syscall exits that need not wait any more (exit_must_wait). */
 static int flush_deferred(struct recorder *r)
 {
 	for (size_t i = 0; i < r->ntasks; i++) {
 		struct recorder_task *t = r->tasks[i];
 		int err;
 
-		if (!t->exit_deferred || recorder_scratch_others_run(r, t))
+		if (!t->exit_deferred || exit_must_wait(r, t))
 			continue;
 		r->cur = t;
 		if ((err = syscall_exit(r, t)) < 0)
@@ -445,8 +463,8 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 			return err;
 		return enter_syscall(r, t);
 	case TRACEE_STOP_SYSCALL_EXIT:
-		if (t->scratch_active && recorder_scratch_others_run(r, t)) {
-			/* Its results land in the program's memory once no other thread runs. */
+		if (exit_must_wait(r, t)) {
+			/* Recorded once the task running user code has stopped. */
 			t->exit_deferred = true;
 			return 0;
 		}

@@ -10,7 +10,7 @@
 # things (times, random numbers), which the harness allows.
 #
 # CASE is one of: ls cat sort wc cp gzip grep find tar python sqlite_memory
-# sqlite_file sh_pipeline python_threads make_gcc git_commit. Exit status: the harness's (77 when the program is missing).
+# sqlite_file sh_pipeline python_threads python_multiprocessing make_gcc git_commit. Exit status: the harness's (77 when the program is missing).
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -112,6 +112,27 @@ out = subprocess.run([sys.executable, "-I", "-c", "print(6 * 7)"], capture_outpu
 print("python child:", out.returncode, out.stdout.strip())
 print("EXIT-SUCCESS")
 '
+# Worker processes of a Pool, and a counter in shared memory under a
+# lock: POSIX semaphores in /dev/shm that the processes change in user
+# code while others are blocked in syscalls.
+python_multiprocessing_code='
+from multiprocessing import Lock, Pool, Process, Value
+def bump(v, lock):
+    for _ in range(200):
+        with lock:
+            v.value += 1
+if __name__ == "__main__":
+    with Pool(2) as p:
+        print("pool:", sum(p.map(abs, range(-2000, 2000), chunksize=25)))
+    v, lock = Value("i", 0), Lock()
+    ps = [Process(target=bump, args=(v, lock)) for _ in range(3)]
+    for q in ps:
+        q.start()
+    for q in ps:
+        q.join()
+    print("counter:", v.value)
+    print("EXIT-SUCCESS")
+'
 sqlite_setup=$(
 	cat <<'SQL'
 create table t(id integer primary key, name text, value real);
@@ -180,6 +201,9 @@ sh_pipeline)
 	;;
 python_threads)
 	run --expect-success /usr/bin/python3 -I -B -c "$python_threads_code" || status=$?
+	;;
+python_multiprocessing)
+	run --expect-success /usr/bin/python3 -I -B -c "$python_multiprocessing_code" || status=$?
 	;;
 make_gcc)
 	# A small C project: make -j2 runs two compilers at a time, each gcc its
