@@ -126,7 +126,13 @@ int recorder_write_file_table(struct recorder *r)
 	return err;
 }
 
-static int store_file(struct recorder *r, const char *open_path, const char *path,
+/*
+ * A file already stored under the same identity, size and modification
+ * time is taken to be unchanged, except for a shared mapping (`fresh`):
+ * writes through a shared mapping need not change the time (tmpfs, memfd),
+ * and replay brings its working copy back to the contents stored here.
+ */
+static int store_file(struct recorder *r, const char *open_path, const char *path, bool fresh,
 		      struct rw_hash *hash, uint64_t *size, struct stat *id)
 {
 	struct stat st;
@@ -152,7 +158,7 @@ static int store_file(struct recorder *r, const char *open_path, const char *pat
 		goto out;
 	}
 	mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	for (size_t i = 0; i < r->nfiles; i++) {
+	for (size_t i = 0; i < r->nfiles && !fresh; i++) {
 		struct stored_file *f = &r->files[i];
 
 		if (f->dev == st.st_dev && f->ino == st.st_ino && f->size == st.st_size &&
@@ -166,8 +172,16 @@ static int store_file(struct recorder *r, const char *open_path, const char *pat
 	if (!buf)
 		abort();
 	err = hash_fd(fd, hash, size, buf);
-	if (!err && !hash_stored(r, *hash)) {
+	if (!err && !hash_stored(r, *hash))
 		err = write_blob(r, fd, path, *hash, *size, buf);
+	for (size_t i = 0; !err && i < r->nfiles; i++) {
+		struct stored_file *f = &r->files[i];
+
+		if (f->dev == st.st_dev && f->ino == st.st_ino) {
+			/* The same file stored again: what it holds now is what counts. */
+			*f = (struct stored_file){st.st_dev, st.st_ino, st.st_size, mtime, *hash};
+			goto out;
+		}
 	}
 	if (!err && S_ISREG(st.st_mode)) {
 		if (r->nfiles == r->files_cap) {
@@ -195,7 +209,8 @@ out:
 int recorder_store_file(struct recorder *r, const char *open_path, struct trace_map *m)
 {
 	struct stat st;
-	int err = store_file(r, open_path, m->path, &m->hash, &m->file_size, &st);
+	int err = store_file(r, open_path, m->path, (m->flags & MAP_SHARED) != 0, &m->hash,
+			     &m->file_size, &st);
 
 	m->dev = st.st_dev;
 	m->ino = st.st_ino;

@@ -303,30 +303,55 @@ void blobstore_path(const struct blobstore *b, struct rw_hash h, char *out, size
 	snprintf(out, outlen, "%s/%s", b->dir, hex);
 }
 
+/* Copies from over to (made if need be, else overwritten in place and cut to size). */
 static int copy_file(const char *from, const char *to)
 {
 	char buf[65536];
 	int in = open(from, O_RDONLY | O_CLOEXEC), out, err = 0;
+	off_t total = 0;
 	ssize_t n;
 
 	if (in < 0)
 		return -errno;
-	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	out = open(to, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (out < 0) {
 		err = -errno;
 		close(in);
 		return err;
 	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
 		if (write(out, buf, (size_t)n) != n) {
 			err = -EIO;
 			break;
 		}
+		total += n;
+	}
 	if (n < 0)
+		err = -errno;
+	if (!err && ftruncate(out, total) < 0)
 		err = -errno;
 	close(in);
 	close(out);
 	return err;
+}
+
+/* Whether the file at path has contents hash h. */
+static bool holds(const char *path, struct rw_hash h)
+{
+	uint8_t buf[65536];
+	struct rw_hasher hs;
+	struct rw_hash got;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	rw_hasher_init(&hs);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		rw_hasher_update(&hs, buf, (size_t)n);
+	close(fd);
+	got = rw_hasher_final(&hs);
+	return n == 0 && got.lo == h.lo && got.hi == h.hi;
 }
 
 int blobstore_map_path(struct blobstore *b, const struct trace_map *m, char *out, size_t outlen)
@@ -341,9 +366,23 @@ int blobstore_map_path(struct blobstore *b, const struct trace_map *m, char *out
 	}
 	snprintf(out, outlen, "%s/shared-%llx-%llx", b->dir, (unsigned long long)m->dev,
 		 (unsigned long long)m->ino);
-	for (size_t i = 0; i < b->nshared; i++)
-		if (b->shared[i].dev == m->dev && b->shared[i].ino == m->ino)
-			return 0;
+	for (size_t i = 0; i < b->nshared; i++) {
+		if (b->shared[i].dev != m->dev || b->shared[i].ino != m->ino)
+			continue;
+		/*
+		 * The recording stored the file as it was at this mapping. While
+		 * nothing mapped it, syscalls that replay emulates (ftruncate,
+		 * pwrite) may have changed it since the working copy was last
+		 * used: then it is brought back to what was recorded. (Where the
+		 * copy is mapped it holds that already, and this does nothing.)
+		 */
+		if (b->shared_exact && !holds(out, m->hash) && (err = copy_file(blob, out)) < 0) {
+			rw_error("cannot refresh the working copy of %s: %s", m->path,
+				 strerror(-err));
+			return err;
+		}
+		return 0;
+	}
 	err = copy_file(blob, out);
 	if (err) {
 		rw_error("cannot make a working copy of %s for %s: %s", blob, m->path,

@@ -1433,6 +1433,7 @@ static int open_replay(struct replayer *r, const struct replay_options *o)
 {
 	const void *hp;
 	size_t hlen;
+	uint32_t major, minor;
 	int cpu, err;
 
 	if ((err = trace_reader_open(o->trace_path, &r->reader)) < 0)
@@ -1454,6 +1455,8 @@ static int open_replay(struct replayer *r, const struct replay_options *o)
 	if ((err = blobstore_init(&r->blobs)) < 0)
 		return err;
 	blobstore_use_local(&r->blobs, r->reader);
+	trace_reader_version(r->reader, &major, &minor);
+	r->blobs.shared_exact = major > 2 || (major == 2 && minor >= 1);
 	cpu = rw_cpu_pick(r->header.cpu);
 	rw_cpu_pin(cpu);
 	/* The child is forked before the reading thread exists. */

@@ -40,6 +40,12 @@ struct blobstore {
 	 */
 	char cache[256];
 	bool added;
+	/*
+	 * The trace stores a shared mapping's file as it is at each mmap (2.1
+	 * on; before, a file with the same size and time was not hashed again):
+	 * the working copy can be brought back to it.
+	 */
+	bool shared_exact;
 	/* Working copies for MAP_SHARED mappings, one per recorded file identity. */
 	struct {
 		uint64_t dev, ino;

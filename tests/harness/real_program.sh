@@ -10,7 +10,8 @@
 # things (times, random numbers), which the harness allows.
 #
 # CASE is one of: ls cat sort wc cp gzip grep find tar python sqlite_memory
-# sqlite_file sh_pipeline python_threads python_multiprocessing make_gcc git_commit. Exit status: the harness's (77 when the program is missing).
+# sqlite_file sqlite_wal_sequence sh_pipeline python_threads python_multiprocessing make_gcc
+# git_commit. Exit status: the harness's (77 when the program is missing).
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -194,6 +195,19 @@ sqlite_memory)
 sqlite_file)
 	# WAL mode maps the shared-memory index file with MAP_SHARED.
 	run sqlite3 test.db "pragma journal_mode = wal; $sqlite_setup pragma integrity_check;" ||
+		status=$?
+	;;
+sqlite_wal_sequence)
+	# Three sqlite3 processes, one after another, on one WAL database: each
+	# maps the shared-memory index file the one before left behind, after
+	# cutting and growing it with ftruncate and pwrite.
+	if ! type -P sqlite3 >/dev/null; then
+		echo "SKIP real_$case_name: sqlite3 is not installed"
+		exit 77
+	fi
+	run /bin/sh -c 'sqlite3 wal.db "pragma journal_mode = wal; create table t(a); insert into t values (1);" &&
+		sqlite3 wal.db "insert into t values (2);" &&
+		sqlite3 wal.db "insert into t values (3); select sum(a), count(*) from t; pragma integrity_check;"' ||
 		status=$?
 	;;
 sh_pipeline)
