@@ -54,7 +54,7 @@ static void on_blob(void *opaque, const uint8_t *payload, size_t len)
 	if (trace_blob_decode(payload, len, &h, &total, &off, &data, &n) < 0)
 		return;
 	for (size_t i = 0; i < m->nblobs; i++)
-		if (m->blobs[i].hash.lo == h.lo && m->blobs[i].hash.hi == h.hi)
+		if (rw_hash_eq(m->blobs[i].hash, h))
 			b = &m->blobs[i];
 	if (!b) {
 		if (total > (1ull << 32))
@@ -93,8 +93,8 @@ static void model_event(struct code_model *m, const struct trace_event *ev)
 		if (map->kind != MAPK_FILE || !(map->prot & 4 /* PROT_EXEC */))
 			continue;
 		for (size_t b = 0; b < m->nblobs; b++)
-			if (m->blobs[b].hash.lo == map->hash.lo &&
-			    m->blobs[b].hash.hi == map->hash.hi && map->offset < m->blobs[b].size)
+			if (rw_hash_eq(m->blobs[b].hash, map->hash) &&
+			    map->offset < m->blobs[b].size)
 				add_region(m, map->start, map->end, m->blobs[b].data + map->offset,
 					   m->blobs[b].size - map->offset);
 	}

@@ -2,10 +2,10 @@
 #include "hash.h"
 
 #include <endian.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "buf.h"
+#include <unistd.h>
 
 #define K1 0x9e3779b97f4a7c15ull
 #define K2 0xc2b2ae3d27d4eb4full
@@ -96,6 +96,27 @@ struct rw_hash rw_hash_bytes(const void *p, size_t n)
 	rw_hasher_init(&h);
 	rw_hasher_update(&h, p, n);
 	return rw_hasher_final(&h);
+}
+
+int rw_hash_fd(int fd, void *buf, size_t buflen, struct rw_hash *out, uint64_t *size)
+{
+	struct rw_hasher h;
+	uint64_t total = 0;
+
+	rw_hasher_init(&h);
+	for (;;) {
+		ssize_t n = pread(fd, buf, buflen, (off_t)total);
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		rw_hasher_update(&h, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	*out = rw_hasher_final(&h);
+	*size = total;
+	return 0;
 }
 
 void rw_hash_hex(struct rw_hash h, char out[33])

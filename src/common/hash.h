@@ -5,6 +5,7 @@
 #ifndef REWIND_COMMON_HASH_H
 #define REWIND_COMMON_HASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,17 @@ void rw_hasher_init(struct rw_hasher *h);
 void rw_hasher_update(struct rw_hasher *h, const void *p, size_t n);
 struct rw_hash rw_hasher_final(struct rw_hasher *h);
 struct rw_hash rw_hash_bytes(const void *p, size_t n);
+/*
+ * Hashes what the file fd holds from offset 0 to its end, reading through
+ * buf; sets *size to the bytes read. Returns 0 or a negative errno.
+ */
+int rw_hash_fd(int fd, void *buf, size_t buflen, struct rw_hash *out, uint64_t *size);
+
+static inline bool rw_hash_eq(struct rw_hash a, struct rw_hash b)
+{
+	return a.lo == b.lo && a.hi == b.hi;
+}
+
 /* 32 hex digits + NUL. */
 void rw_hash_hex(struct rw_hash h, char out[33]);
 

@@ -28,30 +28,9 @@
 static bool hash_stored(struct recorder *r, struct rw_hash h)
 {
 	for (size_t i = 0; i < r->nstored; i++)
-		if (r->stored[i].hash.lo == h.lo && r->stored[i].hash.hi == h.hi)
+		if (rw_hash_eq(r->stored[i].hash, h))
 			return true;
 	return false;
-}
-
-static int hash_fd(int fd, struct rw_hash *out, uint64_t *size, uint8_t *buf)
-{
-	struct rw_hasher h;
-	uint64_t total = 0;
-
-	rw_hasher_init(&h);
-	for (;;) {
-		ssize_t n = pread(fd, buf, BLOB_PIECE, (off_t)total);
-
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		rw_hasher_update(&h, buf, (size_t)n);
-		total += (uint64_t)n;
-	}
-	*out = rw_hasher_final(&h);
-	*size = total;
-	return 0;
 }
 
 /*
@@ -135,6 +114,7 @@ int recorder_write_file_table(struct recorder *r)
 static int store_file(struct recorder *r, const char *open_path, const char *path, bool fresh,
 		      struct rw_hash *hash, uint64_t *size, struct stat *id)
 {
+	struct stored_file *known = NULL;
 	struct stat st;
 	uint8_t *buf = NULL;
 	int fd, err = 0;
@@ -158,41 +138,32 @@ static int store_file(struct recorder *r, const char *open_path, const char *pat
 		goto out;
 	}
 	mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	for (size_t i = 0; i < r->nfiles && !fresh; i++) {
-		struct stored_file *f = &r->files[i];
-
-		if (f->dev == st.st_dev && f->ino == st.st_ino && f->size == st.st_size &&
-		    f->mtime_ns == mtime) {
-			*hash = f->hash;
-			*size = (uint64_t)f->size;
-			goto out;
-		}
+	for (size_t i = 0; i < r->nfiles && !known; i++)
+		if (r->files[i].dev == st.st_dev && r->files[i].ino == st.st_ino)
+			known = &r->files[i];
+	if (known && !fresh && known->size == st.st_size && known->mtime_ns == mtime) {
+		*hash = known->hash;
+		*size = (uint64_t)known->size;
+		goto out;
 	}
 	buf = malloc(BLOB_PIECE);
 	if (!buf)
 		abort();
-	err = hash_fd(fd, hash, size, buf);
+	err = rw_hash_fd(fd, buf, BLOB_PIECE, hash, size);
 	if (!err && !hash_stored(r, *hash))
 		err = write_blob(r, fd, path, *hash, *size, buf);
-	for (size_t i = 0; !err && i < r->nfiles; i++) {
-		struct stored_file *f = &r->files[i];
-
-		if (f->dev == st.st_dev && f->ino == st.st_ino) {
-			/* The same file stored again: what it holds now is what counts. */
-			*f = (struct stored_file){st.st_dev, st.st_ino, st.st_size, mtime, *hash};
-			goto out;
-		}
-	}
-	if (!err && S_ISREG(st.st_mode)) {
+	if (!err && !known) {
 		if (r->nfiles == r->files_cap) {
 			r->files_cap = r->files_cap ? 2 * r->files_cap : 64;
 			r->files = realloc(r->files, r->files_cap * sizeof(*r->files));
 			if (!r->files)
 				abort();
 		}
-		r->files[r->nfiles++] =
-		    (struct stored_file){st.st_dev, st.st_ino, st.st_size, mtime, *hash};
+		known = &r->files[r->nfiles++];
 	}
+	/* A file stored again: what it holds now is what counts. */
+	if (!err)
+		*known = (struct stored_file){st.st_dev, st.st_ino, st.st_size, mtime, *hash};
 	if (err)
 		rw_error("cannot store %s in the trace: %s", open_path, strerror(-err));
 out:
@@ -201,11 +172,6 @@ out:
 	return err;
 }
 
-/*
- * Maps rewind's page at REWIND_INJECT_PAGE. The new image has no known
- * syscall instruction yet, so one is written over the entry point for the
- * duration of the mmap and the original bytes put back.
- */
 int recorder_store_file(struct recorder *r, const char *open_path, struct trace_map *m)
 {
 	struct stat st;
@@ -217,6 +183,11 @@ int recorder_store_file(struct recorder *r, const char *open_path, struct trace_
 	return err;
 }
 
+/*
+ * Maps rewind's page at REWIND_INJECT_PAGE. The new image has no known
+ * syscall instruction yet, so one is written over the entry point for the
+ * duration of the mmap and the original bytes put back.
+ */
 static int map_inject_page(struct recorder *r, const uint64_t regs[X86_NREGS])
 {
 	static const uint8_t syscall_insn[2] = {0x0f, 0x05};

@@ -152,20 +152,18 @@ static bool is_hash_name(const char *name)
 /* Hashes the file at dirfd/name; true if that gives the name. */
 static bool content_matches_name(int dfd, const char *name, uint8_t *buf)
 {
-	struct rw_hasher h;
+	struct rw_hash h;
+	uint64_t size;
 	char hex[33];
-	ssize_t n;
-	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC), err;
 
 	if (fd < 0)
 		return false;
-	rw_hasher_init(&h);
-	while ((n = read(fd, buf, LOCAL_PIECE)) > 0)
-		rw_hasher_update(&h, buf, (size_t)n);
+	err = rw_hash_fd(fd, buf, LOCAL_PIECE, &h, &size);
 	close(fd);
-	if (n < 0)
+	if (err)
 		return false;
-	rw_hash_hex(rw_hasher_final(&h), hex);
+	rw_hash_hex(h, hex);
 	return !strcmp(hex, name);
 }
 
@@ -339,19 +337,15 @@ static int copy_file(const char *from, const char *to)
 static bool holds(const char *path, struct rw_hash h)
 {
 	uint8_t buf[65536];
-	struct rw_hasher hs;
 	struct rw_hash got;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t size;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
 
 	if (fd < 0)
 		return false;
-	rw_hasher_init(&hs);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		rw_hasher_update(&hs, buf, (size_t)n);
+	err = rw_hash_fd(fd, buf, sizeof(buf), &got, &size);
 	close(fd);
-	got = rw_hasher_final(&hs);
-	return n == 0 && got.lo == h.lo && got.hi == h.hi;
+	return !err && rw_hash_eq(got, h);
 }
 
 int blobstore_map_path(struct blobstore *b, const struct trace_map *m, char *out, size_t outlen)
@@ -436,7 +430,6 @@ static bool take_local(struct blobstore *b, const struct trace_stored_file *f, u
 {
 	char out[320];
 	struct rw_hasher h;
-	struct rw_hash got;
 	struct stat st;
 	uint64_t total = 0;
 	ssize_t n = -1;
@@ -465,10 +458,8 @@ static bool take_local(struct blobstore *b, const struct trace_stored_file *f, u
 			break;
 		total += (uint64_t)n;
 	}
-	if (n == 0 && total == f->size) {
-		got = rw_hasher_final(&h);
-		ok = got.lo == f->hash.lo && got.hi == f->hash.hi;
-	}
+	if (n == 0 && total == f->size)
+		ok = rw_hash_eq(rw_hasher_final(&h), f->hash);
 	close(in);
 	if (close(fd) < 0)
 		ok = false;

@@ -72,8 +72,7 @@ static void track_files(struct replayer *r)
 			continue;
 		for (size_t f = 0; f < r->nfiles && !known; f++)
 			known = !strcmp(r->files[f].path, m->path) &&
-				r->files[f].hash.lo == m->hash.lo &&
-				r->files[f].hash.hi == m->hash.hi;
+				rw_hash_eq(r->files[f].hash, m->hash);
 		if (known)
 			continue;
 		r->files = realloc(r->files, (r->nfiles + 1) * sizeof(*r->files));

@@ -292,37 +292,47 @@ static int expect(struct tracee *t, enum tracee_stop want, const char *what)
 	return -ESRCH;
 }
 
+/*
+ * From any stop but a syscall entry: sets registers `in` with rip at the
+ * syscall instruction at insn_addr and no syscall pending. From a
+ * PTRACE_SYSEMU entry stop, first takes the exit stop the skipped syscall
+ * reports.
+ */
+static int place_at_insn(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS])
+{
+	uint64_t regs[X86_NREGS];
+	int err;
+
+	memcpy(regs, in, sizeof(regs));
+	regs[X86_RIP] = insn_addr;
+	regs[X86_ORIG_RAX] = (uint64_t)-1;
+	if ((err = tracee_set_regs(t, regs)) < 0)
+		return err;
+	if (t->stop != TRACEE_STOP_SYSEMU_ENTRY)
+		return 0;
+	if ((err = tracee_resume(t, PTRACE_SYSCALL, 0)) < 0)
+		return err;
+	return expect(t, TRACEE_STOP_SYSCALL_EXIT, "injecting a syscall");
+}
+
 /* Sets the registers for a syscall of ours and stops the tracee at its entry. */
 static int enter_syscall(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS])
 {
 	uint64_t regs[X86_NREGS];
 	int err;
 
-	memcpy(regs, in, sizeof(regs));
 	if (t->stop == TRACEE_STOP_SYSCALL_ENTRY) {
 		/* The pending syscall is replaced by ours: the kernel runs orig_rax. */
+		memcpy(regs, in, sizeof(regs));
 		regs[X86_ORIG_RAX] = in[X86_RAX];
 		regs[X86_RIP] = insn_addr + X86_SYSCALL_INSN_LEN;
-		if ((err = tracee_set_regs(t, regs)) < 0)
-			return err;
-	} else {
-		regs[X86_RIP] = insn_addr;
-		regs[X86_ORIG_RAX] = (uint64_t)-1;
-		if ((err = tracee_set_regs(t, regs)) < 0)
-			return err;
-		if (t->stop == TRACEE_STOP_SYSEMU_ENTRY) {
-			/* The skipped syscall reports an exit stop first. */
-			if ((err = tracee_resume(t, PTRACE_SYSCALL, 0)) < 0)
-				return err;
-			if ((err = expect(t, TRACEE_STOP_SYSCALL_EXIT, "injecting a syscall")))
-				return err;
-		}
-		if ((err = tracee_resume(t, PTRACE_SYSCALL, 0)) < 0)
-			return err;
-		if ((err = expect(t, TRACEE_STOP_SYSCALL_ENTRY, "injecting a syscall")))
-			return err;
+		return tracee_set_regs(t, regs);
 	}
-	return 0;
+	if ((err = place_at_insn(t, insn_addr, in)))
+		return err;
+	if ((err = tracee_resume(t, PTRACE_SYSCALL, 0)) < 0)
+		return err;
+	return expect(t, TRACEE_STOP_SYSCALL_ENTRY, "injecting a syscall");
 }
 
 int tracee_syscall_at(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS],
@@ -342,23 +352,12 @@ int tracee_syscall_at(struct tracee *t, uint64_t insn_addr, const uint64_t in[X8
 int tracee_syscall_step(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS],
 			uint64_t out[X86_NREGS])
 {
-	uint64_t regs[X86_NREGS];
 	int err, st;
 
 	if (t->stop == TRACEE_STOP_SYSCALL_ENTRY)
 		return tracee_syscall_at(t, insn_addr, in, out);
-	memcpy(regs, in, sizeof(regs));
-	regs[X86_RIP] = insn_addr;
-	regs[X86_ORIG_RAX] = (uint64_t)-1;
-	if ((err = tracee_set_regs(t, regs)) < 0)
+	if ((err = place_at_insn(t, insn_addr, in)))
 		return err;
-	if (t->stop == TRACEE_STOP_SYSEMU_ENTRY) {
-		/* The skipped syscall reports an exit stop first. */
-		if ((err = tracee_resume(t, PTRACE_SYSCALL, 0)) < 0)
-			return err;
-		if ((err = expect(t, TRACEE_STOP_SYSCALL_EXIT, "injecting a syscall")))
-			return err;
-	}
 	/* The single-step trap comes after the syscall has run: one stop. */
 	if ((st = tracee_resume(t, PTRACE_SINGLESTEP, 0)) < 0)
 		return st;
