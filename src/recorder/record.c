@@ -257,6 +257,17 @@ static void own_filter(struct recorder *r)
 			r->tasks[i]->syscall_stops = true;
 }
 
+/*
+ * Whether the recorder answers the syscall itself at its exit stop, the
+ * kernel skipping it: rseq (emulated), and calls that fail with ENOSYS under
+ * rewind (the table's NOSYS class, and numbers it does not know: a number
+ * this kernel knows but rewind does not would have effects nobody records).
+ */
+static bool answered_here(const struct x86_syscall_desc *d)
+{
+	return !d || d->replay == SYS_REPLAY_RSEQ || d->replay == SYS_REPLAY_NOSYS;
+}
+
 int recorder_handle_entry(struct recorder *r)
 {
 	uint64_t regs[X86_NREGS], args[6];
@@ -270,26 +281,28 @@ int recorder_handle_entry(struct recorder *r)
 	nr = x86_regs_sysno(regs);
 	x86_regs_args(regs, args);
 	d = x86_syscall_lookup(nr);
-	if (!d || d->replay == SYS_REPLAY_UNKNOWN) {
+	if (d && d->replay == SYS_REPLAY_UNKNOWN) {
 		reason = x86_syscall_unsupported_reason(nr, args);
 		if (reason)
 			return refuse(r, "%s is not supported by rewind", reason);
 		return refuse(r, "syscall %s (number %ld) is not supported by rewind",
-			      d && d->name ? d->name : "?", nr);
+			      d->name ? d->name : "?", nr);
 	}
 	/*
 	 * An unknown command (ioctl, fcntl, prctl, ...) usually just fails with
 	 * EINVAL and writes nothing: only refuse it if it succeeds.
 	 */
 	/* restart_syscall continues an interrupted call: it writes what that one writes. */
-	reason = nr == SYS_restart_syscall ? NULL : x86_syscall_unsupported_reason(nr, args);
+	reason = nr == SYS_restart_syscall || answered_here(d)
+		     ? NULL
+		     : x86_syscall_unsupported_reason(nr, args);
 	r->cur->cur_unsupported = reason ? strdup(reason) : NULL;
 	if (recorder_shared_any(r))
 		recorder_shared_snapshot(r);
 
 	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_SYSCALL_ENTRY, regs);
 	trace_event_add_sysno(&r->eb, nr);
-	if (d->flags & SYSF_PATH_ARGS) {
+	if (d && (d->flags & SYSF_PATH_ARGS)) {
 		char s[4096];
 
 		for (int i = 0; i < d->nargs && i < 6; i++)
@@ -305,9 +318,9 @@ int recorder_handle_entry(struct recorder *r)
 		recorder_forget_fds(r);
 	r->cur->cur_sysno = nr;
 	memcpy(r->cur->entry_regs, regs, sizeof(regs));
-	r->cur->cur_emulated = d->replay == SYS_REPLAY_RSEQ;
+	r->cur->cur_emulated = answered_here(d);
 	if (r->cur->cur_emulated) {
-		/* rseq is never given to the kernel: skip it and answer at the exit stop. */
+		/* Never given to the kernel: skip it and answer at the exit stop. */
 		r->eb.flags |= EVF_EMULATED_AT_RECORD;
 		regs[X86_ORIG_RAX] = (uint64_t)-1;
 		if ((err = tracee_set_regs(&r->cur->t, regs)) < 0)
@@ -426,7 +439,7 @@ int recorder_handle_exit(struct recorder *r)
 	trace_event_add_sysno(&r->eb, nr);
 	if (r->cur->cur_emulated) {
 		r->eb.flags |= EVF_EMULATED_AT_RECORD;
-		regs[X86_RAX] = (uint64_t)emulate_rseq(r, args);
+		regs[X86_RAX] = nr == SYS_rseq ? (uint64_t)emulate_rseq(r, args) : (uint64_t)-ENOSYS;
 		regs[X86_ORIG_RAX] = (uint64_t)nr;
 		memcpy(r->eb.regs, regs, sizeof(regs));
 		if ((err = tracee_set_regs(&r->cur->t, regs)) < 0)

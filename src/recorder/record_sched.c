@@ -218,7 +218,8 @@ static bool holds_slot_to_death(const struct recorder_task *t)
 static int enter_syscall(struct recorder *r, struct recorder_task *t)
 {
 	const struct x86_syscall_desc *d = x86_syscall_lookup(t->cur_sysno);
-	bool blocks = !d || (d->flags & SYSF_MAY_BLOCK) || d->replay == SYS_REPLAY_EXIT;
+	bool blocks = !t->cur_emulated && d &&
+		      ((d->flags & SYSF_MAY_BLOCK) || d->replay == SYS_REPLAY_EXIT);
 	int err = resume(t, TASK_IN_SYSCALL);
 
 	if (holds_slot_to_death(t))

@@ -876,11 +876,6 @@ static int replay_syscall(struct replayer *r)
 		r->debug_stop = REPLAY_STOP_HISTORY_END;
 		return 2;
 	}
-	if (!d) {
-		rw_error("event %llu: syscall number %ld is not in this rewind's table",
-			 (unsigned long long)r->ev.seq, nr);
-		return -EPROTO;
-	}
 	if (catches(r, nr) && r->entry_reported != r->ev.seq + 1) {
 		if ((err = before_syscall(r, entry)) < 0)
 			return err;
@@ -889,7 +884,7 @@ static int replay_syscall(struct replayer *r)
 		r->debug_sysno = nr;
 		return 2;
 	}
-	if (d->replay == SYS_REPLAY_EXIT && r->stop_before_exit && !r->exit_reported &&
+	if (d && d->replay == SYS_REPLAY_EXIT && r->stop_before_exit && !r->exit_reported &&
 	    replay_task_debugged(r) &&
 	    (nr == SYS_exit_group || replay_tasks_running(r, r->debug_tgid) <= 1)) {
 		/*
@@ -902,7 +897,7 @@ static int replay_syscall(struct replayer *r)
 		r->debug_stop = REPLAY_STOP_HISTORY_END;
 		return 2;
 	}
-	if (d->replay == SYS_REPLAY_EXIT)
+	if (d && d->replay == SYS_REPLAY_EXIT)
 		return replay_exit(r, entry);
 
 	if ((err = replayer_next_event(r)) < 0)
@@ -961,7 +956,7 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 	memcpy(task->last_entry, entry, sizeof(task->last_entry));
 	task->last_result = x86_regs_result(r->ev.regs);
 
-	if (r->ev.kind == EV_EXEC && d->replay == SYS_REPLAY_EXEC) {
+	if (r->ev.kind == EV_EXEC && d && d->replay == SYS_REPLAY_EXEC) {
 		/* An exec drops the clear-tid word and the alternate stack. */
 		task->ctid = 0;
 		task->has_altstack = false;

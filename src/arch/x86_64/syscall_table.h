@@ -17,7 +17,7 @@
 
 /* How the replayer handles a syscall. */
 enum x86_sys_replay {
-	SYS_REPLAY_UNKNOWN = 0, /* not in the table: recording refuses it */
+	SYS_REPLAY_UNKNOWN = 0, /* named, but recording refuses it (syscall_out.c says why) */
 	SYS_REPLAY_EMULATE,	/* cancel it, write the recorded memory, set the recorded result */
 	SYS_REPLAY_MMAP, /* mmap: map the trace's copy of the file (or anon) at the recorded address
 			  */
@@ -32,6 +32,8 @@ enum x86_sys_replay {
 	SYS_REPLAY_EXEC,  /* execve, execveat */
 	SYS_REPLAY_CLONE, /* clone, clone3, fork, vfork */
 	SYS_REPLAY_RSEQ,  /* rseq: never given to the kernel; emulated at record and replay */
+	SYS_REPLAY_NOSYS, /* never given to the kernel: it fails with ENOSYS, as on a kernel built
+			     without it; numbers the table does not know are treated so too */
 };
 
 /* How an argument is shown by `rewind dump`. */
