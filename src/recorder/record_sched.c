@@ -32,6 +32,7 @@
 
 #include "arch/x86_64/syscall_table.h"
 #include "common/log.h"
+#include "common/procmaps.h"
 #include "recorder/recorder.h"
 
 /*
@@ -156,6 +157,18 @@ static int resume(struct recorder_task *t, enum task_state state)
 	return err == -ESRCH ? 0 : err;
 }
 
+/*
+ * Whether t may be given the slot: ready, and not a child whose parent's
+ * clone event, or clone exit event, is not recorded yet. Its first
+ * syscall could otherwise come before the parent's clone returns in the
+ * trace, and replay writes the parent's recorded CLONE_PARENT_SETTID word
+ * (the thread's tid in its struct pthread) only at that exit.
+ */
+static bool may_run(const struct recorder_task *t)
+{
+	return t->state == TASK_READY && t->tgid && !t->clone_parent;
+}
+
 /* Gives the slot for user code to the next ready task, round robin. */
 static int run_next(struct recorder *r)
 {
@@ -163,8 +176,7 @@ static int run_next(struct recorder *r)
 		size_t i = (r->rr_next + k) % r->ntasks;
 		struct recorder_task *t = r->tasks[i];
 
-		/* A child whose parent's clone event is not recorded yet must wait for it. */
-		if (t->state != TASK_READY || !t->tgid)
+		if (!may_run(t))
 			continue;
 		r->rr_next = i + 1;
 		r->running = t;
@@ -177,8 +189,7 @@ static int run_next(struct recorder *r)
 static bool any_ready(const struct recorder *r)
 {
 	for (size_t i = 0; i < r->ntasks; i++)
-		if ((r->tasks[i]->state == TASK_READY && r->tasks[i]->tgid) ||
-		    r->tasks[i]->exit_deferred)
+		if (may_run(r->tasks[i]) || r->tasks[i]->exit_deferred)
 			return true;
 	return false;
 }
@@ -214,9 +225,33 @@ static bool holds_slot_to_death(const struct recorder_task *t)
 	return t->cur_sysno == SYS_exit && t->t.tid != t->tgid;
 }
 
+/*
+ * The kernel is ending t's process (its exit_group, or a fatal signal) and
+ * kills every other thread wherever it is. A stop of theirs that is still
+ * on its way to the recorder (a syscall entry or exit, a signal) happened
+ * before that, but the thread never returns to user code: recorded after
+ * the event that ends the process, it would be an event replay cannot
+ * reach. Only their deaths are recorded.
+ */
+static void process_dying(struct recorder *r, const struct recorder_task *t)
+{
+	for (size_t i = 0; i < r->ntasks; i++) {
+		struct recorder_task *u = r->tasks[i];
+
+		if (u == t || u->tgid != t->tgid)
+			continue;
+		u->state = TASK_DYING;
+		u->exit_deferred = false;
+		if (r->running == u)
+			r->running = NULL;
+	}
+}
+
 /* After the entry event: into the kernel; a syscall that may block gives the slot up. */
 static int enter_syscall(struct recorder *r, struct recorder_task *t)
 {
+	if (t->cur_sysno == SYS_exit_group)
+		process_dying(r, t);
 	const struct x86_syscall_desc *d = x86_syscall_lookup(t->cur_sysno);
 	bool blocks = !t->cur_emulated && d &&
 		      ((d->flags & SYSF_MAY_BLOCK) || d->replay == SYS_REPLAY_EXIT);
@@ -280,9 +315,25 @@ static int record_clone(struct recorder *r)
 		child->rseq = parent->rseq;
 	if ((flags & CLONE_VM) && (flags & CLONE_VFORK) && (err = recorder_vfork_snapshot(r)) < 0)
 		return err;
+	/* A vfork parent's exit comes only once the child has exec'd or ended. */
+	if (!(flags & CLONE_VFORK)) {
+		child->clone_parent = parent->t.tid;
+		parent->clone_children++;
+	}
 	trace_event_begin(&r->eb, r->seq, (uint32_t)parent->t.tid, EV_CLONE, regs);
 	trace_event_add_child(&r->eb, (uint32_t)msg, flags);
 	return recorder_emit(r);
+}
+
+/* t's clone returned (or t is gone): the tasks it made may run. */
+static void release_clone_children(struct recorder *r, struct recorder_task *t)
+{
+	for (size_t i = 0; t->clone_children && i < r->ntasks; i++)
+		if (r->tasks[i]->clone_parent == t->t.tid) {
+			r->tasks[i]->clone_parent = 0;
+			t->clone_children--;
+		}
+	t->clone_children = 0;
 }
 
 /* The task died (status from waitpid): its EV_EXIT, and it is gone. */
@@ -292,7 +343,9 @@ static int task_died(struct recorder *r, struct recorder_task *t, int status)
 
 	if (t->t.tid == r->first_pid)
 		r->first_status = status;
-	err = recorder_record_death(r, status);
+	release_clone_children(r, t);
+	/* A task whose clone event never came (its parent died in the clone) was never seen. */
+	err = t->tgid ? recorder_record_death(r, status) : 0;
 	task_remove(r, t);
 	return err;
 }
@@ -310,6 +363,29 @@ static bool group_stop(struct recorder_task *t, int sig)
 	if (sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
 		return false;
 	return ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &si) < 0 && errno == EINVAL;
+}
+
+/* Whether delivering sig to t ends its process: no handler, not ignored, and death by default. */
+static bool signal_ends_process(const struct recorder_task *t, int sig)
+{
+	uint64_t bit = 1ull << (sig - 1);
+
+	switch (sig) {
+	case SIGCHLD:
+	case SIGCONT:
+	case SIGURG:
+	case SIGWINCH:
+	case SIGSTOP:
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+		return false;
+	case SIGKILL:
+		return true;
+	default:
+		return !((procstatus_mask(t->t.tid, "SigCgt:") | procstatus_mask(t->t.tid, "SigIgn:")) &
+			 bit);
+	}
 }
 
 /* A signal-delivery stop of t (or our SIGSTOP ending its slice). */
@@ -334,6 +410,8 @@ static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 		return task_died(r, t, t->t.wait_status);
 	if (err < 0)
 		return err;
+	if (t->pass_sig && signal_ends_process(t, t->pass_sig))
+		process_dying(r, t);
 	if (preempt) {
 		yield(r, t);
 		return 0;
@@ -372,6 +450,8 @@ static struct recorder_task *exec_takeover(struct recorder *r, struct recorder_t
 /* t's exit event is recorded: user code when its turn comes. */
 static int after_exit(struct recorder *r, struct recorder_task *t)
 {
+	if (t->clone_children)
+		release_clone_children(r, t);
 	memcpy(t->boundary_regs, r->eb.regs, sizeof(t->boundary_regs));
 	t->at_boundary = true;
 	if (t->nheld)
@@ -434,6 +514,8 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 		return resume(t, TASK_IN_SYSCALL);
 	if (t->t.stop == TRACEE_STOP_EXITED)
 		return task_died(r, t, st);
+	if (t->state == TASK_DYING)
+		return 0; /* killed: its death is reported next */
 	if (t->state == TASK_NEW) {
 		/* Its first stop: the SIGSTOP every task attached by a clone event starts with. */
 		t->t.stop = TRACEE_STOP_OTHER;
@@ -497,6 +579,21 @@ static int check_progress(const struct recorder *r)
 	return -EPROTO;
 }
 
+/*
+ * ptrace says ESRCH for a task that just reported a stop only when it is
+ * no longer in that stop: a SIGKILL (another process's, or its process's
+ * exit_group) woke it to die. Whatever its stop began is dropped (an event
+ * half-built is begun anew by the next one); its death comes next.
+ */
+static void task_vanished(struct recorder *r, struct recorder_task *t)
+{
+	rw_debug("pid %d: killed at a stop; waiting for its death", t->t.tid);
+	t->state = TASK_DYING;
+	t->exit_deferred = false;
+	if (r->running == t)
+		r->running = NULL;
+}
+
 /* The wait was interrupted by a timer: held-back signals, slices, long syscalls. */
 static void on_tick(struct recorder *r)
 {
@@ -546,7 +643,13 @@ int recorder_schedule(struct recorder *r)
 		t = task_find(r, pid);
 		if (!t) /* a new task's first stop, reported before its parent's clone event */
 			t = recorder_task_add(r, pid, 0);
-		if ((err = handle_stop(r, t, st)) < 0) {
+		err = handle_stop(r, t, st);
+		if (err == -ESRCH && (t = task_find(r, pid))) {
+			/* Killed at the stop before it was handled: only its death is left. */
+			task_vanished(r, t);
+			continue;
+		}
+		if (err < 0) {
 			if (err == -ESRCH || err == -EINVAL || err == -EIO || err == -EPERM)
 				rw_error("pid %d: cannot follow it at a stop (status 0x%x): %s",
 					 pid, st, strerror(-err));

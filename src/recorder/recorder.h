@@ -83,6 +83,7 @@ enum task_state {
 	TASK_READY,	 /* stopped at a recorded stop, waiting for its turn to run */
 	TASK_RUNNING,	 /* resumed in user code: the one task that may run it */
 	TASK_IN_SYSCALL, /* resumed inside a syscall; user code waits for its exit stop */
+	TASK_DYING,	 /* its process is being ended by the kernel: only its death is recorded */
 };
 
 /*
@@ -142,6 +143,10 @@ struct recorder_task {
 	int nscratch;
 	/* Its syscall-exit stop waits for no other thread of its process to run user code. */
 	bool exit_deferred;
+	/* Tasks made by its clone in progress that wait for the clone's exit event to run. */
+	unsigned clone_children;
+	/* A task made by a clone: it waits for the parent's clone exit before its first run. */
+	pid_t clone_parent;
 	/*
 	 * Its syscall entries are seen by PTRACE_SYSCALL stops rather than by
 	 * the recorder's seccomp filter: there is no such filter, or the
