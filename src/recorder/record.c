@@ -263,9 +263,26 @@ static void own_filter(struct recorder *r)
  * rewind (the table's NOSYS class, and numbers it does not know: a number
  * this kernel knows but rewind does not would have effects nobody records).
  */
-static bool answered_here(const struct x86_syscall_desc *d)
+static bool answered_here(struct recorder *r, const struct x86_syscall_desc *d, long nr,
+			  const uint64_t args[6])
 {
-	return !d || d->replay == SYS_REPLAY_RSEQ || d->replay == SYS_REPLAY_NOSYS;
+	return !d || d->replay == SYS_REPLAY_RSEQ || d->replay == SYS_REPLAY_NOSYS ||
+	       recorder_affinity_answered(r, nr, args);
+}
+
+static int64_t emulate_rseq(struct recorder *r, const uint64_t args[6]);
+
+/* The result of a syscall answered here (answered_here), at its exit stop. */
+static int64_t answer(struct recorder *r, long nr, const uint64_t args[6])
+{
+	switch (nr) {
+	case SYS_rseq:
+		return emulate_rseq(r, args);
+	case SYS_sched_setaffinity:
+		return recorder_affinity_set(r, args);
+	default:
+		return -ENOSYS;
+	}
 }
 
 int recorder_handle_entry(struct recorder *r)
@@ -293,7 +310,7 @@ int recorder_handle_entry(struct recorder *r)
 	 * EINVAL and writes nothing: only refuse it if it succeeds.
 	 */
 	/* restart_syscall continues an interrupted call: it writes what that one writes. */
-	reason = nr == SYS_restart_syscall || answered_here(d)
+	reason = nr == SYS_restart_syscall || answered_here(r, d, nr, args)
 		     ? NULL
 		     : x86_syscall_unsupported_reason(nr, args);
 	r->cur->cur_unsupported = reason ? strdup(reason) : NULL;
@@ -318,7 +335,7 @@ int recorder_handle_entry(struct recorder *r)
 		recorder_forget_fds(r);
 	r->cur->cur_sysno = nr;
 	memcpy(r->cur->entry_regs, regs, sizeof(regs));
-	r->cur->cur_emulated = answered_here(d);
+	r->cur->cur_emulated = answered_here(r, d, nr, args);
 	if (r->cur->cur_emulated) {
 		/* Never given to the kernel: skip it and answer at the exit stop. */
 		r->eb.flags |= EVF_EMULATED_AT_RECORD;
@@ -439,7 +456,7 @@ int recorder_handle_exit(struct recorder *r)
 	trace_event_add_sysno(&r->eb, nr);
 	if (r->cur->cur_emulated) {
 		r->eb.flags |= EVF_EMULATED_AT_RECORD;
-		regs[X86_RAX] = nr == SYS_rseq ? (uint64_t)emulate_rseq(r, args) : (uint64_t)-ENOSYS;
+		regs[X86_RAX] = (uint64_t)answer(r, nr, args);
 		regs[X86_ORIG_RAX] = (uint64_t)nr;
 		memcpy(r->eb.regs, regs, sizeof(regs));
 		if ((err = tracee_set_regs(&r->cur->t, regs)) < 0)
@@ -461,6 +478,8 @@ int recorder_handle_exit(struct recorder *r)
 			recorder_shared_diff(r);
 		return recorder_emit(r);
 	}
+	if (nr == SYS_sched_getaffinity)
+		recorder_affinity_get(r, args, ret);
 	/* ERESTART_RESTARTBLOCK: continued by restart_syscall (a restart_syscall interrupted in its
 	 * turn still continues the first call). */
 	if (ret == -516 && nr != SYS_restart_syscall)
@@ -686,6 +705,7 @@ static int start_tracee(struct recorder *r, const struct record_options *o)
 	if (pid == 0)
 		child_exec(o, r->cpu, r->use_seccomp);
 	r->cur = recorder_task_add(r, pid, pid);
+	memcpy(r->cur->cpus, r->cpus, sizeof(r->cpus));
 	r->first_pid = pid;
 	st = tracee_wait(&r->cur->t);
 	if (st < 0 || !WIFSTOPPED(st)) {
@@ -739,6 +759,8 @@ int record_run(const struct record_options *o, int *exit_code)
 	rw_buf_init(&r.scratch);
 	r.trace_path = o->trace_path;
 	r.cpu = rw_cpu_pick(-1);
+	if (sched_getaffinity(0, sizeof(r.cpus), (cpu_set_t *)r.cpus) < 0)
+		r.cpus[r.cpu / 64] |= 1ull << (r.cpu % 64);
 	/*
 	 * A filter above rewind's (a container's, say) could answer a syscall
 	 * with an errno before rewind's filter stops it: then PTRACE_SYSCALL

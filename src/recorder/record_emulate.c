@@ -276,3 +276,47 @@ int recorder_answer(struct recorder *r)
 		return err;
 	return 1;
 }
+
+/* The recorded task a sched_{get,set}affinity pid names (0: the caller), or NULL. */
+static struct recorder_task *affinity_task(struct recorder *r, uint64_t pid)
+{
+	if ((pid_t)pid == 0)
+		return r->cur;
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i]->t.tid == (pid_t)pid)
+			return r->tasks[i];
+	return NULL;
+}
+
+bool recorder_affinity_answered(struct recorder *r, long nr, const uint64_t args[6])
+{
+	return nr == SYS_sched_setaffinity && affinity_task(r, args[0]);
+}
+
+/* sched_setaffinity as the kernel answers it, the mask kept instead of applied. */
+int64_t recorder_affinity_set(struct recorder *r, const uint64_t args[6])
+{
+	struct recorder_task *t = affinity_task(r, args[0]);
+	uint64_t mask[16] = {0}, any = 0;
+	size_t len = args[1] < sizeof(mask) ? (size_t)args[1] : sizeof(mask);
+
+	if (!t)
+		return -ESRCH;
+	if (len && tracee_read_mem(&r->cur->t, args[2], mask, len) < 0)
+		return -EFAULT;
+	for (size_t i = 0; i < 16; i++)
+		any |= (mask[i] &= r->cpus[i]);
+	if (!any)
+		return -EINVAL; /* no CPU of the mask is allowed: the kernel says so too */
+	memcpy(t->cpus, mask, sizeof(mask));
+	return 0;
+}
+
+void recorder_affinity_get(struct recorder *r, const uint64_t args[6], int64_t ret)
+{
+	struct recorder_task *t = affinity_task(r, args[0]);
+
+	/* The kernel checked the size and the buffer and wrote ret bytes of its own mask. */
+	if (t && ret > 0 && (size_t)ret <= sizeof(t->cpus))
+		tracee_write_mem(&r->cur->t, args[2], t->cpus, (size_t)ret);
+}

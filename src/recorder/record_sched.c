@@ -313,6 +313,7 @@ static int record_clone(struct recorder *r)
 	/* An rseq registration is kept by a fork and dropped by a clone that shares memory. */
 	if (!(flags & CLONE_VM))
 		child->rseq = parent->rseq;
+	memcpy(child->cpus, parent->cpus, sizeof(child->cpus));
 	if ((flags & CLONE_VM) && (flags & CLONE_VFORK) && (err = recorder_vfork_snapshot(r)) < 0)
 		return err;
 	/* A vfork parent's exit comes only once the child has exec'd or ended. */

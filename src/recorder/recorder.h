@@ -133,6 +133,8 @@ struct recorder_task {
 	size_t nvfork_hashes;
 	/* The syscall a restart_syscall continues. */
 	long restart_nr;
+	/* The CPUs it may run on as the program sees them (rewind pins it to one): 1024 bits. */
+	uint64_t cpus[16];
 	/* rseq registration (emulated: never given to the kernel). */
 	struct x86_rseq_area rseq;
 	/* Its scratch slot + 1 (0: none yet), and the syscall in progress's moved arguments. */
@@ -161,6 +163,7 @@ struct recorder {
 	struct trace_writer *writer;
 	uint64_t seq;
 	int cpu;
+	uint64_t cpus[16]; /* the CPUs rewind could run on before it pinned itself to cpu */
 	struct trace_event_builder eb;
 	struct trace_regs_history history;
 	struct rw_buf enc;
@@ -218,6 +221,15 @@ int recorder_answer(struct recorder *r);
 void recorder_forget_fds(struct recorder *r);
 void recorder_task_forget_fds(struct recorder_task *t);
 bool recorder_fds_change(long nr, const uint64_t args[6]);
+/*
+ * The program sees the CPUs it would natively, though rewind runs it on
+ * one: sched_setaffinity of a recorded task is answered here (its mask
+ * kept, the task left where it is), and what sched_getaffinity wrote is
+ * replaced by that mask before the exit is recorded (record_emulate.c).
+ */
+bool recorder_affinity_answered(struct recorder *r, long nr, const uint64_t args[6]);
+int64_t recorder_affinity_set(struct recorder *r, const uint64_t args[6]);
+void recorder_affinity_get(struct recorder *r, const uint64_t args[6], int64_t ret);
 
 /* Syscall entry and exit stops, rdtsc traps and the end of r->cur (record.c). */
 int recorder_handle_entry(struct recorder *r);

@@ -50,6 +50,37 @@ int main(void)
 	CHECK(cpu >= 0 && CPU_ISSET(cpu, &set) && CPU_ISSET(raw_cpu, &set));
 	CHECK_ERR(syscall(SYS_getcpu, (void *)1, NULL, NULL), EFAULT);
 
+	/*
+	 * The mask is the machine's as natively (rewind runs the program on one
+	 * CPU, but thread pools size themselves from this): as many CPUs as
+	 * are online when nothing restricted this run.
+	 */
+	if (getenv("AFFINITY_EXPECT_ALL")) {
+		long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+		printf("online CPUs %s the mask\n", count == online ? "match" : "DIFFER FROM");
+		CHECK(count == online);
+	}
+	/* A mask set is the one read back, in this thread and in a child thread's view of it. */
+	cpu_set_t one, back;
+	int first = -1;
+
+	for (int c = 0; c < CPU_SETSIZE && first < 0; c++)
+		if (CPU_ISSET(c, &set))
+			first = c;
+	CPU_ZERO(&one);
+	CPU_SET(first, &one);
+	CHECK(sched_setaffinity(0, sizeof(one), &one) == 0);
+	CHECK(sched_getaffinity(0, sizeof(back), &back) == 0 && CPU_EQUAL(&one, &back));
+	CHECK(sched_getaffinity(getpid(), sizeof(back), &back) == 0 && CPU_EQUAL(&one, &back));
+	printf("set to CPU %d and read back\n", first);
+	CPU_ZERO(&back);
+	CHECK_ERR(sched_setaffinity(0, sizeof(back), &back), EINVAL);
+	CHECK_ERR(syscall(SYS_sched_setaffinity, 0, sizeof(raw), (void *)1), EFAULT);
+	CHECK(sched_setaffinity(0, sizeof(set), &set) == 0);
+	CHECK(sched_getaffinity(0, sizeof(back), &back) == 0 && CPU_EQUAL(&set, &back));
+	printf("whole mask back\n");
+
 	int policy = sched_getscheduler(0);
 	CHECK(sched_getparam(0, &param) == 0);
 	printf("policy %d priority %d, range %d..%d\n", policy, param.sched_priority,
