@@ -786,8 +786,7 @@ int record_run(const struct record_options *o, int *exit_code)
 	err = start_tracee(&r, o);
 	if (err == -ENOEXEC) {
 		*exit_code = 127;
-		trace_writer_finish(r.writer);
-		unlink(o->trace_path);
+		trace_writer_discard(r.writer);
 		recorder_free(&r);
 		return err;
 	}

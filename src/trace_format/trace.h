@@ -30,9 +30,14 @@ struct trace_writer;
 struct trace_reader;
 
 /*
- * Creates path (mode 0600, O_EXCL unless overwrite) and writes the file
- * header holding `header` (an opaque payload, see header.h). Returns 0 or a
- * negative errno, having printed a message naming the file.
+ * Creates path and writes the file header holding `header` (an opaque
+ * payload, see header.h). The file is always a new one, mode 0600: without
+ * overwrite path must not exist; with it, the file is made under a
+ * temporary name next to path (O_EXCL|O_NOFOLLOW) and renamed over path
+ * once the header is written, so a symlink at path is replaced, never
+ * followed, and an old file's mode is not kept. A device or pipe at path
+ * is written in place. Returns 0 or a negative errno, having printed a
+ * message naming the file.
  */
 int trace_writer_create(const char *path, bool overwrite, const void *header, size_t header_len,
 			struct trace_writer **out);
@@ -52,6 +57,8 @@ int trace_writer_flush(struct trace_writer *w);
 int trace_writer_finish(struct trace_writer *w);
 /* Closes and frees without a footer (the file stays, readable as truncated). */
 void trace_writer_abandon(struct trace_writer *w);
+/* Closes and frees, removing the file if this writer made it (not a device written in place). */
+void trace_writer_discard(struct trace_writer *w);
 /* Bytes written to the file so far. */
 uint64_t trace_writer_bytes(const struct trace_writer *w);
 

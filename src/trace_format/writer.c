@@ -14,6 +14,10 @@
  *
  * A write error is remembered: it is printed once, and every later call
  * returns it without writing.
+ *
+ * The file is always a new one (a trace holds the program's memory): made
+ * under a temporary name next to its path and renamed into place once the
+ * file header is in it, see open_trace_file.
  */
 #define _GNU_SOURCE
 #include "trace_format/trace.h"
@@ -29,7 +33,10 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -48,6 +55,7 @@ struct writer_job {
 struct trace_writer {
 	int fd;
 	char *path;
+	bool created;	 /* path is a file this writer made (not a device written in place) */
 	int error;	 /* first write error, sticky (set by the worker under lock) */
 	uint64_t offset; /* bytes written (worker's, once started) */
 	uint64_t records;
@@ -142,11 +150,67 @@ static int write_file_header(struct trace_writer *w, const void *header, size_t 
 	return ret;
 }
 
+/* path with a random suffix, next to it: the temporary name a new trace is made under. */
+static char *temp_name(const char *path, int attempt)
+{
+	size_t len = strlen(path) + 16;
+	char *tmp = malloc(len);
+	uint32_t r;
+
+	if (!tmp)
+		return NULL;
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = (uint32_t)getpid() * 2654435761u + (uint32_t)attempt;
+	snprintf(tmp, len, "%s.new-%08x", path, r);
+	return tmp;
+}
+
+/*
+ * Opens the file a trace is written to. A trace holds the program's memory,
+ * so it never goes through whatever is at path: a symlink there would be
+ * followed, an old file would keep its mode and its other links. A new file
+ * is made next to path under a temporary name with O_EXCL|O_NOFOLLOW, mode
+ * 0600, and *tmp is set to that name (the caller renames it over path).
+ * Without overwrite path itself is made that way. An existing device or
+ * pipe at path (/dev/null, say) is written in place. Returns an fd or a
+ * negative errno.
+ */
+static int open_trace_file(const char *path, bool overwrite, char **tmp)
+{
+	const int create = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	struct stat st;
+	int fd = -EEXIST;
+
+	*tmp = NULL;
+	if (!overwrite) {
+		fd = open(path, create, 0600);
+		return fd < 0 ? -errno : fd;
+	}
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode) &&
+	    !S_ISDIR(st.st_mode)) {
+		fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	for (int attempt = 0; attempt < 100 && fd == -EEXIST; attempt++) {
+		free(*tmp);
+		if (!(*tmp = temp_name(path, attempt)))
+			return -ENOMEM;
+		fd = open(*tmp, create, 0600);
+		if (fd < 0)
+			fd = -errno;
+	}
+	if (fd < 0) {
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return fd;
+}
+
 int trace_writer_create(const char *path, bool overwrite, const void *header, size_t header_len,
 			struct trace_writer **out)
 {
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL);
 	struct trace_writer *w;
+	char *tmp;
 	int ret;
 
 	*out = NULL;
@@ -174,14 +238,24 @@ int trace_writer_create(const char *path, bool overwrite, const void *header, si
 		free(w);
 		return -ENOMEM;
 	}
-	w->fd = open(path, flags, 0600);
+	w->fd = open_trace_file(path, overwrite, &tmp);
 	if (w->fd < 0) {
-		ret = -errno;
-		rw_error("%s: cannot create the trace: %s", path, strerror(errno));
+		ret = w->fd;
+		rw_error("%s: cannot create the trace: %s", path, strerror(-ret));
 		writer_free(w);
 		return ret;
 	}
+	w->created = tmp || !overwrite;
 	ret = write_file_header(w, header, header_len);
+	/* In place as soon as it reads as a trace: a recorder killed later leaves it there. */
+	if (!ret && tmp && rename(tmp, path) < 0) {
+		ret = -errno;
+		rw_error("%s: cannot create the trace: rename from %s: %s", path, tmp,
+			 strerror(errno));
+	}
+	if (ret && w->created)
+		unlink(tmp ? tmp : path);
+	free(tmp);
 	if (ret) {
 		writer_close(w);
 		return ret;
@@ -449,6 +523,13 @@ void trace_writer_abandon(struct trace_writer *w)
 {
 	/* Keep what was added: the file reads as truncated after the last chunk. */
 	trace_writer_flush(w);
+	writer_close(w);
+}
+
+void trace_writer_discard(struct trace_writer *w)
+{
+	if (w->created)
+		unlink(w->path);
 	writer_close(w);
 }
 

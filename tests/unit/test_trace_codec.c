@@ -10,6 +10,7 @@
  */
 #include "trace_format/trace.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -1033,6 +1034,84 @@ static void test_writer_errors(void)
 	}
 }
 
+/* Whether path holds exactly text. */
+static bool file_is(const char *path, const char *text)
+{
+	size_t len;
+	uint8_t *data = read_file(path, &len);
+	bool same = data && len == strlen(text) && !memcmp(data, text, len);
+
+	free(data);
+	return same;
+}
+
+static void write_text(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	CHECK(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text), "write %s", path);
+	if (fd >= 0)
+		close(fd);
+	chmod(path, mode);
+}
+
+/*
+ * An overwritten trace is a new file: a symlink at its path is replaced,
+ * not followed; an old file's mode and its other links are not kept; no
+ * temporary file stays. A pipe is written in place and survives a discard.
+ */
+static void test_writer_replaces(void)
+{
+	const char *outside = path_in_tmp("outside"), *slink = path_in_tmp("link.rwt");
+	const char *old = path_in_tmp("old.rwt"), *other = path_in_tmp("old-other-link");
+	const char *fifo = path_in_tmp("fifo.rwt");
+	struct trace_writer *w;
+	struct trace_reader *r;
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	int rfd;
+
+	write_text(outside, "not a trace", 0644);
+	CHECK(symlink(outside, slink) == 0, "symlink %s", slink);
+	CHECK(trace_writer_create(slink, true, "h", 1, &w) == 0, "create over a symlink");
+	CHECK(w && trace_writer_finish(w) == 0, "finish %s", slink);
+	CHECK(file_is(outside, "not a trace"), "the symlink's target was written");
+	CHECK(lstat(slink, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600,
+	      "%s: mode %o", slink, st.st_mode);
+	CHECK(trace_reader_open(slink, &r) == 0, "read %s", slink);
+	if (r)
+		trace_reader_close(r);
+
+	write_text(old, "old", 0644);
+	CHECK(link(old, other) == 0, "link %s", other);
+	CHECK(trace_writer_create(old, true, "h", 1, &w) == 0, "create over a 0644 file");
+	CHECK(w && trace_writer_finish(w) == 0, "finish %s", old);
+	CHECK(stat(old, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_nlink == 1,
+	      "%s: mode %o, %lu links", old, st.st_mode & 0777, (unsigned long)st.st_nlink);
+	CHECK(file_is(other, "old"), "another link to the old file was written");
+
+	CHECK(trace_writer_create(old, true, "h", 1, &w) == 0, "create %s again", old);
+	if (w)
+		trace_writer_discard(w);
+	CHECK(access(old, F_OK) < 0, "a discarded trace stays");
+
+	CHECK(mkfifo(fifo, 0600) == 0, "mkfifo %s", fifo);
+	rfd = open(fifo, O_RDONLY | O_NONBLOCK);
+	CHECK(trace_writer_create(fifo, true, "h", 1, &w) == 0, "create on a pipe");
+	if (w)
+		trace_writer_discard(w);
+	CHECK(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode), "the pipe was replaced or removed");
+	if (rfd >= 0)
+		close(rfd);
+
+	d = opendir(tmpdir);
+	while (d && (e = readdir(d)))
+		CHECK(!strstr(e->d_name, ".new-"), "temporary file %s stays", e->d_name);
+	if (d)
+		closedir(d);
+}
+
 static void remove_tmpdir(void)
 {
 	char cmd[600];
@@ -1059,6 +1138,7 @@ int main(void)
 	test_damaged_footer();
 	test_cut_and_check();
 	test_writer_errors();
+	test_writer_replaces();
 	remove_tmpdir();
 	free(scratch);
 	if (failures) {
