@@ -20,7 +20,10 @@ int ps_find_process(const char *path, uint32_t pid, uint64_t *start, char **exe)
 /* The directory traces live in ($REWIND_DIR, else $XDG_DATA_HOME/rewind, else
  * ~/.local/share/rewind). */
 int trace_dir(char *out, size_t outlen);
-/* A new trace path for a program: DIR/NAME-N, the first N not taken. Creates DIR (0700). */
+/*
+ * A new trace path for a program: DIR/NAME-N, the first N not taken. Creates
+ * DIR and its missing parents (0700); a directory that exists keeps its mode.
+ */
 int trace_new_path(const char *prog, char *out, size_t outlen);
 /* Points DIR/latest-trace at path. */
 void trace_set_latest(const char *path);

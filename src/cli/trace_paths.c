@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,22 +33,64 @@ int trace_dir(char *out, size_t outlen)
 	return 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
+/* How messages name the trace directory: by the variable that chose it, if one did. */
+static const char *dir_label(void)
 {
-	char tmp[PATH_MAX];
+	const char *dir = getenv("REWIND_DIR");
 
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
+	return dir && *dir ? "REWIND_DIR" : "the trace directory";
+}
+
+/* path cannot be a directory because part of it (or all) is something else. */
+static int not_a_directory(const char *path, const char *part, const struct stat *st)
+{
+	if (!strcmp(part, path))
+		rw_error("%s %s is not a directory", dir_label(), path);
+	else
+		rw_error("%s %s is not a directory: %s is %s", dir_label(), path, part,
+			 S_ISREG(st->st_mode) ? "a file" : "not one");
+	return -ENOTDIR;
+}
+
+/*
+ * path is a directory, or can be made one: each missing part is created,
+ * mode 0700 (traces hold the program's memory, and the XDG directories are
+ * 0700 too). A directory that exists keeps its mode: it may be /tmp, or
+ * anyone's. A part that exists but is no directory is an error naming it.
+ */
+static int make_dirs(const char *path)
+{
+	char dir[PATH_MAX], part[PATH_MAX];
+	size_t len;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (len = strlen(dir); len > 1 && dir[len - 1] == '/';)
+		dir[--len] = '\0';
+	memcpy(part, dir, len + 1);
+	for (char *p = part + 1;; p++) {
+		bool last = !*p;
+		int err;
+
+		if (!last && *p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
+		if (mkdir(part, 0700) == 0) {
+			chmod(part, 0700); /* whatever the umask took away */
+		} else {
+			err = errno;
+			if (stat(part, &st) < 0) {
+				rw_error("cannot create %s %s: %s: %s", dir_label(), dir, part,
+					 strerror(err));
+				return -err;
+			}
+			if (!S_ISDIR(st.st_mode))
+				return not_a_directory(dir, part, &st);
+		}
+		if (last)
+			return 0;
 		*p = '/';
 	}
-	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 int trace_new_path(const char *prog, char *out, size_t outlen)
@@ -57,19 +100,21 @@ int trace_new_path(const char *prog, char *out, size_t outlen)
 
 	if ((err = trace_dir(dir, sizeof(dir))) < 0)
 		return err;
-	if ((err = mkdir_p(dir, 0700)) < 0) {
-		rw_error("cannot create the trace directory %s: %s", dir, strerror(-err));
+	if ((err = make_dirs(dir)) < 0)
 		return err;
-	}
-	/* Traces hold the program's memory: keep the directory private. */
-	chmod(dir, 0700);
 	snprintf(name, sizeof(name), "%s", prog);
 	for (int n = 0; n < 100000; n++) {
 		struct stat st;
 
 		snprintf(out, outlen, "%s/%s-%d", dir, basename(name), n);
-		if (lstat(out, &st) < 0 && errno == ENOENT)
+		if (lstat(out, &st) == 0)
+			continue;
+		if (errno == ENOENT)
 			return 0;
+		err = -errno;
+		rw_error("cannot look for a free trace name in %s: %s: %s", dir, out,
+			 strerror(errno));
+		return err;
 	}
 	rw_error("too many traces of %s in %s", prog, dir);
 	return -EEXIST;
@@ -100,6 +145,10 @@ int trace_resolve(const char *arg, char *out, size_t outlen)
 	}
 	if (trace_dir(dir, sizeof(dir)) < 0)
 		return -ENOENT;
+	if (stat(dir, &st) == 0 ? !S_ISDIR(st.st_mode) : errno == ENOTDIR) {
+		rw_error("%s %s is not a directory", dir_label(), dir);
+		return -ENOTDIR;
+	}
 	snprintf(link, sizeof(link), "%s/latest-trace", dir);
 	if (stat(link, &st) < 0) {
 		rw_error("no trace given and no latest trace in %s: record one with 'rewind rec'",
