@@ -2,6 +2,7 @@
 #include "cli/trace_walk.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -83,4 +84,55 @@ void trace_walk_close(struct trace_walk *w)
 	trace_header_free(&w->header);
 	trace_regs_history_free(&w->history);
 	trace_event_arena_free(&w->arena);
+}
+
+/* Reads up to n records, setting *last to the number of each event met. */
+static int scan_events(struct trace_reader *r, uint64_t n, uint64_t *last, bool *found)
+{
+	uint32_t kind;
+	const uint8_t *p;
+	size_t len;
+	int ret = 0;
+
+	while (n-- && (ret = trace_reader_next(r, &kind, &p, &len)) > 0) {
+		if (kind != TRACE_REC_EVENT)
+			continue;
+		if (trace_event_peek_seq(p, len, last) < 0) {
+			rw_error("%s: record %llu: bad event header", trace_reader_path(r),
+				 (unsigned long long)trace_reader_record_index(r));
+			return -EBADMSG;
+		}
+		*found = true;
+	}
+	return ret < 0 ? ret : 0;
+}
+
+int trace_last_event(const char *path, uint64_t *last)
+{
+	struct trace_reader *r;
+	uint64_t chunks;
+	bool found = false;
+	int ret;
+
+	if ((ret = trace_reader_open(path, &r)) < 0)
+		return ret;
+	/* Records that are no events (the stored-files table) end a trace: go back to one. */
+	chunks = trace_reader_indexed_chunks(r);
+	for (uint64_t c = chunks; c-- > 0 && !found && ret >= 0;) {
+		ret = trace_reader_seek_chunk(r, c);
+		if (ret >= 0)
+			ret = trace_reader_load_chunk(r);
+		if (ret > 0)
+			ret = scan_events(r, trace_reader_chunk_left(r), last, &found);
+	}
+	if (!chunks)
+		ret = scan_events(r, UINT64_MAX, last, &found);
+	trace_reader_close(r);
+	if (ret < 0)
+		return ret;
+	if (!found) {
+		rw_error("%s: the trace holds no events", path);
+		return -ENODATA;
+	}
+	return 0;
 }

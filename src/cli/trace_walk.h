@@ -32,4 +32,12 @@ int trace_walk_open_named(struct trace_walk *w, const char *arg, char *path_buf,
 int trace_walk_next(struct trace_walk *w);
 void trace_walk_close(struct trace_walk *w);
 
+/*
+ * The number of the last event of the trace at path (events are numbered
+ * from 0), read from its last chunks through the index footer, or from
+ * every record in a trace without one. 0, or a negative errno after
+ * printing why (-ENODATA: no event at all).
+ */
+int trace_last_event(const char *path, uint64_t *last);
+
 #endif

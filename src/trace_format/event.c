@@ -357,6 +357,15 @@ static int decode_section(struct rw_cursor *c, struct trace_event_arena *a, stru
 	}
 }
 
+int trace_event_peek_seq(const uint8_t *payload, size_t len, uint64_t *seq)
+{
+	struct rw_cursor c;
+
+	rw_cursor_init(&c, payload, len);
+	*seq = rw_get_varint(&c);
+	return c.bad ? -EBADMSG : 0;
+}
+
 int trace_event_decode(const uint8_t *payload, size_t len, struct trace_regs_history *h,
 		       struct trace_event_arena *a, struct trace_event *ev, char *err,
 		       size_t errlen)

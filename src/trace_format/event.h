@@ -182,6 +182,9 @@ int trace_event_decode(const uint8_t *payload, size_t len, struct trace_regs_his
 		       struct trace_event_arena *arena, struct trace_event *ev, char *err,
 		       size_t errlen);
 
+/* An event payload's number alone, without the register history: 0 or -EBADMSG. */
+int trace_event_peek_seq(const uint8_t *payload, size_t len, uint64_t *seq);
+
 const char *trace_event_kind_name(int kind);
 const char *trace_map_kind_name(int kind);
 
