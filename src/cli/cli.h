@@ -13,9 +13,13 @@ int cmd_ps(int argc, char **argv);
 /*
  * The process pid of a trace: the event its debugging starts at (the one
  * after its first exec, or after the clone that made it; 0 for the first
- * process) and its program (malloc'd, or NULL). 0 or negative errno, said.
+ * process) and its program (malloc'd, or NULL). A pid the trace lacks
+ * (pid 0 for a -p value that is no pid at all) is refused with a message
+ * naming pid_arg, as -p gave it, and listing the trace's processes.
+ * 0 or negative errno, said.
  */
-int ps_find_process(const char *path, uint32_t pid, uint64_t *start, char **exe);
+int ps_find_process(const char *path, const char *pid_arg, uint32_t pid, uint64_t *start,
+		    char **exe);
 
 /* The directory traces live in ($REWIND_DIR, else $XDG_DATA_HOME/rewind, else
  * ~/.local/share/rewind). */

@@ -295,8 +295,17 @@ int cmd_dump(int argc, char **argv)
 			disasm = true;
 		else if (!strcmp(argv[i], "--regs"))
 			regs = true;
-		else if (argv[i][0] == '-') {
-			rw_error("dump: unknown option '%s'", argv[i]);
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			puts("usage: rewind dump [--json] [--disasm] [--regs] [TRACE]\n"
+			     "  every event of TRACE, one line each: --json as JSON\n"
+			     "  objects, --disasm with the instruction at its IP,\n"
+			     "  --regs with every register");
+			return 0;
+		} else if (argv[i][0] == '-') {
+			rw_error("dump: unknown option '%s' (rewind dump --help)", argv[i]);
+			return 2;
+		} else if (arg) {
+			rw_error("dump: more than one trace given ('%s', '%s')", arg, argv[i]);
 			return 2;
 		} else
 			arg = argv[i];

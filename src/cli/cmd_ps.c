@@ -213,9 +213,25 @@ int cmd_ps(int argc, char **argv)
 	struct ps_state s = {0};
 	struct trace_walk w;
 	char path[PATH_MAX];
+	const char *arg = NULL;
 	int ret;
-	const char *arg = argc > 1 ? argv[1] : NULL;
 
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			puts("usage: rewind ps [TRACE]\n"
+			     "  the processes of TRACE in the order they started:\n"
+			     "  pid, parent, exit status, command line (the pids\n"
+			     "  'rewind replay -p' takes)");
+			return 0;
+		} else if (argv[i][0] == '-') {
+			rw_error("ps: unknown option '%s' (rewind ps --help)", argv[i]);
+			return 2;
+		} else if (arg) {
+			rw_error("ps: more than one trace given ('%s', '%s')", arg, argv[i]);
+			return 2;
+		}
+		arg = argv[i];
+	}
 	if (trace_walk_open_named(&w, arg, path, sizeof(path)) < 0)
 		return 1;
 	while ((ret = trace_walk_next(&w)) > 0)
@@ -227,11 +243,29 @@ int cmd_ps(int argc, char **argv)
 	return ret < 0 ? 1 : 0;
 }
 
-int ps_find_process(const char *path, uint32_t pid, uint64_t *start, char **exe)
+/* "1, 2, 3" or "1, 2, ... and 40 more": the processes of the trace, for a message. */
+static void list_pids(const struct ps_state *s, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < s->nprocs && used < len; i++) {
+		if (i == 12) {
+			snprintf(out + used, len - used, " and %zu more", s->nprocs - i);
+			return;
+		}
+		used += (size_t)snprintf(out + used, len - used, "%s%u", i ? ", " : "",
+					 s->procs[i].pid);
+	}
+}
+
+int ps_find_process(const char *path, const char *pid_arg, uint32_t pid, uint64_t *start,
+		    char **exe)
 {
 	struct ps_state s = {0};
 	struct ps_proc *p;
 	struct trace_walk w;
+	char pids[160];
 	int ret;
 
 	if ((ret = trace_walk_open(&w, path)) < 0)
@@ -239,9 +273,11 @@ int ps_find_process(const char *path, uint32_t pid, uint64_t *start, char **exe)
 	while ((ret = trace_walk_next(&w)) > 0)
 		on_event(&s, &w.ev, &w.header);
 	/* A cut trace still has the processes it got to. */
-	p = find_proc(&s, pid);
+	p = pid ? find_proc(&s, pid) : NULL;
 	if (!p) {
-		rw_error("%s: no process %u in the trace (rewind ps lists them)", path, pid);
+		list_pids(&s, pids, sizeof(pids));
+		rw_error("replay: -p %s: %s has no such process; its processes are %s", pid_arg,
+			 path, s.nprocs ? pids : "none");
 		ret = -ESRCH;
 	} else {
 		*start = p->start;

@@ -9,6 +9,12 @@
 #include "common/log.h"
 #include "recorder/record.h"
 
+static const char rec_usage[] =
+    "usage: rewind rec [-o TRACE] [--] PROG [ARGS...]\n"
+    "  records a run of PROG; its stdio passes through and rec exits with its status\n"
+    "  -o TRACE   write the trace to TRACE (a new file, mode 0600, replacing what is\n"
+    "             there) instead of $REWIND_DIR/PROG-N\n";
+
 int cmd_rec(int argc, char **argv)
 {
 	struct record_options o = {0};
@@ -21,11 +27,19 @@ int cmd_rec(int argc, char **argv)
 			i++;
 			break;
 		}
-		if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(rec_usage, stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "-o")) {
+			if (i + 1 == argc || !*argv[i + 1]) {
+				rw_error("rec: -o wants a trace file name (rewind rec --help)");
+				return 2;
+			}
 			out = argv[++i];
 			continue;
 		}
-		rw_error("rec: unknown option '%s'", argv[i]);
+		rw_error("rec: unknown option '%s' (rewind rec --help)", argv[i]);
 		return 2;
 	}
 	if (i >= argc) {

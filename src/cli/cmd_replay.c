@@ -6,6 +6,10 @@
  * one on that port). gdb looks at one process of the recorded tree, the
  * first one or the one -p names, from its first exec on (or from its
  * creation when it never execs); the others are replayed along with it.
+ *
+ * Every option value is checked before anything runs, against the trace
+ * where it names a part of it: a bad one is one line naming it and what
+ * would do (the trace's processes, its range of events).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/trace_walk.h"
 #include "common/log.h"
 #include "gdbstub/gdbstub.h"
 #include "replayer/gdb_target.h"
@@ -133,77 +138,158 @@ out:
 	return err < 0 ? 1 : 0;
 }
 
-int cmd_replay(int argc, char **argv)
+static const char replay_usage[] =
+    "usage: rewind replay [-p PID] [-g EVENT] [--force] [TRACE] [-- GDB-ARGS...]\n"
+    "           replay under gdb, started for you and connected\n"
+    "       rewind replay -s PORT [-p PID] [-g EVENT] [--force] [TRACE]\n"
+    "           serve the replay to a gdb that connects to 127.0.0.1:PORT\n"
+    "       rewind replay -a [--force] [TRACE]\n"
+    "           replay to the end without a debugger, verifying every event\n"
+    "  -p PID     gdb looks at process PID of the trace ('rewind ps' lists them)\n"
+    "  -g EVENT   gdb starts at event EVENT ('rewind dump' numbers them)\n"
+    "  --force    replay even where the machine check says it may not work\n"
+    "TRACE defaults to the latest recording in $REWIND_DIR.\n";
+
+/* The command line of replay, its values unchecked. */
+struct replay_args {
+	const char *trace, *port, *event, *pid;
+	bool autopilot, force, help;
+	int gdb_args; /* argv index of the first argument for gdb */
+};
+
+/* Fills *a from argv: 0, or 2 after saying what is wrong. */
+static int parse_args(int argc, char **argv, struct replay_args *a)
 {
-	struct replay_options o = {0};
-	const char *arg = NULL;
-	char path[PATH_MAX], *end;
-	const char *only_pid = NULL;
-	char *exe = NULL;
-	int ret;
-	bool autopilot = false;
-	int port = -1, i;
-	uint64_t goto_event = 0;
+	int i;
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--autopilot"))
-			autopilot = true;
+		const char **value = !strcmp(argv[i], "-s")   ? &a->port
+				     : !strcmp(argv[i], "-g") ? &a->event
+				     : !strcmp(argv[i], "-p") ? &a->pid
+							      : NULL;
+
+		if (value) {
+			if (i + 1 == argc) {
+				rw_error("replay: %s wants a value (rewind replay --help)",
+					 argv[i]);
+				return 2;
+			}
+			*value = argv[++i];
+		} else if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--autopilot"))
+			a->autopilot = true;
 		else if (!strcmp(argv[i], "--force"))
-			o.force = true;
-		else if (!strcmp(argv[i], "-s") && i + 1 < argc) {
-			port = (int)strtol(argv[++i], &end, 10);
-			if (*end || port <= 0 || port > 65535) {
-				rw_error("replay: -s wants a port number, not '%s'", argv[i]);
-				return 2;
-			}
-		} else if (!strcmp(argv[i], "-g") && i + 1 < argc) {
-			goto_event = strtoull(argv[++i], &end, 10);
-			if (*end) {
-				rw_error("replay: -g wants an event number, not '%s'", argv[i]);
-				return 2;
-			}
-		} else if (!strcmp(argv[i], "-p") && i + 1 < argc) {
-			only_pid = argv[++i];
-		} else if (!strcmp(argv[i], "--")) {
+			a->force = true;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			a->help = true;
+		else if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
 		} else if (argv[i][0] == '-') {
-			rw_error("replay: unknown option '%s'", argv[i]);
+			rw_error("replay: unknown option '%s' (rewind replay --help)", argv[i]);
 			return 2;
-		} else if (!arg)
-			arg = argv[i];
+		} else if (!a->trace)
+			a->trace = argv[i];
 		else {
-			rw_error("replay: more than one trace given ('%s', '%s')", arg, argv[i]);
+			rw_error("replay: more than one trace given ('%s', '%s')", a->trace,
+				 argv[i]);
 			return 2;
 		}
 	}
-	if (trace_resolve(arg, path, sizeof(path)) < 0)
+	a->gdb_args = i;
+	return 0;
+}
+
+/* s as a decimal number no larger than max: digits only, no sign, no spaces. */
+static bool parse_decimal(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s))
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno == 0 && *out <= max;
+}
+
+/* -g's value: an event of the trace. 0, or 1 or 2 (the exit status) after saying why not. */
+static int check_event(const char *path, const char *arg, uint64_t *event)
+{
+	uint64_t last;
+
+	if (trace_last_event(path, &last) < 0)
+		return 1;
+	if (parse_decimal(arg, last, event))
+		return 0;
+	if (parse_decimal(arg, UINT64_MAX, event))
+		rw_error("replay: -g %s is past the last event of %s: its events are 0 to %llu",
+			 arg, path, (unsigned long long)last);
+	else
+		rw_error("replay: -g wants an event number from 0 to %llu, not '%s'",
+			 (unsigned long long)last, arg);
+	return 2;
+}
+
+/* -p's value: a process of the trace, where gdb starts and its program. 0, 1 or 2. */
+static int check_pid(const char *path, const char *arg, struct replay_options *o,
+		     uint64_t *goto_event, bool have_goto)
+{
+	uint64_t pid, start;
+	char *exe = NULL;
+	int ret;
+
+	if (!parse_decimal(arg, INT32_MAX, &pid))
+		pid = 0;
+	ret = ps_find_process(path, arg, (uint32_t)pid, &start, &exe);
+	if (ret < 0)
+		return ret == -ESRCH ? 2 : 1;
+	if (have_goto && *goto_event < start) {
+		rw_error("replay: process %s starts at event %llu, after -g %llu", arg,
+			 (unsigned long long)start, (unsigned long long)*goto_event);
+		free(exe);
+		return 2;
+	}
+	if (!have_goto)
+		*goto_event = start;
+	o->pid = (uint32_t)pid;
+	o->exe = exe;
+	return 0;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct replay_args a = {0};
+	struct replay_options o = {0};
+	char path[PATH_MAX];
+	uint64_t port = 0, goto_event = 0;
+	int ret;
+
+	if ((ret = parse_args(argc, argv, &a)))
+		return ret;
+	if (a.help) {
+		fputs(replay_usage, stdout);
+		return 0;
+	}
+	if (a.port && (!parse_decimal(a.port, 65535, &port) || port == 0)) {
+		rw_error("replay: -s wants a port number from 1 to 65535, not '%s'", a.port);
+		return 2;
+	}
+	if (trace_resolve(a.trace, path, sizeof(path)) < 0)
 		return 1;
 	o.trace_path = path;
-	if (autopilot)
-		return replay_autopilot(&o) < 0 ? 1 : 0;
-	if (only_pid) {
-		unsigned long pid = strtoul(only_pid, &end, 10);
-		uint64_t start;
-
-		if (*end || !*only_pid || pid == 0 || pid > INT32_MAX) {
-			rw_error("replay: -p wants a process id, not '%s'", only_pid);
-			return 2;
-		}
-		if (ps_find_process(path, (uint32_t)pid, &start, &exe) < 0)
-			return 1;
-		if (goto_event && goto_event < start) {
-			rw_error("replay: process %lu starts at event %llu, after -g %llu", pid,
-				 (unsigned long long)start, (unsigned long long)goto_event);
-			free(exe);
-			return 2;
-		}
-		if (!goto_event)
-			goto_event = start;
-		o.pid = (uint32_t)pid;
-		o.exe = exe;
+	o.force = a.force;
+	if (a.event && (ret = check_event(path, a.event, &goto_event)))
+		return ret;
+	if (a.pid && (ret = check_pid(path, a.pid, &o, &goto_event, a.event != NULL)))
+		return ret;
+	if (a.autopilot) {
+		if (a.port || a.event || a.pid)
+			rw_warn("replay: -a replays every process to the end without a debugger: "
+				"-s, -g and -p apply under gdb only");
+		ret = replay_autopilot(&o) < 0 ? 1 : 0;
+	} else {
+		ret =
+		    serve(&o, (int)port, goto_event, argv + a.gdb_args, argc - a.gdb_args, !a.port);
 	}
-	ret = serve(&o, port > 0 ? port : 0, goto_event, argv + i, argc - i, port <= 0);
-	free(exe);
+	free((char *)o.exe);
 	return ret;
 }

@@ -8,12 +8,19 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: rewind rec [-o TRACE] [--] PROG [ARGS...]   record a run\n"
-	      "       rewind replay -a [TRACE]                    replay to the end, verify, no "
-	      "debugger\n"
-	      "       rewind dump [--json] [--disasm] [TRACE]     every event, one line each\n"
-	      "       rewind info [--json] [TRACE]                the trace header\n"
-	      "       rewind ps [TRACE]                           processes in the trace\n"
+	fputs("usage: rewind rec [-o TRACE] [--] PROG [ARGS...]          record a run\n"
+	      "       rewind replay [-p PID] [-g EVENT] [TRACE] [-- GDB-ARGS...]\n"
+	      "                                                         replay under gdb, "
+	      "started for you\n"
+	      "       rewind replay -s PORT [-p PID] [-g EVENT] [TRACE]  serve it to a gdb on "
+	      "127.0.0.1:PORT\n"
+	      "       rewind replay -a [TRACE]                          replay to the end, "
+	      "verify, no debugger\n"
+	      "       rewind dump [--json] [--disasm] [--regs] [TRACE]  every event, one line "
+	      "each\n"
+	      "       rewind info [--json] [TRACE]                      the trace header\n"
+	      "       rewind ps [TRACE]                                 processes in the trace\n"
+	      "       rewind COMMAND --help                             that command's options\n"
 	      "TRACE defaults to the latest recording in $REWIND_DIR.\n",
 	      f);
 }

@@ -130,9 +130,9 @@ expect "^\[Inferior 1 \(process [0-9]+\) exited normally\]$"
 
 # Wrong pids: one line each, no gdb started.
 gdb_on -p 1 "$dir/t.trace" -- -nx -batch -ex continue
-expect "^rewind: .*t.trace: no process 1 in the trace \(rewind ps lists them\)$"
+expect "^rewind: replay: -p 1: .*t.trace has no such process; its processes are $parent, $forked, $execd$"
 [ "$(wc -l <"$out")" = 1 ] || fail "more than the error line"
 gdb_on -p x1 "$dir/t.trace"
-expect "^rewind: replay: -p wants a process id, not 'x1'$"
+expect "^rewind: replay: -p x1: .*t.trace has no such process; its processes are $parent, $forked, $execd$"
 pgrep -x procs >/dev/null && fail "a replayed process is still running"
 echo "PASS: gdb on the first process, on a forked child ($forked), on an exec'd child ($execd), on sort in a pipeline"
