@@ -1,0 +1,59 @@
+/*
+ * Running a thread to one dynamic instance of an instruction without a
+ * performance counter. The recorder moves a preempted thread a few single
+ * steps to an instruction that a 5-byte jump can replace (its "site") and
+ * records the registers there. Replay replaces the site with a jump to a
+ * trampoline near it that compares the registers with the recorded ones
+ * in the thread itself (a few nanoseconds a visit), runs the original
+ * instruction and jumps back, and traps with int3 only when every
+ * compared register matches. The replayer then checks the rest of the
+ * state before accepting that visit as the recorded one.
+ */
+#ifndef REWIND_ARCH_X86_64_RUN_TO_H
+#define REWIND_ARCH_X86_64_RUN_TO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86_64/regs.h"
+
+/* What the instruction at an address is, for choosing a site. */
+enum x86_site_class {
+	X86_SITE_OK = 0,   /* a jump may replace it */
+	X86_SITE_SHORT,	   /* under 5 bytes */
+	X86_SITE_MOVES_IP, /* jumps, calls, returns, loops: depends on where it runs */
+	X86_SITE_RIP_RELATIVE,
+	X86_SITE_SYSCALL, /* syscall, sysenter, int: the kernel takes over */
+	X86_SITE_SPECIAL, /* traps or is trapped (int3, rdtsc, ud2, ...), or cannot be decoded */
+};
+
+/*
+ * The class of the instruction at the start of code (len bytes that sit at
+ * addr), and its length in *insn_len (0 when it cannot be decoded).
+ */
+enum x86_site_class x86_site_class(const uint8_t *code, size_t len, uint64_t addr,
+				   size_t *insn_len);
+
+/* The eflags bits compared: all but TF and RF, which debugging and single steps set. */
+#define X86_SITE_EFLAGS_MASK (~(uint64_t)0x10100)
+
+/* Room a trampoline needs, code and data. */
+#define X86_TRAMPOLINE_MAX 512
+
+/*
+ * Builds, in out, the trampoline that will sit at tramp for the
+ * instruction at site (its insn_len original bytes in insn): it compares
+ * the general registers, rsp and the eflags bits of X86_SITE_EFLAGS_MASK
+ * with want, traps with int3 when all are equal, then (or at once when one
+ * differs) runs the instruction and jumps to site + insn_len. The red zone
+ * below rsp is left alone. tramp must lie within 2 GiB of site. Returns
+ * its length; *trap_ip is where the int3 stop leaves rip (the registers
+ * then are the thread's at the site, rip aside).
+ */
+size_t x86_trampoline_build(uint8_t *out, uint64_t tramp, uint64_t site, const uint8_t *insn,
+			    size_t insn_len, const uint64_t want[X86_NREGS], uint64_t *trap_ip);
+
+/* The bytes that replace the instruction at site (insn_len >= 5): a jump to tramp, nops. */
+void x86_site_patch(uint8_t *out, uint64_t site, size_t insn_len, uint64_t tramp);
+
+#endif
