@@ -17,6 +17,7 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -24,6 +25,8 @@
 #include "recorder/recorder.h"
 
 #define BLOB_PIECE (1u << 20)
+/* Bytes of a mapping compared with a file to tell that it is the file mapped. */
+#define VERIFY_BYTES (64u << 10)
 
 static bool hash_stored(struct recorder *r, struct rw_hash h)
 {
@@ -106,37 +109,28 @@ int recorder_write_file_table(struct recorder *r)
 }
 
 /*
- * A file already stored under the same identity, size and modification
- * time is taken to be unchanged, except for a shared mapping (`fresh`):
- * writes through a shared mapping need not change the time (tmpfs, memfd),
- * and replay brings its working copy back to the contents stored here.
+ * Stores the file open at fd (named open_path in messages) unless a file
+ * already stored has its contents. A file already stored under the same
+ * identity, size and modification time is taken to be unchanged, except
+ * for a shared mapping (`fresh`): writes through a shared mapping need not
+ * change the time (tmpfs, memfd), and replay brings its working copy back
+ * to the contents stored here.
  */
-static int store_file(struct recorder *r, const char *open_path, const char *path, bool fresh,
-		      struct rw_hash *hash, uint64_t *size, struct stat *id)
+static int store_file(struct recorder *r, int fd, const char *open_path, const char *path,
+		      bool fresh, struct rw_hash *hash, uint64_t *size, struct stat *id)
 {
 	struct stored_file *known = NULL;
 	struct stat st;
 	uint8_t *buf = NULL;
-	int fd, err = 0;
+	int err = 0;
 	int64_t mtime;
 
 	memset(id, 0, sizeof(*id));
-
-	fd = open(open_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		rw_error("cannot open %s to store it in the trace: %s", open_path, strerror(errno));
-		return err;
-	}
-	if (fstat(fd, &st) < 0) {
-		err = -errno;
-		goto out;
-	}
+	if (fstat(fd, &st) < 0)
+		return -errno;
 	*id = st;
-	if (!S_ISREG(st.st_mode)) {
-		err = -ENODEV; /* a device (/dev/zero, ...): its contents are not a file's */
-		goto out;
-	}
+	if (!S_ISREG(st.st_mode))
+		return -ENODEV; /* a device (/dev/zero, ...): its contents are not a file's */
 	mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	for (size_t i = 0; i < r->nfiles && !known; i++)
 		if (r->files[i].dev == st.st_dev && r->files[i].ino == st.st_ino)
@@ -144,7 +138,7 @@ static int store_file(struct recorder *r, const char *open_path, const char *pat
 	if (known && !fresh && known->size == st.st_size && known->mtime_ns == mtime) {
 		*hash = known->hash;
 		*size = (uint64_t)known->size;
-		goto out;
+		return 0;
 	}
 	buf = malloc(BLOB_PIECE);
 	if (!buf)
@@ -166,20 +160,32 @@ static int store_file(struct recorder *r, const char *open_path, const char *pat
 		*known = (struct stored_file){st.st_dev, st.st_ino, st.st_size, mtime, *hash};
 	if (err)
 		rw_error("cannot store %s in the trace: %s", open_path, strerror(-err));
-out:
 	free(buf);
-	close(fd);
+	return err;
+}
+
+static int store_map_file(struct recorder *r, int fd, const char *open_path, struct trace_map *m)
+{
+	struct stat st;
+	int err = store_file(r, fd, open_path, m->path, (m->flags & MAP_SHARED) != 0, &m->hash,
+			     &m->file_size, &st);
+
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
 	return err;
 }
 
 int recorder_store_file(struct recorder *r, const char *open_path, struct trace_map *m)
 {
-	struct stat st;
-	int err = store_file(r, open_path, m->path, (m->flags & MAP_SHARED) != 0, &m->hash,
-			     &m->file_size, &st);
+	int fd = open(open_path, O_RDONLY | O_CLOEXEC), err;
 
-	m->dev = st.st_dev;
-	m->ino = st.st_ino;
+	if (fd < 0) {
+		err = -errno;
+		rw_error("cannot open %s to store it in the trace: %s", open_path, strerror(errno));
+		return err;
+	}
+	err = store_map_file(r, fd, open_path, m);
+	close(fd);
 	return err;
 }
 
@@ -333,7 +339,130 @@ static void add_contents(struct recorder *r, uint64_t start, uint64_t end)
 	}
 }
 
-static int record_map(struct recorder *r, const struct procmap *m)
+/*
+ * Whether the file at fd holds what the mappings of m's file that the
+ * program cannot have written show (its read-only ones, as the kernel's
+ * loader left them): up to VERIFY_BYTES of them, and at least one page.
+ */
+static bool shows_file(struct recorder *r, int fd, const struct procmap *maps, int n,
+		       const struct procmap *m)
+{
+	uint8_t mem[4096], file[4096];
+	size_t compared = 0;
+
+	for (int i = 0; i < n && compared < VERIFY_BYTES; i++) {
+		const struct procmap *o = &maps[i];
+
+		if (o->inode != m->inode || o->dev_major != m->dev_major ||
+		    o->dev_minor != m->dev_minor || (o->prot & PROT_WRITE) ||
+		    !(o->prot & PROT_READ))
+			continue;
+		for (uint64_t a = o->start; a < o->end && compared < VERIFY_BYTES; a += 4096) {
+			ssize_t got =
+			    pread(fd, file, sizeof(file), (off_t)(o->offset + a - o->start));
+
+			if (got <= 0)
+				break; /* past the file's end: those pages are not its */
+			if (tracee_read_mem(&r->cur->t, a, mem, (size_t)got) < 0 ||
+			    memcmp(mem, file, (size_t)got))
+				return false;
+			compared += (size_t)got;
+		}
+	}
+	return compared > 0;
+}
+
+/*
+ * Whether the file at fd is the one mapping m shows: the inode and device
+ * that /proc/PID/maps gives. Where the device differs (btrfs gives stat
+ * a subvolume's device, maps the filesystem's; overlayfs before Linux 6.8
+ * gives maps the layer's), the same inode on a file that holds the
+ * mapping's bytes is taken as the same file.
+ */
+static bool is_mapped_file(struct recorder *r, int fd, const struct procmap *maps, int n,
+			   const struct procmap *m)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != m->inode)
+		return false;
+	return st.st_dev == makedev(m->dev_major, m->dev_minor) || shows_file(r, fd, maps, n, m);
+}
+
+/* Opens path, if it is the file that mapping m shows; else -1. */
+static int open_if_mapped(struct recorder *r, const char *path, const struct procmap *maps, int n,
+			  const struct procmap *m)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && !is_mapped_file(r, fd, maps, n, m)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * Opens the file that mapping m (one of the n in maps) shows, for storing:
+ * through /proc/PID/map_files, which is that very file but needs
+ * CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN; else through /proc/PID/exe (the
+ * program, even deleted or in a memfd), the mapping's path as maps gives
+ * it (from rewind's root) or that path under the program's root (in
+ * another mount namespace), each only if it is the mapped file. Returns
+ * the descriptor, with open_path naming it, or -ENOENT when no file is
+ * shown to be the mapped one (deleted, or replaced since).
+ */
+static int open_mapped_file(struct recorder *r, const struct procmap *maps, int n,
+			    const struct procmap *m, char *open_path, size_t len)
+{
+	pid_t tid = r->cur->t.tid;
+	int fd;
+
+	snprintf(open_path, len, "/proc/%d/map_files/%llx-%llx", tid, (unsigned long long)m->start,
+		 (unsigned long long)m->end);
+	if ((fd = open(open_path, O_RDONLY | O_CLOEXEC)) >= 0)
+		return fd;
+	snprintf(open_path, len, "/proc/%d/exe", tid);
+	if ((fd = open_if_mapped(r, open_path, maps, n, m)) >= 0)
+		return fd;
+	snprintf(open_path, len, "%s", m->path);
+	if ((fd = open_if_mapped(r, open_path, maps, n, m)) >= 0)
+		return fd;
+	snprintf(open_path, len, "/proc/%d/root%s", tid, m->path);
+	if ((fd = open_if_mapped(r, open_path, maps, n, m)) >= 0)
+		return fd;
+	return -ENOENT;
+}
+
+/*
+ * Stores the file behind mapping m and sets tm's hash and identity; a file
+ * that cannot be found makes it anonymous memory, its pages stored as they
+ * are (-ENODEV, as for a device), with a warning for its first mapping.
+ */
+static int store_mapped_file(struct recorder *r, const struct procmap *maps, int n,
+			     const struct procmap *m, struct trace_map *tm)
+{
+	char open_path[sizeof(m->path) + 32];
+	int fd = open_mapped_file(r, maps, n, m, open_path, sizeof(open_path)), err;
+
+	for (const struct procmap *o = maps; fd < 0 && o < m; o++)
+		if (o->inode == m->inode && o->dev_major == m->dev_major &&
+		    o->dev_minor == m->dev_minor)
+			return -ENODEV; /* said for its first mapping */
+	if (fd < 0) {
+		rw_warn("pid %d: %s, mapped at 0x%llx-0x%llx, is not at its path any more: its "
+			"pages are stored instead of the file, which a debugger will not see",
+			r->cur->t.tid, m->path, (unsigned long long)m->start,
+			(unsigned long long)m->end);
+		return -ENODEV;
+	}
+	err = store_map_file(r, fd, open_path, tm);
+	close(fd);
+	return err;
+}
+
+static int record_map(struct recorder *r, const struct procmap *maps, int n,
+		      const struct procmap *m)
 {
 	struct trace_map tm = {
 	    .start = m->start,
@@ -344,15 +473,12 @@ static int record_map(struct recorder *r, const struct procmap *m)
 	    .kind = map_kind(m),
 	    .path = m->path,
 	};
-	char open_path[128];
 	int err;
 
 	if (!strcmp(m->path, "[vsyscall]"))
 		return 0; /* fixed by the kernel in every process */
 	if (tm.kind == MAPK_FILE) {
-		snprintf(open_path, sizeof(open_path), "/proc/%d/map_files/%llx-%llx",
-			 r->cur->t.tid, (unsigned long long)m->start, (unsigned long long)m->end);
-		err = recorder_store_file(r, open_path, &tm);
+		err = store_mapped_file(r, maps, n, m, &tm);
 		if (err == -ENODEV)
 			tm.kind = MAPK_ANON;
 		else if (err)
@@ -397,13 +523,36 @@ static void adopt_rseq(struct recorder *r)
 		    (struct x86_rseq_area){rc.rseq_abi_pointer, rc.rseq_abi_size, rc.signature};
 }
 
+/*
+ * A program file that its user may run but not read makes the kernel
+ * close the new image to a tracer without CAP_SYS_PTRACE (it is not
+ * dumpable: would_dump in fs/exec.c), /proc/PID/mem first of all.
+ */
+static int check_reachable(struct recorder *r)
+{
+	char path[64];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", r->cur->t.tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	err = -errno;
+	rw_error("pid %d: cannot open %s after its exec: %s (a program that this user may run "
+		 "but not read cannot be recorded without CAP_SYS_PTRACE)",
+		 r->cur->t.tid, path, strerror(-err));
+	return err;
+}
+
 int recorder_record_exec(struct recorder *r)
 {
 	uint64_t regs[X86_NREGS];
 	struct procmap *maps = NULL;
 	int n, err;
 
-	if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
+	if ((err = check_reachable(r)) < 0 || (err = tracee_get_regs(&r->cur->t, regs)) < 0)
 		return err;
 	if ((err = map_inject_page(r, regs)) < 0)
 		return err;
@@ -426,7 +575,7 @@ int recorder_record_exec(struct recorder *r)
 			goto out;
 	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_EXEC, regs);
 	for (int i = 0; i < n && !err; i++)
-		err = record_map(r, &maps[i]);
+		err = record_map(r, maps, n, &maps[i]);
 	if (!err)
 		err = recorder_add_xsave(r, true);
 	if (!err)
