@@ -14,11 +14,16 @@
  * files (alignment is the program's buffer's), reads over 1 MiB, a buffer
  * the bytes cannot all be written to (the offset is put back first), and
  * tasks whose entries are PTRACE_SYSCALL stops.
+ *
+ * Answered at the exit stop instead (record.c's answered_here, the kernel
+ * skipping the call): sched_setaffinity, and PR_SET_DUMPABLE, since a
+ * non-dumpable process shuts out a tracer without CAP_SYS_PTRACE.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -319,4 +324,30 @@ void recorder_affinity_get(struct recorder *r, const uint64_t args[6], int64_t r
 	/* The kernel checked the size and the buffer and wrote ret bytes of its own mask. */
 	if (t && ret > 0 && (size_t)ret <= sizeof(t->cpus))
 		tracee_write_mem(&r->cur->t, args[2], t->cpus, (size_t)ret);
+}
+
+/*
+ * Without CAP_SYS_PTRACE, a tracer may not read a non-dumpable process's
+ * /proc files (maps, fd) nor its memory, nor borrow its descriptors
+ * (ptrace_may_access in the kernel): prctl(PR_SET_DUMPABLE, 0) would stop
+ * an unprivileged recording, as rr also found. So the kernel never sees
+ * it: the recorder keeps the program's value for its address space (where
+ * the kernel keeps it; an exec makes a new one) and answers
+ * PR_GET_DUMPABLE with it. Until the program sets it, PR_GET_DUMPABLE is
+ * the kernel's (a setuid program's is not 1).
+ */
+bool recorder_dumpable_answered(struct recorder *r, long nr, const uint64_t args[6])
+{
+	return nr == SYS_prctl && (args[0] == PR_SET_DUMPABLE ||
+				   (args[0] == PR_GET_DUMPABLE && r->cur->mm->dumpable_set));
+}
+
+int64_t recorder_dumpable_answer(struct recorder *r, const uint64_t args[6])
+{
+	if (args[0] == PR_GET_DUMPABLE)
+		return r->cur->mm->dumpable_set - 1;
+	if (args[1] > 1)
+		return -EINVAL; /* neither SUID_DUMP_DISABLE nor SUID_DUMP_USER */
+	r->cur->mm->dumpable_set = (uint8_t)(1 + args[1]);
+	return 0;
 }

@@ -307,6 +307,7 @@ static int record_clone(struct recorder *r)
 	child->mm = (flags & CLONE_VM) && !(flags & CLONE_VFORK) ? recorder_mm_get(parent->mm)
 								 : recorder_mm_new();
 	if (child->mm != parent->mm) {
+		child->mm->dumpable_set = parent->mm->dumpable_set;
 		recorder_shared_inherit(child->mm, parent->mm);
 		recorder_scratch_inherit(child->mm, parent->mm);
 	}

@@ -60,6 +60,8 @@ struct recorder_mm {
 	struct page_hash *hashes; /* sorted */
 	size_t n;
 	bool threaded; /* more than one thread used it since the last execution point */
+	/* 1 + what the program last gave PR_SET_DUMPABLE (record_emulate.c), 0: nothing. */
+	uint8_t dumpable_set;
 	/* MAP_SHARED file mappings watched for changes made through their file (record_shared.c).
 	 */
 	struct shared_map *shared;
@@ -230,6 +232,12 @@ bool recorder_fds_change(long nr, const uint64_t args[6]);
 bool recorder_affinity_answered(struct recorder *r, long nr, const uint64_t args[6]);
 int64_t recorder_affinity_set(struct recorder *r, const uint64_t args[6]);
 void recorder_affinity_get(struct recorder *r, const uint64_t args[6], int64_t ret);
+/*
+ * PR_SET_DUMPABLE never reaches the kernel: the recorder keeps the value
+ * and answers PR_GET_DUMPABLE with it (record_emulate.c).
+ */
+bool recorder_dumpable_answered(struct recorder *r, long nr, const uint64_t args[6]);
+int64_t recorder_dumpable_answer(struct recorder *r, const uint64_t args[6]);
 
 /* Syscall entry and exit stops, rdtsc traps and the end of r->cur (record.c). */
 int recorder_handle_entry(struct recorder *r);
