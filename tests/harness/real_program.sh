@@ -24,6 +24,8 @@ case_name=$3
 
 data=$(mktemp -d "${TMPDIR:-/tmp}/rewind-real-$case_name.XXXXXX")
 trap 'rm -rf "$data"' EXIT
+# With REWIND_TEST_USER (see as_user.sh) the runs read the inputs as that user.
+[ -z "${REWIND_TEST_USER:-}" ] || chmod 0755 "$data"
 
 # gen_text FILE LINES: lines of words and numbers from a fixed-seed generator
 # (a 32-bit LCG, exact in awk's doubles), in no particular order.

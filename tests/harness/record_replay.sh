@@ -19,7 +19,12 @@
 # Environment:
 #   REWIND_TEST_TIMEOUT   seconds for all three runs together (default 110)
 #   REWIND_KEEP_TEST_DIR  if 1, keep the temporary directory and print its path
+#   REWIND_TEST_USER      UID:GID: the three runs are made as that user, with a
+#                         home in the temporary directory (see as_user.sh); the
+#                         program and rewind are copied there if that user
+#                         cannot reach them where they are
 set -euo pipefail
+. "$(dirname "$0")/as_user.sh"
 
 usage() {
 	echo "usage: $0 REWIND_BIN NAME [--stdin FILE] [--expect-success] -- PROG [ARGS...]" >&2
@@ -114,7 +119,7 @@ run_step() {
 	local left=$((deadline - SECONDS))
 	[ "$left" -ge 1 ] || left=1
 	step_status=0
-	(cd "$dir" && exec timeout -k 5 "$left" "$@" <"$input" >"$out" 2>"$err") ||
+	(cd "$dir" && exec timeout -k 5 "$left" "${as_user[@]}" "$@" <"$input" >"$out" 2>"$err") ||
 		step_status=$?
 }
 
@@ -136,6 +141,13 @@ report_logs() {
 printf '== %s:' "$name"
 printf ' %q' "$prog" "$@"
 printf '\n'
+if [ -n "${REWIND_TEST_USER:-}" ]; then
+	as_user_init "$work"
+	rewind_bin=$(as_user_reach "$work/bin" "$rewind_bin")
+	prog=$(as_user_reach "$work/bin" "$prog")
+	as_user_give "$work"
+	echo "the runs are made as uid $as_user_uid, gid $as_user_gid"
+fi
 
 run_step "$work/native" "$work/native.out" "$work/native.err" "$stdin_file" "$prog" "$@"
 native_status=$step_status
