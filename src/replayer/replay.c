@@ -1257,8 +1257,9 @@ deliver:
  * The clone, fork or vfork in progress in the current task made a child
  * (r->ev is its EV_CLONE): make it now, for real. A thread (CLONE_VM
  * without CLONE_VFORK) is cloned with the recorded arguments; any other
- * child is a copy of the process made without an exit signal (so the
- * replay's own ends are never signalled to the program) and then given the
+ * child is a copy of the process made by tracee_fork_at, a child of the
+ * replayer (so its end is never signalled to the program, whose wait4 is
+ * emulated, and the replayer's wait reaps it) and then given the
  * registers the recorded one started with: a vfork becomes a fork, since
  * the child builds its own address space when it execs.
  */
@@ -1301,11 +1302,11 @@ static int replay_clone(struct replayer *r)
 		stack = ca[5] ? ca[5] + ca[6] : 0;
 		tls = ca[7];
 	}
-	if (!thread) {
-		in[X86_RAX] = SYS_clone;
-		in[X86_RDI] = in[X86_RSI] = in[X86_RDX] = in[X86_R10] = in[X86_R8] = 0;
-	}
-	err = tracee_clone_at(&r->t, p->entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, &live, out);
+	if (thread)
+		err = tracee_clone_at(&r->t, p->entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, &live,
+				      out);
+	else
+		err = tracee_fork_at(&r->t, p->entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, &live);
 	if (err < 0) {
 		rw_error("event %llu: cannot make the child of the recorded %s: %s",
 			 (unsigned long long)r->ev.seq, sys_name(nr), strerror(-err));

@@ -5,6 +5,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -425,8 +426,16 @@ int tracee_fork_at(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86
 
 	memcpy(in, base, sizeof(in));
 	in[X86_RAX] = SYS_clone;
-	/* No exit signal: the copy's end is never reported to the program. */
-	in[X86_RDI] = in[X86_RSI] = in[X86_RDX] = in[X86_R10] = in[X86_R8] = 0;
+	in[X86_RSI] = in[X86_RDX] = in[X86_R10] = in[X86_R8] = 0;
+	/*
+	 * The copy is the tracee's sibling, never its child: the tracer's wait
+	 * for a traced process that is not its own child only detaches it, and
+	 * it stays a zombie of its parent (copy_process gives a CLONE_PARENT
+	 * child the caller's parent and exit signal). A sibling's end goes to
+	 * the tracee's parent, the tracer itself when the tracee is its child,
+	 * and is never reported to the program; its wait then reaps it.
+	 */
+	in[X86_RDI] = CLONE_PARENT;
 	return tracee_clone_at(t, insn_addr, in, child, out);
 }
 

@@ -94,11 +94,12 @@ int tracee_wait(struct tracee *t);
 int tracee_syscall_at(struct tracee *t, uint64_t insn_addr, const uint64_t in[X86_NREGS],
 		      uint64_t out[X86_NREGS]);
 /*
- * Forks the tracee by running clone (no exit signal) at insn_addr with
- * `base` as the other registers. The tracee must have PTRACE_O_TRACECLONE
- * set, so the copy is traced too; it is left in its first stop (a SIGSTOP
- * delivery stop) and its pid stored in *child. The tracee is left at the
- * syscall's exit stop.
+ * Forks the tracee by running clone(CLONE_PARENT) at insn_addr with `base`
+ * as the other registers: the copy is the tracee's sibling, so a tracer
+ * that is the tracee's parent reaps it with its own wait. The tracee must
+ * have PTRACE_O_TRACECLONE set, so the copy is traced too; it is left in
+ * its first stop (a SIGSTOP delivery stop) and its pid stored in *child.
+ * The tracee is left at the syscall's exit stop.
  */
 int tracee_fork_at(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS],
 		   pid_t *child);
