@@ -286,10 +286,8 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
 	return 0;
 }
 
-/* The auxv the kernel put on the stack at the last exec, after argv and envp. */
-static long read_auxv(void *ctx, uint8_t *buf, size_t max)
+long gdb_replay_auxv(struct gdb_replay *g, uint8_t *buf, size_t max)
 {
-	struct gdb_replay *g = ctx_of(ctx);
 	struct tracee *t = &g->r.t;
 	uint64_t sp = g->r.exec_sp, argc, word = 1;
 	size_t n = 0;
@@ -312,13 +310,22 @@ static long read_auxv(void *ctx, uint8_t *buf, size_t max)
 	}
 }
 
+static long read_auxv(void *ctx, uint8_t *buf, size_t max)
+{
+	return gdb_replay_auxv(ctx_of(ctx), buf, max);
+}
+
 static const char *exec_file(void *ctx, int pid)
 {
 	(void)pid;
 	return ctx_of(ctx)->exe;
 }
 
-/* A file the recording mapped is served from the trace; anything else from this machine. */
+/*
+ * A file the recording mapped is served from the trace, the replayed
+ * process's /proc files by gdb_replay_proc_open; anything else from this
+ * machine.
+ */
 static int file_open(void *ctx, const char *path, int flags, int mode)
 {
 	struct gdb_replay *g = ctx_of(ctx);
@@ -327,7 +334,9 @@ static int file_open(void *ctx, const char *path, int flags, int mode)
 
 	if ((flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
-	for (size_t i = g->r.nfiles; i-- > 0;) {
+	if (!strncmp(path, "/proc/", 6) && (fd = gdb_replay_proc_open(g, path)) < 0)
+		return fd;
+	for (size_t i = g->r.nfiles; fd < 0 && i-- > 0;) {
 		if (strcmp(g->r.files[i].path, path))
 			continue;
 		blobstore_path(&g->r.blobs, g->r.files[i].hash, blob, sizeof(blob));
@@ -407,6 +416,8 @@ static long file_readlink(void *ctx, const char *path, char *buf, size_t len)
 		memcpy(buf, g->exe, l);
 		return (long)l;
 	}
+	if (!strncmp(path, "/proc/", 6))
+		return -ENOENT; /* the recorded pid is not the replay's here */
 	n = readlink(path, buf, len);
 	return n < 0 ? -errno : n;
 }

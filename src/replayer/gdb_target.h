@@ -40,6 +40,14 @@ extern const struct gdb_tls_ops gdb_replay_tls_ops;
 
 /* The live tracee of the thread gdb knows as tid, or NULL. */
 struct tracee *gdb_replay_thread(struct gdb_replay *g, int tid);
+/* The auxv the kernel put on the stack at the last exec, after argv and envp. */
+long gdb_replay_auxv(struct gdb_replay *g, uint8_t *buf, size_t max);
+/*
+ * Opens a /proc file of the replayed process as the recording would show
+ * it (gdb_procfs.c: its maps, under the recorded pid and tids); returns a
+ * file descriptor or a negative errno (-ENOENT for any other path).
+ */
+int gdb_replay_proc_open(struct gdb_replay *g, const char *path);
 int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o);
 int gdb_replay_goto(struct gdb_replay *g, uint64_t event);
 void gdb_replay_close(struct gdb_replay *g);

@@ -79,6 +79,8 @@ static void track_files(struct replayer *r)
 		if (!r->files)
 			abort();
 		r->files[r->nfiles].path = strdup(m->path);
+		r->files[r->nfiles].dev = m->dev;
+		r->files[r->nfiles].ino = m->ino;
 		r->files[r->nfiles++].hash = m->hash;
 	}
 }

@@ -110,6 +110,7 @@ struct replay_watch {
 struct replay_file {
 	char *path;
 	struct rw_hash hash;
+	uint64_t dev, ino; /* the file's identity while recording (a shared mapping's copy) */
 };
 
 /* Who wants a breakpoint: the debugger's user, or rewind finding a point of the history. */
