@@ -8,11 +8,15 @@
  * host. A live process has no past: reverse execution stops at once at
  * the start of the history.
  *
- * usage: gdbstub_fake [--xcr0 MASK] [--pkru-at OFFSET] PORT-FILE PROG [ARGS...]
+ * usage: gdbstub_fake [--xcr0 MASK] [--pkru-at OFFSET] [--xsave-layout intel|amd]
+ *                     PORT-FILE PROG [ARGS...]
  * --xcr0 keeps only these XCR0 bits in the layout given to the server, to
  * check the descriptions of machines with fewer features (0: no XSAVE).
  * --pkru-at claims a PKRU component at OFFSET of the XSAVE area, for
  * machines without one: its XSTATE_BV bit stays clear, so it reads as 0.
+ * --xsave-layout serves the XSAVE area moved, component by component, to
+ * that vendor's layout (tests/tools/xsave_layouts.h), with that layout
+ * given to the server: an AMD area on an Intel machine and the reverse.
  * Listens on 127.0.0.1 (any free port, written to PORT-FILE once
  * listening), serves one connection, then kills the program. Exits 0 when
  * the session ended normally.
@@ -35,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../tools/xsave_layouts.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/regs.h"
 #include "gdbstub/gdbstub.h"
@@ -54,6 +59,9 @@ struct fake {
 	struct breakpoint bp[MAX_BREAKPOINTS];
 	int nbp;
 	char exe[PATH_MAX];
+	/* With --xsave-layout: this machine's layout and the one served. */
+	bool convert;
+	struct x86_xsave_layout here, served;
 };
 
 static int list_threads(void *ctx, struct gdb_thread *out, int max)
@@ -92,13 +100,40 @@ static int get_regs(void *ctx, int tid, uint64_t regs[27])
 	return err;
 }
 
+/* Moves each component of an area laid out as `from` to its place in `to`. */
+static void convert_xsave(const uint8_t *in, const struct x86_xsave_layout *from, uint8_t *out,
+			  size_t len, const struct x86_xsave_layout *to)
+{
+	uint64_t xstate_bv;
+
+	memset(out, 0, len);
+	memcpy(out, in, 576); /* legacy region and header */
+	memcpy(&xstate_bv, out + 512, sizeof(xstate_bv));
+	xstate_bv &= to->xcr0;
+	memcpy(out + 512, &xstate_bv, sizeof(xstate_bv));
+	for (int c = 2; c < X86_XSAVE_MAX_COMPONENTS; c++) {
+		uint32_t from_off, from_len, to_off, to_len;
+
+		if (x86_xsave_block_range(from, c, &from_off, &from_len) == 0 &&
+		    x86_xsave_block_range(to, c, &to_off, &to_len) == 0 && from_len == to_len &&
+		    to_off + to_len <= len)
+			memcpy(out + to_off, in + from_off, to_len);
+	}
+}
+
 static int get_xsave(void *ctx, int tid, uint8_t *buf, size_t len)
 {
 	struct fake *f = ctx;
-	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	static uint8_t live[16384];
+	struct iovec iov = {.iov_base = f->convert ? live : buf,
+			    .iov_len = f->convert ? sizeof(live) : len};
 
 	(void)tid;
-	return ptrace(PTRACE_GETREGSET, f->pid, NT_X86_XSTATE, &iov) < 0 ? -errno : 0;
+	if (ptrace(PTRACE_GETREGSET, f->pid, NT_X86_XSTATE, &iov) < 0)
+		return -errno;
+	if (f->convert)
+		convert_xsave(live, &f->here, buf, len, &f->served);
+	return 0;
 }
 
 static long read_memory(void *ctx, uint64_t addr, void *buf, size_t len)
@@ -425,16 +460,28 @@ static int start_program(struct fake *f, char **argv)
 	return 0;
 }
 
-static void layout_of_this_machine(struct gdb_xsave_layout *out, uint64_t xcr0_mask)
+/* The layout given to the server: this machine's, or with --xsave-layout that vendor's. */
+static int layout_for_server(struct fake *f, const char *vendor, uint64_t xcr0_mask,
+			     struct gdb_xsave_layout *out)
 {
 	struct x86_xsave_layout l;
 
-	x86_xsave_layout_probe(&l);
+	x86_xsave_layout_probe(&f->here);
+	l = f->here;
+	if (vendor) {
+		if (xsave_layout_of_vendor(&f->here, vendor, &f->served) < 0) {
+			fprintf(stderr, "gdbstub_fake: no XSAVE layout for %s\n", vendor);
+			return -1;
+		}
+		f->convert = true;
+		l = f->served;
+	}
 	memset(out, 0, sizeof(*out));
 	out->xcr0 = l.xcr0 & xcr0_mask;
 	out->size = out->xcr0 ? l.total_size : 512; /* no XSAVE: the FXSAVE area */
 	memcpy(out->offset, l.offset, sizeof(out->offset));
 	memcpy(out->comp_size, l.size, sizeof(out->comp_size));
+	return 0;
 }
 
 static int write_port_file(const char *path, int port)
@@ -459,6 +506,7 @@ int main(int argc, char **argv)
 	struct gdb_server *server;
 	uint64_t xcr0_mask = ~0ull;
 	uint32_t pkru_offset = 0;
+	const char *vendor = NULL;
 	int listen_fd, fd, port, ret;
 
 	for (; argc > 2 && strncmp(argv[1], "--", 2) == 0; argc -= 2, argv += 2) {
@@ -466,21 +514,24 @@ int main(int argc, char **argv)
 			xcr0_mask = strtoull(argv[2], NULL, 0);
 		else if (strcmp(argv[1], "--pkru-at") == 0)
 			pkru_offset = (uint32_t)strtoul(argv[2], NULL, 0);
+		else if (strcmp(argv[1], "--xsave-layout") == 0)
+			vendor = argv[2];
 		else
 			break;
 	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: gdbstub_fake [--xcr0 MASK] [--pkru-at OFFSET] PORT-FILE "
-				"PROG [ARGS...]\n");
+		fprintf(stderr, "usage: gdbstub_fake [--xcr0 MASK] [--pkru-at OFFSET] "
+				"[--xsave-layout intel|amd] PORT-FILE PROG [ARGS...]\n");
 		return 2;
 	}
 	if (!realpath(argv[2], f.exe)) {
 		perror(argv[2]);
 		return 1;
 	}
+	if (layout_for_server(&f, vendor, xcr0_mask, &layout) < 0)
+		return 1;
 	if (start_program(&f, argv + 2) < 0)
 		return 1;
-	layout_of_this_machine(&layout, xcr0_mask);
 	if (pkru_offset) {
 		layout.xcr0 |= 1u << 9;
 		layout.offset[9] = pkru_offset;

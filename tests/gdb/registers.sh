@@ -2,13 +2,20 @@
 # The real gdb against the gdb server (gdbstub_fake serving a live process):
 # the target description is accepted, gdb's remote register numbers are the
 # documented ones, values read from the XSAVE area (x87, SSE, AVX, AVX-512
-# at the CPU's own offsets) match known constants and a native gdb session
-# of the same program, breakpoints and stepping work, the program and its
-# libraries can be read over vFile, and writes are refused.
+# at the CPU's own offsets) match known constants, breakpoints and stepping
+# work, the program and its libraries can be read over vFile, and writes
+# are refused. Values a native gdb session reads right on any CPU (general
+# registers, x87, SSE, the AVX upper halves at the architectural offset
+# 576) are compared with one; the AVX-512 ones (opmask, zmm upper halves,
+# zmm16-31), which gdb 13 reads natively at Intel's offsets whatever the
+# CPU's layout, with the values the program loaded. The same again with
+# the XSAVE area served in the other vendor's layout (Intel's on AMD,
+# AMD's on Intel).
 #
 # usage: registers.sh GDBSTUB_FAKE KNOWN_REGS_PROGRAM
 # Exits 77 (skipped) when gdb is missing or ptrace is not allowed here.
 set -euo pipefail
+. "$(dirname "$0")/known_regs.sh"
 
 fake=$1
 prog=$2
@@ -70,19 +77,17 @@ avx512=no
 "$prog" | grep -q "known_regs: avx512 yes" && avx512=yes
 echo "AVX-512 on this machine: $avx512"
 
-# Values printed both natively and through the server, in this order.
-values=(-ex 'p $st0' -ex 'p $st1' -ex 'p/x $fctrl' -ex 'p/x $fstat' -ex 'p/x $ftag' -ex 'p/x $fop'
-	-ex 'p/x $mxcsr' -ex 'p $xmm0.v4_int32' -ex 'p $ymm0.v8_int32' -ex 'p/x $rip - (long)&marker'
-	-ex 'p/x $cs' -ex 'p/x $ss')
-if [ "$avx512" = yes ]; then
-	values+=(-ex 'p $zmm0.v16_int32' -ex 'p $zmm31.v16_int32' -ex 'p/x $k1' -ex 'p $zmm16.v16_int32')
-fi
+# Values printed both natively and through the server (known_regs.sh), and the
+# AVX-512 values, checked against the program's.
+values=("${native_values_args[@]}")
+known=()
+[ "$avx512" = yes ] && known=("${known_values_args[@]}")
 
 # ---- 1: local symbol file, registers and numbering ---------------------------------------
 start_fake
 timeout 90 gdb -batch -nx -ex 'set pagination off' -ex "target remote 127.0.0.1:$port" \
 	-ex 'info registers rip' -ex 'break main' -ex 'continue' -ex 'bt' \
-	-ex 'break marker' -ex 'continue' -ex 'bt' "${values[@]}" \
+	-ex 'break marker' -ex 'continue' -ex 'bt' "${values[@]}" "${known[@]}" \
 	-ex 'info registers' -ex 'info registers fs_base gs_base orig_rax' -ex 'p $fs_base != 0' \
 	-ex 'x/4i $pc' -ex 'info threads' -ex 'maint print remote-registers' -ex 'kill' \
 	"$prog" >"$dir/remote.log" 2>&1 || { cat "$dir/remote.log"; fail "gdb failed"; }
@@ -108,10 +113,10 @@ expect '^\$[0-9]+ = 0x3000$' "$log"
 expect '^\$[0-9]+ = 0xfff$' "$log"
 expect '^\$[0-9]+ = 0x37f$' "$log"
 if [ "$avx512" = yes ]; then
-	expect '^k0 +0x[0-9a-f]+' "$log"
-	expect '^\$[0-9]+ = \{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16\}$' "$log"
-	expect '^\$[0-9]+ = \{7937, 7938, 7939, 7940, 7941, 7942, 7943, 7944, 7945, 7946, 7947, 7948, 7949, 7950, 7951, 7952\}$' "$log"
-	expect '^\$[0-9]+ = 0x5a5a5a5a12345678$' "$log"
+	expect '^k0 +0x5a5a5a5a12345677 ' "$log"
+	expect '^\$[0-9]+ = \{3841, 3842, 3843, 3844\}$' "$log" # xmm15
+	expect '^\$[0-9]+ = \{3841, 3842, 3843, 3844, 3845, 3846, 3847, 3848\}$' "$log" # ymm15
+	known_values_check "$log" 1 || fail "AVX-512 values differ from what the program loaded"
 fi
 
 # gdb's remote numbers for our registers are the documented ones (docs/gdb-protocol.md).
@@ -143,10 +148,29 @@ fi
 # The same values from a native session of the same program.
 timeout 90 gdb -batch -nx -ex 'set pagination off' -ex 'break marker' -ex 'run' "${values[@]}" \
 	"$prog" >"$dir/native.log" 2>&1 || { cat "$dir/native.log"; fail "native gdb failed"; }
-grep -E '^\$[0-9]+ = ' "$dir/native.log" >"$dir/native.values"
-grep -E '^\$[0-9]+ = ' "$log" | head -n "$(wc -l <"$dir/native.values")" >"$dir/remote.values"
+native_values "$dir/native.log" 1 >"$dir/native.values"
+native_values "$log" 1 >"$dir/remote.values"
 [ -s "$dir/native.values" ] || fail "native gdb printed no values"
 diff -u "$dir/native.values" "$dir/remote.values" || fail "values differ from a native gdb session"
+
+# ---- 1b: the same values from an XSAVE area in each vendor's layout ----------------------
+# One of the two is this machine's own; the other moves opmask and the AVX-512
+# halves (Intel: opmask at 1088; AMD: at 832), which the server must follow.
+for vendor in intel amd; do
+	start_fake --xsave-layout "$vendor"
+	timeout 90 gdb -batch -nx -ex 'set pagination off' -ex "target remote 127.0.0.1:$port" \
+		-ex 'break marker' -ex 'continue' "${values[@]}" "${known[@]}" -ex 'kill' \
+		"$prog" >"$dir/$vendor.log" 2>&1 || { cat "$dir/$vendor.log"; fail "gdb failed ($vendor)"; }
+	finish_fake
+	expect_no_complaints "$dir/$vendor.log"
+	native_values "$dir/$vendor.log" 1 >"$dir/$vendor.values"
+	diff -u "$dir/native.values" "$dir/$vendor.values" ||
+		fail "values in the $vendor layout differ from a native gdb session"
+	if [ "$avx512" = yes ]; then
+		known_values_check "$dir/$vendor.log" 1 ||
+			fail "AVX-512 values in the $vendor layout differ from what the program loaded"
+	fi
+done
 
 # ---- 2: no symbol file: the program and libraries come over vFile -----------------------
 start_fake

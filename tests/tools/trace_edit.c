@@ -6,6 +6,10 @@
  *   trace_edit IN OUT header-xcr0 VALUE         set XCR0 in the header
  *   trace_edit IN OUT header-xsave-offset COMPONENT VALUE
  *                                               move one XSAVE component in the header's layout
+ *   trace_edit IN OUT header-xsave-layout intel|amd
+ *                                               the header's XSAVE layout (offsets, size, CPUID
+ *                                               leaf 0xD) as that vendor's CPUs lay out its
+ *                                               components (tests/tools/xsave_layouts.h)
  *   trace_edit IN OUT xblock EVENT BLOCK OFFSET XOR
  *                                               flip bits of a byte of an event's XSAVE block
  *   trace_edit IN OUT header-cpuid-or LEAF SUBLEAF REG VALUE
@@ -25,6 +29,7 @@
 
 #include "arch/x86_64/regs.h"
 #include "common/buf.h"
+#include "xsave_layouts.h"
 #include "trace_format/event.h"
 #include "trace_format/header.h"
 #include "trace_format/trace.h"
@@ -89,6 +94,39 @@ static int garble_file(const char *from, const char *to, const char *path)
 	return ret;
 }
 
+/*
+ * The header-xsave-layout edit: each component the vendor has a place for
+ * moves there, in the offsets, the total size and CPUID leaf 0xD (subleaf
+ * 0's EBX is the size for XCR0, subleaf i's EBX component i's offset).
+ */
+static int set_vendor_layout(struct trace_header *h, const char *vendor)
+{
+	struct x86_xsave_layout from = {.xcr0 = h->xcr0, .total_size = h->xsave_size}, to;
+
+	memcpy(from.offset, h->xsave_offset, sizeof(from.offset));
+	memcpy(from.size, h->xsave_comp_size, sizeof(from.size));
+	if (xsave_layout_of_vendor(&from, vendor, &to) < 0)
+		return -1;
+	h->xsave_size = 576;
+	for (int c = 2; c < TRACE_XSAVE_COMPONENTS; c++) {
+		if (to.size[c])
+			h->xsave_offset[c] = to.offset[c];
+		if (h->xsave_comp_size[c] &&
+		    h->xsave_offset[c] + h->xsave_comp_size[c] > h->xsave_size)
+			h->xsave_size = h->xsave_offset[c] + h->xsave_comp_size[c];
+	}
+	for (uint32_t i = 0; i < h->ncpuid; i++) {
+		struct trace_cpuid *c = &h->cpuid[i];
+
+		if (c->leaf == 0xd && c->subleaf == 0)
+			c->ebx = h->xsave_size;
+		else if (c->leaf == 0xd && c->subleaf >= 2 && c->subleaf < TRACE_XSAVE_COMPONENTS &&
+			 to.size[c->subleaf])
+			c->ebx = to.offset[c->subleaf];
+	}
+	return 0;
+}
+
 static int find_reg(const char *name)
 {
 	for (int i = 0; i < X86_NREGS; i++)
@@ -111,6 +149,7 @@ int main(int argc, char **argv)
 	uint64_t edit_event = 0, value = 0;
 	int edit_reg = -1, ret, changed = 0;
 	bool edit_xcr0 = false;
+	const char *layout_vendor = NULL;
 	int xsave_comp = -1, cpuid_reg = -1, xblock = -1;
 	uint32_t xblock_offset = 0;
 	uint32_t cpuid_leaf = 0, cpuid_sub = 0;
@@ -138,6 +177,8 @@ int main(int argc, char **argv)
 		value = strtoull(argv[5], NULL, 0);
 		if (xsave_comp < 0 || xsave_comp >= TRACE_XSAVE_COMPONENTS)
 			return 2;
+	} else if (argc >= 5 && !strcmp(argv[3], "header-xsave-layout")) {
+		layout_vendor = argv[4];
 	} else if (argc >= 8 && !strcmp(argv[3], "header-cpuid-or")) {
 		static const char *const regs[] = {"eax", "ebx", "ecx", "edx"};
 
@@ -152,8 +193,8 @@ int main(int argc, char **argv)
 	} else {
 		fprintf(stderr,
 			"usage: trace_edit IN OUT reg EVENT REG VALUE | header-xcr0 VALUE | "
-			"header-xsave-offset COMPONENT VALUE | header-cpuid-or LEAF SUBLEAF REG "
-			"VALUE | garble-file PATH\n");
+			"header-xsave-offset COMPONENT VALUE | header-xsave-layout intel|amd | "
+			"header-cpuid-or LEAF SUBLEAF REG VALUE | garble-file PATH\n");
 		return 2;
 	}
 	if (trace_reader_open(argv[1], &in) < 0)
@@ -163,6 +204,13 @@ int main(int argc, char **argv)
 		return 1;
 	if (edit_xcr0) {
 		h.xcr0 = value;
+		changed = 1;
+	}
+	if (layout_vendor) {
+		if (set_vendor_layout(&h, layout_vendor) < 0) {
+			fprintf(stderr, "trace_edit: no XSAVE layout for %s\n", layout_vendor);
+			return 2;
+		}
 		changed = 1;
 	}
 	if (xsave_comp >= 0 && h.xsave_comp_size[xsave_comp]) {

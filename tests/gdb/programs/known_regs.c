@@ -1,23 +1,31 @@
 /*
  * A program whose registers hold known values while it is in marker():
- * the x87 stack holds pi (st0) and 1.0 (st1); with AVX-512, zmm0 holds the
- * 32-bit lanes 1..16, zmm31 0x1f01..0x1f10 and k1 0x5a5a5a5a12345678. The
- * gdb tests stop at marker() and print them. With the argument "spin" it
- * loops forever instead, for interrupt tests.
+ * the x87 stack holds pi (st0) and 1.0 (st1); with AVX-512, the 32-bit
+ * lane j of zmm<n> holds n * 256 + j + 1 (zmm0 = 1..16, zmm31 =
+ * 0x1f01..0x1f10) and k<n> holds 0x5a5a5a5a12345677 + n (k1 =
+ * 0x5a5a5a5a12345678). The gdb tests stop at marker() and print them;
+ * where gdb's own reading of a live process depends on the XSAVE layout
+ * (opmask and the upper halves of the zmm registers, zmm16-31), they are
+ * compared with these values rather than with a native gdb session.
+ *
+ * With the argument "spin" it loops forever instead, for interrupt tests.
+ * With "timer" it waits, spinning in user code once the values are
+ * loaded, for a SIGALRM: recorded, that makes an execution point there,
+ * which replay restores (registers and XSAVE state from the trace)
+ * instead of running the code before it.
  *
  * The registers are loaded and marker() called from assembly, so that no
  * compiler-generated code (a vzeroupper, an SSE move) runs in between.
  */
 #include <cpuid.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
 
-__attribute__((visibility("hidden"), used))
-const uint32_t known_zmm0[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-__attribute__((visibility("hidden"), used))
-const uint32_t known_zmm31[16] = {0x1f01, 0x1f02, 0x1f03, 0x1f04, 0x1f05, 0x1f06, 0x1f07, 0x1f08,
-				  0x1f09, 0x1f0a, 0x1f0b, 0x1f0c, 0x1f0d, 0x1f0e, 0x1f0f, 0x1f10};
+__attribute__((visibility("hidden"), used, aligned(64))) uint32_t known_zmm[32][16];
+__attribute__((visibility("hidden"), used)) volatile int alarm_seen = 1;
 
 __attribute__((noinline, visibility("hidden"))) void marker(void);
 __attribute__((noinline, visibility("hidden"))) void marker(void)
@@ -25,7 +33,10 @@ __attribute__((noinline, visibility("hidden"))) void marker(void)
 	__asm__ volatile("" ::: "memory");
 }
 
-/* load_and_mark(int avx512): loads the known values, calls marker(), pops the x87 stack. */
+/*
+ * load_and_mark(int avx512): loads the known values, waits until
+ * alarm_seen is set, calls marker(), pops the x87 stack.
+ */
 void load_and_mark(int avx512);
 __asm__(".text\n"
 	".globl load_and_mark\n"
@@ -34,11 +45,21 @@ __asm__(".text\n"
 	"	.cfi_startproc\n"
 	"	test %edi, %edi\n"
 	"	jz 1f\n"
-	"	vmovdqu32 known_zmm0(%rip), %zmm0\n"
-	"	vmovdqu32 known_zmm31(%rip), %zmm31\n"
-	"	movabs $0x5a5a5a5a12345678, %rax\n"
-	"	kmovq %rax, %k1\n"
-	"1:	fld1\n"
+	"	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+	"	vmovdqa32 known_zmm+64*\\n(%rip), %zmm\\n\n"
+	"	.endr\n"
+	"	.irp n, 16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+	"	vmovdqa32 known_zmm+64*\\n(%rip), %zmm\\n\n"
+	"	.endr\n"
+	"	movabs $0x5a5a5a5a12345677, %rax\n"
+	"	.irp n, 0,1,2,3,4,5,6,7\n"
+	"	kmovq %rax, %k\\n\n"
+	"	inc %rax\n"
+	"	.endr\n"
+	"1:	pause\n"
+	"	cmpl $0, alarm_seen(%rip)\n"
+	"	je 1b\n"
+	"	fld1\n"
 	"	fldpi\n"
 	"	sub $8, %rsp\n"
 	"	.cfi_adjust_cfa_offset 8\n"
@@ -65,6 +86,12 @@ static int have_avx512(void)
 	return (b & bit_AVX512F) && (b & bit_AVX512BW);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarm_seen = 1;
+}
+
 int main(int argc, char **argv)
 {
 	int avx512 = have_avx512();
@@ -72,6 +99,16 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "spin") == 0)
 		for (;;)
 			__asm__ volatile("pause");
+	for (int n = 0; n < 32; n++)
+		for (int j = 0; j < 16; j++)
+			known_zmm[n][j] = (uint32_t)(n * 256 + j + 1);
+	if (argc > 1 && strcmp(argv[1], "timer") == 0) {
+		struct itimerval once = {.it_value = {.tv_usec = 20000}};
+
+		signal(SIGALRM, on_alarm);
+		alarm_seen = 0;
+		setitimer(ITIMER_REAL, &once, NULL);
+	}
 	load_and_mark(avx512);
 	printf("known_regs: avx512 %s\n", avx512 ? "yes" : "no");
 	return 0;
