@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arch/x86_64/kernel_errno.h"
 #include "arch/x86_64/syscall_table.h"
 #include "arch/x86_64/tsc.h"
 #include "common/cpu_affinity.h"
@@ -485,7 +486,7 @@ int recorder_handle_exit(struct recorder *r)
 		recorder_affinity_get(r, args, ret);
 	/* ERESTART_RESTARTBLOCK: continued by restart_syscall (a restart_syscall interrupted in its
 	 * turn still continues the first call). */
-	if (ret == -516 && nr != SYS_restart_syscall)
+	if (ret == -ERESTART_RESTARTBLOCK && nr != SYS_restart_syscall)
 		r->cur->restart_nr = nr;
 	ctx = (struct x86_sys_out_ctx){.nr = nr == SYS_restart_syscall ? r->cur->restart_nr : nr,
 				       .ret = ret,

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arch/x86_64/kernel_errno.h"
 #include "common/log.h"
 #include "common/procmaps.h"
 #include "recorder/recorder.h"
@@ -359,12 +360,6 @@ int recorder_add_vfork_pages(struct recorder *r)
 	return err;
 }
 
-/* rax of a syscall interrupted to be restarted (the kernel's ERESTART* codes). */
-static bool restart_code(int64_t ret)
-{
-	return ret == -512 || ret == -513 || ret == -514 || ret == -516;
-}
-
 int recorder_preempt_point(struct recorder *r)
 {
 	struct recorder_task *t = r->cur;
@@ -375,14 +370,15 @@ int recorder_preempt_point(struct recorder *r)
 	if ((err = tracee_get_regs(&t->t, regs)) < 0)
 		return err;
 	if (t->at_boundary && (int64_t)regs[X86_ORIG_RAX] >= 0 &&
-	    restart_code(x86_regs_result(regs))) {
+	    x86_restart_code(x86_regs_result(regs))) {
 		/*
 		 * Our SIGSTOP interrupted a syscall, which the kernel restarts once
 		 * the stop is dropped (arch_do_signal_or_restart). Do it here, so the
 		 * point is a plain state to restore: back at the syscall instruction.
 		 */
-		regs[X86_RAX] = x86_regs_result(regs) == -516 ? (uint64_t)SYS_restart_syscall
-							      : regs[X86_ORIG_RAX];
+		regs[X86_RAX] = x86_regs_result(regs) == -ERESTART_RESTARTBLOCK
+				    ? (uint64_t)SYS_restart_syscall
+				    : regs[X86_ORIG_RAX];
 		regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
 		regs[X86_ORIG_RAX] = (uint64_t)-1;
 		if ((err = tracee_set_regs(&t->t, regs)) < 0)

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arch/x86_64/kernel_errno.h"
 #include "arch/x86_64/syscall_table.h"
 #include "arch/x86_64/tsc.h"
 #include "common/cpu_affinity.h"
@@ -1121,7 +1122,7 @@ static int apply_syscall_sigmask(struct replayer *r)
 	uint64_t args[6], mask, ptr = 0;
 	int64_t ret = task->last_result;
 
-	if (!task->last_valid || (ret != -EINTR && ret != -512 && ret != -514))
+	if (!task->last_valid || (ret != -EINTR && ret != -ERESTARTSYS && ret != -ERESTARTNOHAND))
 		return 0;
 	task->last_valid = false;
 	x86_regs_args(task->last_entry, args);
@@ -1528,9 +1529,9 @@ static int restart_without_signal(struct replayer *r)
 
 	if (!task->last_valid || r->ev.kind != EV_SYSCALL_ENTRY)
 		return 0;
-	if (ret == -512 || ret == -513 || ret == -514)
+	if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND)
 		nr = (long)task->last_entry[X86_ORIG_RAX];
-	else if (ret == -516)
+	else if (ret == -ERESTART_RESTARTBLOCK)
 		nr = SYS_restart_syscall;
 	else
 		return 0;

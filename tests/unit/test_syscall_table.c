@@ -20,6 +20,8 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 
+#include "arch/x86_64/kernel_errno.h"
+
 static int failures;
 static int checks;
 
@@ -415,7 +417,8 @@ static void test_conditional_writes(void)
 	EXPECT("wait4 reaped a child", run(__NR_wait4, -1, p, 0, q, 0, 0, 1234), p, 4, q, 144);
 	EXPECT_NONE("wait4 WNOHANG with nothing to reap", run(__NR_wait4, -1, p, 1, q, 0, 0, 0));
 	EXPECT("nanosleep interrupted", run(__NR_nanosleep, q, p, 0, 0, 0, 0, -EINTR), p, 16);
-	EXPECT("nanosleep before a restart", run(__NR_nanosleep, q, p, 0, 0, 0, 0, -516), p, 16);
+	EXPECT("nanosleep before a restart",
+	       run(__NR_nanosleep, q, p, 0, 0, 0, 0, -ERESTART_RESTARTBLOCK), p, 16);
 	EXPECT_NONE("nanosleep completed", run(__NR_nanosleep, q, p, 0, 0, 0, 0, 0));
 	EXPECT("clock_nanosleep relative, interrupted",
 	       run(__NR_clock_nanosleep, 1, 0, q, p, 0, 0, -EINTR), p, 16);
@@ -645,8 +648,8 @@ static void test_format(void)
 	FORMAT(__NR_tgkill, 0, 1, "tgkill(10, 11, SIGRTMIN+2) = 0", NULL, NULL, 10, 11, 34);
 	FORMAT(__NR_read, -EAGAIN, 1, "read(0, 0x10000000, 4096) = -11 EAGAIN", NULL, NULL, 0, BASE,
 	       4096);
-	FORMAT(__NR_read, -512, 1, "read(0, 0x10000000, 4096) = -512 ERESTARTSYS", NULL, NULL, 0,
-	       BASE, 4096);
+	FORMAT(__NR_read, -ERESTARTSYS, 1, "read(0, 0x10000000, 4096) = -512 ERESTARTSYS", NULL,
+	       NULL, 0, BASE, 4096);
 	FORMAT(__NR_newfstatat, 0, 1, "newfstatat(3, \"\", 0x10000000, AT_EMPTY_PATH) = 0", NULL,
 	       "", 3, BASE, BASE, 0x1000);
 	FORMAT(__NR_exit_group, 0, 0, "exit_group(0) = ?", NULL, NULL, 0);

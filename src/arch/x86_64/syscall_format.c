@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arch/x86_64/kernel_errno.h"
+
 /* Bounded appender: keeps out NUL-terminated and drops what does not fit. */
 struct out_buf {
 	char *p;
@@ -124,8 +126,8 @@ static const char *const errno_names[] = {
 	E(EKEYEXPIRED), E(EKEYREVOKED), E(EKEYREJECTED), E(EOWNERDEAD), E(ENOTRECOVERABLE),
 	E(ERFKILL), E(EHWPOISON),
 	/* Kernel-internal codes a tracer sees at a syscall-exit stop before a restart. */
-	[512] = "ERESTARTSYS", [513] = "ERESTARTNOINTR", [514] = "ERESTARTNOHAND",
-	[515] = "ENOIOCTLCMD", [516] = "ERESTART_RESTARTBLOCK",
+	E(ERESTARTSYS), E(ERESTARTNOINTR), E(ERESTARTNOHAND), E(ENOIOCTLCMD),
+	E(ERESTART_RESTARTBLOCK),
 };
 
 #define SIGNAME(name) [name] = #name

@@ -25,15 +25,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arch/x86_64/kernel_errno.h"
 #include "arch/x86_64/syscall_numbers.h"
 
 #define OUT_TABLE_SIZE 471
-
-/* Kernel-internal restart codes a tracer can see in rax at a syscall-exit stop. */
-#define ERESTARTSYS	      512
-#define ERESTARTNOINTR	      513
-#define ERESTARTNOHAND	      514
-#define ERESTART_RESTARTBLOCK 516
 
 /* Largest socket address (struct sockaddr_storage). */
 #define SOCKADDR_MAX 128
