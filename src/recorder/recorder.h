@@ -16,8 +16,6 @@
 #include "trace_format/event.h"
 #include "trace_format/trace.h"
 
-/* rewind's page in every recorded address space: a syscall instruction to inject with. */
-#define REWIND_INJECT_PAGE 0x70000000ull
 /* Scratch buffers for blocking syscalls of threaded processes (record_scratch.c). */
 #define SCRATCH_BASE  0x70100000ull
 #define SCRATCH_SIZE  0x100000ull

@@ -15,7 +15,6 @@
 #include "trace_format/trace.h"
 #include "replayer/replay.h"
 
-#define REWIND_INJECT_PAGE 0x70000000ull
 /* Where in rewind's page the replayer writes path strings for injected opens. */
 #define REWIND_INJECT_SCRATCH (REWIND_INJECT_PAGE + 256)
 

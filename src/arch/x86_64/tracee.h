@@ -14,6 +14,13 @@
 
 #include "arch/x86_64/regs.h"
 
+/*
+ * rewind's page, mapped at this address in every recorded and replayed
+ * address space: a syscall instruction to run injected syscalls with
+ * (tracee_inject), and room the replayer writes their strings into.
+ */
+#define REWIND_INJECT_PAGE 0x70000000ull
+
 enum tracee_stop {
 	TRACEE_STOP_OTHER = 0,	   /* signal-delivery, group or event stop */
 	TRACEE_STOP_SYSCALL_ENTRY, /* PTRACE_SYSCALL entry: resuming runs the syscall */
