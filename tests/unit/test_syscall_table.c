@@ -1,10 +1,12 @@
 /*
  * Unit tests of the x86_64 syscall table (src/arch/x86_64): names and
- * numbers agree with the kernel headers, every named syscall either says
- * what it writes or why it cannot be recorded, the output rules give the
- * right regions for the calls the recorder sees most (checked against a
- * fake tracee memory), ioctl requests are decoded, and `rewind dump` lines
- * read like strace's.
+ * numbers agree with the kernel headers, the rows of syscalls.def agree
+ * with themselves (class and output, flags and argument formats, one row
+ * per number), every named syscall either says what it writes or why it
+ * cannot be recorded, the output rules give the right regions for the calls
+ * the recorder sees most (checked against a fake tracee memory), the regions
+ * known before a blocking call cover what it writes, ioctl requests are
+ * decoded, and `rewind dump` lines read like strace's.
  *
  * Prints each failure and exits non-zero if there was any.
  */
@@ -21,6 +23,7 @@
 #include <sys/syscall.h>
 
 #include "arch/x86_64/kernel_errno.h"
+#include "arch/x86_64/syscall_rows.h"
 
 static int failures;
 static int checks;
@@ -598,6 +601,363 @@ static void test_ioctl(void)
 	CHECK(!x86_ioctl_name(0x5490), "0x5490 has a name");
 }
 
+/* ---- the rows of syscalls.def ------------------------------------------------------- */
+
+/* What a row's last column is, read here without the rules and handlers it names. */
+enum writes { W_NONE, W_RULES, W_SPECIAL, W_CHECKED, W_REFUSE, W_RESTARTED };
+
+struct row {
+	long nr;
+	const char *name;
+	int nargs, replay, flags;
+	int argfmt[6];
+	int writes; /* enum writes */
+	int nrules; /* RULES, or the rules a SPECIAL handler gives for entry */
+	const char *refuse, *in_place;
+};
+
+/* clang-format off */
+#define COUNT(...)                     COUNT_(__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0)
+#define COUNT_(a, b, c, d, e, f, n, ...) n
+#define NONE                           .writes = W_NONE
+#define RULES(...)                     .writes = W_RULES, .nrules = COUNT(__VA_ARGS__)
+#define SPECIAL(...)                   .writes = W_SPECIAL, .nrules = COUNT(__VA_ARGS__) - 1
+#define CHECKED(fn, check)             .writes = W_CHECKED
+#define REFUSE(why)                    .writes = W_REFUSE, .refuse = (why)
+#define RESTARTED                      .writes = W_RESTARTED
+#define IN_PLACE(why, ...)             __VA_ARGS__, .in_place = (why)
+#define SYSCALL(name, nargs, replay, flags, args, writes)                                          \
+	{__NR_##name, #name, nargs, replay, flags, {SYSCALL_ARGS args}, writes},
+
+static const struct row rows[] = {
+#include "arch/x86_64/syscalls.def"
+};
+/* clang-format on */
+
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+
+/* One row per number, under the kernel's name for it, as the table answers. */
+static void test_rows_numbers(void)
+{
+	static unsigned char seen[1024];
+
+	CHECK(NROWS == 337 + 47, "%zu rows, expected %d", NROWS, 337 + 47);
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct row *w = &rows[i];
+		const char *name = x86_syscall_name(w->nr);
+
+		CHECK(w->nr >= 0 && w->nr < 1024, "%s has number %ld", w->name, w->nr);
+		if (w->nr < 0 || w->nr >= 1024)
+			continue;
+		CHECK(!seen[w->nr]++, "two rows for number %ld (%s)", w->nr, w->name);
+		CHECK(name && !strcmp(name, w->name), "row %s: number %ld is named %s", w->name,
+		      w->nr, name ? name : "NULL");
+		CHECK(x86_syscall_number(w->name) == w->nr, "row %s: its number is %ld, not %ld",
+		      w->name, x86_syscall_number(w->name), w->nr);
+		CHECK(i == 0 || rows[i - 1].nr < w->nr, "row %s is out of number order", w->name);
+	}
+}
+
+/* The class and what the row says it writes agree. */
+static void test_rows_classes(void)
+{
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct row *w = &rows[i];
+		size_t len = strlen(w->name);
+
+		CHECK((w->replay == SYS_REPLAY_UNKNOWN) == (w->writes == W_REFUSE),
+		      "%s: class REFUSED and REFUSE(...) go together", w->name);
+		if (w->writes == W_REFUSE)
+			CHECK(w->refuse && !strncmp(w->refuse, w->name, len) &&
+				  w->refuse[len] == ' ',
+			      "%s: its reason \"%s\" does not start with its name", w->name,
+			      w->refuse ? w->refuse : "NULL");
+		if (w->replay == SYS_REPLAY_NOSYS)
+			CHECK(w->writes == W_NONE && !w->in_place,
+			      "%s: answered ENOSYS, so it writes nothing", w->name);
+		if (w->replay == SYS_REPLAY_RSEQ || w->replay == SYS_REPLAY_EXIT ||
+		    w->replay == SYS_REPLAY_EXEC || w->replay == SYS_REPLAY_MMAP ||
+		    w->replay == SYS_REPLAY_MUNMAP || w->replay == SYS_REPLAY_MPROTECT ||
+		    w->replay == SYS_REPLAY_MREMAP || w->replay == SYS_REPLAY_BRK)
+			CHECK(w->writes == W_NONE, "%s: its class handles it, but it has rules",
+			      w->name);
+		CHECK((w->writes == W_RESTARTED) == (w->nr == __NR_restart_syscall),
+		      "%s: only restart_syscall writes what the call it restarts writes", w->name);
+		CHECK(w->writes != W_RULES || (w->nrules >= 1 && w->nrules <= 4),
+		      "%s: %d rules (1 to 4)", w->name, w->nrules);
+	}
+}
+
+/* Flags and argument formats agree. */
+static void test_rows_flags(void)
+{
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct row *w = &rows[i];
+		int fds = 0, sig = SYSF_SIGMASK_ARG(w->flags);
+
+		for (int a = 0; a < w->nargs; a++)
+			fds += w->argfmt[a] == ARG_FD;
+		if (w->flags & SYSF_WRITES_FD)
+			CHECK(w->nargs >= 1 && w->argfmt[0] == ARG_FD,
+			      "%s: WFD without an fd first", w->name);
+		if (w->flags & SYSF_COPIES_TO_FD)
+			CHECK(fds == 2, "%s: CFD without two fd arguments", w->name);
+		if (w->flags & SYSF_SIGMASK)
+			CHECK(sig < w->nargs && w->argfmt[sig] == ARG_PTR,
+			      "%s: its signal mask argument %d is not a pointer", w->name, sig);
+		else
+			CHECK(!(w->flags & (SYSF_SIGMASK_PAIR | 7 << SYSF_SIGMASK_SHIFT)),
+			      "%s: a signal mask argument without MSK", w->name);
+		if (w->flags & SYSF_RETURNS_ADDR)
+			CHECK(w->writes == W_NONE || w->writes == W_REFUSE,
+			      "%s: returns an address and writes memory", w->name);
+		CHECK(!(w->flags & ~0x7ff), "%s: unknown flags %#x", w->name, w->flags);
+	}
+}
+
+/* ---- regions known before a blocking call (scratch buffers) -------------------------- */
+
+#define MAX_ENTRY 8
+
+static struct x86_entry_region entry[MAX_ENTRY];
+static int nentry;
+
+static int fake_region(void *opaque, const struct x86_entry_region *r)
+{
+	(void)opaque;
+	if (nentry == MAX_ENTRY)
+		return -E2BIG;
+	entry[nentry++] = *r;
+	return 0;
+}
+
+static int run_entry(long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		     uint64_t a5)
+{
+	struct x86_sys_entry_ctx ctx = {
+	    .nr = nr,
+	    .args = {a0, a1, a2, a3, a4, a5},
+	    .read_mem = fake_read,
+	    .region = fake_region,
+	};
+
+	nentry = 0;
+	return x86_syscall_entry_regions(&ctx);
+}
+
+/* Checks rc == 0 and the n regions (arg, kind, in, len) in want, in order. */
+static void expect_entry(int line, const char *what, int rc, int n, const uint64_t *want)
+{
+	checks++;
+	if (rc != 0 || nentry != n) {
+		fail(line, "%s: returned %d with %d regions, expected 0 with %d", what, rc, nentry,
+		     n);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		if (entry[i].arg != want[4 * i] || entry[i].kind != want[4 * i + 1] ||
+		    entry[i].in != want[4 * i + 2] || entry[i].len != want[4 * i + 3])
+			fail(line,
+			     "%s: region %d is arg %d kind %d in %d len %" PRIu64
+			     ", expected arg %" PRIu64 " kind %" PRIu64 " in %" PRIu64
+			     " len %" PRIu64,
+			     what, i, entry[i].arg, entry[i].kind, entry[i].in, entry[i].len,
+			     want[4 * i], want[4 * i + 1], want[4 * i + 2], want[4 * i + 3]);
+}
+
+#define ENTRY(what, rc, ...)                                                                       \
+	do {                                                                                       \
+		const uint64_t want_[] = {__VA_ARGS__};                                            \
+		expect_entry(__LINE__, what, rc, (int)(sizeof(want_) / sizeof(want_[0]) / 4),      \
+			     want_);                                                               \
+	} while (0)
+#define ENTRY_NONE(what, rc) expect_entry(__LINE__, what, rc, 0, NULL)
+
+#define OUT   0
+#define IN    1
+#define BYTES X86_ENTRY_BYTES
+
+/* The sizes the recorder's scratch buffers get for the blocking calls of threaded programs. */
+static void test_entry_regions(void)
+{
+	const uint64_t p = BASE + 0x1000, q = BASE + 0x2000, r = BASE + 0x3000,
+		       lenp = BASE + 0x4000, s = BASE + 0x5000;
+
+	ENTRY("read: the whole count", run_entry(__NR_read, 3, p, 4096, 0, 0, 0), 1, BYTES, OUT,
+	      4096);
+	put32(lenp, 16);
+	ENTRY("recvfrom with an address", run_entry(__NR_recvfrom, 3, p, 512, 0, q, lenp), 1, BYTES,
+	      OUT, 512, 4, BYTES, OUT, 16, 5, BYTES, IN, 4);
+	ENTRY("recvfrom without one", run_entry(__NR_recvfrom, 3, p, 512, 0, 0, 0), 1, BYTES, OUT,
+	      512);
+	put32(lenp, 110);
+	ENTRY("accept", run_entry(__NR_accept, 3, q, lenp, 0, 0, 0), 1, BYTES, OUT, 110, 2, BYTES,
+	      IN, 4);
+	put32(lenp, 200);
+	ENTRY("accept4 clamps to sockaddr_storage", run_entry(__NR_accept4, 3, q, lenp, 0, 0, 0), 1,
+	      BYTES, OUT, 128, 2, BYTES, IN, 4);
+	ENTRY_NONE("accept without an address", run_entry(__NR_accept, 3, 0, 0, 0, 0, 0));
+	CHECK(run_entry(__NR_accept, 3, q, BASE + MEM_SIZE, 0, 0, 0) == -EFAULT,
+	      "accept with an unreadable addrlen does not say so");
+	ENTRY("wait4: status and rusage", run_entry(__NR_wait4, -1, p, 0, q, 0, 0), 1, BYTES, OUT,
+	      4, 3, BYTES, OUT, 144);
+	ENTRY("waitid: siginfo and rusage", run_entry(__NR_waitid, 0, 0, p, 4, q, 0), 2, BYTES, OUT,
+	      128, 4, BYTES, OUT, 144);
+	ENTRY("epoll_wait: maxevents packed events", run_entry(__NR_epoll_wait, 4, p, 16, -1, 0, 0),
+	      1, BYTES, OUT, 192);
+	ENTRY("epoll_pwait2", run_entry(__NR_epoll_pwait2, 4, p, 3, 0, 0, 8), 1, BYTES, OUT, 36);
+	ENTRY("epoll_wait with a negative maxevents: too big to move",
+	      run_entry(__NR_epoll_wait, 4, p, (uint64_t)-1, -1, 0, 0), 1, BYTES, OUT, UINT64_MAX);
+	ENTRY("poll: in and out", run_entry(__NR_poll, p, 5, 0, 0, 0, 0), 0, BYTES, IN, 40);
+	ENTRY("ppoll: fds and timeout", run_entry(__NR_ppoll, p, 2, q, r, 8, 0), 0, BYTES, IN, 16,
+	      2, BYTES, IN, 16);
+	ENTRY("select", run_entry(__NR_select, 5, p, q, r, s, 0), 1, BYTES, IN, 8, 2, BYTES, IN, 8,
+	      3, BYTES, IN, 8, 4, BYTES, IN, 16);
+	ENTRY("pselect6 over 65 fds", run_entry(__NR_pselect6, 65, p, 0, 0, 0, 0), 1, BYTES, IN,
+	      16);
+	ENTRY("nanosleep", run_entry(__NR_nanosleep, q, p, 0, 0, 0, 0), 1, BYTES, OUT, 16);
+	ENTRY("clock_nanosleep: from its handler's row",
+	      run_entry(__NR_clock_nanosleep, 1, 0, q, p, 0, 0), 3, BYTES, OUT, 16);
+	ENTRY("rt_sigtimedwait", run_entry(__NR_rt_sigtimedwait, q, p, 0, 8, 0, 0), 1, BYTES, OUT,
+	      128);
+	ENTRY("msgrcv: mtype and msgsz bytes", run_entry(__NR_msgrcv, 1, p, 100, 0, 0, 0), 1, BYTES,
+	      OUT, 108);
+	ENTRY("mq_timedreceive", run_entry(__NR_mq_timedreceive, 3, p, 64, q, 0, 0), 1, BYTES, OUT,
+	      64, 3, BYTES, OUT, 4);
+	ENTRY("readv", run_entry(__NR_readv, 3, p, 3, 0, 0, 0), 1, X86_ENTRY_IOVECS, OUT, 3);
+	ENTRY("recvmsg", run_entry(__NR_recvmsg, 3, p, 0, 0, 0, 0), 1, X86_ENTRY_MSGHDR, OUT, 1);
+	ENTRY("recvmmsg with a timeout", run_entry(__NR_recvmmsg, 3, p, 2, 0, q, 0), 1,
+	      X86_ENTRY_MMSGHDRS, OUT, 2, 4, BYTES, IN, 16);
+
+	ENTRY_NONE("pread64 does not block", run_entry(__NR_pread64, 3, p, 4096, 0, 0, 0));
+	ENTRY_NONE("write writes no memory", run_entry(__NR_write, 1, p, 10, 0, 0, 0));
+	ENTRY_NONE("futex words stay in place", run_entry(__NR_futex, p, 6, 0, q, 0, 0));
+	ENTRY_NONE("sendfile's offset stays in place", run_entry(__NR_sendfile, 1, 3, p, 9, 0, 0));
+	ENTRY_NONE("ioctl stays in place", run_entry(__NR_ioctl, 0, TCGETS, p, 0, 0, 0));
+	ENTRY_NONE("restart_syscall", run_entry(__NR_restart_syscall, 0, 0, 0, 0, 0, 0));
+	ENTRY_NONE("unknown number", run_entry(400, 0, 0, 0, 0, 0, 0));
+	emit_error = 0;
+}
+
+static int inside_entry(uint64_t addr, uint64_t len, const uint64_t args[6])
+{
+	for (int i = 0; i < nentry; i++)
+		if (entry[i].kind == X86_ENTRY_BYTES && addr >= args[entry[i].arg] &&
+		    len <= entry[i].len && addr - args[entry[i].arg] <= entry[i].len - len)
+			return 1;
+	return 0;
+}
+
+/*
+ * Every blocking row that writes memory gives regions before the call or
+ * says why not, points them at pointer arguments, and covers with them
+ * what it writes after the call (checked for plain buffers, with every
+ * pointer argument at its own page and small sizes).
+ */
+static void test_rows_blocking(void)
+{
+	static const int64_t results[] = {5, 1, 0, -EINTR, -ERESTART_RESTARTBLOCK, -E2BIG};
+
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct row *w = &rows[i];
+		int writes =
+		    w->writes == W_RULES || w->writes == W_SPECIAL || w->writes == W_CHECKED;
+		uint64_t args[6] = {0};
+		int vectors = 0, rc;
+
+		if (!(w->flags & SYSF_MAY_BLOCK)) {
+			CHECK(!w->in_place && (w->writes != W_SPECIAL || !w->nrules),
+			      "%s does not block: no regions before the call", w->name);
+			continue;
+		}
+		if (!writes || w->replay == SYS_REPLAY_NOSYS)
+			continue;
+		CHECK(w->in_place || w->writes == W_RULES || (w->writes == W_SPECIAL && w->nrules),
+		      "%s blocks and writes memory, but gives no regions before the call and no "
+		      "reason why not",
+		      w->name);
+		CHECK(!w->in_place || strlen(w->in_place) > 10, "%s: no reason to write in place",
+		      w->name);
+		for (int a = 0; a < w->nargs; a++) {
+			args[a] = w->argfmt[a] == ARG_PTR ? BASE + 0x1000 * (uint64_t)(a + 1) : 4;
+			if (w->argfmt[a] == ARG_PTR)
+				put32(args[a], 16);
+		}
+		rc = run_entry(w->nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+		CHECK(rc == 0, "%s: regions before the call give %d", w->name, rc);
+		CHECK(w->in_place ? nentry == 0 : nentry > 0, "%s: %d regions before the call",
+		      w->name, nentry);
+		for (int e = 0; e < nentry; e++) {
+			CHECK(entry[e].arg < w->nargs && w->argfmt[entry[e].arg] == ARG_PTR,
+			      "%s: region before the call at argument %d, not a pointer", w->name,
+			      entry[e].arg);
+			vectors |= entry[e].kind != X86_ENTRY_BYTES;
+		}
+		if (vectors || w->in_place)
+			continue;
+		for (size_t k = 0; k < sizeof(results) / sizeof(results[0]); k++) {
+			int n = nentry;
+
+			rc = run(w->nr, args[0], args[1], args[2], args[3], args[4], args[5],
+				 results[k]);
+			nentry = n;
+			for (int o = 0; rc == 0 && o < nregions; o++)
+				CHECK(inside_entry(regions[o].addr, regions[o].len, args),
+				      "%s = %" PRId64 " writes %#" PRIx64 " +%" PRIu64
+				      ", outside its regions before the call",
+				      w->name, results[k], regions[o].addr, regions[o].len);
+		}
+	}
+}
+
+/* The flags the recorder and replayer ask about. */
+static void test_row_queries(void)
+{
+	uint64_t args[6] = {3, 4 /* F_SETFL */, 0x800};
+	const uint64_t p = BASE + 0x1000, pair = BASE + 0x2000;
+
+	CHECK(x86_syscall_fds_change(__NR_close, args), "close keeps fds");
+	CHECK(x86_syscall_fds_change(__NR_dup2, args), "dup2 keeps fds");
+	CHECK(x86_syscall_fds_change(__NR_execve, args), "execve keeps fds");
+	CHECK(x86_syscall_fds_change(__NR_fcntl, args), "fcntl F_SETFL keeps fds");
+	args[1] = 3; /* F_GETFL */
+	CHECK(!x86_syscall_fds_change(__NR_fcntl, args), "fcntl F_GETFL changes fds");
+	CHECK(!x86_syscall_fds_change(__NR_read, args), "read changes fds");
+	CHECK(!x86_syscall_fds_change(__NR_dup, args), "dup changes fds");
+	CHECK(!x86_syscall_fds_change(-1, args), "number -1 changes fds");
+
+	memset(args, 0, sizeof(args));
+	args[0] = p;
+	args[3] = p + 8;
+	args[4] = p + 16;
+	args[5] = pair;
+	put64(pair, p + 24);
+	put64(pair + 8, 8);
+	CHECK(x86_syscall_temp_sigmask(__NR_rt_sigsuspend, args, fake_read, NULL) == p,
+	      "rt_sigsuspend's mask");
+	CHECK(x86_syscall_temp_sigmask(__NR_ppoll, args, fake_read, NULL) == p + 8, "ppoll's mask");
+	CHECK(x86_syscall_temp_sigmask(__NR_epoll_pwait, args, fake_read, NULL) == p + 16,
+	      "epoll_pwait's mask");
+	CHECK(x86_syscall_temp_sigmask(__NR_epoll_pwait2, args, fake_read, NULL) == p + 16,
+	      "epoll_pwait2's mask");
+	CHECK(x86_syscall_temp_sigmask(__NR_pselect6, args, fake_read, NULL) == p + 24,
+	      "pselect6's mask, through its pair");
+	CHECK(x86_syscall_temp_sigmask(__NR_rt_sigprocmask, args, fake_read, NULL) == 0,
+	      "rt_sigprocmask's mask is no temporary one");
+	CHECK(x86_syscall_temp_sigmask(__NR_read, args, fake_read, NULL) == 0, "read has a mask");
+	args[5] = 0;
+	CHECK(x86_syscall_temp_sigmask(__NR_pselect6, args, fake_read, NULL) == 0,
+	      "pselect6 without a pair has a mask");
+	args[5] = BASE + MEM_SIZE;
+	CHECK(x86_syscall_temp_sigmask(__NR_pselect6, args, fake_read, NULL) == 0,
+	      "pselect6 with an unreadable pair has a mask");
+
+	CHECK(x86_syscall_lookup(__NR_mmap)->flags & SYSF_RETURNS_ADDR, "mmap lacks ADR");
+	CHECK(!(x86_syscall_lookup(__NR_read)->flags & SYSF_RETURNS_ADDR), "read has ADR");
+	CHECK(x86_syscall_lookup(__NR_sendfile)->flags & SYSF_COPIES_TO_FD, "sendfile lacks CFD");
+	CHECK(!(x86_syscall_lookup(__NR_splice)->flags & SYSF_COPIES_TO_FD), "splice has CFD");
+}
+
 /* ---- rewind dump lines ------------------------------------------------------------- */
 
 static void expect_format(int line, long nr, const uint64_t args[6], const char *const strings[6],
@@ -666,6 +1026,9 @@ static void test_format(void)
 int main(void)
 {
 	test_names_and_numbers();
+	test_rows_numbers();
+	test_rows_classes();
+	test_rows_flags();
 	test_every_entry();
 	test_classes_and_flags();
 	test_read_family();
@@ -674,6 +1037,9 @@ int main(void)
 	test_sockets();
 	test_commands();
 	test_ioctl();
+	test_entry_regions();
+	test_rows_blocking();
+	test_row_queries();
 	test_format();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;

@@ -293,12 +293,7 @@ static int shown_nargs(long nr, const struct x86_syscall_desc *d, const uint64_t
 	return d->nargs;
 }
 
-static int returns_address(long nr)
-{
-	return nr == __NR_mmap || nr == __NR_mremap || nr == __NR_brk || nr == __NR_shmat;
-}
-
-static void put_result(struct out_buf *b, long nr, int64_t ret)
+static void put_result(struct out_buf *b, const struct x86_syscall_desc *d, int64_t ret)
 {
 	if (ret < 0 && ret >= -4095) {
 		size_t e = (size_t)-ret;
@@ -307,7 +302,7 @@ static void put_result(struct out_buf *b, long nr, int64_t ret)
 			put(b, "%lld %s", (long long)ret, errno_names[e]);
 		else
 			put(b, "%lld", (long long)ret);
-	} else if (returns_address(nr)) {
+	} else if (d && (d->flags & SYSF_RETURNS_ADDR)) {
 		put(b, "%#llx", (unsigned long long)ret);
 	} else {
 		put(b, "%lld", (long long)ret);
@@ -339,7 +334,7 @@ void x86_syscall_format(char *out, size_t outlen, long nr, const uint64_t args[6
 	}
 	put(&b, ") = ");
 	if (ret_known)
-		put_result(&b, nr, ret);
+		put_result(&b, d, ret);
 	else
 		put(&b, "?");
 }

@@ -1,16 +1,20 @@
 /*
  * What each syscall writes into the tracee when it returns: the regions the
- * recorder saves at the exit stop and the replayer writes back.
+ * recorder saves at the exit stop and the replayer writes back. Each row of
+ * syscalls.def says it in its last column, read here.
  *
- * Most syscalls are described by up to three rules, each "argument i points
+ * Most syscalls are described by up to four rules, each "argument i points
  * at N bytes", where N is fixed, the result, another argument, a count times
  * an element size, or a length the kernel stored through a pointer (socklen_t
- * style). Rules apply when the call succeeded unless they say otherwise
- * (nanosleep's remaining time is written when it is interrupted, waitid's
- * siginfo even on failure). Syscalls whose output depends on a command or on
- * structures in tracee memory (readv's iovecs, recvmsg's msghdr, fcntl,
- * prctl, ...) have a small handler, all with one signature. Syscalls the
- * table cannot describe say why, and recording stops there instead of
+ * style); readv's iovecs and recvmsg's msghdr are rules too. Rules apply when
+ * the call succeeded unless they say otherwise (nanosleep's remaining time is
+ * written when it is interrupted, waitid's siginfo even on failure). The same
+ * rules, sized from the arguments alone, give a blocking syscall's regions
+ * before it runs (x86_syscall_entry_regions): a rule sized by the result then
+ * names the argument that bounds it (read's count). Syscalls whose output
+ * depends on a command or on structures in tracee memory (fcntl, prctl,
+ * futex, clone3, ...) have a small handler, all with one signature. Syscalls
+ * the table cannot describe say why, and recording stops there instead of
  * saving an incomplete trace.
  *
  * Sizes are the x86_64 kernel's structure sizes (struct stat is 144 bytes,
@@ -28,8 +32,6 @@
 #include "arch/x86_64/kernel_errno.h"
 #include "arch/x86_64/syscall_numbers.h"
 
-#define OUT_TABLE_SIZE 471
-
 /* Largest socket address (struct sockaddr_storage). */
 #define SOCKADDR_MAX 128
 /* UIO_MAXIOV: the kernel refuses longer iovec arrays. */
@@ -41,22 +43,26 @@ enum out_kind {
 	OUT_RULES,
 	OUT_SPECIAL,
 	OUT_UNSUPPORTED, /* named, but recording it is refused (reason) */
+	OUT_RESTARTED,	 /* restart_syscall: writes what the interrupted syscall writes */
 };
 
 enum out_size {
-	SZ_END = 0,    /* no more rules */
-	SZ_FIXED,      /* n bytes */
-	SZ_RET,	       /* ret bytes */
-	SZ_RET_CAPPED, /* ret bytes, at most args[size_arg] (MSG_TRUNC reports the full length) */
-	SZ_RET_PLUS,   /* n + ret bytes */
-	SZ_RET_ELEMS,  /* ret * n bytes */
-	SZ_ARG,	       /* args[size_arg] bytes */
-	SZ_ARG_PLUS,   /* n + args[size_arg] bytes */
-	SZ_ARG_ELEMS,  /* args[size_arg] * n bytes */
-	SZ_ARG_BITS,   /* a node mask of args[size_arg] - 1 bits in whole longs (get_mempolicy) */
-	SZ_ARG_PAGES,  /* one byte per page of args[size_arg] bytes (mincore) */
-	SZ_LEN_PTR,    /* *(u32 *)args[size_arg] read after the call, at most n when n != 0;
-			* the u32 itself is written too (socklen_t *addrlen style) */
+	SZ_END = 0,   /* no more rules */
+	SZ_FIXED,     /* n bytes */
+	SZ_RET,	      /* ret bytes (ret at most args[size_arg] with RULE_BOUNDED) */
+	SZ_RET_PLUS,  /* n + ret bytes (likewise) */
+	SZ_RET_ELEMS, /* ret * n bytes (likewise) */
+	SZ_ARG,	      /* args[size_arg] bytes */
+	SZ_ARG_PLUS,  /* n + args[size_arg] bytes */
+	SZ_ARG_ELEMS, /* args[size_arg] * n bytes */
+	SZ_ARG_BITS,  /* a node mask of args[size_arg] - 1 bits in whole longs (get_mempolicy) */
+	SZ_ARG_PAGES, /* one byte per page of args[size_arg] bytes (mincore) */
+	SZ_LEN_PTR,   /* *(u32 *)args[size_arg] read after the call, at most n when n != 0;
+		       * the u32 itself is written too (socklen_t *addrlen style) */
+	SZ_FDSET,     /* a select fd_set for args[size_arg] fds */
+	SZ_IOVECS,    /* an iovec array of args[size_arg] entries, its buffers filled up to ret */
+	SZ_MSGHDR,    /* a received struct msghdr: name, control, iovecs up to ret */
+	SZ_MMSGHDRS,  /* ret received struct mmsghdr, of args[size_arg] */
 };
 
 enum out_when {
@@ -68,23 +74,31 @@ enum out_when {
 	WHEN_E2BIG,	 /* the kernel stores the size it wanted, then fails */
 };
 
+#define RULE_BOUNDED 0x1 /* an SZ_RET* size is at most args[size_arg]: known before the call */
+#define RULE_IN	     0x2 /* the kernel reads the region before it writes it (poll's fds) */
+
 struct out_rule {
 	uint8_t arg;	  /* argument that holds the address */
 	uint8_t size;	  /* enum out_size */
-	uint8_t size_arg; /* argument the size comes from */
+	uint8_t size_arg; /* argument the size (or its bound) comes from */
 	uint8_t when;	  /* enum out_when */
+	uint8_t flags;	  /* RULE_* */
 	uint32_t n;
 };
+
+#define OUT_RULES_MAX 4
 
 typedef int out_special_fn(const struct x86_sys_out_ctx *ctx);
 typedef const char *out_check_fn(long nr, const uint64_t args[6]);
 
 struct out_entry {
 	uint8_t kind; /* enum out_kind */
-	struct out_rule rules[3];
+	/* OUT_RULES; OUT_SPECIAL: what the handler may write, as known at entry */
+	struct out_rule rules[OUT_RULES_MAX];
 	out_special_fn *special; /* OUT_SPECIAL */
 	out_check_fn *check;	 /* OUT_SPECIAL, optional: refuses some commands at entry */
 	const char *reason;	 /* OUT_UNSUPPORTED */
+	const char *in_place;	 /* a blocking call whose writes are not moved to scratch: why */
 };
 
 /* ---- helpers shared by the handlers ---- */
@@ -159,78 +173,7 @@ static int emit_iovecs(const struct x86_sys_out_ctx *ctx, uint64_t iov, uint64_t
 	return 0;
 }
 
-/* ---- generic rules ---- */
-
-static int rule_applies(const struct out_rule *r, int64_t ret)
-{
-	switch (r->when) {
-	case WHEN_OK:
-		return ret >= 0;
-	case WHEN_POSITIVE:
-		return ret > 0;
-	case WHEN_INTR:
-		return is_interrupted(ret);
-	case WHEN_OK_OR_INTR:
-		return ret >= 0 || is_interrupted(ret);
-	case WHEN_NOT_EFAULT:
-		return ret != -EFAULT;
-	case WHEN_E2BIG:
-		return ret == -E2BIG;
-	}
-	return 0;
-}
-
-static int apply_rule(const struct x86_sys_out_ctx *ctx, const struct out_rule *r)
-{
-	uint64_t addr = ctx->args[r->arg], sarg = ctx->args[r->size_arg];
-	uint64_t uret = (uint64_t)ctx->ret;
-	uint32_t len;
-	int err;
-
-	if (!rule_applies(r, ctx->ret) || !addr)
-		return 0;
-	switch (r->size) {
-	case SZ_FIXED:
-		return emit(ctx, addr, r->n);
-	case SZ_RET:
-		return ctx->ret > 0 ? emit(ctx, addr, uret) : 0;
-	case SZ_RET_CAPPED:
-		return ctx->ret > 0 ? emit(ctx, addr, min_u64(uret, sarg)) : 0;
-	case SZ_RET_PLUS:
-		return ctx->ret >= 0 ? emit(ctx, addr, r->n + uret) : 0;
-	case SZ_RET_ELEMS:
-		return ctx->ret > 0 ? emit(ctx, addr, uret * r->n) : 0;
-	case SZ_ARG:
-		return emit(ctx, addr, sarg);
-	case SZ_ARG_PLUS:
-		return emit(ctx, addr, r->n + sarg);
-	case SZ_ARG_ELEMS:
-		return emit(ctx, addr, sarg * r->n);
-	case SZ_ARG_BITS: /* copy_nodes_to_user(): ALIGN(maxnode - 1, 64) / 8 */
-		return sarg ? emit(ctx, addr, (sarg - 1 + 63) / 64 * 8) : 0;
-	case SZ_ARG_PAGES:
-		return emit(ctx, addr, (sarg + 4095) / 4096);
-	case SZ_LEN_PTR:
-		if (!sarg)
-			return 0;
-		if ((err = read_u32(ctx, sarg, &len)) < 0)
-			return err;
-		if ((err = emit(ctx, sarg, sizeof(len))) < 0)
-			return err;
-		return emit(ctx, addr, r->n ? min_u64(len, r->n) : len);
-	}
-	return 0;
-}
-
-/* ---- handlers: file and socket I/O ---- */
-
-/* readv, preadv, preadv2, vmsplice, process_vm_readv: iovec array at arg 1, count at arg 2. */
-static int out_iovec_arg1(const struct x86_sys_out_ctx *ctx)
-{
-	if (ctx->ret <= 0)
-		return 0;
-	return emit_iovecs(ctx, ctx->args[1], ctx->args[2], (uint64_t)ctx->ret);
-}
+/* ---- received messages ---- */
 
 /* struct msghdr on x86_64. */
 #define MSGHDR_SIZE	  56
@@ -271,21 +214,11 @@ static int emit_received_msghdr(const struct x86_sys_out_ctx *ctx, uint64_t hdr,
 	return emit_iovecs(ctx, iov, iovlen, bytes);
 }
 
-static int out_recvmsg(const struct x86_sys_out_ctx *ctx)
+/* ret received messages of a struct mmsghdr vector, each with its byte count in msg_len. */
+static int emit_received_mmsghdrs(const struct x86_sys_out_ctx *ctx, uint64_t vec)
 {
-	if (ctx->ret < 0 || !ctx->args[1])
-		return 0;
-	return emit_received_msghdr(ctx, ctx->args[1], (uint64_t)ctx->ret);
-}
-
-/* recvmmsg: ret messages, each with its byte count in msg_len; the timeout's time left. */
-static int out_recvmmsg(const struct x86_sys_out_ctx *ctx)
-{
-	uint64_t vec = ctx->args[1];
 	int err;
 
-	if (ctx->ret <= 0 || !vec)
-		return 0;
 	for (int64_t i = 0; i < ctx->ret; i++) {
 		uint64_t entry = vec + (uint64_t)i * MMSGHDR_SIZE;
 		uint32_t len;
@@ -295,8 +228,100 @@ static int out_recvmmsg(const struct x86_sys_out_ctx *ctx)
 		    (err = emit_received_msghdr(ctx, entry, len)) < 0)
 			return err;
 	}
-	return emit(ctx, ctx->args[4], 16);
+	return 0;
 }
+
+/* ---- generic rules ---- */
+
+/*
+ * select's fd_sets: the kernel's FDS_BYTES(nfds), whole longs, with nfds
+ * clamped to the fd table size, at most nr_open (2^20 by default).
+ */
+static uint64_t fdset_bytes(uint64_t nfds_arg)
+{
+	int nfds = (int)nfds_arg;
+
+	if (nfds <= 0)
+		return 0;
+	return ((uint64_t)(nfds < (1 << 20) ? nfds : (1 << 20)) + 63) / 64 * 8;
+}
+
+/* ret, or at most args[size_arg] for a bounded rule (MSG_TRUNC reports the full length). */
+static uint64_t ret_count(const struct x86_sys_out_ctx *ctx, const struct out_rule *r)
+{
+	uint64_t n = (uint64_t)ctx->ret;
+
+	return (r->flags & RULE_BOUNDED) ? min_u64(n, ctx->args[r->size_arg]) : n;
+}
+
+static int rule_applies(const struct out_rule *r, int64_t ret)
+{
+	switch (r->when) {
+	case WHEN_OK:
+		return ret >= 0;
+	case WHEN_POSITIVE:
+		return ret > 0;
+	case WHEN_INTR:
+		return is_interrupted(ret);
+	case WHEN_OK_OR_INTR:
+		return ret >= 0 || is_interrupted(ret);
+	case WHEN_NOT_EFAULT:
+		return ret != -EFAULT;
+	case WHEN_E2BIG:
+		return ret == -E2BIG;
+	}
+	return 0;
+}
+
+static int apply_rule(const struct x86_sys_out_ctx *ctx, const struct out_rule *r)
+{
+	uint64_t addr = ctx->args[r->arg], sarg = ctx->args[r->size_arg];
+	uint64_t uret = (uint64_t)ctx->ret;
+	uint32_t len;
+	int err;
+
+	if (!rule_applies(r, ctx->ret) || !addr)
+		return 0;
+	switch (r->size) {
+	case SZ_FIXED:
+		return emit(ctx, addr, r->n);
+	case SZ_RET:
+		return ctx->ret > 0 ? emit(ctx, addr, ret_count(ctx, r)) : 0;
+	case SZ_RET_PLUS:
+		return ctx->ret >= 0 ? emit(ctx, addr, r->n + ret_count(ctx, r)) : 0;
+	case SZ_RET_ELEMS:
+		return ctx->ret > 0 ? emit(ctx, addr, ret_count(ctx, r) * r->n) : 0;
+	case SZ_ARG:
+		return emit(ctx, addr, sarg);
+	case SZ_ARG_PLUS:
+		return emit(ctx, addr, r->n + sarg);
+	case SZ_ARG_ELEMS:
+		return emit(ctx, addr, sarg * r->n);
+	case SZ_ARG_BITS: /* copy_nodes_to_user(): ALIGN(maxnode - 1, 64) / 8 */
+		return sarg ? emit(ctx, addr, (sarg - 1 + 63) / 64 * 8) : 0;
+	case SZ_ARG_PAGES:
+		return emit(ctx, addr, (sarg + 4095) / 4096);
+	case SZ_LEN_PTR:
+		if (!sarg)
+			return 0;
+		if ((err = read_u32(ctx, sarg, &len)) < 0)
+			return err;
+		if ((err = emit(ctx, sarg, sizeof(len))) < 0)
+			return err;
+		return emit(ctx, addr, r->n ? min_u64(len, r->n) : len);
+	case SZ_FDSET:
+		return emit(ctx, addr, fdset_bytes(sarg));
+	case SZ_IOVECS:
+		return ctx->ret > 0 ? emit_iovecs(ctx, addr, sarg, uret) : 0;
+	case SZ_MSGHDR:
+		return emit_received_msghdr(ctx, addr, uret);
+	case SZ_MMSGHDRS:
+		return emit_received_mmsghdrs(ctx, addr);
+	}
+	return 0;
+}
+
+/* ---- handlers: file and socket I/O ---- */
 
 /* sendmmsg stores each sent message's byte count in its msg_len. */
 static int out_sendmmsg(const struct x86_sys_out_ctx *ctx)
@@ -329,30 +354,6 @@ static int out_getsockopt(const struct x86_sys_out_ctx *ctx)
 	if ((err = read_u32(ctx, optlen, &len)) < 0)
 		return err;
 	return emit(ctx, optval, len);
-}
-
-/*
- * select and pselect6: each non-NULL fd_set is rewritten on success (the
- * kernel's FDS_BYTES(nfds), whole longs); the timeout gets the time left,
- * also when a signal interrupted the wait (poll_select_finish()).
- */
-static int out_select(const struct x86_sys_out_ctx *ctx)
-{
-	int nfds = (int)ctx->args[0];
-	uint64_t bytes;
-	int err;
-
-	if (nfds < 0)
-		return 0;
-	/* The kernel clamps nfds to the fd table size, at most nr_open (2^20 by default). */
-	bytes = ((uint64_t)(nfds < (1 << 20) ? nfds : (1 << 20)) + 63) / 64 * 8;
-	if (ctx->ret >= 0)
-		for (int i = 1; i <= 3; i++)
-			if ((err = emit(ctx, ctx->args[i], bytes)) < 0)
-				return err;
-	if (ctx->ret >= 0 || is_interrupted(ctx->ret))
-		return emit(ctx, ctx->args[4], 16);
-	return 0;
 }
 
 /* name_to_handle_at: struct file_handle (8-byte header + handle_bytes) and the mount id. */
@@ -890,29 +891,45 @@ static const char *check_ioctl(long nr, const uint64_t args[6])
 /* ---- the table ---- */
 
 /* clang-format off */
-#define NONE             {.kind = OUT_NONE}
-#define RULES(...)       {.kind = OUT_RULES, .rules = {__VA_ARGS__}}
-#define SPECIAL(fn)      {.kind = OUT_SPECIAL, .special = (fn)}
-#define CHECKED(fn, chk) {.kind = OUT_SPECIAL, .special = (fn), .check = (chk)}
-#define REFUSE(why)      {.kind = OUT_UNSUPPORTED, .reason = (why)}
+#define NONE                  .kind = OUT_NONE
+#define RULES(...)            .kind = OUT_RULES, .rules = {__VA_ARGS__}
+/* A handler; for a blocking call, rules for what it may write, as known at entry. */
+#define SPECIAL(fn, ...)      .kind = OUT_SPECIAL, .special = (fn), .rules = {__VA_ARGS__}
+#define CHECKED(fn, chk)      .kind = OUT_SPECIAL, .special = (fn), .check = (chk)
+#define REFUSE(why)           .kind = OUT_UNSUPPORTED, .reason = (why)
+#define RESTARTED             .kind = OUT_RESTARTED
+/* A blocking call whose writes stay where the program asked, and why. */
+#define IN_PLACE(why, ...)    __VA_ARGS__, .in_place = (why)
 
-#define R(a, sz, sa, w, bytes) {.arg = (a), .size = (sz), .size_arg = (sa), .when = (w), .n = (bytes)}
+#define R(a, sz, sa, w, bytes, fl) \
+	{.arg = (a), .size = (sz), .size_arg = (sa), .when = (w), .flags = (fl), .n = (bytes)}
 /* arg a points at bytes bytes. */
-#define FIXED(a, bytes)        R(a, SZ_FIXED, 0, WHEN_OK, bytes)
-#define FIXED_IF(a, bytes, w)  R(a, SZ_FIXED, 0, w, bytes)
-/* arg a points at ret bytes (at most args[sa]; plus bytes; times elem). */
-#define RET(a)                 R(a, SZ_RET, 0, WHEN_OK, 0)
-#define RET_CAPPED(a, sa)      R(a, SZ_RET_CAPPED, sa, WHEN_OK, 0)
-#define RET_PLUS(a, bytes)     R(a, SZ_RET_PLUS, 0, WHEN_OK, bytes)
-#define RET_ELEMS(a, elem)     R(a, SZ_RET_ELEMS, 0, WHEN_OK, elem)
+#define FIXED(a, bytes)        R(a, SZ_FIXED, 0, WHEN_OK, bytes, 0)
+#define FIXED_IF(a, bytes, w)  R(a, SZ_FIXED, 0, w, bytes, 0)
+/* arg a points at ret bytes (plus bytes; times elem); _CAPPED: ret is at most args[sa]. */
+#define RET(a)                 R(a, SZ_RET, 0, WHEN_OK, 0, 0)
+#define RET_CAPPED(a, sa)      R(a, SZ_RET, sa, WHEN_OK, 0, RULE_BOUNDED)
+#define RET_PLUS(a, bytes)     R(a, SZ_RET_PLUS, 0, WHEN_OK, bytes, 0)
+#define RET_PLUS_CAPPED(a, bytes, sa) R(a, SZ_RET_PLUS, sa, WHEN_OK, bytes, RULE_BOUNDED)
+#define RET_ELEMS(a, elem)     R(a, SZ_RET_ELEMS, 0, WHEN_OK, elem, 0)
+#define RET_ELEMS_CAPPED(a, elem, sa) R(a, SZ_RET_ELEMS, sa, WHEN_OK, elem, RULE_BOUNDED)
 /* arg a points at args[sa] bytes (plus extra; times elem; as a node mask; per page). */
-#define ARG(a, sa)             R(a, SZ_ARG, sa, WHEN_OK, 0)
-#define ARG_PLUS(a, sa, extra) R(a, SZ_ARG_PLUS, sa, WHEN_OK, extra)
-#define ARG_ELEMS(a, sa, elem) R(a, SZ_ARG_ELEMS, sa, WHEN_OK, elem)
-#define ARG_BITS(a, sa)        R(a, SZ_ARG_BITS, sa, WHEN_OK, 0)
-#define ARG_PAGES(a, sa)       R(a, SZ_ARG_PAGES, sa, WHEN_OK, 0)
+#define ARG(a, sa)             R(a, SZ_ARG, sa, WHEN_OK, 0, 0)
+#define ARG_PLUS(a, sa, extra) R(a, SZ_ARG_PLUS, sa, WHEN_OK, extra, 0)
+#define ARG_ELEMS(a, sa, elem) R(a, SZ_ARG_ELEMS, sa, WHEN_OK, elem, 0)
+#define ARG_BITS(a, sa)        R(a, SZ_ARG_BITS, sa, WHEN_OK, 0, 0)
+#define ARG_PAGES(a, sa)       R(a, SZ_ARG_PAGES, sa, WHEN_OK, 0, 0)
 /* arg a points at *(u32 *)args[sa] bytes (at most cap when cap != 0), and that u32 is written. */
-#define LEN_PTR(a, sa, cap)    R(a, SZ_LEN_PTR, sa, WHEN_OK, cap)
+#define LEN_PTR(a, sa, cap)    R(a, SZ_LEN_PTR, sa, WHEN_OK, cap, 0)
+/* Read by the kernel, then written: args[sa] pollfds, select's fd_sets for args[sa] fds, the
+ * time left of a timeout. */
+#define POLLFDS(a, sa)         R(a, SZ_ARG_ELEMS, sa, WHEN_OK, POLLFD, RULE_IN)
+#define FDSET(a, sa)           R(a, SZ_FDSET, sa, WHEN_OK, 0, RULE_IN)
+#define TIME_LEFT(a, w)        R(a, SZ_FIXED, 0, w, TIMESPEC, RULE_IN)
+/* An iovec array of args[sa] entries, a msghdr, args[sa] mmsghdrs: filled up to the result. */
+#define IOVECS(a, sa)          R(a, SZ_IOVECS, sa, WHEN_OK, 0, 0)
+#define MSGHDR(a)              R(a, SZ_MSGHDR, 0, WHEN_OK, 0, 0)
+#define MMSGHDRS(a, sa)        R(a, SZ_MMSGHDRS, sa, WHEN_POSITIVE, 0, 0)
 
 /* Sizes of x86_64 kernel structures. */
 #define STAT        144 /* struct stat */
@@ -926,405 +943,17 @@ static const char *check_ioctl(long nr, const uint64_t args[6])
 #define EPOLL_EVENT 12  /* struct epoll_event (packed on x86_64) */
 #define POLLFD      8   /* struct pollfd */
 
-#define O(nr) [__NR_##nr]
+#define SYSCALL(name, nargs, replay, flags, args, writes) [__NR_##name] = {writes},
 
-static const struct out_entry out_table[OUT_TABLE_SIZE] = {
-	O(read) = RULES(RET(1)),
-	O(write) = NONE,
-	O(open) = NONE,
-	O(close) = NONE,
-	O(stat) = RULES(FIXED(1, STAT)),
-	O(fstat) = RULES(FIXED(1, STAT)),
-	O(lstat) = RULES(FIXED(1, STAT)),
-	O(poll) = RULES(ARG_ELEMS(0, 1, POLLFD)),
-	O(lseek) = NONE,
-	O(mmap) = NONE,
-	O(mprotect) = NONE,
-	O(munmap) = NONE,
-	O(brk) = NONE,
-	/* Kernel struct sigaction: handler, flags, restorer, then a sigset of sigsetsize bytes. */
-	O(rt_sigaction) = RULES(ARG_PLUS(2, 3, 24)),
-	O(rt_sigprocmask) = RULES(ARG(2, 3)),
-	O(rt_sigreturn) = NONE,
-	O(ioctl) = CHECKED(out_ioctl, check_ioctl),
-	O(pread64) = RULES(RET(1)),
-	O(pwrite64) = NONE,
-	O(readv) = SPECIAL(out_iovec_arg1),
-	O(writev) = NONE,
-	O(access) = NONE,
-	O(pipe) = RULES(FIXED(0, 8)),
-	O(select) = SPECIAL(out_select),
-	O(sched_yield) = NONE,
-	O(mremap) = NONE,
-	O(msync) = NONE,
-	O(mincore) = RULES(ARG_PAGES(2, 1)),
-	O(madvise) = NONE,
-	O(shmget) = NONE,
-	O(shmat) = REFUSE("shmat (System V shared memory mappings are not replayed yet)"),
-	O(shmctl) = SPECIAL(out_shmctl),
-	O(dup) = NONE,
-	O(dup2) = NONE,
-	O(pause) = NONE,
-	O(nanosleep) = RULES(FIXED_IF(1, TIMESPEC, WHEN_INTR)),
-	O(getitimer) = RULES(FIXED(1, ITIMERSPEC)),
-	O(alarm) = NONE,
-	O(setitimer) = RULES(FIXED(2, ITIMERSPEC)),
-	O(getpid) = NONE,
-	O(sendfile) = RULES(FIXED(2, 8)),
-	O(socket) = NONE,
-	O(connect) = NONE,
-	O(accept) = RULES(LEN_PTR(1, 2, SOCKADDR_MAX)),
-	O(sendto) = NONE,
-	O(recvfrom) = RULES(RET_CAPPED(1, 2), LEN_PTR(4, 5, SOCKADDR_MAX)),
-	O(sendmsg) = NONE,
-	O(recvmsg) = SPECIAL(out_recvmsg),
-	O(shutdown) = NONE,
-	O(bind) = NONE,
-	O(listen) = NONE,
-	O(getsockname) = RULES(LEN_PTR(1, 2, SOCKADDR_MAX)),
-	O(getpeername) = RULES(LEN_PTR(1, 2, SOCKADDR_MAX)),
-	O(socketpair) = RULES(FIXED(3, 8)),
-	O(setsockopt) = NONE,
-	O(getsockopt) = SPECIAL(out_getsockopt),
-	O(clone) = SPECIAL(out_clone),
-	O(fork) = NONE,
-	O(vfork) = NONE,
-	O(execve) = NONE,
-	O(exit) = NONE,
-	O(wait4) = RULES(FIXED_IF(1, 4, WHEN_POSITIVE), FIXED_IF(3, RUSAGE, WHEN_POSITIVE)),
-	O(kill) = NONE,
-	O(uname) = RULES(FIXED(0, 390)), /* struct new_utsname */
-	O(semget) = NONE,
-	O(semop) = NONE,
-	O(semctl) = CHECKED(out_semctl, check_semctl),
-	O(shmdt) = NONE,
-	O(msgget) = NONE,
-	O(msgsnd) = NONE,
-	O(msgrcv) = RULES(RET_PLUS(1, 8)), /* long mtype, then the text */
-	O(msgctl) = SPECIAL(out_msgctl),
-	O(fcntl) = SPECIAL(out_fcntl),
-	O(flock) = NONE,
-	O(fsync) = NONE,
-	O(fdatasync) = NONE,
-	O(truncate) = NONE,
-	O(ftruncate) = NONE,
-	O(getdents) = RULES(RET(1)),
-	O(getcwd) = RULES(RET(0)),
-	O(chdir) = NONE,
-	O(fchdir) = NONE,
-	O(rename) = NONE,
-	O(mkdir) = NONE,
-	O(rmdir) = NONE,
-	O(creat) = NONE,
-	O(link) = NONE,
-	O(unlink) = NONE,
-	O(symlink) = NONE,
-	O(readlink) = RULES(RET(1)),
-	O(chmod) = NONE,
-	O(fchmod) = NONE,
-	O(chown) = NONE,
-	O(fchown) = NONE,
-	O(lchown) = NONE,
-	O(umask) = NONE,
-	O(gettimeofday) = RULES(FIXED(0, TIMESPEC), FIXED(1, 8)), /* timeval, timezone */
-	O(getrlimit) = RULES(FIXED(1, RLIMIT)),
-	O(getrusage) = RULES(FIXED(1, RUSAGE)),
-	O(sysinfo) = RULES(FIXED(0, 112)),
-	O(times) = RULES(FIXED(0, 32)), /* struct tms */
-	O(ptrace) = REFUSE("ptrace (ptrace inside a recording)"),
-	O(getuid) = NONE,
-	O(syslog) = SPECIAL(out_syslog),
-	O(getgid) = NONE,
-	O(setuid) = NONE,
-	O(setgid) = NONE,
-	O(geteuid) = NONE,
-	O(getegid) = NONE,
-	O(setpgid) = NONE,
-	O(getppid) = NONE,
-	O(getpgrp) = NONE,
-	O(setsid) = NONE,
-	O(setreuid) = NONE,
-	O(setregid) = NONE,
-	O(getgroups) = RULES(RET_ELEMS(1, 4)),
-	O(setgroups) = NONE,
-	O(setresuid) = NONE,
-	O(getresuid) = RULES(FIXED(0, 4), FIXED(1, 4), FIXED(2, 4)),
-	O(setresgid) = NONE,
-	O(getresgid) = RULES(FIXED(0, 4), FIXED(1, 4), FIXED(2, 4)),
-	O(getpgid) = NONE,
-	O(setfsuid) = NONE,
-	O(setfsgid) = NONE,
-	O(getsid) = NONE,
-	O(capget) = SPECIAL(out_capget),
-	O(capset) = NONE,
-	O(rt_sigpending) = RULES(ARG(0, 1)),
-	O(rt_sigtimedwait) = RULES(FIXED_IF(1, SIGINFO, WHEN_POSITIVE)),
-	O(rt_sigqueueinfo) = NONE,
-	O(rt_sigsuspend) = NONE,
-	O(sigaltstack) = RULES(FIXED(1, 24)), /* stack_t */
-	O(utime) = NONE,
-	O(mknod) = NONE,
-	O(uselib) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(personality) = NONE,
-	O(ustat) = RULES(FIXED(1, 32)),
-	O(statfs) = RULES(FIXED(1, STATFS)),
-	O(fstatfs) = RULES(FIXED(1, STATFS)),
-	O(sysfs) = SPECIAL(out_sysfs),
-	O(getpriority) = NONE,
-	O(setpriority) = NONE,
-	O(sched_setparam) = NONE,
-	O(sched_getparam) = RULES(FIXED(1, 4)),
-	O(sched_setscheduler) = NONE,
-	O(sched_getscheduler) = NONE,
-	O(sched_get_priority_max) = NONE,
-	O(sched_get_priority_min) = NONE,
-	O(sched_rr_get_interval) = RULES(FIXED(1, TIMESPEC)),
-	O(mlock) = NONE,
-	O(munlock) = NONE,
-	O(mlockall) = NONE,
-	O(munlockall) = NONE,
-	O(vhangup) = NONE,
-	O(modify_ldt) = SPECIAL(out_modify_ldt),
-	O(pivot_root) = NONE,
-	O(_sysctl) = NONE, /* removed in Linux 5.5: -ENOSYS */
-	O(prctl) = CHECKED(out_prctl, check_prctl),
-	O(arch_prctl) = CHECKED(out_arch_prctl, check_arch_prctl),
-	O(adjtimex) = RULES(FIXED(0, TIMEX)),
-	O(setrlimit) = NONE,
-	O(chroot) = NONE,
-	O(sync) = NONE,
-	O(acct) = NONE,
-	O(settimeofday) = NONE,
-	O(mount) = NONE,
-	O(umount2) = NONE,
-	O(swapon) = NONE,
-	O(swapoff) = NONE,
-	O(reboot) = NONE,
-	O(sethostname) = NONE,
-	O(setdomainname) = NONE,
-	O(iopl) = NONE,
-	O(ioperm) = NONE,
-	/* Never implemented by Linux, or long removed: -ENOSYS. */
-	O(create_module) = NONE,
-	O(get_kernel_syms) = NONE,
-	O(query_module) = NONE,
-	O(nfsservctl) = NONE,
-	O(getpmsg) = NONE,
-	O(putpmsg) = NONE,
-	O(afs_syscall) = NONE,
-	O(tuxcall) = NONE,
-	O(security) = NONE,
-	O(vserver) = NONE,
-	O(epoll_ctl_old) = NONE,
-	O(epoll_wait_old) = NONE,
-	O(init_module) = NONE,
-	O(delete_module) = NONE,
-	O(quotactl) = SPECIAL(out_quotactl),
-	O(gettid) = NONE,
-	O(readahead) = NONE,
-	O(setxattr) = NONE,
-	O(lsetxattr) = NONE,
-	O(fsetxattr) = NONE,
-	O(getxattr) = RULES(RET(2)),
-	O(lgetxattr) = RULES(RET(2)),
-	O(fgetxattr) = RULES(RET(2)),
-	O(listxattr) = RULES(RET(1)),
-	O(llistxattr) = RULES(RET(1)),
-	O(flistxattr) = RULES(RET(1)),
-	O(removexattr) = NONE,
-	O(lremovexattr) = NONE,
-	O(fremovexattr) = NONE,
-	O(tkill) = NONE,
-	O(time) = RULES(FIXED(0, 8)),
-	O(futex) = SPECIAL(out_futex),
-	O(sched_setaffinity) = NONE,
-	O(sched_getaffinity) = RULES(RET(2)),
-	O(set_thread_area) = RULES(FIXED(0, 16)), /* struct user_desc: the entry number is stored back */
-	O(io_setup) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(io_destroy) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(io_getevents) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(io_submit) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(io_cancel) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(get_thread_area) = RULES(FIXED(0, 16)),
-	O(lookup_dcookie) = RULES(RET(1)),
-	O(epoll_create) = NONE,
-	O(remap_file_pages) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(getdents64) = RULES(RET(1)),
-	O(set_tid_address) = NONE,
-	O(restart_syscall) = REFUSE("restart_syscall (what it writes belongs to the interrupted "
-				    "syscall: look that one up instead)"),
-	O(semtimedop) = NONE,
-	O(fadvise64) = NONE,
-	O(timer_create) = RULES(FIXED(2, 4)),
-	O(timer_settime) = RULES(FIXED(3, ITIMERSPEC)),
-	O(timer_gettime) = RULES(FIXED(1, ITIMERSPEC)),
-	O(timer_getoverrun) = NONE,
-	O(timer_delete) = NONE,
-	O(clock_settime) = NONE,
-	O(clock_gettime) = RULES(FIXED(1, TIMESPEC)),
-	O(clock_getres) = RULES(FIXED(1, TIMESPEC)),
-	O(clock_nanosleep) = SPECIAL(out_clock_nanosleep),
-	O(exit_group) = NONE,
-	O(epoll_wait) = RULES(RET_ELEMS(1, EPOLL_EVENT)),
-	O(epoll_ctl) = NONE,
-	O(tgkill) = NONE,
-	O(utimes) = NONE,
-	O(mbind) = NONE,
-	O(set_mempolicy) = NONE,
-	O(get_mempolicy) = RULES(FIXED(0, 4), ARG_BITS(1, 2)),
-	O(mq_open) = NONE,
-	O(mq_unlink) = NONE,
-	O(mq_timedsend) = NONE,
-	O(mq_timedreceive) = RULES(RET(1), FIXED(3, 4)),
-	O(mq_notify) = NONE,
-	O(mq_getsetattr) = RULES(FIXED(2, 64)), /* struct mq_attr */
-	O(kexec_load) = NONE,
-	/* waitid fills the siginfo also when it fails (kernel_waitid() callers). */
-	O(waitid) = RULES(FIXED_IF(2, SIGINFO, WHEN_NOT_EFAULT), FIXED(4, RUSAGE)),
-	O(add_key) = NONE,
-	O(request_key) = NONE,
-	O(keyctl) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(ioprio_set) = NONE,
-	O(ioprio_get) = NONE,
-	O(inotify_init) = NONE,
-	O(inotify_add_watch) = NONE,
-	O(inotify_rm_watch) = NONE,
-	O(migrate_pages) = NONE,
-	O(openat) = NONE,
-	O(mkdirat) = NONE,
-	O(mknodat) = NONE,
-	O(fchownat) = NONE,
-	O(futimesat) = NONE,
-	O(newfstatat) = RULES(FIXED(2, STAT)),
-	O(unlinkat) = NONE,
-	O(renameat) = NONE,
-	O(linkat) = NONE,
-	O(symlinkat) = NONE,
-	O(readlinkat) = RULES(RET(2)),
-	O(fchmodat) = NONE,
-	O(faccessat) = NONE,
-	O(pselect6) = SPECIAL(out_select),
-	O(ppoll) = RULES(ARG_ELEMS(0, 1, POLLFD), FIXED_IF(2, TIMESPEC, WHEN_OK_OR_INTR)),
-	O(unshare) = NONE,
-	O(set_robust_list) = NONE,
-	O(get_robust_list) = RULES(FIXED(1, 8), FIXED(2, 8)),
-	O(splice) = RULES(FIXED(1, 8), FIXED(3, 8)), /* loff_t offsets */
-	O(tee) = NONE,
-	O(sync_file_range) = NONE,
-	O(vmsplice) = SPECIAL(out_iovec_arg1), /* from a pipe into the iovecs, when fd is a read end */
-	O(move_pages) = RULES(ARG_ELEMS(4, 1, 4)),
-	O(utimensat) = NONE,
-	O(epoll_pwait) = RULES(RET_ELEMS(1, EPOLL_EVENT)),
-	O(signalfd) = NONE,
-	O(timerfd_create) = NONE,
-	O(eventfd) = NONE,
-	O(fallocate) = NONE,
-	O(timerfd_settime) = RULES(FIXED(3, ITIMERSPEC)),
-	O(timerfd_gettime) = RULES(FIXED(1, ITIMERSPEC)),
-	O(accept4) = RULES(LEN_PTR(1, 2, SOCKADDR_MAX)),
-	O(signalfd4) = NONE,
-	O(eventfd2) = NONE,
-	O(epoll_create1) = NONE,
-	O(dup3) = NONE,
-	O(pipe2) = RULES(FIXED(0, 8)),
-	O(inotify_init1) = NONE,
-	O(preadv) = SPECIAL(out_iovec_arg1),
-	O(pwritev) = NONE,
-	O(rt_tgsigqueueinfo) = NONE,
-	/* perf_event_attr.size is stored back when the struct is too big (perf_copy_attr()). */
-	O(perf_event_open) = RULES(FIXED_IF(0, 8, WHEN_E2BIG)),
-	O(recvmmsg) = SPECIAL(out_recvmmsg),
-	O(fanotify_init) = NONE,
-	O(fanotify_mark) = NONE,
-	O(prlimit64) = RULES(FIXED(3, RLIMIT)),
-	O(name_to_handle_at) = SPECIAL(out_name_to_handle_at),
-	O(open_by_handle_at) = NONE,
-	O(clock_adjtime) = RULES(FIXED(1, TIMEX)),
-	O(syncfs) = NONE,
-	O(sendmmsg) = SPECIAL(out_sendmmsg),
-	O(setns) = NONE,
-	O(getcpu) = RULES(FIXED(0, 4), FIXED(1, 4)),
-	O(process_vm_readv) = SPECIAL(out_iovec_arg1),
-	O(process_vm_writev) = NONE,
-	O(kcmp) = NONE,
-	O(finit_module) = NONE,
-	/* sched_attr.size is stored back when the struct is too big (sched_copy_attr()). */
-	O(sched_setattr) = RULES(FIXED_IF(1, 4, WHEN_E2BIG)),
-	O(sched_getattr) = RULES(ARG(1, 2)),
-	O(renameat2) = NONE,
-	O(seccomp) = SPECIAL(out_seccomp),
-	O(getrandom) = RULES(RET(0)),
-	O(memfd_create) = NONE,
-	O(kexec_file_load) = NONE,
-	O(bpf) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(execveat) = NONE,
-	O(userfaultfd) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(membarrier) = NONE,
-	O(mlock2) = NONE,
-	O(copy_file_range) = RULES(FIXED(1, 8), FIXED(3, 8)),
-	O(preadv2) = SPECIAL(out_iovec_arg1),
-	O(pwritev2) = NONE,
-	O(pkey_mprotect) = NONE,
-	O(pkey_alloc) = NONE,
-	O(pkey_free) = NONE,
-	O(statx) = RULES(FIXED(4, 256)),
-	O(io_pgetevents) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(rseq) = NONE, /* the recorder emulates it and saves what it writes itself */
-	O(uretprobe) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(uprobe) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(pidfd_send_signal) = NONE,
-	O(io_uring_setup) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(io_uring_enter) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(io_uring_register) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(open_tree) = NONE,
-	O(move_mount) = NONE,
-	O(fsopen) = NONE,
-	O(fsconfig) = NONE,
-	O(fsmount) = NONE,
-	O(fspick) = NONE,
-	O(pidfd_open) = NONE,
-	O(clone3) = SPECIAL(out_clone3),
-	O(close_range) = NONE,
-	O(openat2) = NONE,
-	O(pidfd_getfd) = NONE,
-	O(faccessat2) = NONE,
-	O(process_madvise) = NONE,
-	O(epoll_pwait2) = RULES(RET_ELEMS(1, EPOLL_EVENT)),
-	O(mount_setattr) = NONE,
-	O(quotactl_fd) = SPECIAL(out_quotactl),
-	O(landlock_create_ruleset) = NONE,
-	O(landlock_add_rule) = NONE,
-	O(landlock_restrict_self) = NONE,
-	O(memfd_secret) = NONE,
-	O(process_mrelease) = NONE,
-	O(futex_waitv) = NONE,
-	O(set_mempolicy_home_node) = NONE,
-	O(cachestat) = RULES(FIXED(2, 40)), /* struct cachestat */
-	O(fchmodat2) = NONE,
-	O(map_shadow_stack) = NONE, /* NOSYS: fails with ENOSYS under rewind */
-	O(futex_wake) = NONE,
-	O(futex_wait) = NONE,
-	O(futex_requeue) = NONE,
-	O(statmount) = RULES(ARG(1, 2)),
-	O(listmount) = RULES(RET_ELEMS(1, 8)),
-	O(lsm_get_self_attr) = SPECIAL(out_lsm),
-	O(lsm_set_self_attr) = NONE,
-	O(lsm_list_modules) = SPECIAL(out_lsm),
-	O(mseal) = NONE,
-	O(setxattrat) = NONE,
-	O(getxattrat) = SPECIAL(out_getxattrat),
-	O(listxattrat) = RULES(RET(3)),
-	O(removexattrat) = NONE,
-	O(open_tree_attr) = NONE,
-	O(file_getattr) = RULES(ARG(2, 3)),
-	O(file_setattr) = NONE,
-	O(listns) = RULES(RET_ELEMS(1, 8)),
+/* As long as syscall_table.c's: the rows are the same. */
+static const struct out_entry out_table[] = {
+#include "arch/x86_64/syscalls.def"
 };
 /* clang-format on */
 
 static const struct out_entry *out_entry_for(long nr)
 {
-	if (nr < 0 || nr >= OUT_TABLE_SIZE)
+	if (nr < 0 || (size_t)nr >= sizeof(out_table) / sizeof(out_table[0]))
 		return NULL;
 	return &out_table[nr];
 }
@@ -1340,7 +969,7 @@ int x86_syscall_output_regions(const struct x86_sys_out_ctx *ctx)
 	case OUT_NONE:
 		return 0;
 	case OUT_RULES:
-		for (int i = 0; i < 3 && e->rules[i].size != SZ_END; i++)
+		for (int i = 0; i < OUT_RULES_MAX && e->rules[i].size != SZ_END; i++)
 			if ((err = apply_rule(ctx, &e->rules[i])) < 0)
 				return err;
 		return 0;
@@ -1366,7 +995,117 @@ const char *x86_syscall_unsupported_reason(long nr, const uint64_t args[6])
 		return e->check ? e->check(nr, args) : NULL;
 	case OUT_UNSUPPORTED:
 		return e->reason;
+	case OUT_RESTARTED:
+		return "restart_syscall (what it writes belongs to the interrupted syscall: "
+		       "look that one up instead)";
 	default:
 		return format_reason("%s (no rule for what it writes)", d->name);
 	}
+}
+
+/* ---- before the call: the regions a blocking syscall may write ---- */
+
+static uint64_t mul_sat(uint64_t a, uint64_t b)
+{
+	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/*
+ * The bytes rule r may write, from the arguments alone: the rule's own size
+ * where it does not depend on the result, else the bound it names. A size
+ * that overflows is UINT64_MAX, which no scratch buffer takes.
+ */
+static int entry_size(const struct out_rule *r, uint64_t sarg, uint64_t *len)
+{
+	if ((r->size == SZ_RET || r->size == SZ_RET_PLUS || r->size == SZ_RET_ELEMS) &&
+	    !(r->flags & RULE_BOUNDED))
+		return -ENOSYS;
+	switch (r->size) {
+	case SZ_FIXED:
+		*len = r->n;
+		return 0;
+	case SZ_RET:
+	case SZ_ARG:
+		*len = sarg;
+		return 0;
+	case SZ_RET_PLUS:
+	case SZ_ARG_PLUS:
+		*len = add_sat(r->n, sarg);
+		return 0;
+	case SZ_RET_ELEMS:
+	case SZ_ARG_ELEMS:
+		*len = mul_sat(sarg, r->n);
+		return 0;
+	case SZ_ARG_BITS:
+		*len = sarg ? add_sat(sarg - 1, 63) / 64 * 8 : 0;
+		return 0;
+	case SZ_ARG_PAGES:
+		*len = add_sat(sarg, 4095) / 4096;
+		return 0;
+	case SZ_FDSET:
+		*len = fdset_bytes(sarg);
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}
+
+static int entry_rule(const struct x86_sys_entry_ctx *ctx, const struct out_rule *r)
+{
+	uint64_t sarg = ctx->args[r->size_arg];
+	struct x86_entry_region reg = {r->arg, X86_ENTRY_BYTES, !!(r->flags & RULE_IN), 0};
+	uint32_t len;
+	int err;
+
+	if (!ctx->args[r->arg])
+		return 0; /* as apply_rule: nothing is written through NULL */
+	switch (r->size) {
+	case SZ_LEN_PTR: /* the buffer, then the length, which the kernel reads first */
+		if (!sarg)
+			return 0;
+		if ((err = ctx->read_mem(ctx->opaque, sarg, &len, sizeof(len))) < 0)
+			return err;
+		reg.len = r->n ? min_u64(len, r->n) : len;
+		if ((err = ctx->region(ctx->opaque, &reg)) < 0)
+			return err;
+		reg = (struct x86_entry_region){r->size_arg, X86_ENTRY_BYTES, 1, sizeof(len)};
+		break;
+	case SZ_IOVECS:
+		reg.kind = X86_ENTRY_IOVECS;
+		reg.len = sarg;
+		break;
+	case SZ_MSGHDR:
+		reg.kind = X86_ENTRY_MSGHDR;
+		reg.len = 1;
+		break;
+	case SZ_MMSGHDRS:
+		reg.kind = X86_ENTRY_MMSGHDRS;
+		reg.len = (uint32_t)sarg; /* unsigned int vlen */
+		break;
+	default:
+		if ((err = entry_size(r, sarg, &reg.len)) < 0)
+			return err;
+		break;
+	}
+	return ctx->region(ctx->opaque, &reg);
+}
+
+int x86_syscall_entry_regions(const struct x86_sys_entry_ctx *ctx)
+{
+	const struct x86_syscall_desc *d = x86_syscall_lookup(ctx->nr);
+	const struct out_entry *e = out_entry_for(ctx->nr);
+	int err;
+
+	if (!d || !e || !(d->flags & SYSF_MAY_BLOCK) || e->in_place ||
+	    (e->kind != OUT_RULES && e->kind != OUT_SPECIAL))
+		return 0;
+	for (int i = 0; i < OUT_RULES_MAX && e->rules[i].size != SZ_END; i++)
+		if ((err = entry_rule(ctx, &e->rules[i])) < 0)
+			return err;
+	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * The x86_64 syscall table: for each syscall number, its name, how its
  * arguments are shown, which memory the kernel writes when it returns (what
- * the recorder must save), and how the replayer treats it.
+ * the recorder must save), and how the replayer treats it. Each syscall is
+ * one row of syscalls.def; docs/adding-a-syscall.md describes the columns.
  *
  * The table knows nothing of ptrace or sessions: the recorder hands it a
  * function to read tracee memory and a function that receives each written
@@ -54,10 +55,24 @@ enum x86_sys_arg {
 };
 
 /* Class flags. */
-#define SYSF_PATH_ARGS 0x1 /* has ARG_PATH arguments: the recorder saves their strings */
-#define SYSF_WRITES_FD                                                                             \
-	0x2 /* writes data to its first argument (an fd): write, writev, pwrite64, ... */
-#define SYSF_MAY_BLOCK 0x4 /* may block indefinitely (read on a pipe, wait4, futex wait, ...) */
+#define SYSF_PATH_ARGS 0x01 /* has ARG_PATH arguments: the recorder saves their strings */
+#define SYSF_WRITES_FD 0x02 /* writes data to its first argument (an fd): write, writev, ... */
+#define SYSF_MAY_BLOCK 0x04 /* may block indefinitely (read on a pipe, wait4, futex wait, ...) */
+/* Afterwards an fd number may name another file, or read differently (close, dup2, execve, ...). */
+#define SYSF_FDS_CHANGE 0x08
+/* The result is an address (mmap, mremap, brk, shmat). */
+#define SYSF_RETURNS_ADDR 0x10
+/* The kernel copies data from one fd into another: sendfile, copy_file_range. */
+#define SYSF_COPIES_TO_FD 0x20
+/*
+ * Installs a signal mask for its duration (rt_sigsuspend, pselect6, ppoll, epoll_pwait):
+ * the sigset is at the address in argument SYSF_SIGMASK_ARG(flags), or with
+ * SYSF_SIGMASK_PAIR the first word of the {sigset pointer, size} pair there (pselect6).
+ */
+#define SYSF_SIGMASK		0x40
+#define SYSF_SIGMASK_PAIR	0x80
+#define SYSF_SIGMASK_SHIFT	8
+#define SYSF_SIGMASK_ARG(flags) (((flags) >> SYSF_SIGMASK_SHIFT) & 7)
 
 struct x86_syscall_desc {
 	const char *name; /* NULL for an unused number */
@@ -97,6 +112,64 @@ struct x86_sys_out_ctx {
  * that syscall's number (the argument registers still hold its arguments).
  */
 int x86_syscall_output_regions(const struct x86_sys_out_ctx *ctx);
+
+/*
+ * What a syscall that may block (SYSF_MAY_BLOCK) may write, known before it
+ * runs: the recorder points these regions at scratch buffers for the time of
+ * the call (src/recorder/record_scratch.c). A region is len bytes at
+ * args[arg], or one of the structures of recvmsg and readv that hold more
+ * pointers; the pointer may be NULL.
+ */
+enum x86_entry_kind {
+	X86_ENTRY_BYTES,    /* len bytes at args[arg] */
+	X86_ENTRY_IOVECS,   /* the buffers of the iovec array at args[arg], len entries */
+	X86_ENTRY_MSGHDR,   /* the struct msghdr at args[arg], with its name, control and iovecs */
+	X86_ENTRY_MMSGHDRS, /* len struct mmsghdr at args[arg], each as X86_ENTRY_MSGHDR */
+};
+
+struct x86_entry_region {
+	uint8_t arg;  /* the argument that holds the address */
+	uint8_t kind; /* enum x86_entry_kind */
+	uint8_t in;   /* the kernel reads it first: poll's fds, select's sets, addrlen, a timeout */
+	uint64_t len; /* bytes, or entries */
+};
+
+struct x86_sys_entry_ctx {
+	long nr;
+	uint64_t args[6];
+	/* Reads tracee memory; returns 0 or a negative errno. */
+	int (*read_mem)(void *opaque, uint64_t addr, void *buf, size_t len);
+	/* Receives one region; returns 0 or a negative errno. */
+	int (*region)(void *opaque, const struct x86_entry_region *r);
+	void *opaque;
+};
+
+/*
+ * Calls ctx->region for each region a blocking syscall may write, sized as
+ * far as the arguments tell (an upper bound where the result decides, like
+ * read's count): every region x86_syscall_output_regions gives after the call
+ * lies in one of them. Gives nothing for a syscall that does not block, writes
+ * nothing, or whose row keeps its writes in place (IN_PLACE in syscalls.def).
+ * Returns 0, a negative errno from a callback or from reading a length, or
+ * -ENOSYS when a rule of the row has no size before the call.
+ */
+int x86_syscall_entry_regions(const struct x86_sys_entry_ctx *ctx);
+
+/*
+ * Whether an fd number may name another file after this call, or read
+ * differently (SYSF_FDS_CHANGE; fcntl only with F_SETFL).
+ */
+int x86_syscall_fds_change(long nr, const uint64_t args[6]);
+
+/*
+ * The address of the signal mask the syscall installs for its duration
+ * (SYSF_SIGMASK: rt_sigsuspend, pselect6, ppoll, epoll_pwait, epoll_pwait2),
+ * or 0 when it installs none, its pointer is NULL or cannot be read.
+ */
+uint64_t x86_syscall_temp_sigmask(long nr, const uint64_t args[6],
+				  int (*read_mem)(void *opaque, uint64_t addr, void *buf,
+						  size_t len),
+				  void *opaque);
 
 /*
  * The class for this call with these arguments: the entry's class, refined
