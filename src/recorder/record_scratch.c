@@ -34,102 +34,6 @@
 
 static const int arg_reg[6] = {X86_RDI, X86_RSI, X86_RDX, X86_R10, X86_R8, X86_R9};
 
-struct want {
-	int arg;
-	uint64_t len;
-	bool in; /* the kernel reads it too: the scratch copy starts as the program's */
-};
-
-static uint32_t read_u32(struct recorder_task *t, uint64_t addr)
-{
-	uint32_t v = 0;
-
-	if (addr)
-		tracee_read_mem(&t->t, addr, &v, sizeof(v));
-	return v;
-}
-
-/* The pointer arguments of syscall nr the kernel writes through, with their sizes. */
-static int wanted(struct recorder_task *t, long nr, const uint64_t a[6], struct want w[6])
-{
-	uint64_t set = 0;
-	int n = 0;
-
-#define WANT(i, l)    (w[n++] = (struct want){(i), (l), false})
-#define WANT_IN(i, l) (w[n++] = (struct want){(i), (l), true})
-	switch (nr) {
-	case SYS_read:
-	case SYS_pread64:
-		WANT(1, a[2]);
-		break;
-	case SYS_recvfrom:
-		WANT(1, a[2]);
-		if (a[4] && a[5]) {
-			WANT(4, read_u32(t, a[5]));
-			WANT_IN(5, 4);
-		}
-		break;
-	case SYS_accept:
-	case SYS_accept4:
-		if (a[1] && a[2]) {
-			WANT(1, read_u32(t, a[2]));
-			WANT_IN(2, 4);
-		}
-		break;
-	case SYS_wait4:
-		WANT(1, 4);
-		WANT(3, 144); /* struct rusage */
-		break;
-	case SYS_waitid:
-		WANT(2, 128); /* siginfo_t */
-		WANT(4, 144);
-		break;
-	case SYS_epoll_wait:
-	case SYS_epoll_pwait:
-	case SYS_epoll_pwait2:
-		if ((int)a[2] > 0)
-			WANT(1, (uint64_t)(int)a[2] * 12); /* struct epoll_event, packed */
-		break;
-	case SYS_poll:
-		WANT_IN(0, (uint64_t)(uint32_t)a[1] * 8);
-		break;
-	case SYS_ppoll:
-		WANT_IN(0, (uint64_t)(uint32_t)a[1] * 8);
-		WANT_IN(2, 16);
-		break;
-	case SYS_select:
-	case SYS_pselect6:
-		if ((int)a[0] > 0)
-			set = ((uint64_t)(int)a[0] + 63) / 64 * 8;
-		WANT_IN(1, set);
-		WANT_IN(2, set);
-		WANT_IN(3, set);
-		WANT_IN(4, 16);
-		break;
-	case SYS_nanosleep:
-		WANT(1, 16);
-		break;
-	case SYS_clock_nanosleep:
-		WANT(3, 16);
-		break;
-	case SYS_rt_sigtimedwait:
-		WANT(1, 128);
-		break;
-	case SYS_msgrcv:
-		WANT(1, a[2] + 8); /* mtype, then the text */
-		break;
-	case SYS_mq_timedreceive:
-		WANT(1, a[2]);
-		WANT(3, 4);
-		break;
-	default:
-		return 0;
-	}
-#undef WANT
-#undef WANT_IN
-	return n;
-}
-
 /* Any other task of t's address space that is running user code now. */
 bool recorder_scratch_others_run(const struct recorder *r, const struct recorder_task *t)
 {
@@ -312,95 +216,136 @@ static int move_msghdr(struct recorder_task *t, uint64_t real, uint64_t h, uint6
 }
 
 #define MMSG_MOVED 16
+/* struct msghdr; struct mmsghdr is one and the u32 msg_len, 64 bytes. */
+#define MSGHDR_BYTES  56
+#define MMSGHDR_BYTES 64
 
-/*
- * readv, preadv, preadv2, recvmsg and recvmmsg: the buffers their iovecs
- * (and a msghdr's name and control) point to go to scratch, through copies
- * of the iovec arrays and msghdrs that point there. Returns 1 done, 0 when
- * it does not apply or fit, negative on error.
- */
-static int move_vectors(struct recorder_task *t, uint64_t regs[X86_NREGS], const uint64_t a[6],
-			uint64_t base)
+/* What the syscall table says the syscall in progress may write (x86_syscall_entry_regions). */
+struct entry_plan {
+	struct recorder_task *t;
+	struct x86_entry_region r[8];
+	int n;
+};
+
+static int plan_read(void *opaque, uint64_t addr, void *buf, size_t len)
 {
-	uint64_t next = base, end = base + SCRATCH_SIZE, arr, h, ts[2];
+	return tracee_read_mem(&((struct entry_plan *)opaque)->t->t, addr, buf, len);
+}
 
-	switch (t->cur_sysno) {
-	case SYS_readv:
-	case SYS_preadv:
-	case SYS_preadv2:
-		if (move_iovecs(t, a[1], a[2], &next, end, &arr) <= 0)
-			return 0;
-		regs[arg_reg[1]] = arr;
-		return 1;
-	case SYS_recvmsg:
-		if (!(h = take(&next, end, 56)) || !move_msghdr(t, a[1], h, 56, &next, end))
-			return 0;
-		regs[arg_reg[1]] = h;
-		return 1;
-	case SYS_recvmmsg:
-		/* struct mmsghdr: a msghdr, then the u32 msg_len, 64 bytes in all. */
-		if (!a[1] || (uint32_t)a[2] == 0 || (uint32_t)a[2] > MMSG_MOVED ||
-		    !(arr = take(&next, end, (uint32_t)a[2] * 64ull)))
-			return 0;
-		for (uint64_t i = 0; i < (uint32_t)a[2]; i++)
-			if (!move_msghdr(t, a[1] + 64 * i, arr + 64 * i, 64, &next, end))
-				return 0;
-		regs[arg_reg[1]] = arr;
-		if (a[4]) {
-			/* The timeout's time left is written back: in and out. */
-			if (tracee_read_mem(&t->t, a[4], ts, sizeof(ts)) < 0 ||
-			    !(h = take(&next, end, sizeof(ts))) ||
-			    tracee_write_mem(&t->t, h, ts, sizeof(ts)) < 0 ||
-			    !add_move(t, a[4], h, sizeof(ts), false))
-				return 0;
-			regs[arg_reg[4]] = h;
-		}
-		return 1;
-	default:
-		return 0;
-	}
+static int plan_add(void *opaque, const struct x86_entry_region *reg)
+{
+	struct entry_plan *p = opaque;
+
+	if (p->n == (int)(sizeof(p->r) / sizeof(p->r[0])))
+		return -E2BIG;
+	p->r[p->n++] = *reg;
+	return 0;
 }
 
 /*
- * The pointer arguments of the table above (w, n of them) moved to scratch
- * at base, in-out ones with the program's contents first. 1 done.
+ * Whether the plan is worth a scratch slot: iovecs or msghdrs to move (they
+ * are sized as they move), or plain buffers that all fit.
  */
-static int move_simple(struct recorder_task *t, uint64_t regs[X86_NREGS], const uint64_t a[6],
-		       const struct want *w, int n, uint64_t base)
+static bool plan_fits(const struct entry_plan *p, const uint64_t a[6])
 {
-	for (int i = 0; i < n; i++) {
-		uint64_t real = a[w[i].arg], len = w[i].len;
-		uint8_t *copy;
+	uint64_t used = 0;
+	bool vectors = false;
 
-		if (!real || !len)
-			continue;
-		if (w[i].in) {
-			/* In-out (poll's fds, select's sets, addrlen): the kernel reads it first.
-			 */
-			copy = malloc(len);
-			if (!copy)
-				abort();
-			if (tracee_read_mem(&t->t, real, copy, len) == 0)
-				tracee_write_mem(&t->t, base, copy, len);
-			free(copy);
-		}
-		add_move(t, real, base, len, false);
-		regs[arg_reg[w[i].arg]] = base;
-		base += (len + 15) & ~15ull;
+	for (int i = 0; i < p->n; i++) {
+		if (p->r[i].kind != X86_ENTRY_BYTES)
+			vectors = true;
+		else if (a[p->r[i].arg] && p->r[i].len)
+			used += p->r[i].len > SCRATCH_SIZE ? SCRATCH_SIZE + 1
+							   : (p->r[i].len + 15) & ~15ull;
 	}
+	return vectors || (used > 0 && used <= SCRATCH_SIZE);
+}
+
+/* len bytes at real go to scratch; in-out ones (poll's fds, addrlen) with the program's bytes. */
+static int move_bytes(struct recorder_task *t, uint64_t real, uint64_t len, bool in, uint64_t *next,
+		      uint64_t end, uint64_t *moved)
+{
+	uint64_t b;
+	uint8_t *copy;
+	int ok;
+
+	if (!(b = take(next, end, len)))
+		return 0;
+	if (in) {
+		copy = malloc(len);
+		if (!copy)
+			abort();
+		ok = tracee_read_mem(&t->t, real, copy, len) == 0 &&
+		     tracee_write_mem(&t->t, b, copy, len) == 0;
+		free(copy);
+		if (!ok)
+			return 0;
+	}
+	if (!add_move(t, real, b, len, false))
+		return 0;
+	*moved = b;
 	return 1;
+}
+
+/* recvmmsg's vector of n struct mmsghdr. */
+static int move_mmsghdrs(struct recorder_task *t, uint64_t real, uint64_t n, uint64_t *next,
+			 uint64_t end, uint64_t *moved)
+{
+	uint64_t arr;
+
+	if (n == 0 || n > MMSG_MOVED || !(arr = take(next, end, n * MMSGHDR_BYTES)))
+		return 0;
+	for (uint64_t i = 0; i < n; i++)
+		if (!move_msghdr(t, real + MMSGHDR_BYTES * i, arr + MMSGHDR_BYTES * i,
+				 MMSGHDR_BYTES, next, end))
+			return 0;
+	*moved = arr;
+	return 1;
+}
+
+/*
+ * One region of the plan to scratch between *next and end: the argument's
+ * register then points at the copy. 1 done (or nothing to do), 0 when it
+ * does not fit.
+ */
+static int move_region(struct recorder_task *t, uint64_t regs[X86_NREGS], const uint64_t a[6],
+		       const struct x86_entry_region *reg, uint64_t *next, uint64_t end)
+{
+	uint64_t real = a[reg->arg], moved = 0, h;
+	int done = 0;
+
+	switch (reg->kind) {
+	case X86_ENTRY_BYTES:
+		if (!real || !reg->len)
+			return 1;
+		done = move_bytes(t, real, reg->len, reg->in, next, end, &moved);
+		break;
+	case X86_ENTRY_IOVECS:
+		done = move_iovecs(t, real, reg->len, next, end, &moved);
+		break;
+	case X86_ENTRY_MSGHDR:
+		done = (h = take(next, end, MSGHDR_BYTES)) &&
+		       move_msghdr(t, real, h, MSGHDR_BYTES, next, end);
+		moved = h;
+		break;
+	case X86_ENTRY_MMSGHDRS:
+		done = real && move_mmsghdrs(t, real, reg->len, next, end, &moved);
+		break;
+	}
+	if (done > 0)
+		regs[arg_reg[reg->arg]] = moved;
+	return done > 0;
 }
 
 int recorder_scratch_enter(struct recorder *r)
 {
 	struct recorder_task *t = r->cur;
 	const struct x86_syscall_desc *d = x86_syscall_lookup(t->cur_sysno);
-	uint64_t regs[X86_NREGS], args[6], base, used = 0;
-	bool vectors = t->cur_sysno == SYS_readv || t->cur_sysno == SYS_preadv ||
-		       t->cur_sysno == SYS_preadv2 || t->cur_sysno == SYS_recvmsg ||
-		       t->cur_sysno == SYS_recvmmsg;
-	struct want w[6];
-	int n = 0, err;
+	struct entry_plan plan = {.t = t};
+	struct x86_sys_entry_ctx ctx = {
+	    .nr = t->cur_sysno, .read_mem = plan_read, .region = plan_add, .opaque = &plan};
+	uint64_t regs[X86_NREGS], base, next, end;
+	int err;
 
 	t->scratch_active = false;
 	if (!d || !(d->flags & SYSF_MAY_BLOCK) || t->cur_emulated || t->cur_unsupported ||
@@ -408,15 +353,9 @@ int recorder_scratch_enter(struct recorder *r)
 		return 0;
 	/* The entry event just recorded holds the registers. */
 	memcpy(regs, r->eb.regs, sizeof(regs));
-	x86_regs_args(regs, args);
-	if (!vectors) {
-		n = wanted(t, t->cur_sysno, args, w);
-		for (int i = 0; i < n; i++)
-			if (args[w[i].arg] && w[i].len)
-				used += (w[i].len + 15) & ~15ull;
-		if (!used || used > SCRATCH_SIZE)
-			return 0; /* nothing to move, or too large: written in place as before */
-	}
+	x86_regs_args(regs, ctx.args);
+	if (x86_syscall_entry_regions(&ctx) < 0 || !plan_fits(&plan, ctx.args))
+		return 0; /* nothing to move, or too large: written in place */
 	if ((err = slot_get(t, regs)) == -ENOSPC)
 		return 0;
 	if (err < 0)
@@ -424,9 +363,11 @@ int recorder_scratch_enter(struct recorder *r)
 	memcpy(t->scratch_entry, regs, sizeof(regs));
 	t->nscratch = 0;
 	base = SCRATCH_BASE + (uint64_t)(t->scratch_slot - 1) * SCRATCH_SIZE;
-	err = vectors ? move_vectors(t, regs, args, base) : move_simple(t, regs, args, w, n, base);
-	if (err <= 0)
-		return err; /* too much to move: written in place as before */
+	next = base;
+	end = base + SCRATCH_SIZE;
+	for (int i = 0; i < plan.n; i++)
+		if (!move_region(t, regs, ctx.args, &plan.r[i], &next, end))
+			return 0; /* too much to move: written in place */
 	if ((err = tracee_set_regs(&t->t, regs)) < 0)
 		return err;
 	t->scratch_active = true;
