@@ -335,7 +335,7 @@ int recorder_handle_entry(struct recorder *r)
 		return err;
 	if (nr == SYS_seccomp || (nr == SYS_prctl && args[0] == PR_SET_SECCOMP))
 		own_filter(r);
-	if (recorder_fds_change(nr, args))
+	if (x86_syscall_fds_change(nr, args))
 		recorder_forget_fds(r);
 	r->cur->cur_sysno = nr;
 	memcpy(r->cur->entry_regs, regs, sizeof(regs));
@@ -507,8 +507,7 @@ int recorder_handle_exit(struct recorder *r)
 		return err;
 	if ((err = track_mappings(r, d, args, ret)) < 0)
 		return err;
-	if (d && ((d->flags & SYSF_WRITES_FD) || nr == SYS_sendfile || nr == SYS_copy_file_range) &&
-	    ret > 0)
+	if (d && (d->flags & (SYSF_WRITES_FD | SYSF_COPIES_TO_FD)) && ret > 0)
 		add_output(r, nr, args, ret);
 	return recorder_emit(r);
 }

@@ -142,28 +142,6 @@ static int borrow_fd(struct recorder *r, struct recorder_task *t, int prog_fd)
 	return fd;
 }
 
-/*
- * Whether the syscall may change which file an fd number of some process
- * names (or a flag its reads depend on).
- */
-bool recorder_fds_change(long nr, const uint64_t args[6])
-{
-	switch (nr) {
-	case SYS_close:
-	case SYS_close_range:
-	case SYS_dup2:
-	case SYS_dup3:
-	case SYS_execve:
-	case SYS_execveat:
-	case SYS_unshare:
-		return true;
-	case SYS_fcntl:
-		return args[1] == F_SETFL;
-	default:
-		return false;
-	}
-}
-
 /* Bytes of `len` from `data` into the program at addr, all or none (as far as it can tell). */
 static bool put_all(pid_t tid, uint64_t addr, const void *data, size_t len)
 {

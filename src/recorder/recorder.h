@@ -217,10 +217,12 @@ struct recorder {
  * errno (record_emulate.c).
  */
 int recorder_answer(struct recorder *r);
-/* Drops every borrowed descriptor: at a syscall that may make an fd number another file's. */
+/*
+ * Drops every borrowed descriptor: at a syscall that may make an fd number
+ * another file's (x86_syscall_fds_change).
+ */
 void recorder_forget_fds(struct recorder *r);
 void recorder_task_forget_fds(struct recorder_task *t);
-bool recorder_fds_change(long nr, const uint64_t args[6]);
 /*
  * The program sees the CPUs it would natively, though rewind runs it on
  * one: sched_setaffinity of a recorded task is answered here (its mask

@@ -681,10 +681,10 @@ static struct replay_task *in_exec(struct replayer *r, uint32_t tgid)
 {
 	for (size_t i = 0; i < r->ntasks; i++) {
 		struct replay_task *k = &r->tasks[i];
-		long nr = (long)k->entry[X86_ORIG_RAX];
+		const struct x86_syscall_desc *d = x86_syscall_lookup((long)k->entry[X86_ORIG_RAX]);
 
-		if (k->rec_tgid == tgid && k->in_syscall && !k->dead && !k->reaped &&
-		    (nr == SYS_execve || nr == SYS_execveat))
+		if (k->rec_tgid == tgid && k->in_syscall && !k->dead && !k->reaped && d &&
+		    d->replay == SYS_REPLAY_EXEC)
 			return k;
 	}
 	return NULL;
@@ -1109,44 +1109,30 @@ static int check_xsave(struct replayer *r, const char *what)
 	return 0;
 }
 
+static int read_tracee_cb(void *opaque, uint64_t addr, void *buf, size_t len)
+{
+	return tracee_read_mem(opaque, addr, buf, len);
+}
+
 /*
- * A signal that interrupted rt_sigsuspend, pselect6, ppoll or epoll_pwait
- * was let through by the mask the syscall installed for its duration; the
- * kernel keeps that mask until the delivery. Replay emulated the syscall,
- * so the mask is set here (the handler's frame then gets the recorded
- * one, saved mask included, from the trace).
+ * A signal that interrupted a syscall that installs a signal mask for its
+ * duration (SYSF_SIGMASK: rt_sigsuspend, pselect6, ppoll, epoll_pwait) was
+ * let through by that mask; the kernel keeps it until the delivery. Replay
+ * emulated the syscall, so the mask is set here (the handler's frame then
+ * gets the recorded one, saved mask included, from the trace).
  */
 static int apply_syscall_sigmask(struct replayer *r)
 {
 	struct replay_task *task = &r->tasks[r->cur_task];
-	uint64_t args[6], mask, ptr = 0;
+	uint64_t args[6], mask, ptr;
 	int64_t ret = task->last_result;
 
 	if (!task->last_valid || (ret != -EINTR && ret != -ERESTARTSYS && ret != -ERESTARTNOHAND))
 		return 0;
 	task->last_valid = false;
 	x86_regs_args(task->last_entry, args);
-	switch ((long)task->last_entry[X86_ORIG_RAX]) {
-	case SYS_rt_sigsuspend:
-		ptr = args[0];
-		break;
-	case SYS_ppoll:
-		ptr = args[3];
-		break;
-	case SYS_epoll_pwait:
-	case SYS_epoll_pwait2:
-		ptr = args[4];
-		break;
-	case SYS_pselect6: {
-		uint64_t ss[2]; /* { const sigset_t *ss; size_t ss_len; } */
-
-		if (args[5] && tracee_read_mem(&r->t, args[5], ss, sizeof(ss)) == 0)
-			ptr = ss[0];
-		break;
-	}
-	default:
-		return 0;
-	}
+	ptr = x86_syscall_temp_sigmask((long)task->last_entry[X86_ORIG_RAX], args, read_tracee_cb,
+				       &r->t);
 	if (!ptr || tracee_read_mem(&r->t, ptr, &mask, sizeof(mask)) < 0)
 		return 0;
 	if (ptrace(PTRACE_SETSIGMASK, r->t.tid, sizeof(mask), &mask) < 0)
