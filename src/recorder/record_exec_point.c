@@ -221,13 +221,47 @@ static void add_hash(struct page_hash **now, size_t *nnow, size_t *cap, uint64_t
 }
 
 /*
+ * A changed page's bytes for a fingerprint. Below the red zone of each
+ * thread's stack is dead memory (signal frames, and replay's trampoline,
+ * write there at will, and so does a thread that has ended): that part
+ * of a stack mapping is left out. Each thread's rsp is the one of its last
+ * event (the register history keeps the threads that ended too), r->cur's
+ * the execution point's.
+ */
+static void add_page_hash(struct recorder *r, const struct procmap *m, uint64_t addr,
+			  const uint8_t *page)
+{
+	uint64_t skip = 0;
+
+	for (size_t i = 0; i <= r->history.n; i++) {
+		uint64_t rsp = i == r->history.n ? r->fingerprint_rsp
+						 : r->history.threads[i].regs[X86_RSP];
+		uint64_t live = rsp - 128, dead;
+
+		if (i < r->history.n && r->history.threads[i].tid == (uint32_t)r->cur->t.tid)
+			continue;
+		if (!rsp || rsp <= m->start || rsp > m->end || addr >= live)
+			continue;
+		dead = addr + PAGE <= live ? PAGE : live - addr;
+		skip = dead > skip ? dead : skip;
+	}
+	if (skip < PAGE)
+		trace_event_add_expect(&r->eb, addr + skip, page + skip, PAGE - skip);
+}
+
+/* What scan_pages adds to the event for the pages it finds changed. */
+#define EMIT_NONE   0
+#define EMIT_PAGES  1
+#define EMIT_EXPECT 2
+
+/*
  * Hashes every watched page of r->cur; with emit, adds those that
  * differ from the hashes in old (or are not there) to the event being
  * built, and with all_present every page present in memory that another
  * task may have written (see recorder_add_exec_point_pages). The new
  * hashes, sorted, go to *out.
  */
-static int scan_pages(struct recorder *r, const struct page_hash *old, size_t nold, bool emit,
+static int scan_pages(struct recorder *r, const struct page_hash *old, size_t nold, int emit,
 		      bool all_present, struct page_hash **out, size_t *nout)
 {
 	static uint8_t zeros[PAGE];
@@ -271,8 +305,12 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
 				bool found;
 
 				add_hash(&now, &nnow, &cap, a + off, h);
-				if (emit && (((m->shared || all_present) && !absent) ||
-					     old_hash(old, nold, a + off, &found) != h || !found))
+				if (!emit || !(((m->shared || all_present) && !absent) ||
+					       old_hash(old, nold, a + off, &found) != h || !found))
+					continue;
+				if (emit == EMIT_EXPECT)
+					add_page_hash(r, m, a + off, page);
+				else
 					trace_event_add_mem(&r->eb, a + off, page, PAGE);
 			}
 		}
@@ -302,7 +340,30 @@ int recorder_add_exec_point_pages(struct recorder *r)
 	struct page_hash *now;
 	size_t nnow;
 	struct recorder_mm *mm = r->cur->mm;
-	int err = scan_pages(r, mm->hashes, mm->n, true, mm->threaded, &now, &nnow);
+	int err = scan_pages(r, mm->hashes, mm->n, EMIT_PAGES, mm->threaded, &now, &nnow);
+
+	if (err < 0)
+		return err;
+	free(mm->hashes);
+	mm->hashes = now;
+	mm->n = nnow;
+	mm->threaded = mm->refs > 1;
+	return 0;
+}
+
+/*
+ * The fingerprint of an execution point replay runs to: the bytes of every
+ * page that changed since the address space's previous execution point.
+ * Every page the thread wrote since its last event is among them unless it
+ * wrote back the very bytes the page had then; the others hold the same
+ * at every visit replay weighs, so checking them costs only time.
+ */
+int recorder_add_exec_point_hashes(struct recorder *r)
+{
+	struct page_hash *now;
+	size_t nnow;
+	struct recorder_mm *mm = r->cur->mm;
+	int err = scan_pages(r, mm->hashes, mm->n, EMIT_EXPECT, false, &now, &nnow);
 
 	if (err < 0)
 		return err;
@@ -343,7 +404,8 @@ int recorder_vfork_snapshot(struct recorder *r)
 {
 	free(r->cur->vfork_hashes);
 	r->cur->vfork_hashes = NULL;
-	return scan_pages(r, NULL, 0, false, false, &r->cur->vfork_hashes, &r->cur->nvfork_hashes);
+	return scan_pages(r, NULL, 0, EMIT_NONE, false, &r->cur->vfork_hashes,
+			  &r->cur->nvfork_hashes);
 }
 
 int recorder_add_vfork_pages(struct recorder *r)
@@ -351,7 +413,7 @@ int recorder_add_vfork_pages(struct recorder *r)
 	struct page_hash *now;
 	size_t nnow;
 	int err =
-	    scan_pages(r, r->cur->vfork_hashes, r->cur->nvfork_hashes, true, false, &now, &nnow);
+	    scan_pages(r, r->cur->vfork_hashes, r->cur->nvfork_hashes, EMIT_PAGES, false, &now, &nnow);
 
 	free(now);
 	free(r->cur->vfork_hashes);
@@ -360,32 +422,18 @@ int recorder_add_vfork_pages(struct recorder *r)
 	return err;
 }
 
-int recorder_preempt_point(struct recorder *r)
+/*
+ * No site near: an execution point whose state replay restores instead
+ * (the pages changed, registers, XSAVE), the stretch before it not run
+ * again. A preemption inside an rseq critical section aborts it, as the
+ * kernel would.
+ */
+static int restore_point(struct recorder *r, uint64_t regs[X86_NREGS])
 {
 	struct recorder_task *t = r->cur;
-	uint64_t regs[X86_NREGS];
 	bool rseq_abort = false;
-	int err;
+	int err = x86_rseq_interrupt(&t->t, &t->rseq, regs);
 
-	if ((err = tracee_get_regs(&t->t, regs)) < 0)
-		return err;
-	if (t->at_boundary && (int64_t)regs[X86_ORIG_RAX] >= 0 &&
-	    x86_restart_code(x86_regs_result(regs))) {
-		/*
-		 * Our SIGSTOP interrupted a syscall, which the kernel restarts once
-		 * the stop is dropped (arch_do_signal_or_restart). Do it here, so the
-		 * point is a plain state to restore: back at the syscall instruction.
-		 */
-		regs[X86_RAX] = x86_regs_result(regs) == -ERESTART_RESTARTBLOCK
-				    ? (uint64_t)SYS_restart_syscall
-				    : regs[X86_ORIG_RAX];
-		regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
-		regs[X86_ORIG_RAX] = (uint64_t)-1;
-		if ((err = tracee_set_regs(&t->t, regs)) < 0)
-			return err;
-	}
-	/* A preemption inside an rseq critical section aborts it, as the kernel would. */
-	err = x86_rseq_interrupt(&t->t, &t->rseq, regs);
 	if (err == 1) {
 		rseq_abort = true;
 		if ((err = tracee_set_regs(&t->t, regs)) < 0)
@@ -396,5 +444,44 @@ int recorder_preempt_point(struct recorder *r)
 	if ((err = recorder_add_exec_point_pages(r)) < 0 || (err = recorder_add_xsave(r, true)) < 0)
 		return err;
 	t->at_boundary = false;
-	return recorder_emit(r);
+	return (err = recorder_emit(r)) < 0 ? err : 1;
+}
+
+int recorder_preempt_point(struct recorder *r)
+{
+	struct recorder_task *t = r->cur;
+	uint64_t regs[X86_NREGS];
+	int err;
+
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
+		return err;
+	if (t->at_boundary && (int64_t)regs[X86_ORIG_RAX] >= 0 &&
+	    x86_restart_code(x86_regs_result(regs))) {
+		/*
+		 * Our SIGSTOP interrupted a syscall, which the kernel restarts once
+		 * the stop is dropped (arch_do_signal_or_restart). Do it here: the
+		 * thread is then at its syscall instruction, its next event.
+		 */
+		regs[X86_RAX] = x86_regs_result(regs) == -ERESTART_RESTARTBLOCK
+				    ? (uint64_t)SYS_restart_syscall
+				    : regs[X86_ORIG_RAX];
+		regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
+		regs[X86_ORIG_RAX] = (uint64_t)-1;
+		if ((err = tracee_set_regs(&t->t, regs)) < 0)
+			return err;
+	}
+	err = recorder_step_to_site(r, regs);
+	if (err == RECORDER_NO_SITE)
+		return restore_point(r, regs);
+	if (err != 1)
+		return err;
+	t->spinning = t->last_point_ip == regs[X86_RIP] && !t->at_boundary;
+	t->last_point_ip = regs[X86_RIP];
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SCHED, regs);
+	r->eb.flags |= EVF_EXEC_POINT | EVF_RUN_TO;
+	if ((err = recorder_add_fingerprint(r, regs)) < 0 ||
+	    (err = recorder_add_xsave(r, true)) < 0)
+		return err;
+	t->at_boundary = false;
+	return (err = recorder_emit(r)) < 0 ? err : 1;
 }

@@ -401,8 +401,16 @@ static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 	if (preempt) {
 		t->kick_preempt = false;
 		if (!t->kick_sent) {
-			if ((err = recorder_preempt_point(r)) < 0)
+			err = recorder_preempt_point(r);
+			if (err == RECORDER_TASK_ENDED)
+				return task_died(r, t, t->t.wait_status);
+			if (err < 0)
 				return err;
+			if (err == 0) {
+				/* Its next event is near: it gives the slot up there. */
+				t->yield_at_event = true;
+				return continue_user(r, t);
+			}
 			yield(r, t);
 			return 0;
 		}
@@ -454,10 +462,18 @@ static int after_exit(struct recorder *r, struct recorder_task *t)
 {
 	if (t->clone_children)
 		release_clone_children(r, t);
+
 	memcpy(t->boundary_regs, r->eb.regs, sizeof(t->boundary_regs));
 	t->at_boundary = true;
 	if (t->nheld)
 		recorder_resend_held(r);
+	if (t->yield_at_event) {
+		t->yield_at_event = false;
+		if (any_ready(r)) {
+			yield(r, t);
+			return 0;
+		}
+	}
 	return continue_user(r, t);
 }
 
@@ -613,7 +629,8 @@ static void on_tick(struct recorder *r)
 		r->running = NULL;
 		return;
 	}
-	if (t->state == TASK_RUNNING && t->ticks >= SLICE_TICKS && !t->kick_preempt &&
+	if (t->state == TASK_RUNNING && t->ticks >= (t->spinning ? 1 : SLICE_TICKS) &&
+	    !t->kick_preempt &&
 	    any_ready(r) && syscall(SYS_tkill, t->t.tid, SIGSTOP) == 0)
 		t->kick_preempt = true;
 }

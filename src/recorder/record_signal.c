@@ -123,7 +123,7 @@ static void add_frame(struct recorder *r, const uint64_t regs[X86_NREGS])
 
 /* Records the delivery of a signal at this stop and delivers it. Returns the signal to pass on
  * resume. */
-static int deliver(struct recorder *r, const siginfo_t *si, bool sync, bool exec_point,
+static int deliver(struct recorder *r, const siginfo_t *si, bool sync, int exec_point,
 		   int *pass_sig)
 {
 	uint64_t regs[X86_NREGS];
@@ -135,8 +135,11 @@ static int deliver(struct recorder *r, const siginfo_t *si, bool sync, bool exec
 		return err;
 	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_SIGNAL, regs);
 	r->eb.flags |= (sync ? EVF_SIGNAL_SYNC : 0) | (handled ? EVF_SIGNAL_HANDLED : 0) |
-		       (exec_point ? EVF_EXEC_POINT : 0);
-	if (exec_point && (err = recorder_add_exec_point_pages(r)) < 0)
+		       (exec_point ? EVF_EXEC_POINT : 0) |
+		       (exec_point == EXEC_POINT_RUN_TO ? EVF_RUN_TO : 0);
+	if (exec_point == EXEC_POINT_RUN_TO && (err = recorder_add_fingerprint(r, regs)) < 0)
+		return err;
+	if (exec_point == EXEC_POINT_RESTORE && (err = recorder_add_exec_point_pages(r)) < 0)
 		return err;
 	/* What the kernel does to an rseq critical section at signal delivery (regs as before it).
 	 */
@@ -192,9 +195,25 @@ int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig)
 		return -errno;
 	if (sig == SIGSTOP && r->cur->kick_sent) {
 		/* Our own kick: a held-back signal waited too long. Deliver it here. */
+		uint64_t regs[X86_NREGS];
+		int err, exec_point = EXEC_POINT_RUN_TO;
+
 		r->cur->kick_sent = false;
 		if (!r->cur->nheld || r->cur->resend_pending)
 			return 0;
+		if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
+			return err;
+		err = recorder_step_to_site(r, regs);
+		if (err == RECORDER_TASK_ENDED)
+			return 1;
+		if (err == RECORDER_NO_SITE) {
+			exec_point = EXEC_POINT_RESTORE;
+		} else if (err <= 0) {
+			/* Its next event comes first, and delivers it; or try again later. */
+			if (!err && r->cur->nheld)
+				recorder_time_limit(r, true);
+			return err;
+		}
 		si = r->cur->held[0].info;
 		memmove(&r->cur->held[0], &r->cur->held[1],
 			(r->cur->nheld - 1) * sizeof(r->cur->held[0]));
@@ -203,7 +222,7 @@ int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig)
 			return -errno;
 		if (r->cur->nheld)
 			recorder_time_limit(r, true);
-		return deliver(r, &si, false, true, pass_sig);
+		return deliver(r, &si, false, exec_point, pass_sig);
 	}
 	if (r->cur->resend_pending && r->cur->resend_signo == sig) {
 		/* Our own tgkill of a held-back signal: give it back its original siginfo. */
@@ -213,17 +232,17 @@ int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig)
 			(r->cur->nheld - 1) * sizeof(r->cur->held[0]));
 		r->cur->nheld--;
 		ptrace(PTRACE_SETSIGINFO, r->cur->t.tid, 0, &si);
-		return deliver(r, &si, false, false, pass_sig);
+		return deliver(r, &si, false, 0, pass_sig);
 	}
 	if (is_sync_fault(&si))
-		return deliver(r, &si, true, false, pass_sig);
+		return deliver(r, &si, true, 0, pass_sig);
 	if (r->cur->at_boundary) {
 		uint64_t regs[X86_NREGS];
 
 		/* Pending at the exit, it is delivered before any user instruction runs. */
 		if (tracee_get_regs(&r->cur->t, regs) == 0 &&
 		    !memcmp(regs, r->cur->boundary_regs, sizeof(regs)))
-			return deliver(r, &si, false, false, pass_sig);
+			return deliver(r, &si, false, 0, pass_sig);
 	}
 	/* Arrived while user code ran: hold it back until the next syscall exit. */
 	for (size_t i = 0; sig < SIGRTMIN && i < r->cur->nheld; i++)

@@ -97,6 +97,14 @@ struct recorder_task {
 	enum task_state state;
 	int pass_sig;	   /* the signal to resume it with */
 	bool kick_preempt; /* a SIGSTOP was sent to end its time slice */
+	bool yield_at_event; /* its slice ended just before an event: it yields after that one */
+	/*
+	 * Where its last execution point was, and whether it spins: preempted
+	 * twice at one instruction with no event of its own in between. A
+	 * spinning thread gets one tick, not a whole slice, before it yields.
+	 */
+	uint64_t last_point_ip;
+	bool spinning;
 	unsigned ticks;	   /* scheduler ticks since it was last resumed */
 	uint8_t *xsave_prev, *xsave_cur;
 	size_t xsave_prev_len; /* bytes the kernel gave for xsave_prev */
@@ -198,6 +206,9 @@ struct recorder {
 		bool local;
 	} fs_seen[32];
 	size_t nfs_seen;
+	uint64_t fingerprint_rsp; /* rsp of the execution point whose fingerprint is made */
+	/* Execution points that replay runs to (REWIND_RUN_TO=1), not restores. */
+	bool run_to;
 	pid_t first_pid;
 	int first_status; /* wait status of the first process, rec's exit status */
 	/* Execution points (record_exec_point.c). */
@@ -253,8 +264,27 @@ int recorder_schedule(struct recorder *r);
 /* Kills and reaps every task left (after an error). */
 void recorder_kill_all(struct recorder *r);
 void recorder_tasks_free(struct recorder *r);
-/* At a stop of r->cur: records an execution point (EV_SCHED) where it is preempted. */
+/*
+ * At a stop of r->cur in user code: records an execution point (EV_SCHED)
+ * where it is preempted, at a site a few steps on. Returns 1 when recorded,
+ * 0 when the thread's next event comes first (none is needed), or
+ * RECORDER_TASK_ENDED when it died meanwhile (wait status in t.wait_status).
+ */
 int recorder_preempt_point(struct recorder *r);
+#define RECORDER_TASK_ENDED 2
+/* No site came within the steps allowed (a loop of short instructions, say). */
+#define RECORDER_NO_SITE 3
+/* How an execution point is recorded: replay runs to it, or restores its state (no site). */
+#define EXEC_POINT_RUN_TO  1
+#define EXEC_POINT_RESTORE 2
+/*
+ * Single-steps r->cur to a site for an execution point (record_run_to.c),
+ * regs updated: 1 there, 0 when its next event comes first, or as above.
+ */
+int recorder_step_to_site(struct recorder *r, uint64_t regs[X86_NREGS]);
+/* The stack window and changed pages of an execution point at regs, as fingerprint sections. */
+int recorder_add_fingerprint(struct recorder *r, const uint64_t regs[X86_NREGS]);
+int recorder_add_exec_point_hashes(struct recorder *r);
 
 /* Encodes and appends the event in r->eb. */
 int recorder_emit(struct recorder *r);

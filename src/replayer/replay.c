@@ -174,6 +174,20 @@ static int unexpected_stop(struct replayer *r, const char *expected)
 	return -EPROTO;
 }
 
+static int check_xsave(struct replayer *r, const char *what);
+
+int replayer_check_xsave(struct replayer *r, const char *what)
+{
+	int err = check_xsave(r, what);
+
+	return err < 0 ? err : 1;
+}
+
+int replayer_unexpected_stop(struct replayer *r, const char *expected)
+{
+	return unexpected_stop(r, expected);
+}
+
 static void watch_event_writes(struct replayer *r);
 
 static int emulate(struct replayer *r)
@@ -476,8 +490,8 @@ static void watch_event_writes(struct replayer *r)
 }
 
 /* reach(): the tracee stopped where the pending event says, or a debugger stop came first. */
-#define REACHED	   0
-#define DEBUG_STOP 1
+#define REACHED	   REPLAY_REACHED
+#define DEBUG_STOP REPLAY_DEBUG_STOP
 
 static struct replay_breakpoint *breakpoint_at(struct replayer *r, uint64_t addr)
 {
@@ -550,6 +564,11 @@ again:
 		return DEBUG_STOP;
 	}
 	return REACHED; /* the program's own SIGTRAP, part of the recording */
+}
+
+int replayer_reach(struct replayer *r, int request, int *status)
+{
+	return reach(r, request, status);
 }
 
 /* Breakpoints are patched into the memory of the process the debugger looks at. */
@@ -1158,7 +1177,11 @@ static int replay_signal(struct replayer *r)
 			return err;
 		goto deliver;
 	}
-	if (!r->pending_prepared && (flags & EVF_EXEC_POINT)) {
+	if (!r->pending_prepared && (flags & EVF_RUN_TO)) {
+		/* Delivered where the recording stopped the thread: run it there. */
+		if ((err = replayer_run_to_point(r)) != 0)
+			return err;
+	} else if (!r->pending_prepared && (flags & EVF_EXEC_POINT)) {
 		/*
 		 * The recording delivered it at an arbitrary instruction: restore
 		 * the thread there (pages changed since the last execution point,
@@ -1333,11 +1356,16 @@ static int replay_clone(struct replayer *r)
 	return err;
 }
 
-/* The current task was preempted here while recording: restore its state (EV_SCHED). */
+/*
+ * The current task was preempted here while recording: run it to the point
+ * (EV_SCHED), or, in traces before 2.2, restore its state there.
+ */
 static int replay_sched(struct replayer *r)
 {
 	int err;
 
+	if (r->ev.flags & EVF_RUN_TO)
+		return replayer_run_to_point(r);
 	if ((err = replayer_write_mem(r)) < 0 || (err = tracee_set_regs(&r->t, r->ev.regs)) < 0 ||
 	    (err = tracee_set_xsave(&r->t, r->rec_xsave, r->xsave_len)) < 0)
 		return err;
@@ -1718,8 +1746,9 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 				ret = 0;
 				break;
 			}
-			if (r->on_kick)
+			if (r->on_kick && !r->kick_in_stretch)
 				r->on_kick(r->after_event_arg);
+			r->kick_in_stretch = false;
 			continue;
 		}
 		if (ret == 2) {

@@ -250,6 +250,8 @@ struct replayer {
 	 */
 	unsigned kick_ms;
 	timer_t kick_timer;
+	/* The last interruption came while running a thread to an execution point. */
+	bool kick_in_stretch;
 	void (*on_kick)(void *arg);
 	/* Every task of the trace so far (dead ones too); tasks[cur_task] is the current one. */
 	struct replay_task *tasks;
@@ -396,6 +398,24 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp);
 void replay_checkpoint_free(struct replay_checkpoint *cp);
 /* Compares the trace's CPU and XSAVE state with this machine's; refuses unless force. */
 int replayer_check_machine(struct replayer *r, bool force);
+/*
+ * Resumes the current task toward the pending event's stop (replay.c):
+ * REPLAY_REACHED with the wait status in *status, REPLAY_DEBUG_STOP when a
+ * breakpoint, step, watchpoint or interruption came first, or negative.
+ */
+#define REPLAY_REACHED	  0
+#define REPLAY_DEBUG_STOP 1
+int replayer_reach(struct replayer *r, int request, int *status);
+/* 1 when the live XSAVE area equals the recorded one, else reports a divergence (-EPROTO). */
+int replayer_check_xsave(struct replayer *r, const char *what);
+/* Reports a stop other than the one expected as a divergence; returns -EPROTO. */
+int replayer_unexpected_stop(struct replayer *r, const char *expected);
+/*
+ * Runs the current task to the execution point of the pending event (an
+ * EVF_RUN_TO event, run_to.c): 0 when it stands there with the recorded
+ * registers, 2 at a debugger stop on the way, or negative errno.
+ */
+int replayer_run_to_point(struct replayer *r);
 /* Reads the next event into r->ev, storing blobs on the way; 1, 0 at the end, or negative. */
 int replayer_next_event(struct replayer *r);
 /* Runs one syscall in the tracee through rewind's page. */

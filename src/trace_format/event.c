@@ -18,6 +18,7 @@ enum section_tag {
 	SEC_SIGNAL = 8,
 	SEC_SIGINFO = 9,
 	SEC_CHILD = 10, /* EV_CLONE: child tid, clone flags (format 2.0) */
+	SEC_EXPECT = 11, /* an execution point's memory: address, bytes (2.2) */
 };
 
 /* Sanity limits for decoding untrusted input. */
@@ -157,6 +158,14 @@ void trace_event_add_signal(struct trace_event_builder *b, int signo)
 	rw_buf_put_varint(&b->sections, (uint64_t)signo);
 }
 
+void trace_event_add_expect(struct trace_event_builder *b, uint64_t addr, const void *p,
+			    uint64_t len)
+{
+	rw_buf_put_u8(&b->sections, SEC_EXPECT);
+	rw_buf_put_varint(&b->sections, addr);
+	rw_buf_put_blob(&b->sections, p, (size_t)len);
+}
+
 void trace_event_builder_load(struct trace_event_builder *b, const struct trace_event *ev)
 {
 	trace_event_begin(b, ev->seq, ev->tid, ev->kind, ev->regs);
@@ -183,6 +192,8 @@ void trace_event_builder_load(struct trace_event_builder *b, const struct trace_
 		trace_event_add_child(b, ev->child_tid, ev->clone_flags);
 	if (ev->siginfo)
 		trace_event_add_siginfo(b, ev->siginfo, ev->siginfo_len);
+	for (size_t i = 0; i < ev->nexpect; i++)
+		trace_event_add_expect(b, ev->expect[i].addr, ev->expect[i].data, ev->expect[i].len);
 }
 
 void trace_event_add_siginfo(struct trace_event_builder *b, const void *siginfo, size_t len)
@@ -237,6 +248,7 @@ void trace_event_arena_free(struct trace_event_arena *a)
 	free(a->mem);
 	free(a->maps);
 	free(a->xblocks);
+	free(a->expect);
 	trace_event_arena_init(a);
 }
 
@@ -351,6 +363,16 @@ static int decode_section(struct rw_cursor *c, struct trace_event_arena *a, stru
 		ev->child_tid = (uint32_t)rw_get_varint(c);
 		ev->clone_flags = rw_get_varint(c);
 		return 0;
+	case SEC_EXPECT: {
+		uint64_t addr = rw_get_varint(c);
+
+		p = rw_get_blob(c, &n);
+		if (c->bad || ev->nexpect >= MAX_SECTION_ITEMS)
+			return fail(err, errlen, "bad expected-memory section");
+		a->expect = grow(a->expect, &a->expect_cap, ev->nexpect + 1, sizeof(*a->expect));
+		a->expect[ev->nexpect++] = (struct trace_mem){addr, n, p};
+		return 0;
+	}
 	default:
 		snprintf(err, errlen, "unknown event section %u", tag);
 		return -EBADMSG;
@@ -419,6 +441,7 @@ int trace_event_decode(const uint8_t *payload, size_t len, struct trace_regs_his
 	ev->mem = a->mem;
 	ev->maps = a->maps;
 	ev->xblocks = a->xblocks;
+	ev->expect = a->expect;
 out:
 	free(map_offs);
 	return ret;

@@ -53,6 +53,14 @@ enum trace_event_kind {
 			     */
 #define EVF_RSEQ_CS    0x8  /* rip was inside an rseq critical section: it was aborted */
 #define EVF_EXEC_POINT 0x10 /* EV_SIGNAL at an arbitrary instruction: state to restore */
+/*
+ * EV_SCHED or EV_SIGNAL at an execution point that replay reaches by
+ * running the thread to it (2.2): rip is a site (arch/x86_64/run_to.h),
+ * and its expected-memory sections hold the bytes that tell the recorded
+ * visit of it from the others (the stack around rsp, the pages that
+ * changed). No pages to restore.
+ */
+#define EVF_RUN_TO 0x20
 
 enum trace_map_kind {
 	MAPK_ANON = 0,
@@ -105,7 +113,8 @@ struct trace_event {
 	const uint8_t *output;
 	size_t output_len;
 	const char *strings[6];
-	size_t nmem, nmaps, nxblocks;
+	size_t nmem, nmaps, nxblocks, nexpect;
+	struct trace_mem *expect; /* memory an execution point must find as it is here (2.2) */
 	struct trace_mem *mem;
 	struct trace_map *maps;
 	struct trace_xblock *xblocks;
@@ -153,6 +162,8 @@ void trace_event_add_exit(struct trace_event_builder *b, int wait_status);
 void trace_event_add_child(struct trace_event_builder *b, uint32_t tid, uint64_t clone_flags);
 void trace_event_add_signal(struct trace_event_builder *b, int signo);
 void trace_event_add_siginfo(struct trace_event_builder *b, const void *siginfo, size_t len);
+void trace_event_add_expect(struct trace_event_builder *b, uint64_t addr, const void *p,
+			    uint64_t len);
 
 /* Loads a decoded event into a builder, sections and all (for tools that rewrite traces). */
 void trace_event_builder_load(struct trace_event_builder *b, const struct trace_event *ev);
@@ -167,7 +178,8 @@ struct trace_event_arena {
 	struct trace_mem *mem;
 	struct trace_map *maps;
 	struct trace_xblock *xblocks;
-	size_t mem_cap, maps_cap, xblocks_cap;
+	struct trace_mem *expect;
+	size_t mem_cap, maps_cap, xblocks_cap, expect_cap;
 };
 
 void trace_event_arena_init(struct trace_event_arena *a);

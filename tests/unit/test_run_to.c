@@ -44,8 +44,8 @@ static void test_classes(void)
 	    {"mov rax,[rdi+0x100]", {0x48, 0x8b, 0x87, 0, 1, 0, 0}, 7, X86_SITE_OK, 7},
 	    {"mov eax,imm32", {0xb8, 1, 2, 3, 4}, 5, X86_SITE_OK, 5},
 	    {"add rax,rbx", {0x48, 0x01, 0xd8}, 3, X86_SITE_SHORT, 3},
-	    {"mov rax,[rip+8]", {0x48, 0x8b, 0x05, 8, 0, 0, 0}, 7, X86_SITE_RIP_RELATIVE, 7},
-	    {"lea rax,[rip+8]", {0x48, 0x8d, 0x05, 8, 0, 0, 0}, 7, X86_SITE_RIP_RELATIVE, 7},
+	    {"mov rax,[rip+8]", {0x48, 0x8b, 0x05, 8, 0, 0, 0}, 7, X86_SITE_OK, 7},
+	    {"lea rax,[rip+8]", {0x48, 0x8d, 0x05, 8, 0, 0, 0}, 7, X86_SITE_OK, 7},
 	    {"call rel32", {0xe8, 0, 0, 0, 0}, 5, X86_SITE_MOVES_IP, 5},
 	    {"jmp rel32", {0xe9, 0, 0, 0, 0}, 5, X86_SITE_MOVES_IP, 5},
 	    {"jne rel32", {0x0f, 0x85, 0, 0, 0, 0}, 6, X86_SITE_MOVES_IP, 6},
@@ -112,8 +112,11 @@ static uint64_t run_to_trap(pid_t pid, struct user_regs_struct *regs)
 }
 
 struct layout {
-	uint64_t site, end, tramp, trap_ip;
+	uint64_t site, end, tramp;
+	struct x86_trampoline_ips ips;
 	uint64_t want[X86_NREGS];
+	struct x86_site_word words[2];
+	int nwords;
 };
 
 /* Code: the site (mov rax,[rdi+0x100]), then int3 as the end; the trampoline further on. */
@@ -126,7 +129,8 @@ static void install(pid_t pid, struct layout *l)
 	l->site = CODE_ADDR + 0x10;
 	l->end = l->site + sizeof(insn);
 	l->tramp = CODE_ADDR + 0x200;
-	n = x86_trampoline_build(tramp, l->tramp, l->site, insn, sizeof(insn), l->want, &l->trap_ip);
+	n = x86_trampoline_build(tramp, l->tramp, l->site, insn, sizeof(insn), 0, l->want, l->words,
+				 l->nwords, &l->ips);
 	CHECK(n <= X86_TRAMPOLINE_MAX && n + 0x200 <= 0x1000, "trampoline of %zu bytes", n);
 	x86_site_patch(patch, l->site, sizeof(insn), l->tramp);
 	poke(pid, l->site, patch, sizeof(patch));
@@ -144,7 +148,7 @@ static int visit(pid_t pid, const struct layout *l, const struct user_regs_struc
 
 	ptrace(PTRACE_SETREGS, pid, 0, &regs);
 	ip = run_to_trap(pid, &now);
-	if (ip == l->trap_ip) {
+	if (ip == l->ips.trap) {
 		trapped = 1;
 		uint64_t a[X86_NREGS], b[X86_NREGS];
 		char diff[1024];
@@ -174,7 +178,7 @@ static int visit(pid_t pid, const struct layout *l, const struct user_regs_struc
 static void test_trampoline(void)
 {
 	struct user_regs_struct base, r;
-	struct layout l;
+	struct layout l = {0};
 	uint8_t red[256];
 	int st;
 	pid_t pid = fork();
@@ -215,6 +219,38 @@ static void test_trampoline(void)
 	CHECK(visit(pid, &l, &r, "CF differs") == 0, "trapped with the carry flag differing");
 	r = base, r.eflags |= 0x10000;
 	CHECK(visit(pid, &l, &r, "RF differs") == 1, "RF, which is not compared, stopped a trap");
+
+	/* Words: one above rsp, one in the red zone; a trap only when both hold. */
+	l.words[0] = (struct x86_site_word){base.rsp + 16, 0x1234};
+	l.words[1] = (struct x86_site_word){base.rsp - 128, 0x5a5a5a5a5a5a5a5aull};
+	l.nwords = 2;
+	install(pid, &l);
+	{
+		uint64_t v = 0x1233;
+
+		poke(pid, base.rsp + 16, (const uint8_t *)&v, 8);
+		CHECK(visit(pid, &l, &base, "stack word differs") == 0,
+		      "trapped with a stack word differing");
+		v = 0x1234;
+		poke(pid, base.rsp + 16, (const uint8_t *)&v, 8);
+		CHECK(visit(pid, &l, &base, "stack words equal") == 1,
+		      "equal stack words did not trap");
+	}
+	/* A word not mapped at this visit faults in the trampoline; the miss path goes on. */
+	l.words[0] = (struct x86_site_word){0x1000, 0};
+	l.nwords = 1;
+	install(pid, &l);
+	ptrace(PTRACE_SETREGS, pid, 0, &base);
+	ptrace(PTRACE_CONT, pid, 0, 0);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSEGV,
+	      "an unmapped word did not fault");
+	ptrace(PTRACE_GETREGS, pid, 0, &r);
+	CHECK(r.rip >= l.tramp && r.rip < l.tramp + 0x1000, "the fault is not in the trampoline");
+	r.rip = l.ips.miss;
+	ptrace(PTRACE_SETREGS, pid, 0, &r);
+	CHECK(run_to_trap(pid, &r) == l.end + 1 && r.rsp == base.rsp && r.rcx == base.rcx &&
+		  r.rax == 0x1122334455667788ull,
+	      "the miss path after a fault did not end where it should");
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
 }

@@ -38,3 +38,14 @@ int x86_rseq_interrupt(struct tracee *t, const struct x86_rseq_area *area, uint6
 		regs[X86_RIP] = cs.abort_ip;
 	return 1;
 }
+
+bool x86_rseq_in_critical_section(struct tracee *t, const struct x86_rseq_area *area, uint64_t ip)
+{
+	struct rseq_cs_desc cs;
+	uint64_t cs_ptr;
+
+	if (!area->addr || tracee_read_mem(t, area->addr + 8, &cs_ptr, sizeof(cs_ptr)) < 0 ||
+	    !cs_ptr || tracee_read_mem(t, cs_ptr, &cs, sizeof(cs)) < 0)
+		return false;
+	return ip >= cs.start_ip && ip - cs.start_ip < cs.post_commit_offset;
+}

@@ -35,4 +35,7 @@ struct x86_rseq_area {
 int x86_rseq_interrupt(struct tracee *t, const struct x86_rseq_area *area,
 		       uint64_t regs[X86_NREGS]);
 
+/* Whether ip lies in the area's current critical section (read only: nothing is cleared). */
+bool x86_rseq_in_critical_section(struct tracee *t, const struct x86_rseq_area *area, uint64_t ip);
+
 #endif

@@ -34,13 +34,33 @@ static enum x86_site_class classify(csh cs, const cs_insn *insn)
 	if (cs_insn_group(cs, insn, CS_GRP_INT))
 		return X86_SITE_SYSCALL;
 	for (int i = 0; i < x->op_count; i++)
-		if (x->operands[i].type == X86_OP_MEM && x->operands[i].mem.base == X86_REG_RIP)
-			return X86_SITE_RIP_RELATIVE;
+		if (x->operands[i].type == X86_OP_MEM && x->operands[i].mem.base == X86_REG_RIP &&
+		    (x->encoding.disp_size != 4 || !x->encoding.disp_offset))
+			return X86_SITE_RIP_RELATIVE; /* a displacement the trampoline cannot move */
 	return insn->size < 5 ? X86_SITE_SHORT : X86_SITE_OK;
+}
+
+/* Where the instruction's rip-relative displacement is, or 0 without one. */
+static uint8_t rip_disp_offset(const cs_insn *insn)
+{
+	const cs_x86 *x = &insn->detail->x86;
+
+	for (int i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_MEM && x->operands[i].mem.base == X86_REG_RIP)
+			return x->encoding.disp_offset;
+	return 0;
 }
 
 enum x86_site_class x86_site_class(const uint8_t *code, size_t len, uint64_t addr,
 				   size_t *insn_len)
+{
+	uint8_t disp;
+
+	return x86_site_decode(code, len, addr, insn_len, &disp);
+}
+
+enum x86_site_class x86_site_decode(const uint8_t *code, size_t len, uint64_t addr,
+				    size_t *insn_len, uint8_t *disp_offset)
 {
 	enum x86_site_class cls = X86_SITE_SPECIAL;
 	const uint8_t *p = code;
@@ -49,6 +69,7 @@ enum x86_site_class x86_site_class(const uint8_t *code, size_t len, uint64_t add
 	cs_insn *insn;
 
 	*insn_len = 0;
+	*disp_offset = 0;
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
 		return X86_SITE_SPECIAL;
 	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
@@ -56,6 +77,8 @@ enum x86_site_class x86_site_class(const uint8_t *code, size_t len, uint64_t add
 	if (insn && cs_disasm_iter(cs, &p, &len, &a, insn)) {
 		*insn_len = insn->size;
 		cls = classify(cs, insn);
+		if (cls == X86_SITE_OK)
+			*disp_offset = rip_disp_offset(insn);
 	}
 	if (insn)
 		cs_free(insn, 1);
@@ -68,6 +91,13 @@ struct emitter {
 	uint8_t *out;
 	size_t n;
 	uint64_t base;
+	/* Each value compared, stored negated, and the rel32 field that loads it. */
+	uint64_t values[40];
+	size_t value_fix[40];
+	int nvalues;
+	/* The jumps to the miss path. */
+	size_t miss_fix[40];
+	int nmiss;
 };
 
 static void put(struct emitter *e, const void *bytes, size_t len)
@@ -81,32 +111,6 @@ static void put32(struct emitter *e, int32_t v)
 	put(e, &v, 4);
 }
 
-/* rel32 from the end of a 4-byte field at e->n to target. */
-static void put_rel32(struct emitter *e, uint64_t target)
-{
-	put32(e, (int32_t)(target - (e->base + e->n + 4)));
-}
-
-/* cmp reg, [rip + to data_off]: the data's offset is fixed up once known. */
-static void cmp_reg_mem(struct emitter *e, int reg, size_t *fixup)
-{
-	uint8_t op[3] = {(uint8_t)(0x48 | (reg >= 8 ? 4 : 0)), 0x3b, (uint8_t)(((reg & 7) << 3) | 5)};
-
-	put(e, op, sizeof(op));
-	*fixup = e->n;
-	put32(e, 0);
-}
-
-/* jne miss, the target fixed up once known. */
-static void jne(struct emitter *e, size_t *fixups, int *nfix)
-{
-	static const uint8_t op[2] = {0x0f, 0x85};
-
-	put(e, op, sizeof(op));
-	fixups[(*nfix)++] = e->n;
-	put32(e, 0);
-}
-
 /* Points the rel32 field at off to target (an offset in the trampoline). */
 static void fix(struct emitter *e, size_t off, size_t target)
 {
@@ -115,83 +119,123 @@ static void fix(struct emitter *e, size_t off, size_t target)
 	memcpy(e->out + off, &rel, 4);
 }
 
-/* The registers compared in the thread, by x86 encoding number, with their index in regs. */
+/*
+ * Compares register reg (x86 encoding number, not rcx) with value without
+ * touching the flags, so the thread's need not be saved: rcx = ~value,
+ * then lea rcx, [reg + rcx + 1] = reg - value, and jrcxz says equal.
+ * Otherwise the miss path.
+ */
+static void compare(struct emitter *e, int reg, uint64_t value)
+{
+	static const uint8_t mov_rcx_rip[] = {0x48, 0x8b, 0x0d};
+	uint8_t lea[] = {(uint8_t)(0x48 | (reg >= 8 ? 1 : 0)), 0x8d, 0x4c,
+			 (uint8_t)((1 << 3) | (reg & 7)), 0x01};
+	static const uint8_t jrcxz_over_jmp[] = {0xe3, 0x05}, jmp = 0xe9;
+
+	put(e, mov_rcx_rip, sizeof(mov_rcx_rip));
+	e->value_fix[e->nvalues] = e->n;
+	e->values[e->nvalues++] = ~value;
+	put32(e, 0);
+	put(e, lea, sizeof(lea));
+	put(e, jrcxz_over_jmp, sizeof(jrcxz_over_jmp));
+	put(e, &jmp, 1);
+	e->miss_fix[e->nmiss++] = e->n;
+	put32(e, 0);
+}
+
+/* The registers compared directly, by x86 encoding number, with their index in regs. */
 static const struct {
 	uint8_t enc, idx;
-} compared[] = {
-    {0, X86_RAX},  {3, X86_RBX},  {1, X86_RCX},	 {2, X86_RDX},	{6, X86_RSI},
-    {7, X86_RDI},  {5, X86_RBP},  {8, X86_R8},	 {9, X86_R9},	{10, X86_R10},
-    {11, X86_R11}, {12, X86_R12}, {13, X86_R13}, {14, X86_R14}, {15, X86_R15},
+} direct[] = {
+    {3, X86_RBX},  {2, X86_RDX},  {6, X86_RSI},	 {7, X86_RDI},	{5, X86_RBP},
+    {8, X86_R8},   {9, X86_R9},	  {10, X86_R10}, {11, X86_R11}, {12, X86_R12},
+    {13, X86_R13}, {14, X86_R14}, {15, X86_R15},
 };
-#define NCOMPARED (sizeof(compared) / sizeof(compared[0]))
 
-/* Emits the comparisons; data fixups for each register, then rsp, flags and the mask. */
-static void emit_compares(struct emitter *e, size_t data_fix[NCOMPARED + 3], size_t *miss,
-			  int *nmiss)
+/*
+ * rax and rcx are saved on the stack and used to compare: rsp first, then
+ * the words (what tells apart the visits whose registers are alike), the
+ * other registers, rax and rcx as saved, and the flags (pushfq never shows
+ * RF, and TF only in a thread that sets it itself).
+ */
+static void emit_compares(struct emitter *e, const uint64_t want[X86_NREGS],
+			  const struct x86_site_word *words, int nwords)
 {
-	static const uint8_t push_rax = 0x50, pop_rax = 0x58;
-	/* lea rax, [rsp + 144]: the thread's rsp under the red zone, flags and rax pushed. */
+	static const uint8_t movabs_rax[] = {0x48, 0xa1};
+	static const uint8_t mov_rax_saved_rax[] = {0x48, 0x8b, 0x04, 0x24};
+	static const uint8_t mov_rax_saved_rcx[] = {0x48, 0x8b, 0x44, 0x24, 0x08};
+	/* lea rax, [rsp + 144]: the thread's rsp under the red zone and the two saved. */
 	static const uint8_t lea_rax_rsp[] = {0x48, 0x8d, 0x84, 0x24, 0x90, 0, 0, 0};
-	static const uint8_t mov_rax_flags[] = {0x48, 0x8b, 0x44, 0x24, 0x08};
-	static const uint8_t and_rax_rip[] = {0x48, 0x23, 0x05};
+	static const uint8_t pushfq_pop_rax[] = {0x9c, 0x58};
 
-	for (size_t i = 0; i < NCOMPARED; i++) {
-		cmp_reg_mem(e, compared[i].enc, &data_fix[i]);
-		jne(e, miss, nmiss);
-	}
-	put(e, &push_rax, 1);
 	put(e, lea_rax_rsp, sizeof(lea_rax_rsp));
-	cmp_reg_mem(e, 0, &data_fix[NCOMPARED]);
-	put(e, &pop_rax, 1);
-	jne(e, miss, nmiss);
-	put(e, &push_rax, 1);
-	put(e, mov_rax_flags, sizeof(mov_rax_flags));
-	put(e, and_rax_rip, sizeof(and_rax_rip));
-	data_fix[NCOMPARED + 2] = e->n;
-	put32(e, 0);
-	cmp_reg_mem(e, 0, &data_fix[NCOMPARED + 1]);
-	put(e, &pop_rax, 1);
-	jne(e, miss, nmiss);
+	compare(e, 0, want[X86_RSP]);
+	for (int i = 0; i < nwords; i++) {
+		put(e, movabs_rax, sizeof(movabs_rax));
+		put(e, &words[i].addr, 8);
+		compare(e, 0, words[i].value);
+	}
+	for (size_t i = 0; i < sizeof(direct) / sizeof(direct[0]); i++)
+		compare(e, direct[i].enc, want[direct[i].idx]);
+	put(e, mov_rax_saved_rax, sizeof(mov_rax_saved_rax));
+	compare(e, 0, want[X86_RAX]);
+	put(e, mov_rax_saved_rcx, sizeof(mov_rax_saved_rcx));
+	compare(e, 0, want[X86_RCX]);
+	put(e, pushfq_pop_rax, sizeof(pushfq_pop_rax));
+	compare(e, 0, want[X86_EFLAGS] & X86_SITE_EFLAGS_MASK);
 }
 
 size_t x86_trampoline_build(uint8_t *out, uint64_t tramp, uint64_t site, const uint8_t *insn,
-			    size_t insn_len, const uint64_t want[X86_NREGS], uint64_t *trap_ip)
+			    size_t insn_len, uint8_t disp_offset, const uint64_t want[X86_NREGS],
+			    const struct x86_site_word *words, int nwords,
+			    struct x86_trampoline_ips *ips)
 {
-	static const uint8_t enter[] = {0x48, 0x8d, 0x64, 0x24, 0x80, 0x9c}; /* lea rsp,[rsp-128]; pushfq */
-	static const uint8_t leave[] = {0x9d, 0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0}; /* popfq; lea rsp,[rsp+128] */
+	/* lea rsp, [rsp-128]; push rcx; push rax: the red zone is left alone. */
+	static const uint8_t enter[] = {0x48, 0x8d, 0x64, 0x24, 0x80, 0x51, 0x50};
+	/* pop rax; pop rcx; lea rsp, [rsp+128] */
+	static const uint8_t leave[] = {0x58, 0x59, 0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0};
 	static const uint8_t int3 = 0xcc, jmp = 0xe9;
-	struct emitter e = {out, 0, tramp};
-	size_t data_fix[NCOMPARED + 3], miss[NCOMPARED + 3], to_orig, data;
-	uint64_t values[NCOMPARED + 3];
-	int nmiss = 0;
+	struct emitter e = {.out = out, .base = tramp};
+	size_t to_orig, data;
 
+	if (nwords > X86_SITE_MAX_WORDS)
+		nwords = X86_SITE_MAX_WORDS;
 	put(&e, enter, sizeof(enter));
-	emit_compares(&e, data_fix, miss, &nmiss);
+	emit_compares(&e, want, words, nwords);
 	put(&e, leave, sizeof(leave));
 	put(&e, &int3, 1);
-	*trap_ip = tramp + e.n;
+	ips->trap = tramp + e.n;
 	put(&e, &jmp, 1);
 	to_orig = e.n;
 	put32(&e, 0);
-	for (int i = 0; i < nmiss; i++)
-		fix(&e, miss[i], e.n);
+	for (int i = 0; i < e.nmiss; i++)
+		fix(&e, e.miss_fix[i], e.n);
+	ips->miss = tramp + e.n;
 	put(&e, leave, sizeof(leave));
 	fix(&e, to_orig, e.n);
 	put(&e, insn, insn_len);
+	if (disp_offset) {
+		/* The same target from the moved instruction: it must still be within reach. */
+		int32_t disp;
+		int64_t moved;
+
+		memcpy(&disp, insn + disp_offset, 4);
+		moved = (int64_t)(site + insn_len + (uint64_t)(int64_t)disp) -
+			(int64_t)(tramp + e.n);
+		if (moved != (int32_t)moved)
+			return 0;
+		disp = (int32_t)moved;
+		memcpy(out + e.n - insn_len + disp_offset, &disp, 4);
+	}
 	put(&e, &jmp, 1);
-	put_rel32(&e, site + insn_len);
+	put32(&e, (int32_t)(site + insn_len - (tramp + e.n + 4)));
 
 	data = (e.n + 7) & ~(size_t)7;
 	memset(out + e.n, 0xcc, data - e.n);
-	for (size_t i = 0; i < NCOMPARED; i++)
-		values[i] = want[compared[i].idx];
-	values[NCOMPARED] = want[X86_RSP];
-	values[NCOMPARED + 1] = want[X86_EFLAGS] & X86_SITE_EFLAGS_MASK;
-	values[NCOMPARED + 2] = X86_SITE_EFLAGS_MASK;
-	memcpy(out + data, values, sizeof(values));
-	for (size_t i = 0; i < NCOMPARED + 3; i++)
-		fix(&e, data_fix[i], data + i * 8);
-	return data + sizeof(values);
+	memcpy(out + data, e.values, (size_t)e.nvalues * 8);
+	for (int i = 0; i < e.nvalues; i++)
+		fix(&e, e.value_fix[i], data + (size_t)i * 8);
+	return data + (size_t)e.nvalues * 8;
 }
 
 void x86_site_patch(uint8_t *out, uint64_t site, size_t insn_len, uint64_t tramp)

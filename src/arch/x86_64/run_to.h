@@ -22,7 +22,7 @@ enum x86_site_class {
 	X86_SITE_OK = 0,   /* a jump may replace it */
 	X86_SITE_SHORT,	   /* under 5 bytes */
 	X86_SITE_MOVES_IP, /* jumps, calls, returns, loops: depends on where it runs */
-	X86_SITE_RIP_RELATIVE,
+	X86_SITE_RIP_RELATIVE, /* with a displacement that cannot be moved */
 	X86_SITE_SYSCALL, /* syscall, sysenter, int: the kernel takes over */
 	X86_SITE_SPECIAL, /* traps or is trapped (int3, rdtsc, ud2, ...), or cannot be decoded */
 };
@@ -33,25 +33,50 @@ enum x86_site_class {
  */
 enum x86_site_class x86_site_class(const uint8_t *code, size_t len, uint64_t addr,
 				   size_t *insn_len);
+/* The same, and where in it a rip-relative displacement (4 bytes) is, or 0 without one. */
+enum x86_site_class x86_site_decode(const uint8_t *code, size_t len, uint64_t addr,
+				    size_t *insn_len, uint8_t *disp_offset);
 
 /* The eflags bits compared: all but TF and RF, which debugging and single steps set. */
 #define X86_SITE_EFLAGS_MASK (~(uint64_t)0x10100)
 
+/* A word of memory the trampoline compares too: at addr it must hold value. */
+struct x86_site_word {
+	uint64_t addr;
+	uint64_t value;
+};
+#define X86_SITE_MAX_WORDS 16
+
 /* Room a trampoline needs, code and data. */
-#define X86_TRAMPOLINE_MAX 512
+#define X86_TRAMPOLINE_MAX 1536
+
+/* Where in a trampoline the thread may stop (addresses in the tracee). */
+struct x86_trampoline_ips {
+	/* The int3 stop leaves rip here; the registers then are the thread's at the site. */
+	uint64_t trap;
+	/*
+	 * Where a compare that faulted (a word not mapped at this visit) goes
+	 * on: rax and rcx are still saved on the stack there.
+	 */
+	uint64_t miss;
+};
 
 /*
  * Builds, in out, the trampoline that will sit at tramp for the
  * instruction at site (its insn_len original bytes in insn): it compares
- * the general registers, rsp and the eflags bits of X86_SITE_EFLAGS_MASK
- * with want, traps with int3 when all are equal, then (or at once when one
- * differs) runs the instruction and jumps to site + insn_len. The red zone
- * below rsp is left alone. tramp must lie within 2 GiB of site. Returns
- * its length; *trap_ip is where the int3 stop leaves rip (the registers
- * then are the thread's at the site, rip aside).
+ * rsp, the nwords words of memory (at most X86_SITE_MAX_WORDS), the other
+ * general registers and the eflags bits of X86_SITE_EFLAGS_MASK with want,
+ * without changing the thread's flags, traps with int3 when all are equal,
+ * then (or at once when one differs) runs the instruction and jumps to
+ * site + insn_len. The red zone below rsp is left alone. tramp must lie
+ * within 2 GiB of site. A rip-relative operand (its displacement at
+ * disp_offset, 0 for none) is moved to reach the same address from the
+ * trampoline. Returns its length, or 0 when that address is out of reach.
  */
 size_t x86_trampoline_build(uint8_t *out, uint64_t tramp, uint64_t site, const uint8_t *insn,
-			    size_t insn_len, const uint64_t want[X86_NREGS], uint64_t *trap_ip);
+			    size_t insn_len, uint8_t disp_offset, const uint64_t want[X86_NREGS],
+			    const struct x86_site_word *words, int nwords,
+			    struct x86_trampoline_ips *ips);
 
 /* The bytes that replace the instruction at site (insn_len >= 5): a jump to tramp, nops. */
 void x86_site_patch(uint8_t *out, uint64_t site, size_t insn_len, uint64_t tramp);

@@ -1,0 +1,109 @@
+/*
+ * Execution points that replay reaches by running the thread to them
+ * (arch/x86_64/run_to.h): where the recorder stops a thread in user code
+ * (a preemption, or a held-back signal that waited too long), it first
+ * moves the thread a few single steps to an instruction a jump can replace
+ * (a "site"), outside any rseq critical section, and records the registers
+ * there. If a syscall or an instruction that traps comes first, there is
+ * no execution point: the thread's next event is a moment as good and
+ * exact. The event's fingerprint tells replay which visit of the site is
+ * the recorded one when several have the same registers: the bytes of the
+ * stack around rsp (which hold a -O0 loop's counters: replay learns from
+ * them which words to compare in the thread), and every page that
+ * changed since the address space's previous execution point.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
+#include "arch/x86_64/run_to.h"
+#include "common/log.h"
+#include "recorder/recorder.h"
+
+/* Single steps to look for a site: a few are the rule; a rep-prefixed copy may need more. */
+#define SITE_MAX_STEPS 256
+/* The stack window hashed: the red zone below rsp and the frames above it. */
+#define STACK_BELOW 128
+#define STACK_ABOVE 1024
+
+/* Whether the thread may stop at rip: a site, and not inside its rseq critical section. */
+static enum x86_site_class site_at(struct recorder_task *t, uint64_t rip)
+{
+	uint8_t code[16];
+	size_t got = tracee_read_mem_partial(&t->t, rip, code, sizeof(code)), len;
+	enum x86_site_class cls = x86_site_class(code, got, rip, &len);
+
+	if (cls == X86_SITE_OK && t->rseq.addr && x86_rseq_in_critical_section(&t->t, &t->rseq, rip))
+		return X86_SITE_SHORT; /* step out of it: no abort is needed then */
+	return cls;
+}
+
+/*
+ * A signal that arrived while the thread was stepped: one sent to it is
+ * held back as it would be in user code; a fault of the stepped
+ * instruction means no execution point here (it faults again when the
+ * thread runs on, and is recorded then). 0 to step on, 1 to stop looking.
+ */
+static int stepped_into_signal(struct recorder *r, struct recorder_task *t, int sig)
+{
+	siginfo_t si;
+	int pass = 0, err;
+
+	if (ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &si) < 0)
+		return -errno;
+	if ((sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGSYS) &&
+	    si.si_code > 0 && si.si_code != SI_KERNEL)
+		return 1;
+	if ((err = recorder_signal_stop(r, sig, &pass)) < 0)
+		return err;
+	t->pass_sig = pass;
+	return pass ? 1 : 0;
+}
+
+int recorder_step_to_site(struct recorder *r, uint64_t regs[X86_NREGS])
+{
+	struct recorder_task *t = r->cur;
+	int st, err;
+
+	if (!r->run_to)
+		return RECORDER_NO_SITE;
+	for (int steps = 0; steps < SITE_MAX_STEPS; steps++) {
+		switch (site_at(t, regs[X86_RIP])) {
+		case X86_SITE_OK:
+			return 1;
+		case X86_SITE_SYSCALL:
+		case X86_SITE_SPECIAL:
+			return 0; /* its next event comes at once */
+		default:
+			break;
+		}
+		st = tracee_resume(&t->t, PTRACE_SINGLESTEP, 0);
+		if (st < 0)
+			return st;
+		if (t->t.stop == TRACEE_STOP_EXITED)
+			return RECORDER_TASK_ENDED;
+		if (WIFSTOPPED(st) && WSTOPSIG(st) != SIGTRAP &&
+		    (err = stepped_into_signal(r, t, WSTOPSIG(st))) != 0)
+			return err < 0 ? err : 0;
+		if ((err = tracee_get_regs(&t->t, regs)) < 0)
+			return err;
+	}
+	rw_debug("pid %d: no site within %d steps of %#llx", t->t.tid, SITE_MAX_STEPS,
+		 (unsigned long long)regs[X86_RIP]);
+	return RECORDER_NO_SITE;
+}
+
+int recorder_add_fingerprint(struct recorder *r, const uint64_t regs[X86_NREGS])
+{
+	uint8_t window[STACK_BELOW + STACK_ABOVE];
+	uint64_t start = regs[X86_RSP] - STACK_BELOW;
+	size_t got = tracee_read_mem_partial(&r->cur->t, start, window, sizeof(window));
+
+	if (got)
+		trace_event_add_expect(&r->eb, start, window, got);
+	r->fingerprint_rsp = regs[X86_RSP];
+	return recorder_add_exec_point_hashes(r);
+}

@@ -1,0 +1,378 @@
+/*
+ * Reaching an execution point by running the thread to it (events with
+ * EVF_RUN_TO): the thread's own code runs from its last event up to the
+ * recorded visit of the event's site, so breakpoints, watchpoints and
+ * steps inside the stretch are seen, and memory is what execution makes it.
+ *
+ * Which visit of the site is the recorded one is found without a counter
+ * (arch/x86_64/run_to.h): the site is replaced by a jump to a trampoline
+ * in a page mapped near it, which compares the registers in the thread
+ * and traps only when they all equal the recorded ones. At a trap the
+ * replayer checks the rest of the state, the XSAVE area and the hashes of
+ * the event's fingerprint (the stack around rsp, the pages that changed);
+ * equal state means an equal future, so the first visit that passes is the
+ * one. Otherwise the thread goes on, the trap skipped.
+ *
+ * The patch exists only while the thread runs freely: at any debugger
+ * stop the thread is moved out of the trampoline, the site gets its bytes
+ * back and the page goes, so the debugger, checkpoints and single steps
+ * never see them; the next resume starts the hunt again, first checking
+ * whether the thread already stands at the point.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "arch/x86_64/run_to.h"
+#include "common/log.h"
+#include "common/procmaps.h"
+#include "replayer/replayer.h"
+
+#define PAGE	     4096ull
+#define JUMP_REACH   0x7fff0000ull /* a rel32 jump's reach, with room for the page */
+
+struct hunt {
+	uint64_t site, tramp;
+	struct x86_trampoline_ips ips;
+	size_t insn_len;
+	uint8_t disp_offset;
+	uint8_t orig[16];
+	bool patched;
+	/* Stack words that told visits with the recorded registers apart, compared in the thread. */
+	struct x86_site_word words[X86_SITE_MAX_WORDS];
+	int nwords;
+};
+
+/* Whether the XSAVE components equal the recorded ones (header and software bytes aside). */
+static int xsave_matches(struct replayer *r)
+{
+	int n = tracee_get_xsave(&r->t, r->xsave, r->xsave_len);
+
+	if (n < 0)
+		return n;
+	for (int b = x86_xsave_next_block(&r->layout, -1); b >= 0;
+	     b = x86_xsave_next_block(&r->layout, b)) {
+		uint32_t off, len;
+
+		if (b == X86_XBLOCK_HEADER || b == X86_XBLOCK_LEGACY_REST)
+			continue;
+		x86_xsave_block_range(&r->layout, b, &off, &len);
+		if (off + len <= (uint32_t)n && memcmp(r->xsave + off, r->rec_xsave + off, len))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Whether memory holds the event's expected bytes (the stack around rsp,
+ * the pages that changed). With h, each word that differs is added to h's
+ * words, so that the trampoline tells such visits apart itself from now on
+ * (a loop's counter in memory, say).
+ */
+static int expect_matches(struct replayer *r, struct hunt *h)
+{
+	uint8_t buf[4096];
+	int ok = 1;
+
+	for (size_t i = 0; i < r->ev.nexpect; i++) {
+		const struct trace_mem *m = &r->ev.expect[i];
+
+		if (m->len > sizeof(buf) ||
+		    tracee_read_mem_partial(&r->t, m->addr, buf, m->len) != m->len)
+			return 0;
+		if (!memcmp(buf, m->data, m->len))
+			continue;
+		if (!h) {
+			size_t d = 0;
+
+			while (buf[d] == m->data[d])
+				d++;
+			rw_debug("event %llu: memory at 0x%llx differs from the recording",
+				 (unsigned long long)r->ev.seq, (unsigned long long)(m->addr + d));
+		}
+		ok = 0;
+		for (size_t off = (8 - (m->addr & 7)) & 7; h && off + 8 <= m->len; off += 8) {
+			struct x86_site_word w = {m->addr + off, 0};
+
+			if (!memcmp(buf + off, m->data + off, 8) || h->nwords == X86_SITE_MAX_WORDS)
+				continue;
+			memcpy(&w.value, m->data + off, 8);
+			h->words[h->nwords++] = w;
+		}
+	}
+	return ok;
+}
+
+/* Whether the thread, its registers regs (rip at the site), is at the recorded visit. */
+static int is_the_point(struct replayer *r, const uint64_t regs[X86_NREGS])
+{
+	for (int i = 0; i < X86_NREGS; i++) {
+		uint64_t mask = i == X86_EFLAGS ? X86_SITE_EFLAGS_MASK : ~0ull;
+
+		if (i != X86_ORIG_RAX && ((regs[i] ^ r->ev.regs[i]) & mask))
+			return 0;
+	}
+	int ok = expect_matches(r, NULL);
+
+	if (ok <= 0)
+		return ok;
+	if ((ok = xsave_matches(r)) != 0)
+		return ok;
+	/*
+	 * Registers and memory as recorded, vector registers not: taken as a
+	 * divergence (a loop whose only changing state at the site is in
+	 * vector registers would be misread so; the trampoline cannot compare
+	 * those).
+	 */
+	return replayer_check_xsave(r, "the execution point");
+}
+
+/* A free page within a rel32 jump of site, nearest first; 0 if there is none. */
+static uint64_t free_page_near(pid_t tid, uint64_t site)
+{
+	struct procmap *maps = NULL;
+	int n = procmaps_read(tid, &maps);
+	uint64_t best = 0, best_dist = ~0ull, lo = site > JUMP_REACH ? site - JUMP_REACH : PAGE,
+		 hi = site + JUMP_REACH, prev_end = 0x10000;
+
+	for (int i = 0; i <= n; i++) {
+		uint64_t gap_lo = prev_end, gap_hi = i < n ? maps[i].start : 0x7ffffffff000ull;
+		uint64_t a = 0;
+
+		if (i < n)
+			prev_end = maps[i].end;
+		if (gap_hi <= gap_lo + PAGE || gap_hi <= lo || gap_lo >= hi)
+			continue;
+		/* The end of the gap nearest the site, one page in. */
+		a = gap_hi <= site ? gap_hi - PAGE : gap_lo;
+		if (a < lo || a + PAGE > hi)
+			continue;
+		if ((a > site ? a - site : site - a) < best_dist)
+			best = a, best_dist = a > site ? a - site : site - a;
+	}
+	free(maps);
+	return best;
+}
+
+/* Runs syscall nr in the thread, its registers kept. */
+static int inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		  int64_t *ret)
+{
+	uint64_t regs[X86_NREGS];
+	int err = tracee_get_regs(&r->t, regs);
+
+	if (!err)
+		err = replayer_inject(r, nr, a0, a1, a2, a3, (uint64_t)-1, 0, ret);
+	if (!err)
+		err = tracee_set_regs(&r->t, regs);
+	return err;
+}
+
+static int write_trampoline(struct replayer *r, struct hunt *h)
+{
+	uint8_t tramp[X86_TRAMPOLINE_MAX];
+	size_t n = x86_trampoline_build(tramp, h->tramp, h->site, h->orig, h->insn_len,
+					h->disp_offset, r->ev.regs, h->words, h->nwords, &h->ips);
+
+	if (!n) {
+		rw_error("event %llu: the instruction at 0x%llx cannot be moved to 0x%llx",
+			 (unsigned long long)r->ev.seq, (unsigned long long)h->site,
+			 (unsigned long long)h->tramp);
+		return -ERANGE;
+	}
+	return tracee_write_mem(&r->t, h->tramp, tramp, n);
+}
+
+static int hunt_setup(struct replayer *r, struct hunt *h)
+{
+	uint8_t patch[16];
+	size_t got = tracee_read_mem_partial(&r->t, h->site, h->orig, sizeof(h->orig));
+	int64_t ret;
+	int err;
+
+	if (x86_site_decode(h->orig, got, h->site, &h->insn_len, &h->disp_offset) != X86_SITE_OK) {
+		rw_error("event %llu: the execution point at 0x%llx is not at an instruction a jump "
+			 "can replace in the replay",
+			 (unsigned long long)r->ev.seq, (unsigned long long)h->site);
+		return -EPROTO;
+	}
+	h->tramp = free_page_near(r->t.tid, h->site);
+	if (!h->tramp) {
+		rw_error("event %llu: no free page within 2 GiB of 0x%llx for a trampoline",
+			 (unsigned long long)r->ev.seq, (unsigned long long)h->site);
+		return -ENOMEM;
+	}
+	err = inject(r, SYS_mmap, h->tramp, PAGE, PROT_READ | PROT_EXEC,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, &ret);
+	if (!err && (uint64_t)ret != h->tramp)
+		err = ret < 0 ? (int)ret : -EEXIST;
+	if (err < 0)
+		return err;
+	x86_site_patch(patch, h->site, h->insn_len, h->tramp);
+	if ((err = write_trampoline(r, h)) < 0 ||
+	    (err = tracee_write_mem(&r->t, h->site, patch, h->insn_len)) < 0)
+		return err;
+	h->patched = true;
+	rw_debug("event %llu: hunting the visit of 0x%llx with a trampoline at 0x%llx",
+		 (unsigned long long)r->ev.seq, (unsigned long long)h->site,
+		 (unsigned long long)h->tramp);
+	return 0;
+}
+
+static int hunt_teardown(struct replayer *r, struct hunt *h)
+{
+	int64_t ret;
+	int err;
+
+	if (!h->patched)
+		return 0;
+	h->patched = false;
+	if ((err = tracee_write_mem(&r->t, h->site, h->orig, h->insn_len)) < 0)
+		return err;
+	return inject(r, SYS_munmap, h->tramp, PAGE, 0, 0, &ret);
+}
+
+/* The thread stands at the recorded visit: the recorded registers, rip at the site. */
+static int arrived(struct replayer *r, struct hunt *h)
+{
+	int err = hunt_teardown(r, h);
+
+	return err < 0 ? err : tracee_set_regs(&r->t, r->ev.regs);
+}
+
+static bool in_trampoline(const struct hunt *h, uint64_t ip)
+{
+	return h->patched && ip >= h->tramp && ip < h->tramp + PAGE;
+}
+
+/*
+ * At a debugger stop inside the trampoline (a watchpoint on the moved
+ * instruction's write, an interruption): single steps take the thread out
+ * to where its own code goes on, weighing the visit if it meets the trap.
+ */
+static int leave_trampoline(struct replayer *r, struct hunt *h)
+{
+	uint64_t regs[X86_NREGS];
+	int err, st;
+
+	while ((err = tracee_get_regs(&r->t, regs)) == 0 && in_trampoline(h, regs[X86_RIP])) {
+		if (regs[X86_RIP] == h->ips.trap - 1) {
+			regs[X86_RIP] = h->site;
+			if ((err = is_the_point(r, regs)) != 0)
+				return err < 0 ? err : arrived(r, h);
+			regs[X86_RIP] = h->ips.trap;
+			if ((err = tracee_set_regs(&r->t, regs)) < 0)
+				return err;
+			continue;
+		}
+		st = tracee_resume(&r->t, PTRACE_SINGLESTEP, 0);
+		if (st < 0)
+			return st;
+		if (!WIFSTOPPED(st))
+			return -ESRCH;
+	}
+	return err;
+}
+
+/* Whether a breakpoint of the debugger lies on the site's bytes: the site is left alone then. */
+static bool breakpoint_on_site(const struct replayer *r, const struct hunt *h)
+{
+	for (int i = 0; i < r->nbps; i++)
+		if (r->bps[i].inserted && r->bps[i].addr >= h->site &&
+		    r->bps[i].addr < h->site + 16)
+			return true;
+	return false;
+}
+
+/*
+ * A stop in the trampoline: its trap (the registers and words equal the
+ * recorded ones) is weighed, 1 when it is the point; a word that is not
+ * mapped at this visit faulted, and the thread goes on by the miss path.
+ * -EAGAIN for any other stop.
+ */
+static int weigh_trap(struct replayer *r, struct hunt *h, int st)
+{
+	uint64_t regs[X86_NREGS];
+	int err, sig = WIFSTOPPED(st) ? WSTOPSIG(st) : 0;
+
+	if (r->t.stop != TRACEE_STOP_OTHER || (sig != SIGTRAP && sig != SIGSEGV && sig != SIGBUS) ||
+	    (err = tracee_get_regs(&r->t, regs)) < 0 || !in_trampoline(h, regs[X86_RIP]))
+		return -EAGAIN;
+	if (sig != SIGTRAP) {
+		regs[X86_RIP] = h->ips.miss;
+		return (err = tracee_set_regs(&r->t, regs)) < 0 ? err : 0;
+	}
+	if (regs[X86_RIP] != h->ips.trap)
+		return -EAGAIN;
+	regs[X86_RIP] = h->site;
+	if ((err = is_the_point(r, regs)) != 0)
+		return err < 0 ? err : 1;
+	/* Another visit: on from the trap to the moved instruction, comparing more if it can. */
+	int learned = h->nwords;
+
+	if (expect_matches(r, h) || h->nwords == learned)
+		return 0;
+	/* A new trampoline: the thread, its state that of the site, visits the site anew. */
+	if ((err = write_trampoline(r, h)) < 0 || (err = tracee_set_regs(&r->t, regs)) < 0)
+		return err;
+	return 0;
+}
+
+int replayer_run_to_point(struct replayer *r)
+{
+	struct hunt h = {.site = r->ev.regs[X86_RIP]};
+	uint64_t regs[X86_NREGS];
+	int err, st;
+
+	if ((err = tracee_get_regs(&r->t, regs)) < 0)
+		return err;
+	if (regs[X86_RIP] == h.site && (err = is_the_point(r, regs)) != 0)
+		return err < 0 ? err : arrived(r, &h);
+	for (;;) {
+		bool patch = r->mode != REPLAY_MODE_STEP && !breakpoint_on_site(r, &h);
+
+		if (patch && !h.patched && (err = hunt_setup(r, &h)) < 0)
+			break;
+		err = replayer_reach(r, PTRACE_SYSEMU, &st);
+		if (err == REPLAY_DEBUG_STOP) {
+			if ((err = leave_trampoline(r, &h)) < 0 || (err = hunt_teardown(r, &h)) < 0)
+				break;
+			/*
+			 * No checkpoint at a periodic interruption in the stretch:
+			 * going back to it would need a breakpoint at an arbitrary
+			 * instruction, hit at every visit (a spin loop's millions).
+			 */
+			r->kick_in_stretch = r->debug_stop == REPLAY_STOP_KICK;
+			return 2;
+		}
+		if (err < 0)
+			break;
+		if (h.patched && (err = weigh_trap(r, &h, st)) != -EAGAIN) {
+			if (err == 1)
+				return arrived(r, &h);
+			if (err < 0)
+				break;
+			continue;
+		}
+		if (!WIFSTOPPED(st)) {
+			h.patched = false; /* the process is gone, and its pages with it */
+		} else if ((err = hunt_teardown(r, &h)) < 0) {
+			break;
+		}
+		return replayer_unexpected_stop(r, "the thread to reach its execution point");
+	}
+	/* Under a debugger the thread is shown at the site, not in the trampoline. */
+	if (tracee_get_regs(&r->t, regs) == 0 && in_trampoline(&h, regs[X86_RIP]) &&
+	    regs[X86_RIP] == h.ips.trap) {
+		regs[X86_RIP] = h.site;
+		tracee_set_regs(&r->t, regs);
+	}
+	hunt_teardown(r, &h);
+	return err;
+}
