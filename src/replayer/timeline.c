@@ -87,6 +87,13 @@ static bool mark_equal(const struct replay_mark *a, const struct replay_mark *b)
 {
 	if (a->finished || b->finished)
 		return a->finished == b->finished;
+	/*
+	 * A boundary is one state whatever thread it is seen from: every event
+	 * before seq applied, no code run since. (Whether the next event was
+	 * read yet decides the thread a mark names, so that may differ.)
+	 */
+	if (a->boundary && b->boundary)
+		return a->seq == b->seq && a->at_signal == b->at_signal;
 	return a->seq == b->seq && a->boundary == b->boundary && a->at_signal == b->at_signal &&
 	       a->tid == b->tid && !memcmp(a->regs, b->regs, sizeof(a->regs));
 }
@@ -221,6 +228,9 @@ static int add_here(struct timeline *tl, bool user, const struct replay_stop *wh
 	}
 	tl->cur = i - 1;
 	tl->cur_exact = false;
+	rw_debug("checkpoint at event %llu%s, tid %u, rip 0x%llx",
+		 (unsigned long long)ne.mark.seq, ne.mark.boundary ? " (boundary)" : "",
+		 ne.mark.tid, (unsigned long long)ne.mark.regs[X86_RIP]);
 	if ((err = replay_checkpoint_take(tl->r, &ne.cp)) < 0)
 		return err;
 	if (tl->n == tl->cap) {
