@@ -47,6 +47,15 @@ void rw_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void rw_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit("", false, fmt, ap);
+	va_end(ap);
+}
+
 void rw_debug(const char *fmt, ...)
 {
 	va_list ap;

@@ -14,6 +14,8 @@ extern int rw_verbose;
 void rw_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rw_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A diagnostic the user asked for (an environment variable, say): always printed. */
+void rw_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * Hands every error and warning line (with its "rewind: " prefix and
  * newline) to fn instead of stderr, e.g. for a debugger's console; fn NULL
