@@ -28,6 +28,7 @@
 #include "common/log.h"
 #include "common/procmaps.h"
 #include "recorder/recorder.h"
+#include "recorder/written_pages.h"
 
 #define EXEC_POINT_LIMIT_MS 10
 #define PAGE		    4096u
@@ -396,6 +397,7 @@ void recorder_mm_put(struct recorder_mm *mm)
 	if (!mm || --mm->refs)
 		return;
 	recorder_shared_free(mm);
+	written_pages_free(mm);
 	free(mm->hashes);
 	free(mm);
 }

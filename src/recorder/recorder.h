@@ -67,6 +67,8 @@ struct recorder_mm {
 	unsigned shared_gen;
 	/* Scratch slots mapped in this address space, and those a live task holds. */
 	bool scratch_mapped[SCRATCH_SLOTS], scratch_used[SCRATCH_SLOTS];
+	/* Its userfaultfd tracking of written pages (written_pages.c), or NULL. */
+	struct written_pages *written;
 };
 
 /* An output argument moved to scratch for the syscall in progress. */
@@ -215,6 +217,14 @@ struct recorder {
 	timer_t limit_timer;
 	bool have_timer;
 	volatile bool timer_fired;
+	/*
+	 * Tracking of written pages (written_pages.c): its mode (0: not read from
+	 * the environment yet), and whether the kernel refused it.
+	 */
+	struct {
+		int mode;
+		bool warned, refused, probed;
+	} written_pages;
 	/* The scheduler's periodic tick (record_sched.c). */
 	timer_t sched_timer;
 	bool have_sched_timer;
