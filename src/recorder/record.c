@@ -38,6 +38,7 @@
 #include "common/log.h"
 #include "common/procmaps.h"
 #include "recorder/recorder.h"
+#include "recorder/written_pages.h"
 #include "trace_format/header.h"
 
 extern char **environ;
@@ -419,6 +420,7 @@ static int track_mappings(struct recorder *r, const struct x86_syscall_desc *d,
 
 	if (!d || ret < 0)
 		return 0;
+	written_pages_syscall_exit(r, r->cur, d->replay, args, ret);
 	switch (d->replay) {
 	case SYS_REPLAY_MMAP:
 		if (args[3] & MAP_FIXED)

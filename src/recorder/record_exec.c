@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "common/procmaps.h"
 #include "recorder/recorder.h"
+#include "recorder/written_pages.h"
 
 #define BLOB_PIECE (1u << 20)
 /* Bytes of a mapping compared with a file to tell that it is the file mapped. */
@@ -582,6 +583,7 @@ int recorder_record_exec(struct recorder *r)
 		err = recorder_emit(r);
 	recorder_shared_clear(r);
 	adopt_rseq(r);
+	written_pages_exec(r, r->cur);
 out:
 	free(maps);
 	return err;

@@ -341,7 +341,10 @@ int recorder_add_exec_point_pages(struct recorder *r)
 	struct page_hash *now;
 	size_t nnow;
 	struct recorder_mm *mm = r->cur->mm;
-	int err = scan_pages(r, mm->hashes, mm->n, EMIT_PAGES, mm->threaded, &now, &nnow);
+	int err;
+
+	written_pages_exec_point(r, r->cur);
+	err = scan_pages(r, mm->hashes, mm->n, EMIT_PAGES, mm->threaded, &now, &nnow);
 
 	if (err < 0)
 		return err;

@@ -34,6 +34,7 @@
 #include "common/log.h"
 #include "common/procmaps.h"
 #include "recorder/recorder.h"
+#include "recorder/written_pages.h"
 
 /*
  * Ticks of user code before a task is preempted in favour of a ready one:
@@ -284,6 +285,27 @@ static uint64_t clone_flags(struct recorder *r, const uint64_t args[6])
 	}
 }
 
+static int task_died(struct recorder *r, struct recorder_task *t, int status);
+
+/*
+ * Starts tracking the pages a forked child writes, if it is ready for it
+ * (written_pages.c). It may be killed meanwhile, its death then waited for
+ * by the syscalls injected into it: that death is recorded here.
+ */
+static int track_child(struct recorder *r, struct recorder_task *t)
+{
+	struct recorder_task *saved = r->cur;
+	int err;
+
+	written_pages_attach_pending(r, t);
+	if (t->t.stop != TRACEE_STOP_EXITED)
+		return 0;
+	r->cur = t;
+	err = task_died(r, t, t->t.wait_status);
+	r->cur = saved == t ? NULL : saved;
+	return err;
+}
+
 /* At a fork/vfork/clone event stop of r->cur: the child becomes a task; EV_CLONE records it. */
 static int record_clone(struct recorder *r)
 {
@@ -315,6 +337,7 @@ static int record_clone(struct recorder *r)
 	if (!(flags & CLONE_VM))
 		child->rseq = parent->rseq;
 	memcpy(child->cpus, parent->cpus, sizeof(child->cpus));
+	written_pages_clone(r, child, flags);
 	if ((flags & CLONE_VM) && (flags & CLONE_VFORK) && (err = recorder_vfork_snapshot(r)) < 0)
 		return err;
 	/* A vfork parent's exit comes only once the child has exec'd or ended. */
@@ -324,7 +347,9 @@ static int record_clone(struct recorder *r)
 	}
 	trace_event_begin(&r->eb, r->seq, (uint32_t)parent->t.tid, EV_CLONE, regs);
 	trace_event_add_child(&r->eb, (uint32_t)msg, flags);
-	return recorder_emit(r);
+	if ((err = recorder_emit(r)) < 0)
+		return err;
+	return track_child(r, child); /* when its first stop came first */
 }
 
 /* t's clone returned (or t is gone): the tasks it made may run. */
@@ -485,6 +510,9 @@ static int syscall_exit(struct recorder *r, struct recorder_task *t)
 	t->exit_deferred = false;
 	if ((err = recorder_scratch_exit(r)) < 0 || (err = recorder_handle_exit(r)) < 0)
 		return err;
+	/* Killed while the recorder ran a syscall in it (written_pages_exec at an exec). */
+	if (t->t.stop == TRACEE_STOP_EXITED)
+		return task_died(r, t, t->t.wait_status);
 	return after_exit(r, t);
 }
 
@@ -538,7 +566,7 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 		/* Its first stop: the SIGSTOP every task attached by a clone event starts with. */
 		t->t.stop = TRACEE_STOP_OTHER;
 		t->state = TASK_READY;
-		return 0;
+		return track_child(r, t);
 	}
 	if (event == PTRACE_EVENT_EXEC) {
 		t = exec_takeover(r, t);
