@@ -7,14 +7,25 @@
 # elsewhere, its stack and libc's data, are not looked at). The phases:
 # user and kernel writes, mprotect, mremap, brk, a forked child, an exec.
 # Its descriptors must be the same as natively, and the trace must replay.
+# With REWIND_TEST_USER=UID:GID, as that user (see harness/as_user.sh): no
+# privilege is needed, whatever vm.unprivileged_userfaultfd says.
 # usage: written_pages.sh WRITTEN_PAGES_PROGRAM
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../harness/as_user.sh"
 prog=$1
+if [ -n "${REWIND_TEST_USER:-}" ]; then
+	as_user_init "$dir"
+	REWIND=$(as_user_reach "$dir/bin" "$REWIND")
+	prog=$(as_user_reach "$dir/bin" "$prog")
+	as_user_give "$dir"
+	echo "as uid $as_user_uid, gid $as_user_gid"
+fi
 
-"$prog" >"$dir/native.out" 2>"$dir/native.err" || fail "the program fails natively: $(cat "$dir/native.err")"
+"${as_user[@]}" "$prog" >"$dir/native.out" 2>"$dir/native.err" ||
+	fail "the program fails natively: $(cat "$dir/native.err")"
 # The program's stderr and the recorder's log share one file, in the order written.
-run_status st env REWIND_DEBUG_WRITTEN_PAGES=2 "$REWIND" rec -o "$dir/t.trace" "$prog" \
-	>"$dir/out" 2>"$dir/log"
+run_status st "${as_user[@]}" env REWIND_DEBUG_WRITTEN_PAGES=2 "$REWIND" rec -o "$dir/t.trace" \
+	"$prog" >"$dir/out" 2>"$dir/log"
 [ "$st" = 0 ] || fail "rec exited $st: $(head -c 4000 "$dir/log")"
 if grep -q '^rewind: warning: pid [0-9]*: written pages are not tracked' "$dir/log"; then
 	echo "SKIP: $(grep -m1 'written pages are not tracked' "$dir/log")"
@@ -22,7 +33,7 @@ if grep -q '^rewind: warning: pid [0-9]*: written pages are not tracked' "$dir/l
 fi
 cmp -s "$dir/native.out" "$dir/out" ||
 	fail "stdout (the descriptors) differs from the native run: $(diff "$dir/native.out" "$dir/out")"
-run_status st "$REWIND" replay -a "$dir/t.trace" >"$dir/rout" 2>"$dir/rerr"
+run_status st "${as_user[@]}" "$REWIND" replay -a "$dir/t.trace" >"$dir/rout" 2>"$dir/rerr"
 [ "$st" = 0 ] || fail "replay exited $st: $(cat "$dir/rerr")"
 
 # Per pid: the expectations of each phase, and the ranges logged at each execution point.
