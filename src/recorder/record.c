@@ -772,7 +772,7 @@ int record_run(const struct record_options *o, int *exit_code)
 	 * stops, which come before any filter, see every syscall.
 	 */
 	r.use_seccomp = !getenv("REWIND_NO_SECCOMP") && !under_filter(getpid());
-	r.run_to = getenv("REWIND_RUN_TO") && strcmp(getenv("REWIND_RUN_TO"), "0");
+	r.run_to = !getenv("REWIND_RUN_TO") || strcmp(getenv("REWIND_RUN_TO"), "0");
 	rw_cpu_pin(r.cpu);
 	x86_xsave_layout_probe(&r.layout);
 	r.xsave_len = r.layout.total_size ? r.layout.total_size : 4096;

@@ -367,7 +367,10 @@ int recorder_add_exec_point_hashes(struct recorder *r)
 	struct page_hash *now;
 	size_t nnow;
 	struct recorder_mm *mm = r->cur->mm;
-	int err = scan_pages(r, mm->hashes, mm->n, EMIT_EXPECT, false, &now, &nnow);
+	int err;
+
+	written_pages_exec_point(r, r->cur);
+	err = scan_pages(r, mm->hashes, mm->n, EMIT_EXPECT, false, &now, &nnow);
 
 	if (err < 0)
 		return err;

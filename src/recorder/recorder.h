@@ -209,7 +209,7 @@ struct recorder {
 	} fs_seen[32];
 	size_t nfs_seen;
 	uint64_t fingerprint_rsp; /* rsp of the execution point whose fingerprint is made */
-	/* Execution points that replay runs to (REWIND_RUN_TO=1), not restores. */
+	/* Execution points that replay runs to, not restores (REWIND_RUN_TO=0 turns it off). */
 	bool run_to;
 	pid_t first_pid;
 	int first_status; /* wait status of the first process, rec's exit status */
