@@ -250,8 +250,11 @@ int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig)
 			return 0; /* a standard signal already pending: the kernel merges them too
 				   */
 	if (r->cur->nheld == sizeof(r->cur->held) / sizeof(r->cur->held[0])) {
-		rw_warn("pid %d: too many signals held back; %s is dropped", r->cur->t.tid,
-			strsignal(sig));
+		if (!r->cur->warned_held_full)
+			rw_warn("pid %d: too many signals held back; %s is dropped, and so will be "
+				"others while it computes faster than they are delivered",
+				r->cur->t.tid, strsignal(sig));
+		r->cur->warned_held_full = true;
 		return 0;
 	}
 	r->cur->held[r->cur->nheld++].info = si;

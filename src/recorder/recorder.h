@@ -134,6 +134,7 @@ struct recorder_task {
 		siginfo_t info;
 	} held[32];
 	size_t nheld;
+	bool warned_held_full; /* said once that held-back signals were dropped */
 	bool resend_pending;
 	int resend_signo;
 	bool kick_sent;
