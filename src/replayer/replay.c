@@ -793,9 +793,11 @@ static int replay_death(struct replayer *r)
 			return st;
 		return check_exit(r, st);
 	}
-	/* A SIGKILL from another process: the kill syscall was emulated, so send it here. */
-	if (r->ntasks > 1 && WIFSIGNALED(r->ev.exit_status) &&
-	    WTERMSIG(r->ev.exit_status) == SIGKILL) {
+	/*
+	 * A SIGKILL from another process (the kill syscall was emulated) or from
+	 * the recorder ending the recording: nothing here sends it, so send it.
+	 */
+	if (WIFSIGNALED(r->ev.exit_status) && WTERMSIG(r->ev.exit_status) == SIGKILL) {
 		if (kill(r->t.tid, SIGKILL) < 0)
 			return -errno;
 		if ((st = tracee_wait(&r->t)) < 0)
