@@ -66,20 +66,28 @@ static void timer_handler_fired(int sig, siginfo_t *si, void *uc)
 	on_timer(sig);
 	if (!timer_owner)
 		return;
-	if (si->si_code == SI_TIMER && si->si_value.sival_int == 1)
-		timer_owner->sched_fired = true;
-	else
+	if (si->si_code != SI_TIMER) {
 		timer_owner->timer_fired = true;
+		return;
+	}
+	switch (si->si_value.sival_int) {
+	case RECORDER_TIMER_SCHED:
+		timer_owner->sched_fired = true;
+		break;
+	default:
+		timer_owner->timer_fired = true;
+		break;
+	}
 }
 
-static int make_timer(timer_t *timer, int which)
+int recorder_timer_create(timer_t *timer, enum recorder_timer which)
 {
 	struct sigevent ev;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.sigev_notify = SIGEV_THREAD_ID; /* this thread, not the trace writer's */
 	ev.sigev_signo = SIGALRM;
-	ev.sigev_value.sival_int = which;
+	ev.sigev_value.sival_int = (int)which;
 	ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
 	return timer_create(CLOCK_MONOTONIC, &ev, timer) < 0 ? -errno : 0;
 }
@@ -95,10 +103,10 @@ int recorder_exec_point_init(struct recorder *r)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) < 0)
 		return -errno;
-	if ((err = make_timer(&r->limit_timer, 0)) < 0)
+	if ((err = recorder_timer_create(&r->limit_timer, RECORDER_TIMER_LIMIT)) < 0)
 		return err;
 	r->have_timer = true;
-	if ((err = make_timer(&r->sched_timer, 1)) < 0)
+	if ((err = recorder_timer_create(&r->sched_timer, RECORDER_TIMER_SCHED)) < 0)
 		return err;
 	r->have_sched_timer = true;
 	timer_owner = r;

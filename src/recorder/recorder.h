@@ -321,6 +321,12 @@ int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig);
 /* At a syscall exit: sends the oldest held-back signal again. */
 void recorder_resend_held(struct recorder *r);
 
+/* The recorder's timers: each a SIGALRM to the recorder's thread, told apart by its value. */
+enum recorder_timer {
+	RECORDER_TIMER_LIMIT, /* a held-back signal waited too long (record_exec_point.c) */
+	RECORDER_TIMER_SCHED, /* the scheduler's tick */
+};
+int recorder_timer_create(timer_t *timer, enum recorder_timer which);
 int recorder_exec_point_init(struct recorder *r);
 void recorder_exec_point_fini(struct recorder *r);
 /* Lets the time limit interrupt waits for the task (after tracee_init). */
