@@ -664,9 +664,9 @@ static void child_exec(const struct record_options *o, int cpu, bool filter)
 	 * The recorder ignores these for itself; an ignored signal stays ignored
 	 * across exec, and replay starts the program with the defaults.
 	 */
-	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
+	recorder_stop_child();
 	rw_cpu_pin(cpu);
 	/* The same layout in every run: replay maps everything at the recorded addresses. */
 	personality(ADDR_NO_RANDOMIZE);
@@ -753,6 +753,21 @@ static int start_tracee(struct recorder *r, const struct record_options *o)
 	return recorder_record_exec(r);
 }
 
+/* The trace's last records and its footer, after the last task is gone. */
+static int finish_trace(struct recorder *r, int err)
+{
+	if (err)
+		recorder_kill_all(r);
+	if (recorder_write_file_table(r) < 0 && !err)
+		err = -EIO;
+	if (trace_writer_finish(r->writer) < 0 && !err)
+		err = -EIO;
+	if (!err && r->stop.signo)
+		rw_error("recording stopped by SIG%s: %llu events in %s",
+			 sigabbrev_np(r->stop.signo), (unsigned long long)r->seq, r->trace_path);
+	return err;
+}
+
 int record_run(const struct record_options *o, int *exit_code)
 {
 	struct recorder r;
@@ -778,14 +793,16 @@ int record_run(const struct record_options *o, int *exit_code)
 	r.xsave_len = r.layout.total_size ? r.layout.total_size : 4096;
 	stdio_identity(&r.out_id[1], 1);
 	stdio_identity(&r.out_id[2], 2);
-	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 
 	err = recorder_exec_point_init(&r);
 	if (!err)
+		err = recorder_stop_init(&r);
+	if (!err)
 		err = open_trace(&r, o);
 	if (err) {
+		recorder_stop_fini(&r);
 		recorder_free(&r);
 		return err;
 	}
@@ -793,22 +810,21 @@ int record_run(const struct record_options *o, int *exit_code)
 	if (err == -ENOEXEC) {
 		*exit_code = 127;
 		trace_writer_discard(r.writer);
+		recorder_stop_fini(&r);
 		recorder_free(&r);
 		return err;
 	}
 	if (!err)
 		err = recorder_schedule(&r);
 	status = r.first_status;
-	if (err)
-		recorder_kill_all(&r);
-	if (recorder_write_file_table(&r) < 0 && !err)
-		err = -EIO;
-	if (trace_writer_finish(r.writer) < 0 && !err)
-		err = -EIO;
+	err = finish_trace(&r, err);
+	recorder_stop_fini(&r);
 	recorder_free(&r);
 	if (err)
 		return err;
-	if (WIFEXITED(status))
+	if (r.stop.signo)
+		*exit_code = 128 + r.stop.signo;
+	else if (WIFEXITED(status))
 		*exit_code = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
 		*exit_code = 128 + WTERMSIG(status);

@@ -74,6 +74,8 @@ static void timer_handler_fired(int sig, siginfo_t *si, void *uc)
 	case RECORDER_TIMER_SCHED:
 		timer_owner->sched_fired = true;
 		break;
+	case RECORDER_TIMER_STOP:
+		break;
 	default:
 		timer_owner->timer_fired = true;
 		break;

@@ -663,6 +663,93 @@ static void on_tick(struct recorder *r)
 		t->kick_preempt = true;
 }
 
+/* t is on its way out by an exit or exit_group syscall whose entry is recorded. */
+static bool in_exit_syscall(const struct recorder_task *t)
+{
+	return t->state == TASK_IN_SYSCALL &&
+	       (t->cur_sysno == SYS_exit || t->cur_sysno == SYS_exit_group);
+}
+
+/*
+ * The end of a process that an exit syscall already ends is left to it:
+ * replay runs that syscall, and its status must be the one it gives, not
+ * SIGKILL's. A thread's own exit is waited for first, since a SIGKILL to
+ * its process before it is reaped would change its reported status; a
+ * process with a thread in exit_group is not killed at all.
+ */
+static int let_exits_end(struct recorder *r, bool *kill_tgid_ok)
+{
+	for (size_t i = 0; i < r->ntasks; i++) {
+		struct recorder_task *t = r->tasks[i];
+		int st, err;
+
+		kill_tgid_ok[i] = true;
+		for (size_t j = 0; j < r->ntasks; j++)
+			if (r->tasks[j]->tgid == t->tgid && in_exit_syscall(r->tasks[j]) &&
+			    r->tasks[j]->cur_sysno == SYS_exit_group)
+				kill_tgid_ok[i] = false;
+		if (!in_exit_syscall(t) || t->cur_sysno != SYS_exit || t->t.tid == t->tgid)
+			continue;
+		while (waitpid(t->t.tid, &st, __WALL) < 0)
+			if (errno != EINTR)
+				return -errno;
+		if (!WIFEXITED(st) && !WIFSIGNALED(st))
+			continue; /* a stop that came first: killed with the rest */
+		r->cur = t;
+		if ((err = task_died(r, t, st)) < 0)
+			return err;
+		i = (size_t)-1; /* the table changed: from the start again */
+	}
+	return 0;
+}
+
+/*
+ * rewind was told to stop: every task is killed and its death recorded as
+ * the kernel reports it, as when a SIGKILL comes from outside (replay kills
+ * each task at its EV_EXIT), and everything is reaped. A task whose clone
+ * event is not in the trace (its parent was killed in the middle of the
+ * clone) is killed unrecorded: replay never makes it.
+ */
+static int end_all(struct recorder *r)
+{
+	bool *kill_ok = calloc(r->ntasks + 1, sizeof(*kill_ok));
+	int err;
+
+	if (!kill_ok)
+		abort();
+	recorder_sched_tick(r, false);
+	err = let_exits_end(r, kill_ok);
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (kill_ok[i] || err)
+			kill(r->tasks[i]->t.tid, SIGKILL);
+	free(kill_ok);
+	for (;;) {
+		struct recorder_task *t;
+		int st;
+		pid_t pid = waitpid(-1, &st, __WALL);
+
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0)
+			break; /* ECHILD: every task is gone */
+		t = task_find(r, pid);
+		if (!WIFEXITED(st) && !WIFSIGNALED(st)) {
+			/* A stop reported before the kill, or a new task's first stop. */
+			if (!t)
+				kill(pid, SIGKILL);
+			continue;
+		}
+		if (!t)
+			continue;
+		r->cur = t;
+		if (!err)
+			err = task_died(r, t, st); /* no event for a task whose clone never came */
+		else
+			task_remove(r, t);
+	}
+	return err;
+}
+
 int recorder_schedule(struct recorder *r)
 {
 	int err;
@@ -672,6 +759,8 @@ int recorder_schedule(struct recorder *r)
 		int st;
 		pid_t pid;
 
+		if ((r->stop.signo = recorder_stop_requested()))
+			return end_all(r);
 		if ((err = flush_deferred(r)) < 0)
 			return err;
 		if (!r->running && (err = run_next(r)) < 0)

@@ -230,6 +230,10 @@ struct recorder {
 	timer_t sched_timer;
 	bool have_sched_timer;
 	volatile bool sched_fired;
+	/* Ending a recording from outside (record_stop.c). */
+	struct {
+		int signo; /* the signal that stopped the recording, or 0 */
+	} stop;
 };
 
 /*
@@ -270,7 +274,11 @@ int recorder_record_death(struct recorder *r, int status);
 
 /* Tasks and the schedule (record_sched.c). */
 struct recorder_task *recorder_task_add(struct recorder *r, pid_t tid, pid_t tgid);
-/* Runs every task to its end, one at a time; 0 or negative errno. */
+/*
+ * Runs every task to its end, one at a time; 0 or negative errno. When a
+ * stop signal comes (recorder_stop_requested), every task is killed and its
+ * death recorded, and r->stop.signo says which signal it was.
+ */
 int recorder_schedule(struct recorder *r);
 /* Kills and reaps every task left (after an error). */
 void recorder_kill_all(struct recorder *r);
@@ -325,6 +333,7 @@ void recorder_resend_held(struct recorder *r);
 enum recorder_timer {
 	RECORDER_TIMER_LIMIT, /* a held-back signal waited too long (record_exec_point.c) */
 	RECORDER_TIMER_SCHED, /* the scheduler's tick */
+	RECORDER_TIMER_STOP,  /* only interrupts the scheduler's wait (record_stop.c) */
 };
 int recorder_timer_create(timer_t *timer, enum recorder_timer which);
 int recorder_exec_point_init(struct recorder *r);
@@ -375,5 +384,17 @@ bool recorder_scratch_others_run(const struct recorder *r, const struct recorder
 void recorder_scratch_release(struct recorder_task *t);
 void recorder_scratch_inherit(struct recorder_mm *child, const struct recorder_mm *parent);
 void recorder_shared_diff(struct recorder *r);
+
+/*
+ * Ending a recording from outside (record_stop.c): handlers for SIGTERM,
+ * SIGINT and SIGHUP (those not ignored at start); fini puts them back as
+ * they were.
+ */
+int recorder_stop_init(struct recorder *r);
+void recorder_stop_fini(struct recorder *r);
+/* In the program's process before its exec: the signals as rewind found them. */
+void recorder_stop_child(void);
+/* The signal that asked for the recording to stop, or 0. */
+int recorder_stop_requested(void);
 
 #endif

@@ -7,7 +7,17 @@ REWIND=${REWIND:?set REWIND to the rewind binary}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/rewind-cli.XXXXXX")
 export REWIND_DIR="$dir/traces"
 export REWIND_CACHE_DIR="$dir/cache"
-cleanup() { [ "${REWIND_KEEP_TEST_DIR:-0}" = 1 ] && echo "kept $dir" || rm -rf "$dir"; }
+# Background processes of the test (bg_pids+=($!); emptied once they are waited for):
+# killed and reaped if the test ends early.
+bg_pids=()
+cleanup() {
+	local p
+	for p in "${bg_pids[@]}"; do
+		kill -KILL "$p" 2>/dev/null || continue
+		wait "$p" 2>/dev/null || true
+	done
+	[ "${REWIND_KEEP_TEST_DIR:-0}" = 1 ] && echo "kept $dir" || rm -rf "$dir"
+}
 trap cleanup EXIT
 
 fail() {
@@ -29,4 +39,21 @@ run_status() {
 expect_grep() {
 	local pattern=$1 file=$2
 	grep -qE -- "$pattern" "$file" || { echo "---- $file:"; head -c 4000 "$file"; fail "no line matches /$pattern/ in $(basename "$file")"; }
+}
+
+# wait_lines FILE N: waits (up to a minute) until FILE holds at least N lines.
+wait_lines() {
+	local file=$1 n=$2 i
+	for ((i = 0; i < 600; i++)); do
+		[ "$(wc -l <"$file" 2>/dev/null || echo 0)" -ge "$n" ] && return 0
+		sleep 0.1
+	done
+	fail "$(basename "$file") never reached $n lines"
+}
+
+# expect_prefix SHORT LONG: SHORT's bytes are the start of LONG's.
+expect_prefix() {
+	local n
+	n=$(stat -c %s "$1")
+	head -c "$n" "$2" | cmp -s - "$1" || fail "$(basename "$1") is not a prefix of $(basename "$2")"
 }
