@@ -667,6 +667,8 @@ static void child_exec(const struct record_options *o, int cpu, bool filter)
 	signal(SIGQUIT, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
 	recorder_stop_child();
+	/* A process group of its own: what it signals to its group stays in the recording. */
+	setpgid(0, 0);
 	rw_cpu_pin(cpu);
 	/* The same layout in every run: replay maps everything at the recorded addresses. */
 	personality(ADDR_NO_RANDOMIZE);
@@ -717,6 +719,8 @@ static int start_tracee(struct recorder *r, const struct record_options *o)
 		rw_error("cannot start %s under ptrace", o->argv[0]);
 		return -ECHILD;
 	}
+	setpgid(pid, pid); /* as the child did: whichever comes first */
+	recorder_terminal_give(r, pid);
 	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
 		   PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL |
 		       PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
@@ -758,6 +762,7 @@ static int finish_trace(struct recorder *r, int err)
 {
 	if (err)
 		recorder_kill_all(r);
+	recorder_terminal_take_back(r);
 	if (recorder_write_file_table(r) < 0 && !err)
 		err = -EIO;
 	if (trace_writer_finish(r->writer) < 0 && !err)
@@ -809,6 +814,7 @@ int record_run(const struct record_options *o, int *exit_code)
 	err = start_tracee(&r, o);
 	if (err == -ENOEXEC) {
 		*exit_code = 127;
+		recorder_terminal_take_back(&r);
 		trace_writer_discard(r.writer);
 		recorder_stop_fini(&r);
 		recorder_free(&r);

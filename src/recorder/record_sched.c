@@ -421,8 +421,11 @@ static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 	bool preempt = sig == SIGSTOP && t->kick_preempt;
 	int err;
 
-	if (group_stop(t, sig))
+	if (group_stop(t, sig)) {
+		if (t->t.tid == r->first_pid)
+			recorder_job_stopped(r, sig);
 		return continue_user(r, t);
+	}
 	if (preempt) {
 		t->kick_preempt = false;
 		if (!t->kick_sent) {

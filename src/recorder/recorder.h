@@ -230,9 +230,11 @@ struct recorder {
 	timer_t sched_timer;
 	bool have_sched_timer;
 	volatile bool sched_fired;
-	/* Ending a recording from outside (record_stop.c). */
+	/* Ending a recording from outside, and the terminal (record_stop.c). */
 	struct {
-		int signo; /* the signal that stopped the recording, or 0 */
+		int signo;  /* the signal that stopped the recording, or 0 */
+		int tty_fd; /* the controlling terminal, or -1 */
+		pid_t pgid; /* the program's process group */
 	} stop;
 };
 
@@ -396,5 +398,15 @@ void recorder_stop_fini(struct recorder *r);
 void recorder_stop_child(void);
 /* The signal that asked for the recording to stop, or 0. */
 int recorder_stop_requested(void);
+/* The terminal to the program's process group pgid if rewind's group holds it, and back. */
+void recorder_terminal_give(struct recorder *r, pid_t pgid);
+void recorder_terminal_take_back(struct recorder *r);
+/*
+ * The program's first process is in a group-stop for sig: for a job-control
+ * stop (SIGTSTP, SIGTTIN, SIGTTOU) under a controlling terminal rewind stops
+ * too, until its shell continues it, then passes the terminal and a SIGCONT
+ * on to the program.
+ */
+void recorder_job_stopped(struct recorder *r, int sig);
 
 #endif
