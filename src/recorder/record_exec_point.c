@@ -74,6 +74,9 @@ static void timer_handler_fired(int sig, siginfo_t *si, void *uc)
 	case RECORDER_TIMER_SCHED:
 		timer_owner->sched_fired = true;
 		break;
+	case RECORDER_TIMER_CUT:
+		timer_owner->stop.cut_fired = true;
+		break;
 	case RECORDER_TIMER_STOP:
 		break;
 	default:

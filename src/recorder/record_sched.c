@@ -764,7 +764,7 @@ int recorder_schedule(struct recorder *r)
 
 		if ((r->stop.signo = recorder_stop_requested()))
 			return end_all(r);
-		if ((err = flush_deferred(r)) < 0)
+		if ((err = recorder_cut_if_due(r)) < 0 || (err = flush_deferred(r)) < 0)
 			return err;
 		if (!r->running && (err = run_next(r)) < 0)
 			return err;

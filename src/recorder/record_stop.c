@@ -20,6 +20,11 @@
  * finished as usual. A signal that was ignored when rewind started (nohup,
  * a background job of a shell without job control) stays ignored, for
  * rewind and for the program.
+ *
+ * A recorder killed outright (SIGKILL) keeps what its writer had written: a
+ * timer cuts the chunk being filled every RECORDER_CUT_MS, so about that much
+ * of the recording is lost at most. The time is never read on the path of
+ * an event: the timer only sets a flag that the scheduler looks at.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +38,8 @@
 #include "common/log.h"
 #include "recorder/recorder.h"
 
+/* Longest stretch of recording time a chunk holds before it is written. */
+#define RECORDER_CUT_MS 500
 /* How often the scheduler's wait is interrupted until it sees a stop request. */
 #define STOP_POLL_MS 10
 
@@ -92,18 +99,27 @@ static int catch_stop_signals(void)
 
 int recorder_stop_init(struct recorder *r)
 {
+	struct itimerspec its = {.it_interval = {0, RECORDER_CUT_MS * 1000000L},
+				 .it_value = {0, RECORDER_CUT_MS * 1000000L}};
 	int err;
 
 	r->stop.tty_fd = -1;
 	if ((err = recorder_timer_create(&stop_timer, RECORDER_TIMER_STOP)) < 0)
 		return err;
 	stop_timer_ready = 1;
+	if ((err = recorder_timer_create(&r->stop.cut_timer, RECORDER_TIMER_CUT)) < 0)
+		return err;
+	r->stop.have_cut_timer = true;
+	if (timer_settime(r->stop.cut_timer, 0, &its, NULL) < 0)
+		return -errno;
 	return catch_stop_signals();
 }
 
 void recorder_stop_fini(struct recorder *r)
 {
-	(void)r;
+	if (r->stop.have_cut_timer)
+		timer_delete(r->stop.cut_timer);
+	r->stop.have_cut_timer = false;
 	if (stop_timer_ready) {
 		stop_timer_ready = 0;
 		timer_delete(stop_timer);
@@ -137,6 +153,14 @@ static bool ignored_at_start(int sig)
 int recorder_stop_requested(void)
 {
 	return stop_signo;
+}
+
+int recorder_cut_if_due(struct recorder *r)
+{
+	if (!r->stop.cut_fired)
+		return 0;
+	r->stop.cut_fired = false;
+	return trace_writer_cut(r->writer);
 }
 
 /* The terminal goes to process group `to` if group `from` has it. */

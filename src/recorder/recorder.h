@@ -230,8 +230,11 @@ struct recorder {
 	timer_t sched_timer;
 	bool have_sched_timer;
 	volatile bool sched_fired;
-	/* Ending a recording from outside, and the terminal (record_stop.c). */
+	/* Ending a recording from outside, and the time between chunks (record_stop.c). */
 	struct {
+		timer_t cut_timer;
+		bool have_cut_timer;
+		volatile bool cut_fired;
 		int signo;  /* the signal that stopped the recording, or 0 */
 		int tty_fd; /* the controlling terminal, or -1 */
 		pid_t pgid; /* the program's process group */
@@ -335,7 +338,8 @@ void recorder_resend_held(struct recorder *r);
 enum recorder_timer {
 	RECORDER_TIMER_LIMIT, /* a held-back signal waited too long (record_exec_point.c) */
 	RECORDER_TIMER_SCHED, /* the scheduler's tick */
-	RECORDER_TIMER_STOP,  /* only interrupts the scheduler's wait (record_stop.c) */
+	RECORDER_TIMER_CUT,   /* the writer's chunk is due (record_stop.c) */
+	RECORDER_TIMER_STOP,  /* only interrupts the scheduler's wait */
 };
 int recorder_timer_create(timer_t *timer, enum recorder_timer which);
 int recorder_exec_point_init(struct recorder *r);
@@ -389,8 +393,8 @@ void recorder_shared_diff(struct recorder *r);
 
 /*
  * Ending a recording from outside (record_stop.c): handlers for SIGTERM,
- * SIGINT and SIGHUP (those not ignored at start); fini puts them back as
- * they were.
+ * SIGINT and SIGHUP (those not ignored at start) and the timer that cuts
+ * the writer's chunk; fini puts the signals back as they were.
  */
 int recorder_stop_init(struct recorder *r);
 void recorder_stop_fini(struct recorder *r);
@@ -398,6 +402,8 @@ void recorder_stop_fini(struct recorder *r);
 void recorder_stop_child(void);
 /* The signal that asked for the recording to stop, or 0. */
 int recorder_stop_requested(void);
+/* Hands the writer its chunk when the cut timer fired since the last call. */
+int recorder_cut_if_due(struct recorder *r);
 /* The terminal to the program's process group pgid if rewind's group holds it, and back. */
 void recorder_terminal_give(struct recorder *r, pid_t pgid);
 void recorder_terminal_take_back(struct recorder *r);
