@@ -233,6 +233,18 @@ make_gcc)
 	run /bin/sh -c "cp -r '$data/proj' proj && make -s -j2 -C proj CC=gcc && ./proj/prog" ||
 		status=$?
 	;;
+make_preempted)
+	# make -j2 of the benchmark's C project with gcc -O2: the compilers run
+	# long enough to be preempted, so replay runs cc1 to execution points.
+	cp -r "$(dirname "$0")/../bench/cproject" "$data/proj"
+	run /bin/sh -c "cp -r '$data/proj' proj && make -s -j2 -C proj CC=gcc && ls proj/project" ||
+		status=$?
+	;;
+sort_parallel)
+	# Two sorting threads and a small buffer: temporary files, threads preempted.
+	gen_text "$data/input.txt" 300000
+	run sort --parallel=2 -S 1M "$data/input.txt" || status=$?
+	;;
 git_commit)
 	run /bin/sh -c 'export HOME=$PWD GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_DATE=2020-01-01T00:00:00Z GIT_COMMITTER_DATE=2020-01-01T00:00:00Z
 		git init -q repo && cd repo && git config user.name Test && git config user.email t@example.com &&
