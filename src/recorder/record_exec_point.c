@@ -338,6 +338,25 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
 	return 0;
 }
 
+/* Scans r->cur's memory, adds what emit says for the pages that changed, keeps the new hashes. */
+static int add_changed_pages(struct recorder *r, int emit, bool all_present)
+{
+	struct page_hash *now;
+	size_t nnow;
+	struct recorder_mm *mm = r->cur->mm;
+	int err;
+
+	written_pages_exec_point(r, r->cur);
+	err = scan_pages(r, mm->hashes, mm->n, emit, all_present, &now, &nnow);
+	if (err < 0)
+		return err;
+	free(mm->hashes);
+	mm->hashes = now;
+	mm->n = nnow;
+	mm->threaded = mm->refs > 1;
+	return 0;
+}
+
 /*
  * Adds the pages replay needs to have this task's memory as it is now,
  * without running its code since it last ran: every page that changed
@@ -351,21 +370,7 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
  */
 int recorder_add_exec_point_pages(struct recorder *r)
 {
-	struct page_hash *now;
-	size_t nnow;
-	struct recorder_mm *mm = r->cur->mm;
-	int err;
-
-	written_pages_exec_point(r, r->cur);
-	err = scan_pages(r, mm->hashes, mm->n, EMIT_PAGES, mm->threaded, &now, &nnow);
-
-	if (err < 0)
-		return err;
-	free(mm->hashes);
-	mm->hashes = now;
-	mm->n = nnow;
-	mm->threaded = mm->refs > 1;
-	return 0;
+	return add_changed_pages(r, EMIT_PAGES, r->cur->mm->threaded);
 }
 
 /*
@@ -377,21 +382,7 @@ int recorder_add_exec_point_pages(struct recorder *r)
  */
 int recorder_add_exec_point_hashes(struct recorder *r)
 {
-	struct page_hash *now;
-	size_t nnow;
-	struct recorder_mm *mm = r->cur->mm;
-	int err;
-
-	written_pages_exec_point(r, r->cur);
-	err = scan_pages(r, mm->hashes, mm->n, EMIT_EXPECT, false, &now, &nnow);
-
-	if (err < 0)
-		return err;
-	free(mm->hashes);
-	mm->hashes = now;
-	mm->n = nnow;
-	mm->threaded = mm->refs > 1;
-	return 0;
+	return add_changed_pages(r, EMIT_EXPECT, false);
 }
 
 struct recorder_mm *recorder_mm_new(void)

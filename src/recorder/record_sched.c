@@ -397,22 +397,10 @@ static bool signal_ends_process(const struct recorder_task *t, int sig)
 {
 	uint64_t bit = 1ull << (sig - 1);
 
-	switch (sig) {
-	case SIGCHLD:
-	case SIGCONT:
-	case SIGURG:
-	case SIGWINCH:
-	case SIGSTOP:
-	case SIGTSTP:
-	case SIGTTIN:
-	case SIGTTOU:
-		return false;
-	case SIGKILL:
+	if (sig == SIGKILL)
 		return true;
-	default:
-		return !((procstatus_mask(t->t.tid, "SigCgt:") | procstatus_mask(t->t.tid, "SigIgn:")) &
-			 bit);
-	}
+	return recorder_signal_kills_by_default(sig) &&
+	       !((procstatus_mask(t->t.tid, "SigCgt:") | procstatus_mask(t->t.tid, "SigIgn:")) & bit);
 }
 
 /* A signal-delivery stop of t (or our SIGSTOP ending its slice). */

@@ -47,7 +47,7 @@ static bool sig_in(uint64_t mask, int sig)
 	return sig >= 1 && sig <= 64 && (mask >> (sig - 1)) & 1;
 }
 
-static bool default_kills(int sig)
+bool recorder_signal_kills_by_default(int sig)
 {
 	switch (sig) {
 	case SIGCHLD:
@@ -160,7 +160,7 @@ static int deliver(struct recorder *r, const siginfo_t *si, bool sync, int exec_
 	if (!handled) {
 		/* The program's own end is reported; its children's are its business (a shell's
 		 * pipeline ends with SIGPIPE as a matter of course). */
-		if (!ignored && default_kills(si->si_signo) && r->cur->t.tid == r->first_pid)
+		if (!ignored && recorder_signal_kills_by_default(si->si_signo) && r->cur->t.tid == r->first_pid)
 			print_death(r, si, regs);
 		*pass_sig = si->si_signo;
 		return 0;

@@ -331,6 +331,8 @@ int recorder_write_file_table(struct recorder *r);
  * Returns 0, 1 when the thread died delivering it, or a negative errno.
  */
 int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig);
+/* Whether sig's default action ends the process (it is not ignored, stopped or continued). */
+bool recorder_signal_kills_by_default(int sig);
 /* At a syscall exit: sends the oldest held-back signal again. */
 void recorder_resend_held(struct recorder *r);
 
