@@ -33,5 +33,12 @@ int trace_new_path(const char *prog, char *out, size_t outlen);
 void trace_set_latest(const char *path);
 /* The trace named on the command line, or the latest one. Prints why when there is none. */
 int trace_resolve(const char *arg, char *out, size_t outlen);
+/*
+ * An argument of a command that takes at most one TRACE and no option
+ * other than its own: -h/--help prints usage, another option or a second
+ * trace is refused with a message. Returns 1 when it was the trace (stored
+ * in *trace), or the command's exit status: 0 after the help, 2 on error.
+ */
+int cli_trace_operand(const char *cmd, const char *usage, const char *a, const char **trace);
 
 #endif

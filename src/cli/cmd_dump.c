@@ -288,6 +288,12 @@ int cmd_dump(int argc, char **argv)
 	bool json = false, disasm = false, regs = false;
 	int ret;
 
+	static const char usage[] = "usage: rewind dump [--json] [--disasm] [--regs] [TRACE]\n"
+				    "  every event of TRACE, one line each: --json as JSON\n"
+				    "  objects, --disasm with the instruction at its IP,\n"
+				    "  --regs with every register";
+	int rc;
+
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = true;
@@ -295,20 +301,8 @@ int cmd_dump(int argc, char **argv)
 			disasm = true;
 		else if (!strcmp(argv[i], "--regs"))
 			regs = true;
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			puts("usage: rewind dump [--json] [--disasm] [--regs] [TRACE]\n"
-			     "  every event of TRACE, one line each: --json as JSON\n"
-			     "  objects, --disasm with the instruction at its IP,\n"
-			     "  --regs with every register");
-			return 0;
-		} else if (argv[i][0] == '-') {
-			rw_error("dump: unknown option '%s' (rewind dump --help)", argv[i]);
-			return 2;
-		} else if (arg) {
-			rw_error("dump: more than one trace given ('%s', '%s')", arg, argv[i]);
-			return 2;
-		} else
-			arg = argv[i];
+		else if ((rc = cli_trace_operand("dump", usage, argv[i], &arg)) != 1)
+			return rc;
 	}
 	if (trace_walk_open_named(&w, arg, path, sizeof(path)) < 0)
 		return 1;

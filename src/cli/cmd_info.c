@@ -153,23 +153,17 @@ int cmd_info(int argc, char **argv)
 	bool json = false;
 	int ret;
 
+	static const char usage[] = "usage: rewind info [--json] [TRACE]\n"
+				    "  the header of TRACE (machine, CPUID, XSAVE layout,\n"
+				    "  command line) and what it holds (events, tasks,\n"
+				    "  stored files); --json as one JSON object";
+	int rc;
+
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = true;
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			puts("usage: rewind info [--json] [TRACE]\n"
-			     "  the header of TRACE (machine, CPUID, XSAVE layout,\n"
-			     "  command line) and what it holds (events, tasks,\n"
-			     "  stored files); --json as one JSON object");
-			return 0;
-		} else if (argv[i][0] == '-') {
-			rw_error("info: unknown option '%s' (rewind info --help)", argv[i]);
-			return 2;
-		} else if (arg) {
-			rw_error("info: more than one trace given ('%s', '%s')", arg, argv[i]);
-			return 2;
-		} else
-			arg = argv[i];
+		else if ((rc = cli_trace_operand("info", usage, argv[i], &arg)) != 1)
+			return rc;
 	}
 	if (trace_walk_open_named(&w, arg, path, sizeof(path)) < 0)
 		return 1;

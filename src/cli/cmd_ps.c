@@ -216,21 +216,15 @@ int cmd_ps(int argc, char **argv)
 	const char *arg = NULL;
 	int ret;
 
+	static const char usage[] = "usage: rewind ps [TRACE]\n"
+				    "  the processes of TRACE in the order they started:\n"
+				    "  pid, parent, exit status, command line (the pids\n"
+				    "  'rewind replay -p' takes)";
+	int rc;
+
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			puts("usage: rewind ps [TRACE]\n"
-			     "  the processes of TRACE in the order they started:\n"
-			     "  pid, parent, exit status, command line (the pids\n"
-			     "  'rewind replay -p' takes)");
-			return 0;
-		} else if (argv[i][0] == '-') {
-			rw_error("ps: unknown option '%s' (rewind ps --help)", argv[i]);
-			return 2;
-		} else if (arg) {
-			rw_error("ps: more than one trace given ('%s', '%s')", arg, argv[i]);
-			return 2;
-		}
-		arg = argv[i];
+		if ((rc = cli_trace_operand("ps", usage, argv[i], &arg)) != 1)
+			return rc;
 	}
 	if (trace_walk_open_named(&w, arg, path, sizeof(path)) < 0)
 		return 1;

@@ -158,3 +158,21 @@ int trace_resolve(const char *arg, char *out, size_t outlen)
 	snprintf(out, outlen, "%s", link);
 	return 0;
 }
+
+int cli_trace_operand(const char *cmd, const char *usage, const char *a, const char **trace)
+{
+	if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		puts(usage);
+		return 0;
+	}
+	if (a[0] == '-') {
+		rw_error("%s: unknown option '%s' (rewind %s --help)", cmd, a, cmd);
+		return 2;
+	}
+	if (*trace) {
+		rw_error("%s: more than one trace given ('%s', '%s')", cmd, *trace, a);
+		return 2;
+	}
+	*trace = a;
+	return 1;
+}

@@ -392,15 +392,17 @@ static bool group_stop(struct recorder_task *t, int sig)
 	return ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &si) < 0 && errno == EINVAL;
 }
 
-/* Whether delivering sig to t ends its process: no handler, not ignored, and death by default. */
+/*
+ * Whether passing sig to t on resume ends its process. A signal is passed
+ * only when it has no handler (recorder_signal_stop steps into handlers
+ * itself), so what is left is: not ignored, and death by default.
+ */
 static bool signal_ends_process(const struct recorder_task *t, int sig)
 {
-	uint64_t bit = 1ull << (sig - 1);
-
 	if (sig == SIGKILL)
 		return true;
 	return recorder_signal_kills_by_default(sig) &&
-	       !((procstatus_mask(t->t.tid, "SigCgt:") | procstatus_mask(t->t.tid, "SigIgn:")) & bit);
+	       !(procstatus_mask(t->t.tid, "SigIgn:") & (1ull << (sig - 1)));
 }
 
 /* A signal-delivery stop of t (or our SIGSTOP ending its slice). */
