@@ -35,7 +35,8 @@
 #include "replayer/replayer.h"
 
 #define PAGE	     4096ull
-#define JUMP_REACH   0x7fff0000ull /* a rel32 jump's reach, with room for the page */
+#define JUMP_REACH   0x7fff0000ull /* a rel32 jump's reach, with room for the pages */
+#define TRAMP_PAGES  2		   /* code, then the registers it keeps */
 
 struct hunt {
 	uint64_t site, tramp;
@@ -93,8 +94,10 @@ static int expect_matches(struct replayer *r, struct hunt *h)
 
 			while (buf[d] == m->data[d])
 				d++;
-			rw_debug("event %llu: memory at 0x%llx differs from the recording",
-				 (unsigned long long)r->ev.seq, (unsigned long long)(m->addr + d));
+			rw_debug("event %llu: memory at 0x%llx differs from the recording (byte "
+				 "0x%02x, recorded 0x%02x; expected region 0x%llx, %zu bytes)",
+				 (unsigned long long)r->ev.seq, (unsigned long long)(m->addr + d),
+				 buf[d], m->data[d], (unsigned long long)m->addr, (size_t)m->len);
 		}
 		ok = 0;
 		for (size_t off = (8 - (m->addr & 7)) & 7; h && off + 8 <= m->len; off += 8) {
@@ -147,11 +150,11 @@ static uint64_t free_page_near(pid_t tid, uint64_t site)
 
 		if (i < n)
 			prev_end = maps[i].end;
-		if (gap_hi <= gap_lo + PAGE || gap_hi <= lo || gap_lo >= hi)
+		if (gap_hi <= gap_lo + TRAMP_PAGES * PAGE || gap_hi <= lo || gap_lo >= hi)
 			continue;
-		/* The end of the gap nearest the site, one page in. */
-		a = gap_hi <= site ? gap_hi - PAGE : gap_lo;
-		if (a < lo || a + PAGE > hi)
+		/* The end of the gap nearest the site, the trampoline's pages in. */
+		a = gap_hi <= site ? gap_hi - TRAMP_PAGES * PAGE : gap_lo;
+		if (a < lo || a + TRAMP_PAGES * PAGE > hi)
 			continue;
 		if ((a > site ? a - site : site - a) < best_dist)
 			best = a, best_dist = a > site ? a - site : site - a;
@@ -177,8 +180,9 @@ static int inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_
 static int write_trampoline(struct replayer *r, struct hunt *h)
 {
 	uint8_t tramp[X86_TRAMPOLINE_MAX];
-	size_t n = x86_trampoline_build(tramp, h->tramp, h->site, h->orig, h->insn_len,
-					h->disp_offset, r->ev.regs, h->words, h->nwords, &h->ips);
+	size_t n = x86_trampoline_build(tramp, h->tramp, h->tramp + PAGE, h->site, h->orig,
+					h->insn_len, h->disp_offset, r->ev.regs, h->words,
+					h->nwords, &h->ips);
 
 	if (!n) {
 		rw_error("event %llu: the instruction at 0x%llx cannot be moved to 0x%llx",
@@ -208,10 +212,16 @@ static int hunt_setup(struct replayer *r, struct hunt *h)
 			 (unsigned long long)r->ev.seq, (unsigned long long)h->site);
 		return -ENOMEM;
 	}
-	err = inject(r, SYS_mmap, h->tramp, PAGE, PROT_READ | PROT_EXEC,
+	/* Its code, and a page for the registers it keeps. */
+	err = inject(r, SYS_mmap, h->tramp, TRAMP_PAGES * PAGE, PROT_READ | PROT_EXEC,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, &ret);
 	if (!err && (uint64_t)ret != h->tramp)
 		err = ret < 0 ? (int)ret : -EEXIST;
+	if (!err)
+		err = inject(r, SYS_mprotect, h->tramp + PAGE, PAGE, PROT_READ | PROT_WRITE, 0,
+			     &ret);
+	if (!err && ret)
+		err = (int)ret;
 	if (err < 0)
 		return err;
 	x86_site_patch(patch, h->site, h->insn_len, h->tramp);
@@ -235,7 +245,7 @@ static int hunt_teardown(struct replayer *r, struct hunt *h)
 	h->patched = false;
 	if ((err = tracee_write_mem(&r->t, h->site, h->orig, h->insn_len)) < 0)
 		return err;
-	return inject(r, SYS_munmap, h->tramp, PAGE, 0, 0, &ret);
+	return inject(r, SYS_munmap, h->tramp, TRAMP_PAGES * PAGE, 0, 0, &ret);
 }
 
 /* The thread stands at the recorded visit: the recorded registers, rip at the site. */

@@ -129,9 +129,9 @@ static void install(pid_t pid, struct layout *l)
 	l->site = CODE_ADDR + 0x10;
 	l->end = l->site + sizeof(insn);
 	l->tramp = CODE_ADDR + 0x200;
-	n = x86_trampoline_build(tramp, l->tramp, l->site, insn, sizeof(insn), 0, l->want, l->words,
-				 l->nwords, &l->ips);
-	CHECK(n <= X86_TRAMPOLINE_MAX && n + 0x200 <= 0x1000, "trampoline of %zu bytes", n);
+	n = x86_trampoline_build(tramp, l->tramp, CODE_ADDR + 0xff0, l->site, insn, sizeof(insn), 0,
+				 l->want, l->words, l->nwords, &l->ips);
+	CHECK(n <= X86_TRAMPOLINE_MAX && n + 0x200 <= 0xff0, "trampoline of %zu bytes", n);
 	x86_site_patch(patch, l->site, sizeof(insn), l->tramp);
 	poke(pid, l->site, patch, sizeof(patch));
 	poke(pid, l->end, &end, 1);
@@ -169,9 +169,10 @@ static int visit(pid_t pid, const struct layout *l, const struct user_regs_struc
 	CHECK(now.rsp == start->rsp && now.rbx == start->rbx && now.r15 == start->r15 &&
 		  (now.eflags & 0xcd5) == (start->eflags & 0xcd5),
 	      "%s: registers changed", what);
-	CHECK(peek(pid, start->rsp - 8) == 0x5a5a5a5a5a5a5a5aull &&
-		  peek(pid, start->rsp - 128) == 0x5a5a5a5a5a5a5a5aull,
-	      "%s: the red zone was written", what);
+	for (uint64_t below = 8; below <= 256; below += 8)
+		CHECK(peek(pid, start->rsp - below) == 0x5a5a5a5a5a5a5a5aull,
+		      "%s: the stack %llu bytes below rsp was written", what,
+		      (unsigned long long)below);
 	return trapped;
 }
 
@@ -203,7 +204,7 @@ static void test_trampoline(void)
 		poke(pid, base.rdi + 0x100, (const uint8_t *)&value, 8);
 	}
 	memset(red, 0x5a, sizeof(red));
-	poke(pid, base.rsp - 128, red, 128);
+	poke(pid, base.rsp - 256, red, 256);
 	x86_regs_to_array(&base, l.want);
 	install(pid, &l);
 
@@ -213,10 +214,12 @@ static void test_trampoline(void)
 	r = base, r.rax = 8;
 	CHECK(visit(pid, &l, &r, "rax differs") == 0, "trapped with rax differing");
 	r = base, r.rsp -= 16;
-	poke(pid, r.rsp - 128, red, 128);
+	poke(pid, r.rsp - 256, red, 256);
 	CHECK(visit(pid, &l, &r, "rsp differs") == 0, "trapped with rsp differing");
 	r = base, r.eflags |= 1;
 	CHECK(visit(pid, &l, &r, "CF differs") == 0, "trapped with the carry flag differing");
+	r = base, r.eflags |= 0x800;
+	CHECK(visit(pid, &l, &r, "OF differs") == 0, "trapped with the overflow flag differing");
 	r = base, r.eflags |= 0x10000;
 	CHECK(visit(pid, &l, &r, "RF differs") == 1, "RF, which is not compared, stopped a trap");
 

@@ -2,6 +2,7 @@
 #include "arch/x86_64/run_to.h"
 
 #include <capstone/capstone.h>
+#include <stdbool.h>
 #include <string.h>
 
 static enum x86_site_class classify(csh cs, const cs_insn *insn)
@@ -91,10 +92,16 @@ struct emitter {
 	uint8_t *out;
 	size_t n;
 	uint64_t base;
-	/* Each value compared, stored negated, and the rel32 field that loads it. */
+	/*
+	 * The slots: rax and rcx kept (at `saved`, writable), then each value
+	 * compared, stored negated after the code; the rel32 fields that
+	 * reach them.
+	 */
+	uint64_t saved;
 	uint64_t values[40];
-	size_t value_fix[40];
-	int nvalues;
+	size_t value_fix[48];
+	int value_slot[48];
+	int nvalues, nfix;
 	/* The jumps to the miss path. */
 	size_t miss_fix[40];
 	int nmiss;
@@ -119,6 +126,26 @@ static void fix(struct emitter *e, size_t off, size_t target)
 	memcpy(e->out + off, &rel, 4);
 }
 
+/* Where rax and rcx are kept (data slots 0 and 1) while the trampoline uses them. */
+#define SAVE_SLOTS 2
+
+/* A rel32 field here that reaches slot i: a saved register's, or a compared value's. */
+static void slot_ref(struct emitter *e, int slot)
+{
+	e->value_fix[e->nfix] = e->n;
+	e->value_slot[e->nfix++] = slot;
+	put32(e, 0);
+}
+
+/* mov [rip + slot], reg (store) or mov reg, [rip + slot] (load), reg rax (0) or rcx (1). */
+static void save_slot(struct emitter *e, int reg, bool store)
+{
+	uint8_t op[] = {0x48, store ? 0x89 : 0x8b, (uint8_t)(reg << 3 | 5)};
+
+	put(e, op, sizeof(op));
+	slot_ref(e, reg);
+}
+
 /*
  * Compares register reg (x86 encoding number, not rcx) with value without
  * touching the flags, so the thread's need not be saved: rcx = ~value,
@@ -133,9 +160,8 @@ static void compare(struct emitter *e, int reg, uint64_t value)
 	static const uint8_t jrcxz_over_jmp[] = {0xe3, 0x05}, jmp = 0xe9;
 
 	put(e, mov_rcx_rip, sizeof(mov_rcx_rip));
-	e->value_fix[e->nvalues] = e->n;
-	e->values[e->nvalues++] = ~value;
-	put32(e, 0);
+	e->values[e->nvalues] = ~value;
+	slot_ref(e, SAVE_SLOTS + e->nvalues++);
 	put(e, lea, sizeof(lea));
 	put(e, jrcxz_over_jmp, sizeof(jrcxz_over_jmp));
 	put(e, &jmp, 1);
@@ -153,22 +179,30 @@ static const struct {
 };
 
 /*
- * rax and rcx are saved on the stack and used to compare: rsp first, then
- * the words (what tells apart the visits whose registers are alike), the
- * other registers, rax and rcx as saved, and the flags (pushfq never shows
- * RF, and TF only in a thread that sets it itself).
+ * The arithmetic flags as lahf; seto al; movzx eax, ax leave them in rax:
+ * SF, ZF, AF, PF and CF in bits 15-8 (bit 9 set), OF in bit 0.
+ */
+static uint64_t lahf_seto(uint64_t eflags)
+{
+	return ((eflags & 0xd5) | 2) << 8 | (eflags >> 11 & 1);
+}
+
+/*
+ * rax and rcx are kept in the trampoline's data and used to compare: rsp
+ * first, then the words (what tells apart the visits whose registers are
+ * alike), the other registers, rax and rcx as kept, and the arithmetic
+ * flags (the replayer weighs the others at the trap).
  */
 static void emit_compares(struct emitter *e, const uint64_t want[X86_NREGS],
 			  const struct x86_site_word *words, int nwords)
 {
 	static const uint8_t movabs_rax[] = {0x48, 0xa1};
-	static const uint8_t mov_rax_saved_rax[] = {0x48, 0x8b, 0x04, 0x24};
-	static const uint8_t mov_rax_saved_rcx[] = {0x48, 0x8b, 0x44, 0x24, 0x08};
-	/* lea rax, [rsp + 144]: the thread's rsp under the red zone and the two saved. */
-	static const uint8_t lea_rax_rsp[] = {0x48, 0x8d, 0x84, 0x24, 0x90, 0, 0, 0};
-	static const uint8_t pushfq_pop_rax[] = {0x9c, 0x58};
+	static const uint8_t mov_rax_rsp[] = {0x48, 0x89, 0xe0};
+	static const uint8_t mov_rax_rcx[] = {0x48, 0x89, 0xc8};
+	/* lahf; seto al; movzx eax, ax */
+	static const uint8_t flags_rax[] = {0x9f, 0x0f, 0x90, 0xc0, 0x0f, 0xb7, 0xc0};
 
-	put(e, lea_rax_rsp, sizeof(lea_rax_rsp));
+	put(e, mov_rax_rsp, sizeof(mov_rax_rsp));
 	compare(e, 0, want[X86_RSP]);
 	for (int i = 0; i < nwords; i++) {
 		put(e, movabs_rax, sizeof(movabs_rax));
@@ -177,32 +211,31 @@ static void emit_compares(struct emitter *e, const uint64_t want[X86_NREGS],
 	}
 	for (size_t i = 0; i < sizeof(direct) / sizeof(direct[0]); i++)
 		compare(e, direct[i].enc, want[direct[i].idx]);
-	put(e, mov_rax_saved_rax, sizeof(mov_rax_saved_rax));
+	save_slot(e, 0, false);
 	compare(e, 0, want[X86_RAX]);
-	put(e, mov_rax_saved_rcx, sizeof(mov_rax_saved_rcx));
+	save_slot(e, 1, false);
+	put(e, mov_rax_rcx, sizeof(mov_rax_rcx));
 	compare(e, 0, want[X86_RCX]);
-	put(e, pushfq_pop_rax, sizeof(pushfq_pop_rax));
-	compare(e, 0, want[X86_EFLAGS] & X86_SITE_EFLAGS_MASK);
+	put(e, flags_rax, sizeof(flags_rax));
+	compare(e, 0, lahf_seto(want[X86_EFLAGS]));
 }
 
-size_t x86_trampoline_build(uint8_t *out, uint64_t tramp, uint64_t site, const uint8_t *insn,
-			    size_t insn_len, uint8_t disp_offset, const uint64_t want[X86_NREGS],
-			    const struct x86_site_word *words, int nwords,
-			    struct x86_trampoline_ips *ips)
+size_t x86_trampoline_build(uint8_t *out, uint64_t tramp, uint64_t saved, uint64_t site,
+			    const uint8_t *insn, size_t insn_len, uint8_t disp_offset,
+			    const uint64_t want[X86_NREGS], const struct x86_site_word *words,
+			    int nwords, struct x86_trampoline_ips *ips)
 {
-	/* lea rsp, [rsp-128]; push rcx; push rax: the red zone is left alone. */
-	static const uint8_t enter[] = {0x48, 0x8d, 0x64, 0x24, 0x80, 0x51, 0x50};
-	/* pop rax; pop rcx; lea rsp, [rsp+128] */
-	static const uint8_t leave[] = {0x58, 0x59, 0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0};
 	static const uint8_t int3 = 0xcc, jmp = 0xe9;
-	struct emitter e = {.out = out, .base = tramp};
+	struct emitter e = {.out = out, .base = tramp, .saved = saved};
 	size_t to_orig, data;
 
 	if (nwords > X86_SITE_MAX_WORDS)
 		nwords = X86_SITE_MAX_WORDS;
-	put(&e, enter, sizeof(enter));
+	save_slot(&e, 0, true);
+	save_slot(&e, 1, true);
 	emit_compares(&e, want, words, nwords);
-	put(&e, leave, sizeof(leave));
+	save_slot(&e, 0, false);
+	save_slot(&e, 1, false);
 	put(&e, &int3, 1);
 	ips->trap = tramp + e.n;
 	put(&e, &jmp, 1);
@@ -211,7 +244,8 @@ size_t x86_trampoline_build(uint8_t *out, uint64_t tramp, uint64_t site, const u
 	for (int i = 0; i < e.nmiss; i++)
 		fix(&e, e.miss_fix[i], e.n);
 	ips->miss = tramp + e.n;
-	put(&e, leave, sizeof(leave));
+	save_slot(&e, 0, false);
+	save_slot(&e, 1, false);
 	fix(&e, to_orig, e.n);
 	put(&e, insn, insn_len);
 	if (disp_offset) {
@@ -233,8 +267,13 @@ size_t x86_trampoline_build(uint8_t *out, uint64_t tramp, uint64_t site, const u
 	data = (e.n + 7) & ~(size_t)7;
 	memset(out + e.n, 0xcc, data - e.n);
 	memcpy(out + data, e.values, (size_t)e.nvalues * 8);
-	for (int i = 0; i < e.nvalues; i++)
-		fix(&e, e.value_fix[i], data + (size_t)i * 8);
+	for (int i = 0; i < e.nfix; i++) {
+		int slot = e.value_slot[i];
+		size_t at = slot < SAVE_SLOTS ? (size_t)(saved - tramp) + (size_t)slot * 8
+					      : data + (size_t)(slot - SAVE_SLOTS) * 8;
+
+		fix(&e, e.value_fix[i], at);
+	}
 	return data + (size_t)e.nvalues * 8;
 }
 
