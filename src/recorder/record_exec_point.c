@@ -9,8 +9,9 @@
  * Replay restores that state and delivers the signal at the same point, so
  * the thread's memory and registers after it are those of the recording.
  *
- * Cost: reading and hashing the writable memory (about 30 ms per 100 MB),
- * paid only when a signal would otherwise wait past the limit.
+ * Which pages changed comes from written-page tracking (written_pages.c),
+ * or, in an address space it does not cover, from reading and hashing the
+ * writable memory (about 30 ms per 100 MB).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -136,17 +137,21 @@ void recorder_exec_point_fini(struct recorder *r)
 
 void recorder_sched_tick(struct recorder *r, bool arm)
 {
+	recorder_sched_tick_after(r, arm ? RECORDER_TICK_MS * 1000000L : 0);
+}
+
+void recorder_sched_tick_after(struct recorder *r, long first_ns)
+{
 	struct itimerspec its = {{0, 0}, {0, 0}};
 
 	if (!r->have_sched_timer)
 		return;
-	if (arm) {
-		its.it_value.tv_nsec = RECORDER_TICK_MS * 1000000L;
-		its.it_interval = its.it_value;
+	if (first_ns) {
+		its.it_value.tv_nsec = first_ns;
+		its.it_interval.tv_nsec = RECORDER_TICK_MS * 1000000L;
 	}
 	timer_settime(r->sched_timer, 0, &its, NULL);
-	if (!arm)
-		r->sched_fired = false;
+	r->sched_fired = false;
 }
 
 void recorder_time_limit(struct recorder *r, bool arm)
@@ -177,6 +182,13 @@ static uint64_t old_hash(const struct page_hash *old, size_t nold, uint64_t addr
 
 	*found = h != NULL;
 	return h ? h->hash : 0;
+}
+
+/* rewind's own pages: never in the replay's address space. */
+static bool rewinds_own(uint64_t addr)
+{
+	return addr == REWIND_INJECT_PAGE ||
+	       (addr >= SCRATCH_BASE && addr < SCRATCH_BASE + SCRATCH_SIZE * SCRATCH_SLOTS);
 }
 
 /*
@@ -267,6 +279,8 @@ static void add_page_hash(struct recorder *r, const struct procmap *m, uint64_t 
 #define EMIT_NONE   0
 #define EMIT_PAGES  1
 #define EMIT_EXPECT 2
+/* Or'ed in: only the shared mappings. */
+#define SCAN_SHARED_ONLY 4
 
 /*
  * Hashes every watched page of r->cur; with emit, adds those that
@@ -275,9 +289,10 @@ static void add_page_hash(struct recorder *r, const struct procmap *m, uint64_t 
  * task may have written (see recorder_add_exec_point_pages). The new
  * hashes, sorted, go to *out.
  */
-static int scan_pages(struct recorder *r, const struct page_hash *old, size_t nold, int emit,
+static int scan_pages(struct recorder *r, const struct page_hash *old, size_t nold, int flags,
 		      bool all_present, struct page_hash **out, size_t *nout)
 {
+	int emit = flags & ~SCAN_SHARED_ONLY;
 	static uint8_t zeros[PAGE];
 	uint64_t zero_hash = rw_hash_bytes(zeros, PAGE).lo;
 	struct procmap *maps = NULL;
@@ -298,10 +313,8 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
 	for (int i = 0; i < n; i++) {
 		const struct procmap *m = &maps[i];
 
-		/* rewind's own pages: never in the replay's address space. */
-		if (!watched(m) || m->start == REWIND_INJECT_PAGE ||
-		    (m->start >= SCRATCH_BASE &&
-		     m->start < SCRATCH_BASE + SCRATCH_SIZE * SCRATCH_SLOTS))
+		if (!watched(m) || rewinds_own(m->start) ||
+		    ((flags & SCAN_SHARED_ONLY) && !m->shared))
 			continue;
 		for (uint64_t a = m->start; a < m->end; a += BATCH_PAGES * PAGE) {
 			size_t want =
@@ -338,7 +351,73 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
 	return 0;
 }
 
-/* Scans r->cur's memory, adds what emit says for the pages that changed, keeps the new hashes. */
+/* Adds what emit says for the pages of [start, end) in m (a private mapping). */
+static void emit_range(struct recorder *r, const struct procmap *m, uint64_t start, uint64_t end,
+		       int emit, uint8_t *buf)
+{
+	for (uint64_t a = start; a < end; a += BATCH_PAGES * PAGE) {
+		size_t want = end - a < BATCH_PAGES * PAGE ? end - a : BATCH_PAGES * PAGE;
+		size_t got = tracee_read_mem_partial(&r->cur->t, a, buf, want);
+
+		for (size_t off = 0; off + PAGE <= got; off += PAGE) {
+			if (rewinds_own(a + off))
+				continue;
+			if (emit == EMIT_EXPECT)
+				add_page_hash(r, m, a + off, buf + off);
+			else
+				trace_event_add_mem(&r->eb, a + off, buf + off, PAGE);
+		}
+	}
+}
+
+/*
+ * The pages written since the address space's previous execution point,
+ * as written-page tracking found them: the private ones written (by any
+ * thread, or by the kernel for them), plus every present page of the
+ * shared mappings, which tracking does not cover. -ENODATA when the
+ * address space is not tracked.
+ */
+static int add_written_pages(struct recorder *r, int emit)
+{
+	struct written_range *w;
+	struct procmap *maps = NULL;
+	struct page_hash *shared;
+	size_t nw, nshared, k = 0;
+	uint8_t *buf;
+	int n, err = written_pages_collect(r, r->cur, &w, &nw);
+
+	if (err < 0)
+		return err;
+	if ((n = procmaps_read(r->cur->t.tid, &maps)) < 0 || !(buf = malloc(BATCH_PAGES * PAGE))) {
+		free(w);
+		free(maps);
+		return n < 0 ? n : -ENOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct procmap *m = &maps[i];
+
+		while (k < nw && w[k].end <= m->start)
+			k++;
+		for (size_t j = k; j < nw && w[j].start < m->end; j++)
+			if (watched(m) && !m->shared)
+				emit_range(r, m, w[j].start > m->start ? w[j].start : m->start,
+					   w[j].end < m->end ? w[j].end : m->end, emit, buf);
+	}
+	free(buf);
+	free(maps);
+	free(w);
+	err = scan_pages(r, NULL, 0, emit | SCAN_SHARED_ONLY, false, &shared, &nshared);
+	free(shared);
+	r->cur->mm->hashes_stale = true;
+	r->cur->mm->threaded = r->cur->mm->refs > 1;
+	return err;
+}
+
+/*
+ * Adds what emit says for the pages that changed since the address space's
+ * last execution point: those written-page tracking saw written, or else
+ * those whose hashes differ (with all_present, every page present).
+ */
 static int add_changed_pages(struct recorder *r, int emit, bool all_present)
 {
 	struct page_hash *now;
@@ -346,21 +425,26 @@ static int add_changed_pages(struct recorder *r, int emit, bool all_present)
 	struct recorder_mm *mm = r->cur->mm;
 	int err;
 
-	written_pages_exec_point(r, r->cur);
-	err = scan_pages(r, mm->hashes, mm->n, emit, all_present, &now, &nnow);
+	if ((err = add_written_pages(r, emit)) != -ENODATA)
+		return err;
+	err = scan_pages(r, mm->hashes, mm->n, emit, all_present || mm->hashes_stale, &now,
+			 &nnow);
 	if (err < 0)
 		return err;
 	free(mm->hashes);
 	mm->hashes = now;
 	mm->n = nnow;
 	mm->threaded = mm->refs > 1;
+	mm->hashes_stale = false;
 	return 0;
 }
 
 /*
  * Adds the pages replay needs to have this task's memory as it is now,
- * without running its code since it last ran: every page that changed
- * since the last execution point of its address space. That is enough
+ * without running its code since it last ran: every page written since
+ * the last execution point of its address space (the stretch replay skips
+ * began after that point: one task runs user code at a time). Without
+ * written-page tracking, every page whose hash changed; that is enough
  * only if nothing but this task wrote the memory since then: another
  * thread may have changed a page and this one changed it back, and replay,
  * which runs the other thread but not this one, would keep the other's

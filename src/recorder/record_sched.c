@@ -181,6 +181,8 @@ static int run_next(struct recorder *r)
 			continue;
 		r->rr_next = i + 1;
 		r->running = t;
+		if (t->spinning)
+			recorder_sched_tick_after(r, RECORDER_SPIN_SLICE_NS);
 		return resume(t, TASK_RUNNING);
 	}
 	return 0;

@@ -58,6 +58,11 @@ struct recorder_mm {
 	struct page_hash *hashes; /* sorted */
 	size_t n;
 	bool threaded; /* more than one thread used it since the last execution point */
+	/*
+	 * The hashes are not of the last execution point: its pages were
+	 * found by written-page tracking (written_pages.c), which then failed.
+	 */
+	bool hashes_stale;
 	/* 1 + what the program last gave PR_SET_DUMPABLE (record_emulate.c), 0: nothing. */
 	uint8_t dumpable_set;
 	/* MAP_SHARED file mappings watched for changes made through their file (record_shared.c).
@@ -353,6 +358,10 @@ void recorder_exec_point_kick(struct recorder *r);
 /* The scheduler's tick every RECORDER_TICK_MS, armed while there is more than one task. */
 #define RECORDER_TICK_MS 5
 void recorder_sched_tick(struct recorder *r, bool arm);
+/* The same, the first tick after first_ns (a short slice); 0 disarms. */
+void recorder_sched_tick_after(struct recorder *r, long first_ns);
+/* The slice of a thread that spins (preempted twice at one instruction, no syscall between). */
+#define RECORDER_SPIN_SLICE_NS 200000L
 /* Arms (or disarms) the time limit for held-back signals. */
 void recorder_time_limit(struct recorder *r, bool arm);
 int recorder_add_exec_point_pages(struct recorder *r);

@@ -101,6 +101,7 @@ struct pm_scan_arg {
 enum {
 	MODE_UNSET = 0,
 	MODE_OFF,
+	MODE_ON,
 	MODE_LOG,	 /* a line per execution point */
 	MODE_LOG_RANGES, /* and one per written range */
 };
@@ -121,11 +122,14 @@ static int mode(struct recorder *r)
 {
 	if (r->written_pages.mode == MODE_UNSET) {
 		const char *v = getenv("REWIND_DEBUG_WRITTEN_PAGES");
+		const char *off = getenv("REWIND_NO_WRITTEN_PAGES");
 		int level = v ? atoi(v) : 0;
 
-		r->written_pages.mode = level <= 0 ? MODE_OFF : MODE_LOG;
+		r->written_pages.mode = level <= 0 ? MODE_ON : MODE_LOG;
 		if (level >= 2)
 			r->written_pages.mode = MODE_LOG_RANGES;
+		if (off && *off && strcmp(off, "0"))
+			r->written_pages.mode = MODE_OFF;
 	}
 	return r->written_pages.mode;
 }
@@ -629,16 +633,50 @@ int written_pages_track(struct recorder *r, struct recorder_task *t, uint64_t st
 	return err < 0 ? err : 0;
 }
 
+/* Logs, at the log levels, what a collect found and what tracking cost since the last. */
+static void log_collect(struct recorder *r, struct recorder_task *t, struct written_pages *w,
+			const struct written_range *ranges, size_t n, long scan_us)
+{
+	size_t pages = 0;
+
+	if (mode(r) < MODE_LOG)
+		return;
+	for (size_t i = 0; i < n; i++)
+		pages += (ranges[i].end - ranges[i].start) / PAGE;
+	rw_info("pid %d, thread %d, event %llu: %zu pages in %zu ranges written since the last "
+		"execution point (scan %ld us; %u mappings tracked since in %ld us)",
+		t->tgid, t->t.tid, (unsigned long long)r->seq, pages, n, scan_us, w->tracks,
+		w->track_us);
+	w->tracks = w->track_us = 0;
+	for (size_t i = 0; i < n && mode(r) >= MODE_LOG_RANGES; i++)
+		rw_info("pid %d: written 0x%llx-0x%llx", t->tgid,
+			(unsigned long long)ranges[i].start, (unsigned long long)ranges[i].end);
+}
+
 int written_pages_collect(struct recorder *r, struct recorder_task *t,
 			  struct written_range **ranges, size_t *n)
 {
 	struct written_pages *w = t->mm ? t->mm->written : NULL;
+	struct timespec t0;
+	int err;
 
 	*ranges = NULL;
 	*n = 0;
-	if (!w || w->uffd < 0)
+	if (!w || w->uffd < 0) {
+		if (mode(r) >= MODE_LOG)
+			rw_info("pid %d, event %llu: written pages unknown", t->tgid,
+				(unsigned long long)r->seq);
 		return -ENODATA;
-	return scan(w, t->tgid, ranges, n);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((err = scan(w, t->tgid, ranges, n)) < 0) {
+		/* Not to be trusted from here on: the caller hashes pages again. */
+		close(w->uffd);
+		w->uffd = -1;
+		return -ENODATA;
+	}
+	log_collect(r, t, w, *ranges, *n, elapsed_us(&t0));
+	return 0;
 }
 
 void written_pages_exec(struct recorder *r, struct recorder_task *t)
@@ -689,36 +727,4 @@ void written_pages_syscall_exit(struct recorder *r, struct recorder_task *t, int
 	default:
 		break;
 	}
-}
-
-void written_pages_exec_point(struct recorder *r, struct recorder_task *t)
-{
-	struct written_pages *w = t->mm ? t->mm->written : NULL;
-	struct written_range *ranges;
-	struct timespec t0;
-	size_t n, pages = 0;
-	unsigned tracks = w ? w->tracks : 0;
-	long track_us = w ? w->track_us : 0;
-	int err;
-
-	if (mode(r) < MODE_LOG)
-		return;
-	if (w)
-		w->tracks = w->track_us = 0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((err = written_pages_collect(r, t, &ranges, &n)) < 0) {
-		rw_info("pid %d, event %llu: written pages unknown: %s", t->tgid,
-			(unsigned long long)r->seq, strerror(-err));
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		pages += (ranges[i].end - ranges[i].start) / PAGE;
-	rw_info("pid %d, thread %d, event %llu: %zu pages in %zu ranges written since the last "
-		"execution point (scan %ld us; %u mappings tracked since in %ld us)",
-		t->tgid, t->t.tid, (unsigned long long)r->seq, pages, n, elapsed_us(&t0), tracks,
-		track_us);
-	for (size_t i = 0; i < n && mode(r) >= MODE_LOG_RANGES; i++)
-		rw_info("pid %d: written 0x%llx-0x%llx", t->tgid,
-			(unsigned long long)ranges[i].start, (unsigned long long)ranges[i].end);
-	free(ranges);
 }

@@ -10,9 +10,11 @@
  * space, made inside the process (it belongs to the mm of whoever calls
  * userfaultfd(2)) and kept by the recorder.
  *
- * Tracking is off unless REWIND_DEBUG_WRITTEN_PAGES is set (1: a log line
- * at each execution point with what was written since the previous one;
- * 2: the ranges as well). Execution points still store pages as before.
+ * Execution points take the pages written since the previous one from
+ * here (record_exec_point.c), and hash memory only where an address space
+ * is not tracked. REWIND_NO_WRITTEN_PAGES=1 turns tracking off;
+ * REWIND_DEBUG_WRITTEN_PAGES=1 logs at each execution point what was
+ * written since the previous one, 2 the ranges as well.
  */
 #ifndef REWIND_RECORDER_WRITTEN_PAGES_H
 #define REWIND_RECORDER_WRITTEN_PAGES_H
@@ -81,7 +83,5 @@ void written_pages_attach_pending(struct recorder *r, struct recorder_task *t);
 /* At a syscall exit (class: enum x86_sys_replay): mappings made or made writable. */
 void written_pages_syscall_exit(struct recorder *r, struct recorder_task *t, int replay_class,
 				const uint64_t args[6], int64_t ret);
-/* At an execution point, with REWIND_DEBUG_WRITTEN_PAGES: logs what was written since the last. */
-void written_pages_exec_point(struct recorder *r, struct recorder_task *t);
 
 #endif
