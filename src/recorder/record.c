@@ -420,6 +420,10 @@ static int track_mappings(struct recorder *r, const struct x86_syscall_desc *d,
 
 	if (!d || ret < 0)
 		return 0;
+	if (d == x86_syscall_lookup(SYS_shmat))
+		return recorder_shm_attached(r, (uint64_t)ret);
+	if (d == x86_syscall_lookup(SYS_shmdt))
+		return 0; /* a segment: nothing watched */
 	written_pages_syscall_exit(r, r->cur, d->replay, args, ret);
 	switch (d->replay) {
 	case SYS_REPLAY_MMAP:

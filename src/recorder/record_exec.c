@@ -191,6 +191,44 @@ int recorder_store_file(struct recorder *r, const char *open_path, struct trace_
 }
 
 /*
+ * Stores memory of r->cur, [m->start, m->end), as the file m maps: for a
+ * System V segment, whose file only the kernel can open. The bytes go
+ * through a memfd into the ordinary store; m keeps the identity its caller
+ * gave it, the segment's.
+ */
+int recorder_store_memory(struct recorder *r, struct trace_map *m)
+{
+	int fd = memfd_create("rewind-segment", MFD_CLOEXEC), err = 0;
+	uint8_t *buf = malloc(BLOB_PIECE);
+	uint64_t dev = m->dev, ino = m->ino;
+	struct stat st;
+
+	if (!buf)
+		abort();
+	if (fd < 0)
+		err = -errno;
+	for (uint64_t off = 0; !err && off < m->end - m->start; off += BLOB_PIECE) {
+		size_t len = m->end - m->start - off < BLOB_PIECE ? m->end - m->start - off
+								   : BLOB_PIECE;
+
+		if ((err = tracee_read_mem(&r->cur->t, m->start + off, buf, len)) == 0 &&
+		    pwrite(fd, buf, len, (off_t)off) != (ssize_t)len)
+			err = -EIO;
+	}
+	if (!err)
+		err = store_file(r, fd, m->path, m->path, true, &m->hash, &m->file_size, &st);
+	else
+		rw_error("pid %d: cannot read 0x%llx-0x%llx to store it: %s", r->cur->t.tid,
+			 (unsigned long long)m->start, (unsigned long long)m->end, strerror(-err));
+	m->dev = dev;
+	m->ino = ino;
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return err;
+}
+
+/*
  * Maps rewind's page at REWIND_INJECT_PAGE. The new image has no known
  * syscall instruction yet, so one is written over the entry point for the
  * duration of the mmap and the original bytes put back.

@@ -20,13 +20,16 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/procmaps.h"
 #include "recorder/recorder.h"
 
 #define SHARED_WATCH_MAX (64u << 20) /* bytes watched per process; more is warned about */
@@ -313,4 +316,45 @@ static void diff_space(struct recorder *r, struct recorder_task *t, void *arg)
 void recorder_shared_diff(struct recorder *r)
 {
 	each_space(r, diff_space, NULL);
+}
+
+/*
+ * A System V segment that shmat attached at addr: the mapping, as /proc
+ * shows it (the segment's size, its shmem file "/SYSV<key> (deleted)"
+ * whose inode is the segment id), goes into the event with the segment's
+ * contents, as an mmap of a file would. Replay maps every attachment of a
+ * segment from one working copy, so processes share it as here; their
+ * stores are user code, which replay runs.
+ */
+int recorder_shm_attached(struct recorder *r, uint64_t addr)
+{
+	struct procmap *maps = NULL;
+	int n = procmaps_read(r->cur->t.tid, &maps), err = -ENOENT;
+	struct trace_map m = {.kind = MAPK_FILE, .flags = MAP_SHARED};
+
+	for (int i = 0; i < n; i++) {
+		if (maps[i].start != addr)
+			continue;
+		m.start = maps[i].start;
+		m.end = maps[i].end;
+		/* One segment may show as several mappings (mprotect): take them all. */
+		while (i + 1 < n && maps[i + 1].start == m.end &&
+		       maps[i + 1].inode == maps[i].inode && maps[i + 1].shared &&
+		       maps[i + 1].offset == m.end - m.start)
+			m.end = maps[++i].end;
+		m.prot = (uint32_t)maps[i].prot;
+		m.dev = makedev(maps[i].dev_major, maps[i].dev_minor);
+		m.ino = maps[i].inode;
+		m.path = maps[i].path;
+		recorder_shared_remove(r, m.start, m.end); /* SHM_REMAP */
+		err = recorder_store_memory(r, &m);
+		if (!err)
+			trace_event_add_map(&r->eb, &m);
+		break;
+	}
+	if (err == -ENOENT)
+		rw_error("pid %d: no mapping at 0x%llx after shmat", r->cur->t.tid,
+			 (unsigned long long)addr);
+	free(maps);
+	return n < 0 ? n : err;
 }

@@ -327,6 +327,8 @@ int recorder_record_exec(struct recorder *r);
  * Returns -ENODEV for something that is not a regular file.
  */
 int recorder_store_file(struct recorder *r, const char *open_path, struct trace_map *m);
+/* Stores r->cur's memory [m->start, m->end) as m's file contents (a System V segment). */
+int recorder_store_memory(struct recorder *r, struct trace_map *m);
 /* Writes the stored-files table, the trace's last record, before the writer finishes. */
 int recorder_write_file_table(struct recorder *r);
 
@@ -401,6 +403,8 @@ bool recorder_scratch_others_run(const struct recorder *r, const struct recorder
 void recorder_scratch_release(struct recorder_task *t);
 void recorder_scratch_inherit(struct recorder_mm *child, const struct recorder_mm *parent);
 void recorder_shared_diff(struct recorder *r);
+/* The System V segment shmat attached at addr goes into the event as a shared mapping. */
+int recorder_shm_attached(struct recorder *r, uint64_t addr);
 
 /*
  * Ending a recording from outside (record_stop.c): handlers for SIGTERM,

@@ -1008,7 +1008,7 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 	}
 	switch (cls) {
 	case SYS_REPLAY_MMAP:
-		err = replay_mmap(r, entry, args);
+		err = nr == SYS_shmat ? replayer_shmat(r) : replay_mmap(r, entry, args);
 		break;
 	case SYS_REPLAY_MREMAP:
 		if (x86_regs_result(r->ev.regs) != (int64_t)args[0]) {
@@ -1020,6 +1020,11 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 			err = check_result(r, nr, got);
 		break;
 	case SYS_REPLAY_MUNMAP:
+		if (nr == SYS_shmdt) {
+			err = replayer_shmdt(r, args[0]);
+			break;
+		}
+		/* fall through */
 	case SYS_REPLAY_MPROTECT:
 	case SYS_REPLAY_MADVISE:
 		err = run_real(r, entry, args, &got);

@@ -149,6 +149,48 @@ static int map_one(struct replayer *r, const struct trace_map *m)
 	return 0;
 }
 
+/*
+ * shmat: the segment's working copy (one per segment, so every attachment
+ * in every process shares it) mapped shared at the recorded address.
+ */
+int replayer_shmat(struct replayer *r)
+{
+	const struct trace_map *m = r->ev.nmaps == 1 ? &r->ev.maps[0] : NULL;
+
+	if (!m || m->kind != MAPK_FILE || !(m->flags & MAP_SHARED)) {
+		rw_error("%s: event %llu: shmat without its segment's mapping", r->trace_path,
+			 (unsigned long long)r->ev.seq);
+		return -EBADMSG;
+	}
+	return map_one(r, m);
+}
+
+/*
+ * shmdt: unmaps the segment's mappings that start at addr (one, or several
+ * that mprotect split), as the kernel's do_shmdt does.
+ */
+int replayer_shmdt(struct replayer *r, uint64_t addr)
+{
+	struct procmap *maps = NULL;
+	int n = procmaps_read(r->t.tid, &maps), err = 0;
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		uint64_t end = maps[i].end;
+
+		if (maps[i].start != addr)
+			continue;
+		while (i + 1 < n && maps[i + 1].start == end && maps[i + 1].inode == maps[i].inode &&
+		       maps[i + 1].shared && maps[i + 1].offset == end - addr)
+			end = maps[++i].end;
+		err = unmap_range(r, addr, end);
+		break;
+	}
+	free(maps);
+	return err;
+}
+
 /* Sets the XSAVE area: the live one with the recorded blocks written over it. */
 static int apply_xsave(struct replayer *r)
 {

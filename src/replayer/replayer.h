@@ -467,5 +467,8 @@ int replayer_apply_exec(struct replayer *r);
 int replayer_open_map_file(struct replayer *r, const struct trace_map *m, bool writable);
 /* Writes every memory section of r->ev into the tracee. */
 int replayer_write_mem(struct replayer *r);
+/* shmat and shmdt of a System V segment (replay_mm.c), the recorded ones having succeeded. */
+int replayer_shmat(struct replayer *r);
+int replayer_shmdt(struct replayer *r, uint64_t addr);
 
 #endif
