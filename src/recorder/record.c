@@ -22,6 +22,7 @@
 #include <linux/seccomp.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/sem.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -89,6 +90,27 @@ int recorder_add_xsave(struct recorder *r, bool force)
 static int read_mem_cb(void *opaque, uint64_t addr, void *buf, size_t len)
 {
 	return tracee_read_mem(&((struct recorder *)opaque)->cur->t, addr, buf, len);
+}
+
+/*
+ * The size of a program's semaphore set, asked of the kernel by rewind
+ * itself: the program's IPC namespace must be rewind's.
+ */
+static int sem_count_cb(void *opaque, int semid)
+{
+	struct recorder *r = opaque;
+	struct semid_ds ds;
+	struct stat own, its;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", r->cur->t.tid);
+	if (stat("/proc/self/ns/ipc", &own) < 0 || stat(path, &its) < 0)
+		return -errno;
+	if (own.st_ino != its.st_ino || own.st_dev != its.st_dev)
+		return -EXDEV;
+	if (semctl(semid, 0, IPC_STAT, &ds) < 0)
+		return -errno;
+	return (int)ds.sem_nsems;
 }
 
 static int emit_region_cb(void *opaque, uint64_t addr, uint64_t len)
@@ -498,6 +520,7 @@ int recorder_handle_exit(struct recorder *r)
 				       .ret = ret,
 				       .read_mem = read_mem_cb,
 				       .emit = emit_region_cb,
+				       .sem_count = sem_count_cb,
 				       .opaque = r};
 	memcpy(ctx.args, args, sizeof(args));
 	err = x86_syscall_output_regions(&ctx);

@@ -94,6 +94,13 @@ static void put64(uint64_t addr, uint64_t v)
 	memcpy(mem + (addr - BASE), &v, sizeof(v));
 }
 
+/* A semaphore set of semid semaphores. */
+static int fake_sem_count(void *opaque, int semid)
+{
+	(void)opaque;
+	return semid;
+}
+
 /* Runs the output rules of nr with these arguments and result; regions land in regions[]. */
 static int run(long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 	       uint64_t a5, int64_t ret)
@@ -104,6 +111,7 @@ static int run(long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint
 	    .ret = ret,
 	    .read_mem = fake_read,
 	    .emit = fake_emit,
+	    .sem_count = fake_sem_count,
 	};
 
 	nregions = 0;
@@ -541,7 +549,10 @@ static void test_commands(void)
 	EXPECT("msgctl IPC_STAT|IPC_64", run(__NR_msgctl, 1, 2 | 0x100, p, 0, 0, 0, 0), p, 120);
 	memset(args, 0, sizeof(args));
 	args[2] = 13; /* GETALL */
-	CHECK(x86_syscall_unsupported_reason(__NR_semctl, args) != NULL, "semctl GETALL allowed");
+	CHECK(!x86_syscall_unsupported_reason(__NR_semctl, args), "semctl GETALL refused");
+	EXPECT("semctl GETALL", run(__NR_semctl, 7, 0, 13, p, 0, 0, 0), p, 2 * 7);
+	EXPECT_NONE("semctl GETALL failed", run(__NR_semctl, 7, 0, 13, p, 0, 0, -EINVAL));
+	EXPECT_NONE("semctl GETVAL", run(__NR_semctl, 7, 0, 12, p, 0, 0, 3));
 
 	memset(args, 0, sizeof(args));
 	CHECK(x86_syscall_unsupported_reason(__NR_ptrace, args) != NULL, "ptrace allowed");

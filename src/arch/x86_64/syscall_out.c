@@ -669,18 +669,22 @@ static const struct cmd_rule semctl_cmds[] = {
 };
 /* clang-format on */
 
-/* semctl(id, num, cmd, arg): GETALL fills an array as long as the set, which only the kernel knows.
+/*
+ * semctl(id, num, cmd, arg): GETALL fills an array of unsigned shorts as
+ * long as the set, which the caller of the rules finds out (ctx->sem_count).
  */
 static int out_semctl(const struct x86_sys_out_ctx *ctx)
 {
-	return emit_cmd(ctx, semctl_cmds, IPC_CMD(ctx->args[2]), ctx->args[3]);
-}
+	int n;
 
-static const char *check_semctl(long nr, const uint64_t args[6])
-{
-	if (IPC_CMD(args[2]) == 13)
-		return "semctl GETALL (the array's length is the semaphore set's size)";
-	return NULL;
+	if (IPC_CMD(ctx->args[2]) != 13 /* GETALL */ || ctx->ret < 0)
+		return emit_cmd(ctx, semctl_cmds, IPC_CMD(ctx->args[2]), ctx->args[3]);
+	if (!ctx->sem_count)
+		return -ENOSYS;
+	n = ctx->sem_count(ctx->opaque, (int)ctx->args[0]);
+	if (n < 0)
+		return n;
+	return emit(ctx, ctx->args[3], (uint64_t)n * 2);
 }
 
 /* clang-format off */

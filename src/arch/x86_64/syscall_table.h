@@ -98,6 +98,8 @@ struct x86_sys_out_ctx {
 	int (*read_mem)(void *opaque, uint64_t addr, void *buf, size_t len);
 	/* Receives one written region; returns 0 or a negative errno. */
 	int (*emit)(void *opaque, uint64_t addr, uint64_t len);
+	/* The number of semaphores in set semid (semctl GETALL), or a negative errno; optional. */
+	int (*sem_count)(void *opaque, int semid);
 	void *opaque;
 };
 
