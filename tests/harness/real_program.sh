@@ -11,7 +11,7 @@
 #
 # CASE is one of: ls cat sort wc cp gzip grep find tar python sqlite_memory
 # sqlite_file sqlite_wal_sequence sh_pipeline python_threads python_multiprocessing make_gcc
-# git_commit. Exit status: the harness's (77 when the program is missing).
+# git_commit postgres_initdb. Exit status: the harness's (77 when the program is missing).
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -251,6 +251,23 @@ git_commit)
 		echo hello >a.txt && mkdir d && echo world >d/b.txt && git add . &&
 		git commit -q -m first && git log --format="%H %s" && git status --short | wc -l' ||
 		status=$?
+	;;
+postgres_initdb)
+	# PostgreSQL's initdb: it starts postgres in bootstrap and single-user
+	# mode, which attach a System V shared memory segment, map POSIX shared
+	# memory and wait on semaphores in it. It refuses to run as root, so the
+	# test runs it as REWIND_TEST_USER.
+	initdb=$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)
+	if [ -z "$initdb" ]; then
+		echo "SKIP real_$case_name: no /usr/lib/postgresql/*/bin/initdb (package postgresql, see scripts/setup)"
+		exit 77
+	fi
+	if [ "$(id -u)" = 0 ] && [ -z "${REWIND_TEST_USER:-}" ]; then
+		echo "real_program.sh: $case_name needs REWIND_TEST_USER when run as root" >&2
+		exit 2
+	fi
+	run --expect-success /bin/sh -c "\"$initdb\" -D pgdata -A trust -U rewind --no-sync &&
+		ls pgdata/base | wc -l && echo EXIT-SUCCESS" || status=$?
 	;;
 *)
 	echo "real_program.sh: unknown case '$case_name'" >&2
