@@ -425,6 +425,8 @@ static int add_mmap_file(struct recorder *r, const uint64_t args[6], int64_t ret
 	n = readlink(fdpath, target, sizeof(target) - 1);
 	target[n > 0 ? n : 0] = '\0';
 	m.path = target;
+	if (!(args[3] & MAP_SHARED) && recorder_shared_file_may_change(r, fdpath, (int)args[4]))
+		m.flags |= TRACE_MAP_WORKING_COPY;
 	err = recorder_store_file(r, fdpath, &m);
 	if (err)
 		return err;

@@ -168,7 +168,8 @@ static int store_file(struct recorder *r, int fd, const char *open_path, const c
 static int store_map_file(struct recorder *r, int fd, const char *open_path, struct trace_map *m)
 {
 	struct stat st;
-	int err = store_file(r, fd, open_path, m->path, (m->flags & MAP_SHARED) != 0, &m->hash,
+	int err = store_file(r, fd, open_path, m->path,
+			     (m->flags & (MAP_SHARED | TRACE_MAP_WORKING_COPY)) != 0, &m->hash,
 			     &m->file_size, &st);
 
 	m->dev = st.st_dev;

@@ -21,10 +21,12 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -357,4 +359,38 @@ int recorder_shm_attached(struct recorder *r, uint64_t addr)
 			 (unsigned long long)addr);
 	free(maps);
 	return n < 0 ? n : err;
+}
+
+/*
+ * Whether a private mapping of the file open at fd (/proc path fdpath) in
+ * r->cur may see stores through shared mappings of it: the file is open
+ * for writing there (it can be mapped shared later), or a recorded process
+ * maps it shared now.
+ */
+bool recorder_shared_file_may_change(struct recorder *r, const char *fdpath, int fd)
+{
+	char path[64], line[128];
+	unsigned flags = 0;
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", r->cur->t.tid, fd);
+	if ((f = fopen(path, "re"))) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "flags: %o", &flags) == 1)
+				break;
+		fclose(f);
+	}
+	if ((flags & O_ACCMODE) != O_RDONLY)
+		return true;
+	if (stat(fdpath, &st) < 0)
+		return false;
+	for (size_t i = 0; i < r->ntasks; i++) {
+		const struct recorder_mm *mm = r->tasks[i]->mm;
+
+		for (size_t j = 0; mm && j < mm->nshared; j++)
+			if (mm->shared[j].dev == st.st_dev && mm->shared[j].ino == st.st_ino)
+				return true;
+	}
+	return false;
 }

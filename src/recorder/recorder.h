@@ -403,6 +403,8 @@ bool recorder_scratch_others_run(const struct recorder *r, const struct recorder
 void recorder_scratch_release(struct recorder_task *t);
 void recorder_scratch_inherit(struct recorder_mm *child, const struct recorder_mm *parent);
 void recorder_shared_diff(struct recorder *r);
+/* Whether a private mapping of the file open at fd may see stores through shared ones. */
+bool recorder_shared_file_may_change(struct recorder *r, const char *fdpath, int fd);
 /* The System V segment shmat attached at addr goes into the event as a shared mapping. */
 int recorder_shm_attached(struct recorder *r, uint64_t addr);
 

@@ -354,7 +354,7 @@ int blobstore_map_path(struct blobstore *b, const struct trace_map *m, char *out
 	int err;
 
 	blobstore_path(b, m->hash, blob, sizeof(blob));
-	if (!(m->flags & MAP_SHARED)) {
+	if (!(m->flags & (MAP_SHARED | TRACE_MAP_WORKING_COPY))) {
 		snprintf(out, outlen, "%s", blob);
 		return 0;
 	}

@@ -62,6 +62,15 @@ enum trace_event_kind {
  */
 #define EVF_RUN_TO 0x20
 
+/*
+ * In a map's flags, beside the MAP_* bits (a bit mmap does not use): a
+ * private mapping of a file that may be mapped shared too. Its pages that
+ * the program has not written show the file's page cache, stores through
+ * the shared mappings included, so replay maps it from the file's working
+ * copy rather than from the stored copy.
+ */
+#define TRACE_MAP_WORKING_COPY (1u << 24)
+
 enum trace_map_kind {
 	MAPK_ANON = 0,
 	MAPK_FILE = 1,	/* contents from the stored file with this hash */
