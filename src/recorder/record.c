@@ -463,7 +463,7 @@ static int track_mappings(struct recorder *r, const struct x86_syscall_desc *d,
 		recorder_shared_remove(r, args[0], args[0] + args[1]);
 		return 0;
 	case SYS_REPLAY_MREMAP:
-		recorder_shared_remove(r, args[0], args[0] + args[1]);
+		recorder_shared_remapped(r, args[0], args[1], (uint64_t)ret, args[2]);
 		return 0;
 	default:
 		return 0;

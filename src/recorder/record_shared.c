@@ -178,6 +178,44 @@ void recorder_shared_remove(struct recorder *r, uint64_t start, uint64_t end)
 	mm->nshared = keep;
 }
 
+/*
+ * mremap of a whole watched mapping, from [old, old + old_len) to [addr,
+ * addr + len): watched at its new place and size. A part it grew by shows
+ * the file there, which replay's working copy may not hold yet (an
+ * ftruncate, a pwrite past the old mapping, both emulated): what is
+ * readable of that part goes into the event, and a page past the working
+ * copy's end makes replay grow it.
+ */
+void recorder_shared_remapped(struct recorder *r, uint64_t old, uint64_t old_len, uint64_t addr,
+			      uint64_t len)
+{
+	struct recorder_mm *mm = r->cur->mm;
+	struct trace_map f = {.start = addr, .end = addr + ((len + 4095) & ~4095ull)};
+	uint8_t page[4096];
+	bool found = false;
+
+	old_len = (old_len + 4095) & ~4095ull;
+	for (size_t i = 0; i < mm->nshared && !found; i++) {
+		const struct shared_map *m = &mm->shared[i];
+
+		if (m->start == old && m->end == old + old_len) {
+			found = true;
+			f.dev = m->dev;
+			f.ino = m->ino;
+			f.offset = m->offset;
+		}
+	}
+	recorder_shared_remove(r, old, old + old_len);
+	if (!found)
+		return;
+	for (uint64_t a = f.start + old_len; a < f.end; a += sizeof(page)) {
+		if (tracee_read_mem(&r->cur->t, a, page, sizeof(page)) < 0)
+			break; /* past the file's end */
+		trace_event_add_mem(&r->eb, a, page, sizeof(page));
+	}
+	recorder_shared_add(r, &f);
+}
+
 void recorder_shared_clear(struct recorder *r)
 {
 	recorder_shared_remove(r, 0, ~0ull);

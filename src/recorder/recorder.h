@@ -384,6 +384,9 @@ int recorder_add_vfork_pages(struct recorder *r);
 void recorder_shared_add(struct recorder *r, const struct trace_map *m);
 void recorder_shared_remove(struct recorder *r, uint64_t start, uint64_t end);
 void recorder_shared_clear(struct recorder *r);
+/* mremap moved or resized [old, old + old_len) to [addr, addr + len). */
+void recorder_shared_remapped(struct recorder *r, uint64_t old, uint64_t old_len, uint64_t addr,
+			      uint64_t len);
 void recorder_shared_free(struct recorder_mm *mm);
 /* A forked child's address space watches what its parent's did. */
 void recorder_shared_inherit(struct recorder_mm *child, const struct recorder_mm *parent);

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "common/log.h"
@@ -55,11 +57,42 @@ int replayer_open_map_file(struct replayer *r, const struct trace_map *m, bool w
 	return (int)fd;
 }
 
+/*
+ * A recorded write into a shared file mapping past the end of its file
+ * here: the recording read that page, so its file was that long, made so
+ * by an ftruncate or write that replay emulated. The file mapped there (a
+ * working copy) grows to hold [addr, addr + len); returns 1 when it did.
+ */
+static int grow_mapped_file(struct replayer *r, uint64_t addr, uint64_t len)
+{
+	struct procmap *maps = NULL;
+	int n = procmaps_read(r->t.tid, &maps), grown = 0;
+
+	for (int i = 0; i < n; i++) {
+		const struct procmap *p = &maps[i];
+		uint64_t end = addr + len < p->end ? addr + len : p->end;
+		struct stat st;
+		off_t want;
+
+		if (addr < p->start || addr >= p->end || !p->shared || p->path[0] != '/')
+			continue;
+		want = (off_t)(p->offset + ((end - p->start + 4095) & ~4095ull));
+		if (stat(p->path, &st) == 0 && st.st_size < want && truncate(p->path, want) == 0)
+			grown = 1;
+		break;
+	}
+	free(maps);
+	return grown;
+}
+
 int replayer_write_mem(struct replayer *r)
 {
 	for (size_t i = 0; i < r->ev.nmem; i++) {
 		const struct trace_mem *m = &r->ev.mem[i];
 		int err = tracee_write_mem(&r->t, m->addr, m->data, m->len);
+
+		if (err == -EIO && grow_mapped_file(r, m->addr, m->len))
+			err = tracee_write_mem(&r->t, m->addr, m->data, m->len);
 
 		if (err) {
 			rw_error("event %llu: cannot write %llu recorded bytes at 0x%llx: %s",
