@@ -308,6 +308,19 @@ static void test_classes_and_flags(void)
 		CHECK(x86_syscall_lookup(classes[i].nr)->replay == classes[i].replay,
 		      "%s: class %d, expected %d", x86_syscall_name(classes[i].nr),
 		      x86_syscall_lookup(classes[i].nr)->replay, classes[i].replay);
+	const uint64_t set_stack[6] = {0, 3, 0x1000}, get_stack[6] = {0, 3, 0, 0x1000},
+		       other_stack[6] = {1234, 3, 0x1000}, set_nofile[6] = {0, 7, 0x1000};
+
+	CHECK(x86_syscall_replay_class(__NR_prlimit64, set_stack) == SYS_REPLAY_REAL,
+	      "prlimit64 setting RLIMIT_STACK does not run for real");
+	CHECK(x86_syscall_replay_class(__NR_prlimit64, get_stack) == SYS_REPLAY_EMULATE &&
+		  x86_syscall_replay_class(__NR_prlimit64, other_stack) == SYS_REPLAY_EMULATE &&
+		  x86_syscall_replay_class(__NR_prlimit64, set_nofile) == SYS_REPLAY_EMULATE,
+	      "prlimit64 reading a limit, or of another process or limit, is not emulated");
+	CHECK(x86_syscall_replay_class(__NR_setrlimit, (const uint64_t[6]){3}) == SYS_REPLAY_REAL &&
+		  x86_syscall_replay_class(__NR_setrlimit, (const uint64_t[6]){7}) ==
+		      SYS_REPLAY_EMULATE,
+	      "setrlimit: only RLIMIT_STACK runs for real");
 	CHECK(x86_syscall_replay_class(__NR_prctl, get_name) == SYS_REPLAY_EMULATE,
 	      "prctl(PR_GET_NAME) is not emulated");
 	CHECK(x86_syscall_replay_class(__NR_prctl, set_name) == SYS_REPLAY_REAL,

@@ -86,6 +86,19 @@ static enum x86_sys_replay arch_prctl_class(uint64_t code)
 	}
 }
 
+/*
+ * setrlimit and prlimit64 of the calling process run for real when they
+ * set RLIMIT_STACK: the kernel grows the stack only up to it, so it decides
+ * where a recursion running off the stack faults. Other limits, and other
+ * processes' (whose pid replay does not have), are emulated.
+ */
+static enum x86_sys_replay rlimit_class(long nr, const uint64_t args[6])
+{
+	if (nr == __NR_setrlimit)
+		return args[0] == 3 /* RLIMIT_STACK */ ? SYS_REPLAY_REAL : SYS_REPLAY_EMULATE;
+	return args[0] == 0 && args[1] == 3 && args[2] ? SYS_REPLAY_REAL : SYS_REPLAY_EMULATE;
+}
+
 enum x86_sys_replay x86_syscall_replay_class(long nr, const uint64_t args[6])
 {
 	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
@@ -96,6 +109,8 @@ enum x86_sys_replay x86_syscall_replay_class(long nr, const uint64_t args[6])
 		return prctl_class(args[0]);
 	if (nr == __NR_arch_prctl)
 		return arch_prctl_class(args[0]);
+	if (nr == __NR_setrlimit || nr == __NR_prlimit64)
+		return rlimit_class(nr, args);
 	return (enum x86_sys_replay)d->replay;
 }
 
