@@ -1,10 +1,12 @@
 /* Streaming 128-bit hash: two multiply-rotate lanes over 16-byte blocks. */
+#define _GNU_SOURCE
 #include "hash.h"
 
 #include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define K1 0x9e3779b97f4a7c15ull
@@ -98,11 +100,91 @@ struct rw_hash rw_hash_bytes(const void *p, size_t n)
 	return rw_hasher_final(&h);
 }
 
+#define SPARSE_BLOCK (64u << 10)
+
+bool rw_hash_sparse_file(uint64_t size, uint64_t blocks)
+{
+	return size >= (64ull << 20) && blocks * 512 < size / 2;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && !memcmp(p, p + 1, n - 1));
+}
+
+/* Hashes the 64 KiB block at index blk (of a file of total bytes) unless it is all zeros. */
+static int sparse_block(int fd, uint8_t *buf, uint64_t blk, uint64_t total, struct rw_hasher *h)
+{
+	uint64_t off = blk * SPARSE_BLOCK;
+	size_t len = total - off < SPARSE_BLOCK ? (size_t)(total - off) : SPARSE_BLOCK;
+	ssize_t n = pread(fd, buf, len, (off_t)off);
+
+	if (n < 0)
+		return -errno;
+	if ((size_t)n < len)
+		memset(buf + n, 0, len - (size_t)n); /* cut meanwhile: read as zeros */
+	if (!all_zero(buf, len)) {
+		rw_hasher_update(h, &blk, sizeof(blk));
+		rw_hasher_update(h, buf, len);
+	}
+	return 0;
+}
+
+static int hash_sparse(int fd, uint8_t *buf, struct rw_hash *out, uint64_t *size)
+{
+	struct rw_hasher h;
+	struct stat st;
+	uint64_t next = 0; /* the first block not hashed yet */
+	off_t data = 0;
+	int err = 0;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	rw_hasher_init(&h);
+	while (!err && (uint64_t)data < (uint64_t)st.st_size &&
+	       (data = lseek(fd, data, SEEK_DATA)) >= 0) {
+		off_t hole = lseek(fd, data, SEEK_HOLE);
+		uint64_t end = hole < 0 ? (uint64_t)st.st_size : (uint64_t)hole;
+		uint64_t blk = (uint64_t)data / SPARSE_BLOCK;
+
+		end = end < (uint64_t)st.st_size ? end : (uint64_t)st.st_size;
+		for (blk = blk > next ? blk : next; !err && blk * SPARSE_BLOCK < end; blk++)
+			err = sparse_block(fd, buf, blk, (uint64_t)st.st_size, &h);
+		next = blk;
+		data = (off_t)(next * SPARSE_BLOCK);
+	}
+	if (data < 0 && errno != ENXIO)
+		err = -errno;
+	if (err)
+		return err;
+	rw_hasher_update(&h, &st.st_size, sizeof(st.st_size));
+	*out = rw_hasher_final(&h);
+	out->lo ^= out->hi;
+	out->hi = RW_HASH_SPARSE_TAG;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
 int rw_hash_fd(int fd, void *buf, size_t buflen, struct rw_hash *out, uint64_t *size)
+{
+	struct stat st;
+	bool sparse = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		      rw_hash_sparse_file((uint64_t)st.st_size, (uint64_t)st.st_blocks);
+
+	return rw_hash_fd_kind(fd, buf, buflen, sparse, out, size);
+}
+
+int rw_hash_fd_kind(int fd, void *buf, size_t buflen, bool sparse, struct rw_hash *out,
+		    uint64_t *size)
 {
 	struct rw_hasher h;
 	uint64_t total = 0;
 
+	if (sparse) {
+		if (buflen < SPARSE_BLOCK)
+			return -EINVAL;
+		return hash_sparse(fd, buf, out, size);
+	}
 	rw_hasher_init(&h);
 	for (;;) {
 		ssize_t n = pread(fd, buf, buflen, (off_t)total);

@@ -30,6 +30,29 @@ struct rw_hash rw_hash_bytes(const void *p, size_t n);
  */
 int rw_hash_fd(int fd, void *buf, size_t buflen, struct rw_hash *out, uint64_t *size);
 
+/*
+ * A large file that is mostly holes (a 64 GiB memfd with a few pages
+ * written) gets another hash: over its size and the blocks of 64 KiB that
+ * are not all zeros, each with its index, read by skipping holes
+ * (SEEK_DATA), so it costs what the file holds, not its size. The same
+ * contents give the same hash whatever the holes; its high half is
+ * RW_HASH_SPARSE_TAG, which is how a reader knows which hash to check
+ * against. rw_hash_fd picks it for a file of at least 64 MiB whose
+ * allocated blocks cover less than half of it.
+ */
+#define RW_HASH_SPARSE_TAG 0x5350415253453031ull /* "SPARSE01" */
+
+static inline bool rw_hash_is_sparse(struct rw_hash h)
+{
+	return h.hi == RW_HASH_SPARSE_TAG;
+}
+
+/* rw_hash_fd with the hash of the kind given, sparse or not. */
+int rw_hash_fd_kind(int fd, void *buf, size_t buflen, bool sparse, struct rw_hash *out,
+		    uint64_t *size);
+/* Whether a file this size with this many allocated 512-byte blocks is hashed as sparse. */
+bool rw_hash_sparse_file(uint64_t size, uint64_t blocks);
+
 static inline bool rw_hash_eq(struct rw_hash a, struct rw_hash b)
 {
 	return a.lo == b.lo && a.hi == b.hi;

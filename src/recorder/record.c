@@ -432,7 +432,7 @@ static int add_mmap_file(struct recorder *r, const uint64_t args[6], int64_t ret
 		return err;
 	trace_event_add_map(&r->eb, &m);
 	if (args[3] & MAP_SHARED)
-		recorder_shared_add(r, &m);
+		recorder_shared_add(r, &m, fdpath);
 	return 0;
 }
 

@@ -66,11 +66,25 @@ static int write_blob(struct recorder *r, int fd, const char *path, struct rw_ha
 	};
 	if (!f->path)
 		abort();
+	if (rw_hash_is_sparse(hash)) {
+		/* Its size first (the record at offset 0 sets it), then what is not a hole. */
+		rw_buf_reset(&r->enc);
+		trace_blob_encode(&r->enc, hash, size, 0, buf, 0);
+		err = trace_writer_add(r->writer, TRACE_REC_BLOB, r->enc.data, r->enc.len);
+	}
 	do {
-		ssize_t n = pread(fd, buf, BLOB_PIECE, (off_t)off);
+		ssize_t n;
 
-		if (n < 0) {
-			err = -errno;
+		if (rw_hash_is_sparse(hash) && !err) {
+			off_t data = lseek(fd, (off_t)off, SEEK_DATA);
+
+			if (data < 0 || (uint64_t)data >= size)
+				break;
+			off = (uint64_t)data;
+		}
+		n = err ? 0 : pread(fd, buf, BLOB_PIECE, (off_t)off);
+		if (err || n < 0) {
+			err = err ? err : -errno;
 			break;
 		}
 		if (n == 0 && off < size) {

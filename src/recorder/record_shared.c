@@ -41,7 +41,8 @@ static size_t watched_bytes(const struct recorder_mm *mm)
 	size_t n = 0;
 
 	for (size_t i = 0; i < mm->nshared; i++)
-		n += mm->shared[i].end - mm->shared[i].start;
+		n += mm->shared[i].fd >= 0 ? mm->shared[i].npages * 4096
+					   : mm->shared[i].end - mm->shared[i].start;
 	return n;
 }
 
@@ -133,12 +134,35 @@ static void warn_outside(struct recorder *r, const struct trace_map *f)
 	closedir(d);
 }
 
-void recorder_shared_add(struct recorder *r, const struct trace_map *f)
+/* Watches m through its file, open at open_path: for a mapping too large to snapshot. */
+static int watch_sparsely(struct shared_map *m, const char *open_path)
+{
+	int err;
+
+	if (!open_path || (m->fd = open(open_path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -ENOENT;
+	err = sparse_pages_scan(m->fd, m->offset, m->end - m->start, &m->pages, &m->npages);
+	if (err) {
+		close(m->fd);
+		m->fd = -1;
+	}
+	return err;
+}
+
+void recorder_shared_add(struct recorder *r, const struct trace_map *f, const char *open_path)
 {
 	struct recorder_mm *mm = r->cur->mm;
-	struct shared_map *m;
+	struct shared_map *m, w = {
+				  .start = f->start,
+				  .end = f->end,
+				  .dev = f->dev,
+				  .ino = f->ino,
+				  .offset = f->offset,
+				  .fd = -1,
+			      };
+	bool sparse = watched_bytes(mm) + (f->end - f->start) > SHARED_WATCH_MAX;
 
-	if (watched_bytes(mm) + (f->end - f->start) > SHARED_WATCH_MAX) {
+	if (sparse && watch_sparsely(&w, open_path) < 0) {
 		rw_warn("pid %d: shared file mapping 0x%llx-0x%llx of %s is too large to watch; "
 			"changes made to its file by syscalls will not replay",
 			r->cur->t.tid, (unsigned long long)f->start, (unsigned long long)f->end,
@@ -147,17 +171,22 @@ void recorder_shared_add(struct recorder *r, const struct trace_map *f)
 	}
 	warn_outside(r, f);
 	m = grow(mm);
-	memset(m, 0, sizeof(*m));
-	m->start = f->start;
-	m->end = f->end;
-	m->dev = f->dev;
-	m->ino = f->ino;
-	m->offset = f->offset;
+	*m = w;
+	if (sparse)
+		return;
 	m->snapshot = malloc(f->end - f->start);
 	if (!m->snapshot)
 		abort();
 	/* As it is now: what changes from here on is what gets stored. */
 	m->valid = tracee_read_mem_partial(&r->cur->t, m->start, m->snapshot, m->end - m->start);
+}
+
+static void forget(struct shared_map *m)
+{
+	free(m->snapshot);
+	free(m->pages);
+	if (m->fd >= 0)
+		close(m->fd);
 }
 
 /* Forgets the watched mappings that overlap [start, end) (munmap, mremap, MAP_FIXED). */
@@ -170,7 +199,7 @@ void recorder_shared_remove(struct recorder *r, uint64_t start, uint64_t end)
 		struct shared_map *m = &mm->shared[i];
 
 		if (m->start < end && start < m->end) {
-			free(m->snapshot);
+			forget(m);
 			continue;
 		}
 		mm->shared[keep++] = *m;
@@ -192,6 +221,8 @@ void recorder_shared_remapped(struct recorder *r, uint64_t old, uint64_t old_len
 	struct recorder_mm *mm = r->cur->mm;
 	struct trace_map f = {.start = addr, .end = addr + ((len + 4095) & ~4095ull)};
 	uint8_t page[4096];
+	char fd_path[64] = "";
+	int fd = -1;
 	bool found = false;
 
 	old_len = (old_len + 4095) & ~4095ull;
@@ -203,17 +234,25 @@ void recorder_shared_remapped(struct recorder *r, uint64_t old, uint64_t old_len
 			f.dev = m->dev;
 			f.ino = m->ino;
 			f.offset = m->offset;
+			if (m->fd >= 0)
+				fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 0);
 		}
 	}
 	recorder_shared_remove(r, old, old + old_len);
 	if (!found)
 		return;
-	for (uint64_t a = f.start + old_len; a < f.end; a += sizeof(page)) {
+	if (fd >= 0)
+		snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", fd);
+	/* Small enough to be read whole (a larger one is watched through its file from here). */
+	for (uint64_t a = f.start + old_len; a < f.end && f.end - f.start <= SHARED_WATCH_MAX;
+	     a += sizeof(page)) {
 		if (tracee_read_mem(&r->cur->t, a, page, sizeof(page)) < 0)
 			break; /* past the file's end */
 		trace_event_add_mem(&r->eb, a, page, sizeof(page));
 	}
-	recorder_shared_add(r, &f);
+	recorder_shared_add(r, &f, fd >= 0 ? fd_path : NULL);
+	if (fd >= 0)
+		close(fd);
 }
 
 void recorder_shared_clear(struct recorder *r)
@@ -224,7 +263,7 @@ void recorder_shared_clear(struct recorder *r)
 void recorder_shared_free(struct recorder_mm *mm)
 {
 	for (size_t i = 0; i < mm->nshared; i++)
-		free(mm->shared[i].snapshot);
+		forget(&mm->shared[i]);
 	free(mm->shared);
 	mm->shared = NULL;
 	mm->nshared = 0;
@@ -237,6 +276,14 @@ void recorder_shared_inherit(struct recorder_mm *child, const struct recorder_mm
 		struct shared_map *m = grow(child);
 
 		*m = *p;
+		if (p->fd >= 0) {
+			m->fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0);
+			m->pages = malloc((p->npages + 1) * sizeof(*m->pages));
+			if (m->fd < 0 || !m->pages)
+				abort();
+			memcpy(m->pages, p->pages, p->npages * sizeof(*m->pages));
+			continue;
+		}
 		m->snapshot = malloc(p->end - p->start);
 		if (!m->snapshot)
 			abort();
@@ -276,6 +323,17 @@ static void snapshot_space(struct recorder *r, struct recorder_task *t, void *ar
 	for (size_t i = 0; i < t->mm->nshared; i++) {
 		struct shared_map *m = &t->mm->shared[i];
 
+		if (m->fd >= 0) {
+			struct sparse_page *now;
+			size_t n;
+
+			if (sparse_pages_scan(m->fd, m->offset, m->end - m->start, &now, &n) == 0) {
+				free(m->pages);
+				m->pages = now;
+				m->npages = n;
+			}
+			continue;
+		}
 		/* Past the end of the file: those pages cannot be read and are left alone. */
 		m->valid = tracee_read_mem_partial(&t->t, m->start, m->snapshot, m->end - m->start);
 	}
@@ -312,6 +370,50 @@ static void mark(struct shared_map *m, uint64_t lo, uint64_t hi)
 	m->dirty_hi = hi > m->dirty_hi ? hi : m->dirty_hi;
 }
 
+/* The page at rel of a sparsely watched mapping, as its file holds it now (zeros in a hole). */
+static bool read_file_page(const struct shared_map *m, uint64_t rel, uint8_t page[4096])
+{
+	ssize_t n = pread(m->fd, page, 4096, (off_t)(m->offset + rel));
+
+	if (n <= 0)
+		return false; /* past the file's end: the page cannot be read */
+	memset(page + n, 0, 4096 - (size_t)n);
+	return true;
+}
+
+/* diff_space for a mapping watched through its file. */
+static void diff_sparse(struct recorder *r, struct shared_map *m, bool here)
+{
+	struct sparse_page *now;
+	uint64_t *changed;
+	uint8_t page[4096];
+	size_t n, nchanged;
+
+	if (sparse_pages_scan(m->fd, m->offset, m->end - m->start, &now, &n) < 0)
+		return;
+	nchanged = sparse_pages_changed(m->pages, m->npages, now, n, &changed);
+	for (size_t i = 0; i < nchanged; i++) {
+		if (here && read_file_page(m, changed[i], page))
+			trace_event_add_mem(&r->eb, m->start + changed[i], page, sizeof(page));
+		else if (!here && !seen_here(r, m, m->offset + changed[i], sizeof(page)))
+			mark(m, changed[i], changed[i] + sizeof(page));
+	}
+	free(changed);
+	free(now);
+	if (!here || m->dirty_hi <= m->dirty_lo)
+		return;
+	/* Changed by another process's syscall: its data pages in that range, as they are now. */
+	if (sparse_pages_scan(m->fd, m->offset + m->dirty_lo, m->dirty_hi - m->dirty_lo, &now, &n) ==
+	    0) {
+		for (size_t i = 0; i < n; i++)
+			if (read_file_page(m, m->dirty_lo + now[i].rel, page))
+				trace_event_add_mem(&r->eb, m->start + m->dirty_lo + now[i].rel, page,
+						    sizeof(page));
+		free(now);
+	}
+	m->dirty_lo = m->dirty_hi = 0;
+}
+
 static void diff_space(struct recorder *r, struct recorder_task *t, void *arg)
 {
 	bool here = t->mm == r->cur->mm;
@@ -321,6 +423,10 @@ static void diff_space(struct recorder *r, struct recorder_task *t, void *arg)
 	for (size_t i = 0; i < t->mm->nshared; i++) {
 		struct shared_map *m = &t->mm->shared[i];
 
+		if (m->fd >= 0) {
+			diff_sparse(r, m, here);
+			continue;
+		}
 		/*
 		 * Up to the first page that cannot be read (past the file's end): a
 		 * page readable now but not at the snapshot has changed (a file that

@@ -35,11 +35,21 @@ struct stdio_identity {
 	bool valid;
 };
 
+/* A page of a sparsely watched shared mapping: its offset in the mapping, and its hash. */
+struct sparse_page {
+	uint64_t rel;
+	struct rw_hash hash;
+};
+
 struct shared_map {
 	uint64_t start, end;
 	uint64_t dev, ino, offset; /* the file, and where in it the mapping starts */
 	uint8_t *snapshot;
 	size_t valid;
+	/* Watched sparsely (too large to snapshot): rewind's descriptor of the file, or -1. */
+	int fd;
+	struct sparse_page *pages;
+	size_t npages;
 	/* Changed by another process's syscall, not stored yet: [dirty_lo, dirty_hi) bytes in. */
 	uint64_t dirty_lo, dirty_hi;
 };
@@ -381,9 +391,18 @@ int recorder_vfork_snapshot(struct recorder *r);
 int recorder_add_vfork_pages(struct recorder *r);
 
 /* The watch list of shared file mappings (record_shared.c), of r->cur's address space. */
-void recorder_shared_add(struct recorder *r, const struct trace_map *m);
+/* open_path: where rewind can open the file, for a mapping too large to snapshot (or NULL). */
+void recorder_shared_add(struct recorder *r, const struct trace_map *m, const char *open_path);
 void recorder_shared_remove(struct recorder *r, uint64_t start, uint64_t end);
 void recorder_shared_clear(struct recorder *r);
+/*
+ * Sparse watching (record_shared_sparse.c): the pages of [off, off + len)
+ * of the file at fd that are data, as offsets from off and hashes; and the
+ * offsets of the pages that differ between two such lists (malloc'd).
+ */
+int sparse_pages_scan(int fd, uint64_t off, uint64_t len, struct sparse_page **out, size_t *n);
+size_t sparse_pages_changed(const struct sparse_page *was, size_t nwas,
+			    const struct sparse_page *now, size_t nnow, uint64_t **changed);
 /* mremap moved or resized [old, old + old_len) to [addr, addr + len). */
 void recorder_shared_remapped(struct recorder *r, uint64_t old, uint64_t old_len, uint64_t addr,
 			      uint64_t len);

@@ -159,7 +159,9 @@ static bool content_matches_name(int dfd, const char *name, uint8_t *buf)
 
 	if (fd < 0)
 		return false;
-	err = rw_hash_fd(fd, buf, LOCAL_PIECE, &h, &size);
+	rw_hash_hex((struct rw_hash){.hi = RW_HASH_SPARSE_TAG}, hex);
+	/* The name says which kind of hash it is: a sparse one starts with the tag. */
+	err = rw_hash_fd_kind(fd, buf, LOCAL_PIECE, !strncmp(name, hex, 16), &h, &size);
 	close(fd);
 	if (err)
 		return false;
@@ -301,32 +303,73 @@ void blobstore_path(const struct blobstore *b, struct rw_hash h, char *out, size
 	snprintf(out, outlen, "%s/%s", b->dir, hex);
 }
 
-/* Copies from over to (made if need be, else overwritten in place and cut to size). */
-static int copy_file(const char *from, const char *to)
+/*
+ * Copies what in holds from offset off for len bytes to out; the
+ * holes of a sparse file are skipped (out has them punched or is cut to
+ * size around them).
+ */
+static int copy_range(int in, int out, off_t off, off_t len)
 {
 	char buf[65536];
+
+	while (len > 0) {
+		ssize_t n = pread(in, buf, len < (off_t)sizeof(buf) ? (size_t)len : sizeof(buf), off);
+
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		if (pwrite(out, buf, (size_t)n, off) != n)
+			return -EIO;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Copies from over to (made if need be, else overwritten in place, so
+ * mappings of it stay, and cut to size). Only the data of a sparse file
+ * is copied: where from has a hole, to gets one too (or zeros where the
+ * filesystem cannot punch one).
+ */
+static int copy_file(const char *from, const char *to)
+{
+	static const char zeros[65536];
 	int in = open(from, O_RDONLY | O_CLOEXEC), out, err = 0;
-	off_t total = 0;
-	ssize_t n;
+	struct stat st;
+	off_t pos = 0;
 
 	if (in < 0)
 		return -errno;
 	out = open(to, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (out < 0) {
+	if (out < 0 || fstat(in, &st) < 0) {
 		err = -errno;
+		if (out >= 0)
+			close(out);
 		close(in);
 		return err;
 	}
-	while ((n = read(in, buf, sizeof(buf))) > 0) {
-		if (write(out, buf, (size_t)n) != n) {
-			err = -EIO;
+	while (!err && pos < st.st_size) {
+		off_t data = lseek(in, pos, SEEK_DATA), hole;
+
+		data = data < 0 || data > st.st_size ? st.st_size : data;
+		/* [pos, data) is a hole of from: make it one in to. */
+		if (data > pos &&
+		    fallocate(out, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, pos, data - pos) < 0)
+			for (off_t o = pos; !err && o < data; o += (off_t)sizeof(zeros))
+				err = pwrite(out, zeros,
+					     data - o < (off_t)sizeof(zeros) ? (size_t)(data - o)
+									 : sizeof(zeros),
+					     o) < 0
+					  ? -errno
+					  : 0;
+		if (err || data >= st.st_size)
 			break;
-		}
-		total += n;
+		hole = lseek(in, data, SEEK_HOLE);
+		hole = hole < 0 || hole > st.st_size ? st.st_size : hole;
+		err = copy_range(in, out, data, hole - data);
+		pos = hole;
 	}
-	if (n < 0)
-		err = -errno;
-	if (!err && ftruncate(out, total) < 0)
+	if (!err && ftruncate(out, st.st_size) < 0)
 		err = -errno;
 	close(in);
 	close(out);
@@ -343,7 +386,7 @@ static bool holds(const char *path, struct rw_hash h)
 
 	if (fd < 0)
 		return false;
-	err = rw_hash_fd(fd, buf, sizeof(buf), &got, &size);
+	err = rw_hash_fd_kind(fd, buf, sizeof(buf), rw_hash_is_sparse(h), &got, &size);
 	close(fd);
 	return !err && rw_hash_eq(got, h);
 }
@@ -436,7 +479,8 @@ static bool take_local(struct blobstore *b, const struct trace_stored_file *f, u
 	int in, fd;
 	bool ok = false;
 
-	if (f->path[0] != '/')
+	/* A sparse file's hash is not taken while copying: the trace's copy is small. */
+	if (f->path[0] != '/' || rw_hash_is_sparse(f->hash))
 		return false;
 	in = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (in < 0)
