@@ -223,8 +223,8 @@ int recorder_store_memory(struct recorder *r, struct trace_map *m)
 	if (fd < 0)
 		err = -errno;
 	for (uint64_t off = 0; !err && off < m->end - m->start; off += BLOB_PIECE) {
-		size_t len = m->end - m->start - off < BLOB_PIECE ? m->end - m->start - off
-								   : BLOB_PIECE;
+		size_t len =
+		    m->end - m->start - off < BLOB_PIECE ? m->end - m->start - off : BLOB_PIECE;
 
 		if ((err = tracee_read_mem(&r->cur->t, m->start + off, buf, len)) == 0 &&
 		    pwrite(fd, buf, len, (off_t)off) != (ssize_t)len)

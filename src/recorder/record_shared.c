@@ -403,12 +403,12 @@ static void diff_sparse(struct recorder *r, struct shared_map *m, bool here)
 	if (!here || m->dirty_hi <= m->dirty_lo)
 		return;
 	/* Changed by another process's syscall: its data pages in that range, as they are now. */
-	if (sparse_pages_scan(m->fd, m->offset + m->dirty_lo, m->dirty_hi - m->dirty_lo, &now, &n) ==
-	    0) {
+	if (sparse_pages_scan(m->fd, m->offset + m->dirty_lo, m->dirty_hi - m->dirty_lo, &now,
+			      &n) == 0) {
 		for (size_t i = 0; i < n; i++)
 			if (read_file_page(m, m->dirty_lo + now[i].rel, page))
-				trace_event_add_mem(&r->eb, m->start + m->dirty_lo + now[i].rel, page,
-						    sizeof(page));
+				trace_event_add_mem(&r->eb, m->start + m->dirty_lo + now[i].rel,
+						    page, sizeof(page));
 		free(now);
 	}
 	m->dirty_lo = m->dirty_hi = 0;

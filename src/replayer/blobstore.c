@@ -313,7 +313,8 @@ static int copy_range(int in, int out, off_t off, off_t len)
 	char buf[65536];
 
 	while (len > 0) {
-		ssize_t n = pread(in, buf, len < (off_t)sizeof(buf) ? (size_t)len : sizeof(buf), off);
+		ssize_t n =
+		    pread(in, buf, len < (off_t)sizeof(buf) ? (size_t)len : sizeof(buf), off);
 
 		if (n <= 0)
 			return n < 0 ? -errno : -EIO;
@@ -321,6 +322,23 @@ static int copy_range(int in, int out, off_t off, off_t len)
 			return -EIO;
 		off += n;
 		len -= n;
+	}
+	return 0;
+}
+
+/* Makes [off, off + len) of out a hole, or zeros where the filesystem cannot punch one. */
+static int make_hole(int out, off_t off, off_t len)
+{
+	static const char zeros[65536];
+
+	if (fallocate(out, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len) == 0)
+		return 0;
+	for (off_t o = off; o < off + len; o += (off_t)sizeof(zeros)) {
+		size_t n =
+		    off + len - o < (off_t)sizeof(zeros) ? (size_t)(off + len - o) : sizeof(zeros);
+
+		if (pwrite(out, zeros, n, o) != (ssize_t)n)
+			return -EIO;
 	}
 	return 0;
 }
@@ -333,7 +351,6 @@ static int copy_range(int in, int out, off_t off, off_t len)
  */
 static int copy_file(const char *from, const char *to)
 {
-	static const char zeros[65536];
 	int in = open(from, O_RDONLY | O_CLOEXEC), out, err = 0;
 	struct stat st;
 	off_t pos = 0;
@@ -353,15 +370,8 @@ static int copy_file(const char *from, const char *to)
 
 		data = data < 0 || data > st.st_size ? st.st_size : data;
 		/* [pos, data) is a hole of from: make it one in to. */
-		if (data > pos &&
-		    fallocate(out, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, pos, data - pos) < 0)
-			for (off_t o = pos; !err && o < data; o += (off_t)sizeof(zeros))
-				err = pwrite(out, zeros,
-					     data - o < (off_t)sizeof(zeros) ? (size_t)(data - o)
-									 : sizeof(zeros),
-					     o) < 0
-					  ? -errno
-					  : 0;
+		if (data > pos)
+			err = make_hole(out, pos, data - pos);
 		if (err || data >= st.st_size)
 			break;
 		hole = lseek(in, data, SEEK_HOLE);

@@ -214,8 +214,9 @@ int replayer_shmdt(struct replayer *r, uint64_t addr)
 
 		if (maps[i].start != addr)
 			continue;
-		while (i + 1 < n && maps[i + 1].start == end && maps[i + 1].inode == maps[i].inode &&
-		       maps[i + 1].shared && maps[i + 1].offset == end - addr)
+		while (i + 1 < n && maps[i + 1].start == end &&
+		       maps[i + 1].inode == maps[i].inode && maps[i + 1].shared &&
+		       maps[i + 1].offset == end - addr)
 			end = maps[++i].end;
 		err = unmap_range(r, addr, end);
 		break;

@@ -2,8 +2,8 @@
  * shared_grow: a shared file mapping that grows. The file is made longer
  * with ftruncate and the mapping with mremap (in place and moved), and the
  * grown part is written through the mapping and read back by pread and by
- * a forked child; a file grows under a mapping longer than it; then a vfork child stores into shared memory (anonymous
- * and file) before it exits, and the parent reads what it stored.
+ * a forked child; a file grows under a mapping longer than it; then a vfork child stores into
+ * shared memory (anonymous and file) before it exits, and the parent reads what it stored.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>

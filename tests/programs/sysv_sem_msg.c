@@ -2,8 +2,8 @@
  * sysv_sem_msg: System V semaphores and message queues between a parent
  * and its child. The child waits on a semaphore the parent raises (semop
  * blocks), semtimedop times out, the parent reads values and the set's
- * state with semctl (GETALL fills an array as long as the set); messages go both ways with msgsnd and msgrcv (by
- * type, blocking, IPC_NOWAIT, MSG_NOERROR), msgctl reports the queue.
+ * state with semctl (GETALL fills an array as long as the set); messages go both ways with msgsnd
+ * and msgrcv (by type, blocking, IPC_NOWAIT, MSG_NOERROR), msgctl reports the queue.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -48,7 +48,8 @@ static void child(int sem, int q)
 
 int main(void)
 {
-	int sem = semget(IPC_PRIVATE, 2, IPC_CREAT | 0600), q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	int sem = semget(IPC_PRIVATE, 2, IPC_CREAT | 0600),
+	    q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
 	struct sembuf post0 = {0, 1, 0}, wait1 = {1, -1, 0}, try1 = {1, -1, IPC_NOWAIT};
 	struct timespec short_wait = {0, 20 * 1000 * 1000};
 	struct message m = {0};

@@ -48,8 +48,7 @@ static void child(int id, char *inherited, int to_child, int to_parent)
 	fflush(stdout);
 	say(to_parent);
 	hear(to_child);
-	printf("child: the parent wrote '%s', read-only view '%s'\n", inherited + 9000,
-	       ro + 9000);
+	printf("child: the parent wrote '%s', read-only view '%s'\n", inherited + 9000, ro + 9000);
 	CHECK(shmdt(own) == 0 && shmdt(ro) == 0);
 	fflush(stdout);
 	_exit(0);
