@@ -284,15 +284,17 @@ static void own_filter(struct recorder *r)
 /*
  * Whether the recorder answers the syscall itself at its exit stop, the
  * kernel skipping it: rseq (emulated), sched_setaffinity and PR_SET_DUMPABLE
- * (record_emulate.c), and calls that fail with ENOSYS under rewind (the
- * table's NOSYS class, and numbers it does not know: a number this kernel
- * knows but rewind does not would have effects nobody records).
+ * (record_emulate.c), ptrace and a tracer's waits (record_ptrace.c), and
+ * calls that fail with ENOSYS under rewind (the table's NOSYS class, and
+ * numbers it does not know: a number this kernel knows but rewind does not
+ * would have effects nobody records).
  */
 static bool answered_here(struct recorder *r, const struct x86_syscall_desc *d, long nr,
 			  const uint64_t args[6])
 {
 	return !d || d->replay == SYS_REPLAY_RSEQ || d->replay == SYS_REPLAY_NOSYS ||
-	       recorder_affinity_answered(r, nr, args) || recorder_dumpable_answered(r, nr, args);
+	       recorder_affinity_answered(r, nr, args) || recorder_dumpable_answered(r, nr, args) ||
+	       recorder_ptrace_answered(r, nr, args);
 }
 
 static int64_t emulate_rseq(struct recorder *r, const uint64_t args[6]);
@@ -307,6 +309,10 @@ static int64_t answer(struct recorder *r, long nr, const uint64_t args[6])
 		return recorder_affinity_set(r, args);
 	case SYS_prctl:
 		return recorder_dumpable_answer(r, args);
+	case SYS_ptrace:
+	case SYS_wait4:
+	case SYS_waitid:
+		return recorder_ptrace_answer(r, nr, args);
 	default:
 		return -ENOSYS;
 	}
@@ -725,6 +731,7 @@ static void recorder_free(struct recorder *r)
 	free(r->files);
 	trace_files_free(r->stored, r->nstored);
 	free(r->checked_shared);
+	free(r->ptrace_dead);
 	recorder_tasks_free(r);
 	recorder_exec_point_fini(r);
 }

@@ -89,6 +89,7 @@ static void task_free(struct recorder *r, struct recorder_task *t)
 	if (t->pidfd >= 0)
 		close(t->pidfd);
 	recorder_task_forget_fds(t);
+	recorder_ptrace_free(t);
 	tracee_release(&t->t);
 	free(t);
 }
@@ -150,6 +151,9 @@ static int resume(struct recorder_task *t, enum task_state state)
 	int sig = t->pass_sig, err;
 	int request = state == TASK_IN_SYSCALL || t->syscall_stops ? PTRACE_SYSCALL : PTRACE_CONT;
 
+	if (state == TASK_RUNNING && recorder_ptrace_user_request(t))
+		request = recorder_ptrace_user_request(t); /* its tracer steps it */
+
 	t->pass_sig = 0;
 	t->ticks = 0;
 	t->state = state;
@@ -167,7 +171,7 @@ static int resume(struct recorder_task *t, enum task_state state)
  */
 static bool may_run(const struct recorder_task *t)
 {
-	return t->state == TASK_READY && t->tgid && !t->clone_parent;
+	return t->state == TASK_READY && t->tgid && !t->clone_parent && !recorder_ptrace_held(t);
 }
 
 /* Gives the slot for user code to the next ready task, round robin. */
@@ -309,7 +313,7 @@ static int track_child(struct recorder *r, struct recorder_task *t)
 }
 
 /* At a fork/vfork/clone event stop of r->cur: the child becomes a task; EV_CLONE records it. */
-static int record_clone(struct recorder *r)
+static int record_clone(struct recorder *r, int event)
 {
 	struct recorder_task *parent = r->cur, *child;
 	uint64_t regs[X86_NREGS], args[6], flags;
@@ -327,6 +331,8 @@ static int record_clone(struct recorder *r)
 		child = recorder_task_add(r, (pid_t)msg, 0);
 	child->tgid = (flags & CLONE_THREAD) ? parent->tgid : (pid_t)msg;
 	child->syscall_stops = parent->syscall_stops; /* seccomp filters are inherited */
+	child->parent_tgid = (flags & (CLONE_PARENT | CLONE_THREAD)) ? parent->parent_tgid
+								      : parent->tgid;
 	recorder_mm_put(child->mm);
 	child->mm = (flags & CLONE_VM) && !(flags & CLONE_VFORK) ? recorder_mm_get(parent->mm)
 								 : recorder_mm_new();
@@ -351,6 +357,8 @@ static int record_clone(struct recorder *r)
 	trace_event_add_child(&r->eb, (uint32_t)msg, flags);
 	if ((err = recorder_emit(r)) < 0)
 		return err;
+	if ((err = recorder_ptrace_clone(r, parent, child, flags, event)) < 0)
+		return err;
 	return track_child(r, child); /* when its first stop came first */
 }
 
@@ -373,6 +381,7 @@ static int task_died(struct recorder *r, struct recorder_task *t, int status)
 	if (t->t.tid == r->first_pid)
 		r->first_status = status;
 	release_clone_children(r, t);
+	recorder_ptrace_task_died(r, t, status);
 	/* A task whose clone event never came (its parent died in the clone) was never seen. */
 	err = t->tgid ? recorder_record_death(r, status) : 0;
 	task_remove(r, t);
@@ -440,6 +449,8 @@ static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 		return task_died(r, t, t->t.wait_status);
 	if (err < 0)
 		return err;
+	if (recorder_ptrace_held(t))
+		return 0; /* stopped for its tracer before the delivery */
 	if (t->pass_sig && signal_ends_process(t, t->pass_sig))
 		process_dying(r, t);
 	if (preempt) {
@@ -480,6 +491,8 @@ static struct recorder_task *exec_takeover(struct recorder *r, struct recorder_t
 /* t's exit event is recorded: user code when its turn comes. */
 static int after_exit(struct recorder *r, struct recorder_task *t)
 {
+	int err;
+
 	if (t->clone_children)
 		release_clone_children(r, t);
 
@@ -487,6 +500,8 @@ static int after_exit(struct recorder *r, struct recorder_task *t)
 	t->at_boundary = true;
 	if (t->nheld)
 		recorder_resend_held(r);
+	if ((err = recorder_ptrace_after_exit(r, t, r->eb.kind == EV_EXEC)) != 0)
+		return err < 0 ? err : 0;
 	if (t->yield_at_event) {
 		t->yield_at_event = false;
 		if (any_ready(r)) {
@@ -503,6 +518,13 @@ static int syscall_exit(struct recorder *r, struct recorder_task *t)
 	int err;
 
 	t->exit_deferred = false;
+	if (t->ptrace.skip) {
+		/* Its tracer made the syscall -1: nothing ran, nothing is recorded. */
+		t->ptrace.skip = false;
+		if ((err = recorder_ptrace_after_exit(r, t, false)) != 0)
+			return err < 0 ? err : 0;
+		return continue_user(r, t);
+	}
 	if ((err = recorder_scratch_exit(r)) < 0 || (err = recorder_handle_exit(r)) < 0)
 		return err;
 	/* Killed while the recorder ran a syscall in it (written_pages_exec at an exec). */
@@ -545,6 +567,111 @@ static int flush_deferred(struct recorder *r)
 	return 0;
 }
 
+/* t is at a syscall entry stop: its tracer's stop first, then its entry event. */
+static int syscall_entry(struct recorder *r, struct recorder_task *t)
+{
+	int err = recorder_ptrace_entry_stop(r, t);
+
+	if (err < 0 || err == 1)
+		return err < 0 ? err : 0;
+	if (err == 2) /* its tracer made it -1: skipped, with no event */
+		return resume(t, TASK_IN_SYSCALL);
+	t->at_boundary = false;
+	if ((err = recorder_handle_entry(r)) < 0 || (err = recorder_answer(r)) < 0)
+		return err;
+	if (err) /* answered: its exit event is recorded */
+		return after_exit(r, t);
+	if ((err = recorder_ptrace_wait_holds(r)) != 0)
+		return err < 0 ? err : 0; /* a tracer's wait, held until a tracee stops */
+	if ((err = recorder_scratch_enter(r)) < 0)
+		return err;
+	return enter_syscall(r, t);
+}
+
+/*
+ * A tracer's wait held at its entry was woken: answered at its exit stop
+ * (the kernel skips it) when a tracee's stop is there, else run by the
+ * kernel (a child ended).
+ */
+static int ptrace_woken(struct recorder *r, struct recorder_task *t)
+{
+	uint64_t regs[X86_NREGS];
+	int err;
+
+	t->ptrace.waiting = false;
+	if (t->ptrace.wake == 1) {
+		if ((err = tracee_get_regs(&t->t, regs)) < 0)
+			return err;
+		regs[X86_ORIG_RAX] = (uint64_t)-1;
+		if ((err = tracee_set_regs(&t->t, regs)) < 0)
+			return err;
+		t->cur_emulated = true;
+	}
+	t->ptrace.wake = 0;
+	return resume(t, TASK_IN_SYSCALL);
+}
+
+/* t was resumed by its tracer from a stop of `kind`: on as the kernel would go. */
+static int ptrace_carry_on(struct recorder *r, struct recorder_task *t, enum ptrace_stop_kind kind)
+{
+	siginfo_t si = t->ptrace.si;
+	int err;
+
+	switch (kind) {
+	case PTRACE_STOP_ENTRY:
+		return syscall_entry(r, t);
+	case PTRACE_STOP_KERNEL:
+		return resume(t, TASK_IN_SYSCALL);
+	case PTRACE_STOP_SIGNAL:
+		if (t->ptrace.resume_sig) {
+			bool sync = t->ptrace.sync && si.si_signo == t->ptrace.resume_sig;
+
+			if (si.si_signo != t->ptrace.resume_sig) {
+				/* Another signal than the stop's: the kernel makes it SI_USER. */
+				memset(&si, 0, sizeof(si));
+				si.si_signo = t->ptrace.resume_sig;
+				si.si_code = SI_USER;
+				si.si_pid = t->ptrace.tracer_tgid;
+				si.si_uid = getuid();
+			}
+			t->ptrace.resume_sig = 0;
+			err = recorder_signal_deliver(r, &si, sync, &t->pass_sig);
+			if (err == 1)
+				return task_died(r, t, t->t.wait_status);
+			if (err < 0)
+				return err;
+			if (t->pass_sig && signal_ends_process(t, t->pass_sig))
+				process_dying(r, t);
+		}
+		return continue_user(r, t);
+	default:
+		return continue_user(r, t);
+	}
+}
+
+/* Tracers' waits woken, and tracees their tracers resumed. */
+static int flush_ptrace(struct recorder *r)
+{
+	struct recorder_task *t;
+	enum ptrace_stop_kind kind;
+	int err;
+
+	while ((t = recorder_ptrace_next_woken(r))) {
+		r->cur = t;
+		if ((err = ptrace_woken(r, t)) < 0)
+			return err;
+	}
+	while ((t = recorder_ptrace_next_resumed(r))) {
+		r->cur = t;
+		err = recorder_ptrace_resume_event(r, t, &kind);
+		if (err < 0)
+			return err;
+		if (err == 0 && (err = ptrace_carry_on(r, t, kind)) < 0)
+			return err;
+	}
+	return 0;
+}
+
 static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 {
 	int event = st >> 16, err;
@@ -561,7 +688,10 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 		/* Its first stop: the SIGSTOP every task attached by a clone event starts with. */
 		t->t.stop = TRACEE_STOP_OTHER;
 		t->state = TASK_READY;
-		return track_child(r, t);
+		if ((err = track_child(r, t)) < 0 || !r->cur)
+			return err;
+		err = recorder_ptrace_child_ready(r, t);
+		return err < 0 ? err : 0;
 	}
 	if (event == PTRACE_EVENT_EXEC) {
 		t = exec_takeover(r, t);
@@ -570,22 +700,17 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 	}
 	if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
 	    event == PTRACE_EVENT_VFORK) {
-		if ((err = record_clone(r)) < 0)
+		if ((err = record_clone(r, event)) < 0)
 			return err;
+		if (recorder_ptrace_held(t))
+			return 0; /* stopped for its tracer at the fork event */
 		return resume(t, TASK_IN_SYSCALL);
 	}
 	if (event && event != PTRACE_EVENT_SECCOMP)
 		return resume(t, t->state);
 	switch (t->t.stop) {
 	case TRACEE_STOP_SYSCALL_ENTRY:
-		t->at_boundary = false;
-		if ((err = recorder_handle_entry(r)) < 0 || (err = recorder_answer(r)) < 0)
-			return err;
-		if (err) /* answered: its exit event is recorded */
-			return after_exit(r, t);
-		if ((err = recorder_scratch_enter(r)) < 0)
-			return err;
-		return enter_syscall(r, t);
+		return syscall_entry(r, t);
 	case TRACEE_STOP_SYSCALL_EXIT:
 		if (exit_must_wait(r, t)) {
 			/* Recorded once the task running user code has stopped. */
@@ -756,7 +881,8 @@ int recorder_schedule(struct recorder *r)
 
 		if ((r->stop.signo = recorder_stop_requested()))
 			return end_all(r);
-		if ((err = recorder_cut_if_due(r)) < 0 || (err = flush_deferred(r)) < 0)
+		if ((err = recorder_cut_if_due(r)) < 0 || (err = flush_deferred(r)) < 0 ||
+		    (err = flush_ptrace(r)) < 0)
 			return err;
 		if (!r->running && (err = run_next(r)) < 0)
 			return err;

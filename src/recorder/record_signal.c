@@ -127,9 +127,22 @@ static int deliver(struct recorder *r, const siginfo_t *si, bool sync, int exec_
 		   int *pass_sig)
 {
 	uint64_t regs[X86_NREGS];
-	bool handled = sig_in(procstatus_mask(r->cur->t.tid, "SigCgt:"), si->si_signo);
-	bool ignored = sig_in(procstatus_mask(r->cur->t.tid, "SigIgn:"), si->si_signo);
+	bool handled, ignored;
 	int err, st;
+
+	*pass_sig = 0;
+	/* A tracer inside the recording sees it first (or an interrupted wait takes it back). */
+	if (exec_point && r->cur->ptrace.tracer) {
+		/* Not at a point replay reaches without running to it: at the next syscall exit. */
+		memmove(&r->cur->held[1], &r->cur->held[0], r->cur->nheld * sizeof(r->cur->held[0]));
+		r->cur->held[0].info = *si;
+		r->cur->nheld++;
+		return 0;
+	}
+	if ((err = recorder_ptrace_signal_stop(r, si, sync)) != 0)
+		return err < 0 ? err : 0;
+	handled = sig_in(procstatus_mask(r->cur->t.tid, "SigCgt:"), si->si_signo);
+	ignored = sig_in(procstatus_mask(r->cur->t.tid, "SigIgn:"), si->si_signo);
 
 	if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
 		return err;
@@ -262,6 +275,14 @@ int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig)
 		recorder_time_limit(r, true);
 	rw_debug("pid %d: %s held back until the next syscall", r->cur->t.tid, strsignal(sig));
 	return 0;
+}
+
+int recorder_signal_deliver(struct recorder *r, const siginfo_t *si, bool sync, int *pass_sig)
+{
+	if (ptrace(PTRACE_SETSIGINFO, r->cur->t.tid, 0, si) < 0)
+		return -errno;
+	r->cur->ptrace.inject_sig = si->si_signo; /* past its tracer: it passed it on */
+	return deliver(r, si, sync, 0, pass_sig);
 }
 
 void recorder_resend_held(struct recorder *r)

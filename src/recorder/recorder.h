@@ -94,6 +94,49 @@ struct scratch_move {
 };
 #define SCRATCH_MOVES 80
 
+/* Where a task stands with a tracer inside the recording (record_ptrace.c). */
+enum ptrace_stop_kind {
+	PTRACE_STOP_NONE = 0, /* not stopped for its tracer */
+	PTRACE_STOP_ENTRY,    /* at a syscall entry whose entry event is not recorded yet */
+	PTRACE_STOP_AFTER,    /* after an event (syscall exit, exec, first stop): user code next */
+	PTRACE_STOP_SIGNAL,   /* in a real signal-delivery stop: the tracer says what goes on */
+	PTRACE_STOP_KERNEL,   /* in a syscall (a fork event): back into the kernel next */
+};
+
+/*
+ * The tracer a recorded thread has inside the recording. rewind is the
+ * real tracer of every task, so ptrace by the program is emulated: the
+ * thread is held at its stops, the tracer's requests are answered from the
+ * real thread, and its waits see the stops (record_ptrace.c).
+ */
+struct recorder_ptrace {
+	pid_t tracer; /* the tracing thread, 0: none */
+	pid_t tracer_tgid;
+	unsigned options; /* PTRACE_O_* as the tracer set them */
+	bool seized;
+	enum ptrace_stop_kind stop;
+	bool reported; /* the tracer's wait has seen the stop */
+	int status;    /* the stop's wait status */
+	int request;   /* how it was resumed last: PTRACE_CONT, PTRACE_SYSCALL, PTRACE_SINGLESTEP */
+	unsigned long eventmsg;
+	siginfo_t si;
+	bool entry_seen; /* the entry stop of the syscall at hand was reported */
+	bool skip;	 /* the tracer made that syscall -1: the kernel skips it */
+	bool resumed;	 /* resumed by the tracer: the scheduler carries on with it */
+	int resume_sig;
+	int inject_sig;	 /* a signal the tracer passed, sent again: delivered without a stop */
+	bool interrupt;	 /* PTRACE_INTERRUPT: a stop at the next syscall boundary */
+	bool stop_sent;	 /* the SIGSTOP of an ATTACH or INTERRUPT is on its way */
+	bool sync;	 /* the signal of its stop is a fault of the instruction at rip */
+	bool wait_kick;	 /* as a tracer: a SIGSTOP interrupts its wait in the kernel */
+	unsigned queued; /* stops that follow this one (an exec's), PTRACE_Q_* */
+	uint64_t dr[8];	 /* the debug registers as the tracer set them */
+	struct rw_buf pokes; /* what the tracer wrote into its memory at this stop */
+	/* As a tracer: its wait waits for a tracee's stop; woken, it is answered or runs. */
+	bool waiting;
+	int wake;
+};
+
 /* Where a task is in the recorder's schedule (record_sched.c). */
 enum task_state {
 	TASK_NEW,	 /* made by a clone; its first stop (SIGSTOP) not seen yet */
@@ -182,6 +225,8 @@ struct recorder_task {
 	 * come before the recorder's stop and hide the syscall from it.
 	 */
 	bool syscall_stops;
+	pid_t parent_tgid; /* the process whose child it is (0: rewind) */
+	struct recorder_ptrace ptrace;
 };
 
 struct recorder {
@@ -254,6 +299,14 @@ struct recorder {
 		int tty_fd; /* the controlling terminal, or -1 */
 		pid_t pgid; /* the program's process group */
 	} stop;
+	/* Ends of tracees that are not their tracer's children, for its wait (record_ptrace.c). */
+	struct {
+		pid_t tracer_tgid, tid;
+		int status;
+	} * ptrace_dead;
+	size_t nptrace_dead;
+	long ptrace_warned[16]; /* requests said to be unsupported, once each */
+	size_t nptrace_warned;
 };
 
 /*
@@ -284,6 +337,47 @@ void recorder_affinity_get(struct recorder *r, const uint64_t args[6], int64_t r
  */
 bool recorder_dumpable_answered(struct recorder *r, long nr, const uint64_t args[6]);
 int64_t recorder_dumpable_answer(struct recorder *r, const uint64_t args[6]);
+
+/*
+ * ptrace inside the recording (record_ptrace.c, record_ptrace_stop.c).
+ * ptrace is answered at its exit stop (the kernel skips it), and so are
+ * wait4 and waitid when a tracee's stop is there to report; a wait that
+ * would block for one holds the tracer at its entry instead.
+ */
+bool recorder_ptrace_answered(struct recorder *r, long nr, const uint64_t args[6]);
+int64_t recorder_ptrace_answer(struct recorder *r, long nr, const uint64_t args[6]);
+/* After the entry event of r->cur's wait: 1 when it is held until a tracee stops. */
+int recorder_ptrace_wait_holds(struct recorder *r);
+/* Whether t is held for ptrace: stopped for its tracer, or a tracer waiting. */
+bool recorder_ptrace_held(const struct recorder_task *t);
+/* The request t is to be resumed into user code with (PTRACE_SINGLESTEP when stepped), or 0. */
+int recorder_ptrace_user_request(const struct recorder_task *t);
+/*
+ * Stops for the tracer, each returning 1 when t is held there, 0 when it
+ * goes on, or a negative errno: at a syscall entry stop (before its entry
+ * event), after an exit or exec event, at a signal's delivery (deliver() in
+ * record_signal.c), at a fork event of the parent, at a child's first stop.
+ */
+int recorder_ptrace_entry_stop(struct recorder *r, struct recorder_task *t);
+int recorder_ptrace_after_exit(struct recorder *r, struct recorder_task *t, bool exec);
+int recorder_ptrace_signal_stop(struct recorder *r, const siginfo_t *si, bool sync);
+int recorder_ptrace_clone(struct recorder *r, struct recorder_task *parent,
+			  struct recorder_task *child, uint64_t flags, int event);
+int recorder_ptrace_child_ready(struct recorder *r, struct recorder_task *t);
+/* t ended: its tracer hears of it, its tracees are detached or killed (PTRACE_O_EXITKILL). */
+void recorder_ptrace_task_died(struct recorder *r, struct recorder_task *t, int status);
+/*
+ * A task its tracer resumed, or a held tracer woken, for the scheduler to
+ * carry on with (NULL: none). For a resumed one, its EV_PTRACE resume
+ * event is recorded first (recorder_ptrace_resume_event).
+ */
+struct recorder_task *recorder_ptrace_next_resumed(struct recorder *r);
+struct recorder_task *recorder_ptrace_next_woken(struct recorder *r);
+int recorder_ptrace_resume_event(struct recorder *r, struct recorder_task *t,
+				 enum ptrace_stop_kind *kind);
+/* Delivers si now, as deliver() would without a tracer: the signal the tracer passed. */
+int recorder_signal_deliver(struct recorder *r, const siginfo_t *si, bool sync, int *pass_sig);
+void recorder_ptrace_free(struct recorder_task *t);
 
 /* Syscall entry and exit stops, rdtsc traps and the end of r->cur (record.c). */
 int recorder_handle_entry(struct recorder *r);

@@ -867,7 +867,7 @@ static int replay_syscall(struct replayer *r)
 	int err, st;
 
 	memcpy(entry, r->ev.regs, sizeof(entry));
-	err = reach(r, PTRACE_SYSEMU, &st);
+	err = replayer_ptrace_take_entry(r) ? REACHED : reach(r, PTRACE_SYSEMU, &st);
 	if (err != REACHED)
 		return err < 0 ? err : 2;
 	if (r->t.stop != TRACEE_STOP_SYSEMU_ENTRY) {
@@ -1574,6 +1574,9 @@ static int replay_pending(struct replayer *r)
 
 	if (err < 0 || (err = replay_task_switch(r, r->ev.tid)) < 0)
 		return err;
+	if (r->ev.kind == EV_PTRACE)
+		return replayer_ptrace_event(r);
+	replayer_ptrace_note(r);
 	if ((err = restart_without_signal(r)) < 0)
 		return err;
 	if (r->ev.kind != EV_SIGNAL)

@@ -163,7 +163,13 @@ struct replay_task {
 	uint64_t ctid;
 	uint64_t altstack[3];
 	bool has_altstack;
+	/* Where it stopped for a tracer inside the recording (replay_ptrace.c). */
+	uint8_t ptrace_at;
 };
+
+#define REPLAY_PTRACE_AT_NONE	0
+#define REPLAY_PTRACE_AT_ENTRY	1 /* at a syscall entry: its entry event needs no run */
+#define REPLAY_PTRACE_AT_SIGNAL 2 /* at a fault's delivery: an EV_SIGNAL of it delivers it */
 
 struct replayer {
 	const char *trace_path;
@@ -418,6 +424,15 @@ int replayer_unexpected_stop(struct replayer *r, const char *expected);
 int replayer_run_to_point(struct replayer *r);
 /* Reads the next event into r->ev, storing blobs on the way; 1, 0 at the end, or negative. */
 int replayer_next_event(struct replayer *r);
+/*
+ * A tracer inside the recording (replay_ptrace.c): the current task's
+ * EV_PTRACE event (0 applied, 2 a debugger stop, or negative errno); what
+ * its stop means for the task's next event; whether that stop left it at
+ * the entry of the syscall its next event enters (taken once).
+ */
+int replayer_ptrace_event(struct replayer *r);
+void replayer_ptrace_note(struct replayer *r);
+bool replayer_ptrace_take_entry(struct replayer *r);
 /* Runs one syscall in the tracee through rewind's page. */
 int replayer_inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 		    uint64_t a4, uint64_t a5, int64_t *ret);

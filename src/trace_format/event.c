@@ -19,6 +19,7 @@ enum section_tag {
 	SEC_SIGINFO = 9,
 	SEC_CHILD = 10, /* EV_CLONE: child tid, clone flags (format 2.0) */
 	SEC_EXPECT = 11, /* an execution point's memory: address, bytes (2.2) */
+	SEC_PTRACE = 12, /* EV_PTRACE: operation, how replay reaches a stop (2.3) */
 };
 
 /* Sanity limits for decoding untrusted input. */
@@ -158,6 +159,13 @@ void trace_event_add_signal(struct trace_event_builder *b, int signo)
 	rw_buf_put_varint(&b->sections, (uint64_t)signo);
 }
 
+void trace_event_add_ptrace(struct trace_event_builder *b, uint8_t op, uint8_t reach)
+{
+	rw_buf_put_u8(&b->sections, SEC_PTRACE);
+	rw_buf_put_u8(&b->sections, op);
+	rw_buf_put_u8(&b->sections, reach);
+}
+
 void trace_event_add_expect(struct trace_event_builder *b, uint64_t addr, const void *p,
 			    uint64_t len)
 {
@@ -190,6 +198,11 @@ void trace_event_builder_load(struct trace_event_builder *b, const struct trace_
 		trace_event_add_signal(b, ev->signo);
 	if (ev->kind == EV_CLONE)
 		trace_event_add_child(b, ev->child_tid, ev->clone_flags);
+	if (ev->kind == EV_PTRACE) {
+		if (ev->signo)
+			trace_event_add_signal(b, ev->signo);
+		trace_event_add_ptrace(b, ev->ptrace_op, ev->ptrace_reach);
+	}
 	if (ev->siginfo)
 		trace_event_add_siginfo(b, ev->siginfo, ev->siginfo_len);
 	for (size_t i = 0; i < ev->nexpect; i++)
@@ -363,6 +376,13 @@ static int decode_section(struct rw_cursor *c, struct trace_event_arena *a, stru
 		ev->child_tid = (uint32_t)rw_get_varint(c);
 		ev->clone_flags = rw_get_varint(c);
 		return 0;
+	case SEC_PTRACE:
+		ev->ptrace_op = rw_get_u8(c);
+		ev->ptrace_reach = rw_get_u8(c);
+		if (c->bad || ev->ptrace_op < PTRACE_OP_STOP || ev->ptrace_op > PTRACE_OP_RESUME ||
+		    ev->ptrace_reach > PTRACE_REACH_STEP)
+			return fail(err, errlen, "bad ptrace section");
+		return 0;
 	case SEC_EXPECT: {
 		uint64_t addr = rw_get_varint(c);
 
@@ -451,7 +471,7 @@ const char *trace_event_kind_name(int kind)
 {
 	static const char *const names[] = {"?",      "exec", "syscall-entry", "syscall-exit",
 					    "signal", "exit", "rdtsc",	       "signal-handler",
-					    "clone",  "sched"};
+					    "clone",  "sched",	       "ptrace"};
 
 	return kind > 0 && kind < EV_KIND_MAX ? names[kind] : "?";
 }

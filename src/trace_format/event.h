@@ -41,6 +41,11 @@ enum trace_event_kind {
 	EV_SIGNAL_HANDLER = 7, /* at a handler's first instruction: the frame the kernel wrote */
 	EV_CLONE = 8,	       /* a clone/fork/vfork made a task: its tid and clone flags (2.0) */
 	EV_SCHED = 9, /* the thread was preempted at an execution point: state to restore (2.0) */
+	/*
+	 * A stop of the thread for a tracer inside the recording, or its
+	 * resumption with what that tracer changed: registers, memory (2.3).
+	 */
+	EV_PTRACE = 10,
 	EV_KIND_MAX,
 };
 
@@ -70,6 +75,20 @@ enum trace_event_kind {
  * copy rather than from the stored copy.
  */
 #define TRACE_MAP_WORKING_COPY (1u << 24)
+
+/* EV_PTRACE: what happened (its SEC_PTRACE section). */
+enum trace_ptrace_op {
+	PTRACE_OP_STOP = 1,   /* the thread stopped for its tracer here */
+	PTRACE_OP_RESUME = 2, /* its tracer resumed it: registers and memory as they are now */
+};
+
+/* How replay brings the thread to a PTRACE_OP_STOP. */
+enum trace_ptrace_reach {
+	PTRACE_REACH_NONE = 0,	  /* it is there already: its last event left it there */
+	PTRACE_REACH_SYSCALL = 1, /* it runs to its next syscall entry */
+	PTRACE_REACH_SIGNAL = 2,  /* it runs until the signal (a fault) stops it */
+	PTRACE_REACH_STEP = 3,	  /* one instruction, single-stepped */
+};
 
 enum trace_map_kind {
 	MAPK_ANON = 0,
@@ -118,6 +137,8 @@ struct trace_event {
 	int exit_status;      /* EV_EXIT: wait status */
 	uint32_t child_tid;   /* EV_CLONE: the new task */
 	uint64_t clone_flags; /* EV_CLONE: CLONE_* and the exit signal, as clone(2) takes them */
+	uint8_t ptrace_op;    /* EV_PTRACE: enum trace_ptrace_op */
+	uint8_t ptrace_reach; /* EV_PTRACE stop: enum trace_ptrace_reach */
 	int output_fd;	      /* 1 or 2 when the syscall wrote to the recording's stdout/stderr */
 	const uint8_t *output;
 	size_t output_len;
@@ -170,6 +191,7 @@ void trace_event_add_output(struct trace_event_builder *b, int fd, const void *p
 void trace_event_add_exit(struct trace_event_builder *b, int wait_status);
 void trace_event_add_child(struct trace_event_builder *b, uint32_t tid, uint64_t clone_flags);
 void trace_event_add_signal(struct trace_event_builder *b, int signo);
+void trace_event_add_ptrace(struct trace_event_builder *b, uint8_t op, uint8_t reach);
 void trace_event_add_siginfo(struct trace_event_builder *b, const void *siginfo, size_t len);
 void trace_event_add_expect(struct trace_event_builder *b, uint64_t addr, const void *p,
 			    uint64_t len);

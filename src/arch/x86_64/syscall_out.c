@@ -495,6 +495,41 @@ static int out_futex(const struct x86_sys_out_ctx *ctx)
 	}
 }
 
+/*
+ * ptrace(request, pid, addr, data): the requests that write the caller's
+ * memory, each at data (arch_ptrace, ptrace_request, ptrace_regset). A
+ * regset's iovec gets the length the kernel filled, and its buffer that much.
+ */
+static int out_ptrace(const struct x86_sys_out_ctx *ctx)
+{
+	uint64_t data = ctx->args[3], iov[2];
+	int err;
+
+	if (ctx->ret < 0)
+		return 0;
+	switch (ctx->args[0]) {
+	case 1: /* PTRACE_PEEKTEXT */
+	case 2: /* PTRACE_PEEKDATA */
+	case 3: /* PTRACE_PEEKUSR */
+	case 0x4201: /* PTRACE_GETEVENTMSG */
+		return emit(ctx, data, 8);
+	case 12: /* PTRACE_GETREGS */
+		return emit(ctx, data, 27 * 8);
+	case 14: /* PTRACE_GETFPREGS */
+		return emit(ctx, data, 512);
+	case 0x4202: /* PTRACE_GETSIGINFO */
+		return emit(ctx, data, 128);
+	case 0x4204: /* PTRACE_GETREGSET */
+		if ((err = ctx->read_mem(ctx->opaque, data, iov, sizeof(iov))) < 0)
+			return err;
+		if ((err = emit(ctx, data, sizeof(iov))) < 0)
+			return err;
+		return emit(ctx, iov[0], iov[1]);
+	default:
+		return 0;
+	}
+}
+
 /* clock_nanosleep stores the time left only for a relative sleep (no TIMER_ABSTIME). */
 static int out_clock_nanosleep(const struct x86_sys_out_ctx *ctx)
 {
