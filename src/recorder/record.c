@@ -546,6 +546,7 @@ int recorder_handle_exit(struct recorder *r)
 		return err;
 	if (d && (d->flags & (SYSF_WRITES_FD | SYSF_COPIES_TO_FD)) && ret > 0)
 		add_output(r, nr, args, ret);
+	recorder_ptrace_mem_written(r, nr, args, ret);
 	return recorder_emit(r);
 }
 

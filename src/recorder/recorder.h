@@ -378,6 +378,8 @@ int recorder_ptrace_resume_event(struct recorder *r, struct recorder_task *t,
 /* Delivers si now, as deliver() would without a tracer: the signal the tracer passed. */
 int recorder_signal_deliver(struct recorder *r, const siginfo_t *si, bool sync, int *pass_sig);
 void recorder_ptrace_free(struct recorder_task *t);
+/* At a pwrite64's exit: what it wrote through /proc/PID/mem is that process's memory. */
+void recorder_ptrace_mem_written(struct recorder *r, long nr, const uint64_t args[6], int64_t ret);
 
 /* Syscall entry and exit stops, rdtsc traps and the end of r->cur (record.c). */
 int recorder_handle_entry(struct recorder *r);
