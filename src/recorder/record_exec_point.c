@@ -322,7 +322,8 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
 			uint64_t present = ~0ull;
 			size_t got;
 
-			if (anonymous_private(m))
+			/* A shared page this process never touched is not emitted: not read. */
+			if (anonymous_private(m) || m->shared)
 				pages_present(pagemap, a, want / PAGE, &present);
 			got = present ? tracee_read_mem_partial(&r->cur->t, a, buf, want) : want;
 			for (size_t off = 0; off + PAGE <= got; off += PAGE) {
