@@ -539,13 +539,17 @@ static int syscall_exit(struct recorder *r, struct recorder_task *t)
  * code: a thread of its process while t's outputs are in scratch buffers;
  * any task while shared file mappings are watched, for the exit stores
  * what changed in them since the last syscall entry, and replay runs that
- * task's code (and its writes there) only after this exit.
+ * task's code (and its writes there) only after this exit; another thread
+ * of a vfork's parent, whose exit stores the pages that changed since the
+ * vfork (the child's writes, and those of that code half-way through).
  */
 static bool exit_must_wait(struct recorder *r, struct recorder_task *t)
 {
 	const struct recorder_task *u = r->running;
 
 	if (t->scratch_active && recorder_scratch_others_run(r, t))
+		return true;
+	if (t->vfork_hashes && u && u != t && u->state == TASK_RUNNING && u->mm == t->mm)
 		return true;
 	return u && u != t && u->state == TASK_RUNNING && u->mm && u->mm->nshared && t->mm &&
 	       t->mm->nshared;
