@@ -42,6 +42,8 @@ static void xcr0_names(uint64_t xcr0, char *out, size_t outlen)
 struct summary {
 	uint64_t events, syscalls, execs;
 	uint64_t processes, threads; /* threads: every task, each process's first too */
+	bool attach;   /* it starts at processes that were running (rec -p) */
+	bool detached; /* and ends letting them go on */
 	uint32_t first_tid;
 	int exit_status; /* of the first process */
 	bool exited;
@@ -82,6 +84,9 @@ static void print_text(const struct trace_walk *w, const struct summary *s)
 	printf("environment:    %u variables\n", h->envc);
 	printf("events:         %" PRIu64 " (%" PRIu64 " syscalls, %" PRIu64 " program images)\n",
 	       s->events, s->syscalls, s->execs);
+	if (s->attach)
+		printf("starts at:      an attach to running process %u (rec -p)%s\n", s->first_tid,
+		       s->detached ? "; they were let go at the end" : "");
 	printf("tasks:          %" PRIu64 " process%s, %" PRIu64 " thread%s\n", s->processes,
 	       s->processes == 1 ? "" : "es", s->threads, s->threads == 1 ? "" : "s");
 	printf("stored files:   %" PRIu64 " (%" PRIu64 " bytes)\n", w->blobs, w->blob_bytes);
@@ -139,6 +144,8 @@ static void print_json(const struct trace_walk *w, const struct summary *s)
 	       ",\"stored_files\":%" PRIu64 ",\"stored_file_bytes\":%" PRIu64,
 	       h->envc, s->events, s->syscalls, w->blobs, w->blob_bytes);
 	printf(",\"processes\":%" PRIu64 ",\"threads\":%" PRIu64, s->processes, s->threads);
+	printf(",\"attach\":%s,\"detached\":%s", s->attach ? "true" : "false",
+	       s->detached ? "true" : "false");
 	if (s->exited)
 		printf(",\"exit_status\":%d", s->exit_status);
 	printf("}\n");
@@ -171,7 +178,13 @@ int cmd_info(int argc, char **argv)
 		if (!s.events++) {
 			s.first_tid = w.ev.tid;
 			s.processes = s.threads = 1;
+			s.attach = w.ev.kind == EV_EXEC && (w.ev.flags & EVF_ATTACH);
+		} else if (w.ev.kind == EV_EXEC && (w.ev.flags & EVF_ATTACH)) {
+			s.processes++; /* another process rec -p took */
+			s.threads++;
 		}
+		s.threads += w.ev.kind == EV_THREAD;
+		s.detached |= w.ev.kind == EV_EXIT && (w.ev.flags & EVF_DETACHED);
 		s.syscalls += w.ev.kind == EV_SYSCALL_ENTRY;
 		s.execs += w.ev.kind == EV_EXEC;
 		if (w.ev.kind == EV_CLONE) {

@@ -606,6 +606,48 @@ static char *resolve_program(const char *prog)
 	return NULL;
 }
 
+static char *process_exe(pid_t pid)
+{
+	char path[64], exe[4096];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n < 0)
+		return NULL;
+	exe[n] = '\0';
+	return strdup(exe);
+}
+
+char **record_process_argv(pid_t pid)
+{
+	char path[64], buf[65536], **argv, *strings;
+	size_t n = 0, argc = 0;
+	ssize_t got;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	while (n < sizeof(buf) - 1 && (got = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)got;
+	close(fd);
+	if (n && buf[n - 1])
+		buf[n++] = '\0';
+	for (size_t i = 0; i < n; i++)
+		argc += !buf[i];
+	/* One block: the pointers, then the strings. */
+	if (!(argv = malloc((argc + 1) * sizeof(*argv) + n + 1)))
+		return NULL;
+	strings = (char *)(argv + argc + 1);
+	memcpy(strings, buf, n);
+	argc = 0;
+	for (size_t i = 0; i < n; i += strlen(strings + i) + 1)
+		argv[argc++] = strings + i;
+	argv[argc] = NULL;
+	return argv;
+}
+
 static void fill_header(struct recorder *r, const struct record_options *o, struct trace_header *h,
 			struct x86_cpuid_leaf *leaves, int nleaves)
 {
@@ -625,7 +667,7 @@ static void fill_header(struct recorder *r, const struct record_options *o, stru
 	h->cpu_brand = brand;
 	h->hostname = host;
 	h->cwd = cwd;
-	h->exe = resolve_program(o->argv[0]);
+	h->exe = o->npids ? process_exe(o->pids[0]) : resolve_program(o->argv[0]);
 	h->start_time = (uint64_t)time(NULL);
 	h->page_size = (uint32_t)sysconf(_SC_PAGESIZE);
 	h->cpu = r->cpu;
@@ -797,7 +839,9 @@ static int start_tracee(struct recorder *r, const struct record_options *o)
 /* The trace's last records and its footer, after the last task is gone. */
 static int finish_trace(struct recorder *r, int err)
 {
-	if (err)
+	if (err && r->attached)
+		recorder_detach_all(r); /* an attached program is not ended for rewind's failure */
+	else if (err)
 		recorder_kill_all(r);
 	recorder_terminal_take_back(r);
 	if (recorder_write_file_table(r) < 0 && !err)
@@ -848,7 +892,14 @@ int record_run(const struct record_options *o, int *exit_code)
 		recorder_free(&r);
 		return err;
 	}
-	err = start_tracee(&r, o);
+	err = o->npids ? recorder_attach(&r, o->pids, o->npids) : start_tracee(&r, o);
+	if (err < 0 && o->npids) {
+		*exit_code = 1;
+		trace_writer_discard(r.writer);
+		recorder_stop_fini(&r);
+		recorder_free(&r);
+		return -ENOEXEC;
+	}
 	if (err == -ENOEXEC) {
 		*exit_code = 127;
 		recorder_terminal_take_back(&r);

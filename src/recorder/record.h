@@ -3,10 +3,15 @@
 #define REWIND_RECORDER_RECORD_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 struct record_options {
 	const char *trace_path; /* where to write */
 	char **argv;		/* program and its arguments */
+	/* rec -p: the running processes to record instead (argv: the first one's command line). */
+	const pid_t *pids;
+	size_t npids;
 };
 
 /*
@@ -15,5 +20,9 @@ struct record_options {
  * errno after printing why recording failed.
  */
 int record_run(const struct record_options *o, int *exit_code);
+/* The command line of process pid, as an argv (free with free()), or NULL. */
+char **record_process_argv(pid_t pid);
+/* 0 when pid names a process rec -p may take; else says why not and returns a negative errno. */
+int record_attach_check(pid_t pid);
 
 #endif

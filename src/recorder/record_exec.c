@@ -248,7 +248,7 @@ int recorder_store_memory(struct recorder *r, struct trace_map *m)
  * syscall instruction yet, so one is written over the entry point for the
  * duration of the mmap and the original bytes put back.
  */
-static int map_inject_page(struct recorder *r, const uint64_t regs[X86_NREGS])
+int recorder_map_inject_page(struct recorder *r, const uint64_t regs[X86_NREGS])
 {
 	static const uint8_t syscall_insn[2] = {0x0f, 0x05};
 	uint8_t page[64] = {0x0f, 0x05, 0xcc}; /* syscall; int3 */
@@ -539,6 +539,8 @@ static int record_map(struct recorder *r, const struct procmap *maps, int n,
 			return err;
 	}
 	trace_event_add_map(&r->eb, &tm);
+	if (r->attaching && tm.kind != MAPK_VDSO && tm.kind != MAPK_INJECT)
+		return tm.kind == MAPK_VVAR ? 0 : recorder_attach_contents(r, m->start, m->end);
 	/* File pages the program cannot have written come from the stored file. */
 	if (tm.kind == MAPK_VVAR || (tm.kind == MAPK_FILE && !(m->prot & PROT_WRITE)))
 		return 0;
@@ -600,24 +602,17 @@ static int check_reachable(struct recorder *r)
 	return err;
 }
 
-int recorder_record_exec(struct recorder *r)
+/*
+ * Records r->cur's address space as an EV_EXEC at regs: the vDSO patched,
+ * every mapping and its contents, the whole XSAVE area, and (rec -p) the
+ * state found at attach.
+ */
+int recorder_record_image(struct recorder *r, const uint64_t regs[X86_NREGS], uint32_t flags,
+			  const struct trace_attach *attach)
 {
-	uint64_t regs[X86_NREGS];
 	struct procmap *maps = NULL;
-	int n, err;
+	int n, err = 0;
 
-	if ((err = check_reachable(r)) < 0 || (err = tracee_get_regs(&r->cur->t, regs)) < 0)
-		return err;
-	if ((err = map_inject_page(r, regs)) < 0)
-		return err;
-	/*
-	 * The page hashes of the last execution point were of the old image: a
-	 * page of the new one with an old page's contents must not be left out
-	 * of the next one.
-	 */
-	recorder_scratch_release(r->cur);
-	recorder_mm_put(r->cur->mm);
-	r->cur->mm = recorder_mm_new();
 	n = procmaps_read(r->cur->t.tid, &maps);
 	if (n < 0) {
 		rw_error("pid %d: cannot read its maps: %s", r->cur->t.tid, strerror(-n));
@@ -628,16 +623,41 @@ int recorder_record_exec(struct recorder *r)
 		    (err = patch_vdso(r, maps[i].start, maps[i].end - maps[i].start)) < 0)
 			goto out;
 	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_EXEC, regs);
+	r->eb.flags = flags;
 	for (int i = 0; i < n && !err; i++)
 		err = record_map(r, maps, n, &maps[i]);
 	if (!err)
 		err = recorder_add_xsave(r, true);
+	if (!err && attach)
+		trace_event_add_attach(&r->eb, attach);
 	if (!err)
 		err = recorder_emit(r);
 	recorder_shared_clear(r);
-	adopt_rseq(r);
-	written_pages_exec(r, r->cur);
 out:
 	free(maps);
 	return err;
+}
+
+int recorder_record_exec(struct recorder *r)
+{
+	uint64_t regs[X86_NREGS];
+	int err;
+
+	if ((err = check_reachable(r)) < 0 || (err = tracee_get_regs(&r->cur->t, regs)) < 0)
+		return err;
+	if ((err = recorder_map_inject_page(r, regs)) < 0)
+		return err;
+	/*
+	 * The page hashes of the last execution point were of the old image: a
+	 * page of the new one with an old page's contents must not be left out
+	 * of the next one.
+	 */
+	recorder_scratch_release(r->cur);
+	recorder_mm_put(r->cur->mm);
+	r->cur->mm = recorder_mm_new();
+	if ((err = recorder_record_image(r, regs, 0, NULL)) < 0)
+		return err;
+	adopt_rseq(r);
+	written_pages_exec(r, r->cur);
+	return 0;
 }

@@ -884,7 +884,7 @@ int recorder_schedule(struct recorder *r)
 		pid_t pid;
 
 		if ((r->stop.signo = recorder_stop_requested()))
-			return end_all(r);
+			return r->attached ? recorder_detach_all(r) : end_all(r);
 		if ((err = recorder_cut_if_due(r)) < 0 || (err = flush_deferred(r)) < 0 ||
 		    (err = flush_ptrace(r)) < 0)
 			return err;

@@ -54,6 +54,14 @@ struct shared_map {
 	uint64_t dirty_lo, dirty_hi;
 };
 
+/* A process rec -p took over: what it gives back at detach (record_attach.c). */
+struct recorder_attached {
+	pid_t tgid;
+	uint64_t vdso;	   /* the vDSO's address, 0: none */
+	uint8_t *vdso_was; /* its bytes before rewind patched them */
+	size_t vdso_len;
+};
+
 struct page_hash {
 	uint64_t addr;
 	uint64_t hash;
@@ -226,6 +234,8 @@ struct recorder_task {
 	 */
 	bool syscall_stops;
 	pid_t parent_tgid; /* the process whose child it is (0: rewind) */
+	/* rec -p: its PR_GET_TSC mode when rewind took it over (0: a task made since). */
+	int attach_tsc;
 	struct recorder_ptrace ptrace;
 };
 
@@ -307,6 +317,11 @@ struct recorder {
 	size_t nptrace_dead;
 	long ptrace_warned[16]; /* requests said to be unsupported, once each */
 	size_t nptrace_warned;
+	/* rec -p: the processes were running when rewind took them over (record_attach.c). */
+	bool attached;
+	bool attaching; /* their images are being stored: only pages no file gives */
+	struct recorder_attached *attach_procs;
+	size_t nattach_procs;
 };
 
 /*
@@ -427,6 +442,23 @@ int recorder_emit(struct recorder *r);
 int recorder_add_xsave(struct recorder *r, bool force);
 /* At the exit stop of an execve: sets up rewind's page, patches the vDSO, records EV_EXEC. */
 int recorder_record_exec(struct recorder *r);
+/* Maps rewind's page into r->cur's process (regs: its registers, put back after). */
+int recorder_map_inject_page(struct recorder *r, const uint64_t regs[X86_NREGS]);
+/* Records r->cur's address space as an EV_EXEC with flags and, for rec -p, attach's state. */
+int recorder_record_image(struct recorder *r, const uint64_t regs[X86_NREGS], uint32_t flags,
+			  const struct trace_attach *attach);
+
+/*
+ * rec -p (record_attach.c): the pages of [start, end) of r->cur that are
+ * not what the mapping's file or zero pages give (anonymous pages in
+ * memory or swapped), added to the event; at a stop request, every task
+ * let go as it was found, rewind's changes taken back, its detach recorded.
+ */
+int recorder_attach_contents(struct recorder *r, uint64_t start, uint64_t end);
+int recorder_detach_all(struct recorder *r);
+/* Checks that pid may be attached to, saying why not; then takes each process over. */
+int recorder_attach_check(pid_t pid);
+int recorder_attach(struct recorder *r, const pid_t *pids, size_t npids);
 /*
  * Stores the file at open_path (/proc/PID/fd/N or /proc/PID/map_files/...)
  * in the trace unless already there; sets m's hash, file size and identity.

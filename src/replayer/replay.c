@@ -52,6 +52,8 @@ static void track_recorded_xsave(struct replayer *r)
 {
 	uint8_t *rec_xsave = replay_task_rec_xsave(r, r->ev.tid);
 
+	if (r->ev.kind == EV_THREAD)
+		return; /* a new task's: it starts from them (replay_attach.c) */
 	for (size_t i = 0; i < r->ev.nxblocks; i++) {
 		const struct trace_xblock *x = &r->ev.xblocks[i];
 		uint32_t off, len;
@@ -1572,6 +1574,8 @@ static int replay_pending(struct replayer *r)
 {
 	int err = r->ev.kind == EV_EXEC && r->ntasks > 1 ? exec_takeover(r) : 0;
 
+	if (r->ev.kind == EV_THREAD)
+		return replayer_attach_thread(r);
 	if (err < 0 || (err = replay_task_switch(r, r->ev.tid)) < 0)
 		return err;
 	if (r->ev.kind == EV_PTRACE)
@@ -1850,9 +1854,9 @@ int replayer_open(struct replayer *r, const struct replay_options *o)
 		rw_error("%s: the trace does not start with a program image", r->trace_path);
 		return -EBADMSG;
 	}
-	if ((ret = replay_tasks_init(r)) < 0)
+	if ((ret = replay_tasks_init(r)) < 0 || (ret = replayer_apply_exec(r)) < 0)
 		return ret;
-	return replayer_apply_exec(r);
+	return r->ev.flags & EVF_ATTACH ? replayer_apply_attach(r) : 0;
 }
 
 void replayer_close(struct replayer *r)

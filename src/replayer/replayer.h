@@ -478,6 +478,12 @@ struct tracee *replay_task_tracee(struct replayer *r, struct replay_task *task);
 
 /* Replaces the tracee's whole address space with the one in the EV_EXEC event r->ev. */
 int replayer_apply_exec(struct replayer *r);
+/*
+ * rec -p traces (replay_attach.c): after the first image, the state the
+ * process was found in; at an EV_THREAD, the thread made and given its own.
+ */
+int replayer_apply_attach(struct replayer *r);
+int replayer_attach_thread(struct replayer *r);
 /* Opens the stored copy of a file in the tracee; returns the tracee's fd or negative errno. */
 int replayer_open_map_file(struct replayer *r, const struct trace_map *m, bool writable);
 /* Writes every memory section of r->ev into the tracee. */

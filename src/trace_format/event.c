@@ -20,6 +20,7 @@ enum section_tag {
 	SEC_CHILD = 10, /* EV_CLONE: child tid, clone flags (format 2.0) */
 	SEC_EXPECT = 11, /* an execution point's memory: address, bytes (2.2) */
 	SEC_PTRACE = 12, /* EV_PTRACE: operation, how replay reaches a stop (2.3) */
+	SEC_ATTACH = 13, /* EV_EXEC with EVF_ATTACH, EV_THREAD: state found at attach (2.4) */
 };
 
 /* Sanity limits for decoding untrusted input. */
@@ -174,6 +175,61 @@ void trace_event_add_expect(struct trace_event_builder *b, uint64_t addr, const 
 	rw_buf_put_blob(&b->sections, p, (size_t)len);
 }
 
+void trace_event_add_attach(struct trace_event_builder *b, const struct trace_attach *a)
+{
+	const uint64_t fields[] = {a->tgid,	     a->sigmask,	 a->altstack_sp,
+				   a->altstack_flags, a->altstack_size,	 a->robust_head,
+				   a->robust_len,     a->rseq_addr,	 a->rseq_len,
+				   a->rseq_sig,	     a->brk,		 a->umask,
+				   a->personality,    a->stack_cur,	 a->stack_max,
+				   a->ctid};
+
+	rw_buf_put_u8(&b->sections, SEC_ATTACH);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		rw_buf_put_varint(&b->sections, fields[i]);
+	rw_buf_put_varint(&b->sections, a->nactions);
+	for (uint32_t i = 0; i < a->nactions && i < 64; i++) {
+		rw_buf_put_varint(&b->sections, a->actions[i].signo);
+		rw_buf_put_varint(&b->sections, a->actions[i].handler);
+		rw_buf_put_varint(&b->sections, a->actions[i].flags);
+		rw_buf_put_varint(&b->sections, a->actions[i].restorer);
+		rw_buf_put_varint(&b->sections, a->actions[i].mask);
+	}
+}
+
+static int decode_attach(struct rw_cursor *c, struct trace_attach *a)
+{
+	uint64_t *fields[] = {NULL,	       &a->sigmask,	 &a->altstack_sp,
+			      &a->altstack_flags, &a->altstack_size, &a->robust_head,
+			      &a->robust_len,	       &a->rseq_addr};
+
+	memset(a, 0, sizeof(*a));
+	a->tgid = (uint32_t)rw_get_varint(c);
+	for (size_t i = 1; i < sizeof(fields) / sizeof(fields[0]); i++)
+		*fields[i] = rw_get_varint(c);
+	a->rseq_len = (uint32_t)rw_get_varint(c);
+	a->rseq_sig = (uint32_t)rw_get_varint(c);
+	a->brk = rw_get_varint(c);
+	a->umask = (uint32_t)rw_get_varint(c);
+	a->personality = (uint32_t)rw_get_varint(c);
+	a->stack_cur = rw_get_varint(c);
+	a->stack_max = rw_get_varint(c);
+	a->ctid = rw_get_varint(c);
+	a->nactions = (uint32_t)rw_get_varint(c);
+	if (c->bad || a->nactions > 64)
+		return -1;
+	for (uint32_t i = 0; i < a->nactions; i++) {
+		a->actions[i].signo = (uint32_t)rw_get_varint(c);
+		a->actions[i].handler = rw_get_varint(c);
+		a->actions[i].flags = rw_get_varint(c);
+		a->actions[i].restorer = rw_get_varint(c);
+		a->actions[i].mask = rw_get_varint(c);
+		if (a->actions[i].signo == 0 || a->actions[i].signo > 64)
+			return -1;
+	}
+	return c->bad ? -1 : 0;
+}
+
 void trace_event_builder_load(struct trace_event_builder *b, const struct trace_event *ev)
 {
 	trace_event_begin(b, ev->seq, ev->tid, ev->kind, ev->regs);
@@ -207,6 +263,8 @@ void trace_event_builder_load(struct trace_event_builder *b, const struct trace_
 		trace_event_add_siginfo(b, ev->siginfo, ev->siginfo_len);
 	for (size_t i = 0; i < ev->nexpect; i++)
 		trace_event_add_expect(b, ev->expect[i].addr, ev->expect[i].data, ev->expect[i].len);
+	if (ev->attach)
+		trace_event_add_attach(b, ev->attach);
 }
 
 void trace_event_add_siginfo(struct trace_event_builder *b, const void *siginfo, size_t len)
@@ -393,6 +451,11 @@ static int decode_section(struct rw_cursor *c, struct trace_event_arena *a, stru
 		a->expect[ev->nexpect++] = (struct trace_mem){addr, n, p};
 		return 0;
 	}
+	case SEC_ATTACH:
+		if (ev->attach || decode_attach(c, &a->attach) < 0)
+			return fail(err, errlen, "bad attach section");
+		ev->attach = &a->attach;
+		return 0;
 	default:
 		snprintf(err, errlen, "unknown event section %u", tag);
 		return -EBADMSG;
@@ -471,7 +534,8 @@ const char *trace_event_kind_name(int kind)
 {
 	static const char *const names[] = {"?",      "exec", "syscall-entry", "syscall-exit",
 					    "signal", "exit", "rdtsc",	       "signal-handler",
-					    "clone",  "sched",	       "ptrace"};
+					    "clone",  "sched",	       "ptrace",
+					    "thread"};
 
 	return kind > 0 && kind < EV_KIND_MAX ? names[kind] : "?";
 }

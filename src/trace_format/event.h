@@ -46,6 +46,12 @@ enum trace_event_kind {
 	 * resumption with what that tracer changed: registers, memory (2.3).
 	 */
 	EV_PTRACE = 10,
+	/*
+	 * A thread of a process that `rec -p` took over, other than the one
+	 * whose EV_EXEC (flag EVF_ATTACH) made the process image: its
+	 * registers, whole XSAVE area and thread state (SEC_ATTACH) (2.4).
+	 */
+	EV_THREAD = 11,
 	EV_KIND_MAX,
 };
 
@@ -66,6 +72,16 @@ enum trace_event_kind {
  * changed). No pages to restore.
  */
 #define EVF_RUN_TO 0x20
+/*
+ * EV_EXEC: the image of a process that was running when rewind attached
+ * to it (rec -p), not one an execve made; its SEC_ATTACH section holds the
+ * kernel state of the process and of its thread (2.4). On EV_THREAD and on
+ * that EV_EXEC, EVF_RSEQ_CS says the thread was stopped inside an rseq
+ * critical section and moved to its abort handler.
+ */
+#define EVF_ATTACH 0x40
+/* EV_EXIT: not an end but rewind letting the task go on unrecorded (rec -p stopped) (2.4). */
+#define EVF_DETACHED 0x80
 
 /*
  * In a map's flags, beside the MAP_* bits (a bit mmap does not use): a
@@ -118,6 +134,35 @@ struct trace_map {
 	const char *path; /* as the recorded program knew it */
 };
 
+/* A signal's action as rt_sigaction gives it (SEC_ATTACH). */
+struct trace_sigaction {
+	uint32_t signo;
+	uint64_t handler, flags, restorer, mask;
+};
+
+/*
+ * The kernel state of a thread, and on an EV_EXEC of its process, that
+ * rewind found when it attached (SEC_ATTACH, 2.4). Thread: signal mask,
+ * alternate stack, robust list, rseq registration. Process (EV_EXEC only,
+ * else zero): its program break, umask, personality, RLIMIT_STACK and the
+ * signal actions that are not SIG_DFL.
+ */
+struct trace_attach {
+	uint32_t tgid;
+	uint64_t sigmask;
+	uint64_t altstack_sp, altstack_flags, altstack_size;
+	uint64_t robust_head, robust_len;
+	uint64_t rseq_addr;
+	uint32_t rseq_len, rseq_sig;
+	uint64_t brk;
+	uint32_t umask, personality;
+	uint64_t stack_cur, stack_max;
+	/* Where its clear-child-tid word seems to be (ptrace cannot read it): its tid in its TCB. */
+	uint64_t ctid;
+	uint32_t nactions;
+	struct trace_sigaction actions[64];
+};
+
 struct trace_xblock {
 	uint8_t block; /* see arch/x86_64/cpu.h */
 	uint32_t len;
@@ -148,6 +193,7 @@ struct trace_event {
 	struct trace_mem *mem;
 	struct trace_map *maps;
 	struct trace_xblock *xblocks;
+	const struct trace_attach *attach; /* EV_EXEC with EVF_ATTACH, EV_THREAD (2.4) */
 };
 
 /* Per-thread register history for delta encoding; one per writer and per reader. */
@@ -193,6 +239,7 @@ void trace_event_add_child(struct trace_event_builder *b, uint32_t tid, uint64_t
 void trace_event_add_signal(struct trace_event_builder *b, int signo);
 void trace_event_add_ptrace(struct trace_event_builder *b, uint8_t op, uint8_t reach);
 void trace_event_add_siginfo(struct trace_event_builder *b, const void *siginfo, size_t len);
+void trace_event_add_attach(struct trace_event_builder *b, const struct trace_attach *a);
 void trace_event_add_expect(struct trace_event_builder *b, uint64_t addr, const void *p,
 			    uint64_t len);
 
@@ -211,6 +258,7 @@ struct trace_event_arena {
 	struct trace_xblock *xblocks;
 	struct trace_mem *expect;
 	size_t mem_cap, maps_cap, xblocks_cap, expect_cap;
+	struct trace_attach attach;
 };
 
 void trace_event_arena_init(struct trace_event_arena *a);

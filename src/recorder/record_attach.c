@@ -1,0 +1,752 @@
+/*
+ * rec -p: recording processes that are already running. Every thread is
+ * seized and interrupted, its state read (by ptrace, /proc and syscalls
+ * injected into it) and normalised as replay needs it: a syscall it was
+ * blocked in is rewound to its syscall instruction, a thread inside an rseq
+ * critical section is moved to the abort handler, the rseq registration is
+ * taken over. The process then gets what a program rewind starts has
+ * (rewind's page, the patched vDSO, rdtsc faulting, the one CPU) and its
+ * image goes into the trace as an EV_EXEC flagged EVF_ATTACH, each other
+ * thread as an EV_THREAD. Syscalls are seen through PTRACE_SYSCALL stops: a
+ * seccomp filter cannot be taken out of a process again. When rewind is
+ * told to stop, every task is let go with what rewind changed put back.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "arch/x86_64/kernel_errno.h"
+#include "common/log.h"
+#include "common/procmaps.h"
+#include "recorder/record.h"
+#include "recorder/recorder.h"
+#include "recorder/written_pages.h"
+
+#ifndef PTRACE_GET_RSEQ_CONFIGURATION
+#define PTRACE_GET_RSEQ_CONFIGURATION 0x420f
+#endif
+
+/* A page rewind maps beside its own while reading state: room for what injected calls write. */
+#define ATTACH_SCRATCH (REWIND_INJECT_PAGE + 0x1000)
+
+#define PM_PRESENT (1ull << 63)
+#define PM_SWAPPED (1ull << 62)
+#define PM_FILE	   (1ull << 61)
+
+/* What one thread had when it was taken over, for its event. */
+struct attach_thread {
+	struct trace_attach st;
+	uint64_t regs[X86_NREGS];
+	uint32_t flags; /* EVF_RSEQ_CS when moved to an abort handler */
+};
+
+static int inject(struct recorder_task *t, const uint64_t regs[X86_NREGS], long nr, uint64_t a0,
+		  uint64_t a1, uint64_t a2, uint64_t a3, int64_t *ret)
+{
+	return tracee_inject(&t->t, REWIND_INJECT_PAGE, regs, nr, a0, a1, a2, a3, 0, 0, ret);
+}
+
+/* A line of /proc/PID/status, or NULL. */
+static char *status_field(pid_t pid, const char *key, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+	char *found = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (!(f = fopen(path, "re")))
+		return NULL;
+	while (!found && fgets(buf, (int)len, f))
+		if (!strncmp(buf, key, strlen(key)))
+			found = buf + strlen(key) + strspn(buf + strlen(key), " \t");
+	fclose(f);
+	return found;
+}
+
+static void say_denied(pid_t pid, int err)
+{
+	char buf[256];
+	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
+	int scope = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &scope) != 1)
+			scope = 0;
+		fclose(f);
+	}
+	if (err == EPERM && scope > 0)
+		rw_error("rec: cannot attach to process %d: %s (/proc/sys/kernel/yama/ptrace_scope is "
+			 "%d: only a parent, a process it named with PR_SET_PTRACER or "
+			 "CAP_SYS_PTRACE may attach)",
+			 pid, strerror(err), scope);
+	else if (err == EPERM && status_field(pid, "Uid:", buf, sizeof(buf)) &&
+		 (uid_t)atol(buf + strcspn(buf, ":") + 1) != getuid())
+		rw_error("rec: cannot attach to process %d: it is another user's", pid);
+	else
+		rw_error("rec: cannot attach to process %d: %s", pid, strerror(err));
+}
+
+int record_attach_check(pid_t pid)
+{
+	return recorder_attach_check(pid);
+}
+
+int recorder_attach_check(pid_t pid)
+{
+	char buf[256], *v;
+
+	if (pid <= 0) {
+		rw_error("rec: %d is not a process id", pid);
+		return -EINVAL;
+	}
+	if (!(v = status_field(pid, "Tgid:", buf, sizeof(buf)))) {
+		rw_error("rec: no process %d", pid);
+		return -ESRCH;
+	}
+	if (atoi(v) == getpid()) {
+		rw_error("rec: process %d is rewind itself", pid);
+		return -EINVAL;
+	}
+	if (atoi(v) != pid) {
+		rw_error("rec: %d is a thread of process %s; name the process", pid, strtok(v, "\n"));
+		return -EINVAL;
+	}
+	if ((v = status_field(pid, "State:", buf, sizeof(buf))) && (*v == 'Z' || *v == 'X')) {
+		rw_error("rec: process %d has ended (a zombie): nothing to record", pid);
+		return -ESRCH;
+	}
+	if ((v = status_field(pid, "TracerPid:", buf, sizeof(buf))) && atoi(v) != 0) {
+		rw_error("rec: process %d is already traced by process %d", pid, atoi(v));
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static struct recorder_task *find_task(struct recorder *r, pid_t tid)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i]->t.tid == tid)
+			return r->tasks[i];
+	return NULL;
+}
+
+/*
+ * Waits for tid's stop after PTRACE_INTERRUPT. A signal that comes first
+ * is kept back and sent again once recording runs (*sig); other events
+ * (a clone made meanwhile) are let through.
+ */
+static int wait_interrupted(pid_t tid, int *sig)
+{
+	for (int tries = 0; tries < 64; tries++) {
+		int st;
+
+		if (waitpid(tid, &st, __WALL) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!WIFSTOPPED(st))
+			return -ESRCH;
+		if ((st >> 16) == PTRACE_EVENT_STOP)
+			return 0;
+		if ((st >> 16) == 0 && WSTOPSIG(st) != SIGTRAP)
+			*sig = WSTOPSIG(st);
+		if (ptrace(PTRACE_CONT, tid, 0, 0) < 0)
+			return -errno;
+	}
+	return -EPROTO;
+}
+
+/* Seizes and interrupts every thread of tgid, again until no new one shows up. */
+static int seize_process(struct recorder *r, pid_t tgid, int *held)
+{
+	const long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL |
+			  PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
+	char path[64];
+	bool added = true;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", tgid);
+	while (added) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+
+		if (!d)
+			return -errno;
+		added = false;
+		while ((e = readdir(d))) {
+			pid_t tid = atoi(e->d_name);
+			struct recorder_task *t;
+			int err;
+
+			if (tid <= 0 || find_task(r, tid))
+				continue;
+			err = ptrace(PTRACE_SEIZE, tid, 0, opts) < 0 ? errno : 0;
+			if (err == ESRCH)
+				continue; /* ended meanwhile */
+			if (err && (err != EPERM || tid == tgid)) {
+				closedir(d);
+				say_denied(tgid, err);
+				return -err;
+			}
+			/* EPERM for a thread made meanwhile: traced already, by the clone. */
+			if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 && errno != ESRCH)
+				continue;
+			t = recorder_task_add(r, tid, tgid);
+			t->syscall_stops = true;
+			if ((err = wait_interrupted(tid, &held[r->ntasks - 1])) < 0) {
+				closedir(d);
+				rw_error("rec: thread %d of process %d: no stop after PTRACE_INTERRUPT: %s",
+					 tid, tgid, strerror(-err));
+				return err;
+			}
+			t->t.stop = TRACEE_STOP_OTHER;
+			added = true;
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+/*
+ * A thread interrupted in a syscall is left where the kernel restarts it
+ * (rax a restart code, rip after the syscall instruction): moves it to the
+ * syscall instruction with the number it restarts with, as the kernel would
+ * on resuming it, so its first event is that syscall's entry.
+ */
+static void rewind_restart(struct recorder_task *t, uint64_t regs[X86_NREGS])
+{
+	long nr = (long)regs[X86_ORIG_RAX];
+	int64_t ret = (int64_t)regs[X86_RAX];
+
+	if (nr < 0)
+		return;
+	if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND)
+		regs[X86_RAX] = (uint64_t)nr;
+	else if (ret == -ERESTART_RESTARTBLOCK) {
+		regs[X86_RAX] = SYS_restart_syscall;
+		t->restart_nr = nr;
+	} else
+		return;
+	regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
+	regs[X86_ORIG_RAX] = (uint64_t)-1;
+}
+
+/*
+ * Takes over the thread's rseq registration as rewind does for a program it
+ * starts (emulated, unregistered from the kernel; cpu_id the pinned CPU). A
+ * thread inside its critical section goes to the abort handler, as on a
+ * preemption, unless the section says not to restart then.
+ */
+static int take_rseq(struct recorder *r, struct recorder_task *t, struct attach_thread *a)
+{
+	struct {
+		uint64_t ptr;
+		uint32_t size, sig, flags, pad;
+	} rc;
+	struct {
+		uint32_t version, flags;
+		uint64_t start_ip, post_commit_offset, abort_ip;
+	} cs;
+	uint32_t ids[2] = {(uint32_t)r->cpu, (uint32_t)r->cpu}, area_flags = 0;
+	uint64_t cs_ptr = 0, zero = 0, ip = a->regs[X86_RIP];
+	int64_t ret;
+	int err;
+
+	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, t->t.tid, sizeof(rc), &rc) != sizeof(rc) ||
+	    !rc.ptr)
+		return 0;
+	if (tracee_read_mem(&t->t, rc.ptr + 8, &cs_ptr, sizeof(cs_ptr)) == 0 && cs_ptr &&
+	    tracee_read_mem(&t->t, cs_ptr, &cs, sizeof(cs)) == 0 && ip >= cs.start_ip &&
+	    ip - cs.start_ip < cs.post_commit_offset) {
+		tracee_read_mem(&t->t, rc.ptr + 16, &area_flags, sizeof(area_flags));
+		if (!((cs.flags | area_flags) & X86_RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT)) {
+			a->regs[X86_RIP] = cs.abort_ip;
+			a->flags |= EVF_RSEQ_CS;
+		}
+		tracee_write_mem(&t->t, rc.ptr + 8, &zero, sizeof(zero));
+	}
+	if ((err = inject(t, a->regs, SYS_rseq, rc.ptr, rc.size, 1, rc.sig, &ret)) < 0)
+		return err;
+	if (ret < 0) {
+		rw_error("thread %d: cannot take over its rseq registration: %s", t->t.tid,
+			 strerror((int)-ret));
+		return (int)ret;
+	}
+	/* Unregistering left cpu_id "uninitialised": the program sees the one CPU, as recorded. */
+	tracee_write_mem(&t->t, rc.ptr, ids, sizeof(ids));
+	t->rseq = (struct x86_rseq_area){rc.ptr, rc.size, rc.sig};
+	a->st.rseq_addr = rc.ptr;
+	a->st.rseq_len = rc.size;
+	a->st.rseq_sig = rc.sig;
+	return 0;
+}
+
+static void pin(pid_t tid, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(tid, sizeof(set), &set) < 0)
+		rw_warn("thread %d: cannot pin it to cpu %d: %s", tid, cpu, strerror(errno));
+}
+
+/*
+ * The clear-child-tid word cannot be read back from the kernel. glibc
+ * points it at the tid field of the thread's struct pthread, which
+ * begins at fs_base: the word there that holds the thread's tid.
+ */
+static uint64_t find_ctid(struct recorder_task *t, uint64_t fs_base)
+{
+	uint32_t tcb[512];
+
+	if (!fs_base || tracee_read_mem(&t->t, fs_base, tcb, sizeof(tcb)) < 0)
+		return 0;
+	for (size_t i = 4; i < 512; i++)
+		if (tcb[i] == (uint32_t)t->t.tid)
+			return fs_base + i * 4;
+	return 0;
+}
+
+/* The thread's own state, and rdtsc faulting and the one CPU from now on. */
+static int take_thread(struct recorder *r, struct recorder_task *t, struct attach_thread *a)
+{
+	uint64_t stack[3];
+	size_t robust_len = 0;
+	void *robust = NULL;
+	int64_t ret;
+	int err, tsc = 0;
+
+	if ((err = tracee_get_regs(&t->t, a->regs)) < 0)
+		return err;
+	rewind_restart(t, a->regs);
+	a->st.tgid = (uint32_t)t->tgid;
+	if (ptrace(PTRACE_GETSIGMASK, t->t.tid, sizeof(a->st.sigmask), &a->st.sigmask) < 0)
+		return -errno;
+	if (syscall(SYS_get_robust_list, t->t.tid, &robust, &robust_len) == 0) {
+		a->st.robust_head = (uint64_t)robust;
+		a->st.robust_len = robust_len;
+	}
+	if ((err = inject(t, a->regs, SYS_sigaltstack, 0, ATTACH_SCRATCH, 0, 0, &ret)) < 0 ||
+	    (err = tracee_read_mem(&t->t, ATTACH_SCRATCH, stack, sizeof(stack))) < 0)
+		return err;
+	a->st.altstack_sp = stack[0];
+	a->st.altstack_flags = stack[1] & 0xffffffff;
+	a->st.altstack_size = stack[2];
+	if ((err = inject(t, a->regs, SYS_prctl, PR_GET_TSC, ATTACH_SCRATCH, 0, 0, &ret)) < 0 ||
+	    (err = tracee_read_mem(&t->t, ATTACH_SCRATCH, &tsc, sizeof(tsc))) < 0)
+		return err;
+	t->attach_tsc = ret == 0 && tsc ? tsc : PR_TSC_ENABLE;
+	if ((err = inject(t, a->regs, SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, &ret)) < 0)
+		return err;
+	if (sched_getaffinity(t->t.tid, sizeof(t->cpus), (cpu_set_t *)t->cpus) < 0)
+		memcpy(t->cpus, r->cpus, sizeof(t->cpus));
+	pin(t->t.tid, r->cpu);
+	a->st.ctid = find_ctid(t, a->regs[X86_FS_BASE]);
+	if ((err = take_rseq(r, t, a)) < 0)
+		return err;
+	return tracee_set_regs(&t->t, a->regs);
+}
+
+/* The process's signal actions, program break, umask, personality and stack limit. */
+static int take_process(struct recorder_task *t, struct attach_thread *a)
+{
+	char buf[256], path[64], *v;
+	struct rlimit lim;
+	int64_t ret;
+	FILE *f;
+	int err;
+
+	for (int sig = 1; sig <= 64; sig++) {
+		uint64_t act[4];
+
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if ((err = inject(t, a->regs, SYS_rt_sigaction, (uint64_t)sig, 0, ATTACH_SCRATCH, 8,
+				  &ret)) < 0)
+			return err;
+		if (ret < 0 || tracee_read_mem(&t->t, ATTACH_SCRATCH, act, sizeof(act)) < 0 ||
+		    act[0] == (uint64_t)SIG_DFL)
+			continue;
+		a->st.actions[a->st.nactions++] =
+		    (struct trace_sigaction){(uint32_t)sig, act[0], act[1], act[2], act[3]};
+	}
+	if ((err = inject(t, a->regs, SYS_brk, 0, 0, 0, 0, &ret)) < 0)
+		return err;
+	a->st.brk = (uint64_t)ret;
+	if ((v = status_field(t->tgid, "Umask:", buf, sizeof(buf))))
+		a->st.umask = (uint32_t)strtoul(v, NULL, 8);
+	snprintf(path, sizeof(path), "/proc/%d/personality", t->tgid);
+	if ((f = fopen(path, "re"))) {
+		if (fscanf(f, "%x", &a->st.personality) != 1)
+			a->st.personality = 0;
+		fclose(f);
+	}
+	if (prlimit(t->tgid, RLIMIT_STACK, NULL, &lim) == 0) {
+		a->st.stack_cur = lim.rlim_cur;
+		a->st.stack_max = lim.rlim_max;
+	}
+	return 0;
+}
+
+/* Keeps the vDSO's bytes from before rewind patches it, to put back at detach. */
+static void keep_vdso(struct recorder *r, struct recorder_task *t)
+{
+	struct recorder_attached *p;
+	struct procmap *maps = NULL;
+	int n = procmaps_read(t->t.tid, &maps);
+
+	r->attach_procs = realloc(r->attach_procs, (r->nattach_procs + 1) * sizeof(*p));
+	if (!r->attach_procs)
+		abort();
+	p = &r->attach_procs[r->nattach_procs++];
+	memset(p, 0, sizeof(*p));
+	p->tgid = t->tgid;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(maps[i].path, "[vdso]"))
+			continue;
+		p->vdso_len = maps[i].end - maps[i].start;
+		p->vdso_was = malloc(p->vdso_len);
+		if (p->vdso_was && tracee_read_mem(&t->t, maps[i].start, p->vdso_was, p->vdso_len) == 0)
+			p->vdso = maps[i].start;
+	}
+	free(maps);
+}
+
+static int emit_thread(struct recorder *r, struct recorder_task *t, struct attach_thread *a)
+{
+	int err;
+
+	r->cur = t;
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_THREAD, a->regs);
+	r->eb.flags = a->flags;
+	if ((err = recorder_add_xsave(r, true)) < 0)
+		return err;
+	trace_event_add_attach(&r->eb, &a->st);
+	return recorder_emit(r);
+}
+
+/* Takes over the threads [first, r->ntasks) of one process, first its leader. */
+static int take_over(struct recorder *r, size_t first)
+{
+	struct recorder_task *lead = r->tasks[first];
+	size_t n = r->ntasks - first;
+	struct attach_thread *a = calloc(n, sizeof(*a));
+	int64_t ret;
+	int err;
+
+	if (!a)
+		abort();
+	r->cur = lead;
+	if ((err = tracee_get_regs(&lead->t, a[0].regs)) < 0 ||
+	    (err = recorder_map_inject_page(r, a[0].regs)) < 0 ||
+	    (err = inject(lead, a[0].regs, SYS_mmap, ATTACH_SCRATCH, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, &ret)) < 0 ||
+	    (err = tracee_set_regs(&lead->t, a[0].regs)) < 0)
+		goto out;
+	if (ret != (int64_t)ATTACH_SCRATCH) {
+		err = ret < 0 ? (int)ret : -EEXIST;
+		goto out;
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		if (i) {
+			recorder_mm_put(r->tasks[first + i]->mm);
+			r->tasks[first + i]->mm = recorder_mm_get(lead->mm);
+		}
+		err = take_thread(r, r->tasks[first + i], &a[i]);
+	}
+	if (!err)
+		err = take_process(lead, &a[0]);
+	if (!err)
+		err = inject(lead, a[0].regs, SYS_munmap, ATTACH_SCRATCH, 4096, 0, 0, &ret);
+	if (!err)
+		err = tracee_set_regs(&lead->t, a[0].regs);
+	if (err)
+		goto out;
+	keep_vdso(r, lead);
+	r->cur = lead;
+	r->attaching = true;
+	err = recorder_record_image(r, a[0].regs, EVF_ATTACH | a[0].flags, &a[0].st);
+	r->attaching = false;
+	for (size_t i = 1; i < n && !err; i++)
+		err = emit_thread(r, r->tasks[first + i], &a[i]);
+	r->cur = lead;
+	if (!err)
+		written_pages_exec(r, lead);
+	for (size_t i = 0; i < n; i++)
+		r->tasks[first + i]->state = TASK_READY;
+out:
+	if (err)
+		rw_error("rec: process %d: cannot take it over: %s", lead->tgid, strerror(-err));
+	free(a);
+	return err;
+}
+
+int recorder_attach_contents(struct recorder *r, uint64_t start, uint64_t end)
+{
+	char path[64];
+	uint64_t pm[512];
+	uint8_t *page = malloc(4096 * 64);
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", r->cur->t.tid);
+	if (!page)
+		abort();
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		free(page);
+		return -errno;
+	}
+	for (uint64_t a = start; a < end && !err;) {
+		size_t k = (size_t)((end - a) / 4096 < 512 ? (end - a) / 4096 : 512), got;
+
+		if (pread(fd, pm, k * 8, (off_t)(a / 4096 * 8)) != (ssize_t)(k * 8)) {
+			err = -EIO;
+			break;
+		}
+		for (size_t i = 0; i < k;) {
+			size_t run = 0;
+
+			while (i + run < k && run < 64 &&
+			       (((pm[i + run] & PM_PRESENT) && !(pm[i + run] & PM_FILE)) ||
+				(pm[i + run] & PM_SWAPPED)))
+				run++;
+			if (!run) {
+				i++;
+				continue;
+			}
+			got = tracee_read_mem_partial(&r->cur->t, a + i * 4096, page, run * 4096);
+			if (got)
+				trace_event_add_mem(&r->eb, a + i * 4096, page, got);
+			i += run;
+		}
+		a += k * 4096;
+	}
+	if (err)
+		rw_error("pid %d: cannot read %s: %s", r->cur->t.tid, path, strerror(-err));
+	close(fd);
+	free(page);
+	return err;
+}
+
+int recorder_attach(struct recorder *r, const pid_t *pids, size_t npids)
+{
+	int held[4096] = {0};
+	int err = 0;
+
+	for (size_t i = 0; i < npids; i++)
+		if ((err = recorder_attach_check(pids[i])) < 0)
+			return err;
+	r->use_seccomp = false;
+	r->attached = true;
+	/* Its own stdout and stderr are the output replay reproduces, not rewind's. */
+	for (int fd = 1; fd <= 2; fd++) {
+		char path[64];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", pids[0], fd);
+		r->out_id[fd].valid = stat(path, &st) == 0;
+		r->out_id[fd].dev = st.st_dev;
+		r->out_id[fd].ino = st.st_ino;
+	}
+	for (size_t i = 0; i < npids && !err; i++) {
+		size_t first = r->ntasks;
+
+		if (r->ntasks >= sizeof(held) / sizeof(held[0]) - 256)
+			err = -E2BIG;
+		if (!err && !(err = seize_process(r, pids[i], held)))
+			err = take_over(r, first);
+	}
+	if (err) {
+		for (size_t i = 0; i < r->ntasks; i++)
+			ptrace(PTRACE_DETACH, r->tasks[i]->t.tid, 0, held[i]);
+		return err;
+	}
+	r->first_pid = pids[0];
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (held[i])
+			syscall(SYS_tgkill, r->tasks[i]->tgid, r->tasks[i]->t.tid, held[i]);
+	return 0;
+}
+
+/*
+ * Brings t to the stop of a PTRACE_INTERRUPT: through the stops that come
+ * first (the syscall it was let into runs on, a signal is delivered as it
+ * would be natively; a SIGSTOP rewind sent to preempt it is dropped).
+ * 1 when it is there, 0 when it ended, or a negative errno.
+ */
+static int reach_interrupt(struct recorder_task *t)
+{
+	for (int tries = 0; tries < 1000; tries++) {
+		int st, sig = 0;
+
+		if (waitpid(t->t.tid, &st, __WALL) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!WIFSTOPPED(st))
+			return 0;
+		if ((st >> 16) == PTRACE_EVENT_STOP)
+			return 1;
+		if ((st >> 16) == 0 && WSTOPSIG(st) != (SIGTRAP | 0x80)) {
+			sig = WSTOPSIG(st);
+			if (sig == SIGSTOP && t->kick_preempt) {
+				t->kick_preempt = false;
+				sig = 0;
+			}
+		}
+		if (ptrace(PTRACE_CONT, t->t.tid, 0, sig) < 0)
+			return errno == ESRCH ? 0 : -errno;
+	}
+	return -EPROTO;
+}
+
+/* Puts back the thread's CPUs, rdtsc and rseq registration; the scratch pointers of its call. */
+static int give_back_thread(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS])
+{
+	int64_t ret;
+	int err;
+
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
+		return err;
+	if (t->scratch_active) {
+		int64_t res = x86_regs_result(regs);
+
+		r->cur = t;
+		if (res == -ERESTARTSYS || res == -ERESTARTNOINTR || res == -ERESTARTNOHAND ||
+		    res == -ERESTART_RESTARTBLOCK) {
+			static const int arg_reg[6] = {X86_RDI, X86_RSI, X86_RDX,
+						       X86_R10, X86_R8,	 X86_R9};
+
+			for (int i = 0; i < 6; i++)
+				regs[arg_reg[i]] = t->scratch_entry[arg_reg[i]];
+			t->scratch_active = false;
+		} else if ((err = recorder_scratch_exit(r)) < 0 ||
+			   (err = tracee_get_regs(&t->t, regs)) < 0)
+			return err;
+	}
+	rewind_restart(t, regs);
+	if (sched_setaffinity(t->t.tid, sizeof(t->cpus), (cpu_set_t *)t->cpus) < 0)
+		rw_warn("thread %d: cannot give it its CPUs back: %s", t->t.tid, strerror(errno));
+	if ((err = inject(t, regs, SYS_prctl, PR_SET_TSC,
+			  (uint64_t)(t->attach_tsc ? t->attach_tsc : PR_TSC_ENABLE), 0, 0, &ret)) < 0)
+		return err;
+	if (t->rseq.addr &&
+	    (err = inject(t, regs, SYS_rseq, t->rseq.addr, t->rseq.len, 0, t->rseq.sig, &ret)) < 0)
+		return err;
+	if (t->rseq.addr && ret < 0)
+		rw_warn("thread %d: its rseq area is not registered again: %s", t->t.tid,
+			strerror((int)-ret));
+	return tracee_set_regs(&t->t, regs);
+}
+
+/* Takes rewind's pages out of the process and puts its vDSO back. */
+static int give_back_process(struct recorder *r, struct recorder_task *t,
+			     const uint64_t regs[X86_NREGS])
+{
+	int64_t ret;
+	int err;
+
+	for (size_t i = 0; i < r->nattach_procs; i++)
+		if (r->attach_procs[i].tgid == t->tgid && r->attach_procs[i].vdso)
+			tracee_write_mem(&t->t, r->attach_procs[i].vdso, r->attach_procs[i].vdso_was,
+					 r->attach_procs[i].vdso_len);
+	if ((err = inject(t, regs, SYS_munmap, SCRATCH_BASE, SCRATCH_SIZE * SCRATCH_SLOTS, 0, 0,
+			  &ret)) < 0 ||
+	    (err = inject(t, regs, SYS_munmap, REWIND_INJECT_PAGE, 4096, 0, 0, &ret)) < 0)
+		return err;
+	return tracee_set_regs(&t->t, regs);
+}
+
+static int record_detach(struct recorder *r, struct recorder_task *t)
+{
+	static const uint64_t none[X86_NREGS];
+
+	r->cur = t;
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_EXIT, none);
+	for (size_t i = 0; i < r->history.n; i++)
+		if (r->history.threads[i].tid == (uint32_t)t->t.tid)
+			memcpy(r->eb.regs, r->history.threads[i].regs, sizeof(r->eb.regs));
+	r->eb.flags = EVF_DETACHED;
+	trace_event_add_exit(&r->eb, SIGKILL);
+	return recorder_emit(r);
+}
+
+/* Brings every task to an interrupt stop; those that ended meanwhile are marked dying. */
+static int stop_all(struct recorder *r)
+{
+	int err;
+
+	for (size_t i = 0; i < r->ntasks; i++) {
+		struct recorder_task *t = r->tasks[i];
+
+		if (t->state == TASK_DYING || ptrace(PTRACE_INTERRUPT, t->t.tid, 0, 0) < 0)
+			continue;
+		if (t->state == TASK_READY || t->state == TASK_NEW || t->exit_deferred)
+			ptrace(PTRACE_CONT, t->t.tid, 0, t->pass_sig);
+	}
+	for (size_t i = 0; i < r->ntasks; i++) {
+		struct recorder_task *t = r->tasks[i];
+
+		if (t->state == TASK_DYING)
+			continue;
+		if ((err = reach_interrupt(t)) < 0)
+			return err;
+		if (!err)
+			t->state = TASK_DYING;
+	}
+	return 0;
+}
+
+int recorder_detach_all(struct recorder *r)
+{
+	uint64_t regs[X86_NREGS];
+	int err = 0;
+
+	recorder_sched_tick(r, false);
+	if ((err = stop_all(r)) < 0)
+		return err;
+	for (size_t i = 0; i < r->ntasks && !err; i++)
+		if (r->tasks[i]->state != TASK_DYING)
+			err = give_back_thread(r, r->tasks[i], regs);
+	for (size_t i = 0; i < r->ntasks && !err; i++) {
+		bool first = true;
+
+		for (size_t j = 0; j < i; j++)
+			first = first && !(r->tasks[j]->tgid == r->tasks[i]->tgid &&
+					   r->tasks[j]->state != TASK_DYING);
+		if (first && r->tasks[i]->state != TASK_DYING &&
+		    (err = tracee_get_regs(&r->tasks[i]->t, regs)) == 0)
+			err = give_back_process(r, r->tasks[i], regs);
+	}
+	/* A process's first thread is reported after its others: so it is recorded. */
+	for (int leaders = 0; leaders < 2; leaders++)
+		for (size_t i = 0; i < r->ntasks; i++) {
+			struct recorder_task *t = r->tasks[i];
+
+			if ((t->t.tid == t->tgid) != leaders || t->state == TASK_DYING)
+				continue;
+			if (!err)
+				err = record_detach(r, t);
+			for (size_t h = 0; h < t->nheld; h++)
+				syscall(SYS_tgkill, t->tgid, t->t.tid, t->held[h].info.si_signo);
+			ptrace(PTRACE_DETACH, t->t.tid, 0, 0);
+		}
+	if (err)
+		rw_error("rec: letting the attached processes go: %s", strerror(-err));
+	return err;
+}

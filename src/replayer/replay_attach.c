@@ -1,0 +1,147 @@
+/*
+ * Replaying a trace of `rec -p`: it starts with the image of a process that
+ * was running (EV_EXEC with EVF_ATTACH), its other threads as EV_THREAD
+ * events. The image is built as for an exec; then the kernel state the
+ * recorder found (SEC_ATTACH) is given to the replay: signal actions, mask,
+ * alternate stack, robust list, the clear-child-tid word, the program
+ * break, rseq and the stack limit. Each EV_THREAD is a clone of the
+ * process's first thread given the recorded registers, XSAVE area and state.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#include "common/log.h"
+#include "replayer/replayer.h"
+
+static int inject(struct tracee *t, const uint64_t regs[X86_NREGS], long nr, uint64_t a0,
+		  uint64_t a1, uint64_t a2, uint64_t a3, int64_t *ret)
+{
+	return tracee_inject(t, REWIND_INJECT_PAGE, regs, nr, a0, a1, a2, a3, 0, 0, ret);
+}
+
+/* The thread's signal mask, alternate stack, robust list and clear-child-tid word. */
+static int thread_state(struct tracee *t, struct replay_task *task, const struct trace_attach *a,
+			const uint64_t regs[X86_NREGS])
+{
+	uint64_t stack[3] = {a->altstack_sp, a->altstack_flags, a->altstack_size};
+	int64_t ret;
+	int err;
+
+	if (ptrace(PTRACE_SETSIGMASK, t->tid, sizeof(a->sigmask), &a->sigmask) < 0)
+		return -errno;
+	if (!(a->altstack_flags & SS_DISABLE)) {
+		if ((err = tracee_write_mem(t, REWIND_INJECT_SCRATCH, stack, sizeof(stack))) < 0 ||
+		    (err = inject(t, regs, SYS_sigaltstack, REWIND_INJECT_SCRATCH, 0, 0, 0, &ret)) <
+			0)
+			return err;
+		memcpy(task->altstack, stack, sizeof(stack));
+		task->has_altstack = true;
+	}
+	if (a->robust_head &&
+	    (err = inject(t, regs, SYS_set_robust_list, a->robust_head, a->robust_len, 0, 0, &ret)) <
+		0)
+		return err;
+	if (a->ctid &&
+	    (err = inject(t, regs, SYS_set_tid_address, a->ctid, 0, 0, 0, &ret)) < 0)
+		return err;
+	task->ctid = a->ctid;
+	task->rseq = (struct x86_rseq_area){a->rseq_addr, a->rseq_len, a->rseq_sig};
+	return tracee_set_regs(t, regs);
+}
+
+/* After the image of EV_EXEC with EVF_ATTACH is built: the state it was found in. */
+int replayer_apply_attach(struct replayer *r)
+{
+	const struct trace_attach *a = r->ev.attach;
+	struct replay_task *task = &r->tasks[r->cur_task];
+	int64_t ret;
+	int err;
+
+	if (!a) {
+		rw_error("%s: event %llu: an attach without its state", r->trace_path,
+			 (unsigned long long)r->ev.seq);
+		return -EBADMSG;
+	}
+	for (uint32_t i = 0; i < a->nactions; i++) {
+		const uint64_t act[4] = {a->actions[i].handler, a->actions[i].flags,
+					 a->actions[i].restorer, a->actions[i].mask};
+
+		if ((err = tracee_write_mem(&r->t, REWIND_INJECT_SCRATCH, act, sizeof(act))) < 0 ||
+		    (err = inject(&r->t, r->ev.regs, SYS_rt_sigaction, a->actions[i].signo,
+				  REWIND_INJECT_SCRATCH, 0, 8, &ret)) < 0)
+			return err;
+	}
+	if (a->stack_cur &&
+	    prlimit(r->t.tid, RLIMIT_STACK, &(struct rlimit){a->stack_cur, a->stack_max}, NULL) < 0)
+		rw_warn("the recorded stack limit is not set in the replay: %s", strerror(errno));
+	r->brk = a->brk;
+	replay_tasks_set_brk(r, a->brk);
+	if ((err = thread_state(&r->t, task, a, r->ev.regs)) < 0)
+		return err;
+	r->rseq = task->rseq;
+	return 0;
+}
+
+/* The recorded XSAVE area of the thread: the current task's, with this event's blocks. */
+static int thread_xsave(struct replayer *r, struct tracee *t, uint8_t *rec_xsave)
+{
+	for (size_t i = 0; i < r->ev.nxblocks; i++) {
+		const struct trace_xblock *x = &r->ev.xblocks[i];
+		uint32_t off, len;
+
+		if (x86_xsave_block_range(&r->layout, x->block, &off, &len) < 0 || len != x->len ||
+		    off + len > r->xsave_len)
+			return -EINVAL;
+		memcpy(rec_xsave + off, x->data, len);
+	}
+	return tracee_set_xsave(t, rec_xsave, r->xsave_len);
+}
+
+/* EV_THREAD: a thread of an attached process, made by a clone of its first thread. */
+int replayer_attach_thread(struct replayer *r)
+{
+	const uint64_t flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+			       CLONE_SYSVSEM;
+	const struct trace_attach *a = r->ev.attach;
+	struct replay_task *lead = a ? replay_task_find_live(r, a->tgid) : NULL;
+	uint64_t saved[X86_NREGS], in[X86_NREGS], out[X86_NREGS];
+	struct tracee *lt, child;
+	pid_t live;
+	int index, err;
+
+	if (!lead) {
+		rw_error("%s: event %llu: a thread of a process the replay does not have",
+			 r->trace_path, (unsigned long long)r->ev.seq);
+		return -EBADMSG;
+	}
+	lt = replay_task_tracee(r, lead);
+	if ((err = tracee_get_regs(lt, saved)) < 0)
+		return err;
+	memcpy(in, saved, sizeof(in));
+	in[X86_RAX] = SYS_clone;
+	in[X86_RDI] = flags;
+	in[X86_RSI] = in[X86_RDX] = in[X86_R8] = in[X86_R10] = 0;
+	if ((err = tracee_clone_at(lt, REWIND_INJECT_PAGE, in, &live, out)) < 0 ||
+	    (err = tracee_set_regs(lt, saved)) < 0) {
+		rw_error("event %llu: cannot make thread %u: %s", (unsigned long long)r->ev.seq,
+			 r->ev.tid, strerror(-err));
+		return err;
+	}
+	if ((index = replay_task_add(r, r->ev.tid, a->tgid, live)) < 0)
+		return index;
+	tracee_init(&child, live);
+	child.stop = TRACEE_STOP_OTHER;
+	err = thread_xsave(r, &child, r->tasks[index].rec_xsave);
+	if (!err)
+		err = thread_state(&child, &r->tasks[index], a, r->ev.regs);
+	r->tasks[index].t.stop = child.stop;
+	tracee_release(&child);
+	return err;
+}

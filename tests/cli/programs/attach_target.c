@@ -1,0 +1,80 @@
+/*
+ * A program to attach to while it runs (tests/cli/attach.sh). It prints
+ * "ready" once its threads run, then:
+ *   pipe:    a thread blocks in read(0) while the main thread counts; once
+ *            the thread has read a line, both print what they have and end.
+ *   compute: two threads compute until SECONDS have passed, then print a
+ *            checksum each and the program exits 0.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static atomic_int done;
+static char line[256];
+static double seconds = 2;
+
+static void *reader(void *arg)
+{
+	ssize_t n = read(0, line, sizeof(line) - 1);
+
+	(void)arg;
+	line[n > 0 ? n : 0] = '\0';
+	atomic_store(&done, 1);
+	return NULL;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *compute(void *arg)
+{
+	unsigned long long sum = (unsigned long long)(long)arg, i = 0;
+	double end = now() + seconds;
+
+	while (now() < end)
+		for (int k = 0; k < 100000; k++, i++)
+			sum = sum * 6364136223846793005ull + i;
+	printf("thread %ld: %llu rounds\n", (long)arg, i / 100000);
+	return (void *)(unsigned long)(sum & 1);
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t th[2];
+	unsigned long counter = 0;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "compute")) {
+		if (argc > 2)
+			seconds = atof(argv[2]);
+		for (long i = 0; i < 2; i++)
+			pthread_create(&th[i], NULL, compute, (void *)i);
+		printf("ready\n");
+		for (int i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		printf("EXIT-SUCCESS\n");
+		return 0;
+	}
+	pthread_create(&th[0], NULL, reader, NULL);
+	printf("ready\n");
+	while (!atomic_load(&done)) {
+		counter++;
+		if (counter % (1ul << 20) == 0)
+			usleep(1000);
+	}
+	pthread_join(th[0], NULL);
+	printf("read: %s", line);
+	printf("counted past %lu\n", counter >> 20 << 20);
+	printf("EXIT-SUCCESS\n");
+	return 0;
+}
