@@ -582,6 +582,23 @@ int recorder_attach(struct recorder *r, const pid_t *pids, size_t npids)
 	return 0;
 }
 
+/* Whether a SIGSTOP is pending for thread tid (rewind's own, to interrupt it). */
+static bool stop_pending(pid_t tid)
+{
+	char path[64], line[256];
+	bool pending = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", tid, tid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "SigPnd:", 7) || !strncmp(line, "ShdPnd:", 7))
+			pending |= (strtoull(line + 7, NULL, 16) >> (SIGSTOP - 1)) & 1;
+	fclose(f);
+	return pending;
+}
+
 /*
  * Brings t to the stop of a PTRACE_INTERRUPT: through the stops that come
  * first (the syscall it was let into runs on, a signal is delivered as it
@@ -600,14 +617,14 @@ static int reach_interrupt(struct recorder_task *t)
 		}
 		if (!WIFSTOPPED(st))
 			return 0;
-		if ((st >> 16) == PTRACE_EVENT_STOP)
-			return 1;
-		if ((st >> 16) == 0 && WSTOPSIG(st) != (SIGTRAP | 0x80)) {
-			sig = WSTOPSIG(st);
-			if (sig == SIGSTOP && t->kick_preempt) {
-				t->kick_preempt = false;
-				sig = 0;
-			}
+		if ((st >> 16) == PTRACE_EVENT_STOP) {
+			if (!stop_pending(t->t.tid))
+				return 1;
+			/* rewind's SIGSTOP is still to come: it is taken first. */
+			ptrace(PTRACE_INTERRUPT, t->t.tid, 0, 0);
+		} else if ((st >> 16) == 0 && WSTOPSIG(st) != (SIGTRAP | 0x80)) {
+			/* A SIGSTOP here is one of rewind's (a preemption, a time limit). */
+			sig = WSTOPSIG(st) == SIGSTOP ? 0 : WSTOPSIG(st);
 		}
 		if (ptrace(PTRACE_CONT, t->t.tid, 0, sig) < 0)
 			return errno == ESRCH ? 0 : -errno;
@@ -717,7 +734,12 @@ int recorder_detach_all(struct recorder *r)
 	uint64_t regs[X86_NREGS];
 	int err = 0;
 
+	/* No time limit or slice may send a task another SIGSTOP now. */
 	recorder_sched_tick(r, false);
+	recorder_time_limit(r, false);
+	r->running = NULL;
+	for (size_t i = 0; i < r->ntasks; i++)
+		r->tasks[i]->t.on_wait_interrupted = NULL;
 	if ((err = stop_all(r)) < 0)
 		return err;
 	for (size_t i = 0; i < r->ntasks && !err; i++)
