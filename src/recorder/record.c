@@ -347,7 +347,8 @@ int recorder_handle_entry(struct recorder *r)
 		     ? NULL
 		     : x86_syscall_unsupported_reason(nr, args);
 	r->cur->cur_unsupported = reason ? strdup(reason) : NULL;
-	if (recorder_shared_any(r))
+	r->cur->shared_snapped = recorder_shared_any(r) && x86_syscall_may_change_files(d);
+	if (r->cur->shared_snapped)
 		recorder_shared_snapshot(r);
 
 	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_SYSCALL_ENTRY, regs);

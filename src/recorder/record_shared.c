@@ -3,8 +3,9 @@
  * file changes (a write, pwrite, ftruncate, copy_file_range of the same
  * file, by this process or another), and replay emulates those syscalls
  * without touching any file. So while such mappings exist, the recorder
- * snapshots them, in every recorded process, at each syscall entry, and
- * at the exit stores the bytes that differ as memory the kernel wrote:
+ * snapshots them, in every recorded process, at the entry of each syscall
+ * that may change a file (x86_syscall_may_change_files), and at the exit
+ * stores the bytes that differ as memory the kernel wrote:
  *
  * - in the current process, at the address it maps them at;
  * - in another process, through the current process's own mapping of the
@@ -381,6 +382,26 @@ static bool read_file_page(const struct shared_map *m, uint64_t rel, uint8_t pag
 	return true;
 }
 
+/* Changed by another process's syscall (marked): its data pages there, as they are now. */
+static void diff_sparse_marked(struct recorder *r, struct shared_map *m)
+{
+	struct sparse_page *now;
+	uint8_t page[4096];
+	size_t n;
+
+	if (m->dirty_hi <= m->dirty_lo)
+		return;
+	if (sparse_pages_scan(m->fd, m->offset + m->dirty_lo, m->dirty_hi - m->dirty_lo, &now,
+			      &n) == 0) {
+		for (size_t i = 0; i < n; i++)
+			if (read_file_page(m, m->dirty_lo + now[i].rel, page))
+				trace_event_add_mem(&r->eb, m->start + m->dirty_lo + now[i].rel,
+						    page, sizeof(page));
+		free(now);
+	}
+	m->dirty_lo = m->dirty_hi = 0;
+}
+
 /* diff_space for a mapping watched through its file. */
 static void diff_sparse(struct recorder *r, struct shared_map *m, bool here)
 {
@@ -400,16 +421,22 @@ static void diff_sparse(struct recorder *r, struct shared_map *m, bool here)
 	}
 	free(changed);
 	free(now);
-	if (!here || m->dirty_hi <= m->dirty_lo)
+	if (here)
+		diff_sparse_marked(r, m);
+}
+
+/* Adds what other processes' syscalls changed in m (marked), as it is now, before this one runs. */
+static void flush_marked(struct recorder *r, struct recorder_task *t, struct shared_map *m)
+{
+	uint8_t page[4096];
+
+	if (m->dirty_hi <= m->dirty_lo)
 		return;
-	/* Changed by another process's syscall: its data pages in that range, as they are now. */
-	if (sparse_pages_scan(m->fd, m->offset + m->dirty_lo, m->dirty_hi - m->dirty_lo, &now,
-			      &n) == 0) {
-		for (size_t i = 0; i < n; i++)
-			if (read_file_page(m, m->dirty_lo + now[i].rel, page))
-				trace_event_add_mem(&r->eb, m->start + m->dirty_lo + now[i].rel,
-						    page, sizeof(page));
-		free(now);
+	for (uint64_t off = m->dirty_lo; off < m->dirty_hi; off += sizeof(page)) {
+		size_t len = m->dirty_hi - off < sizeof(page) ? m->dirty_hi - off : sizeof(page);
+
+		if (tracee_read_mem(&t->t, m->start + off, page, len) == 0)
+			trace_event_add_mem(&r->eb, m->start + off, page, len);
 	}
 	m->dirty_lo = m->dirty_hi = 0;
 }
@@ -444,24 +471,30 @@ static void diff_space(struct recorder *r, struct recorder_task *t, void *arg)
 			else if (!seen_here(r, m, m->offset + off, len))
 				mark(m, off, off + len);
 		}
-		if (!here || m->dirty_hi <= m->dirty_lo)
-			continue;
-		/* Changed by another process's syscall: what it holds now, before it runs. */
-		for (uint64_t off = m->dirty_lo; off < m->dirty_hi; off += sizeof(page)) {
-			size_t len =
-			    m->dirty_hi - off < sizeof(page) ? m->dirty_hi - off : sizeof(page);
-
-			if (tracee_read_mem(&t->t, m->start + off, page, len) == 0)
-				trace_event_add_mem(&r->eb, m->start + off, page, len);
-		}
-		m->dirty_lo = m->dirty_hi = 0;
+		if (here)
+			flush_marked(r, t, m);
 	}
 }
 
-/* Adds what the syscall changed in the watched mappings to the event being built. */
+/*
+ * Adds what the syscall changed in the watched mappings to the event being
+ * built, when it is one that may change files (its entry took a snapshot);
+ * otherwise only what other processes' syscalls changed in this process's.
+ */
 void recorder_shared_diff(struct recorder *r)
 {
-	each_space(r, diff_space, NULL);
+	struct recorder_mm *mm = r->cur->mm;
+
+	if (r->cur->shared_snapped) {
+		r->cur->shared_snapped = false;
+		each_space(r, diff_space, NULL);
+		return;
+	}
+	for (size_t i = 0; mm && i < mm->nshared; i++)
+		if (mm->shared[i].fd < 0)
+			flush_marked(r, r->cur, &mm->shared[i]);
+		else
+			diff_sparse_marked(r, &mm->shared[i]);
 }
 
 /*

@@ -194,6 +194,8 @@ struct recorder_task {
 	/* No user instruction ran since the last syscall exit (or exec): a signal delivered now is
 	 * at a boundary. */
 	bool at_boundary;
+	/* Its syscall in progress may change files: shared mappings were snapshotted at its entry. */
+	bool shared_snapped;
 	uint64_t boundary_regs[X86_NREGS]; /* registers at that exit */
 	/* Signals held back until the next syscall exit, oldest first. */
 	struct {

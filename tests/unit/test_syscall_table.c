@@ -338,6 +338,12 @@ static void test_classes_and_flags(void)
 	CHECK(!(x86_syscall_lookup(__NR_sendto)->flags & SYSF_WRITES_FD),
 	      "sendto has SYSF_WRITES_FD");
 	CHECK(x86_syscall_lookup(__NR_read)->flags & SYSF_MAY_BLOCK, "read lacks SYSF_MAY_BLOCK");
+	CHECK(x86_syscall_may_change_files(x86_syscall_lookup(__NR_ftruncate)) &&
+		  x86_syscall_may_change_files(x86_syscall_lookup(__NR_pwrite64)) &&
+		  x86_syscall_may_change_files(NULL) &&
+		  !x86_syscall_may_change_files(x86_syscall_lookup(__NR_futex)) &&
+		  !x86_syscall_may_change_files(x86_syscall_lookup(__NR_read)),
+	      "which syscalls may change files");
 	CHECK(x86_syscall_lookup(__NR_futex)->flags & SYSF_MAY_BLOCK, "futex lacks SYSF_MAY_BLOCK");
 	CHECK(x86_syscall_lookup(__NR_wait4)->flags & SYSF_MAY_BLOCK, "wait4 lacks SYSF_MAY_BLOCK");
 	CHECK(!(x86_syscall_lookup(__NR_getpid)->flags & SYSF_MAY_BLOCK),
@@ -740,7 +746,10 @@ static void test_rows_flags(void)
 		if (w->flags & SYSF_RETURNS_ADDR)
 			CHECK(w->writes == W_NONE || w->writes == W_REFUSE,
 			      "%s: returns an address and writes memory", w->name);
-		CHECK(!(w->flags & ~0x7ff), "%s: unknown flags %#x", w->name, w->flags);
+		if (w->flags & SYSF_CHANGES_FILE)
+			CHECK(!(w->flags & (SYSF_WRITES_FD | SYSF_COPIES_TO_FD)),
+			      "%s: FCH with WFD or CFD, which imply it", w->name);
+		CHECK(!(w->flags & ~0xfff), "%s: unknown flags %#x", w->name, w->flags);
 	}
 }
 

@@ -35,6 +35,7 @@
 #define BLK	    SYSF_MAY_BLOCK
 #define FDS	    SYSF_FDS_CHANGE
 #define ADR	    SYSF_RETURNS_ADDR
+#define FCH	    SYSF_CHANGES_FILE
 #define MSK(i)	    (SYSF_SIGMASK | (i) << SYSF_SIGMASK_SHIFT)
 #define MSK_PAIR(i) (MSK(i) | SYSF_SIGMASK_PAIR)
 

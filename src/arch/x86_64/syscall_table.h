@@ -14,6 +14,7 @@
 #define REWIND_ARCH_X86_64_SYSCALL_TABLE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* How the replayer handles a syscall. */
@@ -73,6 +74,13 @@ enum x86_sys_arg {
 #define SYSF_SIGMASK_PAIR	0x80
 #define SYSF_SIGMASK_SHIFT	8
 #define SYSF_SIGMASK_ARG(flags) (((flags) >> SYSF_SIGMASK_SHIFT) & 7)
+/*
+ * May change a file's contents, or the memory of another process, other
+ * than by writing to an fd (SYSF_WRITES_FD, SYSF_COPIES_TO_FD): truncate,
+ * fallocate, splice, process_vm_writev; and mremap, which may show more of
+ * a file. Shared mappings are compared around these calls only.
+ */
+#define SYSF_CHANGES_FILE 0x800
 
 struct x86_syscall_desc {
 	const char *name; /* NULL for an unused number */
@@ -84,6 +92,11 @@ struct x86_syscall_desc {
 
 /* Entry for nr, or NULL when nr is out of range or unused. */
 const struct x86_syscall_desc *x86_syscall_lookup(long nr);
+/* Whether a syscall (d NULL: one rewind does not know) may change files (SYSF_CHANGES_FILE). */
+static inline bool x86_syscall_may_change_files(const struct x86_syscall_desc *d)
+{
+	return !d || (d->flags & (SYSF_WRITES_FD | SYSF_COPIES_TO_FD | SYSF_CHANGES_FILE));
+}
 /* Name, or NULL. */
 const char *x86_syscall_name(long nr);
 /* Number for a name, or -1. */
