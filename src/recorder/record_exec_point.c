@@ -272,7 +272,7 @@ static void add_page_hash(struct recorder *r, const struct procmap *m, uint64_t 
 		skip = dead > skip ? dead : skip;
 	}
 	if (skip < PAGE)
-		trace_event_add_expect(&r->eb, addr + skip, page + skip, PAGE - skip);
+		recorder_add_expect(r, addr + skip, page + skip, PAGE - skip);
 }
 
 /* What scan_pages adds to the event for the pages it finds changed. */

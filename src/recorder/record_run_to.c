@@ -14,9 +14,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "arch/x86_64/run_to.h"
@@ -96,14 +99,79 @@ int recorder_step_to_site(struct recorder *r, uint64_t regs[X86_NREGS])
 	return RECORDER_NO_SITE;
 }
 
+static void add_hole(struct recorder *r, uint64_t addr)
+{
+	if (addr && r->nexpect_holes < (int)(sizeof(r->expect_holes) / sizeof(r->expect_holes[0])))
+		r->expect_holes[r->nexpect_holes++] = addr;
+}
+
+/*
+ * The words the kernel wrote for a clone of u's still in progress: the
+ * new thread's tid (CLONE_PARENT_SETTID, CLONE_CHILD_SETTID) and a pidfd.
+ * Replay's kernel writes its own there, and replay puts the recorded ones
+ * back only at the clone's exit: until then they differ, rightly.
+ */
+static void clone_holes(struct recorder *r, struct recorder_task *u)
+{
+	const uint64_t *a = u->entry_regs;
+	uint64_t flags = a[X86_RDI], args[4] = {0};
+
+	if (u->cur_sysno == SYS_clone) {
+		if (flags & (CLONE_PARENT_SETTID | CLONE_PIDFD))
+			add_hole(r, a[X86_RDX]);
+		if (flags & CLONE_CHILD_SETTID)
+			add_hole(r, a[X86_R10]);
+		return;
+	}
+	/* struct clone_args: flags, pidfd, child_tid, parent_tid */
+	if (tracee_read_mem(&u->t, a[X86_RDI], args, sizeof(args)) < 0)
+		return;
+	if (args[0] & CLONE_PIDFD)
+		add_hole(r, args[1]);
+	if (args[0] & CLONE_CHILD_SETTID)
+		add_hole(r, args[2]);
+	if (args[0] & CLONE_PARENT_SETTID)
+		add_hole(r, args[3]);
+}
+
+static void find_expect_holes(struct recorder *r)
+{
+	r->nexpect_holes = 0;
+	for (size_t i = 0; i < r->ntasks; i++) {
+		struct recorder_task *u = r->tasks[i];
+
+		if (u != r->cur && u->mm == r->cur->mm &&
+		    (u->state == TASK_IN_SYSCALL || u->exit_deferred) &&
+		    (u->cur_sysno == SYS_clone || u->cur_sysno == SYS_clone3))
+			clone_holes(r, u);
+	}
+}
+
+void recorder_add_expect(struct recorder *r, uint64_t addr, const uint8_t *data, size_t len)
+{
+	for (int i = 0; i < r->nexpect_holes; i++) {
+		uint64_t h = r->expect_holes[i];
+
+		if (h + 4 <= addr || h >= addr + len)
+			continue;
+		if (h > addr)
+			recorder_add_expect(r, addr, data, h - addr);
+		if (h + 4 < addr + len)
+			recorder_add_expect(r, h + 4, data + (h + 4 - addr), addr + len - (h + 4));
+		return;
+	}
+	trace_event_add_expect(&r->eb, addr, data, len);
+}
+
 int recorder_add_fingerprint(struct recorder *r, const uint64_t regs[X86_NREGS])
 {
 	uint8_t window[STACK_BELOW + STACK_ABOVE];
 	uint64_t start = regs[X86_RSP] - STACK_BELOW;
 	size_t got = tracee_read_mem_partial(&r->cur->t, start, window, sizeof(window));
 
+	find_expect_holes(r);
 	if (got)
-		trace_event_add_expect(&r->eb, start, window, got);
+		recorder_add_expect(r, start, window, got);
 	r->fingerprint_rsp = regs[X86_RSP];
 	return recorder_add_exec_point_hashes(r);
 }

@@ -282,6 +282,12 @@ struct recorder {
 	} fs_seen[32];
 	size_t nfs_seen;
 	uint64_t fingerprint_rsp; /* rsp of the execution point whose fingerprint is made */
+	/*
+	 * Words its expected memory leaves out: what the kernel wrote for
+	 * another thread's clone that is still in progress (record_run_to.c).
+	 */
+	uint64_t expect_holes[16];
+	int nexpect_holes;
 	/* Execution points that replay runs to, not restores (REWIND_RUN_TO=0 turns it off). */
 	bool run_to;
 	pid_t first_pid;
@@ -436,6 +442,8 @@ int recorder_preempt_point(struct recorder *r);
 int recorder_step_to_site(struct recorder *r, uint64_t regs[X86_NREGS]);
 /* The stack window and changed pages of an execution point at regs, as fingerprint sections. */
 int recorder_add_fingerprint(struct recorder *r, const uint64_t regs[X86_NREGS]);
+/* Adds len bytes at addr as expected memory, less the words left out (expect_holes). */
+void recorder_add_expect(struct recorder *r, uint64_t addr, const uint8_t *data, size_t len);
 int recorder_add_exec_point_hashes(struct recorder *r);
 
 /* Encodes and appends the event in r->eb. */

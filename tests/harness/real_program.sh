@@ -11,7 +11,7 @@
 #
 # CASE is one of: ls cat sort wc cp gzip grep find tar python sqlite_memory
 # sqlite_file sqlite_wal_sequence sh_pipeline python_threads python_multiprocessing make_gcc
-# git_commit postgres_initdb. Exit status: the harness's (77 when the program is missing).
+# git_commit postgres_initdb go_goroutines go_build cargo_build runuser. Exit status: the harness's (77 when the program is missing).
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -268,6 +268,49 @@ postgres_initdb)
 	fi
 	run --expect-success /bin/sh -c "\"$initdb\" -D pgdata -A trust -U rewind --no-sync &&
 		ls pgdata/base | wc -l && echo EXIT-SUCCESS" || status=$?
+	;;
+go_goroutines | go_build)
+	# A Go program with goroutines (built here, natively), or go build of
+	# it under rewind: the toolchain's compile and link processes, the
+	# runtime's threads and signals.
+	go=/usr/bin/go
+	if [ ! -x "$go" ]; then
+		echo "SKIP real_$case_name: no $go (package golang-go, see scripts/setup)"
+		exit 77
+	fi
+	cp -r "$(dirname "$0")/../real/goroutines" "$data/src"
+	export HOME=$data GOPATH=$data/gopath GOFLAGS=-mod=mod GOTOOLCHAIN=local
+	if [ "$case_name" = go_goroutines ]; then
+		(cd "$data/src" && GOCACHE=$data/cache "$go" build -o "$data/goroutines" .)
+		run "$data/goroutines" || status=$?
+	else
+		# Each run builds from an empty cache of its own.
+		run /bin/sh -c "cp -r '$data/src' src && export GOCACHE=\$PWD/cache && cd src &&
+			'$go' build -o ../g . && ../g" || status=$?
+	fi
+	;;
+cargo_build)
+	# cargo build --release of a crate with a build script: cargo, rustc
+	# (threads), the build script and the linker.
+	cargo=/usr/bin/cargo
+	if [ ! -x "$cargo" ] || [ ! -x /usr/bin/rustc ]; then
+		echo "SKIP real_$case_name: no $cargo or /usr/bin/rustc (package cargo, see scripts/setup)"
+		exit 77
+	fi
+	cp -r "$(dirname "$0")/../real/crate" "$data/crate"
+	export HOME=$data CARGO_HOME=$data/cargo RUSTC=/usr/bin/rustc PATH=/usr/bin:/bin
+	run /bin/sh -c "cp -r '$data/crate' crate && cd crate &&
+		'$cargo' build --release --offline -q && ./target/release/small" || status=$?
+	;;
+runuser)
+	# runuser and su as root to another user: PAM (pam_keyinit's keyctl),
+	# setuid and setgroups, then a shell as that user.
+	if [ "$(id -u)" != 0 ] || [ -n "${REWIND_TEST_USER:-}" ]; then
+		echo "SKIP real_$case_name: runuser and su need root"
+		exit 77
+	fi
+	run /bin/sh -c 'runuser -u nobody -- /bin/sh -c "id -un; echo hi" &&
+		su -s /bin/sh -c "id -u" nobody' || status=$?
 	;;
 *)
 	echo "real_program.sh: unknown case '$case_name'" >&2
