@@ -68,6 +68,8 @@ static void print_text(const struct trace_walk *w, const struct summary *s)
 	printf("kernel:         %s\n", h->kernel_release);
 	printf("cpu:            %s, %s\n", h->cpu_vendor, h->cpu_brand);
 	printf("pinned to cpu:  %d\n", h->cpu);
+	if (h->chaos)
+		printf("chaos mode:     seed %" PRIu64 "\n", h->chaos_seed);
 	printf("cpuid leaves:   %u\n", h->ncpuid);
 	printf("page size:      %u\n", h->page_size);
 	printf("xcr0:           0x%" PRIx64 " (%s)\n", h->xcr0, names);
@@ -115,6 +117,8 @@ static void print_json(const struct trace_walk *w, const struct summary *s)
 	json_str(h->cpu_brand);
 	printf(",\"cpu\":%d,\"page_size\":%u,\"xcr0\":%" PRIu64 ",\"xsave_size\":%u", h->cpu,
 	       h->page_size, h->xcr0, h->xsave_size);
+	if (h->chaos)
+		printf(",\"chaos_seed\":%" PRIu64, h->chaos_seed);
 	printf(",\"xsave_layout\":[");
 	for (int i = 0, first = 1; i < TRACE_XSAVE_COMPONENTS; i++) {
 		if (!h->xsave_comp_size[i])

@@ -1,9 +1,13 @@
-/* rewind rec [-o TRACE] [--] PROG [ARGS...] */
+/* rewind rec [-o TRACE] [--chaos [--seed N]] [--] PROG [ARGS...] */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -11,7 +15,7 @@
 #include "recorder/record.h"
 
 static const char rec_usage[] =
-    "usage: rewind rec [-o TRACE] [--] PROG [ARGS...]\n"
+    "usage: rewind rec [-o TRACE] [--chaos [--seed N]] [--] PROG [ARGS...]\n"
     "       rewind rec [-o TRACE] -p PID [-p PID...]\n"
     "  records a run of PROG; its stdio passes through and rec exits with its status\n"
     "  -o TRACE   write the trace to TRACE (a new file, mode 0600, replacing what is\n"
@@ -20,18 +24,98 @@ static const char rec_usage[] =
     "             thread, and the processes it starts from now on (children it\n"
     "             started before are not recorded unless named by -p too). Ends\n"
     "             when the processes do, or on SIGINT/SIGTERM to rewind: then they\n"
-    "             are let go and run on unrecorded. May be given more than once\n";
+    "             are let go and run on unrecorded. May be given more than once\n"
+    "  --chaos    chaos mode: threads and processes are preempted after random, mostly\n"
+    "             very short, slices and the next one to run is picked at random, so\n"
+    "             races show up in the recording; it replays like any other\n"
+    "  --seed N   the chaos schedule's random seed (a number; default: a random\n"
+    "             one), kept in the trace (rewind info shows it)\n";
 
 #define REC_MAX_PIDS 64
+
+/* What the options say, besides the record_options they fill. */
+struct rec_args {
+	const char *out;
+	pid_t pids[REC_MAX_PIDS];
+	size_t npids;
+	bool seed_given;
+};
+
+/* A number for option opt from text into *v; 0, or -1 after saying what is wrong. */
+static int parse_u64(const char *opt, const char *text, uint64_t *v)
+{
+	char *end = NULL;
+
+	errno = 0;
+	*v = text && *text != '-' ? strtoull(text, &end, 0) : 0;
+	if (!end || *end || end == text || errno) {
+		rw_error("rec: %s wants a number, not '%s' (rewind rec --help)", opt,
+			 text ? text : "");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The option at argv[*i] (which starts with '-'): fills o and a, moves *i
+ * past its value. Returns 0, 1 for --help (printed), or 2 after an error.
+ */
+static int parse_option(int argc, char **argv, int *i, struct record_options *o,
+			struct rec_args *a)
+{
+	const char *opt = argv[*i], *val = *i + 1 < argc ? argv[*i + 1] : NULL;
+
+	if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
+		fputs(rec_usage, stdout);
+		return 1;
+	}
+	if (!strcmp(opt, "--chaos")) {
+		o->chaos = true;
+		return 0;
+	}
+	if (!strcmp(opt, "--seed")) {
+		(*i)++;
+		a->seed_given = true;
+		return parse_u64(opt, val, &o->chaos_seed) < 0 ? 2 : 0;
+	}
+	if (!strcmp(opt, "-o")) {
+		if (!val || !*val) {
+			rw_error("rec: -o wants a trace file name (rewind rec --help)");
+			return 2;
+		}
+		a->out = val;
+		(*i)++;
+		return 0;
+	}
+	if (!strcmp(opt, "-p")) {
+		char *end = NULL;
+		long pid = val ? strtol(val, &end, 10) : 0;
+
+		if (!end || *end || end == val || pid <= 0 || pid > INT_MAX) {
+			rw_error("rec: -p wants a process id (rewind rec --help)");
+			return 2;
+		}
+		if (a->npids == REC_MAX_PIDS) {
+			rw_error("rec: at most %d processes with -p", REC_MAX_PIDS);
+			return 2;
+		}
+		a->pids[a->npids++] = (pid_t)pid;
+		(*i)++;
+		return 0;
+	}
+	rw_error("rec: unknown option '%s' (rewind rec --help)", opt);
+	return 2;
+}
 
 int cmd_rec(int argc, char **argv)
 {
 	struct record_options o = {0};
+	struct rec_args a = {0};
 	char path[PATH_MAX];
-	const char *out = NULL;
-	pid_t pids[REC_MAX_PIDS];
+	const char *out;
+	pid_t *pids;
 	char **pargv = NULL;
-	size_t npids = 0;
+	size_t npids;
 	int i = 1, exit_code = 0, err;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -39,37 +123,18 @@ int cmd_rec(int argc, char **argv)
 			i++;
 			break;
 		}
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(rec_usage, stdout);
-			return 0;
-		}
-		if (!strcmp(argv[i], "-o")) {
-			if (i + 1 == argc || !*argv[i + 1]) {
-				rw_error("rec: -o wants a trace file name (rewind rec --help)");
-				return 2;
-			}
-			out = argv[++i];
-			continue;
-		}
-		if (!strcmp(argv[i], "-p")) {
-			char *end = NULL;
-			long pid = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
-
-			if (!end || *end || end == argv[i + 1] || pid <= 0 || pid > INT_MAX) {
-				rw_error("rec: -p wants a process id (rewind rec --help)");
-				return 2;
-			}
-			if (npids == REC_MAX_PIDS) {
-				rw_error("rec: at most %d processes with -p", REC_MAX_PIDS);
-				return 2;
-			}
-			pids[npids++] = (pid_t)pid;
-			i++;
-			continue;
-		}
-		rw_error("rec: unknown option '%s' (rewind rec --help)", argv[i]);
+		if ((err = parse_option(argc, argv, &i, &o, &a)) != 0)
+			return err == 1 ? 0 : err;
+	}
+	if (a.seed_given && !o.chaos) {
+		rw_error("rec: --seed is the chaos schedule's seed: give --chaos too");
 		return 2;
 	}
+	if (o.chaos && !a.seed_given && getrandom(&o.chaos_seed, sizeof(o.chaos_seed), 0) < 0)
+		o.chaos_seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+	out = a.out;
+	npids = a.npids;
+	pids = a.pids;
 	if (npids && i < argc) {
 		rw_error("rec: -p records running processes; no program is given with it");
 		return 2;

@@ -688,6 +688,8 @@ static void fill_header(struct recorder *r, const struct record_options *o, stru
 		envc++;
 	h->envp = environ;
 	h->envc = envc;
+	h->chaos = o->chaos;
+	h->chaos_seed = o->chaos_seed;
 }
 
 static int open_trace(struct recorder *r, const struct record_options *o)
@@ -875,6 +877,8 @@ int record_run(const struct record_options *o, int *exit_code)
 	 */
 	r.use_seccomp = !getenv("REWIND_NO_SECCOMP") && !under_filter(getpid());
 	r.run_to = !getenv("REWIND_RUN_TO") || strcmp(getenv("REWIND_RUN_TO"), "0");
+	r.chaos = o->chaos;
+	r.chaos_state = (o->chaos_seed ^ 0x9e3779b97f4a7c15ull) | 1;
 	rw_cpu_pin(r.cpu);
 	x86_xsave_layout_probe(&r.layout);
 	r.xsave_len = r.layout.total_size ? r.layout.total_size : 4096;

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct record_options {
@@ -12,6 +13,9 @@ struct record_options {
 	/* rec -p: the running processes to record instead (argv: the first one's command line). */
 	const pid_t *pids;
 	size_t npids;
+	/* rec --chaos: random slices and a random next task, from chaos_seed. */
+	bool chaos;
+	uint64_t chaos_seed;
 };
 
 /*

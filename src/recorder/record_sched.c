@@ -174,9 +174,61 @@ static bool may_run(const struct recorder_task *t)
 	return t->state == TASK_READY && t->tgid && !t->clone_parent && !recorder_ptrace_held(t);
 }
 
+/* The chaos schedule's next random number (xorshift64*). */
+static uint64_t chaos_random(struct recorder *r)
+{
+	uint64_t x = r->chaos_state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	r->chaos_state = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+/*
+ * A chaos slice: mostly short (20-200 us: a thread stopped in the middle
+ * of what it does), sometimes 0.2-2 ms, now and then 2-10 ms (a thread
+ * starved while another runs on).
+ */
+static long chaos_slice_ns(struct recorder *r)
+{
+	uint64_t x = chaos_random(r);
+	unsigned kind = (unsigned)(x % 100);
+
+	x >>= 8;
+	if (kind < 50)
+		return 20000 + (long)(x % 180000);
+	if (kind < 85)
+		return 200000 + (long)(x % 1800000);
+	return 2000000 + (long)(x % 8000000);
+}
+
+/* Chaos mode: the slot goes to a ready task picked at random, for a random slice. */
+static int run_random(struct recorder *r)
+{
+	size_t n = 0, pick;
+
+	for (size_t i = 0; i < r->ntasks; i++)
+		n += may_run(r->tasks[i]);
+	if (!n)
+		return 0;
+	pick = (size_t)(chaos_random(r) % n);
+	for (size_t i = 0; i < r->ntasks; i++) {
+		if (!may_run(r->tasks[i]) || pick--)
+			continue;
+		r->running = r->tasks[i];
+		recorder_sched_tick_after(r, chaos_slice_ns(r));
+		return resume(r->tasks[i], TASK_RUNNING);
+	}
+	return 0;
+}
+
 /* Gives the slot for user code to the next ready task, round robin. */
 static int run_next(struct recorder *r)
 {
+	if (r->chaos)
+		return run_random(r);
 	for (size_t k = 0; k < r->ntasks; k++) {
 		size_t i = (r->rr_next + k) % r->ntasks;
 		struct recorder_task *t = r->tasks[i];
@@ -206,6 +258,8 @@ static int continue_user(struct recorder *r, struct recorder_task *t)
 {
 	if (!r->running || r->running == t) {
 		r->running = t;
+		if (r->chaos) /* a new random slice from each stop on */
+			recorder_sched_tick_after(r, chaos_slice_ns(r));
 		return resume(t, TASK_RUNNING);
 	}
 	t->state = TASK_READY;
@@ -773,6 +827,8 @@ static void on_tick(struct recorder *r)
 	if (!r->sched_fired)
 		return;
 	r->sched_fired = false;
+	if (r->chaos) /* the next tick after another random slice */
+		recorder_sched_tick_after(r, chaos_slice_ns(r));
 	if (!t)
 		return;
 	t->ticks++;
@@ -781,7 +837,7 @@ static void on_tick(struct recorder *r)
 		r->running = NULL;
 		return;
 	}
-	if (t->state == TASK_RUNNING && t->ticks >= (t->spinning ? 1 : SLICE_TICKS) &&
+	if (t->state == TASK_RUNNING && t->ticks >= (t->spinning || r->chaos ? 1 : SLICE_TICKS) &&
 	    !t->kick_preempt &&
 	    any_ready(r) && syscall(SYS_tkill, t->t.tid, SIGSTOP) == 0)
 		t->kick_preempt = true;

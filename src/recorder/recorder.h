@@ -290,6 +290,9 @@ struct recorder {
 	int nexpect_holes;
 	/* Execution points that replay runs to, not restores (REWIND_RUN_TO=0 turns it off). */
 	bool run_to;
+	/* rec --chaos: the schedule's random state (record_sched.c). */
+	bool chaos;
+	uint64_t chaos_state;
 	pid_t first_pid;
 	int first_status; /* wait status of the first process, rec's exit status */
 	/* Execution points (record_exec_point.c). */

@@ -20,6 +20,7 @@ enum header_tag {
 	H_CPUID = 12,	     /* repeated: one leaf per field */
 	H_ARG = 13,	     /* repeated */
 	H_ENV = 14,	     /* repeated */
+	H_CHAOS_SEED = 15,   /* only in a chaos-mode recording (format 2.4 on) */
 };
 
 static void put_field_str(struct rw_buf *b, int tag, const char *s)
@@ -53,6 +54,8 @@ void trace_header_encode(const struct trace_header *h, struct rw_buf *out)
 	put_field_u64(out, H_PAGE_SIZE, h->page_size);
 	put_field_u64(out, H_CPU, (uint64_t)(uint32_t)h->cpu);
 	put_field_u64(out, H_XCR0, h->xcr0);
+	if (h->chaos)
+		put_field_u64(out, H_CHAOS_SEED, h->chaos_seed);
 
 	rw_buf_init(&tmp);
 	rw_buf_put_varint(&tmp, h->xsave_size);
@@ -184,6 +187,10 @@ static int decode_field(struct trace_header *h, uint64_t tag, const uint8_t *p, 
 		return push_str(&h->argv, &h->argc, p, n);
 	case H_ENV:
 		return push_str(&h->envp, &h->envc, p, n);
+	case H_CHAOS_SEED:
+		h->chaos = true;
+		h->chaos_seed = rw_get_varint(&c);
+		break;
 	default:
 		break; /* a newer minor version's field */
 	}

@@ -6,6 +6,7 @@
 #ifndef REWIND_TRACE_FORMAT_HEADER_H
 #define REWIND_TRACE_FORMAT_HEADER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/buf.h"
@@ -37,6 +38,9 @@ struct trace_header {
 	uint32_t argc;
 	char **envp;
 	uint32_t envc;
+	/* Recorded in chaos mode (rec --chaos), with the seed of its schedule. */
+	bool chaos;
+	uint64_t chaos_seed;
 };
 
 void trace_header_encode(const struct trace_header *h, struct rw_buf *out);
