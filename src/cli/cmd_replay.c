@@ -1,9 +1,10 @@
 /*
  * rewind replay [-a] [-s PORT] [-g EVENT] [-p PID] [--force] [TRACE] [-- GDB-ARGS...]
  *
- * Without -a the replay is served to gdb over the remote protocol on a
- * loopback port: rewind starts gdb connected to it (or, with -s, waits for
- * one on that port). gdb looks at one process of the recorded tree, the
+ * Without -a the replay is served to gdb over the remote protocol: rewind
+ * starts gdb connected through a local socket in a directory only this
+ * user may enter, removed once gdb is connected (or, with -s, waits for a
+ * gdb on that loopback port). gdb looks at one process of the recorded tree, the
  * first one or the one -p names, from its first exec on (or from its
  * creation when it never execs); the others are replayed along with it.
  *
@@ -30,16 +31,16 @@
 #include "replayer/gdb_target.h"
 #include "replayer/replay.h"
 
-static pid_t start_gdb(int port, char **gdb_args, int ngdb_args)
+static pid_t start_gdb(const char *sock, char **gdb_args, int ngdb_args)
 {
-	char target[64];
+	char target[160];
 	char **argv = calloc((size_t)ngdb_args + 6, sizeof(*argv));
 	pid_t pid;
 	int n = 0;
 
 	if (!argv)
 		abort();
-	snprintf(target, sizeof(target), "target remote 127.0.0.1:%d", port);
+	snprintf(target, sizeof(target), "target remote %s", sock);
 	argv[n++] = "gdb";
 	argv[n++] = "-q";
 	argv[n++] = "-ex";
@@ -83,6 +84,7 @@ static int serve(const struct replay_options *o, int port, uint64_t goto_event, 
 	struct gdb_replay *g = calloc(1, sizeof(*g));
 	struct gdb_server *server = NULL;
 	int lfd = -1, cfd = -1, bound = 0, gdb_status = 0, err;
+	char sock[108] = "";
 	pid_t gdb = -1;
 
 	if (!g)
@@ -95,14 +97,18 @@ static int serve(const struct replay_options *o, int port, uint64_t goto_event, 
 	if (!err && o->pid && timeline_reset(&g->tl) < 0)
 		rw_warn("no checkpoint where process %u starts: going backwards is not possible",
 			o->pid);
-	if (!err && (lfd = gdb_listen_loopback(port, &bound)) < 0)
+	/* Started here, gdb connects through a socket only this user can reach. */
+	if (!err)
+		lfd = launch ? gdb_listen_private(sock, sizeof(sock))
+			     : gdb_listen_loopback(port, &bound);
+	if (!err && lfd < 0)
 		err = lfd;
 	if (err)
 		goto out;
 	if (launch) {
 		/* gdb handles ^C and passes it on as an interrupt packet. */
 		signal(SIGINT, SIG_IGN);
-		gdb = start_gdb(bound, gdb_args, ngdb_args);
+		gdb = start_gdb(sock, gdb_args, ngdb_args);
 	} else {
 		fprintf(stderr,
 			"rewind: serving the replay on 127.0.0.1:%d; connect with: gdb -ex 'target "
@@ -110,6 +116,7 @@ static int serve(const struct replay_options *o, int port, uint64_t goto_event, 
 			bound, bound);
 	}
 	cfd = wait_connection(lfd, gdb, &gdb_status);
+	gdb_unlink_private(sock);
 	if (cfd < 0) {
 		err = cfd;
 		gdb = -1;
@@ -128,6 +135,7 @@ out:
 		close(cfd);
 	if (lfd >= 0)
 		close(lfd);
+	gdb_unlink_private(sock);
 	gdb_replay_close(g);
 	free(g);
 	if (gdb > 0) {
@@ -140,7 +148,8 @@ out:
 
 static const char replay_usage[] =
     "usage: rewind replay [-p PID] [-g EVENT] [--force] [TRACE] [-- GDB-ARGS...]\n"
-    "           replay under gdb, started for you and connected\n"
+    "           replay under gdb, started for you and connected through a local\n"
+    "           socket only you can reach\n"
     "       rewind replay -s PORT [-p PID] [-g EVENT] [--force] [TRACE]\n"
     "           serve the replay to a gdb that connects to 127.0.0.1:PORT\n"
     "       rewind replay -a [--force] [TRACE]\n"

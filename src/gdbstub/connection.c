@@ -14,7 +14,10 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -50,6 +53,71 @@ int gdb_listen_loopback(int port, int *bound_port)
 	return fd;
 }
 
+int gdb_listen_private(char *path, size_t size)
+{
+	const char *base = getenv("XDG_RUNTIME_DIR");
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	char dir[96];
+	int fd, err;
+
+	if (!base || !*base || access(base, W_OK) < 0 ||
+	    (size_t)snprintf(dir, sizeof(dir), "%s/rewind-gdb.XXXXXX", base) >= sizeof(dir))
+		snprintf(dir, sizeof(dir), "/tmp/rewind-gdb.XXXXXX");
+	if (!mkdtemp(dir)) { /* mode 0700: only this user (and root) may reach the socket */
+		err = -errno;
+		rw_error("gdb server: cannot make a directory for its socket (%s): %s", dir,
+			 strerror(errno));
+		return err;
+	}
+	if ((size_t)snprintf(path, size, "%s/gdb.sock", dir) >= size ||
+	    strlen(path) >= sizeof(addr.sun_path)) {
+		rmdir(dir);
+		return -ENAMETOOLONG;
+	}
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 1) < 0) {
+		err = -errno;
+		rw_error("gdb server: cannot listen on %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(path);
+		rmdir(dir);
+		return err;
+	}
+	return fd;
+}
+
+void gdb_unlink_private(const char *path)
+{
+	char dir[108];
+	char *slash;
+
+	if (!path || !*path)
+		return;
+	unlink(path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/'))) {
+		*slash = '\0';
+		rmdir(dir);
+	}
+}
+
+/* A connection on a local socket from another user than ours (root aside) is refused. */
+static bool peer_allowed(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0 || ss.ss_family != AF_UNIX)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	return cred.uid == getuid() || cred.uid == 0;
+}
+
 int gdb_accept(int listen_fd)
 {
 	int fd, one = 1;
@@ -62,6 +130,11 @@ int gdb_accept(int listen_fd)
 
 		rw_error("gdb server: accept: %s", strerror(errno));
 		return err;
+	}
+	if (!peer_allowed(fd)) {
+		rw_error("gdb server: refused a connection from another user");
+		close(fd);
+		return -EACCES;
 	}
 	/* Every request waits for its reply: without this, each small reply waits for Nagle. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

@@ -145,7 +145,17 @@ void gdb_server_free(struct gdb_server *s);
  * returns the listening fd and stores the port, or negative errno.
  */
 int gdb_listen_loopback(int port, int *bound_port);
-/* Accepts one connection on a listening fd; returns the connected fd or negative errno. */
+/*
+ * Listens on a local socket in a new directory only this user may enter
+ * ($XDG_RUNTIME_DIR, else /tmp): its path goes to path. Returns the
+ * listening fd or negative errno. gdb_unlink_private removes both.
+ */
+int gdb_listen_private(char *path, size_t size);
+void gdb_unlink_private(const char *path);
+/*
+ * Accepts one connection on a listening fd; returns the connected fd or
+ * negative errno (-EACCES for a local connection from another user).
+ */
 int gdb_accept(int listen_fd);
 /* Serves packets on a connected fd until gdb detaches, kills or disconnects. Returns 0 or negative.
  */
