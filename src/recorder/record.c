@@ -755,10 +755,7 @@ static void child_exec(const struct record_options *o, int cpu, bool filter)
 	personality(ADDR_NO_RANDOMIZE);
 	/* rdtsc/rdtscp fault, so their values can be logged; the flag survives exec. */
 	prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
-	if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0) {
-		rw_error("cannot trace %s: ptrace: %s", o->argv[0], strerror(errno));
-		_exit(127);
-	}
+	/* Stopped until the recorder has seized it (and its SIGCONT ends the stop). */
 	raise(SIGSTOP);
 	/* After the stop: the tracer has set PTRACE_O_TRACESECCOMP by now. */
 	if (filter && !install_filter())
@@ -782,10 +779,43 @@ static void recorder_free(struct recorder *r)
 	recorder_exec_point_fini(r);
 }
 
+/*
+ * The child stopped itself; it is seized (PTRACE_SEIZE, so that its group
+ * stops can be left in place and their end seen: PTRACE_LISTEN) and
+ * continued. Every task traced from it by the clone options is seized too.
+ */
+static int seize_stopped_child(struct recorder *r, pid_t pid, const char *prog)
+{
+	int st;
+
+	if (waitpid(pid, &st, WUNTRACED) != pid || !WIFSTOPPED(st)) {
+		rw_error("cannot start %s: pid %d did not stop", prog, pid);
+		return -ECHILD;
+	}
+	if (ptrace(PTRACE_SEIZE, pid, 0,
+		   PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL |
+		       PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+		       (r->use_seccomp ? PTRACE_O_TRACESECCOMP : 0)) < 0) {
+		int err = -errno;
+
+		rw_error("cannot trace %s (pid %d): ptrace: %s", prog, pid, strerror(-err));
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		return err;
+	}
+	/* Seized while stopped, it reports that group stop; SIGCONT ends it. */
+	st = tracee_wait(&r->cur->t);
+	if (st < 0 || !WIFSTOPPED(st) || kill(pid, SIGCONT) < 0) {
+		rw_error("cannot start %s under ptrace", prog);
+		return -ECHILD;
+	}
+	return 0;
+}
+
 static int start_tracee(struct recorder *r, const struct record_options *o)
 {
 	pid_t pid;
-	int st;
+	int st, err;
 
 	fflush(NULL);
 	pid = fork();
@@ -796,25 +826,20 @@ static int start_tracee(struct recorder *r, const struct record_options *o)
 	r->cur = recorder_task_add(r, pid, pid);
 	memcpy(r->cur->cpus, r->cpus, sizeof(r->cpus));
 	r->first_pid = pid;
-	st = tracee_wait(&r->cur->t);
-	if (st < 0 || !WIFSTOPPED(st)) {
-		rw_error("cannot start %s under ptrace", o->argv[0]);
-		return -ECHILD;
-	}
+	if ((err = seize_stopped_child(r, pid, o->argv[0])) < 0)
+		return err;
 	setpgid(pid, pid); /* as the child did: whichever comes first */
 	recorder_terminal_give(r, pid);
-	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
-		   PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL |
-		       PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
-		       (r->use_seccomp ? PTRACE_O_TRACESECCOMP : 0)) < 0)
-		return -errno;
 	/*
 	 * Run to the exec event; the program's own first stop is its execve
-	 * exit. rewind's own syscalls before it (execvp's tries) go on.
+	 * exit. rewind's own syscalls before it (execvp's tries), the end of
+	 * its first stop and the SIGCONT that ended it go on.
 	 */
 	do
 		st = tracee_resume(&r->cur->t, PTRACE_CONT, 0);
-	while (st >= 0 && WIFSTOPPED(st) && (st >> 16) == PTRACE_EVENT_SECCOMP);
+	while (st >= 0 && WIFSTOPPED(st) &&
+	       ((st >> 16) == PTRACE_EVENT_SECCOMP || (st >> 16) == PTRACE_EVENT_STOP ||
+		(!(st >> 16) && WSTOPSIG(st) == SIGCONT)));
 	if (st < 0)
 		return st;
 	if (r->cur->t.stop == TRACEE_STOP_EXITED)

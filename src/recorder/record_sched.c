@@ -443,18 +443,39 @@ static int task_died(struct recorder *r, struct recorder_task *t, int status)
 }
 
 /*
- * A group-stop: a stop signal was delivered (and recorded) and the process
- * stops. Tracees attached without PTRACE_SEIZE cannot be left in it and
- * resumed when SIGCONT comes, so the task runs on; its parent was told it
- * stopped all the same, and replay does not stop it either.
+ * A group stop (every tracee is seized): a stop signal was delivered (and
+ * recorded), or another thread's stopped the process. The task stays
+ * stopped, as it would natively, and gives up the slot; PTRACE_LISTEN lets
+ * the kernel tell when a SIGCONT ends the stop (another PTRACE_EVENT_STOP,
+ * with SIGTRAP), and the task runs on from there. Its parent's waits see
+ * the stop and the continuation as they happened; the order of the events
+ * in the trace is what replay follows, so replay need not stop it.
  */
-static bool group_stop(struct recorder_task *t, int sig)
+static int group_stop(struct recorder *r, struct recorder_task *t, int sig)
 {
-	siginfo_t si;
+	if (t->t.tid == r->first_pid && t->state != TASK_STOPPED)
+		recorder_job_stopped(r, sig);
+	if (r->running == t)
+		r->running = NULL;
+	t->state = TASK_STOPPED;
+	rw_debug("pid %d: group stop by %s", t->t.tid, strsignal(sig));
+	if (ptrace(PTRACE_LISTEN, t->t.tid, 0, 0) < 0 && errno != ESRCH) {
+		rw_error("pid %d: PTRACE_LISTEN in a group stop: %s", t->t.tid, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
 
-	if (sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
-		return false;
-	return ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &si) < 0 && errno == EINVAL;
+/* A PTRACE_EVENT_STOP: a group stop, or the end of one (or an interrupt: nothing to do). */
+static int event_stop(struct recorder *r, struct recorder_task *t, int sig)
+{
+	if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+		return group_stop(r, t, sig);
+	if (t->state == TASK_STOPPED) {
+		rw_debug("pid %d: continued", t->t.tid);
+		return continue_user(r, t);
+	}
+	return resume(t, t->state);
 }
 
 /*
@@ -476,11 +497,6 @@ static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 	bool preempt = sig == SIGSTOP && t->kick_preempt;
 	int err;
 
-	if (group_stop(t, sig)) {
-		if (t->t.tid == r->first_pid)
-			recorder_job_stopped(r, sig);
-		return continue_user(r, t);
-	}
 	if (preempt) {
 		t->kick_preempt = false;
 		if (!t->kick_sent) {
@@ -764,6 +780,8 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 			return 0; /* stopped for its tracer at the fork event */
 		return resume(t, TASK_IN_SYSCALL);
 	}
+	if (event == PTRACE_EVENT_STOP)
+		return event_stop(r, t, WSTOPSIG(st));
 	if (event && event != PTRACE_EVENT_SECCOMP)
 		return resume(t, t->state);
 	switch (t->t.stop) {

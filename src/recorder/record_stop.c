@@ -10,7 +10,8 @@
  * When the program stops for the terminal (Ctrl-Z, a read from the
  * background), rewind, the job its shell knows, stops too, and hands the
  * terminal and a SIGCONT on to the program when the shell continues it
- * (without a controlling terminal the program runs on, as it always did).
+ * (without a controlling terminal the program stays stopped, as natively,
+ * until it is sent SIGCONT).
  *
  * SIGTERM, SIGINT and SIGHUP sent to rewind end the recording. The handler
  * notes the signal and starts a timer whose SIGALRM interrupts the
@@ -189,7 +190,7 @@ void recorder_job_stopped(struct recorder *r, int sig)
 	/*
 	 * Without a terminal there is no job control to follow (and nobody
 	 * who would know to continue rewind rather than the program): the
-	 * program runs on, as a tracee left in a group-stop cannot be resumed.
+	 * program stays stopped until something sends it SIGCONT.
 	 */
 	if (r->stop.tty_fd < 0 || (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU))
 		return;

@@ -147,11 +147,12 @@ struct recorder_ptrace {
 
 /* Where a task is in the recorder's schedule (record_sched.c). */
 enum task_state {
-	TASK_NEW,	 /* made by a clone; its first stop (SIGSTOP) not seen yet */
+	TASK_NEW,	 /* made by a clone; its first stop (PTRACE_EVENT_STOP) not seen yet */
 	TASK_READY,	 /* stopped at a recorded stop, waiting for its turn to run */
 	TASK_RUNNING,	 /* resumed in user code: the one task that may run it */
 	TASK_IN_SYSCALL, /* resumed inside a syscall; user code waits for its exit stop */
 	TASK_DYING,	 /* its process is being ended by the kernel: only its death is recorded */
+	TASK_STOPPED,	 /* in a group stop (PTRACE_LISTEN) until a SIGCONT ends it */
 };
 
 /*
