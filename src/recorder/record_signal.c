@@ -35,8 +35,15 @@ static bool is_sync_fault(const siginfo_t *si)
 	case SIGFPE:
 	case SIGILL:
 	case SIGTRAP:
-	case SIGSYS:
 		return si->si_code > 0; /* raised by the kernel for this instruction */
+	case SIGSYS:
+		/*
+		 * A seccomp filter's SECCOMP_RET_TRAP (or KILL): raised at the
+		 * syscall's exit, so it is delivered at that boundary. Replay runs
+		 * no filter (the syscall is emulated): it sends the signal there
+		 * and gives it the recorded siginfo.
+		 */
+		return false;
 	default:
 		return false;
 	}

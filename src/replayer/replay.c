@@ -774,6 +774,30 @@ static int exec_takeover(struct replayer *r)
 	return 0;
 }
 
+/*
+ * A seccomp filter's SECCOMP_RET_KILL_PROCESS: the kernel kills with SIGSYS
+ * past the tracer (the signal is SA_IMMUTABLE, so no delivery stop), and the
+ * recording has the death only. Replay runs no filter: the signal is sent
+ * and passed at its delivery stop (a handler of the program's would run).
+ */
+static int replay_filter_kill(struct replayer *r, int sig)
+{
+	int st = 0, pass = 0;
+
+	if (syscall(SYS_tkill, r->t.tid, sig) < 0)
+		return -errno;
+	for (int stops = 0; stops < 8; stops++) {
+		if ((st = tracee_resume(&r->t, PTRACE_CONT, pass)) < 0)
+			return st;
+		if (r->t.stop == TRACEE_STOP_EXITED)
+			return check_exit(r, st);
+		pass = WIFSTOPPED(st) && !(st >> 16) && WSTOPSIG(st) == sig ? sig : 0;
+	}
+	rw_error("divergence at event %llu: tid %u did not die of %s", (unsigned long long)r->ev.seq,
+		 r->ev.tid, strsignal(sig));
+	return -EPROTO;
+}
+
 /* An EV_EXIT not after exit/exit_group: the thread dies of the signal passed to it. */
 static int replay_death(struct replayer *r)
 {
@@ -806,6 +830,8 @@ static int replay_death(struct replayer *r)
 			return st;
 		return check_exit(r, st);
 	}
+	if (WIFSIGNALED(r->ev.exit_status) && WTERMSIG(r->ev.exit_status) == SIGSYS && !r->pass_sig)
+		return replay_filter_kill(r, SIGSYS);
 	if (r->ntasks > 1 && !r->pass_sig) {
 		/* Nothing here would end it: running it on could block for ever. */
 		rw_error("divergence at event %llu: the recording ended tid %u (status 0x%x) with "
