@@ -348,6 +348,56 @@ static uint64_t clone_flags(struct recorder *r, const uint64_t args[6])
 static int task_died(struct recorder *r, struct recorder_task *t, int status);
 
 /*
+ * CLONE_UNTRACED keeps a tracer from following the child, which would run
+ * unrecorded, and whose syscalls the recorder's filter would fail with
+ * ENOSYS (SECCOMP_RET_TRACE with no tracer). The kernel gets the flags
+ * without it; the entry event has the program's own, which the registers
+ * (or clone3's struct clone_args) get back at the clone event.
+ */
+static int untraced_strip(struct recorder_task *t)
+{
+	uint64_t regs[X86_NREGS], flags;
+	int err;
+
+	if (t->cur_sysno != SYS_clone && t->cur_sysno != SYS_clone3)
+		return 0;
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
+		return err;
+	if (t->cur_sysno == SYS_clone) {
+		if (!(regs[X86_RDI] & CLONE_UNTRACED))
+			return 0;
+		regs[X86_RDI] &= ~(uint64_t)CLONE_UNTRACED;
+		t->untraced_at = 1;
+		return tracee_set_regs(&t->t, regs);
+	}
+	if (tracee_read_mem(&t->t, regs[X86_RDI], &flags, sizeof(flags)) < 0 ||
+	    !(flags & CLONE_UNTRACED))
+		return 0; /* the kernel says EFAULT */
+	flags &= ~(uint64_t)CLONE_UNTRACED;
+	t->untraced_at = regs[X86_RDI];
+	return tracee_write_mem(&t->t, regs[X86_RDI], &flags, sizeof(flags));
+}
+
+/* The program's CLONE_UNTRACED back in t (a clone's parent or child), where untraced_strip took it. */
+static int untraced_restore(struct recorder_task *t)
+{
+	uint64_t regs[X86_NREGS], flags, at = t->untraced_at;
+	int err;
+
+	t->untraced_at = 0;
+	if (at == 1) {
+		if ((err = tracee_get_regs(&t->t, regs)) < 0)
+			return err;
+		regs[X86_RDI] |= CLONE_UNTRACED;
+		return tracee_set_regs(&t->t, regs);
+	}
+	if ((err = tracee_read_mem(&t->t, at, &flags, sizeof(flags))) < 0)
+		return err;
+	flags |= CLONE_UNTRACED;
+	return tracee_write_mem(&t->t, at, &flags, sizeof(flags));
+}
+
+/*
  * Starts tracking the pages a forked child writes, if it is ready for it
  * (written_pages.c). It may be killed meanwhile, its death then waited for
  * by the syscalls injected into it: that death is recorded here.
@@ -376,13 +426,21 @@ static int record_clone(struct recorder *r, int event)
 
 	if (ptrace(PTRACE_GETEVENTMSG, parent->t.tid, 0, &msg) < 0)
 		return -errno;
+	child = task_find(r, (pid_t)msg);
+	if (!child)
+		child = recorder_task_add(r, (pid_t)msg, 0);
+	if (parent->untraced_at) {
+		/* The child's copy of the registers (and of memory, without CLONE_VM) too. */
+		child->untraced_at = parent->untraced_at;
+		if (child->state != TASK_NEW && (err = untraced_restore(child)) < 0)
+			return err;
+		if ((err = untraced_restore(parent)) < 0)
+			return err;
+	}
 	if ((err = tracee_get_regs(&parent->t, regs)) < 0)
 		return err;
 	x86_regs_args(regs, args);
 	flags = clone_flags(r, args);
-	child = task_find(r, (pid_t)msg);
-	if (!child)
-		child = recorder_task_add(r, (pid_t)msg, 0);
 	child->tgid = (flags & CLONE_THREAD) ? parent->tgid : (pid_t)msg;
 	child->syscall_stops = parent->syscall_stops; /* seccomp filters are inherited */
 	child->parent_tgid = (flags & (CLONE_PARENT | CLONE_THREAD)) ? parent->parent_tgid
@@ -595,6 +653,9 @@ static int syscall_exit(struct recorder *r, struct recorder_task *t)
 			return err < 0 ? err : 0;
 		return continue_user(r, t);
 	}
+	/* A clone that failed made no clone event: the flag goes back here. */
+	if (t->untraced_at && (err = untraced_restore(t)) < 0)
+		return err;
 	if ((err = recorder_scratch_exit(r)) < 0 || (err = recorder_handle_exit(r)) < 0)
 		return err;
 	/* Killed while the recorder ran a syscall in it (written_pages_exec at an exec). */
@@ -657,7 +718,7 @@ static int syscall_entry(struct recorder *r, struct recorder_task *t)
 		return after_exit(r, t);
 	if ((err = recorder_ptrace_wait_holds(r)) != 0)
 		return err < 0 ? err : 0; /* a tracer's wait, held until a tracee stops */
-	if ((err = recorder_scratch_enter(r)) < 0)
+	if ((err = recorder_scratch_enter(r)) < 0 || (err = untraced_strip(t)) < 0)
 		return err;
 	return enter_syscall(r, t);
 }
@@ -762,6 +823,8 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 		/* Its first stop: the SIGSTOP every task attached by a clone event starts with. */
 		t->t.stop = TRACEE_STOP_OTHER;
 		t->state = TASK_READY;
+		if (t->untraced_at && (err = untraced_restore(t)) < 0)
+			return err;
 		if ((err = track_child(r, t)) < 0 || !r->cur)
 			return err;
 		err = recorder_ptrace_child_ready(r, t);

@@ -230,6 +230,12 @@ struct recorder_task {
 	/* A task made by a clone: it waits for the parent's clone exit before its first run. */
 	pid_t clone_parent;
 	/*
+	 * CLONE_UNTRACED taken out of a clone in progress: 1 from rdi (clone),
+	 * else the address of clone3's flags word; given back at the clone event
+	 * (in the child at its first stop).
+	 */
+	uint64_t untraced_at;
+	/*
 	 * Its syscall entries are seen by PTRACE_SYSCALL stops rather than by
 	 * the recorder's seccomp filter: there is no such filter, or the
 	 * program set a filter of its own, whose verdict (an errno, say) would

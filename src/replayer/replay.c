@@ -1337,6 +1337,7 @@ static int replay_clone(struct replayer *r)
 	nr = (long)in[X86_ORIG_RAX];
 	in[X86_RAX] = (uint64_t)nr;
 	if (nr == SYS_clone) {
+		in[X86_RDI] &= ~(uint64_t)CLONE_UNTRACED; /* followed, as in the recording */
 		stack = in[X86_RSI];
 		child_tid_addr = in[X86_R10];
 		tls = in[X86_R8];
