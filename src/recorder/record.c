@@ -48,10 +48,13 @@ _Static_assert(TRACE_NREGS == X86_NREGS, "trace and arch register counts");
 
 int recorder_emit(struct recorder *r)
 {
+	int err;
+
 	rw_buf_reset(&r->enc);
 	trace_event_encode(&r->eb, &r->history, &r->enc);
 	r->seq++;
-	return trace_writer_add(r->writer, TRACE_REC_EVENT, r->enc.data, r->enc.len);
+	err = trace_writer_add(r->writer, TRACE_REC_EVENT, r->enc.data, r->enc.len);
+	return err < 0 ? err : recorder_remote_mem_flush(r);
 }
 
 int recorder_add_xsave(struct recorder *r, bool force)
@@ -483,6 +486,7 @@ int recorder_handle_exit(struct recorder *r)
 	struct x86_sys_out_ctx ctx;
 	long nr = r->cur->cur_sysno;
 	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
+	struct rw_buf other = {0};
 	int64_t ret;
 	int err;
 
@@ -547,8 +551,11 @@ int recorder_handle_exit(struct recorder *r)
 		return err;
 	if (d && (d->flags & (SYSF_WRITES_FD | SYSF_COPIES_TO_FD)) && ret > 0)
 		add_output(r, nr, args, ret);
-	recorder_ptrace_mem_written(r, nr, args, ret);
-	return recorder_emit(r);
+	recorder_remote_mem_written(r, nr, args, ret, &other);
+	if ((err = recorder_emit(r)) == 0)
+		err = recorder_remote_mem_emit(r, &other);
+	rw_buf_free(&other);
+	return err;
 }
 
 int recorder_record_death(struct recorder *r, int status)

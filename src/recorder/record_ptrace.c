@@ -132,7 +132,8 @@ static int64_t resume_request(struct recorder_task *t, long request, uint64_t da
 	return 0;
 }
 
-static void remember_poke(struct recorder_task *t, uint64_t addr, const void *p, size_t len)
+void recorder_ptrace_remember_poke(struct recorder_task *t, uint64_t addr, const void *p,
+				   size_t len)
 {
 	rw_buf_put_u64(&t->ptrace.pokes, addr);
 	rw_buf_put_u64(&t->ptrace.pokes, len);
@@ -203,7 +204,7 @@ static int64_t poke(struct recorder_task *t, long request, uint64_t addr, uint64
 		return poke_user(t, addr, data);
 	if (tracee_write_mem(&t->t, addr, &data, sizeof(data)) < 0)
 		return -EIO;
-	remember_poke(t, addr, &data, sizeof(data));
+	recorder_ptrace_remember_poke(t, addr, &data, sizeof(data));
 	return 0;
 }
 
@@ -489,39 +490,4 @@ int recorder_ptrace_wait_holds(struct recorder *r)
 		}
 	}
 	return 0;
-}
-
-/*
- * A pwrite64 into /proc/PID/mem (a debugger's memory writes, gdb's test
- * of its own /proc/self/mem): what it wrote is memory of that process.
- * Its own goes into the exit event; a tracee's is applied when it resumes.
- */
-void recorder_ptrace_mem_written(struct recorder *r, long nr, const uint64_t args[6], int64_t ret)
-{
-	char path[64], target[128];
-	struct recorder_task *t;
-	uint8_t *buf;
-	ssize_t n;
-	int pid, tid, len = 0;
-
-	if (nr != SYS_pwrite64 || ret <= 0 || ret > (1 << 20))
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", r->cur->t.tid, (int)args[0]);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return;
-	target[n] = '\0';
-	if (sscanf(target, "/proc/%d/task/%d/mem%n", &pid, &tid, &len) == 2 && len == n)
-		pid = tid;
-	else if (!(sscanf(target, "/proc/%d/mem%n", &pid, &len) == 1 && len == n))
-		return;
-	if (!(t = find_task(r, pid)) || !(buf = malloc((size_t)ret)))
-		return;
-	if (tracee_read_mem(&r->cur->t, args[1], buf, (size_t)ret) == 0) {
-		if (t->tgid == r->cur->tgid)
-			trace_event_add_mem(&r->eb, args[3], buf, (uint64_t)ret);
-		else
-			remember_poke(t, args[3], buf, (size_t)ret);
-	}
-	free(buf);
 }

@@ -90,6 +90,7 @@ static void task_free(struct recorder *r, struct recorder_task *t)
 		close(t->pidfd);
 	recorder_task_forget_fds(t);
 	recorder_ptrace_free(t);
+	rw_buf_free(&t->remote_pending);
 	tracee_release(&t->t);
 	free(t);
 }

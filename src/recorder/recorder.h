@@ -236,6 +236,12 @@ struct recorder_task {
 	 */
 	uint64_t untraced_at;
 	/*
+	 * What another process wrote into its memory while it ran user code
+	 * (record_remote_mem.c): addresses, lengths and bytes, recorded after
+	 * its next syscall event.
+	 */
+	struct rw_buf remote_pending;
+	/*
 	 * Its syscall entries are seen by PTRACE_SYSCALL stops rather than by
 	 * the recorder's seccomp filter: there is no such filter, or the
 	 * program set a filter of its own, whose verdict (an errno, say) would
@@ -411,8 +417,21 @@ int recorder_ptrace_resume_event(struct recorder *r, struct recorder_task *t,
 /* Delivers si now, as deliver() would without a tracer: the signal the tracer passed. */
 int recorder_signal_deliver(struct recorder *r, const siginfo_t *si, bool sync, int *pass_sig);
 void recorder_ptrace_free(struct recorder_task *t);
-/* At a pwrite64's exit: what it wrote through /proc/PID/mem is that process's memory. */
-void recorder_ptrace_mem_written(struct recorder *r, long nr, const uint64_t args[6], int64_t ret);
+/* Bytes a tracer wrote into t, stopped for it: written in replay at t's resume event. */
+void recorder_ptrace_remember_poke(struct recorder_task *t, uint64_t addr, const void *p,
+				   size_t len);
+
+/*
+ * record_remote_mem.c, at a syscall's exit: what it wrote into a process's
+ * memory (process_vm_writev, writes to /proc/PID/mem). The writer's own
+ * goes into its exit event, a tracee's to its pokes; other processes' into
+ * `other`, for recorder_remote_mem_emit once the exit event is written.
+ */
+void recorder_remote_mem_written(struct recorder *r, long nr, const uint64_t args[6], int64_t ret,
+				 struct rw_buf *other);
+int recorder_remote_mem_emit(struct recorder *r, const struct rw_buf *other);
+/* After an event of r->cur: what other processes wrote into it meanwhile, if it may be given now. */
+int recorder_remote_mem_flush(struct recorder *r);
 
 /* Syscall entry and exit stops, rdtsc traps and the end of r->cur (record.c). */
 int recorder_handle_entry(struct recorder *r);

@@ -30,6 +30,7 @@
 #include <linux/kd.h>
 #include <linux/loop.h>
 #include <linux/nsfs.h>
+#include <linux/perf_event.h>
 #include <linux/sockios.h>
 #include <linux/vt.h>
 
@@ -294,6 +295,20 @@ static const struct ioctl_desc ioctl_table[] = {
 	IN(SIOCBRDELIF),
 	SPEC(SIOCSHWTSTAMP, out_hwtstamp),
 	SPEC(SIOCGHWTSTAMP, out_hwtstamp),
+
+	/*
+	 * perf events (linux/perf_event.h): the counters' values come from
+	 * read(), which is recorded; the ring buffer (mmap) is not followed.
+	 */
+	IN(PERF_EVENT_IOC_ENABLE),
+	IN(PERF_EVENT_IOC_DISABLE),
+	IN(PERF_EVENT_IOC_REFRESH),
+	IN(PERF_EVENT_IOC_RESET),
+	IN(PERF_EVENT_IOC_SET_OUTPUT),
+	NAMED(PERF_EVENT_IOC_PERIOD),
+	NAMED(PERF_EVENT_IOC_ID),
+	NAMED(PERF_EVENT_IOC_SET_FILTER),
+	NAMED(PERF_EVENT_IOC_PAUSE_OUTPUT),
 
 	/* block devices and files (linux/fs.h) */
 	IN(BLKROSET),
