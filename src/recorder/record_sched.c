@@ -550,6 +550,24 @@ static bool signal_ends_process(const struct recorder_task *t, int sig)
 	       !(procstatus_mask(t->t.tid, "SigIgn:") & (1ull << (sig - 1)));
 }
 
+/*
+ * A pid namespace's init faulted, with no handler: passed by its tracer,
+ * the signal would be dropped and the instruction fault again for ever.
+ * Let go (detached with the signal), it faults once more untraced and dies
+ * of it, as natively; its parent, not rewind, gets its end, so the death
+ * is recorded here (without a core-dump bit, which replay does not check).
+ */
+static int let_init_die(struct recorder *r, struct recorder_task *t)
+{
+	int sig = t->pass_sig;
+
+	process_dying(r, t);
+	t->pass_sig = 0;
+	if (ptrace(PTRACE_DETACH, t->t.tid, 0, (void *)(long)sig) < 0 && errno != ESRCH)
+		return -errno;
+	return task_died(r, t, sig);
+}
+
 /* A signal-delivery stop of t (or our SIGSTOP ending its slice). */
 static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 {
@@ -580,6 +598,8 @@ static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 		return err;
 	if (recorder_ptrace_held(t))
 		return 0; /* stopped for its tracer before the delivery */
+	if (t->pass_sig && recorder_signal_unkillable_fault(t->t.tid, t->pass_sig))
+		return let_init_die(r, t);
 	if (t->pass_sig && signal_ends_process(t, t->pass_sig))
 		process_dying(r, t);
 	if (preempt) {

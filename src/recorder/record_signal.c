@@ -303,3 +303,37 @@ void recorder_resend_held(struct recorder *r)
 		r->cur->resend_signo = r->cur->held[0].info.si_signo;
 	}
 }
+
+/* Whether tid is the init of a pid namespace: the last of its NSpid ids is 1. */
+static bool namespace_init(pid_t tid)
+{
+	char path[64], line[256];
+	bool init = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char *last;
+
+		if (strncmp(line, "NSpid:", 6) != 0)
+			continue;
+		last = strrchr(line, '\t');
+		init = last && last != line + 6 && atoi(last + 1) == 1;
+		break;
+	}
+	fclose(f);
+	return init;
+}
+
+bool recorder_signal_unkillable_fault(pid_t tid, int sig)
+{
+	siginfo_t si;
+
+	if (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL && sig != SIGFPE)
+		return false;
+	if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) < 0 || si.si_signo != sig || si.si_code <= 0)
+		return false;
+	return namespace_init(tid);
+}

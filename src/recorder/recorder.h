@@ -417,6 +417,13 @@ int recorder_ptrace_resume_event(struct recorder *r, struct recorder_task *t,
 /* Delivers si now, as deliver() would without a tracer: the signal the tracer passed. */
 int recorder_signal_deliver(struct recorder *r, const siginfo_t *si, bool sync, int *pass_sig);
 void recorder_ptrace_free(struct recorder_task *t);
+/*
+ * A fault's signal sig, to be passed to tid, that the kernel would drop:
+ * tid is the init of a pid namespace (SIGNAL_UNKILLABLE), which a fault
+ * kills only when it is not traced (force_sig_info_to_task).
+ */
+bool recorder_signal_unkillable_fault(pid_t tid, int sig);
+
 /* Bytes a tracer wrote into t, stopped for it: written in replay at t's resume event. */
 void recorder_ptrace_remember_poke(struct recorder_task *t, uint64_t addr, const void *p,
 				   size_t len);
