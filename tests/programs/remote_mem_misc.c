@@ -5,7 +5,7 @@
  * and lseek + write) and of the process itself; set_thread_area and
  * get_thread_area (32-bit TLS entries of the GDT); a software perf counter
  * enabled, disabled, reset and read through ioctl; a bridge ioctl
- * (SIOCBRDELBR) on a socket, which fails.
+ * (SIOCBRDELBR) and a device-private one on a socket, which fail.
  */
 #define _GNU_SOURCE
 #include <asm/ldt.h>
@@ -145,6 +145,10 @@ static void bridge_ioctl(void)
 	errno = 0;
 	int r = ioctl(s, SIOCBRDELBR, "rewind-none0");
 	printf("SIOCBRDELBR on a socket: %d %s\n", r, r < 0 ? "fails" : "succeeds");
+	CHECK(r < 0);
+	char priv[64] = {0};
+	r = ioctl(s, SIOCDEVPRIVATE + 3, priv); /* a number rewind does not know */
+	printf("SIOCDEVPRIVATE+3 on a socket: %d %s\n", r, r < 0 ? strerrorname_np(errno) : "");
 	CHECK(r < 0);
 	close(s);
 }
