@@ -592,8 +592,12 @@ int recorder_handle_tsc_trap(struct recorder *r)
 	if ((err = tracee_set_regs(&r->cur->t, regs)) < 0)
 		return err;
 	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_RDTSC, regs);
-	err = recorder_emit(r);
-	return err < 0 ? err : 1;
+	if ((err = recorder_emit(r)) < 0)
+		return err;
+	/* The trap the CPU would have raised after it: pending, so due before the next insn. */
+	if (x86_tsc_single_step_trap(regs) && syscall(SYS_tkill, r->cur->t.tid, SIGTRAP) == 0)
+		r->cur->step_trap_sent = true;
+	return 1;
 }
 
 static char *resolve_program(const char *prog)

@@ -244,6 +244,22 @@ int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig)
 			recorder_time_limit(r, true);
 		return deliver(r, &si, false, exec_point, pass_sig);
 	}
+	if (sig == SIGTRAP && r->cur->step_trap_sent) {
+		/* Ours, after an emulated rdtsc: the single-step trap the CPU would raise. */
+		uint64_t regs[X86_NREGS];
+		int err;
+
+		r->cur->step_trap_sent = false;
+		if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
+			return err;
+		memset(&si, 0, sizeof(si));
+		si.si_signo = SIGTRAP;
+		si.si_code = TRAP_TRACE;
+		si.si_addr = (void *)(uintptr_t)regs[X86_RIP];
+		if (ptrace(PTRACE_SETSIGINFO, r->cur->t.tid, 0, &si) < 0)
+			return -errno;
+		return deliver(r, &si, true, 0, pass_sig);
+	}
 	if (r->cur->resend_pending && r->cur->resend_signo == sig) {
 		/* Our own tgkill of a held-back signal: give it back its original siginfo. */
 		r->cur->resend_pending = false;

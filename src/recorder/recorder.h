@@ -207,6 +207,7 @@ struct recorder_task {
 	bool resend_pending;
 	int resend_signo;
 	bool kick_sent;
+	bool step_trap_sent; /* the SIGTRAP after an emulated rdtsc run with the trap flag */
 	struct recorder_mm *mm;
 	/* Its memory when it made a child that shares it until exec (vfork), or NULL. */
 	struct page_hash *vfork_hashes;

@@ -1129,7 +1129,12 @@ static int replay_tsc(struct replayer *r)
 		return diverged(r, expect, live, len ? "rdtsc" : "rdtsc (no rdtsc at rip)");
 	}
 	/* The SIGSEGV is not delivered: the next resume passes signal 0. */
-	return tracee_set_regs(&r->t, r->ev.regs);
+	if ((err = tracee_set_regs(&r->t, r->ev.regs)) < 0)
+		return err;
+	/* Run with the trap flag: the recording's SIGTRAP after it, due at the next resume. */
+	if (x86_tsc_single_step_trap(r->ev.regs) && syscall(SYS_tkill, r->t.tid, SIGTRAP) < 0)
+		return -errno;
+	return 0;
 }
 
 /*

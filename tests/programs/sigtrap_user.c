@@ -3,8 +3,8 @@
  * with a SIGTRAP handler (si_code SI_KERNEL, rip after the int3), several
  * times; an int3 without a handler, in a child that dies of SIGTRAP; the
  * trap flag set by the program itself with popf, a handler counting the
- * single-step traps (TRAP_TRACE), over a syscall too, until a popf clears
- * the flag again.
+ * single-step traps (TRAP_TRACE), over a syscall and an rdtsc too (one trap
+ * per instruction), until a popf clears the flag again.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -56,6 +56,41 @@ static long single_stepped(void)
 	return acc;
 }
 
+/* Single-step traps over two instructions and the popf: nop, nop, or rdtsc, nop (as many). */
+static int steps_over(int with_rdtsc)
+{
+	int before = step_traps;
+	unsigned lo = 0, hi = 0;
+
+	if (with_rdtsc)
+		__asm__ volatile("pushfq\n\t"
+				 "orq $0x100, (%%rsp)\n\t"
+				 "popfq\n\t"
+				 "rdtsc\n\t"
+				 "nop\n\t"
+				 "pushfq\n\t"
+				 "andq $~0x100, (%%rsp)\n\t"
+				 "popfq\n\t"
+				 : "=a"(lo), "=d"(hi)
+				 :
+				 : "memory", "cc");
+	else
+		__asm__ volatile("pushfq\n\t"
+				 "orq $0x100, (%%rsp)\n\t"
+				 "popfq\n\t"
+				 "nop\n\t"
+				 "nop\n\t"
+				 "pushfq\n\t"
+				 "andq $~0x100, (%%rsp)\n\t"
+				 "popfq\n\t"
+				 :
+				 :
+				 : "memory", "cc");
+	(void)lo;
+	(void)hi;
+	return step_traps - before;
+}
+
 int main(void)
 {
 	struct sigaction sa;
@@ -81,6 +116,9 @@ int main(void)
 	long sum = single_stepped();
 	printf("trap flag: sum %ld, single-step traps %d\n", sum, step_traps);
 	CHECK(sum == 10 && step_traps >= 6);
+	int plain = steps_over(0), tsc = steps_over(1);
+	printf("trap flag over nop, nop: %d traps; over rdtsc, nop: %d traps\n", plain, tsc);
+	CHECK(plain == tsc);
 
 	fflush(stdout);
 	pid_t pid = fork();

@@ -17,6 +17,12 @@ int x86_tsc_insn_len(const uint8_t code[3], int *is_rdtscp);
  * rcx for rdtscp) set, rip moved past it.
  */
 void x86_tsc_emulate(uint64_t regs[X86_NREGS], int len, int is_rdtscp);
+/*
+ * Whether the instruction ran with the program's trap flag (EFLAGS.TF)
+ * set: the CPU raises a single-step trap (SIGTRAP, TRAP_TRACE, si_addr the
+ * next instruction) after it, which an emulated one must be given too.
+ */
+int x86_tsc_single_step_trap(const uint64_t regs[X86_NREGS]);
 /* True when live (at the fault) and recorded (after emulation) agree but for what the insn set. */
 int x86_tsc_regs_match(const uint64_t recorded[X86_NREGS], const uint64_t live[X86_NREGS], int len,
 		       int is_rdtscp);
