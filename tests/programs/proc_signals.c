@@ -3,8 +3,8 @@
  * SIGTERM to a child waiting in pause() with a handler, which then sleeps
  * and exits; a second child without a handler dies of SIGTERM; a third is
  * stopped with SIGSTOP and continued with SIGCONT while its parent waits
- * for it with WUNTRACED/WCONTINUED (the recording lets a stopped child
- * run on: its parent's waits report the stop and the continuation).
+ * for it with WUNTRACED/WCONTINUED (it stays stopped in the recording
+ * too, until the SIGCONT).
  */
 #define _GNU_SOURCE
 #include <signal.h>
