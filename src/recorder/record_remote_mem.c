@@ -92,7 +92,7 @@ static void take(struct recorder *r, struct recorder_task *t, uint64_t addr, uin
 	free(buf);
 }
 
-/* process_vm_writev(pid, local, n, remote, m, 0) = ret: the first ret bytes of the remote iovecs. */
+/* process_vm_writev(pid, local, n, remote, m, 0) = ret: the first ret bytes of the remote iovs. */
 static void vm_writev(struct recorder *r, const uint64_t args[6], int64_t ret, struct rw_buf *out)
 {
 	struct recorder_task *t = task_of(r, (pid_t)args[0]);

@@ -379,7 +379,7 @@ static int untraced_strip(struct recorder_task *t)
 	return tracee_write_mem(&t->t, regs[X86_RDI], &flags, sizeof(flags));
 }
 
-/* The program's CLONE_UNTRACED back in t (a clone's parent or child), where untraced_strip took it. */
+/* The program's CLONE_UNTRACED back in t (a clone's parent or child), where it was taken. */
 static int untraced_restore(struct recorder_task *t)
 {
 	uint64_t regs[X86_NREGS], flags, at = t->untraced_at;

@@ -438,7 +438,7 @@ void recorder_ptrace_remember_poke(struct recorder_task *t, uint64_t addr, const
 void recorder_remote_mem_written(struct recorder *r, long nr, const uint64_t args[6], int64_t ret,
 				 struct rw_buf *other);
 int recorder_remote_mem_emit(struct recorder *r, const struct rw_buf *other);
-/* After an event of r->cur: what other processes wrote into it meanwhile, if it may be given now. */
+/* After an event of r->cur: what other processes wrote into it meanwhile, if given now. */
 int recorder_remote_mem_flush(struct recorder *r);
 
 /* Syscall entry and exit stops, rdtsc traps and the end of r->cur (record.c). */
