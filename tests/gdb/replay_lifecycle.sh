@@ -43,7 +43,7 @@ kill -0 "$server" 2>/dev/null && fail "rewind replay -s still runs after gdb kil
 mkdir -m 0700 "$dir/run"
 XDG_RUNTIME_DIR=$dir/run timeout 60 "$rewind" replay "$dir/t.trace" -- -nx -batch \
 	-ex 'break scale' -ex 'continue' \
-	-ex "shell ss -ltnpH | grep -c '\"rewind\",pid=' >'$dir/tcp'; ls '$dir/run' >'$dir/left'" \
+	-ex "shell ss -ltnpH | grep -c \"pid=\$(ps -o ppid= -p \$PPID | tr -d ' '),\" >'$dir/tcp'; ls '$dir/run' >'$dir/left'" \
 	</dev/null >"$dir/private.out" 2>&1 || true
 grep -q "Breakpoint 1, scale" "$dir/private.out" || { cat "$dir/private.out"; fail "gdb never reached the breakpoint"; }
 [ "$(cat "$dir/tcp")" = 0 ] || fail "rewind replay listens on a TCP port: $(ss -ltnpH)"
