@@ -130,6 +130,25 @@ int recorder_ptrace_user_request(const struct recorder_task *t)
  * the kernel runs. Returns 2 when the tracer made the number -1: the
  * kernel skips it, and no entry or exit event is recorded.
  */
+/*
+ * PTRACE_O_TRACEEXIT: at an exit or exit_group entry (after its entry
+ * stop), the stop the kernel makes in do_exit, with the wait status to
+ * come as the event message. 0 when there is none to make.
+ */
+static int exit_event_stop(struct recorder *r, struct recorder_task *t,
+			   const uint64_t regs[X86_NREGS], int reach)
+{
+	struct recorder_ptrace *p = &t->ptrace;
+	long nr = (long)regs[X86_ORIG_RAX];
+
+	if (!p->tracer || !(p->options & PTRACE_O_TRACEEXIT) || p->exit_event_seen ||
+	    (nr != SYS_exit && nr != SYS_exit_group))
+		return 0;
+	p->exit_event_seen = true;
+	p->eventmsg = (unsigned long)(regs[X86_RDI] & 0xff) << 8;
+	return enter_stop(r, t, PTRACE_STOP_ENTRY, EVENT_STATUS(PTRACE_EVENT_EXIT), reach);
+}
+
 int recorder_ptrace_entry_stop(struct recorder *r, struct recorder_task *t)
 {
 	struct recorder_ptrace *p = &t->ptrace;
@@ -138,17 +157,19 @@ int recorder_ptrace_entry_stop(struct recorder *r, struct recorder_task *t)
 
 	if (!p->tracer && !p->entry_seen)
 		return 0;
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
+		return err;
+	if (p->exit_event_seen)
+		return 0; /* on to its end */
 	if (p->entry_seen) {
 		p->entry_seen = false;
-		if ((err = tracee_get_regs(&t->t, regs)) < 0)
-			return err;
 		if ((int64_t)regs[X86_ORIG_RAX] != -1)
-			return 0;
+			return exit_event_stop(r, t, regs, PTRACE_REACH_NONE);
 		p->skip = true;
 		return 2;
 	}
 	if (p->request != PTRACE_SYSCALL)
-		return 0;
+		return exit_event_stop(r, t, regs, PTRACE_REACH_SYSCALL);
 	status = syscall_status(t);
 	p->entry_seen = true;
 	return enter_stop(r, t, PTRACE_STOP_ENTRY, status, PTRACE_REACH_SYSCALL);

@@ -129,6 +129,7 @@ struct recorder_ptrace {
 	unsigned long eventmsg;
 	siginfo_t si;
 	bool entry_seen; /* the entry stop of the syscall at hand was reported */
+	bool exit_event_seen; /* its PTRACE_EVENT_EXIT stop was reported: it ends now */
 	bool skip;	 /* the tracer made that syscall -1: the kernel skips it */
 	bool resumed;	 /* resumed by the tracer: the scheduler carries on with it */
 	int resume_sig;

@@ -3,7 +3,9 @@
  * over a short loop (the steps counted), its fork reported as PTRACE_EVENT_FORK with the new
  * pid from PTRACE_GETEVENTMSG and the grandchild traced from its first
  * stop, its exit status through wait; then a tracer that ends with
- * PTRACE_O_EXITKILL takes its tracee with it.
+ * PTRACE_O_EXITKILL takes its tracee with it; then PTRACE_O_TRACEEXIT: a
+ * tracee stops at its exit with the status to come as the event message,
+ * after its exit_group's entry stop.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -118,6 +120,38 @@ static void exitkill(void)
 	close(p[1]);
 }
 
+/* PTRACE_O_TRACEEXIT with syscall stops: the exit_group entry, then the exit event, then death. */
+static void trace_exit(void)
+{
+	unsigned long msg = 0;
+	int st, entries = 0;
+	pid_t pid = fork();
+
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		CHECK(ptrace(PTRACE_TRACEME, 0, 0, 0) == 0);
+		CHECK(raise(SIGSTOP) == 0);
+		_exit(42);
+	}
+	CHECK(waitpid(pid, &st, 0) == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP);
+	CHECK(ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACEEXIT | PTRACE_O_TRACESYSGOOD) == 0);
+	for (;;) {
+		CHECK(ptrace(PTRACE_SYSCALL, pid, 0, 0) == 0);
+		CHECK(waitpid(pid, &st, 0) == pid && WIFSTOPPED(st));
+		if (WSTOPSIG(st) == (SIGTRAP | 0x80)) {
+			entries++;
+			continue;
+		}
+		CHECK(st >> 8 == (SIGTRAP | PTRACE_EVENT_EXIT << 8));
+		break;
+	}
+	CHECK(ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg) == 0);
+	printf("parent: exit event after %d syscall stops, message %lu\n", entries, msg);
+	CHECK(msg == 42 << 8 && entries >= 1);
+	CHECK(ptrace(PTRACE_CONT, pid, 0, 0) == 0);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 42);
+}
+
 int main(void)
 {
 	int st;
@@ -134,6 +168,7 @@ int main(void)
 	step_loop(pid);
 	follow_fork(pid);
 	exitkill();
+	trace_exit();
 	printf("EXIT-SUCCESS\n");
 	return 0;
 }
