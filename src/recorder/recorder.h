@@ -549,7 +549,7 @@ void recorder_sched_tick(struct recorder *r, bool arm);
 /* The same, the first tick after first_ns (a short slice); 0 disarms. */
 void recorder_sched_tick_after(struct recorder *r, long first_ns);
 /* The slice of a thread that spins (preempted twice at one instruction, no syscall between). */
-#define RECORDER_SPIN_SLICE_NS 200000L
+#define RECORDER_SPIN_SLICE_NS 50000L
 /* Arms (or disarms) the time limit for held-back signals. */
 void recorder_time_limit(struct recorder *r, bool arm);
 int recorder_add_exec_point_pages(struct recorder *r);
