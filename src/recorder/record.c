@@ -162,8 +162,7 @@ static int output_target(struct recorder *r, int fd)
 	return is1 ? 1 : is2 ? 2 : 0;
 }
 
-/* The file position of the tracee's fd, from /proc/PID/fdinfo, or -1. */
-static long long fd_position(struct recorder *r, int fd)
+long long recorder_fd_position(struct recorder *r, int fd)
 {
 	char path[64], line[128];
 	long long pos = -1;
@@ -198,7 +197,7 @@ static void add_copied_output(struct recorder *r, int target, int in_fd, uint64_
 			return;
 		end = (long long)off;
 	} else {
-		end = fd_position(r, in_fd);
+		end = recorder_fd_position(r, in_fd);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", r->cur->t.tid, in_fd);
 	fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -58,23 +58,6 @@ static struct recorder_task *mem_file_task(struct recorder *r, int fd)
 	return task_of(r, pid);
 }
 
-/* The writer's file offset of fd now (after the write). */
-static int64_t fd_pos(struct recorder *r, int fd)
-{
-	char path[64], line[128];
-	long long pos = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", r->cur->t.tid, fd);
-	if (!(f = fopen(path, "re")))
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "pos: %lld", &pos) == 1)
-			break;
-	fclose(f);
-	return pos;
-}
-
 /* One range of the target written: its bytes, read from it now, are kept. */
 static void take(struct recorder *r, struct recorder_task *t, uint64_t addr, uint64_t len,
 		 struct rw_buf *out)
@@ -124,7 +107,7 @@ static void mem_file_write(struct recorder *r, long nr, const uint64_t args[6], 
 		at = (int64_t)args[3];
 	else if (nr == SYS_pwritev2 && (int64_t)args[3] != -1)
 		at = (int64_t)args[3];
-	else if ((at = fd_pos(r, (int)args[0])) >= 0)
+	else if ((at = recorder_fd_position(r, (int)args[0])) >= 0)
 		at -= ret; /* write, writev, pwritev2 at the file offset: it moved past them */
 	else
 		return;

@@ -480,6 +480,8 @@ int recorder_preempt_point(struct recorder *r);
 int recorder_step_to_site(struct recorder *r, uint64_t regs[X86_NREGS]);
 /* The stack window and changed pages of an execution point at regs, as fingerprint sections. */
 int recorder_add_fingerprint(struct recorder *r, const uint64_t regs[X86_NREGS]);
+/* The file position of r->cur's fd now, from /proc/PID/fdinfo, or -1. */
+long long recorder_fd_position(struct recorder *r, int fd);
 /* Adds len bytes at addr as expected memory, less the words left out (expect_holes). */
 void recorder_add_expect(struct recorder *r, uint64_t addr, const uint8_t *data, size_t len);
 int recorder_add_exec_point_hashes(struct recorder *r);
