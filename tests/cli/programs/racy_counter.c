@@ -1,13 +1,13 @@
 /*
  * racy_counter: two threads add to one counter without a lock, a load, an
  * add and a store apart. Natively on two CPUs updates are lost in nearly
- * every run; under rewind, one thread at a time with long slices, almost
+ * every run; under rewind, one thread at a time with 20 ms slices, almost
  * never; in chaos mode, often. Prints the count and how many were lost.
  */
 #include <pthread.h>
 #include <stdio.h>
 
-#define PER_THREAD 2000000
+#define PER_THREAD 20000000
 
 static volatile long counter;
 
