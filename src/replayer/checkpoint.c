@@ -86,15 +86,15 @@ static int copy_shared(struct tracee *t, size_t proc, struct replay_checkpoint *
  */
 static int checkpoint_processes(struct replayer *r, struct replay_checkpoint *cp)
 {
-	cp->proc_leader = calloc(r->ntasks + 1, sizeof(*cp->proc_leader));
+	cp->proc_leader = calloc(r->tasks.n + 1, sizeof(*cp->proc_leader));
 	if (!cp->proc_leader)
 		return -ENOMEM;
-	if (r->ntasks <= 1) {
-		cp->proc_leader[cp->nprocs++] = r->cur_task;
+	if (r->tasks.n <= 1) {
+		cp->proc_leader[cp->nprocs++] = 0; /* the one task */
 		return 0;
 	}
-	for (size_t i = 0; i < r->ntasks; i++) {
-		const struct replay_task *k = &r->tasks[i];
+	for (size_t i = 0; i < r->tasks.n; i++) {
+		const struct replay_task *k = r->tasks.all[i];
 
 		if (k->dead || k->reaped)
 			continue;
@@ -103,13 +103,14 @@ static int checkpoint_processes(struct replayer *r, struct replay_checkpoint *cp
 		if (k->rec_tid == k->rec_tgid)
 			cp->proc_leader[cp->nprocs++] = i;
 	}
-	for (size_t i = 0; i < r->ntasks; i++) {
+	for (size_t i = 0; i < r->tasks.n; i++) {
 		bool found = false;
 
-		if (!replay_task_running(&r->tasks[i]))
+		if (!replay_task_running(r->tasks.all[i]))
 			continue;
 		for (size_t p = 0; p < cp->nprocs && !found; p++)
-			found = r->tasks[cp->proc_leader[p]].rec_tgid == r->tasks[i].rec_tgid;
+			found =
+			    r->tasks.all[cp->proc_leader[p]]->rec_tgid == r->tasks.all[i]->rec_tgid;
 		if (!found)
 			return -ENOTSUP;
 	}
@@ -118,15 +119,11 @@ static int checkpoint_processes(struct replayer *r, struct replay_checkpoint *cp
 
 static void free_threads(struct replay_checkpoint *cp)
 {
-	for (size_t i = 0; cp->threads && i < cp->ntasks; i++)
+	for (size_t i = 0; cp->threads && i < cp->tasks.n; i++)
 		free(cp->threads[i].xsave);
 	free(cp->threads);
 	cp->threads = NULL;
-	for (size_t i = 0; cp->tasks && i < cp->ntasks; i++)
-		free(cp->tasks[i].rec_xsave);
-	free(cp->tasks);
-	cp->tasks = NULL;
-	cp->ntasks = 0;
+	replay_tasks_free(&cp->tasks);
 	for (size_t p = 0; cp->procs && p < cp->nprocs; p++)
 		if (cp->procs[p] > 0)
 			reap(cp->procs[p]);
@@ -176,7 +173,7 @@ int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 	cp->pid = -1;
 	if (!r->keep_before)
 		return -EINVAL;
-	if (r->finished || r->t.stop == TRACEE_STOP_EXITED)
+	if (r->finished || r->tasks.cur->t.stop == TRACEE_STOP_EXITED)
 		return -ESRCH; /* nothing to fork: the end is found by replaying to it */
 	/* A signal on its way to the process would be lost (or delivered) by forking it. */
 	if (r->pending_prepared || r->pending_at_stop)
@@ -185,25 +182,21 @@ int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 		replay_checkpoint_free(cp);
 		return err;
 	}
-	cp->tasks = replay_tasks_copy(r);
-	cp->threads = calloc(r->ntasks, sizeof(*cp->threads));
-	cp->ntasks = r->ntasks;
-	cp->cur_task = r->cur_task;
-	if (!cp->tasks || !cp->threads) {
+	cp->threads = calloc(r->tasks.n, sizeof(*cp->threads));
+	if (replay_tasks_dup(&cp->tasks, &r->tasks, r->xsave_len) < 0 || !cp->threads) {
 		replay_checkpoint_free(cp);
 		return -ENOMEM;
 	}
 	/* With an event read ahead, its XSAVE blocks are applied again at restore. */
-	for (size_t i = cp->ntasks; r->have_pending && i-- > 0;)
-		if (cp->tasks[i].rec_tid == r->rec_xsave_before_tid) {
-			memcpy(cp->tasks[i].rec_xsave, r->rec_xsave_before, r->xsave_len);
+	for (size_t i = cp->tasks.n; r->have_pending && i-- > 0;)
+		if (cp->tasks.all[i]->rec_tid == r->rec_xsave_before_tid) {
+			memcpy(cp->tasks.all[i]->rec_xsave, r->rec_xsave_before, r->xsave_len);
 			break;
 		}
-	for (size_t i = 0; i < r->ntasks; i++) {
-		if (!replay_task_running(&r->tasks[i]))
+	for (size_t i = 0; i < r->tasks.n; i++) {
+		if (!replay_task_running(r->tasks.all[i]))
 			continue;
-		if ((err = save_thread(r, replay_task_tracee(r, &r->tasks[i]), &cp->threads[i])) <
-		    0) {
+		if ((err = save_thread(r, &r->tasks.all[i]->t, &cp->threads[i])) < 0) {
 			replay_checkpoint_free(cp);
 			return err;
 		}
@@ -223,7 +216,7 @@ int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 		cp->procs[p] = -1;
 	for (size_t p = 0; p < cp->nprocs && !err; p++) {
 		size_t l = cp->proc_leader[p];
-		struct tracee *lt = replay_task_tracee(r, &r->tasks[l]);
+		struct tracee *lt = &r->tasks.all[l]->t;
 
 		err = tracee_fork_at(lt, REWIND_INJECT_PAGE, cp->threads[l].regs, &cp->procs[p]);
 		if (!err)
@@ -260,20 +253,18 @@ int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
  */
 static void end_replay_threads(struct replayer *r)
 {
-	pid_t *tids = calloc(r->ntasks + 1, sizeof(*tids));
+	pid_t *tids = calloc(r->tasks.n + 1, sizeof(*tids));
 	size_t n = 0, left;
 
 	if (!tids)
 		abort();
-	for (size_t i = 0; i < r->ntasks; i++) {
-		struct tracee *t = replay_task_tracee(r, &r->tasks[i]);
+	for (size_t i = 0; i < r->tasks.n; i++) {
+		struct tracee *t = &r->tasks.all[i]->t;
 
-		if (t->tid > 0 && t->stop != TRACEE_STOP_EXITED && !r->tasks[i].reaped)
+		if (t->tid > 0 && t->stop != TRACEE_STOP_EXITED && !r->tasks.all[i]->reaped)
 			tids[n++] = t->tid;
 		tracee_release(t);
 	}
-	if (!r->ntasks && r->t.tid > 0 && r->t.stop != TRACEE_STOP_EXITED)
-		tids[n++] = r->t.tid;
 	for (size_t i = 0; i < n; i++)
 		kill(tids[i], SIGKILL);
 	for (left = n; left;) {
@@ -362,39 +353,39 @@ static int thread_kernel_state(struct tracee *t, const struct replay_task *task,
 
 /* The checkpoint's other live threads, made again in the new process by clones of its leader. */
 static int remake_threads(struct replayer *r, struct replay_checkpoint *cp,
-			  struct replay_task *tasks, size_t leader)
+			  struct replay_tasks *tasks, size_t leader)
 {
-	struct tracee *lt = &tasks[leader].t;
+	struct replay_task *l = tasks->all[leader];
 	int err;
 
-	for (size_t i = 0; i < cp->ntasks; i++) {
+	for (size_t i = 0; i < cp->tasks.n; i++) {
 		const uint64_t flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
 				       CLONE_THREAD | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID;
+		struct replay_task *task = tasks->all[i];
 		uint64_t in[X86_NREGS], out[X86_NREGS];
 		pid_t live;
 
-		if (i == leader || !replay_task_running(&cp->tasks[i]) ||
-		    cp->tasks[i].rec_tgid != cp->tasks[leader].rec_tgid)
+		if (i == leader || !replay_task_running(task) || task->rec_tgid != l->rec_tgid)
 			continue;
 		memcpy(in, cp->threads[leader].regs, sizeof(in));
 		in[X86_RAX] = SYS_clone;
-		in[X86_RDI] = tasks[i].ctid ? flags : flags & ~(uint64_t)CLONE_CHILD_CLEARTID;
+		in[X86_RDI] = task->ctid ? flags : flags & ~(uint64_t)CLONE_CHILD_CLEARTID;
 		in[X86_RSI] = in[X86_RDX] = in[X86_R8] = 0;
-		in[X86_R10] = tasks[i].ctid;
-		if ((err = tracee_clone_at(lt, REWIND_INJECT_PAGE, in, &live, out)) < 0)
+		in[X86_R10] = task->ctid;
+		if ((err = tracee_clone_at(&l->t, REWIND_INJECT_PAGE, in, &live, out)) < 0)
 			return err;
-		tracee_init(&tasks[i].t, live);
-		tasks[i].t.stop = TRACEE_STOP_OTHER;
-		if ((err = thread_kernel_state(&tasks[i].t, &tasks[i], &cp->threads[i],
-					       r->xsave_len, false)) < 0)
+		tracee_init(&task->t, live);
+		task->t.stop = TRACEE_STOP_OTHER;
+		if ((err = thread_kernel_state(&task->t, task, &cp->threads[i], r->xsave_len,
+					       false)) < 0)
 			return err;
 	}
-	return thread_kernel_state(lt, &tasks[leader], &cp->threads[leader], r->xsave_len, true);
+	return thread_kernel_state(&l->t, l, &cp->threads[leader], r->xsave_len, true);
 }
 
 int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 {
-	struct replay_task *tasks;
+	struct replay_tasks tasks;
 	pid_t *pids = calloc(cp->nprocs, sizeof(*pids));
 	int err = pids ? 0 : -ENOMEM;
 
@@ -421,32 +412,33 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 	}
 	end_replay_threads(r);
 	/* The checkpoint stays usable: the replay gets a copy of its table. */
-	tasks = replay_tasks_dup(cp->tasks, cp->ntasks, r->xsave_len);
-	if (!tasks) {
+	if (replay_tasks_dup(&tasks, &cp->tasks, r->xsave_len) < 0) {
 		free(pids);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < cp->ntasks; i++) {
-		tasks[i].dr_gen = r->watch_gen - 1; /* a new thread's debug registers are clear */
-		if (replay_task_running(&tasks[i]))
-			tracee_init(&tasks[i].t, -1);
+	for (size_t i = 0; i < tasks.n; i++) {
+		/* A new thread's debug registers are clear. */
+		tasks.all[i]->dr_gen = r->watch_gen - 1;
+		if (replay_task_running(tasks.all[i]))
+			tracee_init(&tasks.all[i]->t, -1);
 	}
 	for (size_t p = 0; p < cp->nprocs; p++) {
-		tracee_init(&tasks[cp->proc_leader[p]].t, pids[p]);
-		tasks[cp->proc_leader[p]].t.stop = TRACEE_STOP_OTHER;
+		tracee_init(&tasks.all[cp->proc_leader[p]]->t, pids[p]);
+		tasks.all[cp->proc_leader[p]]->t.stop = TRACEE_STOP_OTHER;
 	}
 	free(pids);
 	r->dr_tid = 0;
 	for (size_t p = 0; p < cp->nprocs && !err; p++)
-		err = remake_threads(r, cp, tasks, cp->proc_leader[p]);
-	replay_tasks_adopt(r, tasks, cp->ntasks, cp->cur_task);
+		err = remake_threads(r, cp, &tasks, cp->proc_leader[p]);
+	replay_tasks_free(&r->tasks);
+	r->tasks = tasks;
 	if (err) {
 		rw_error("cannot make the threads of the checkpoint again: %s", strerror(-err));
 		return err;
 	}
 	for (size_t i = 0; i < cp->nshared; i++) {
 		struct replay_shared_copy *sc = &cp->shared[i];
-		struct tracee *t = replay_task_tracee(r, &r->tasks[cp->proc_leader[sc->proc]]);
+		struct tracee *t = &r->tasks.all[cp->proc_leader[sc->proc]]->t;
 
 		if ((err = tracee_write_mem(t, sc->start, sc->data, sc->len)) < 0)
 			return err;

@@ -93,7 +93,7 @@ static int write_maps(struct gdb_replay *g, struct tracee *t, FILE *out)
 {
 	struct procmap *maps;
 	int n = procmaps_read(t->tid, &maps);
-	uint64_t vdso = vdso_start(g), sp = g->r.exec_sp;
+	uint64_t vdso = vdso_start(g), sp = g->r.tasks.cur->exec_sp;
 
 	if (n < 0)
 		return n;
@@ -117,7 +117,7 @@ static int write_maps(struct gdb_replay *g, struct tracee *t, FILE *out)
 /* The command line: the argv strings the last exec put on the stack, each ending in a NUL. */
 static int write_cmdline(struct gdb_replay *g, struct tracee *t, FILE *out)
 {
-	uint64_t sp = g->r.exec_sp, argc, arg;
+	uint64_t sp = g->r.tasks.cur->exec_sp, argc, arg;
 	char s[4096];
 
 	if (tracee_read_mem(t, sp, &argc, 8) < 0 || argc > 100000)

@@ -47,11 +47,11 @@ static int list_threads(void *ctx, struct gdb_thread *out, int max)
 
 	if (g->r.finished || g->r.debug_exited)
 		return 0;
-	for (size_t i = 0; i < g->r.ntasks && n < max; i++) {
-		if (!shown(g, &g->r.tasks[i]))
+	for (size_t i = 0; i < g->r.tasks.n && n < max; i++) {
+		if (!shown(g, g->r.tasks.all[i]))
 			continue;
 		out[n].pid = g->pid;
-		out[n].tid = (int)g->r.tasks[i].rec_tid;
+		out[n].tid = (int)g->r.tasks.all[i]->rec_tid;
 		snprintf(out[n].name, sizeof(out[n].name), "%s", g->name);
 		n++;
 	}
@@ -64,17 +64,17 @@ struct tracee *gdb_replay_thread(struct gdb_replay *g, int tid)
 
 	if (g->r.finished || g->r.debug_exited || tid <= 0)
 		return NULL;
-	task = replay_task_find_live(&g->r, (uint32_t)tid);
+	task = replay_tasks_find_live(&g->r.tasks, (uint32_t)tid);
 	if (!task || !shown(g, task))
 		return NULL;
 	/* The other threads are stopped tracees too: ptrace reads their registers. */
-	return replay_task_tracee(&g->r, task);
+	return &task->t;
 }
 
 /* The recorded tid of the task the replay runs now (the one a stop happened in). */
 static int current_tid(const struct gdb_replay *g)
 {
-	return g->r.ntasks ? (int)g->r.tasks[g->r.cur_task].rec_tid : g->pid;
+	return (int)g->r.tasks.cur->rec_tid;
 }
 
 static int get_regs(void *ctx, int tid, uint64_t regs[27])
@@ -288,8 +288,8 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
 
 long gdb_replay_auxv(struct gdb_replay *g, uint8_t *buf, size_t max)
 {
-	struct tracee *t = &g->r.t;
-	uint64_t sp = g->r.exec_sp, argc, word = 1;
+	struct tracee *t = &g->r.tasks.cur->t;
+	uint64_t sp = g->r.tasks.cur->exec_sp, argc, word = 1;
 	size_t n = 0;
 
 	if (tracee_read_mem(t, sp, &argc, 8) < 0 || argc > 100000)
@@ -466,7 +466,6 @@ int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o)
 		return err;
 	g->r.report_signals = true;
 	g->r.report_execs = true;
-	g->r.allow_tasks = true;
 	g->r.stop_before_exit = true;
 	g->pid = o->pid ? (int)o->pid : (int)g->r.ev.tid;
 	g->r.debug_tgid = (uint32_t)g->pid;

@@ -70,7 +70,7 @@ struct link_map_fields {
 
 static int read_word(struct gdb_replay *g, uint64_t addr, uint64_t *value)
 {
-	return tracee_read_mem(&g->r.t, addr, value, sizeof(*value));
+	return tracee_read_mem(&g->r.tasks.cur->t, addr, value, sizeof(*value));
 }
 
 static void symbol_value(void *ctx, int index, bool found, uint64_t value)
@@ -128,7 +128,7 @@ static int described_field(struct gdb_replay *g, enum tls_symbol sym, uint64_t *
 	uint32_t desc[3];
 
 	if (!g->tls.known[sym] ||
-	    tracee_read_mem(&g->r.t, g->tls.addr[sym], desc, sizeof(desc)) < 0)
+	    tracee_read_mem(&g->r.tasks.cur->t, g->tls.addr[sym], desc, sizeof(desc)) < 0)
 		return -ENOENT;
 	if (desc[0] != 64 || desc[1] != 1 || desc[2] >= MAX_FIELD_OFFSET) {
 		rw_debug("qGetTLSAddr: %s at 0x%" PRIx64 " describes a field of %u bits at %u",
@@ -146,7 +146,7 @@ static int described_field(struct gdb_replay *g, enum tls_symbol sym, uint64_t *
 static uint64_t match_link_map(struct gdb_replay *g, const struct thread_tls *th, uint64_t map)
 {
 	uint64_t words[MAX_FIELD_OFFSET / 8], found = 0;
-	size_t n = tracee_read_mem_partial(&g->r.t, map, words, sizeof(words)) / 8;
+	size_t n = tracee_read_mem_partial(&g->r.tasks.cur->t, map, words, sizeof(words)) / 8;
 	int matches = 0;
 
 	for (size_t i = LINK_MAP_PUBLIC_SIZE / 8; i + 1 < n; i++) {

@@ -47,10 +47,10 @@ struct rseq_configuration {
 	uint32_t pad;
 };
 
-/* Keeps r->rec_xsave equal to the recorded thread's XSAVE area as of r->ev. */
+/* Keeps the recorded XSAVE area of r->ev's task equal to the recording's as of r->ev. */
 static void track_recorded_xsave(struct replayer *r)
 {
-	uint8_t *rec_xsave = replay_task_rec_xsave(r, r->ev.tid);
+	uint8_t *rec_xsave = replay_tasks_rec_xsave(&r->tasks, r->ev.tid);
 
 	if (r->ev.kind == EV_THREAD)
 		return; /* a new task's: it starts from them (replay_attach.c) */
@@ -117,7 +117,7 @@ int replayer_next_event(struct replayer *r)
 		}
 		if (r->keep_before) {
 			/* The area this event's blocks change, as it was before them. */
-			memcpy(r->rec_xsave_before, replay_task_rec_xsave(r, r->ev.tid),
+			memcpy(r->rec_xsave_before, replay_tasks_rec_xsave(&r->tasks, r->ev.tid),
 			       r->xsave_len);
 			r->rec_xsave_before_tid = r->ev.tid;
 		}
@@ -137,7 +137,7 @@ static const char *sys_name(long nr)
 /* "event N", with the recorded tid when the trace has more than one task. */
 static const char *event_name(const struct replayer *r, char *buf, size_t len)
 {
-	if (r->ntasks > 1)
+	if (r->tasks.n > 1)
 		snprintf(buf, len, "event %llu, tid %u", (unsigned long long)r->ev.seq, r->ev.tid);
 	else
 		snprintf(buf, len, "event %llu", (unsigned long long)r->ev.seq);
@@ -158,7 +158,8 @@ static int diverged(struct replayer *r, const uint64_t recorded[X86_NREGS],
 
 static int unexpected_stop(struct replayer *r, const char *expected)
 {
-	int st = r->t.wait_status;
+	struct tracee *t = &r->tasks.cur->t;
+	int st = t->wait_status;
 	uint64_t regs[X86_NREGS];
 	char got[128], where[64];
 
@@ -166,7 +167,7 @@ static int unexpected_stop(struct replayer *r, const char *expected)
 		snprintf(got, sizeof(got), "the process exited with status %d", WEXITSTATUS(st));
 	else if (WIFSIGNALED(st))
 		snprintf(got, sizeof(got), "the process was killed by %s", strsignal(WTERMSIG(st)));
-	else if (tracee_get_regs(&r->t, regs) == 0)
+	else if (tracee_get_regs(t, regs) == 0)
 		snprintf(got, sizeof(got), "signal %s at rip 0x%llx", strsignal(WSTOPSIG(st)),
 			 (unsigned long long)regs[X86_RIP]);
 	else
@@ -199,7 +200,7 @@ static int emulate(struct replayer *r)
 	if (!err && r->nwatches)
 		watch_event_writes(r);
 	if (!err)
-		err = tracee_set_regs(&r->t, r->ev.regs);
+		err = tracee_set_regs(&r->tasks.cur->t, r->ev.regs);
 	if (!err && r->ev.output_fd && r->ev.output_len && !r->quiet) {
 		int fd = r->ev.output_fd == 2 ? 2 : 1;
 		size_t done = 0;
@@ -221,6 +222,7 @@ static int emulate(struct replayer *r)
 static int run_real(struct replayer *r, const uint64_t entry[X86_NREGS], const uint64_t args[6],
 		    int64_t *ret)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	uint64_t in[X86_NREGS], out[X86_NREGS];
 	int err;
 
@@ -237,9 +239,9 @@ static int run_real(struct replayer *r, const uint64_t entry[X86_NREGS], const u
 	 * returns to the frame's address rather than after its instruction.
 	 */
 	if (in[X86_RAX] == SYS_rt_sigreturn)
-		err = tracee_syscall_at(&r->t, entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, out);
+		err = tracee_syscall_at(t, entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, out);
 	else
-		err = tracee_syscall_step(&r->t, entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, out);
+		err = tracee_syscall_step(t, entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, out);
 	if (!err)
 		*ret = (int64_t)out[X86_RAX];
 	return err;
@@ -287,15 +289,16 @@ static int replay_mmap(struct replayer *r, const uint64_t entry[X86_NREGS], uint
 static int replay_brk(struct replayer *r)
 {
 	uint64_t want = (uint64_t)x86_regs_result(r->ev.regs);
-	uint64_t old_end = (r->brk + 4095) & ~4095ull, new_end = (want + 4095) & ~4095ull;
+	uint64_t old_end = (r->tasks.cur->brk + 4095) & ~4095ull,
+		 new_end = (want + 4095) & ~4095ull;
 	int64_t ret = 0;
 	int err = 0;
 
-	if (r->brk && new_end > old_end)
+	if (r->tasks.cur->brk && new_end > old_end)
 		err =
 		    replayer_inject(r, SYS_mmap, old_end, new_end - old_end, PROT_READ | PROT_WRITE,
 				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, (uint64_t)-1, 0, &ret);
-	else if (r->brk && new_end < old_end)
+	else if (r->tasks.cur->brk && new_end < old_end)
 		err = replayer_inject(r, SYS_munmap, new_end, old_end - new_end, 0, 0, 0, 0, &ret);
 	if (!err && ret < 0) {
 		rw_error("event %llu: cannot move the program break to 0x%llx: %s",
@@ -303,37 +306,38 @@ static int replay_brk(struct replayer *r)
 			 strerror((int)-ret));
 		return (int)ret;
 	}
-	replay_tasks_set_brk(r, want);
+	replay_tasks_set_brk(&r->tasks, want);
 	return err;
 }
 
 /* The tracee has ended: its status must be the recorded one (a core dump or not aside). */
 static int check_exit(struct replayer *r, int st)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	struct replay_task *task;
 
-	if (r->t.stop != TRACEE_STOP_EXITED || (st & ~0x80) != (r->ev.exit_status & ~0x80)) {
-		if (r->t.stop != TRACEE_STOP_EXITED)
+	if (t->stop != TRACEE_STOP_EXITED || (st & ~0x80) != (r->ev.exit_status & ~0x80)) {
+		if (t->stop != TRACEE_STOP_EXITED)
 			return unexpected_stop(r, "the end of the process");
 		rw_error("divergence at event %llu: recorded exit status 0x%x, replay 0x%x",
 			 (unsigned long long)r->ev.seq, r->ev.exit_status, st);
 		return -EPROTO;
 	}
-	if (r->ntasks <= 1)
+	if (r->tasks.n <= 1)
 		return 1;
 	/* The program has ended when its last task has. */
-	task = &r->tasks[r->cur_task];
+	task = r->tasks.cur;
 	task->dead = true;
 	task->exiting = false;
 	if (WIFSIGNALED(st))
-		replay_tasks_exiting(r, task->rec_tgid);
+		replay_tasks_exiting(&r->tasks, task->rec_tgid);
 	if (task->rec_tgid == r->debug_tgid) {
 		/* The debugger's process: its end is its leader's, once all of it has gone. */
 		if (task->rec_tid == task->rec_tgid || !r->debug_exit_status)
 			r->debug_exit_status = st;
-		r->debug_exited = !replay_tasks_alive(r, r->debug_tgid);
+		r->debug_exited = !replay_tasks_alive(&r->tasks, r->debug_tgid);
 	}
-	return replay_tasks_alive(r, 0) ? 0 : 1;
+	return replay_tasks_alive(&r->tasks, 0) ? 0 : 1;
 }
 
 #define X86_EFLAGS_TF 0x100ull
@@ -372,34 +376,35 @@ static void watch_remember(struct replayer *r)
 	for (int w = 0; w < r->nwatches; w++) {
 		struct replay_watch *x = &r->watches[w];
 
-		x->have_old = x->type == 3 && tracee_read_mem(&r->t, x->addr, x->old, x->len) == 0;
+		x->have_old =
+		    x->type == 3 && tracee_read_mem(&r->tasks.cur->t, x->addr, x->old, x->len) == 0;
 	}
 }
 
 /* Programs the watchpoints into the tracee's debug registers. */
 static int apply_watches(struct replayer *r)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	static const unsigned len_bits[9] = {[1] = 0, [2] = 1, [4] = 3, [8] = 2};
 	uint64_t addr[4], dr7 = 0;
 	int len[4], owner[4], n = watch_slots(r, addr, len, owner);
 
 	if (n < 0)
 		return n;
-	if (ptrace(PTRACE_POKEUSER, r->t.tid, DR_OFFSET(7), 0) < 0)
+	if (ptrace(PTRACE_POKEUSER, t->tid, DR_OFFSET(7), 0) < 0)
 		return -errno;
 	for (int i = 0; i < n; i++) {
 		unsigned rw = r->watches[owner[i]].type == 2 ? 1 : 3; /* no read-only kind */
 
-		if (ptrace(PTRACE_POKEUSER, r->t.tid, DR_OFFSET(i), addr[i]) < 0)
+		if (ptrace(PTRACE_POKEUSER, t->tid, DR_OFFSET(i), addr[i]) < 0)
 			return -errno;
 		dr7 |= (1ull << (2 * i)) | ((uint64_t)rw << (16 + 4 * i)) |
 		       ((uint64_t)len_bits[len[i]] << (18 + 4 * i));
 	}
-	if (n && ptrace(PTRACE_POKEUSER, r->t.tid, DR_OFFSET(7), dr7) < 0)
+	if (n && ptrace(PTRACE_POKEUSER, t->tid, DR_OFFSET(7), dr7) < 0)
 		return -errno;
-	r->dr_tid = r->t.tid;
-	if (r->ntasks)
-		r->tasks[r->cur_task].dr_gen = r->watch_gen;
+	r->dr_tid = t->tid;
+	r->tasks.cur->dr_gen = r->watch_gen;
 	watch_remember(r);
 	return 0;
 }
@@ -444,6 +449,7 @@ int replayer_set_watch(struct replayer *r, int type, uint64_t addr, uint64_t len
  */
 static int watch_fired(struct replayer *r)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	uint64_t addr[4];
 	int len[4], owner[4], n, slot;
 	struct replay_watch *x;
@@ -451,16 +457,16 @@ static int watch_fired(struct replayer *r)
 	long dr6;
 
 	errno = 0;
-	dr6 = ptrace(PTRACE_PEEKUSER, r->t.tid, DR_OFFSET(6), 0);
+	dr6 = ptrace(PTRACE_PEEKUSER, t->tid, DR_OFFSET(6), 0);
 	if ((dr6 == -1 && errno) || !(dr6 & 0xf))
 		return 0;
-	ptrace(PTRACE_POKEUSER, r->t.tid, DR_OFFSET(6), 0);
+	ptrace(PTRACE_POKEUSER, t->tid, DR_OFFSET(6), 0);
 	n = watch_slots(r, addr, len, owner);
 	slot = ffs((int)(dr6 & 0xf)) - 1;
 	if (slot >= n)
 		return 0;
 	x = &r->watches[owner[slot]];
-	if (x->type == 3 && x->have_old && tracee_read_mem(&r->t, x->addr, now, x->len) == 0 &&
+	if (x->type == 3 && x->have_old && tracee_read_mem(t, x->addr, now, x->len) == 0 &&
 	    memcmp(now, x->old, x->len)) {
 		memcpy(x->old, now, x->len);
 		return 2;
@@ -512,6 +518,7 @@ static struct replay_breakpoint *breakpoint_at(struct replayer *r, uint64_t addr
  */
 static int reach(struct replayer *r, int request, int *status)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	siginfo_t si;
 	int st;
 
@@ -519,20 +526,20 @@ static int reach(struct replayer *r, int request, int *status)
 		request = PTRACE_SYSEMU_SINGLESTEP;
 again:
 	r->ran = true;
-	r->t.report_kick = r->kick_ms > 0;
-	st = tracee_resume(&r->t, request, r->pass_sig);
-	r->t.report_kick = false;
-	r->pass_sig = 0;
-	if (r->t.kicked) {
+	t->report_kick = r->kick_ms > 0;
+	st = tracee_resume(t, request, r->tasks.cur->pass_sig);
+	t->report_kick = false;
+	r->tasks.cur->pass_sig = 0;
+	if (t->kicked) {
 		/* Interrupted by us: nothing of the program's; the signal is not passed. */
-		r->t.kicked = false;
+		t->kicked = false;
 		r->debug_stop = REPLAY_STOP_KICK;
 		return DEBUG_STOP;
 	}
 	if (st < 0)
 		return st;
 	*status = st;
-	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP ||
+	if (t->stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP ||
 	    (st >> 16) || !replay_task_debugged(r))
 		return REACHED;
 	switch (r->nwatches ? watch_fired(r) : 0) {
@@ -549,10 +556,9 @@ again:
 
 		struct replay_breakpoint *b;
 
-		if (tracee_get_regs(&r->t, regs) == 0 &&
-		    (b = breakpoint_at(r, regs[X86_RIP] - 1))) {
+		if (tracee_get_regs(t, regs) == 0 && (b = breakpoint_at(r, regs[X86_RIP] - 1))) {
 			regs[X86_RIP] -= 1;
-			if ((st = tracee_set_regs(&r->t, regs)) < 0)
+			if ((st = tracee_set_regs(t, regs)) < 0)
 				return st;
 			r->debug_stop = REPLAY_STOP_BREAKPOINT;
 			r->debug_addr = b->addr;
@@ -560,7 +566,7 @@ again:
 			return DEBUG_STOP;
 		}
 	}
-	if (r->mode == REPLAY_MODE_STEP && ptrace(PTRACE_GETSIGINFO, r->t.tid, 0, &si) == 0 &&
+	if (r->mode == REPLAY_MODE_STEP && ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 &&
 	    si.si_code == TRAP_TRACE) {
 		r->debug_stop = REPLAY_STOP_STEP;
 		return DEBUG_STOP;
@@ -660,34 +666,34 @@ static int replay_exit(struct replayer *r, const uint64_t entry[X86_NREGS])
 	memcpy(regs, entry, sizeof(regs));
 	regs[X86_RAX] = entry[X86_ORIG_RAX];
 	regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
-	if ((err = tracee_set_regs(&r->t, regs)) < 0)
+	if ((err = tracee_set_regs(&r->tasks.cur->t, regs)) < 0)
 		return err;
-	if (r->ntasks > 1) {
+	if (r->tasks.n > 1) {
 		/*
 		 * Other tasks may have events before this one's end (a thread group
 		 * leader's end waits for its other threads): reaped at its EV_EXIT.
 		 */
-		struct replay_task *task = &r->tasks[r->cur_task];
+		struct replay_task *task = r->tasks.cur;
 
-		err = tracee_resume_nowait(&r->t, PTRACE_CONT, r->pass_sig);
-		r->pass_sig = 0;
+		err = tracee_resume_nowait(&r->tasks.cur->t, PTRACE_CONT, r->tasks.cur->pass_sig);
+		r->tasks.cur->pass_sig = 0;
 		task->exiting = true;
 		if (entry[X86_ORIG_RAX] == SYS_exit_group)
-			replay_tasks_exiting(r, task->rec_tgid);
+			replay_tasks_exiting(&r->tasks, task->rec_tgid);
 		else if (!err && task->rec_tid != task->rec_tgid) {
 			/*
 			 * A thread's end clears its CLONE_CHILD_CLEARTID word: done before
 			 * any other task runs, as the recorder made sure it was.
 			 */
-			if ((st = tracee_wait(&r->t)) < 0)
+			if ((st = tracee_wait(&r->tasks.cur->t)) < 0)
 				return st;
 			task->reaped = true;
 			task->end_status = st;
 		}
 		return err;
 	}
-	st = tracee_resume(&r->t, PTRACE_CONT, r->pass_sig);
-	r->pass_sig = 0;
+	st = tracee_resume(&r->tasks.cur->t, PTRACE_CONT, r->tasks.cur->pass_sig);
+	r->tasks.cur->pass_sig = 0;
 	if (st < 0)
 		return st;
 	if ((err = replayer_next_event(r)) <= 0)
@@ -700,8 +706,8 @@ static int replay_exit(struct replayer *r, const uint64_t entry[X86_NREGS])
 /* The task of process tgid stopped in an execve whose exit has not come yet, or NULL. */
 static struct replay_task *in_exec(struct replayer *r, uint32_t tgid)
 {
-	for (size_t i = 0; i < r->ntasks; i++) {
-		struct replay_task *k = &r->tasks[i];
+	for (size_t i = 0; i < r->tasks.n; i++) {
+		struct replay_task *k = r->tasks.all[i];
 		const struct x86_syscall_desc *d = x86_syscall_lookup((long)k->entry[X86_ORIG_RAX]);
 
 		if (k->rec_tgid == tgid && k->in_syscall && !k->dead && !k->reaped && d &&
@@ -720,7 +726,7 @@ static struct replay_task *in_exec(struct replayer *r, uint32_t tgid)
  */
 static int end_for_exec(struct replayer *r, struct replay_task *task, bool leader)
 {
-	struct tracee *t = replay_task_tracee(r, task);
+	struct tracee *t = &task->t;
 	uint64_t regs[X86_NREGS];
 	int st;
 
@@ -754,23 +760,21 @@ static int exec_takeover(struct replayer *r)
 {
 	uint32_t tgid = r->ev.tid;
 	struct replay_task *x = in_exec(r, tgid);
-	size_t xi;
 	int err;
 
 	if (!x)
 		return 0;
-	xi = (size_t)(x - r->tasks);
-	for (size_t i = 0; i < r->ntasks; i++) {
-		struct replay_task *k = &r->tasks[i];
+	for (size_t i = 0; i < r->tasks.n; i++) {
+		struct replay_task *k = r->tasks.all[i];
 
-		if (i == xi || k->rec_tgid != tgid || k->dead || k->reaped)
+		if (k == x || k->rec_tgid != tgid || k->dead || k->reaped)
 			continue;
 		if ((err = end_for_exec(r, k, k->rec_tid == tgid)) < 0)
 			return err;
 		if (k->rec_tid == tgid)
 			k->rec_tid = 0; /* gone: the tid is the exec'ing task's now */
 	}
-	r->tasks[xi].rec_tid = tgid;
+	x->rec_tid = tgid;
 	return 0;
 }
 
@@ -782,14 +786,15 @@ static int exec_takeover(struct replayer *r)
  */
 static int replay_filter_kill(struct replayer *r, int sig)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	int st = 0, pass = 0;
 
-	if (syscall(SYS_tkill, r->t.tid, sig) < 0)
+	if (syscall(SYS_tkill, t->tid, sig) < 0)
 		return -errno;
 	for (int stops = 0; stops < 8; stops++) {
-		if ((st = tracee_resume(&r->t, PTRACE_CONT, pass)) < 0)
+		if ((st = tracee_resume(t, PTRACE_CONT, pass)) < 0)
 			return st;
-		if (r->t.stop == TRACEE_STOP_EXITED)
+		if (t->stop == TRACEE_STOP_EXITED)
 			return check_exit(r, st);
 		pass = WIFSTOPPED(st) && !(st >> 16) && WSTOPSIG(st) == sig ? sig : 0;
 	}
@@ -801,21 +806,21 @@ static int replay_filter_kill(struct replayer *r, int sig)
 /* An EV_EXIT not after exit/exit_group: the thread dies of the signal passed to it. */
 static int replay_death(struct replayer *r)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	int st, ret;
 
-	if (r->ntasks > 1 && !r->tasks[r->cur_task].reaped &&
-	    r->tasks[r->cur_task].rec_tid != r->tasks[r->cur_task].rec_tgid &&
-	    in_exec(r, r->tasks[r->cur_task].rec_tgid)) {
+	if (r->tasks.n > 1 && !r->tasks.cur->reaped &&
+	    r->tasks.cur->rec_tid != r->tasks.cur->rec_tgid && in_exec(r, r->tasks.cur->rec_tgid)) {
 		/* Ended by another thread's exec, before its EV_EXEC. */
-		if ((st = end_for_exec(r, &r->tasks[r->cur_task], false)) < 0)
+		if ((st = end_for_exec(r, r->tasks.cur, false)) < 0)
 			return st;
 	}
 
-	if (r->ntasks > 1 && r->tasks[r->cur_task].reaped)
-		return check_exit(r, r->tasks[r->cur_task].end_status);
-	if (r->ntasks > 1 && r->tasks[r->cur_task].exiting) {
+	if (r->tasks.n > 1 && r->tasks.cur->reaped)
+		return check_exit(r, r->tasks.cur->end_status);
+	if (r->tasks.n > 1 && r->tasks.cur->exiting) {
 		/* Its exit syscall ran, or another task's end took its process down. */
-		if ((st = tracee_wait(&r->t)) < 0)
+		if ((st = tracee_wait(t)) < 0)
 			return st;
 		return check_exit(r, st);
 	}
@@ -824,15 +829,16 @@ static int replay_death(struct replayer *r)
 	 * the recorder ending the recording: nothing here sends it, so send it.
 	 */
 	if (WIFSIGNALED(r->ev.exit_status) && WTERMSIG(r->ev.exit_status) == SIGKILL) {
-		if (kill(r->t.tid, SIGKILL) < 0)
+		if (kill(t->tid, SIGKILL) < 0)
 			return -errno;
-		if ((st = tracee_wait(&r->t)) < 0)
+		if ((st = tracee_wait(t)) < 0)
 			return st;
 		return check_exit(r, st);
 	}
-	if (WIFSIGNALED(r->ev.exit_status) && WTERMSIG(r->ev.exit_status) == SIGSYS && !r->pass_sig)
+	if (WIFSIGNALED(r->ev.exit_status) && WTERMSIG(r->ev.exit_status) == SIGSYS &&
+	    !r->tasks.cur->pass_sig)
 		return replay_filter_kill(r, SIGSYS);
-	if (r->ntasks > 1 && !r->pass_sig) {
+	if (r->tasks.n > 1 && !r->tasks.cur->pass_sig) {
 		/* Nothing here would end it: running it on could block for ever. */
 		rw_error("divergence at event %llu: the recording ended tid %u (status 0x%x) with "
 			 "nothing that ends it in the replay",
@@ -867,7 +873,7 @@ static int before_syscall(struct replayer *r, const uint64_t entry[X86_NREGS])
 	regs[X86_RAX] = entry[X86_ORIG_RAX];
 	regs[X86_ORIG_RAX] = (uint64_t)-1;
 	regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
-	if ((err = tracee_set_regs(&r->t, regs)) < 0)
+	if ((err = tracee_set_regs(&r->tasks.cur->t, regs)) < 0)
 		return err;
 	r->at_history_end = true;
 	return 0;
@@ -889,6 +895,7 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 
 static int replay_syscall(struct replayer *r)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	uint64_t entry[X86_NREGS], live[X86_NREGS];
 	long nr = r->ev.sysno;
 	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
@@ -898,18 +905,18 @@ static int replay_syscall(struct replayer *r)
 	err = replayer_ptrace_take_entry(r) ? REACHED : reach(r, PTRACE_SYSEMU, &st);
 	if (err != REACHED)
 		return err < 0 ? err : 2;
-	if (r->t.stop != TRACEE_STOP_SYSEMU_ENTRY) {
+	if (t->stop != TRACEE_STOP_SYSEMU_ENTRY) {
 		char what[96];
 
 		snprintf(what, sizeof(what), "syscall %s", sys_name(nr));
 		return unexpected_stop(r, what);
 	}
-	if ((err = tracee_get_regs(&r->t, live)) < 0)
+	if ((err = tracee_get_regs(t, live)) < 0)
 		return err;
 	if (r->mode == REPLAY_MODE_STEP && (live[X86_R11] ^ entry[X86_R11]) == X86_EFLAGS_TF) {
 		/* Stepped onto it: the syscall saved the trap flag ptrace set into r11. */
 		live[X86_R11] = entry[X86_R11];
-		if ((err = tracee_set_regs(&r->t, live)) < 0)
+		if ((err = tracee_set_regs(t, live)) < 0)
 			return err;
 	}
 	if (memcmp(live, entry, sizeof(live))) {
@@ -938,7 +945,7 @@ static int replay_syscall(struct replayer *r)
 	}
 	if (d && d->replay == SYS_REPLAY_EXIT && r->stop_before_exit && !r->exit_reported &&
 	    replay_task_debugged(r) &&
-	    (nr == SYS_exit_group || replay_tasks_running(r, r->debug_tgid) <= 1)) {
+	    (nr == SYS_exit_group || replay_tasks_running(&r->tasks, r->debug_tgid) <= 1)) {
 		/*
 		 * The debugger sees the end of the history with the program still
 		 * there (a thread's exit while others go on is no end).
@@ -966,10 +973,10 @@ static int replay_syscall(struct replayer *r)
 	}
 	if (err == 0)
 		return -ENODATA;
-	if (r->ev.tid != r->tasks[r->cur_task].rec_tid ||
+	if (r->ev.tid != r->tasks.cur->rec_tid ||
 	    (r->ev.kind != EV_SYSCALL_EXIT && r->ev.kind != EV_EXEC)) {
 		/* Other events come first (it blocked, or it clones): it waits at the entry. */
-		struct replay_task *task = &r->tasks[r->cur_task];
+		struct replay_task *task = r->tasks.cur;
 
 		task->in_syscall = true;
 		task->cloned = false;
@@ -982,15 +989,15 @@ static int replay_syscall(struct replayer *r)
 /* Per-thread kernel state a real syscall set that ptrace cannot read back (see replay_task). */
 static void note_thread_state(struct replayer *r, long nr, const uint64_t args[6], int64_t got)
 {
-	struct replay_task *task = r->ntasks ? &r->tasks[r->cur_task] : NULL;
+	struct replay_task *task = r->tasks.cur;
 
-	if (!task || got < 0)
+	if (got < 0)
 		return;
 	if (nr == SYS_set_tid_address)
 		task->ctid = args[0];
 	else if (nr == SYS_sigaltstack && args[0])
 		task->has_altstack =
-		    tracee_read_mem(&r->t, args[0], task->altstack, sizeof(task->altstack)) == 0;
+		    tracee_read_mem(&task->t, args[0], task->altstack, sizeof(task->altstack)) == 0;
 }
 
 /* The exit (or EV_EXEC) of the syscall whose entry registers are `entry` is in r->ev. */
@@ -999,7 +1006,7 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 	uint64_t args[6];
 	long nr = (long)entry[X86_ORIG_RAX];
 	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
-	struct replay_task *task = &r->tasks[r->cur_task];
+	struct replay_task *task = r->tasks.cur;
 	enum x86_sys_replay cls;
 	int64_t got;
 	int err;
@@ -1070,9 +1077,9 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 	case SYS_REPLAY_RSEQ:
 		/* Registered or not as the recorder answered: remember it for aborts. */
 		if (x86_regs_result(r->ev.regs) == 0 && (args[2] & 1))
-			r->rseq.addr = 0;
+			r->tasks.cur->rseq.addr = 0;
 		else if (x86_regs_result(r->ev.regs) == 0)
-			r->rseq =
+			r->tasks.cur->rseq =
 			    (struct x86_rseq_area){args[0], (uint32_t)args[1], (uint32_t)args[3]};
 		err = 0;
 		break;
@@ -1082,7 +1089,7 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 		break;
 	case SYS_REPLAY_CLONE:
 		/* The child was made at the EV_CLONE event. */
-		if (r->ntasks > 1 && r->tasks[r->cur_task].cloned) {
+		if (r->tasks.n > 1 && r->tasks.cur->cloned) {
 			err = 0;
 			break;
 		}
@@ -1104,6 +1111,7 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 /* The recorded rdtsc/rdtscp in r->ev: the tracee must fault on one with the same registers. */
 static int replay_tsc(struct replayer *r)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	uint64_t live[X86_NREGS];
 	uint8_t code[3] = {0};
 	int st, len, rdtscp, err;
@@ -1111,11 +1119,11 @@ static int replay_tsc(struct replayer *r)
 	err = reach(r, PTRACE_SYSEMU, &st);
 	if (err != REACHED)
 		return err < 0 ? err : 2;
-	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSEGV)
+	if (t->stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSEGV)
 		return unexpected_stop(r, "an rdtsc trap");
-	if ((err = tracee_get_regs(&r->t, live)) < 0)
+	if ((err = tracee_get_regs(t, live)) < 0)
 		return err;
-	tracee_read_mem_partial(&r->t, live[X86_RIP], code, sizeof(code));
+	tracee_read_mem_partial(t, live[X86_RIP], code, sizeof(code));
 	len = x86_tsc_insn_len(code, &rdtscp);
 	if (!len || !x86_tsc_regs_match(r->ev.regs, live, len, rdtscp)) {
 		uint64_t expect[X86_NREGS];
@@ -1129,10 +1137,10 @@ static int replay_tsc(struct replayer *r)
 		return diverged(r, expect, live, len ? "rdtsc" : "rdtsc (no rdtsc at rip)");
 	}
 	/* The SIGSEGV is not delivered: the next resume passes signal 0. */
-	if ((err = tracee_set_regs(&r->t, r->ev.regs)) < 0)
+	if ((err = tracee_set_regs(t, r->ev.regs)) < 0)
 		return err;
 	/* Run with the trap flag: the recording's SIGTRAP after it, due at the next resume. */
-	if (x86_tsc_single_step_trap(r->ev.regs) && syscall(SYS_tkill, r->t.tid, SIGTRAP) < 0)
+	if (x86_tsc_single_step_trap(r->ev.regs) && syscall(SYS_tkill, t->tid, SIGTRAP) < 0)
 		return -errno;
 	return 0;
 }
@@ -1144,7 +1152,8 @@ static int replay_tsc(struct replayer *r)
  */
 static int check_xsave(struct replayer *r, const char *what)
 {
-	int n = tracee_get_xsave(&r->t, r->xsave, r->xsave_len);
+	struct tracee *t = &r->tasks.cur->t;
+	int n = tracee_get_xsave(t, r->xsave, r->xsave_len);
 
 	if (n < 0)
 		return n;
@@ -1155,14 +1164,16 @@ static int check_xsave(struct replayer *r, const char *what)
 		if (b == X86_XBLOCK_HEADER || b == X86_XBLOCK_LEGACY_REST)
 			continue;
 		x86_xsave_block_range(&r->layout, b, &off, &len);
-		if (off + len > (uint32_t)n || !memcmp(r->xsave + off, r->rec_xsave + off, len))
+		if (off + len > (uint32_t)n ||
+		    !memcmp(r->xsave + off, r->tasks.cur->rec_xsave + off, len))
 			continue;
-		for (first = 0; r->xsave[off + first] == r->rec_xsave[off + first]; first++)
+		for (first = 0; r->xsave[off + first] == r->tasks.cur->rec_xsave[off + first];
+		     first++)
 			;
 		rw_error("divergence at event %llu (%s): XSAVE component %s differs at byte %u of "
 			 "it: recorded 0x%02x, replay 0x%02x",
 			 (unsigned long long)r->ev.seq, what, x86_xsave_component_name(b), first,
-			 r->rec_xsave[off + first], r->xsave[off + first]);
+			 r->tasks.cur->rec_xsave[off + first], r->xsave[off + first]);
 		return -EPROTO;
 	}
 	return 0;
@@ -1182,7 +1193,8 @@ static int read_tracee_cb(void *opaque, uint64_t addr, void *buf, size_t len)
  */
 static int apply_syscall_sigmask(struct replayer *r)
 {
-	struct replay_task *task = &r->tasks[r->cur_task];
+	struct tracee *t = &r->tasks.cur->t;
+	struct replay_task *task = r->tasks.cur;
 	uint64_t args[6], mask, ptr;
 	int64_t ret = task->last_result;
 
@@ -1190,11 +1202,11 @@ static int apply_syscall_sigmask(struct replayer *r)
 		return 0;
 	task->last_valid = false;
 	x86_regs_args(task->last_entry, args);
-	ptr = x86_syscall_temp_sigmask((long)task->last_entry[X86_ORIG_RAX], args, read_tracee_cb,
-				       &r->t);
-	if (!ptr || tracee_read_mem(&r->t, ptr, &mask, sizeof(mask)) < 0)
+	ptr =
+	    x86_syscall_temp_sigmask((long)task->last_entry[X86_ORIG_RAX], args, read_tracee_cb, t);
+	if (!ptr || tracee_read_mem(t, ptr, &mask, sizeof(mask)) < 0)
 		return 0;
-	if (ptrace(PTRACE_SETSIGMASK, r->t.tid, sizeof(mask), &mask) < 0)
+	if (ptrace(PTRACE_SETSIGMASK, t->tid, sizeof(mask), &mask) < 0)
 		return -errno;
 	return 0;
 }
@@ -1202,6 +1214,7 @@ static int apply_syscall_sigmask(struct replayer *r)
 /* The signal the trace says arrives now (r->ev is its EV_SIGNAL). */
 static int replay_signal(struct replayer *r)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	uint64_t live[X86_NREGS], rec[X86_NREGS];
 	uint8_t siginfo[128] = {0};
 	int signo = r->ev.signo, flags = (int)r->ev.flags, st, err;
@@ -1213,7 +1226,7 @@ static int replay_signal(struct replayer *r)
 	if (r->pending_at_stop) {
 		/* Reported to the debugger at its delivery stop: deliver it now. */
 		r->pending_at_stop = false;
-		if ((err = tracee_get_regs(&r->t, live)) < 0)
+		if ((err = tracee_get_regs(t, live)) < 0)
 			return err;
 		goto deliver;
 	}
@@ -1227,23 +1240,23 @@ static int replay_signal(struct replayer *r)
 		 * the thread there (pages changed since the last execution point,
 		 * registers, XSAVE area) rather than hunt for the point.
 		 */
-		if ((err = replayer_write_mem(r)) < 0 || (err = tracee_set_regs(&r->t, rec)) < 0 ||
-		    (err = tracee_set_xsave(&r->t, r->rec_xsave, r->xsave_len)) < 0)
+		if ((err = replayer_write_mem(r)) < 0 || (err = tracee_set_regs(t, rec)) < 0 ||
+		    (err = tracee_set_xsave(t, r->tasks.cur->rec_xsave, r->xsave_len)) < 0)
 			return err;
 	}
 	if (!r->pending_prepared && (err = apply_syscall_sigmask(r)) < 0)
 		return err;
 	/* A fault happens again by itself; any other signal is sent now, as it was recorded. */
 	if (!r->pending_prepared && !(flags & EVF_SIGNAL_SYNC) &&
-	    syscall(SYS_tkill, r->t.tid, signo) < 0)
+	    syscall(SYS_tkill, t->tid, signo) < 0)
 		return -errno;
 	r->pending_prepared = true;
 	err = reach(r, PTRACE_SYSEMU, &st);
 	if (err != REACHED)
 		return err < 0 ? err : 2;
-	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != signo)
+	if (t->stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != signo)
 		return unexpected_stop(r, what);
-	if ((err = tracee_get_regs(&r->t, live)) < 0)
+	if ((err = tracee_get_regs(t, live)) < 0)
 		return err;
 	if (memcmp(live, rec, sizeof(live)))
 		return diverged(r, rec, live, what);
@@ -1257,18 +1270,19 @@ static int replay_signal(struct replayer *r)
 	}
 deliver:
 	if (flags & EVF_RSEQ_CS) {
-		if (x86_rseq_interrupt(&r->t, &r->rseq, live) != 1) {
+		if (x86_rseq_interrupt(t, &r->tasks.cur->rseq, live) != 1) {
 			rw_error("divergence at event %llu (%s): the recording aborted an rseq "
 				 "critical section here, the replay is not in one",
 				 (unsigned long long)r->ev.seq, what);
 			return -EPROTO;
 		}
-		if ((err = tracee_set_regs(&r->t, live)) < 0)
+		if ((err = tracee_set_regs(t, live)) < 0)
 			return err;
 	} else {
-		x86_rseq_interrupt(&r->t, &r->rseq, live); /* clears a stale rseq_cs, as recorded */
+		/* Clears a stale rseq_cs, as recorded. */
+		x86_rseq_interrupt(t, &r->tasks.cur->rseq, live);
 	}
-	if (ptrace(PTRACE_SETSIGINFO, r->t.tid, 0, siginfo) < 0)
+	if (ptrace(PTRACE_SETSIGINFO, t->tid, 0, siginfo) < 0)
 		return -errno;
 	if (!(flags & EVF_SIGNAL_HANDLED)) {
 		/*
@@ -1278,10 +1292,10 @@ deliver:
 		bool stops =
 		    signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
 
-		r->pass_sig = stops ? 0 : signo;
+		r->tasks.cur->pass_sig = stops ? 0 : signo;
 		return 0;
 	}
-	st = tracee_resume(&r->t, PTRACE_SINGLESTEP, signo);
+	st = tracee_resume(t, PTRACE_SINGLESTEP, signo);
 	if (st < 0)
 		return st;
 	if ((err = replayer_next_event(r)) <= 0)
@@ -1294,9 +1308,9 @@ deliver:
 			 trace_event_kind_name(r->ev.kind));
 		return -EBADMSG;
 	}
-	if (r->t.stop != TRACEE_STOP_OTHER || WSTOPSIG(st) != SIGTRAP)
+	if (t->stop != TRACEE_STOP_OTHER || WSTOPSIG(st) != SIGTRAP)
 		return unexpected_stop(r, "the entry of a signal handler");
-	if ((err = tracee_get_regs(&r->t, live)) < 0)
+	if ((err = tracee_get_regs(t, live)) < 0)
 		return err;
 	if (memcmp(live, r->ev.regs, sizeof(live)))
 		return diverged(r, r->ev.regs, live, "signal handler entry");
@@ -1317,22 +1331,16 @@ deliver:
  */
 static int replay_clone(struct replayer *r)
 {
-	struct replay_task *p = &r->tasks[r->cur_task];
+	struct replay_task *p = r->tasks.cur;
 	uint64_t flags = r->ev.clone_flags, in[X86_NREGS], out[X86_NREGS], regs[X86_NREGS];
 	uint64_t stack = 0, tls = 0, child_tid_addr = 0;
 	uint32_t rec_child = r->ev.child_tid;
 	bool thread = (flags & CLONE_VM) && !(flags & CLONE_VFORK);
-	struct tracee child;
+	struct replay_task *c;
 	long nr;
 	pid_t live;
-	int index, err;
+	int err;
 
-	if (!r->allow_tasks) {
-		rw_error("%s: the program starts a thread or process at event %llu, which this "
-			 "replay does not follow",
-			 r->trace_path, (unsigned long long)r->ev.seq);
-		return -ENOTSUP;
-	}
 	if (!p->in_syscall) {
 		rw_error("%s: event %llu: a clone event outside a clone syscall", r->trace_path,
 			 (unsigned long long)r->ev.seq);
@@ -1349,34 +1357,33 @@ static int replay_clone(struct replayer *r)
 	} else if (nr == SYS_clone3) {
 		uint64_t ca[8];
 
-		if ((err = tracee_read_mem(&r->t, in[X86_RDI], ca, sizeof(ca))) < 0)
+		if ((err = tracee_read_mem(&p->t, in[X86_RDI], ca, sizeof(ca))) < 0)
 			return err;
 		child_tid_addr = ca[2];
 		stack = ca[5] ? ca[5] + ca[6] : 0;
 		tls = ca[7];
 	}
 	if (thread)
-		err = tracee_clone_at(&r->t, p->entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, &live,
+		err = tracee_clone_at(&p->t, p->entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, &live,
 				      out);
 	else
-		err = tracee_fork_at(&r->t, p->entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, &live);
+		err = tracee_fork_at(&p->t, p->entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, &live);
 	if (err < 0) {
 		rw_error("event %llu: cannot make the child of the recorded %s: %s",
 			 (unsigned long long)r->ev.seq, sys_name(nr), strerror(-err));
 		return err;
 	}
 	p->cloned = true;
-	index =
-	    replay_task_add(r, rec_child, (flags & CLONE_THREAD) ? p->rec_tgid : rec_child, live);
-	if (index < 0)
-		return index;
-	p = &r->tasks[r->cur_task]; /* the table moved */
-	r->tasks[index].rseq = (flags & CLONE_VM) ? (struct x86_rseq_area){0} : r->rseq;
-	r->tasks[index].ctid = (flags & CLONE_CHILD_CLEARTID) ? child_tid_addr : 0;
+	c = replay_tasks_add(&r->tasks, rec_child, (flags & CLONE_THREAD) ? p->rec_tgid : rec_child,
+			     live, r->xsave_len);
+	if (!c)
+		return -ENOMEM;
+	c->dr_gen = r->watch_gen - 1; /* a new thread's debug registers are clear */
+	c->rseq = (flags & CLONE_VM) ? (struct x86_rseq_area){0} : p->rseq;
+	c->ctid = (flags & CLONE_CHILD_CLEARTID) ? child_tid_addr : 0;
 	/* A thread starts without the alternate stack; a fork keeps it. */
-	r->tasks[index].has_altstack = !(flags & CLONE_VM) && p->has_altstack;
-	memcpy(r->tasks[index].altstack, p->altstack, sizeof(p->altstack));
-	tracee_init(&child, live);
+	c->has_altstack = !(flags & CLONE_VM) && p->has_altstack;
+	memcpy(c->altstack, p->altstack, sizeof(p->altstack));
 	if (!thread) {
 		memcpy(regs, p->entry, sizeof(regs));
 		regs[X86_RAX] = 0;
@@ -1384,16 +1391,15 @@ static int replay_clone(struct replayer *r)
 			regs[X86_RSP] = stack;
 		if (flags & CLONE_SETTLS)
 			regs[X86_FS_BASE] = tls;
-		err = tracee_set_regs(&child, regs);
+		err = tracee_set_regs(&c->t, regs);
 		/* The copy of the debugger's process is not the one it looks at. */
 		for (int i = 0; !err && i < r->nbps && replay_task_debugged(r); i++)
 			if (r->bps[i].inserted)
-				err = tracee_write_mem(&child, r->bps[i].addr, &r->bps[i].orig, 1);
+				err = tracee_write_mem(&c->t, r->bps[i].addr, &r->bps[i].orig, 1);
 	}
 	/* The kernel wrote the live tid there; the program saw the recorded one. */
 	if (!err && (flags & CLONE_CHILD_SETTID) && child_tid_addr)
-		err = tracee_write_mem(&child, child_tid_addr, &rec_child, sizeof(rec_child));
-	tracee_release(&child);
+		err = tracee_write_mem(&c->t, child_tid_addr, &rec_child, sizeof(rec_child));
 	return err;
 }
 
@@ -1403,12 +1409,13 @@ static int replay_clone(struct replayer *r)
  */
 static int replay_sched(struct replayer *r)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	int err;
 
 	if (r->ev.flags & EVF_RUN_TO)
 		return replayer_run_to_point(r);
-	if ((err = replayer_write_mem(r)) < 0 || (err = tracee_set_regs(&r->t, r->ev.regs)) < 0 ||
-	    (err = tracee_set_xsave(&r->t, r->rec_xsave, r->xsave_len)) < 0)
+	if ((err = replayer_write_mem(r)) < 0 || (err = tracee_set_regs(t, r->ev.regs)) < 0 ||
+	    (err = tracee_set_xsave(t, r->tasks.cur->rec_xsave, r->xsave_len)) < 0)
 		return err;
 	return 0;
 }
@@ -1456,8 +1463,8 @@ static int start_child(struct replayer *r, int cpu)
 		return -errno;
 	if (pid == 0)
 		child_setup(cpu);
-	tracee_init(&r->t, pid);
-	st = tracee_wait(&r->t);
+	tracee_init(&r->tasks.cur->t, pid);
+	st = tracee_wait(&r->tasks.cur->t);
 	if (st < 0 || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSTOP) {
 		rw_error("cannot start the replay process (status 0x%x)", st);
 		return -ECHILD;
@@ -1501,10 +1508,11 @@ static int open_replay(struct replayer *r, const struct replay_options *o)
 		return err;
 	r->xsave_len = r->layout.total_size ? r->layout.total_size : 4096;
 	r->xsave = calloc(1, r->xsave_len);
-	r->rec_xsave = calloc(1, r->xsave_len);
 	r->rec_xsave_before = calloc(1, r->xsave_len);
-	if (!r->xsave || !r->rec_xsave || !r->rec_xsave_before)
+	if (!r->xsave || !r->rec_xsave_before)
 		return -ENOMEM;
+	if ((err = replay_tasks_init(&r->tasks, r->xsave_len)) < 0)
+		return err;
 	if ((err = blobstore_init(&r->blobs)) < 0)
 		return err;
 	blobstore_use_local(&r->blobs, r->reader);
@@ -1518,35 +1526,34 @@ static int open_replay(struct replayer *r, const struct replay_options *o)
 	return prefetch_start(&r->prefetch, r->reader, &r->blobs, cpu);
 }
 
+/*
+ * Kills every task not ended yet, then reaps them, the latest first: a
+ * thread group's first thread is reported only after its other threads.
+ */
+static void end_tasks(struct replay_tasks *ts)
+{
+	for (size_t i = 0; i < ts->n; i++) {
+		struct tracee *t = &ts->all[i]->t;
+
+		if (!ts->all[i]->dead && !ts->all[i]->reaped && t->tid > 0 &&
+		    t->stop != TRACEE_STOP_EXITED)
+			kill(t->tid, SIGKILL);
+	}
+	for (size_t i = ts->n; i-- > 0;) {
+		struct replay_task *task = ts->all[i];
+
+		if (!task->dead && !task->reaped && task->t.tid > 0 &&
+		    task->t.stop != TRACEE_STOP_EXITED)
+			while (waitpid(task->t.tid, NULL, __WALL) < 0 && errno == EINTR)
+				;
+		tracee_release(&task->t);
+	}
+}
+
 static void close_replay(struct replayer *r)
 {
-	if (r->ntasks > 1) {
-		/*
-		 * Killed all first, then reaped the latest first: a thread group's
-		 * first thread is reported only after its other threads.
-		 */
-		r->tasks[r->cur_task].t = r->t;
-		for (size_t i = 0; i < r->ntasks; i++)
-			if (!r->tasks[i].dead && !r->tasks[i].reaped && r->tasks[i].t.tid > 0)
-				kill(r->tasks[i].t.tid, SIGKILL);
-		for (size_t i = r->ntasks; i-- > 0;) {
-			struct replay_task *task = &r->tasks[i];
-
-			if (!task->dead && !task->reaped && task->t.tid > 0)
-				while (waitpid(task->t.tid, NULL, __WALL) < 0 && errno == EINTR)
-					;
-			if (i != r->cur_task)
-				tracee_release(&task->t);
-		}
-		r->t.stop = TRACEE_STOP_EXITED;
-	}
-	if (r->t.tid > 0 && r->t.stop != TRACEE_STOP_EXITED) {
-		kill(r->t.tid, SIGKILL);
-		while (waitpid(r->t.tid, NULL, __WALL) < 0 && errno == EINTR)
-			;
-	}
-	replay_tasks_free(r);
-	tracee_release(&r->t);
+	end_tasks(&r->tasks);
+	replay_tasks_free(&r->tasks);
 	blobstore_cleanup(&r->blobs);
 	prefetch_stop(r->prefetch);
 	if (r->reader)
@@ -1555,7 +1562,6 @@ static void close_replay(struct replayer *r)
 	trace_regs_history_free(&r->history);
 	trace_event_arena_free(&r->arena);
 	free(r->xsave);
-	free(r->rec_xsave);
 	free(r->rec_xsave_before);
 	if (r->kick_ms)
 		timer_delete(r->kick_timer);
@@ -1576,7 +1582,8 @@ static void close_replay(struct replayer *r)
  */
 static int restart_without_signal(struct replayer *r)
 {
-	struct replay_task *task = &r->tasks[r->cur_task];
+	struct tracee *t = &r->tasks.cur->t;
+	struct replay_task *task = r->tasks.cur;
 	int64_t ret = task->last_result;
 	uint64_t live[X86_NREGS];
 	long nr;
@@ -1592,23 +1599,32 @@ static int restart_without_signal(struct replayer *r)
 		return 0;
 	if (r->ev.sysno != nr || r->ev.regs[X86_RIP] != task->last_entry[X86_RIP])
 		return 0;
-	if ((err = tracee_get_regs(&r->t, live)) < 0)
+	if ((err = tracee_get_regs(t, live)) < 0)
 		return err;
 	if (live[X86_RIP] != r->ev.regs[X86_RIP])
 		return 0; /* restarted by a signal's delivery in the replay itself */
 	live[X86_RIP] -= X86_SYSCALL_INSN_LEN;
 	live[X86_RAX] = (uint64_t)nr;
-	return tracee_set_regs(&r->t, live);
+	return tracee_set_regs(t, live);
+}
+
+int replayer_switch_task(struct replayer *r, uint32_t tid)
+{
+	if (replay_tasks_switch(&r->tasks, tid) == 0)
+		return 0;
+	rw_error("%s: event %llu belongs to tid %u, which no clone event made", r->trace_path,
+		 (unsigned long long)r->ev.seq, tid);
+	return -EBADMSG;
 }
 
 /* Reaches and applies the pending event: 0 applied, 1 the program ended, 2 a debugger stop. */
 static int replay_pending(struct replayer *r)
 {
-	int err = r->ev.kind == EV_EXEC && r->ntasks > 1 ? exec_takeover(r) : 0;
+	int err = r->ev.kind == EV_EXEC && r->tasks.n > 1 ? exec_takeover(r) : 0;
 
 	if (r->ev.kind == EV_THREAD)
 		return replayer_attach_thread(r);
-	if (err < 0 || (err = replay_task_switch(r, r->ev.tid)) < 0)
+	if (err < 0 || (err = replayer_switch_task(r, r->ev.tid)) < 0)
 		return err;
 	if (r->ev.kind == EV_PTRACE)
 		return replayer_ptrace_event(r);
@@ -1616,22 +1632,21 @@ static int replay_pending(struct replayer *r)
 	if ((err = restart_without_signal(r)) < 0)
 		return err;
 	if (r->ev.kind != EV_SIGNAL)
-		r->tasks[r->cur_task].last_valid = false;
+		r->tasks.cur->last_valid = false;
 	/* Debug registers are per thread: the watchpoints follow the current task. */
-	if (r->ntasks > 1 && r->tasks[r->cur_task].dr_gen != r->watch_gen &&
-	    !r->tasks[r->cur_task].exiting && !r->tasks[r->cur_task].reaped &&
-	    replay_task_debugged(r) && (err = apply_watches(r)) < 0)
+	if (r->tasks.n > 1 && r->tasks.cur->dr_gen != r->watch_gen && !r->tasks.cur->exiting &&
+	    !r->tasks.cur->reaped && replay_task_debugged(r) && (err = apply_watches(r)) < 0)
 		return err;
 	switch (r->ev.kind) {
 	case EV_SYSCALL_ENTRY:
 		return replay_syscall(r);
 	case EV_SYSCALL_EXIT:
 	case EV_EXEC:
-		if (r->ntasks > 1 && r->tasks[r->cur_task].in_syscall) {
+		if (r->tasks.n > 1 && r->tasks.cur->in_syscall) {
 			uint64_t entry[X86_NREGS];
 
-			memcpy(entry, r->tasks[r->cur_task].entry, sizeof(entry));
-			r->tasks[r->cur_task].in_syscall = false;
+			memcpy(entry, r->tasks.cur->entry, sizeof(entry));
+			r->tasks.cur->in_syscall = false;
 			return replay_syscall_finish(r, entry);
 		}
 		break;
@@ -1677,8 +1692,8 @@ static void kick(void *arg)
 	if (!kick_due)
 		return;
 	kick_due = 0;
-	if (!r->t.kick_pending && syscall(SYS_tkill, r->t.tid, SIGSTOP) == 0)
-		r->t.kick_pending = true;
+	if (!r->tasks.cur->t.kick_pending && syscall(SYS_tkill, r->tasks.cur->t.tid, SIGSTOP) == 0)
+		r->tasks.cur->t.kick_pending = true;
 }
 
 static void arm_kicks(struct replayer *r, bool arm)
@@ -1692,8 +1707,8 @@ static void arm_kicks(struct replayer *r, bool arm)
 	}
 	timer_settime(r->kick_timer, 0, &its, NULL);
 	kick_due = 0;
-	r->t.on_wait_interrupted = arm ? kick : NULL;
-	r->t.on_wait_arg = r;
+	r->tasks.cur->t.on_wait_interrupted = arm ? kick : NULL;
+	r->tasks.cur->t.on_wait_arg = r;
 }
 
 int replayer_enable_kicks(struct replayer *r, unsigned ms)
@@ -1750,7 +1765,7 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 	replayer_breakpoints_insert(r);
 	if (r->kick_ms && mode == REPLAY_MODE_CONTINUE && !r->quiet)
 		arm_kicks(r, true);
-	if ((r->nwatches || !r->dr_tid) && r->dr_tid != r->t.tid && !r->finished &&
+	if ((r->nwatches || !r->dr_tid) && r->dr_tid != r->tasks.cur->t.tid && !r->finished &&
 	    !r->debug_exited && replay_task_debugged(r) && (ret = apply_watches(r)) < 0)
 		return ret;
 	for (;;) {
@@ -1874,7 +1889,6 @@ int replayer_open(struct replayer *r, const struct replay_options *o)
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	tracee_init(&r->t, -1);
 	trace_event_arena_init(&r->arena);
 	r->trace_path = o->trace_path;
 	if ((ret = open_replay(r, o)) < 0)
@@ -1886,7 +1900,8 @@ int replayer_open(struct replayer *r, const struct replay_options *o)
 		rw_error("%s: the trace does not start with a program image", r->trace_path);
 		return -EBADMSG;
 	}
-	if ((ret = replay_tasks_init(r)) < 0 || (ret = replayer_apply_exec(r)) < 0)
+	r->tasks.cur->rec_tid = r->tasks.cur->rec_tgid = r->ev.tid;
+	if ((ret = replayer_apply_exec(r)) < 0)
 		return ret;
 	return r->ev.flags & EVF_ATTACH ? replayer_apply_attach(r) : 0;
 }
@@ -1904,7 +1919,6 @@ int replay_autopilot(const struct replay_options *o)
 
 	signal(SIGPIPE, SIG_IGN);
 	err = replayer_open(&r, o);
-	r.allow_tasks = true;
 	if (!err)
 		err = replayer_run(&r, REPLAY_MODE_CONTINUE, &stop, NULL, NULL);
 	if (!err && stop.kind == REPLAY_STOP_END)

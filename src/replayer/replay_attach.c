@@ -60,7 +60,7 @@ static int thread_state(struct tracee *t, struct replay_task *task, const struct
 int replayer_apply_attach(struct replayer *r)
 {
 	const struct trace_attach *a = r->ev.attach;
-	struct replay_task *task = &r->tasks[r->cur_task];
+	struct replay_task *task = r->tasks.cur;
 	int64_t ret;
 	int err;
 
@@ -73,20 +73,17 @@ int replayer_apply_attach(struct replayer *r)
 		const uint64_t act[4] = {a->actions[i].handler, a->actions[i].flags,
 					 a->actions[i].restorer, a->actions[i].mask};
 
-		if ((err = tracee_write_mem(&r->t, REWIND_INJECT_SCRATCH, act, sizeof(act))) < 0 ||
-		    (err = inject(&r->t, r->ev.regs, SYS_rt_sigaction, a->actions[i].signo,
+		if ((err = tracee_write_mem(&task->t, REWIND_INJECT_SCRATCH, act, sizeof(act))) <
+			0 ||
+		    (err = inject(&task->t, r->ev.regs, SYS_rt_sigaction, a->actions[i].signo,
 				  REWIND_INJECT_SCRATCH, 0, 8, &ret)) < 0)
 			return err;
 	}
-	if (a->stack_cur &&
-	    prlimit(r->t.tid, RLIMIT_STACK, &(struct rlimit){a->stack_cur, a->stack_max}, NULL) < 0)
+	if (a->stack_cur && prlimit(task->t.tid, RLIMIT_STACK,
+				    &(struct rlimit){a->stack_cur, a->stack_max}, NULL) < 0)
 		rw_warn("the recorded stack limit is not set in the replay: %s", strerror(errno));
-	r->brk = a->brk;
-	replay_tasks_set_brk(r, a->brk);
-	if ((err = thread_state(&r->t, task, a, r->ev.regs)) < 0)
-		return err;
-	r->rseq = task->rseq;
-	return 0;
+	replay_tasks_set_brk(&r->tasks, a->brk);
+	return thread_state(&task->t, task, a, r->ev.regs);
 }
 
 /* The recorded XSAVE area of the thread: the current task's, with this event's blocks. */
@@ -110,18 +107,19 @@ int replayer_attach_thread(struct replayer *r)
 	const uint64_t flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 			       CLONE_SYSVSEM;
 	const struct trace_attach *a = r->ev.attach;
-	struct replay_task *lead = a ? replay_task_find_live(r, a->tgid) : NULL;
+	struct replay_task *lead = a ? replay_tasks_find_live(&r->tasks, a->tgid) : NULL;
 	uint64_t saved[X86_NREGS], in[X86_NREGS], out[X86_NREGS];
-	struct tracee *lt, child;
+	struct replay_task *c;
+	struct tracee *lt;
 	pid_t live;
-	int index, err;
+	int err;
 
 	if (!lead) {
 		rw_error("%s: event %llu: a thread of a process the replay does not have",
 			 r->trace_path, (unsigned long long)r->ev.seq);
 		return -EBADMSG;
 	}
-	lt = replay_task_tracee(r, lead);
+	lt = &lead->t;
 	if ((err = tracee_get_regs(lt, saved)) < 0)
 		return err;
 	memcpy(in, saved, sizeof(in));
@@ -134,14 +132,12 @@ int replayer_attach_thread(struct replayer *r)
 			 r->ev.tid, strerror(-err));
 		return err;
 	}
-	if ((index = replay_task_add(r, r->ev.tid, a->tgid, live)) < 0)
-		return index;
-	tracee_init(&child, live);
-	child.stop = TRACEE_STOP_OTHER;
-	err = thread_xsave(r, &child, r->tasks[index].rec_xsave);
+	if (!(c = replay_tasks_add(&r->tasks, r->ev.tid, a->tgid, live, r->xsave_len)))
+		return -ENOMEM;
+	c->dr_gen = r->watch_gen - 1; /* a new thread's debug registers are clear */
+	c->t.stop = TRACEE_STOP_OTHER;
+	err = thread_xsave(r, &c->t, c->rec_xsave);
 	if (!err)
-		err = thread_state(&child, &r->tasks[index], a, r->ev.regs);
-	r->tasks[index].t.stop = child.stop;
-	tracee_release(&child);
+		err = thread_state(&c->t, c, a, r->ev.regs);
 	return err;
 }

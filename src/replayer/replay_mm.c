@@ -24,12 +24,13 @@
 int replayer_inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 		    uint64_t a4, uint64_t a5, int64_t *ret)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	uint64_t base[X86_NREGS];
-	int err = tracee_get_regs(&r->t, base);
+	int err = tracee_get_regs(t, base);
 
 	if (err)
 		return err;
-	return tracee_inject_step(&r->t, REWIND_INJECT_PAGE, base, nr, a0, a1, a2, a3, a4, a5, ret);
+	return tracee_inject_step(t, REWIND_INJECT_PAGE, base, nr, a0, a1, a2, a3, a4, a5, ret);
 }
 
 int replayer_open_map_file(struct replayer *r, const struct trace_map *m, bool writable)
@@ -42,7 +43,7 @@ int replayer_open_map_file(struct replayer *r, const struct trace_map *m, bool w
 		return err;
 	if (strlen(path) + 1 > 4096 - 256)
 		return -ENAMETOOLONG;
-	err = tracee_write_mem(&r->t, REWIND_INJECT_SCRATCH, path, strlen(path) + 1);
+	err = tracee_write_mem(&r->tasks.cur->t, REWIND_INJECT_SCRATCH, path, strlen(path) + 1);
 	if (!err)
 		err = replayer_inject(r, SYS_openat, (uint64_t)AT_FDCWD, REWIND_INJECT_SCRATCH,
 				      (uint64_t)((writable ? O_RDWR : O_RDONLY) | O_CLOEXEC), 0, 0,
@@ -66,7 +67,7 @@ int replayer_open_map_file(struct replayer *r, const struct trace_map *m, bool w
 static int grow_mapped_file(struct replayer *r, uint64_t addr, uint64_t len)
 {
 	struct procmap *maps = NULL;
-	int n = procmaps_read(r->t.tid, &maps), grown = 0;
+	int n = procmaps_read(r->tasks.cur->t.tid, &maps), grown = 0;
 
 	for (int i = 0; i < n; i++) {
 		const struct procmap *p = &maps[i];
@@ -89,10 +90,10 @@ int replayer_write_mem(struct replayer *r)
 {
 	for (size_t i = 0; i < r->ev.nmem; i++) {
 		const struct trace_mem *m = &r->ev.mem[i];
-		int err = tracee_write_mem(&r->t, m->addr, m->data, m->len);
+		int err = tracee_write_mem(&r->tasks.cur->t, m->addr, m->data, m->len);
 
 		if (err == -EIO && grow_mapped_file(r, m->addr, m->len))
-			err = tracee_write_mem(&r->t, m->addr, m->data, m->len);
+			err = tracee_write_mem(&r->tasks.cur->t, m->addr, m->data, m->len);
 
 		if (err) {
 			rw_error("event %llu: cannot write %llu recorded bytes at 0x%llx: %s",
@@ -111,7 +112,7 @@ static int unmap_range(struct replayer *r, uint64_t start, uint64_t end)
 	int err = replayer_inject(r, SYS_munmap, start, end - start, 0, 0, 0, 0, &ret);
 
 	if (!err && ret < 0) {
-		rw_error("pid %d: cannot unmap 0x%llx-0x%llx: %s", r->t.tid,
+		rw_error("pid %d: cannot unmap 0x%llx-0x%llx: %s", r->tasks.cur->t.tid,
 			 (unsigned long long)start, (unsigned long long)end, strerror((int)-ret));
 		err = (int)ret;
 	}
@@ -125,7 +126,7 @@ static int unmap_range(struct replayer *r, uint64_t start, uint64_t end)
 static int unmap_all(struct replayer *r)
 {
 	struct procmap *maps = NULL;
-	int n = procmaps_read(r->t.tid, &maps);
+	int n = procmaps_read(r->tasks.cur->t.tid, &maps);
 	uint64_t start = 0, end = 0;
 	int err = 0;
 
@@ -205,7 +206,7 @@ int replayer_shmat(struct replayer *r)
 int replayer_shmdt(struct replayer *r, uint64_t addr)
 {
 	struct procmap *maps = NULL;
-	int n = procmaps_read(r->t.tid, &maps), err = 0;
+	int n = procmaps_read(r->tasks.cur->t.tid, &maps), err = 0;
 
 	if (n < 0)
 		return n;
@@ -228,11 +229,12 @@ int replayer_shmdt(struct replayer *r, uint64_t addr)
 /* Sets the XSAVE area: the live one with the recorded blocks written over it. */
 static int apply_xsave(struct replayer *r)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	int n;
 
 	if (!r->ev.nxblocks)
 		return 0;
-	n = tracee_get_xsave(&r->t, r->xsave, r->xsave_len);
+	n = tracee_get_xsave(t, r->xsave, r->xsave_len);
 	if (n < 0)
 		return n;
 	for (size_t i = 0; i < r->ev.nxblocks; i++) {
@@ -247,7 +249,7 @@ static int apply_xsave(struct replayer *r)
 		}
 		memcpy(r->xsave + off, x->data, len);
 	}
-	return tracee_set_xsave(&r->t, r->xsave, (size_t)n);
+	return tracee_set_xsave(t, r->xsave, (size_t)n);
 }
 
 /*
@@ -258,15 +260,15 @@ static int apply_xsave(struct replayer *r)
  */
 static int reset_signal_handlers(struct replayer *r)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	static const uint8_t zeros[32]; /* struct kernel_sigaction: SIG_DFL, no flags, no mask */
 	static const uint64_t no_stack[3] = {0, 2 /* SS_DISABLE */, 0};
-	uint64_t caught = procstatus_mask(r->t.tid, "SigCgt:");
+	uint64_t caught = procstatus_mask(t->tid, "SigCgt:");
 	int64_t ret;
-	int err = tracee_write_mem(&r->t, REWIND_INJECT_SCRATCH, zeros, sizeof(zeros));
+	int err = tracee_write_mem(t, REWIND_INJECT_SCRATCH, zeros, sizeof(zeros));
 
 	if (!err)
-		err =
-		    tracee_write_mem(&r->t, REWIND_INJECT_SCRATCH + 64, no_stack, sizeof(no_stack));
+		err = tracee_write_mem(t, REWIND_INJECT_SCRATCH + 64, no_stack, sizeof(no_stack));
 	for (int sig = 1; sig <= 64 && !err; sig++)
 		if (caught >> (sig - 1) & 1)
 			err = replayer_inject(r, SYS_rt_sigaction, (uint64_t)sig,
@@ -279,6 +281,7 @@ static int reset_signal_handlers(struct replayer *r)
 
 int replayer_apply_exec(struct replayer *r)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	int err = reset_signal_handlers(r);
 
 	if (!err)
@@ -289,12 +292,12 @@ int replayer_apply_exec(struct replayer *r)
 	if (!err)
 		err = replayer_write_mem(r);
 	if (!err)
-		err = tracee_set_regs(&r->t, r->ev.regs);
+		err = tracee_set_regs(t, r->ev.regs);
 	if (!err)
 		err = apply_xsave(r);
-	r->brk = 0;
-	r->exec_sp = r->ev.regs[X86_RSP];
-	r->rseq.addr = 0; /* a new image has no rseq registration */
+	r->tasks.cur->brk = 0;
+	r->tasks.cur->exec_sp = r->ev.regs[X86_RSP];
+	r->tasks.cur->rseq.addr = 0; /* a new image has no rseq registration */
 	return err;
 }
 

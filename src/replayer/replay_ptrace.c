@@ -27,7 +27,7 @@ static int check_regs(struct replayer *r, const char *what)
 	char diff[4096];
 	int err, n;
 
-	if ((err = tracee_get_regs(&r->t, live)) < 0)
+	if ((err = tracee_get_regs(&r->tasks.cur->t, live)) < 0)
 		return err;
 	if (!memcmp(live, r->ev.regs, sizeof(live)))
 		return 0;
@@ -57,14 +57,14 @@ static int restart_interrupted(struct replayer *r, struct replay_task *task)
 	if ((long)r->ev.regs[X86_ORIG_RAX] != nr ||
 	    r->ev.regs[X86_RIP] != task->last_entry[X86_RIP])
 		return 0;
-	if ((err = tracee_get_regs(&r->t, live)) < 0)
+	if ((err = tracee_get_regs(&task->t, live)) < 0)
 		return err;
 	if (live[X86_RIP] != r->ev.regs[X86_RIP])
 		return 0;
 	live[X86_RIP] -= X86_SYSCALL_INSN_LEN;
 	live[X86_RAX] = (uint64_t)nr;
 	task->last_valid = false;
-	return tracee_set_regs(&r->t, live);
+	return tracee_set_regs(&task->t, live);
 }
 
 /* Runs the tracee to the stop the event names; 0 there, 2 a debugger stop, or negative errno. */
@@ -81,14 +81,14 @@ static int reach_stop(struct replayer *r, struct replay_task *task)
 	if (err != REPLAY_REACHED)
 		return err < 0 ? err : 2;
 	if (r->ev.ptrace_reach == PTRACE_REACH_SYSCALL) {
-		if (r->t.stop != TRACEE_STOP_SYSEMU_ENTRY)
+		if (task->t.stop != TRACEE_STOP_SYSEMU_ENTRY)
 			return replayer_unexpected_stop(r, "a syscall entry, stopped for its tracer");
 		if ((err = check_regs(r, "syscall entry stop for a tracer")) < 0)
 			return err;
 		task->ptrace_at = REPLAY_PTRACE_AT_ENTRY;
 		return 0;
 	}
-	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != r->ev.signo)
+	if (task->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != r->ev.signo)
 		return replayer_unexpected_stop(r, "a signal, stopped for its tracer");
 	if ((err = check_regs(r, "signal stop for a tracer")) < 0)
 		return err;
@@ -102,13 +102,14 @@ static int apply_resume(struct replayer *r, struct replay_task *task)
 	uint64_t live[X86_NREGS];
 	int err;
 
-	if ((err = tracee_get_regs(&r->t, live)) < 0)
+	if ((err = tracee_get_regs(&task->t, live)) < 0)
 		return err;
-	if (memcmp(live, r->ev.regs, sizeof(live)) && (err = tracee_set_regs(&r->t, r->ev.regs)) < 0)
+	if (memcmp(live, r->ev.regs, sizeof(live)) &&
+	    (err = tracee_set_regs(&task->t, r->ev.regs)) < 0)
 		return err;
 	if ((err = replayer_write_mem(r)) < 0)
 		return err;
-	if (r->ev.nxblocks && (err = tracee_set_xsave(&r->t, r->rec_xsave, r->xsave_len)) < 0)
+	if (r->ev.nxblocks && (err = tracee_set_xsave(&task->t, task->rec_xsave, r->xsave_len)) < 0)
 		return err;
 	/* A syscall made -1 is skipped: the next resume from the entry stop does that. */
 	if (task->ptrace_at == REPLAY_PTRACE_AT_ENTRY && (int64_t)r->ev.regs[X86_ORIG_RAX] == -1)
@@ -118,10 +119,8 @@ static int apply_resume(struct replayer *r, struct replay_task *task)
 
 int replayer_ptrace_event(struct replayer *r)
 {
-	struct replay_task *task = &r->tasks[r->cur_task];
+	struct replay_task *task = r->tasks.cur;
 
-	if (!r->ntasks)
-		return 0; /* a tracee alone cannot be: its tracer is recorded too */
 	/* A thread on its way out (its exit ran already): nothing left to change. */
 	if (task->exiting || task->dead || task->reaped)
 		return 0;
@@ -132,11 +131,8 @@ int replayer_ptrace_event(struct replayer *r)
 
 void replayer_ptrace_note(struct replayer *r)
 {
-	struct replay_task *task;
+	struct replay_task *task = r->tasks.cur;
 
-	if (!r->ntasks)
-		return;
-	task = &r->tasks[r->cur_task];
 	if (task->ptrace_at == REPLAY_PTRACE_AT_SIGNAL && r->ev.kind == EV_SIGNAL)
 		r->pending_at_stop = true; /* its tracer passed the signal of the stop on */
 	if (r->ev.kind != EV_SYSCALL_ENTRY)
@@ -145,9 +141,9 @@ void replayer_ptrace_note(struct replayer *r)
 
 bool replayer_ptrace_take_entry(struct replayer *r)
 {
-	struct replay_task *task = r->ntasks ? &r->tasks[r->cur_task] : NULL;
+	struct replay_task *task = r->tasks.cur;
 
-	if (!task || task->ptrace_at != REPLAY_PTRACE_AT_ENTRY)
+	if (task->ptrace_at != REPLAY_PTRACE_AT_ENTRY)
 		return false;
 	task->ptrace_at = REPLAY_PTRACE_AT_NONE;
 	return true;

@@ -128,16 +128,18 @@ struct replay_breakpoint {
 
 /*
  * A recorded thread or process and its replay (replay_tasks.c). The
- * current task's state lives in the replayer's own fields (t, brk, rseq,
- * ...), which every single-task piece of the replayer uses; switching
- * tasks swaps them with the task's saved copy.
+ * replayer works on the current one, r->tasks.cur.
  */
 struct replay_task {
 	uint32_t rec_tid, rec_tgid; /* as recorded */
-	struct tracee t;	    /* the live task (saved copy while not current) */
-	uint64_t brk, exec_sp;
+	struct tracee t;	    /* the live task */
+	uint64_t brk;		    /* the emulated program break, 0 until the first brk */
+	uint64_t exec_sp;	    /* rsp at the last exec: argc, argv, envp, auxv above it */
+	/* The program's rseq registration, as the recorder emulated it. */
 	struct x86_rseq_area rseq;
+	/* The XSAVE area as recorded, rebuilt from every event's changed blocks. */
 	uint8_t *rec_xsave;
+	/* A signal to pass when the tracee is next resumed (delivered without a handler). */
 	int pass_sig;
 	/* Stopped at the entry of this syscall; its exit event is still to come. */
 	bool in_syscall;
@@ -171,6 +173,13 @@ struct replay_task {
 #define REPLAY_PTRACE_AT_ENTRY	1 /* at a syscall entry: its entry event needs no run */
 #define REPLAY_PTRACE_AT_SIGNAL 2 /* at a fault's delivery: an EV_SIGNAL of it delivers it */
 
+/* Every task of the trace so far (dead ones too), each allocated on its own (replay_tasks.c). */
+struct replay_tasks {
+	struct replay_task **all;
+	size_t n;
+	struct replay_task *cur; /* the task whose event is replayed, or was last */
+};
+
 struct replayer {
 	const char *trace_path;
 	struct trace_reader *reader;
@@ -182,14 +191,8 @@ struct replayer {
 	struct trace_event ev; /* the event read last */
 	char err[256];
 	struct blobstore blobs;
-	struct tracee t;
-	uint64_t brk; /* the emulated program break, 0 until the first brk */
-	uint8_t *xsave;
+	uint8_t *xsave; /* the live XSAVE area, read into here */
 	size_t xsave_len;
-	/* The XSAVE area as recorded, rebuilt from every event's changed blocks. */
-	uint8_t *rec_xsave;
-	/* The program's rseq registration, as the recorder emulated it. */
-	struct x86_rseq_area rseq;
 	/* The event in ev has been read but not reached yet (a debugger stop came first). */
 	bool have_pending;
 	bool pending_prepared; /* its signal was sent / its execution point restored */
@@ -211,14 +214,11 @@ struct replayer {
 	bool report_signals;	/* stop before delivering a recorded signal (under a debugger) */
 	bool report_execs;	/* stop after an exec of the debugger's process */
 	bool pending_at_stop;	/* the pending signal's delivery stop was reached and reported */
-	uint64_t exec_sp;	/* rsp at the last exec: argc, argv, envp, auxv above it */
 	uint64_t stop_at_event; /* when non-zero, replayer_run stops before reaching this event */
 	struct replay_file *files;
 	size_t nfiles;
 	struct replay_breakpoint bps[REPLAY_MAX_BREAKPOINTS];
 	int nbps;
-	/* A signal to pass when the tracee is next resumed (delivered without a handler). */
-	int pass_sig;
 	/* A breakpoint left out while stepping over it (replayer_run in STEP mode). */
 	bool step_over;
 	uint64_t step_over_addr;
@@ -259,11 +259,7 @@ struct replayer {
 	/* The last interruption came while running a thread to an execution point. */
 	bool kick_in_stretch;
 	void (*on_kick)(void *arg);
-	/* Every task of the trace so far (dead ones too); tasks[cur_task] is the current one. */
-	struct replay_task *tasks;
-	size_t ntasks, cur_task;
-	/* More than one task may be replayed (autopilot). */
-	bool allow_tasks;
+	struct replay_tasks tasks;
 	/*
 	 * Under a debugger: the recorded pid of the process it looks at (0:
 	 * every task is looked at). The other processes of the tree are
@@ -390,10 +386,9 @@ struct replay_checkpoint {
 	uint64_t seq;
 	bool have_pending, finished, ran, exit_reported;
 	int exit_status;
-	/* The task table as it was (each task's own copy of its fields), and its threads' state. */
-	struct replay_task *tasks;
+	/* The task table as it was (a copy of each task), and its threads' state. */
+	struct replay_tasks tasks;
 	struct replay_thread_state *threads; /* per task; live ones only */
-	size_t ntasks, cur_task;
 };
 
 /* Takes a checkpoint of the replay as it is now. 0 or negative errno. */
@@ -436,31 +431,35 @@ bool replayer_ptrace_take_entry(struct replayer *r);
 /* Runs one syscall in the tracee through rewind's page. */
 int replayer_inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 		    uint64_t a4, uint64_t a5, int64_t *ret);
-/* Tasks (replay_tasks.c). */
-int replay_tasks_init(struct replayer *r);
-void replay_tasks_free(struct replayer *r);
-/* Makes the task recorded as tid the current one; 0 or -EBADMSG (no such task). */
-int replay_task_switch(struct replayer *r, uint32_t tid);
+/* Tasks (replay_tasks.c). A table starts with one task, its recorded tid 0 until set. */
+int replay_tasks_init(struct replay_tasks *ts, size_t xsave_len);
+void replay_tasks_free(struct replay_tasks *ts);
+/* The task recorded as tid (the latest one: a tid may be reused), or NULL. */
+struct replay_task *replay_tasks_find(const struct replay_tasks *ts, uint32_t tid);
+/* Makes the task recorded as tid the current one; 0 or -ESRCH (no such task). */
+int replay_tasks_switch(struct replay_tasks *ts, uint32_t tid);
 /* The recorded XSAVE area being rebuilt for tid's events. */
-uint8_t *replay_task_rec_xsave(struct replayer *r, uint32_t tid);
-/* Adds a task for a child made now; returns its index or negative errno. */
-int replay_task_add(struct replayer *r, uint32_t rec_tid, uint32_t rec_tgid, pid_t live);
-/* After the process of the current task ended or is ending: all its tasks are exiting. */
-void replay_tasks_exiting(struct replayer *r, uint32_t rec_tgid);
+uint8_t *replay_tasks_rec_xsave(const struct replay_tasks *ts, uint32_t tid);
+/*
+ * Adds a task for a child the current task made now, with its program break,
+ * exec stack and recorded XSAVE area; NULL when out of memory.
+ */
+struct replay_task *replay_tasks_add(struct replay_tasks *ts, uint32_t rec_tid, uint32_t rec_tgid,
+				     pid_t live, size_t xsave_len);
+/* After the process rec_tgid ended or is ending: all its tasks are exiting. */
+void replay_tasks_exiting(struct replay_tasks *ts, uint32_t rec_tgid);
 /* Sets the program break of every task of the current one's process. */
-void replay_tasks_set_brk(struct replayer *r, uint64_t brk);
+void replay_tasks_set_brk(struct replay_tasks *ts, uint64_t brk);
 /* Live tasks left, of process tgid (0: of any). */
-size_t replay_tasks_alive(const struct replayer *r, uint32_t tgid);
-/* A copy of the task table with the current task's fields in its own entry (malloc'd). */
-struct replay_task *replay_tasks_copy(struct replayer *r);
-/* A copy of n tasks, each with its own copy of its recorded XSAVE area. */
-struct replay_task *replay_tasks_dup(const struct replay_task *tasks, size_t n, size_t xsave_len);
-/* Makes the table `tasks` (n of them, taken over) the replay's, with task cur current. */
-void replay_tasks_adopt(struct replayer *r, struct replay_task *tasks, size_t n, size_t cur);
+size_t replay_tasks_alive(const struct replay_tasks *ts, uint32_t tgid);
+/* Tasks that have not ended and are not ending (their exit has not run), of tgid (0: any). */
+size_t replay_tasks_running(const struct replay_tasks *ts, uint32_t tgid);
+/* dst becomes a copy of src, each task with its own recorded XSAVE area; 0 or -ENOMEM. */
+int replay_tasks_dup(struct replay_tasks *dst, const struct replay_tasks *src, size_t xsave_len);
+/* The live task recorded as tid, or NULL. */
+struct replay_task *replay_tasks_find_live(const struct replay_tasks *ts, uint32_t tid);
 /* Whether a task has a live thread that is not on its way out. */
 bool replay_task_running(const struct replay_task *task);
-/* Tasks that have not ended and are not ending (their exit has not run), of tgid (0: any). */
-size_t replay_tasks_running(const struct replayer *r, uint32_t tgid);
 /* Whether the current task belongs to the process the debugger looks at (r->debug_tgid). */
 bool replay_task_debugged(const struct replayer *r);
 /*
@@ -471,10 +470,8 @@ bool replay_task_debugged(const struct replayer *r);
 struct tracee *replay_debugged_tracee(struct replayer *r);
 /* Makes a running task of the debugger's process the current one; 0 or -ESRCH. */
 int replay_task_switch_debugged(struct replayer *r);
-/* The live task recorded as tid (NULL if none); its tracee is r->t when it is the current one. */
-struct replay_task *replay_task_find_live(struct replayer *r, uint32_t tid);
-/* The tracee of a task: r->t for the current one (whose saved copy is stale). */
-struct tracee *replay_task_tracee(struct replayer *r, struct replay_task *task);
+/* Makes the task recorded as tid the current one; 0 or -EBADMSG (no such task) after saying so. */
+int replayer_switch_task(struct replayer *r, uint32_t tid);
 
 /* Replaces the tracee's whole address space with the one in the EV_EXEC event r->ev. */
 int replayer_apply_exec(struct replayer *r);

@@ -53,7 +53,7 @@ struct hunt {
 /* Whether the XSAVE components equal the recorded ones (header and software bytes aside). */
 static int xsave_matches(struct replayer *r)
 {
-	int n = tracee_get_xsave(&r->t, r->xsave, r->xsave_len);
+	int n = tracee_get_xsave(&r->tasks.cur->t, r->xsave, r->xsave_len);
 
 	if (n < 0)
 		return n;
@@ -64,7 +64,8 @@ static int xsave_matches(struct replayer *r)
 		if (b == X86_XBLOCK_HEADER || b == X86_XBLOCK_LEGACY_REST)
 			continue;
 		x86_xsave_block_range(&r->layout, b, &off, &len);
-		if (off + len <= (uint32_t)n && memcmp(r->xsave + off, r->rec_xsave + off, len))
+		if (off + len <= (uint32_t)n &&
+		    memcmp(r->xsave + off, r->tasks.cur->rec_xsave + off, len))
 			return 0;
 	}
 	return 1;
@@ -85,7 +86,7 @@ static int expect_matches(struct replayer *r, struct hunt *h)
 		const struct trace_mem *m = &r->ev.expect[i];
 
 		if (m->len > sizeof(buf) ||
-		    tracee_read_mem_partial(&r->t, m->addr, buf, m->len) != m->len)
+		    tracee_read_mem_partial(&r->tasks.cur->t, m->addr, buf, m->len) != m->len)
 			return 0;
 		if (!memcmp(buf, m->data, m->len))
 			continue;
@@ -167,13 +168,14 @@ static uint64_t free_page_near(pid_t tid, uint64_t site)
 static int inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 		  int64_t *ret)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	uint64_t regs[X86_NREGS];
-	int err = tracee_get_regs(&r->t, regs);
+	int err = tracee_get_regs(t, regs);
 
 	if (!err)
 		err = replayer_inject(r, nr, a0, a1, a2, a3, (uint64_t)-1, 0, ret);
 	if (!err)
-		err = tracee_set_regs(&r->t, regs);
+		err = tracee_set_regs(t, regs);
 	return err;
 }
 
@@ -190,13 +192,14 @@ static int write_trampoline(struct replayer *r, struct hunt *h)
 			 (unsigned long long)h->tramp);
 		return -ERANGE;
 	}
-	return tracee_write_mem(&r->t, h->tramp, tramp, n);
+	return tracee_write_mem(&r->tasks.cur->t, h->tramp, tramp, n);
 }
 
 static int hunt_setup(struct replayer *r, struct hunt *h)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	uint8_t patch[16];
-	size_t got = tracee_read_mem_partial(&r->t, h->site, h->orig, sizeof(h->orig));
+	size_t got = tracee_read_mem_partial(t, h->site, h->orig, sizeof(h->orig));
 	int64_t ret;
 	int err;
 
@@ -206,7 +209,7 @@ static int hunt_setup(struct replayer *r, struct hunt *h)
 			 (unsigned long long)r->ev.seq, (unsigned long long)h->site);
 		return -EPROTO;
 	}
-	h->tramp = free_page_near(r->t.tid, h->site);
+	h->tramp = free_page_near(t->tid, h->site);
 	if (!h->tramp) {
 		rw_error("event %llu: no free page within 2 GiB of 0x%llx for a trampoline",
 			 (unsigned long long)r->ev.seq, (unsigned long long)h->site);
@@ -226,7 +229,7 @@ static int hunt_setup(struct replayer *r, struct hunt *h)
 		return err;
 	x86_site_patch(patch, h->site, h->insn_len, h->tramp);
 	if ((err = write_trampoline(r, h)) < 0 ||
-	    (err = tracee_write_mem(&r->t, h->site, patch, h->insn_len)) < 0)
+	    (err = tracee_write_mem(t, h->site, patch, h->insn_len)) < 0)
 		return err;
 	h->patched = true;
 	rw_debug("event %llu: hunting the visit of 0x%llx with a trampoline at 0x%llx",
@@ -243,7 +246,7 @@ static int hunt_teardown(struct replayer *r, struct hunt *h)
 	if (!h->patched)
 		return 0;
 	h->patched = false;
-	if ((err = tracee_write_mem(&r->t, h->site, h->orig, h->insn_len)) < 0)
+	if ((err = tracee_write_mem(&r->tasks.cur->t, h->site, h->orig, h->insn_len)) < 0)
 		return err;
 	return inject(r, SYS_munmap, h->tramp, TRAMP_PAGES * PAGE, 0, 0, &ret);
 }
@@ -253,7 +256,7 @@ static int arrived(struct replayer *r, struct hunt *h)
 {
 	int err = hunt_teardown(r, h);
 
-	return err < 0 ? err : tracee_set_regs(&r->t, r->ev.regs);
+	return err < 0 ? err : tracee_set_regs(&r->tasks.cur->t, r->ev.regs);
 }
 
 static bool in_trampoline(const struct hunt *h, uint64_t ip)
@@ -268,20 +271,21 @@ static bool in_trampoline(const struct hunt *h, uint64_t ip)
  */
 static int leave_trampoline(struct replayer *r, struct hunt *h)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	uint64_t regs[X86_NREGS];
 	int err, st;
 
-	while ((err = tracee_get_regs(&r->t, regs)) == 0 && in_trampoline(h, regs[X86_RIP])) {
+	while ((err = tracee_get_regs(t, regs)) == 0 && in_trampoline(h, regs[X86_RIP])) {
 		if (regs[X86_RIP] == h->ips.trap - 1) {
 			regs[X86_RIP] = h->site;
 			if ((err = is_the_point(r, regs)) != 0)
 				return err < 0 ? err : arrived(r, h);
 			regs[X86_RIP] = h->ips.trap;
-			if ((err = tracee_set_regs(&r->t, regs)) < 0)
+			if ((err = tracee_set_regs(t, regs)) < 0)
 				return err;
 			continue;
 		}
-		st = tracee_resume(&r->t, PTRACE_SINGLESTEP, 0);
+		st = tracee_resume(t, PTRACE_SINGLESTEP, 0);
 		if (st < 0)
 			return st;
 		if (!WIFSTOPPED(st))
@@ -308,15 +312,16 @@ static bool breakpoint_on_site(const struct replayer *r, const struct hunt *h)
  */
 static int weigh_trap(struct replayer *r, struct hunt *h, int st)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	uint64_t regs[X86_NREGS];
 	int err, sig = WIFSTOPPED(st) ? WSTOPSIG(st) : 0;
 
-	if (r->t.stop != TRACEE_STOP_OTHER || (sig != SIGTRAP && sig != SIGSEGV && sig != SIGBUS) ||
-	    (err = tracee_get_regs(&r->t, regs)) < 0 || !in_trampoline(h, regs[X86_RIP]))
+	if (t->stop != TRACEE_STOP_OTHER || (sig != SIGTRAP && sig != SIGSEGV && sig != SIGBUS) ||
+	    (err = tracee_get_regs(t, regs)) < 0 || !in_trampoline(h, regs[X86_RIP]))
 		return -EAGAIN;
 	if (sig != SIGTRAP) {
 		regs[X86_RIP] = h->ips.miss;
-		return (err = tracee_set_regs(&r->t, regs)) < 0 ? err : 0;
+		return (err = tracee_set_regs(t, regs)) < 0 ? err : 0;
 	}
 	if (regs[X86_RIP] != h->ips.trap)
 		return -EAGAIN;
@@ -329,18 +334,19 @@ static int weigh_trap(struct replayer *r, struct hunt *h, int st)
 	if (expect_matches(r, h) || h->nwords == learned)
 		return 0;
 	/* A new trampoline: the thread, its state that of the site, visits the site anew. */
-	if ((err = write_trampoline(r, h)) < 0 || (err = tracee_set_regs(&r->t, regs)) < 0)
+	if ((err = write_trampoline(r, h)) < 0 || (err = tracee_set_regs(t, regs)) < 0)
 		return err;
 	return 0;
 }
 
 int replayer_run_to_point(struct replayer *r)
 {
+	struct tracee *t = &r->tasks.cur->t;
 	struct hunt h = {.site = r->ev.regs[X86_RIP]};
 	uint64_t regs[X86_NREGS];
 	int err, st;
 
-	if ((err = tracee_get_regs(&r->t, regs)) < 0)
+	if ((err = tracee_get_regs(t, regs)) < 0)
 		return err;
 	if (regs[X86_RIP] == h.site && (err = is_the_point(r, regs)) != 0)
 		return err < 0 ? err : arrived(r, &h);
@@ -378,10 +384,10 @@ int replayer_run_to_point(struct replayer *r)
 		return replayer_unexpected_stop(r, "the thread to reach its execution point");
 	}
 	/* Under a debugger the thread is shown at the site, not in the trampoline. */
-	if (tracee_get_regs(&r->t, regs) == 0 && in_trampoline(&h, regs[X86_RIP]) &&
+	if (tracee_get_regs(t, regs) == 0 && in_trampoline(&h, regs[X86_RIP]) &&
 	    regs[X86_RIP] == h.ips.trap) {
 		regs[X86_RIP] = h.site;
-		tracee_set_regs(&r->t, regs);
+		tracee_set_regs(t, regs);
 	}
 	hunt_teardown(r, &h);
 	return err;

@@ -69,18 +69,18 @@ void timeline_mark_now(const struct timeline *tl, struct replay_mark *m)
 	m->seq = r->have_pending ? r->ev.seq : r->ev.seq + 1;
 	m->boundary = !r->ran;
 	m->at_signal = r->pending_at_stop;
-	m->tid = r->ntasks ? r->tasks[r->cur_task].rec_tid : 0;
-	if (r->have_pending && r->ntasks > 1 && r->ev.tid != m->tid) {
+	m->tid = r->tasks.cur->rec_tid;
+	if (r->have_pending && r->tasks.n > 1 && r->ev.tid != m->tid) {
 		/* Between events: the point is the next event's thread, about to run. */
-		struct replay_task *next = replay_task_find_live(r, r->ev.tid);
+		struct replay_task *next = replay_tasks_find_live(&r->tasks, r->ev.tid);
 
 		if (next) {
 			m->tid = r->ev.tid;
-			tracee_get_regs(replay_task_tracee(r, next), m->regs);
+			tracee_get_regs(&next->t, m->regs);
 			return;
 		}
 	}
-	tracee_get_regs(&r->t, m->regs);
+	tracee_get_regs(&r->tasks.cur->t, m->regs);
 }
 
 static bool mark_equal(const struct replay_mark *a, const struct replay_mark *b)
@@ -349,7 +349,7 @@ static bool at_breakpoint(struct replayer *r, uint64_t *rip)
 	uint64_t regs[X86_NREGS];
 
 	*rip = 0;
-	if (r->finished || tracee_get_regs(&r->t, regs) < 0)
+	if (r->finished || tracee_get_regs(&r->tasks.cur->t, regs) < 0)
 		return false;
 	*rip = regs[X86_RIP];
 	for (int i = 0; i < r->nbps; i++)
@@ -415,7 +415,7 @@ static int step_once(struct replayer *r, uint32_t tid, struct replay_stop *rs)
 
 	r->step_over = at_breakpoint(r, &rip);
 	r->step_over_addr = rip;
-	r->step_tid = r->ntasks > 1 ? tid : 0;
+	r->step_tid = r->tasks.n > 1 ? tid : 0;
 	err = replayer_run(r, REPLAY_MODE_STEP, rs, NULL, NULL);
 	r->step_over = false;
 	return err;
@@ -614,20 +614,21 @@ static int raw_step(struct timeline *tl, const struct replay_mark *target, uint6
 		    uint64_t *rsp)
 {
 	struct replayer *r = tl->r;
+	struct replay_task *task = r->tasks.cur;
 	int st;
 	long v, w;
 
 	r->ran = true;
 	/* A signal left to pass (one without a handler, applied last) goes with it. */
-	st = tracee_resume(&r->t, PTRACE_SYSEMU_SINGLESTEP, r->pass_sig);
-	r->pass_sig = 0;
+	st = tracee_resume(&task->t, PTRACE_SYSEMU_SINGLESTEP, task->pass_sig);
+	task->pass_sig = 0;
 	if (st < 0)
 		return st;
-	if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP)
+	if (task->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP)
 		return lost(tl, target, "a single step met an event");
 	errno = 0;
-	v = ptrace(PTRACE_PEEKUSER, r->t.tid, offsetof(struct user_regs_struct, rip), 0);
-	w = ptrace(PTRACE_PEEKUSER, r->t.tid, offsetof(struct user_regs_struct, rsp), 0);
+	v = ptrace(PTRACE_PEEKUSER, task->t.tid, offsetof(struct user_regs_struct, rip), 0);
+	w = ptrace(PTRACE_PEEKUSER, task->t.tid, offsetof(struct user_regs_struct, rsp), 0);
 	if ((v == -1 || w == -1) && errno)
 		return -errno;
 	*rip = (uint64_t)v;
@@ -651,29 +652,31 @@ static int run_to_frame(struct timeline *tl, const struct replay_mark *target,
 {
 	static const uint8_t int3 = 0xcc;
 	struct replayer *r = tl->r;
+	struct replay_task *task = r->tasks.cur;
 	uint64_t regs[X86_NREGS];
 	uint8_t orig[MAX_RETURNS + 1];
 	int placed = 0, st, err = 0;
 
 	for (; placed < n && placed <= MAX_RETURNS; placed++)
-		if (tracee_read_mem(&r->t, addrs[placed], &orig[placed], 1) < 0 ||
-		    tracee_write_mem(&r->t, addrs[placed], &int3, 1) < 0)
+		if (tracee_read_mem(&task->t, addrs[placed], &orig[placed], 1) < 0 ||
+		    tracee_write_mem(&task->t, addrs[placed], &int3, 1) < 0)
 			break;
 	for (;;) {
 		int h = -1;
 
 		r->ran = true;
-		st = tracee_resume(&r->t, PTRACE_SYSEMU, r->pass_sig);
-		r->pass_sig = 0;
+		st = tracee_resume(&task->t, PTRACE_SYSEMU, task->pass_sig);
+		task->pass_sig = 0;
 		if (st < 0) {
 			err = st;
 			break;
 		}
-		if (r->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP) {
+		if (task->t.stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) ||
+		    WSTOPSIG(st) != SIGTRAP) {
 			err = lost(tl, target, "a call went on to an event");
 			break;
 		}
-		if ((err = tracee_get_regs(&r->t, regs)) < 0)
+		if ((err = tracee_get_regs(&task->t, regs)) < 0)
 			break;
 		for (int i = 0; i < placed; i++)
 			if (regs[X86_RIP] == addrs[i] + 1)
@@ -681,25 +684,25 @@ static int run_to_frame(struct timeline *tl, const struct replay_mark *target,
 		if (h < 0)
 			continue; /* a watchpoint's trap */
 		regs[X86_RIP] = addrs[h];
-		if ((err = tracee_set_regs(&r->t, regs)) < 0)
+		if ((err = tracee_set_regs(&task->t, regs)) < 0)
 			break;
 		if (regs[X86_RSP] == want[h]) {
 			*hit = h;
 			break;
 		}
 		/* A deeper frame's: past it by one step, and on. */
-		if ((err = tracee_write_mem(&r->t, addrs[h], &orig[h], 1)) < 0)
+		if ((err = tracee_write_mem(&task->t, addrs[h], &orig[h], 1)) < 0)
 			break;
-		st = tracee_resume(&r->t, PTRACE_SYSEMU_SINGLESTEP, 0);
-		if (st < 0 || r->t.stop != TRACEE_STOP_OTHER) {
+		st = tracee_resume(&task->t, PTRACE_SYSEMU_SINGLESTEP, 0);
+		if (st < 0 || task->t.stop != TRACEE_STOP_OTHER) {
 			err = st < 0 ? st : lost(tl, target, "a call went on to an event");
 			break;
 		}
-		if ((err = tracee_write_mem(&r->t, addrs[h], &int3, 1)) < 0)
+		if ((err = tracee_write_mem(&task->t, addrs[h], &int3, 1)) < 0)
 			break;
 	}
 	for (int i = 0; i < placed; i++)
-		if (tracee_write_mem(&r->t, addrs[i], &orig[i], 1) < 0 && err == 0)
+		if (tracee_write_mem(&task->t, addrs[i], &orig[i], 1) < 0 && err == 0)
 			err = -EIO;
 	return err;
 }
@@ -738,7 +741,7 @@ static int raw_unit(struct timeline *tl, const struct replay_mark *target, uint6
 	if (err || *rsp != old_rsp - 8 || target->regs[X86_RSP] <= *rsp)
 		return err;
 	/* A call pushes the address of the instruction after it and jumps elsewhere. */
-	if (tracee_read_mem(&tl->r->t, *rsp, &ret, sizeof(ret)) < 0 || ret <= old_rip ||
+	if (tracee_read_mem(&tl->r->tasks.cur->t, *rsp, &ret, sizeof(ret)) < 0 || ret <= old_rip ||
 	    ret > old_rip + 15 || *rip == ret)
 		return 0;
 	*to_target = ret == target->regs[X86_RIP] && *rsp + 8 == target->regs[X86_RSP];
@@ -764,7 +767,8 @@ static int final_return(struct timeline *tl, const struct replay_mark *target, u
 
 	if (!code)
 		return -ENOMEM;
-	n = x86_find_returns(code, tracee_read_mem_partial(&tl->r->t, entry, code, CODE_SCAN),
+	n = x86_find_returns(code,
+			     tracee_read_mem_partial(&tl->r->tasks.cur->t, entry, code, CODE_SCAN),
 			     entry, rets, MAX_RETURNS);
 	free(code);
 	if (n < 0)
@@ -800,7 +804,7 @@ static int into_final_call(struct timeline *tl, const struct replay_mark *target
 			   : lost(tl, target, "the return of the call before it");
 	if ((err = final_return(tl, target, rip, callee_rsp)) <= 0)
 		return err;
-	if ((err = restore(tl, *k)) < 0 || (err = tracee_get_regs(&tl->r->t, regs)) < 0)
+	if ((err = restore(tl, *k)) < 0 || (err = tracee_get_regs(&tl->r->tasks.cur->t, regs)) < 0)
 		return err;
 	rip = regs[X86_RIP];
 	rsp = regs[X86_RSP];
@@ -901,7 +905,7 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 	start.seq = !target.boundary ? target.seq : target.seq > 2 ? target.seq - 2 : 0;
 	start.boundary = true;
 	/* With threads, the events before a boundary may be another thread's: no narrowing. */
-	if (target.boundary && tl->r->ntasks > 1)
+	if (target.boundary && tl->r->tasks.n > 1)
 		start.seq = 0;
 	if (mark_before(&tl->e[k].mark, &start)) {
 		if ((err = restore(tl, k)) < 0 ||
@@ -926,9 +930,9 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 	 */
 	raw = !target.boundary && tl->e[k].mark.seq == target.seq && !tl->e[k].mark.at_signal;
 	/* Stepping by ptrace alone steps the current thread: the target's. */
-	if (raw && (err = replay_task_switch(tl->r, target.tid)) < 0)
+	if (raw && (err = replayer_switch_task(tl->r, target.tid)) < 0)
 		goto out;
-	if ((err = tracee_get_regs(&tl->r->t, regs)) < 0)
+	if ((err = tracee_get_regs(&tl->r->tasks.cur->t, regs)) < 0)
 		goto out;
 	rip = regs[X86_RIP];
 	rsp = regs[X86_RSP];
@@ -995,8 +999,8 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 		}
 		moved = n > 0;
 	}
-	if (raw && ((err = replay_task_switch(tl->r, target.tid)) < 0 ||
-		    (err = tracee_get_regs(&tl->r->t, regs)) < 0))
+	if (raw && ((err = replayer_switch_task(tl->r, target.tid)) < 0 ||
+		    (err = tracee_get_regs(&tl->r->tasks.cur->t, regs)) < 0))
 		goto out;
 	rip = regs[X86_RIP];
 	rsp = regs[X86_RSP];
@@ -1092,7 +1096,7 @@ void timeline_describe(const struct timeline *tl, char *out, size_t outlen)
 		len += (size_t)w;
 		kb += private_kb(e->cp.pid, NULL);
 	}
-	private_kb(tl->r->t.tid, &rss);
+	private_kb(tl->r->tasks.cur->t.tid, &rss);
 	if (len < outlen)
 		snprintf(out + len, outlen - len,
 			 "%d checkpoints; memory only they hold: %lu kB; current process: %lu kB "
