@@ -42,7 +42,7 @@ struct code_model {
 	bool cs_ok;
 };
 
-static void on_blob(void *opaque, const uint8_t *payload, size_t len)
+static int on_blob(void *opaque, const uint8_t *payload, size_t len)
 {
 	struct code_model *m = opaque;
 	struct rw_hash h;
@@ -52,13 +52,13 @@ static void on_blob(void *opaque, const uint8_t *payload, size_t len)
 	struct code_blob *b = NULL;
 
 	if (trace_blob_decode(payload, len, &h, &total, &off, &data, &n) < 0)
-		return;
+		return 0;
 	for (size_t i = 0; i < m->nblobs; i++)
 		if (rw_hash_eq(m->blobs[i].hash, h))
 			b = &m->blobs[i];
 	if (!b) {
 		if (total > (1ull << 32))
-			return;
+			return 0;
 		m->blobs = realloc(m->blobs, (m->nblobs + 1) * sizeof(*m->blobs));
 		if (!m->blobs)
 			abort();
@@ -71,6 +71,7 @@ static void on_blob(void *opaque, const uint8_t *payload, size_t len)
 	}
 	if (off + n <= b->size)
 		memcpy(b->data + off, data, n);
+	return 0;
 }
 
 static void add_region(struct code_model *m, uint64_t start, uint64_t end, const uint8_t *data,
@@ -307,8 +308,8 @@ int cmd_dump(int argc, char **argv)
 	if (trace_walk_open_named(&w, arg, path, sizeof(path)) < 0)
 		return 1;
 	if (disasm) {
-		w.on_blob = on_blob;
-		w.opaque = &model;
+		w.stream.on_blob = on_blob;
+		w.stream.blob_arg = &model;
 		model.cs_ok = cs_open(CS_ARCH_X86, CS_MODE_64, &model.cs) == CS_ERR_OK;
 	}
 	while ((ret = trace_walk_next(&w)) > 0) {

@@ -47,7 +47,25 @@ struct summary {
 	uint32_t first_tid;
 	int exit_status; /* of the first process */
 	bool exited;
+	uint64_t blobs; /* distinct stored files (parts at offset 0) */
+	uint64_t blob_bytes;
 };
+
+/* Counts the stored files and their bytes, part by part. */
+static int count_blob(void *arg, const uint8_t *payload, size_t len)
+{
+	struct summary *s = arg;
+	struct rw_hash h;
+	uint64_t total, off;
+	const uint8_t *data;
+	size_t n;
+
+	if (trace_blob_decode(payload, len, &h, &total, &off, &data, &n) == 0) {
+		s->blob_bytes += n;
+		s->blobs += off == 0;
+	}
+	return 0;
+}
 
 static void print_text(const struct trace_walk *w, const struct summary *s)
 {
@@ -91,7 +109,7 @@ static void print_text(const struct trace_walk *w, const struct summary *s)
 		       s->detached ? "; they were let go at the end" : "");
 	printf("tasks:          %" PRIu64 " process%s, %" PRIu64 " thread%s\n", s->processes,
 	       s->processes == 1 ? "" : "es", s->threads, s->threads == 1 ? "" : "s");
-	printf("stored files:   %" PRIu64 " (%" PRIu64 " bytes)\n", w->blobs, w->blob_bytes);
+	printf("stored files:   %" PRIu64 " (%" PRIu64 " bytes)\n", s->blobs, s->blob_bytes);
 	if (s->exited)
 		printf("exit status:    0x%x\n", s->exit_status);
 }
@@ -146,7 +164,7 @@ static void print_json(const struct trace_walk *w, const struct summary *s)
 	json_str(h->cwd);
 	printf(",\"env_count\":%u,\"events\":%" PRIu64 ",\"syscalls\":%" PRIu64
 	       ",\"stored_files\":%" PRIu64 ",\"stored_file_bytes\":%" PRIu64,
-	       h->envc, s->events, s->syscalls, w->blobs, w->blob_bytes);
+	       h->envc, s->events, s->syscalls, s->blobs, s->blob_bytes);
 	printf(",\"processes\":%" PRIu64 ",\"threads\":%" PRIu64, s->processes, s->threads);
 	printf(",\"attach\":%s,\"detached\":%s", s->attach ? "true" : "false",
 	       s->detached ? "true" : "false");
@@ -178,6 +196,8 @@ int cmd_info(int argc, char **argv)
 	}
 	if (trace_walk_open_named(&w, arg, path, sizeof(path)) < 0)
 		return 1;
+	w.stream.on_blob = count_blob;
+	w.stream.blob_arg = &s;
 	while ((ret = trace_walk_next(&w)) > 0) {
 		if (!s.events++) {
 			s.first_tid = w.ev.tid;

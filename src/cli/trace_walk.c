@@ -16,9 +16,9 @@ int trace_walk_open(struct trace_walk *w, const char *path)
 
 	memset(w, 0, sizeof(*w));
 	w->path = path;
-	trace_event_arena_init(&w->arena);
 	if ((err = trace_reader_open(path, &w->reader)) < 0)
 		return err;
+	trace_event_stream_init(&w->stream, path, trace_reader_source(w->reader));
 	hp = trace_reader_header(w->reader, &hlen);
 	if (trace_header_decode(hp, hlen, &w->header) < 0) {
 		rw_error("%s: the trace header is corrupt", path);
@@ -41,40 +41,7 @@ int trace_walk_open_named(struct trace_walk *w, const char *arg, char *path_buf,
 
 int trace_walk_next(struct trace_walk *w)
 {
-	char err[256];
-
-	for (;;) {
-		uint32_t kind;
-		const uint8_t *p;
-		size_t len;
-		int ret = trace_reader_next(w->reader, &kind, &p, &len);
-
-		if (ret <= 0)
-			return ret;
-		if (kind == TRACE_REC_BLOB) {
-			struct rw_hash h;
-			uint64_t total, off;
-			const uint8_t *data;
-			size_t n;
-
-			if (trace_blob_decode(p, len, &h, &total, &off, &data, &n) == 0) {
-				w->blob_bytes += n;
-				w->blobs += off == 0;
-			}
-			if (w->on_blob)
-				w->on_blob(w->opaque, p, len);
-			continue;
-		}
-		if (kind != TRACE_REC_EVENT)
-			continue;
-		if (trace_event_decode(p, len, &w->history, &w->arena, &w->ev, err, sizeof(err)) <
-		    0) {
-			rw_error("%s: record %llu: %s", w->path,
-				 (unsigned long long)trace_reader_record_index(w->reader), err);
-			return -EBADMSG;
-		}
-		return 1;
-	}
+	return trace_event_stream_next(&w->stream, &w->ev);
 }
 
 void trace_walk_close(struct trace_walk *w)
@@ -82,8 +49,7 @@ void trace_walk_close(struct trace_walk *w)
 	if (w->reader)
 		trace_reader_close(w->reader);
 	trace_header_free(&w->header);
-	trace_regs_history_free(&w->history);
-	trace_event_arena_free(&w->arena);
+	trace_event_stream_free(&w->stream);
 }
 
 /* Reads up to n records, setting *last to the number of each event met. */

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "trace_format/event.h"
+#include "trace_format/event_stream.h"
 #include "trace_format/header.h"
 #include "trace_format/trace.h"
 
@@ -12,14 +13,9 @@ struct trace_walk {
 	const char *path;
 	struct trace_reader *reader;
 	struct trace_header header;
-	struct trace_regs_history history;
-	struct trace_event_arena arena;
+	/* The events, read by the trace's own reader; its on_blob may be set. */
+	struct trace_event_stream stream;
 	struct trace_event ev;
-	uint64_t blob_bytes;
-	uint64_t blobs; /* distinct stored files (parts at offset 0) */
-	/* Called for each blob part, if set. */
-	void (*on_blob)(void *opaque, const uint8_t *payload, size_t len);
-	void *opaque;
 };
 
 int trace_walk_open(struct trace_walk *w, const char *path);

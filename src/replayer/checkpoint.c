@@ -165,13 +165,12 @@ static int save_thread(struct replayer *r, struct tracee *t, struct replay_threa
 
 int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 {
-	const struct trace_regs_history *h = r->have_pending ? &r->hist_before : &r->history;
 	bool inserted = false;
 	int err;
 
 	memset(cp, 0, sizeof(*cp));
 	cp->pid = -1;
-	if (!r->keep_before)
+	if (!r->in.keep_before)
 		return -EINVAL;
 	if (r->finished || r->tasks.cur->t.stop == TRACEE_STOP_EXITED)
 		return -ESRCH; /* nothing to fork: the end is found by replaying to it */
@@ -189,8 +188,8 @@ int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 	}
 	/* With an event read ahead, its XSAVE blocks are applied again at restore. */
 	for (size_t i = cp->tasks.n; r->have_pending && i-- > 0;)
-		if (cp->tasks.all[i]->rec_tid == r->rec_xsave_before_tid) {
-			memcpy(cp->tasks.all[i]->rec_xsave, r->rec_xsave_before, r->xsave_len);
+		if (cp->tasks.all[i]->rec_tid == r->in.rec_xsave_before_tid) {
+			memcpy(cp->tasks.all[i]->rec_xsave, r->in.rec_xsave_before, r->xsave_len);
 			break;
 		}
 	for (size_t i = 0; i < r->tasks.n; i++) {
@@ -232,12 +231,10 @@ int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 		replay_checkpoint_free(cp);
 		return err;
 	}
-	if (trace_regs_history_copy(&cp->history, h) < 0) {
+	if (replay_input_save(&r->in, r->have_pending, &r->ev, &cp->pos) < 0) {
 		replay_checkpoint_free(cp);
 		return -ENOMEM;
 	}
-	cp->record = r->have_pending ? r->ev_record : r->ev_record + 1;
-	cp->seq = r->ev.seq;
 	cp->have_pending = r->have_pending;
 	cp->finished = r->finished;
 	cp->ran = r->ran;
@@ -446,9 +443,7 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 	for (int i = 0; i < r->nbps; i++)
 		r->bps[i].inserted = false; /* the copy has none of them */
 
-	if ((err = prefetch_seek(r->prefetch, cp->record)) < 0)
-		return err;
-	if ((err = trace_regs_history_copy(&r->history, &cp->history)) < 0)
+	if ((err = replay_input_restore(&r->in, &cp->pos)) < 0)
 		return err;
 	r->finished = cp->finished;
 	r->exit_status = cp->exit_status;
@@ -463,15 +458,15 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 	r->pending_prepared = false;
 	r->pending_at_stop = false;
 	if (!cp->have_pending) {
-		r->ev.seq = cp->seq;
+		r->ev.seq = cp->pos.seq;
 		return 0;
 	}
 	err = replayer_next_event(r);
 	if (err <= 0)
 		return err < 0 ? err : -ENODATA;
-	if (r->ev.seq != cp->seq) {
-		rw_error("%s: going back to event %llu read event %llu", r->trace_path,
-			 (unsigned long long)cp->seq, (unsigned long long)r->ev.seq);
+	if (r->ev.seq != cp->pos.seq) {
+		rw_error("%s: going back to event %llu read event %llu", r->in.path,
+			 (unsigned long long)cp->pos.seq, (unsigned long long)r->ev.seq);
 		return -EPROTO;
 	}
 	return 0;
@@ -480,6 +475,6 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 void replay_checkpoint_free(struct replay_checkpoint *cp)
 {
 	free_threads(cp);
-	trace_regs_history_free(&cp->history);
+	replay_input_pos_free(&cp->pos);
 	free_shared(cp);
 }

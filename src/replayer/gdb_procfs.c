@@ -48,26 +48,26 @@ static uint64_t vdso_start(struct gdb_replay *g)
  */
 static const struct replay_file *recorded_file(const struct replayer *r, const char *live)
 {
-	size_t dirlen = strlen(r->blobs.dir);
+	size_t dirlen = strlen(r->in.blobs.dir);
 	unsigned long long dev, ino;
 	const char *name;
 	char hex[33];
 	int end = 0;
 
-	if (!dirlen || strncmp(live, r->blobs.dir, dirlen) || live[dirlen] != '/')
+	if (!dirlen || strncmp(live, r->in.blobs.dir, dirlen) || live[dirlen] != '/')
 		return NULL;
 	name = live + dirlen + 1;
 	if (sscanf(name, "shared-%llx-%llx%n", &dev, &ino, &end) == 2 &&
 	    (!name[end] || !strcmp(name + end, " (deleted)"))) {
-		for (size_t i = r->nfiles; i-- > 0;)
-			if (r->files[i].dev == dev && r->files[i].ino == ino)
-				return &r->files[i];
+		for (size_t i = r->in.nfiles; i-- > 0;)
+			if (r->in.files[i].dev == dev && r->in.files[i].ino == ino)
+				return &r->in.files[i];
 		return NULL;
 	}
-	for (size_t i = r->nfiles; i-- > 0;) {
-		rw_hash_hex(r->files[i].hash, hex);
+	for (size_t i = r->in.nfiles; i-- > 0;) {
+		rw_hash_hex(r->in.files[i].hash, hex);
 		if (!strncmp(name, hex, 32) && (!name[32] || !strcmp(name + 32, " (deleted)")))
-			return &r->files[i];
+			return &r->in.files[i];
 	}
 	return NULL;
 }

@@ -240,10 +240,10 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
 		snprintf(out, outlen,
 			 "Trace: %s\nProgram: %s (pid %d while recording)\nRecorded on: %s, "
 			 "kernel %s\nXCR0: 0x%" PRIx64 "\n",
-			 g->r.trace_path, g->exe[0] ? g->exe : "?", g->pid,
-			 g->r.header.cpu_brand ? g->r.header.cpu_brand : "?",
-			 g->r.header.kernel_release ? g->r.header.kernel_release : "?",
-			 g->r.header.xcr0);
+			 g->r.in.path, g->exe[0] ? g->exe : "?", g->pid,
+			 g->r.in.header.cpu_brand ? g->r.in.header.cpu_brand : "?",
+			 g->r.in.header.kernel_release ? g->r.in.header.kernel_release : "?",
+			 g->r.in.header.xcr0);
 		return 0;
 	}
 	if ((!strcmp(cmd, "checkpoint") || !strncmp(cmd, "restart ", 8)) &&
@@ -336,10 +336,10 @@ static int file_open(void *ctx, const char *path, int flags, int mode)
 		return -EACCES;
 	if (!strncmp(path, "/proc/", 6) && (fd = gdb_replay_proc_open(g, path)) < 0)
 		return fd;
-	for (size_t i = g->r.nfiles; fd < 0 && i-- > 0;) {
-		if (strcmp(g->r.files[i].path, path))
+	for (size_t i = g->r.in.nfiles; fd < 0 && i-- > 0;) {
+		if (strcmp(g->r.in.files[i].path, path))
 			continue;
-		blobstore_path(&g->r.blobs, g->r.files[i].hash, blob, sizeof(blob));
+		blobstore_path(&g->r.in.blobs, g->r.in.files[i].hash, blob, sizeof(blob));
 		fd = open(blob, O_RDONLY | O_CLOEXEC);
 		break;
 	}
@@ -472,10 +472,10 @@ int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o)
 	/* The program the first image runs (a script's interpreter, say), as its exec mapped it. */
 	first = o->exe ? NULL : replay_exec_program(&g->r.ev);
 	snprintf(g->exe, sizeof(g->exe), "%s",
-		 o->exe		   ? o->exe
-		 : first	   ? first
-		 : g->r.header.exe ? g->r.header.exe
-				   : "");
+		 o->exe		      ? o->exe
+		 : first	      ? first
+		 : g->r.in.header.exe ? g->r.in.header.exe
+				      : "");
 	free(first);
 	snprintf(exe, sizeof(exe), "%s", g->exe[0] ? g->exe : "program");
 	snprintf(g->name, sizeof(g->name), "%s", basename(exe));

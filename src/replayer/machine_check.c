@@ -28,7 +28,7 @@ static void component_names(uint64_t mask, char *out, size_t outlen)
 
 int replayer_check_machine(struct replayer *r, bool force)
 {
-	const struct trace_header *h = &r->header;
+	const struct trace_header *h = &r->in.header;
 	struct x86_cpuid_leaf *here = NULL;
 	uint64_t lacking = h->xcr0 & ~r->layout.xcr0;
 	char names[512];
@@ -38,14 +38,14 @@ int replayer_check_machine(struct replayer *r, bool force)
 		component_names(lacking, names, sizeof(names));
 		rw_error("%s: recorded on a CPU with XSAVE state this one lacks (XCR0 0x%llx here, "
 			 "0x%llx in the trace): %s%s",
-			 r->trace_path, (unsigned long long)r->layout.xcr0,
+			 r->in.path, (unsigned long long)r->layout.xcr0,
 			 (unsigned long long)h->xcr0, names, force ? "; going on (--force)" : "");
 		refused = 1;
 	}
 	if (nhere > 0 && h->ncpuid &&
 	    x86_cpuid_missing_features((const struct x86_cpuid_leaf *)h->cpuid, (int)h->ncpuid,
 				       here, nhere, names, sizeof(names)) > 0) {
-		rw_error("%s: recorded on a CPU with features this one lacks: %s%s", r->trace_path,
+		rw_error("%s: recorded on a CPU with features this one lacks: %s%s", r->in.path,
 			 names, force ? "; going on (--force)" : "");
 		refused = 1;
 	}
@@ -55,7 +55,7 @@ int replayer_check_machine(struct replayer *r, bool force)
 			continue;
 		if (h->xsave_comp_size[i] != r->layout.size[i]) {
 			rw_error("%s: XSAVE component %s is %u bytes in the trace, %u here",
-				 r->trace_path, x86_xsave_component_name(i), h->xsave_comp_size[i],
+				 r->in.path, x86_xsave_component_name(i), h->xsave_comp_size[i],
 				 r->layout.size[i]);
 			refused = 1;
 		} else if (h->xsave_offset[i] != r->layout.offset[i]) {
@@ -67,7 +67,7 @@ int replayer_check_machine(struct replayer *r, bool force)
 	}
 	if (refused && !force) {
 		rw_error("%s: not replaying on this machine (use --force to try anyway)",
-			 r->trace_path);
+			 r->in.path);
 		return -ENOTSUP;
 	}
 	return 0;

@@ -47,86 +47,6 @@ struct rseq_configuration {
 	uint32_t pad;
 };
 
-/* Keeps the recorded XSAVE area of r->ev's task equal to the recording's as of r->ev. */
-static void track_recorded_xsave(struct replayer *r)
-{
-	uint8_t *rec_xsave = replay_tasks_rec_xsave(&r->tasks, r->ev.tid);
-
-	if (r->ev.kind == EV_THREAD)
-		return; /* a new task's: it starts from them (replay_attach.c) */
-	for (size_t i = 0; i < r->ev.nxblocks; i++) {
-		const struct trace_xblock *x = &r->ev.xblocks[i];
-		uint32_t off, len;
-
-		if (x86_xsave_block_range(&r->layout, x->block, &off, &len) == 0 && len == x->len &&
-		    off + len <= r->xsave_len)
-			memcpy(rec_xsave + off, x->data, len);
-	}
-}
-
-/* Remembers the path of every file the recording mapped, for the debugger's vFile requests. */
-static void track_files(struct replayer *r)
-{
-	for (size_t i = 0; i < r->ev.nmaps; i++) {
-		const struct trace_map *m = &r->ev.maps[i];
-		bool known = false;
-
-		if (m->kind != MAPK_FILE || !m->path || !*m->path)
-			continue;
-		for (size_t f = 0; f < r->nfiles && !known; f++)
-			known = !strcmp(r->files[f].path, m->path) &&
-				rw_hash_eq(r->files[f].hash, m->hash);
-		if (known)
-			continue;
-		r->files = realloc(r->files, (r->nfiles + 1) * sizeof(*r->files));
-		if (!r->files)
-			abort();
-		r->files[r->nfiles].path = strdup(m->path);
-		r->files[r->nfiles].dev = m->dev;
-		r->files[r->nfiles].ino = m->ino;
-		r->files[r->nfiles++].hash = m->hash;
-	}
-}
-
-int replayer_next_event(struct replayer *r)
-{
-	for (;;) {
-		uint32_t kind;
-		const uint8_t *p;
-		size_t len;
-		int ret = prefetch_next(r->prefetch, &kind, &p, &len);
-
-		if (ret <= 0)
-			return ret;
-		if (kind == TRACE_REC_BLOB) {
-			if ((ret = blobstore_add(&r->blobs, p, len)) < 0)
-				return ret;
-			continue;
-		}
-		if (kind != TRACE_REC_EVENT)
-			continue; /* a newer minor version's record */
-		if (r->keep_before && trace_regs_history_copy(&r->hist_before, &r->history) < 0)
-			return -ENOMEM;
-		r->ev_record = prefetch_record_index(r->prefetch);
-		ret = trace_event_decode(p, len, &r->history, &r->arena, &r->ev, r->err,
-					 sizeof(r->err));
-		if (ret < 0) {
-			rw_error("%s: record %llu: %s", r->trace_path,
-				 (unsigned long long)prefetch_record_index(r->prefetch), r->err);
-			return ret;
-		}
-		if (r->keep_before) {
-			/* The area this event's blocks change, as it was before them. */
-			memcpy(r->rec_xsave_before, replay_tasks_rec_xsave(&r->tasks, r->ev.tid),
-			       r->xsave_len);
-			r->rec_xsave_before_tid = r->ev.tid;
-		}
-		track_recorded_xsave(r);
-		track_files(r);
-		return 1;
-	}
-}
-
 static const char *sys_name(long nr)
 {
 	const char *n = x86_syscall_name(nr);
@@ -1022,7 +942,7 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 		return replayer_apply_exec(r);
 	}
 	if (r->ev.kind != EV_SYSCALL_EXIT || r->ev.sysno != nr) {
-		rw_error("%s: event %llu: expected the exit of %s, found %s", r->trace_path,
+		rw_error("%s: event %llu: expected the exit of %s, found %s", r->in.path,
 			 (unsigned long long)r->ev.seq, sys_name(nr),
 			 trace_event_kind_name(r->ev.kind));
 		return -EPROTO;
@@ -1093,7 +1013,7 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 			err = 0;
 			break;
 		}
-		rw_error("%s: event %llu: %s made a task without a clone event", r->trace_path,
+		rw_error("%s: event %llu: %s made a task without a clone event", r->in.path,
 			 (unsigned long long)r->ev.seq, sys_name(nr));
 		return -EBADMSG;
 	default:
@@ -1303,9 +1223,8 @@ deliver:
 	if (r->ev.kind == EV_EXIT)
 		return check_exit(r, st);
 	if (r->ev.kind != EV_SIGNAL_HANDLER) {
-		rw_error("%s: event %llu: expected a signal handler's entry, found %s",
-			 r->trace_path, (unsigned long long)r->ev.seq,
-			 trace_event_kind_name(r->ev.kind));
+		rw_error("%s: event %llu: expected a signal handler's entry, found %s", r->in.path,
+			 (unsigned long long)r->ev.seq, trace_event_kind_name(r->ev.kind));
 		return -EBADMSG;
 	}
 	if (t->stop != TRACEE_STOP_OTHER || WSTOPSIG(st) != SIGTRAP)
@@ -1342,7 +1261,7 @@ static int replay_clone(struct replayer *r)
 	int err;
 
 	if (!p->in_syscall) {
-		rw_error("%s: event %llu: a clone event outside a clone syscall", r->trace_path,
+		rw_error("%s: event %llu: a clone event outside a clone syscall", r->in.path,
 			 (unsigned long long)r->ev.seq);
 		return -EBADMSG;
 	}
@@ -1491,39 +1410,26 @@ static int start_child(struct replayer *r, int cpu)
 
 static int open_replay(struct replayer *r, const struct replay_options *o)
 {
-	const void *hp;
-	size_t hlen;
-	uint32_t major, minor;
 	int cpu, err;
 
-	if ((err = trace_reader_open(o->trace_path, &r->reader)) < 0)
+	if ((err = replay_input_open(&r->in, o->trace_path)) < 0)
 		return err;
-	hp = trace_reader_header(r->reader, &hlen);
-	if (trace_header_decode(hp, hlen, &r->header) < 0) {
-		rw_error("%s: the trace header is corrupt", o->trace_path);
-		return -EBADMSG;
-	}
 	x86_xsave_layout_probe(&r->layout);
 	if ((err = replayer_check_machine(r, o->force)) < 0)
 		return err;
 	r->xsave_len = r->layout.total_size ? r->layout.total_size : 4096;
 	r->xsave = calloc(1, r->xsave_len);
-	r->rec_xsave_before = calloc(1, r->xsave_len);
-	if (!r->xsave || !r->rec_xsave_before)
+	if (!r->xsave)
 		return -ENOMEM;
-	if ((err = replay_tasks_init(&r->tasks, r->xsave_len)) < 0)
+	if ((err = replay_tasks_init(&r->tasks, r->xsave_len)) < 0 ||
+	    (err = replay_input_find_files(&r->in, r->xsave_len)) < 0)
 		return err;
-	if ((err = blobstore_init(&r->blobs)) < 0)
-		return err;
-	blobstore_use_local(&r->blobs, r->reader);
-	trace_reader_version(r->reader, &major, &minor);
-	r->blobs.shared_exact = major > 2 || (major == 2 && minor >= 1);
-	cpu = rw_cpu_pick(r->header.cpu);
+	cpu = rw_cpu_pick(r->in.header.cpu);
 	rw_cpu_pin(cpu);
 	/* The child is forked before the reading thread exists. */
 	if ((err = start_child(r, cpu)) < 0)
 		return err;
-	return prefetch_start(&r->prefetch, r->reader, &r->blobs, cpu);
+	return replay_input_start(&r->in, cpu);
 }
 
 /*
@@ -1554,21 +1460,10 @@ static void close_replay(struct replayer *r)
 {
 	end_tasks(&r->tasks);
 	replay_tasks_free(&r->tasks);
-	blobstore_cleanup(&r->blobs);
-	prefetch_stop(r->prefetch);
-	if (r->reader)
-		trace_reader_close(r->reader);
-	trace_header_free(&r->header);
-	trace_regs_history_free(&r->history);
-	trace_event_arena_free(&r->arena);
+	replay_input_close(&r->in);
 	free(r->xsave);
-	free(r->rec_xsave_before);
 	if (r->kick_ms)
 		timer_delete(r->kick_timer);
-	trace_regs_history_free(&r->hist_before);
-	for (size_t i = 0; i < r->nfiles; i++)
-		free(r->files[i].path);
-	free(r->files);
 }
 
 /*
@@ -1612,7 +1507,7 @@ int replayer_switch_task(struct replayer *r, uint32_t tid)
 {
 	if (replay_tasks_switch(&r->tasks, tid) == 0)
 		return 0;
-	rw_error("%s: event %llu belongs to tid %u, which no clone event made", r->trace_path,
+	rw_error("%s: event %llu belongs to tid %u, which no clone event made", r->in.path,
 		 (unsigned long long)r->ev.seq, tid);
 	return -EBADMSG;
 }
@@ -1663,8 +1558,8 @@ static int replay_pending(struct replayer *r)
 	default:
 		break;
 	}
-	rw_error("%s: event %llu: unexpected %s event", r->trace_path,
-		 (unsigned long long)r->ev.seq, trace_event_kind_name(r->ev.kind));
+	rw_error("%s: event %llu: unexpected %s event", r->in.path, (unsigned long long)r->ev.seq,
+		 trace_event_kind_name(r->ev.kind));
 	return -EBADMSG;
 }
 
@@ -1889,15 +1784,13 @@ int replayer_open(struct replayer *r, const struct replay_options *o)
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	trace_event_arena_init(&r->arena);
-	r->trace_path = o->trace_path;
 	if ((ret = open_replay(r, o)) < 0)
 		return ret;
 	ret = replayer_next_event(r);
 	if (ret <= 0)
 		return ret < 0 ? ret : -ENODATA;
 	if (r->ev.kind != EV_EXEC) {
-		rw_error("%s: the trace does not start with a program image", r->trace_path);
+		rw_error("%s: the trace does not start with a program image", r->in.path);
 		return -EBADMSG;
 	}
 	r->tasks.cur->rec_tid = r->tasks.cur->rec_tgid = r->ev.tid;
@@ -1926,7 +1819,8 @@ int replay_autopilot(const struct replay_options *o)
 	if (err == -ENODATA)
 		rw_error("%s: the trace ends at event %llu before the program does%s",
 			 o->trace_path, (unsigned long long)r.ev.seq,
-			 r.reader && trace_reader_truncated(r.reader) ? " (truncated trace)" : "");
+			 r.in.reader && trace_reader_truncated(r.in.reader) ? " (truncated trace)"
+									    : "");
 	replayer_close(&r);
 	return err;
 }

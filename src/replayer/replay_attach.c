@@ -65,7 +65,7 @@ int replayer_apply_attach(struct replayer *r)
 	int err;
 
 	if (!a) {
-		rw_error("%s: event %llu: an attach without its state", r->trace_path,
+		rw_error("%s: event %llu: an attach without its state", r->in.path,
 			 (unsigned long long)r->ev.seq);
 		return -EBADMSG;
 	}
@@ -116,7 +116,7 @@ int replayer_attach_thread(struct replayer *r)
 
 	if (!lead) {
 		rw_error("%s: event %llu: a thread of a process the replay does not have",
-			 r->trace_path, (unsigned long long)r->ev.seq);
+			 r->in.path, (unsigned long long)r->ev.seq);
 		return -EBADMSG;
 	}
 	lt = &lead->t;

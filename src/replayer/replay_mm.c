@@ -39,7 +39,7 @@ int replayer_open_map_file(struct replayer *r, const struct trace_map *m, bool w
 	int64_t fd;
 	int err;
 
-	if ((err = blobstore_map_path(&r->blobs, m, path, sizeof(path))) < 0)
+	if ((err = blobstore_map_path(&r->in.blobs, m, path, sizeof(path))) < 0)
 		return err;
 	if (strlen(path) + 1 > 4096 - 256)
 		return -ENAMETOOLONG;
@@ -192,7 +192,7 @@ int replayer_shmat(struct replayer *r)
 	const struct trace_map *m = r->ev.nmaps == 1 ? &r->ev.maps[0] : NULL;
 
 	if (!m || m->kind != MAPK_FILE || !(m->flags & MAP_SHARED)) {
-		rw_error("%s: event %llu: shmat without its segment's mapping", r->trace_path,
+		rw_error("%s: event %llu: shmat without its segment's mapping", r->in.path,
 			 (unsigned long long)r->ev.seq);
 		return -EBADMSG;
 	}

@@ -11,6 +11,7 @@
 #include "arch/x86_64/tracee.h"
 #include "common/hash.h"
 #include "trace_format/event.h"
+#include "trace_format/event_stream.h"
 #include "trace_format/header.h"
 #include "trace_format/trace.h"
 #include "replayer/replay.h"
@@ -180,17 +181,42 @@ struct replay_tasks {
 	struct replay_task *cur; /* the task whose event is replayed, or was last */
 };
 
-struct replayer {
-	const char *trace_path;
+/*
+ * The trace a replay reads (replay_input.c): its reader and the thread
+ * reading ahead, its header, the stored files, the event decoding state.
+ */
+struct replay_input {
+	const char *path;
 	struct trace_reader *reader;
 	struct prefetch *prefetch;
 	struct trace_header header;
-	struct x86_xsave_layout layout;
-	struct trace_regs_history history;
-	struct trace_event_arena arena;
-	struct trace_event ev; /* the event read last */
-	char err[256];
+	struct trace_event_stream stream;
 	struct blobstore blobs;
+	/* Every file the recording mapped so far, for the debugger (vFile, /proc/PID/maps). */
+	struct replay_file *files;
+	size_t nfiles;
+	/*
+	 * When checkpoints are taken, the decoding state before the event read
+	 * last is kept, so that a checkpoint with that event pending can read it
+	 * again.
+	 */
+	bool keep_before;
+	struct trace_regs_history hist_before;
+	uint8_t *rec_xsave_before;
+	uint32_t rec_xsave_before_tid; /* whose recorded XSAVE area rec_xsave_before is */
+};
+
+/* Where in the trace a checkpoint reads on from. */
+struct replay_input_pos {
+	uint64_t record; /* the trace record to read next */
+	uint64_t seq;	 /* the number of the event read last */
+	struct trace_regs_history history;
+};
+
+struct replayer {
+	struct replay_input in;
+	struct trace_event ev; /* the event read last, being replayed */
+	struct x86_xsave_layout layout;
 	uint8_t *xsave; /* the live XSAVE area, read into here */
 	size_t xsave_len;
 	/* The event in ev has been read but not reached yet (a debugger stop came first). */
@@ -215,8 +241,6 @@ struct replayer {
 	bool report_execs;	/* stop after an exec of the debugger's process */
 	bool pending_at_stop;	/* the pending signal's delivery stop was reached and reported */
 	uint64_t stop_at_event; /* when non-zero, replayer_run stops before reaching this event */
-	struct replay_file *files;
-	size_t nfiles;
 	struct replay_breakpoint bps[REPLAY_MAX_BREAKPOINTS];
 	int nbps;
 	/* A breakpoint left out while stepping over it (replayer_run in STEP mode). */
@@ -241,15 +265,6 @@ struct replayer {
 	long debug_sysno;
 	/* The tracee ran the program's code since the last event was applied. */
 	bool ran;
-	/*
-	 * When checkpoints are taken, the decoding state before r->ev is kept
-	 * so that a checkpoint with a pending event can read it again.
-	 */
-	bool keep_before;
-	uint64_t ev_record; /* index in the trace of r->ev's record */
-	struct trace_regs_history hist_before;
-	uint8_t *rec_xsave_before;
-	uint32_t rec_xsave_before_tid; /* whose recorded XSAVE area rec_xsave_before is */
 	/*
 	 * Periodic interruptions of long runs without events (replayer_enable_kicks):
 	 * on_kick is called at each, with after_event_arg.
@@ -381,9 +396,7 @@ struct replay_checkpoint {
 	struct replay_shared_copy *shared;
 	size_t nshared;
 	enum tracee_stop *proc_stop; /* the stop each fork is in */
-	uint64_t record;	     /* the trace record to read next */
-	struct trace_regs_history history;
-	uint64_t seq;
+	struct replay_input_pos pos;
 	bool have_pending, finished, ran, exit_reported;
 	int exit_status;
 	/* The task table as it was (a copy of each task), and its threads' state. */
@@ -417,6 +430,21 @@ int replayer_unexpected_stop(struct replayer *r, const char *expected);
  * registers, 2 at a debugger stop on the way, or negative errno.
  */
 int replayer_run_to_point(struct replayer *r);
+/* The trace (replay_input.c). Opens it and reads its header; 0 or negative errno. */
+int replay_input_open(struct replay_input *in, const char *path);
+/* Takes the stored files from this machine where it has them (blobstore_use_local). */
+int replay_input_find_files(struct replay_input *in, size_t xsave_len);
+/* Starts reading ahead on CPU cpu's neighbour (prefetch_start). */
+int replay_input_start(struct replay_input *in, int cpu);
+void replay_input_close(struct replay_input *in);
+/* Reads the next event into *ev; 1, 0 at the end, or negative errno. */
+int replay_input_next(struct replay_input *in, struct trace_event *ev);
+/* Where to read on from: ev (the event read last) again when pending, else the one after. */
+int replay_input_save(const struct replay_input *in, bool pending, const struct trace_event *ev,
+		      struct replay_input_pos *pos);
+/* Reads on from pos (the events are decoded as they were there). */
+int replay_input_restore(struct replay_input *in, const struct replay_input_pos *pos);
+void replay_input_pos_free(struct replay_input_pos *pos);
 /* Reads the next event into r->ev, storing blobs on the way; 1, 0 at the end, or negative. */
 int replayer_next_event(struct replayer *r);
 /*

@@ -287,7 +287,7 @@ int timeline_init(struct timeline *tl, struct replayer *r)
 	tl->r = r;
 	tl->cur = -1;
 	tl->next_id = 0;
-	r->keep_before = true;
+	r->in.keep_before = true;
 	r->after_event = periodic;
 	r->on_kick = on_kick;
 	r->after_event_arg = tl;
@@ -307,7 +307,7 @@ void timeline_free(struct timeline *tl)
 	if (tl->r) {
 		tl->r->after_event = NULL;
 		tl->r->on_kick = NULL;
-		tl->r->keep_before = false;
+		tl->r->in.keep_before = false;
 	}
 }
 

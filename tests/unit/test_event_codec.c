@@ -3,11 +3,15 @@
  * tasks: events of different tids interleave and each decodes with its own
  * register history; EV_CLONE carries the child's tid and clone flags;
  * EV_SCHED carries its pages; a child section cut short is an error; the
- * stored-files table round-trips and a damaged one is refused.
+ * stored-files table round-trips and a damaged one is refused; the event
+ * stream (event_stream.c) gives the events of a run of records in order,
+ * stored-file parts to its callback, passes over unknown kinds, and keeps
+ * the history before the event it read.
  *
  * Prints each failure and exits non-zero if there was any.
  */
 #include "trace_format/event.h"
+#include "trace_format/event_stream.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -190,10 +194,100 @@ static void test_file_table(void)
 	rw_buf_free(&b);
 }
 
+/* Records handed out one by one, as a trace reader would. */
+struct fake_source {
+	struct {
+		uint32_t kind;
+		struct rw_buf payload;
+	} rec[8];
+	size_t n, next;
+};
+
+static int fake_next(void *arg, uint32_t *kind, const uint8_t **payload, size_t *len)
+{
+	struct fake_source *f = arg;
+
+	if (f->next == f->n)
+		return 0;
+	*kind = f->rec[f->next].kind;
+	*payload = f->rec[f->next].payload.data;
+	*len = f->rec[f->next].payload.len;
+	f->next++;
+	return 1;
+}
+
+static uint64_t fake_index(void *arg)
+{
+	return ((struct fake_source *)arg)->next - 1;
+}
+
+static int count_part(void *arg, const uint8_t *payload, size_t len)
+{
+	(void)payload;
+	(void)len;
+	++*(int *)arg;
+	return 0;
+}
+
+static void test_event_stream(void)
+{
+	struct fake_source f = {.n = 0};
+	struct trace_event_builder b;
+	struct trace_regs_history wh = {0}, before = {0};
+	struct trace_event_stream s;
+	struct trace_event ev;
+	uint64_t regs[2][TRACE_NREGS];
+	int parts = 0;
+
+	trace_event_builder_init(&b);
+	for (size_t i = 0; i < 6; i++)
+		rw_buf_init(&f.rec[i].payload);
+	fill_regs(regs[0], 7, 0);
+	fill_regs(regs[1], 7, 1);
+	/* A stored file's part, an event, a kind from a newer version, an event, a broken one. */
+	f.rec[0].kind = TRACE_REC_BLOB;
+	trace_blob_encode(&f.rec[0].payload, (struct rw_hash){0, 0}, 3, 0, "abc", 3);
+	for (int i = 0; i < 2; i++) {
+		trace_event_begin(&b, (uint64_t)i, 7, EV_SYSCALL_ENTRY, regs[i]);
+		trace_event_encode(&b, &wh, &f.rec[1 + 2 * i].payload);
+		f.rec[1 + 2 * i].kind = TRACE_REC_EVENT;
+	}
+	f.rec[2].kind = 99;
+	rw_buf_put(&f.rec[2].payload, "x", 1);
+	f.rec[4].kind = TRACE_REC_EVENT;
+	rw_buf_put(&f.rec[4].payload, f.rec[3].payload.data, 2);
+	f.n = 5;
+	trace_event_stream_init(&s, "fake",
+				(struct trace_record_source){fake_next, fake_index, &f});
+	s.on_blob = count_part;
+	s.blob_arg = &parts;
+	s.before = &before;
+	CHECK(trace_event_stream_next(&s, &ev) == 1 && ev.seq == 0 && s.record == 1 && parts == 1,
+	      "stream: first event seq %llu record %llu, %d stored parts",
+	      (unsigned long long)ev.seq, (unsigned long long)s.record, parts);
+	CHECK(trace_event_stream_next(&s, &ev) == 1 && ev.seq == 1 && s.record == 3 &&
+		  !memcmp(ev.regs, regs[1], sizeof(ev.regs)),
+	      "stream: second event seq %llu record %llu or its registers",
+	      (unsigned long long)ev.seq, (unsigned long long)s.record);
+	CHECK(before.n == 1 && !memcmp(before.threads[0].regs, regs[0], sizeof(regs[0])),
+	      "stream: the history before the second event is not the first event's");
+	fprintf(stderr, "test_event_codec: an error about record 4 is expected here:\n");
+	CHECK(trace_event_stream_next(&s, &ev) < 0, "stream: a cut event record decoded");
+	f.n = f.next;
+	CHECK(trace_event_stream_next(&s, &ev) == 0, "stream: no end after the last record");
+	trace_event_stream_free(&s);
+	trace_regs_history_free(&before);
+	trace_regs_history_free(&wh);
+	trace_event_builder_free(&b);
+	for (size_t i = 0; i < 6; i++)
+		rw_buf_free(&f.rec[i].payload);
+}
+
 int main(void)
 {
 	test_interleaved_tasks();
 	test_file_table();
+	test_event_stream();
 	if (failures) {
 		fprintf(stderr, "test_event_codec: %d checks failed\n", failures);
 		return 1;
