@@ -1,13 +1,15 @@
 /*
  * Checkpoints of a replay: the replayed process is forked by injecting a
  * clone into it (the copy stays stopped, its memory shared copy-on-write),
- * and the replayer's own state is copied beside it: where the trace is
- * read, the register history the events are decoded against, the recorded
- * XSAVE area, the emulated program break and rseq registration. Restoring
- * forks the checkpoint's copy again, so a checkpoint can be restored any
- * number of times, and puts the replayer's state back. A fork shares
- * MAP_SHARED memory rather than copying it, so the contents of writable
- * shared mappings are copied out at the checkpoint and written back.
+ * and the replayer's own state is copied beside it, each part whole: where
+ * the trace is read and the register history the events are decoded
+ * against (replay_input_pos), the task table (each task's recorded XSAVE
+ * area, program break, rseq registration...), and struct replay_progress.
+ * Restoring forks the checkpoint's copy again, so a checkpoint can be
+ * restored any number of times, and puts the replayer's state back. A fork
+ * shares MAP_SHARED memory rather than copying it, so the contents of
+ * writable shared mappings are copied out at the checkpoint and written
+ * back.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -172,10 +174,10 @@ int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 	cp->pid = -1;
 	if (!r->in.keep_before)
 		return -EINVAL;
-	if (r->finished || r->tasks.cur->t.stop == TRACEE_STOP_EXITED)
+	if (r->progress.finished || r->tasks.cur->t.stop == TRACEE_STOP_EXITED)
 		return -ESRCH; /* nothing to fork: the end is found by replaying to it */
 	/* A signal on its way to the process would be lost (or delivered) by forking it. */
-	if (r->pending_prepared || r->pending_at_stop)
+	if (r->progress.pending_prepared || r->progress.pending_at_stop)
 		return -EBUSY;
 	if ((err = checkpoint_processes(r, cp)) < 0) {
 		replay_checkpoint_free(cp);
@@ -187,7 +189,7 @@ int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 		return -ENOMEM;
 	}
 	/* With an event read ahead, its XSAVE blocks are applied again at restore. */
-	for (size_t i = cp->tasks.n; r->have_pending && i-- > 0;)
+	for (size_t i = cp->tasks.n; r->progress.have_pending && i-- > 0;)
 		if (cp->tasks.all[i]->rec_tid == r->in.rec_xsave_before_tid) {
 			memcpy(cp->tasks.all[i]->rec_xsave, r->in.rec_xsave_before, r->xsave_len);
 			break;
@@ -231,15 +233,11 @@ int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 		replay_checkpoint_free(cp);
 		return err;
 	}
-	if (replay_input_save(&r->in, r->have_pending, &r->ev, &cp->pos) < 0) {
+	if (replay_input_save(&r->in, r->progress.have_pending, &r->ev, &cp->pos) < 0) {
 		replay_checkpoint_free(cp);
 		return -ENOMEM;
 	}
-	cp->have_pending = r->have_pending;
-	cp->finished = r->finished;
-	cp->ran = r->ran;
-	cp->exit_reported = r->exit_reported;
-	cp->exit_status = r->exit_status;
+	cp->progress = r->progress;
 	return 0;
 }
 
@@ -445,19 +443,14 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 
 	if ((err = replay_input_restore(&r->in, &cp->pos)) < 0)
 		return err;
-	r->finished = cp->finished;
-	r->exit_status = cp->exit_status;
-	r->ran = cp->ran;
-	r->exit_reported = cp->exit_reported;
-	r->at_history_end = false;
-	r->entry_reported = 0;
-	r->catch_return = 0;
-	r->debug_exited = false;
-	r->have_pending = cp->have_pending;
-	/* A signal sent or a delivery stop reached is not in the copy: it is sent again. */
-	r->pending_prepared = false;
-	r->pending_at_stop = false;
-	if (!cp->have_pending) {
+	/*
+	 * A checkpoint is never taken with a signal sent or its delivery stop
+	 * reached (the fork would lose it): its progress has neither, and the
+	 * signal is sent again.
+	 */
+	r->progress = cp->progress;
+	r->last_stop = (struct replay_last_stop){0};
+	if (!cp->progress.have_pending) {
 		r->ev.seq = cp->pos.seq;
 		return 0;
 	}

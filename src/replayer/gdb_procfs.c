@@ -171,7 +171,7 @@ int gdb_replay_proc_open(struct gdb_replay *g, const char *path)
 	FILE *out;
 	int fd, err;
 
-	if (!t || g->r.finished || g->r.debug_exited)
+	if (!t || g->r.progress.finished || g->r.progress.debug_exited)
 		return -ENOENT;
 	out = open_memstream(&text, &len);
 	if (!out)

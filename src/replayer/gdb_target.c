@@ -45,7 +45,7 @@ static int list_threads(void *ctx, struct gdb_thread *out, int max)
 	struct gdb_replay *g = ctx_of(ctx);
 	int n = 0;
 
-	if (g->r.finished || g->r.debug_exited)
+	if (g->r.progress.finished || g->r.progress.debug_exited)
 		return 0;
 	for (size_t i = 0; i < g->r.tasks.n && n < max; i++) {
 		if (!shown(g, g->r.tasks.all[i]))
@@ -62,7 +62,7 @@ struct tracee *gdb_replay_thread(struct gdb_replay *g, int tid)
 {
 	struct replay_task *task;
 
-	if (g->r.finished || g->r.debug_exited || tid <= 0)
+	if (g->r.progress.finished || g->r.progress.debug_exited || tid <= 0)
 		return NULL;
 	task = replay_tasks_find_live(&g->r.tasks, (uint32_t)tid);
 	if (!task || !shown(g, task))
@@ -233,7 +233,7 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
 
 	if (!strcmp(cmd, "when")) {
 		snprintf(out, outlen, "Current event: %" PRIu64 "\n",
-			 g->r.have_pending ? g->r.ev.seq : g->r.ev.seq + 1);
+			 g->r.progress.have_pending ? g->r.ev.seq : g->r.ev.seq + 1);
 		return 0;
 	}
 	if (!strcmp(cmd, "info")) {
@@ -258,7 +258,7 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
 			snprintf(out, outlen, "No checkpoint here: %s\n", strerror(-id));
 		else
 			snprintf(out, outlen, "Checkpoint %d at event %" PRIu64 "\n", id,
-				 g->r.have_pending ? g->r.ev.seq : g->r.ev.seq + 1);
+				 g->r.progress.have_pending ? g->r.ev.seq : g->r.ev.seq + 1);
 		return 0;
 	}
 	if (!strcmp(cmd, "info checkpoints")) {
@@ -276,7 +276,7 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
 			return err;
 		else
 			snprintf(out, outlen, "Back at checkpoint %ld (event %" PRIu64 ").\n", id,
-				 g->r.have_pending ? g->r.ev.seq : g->r.ev.seq + 1);
+				 g->r.progress.have_pending ? g->r.ev.seq : g->r.ev.seq + 1);
 		return 0;
 	}
 	snprintf(out, outlen,

@@ -237,7 +237,7 @@ static int get_address(void *ctx, int tid, uint64_t offset, uint64_t lm, uint64_
 	uint64_t modid, static_offset, block;
 	int err;
 
-	if (g->r.finished)
+	if (g->r.progress.finished)
 		return -ESRCH;
 	err = read_thread_tls(g, tid, &th);
 	if (err < 0)

@@ -253,9 +253,9 @@ static int check_exit(struct replayer *r, int st)
 		replay_tasks_exiting(&r->tasks, task->rec_tgid);
 	if (task->rec_tgid == r->debug_tgid) {
 		/* The debugger's process: its end is its leader's, once all of it has gone. */
-		if (task->rec_tid == task->rec_tgid || !r->debug_exit_status)
-			r->debug_exit_status = st;
-		r->debug_exited = !replay_tasks_alive(&r->tasks, r->debug_tgid);
+		if (task->rec_tid == task->rec_tgid || !r->progress.debug_exit_status)
+			r->progress.debug_exit_status = st;
+		r->progress.debug_exited = !replay_tasks_alive(&r->tasks, r->debug_tgid);
 	}
 	return replay_tasks_alive(&r->tasks, 0) ? 0 : 1;
 }
@@ -445,7 +445,7 @@ static int reach(struct replayer *r, int request, int *status)
 	if (r->mode == REPLAY_MODE_STEP && request == PTRACE_SYSEMU)
 		request = PTRACE_SYSEMU_SINGLESTEP;
 again:
-	r->ran = true;
+	r->progress.ran = true;
 	t->report_kick = r->kick_ms > 0;
 	st = tracee_resume(t, request, r->tasks.cur->pass_sig);
 	t->report_kick = false;
@@ -795,7 +795,7 @@ static int before_syscall(struct replayer *r, const uint64_t entry[X86_NREGS])
 	regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
 	if ((err = tracee_set_regs(&r->tasks.cur->t, regs)) < 0)
 		return err;
-	r->at_history_end = true;
+	r->last_stop.at_history_end = true;
 	return 0;
 }
 
@@ -855,16 +855,16 @@ static int replay_syscall(struct replayer *r)
 		r->debug_stop = REPLAY_STOP_HISTORY_END;
 		return 2;
 	}
-	if (catches(r, nr) && r->entry_reported != r->ev.seq + 1) {
+	if (catches(r, nr) && r->last_stop.entry_reported != r->ev.seq + 1) {
 		if ((err = before_syscall(r, entry)) < 0)
 			return err;
-		r->entry_reported = r->ev.seq + 1;
+		r->last_stop.entry_reported = r->ev.seq + 1;
 		r->debug_stop = REPLAY_STOP_SYSCALL_ENTRY;
 		r->debug_sysno = nr;
 		return 2;
 	}
-	if (d && d->replay == SYS_REPLAY_EXIT && r->stop_before_exit && !r->exit_reported &&
-	    replay_task_debugged(r) &&
+	if (d && d->replay == SYS_REPLAY_EXIT && r->stop_before_exit &&
+	    !r->progress.exit_reported && replay_task_debugged(r) &&
 	    (nr == SYS_exit_group || replay_tasks_running(&r->tasks, r->debug_tgid) <= 1)) {
 		/*
 		 * The debugger sees the end of the history with the program still
@@ -872,7 +872,7 @@ static int replay_syscall(struct replayer *r)
 		 */
 		if ((err = before_syscall(r, entry)) < 0)
 			return err;
-		r->exit_reported = true;
+		r->progress.exit_reported = true;
 		r->debug_stop = REPLAY_STOP_HISTORY_END;
 		return 2;
 	}
@@ -958,7 +958,7 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 	    x86_regs_result(r->ev.regs) > -4096) {
 		err = emulate(r);
 		if (!err && catches(r, nr))
-			r->catch_return = nr + 1;
+			r->last_stop.catch_return = nr + 1;
 		return err;
 	}
 	switch (cls) {
@@ -1024,7 +1024,7 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 	if (!err)
 		err = emulate(r);
 	if (!err && catches(r, nr))
-		r->catch_return = nr + 1;
+		r->last_stop.catch_return = nr + 1;
 	return err;
 }
 
@@ -1143,18 +1143,18 @@ static int replay_signal(struct replayer *r)
 	memcpy(rec, r->ev.regs, sizeof(rec));
 	memcpy(siginfo, r->ev.siginfo, r->ev.siginfo_len < 128 ? r->ev.siginfo_len : 128);
 	snprintf(what, sizeof(what), "%s", strsignal(signo));
-	if (r->pending_at_stop) {
+	if (r->progress.pending_at_stop) {
 		/* Reported to the debugger at its delivery stop: deliver it now. */
-		r->pending_at_stop = false;
+		r->progress.pending_at_stop = false;
 		if ((err = tracee_get_regs(t, live)) < 0)
 			return err;
 		goto deliver;
 	}
-	if (!r->pending_prepared && (flags & EVF_RUN_TO)) {
+	if (!r->progress.pending_prepared && (flags & EVF_RUN_TO)) {
 		/* Delivered where the recording stopped the thread: run it there. */
 		if ((err = replayer_run_to_point(r)) != 0)
 			return err;
-	} else if (!r->pending_prepared && (flags & EVF_EXEC_POINT)) {
+	} else if (!r->progress.pending_prepared && (flags & EVF_EXEC_POINT)) {
 		/*
 		 * The recording delivered it at an arbitrary instruction: restore
 		 * the thread there (pages changed since the last execution point,
@@ -1164,13 +1164,13 @@ static int replay_signal(struct replayer *r)
 		    (err = tracee_set_xsave(t, r->tasks.cur->rec_xsave, r->xsave_len)) < 0)
 			return err;
 	}
-	if (!r->pending_prepared && (err = apply_syscall_sigmask(r)) < 0)
+	if (!r->progress.pending_prepared && (err = apply_syscall_sigmask(r)) < 0)
 		return err;
 	/* A fault happens again by itself; any other signal is sent now, as it was recorded. */
-	if (!r->pending_prepared && !(flags & EVF_SIGNAL_SYNC) &&
+	if (!r->progress.pending_prepared && !(flags & EVF_SIGNAL_SYNC) &&
 	    syscall(SYS_tkill, t->tid, signo) < 0)
 		return -errno;
-	r->pending_prepared = true;
+	r->progress.pending_prepared = true;
 	err = reach(r, PTRACE_SYSEMU, &st);
 	if (err != REACHED)
 		return err < 0 ? err : 2;
@@ -1183,7 +1183,7 @@ static int replay_signal(struct replayer *r)
 	if ((err = check_xsave(r, what)) < 0)
 		return err;
 	if (r->report_signals && replay_task_debugged(r)) {
-		r->pending_at_stop = true;
+		r->progress.pending_at_stop = true;
 		r->debug_stop = REPLAY_STOP_SIGNAL;
 		r->debug_signo = signo;
 		return 2;
@@ -1655,21 +1655,23 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 	int ret = 0;
 
 	r->mode = mode;
-	r->at_history_end = false;
+	r->last_stop.at_history_end = false;
 	memset(stop, 0, sizeof(*stop));
 	replayer_breakpoints_insert(r);
 	if (r->kick_ms && mode == REPLAY_MODE_CONTINUE && !r->quiet)
 		arm_kicks(r, true);
-	if ((r->nwatches || !r->dr_tid) && r->dr_tid != r->tasks.cur->t.tid && !r->finished &&
-	    !r->debug_exited && replay_task_debugged(r) && (ret = apply_watches(r)) < 0)
+	if ((r->nwatches || !r->dr_tid) && r->dr_tid != r->tasks.cur->t.tid &&
+	    !r->progress.finished && !r->progress.debug_exited && replay_task_debugged(r) &&
+	    (ret = apply_watches(r)) < 0)
 		return ret;
 	for (;;) {
-		if (r->finished || r->debug_exited) {
+		if (r->progress.finished || r->progress.debug_exited) {
 			stop->kind = REPLAY_STOP_EXITED;
-			stop->exit_status = r->debug_exited ? r->debug_exit_status : r->exit_status;
+			stop->exit_status = r->progress.debug_exited ? r->progress.debug_exit_status
+								     : r->progress.exit_status;
 			break;
 		}
-		if (!r->have_pending) {
+		if (!r->progress.have_pending) {
 			ret = replayer_next_event(r);
 			if (ret < 0)
 				break;
@@ -1678,8 +1680,8 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 				ret = 0;
 				break;
 			}
-			r->have_pending = true;
-			r->pending_prepared = false;
+			r->progress.have_pending = true;
+			r->progress.pending_prepared = false;
 		}
 		if (r->stop_at_event && r->ev.seq >= r->stop_at_event) {
 			stop->kind = REPLAY_STOP_INTERRUPT;
@@ -1692,8 +1694,8 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 		ret = replay_pending(r);
 		if (ret == 3) {
 			/* Applied, and the next event is already read. */
-			r->pending_prepared = false;
-			r->ran = false;
+			r->progress.pending_prepared = false;
+			r->progress.ran = false;
 			continue;
 		}
 		if (ret == 2 && r->debug_stop == REPLAY_STOP_KICK) {
@@ -1719,8 +1721,8 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 		}
 		if (ret < 0)
 			break;
-		r->have_pending = false;
-		r->ran = false;
+		r->progress.have_pending = false;
+		r->progress.ran = false;
 		if (r->nwatches)
 			watch_remember(r);
 		if (r->event_watch && ret == 0) {
@@ -1732,19 +1734,19 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			break;
 		}
 		r->event_watch = false;
-		if (r->catch_return && ret == 0) {
+		if (r->last_stop.catch_return && ret == 0) {
 			stop->kind = REPLAY_STOP_SYSCALL_RETURN;
-			stop->sysno = r->catch_return - 1;
-			r->catch_return = 0;
+			stop->sysno = r->last_stop.catch_return - 1;
+			r->last_stop.catch_return = 0;
 			break;
 		}
-		r->catch_return = 0;
+		r->last_stop.catch_return = 0;
 		if (ret == 1) {
-			r->finished = true;
-			r->exit_status = r->ev.exit_status;
+			r->progress.finished = true;
+			r->progress.exit_status = r->ev.exit_status;
 			continue;
 		}
-		if (r->debug_exited)
+		if (r->progress.debug_exited)
 			continue;
 		ret = 0;
 		if (r->report_execs && r->ev.kind == EV_EXEC && !r->quiet &&
@@ -1770,11 +1772,11 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 	}
 	if (r->kick_ms)
 		arm_kicks(r, false);
-	if (!r->finished)
+	if (!r->progress.finished)
 		replayer_breakpoints_remove(r);
 	r->step_tid = 0;
 	/* A stop is seen in the debugger's process, whichever task ran last. */
-	if (r->debug_tgid && !r->finished && !r->debug_exited)
+	if (r->debug_tgid && !r->progress.finished && !r->progress.debug_exited)
 		replay_task_switch_debugged(r);
 	return ret;
 }

@@ -213,17 +213,47 @@ struct replay_input_pos {
 	struct trace_regs_history history;
 };
 
+/*
+ * Where the replay stands in the history, as far as the replayer's own
+ * state goes: what a checkpoint copies and a restore puts back, whole
+ * (checkpoint.c). A field that has to come back with a checkpoint belongs
+ * here.
+ */
+struct replay_progress {
+	/* The event in r->ev has been read but not reached yet (a debugger stop came first). */
+	bool have_pending;
+	bool pending_prepared; /* its signal was sent / its execution point restored */
+	bool pending_at_stop;  /* the pending signal's delivery stop was reached and reported */
+	/* The current task ran the program's code since the last event was applied. */
+	bool ran;
+	bool finished; /* the program has ended, with exit_status */
+	int exit_status;
+	bool exit_reported; /* the end of the history was shown, at the exit syscall */
+	/* The process the debugger looks at has ended (its last task): what it is told. */
+	bool debug_exited;
+	int debug_exit_status;
+};
+
+/* What the debugger was shown at the last stop, about that stop only: a restore clears it. */
+struct replay_last_stop {
+	/*
+	 * Stopped in front of a syscall instruction, with rcx and r11 as the
+	 * syscall left them: the end of the history (the syscall not run or not
+	 * recorded) or a caught syscall's entry.
+	 */
+	bool at_history_end;
+	uint64_t entry_reported; /* 1 + the entry event whose catch was reported */
+	long catch_return;	 /* 1 + the caught syscall whose return is to be reported */
+};
+
 struct replayer {
 	struct replay_input in;
 	struct trace_event ev; /* the event read last, being replayed */
+	struct replay_progress progress;
+	struct replay_last_stop last_stop;
 	struct x86_xsave_layout layout;
 	uint8_t *xsave; /* the live XSAVE area, read into here */
 	size_t xsave_len;
-	/* The event in ev has been read but not reached yet (a debugger stop came first). */
-	bool have_pending;
-	bool pending_prepared; /* its signal was sent / its execution point restored */
-	bool finished;
-	int exit_status;
 	enum replay_mode mode;
 	enum replay_stop_kind debug_stop;
 	int debug_signo;
@@ -239,7 +269,6 @@ struct replayer {
 	int event_watch_type;
 	bool report_signals;	/* stop before delivering a recorded signal (under a debugger) */
 	bool report_execs;	/* stop after an exec of the debugger's process */
-	bool pending_at_stop;	/* the pending signal's delivery stop was reached and reported */
 	uint64_t stop_at_event; /* when non-zero, replayer_run stops before reaching this event */
 	struct replay_breakpoint bps[REPLAY_MAX_BREAKPOINTS];
 	int nbps;
@@ -250,21 +279,10 @@ struct replayer {
 	bool quiet;
 	/* Stop once at the exit syscall, so a debugger can still look and go back. */
 	bool stop_before_exit;
-	bool exit_reported;
-	/*
-	 * Stopped in front of a syscall instruction, with rcx and r11 as the
-	 * syscall left them: the end of the history (the syscall not run or not
-	 * recorded) or a caught syscall's entry.
-	 */
-	bool at_history_end;
 	/* Syscalls a debugger catches (catch syscall): all, or those in the bitmap. */
 	bool catch_syscalls, catch_all;
 	uint8_t catch_set[REPLAY_MAX_SYSNO / 8];
-	uint64_t entry_reported; /* 1 + the entry event whose catch was reported */
-	long catch_return;	 /* 1 + the caught syscall whose return is to be reported */
 	long debug_sysno;
-	/* The tracee ran the program's code since the last event was applied. */
-	bool ran;
 	/*
 	 * Periodic interruptions of long runs without events (replayer_enable_kicks):
 	 * on_kick is called at each, with after_event_arg.
@@ -282,9 +300,6 @@ struct replayer {
 	 * and watchpoints live in its own memory and threads only.
 	 */
 	uint32_t debug_tgid;
-	/* That process has ended (its last task): what the debugger is told. */
-	bool debug_exited;
-	int debug_exit_status;
 	/*
 	 * In STEP mode, the recorded tid of the thread to step (0: the current
 	 * task): other tasks' events on the way are replayed as in CONTINUE
@@ -397,8 +412,7 @@ struct replay_checkpoint {
 	size_t nshared;
 	enum tracee_stop *proc_stop; /* the stop each fork is in */
 	struct replay_input_pos pos;
-	bool have_pending, finished, ran, exit_reported;
-	int exit_status;
+	struct replay_progress progress;
 	/* The task table as it was (a copy of each task), and its threads' state. */
 	struct replay_tasks tasks;
 	struct replay_thread_state *threads; /* per task; live ones only */

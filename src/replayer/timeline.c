@@ -63,14 +63,14 @@ void timeline_mark_now(const struct timeline *tl, struct replay_mark *m)
 	struct replayer *r = tl->r;
 
 	memset(m, 0, sizeof(*m));
-	m->finished = r->finished;
+	m->finished = r->progress.finished;
 	if (m->finished)
 		return;
-	m->seq = r->have_pending ? r->ev.seq : r->ev.seq + 1;
-	m->boundary = !r->ran;
-	m->at_signal = r->pending_at_stop;
+	m->seq = r->progress.have_pending ? r->ev.seq : r->ev.seq + 1;
+	m->boundary = !r->progress.ran;
+	m->at_signal = r->progress.pending_at_stop;
 	m->tid = r->tasks.cur->rec_tid;
-	if (r->have_pending && r->tasks.n > 1 && r->ev.tid != m->tid) {
+	if (r->progress.have_pending && r->tasks.n > 1 && r->ev.tid != m->tid) {
 		/* Between events: the point is the next event's thread, about to run. */
 		struct replay_task *next = replay_tasks_find_live(&r->tasks, r->ev.tid);
 
@@ -349,7 +349,7 @@ static bool at_breakpoint(struct replayer *r, uint64_t *rip)
 	uint64_t regs[X86_NREGS];
 
 	*rip = 0;
-	if (r->finished || tracee_get_regs(&r->tasks.cur->t, regs) < 0)
+	if (r->progress.finished || tracee_get_regs(&r->tasks.cur->t, regs) < 0)
 		return false;
 	*rip = regs[X86_RIP];
 	for (int i = 0; i < r->nbps; i++)
@@ -543,7 +543,7 @@ int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop,
 		return -ENOTSUP;
 	timeline_mark_now(tl, &target);
 	tl->internal = tl->r->quiet = true;
-	tl->loose_end = tl->r->at_history_end;
+	tl->loose_end = tl->r->last_stop.at_history_end;
 	for (; k >= 0; k--) {
 		if ((err = restore(tl, k)) < 0 ||
 		    (err = run_until(tl, &target, 0, 0, &hits, hit)) < 0)
@@ -591,7 +591,7 @@ int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop)
 	if (timeline_empty(tl))
 		return -ENOTSUP;
 	tl->internal = tl->r->quiet = true;
-	tl->loose_end = tl->r->at_history_end;
+	tl->loose_end = tl->r->last_stop.at_history_end;
 	err = reverse_step(tl, stop);
 	tl->internal = tl->r->quiet = tl->loose_end = false;
 	return err;
@@ -618,7 +618,7 @@ static int raw_step(struct timeline *tl, const struct replay_mark *target, uint6
 	int st;
 	long v, w;
 
-	r->ran = true;
+	r->progress.ran = true;
 	/* A signal left to pass (one without a handler, applied last) goes with it. */
 	st = tracee_resume(&task->t, PTRACE_SYSEMU_SINGLESTEP, task->pass_sig);
 	task->pass_sig = 0;
@@ -664,7 +664,7 @@ static int run_to_frame(struct timeline *tl, const struct replay_mark *target,
 	for (;;) {
 		int h = -1;
 
-		r->ran = true;
+		r->progress.ran = true;
 		st = tracee_resume(&task->t, PTRACE_SYSEMU, task->pass_sig);
 		task->pass_sig = 0;
 		if (st < 0) {
