@@ -209,8 +209,8 @@ int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
 		return -ENOMEM;
 	}
 	/* The copies must hold the program's own code, not our breakpoints. */
-	for (int i = 0; i < r->nbps; i++)
-		inserted |= r->bps[i].inserted;
+	for (int i = 0; i < r->debug.nbps; i++)
+		inserted |= r->debug.bps[i].inserted;
 	replayer_breakpoints_remove(r);
 	err = 0;
 	for (size_t p = 0; p < cp->nprocs; p++)
@@ -413,7 +413,7 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 	}
 	for (size_t i = 0; i < tasks.n; i++) {
 		/* A new thread's debug registers are clear. */
-		tasks.all[i]->dr_gen = r->watch_gen - 1;
+		tasks.all[i]->dr_gen = r->debug.watch_gen - 1;
 		if (replay_task_running(tasks.all[i]))
 			tracee_init(&tasks.all[i]->t, -1);
 	}
@@ -422,7 +422,7 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 		tasks.all[cp->proc_leader[p]]->t.stop = TRACEE_STOP_OTHER;
 	}
 	free(pids);
-	r->dr_tid = 0;
+	r->debug.dr_tid = 0;
 	for (size_t p = 0; p < cp->nprocs && !err; p++)
 		err = remake_threads(r, cp, &tasks, cp->proc_leader[p]);
 	replay_tasks_free(&r->tasks);
@@ -438,8 +438,8 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 		if ((err = tracee_write_mem(t, sc->start, sc->data, sc->len)) < 0)
 			return err;
 	}
-	for (int i = 0; i < r->nbps; i++)
-		r->bps[i].inserted = false; /* the copy has none of them */
+	for (int i = 0; i < r->debug.nbps; i++)
+		r->debug.bps[i].inserted = false; /* the copy has none of them */
 
 	if ((err = replay_input_restore(&r->in, &cp->pos)) < 0)
 		return err;
@@ -449,7 +449,7 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
 	 * signal is sent again.
 	 */
 	r->progress = cp->progress;
-	r->last_stop = (struct replay_last_stop){0};
+	r->debug.last_stop = (struct replay_last_stop){0};
 	if (!cp->progress.have_pending) {
 		r->ev.seq = cp->pos.seq;
 		return 0;

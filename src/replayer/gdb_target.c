@@ -201,7 +201,7 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 	}
 	/* gdb steps one thread; the replay runs the others' events up to its next move. */
 	if (kind == GDB_RESUME_STEP)
-		g->r.step_tid = (uint32_t)(tid > 0 ? tid : current_tid(g));
+		g->r.debug.step_tid = (uint32_t)(tid > 0 ? tid : current_tid(g));
 	err = replayer_run(&g->r, kind == GDB_RESUME_STEP ? REPLAY_MODE_STEP : REPLAY_MODE_CONTINUE,
 			   &rs, poll_interrupt, poll_arg);
 	if (err < 0)
@@ -464,11 +464,11 @@ int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o)
 	err = replayer_open(&g->r, o);
 	if (err < 0)
 		return err;
-	g->r.report_signals = true;
-	g->r.report_execs = true;
-	g->r.stop_before_exit = true;
+	g->r.debug.report_signals = true;
+	g->r.debug.report_execs = true;
+	g->r.debug.stop_before_exit = true;
 	g->pid = o->pid ? (int)o->pid : (int)g->r.ev.tid;
-	g->r.debug_tgid = (uint32_t)g->pid;
+	g->r.debug.tgid = (uint32_t)g->pid;
 	/* The program the first image runs (a script's interpreter, say), as its exec mapped it. */
 	first = o->exe ? NULL : replay_exec_program(&g->r.ev);
 	snprintf(g->exe, sizeof(g->exe), "%s",
@@ -502,12 +502,12 @@ int gdb_replay_goto(struct gdb_replay *g, uint64_t event)
 
 	int err;
 
-	g->r.stop_at_event = event;
+	g->r.debug.stop_at_event = event;
 	/* Through the execs on the way, gdb to see the program there is at the end. */
 	while ((err = replayer_run(&g->r, REPLAY_MODE_CONTINUE, &rs, NULL, NULL)) == 0 &&
 	       rs.kind == REPLAY_STOP_EXEC)
 		note_exec(g);
-	g->r.stop_at_event = 0;
+	g->r.debug.stop_at_event = 0;
 	if (err < 0)
 		return err;
 	timeline_note_stop(&g->tl, &rs);

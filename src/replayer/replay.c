@@ -117,11 +117,11 @@ static int emulate(struct replayer *r)
 {
 	int err = replayer_write_mem(r);
 
-	if (!err && r->nwatches)
+	if (!err && r->debug.nwatches)
 		watch_event_writes(r);
 	if (!err)
 		err = tracee_set_regs(&r->tasks.cur->t, r->ev.regs);
-	if (!err && r->ev.output_fd && r->ev.output_len && !r->quiet) {
+	if (!err && r->ev.output_fd && r->ev.output_len && !r->debug.quiet) {
 		int fd = r->ev.output_fd == 2 ? 2 : 1;
 		size_t done = 0;
 
@@ -251,11 +251,11 @@ static int check_exit(struct replayer *r, int st)
 	task->exiting = false;
 	if (WIFSIGNALED(st))
 		replay_tasks_exiting(&r->tasks, task->rec_tgid);
-	if (task->rec_tgid == r->debug_tgid) {
+	if (task->rec_tgid == r->debug.tgid) {
 		/* The debugger's process: its end is its leader's, once all of it has gone. */
 		if (task->rec_tid == task->rec_tgid || !r->progress.debug_exit_status)
 			r->progress.debug_exit_status = st;
-		r->progress.debug_exited = !replay_tasks_alive(&r->tasks, r->debug_tgid);
+		r->progress.debug_exited = !replay_tasks_alive(&r->tasks, r->debug.tgid);
 	}
 	return replay_tasks_alive(&r->tasks, 0) ? 0 : 1;
 }
@@ -271,8 +271,8 @@ static int watch_slots(const struct replayer *r, uint64_t addr[4], int len[4], i
 {
 	int n = 0;
 
-	for (int w = 0; w < r->nwatches; w++) {
-		uint64_t a = r->watches[w].addr, end = a + r->watches[w].len;
+	for (int w = 0; w < r->debug.nwatches; w++) {
+		uint64_t a = r->debug.watches[w].addr, end = a + r->debug.watches[w].len;
 
 		while (a < end) {
 			int l = 8;
@@ -293,8 +293,8 @@ static int watch_slots(const struct replayer *r, uint64_t addr[4], int len[4], i
 /* Notes the values under read watchpoints: a hit that changed one was a write. */
 static void watch_remember(struct replayer *r)
 {
-	for (int w = 0; w < r->nwatches; w++) {
-		struct replay_watch *x = &r->watches[w];
+	for (int w = 0; w < r->debug.nwatches; w++) {
+		struct replay_watch *x = &r->debug.watches[w];
 
 		x->have_old =
 		    x->type == 3 && tracee_read_mem(&r->tasks.cur->t, x->addr, x->old, x->len) == 0;
@@ -314,7 +314,7 @@ static int apply_watches(struct replayer *r)
 	if (ptrace(PTRACE_POKEUSER, t->tid, DR_OFFSET(7), 0) < 0)
 		return -errno;
 	for (int i = 0; i < n; i++) {
-		unsigned rw = r->watches[owner[i]].type == 2 ? 1 : 3; /* no read-only kind */
+		unsigned rw = r->debug.watches[owner[i]].type == 2 ? 1 : 3; /* no read-only kind */
 
 		if (ptrace(PTRACE_POKEUSER, t->tid, DR_OFFSET(i), addr[i]) < 0)
 			return -errno;
@@ -323,8 +323,8 @@ static int apply_watches(struct replayer *r)
 	}
 	if (n && ptrace(PTRACE_POKEUSER, t->tid, DR_OFFSET(7), dr7) < 0)
 		return -errno;
-	r->dr_tid = t->tid;
-	r->tasks.cur->dr_gen = r->watch_gen;
+	r->debug.dr_tid = t->tid;
+	r->tasks.cur->dr_gen = r->debug.watch_gen;
 	watch_remember(r);
 	return 0;
 }
@@ -336,29 +336,30 @@ int replayer_set_watch(struct replayer *r, int type, uint64_t addr, uint64_t len
 
 	if (type < 2 || type > 4 || len == 0 || len > 32 || addr + len < addr)
 		return -EINVAL;
-	for (int w = 0; w < r->nwatches; w++) {
-		struct replay_watch *x = &r->watches[w];
+	for (int w = 0; w < r->debug.nwatches; w++) {
+		struct replay_watch *x = &r->debug.watches[w];
 
 		if (x->addr != addr || x->len != len || x->type != type)
 			continue;
 		if (!insert) {
-			*x = r->watches[--r->nwatches];
-			r->dr_tid = 0;
-			r->watch_gen++;
+			*x = r->debug.watches[--r->debug.nwatches];
+			r->debug.dr_tid = 0;
+			r->debug.watch_gen++;
 		}
 		return 0;
 	}
 	if (!insert)
 		return 0;
-	if (r->nwatches == REPLAY_MAX_WATCHES)
+	if (r->debug.nwatches == REPLAY_MAX_WATCHES)
 		return -ENOSPC;
-	r->watches[r->nwatches++] = (struct replay_watch){.addr = addr, .len = len, .type = type};
+	r->debug.watches[r->debug.nwatches++] =
+	    (struct replay_watch){.addr = addr, .len = len, .type = type};
 	if (watch_slots(r, a, l, o) < 0) {
-		r->nwatches--;
+		r->debug.nwatches--;
 		return -ENOSPC;
 	}
-	r->dr_tid = 0;
-	r->watch_gen++;
+	r->debug.dr_tid = 0;
+	r->debug.watch_gen++;
 	return 0;
 }
 
@@ -385,15 +386,15 @@ static int watch_fired(struct replayer *r)
 	slot = ffs((int)(dr6 & 0xf)) - 1;
 	if (slot >= n)
 		return 0;
-	x = &r->watches[owner[slot]];
+	x = &r->debug.watches[owner[slot]];
 	if (x->type == 3 && x->have_old && tracee_read_mem(t, x->addr, now, x->len) == 0 &&
 	    memcmp(now, x->old, x->len)) {
 		memcpy(x->old, now, x->len);
 		return 2;
 	}
-	r->debug_stop = REPLAY_STOP_WATCH;
-	r->debug_addr = r->watches[owner[slot]].addr;
-	r->debug_watch_type = r->watches[owner[slot]].type;
+	r->debug.stop.kind = REPLAY_STOP_WATCH;
+	r->debug.stop.addr = r->debug.watches[owner[slot]].addr;
+	r->debug.stop.watch_type = r->debug.watches[owner[slot]].type;
 	return true;
 }
 
@@ -403,15 +404,15 @@ static void watch_event_writes(struct replayer *r)
 	for (size_t i = 0; i < r->ev.nmem; i++) {
 		const struct trace_mem *m = &r->ev.mem[i];
 
-		for (int w = 0; w < r->nwatches; w++) {
-			const struct replay_watch *x = &r->watches[w];
+		for (int w = 0; w < r->debug.nwatches; w++) {
+			const struct replay_watch *x = &r->debug.watches[w];
 
 			if (x->type == 3 || m->addr >= x->addr + x->len ||
 			    x->addr >= m->addr + m->len)
 				continue;
-			r->event_watch = true;
-			r->event_watch_addr = x->addr;
-			r->event_watch_type = x->type;
+			r->debug.event_watch = true;
+			r->debug.event_watch_addr = x->addr;
+			r->debug.event_watch_type = x->type;
 			return;
 		}
 	}
@@ -423,9 +424,9 @@ static void watch_event_writes(struct replayer *r)
 
 static struct replay_breakpoint *breakpoint_at(struct replayer *r, uint64_t addr)
 {
-	for (int i = 0; i < r->nbps; i++)
-		if (r->bps[i].addr == addr && r->bps[i].inserted)
-			return &r->bps[i];
+	for (int i = 0; i < r->debug.nbps; i++)
+		if (r->debug.bps[i].addr == addr && r->debug.bps[i].inserted)
+			return &r->debug.bps[i];
 	return NULL;
 }
 
@@ -442,18 +443,18 @@ static int reach(struct replayer *r, int request, int *status)
 	siginfo_t si;
 	int st;
 
-	if (r->mode == REPLAY_MODE_STEP && request == PTRACE_SYSEMU)
+	if (r->debug.mode == REPLAY_MODE_STEP && request == PTRACE_SYSEMU)
 		request = PTRACE_SYSEMU_SINGLESTEP;
 again:
 	r->progress.ran = true;
-	t->report_kick = r->kick_ms > 0;
+	t->report_kick = r->hooks.kick_ms > 0;
 	st = tracee_resume(t, request, r->tasks.cur->pass_sig);
 	t->report_kick = false;
 	r->tasks.cur->pass_sig = 0;
 	if (t->kicked) {
 		/* Interrupted by us: nothing of the program's; the signal is not passed. */
 		t->kicked = false;
-		r->debug_stop = REPLAY_STOP_KICK;
+		r->debug.stop.kind = REPLAY_STOP_KICK;
 		return DEBUG_STOP;
 	}
 	if (st < 0)
@@ -462,16 +463,16 @@ again:
 	if (t->stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP ||
 	    (st >> 16) || !replay_task_debugged(r))
 		return REACHED;
-	switch (r->nwatches ? watch_fired(r) : 0) {
+	switch (r->debug.nwatches ? watch_fired(r) : 0) {
 	case 1:
 		return DEBUG_STOP;
 	case 2:
-		if (r->mode != REPLAY_MODE_STEP)
+		if (r->debug.mode != REPLAY_MODE_STEP)
 			goto again;
-		r->debug_stop = REPLAY_STOP_STEP;
+		r->debug.stop.kind = REPLAY_STOP_STEP;
 		return DEBUG_STOP;
 	}
-	if (r->nbps) {
+	if (r->debug.nbps) {
 		uint64_t regs[X86_NREGS];
 
 		struct replay_breakpoint *b;
@@ -480,15 +481,15 @@ again:
 			regs[X86_RIP] -= 1;
 			if ((st = tracee_set_regs(t, regs)) < 0)
 				return st;
-			r->debug_stop = REPLAY_STOP_BREAKPOINT;
-			r->debug_addr = b->addr;
-			r->debug_owners = b->owners;
+			r->debug.stop.kind = REPLAY_STOP_BREAKPOINT;
+			r->debug.stop.addr = b->addr;
+			r->debug.stop.owners = b->owners;
 			return DEBUG_STOP;
 		}
 	}
-	if (r->mode == REPLAY_MODE_STEP && ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 &&
+	if (r->debug.mode == REPLAY_MODE_STEP && ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 &&
 	    si.si_code == TRAP_TRACE) {
-		r->debug_stop = REPLAY_STOP_STEP;
+		r->debug.stop.kind = REPLAY_STOP_STEP;
 		return DEBUG_STOP;
 	}
 	return REACHED; /* the program's own SIGTRAP, part of the recording */
@@ -505,8 +506,8 @@ static struct tracee *bp_tracee(struct replayer *r)
 	struct tracee *t = replay_debugged_tracee(r);
 
 	if (!t)
-		for (int i = 0; i < r->nbps; i++)
-			r->bps[i].inserted = false; /* that process has ended */
+		for (int i = 0; i < r->debug.nbps; i++)
+			r->debug.bps[i].inserted = false; /* that process has ended */
 	return t;
 }
 
@@ -515,11 +516,11 @@ void replayer_breakpoints_insert(struct replayer *r)
 	static const uint8_t int3 = 0xcc;
 	struct tracee *t = bp_tracee(r);
 
-	for (int i = 0; t && i < r->nbps; i++) {
-		struct replay_breakpoint *b = &r->bps[i];
+	for (int i = 0; t && i < r->debug.nbps; i++) {
+		struct replay_breakpoint *b = &r->debug.bps[i];
 		uint8_t now;
 
-		if (r->step_over && b->addr == r->step_over_addr) {
+		if (r->debug.step_over && b->addr == r->debug.step_over_addr) {
 			if (b->inserted)
 				tracee_write_mem(t, b->addr, &b->orig, 1);
 			b->inserted = false;
@@ -540,8 +541,8 @@ void replayer_breakpoints_remove(struct replayer *r)
 {
 	struct tracee *t = bp_tracee(r);
 
-	for (int i = 0; t && i < r->nbps; i++) {
-		struct replay_breakpoint *b = &r->bps[i];
+	for (int i = 0; t && i < r->debug.nbps; i++) {
+		struct replay_breakpoint *b = &r->debug.bps[i];
 
 		if (b->inserted)
 			tracee_write_mem(t, b->addr, &b->orig, 1);
@@ -551,8 +552,8 @@ void replayer_breakpoints_remove(struct replayer *r)
 
 int replayer_set_breakpoint_for(struct replayer *r, uint64_t addr, unsigned owner, bool insert)
 {
-	for (int i = 0; i < r->nbps; i++) {
-		struct replay_breakpoint *b = &r->bps[i];
+	for (int i = 0; i < r->debug.nbps; i++) {
+		struct replay_breakpoint *b = &r->debug.bps[i];
 
 		if (b->addr != addr)
 			continue;
@@ -562,14 +563,14 @@ int replayer_set_breakpoint_for(struct replayer *r, uint64_t addr, unsigned owne
 		/* Nobody wants it: out of the program's code (it may be inserted now). */
 		if (b->inserted && bp_tracee(r))
 			tracee_write_mem(bp_tracee(r), b->addr, &b->orig, 1);
-		*b = r->bps[--r->nbps];
+		*b = r->debug.bps[--r->debug.nbps];
 		return 0;
 	}
 	if (!insert)
 		return 0;
-	if (r->nbps == REPLAY_MAX_BREAKPOINTS)
+	if (r->debug.nbps == REPLAY_MAX_BREAKPOINTS)
 		return -ENOSPC;
-	r->bps[r->nbps++] = (struct replay_breakpoint){addr, 0, false, owner};
+	r->debug.bps[r->debug.nbps++] = (struct replay_breakpoint){addr, 0, false, owner};
 	return 0;
 }
 
@@ -774,10 +775,10 @@ static int replay_death(struct replayer *r)
 /* Whether a debugger catches syscall nr (never while searching the history). */
 static bool catches(const struct replayer *r, long nr)
 {
-	if (!r->catch_syscalls || r->quiet || !replay_task_debugged(r))
+	if (!r->debug.catch_syscalls || r->debug.quiet || !replay_task_debugged(r))
 		return false;
-	return r->catch_all ||
-	       (nr >= 0 && nr < REPLAY_MAX_SYSNO && (r->catch_set[nr / 8] & (1u << (nr % 8))));
+	return r->debug.catch_all || (nr >= 0 && nr < REPLAY_MAX_SYSNO &&
+				      (r->debug.catch_set[nr / 8] & (1u << (nr % 8))));
 }
 
 /*
@@ -795,18 +796,18 @@ static int before_syscall(struct replayer *r, const uint64_t entry[X86_NREGS])
 	regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
 	if ((err = tracee_set_regs(&r->tasks.cur->t, regs)) < 0)
 		return err;
-	r->last_stop.at_history_end = true;
+	r->debug.last_stop.at_history_end = true;
 	return 0;
 }
 
 int replayer_catch_syscalls(struct replayer *r, bool enable, const long *nums, int n)
 {
-	r->catch_syscalls = enable;
-	r->catch_all = enable && n < 0;
-	memset(r->catch_set, 0, sizeof(r->catch_set));
+	r->debug.catch_syscalls = enable;
+	r->debug.catch_all = enable && n < 0;
+	memset(r->debug.catch_set, 0, sizeof(r->debug.catch_set));
 	for (int i = 0; enable && i < n; i++)
 		if (nums[i] >= 0 && nums[i] < REPLAY_MAX_SYSNO)
-			r->catch_set[nums[i] / 8] |= (uint8_t)(1u << (nums[i] % 8));
+			r->debug.catch_set[nums[i] / 8] |= (uint8_t)(1u << (nums[i] % 8));
 	return 0;
 }
 
@@ -833,7 +834,8 @@ static int replay_syscall(struct replayer *r)
 	}
 	if ((err = tracee_get_regs(t, live)) < 0)
 		return err;
-	if (r->mode == REPLAY_MODE_STEP && (live[X86_R11] ^ entry[X86_R11]) == X86_EFLAGS_TF) {
+	if (r->debug.mode == REPLAY_MODE_STEP &&
+	    (live[X86_R11] ^ entry[X86_R11]) == X86_EFLAGS_TF) {
 		/* Stepped onto it: the syscall saved the trap flag ptrace set into r11. */
 		live[X86_R11] = entry[X86_R11];
 		if ((err = tracee_set_regs(t, live)) < 0)
@@ -844,7 +846,7 @@ static int replay_syscall(struct replayer *r)
 
 		snprintf(what, sizeof(what), "syscall-entry %s", sys_name(nr));
 		err = diverged(r, entry, live, what);
-		if (!r->stop_before_exit)
+		if (!r->debug.stop_before_exit)
 			return err;
 		/*
 		 * Under a debugger the history ends here, in front of the syscall
@@ -852,20 +854,20 @@ static int replay_syscall(struct replayer *r)
 		 */
 		if ((err = before_syscall(r, live)) < 0)
 			return err;
-		r->debug_stop = REPLAY_STOP_HISTORY_END;
+		r->debug.stop.kind = REPLAY_STOP_HISTORY_END;
 		return 2;
 	}
-	if (catches(r, nr) && r->last_stop.entry_reported != r->ev.seq + 1) {
+	if (catches(r, nr) && r->debug.last_stop.entry_reported != r->ev.seq + 1) {
 		if ((err = before_syscall(r, entry)) < 0)
 			return err;
-		r->last_stop.entry_reported = r->ev.seq + 1;
-		r->debug_stop = REPLAY_STOP_SYSCALL_ENTRY;
-		r->debug_sysno = nr;
+		r->debug.last_stop.entry_reported = r->ev.seq + 1;
+		r->debug.stop.kind = REPLAY_STOP_SYSCALL_ENTRY;
+		r->debug.stop.sysno = nr;
 		return 2;
 	}
-	if (d && d->replay == SYS_REPLAY_EXIT && r->stop_before_exit &&
+	if (d && d->replay == SYS_REPLAY_EXIT && r->debug.stop_before_exit &&
 	    !r->progress.exit_reported && replay_task_debugged(r) &&
-	    (nr == SYS_exit_group || replay_tasks_running(&r->tasks, r->debug_tgid) <= 1)) {
+	    (nr == SYS_exit_group || replay_tasks_running(&r->tasks, r->debug.tgid) <= 1)) {
 		/*
 		 * The debugger sees the end of the history with the program still
 		 * there (a thread's exit while others go on is no end).
@@ -873,7 +875,7 @@ static int replay_syscall(struct replayer *r)
 		if ((err = before_syscall(r, entry)) < 0)
 			return err;
 		r->progress.exit_reported = true;
-		r->debug_stop = REPLAY_STOP_HISTORY_END;
+		r->debug.stop.kind = REPLAY_STOP_HISTORY_END;
 		return 2;
 	}
 	if (d && d->replay == SYS_REPLAY_EXIT)
@@ -881,14 +883,14 @@ static int replay_syscall(struct replayer *r)
 
 	if ((err = replayer_next_event(r)) < 0)
 		return err;
-	if (err == 0 && r->stop_before_exit) {
+	if (err == 0 && r->debug.stop_before_exit) {
 		/*
 		 * A cut trace that ends inside a syscall: under the debugger this is
 		 * the end of the history, with the syscall not run yet.
 		 */
 		if ((err = before_syscall(r, entry)) < 0)
 			return err;
-		r->debug_stop = REPLAY_STOP_HISTORY_END;
+		r->debug.stop.kind = REPLAY_STOP_HISTORY_END;
 		return 2;
 	}
 	if (err == 0)
@@ -958,7 +960,7 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 	    x86_regs_result(r->ev.regs) > -4096) {
 		err = emulate(r);
 		if (!err && catches(r, nr))
-			r->last_stop.catch_return = nr + 1;
+			r->debug.last_stop.catch_return = nr + 1;
 		return err;
 	}
 	switch (cls) {
@@ -1024,7 +1026,7 @@ static int replay_syscall_finish(struct replayer *r, const uint64_t entry[X86_NR
 	if (!err)
 		err = emulate(r);
 	if (!err && catches(r, nr))
-		r->last_stop.catch_return = nr + 1;
+		r->debug.last_stop.catch_return = nr + 1;
 	return err;
 }
 
@@ -1182,10 +1184,10 @@ static int replay_signal(struct replayer *r)
 		return diverged(r, rec, live, what);
 	if ((err = check_xsave(r, what)) < 0)
 		return err;
-	if (r->report_signals && replay_task_debugged(r)) {
+	if (r->debug.report_signals && replay_task_debugged(r)) {
 		r->progress.pending_at_stop = true;
-		r->debug_stop = REPLAY_STOP_SIGNAL;
-		r->debug_signo = signo;
+		r->debug.stop.kind = REPLAY_STOP_SIGNAL;
+		r->debug.stop.signo = signo;
 		return 2;
 	}
 deliver:
@@ -1297,7 +1299,7 @@ static int replay_clone(struct replayer *r)
 			     live, r->xsave_len);
 	if (!c)
 		return -ENOMEM;
-	c->dr_gen = r->watch_gen - 1; /* a new thread's debug registers are clear */
+	c->dr_gen = r->debug.watch_gen - 1; /* a new thread's debug registers are clear */
 	c->rseq = (flags & CLONE_VM) ? (struct x86_rseq_area){0} : p->rseq;
 	c->ctid = (flags & CLONE_CHILD_CLEARTID) ? child_tid_addr : 0;
 	/* A thread starts without the alternate stack; a fork keeps it. */
@@ -1312,9 +1314,10 @@ static int replay_clone(struct replayer *r)
 			regs[X86_FS_BASE] = tls;
 		err = tracee_set_regs(&c->t, regs);
 		/* The copy of the debugger's process is not the one it looks at. */
-		for (int i = 0; !err && i < r->nbps && replay_task_debugged(r); i++)
-			if (r->bps[i].inserted)
-				err = tracee_write_mem(&c->t, r->bps[i].addr, &r->bps[i].orig, 1);
+		for (int i = 0; !err && i < r->debug.nbps && replay_task_debugged(r); i++)
+			if (r->debug.bps[i].inserted)
+				err = tracee_write_mem(&c->t, r->debug.bps[i].addr,
+						       &r->debug.bps[i].orig, 1);
 	}
 	/* The kernel wrote the live tid there; the program saw the recorded one. */
 	if (!err && (flags & CLONE_CHILD_SETTID) && child_tid_addr)
@@ -1462,8 +1465,8 @@ static void close_replay(struct replayer *r)
 	replay_tasks_free(&r->tasks);
 	replay_input_close(&r->in);
 	free(r->xsave);
-	if (r->kick_ms)
-		timer_delete(r->kick_timer);
+	if (r->hooks.kick_ms)
+		timer_delete(r->hooks.kick_timer);
 }
 
 /*
@@ -1529,8 +1532,9 @@ static int replay_pending(struct replayer *r)
 	if (r->ev.kind != EV_SIGNAL)
 		r->tasks.cur->last_valid = false;
 	/* Debug registers are per thread: the watchpoints follow the current task. */
-	if (r->tasks.n > 1 && r->tasks.cur->dr_gen != r->watch_gen && !r->tasks.cur->exiting &&
-	    !r->tasks.cur->reaped && replay_task_debugged(r) && (err = apply_watches(r)) < 0)
+	if (r->tasks.n > 1 && r->tasks.cur->dr_gen != r->debug.watch_gen &&
+	    !r->tasks.cur->exiting && !r->tasks.cur->reaped && replay_task_debugged(r) &&
+	    (err = apply_watches(r)) < 0)
 		return err;
 	switch (r->ev.kind) {
 	case EV_SYSCALL_ENTRY:
@@ -1596,11 +1600,11 @@ static void arm_kicks(struct replayer *r, bool arm)
 	struct itimerspec its = {{0, 0}, {0, 0}};
 
 	if (arm) {
-		its.it_value.tv_sec = r->kick_ms / 1000;
-		its.it_value.tv_nsec = (long)(r->kick_ms % 1000) * 1000000L;
+		its.it_value.tv_sec = r->hooks.kick_ms / 1000;
+		its.it_value.tv_nsec = (long)(r->hooks.kick_ms % 1000) * 1000000L;
 		its.it_interval = its.it_value;
 	}
-	timer_settime(r->kick_timer, 0, &its, NULL);
+	timer_settime(r->hooks.kick_timer, 0, &its, NULL);
 	kick_due = 0;
 	r->tasks.cur->t.on_wait_interrupted = arm ? kick : NULL;
 	r->tasks.cur->t.on_wait_arg = r;
@@ -1620,9 +1624,9 @@ int replayer_enable_kicks(struct replayer *r, unsigned ms)
 	ev.sigev_notify = SIGEV_THREAD_ID; /* this thread, not the read-ahead one */
 	ev.sigev_signo = SIGALRM;
 	ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-	if (timer_create(CLOCK_MONOTONIC, &ev, &r->kick_timer) < 0)
+	if (timer_create(CLOCK_MONOTONIC, &ev, &r->hooks.kick_timer) < 0)
 		return -errno;
-	r->kick_ms = ms;
+	r->hooks.kick_ms = ms;
 	return 0;
 }
 
@@ -1634,16 +1638,16 @@ static void exec_forget_debugger_state(struct replayer *r)
 {
 	int keep = 0;
 
-	for (int i = 0; i < r->nbps; i++) {
-		r->bps[i].owners &= ~REPLAY_BP_USER;
-		r->bps[i].inserted = false; /* the new image has none */
-		if (r->bps[i].owners)
-			r->bps[keep++] = r->bps[i];
+	for (int i = 0; i < r->debug.nbps; i++) {
+		r->debug.bps[i].owners &= ~REPLAY_BP_USER;
+		r->debug.bps[i].inserted = false; /* the new image has none */
+		if (r->debug.bps[i].owners)
+			r->debug.bps[keep++] = r->debug.bps[i];
 	}
-	r->nbps = keep;
-	if (r->nwatches) {
-		r->nwatches = 0;
-		r->watch_gen++;
+	r->debug.nbps = keep;
+	if (r->debug.nwatches) {
+		r->debug.nwatches = 0;
+		r->debug.watch_gen++;
 		apply_watches(r);
 	}
 }
@@ -1654,13 +1658,13 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 	unsigned long applied = 0;
 	int ret = 0;
 
-	r->mode = mode;
-	r->last_stop.at_history_end = false;
+	r->debug.mode = mode;
+	r->debug.last_stop.at_history_end = false;
 	memset(stop, 0, sizeof(*stop));
 	replayer_breakpoints_insert(r);
-	if (r->kick_ms && mode == REPLAY_MODE_CONTINUE && !r->quiet)
+	if (r->hooks.kick_ms && mode == REPLAY_MODE_CONTINUE && !r->debug.quiet)
 		arm_kicks(r, true);
-	if ((r->nwatches || !r->dr_tid) && r->dr_tid != r->tasks.cur->t.tid &&
+	if ((r->debug.nwatches || !r->debug.dr_tid) && r->debug.dr_tid != r->tasks.cur->t.tid &&
 	    !r->progress.finished && !r->progress.debug_exited && replay_task_debugged(r) &&
 	    (ret = apply_watches(r)) < 0)
 		return ret;
@@ -1683,14 +1687,15 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			r->progress.have_pending = true;
 			r->progress.pending_prepared = false;
 		}
-		if (r->stop_at_event && r->ev.seq >= r->stop_at_event) {
+		if (r->debug.stop_at_event && r->ev.seq >= r->debug.stop_at_event) {
 			stop->kind = REPLAY_STOP_INTERRUPT;
 			break;
 		}
 		/* Stepping one thread: the others' events on the way are run through. */
-		r->mode = mode == REPLAY_MODE_STEP && r->step_tid && r->ev.tid != r->step_tid
-			      ? REPLAY_MODE_CONTINUE
-			      : mode;
+		r->debug.mode =
+		    mode == REPLAY_MODE_STEP && r->debug.step_tid && r->ev.tid != r->debug.step_tid
+			? REPLAY_MODE_CONTINUE
+			: mode;
 		ret = replay_pending(r);
 		if (ret == 3) {
 			/* Applied, and the next event is already read. */
@@ -1698,24 +1703,24 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			r->progress.ran = false;
 			continue;
 		}
-		if (ret == 2 && r->debug_stop == REPLAY_STOP_KICK) {
+		if (ret == 2 && r->debug.stop.kind == REPLAY_STOP_KICK) {
 			if (poll_interrupt && poll_interrupt(poll_arg)) {
 				stop->kind = REPLAY_STOP_INTERRUPT;
 				ret = 0;
 				break;
 			}
-			if (r->on_kick && !r->kick_in_stretch)
-				r->on_kick(r->after_event_arg);
-			r->kick_in_stretch = false;
+			if (r->hooks.on_kick && !r->hooks.kick_in_stretch)
+				r->hooks.on_kick(r->hooks.arg);
+			r->hooks.kick_in_stretch = false;
 			continue;
 		}
 		if (ret == 2) {
-			stop->kind = r->debug_stop;
-			stop->signo = r->debug_signo;
-			stop->addr = r->debug_addr;
-			stop->owners = r->debug_owners;
-			stop->watch_type = r->debug_watch_type;
-			stop->sysno = r->debug_sysno;
+			stop->kind = r->debug.stop.kind;
+			stop->signo = r->debug.stop.signo;
+			stop->addr = r->debug.stop.addr;
+			stop->owners = r->debug.stop.owners;
+			stop->watch_type = r->debug.stop.watch_type;
+			stop->sysno = r->debug.stop.sysno;
 			ret = 0;
 			break;
 		}
@@ -1723,24 +1728,24 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			break;
 		r->progress.have_pending = false;
 		r->progress.ran = false;
-		if (r->nwatches)
+		if (r->debug.nwatches)
 			watch_remember(r);
-		if (r->event_watch && ret == 0) {
+		if (r->debug.event_watch && ret == 0) {
 			/* The event is applied: the stop comes after it, like the CPU's own. */
-			r->event_watch = false;
+			r->debug.event_watch = false;
 			stop->kind = REPLAY_STOP_WATCH;
-			stop->addr = r->event_watch_addr;
-			stop->watch_type = r->event_watch_type;
+			stop->addr = r->debug.event_watch_addr;
+			stop->watch_type = r->debug.event_watch_type;
 			break;
 		}
-		r->event_watch = false;
-		if (r->last_stop.catch_return && ret == 0) {
+		r->debug.event_watch = false;
+		if (r->debug.last_stop.catch_return && ret == 0) {
 			stop->kind = REPLAY_STOP_SYSCALL_RETURN;
-			stop->sysno = r->last_stop.catch_return - 1;
-			r->last_stop.catch_return = 0;
+			stop->sysno = r->debug.last_stop.catch_return - 1;
+			r->debug.last_stop.catch_return = 0;
 			break;
 		}
-		r->last_stop.catch_return = 0;
+		r->debug.last_stop.catch_return = 0;
 		if (ret == 1) {
 			r->progress.finished = true;
 			r->progress.exit_status = r->ev.exit_status;
@@ -1749,19 +1754,19 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 		if (r->progress.debug_exited)
 			continue;
 		ret = 0;
-		if (r->report_execs && r->ev.kind == EV_EXEC && !r->quiet &&
+		if (r->debug.report_execs && r->ev.kind == EV_EXEC && !r->debug.quiet &&
 		    replay_task_debugged(r)) {
 			exec_forget_debugger_state(r);
 			stop->kind = REPLAY_STOP_EXEC;
 			break;
 		}
-		if (r->mode == REPLAY_MODE_STEP) {
+		if (r->debug.mode == REPLAY_MODE_STEP) {
 			stop->kind = REPLAY_STOP_STEP;
 			break;
 		}
-		if (r->nbps && event_touched_memory(r))
+		if (r->debug.nbps && event_touched_memory(r))
 			replayer_breakpoints_insert(r);
-		if (r->after_event && r->after_event(r->after_event_arg)) {
+		if (r->hooks.after_event && r->hooks.after_event(r->hooks.arg)) {
 			stop->kind = REPLAY_STOP_INTERRUPT;
 			break;
 		}
@@ -1770,13 +1775,13 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			break;
 		}
 	}
-	if (r->kick_ms)
+	if (r->hooks.kick_ms)
 		arm_kicks(r, false);
 	if (!r->progress.finished)
 		replayer_breakpoints_remove(r);
-	r->step_tid = 0;
+	r->debug.step_tid = 0;
 	/* A stop is seen in the debugger's process, whichever task ran last. */
-	if (r->debug_tgid && !r->progress.finished && !r->progress.debug_exited)
+	if (r->debug.tgid && !r->progress.finished && !r->progress.debug_exited)
 		replay_task_switch_debugged(r);
 	return ret;
 }

@@ -134,7 +134,7 @@ int replayer_attach_thread(struct replayer *r)
 	}
 	if (!(c = replay_tasks_add(&r->tasks, r->ev.tid, a->tgid, live, r->xsave_len)))
 		return -ENOMEM;
-	c->dr_gen = r->watch_gen - 1; /* a new thread's debug registers are clear */
+	c->dr_gen = r->debug.watch_gen - 1; /* a new thread's debug registers are clear */
 	c->t.stop = TRACEE_STOP_OTHER;
 	err = thread_xsave(r, &c->t, c->rec_xsave);
 	if (!err)

@@ -189,13 +189,13 @@ struct replay_task *replay_tasks_find_live(const struct replay_tasks *ts, uint32
 
 bool replay_task_debugged(const struct replayer *r)
 {
-	return !r->debug_tgid || r->tasks.cur->rec_tgid == r->debug_tgid;
+	return !r->debug.tgid || r->tasks.cur->rec_tgid == r->debug.tgid;
 }
 
 struct tracee *replay_debugged_tracee(struct replayer *r)
 {
 	const struct replay_tasks *ts = &r->tasks;
-	uint32_t tgid = r->debug_tgid ? r->debug_tgid : ts->cur->rec_tgid;
+	uint32_t tgid = r->debug.tgid ? r->debug.tgid : ts->cur->rec_tgid;
 
 	if (ts->cur->rec_tgid == tgid && replay_task_running(ts->cur))
 		return &ts->cur->t;
@@ -212,7 +212,7 @@ int replay_task_switch_debugged(struct replayer *r)
 	if (replay_task_debugged(r))
 		return 0;
 	for (size_t i = 0; i < ts->n; i++)
-		if (ts->all[i]->rec_tgid == r->debug_tgid && replay_task_running(ts->all[i])) {
+		if (ts->all[i]->rec_tgid == r->debug.tgid && replay_task_running(ts->all[i])) {
 			ts->cur = ts->all[i];
 			return 0;
 		}

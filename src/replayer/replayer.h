@@ -246,71 +246,81 @@ struct replay_last_stop {
 	long catch_return;	 /* 1 + the caught syscall whose return is to be reported */
 };
 
-struct replayer {
-	struct replay_input in;
-	struct trace_event ev; /* the event read last, being replayed */
-	struct replay_progress progress;
-	struct replay_last_stop last_stop;
-	struct x86_xsave_layout layout;
-	uint8_t *xsave; /* the live XSAVE area, read into here */
-	size_t xsave_len;
+/*
+ * The debugger's side of a replay (replay.c): how it runs, why it
+ * stopped, breakpoints, watchpoints and caught syscalls, and which process
+ * it looks at.
+ */
+struct replay_debug {
 	enum replay_mode mode;
-	enum replay_stop_kind debug_stop;
-	int debug_signo;
-	uint64_t debug_addr;
-	unsigned debug_owners;
-	int debug_watch_type;
-	struct replay_watch watches[REPLAY_MAX_WATCHES];
-	int nwatches;
-	pid_t dr_tid; /* the tracee whose debug registers hold the watchpoints (0: none yet) */
-	/* The event just applied wrote memory a watchpoint covers. */
-	bool event_watch;
-	uint64_t event_watch_addr;
-	int event_watch_type;
-	bool report_signals;	/* stop before delivering a recorded signal (under a debugger) */
-	bool report_execs;	/* stop after an exec of the debugger's process */
-	uint64_t stop_at_event; /* when non-zero, replayer_run stops before reaching this event */
-	struct replay_breakpoint bps[REPLAY_MAX_BREAKPOINTS];
-	int nbps;
-	/* A breakpoint left out while stepping over it (replayer_run in STEP mode). */
-	bool step_over;
-	uint64_t step_over_addr;
-	/* The program's terminal output is not written (searching the history). */
-	bool quiet;
+	/* Why the run stopped for the debugger (replayer_run hands it over). */
+	struct replay_stop stop;
+	struct replay_last_stop last_stop;
+	/*
+	 * The recorded pid of the process the debugger looks at (0: every task
+	 * is looked at). The other processes of the tree are replayed along with
+	 * it and never stop the replay; its breakpoints and watchpoints live in
+	 * its own memory and threads only.
+	 */
+	uint32_t tgid;
+	bool report_signals; /* stop before delivering a recorded signal */
+	bool report_execs;   /* stop after an exec of the debugger's process */
 	/* Stop once at the exit syscall, so a debugger can still look and go back. */
 	bool stop_before_exit;
-	/* Syscalls a debugger catches (catch syscall): all, or those in the bitmap. */
-	bool catch_syscalls, catch_all;
-	uint8_t catch_set[REPLAY_MAX_SYSNO / 8];
-	long debug_sysno;
-	/*
-	 * Periodic interruptions of long runs without events (replayer_enable_kicks):
-	 * on_kick is called at each, with after_event_arg.
-	 */
-	unsigned kick_ms;
-	timer_t kick_timer;
-	/* The last interruption came while running a thread to an execution point. */
-	bool kick_in_stretch;
-	void (*on_kick)(void *arg);
-	struct replay_tasks tasks;
-	/*
-	 * Under a debugger: the recorded pid of the process it looks at (0:
-	 * every task is looked at). The other processes of the tree are
-	 * replayed along with it and never stop the replay; its breakpoints
-	 * and watchpoints live in its own memory and threads only.
-	 */
-	uint32_t debug_tgid;
+	/* The program's terminal output is not written (searching the history). */
+	bool quiet;
+	uint64_t stop_at_event; /* when non-zero, replayer_run stops before reaching this event */
 	/*
 	 * In STEP mode, the recorded tid of the thread to step (0: the current
 	 * task): other tasks' events on the way are replayed as in CONTINUE
 	 * mode. Reset by replayer_run.
 	 */
 	uint32_t step_tid;
+	struct replay_breakpoint bps[REPLAY_MAX_BREAKPOINTS];
+	int nbps;
+	/* A breakpoint left out while stepping over it (replayer_run in STEP mode). */
+	bool step_over;
+	uint64_t step_over_addr;
+	struct replay_watch watches[REPLAY_MAX_WATCHES];
+	int nwatches;
+	pid_t dr_tid; /* the tracee whose debug registers hold the watchpoints (0: none yet) */
 	/* Bumped at each watchpoint change: a task whose dr_gen differs gets them again. */
 	unsigned watch_gen;
+	/* The event just applied wrote memory a watchpoint covers. */
+	bool event_watch;
+	uint64_t event_watch_addr;
+	int event_watch_type;
+	/* Syscalls a debugger catches (catch syscall): all, or those in the bitmap. */
+	bool catch_syscalls, catch_all;
+	uint8_t catch_set[REPLAY_MAX_SYSNO / 8];
+};
+
+/* What a replay calls back into while it runs (the timeline's checkpoints), and its timer. */
+struct replay_hooks {
 	/* Called after each event applied in CONTINUE mode; a non-zero return stops the run. */
 	int (*after_event)(void *arg);
-	void *after_event_arg;
+	/*
+	 * Periodic interruptions of long runs without events (replayer_enable_kicks):
+	 * on_kick is called at each.
+	 */
+	void (*on_kick)(void *arg);
+	void *arg; /* of both */
+	unsigned kick_ms;
+	timer_t kick_timer;
+	/* The last interruption came while running a thread to an execution point. */
+	bool kick_in_stretch;
+};
+
+struct replayer {
+	struct replay_input in;
+	struct trace_event ev; /* the event read last, being replayed */
+	struct replay_tasks tasks;
+	struct replay_progress progress;
+	struct replay_debug debug;
+	struct replay_hooks hooks;
+	struct x86_xsave_layout layout;
+	uint8_t *xsave; /* the live XSAVE area, read into here */
+	size_t xsave_len;
 };
 
 /*

@@ -297,9 +297,9 @@ static int leave_trampoline(struct replayer *r, struct hunt *h)
 /* Whether a breakpoint of the debugger lies on the site's bytes: the site is left alone then. */
 static bool breakpoint_on_site(const struct replayer *r, const struct hunt *h)
 {
-	for (int i = 0; i < r->nbps; i++)
-		if (r->bps[i].inserted && r->bps[i].addr >= h->site &&
-		    r->bps[i].addr < h->site + 16)
+	for (int i = 0; i < r->debug.nbps; i++)
+		if (r->debug.bps[i].inserted && r->debug.bps[i].addr >= h->site &&
+		    r->debug.bps[i].addr < h->site + 16)
 			return true;
 	return false;
 }
@@ -351,7 +351,7 @@ int replayer_run_to_point(struct replayer *r)
 	if (regs[X86_RIP] == h.site && (err = is_the_point(r, regs)) != 0)
 		return err < 0 ? err : arrived(r, &h);
 	for (;;) {
-		bool patch = r->mode != REPLAY_MODE_STEP && !breakpoint_on_site(r, &h);
+		bool patch = r->debug.mode != REPLAY_MODE_STEP && !breakpoint_on_site(r, &h);
 
 		if (patch && !h.patched && (err = hunt_setup(r, &h)) < 0)
 			break;
@@ -364,7 +364,7 @@ int replayer_run_to_point(struct replayer *r)
 			 * going back to it would need a breakpoint at an arbitrary
 			 * instruction, hit at every visit (a spin loop's millions).
 			 */
-			r->kick_in_stretch = r->debug_stop == REPLAY_STOP_KICK;
+			r->hooks.kick_in_stretch = r->debug.stop.kind == REPLAY_STOP_KICK;
 			return 2;
 		}
 		if (err < 0)

@@ -288,9 +288,9 @@ int timeline_init(struct timeline *tl, struct replayer *r)
 	tl->cur = -1;
 	tl->next_id = 0;
 	r->in.keep_before = true;
-	r->after_event = periodic;
-	r->on_kick = on_kick;
-	r->after_event_arg = tl;
+	r->hooks.after_event = periodic;
+	r->hooks.on_kick = on_kick;
+	r->hooks.arg = tl;
 	tl->last_ns = now_ns();
 	err = add_here(tl, true, NULL);
 	if (err < 0)
@@ -305,8 +305,8 @@ void timeline_free(struct timeline *tl)
 	free(tl->e);
 	tl->e = NULL;
 	if (tl->r) {
-		tl->r->after_event = NULL;
-		tl->r->on_kick = NULL;
+		tl->r->hooks.after_event = NULL;
+		tl->r->hooks.on_kick = NULL;
 		tl->r->in.keep_before = false;
 	}
 }
@@ -352,8 +352,8 @@ static bool at_breakpoint(struct replayer *r, uint64_t *rip)
 	if (r->progress.finished || tracee_get_regs(&r->tasks.cur->t, regs) < 0)
 		return false;
 	*rip = regs[X86_RIP];
-	for (int i = 0; i < r->nbps; i++)
-		if (r->bps[i].addr == *rip)
+	for (int i = 0; i < r->debug.nbps; i++)
+		if (r->debug.bps[i].addr == *rip)
 			return true;
 	return false;
 }
@@ -363,15 +363,16 @@ static bool at_user_breakpoint(const struct replayer *r, const struct timeline_e
 	const struct replay_mark *m = &e->mark;
 
 	if (e->why.kind == REPLAY_STOP_WATCH) {
-		for (int i = 0; i < r->nwatches; i++)
-			if (r->watches[i].addr == e->why.addr)
+		for (int i = 0; i < r->debug.nwatches; i++)
+			if (r->debug.watches[i].addr == e->why.addr)
 				return true;
 		return false;
 	}
 	if (m->boundary || m->finished || m->at_signal)
 		return false;
-	for (int i = 0; i < r->nbps; i++)
-		if (r->bps[i].addr == m->regs[X86_RIP] && (r->bps[i].owners & REPLAY_BP_USER))
+	for (int i = 0; i < r->debug.nbps; i++)
+		if (r->debug.bps[i].addr == m->regs[X86_RIP] &&
+		    (r->debug.bps[i].owners & REPLAY_BP_USER))
 			return true;
 	return false;
 }
@@ -388,9 +389,9 @@ static void hide_breakpoints(struct replayer *r, struct hidden_bps *h)
 	if (h->hidden)
 		return;
 	replayer_breakpoints_remove(r);
-	memcpy(h->bps, r->bps, (size_t)r->nbps * sizeof(r->bps[0]));
-	h->n = r->nbps;
-	r->nbps = 0;
+	memcpy(h->bps, r->debug.bps, (size_t)r->debug.nbps * sizeof(r->debug.bps[0]));
+	h->n = r->debug.nbps;
+	r->debug.nbps = 0;
 	h->hidden = true;
 }
 
@@ -398,8 +399,8 @@ static void show_breakpoints(struct replayer *r, struct hidden_bps *h)
 {
 	if (!h->hidden)
 		return;
-	memcpy(r->bps, h->bps, (size_t)h->n * sizeof(r->bps[0]));
-	r->nbps = h->n;
+	memcpy(r->debug.bps, h->bps, (size_t)h->n * sizeof(r->debug.bps[0]));
+	r->debug.nbps = h->n;
 	h->hidden = false;
 }
 
@@ -413,11 +414,11 @@ static int step_once(struct replayer *r, uint32_t tid, struct replay_stop *rs)
 	uint64_t rip = 0;
 	int err;
 
-	r->step_over = at_breakpoint(r, &rip);
-	r->step_over_addr = rip;
-	r->step_tid = r->tasks.n > 1 ? tid : 0;
+	r->debug.step_over = at_breakpoint(r, &rip);
+	r->debug.step_over_addr = rip;
+	r->debug.step_tid = r->tasks.n > 1 ? tid : 0;
 	err = replayer_run(r, REPLAY_MODE_STEP, rs, NULL, NULL);
-	r->step_over = false;
+	r->debug.step_over = false;
 	return err;
 }
 
@@ -449,7 +450,9 @@ static int run_until(struct timeline *tl, const struct replay_mark *target, uint
 	if (count_addr &&
 	    (ret = replayer_set_breakpoint_for(r, count_addr, REPLAY_BP_COUNT, true)) < 0)
 		goto out;
-	r->stop_at_event = target->finished ? 0 : target->boundary ? target->seq : target->seq + 1;
+	r->debug.stop_at_event = target->finished   ? 0
+				 : target->boundary ? target->seq
+						    : target->seq + 1;
 	for (;;) {
 		struct replay_mark now;
 		struct replay_stop rs;
@@ -511,7 +514,7 @@ static int run_until(struct timeline *tl, const struct replay_mark *target, uint
 		}
 	}
 out:
-	r->stop_at_event = 0;
+	r->debug.stop_at_event = 0;
 	if (count_addr)
 		replayer_set_breakpoint_for(r, count_addr, REPLAY_BP_COUNT, false);
 	if (tmp)
@@ -542,8 +545,8 @@ int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop,
 	if (timeline_empty(tl))
 		return -ENOTSUP;
 	timeline_mark_now(tl, &target);
-	tl->internal = tl->r->quiet = true;
-	tl->loose_end = tl->r->last_stop.at_history_end;
+	tl->internal = tl->r->debug.quiet = true;
+	tl->loose_end = tl->r->debug.last_stop.at_history_end;
 	for (; k >= 0; k--) {
 		if ((err = restore(tl, k)) < 0 ||
 		    (err = run_until(tl, &target, 0, 0, &hits, hit)) < 0)
@@ -580,7 +583,7 @@ int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop,
 	if ((err = restore(tl, 0)) == 0)
 		*stop = TIMELINE_STOP_BEGIN;
 out:
-	tl->internal = tl->r->quiet = tl->loose_end = false;
+	tl->internal = tl->r->debug.quiet = tl->loose_end = false;
 	return err;
 }
 
@@ -590,10 +593,10 @@ int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop)
 
 	if (timeline_empty(tl))
 		return -ENOTSUP;
-	tl->internal = tl->r->quiet = true;
-	tl->loose_end = tl->r->last_stop.at_history_end;
+	tl->internal = tl->r->debug.quiet = true;
+	tl->loose_end = tl->r->debug.last_stop.at_history_end;
 	err = reverse_step(tl, stop);
-	tl->internal = tl->r->quiet = tl->loose_end = false;
+	tl->internal = tl->r->debug.quiet = tl->loose_end = false;
 	return err;
 }
 
@@ -855,7 +858,7 @@ static int run_to_boundary(struct timeline *tl, uint64_t seq, const struct repla
 	int err = 0;
 
 	hide_breakpoints(r, &hidden);
-	r->stop_at_event = seq;
+	r->debug.stop_at_event = seq;
 	for (;;) {
 		timeline_mark_now(tl, &now);
 		if (now.finished || !mark_before(&now, target)) {
@@ -873,7 +876,7 @@ static int run_to_boundary(struct timeline *tl, uint64_t seq, const struct repla
 			break;
 		}
 	}
-	r->stop_at_event = 0;
+	r->debug.stop_at_event = 0;
 	show_breakpoints(r, &hidden);
 	return err;
 }
