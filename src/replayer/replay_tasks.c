@@ -186,35 +186,3 @@ struct replay_task *replay_tasks_find_live(const struct replay_tasks *ts, uint32
 
 	return task && !task->dead && !task->reaped ? task : NULL;
 }
-
-bool replay_task_debugged(const struct replayer *r)
-{
-	return !r->debug.tgid || r->tasks.cur->rec_tgid == r->debug.tgid;
-}
-
-struct tracee *replay_debugged_tracee(struct replayer *r)
-{
-	const struct replay_tasks *ts = &r->tasks;
-	uint32_t tgid = r->debug.tgid ? r->debug.tgid : ts->cur->rec_tgid;
-
-	if (ts->cur->rec_tgid == tgid && replay_task_running(ts->cur))
-		return &ts->cur->t;
-	for (size_t i = 0; i < ts->n; i++)
-		if (ts->all[i]->rec_tgid == tgid && replay_task_running(ts->all[i]))
-			return &ts->all[i]->t;
-	return NULL;
-}
-
-int replay_task_switch_debugged(struct replayer *r)
-{
-	struct replay_tasks *ts = &r->tasks;
-
-	if (replay_task_debugged(r))
-		return 0;
-	for (size_t i = 0; i < ts->n; i++)
-		if (ts->all[i]->rec_tgid == r->debug.tgid && replay_task_running(ts->all[i])) {
-			ts->cur = ts->all[i];
-			return 0;
-		}
-	return -ESRCH;
-}

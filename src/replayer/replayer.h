@@ -247,7 +247,7 @@ struct replay_last_stop {
 };
 
 /*
- * The debugger's side of a replay (replay.c): how it runs, why it
+ * The debugger's side of a replay (replay_debug.c): how it runs, why it
  * stopped, breakpoints, watchpoints and caught syscalls, and which process
  * it looks at.
  */
@@ -436,6 +436,44 @@ int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp);
 void replay_checkpoint_free(struct replay_checkpoint *cp);
 /* Compares the trace's CPU and XSAVE state with this machine's; refuses unless force. */
 int replayer_check_machine(struct replayer *r, bool force);
+/*
+ * Applying one event to the current task (replay.c dispatches on its
+ * kind): 0 applied, 1 the program ended, 2 a debugger stop came first (the
+ * event stays pending), 3 applied and the next event already read (it
+ * waits at a syscall entry whose exit comes later), or negative errno.
+ */
+int replayer_apply_syscall_entry(struct replayer *r);
+/* The exit (or EV_EXEC) in r->ev of the syscall entered with registers entry. */
+int replayer_apply_syscall_exit(struct replayer *r, const uint64_t entry[X86_NREGS]);
+int replayer_apply_clone(struct replayer *r);
+int replayer_apply_signal(struct replayer *r);
+int replayer_apply_rdtsc(struct replayer *r);
+int replayer_apply_sched(struct replayer *r);
+/* EV_EXIT: the task's end, by its exit syscall, a signal or its process's end. */
+int replayer_apply_exit(struct replayer *r);
+/* Before an EV_EXEC: the other threads of the process end (replay_lifecycle.c). */
+int replayer_exec_takeover(struct replayer *r);
+/* Runs exit or exit_group (replay_lifecycle.c). */
+int replayer_exit_syscall(struct replayer *r, const uint64_t entry[X86_NREGS]);
+/* The current task has ended with wait status st: 1 when the program has, 0, or -EPROTO. */
+int replayer_check_exit(struct replayer *r, int st);
+/* Before a task's event: a syscall the kernel restarted without a signal (replay_syscall.c). */
+int replayer_restart_without_signal(struct replayer *r);
+/* Reports registers that differ from the recording as a divergence; returns -EPROTO. */
+int replayer_diverged(struct replayer *r, const uint64_t recorded[X86_NREGS],
+		      const uint64_t live[X86_NREGS], const char *what);
+/* A syscall's name, "?" for one the table does not know. */
+const char *replay_sys_name(long nr);
+/* The debugger (replay_debug.c). Whether it catches syscall nr (never while searching). */
+bool replayer_catches(const struct replayer *r, long nr);
+/* Programs the watchpoints into the current task's debug registers. */
+int replayer_apply_watches(struct replayer *r);
+/* Notes the values under read watchpoints: a hit that changed one was a write. */
+void replayer_watch_remember(struct replayer *r);
+/* After an emulated syscall: the first write or access watchpoint its memory touched. */
+void replayer_watch_event_writes(struct replayer *r);
+/* After an exec of the debugger's process: its breakpoints and watchpoints are gone. */
+void replayer_forget_debugger_state(struct replayer *r);
 /*
  * Resumes the current task toward the pending event's stop (replay.c):
  * REPLAY_REACHED with the wait status in *status, REPLAY_DEBUG_STOP when a
