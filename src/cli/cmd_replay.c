@@ -28,7 +28,6 @@
 #include "cli/trace_walk.h"
 #include "common/log.h"
 #include "gdbstub/gdbstub.h"
-#include "replayer/gdb_target.h"
 #include "replayer/replay.h"
 
 static pid_t start_gdb(const char *sock, char **gdb_args, int ngdb_args)
@@ -81,20 +80,18 @@ static int wait_connection(int lfd, pid_t gdb, int *gdb_status)
 static int serve(const struct replay_options *o, int port, uint64_t goto_event, char **gdb_args,
 		 int ngdb_args, bool launch)
 {
-	struct gdb_replay *g = calloc(1, sizeof(*g));
+	struct gdb_replay *g = NULL;
 	struct gdb_server *server = NULL;
 	int lfd = -1, cfd = -1, bound = 0, gdb_status = 0, err;
 	char sock[108] = "";
 	pid_t gdb = -1;
 
-	if (!g)
-		abort();
 	signal(SIGPIPE, SIG_IGN);
-	err = gdb_replay_open(g, o);
+	err = gdb_replay_open(&g, o);
 	if (!err && goto_event)
 		err = gdb_replay_goto(g, goto_event);
 	/* gdb's process starts there: so does the history it can go back through. */
-	if (!err && o->pid && timeline_reset(&g->tl) < 0)
+	if (!err && o->pid && gdb_replay_start_history(g) < 0)
 		rw_warn("no checkpoint where process %u starts: going backwards is not possible",
 			o->pid);
 	/* Started here, gdb connects through a socket only this user can reach. */
@@ -122,7 +119,7 @@ static int serve(const struct replay_options *o, int port, uint64_t goto_event, 
 		gdb = -1;
 		goto out;
 	}
-	server = gdb_server_create(&gdb_replay_ops, g, &g->layout);
+	server = gdb_replay_server(g);
 	if (!server) {
 		err = -ENOMEM;
 		goto out;
@@ -136,8 +133,8 @@ out:
 	if (lfd >= 0)
 		close(lfd);
 	gdb_unlink_private(sock);
-	gdb_replay_close(g);
-	free(g);
+	if (g)
+		gdb_replay_close(g);
 	if (gdb > 0) {
 		while (waitpid(gdb, &gdb_status, 0) < 0 && errno == EINTR)
 			;

@@ -40,38 +40,6 @@ static uint64_t vdso_start(struct gdb_replay *g)
 	return 0;
 }
 
-/*
- * The recorded file behind a mapping of the replay's store file `live` (its
- * files are named by content hash, a shared mapping's working copy
- * shared-DEV-INO), or NULL. Of several paths with the same contents, the
- * one the trace named last.
- */
-static const struct replay_file *recorded_file(const struct replayer *r, const char *live)
-{
-	size_t dirlen = strlen(r->in.blobs.dir);
-	unsigned long long dev, ino;
-	const char *name;
-	char hex[33];
-	int end = 0;
-
-	if (!dirlen || strncmp(live, r->in.blobs.dir, dirlen) || live[dirlen] != '/')
-		return NULL;
-	name = live + dirlen + 1;
-	if (sscanf(name, "shared-%llx-%llx%n", &dev, &ino, &end) == 2 &&
-	    (!name[end] || !strcmp(name + end, " (deleted)"))) {
-		for (size_t i = r->in.nfiles; i-- > 0;)
-			if (r->in.files[i].dev == dev && r->in.files[i].ino == ino)
-				return &r->in.files[i];
-		return NULL;
-	}
-	for (size_t i = r->in.nfiles; i-- > 0;) {
-		rw_hash_hex(r->in.files[i].hash, hex);
-		if (!strncmp(name, hex, 32) && (!name[32] || !strcmp(name + 32, " (deleted)")))
-			return &r->in.files[i];
-	}
-	return NULL;
-}
-
 /* One line of /proc/PID/maps as the kernel writes it (show_map_vma). */
 static void write_map(FILE *out, const struct procmap *m, unsigned dev_major, unsigned dev_minor,
 		      uint64_t inode, const char *name)
@@ -91,15 +59,16 @@ static void write_map(FILE *out, const struct procmap *m, unsigned dev_major, un
 /* The mappings of the process of live thread t, with the recording's names. */
 static int write_maps(struct gdb_replay *g, struct tracee *t, FILE *out)
 {
+	const struct replay_input *in = replayer_input(&g->r);
 	struct procmap *maps;
 	int n = procmaps_read(t->tid, &maps);
-	uint64_t vdso = vdso_start(g), sp = g->r.tasks.cur->exec_sp;
+	uint64_t vdso = vdso_start(g), sp = replayer_current_task(&g->r)->exec_sp;
 
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++) {
 		const struct procmap *m = &maps[i];
-		const struct replay_file *f = recorded_file(&g->r, m->path);
+		const struct replay_file *f = replay_input_recorded_file(in, m->path);
 
 		if (f)
 			write_map(out, m, major(f->dev), minor(f->dev), f->ino, f->path);
@@ -117,7 +86,7 @@ static int write_maps(struct gdb_replay *g, struct tracee *t, FILE *out)
 /* The command line: the argv strings the last exec put on the stack, each ending in a NUL. */
 static int write_cmdline(struct gdb_replay *g, struct tracee *t, FILE *out)
 {
-	uint64_t sp = g->r.tasks.cur->exec_sp, argc, arg;
+	uint64_t sp = replayer_current_task(&g->r)->exec_sp, argc, arg;
 	char s[4096];
 
 	if (tracee_read_mem(t, sp, &argc, 8) < 0 || argc > 100000)
@@ -171,7 +140,7 @@ int gdb_replay_proc_open(struct gdb_replay *g, const char *path)
 	FILE *out;
 	int fd, err;
 
-	if (!t || g->r.progress.finished || g->r.progress.debug_exited)
+	if (!t || replayer_debuggee_ended(&g->r))
 		return -ENOENT;
 	out = open_memstream(&text, &len);
 	if (!out)

@@ -34,47 +34,32 @@ static struct gdb_replay *ctx_of(void *ctx)
 	return ctx;
 }
 
-/* Whether the task is a thread gdb sees: of the process, not ended and not ending. */
-static bool shown(const struct gdb_replay *g, const struct replay_task *task)
-{
-	return (int)task->rec_tgid == g->pid && !task->dead && !task->reaped && !task->exiting;
-}
-
 static int list_threads(void *ctx, struct gdb_thread *out, int max)
 {
 	struct gdb_replay *g = ctx_of(ctx);
-	int n = 0;
+	uint32_t tids[256];
+	size_t n = replayer_debuggee_threads(&g->r, tids, max < 256 ? (size_t)max : 256);
 
-	if (g->r.progress.finished || g->r.progress.debug_exited)
-		return 0;
-	for (size_t i = 0; i < g->r.tasks.n && n < max; i++) {
-		if (!shown(g, g->r.tasks.all[i]))
-			continue;
-		out[n].pid = g->pid;
-		out[n].tid = (int)g->r.tasks.all[i]->rec_tid;
-		snprintf(out[n].name, sizeof(out[n].name), "%s", g->name);
-		n++;
+	for (size_t i = 0; i < n; i++) {
+		out[i].pid = g->pid;
+		out[i].tid = (int)tids[i];
+		snprintf(out[i].name, sizeof(out[i].name), "%s", g->name);
 	}
-	return n;
+	return (int)n;
 }
 
 struct tracee *gdb_replay_thread(struct gdb_replay *g, int tid)
 {
-	struct replay_task *task;
+	struct replay_task *task = tid > 0 ? replayer_debuggee_thread(&g->r, (uint32_t)tid) : NULL;
 
-	if (g->r.progress.finished || g->r.progress.debug_exited || tid <= 0)
-		return NULL;
-	task = replay_tasks_find_live(&g->r.tasks, (uint32_t)tid);
-	if (!task || !shown(g, task))
-		return NULL;
 	/* The other threads are stopped tracees too: ptrace reads their registers. */
-	return &task->t;
+	return task ? &task->t : NULL;
 }
 
 /* The recorded tid of the task the replay runs now (the one a stop happened in). */
-static int current_tid(const struct gdb_replay *g)
+static int current_tid(struct gdb_replay *g)
 {
-	return (int)g->r.tasks.cur->rec_tid;
+	return (int)replayer_current_task(&g->r)->rec_tid;
 }
 
 static int get_regs(void *ctx, int tid, uint64_t regs[27])
@@ -157,7 +142,7 @@ static void to_gdb_stop(struct gdb_replay *g, const struct replay_stop *rs, stru
 /* The debugger's process runs another program now: gdb is told its path. */
 static void note_exec(struct gdb_replay *g)
 {
-	char *exe = replay_exec_program(&g->r.ev), base[PATH_MAX_LEN];
+	char *exe = replay_exec_program(replayer_event(&g->r)), base[PATH_MAX_LEN];
 
 	if (!exe)
 		return;
@@ -201,7 +186,7 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 	}
 	/* gdb steps one thread; the replay runs the others' events up to its next move. */
 	if (kind == GDB_RESUME_STEP)
-		g->r.debug.step_tid = (uint32_t)(tid > 0 ? tid : current_tid(g));
+		replayer_step_thread(&g->r, (uint32_t)(tid > 0 ? tid : current_tid(g)));
 	err = replayer_run(&g->r, kind == GDB_RESUME_STEP ? REPLAY_MODE_STEP : REPLAY_MODE_CONTINUE,
 			   &rs, poll_interrupt, poll_arg);
 	if (err < 0)
@@ -232,18 +217,19 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
 	struct gdb_replay *g = ctx_of(ctx);
 
 	if (!strcmp(cmd, "when")) {
-		snprintf(out, outlen, "Current event: %" PRIu64 "\n",
-			 g->r.progress.have_pending ? g->r.ev.seq : g->r.ev.seq + 1);
+		snprintf(out, outlen, "Current event: %" PRIu64 "\n", replayer_next_seq(&g->r));
 		return 0;
 	}
 	if (!strcmp(cmd, "info")) {
+		const struct replay_input *in = replayer_input(&g->r);
+
 		snprintf(out, outlen,
 			 "Trace: %s\nProgram: %s (pid %d while recording)\nRecorded on: %s, "
 			 "kernel %s\nXCR0: 0x%" PRIx64 "\n",
-			 g->r.in.path, g->exe[0] ? g->exe : "?", g->pid,
-			 g->r.in.header.cpu_brand ? g->r.in.header.cpu_brand : "?",
-			 g->r.in.header.kernel_release ? g->r.in.header.kernel_release : "?",
-			 g->r.in.header.xcr0);
+			 in->path, g->exe[0] ? g->exe : "?", g->pid,
+			 in->header.cpu_brand ? in->header.cpu_brand : "?",
+			 in->header.kernel_release ? in->header.kernel_release : "?",
+			 in->header.xcr0);
 		return 0;
 	}
 	if ((!strcmp(cmd, "checkpoint") || !strncmp(cmd, "restart ", 8)) &&
@@ -258,7 +244,7 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
 			snprintf(out, outlen, "No checkpoint here: %s\n", strerror(-id));
 		else
 			snprintf(out, outlen, "Checkpoint %d at event %" PRIu64 "\n", id,
-				 g->r.progress.have_pending ? g->r.ev.seq : g->r.ev.seq + 1);
+				 replayer_next_seq(&g->r));
 		return 0;
 	}
 	if (!strcmp(cmd, "info checkpoints")) {
@@ -276,7 +262,7 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
 			return err;
 		else
 			snprintf(out, outlen, "Back at checkpoint %ld (event %" PRIu64 ").\n", id,
-				 g->r.progress.have_pending ? g->r.ev.seq : g->r.ev.seq + 1);
+				 replayer_next_seq(&g->r));
 		return 0;
 	}
 	snprintf(out, outlen,
@@ -288,8 +274,9 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
 
 long gdb_replay_auxv(struct gdb_replay *g, uint8_t *buf, size_t max)
 {
-	struct tracee *t = &g->r.tasks.cur->t;
-	uint64_t sp = g->r.tasks.cur->exec_sp, argc, word = 1;
+	struct replay_task *task = replayer_current_task(&g->r);
+	struct tracee *t = &task->t;
+	uint64_t sp = task->exec_sp, argc, word = 1;
 	size_t n = 0;
 
 	if (tracee_read_mem(t, sp, &argc, 8) < 0 || argc > 100000)
@@ -329,6 +316,8 @@ static const char *exec_file(void *ctx, int pid)
 static int file_open(void *ctx, const char *path, int flags, int mode)
 {
 	struct gdb_replay *g = ctx_of(ctx);
+	const struct replay_input *in = replayer_input(&g->r);
+	const struct replay_file *f;
 	char blob[320];
 	int fd = -1;
 
@@ -336,12 +325,9 @@ static int file_open(void *ctx, const char *path, int flags, int mode)
 		return -EACCES;
 	if (!strncmp(path, "/proc/", 6) && (fd = gdb_replay_proc_open(g, path)) < 0)
 		return fd;
-	for (size_t i = g->r.in.nfiles; fd < 0 && i-- > 0;) {
-		if (strcmp(g->r.in.files[i].path, path))
-			continue;
-		blobstore_path(&g->r.in.blobs, g->r.in.files[i].hash, blob, sizeof(blob));
+	if (fd < 0 && (f = replay_input_find_file(in, path))) {
+		replay_input_file_copy(in, f, blob, sizeof(blob));
 		fd = open(blob, O_RDONLY | O_CLOEXEC);
-		break;
 	}
 	if (fd < 0 && g->exe[0] && !strcmp(path, g->exe))
 		return -ENOENT;
@@ -453,46 +439,83 @@ const struct gdb_target_ops gdb_replay_ops = {
     .catch_syscalls = catch_syscalls,
 };
 
-int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o)
+/* What gdb is told of the CPU's XSAVE layout: this machine's. */
+static void set_layout(struct gdb_replay *g)
 {
-	char exe[PATH_MAX_LEN], *first;
-	int err;
+	const struct x86_xsave_layout *l = replayer_xsave_layout(&g->r);
 
-	memset(g, 0, sizeof(*g));
-	for (int h = 0; h < MAX_FILES; h++)
-		g->files[h] = -1;
-	err = replayer_open(&g->r, o);
-	if (err < 0)
-		return err;
-	g->r.debug.report_signals = true;
-	g->r.debug.report_execs = true;
-	g->r.debug.stop_before_exit = true;
-	g->pid = o->pid ? (int)o->pid : (int)g->r.ev.tid;
-	g->r.debug.tgid = (uint32_t)g->pid;
+	g->layout.xcr0 = l->xcr0;
+	g->layout.size = l->total_size;
+	for (int i = 0; i < 32; i++) {
+		g->layout.offset[i] = l->offset[i];
+		g->layout.comp_size[i] = l->size[i];
+	}
+}
+
+/* gdb's process, its program and its name, as the first image or -p names them. */
+static void name_process(struct gdb_replay *g, const struct replay_options *o)
+{
+	const char *recorded = replayer_input(&g->r)->header.exe;
+	char exe[PATH_MAX_LEN], *first;
+
+	g->pid = o->pid ? (int)o->pid : (int)replayer_event(&g->r)->tid;
 	/* The program the first image runs (a script's interpreter, say), as its exec mapped it. */
-	first = o->exe ? NULL : replay_exec_program(&g->r.ev);
+	first = o->exe ? NULL : replay_exec_program(replayer_event(&g->r));
 	snprintf(g->exe, sizeof(g->exe), "%s",
-		 o->exe		      ? o->exe
-		 : first	      ? first
-		 : g->r.in.header.exe ? g->r.in.header.exe
-				      : "");
+		 o->exe	    ? o->exe
+		 : first    ? first
+		 : recorded ? recorded
+			    : "");
 	free(first);
 	snprintf(exe, sizeof(exe), "%s", g->exe[0] ? g->exe : "program");
 	snprintf(g->name, sizeof(g->name), "%s", basename(exe));
+}
+
+static int open_replay(struct gdb_replay *g, const struct replay_options *o)
+{
+	int err;
+
+	for (int h = 0; h < MAX_FILES; h++)
+		g->files[h] = -1;
+	if ((err = replayer_open(&g->r, o)) < 0)
+		return err;
+	name_process(g, o);
+	replayer_debug_process(&g->r, (uint32_t)g->pid);
 	g->last = (struct gdb_stop){
 	    .kind = GDB_STOP_SIGNAL, .signo = SIGTRAP, .pid = g->pid, .tid = g->pid};
-	g->layout.xcr0 = g->r.layout.xcr0;
-	g->layout.size = g->r.layout.total_size;
-	for (int i = 0; i < 32; i++) {
-		g->layout.offset[i] = g->r.layout.offset[i];
-		g->layout.comp_size[i] = g->r.layout.size[i];
-	}
+	set_layout(g);
 	/* Checkpoints every KICK_MS of replay in long stretches without events. */
 	if ((err = replayer_enable_kicks(&g->r, KICK_MS)) < 0)
 		return err;
 	/* Orphaned checkpoint processes come back to rewind, which reaps them. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	return timeline_init(&g->tl, &g->r);
+}
+
+int gdb_replay_open(struct gdb_replay **out, const struct replay_options *o)
+{
+	struct gdb_replay *g = calloc(1, sizeof(*g));
+	int err;
+
+	*out = NULL;
+	if (!g)
+		return -ENOMEM;
+	if ((err = open_replay(g, o)) < 0) {
+		gdb_replay_close(g);
+		return err;
+	}
+	*out = g;
+	return 0;
+}
+
+int gdb_replay_start_history(struct gdb_replay *g)
+{
+	return timeline_reset(&g->tl);
+}
+
+struct gdb_server *gdb_replay_server(struct gdb_replay *g)
+{
+	return gdb_server_create(&gdb_replay_ops, g, &g->layout);
 }
 
 /* Replays without the debugger up to event `event` (the next event to replay). */
@@ -502,12 +525,12 @@ int gdb_replay_goto(struct gdb_replay *g, uint64_t event)
 
 	int err;
 
-	g->r.debug.stop_at_event = event;
+	replayer_stop_before(&g->r, event);
 	/* Through the execs on the way, gdb to see the program there is at the end. */
 	while ((err = replayer_run(&g->r, REPLAY_MODE_CONTINUE, &rs, NULL, NULL)) == 0 &&
 	       rs.kind == REPLAY_STOP_EXEC)
 		note_exec(g);
-	g->r.debug.stop_at_event = 0;
+	replayer_stop_before(&g->r, 0);
 	if (err < 0)
 		return err;
 	timeline_note_stop(&g->tl, &rs);
@@ -524,4 +547,5 @@ void gdb_replay_close(struct gdb_replay *g)
 			close(g->files[h]);
 	timeline_free(&g->tl);
 	replayer_close(&g->r);
+	free(g);
 }

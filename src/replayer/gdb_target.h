@@ -1,4 +1,8 @@
-/* The replay engine behind the gdb server's target-ops table (gdb_target.c). */
+/*
+ * The replay engine behind the gdb server's target-ops table (gdb_target.c,
+ * gdb_procfs.c, gdb_tls.c): internal to src/replayer/. The command line
+ * serves a replay through replay.h.
+ */
 #ifndef REWIND_REPLAYER_GDB_TARGET_H
 #define REWIND_REPLAYER_GDB_TARGET_H
 
@@ -6,6 +10,7 @@
 #include <stdint.h>
 
 #include "gdbstub/gdbstub.h"
+#include "replayer/replay.h"
 #include "replayer/replayer.h"
 #include "replayer/timeline.h"
 
@@ -48,8 +53,5 @@ long gdb_replay_auxv(struct gdb_replay *g, uint8_t *buf, size_t max);
  * file descriptor or a negative errno (-ENOENT for any other path).
  */
 int gdb_replay_proc_open(struct gdb_replay *g, const char *path);
-int gdb_replay_open(struct gdb_replay *g, const struct replay_options *o);
-int gdb_replay_goto(struct gdb_replay *g, uint64_t event);
-void gdb_replay_close(struct gdb_replay *g);
 
 #endif

@@ -70,7 +70,7 @@ struct link_map_fields {
 
 static int read_word(struct gdb_replay *g, uint64_t addr, uint64_t *value)
 {
-	return tracee_read_mem(&g->r.tasks.cur->t, addr, value, sizeof(*value));
+	return tracee_read_mem(&replayer_current_task(&g->r)->t, addr, value, sizeof(*value));
 }
 
 static void symbol_value(void *ctx, int index, bool found, uint64_t value)
@@ -127,8 +127,8 @@ static int described_field(struct gdb_replay *g, enum tls_symbol sym, uint64_t *
 {
 	uint32_t desc[3];
 
-	if (!g->tls.known[sym] ||
-	    tracee_read_mem(&g->r.tasks.cur->t, g->tls.addr[sym], desc, sizeof(desc)) < 0)
+	if (!g->tls.known[sym] || tracee_read_mem(&replayer_current_task(&g->r)->t,
+						  g->tls.addr[sym], desc, sizeof(desc)) < 0)
 		return -ENOENT;
 	if (desc[0] != 64 || desc[1] != 1 || desc[2] >= MAX_FIELD_OFFSET) {
 		rw_debug("qGetTLSAddr: %s at 0x%" PRIx64 " describes a field of %u bits at %u",
@@ -146,7 +146,9 @@ static int described_field(struct gdb_replay *g, enum tls_symbol sym, uint64_t *
 static uint64_t match_link_map(struct gdb_replay *g, const struct thread_tls *th, uint64_t map)
 {
 	uint64_t words[MAX_FIELD_OFFSET / 8], found = 0;
-	size_t n = tracee_read_mem_partial(&g->r.tasks.cur->t, map, words, sizeof(words)) / 8;
+	size_t n =
+	    tracee_read_mem_partial(&replayer_current_task(&g->r)->t, map, words, sizeof(words)) /
+	    8;
 	int matches = 0;
 
 	for (size_t i = LINK_MAP_PUBLIC_SIZE / 8; i + 1 < n; i++) {
@@ -237,7 +239,7 @@ static int get_address(void *ctx, int tid, uint64_t offset, uint64_t lm, uint64_
 	uint64_t modid, static_offset, block;
 	int err;
 
-	if (g->r.progress.finished)
+	if (replayer_finished(&g->r))
 		return -ESRCH;
 	err = read_thread_tls(g, tid, &th);
 	if (err < 0)

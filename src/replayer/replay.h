@@ -1,4 +1,4 @@
-/* Public entry of the replayer. */
+/* The replayer as the command line uses it: the only replayer header outside src/replayer/. */
 #ifndef REWIND_REPLAYER_REPLAY_H
 #define REWIND_REPLAYER_REPLAY_H
 
@@ -22,6 +22,30 @@ struct replay_options {
  * diverged or failed.
  */
 int replay_autopilot(const struct replay_options *o);
+
+/*
+ * A replay served to gdb over the remote protocol (gdb_target.c): gdb looks
+ * at one process of the recorded tree (options.pid, or the first one), the
+ * others being replayed along with it, and can go backwards.
+ */
+struct gdb_replay;
+struct gdb_server;
+/*
+ * Opens the trace and builds its first program image; *out is NULL on
+ * failure. 0 or a negative errno after printing what failed.
+ */
+int gdb_replay_open(struct gdb_replay **out, const struct replay_options *o);
+/* Replays without gdb up to event `event` (the next event to replay). */
+int gdb_replay_goto(struct gdb_replay *g, uint64_t event);
+/*
+ * The history gdb can go back through starts here (where its process
+ * starts, say): checkpoints before are dropped. 0 or negative errno.
+ */
+int gdb_replay_start_history(struct gdb_replay *g);
+/* A gdb server on the replay (gdbstub/gdbstub.h), NULL when out of memory. */
+struct gdb_server *gdb_replay_server(struct gdb_replay *g);
+/* Ends the replay and frees g. */
+void gdb_replay_close(struct gdb_replay *g);
 
 struct trace_event;
 /* Bytes at addr from an event's memory sections: how many could be read. */

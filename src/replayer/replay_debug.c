@@ -399,3 +399,84 @@ int replay_task_switch_debugged(struct replayer *r)
 		}
 	return -ESRCH;
 }
+
+void replayer_debug_process(struct replayer *r, uint32_t tgid)
+{
+	r->debug.tgid = tgid;
+	r->debug.report_signals = true;
+	r->debug.report_execs = true;
+	r->debug.stop_before_exit = true;
+}
+
+void replayer_step_thread(struct replayer *r, uint32_t tid)
+{
+	r->debug.step_tid = tid;
+}
+
+void replayer_stop_before(struct replayer *r, uint64_t seq)
+{
+	r->debug.stop_at_event = seq;
+}
+
+const struct replay_input *replayer_input(const struct replayer *r)
+{
+	return &r->in;
+}
+
+const struct trace_event *replayer_event(const struct replayer *r)
+{
+	return &r->ev;
+}
+
+uint64_t replayer_next_seq(const struct replayer *r)
+{
+	return r->progress.have_pending ? r->ev.seq : r->ev.seq + 1;
+}
+
+const struct x86_xsave_layout *replayer_xsave_layout(const struct replayer *r)
+{
+	return &r->layout;
+}
+
+bool replayer_finished(const struct replayer *r)
+{
+	return r->progress.finished;
+}
+
+bool replayer_debuggee_ended(const struct replayer *r)
+{
+	return r->progress.finished || r->progress.debug_exited;
+}
+
+struct replay_task *replayer_current_task(struct replayer *r)
+{
+	return r->tasks.cur;
+}
+
+/* Whether the task is a thread the debugger sees: of its process, not ended and not ending. */
+static bool shown(const struct replayer *r, const struct replay_task *task)
+{
+	return task->rec_tgid == r->debug.tgid && replay_task_running(task);
+}
+
+struct replay_task *replayer_debuggee_thread(struct replayer *r, uint32_t tid)
+{
+	struct replay_task *task;
+
+	if (replayer_debuggee_ended(r))
+		return NULL;
+	task = replay_tasks_find_live(&r->tasks, tid);
+	return task && shown(r, task) ? task : NULL;
+}
+
+size_t replayer_debuggee_threads(const struct replayer *r, uint32_t *tids, size_t max)
+{
+	size_t n = 0;
+
+	if (replayer_debuggee_ended(r))
+		return 0;
+	for (size_t i = 0; i < r->tasks.n && n < max; i++)
+		if (shown(r, r->tasks.all[i]))
+			tids[n++] = r->tasks.all[i]->rec_tid;
+	return n;
+}

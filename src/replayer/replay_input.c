@@ -7,6 +7,7 @@
  * XSAVE area of each task, and the files the recording mapped.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +113,47 @@ static void track_files(struct replay_input *in, const struct trace_event *ev)
 		in->files[in->nfiles].ino = m->ino;
 		in->files[in->nfiles++].hash = m->hash;
 	}
+}
+
+const struct replay_file *replay_input_recorded_file(const struct replay_input *in,
+						     const char *live)
+{
+	size_t dirlen = strlen(in->blobs.dir);
+	unsigned long long dev, ino;
+	const char *name;
+	char hex[33];
+	int end = 0;
+
+	if (!dirlen || strncmp(live, in->blobs.dir, dirlen) || live[dirlen] != '/')
+		return NULL;
+	name = live + dirlen + 1;
+	if (sscanf(name, "shared-%llx-%llx%n", &dev, &ino, &end) == 2 &&
+	    (!name[end] || !strcmp(name + end, " (deleted)"))) {
+		for (size_t i = in->nfiles; i-- > 0;)
+			if (in->files[i].dev == dev && in->files[i].ino == ino)
+				return &in->files[i];
+		return NULL;
+	}
+	for (size_t i = in->nfiles; i-- > 0;) {
+		rw_hash_hex(in->files[i].hash, hex);
+		if (!strncmp(name, hex, 32) && (!name[32] || !strcmp(name + 32, " (deleted)")))
+			return &in->files[i];
+	}
+	return NULL;
+}
+
+const struct replay_file *replay_input_find_file(const struct replay_input *in, const char *path)
+{
+	for (size_t i = in->nfiles; i-- > 0;)
+		if (!strcmp(in->files[i].path, path))
+			return &in->files[i];
+	return NULL;
+}
+
+void replay_input_file_copy(const struct replay_input *in, const struct replay_file *f, char *out,
+			    size_t outlen)
+{
+	blobstore_path(&in->blobs, f->hash, out, outlen);
 }
 
 int replay_input_next(struct replay_input *in, struct trace_event *ev)

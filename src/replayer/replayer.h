@@ -474,6 +474,35 @@ void replayer_watch_remember(struct replayer *r);
 void replayer_watch_event_writes(struct replayer *r);
 /* After an exec of the debugger's process: its breakpoints and watchpoints are gone. */
 void replayer_forget_debugger_state(struct replayer *r);
+
+/*
+ * The engine as the debugger's side sees and drives it (replay_debug.c;
+ * gdb_target.c, gdb_procfs.c and gdb_tls.c use these rather than the
+ * replayer's fields). Serves the replay to a debugger looking at process
+ * tgid: stops before recorded signals, after its execs, and once at the
+ * end of the history.
+ */
+void replayer_debug_process(struct replayer *r, uint32_t tgid);
+/* The next STEP run steps thread tid (see replay_debug.step_tid). */
+void replayer_step_thread(struct replayer *r, uint32_t tid);
+/* Runs stop before event seq (0: no such stop). */
+void replayer_stop_before(struct replayer *r, uint64_t seq);
+const struct replay_input *replayer_input(const struct replayer *r);
+/* The event read last: the exec a REPLAY_STOP_EXEC stopped after, say. */
+const struct trace_event *replayer_event(const struct replayer *r);
+/* The number of the next event to replay. */
+uint64_t replayer_next_seq(const struct replayer *r);
+const struct x86_xsave_layout *replayer_xsave_layout(const struct replayer *r);
+/* The program has ended (its last task). */
+bool replayer_finished(const struct replayer *r);
+/* The process the debugger looks at has ended, or the whole program. */
+bool replayer_debuggee_ended(const struct replayer *r);
+/* The task whose event or code ran last: the one a stop is reported in. */
+struct replay_task *replayer_current_task(struct replayer *r);
+/* A thread of the debugger's process that has not ended or begun its exit, by recorded tid. */
+struct replay_task *replayer_debuggee_thread(struct replayer *r, uint32_t tid);
+/* The recorded tids of those threads: how many (at most max). */
+size_t replayer_debuggee_threads(const struct replayer *r, uint32_t *tids, size_t max);
 /*
  * Resumes the current task toward the pending event's stop (replay.c):
  * REPLAY_REACHED with the wait status in *status, REPLAY_DEBUG_STOP when a
@@ -507,6 +536,19 @@ int replay_input_save(const struct replay_input *in, bool pending, const struct 
 /* Reads on from pos (the events are decoded as they were there). */
 int replay_input_restore(struct replay_input *in, const struct replay_input_pos *pos);
 void replay_input_pos_free(struct replay_input_pos *pos);
+/* The file the recording mapped last under path (its recorded path), or NULL. */
+const struct replay_file *replay_input_find_file(const struct replay_input *in, const char *path);
+/*
+ * The recorded file behind a mapping of the replay's store file `live` (its
+ * files are named by content hash, a shared mapping's working copy
+ * shared-DEV-INO), or NULL. Of several paths with the same contents, the
+ * one the trace named last.
+ */
+const struct replay_file *replay_input_recorded_file(const struct replay_input *in,
+						     const char *live);
+/* The path of the replay's copy of a file the recording mapped. */
+void replay_input_file_copy(const struct replay_input *in, const struct replay_file *f, char *out,
+			    size_t outlen);
 /* Reads the next event into r->ev, storing blobs on the way; 1, 0 at the end, or negative. */
 int replayer_next_event(struct replayer *r);
 /*
