@@ -165,7 +165,7 @@ static int save_thread(struct replayer *r, struct tracee *t, struct replay_threa
 	return 0;
 }
 
-int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp)
+int replay_checkpoint_take(struct replay_checkpoint *cp, struct replayer *r)
 {
 	bool inserted = false;
 	int err;
@@ -378,7 +378,7 @@ static int remake_threads(struct replayer *r, struct replay_checkpoint *cp,
 	return thread_kernel_state(&l->t, l, &cp->threads[leader], r->xsave_len, true);
 }
 
-int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp)
+int replay_checkpoint_restore(struct replay_checkpoint *cp, struct replayer *r)
 {
 	struct replay_tasks tasks;
 	pid_t *pids = calloc(cp->nprocs, sizeof(*pids));

@@ -128,7 +128,7 @@ static struct tracee *proc_file(struct gdb_replay *g, const char *path, proc_wri
 		*writer = write_cmdline;
 	else
 		return NULL;
-	return replay_debugged_tracee(&g->r);
+	return replayer_debuggee_tracee(&g->r);
 }
 
 int gdb_replay_proc_open(struct gdb_replay *g, const char *path)

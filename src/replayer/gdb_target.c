@@ -79,7 +79,7 @@ static int get_xsave(void *ctx, int tid, uint8_t *buf, size_t len)
 
 static long read_memory(void *ctx, uint64_t addr, void *buf, size_t len)
 {
-	struct tracee *t = replay_debugged_tracee(&ctx_of(ctx)->r);
+	struct tracee *t = replayer_debuggee_tracee(&ctx_of(ctx)->r);
 	size_t n = t ? tracee_read_mem_partial(t, addr, buf, len) : 0;
 
 	return n ? (long)n : -EFAULT;

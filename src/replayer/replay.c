@@ -1,7 +1,7 @@
 /*
  * The replay engine's loop: opens a trace and starts the replay process,
  * then reads event after event and applies each to its task, in the
- * recorded order (replay_pending dispatches on the event's kind to the
+ * recorded order (apply_pending dispatches on the event's kind to the
  * files that handle it), until the program ends, the trace ends or the
  * debugger wants a stop (replayer_run). The program runs natively between
  * events, stopped at every syscall with PTRACE_SYSEMU, so the kernel never
@@ -235,7 +235,7 @@ int replayer_switch_task(struct replayer *r, uint32_t tid)
 }
 
 /* Reaches and applies the pending event: 0 applied, 1 the program ended, 2 a debugger stop. */
-static int replay_pending(struct replayer *r)
+static int apply_pending(struct replayer *r)
 {
 	int err = r->ev.kind == EV_EXEC && r->tasks.n > 1 ? replayer_exec_takeover(r) : 0;
 
@@ -252,7 +252,7 @@ static int replay_pending(struct replayer *r)
 		r->tasks.cur->last_valid = false;
 	/* Debug registers are per thread: the watchpoints follow the current task. */
 	if (r->tasks.n > 1 && r->tasks.cur->dr_gen != r->debug.watch_gen &&
-	    !r->tasks.cur->exiting && !r->tasks.cur->reaped && replay_task_debugged(r) &&
+	    !r->tasks.cur->exiting && !r->tasks.cur->reaped && replayer_in_debuggee(r) &&
 	    (err = replayer_apply_watches(r)) < 0)
 		return err;
 	switch (r->ev.kind) {
@@ -362,7 +362,7 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 	if (r->hooks.kick_ms && mode == REPLAY_MODE_CONTINUE && !r->debug.quiet)
 		arm_kicks(r, true);
 	if ((r->debug.nwatches || !r->debug.dr_tid) && r->debug.dr_tid != r->tasks.cur->t.tid &&
-	    !r->progress.finished && !r->progress.debug_exited && replay_task_debugged(r) &&
+	    !r->progress.finished && !r->progress.debug_exited && replayer_in_debuggee(r) &&
 	    (ret = replayer_apply_watches(r)) < 0)
 		return ret;
 	for (;;) {
@@ -393,7 +393,7 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 		    mode == REPLAY_MODE_STEP && r->debug.step_tid && r->ev.tid != r->debug.step_tid
 			? REPLAY_MODE_CONTINUE
 			: mode;
-		ret = replay_pending(r);
+		ret = apply_pending(r);
 		if (ret == 3) {
 			/* Applied, and the next event is already read. */
 			r->progress.pending_prepared = false;
@@ -452,7 +452,7 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 			continue;
 		ret = 0;
 		if (r->debug.report_execs && r->ev.kind == EV_EXEC && !r->debug.quiet &&
-		    replay_task_debugged(r)) {
+		    replayer_in_debuggee(r)) {
 			replayer_forget_debugger_state(r);
 			stop->kind = REPLAY_STOP_EXEC;
 			break;
@@ -479,7 +479,7 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 	r->debug.step_tid = 0;
 	/* A stop is seen in the debugger's process, whichever task ran last. */
 	if (r->debug.tgid && !r->progress.finished && !r->progress.debug_exited)
-		replay_task_switch_debugged(r);
+		replayer_switch_to_debuggee(r);
 	return ret;
 }
 

@@ -213,7 +213,7 @@ again:
 		return st;
 	*status = st;
 	if (t->stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP ||
-	    (st >> 16) || !replay_task_debugged(r))
+	    (st >> 16) || !replayer_in_debuggee(r))
 		return REPLAY_REACHED;
 	switch (r->debug.nwatches ? watch_fired(r) : 0) {
 	case 1:
@@ -250,7 +250,7 @@ again:
 /* Breakpoints are patched into the memory of the process the debugger looks at. */
 static struct tracee *bp_tracee(struct replayer *r)
 {
-	struct tracee *t = replay_debugged_tracee(r);
+	struct tracee *t = replayer_debuggee_tracee(r);
 
 	if (!t)
 		for (int i = 0; i < r->debug.nbps; i++)
@@ -329,7 +329,7 @@ int replayer_set_breakpoint(struct replayer *r, uint64_t addr, bool insert)
 /* Whether a debugger catches syscall nr (never while searching the history). */
 bool replayer_catches(const struct replayer *r, long nr)
 {
-	if (!r->debug.catch_syscalls || r->debug.quiet || !replay_task_debugged(r))
+	if (!r->debug.catch_syscalls || r->debug.quiet || !replayer_in_debuggee(r))
 		return false;
 	return r->debug.catch_all || (nr >= 0 && nr < REPLAY_MAX_SYSNO &&
 				      (r->debug.catch_set[nr / 8] & (1u << (nr % 8))));
@@ -368,12 +368,12 @@ void replayer_forget_debugger_state(struct replayer *r)
 	}
 }
 
-bool replay_task_debugged(const struct replayer *r)
+bool replayer_in_debuggee(const struct replayer *r)
 {
 	return !r->debug.tgid || r->tasks.cur->rec_tgid == r->debug.tgid;
 }
 
-struct tracee *replay_debugged_tracee(struct replayer *r)
+struct tracee *replayer_debuggee_tracee(struct replayer *r)
 {
 	const struct replay_tasks *ts = &r->tasks;
 	uint32_t tgid = r->debug.tgid ? r->debug.tgid : ts->cur->rec_tgid;
@@ -386,11 +386,11 @@ struct tracee *replay_debugged_tracee(struct replayer *r)
 	return NULL;
 }
 
-int replay_task_switch_debugged(struct replayer *r)
+int replayer_switch_to_debuggee(struct replayer *r)
 {
 	struct replay_tasks *ts = &r->tasks;
 
-	if (replay_task_debugged(r))
+	if (replayer_in_debuggee(r))
 		return 0;
 	for (size_t i = 0; i < ts->n; i++)
 		if (ts->all[i]->rec_tgid == r->debug.tgid && replay_task_running(ts->all[i])) {

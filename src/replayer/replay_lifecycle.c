@@ -315,7 +315,7 @@ int replayer_apply_clone(struct replayer *r)
 			regs[X86_FS_BASE] = tls;
 		err = tracee_set_regs(&c->t, regs);
 		/* The copy of the debugger's process is not the one it looks at. */
-		for (int i = 0; !err && i < r->debug.nbps && replay_task_debugged(r); i++)
+		for (int i = 0; !err && i < r->debug.nbps && replayer_in_debuggee(r); i++)
 			if (r->debug.bps[i].inserted)
 				err = tracee_write_mem(&c->t, r->debug.bps[i].addr,
 						       &r->debug.bps[i].orig, 1);

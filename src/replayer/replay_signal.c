@@ -182,7 +182,7 @@ int replayer_apply_signal(struct replayer *r)
 		return replayer_diverged(r, rec, live, what);
 	if ((err = check_xsave(r, what)) < 0)
 		return err;
-	if (r->debug.report_signals && replay_task_debugged(r)) {
+	if (r->debug.report_signals && replayer_in_debuggee(r)) {
 		r->progress.pending_at_stop = true;
 		r->debug.stop.kind = REPLAY_STOP_SIGNAL;
 		r->debug.stop.signo = signo;

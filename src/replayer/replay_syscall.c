@@ -89,7 +89,7 @@ static int check_result(struct replayer *r, long nr, int64_t got)
 	return -EPROTO;
 }
 
-static int replay_mmap(struct replayer *r, const uint64_t entry[X86_NREGS], uint64_t args[6])
+static int mmap_for_real(struct replayer *r, const uint64_t entry[X86_NREGS], uint64_t args[6])
 {
 	int64_t want = x86_regs_result(r->ev.regs), got, closed;
 	int fd = -1, err;
@@ -117,7 +117,7 @@ static int replay_mmap(struct replayer *r, const uint64_t entry[X86_NREGS], uint
 	return err;
 }
 
-static int replay_brk(struct replayer *r)
+static int emulate_brk(struct replayer *r)
 {
 	uint64_t want = (uint64_t)x86_regs_result(r->ev.regs);
 	uint64_t old_end = (r->tasks.cur->brk + 4095) & ~4095ull,
@@ -213,7 +213,7 @@ int replayer_apply_syscall_entry(struct replayer *r)
 		return 2;
 	}
 	if (d && d->replay == SYS_REPLAY_EXIT && r->debug.stop_before_exit &&
-	    !r->progress.exit_reported && replay_task_debugged(r) &&
+	    !r->progress.exit_reported && replayer_in_debuggee(r) &&
 	    (nr == SYS_exit_group || replay_tasks_running(&r->tasks, r->debug.tgid) <= 1)) {
 		/*
 		 * The debugger sees the end of the history with the program still
@@ -312,7 +312,7 @@ int replayer_apply_syscall_exit(struct replayer *r, const uint64_t entry[X86_NRE
 	}
 	switch (cls) {
 	case SYS_REPLAY_MMAP:
-		err = nr == SYS_shmat ? replayer_shmat(r) : replay_mmap(r, entry, args);
+		err = nr == SYS_shmat ? replayer_shmat(r) : mmap_for_real(r, entry, args);
 		break;
 	case SYS_REPLAY_MREMAP:
 		if (x86_regs_result(r->ev.regs) != (int64_t)args[0]) {
@@ -341,7 +341,7 @@ int replayer_apply_syscall_exit(struct replayer *r, const uint64_t entry[X86_NRE
 			note_thread_state(r, nr, args, got);
 		break;
 	case SYS_REPLAY_BRK:
-		err = replay_brk(r);
+		err = emulate_brk(r);
 		break;
 	case SYS_REPLAY_RSEQ:
 		/* Registered or not as the recorder answered: remember it for aborts. */

@@ -429,9 +429,9 @@ struct replay_checkpoint {
 };
 
 /* Takes a checkpoint of the replay as it is now. 0 or negative errno. */
-int replay_checkpoint_take(struct replayer *r, struct replay_checkpoint *cp);
+int replay_checkpoint_take(struct replay_checkpoint *cp, struct replayer *r);
 /* Makes the replay what it was at cp (cp stays usable). 0 or negative errno. */
-int replay_checkpoint_restore(struct replayer *r, struct replay_checkpoint *cp);
+int replay_checkpoint_restore(struct replay_checkpoint *cp, struct replayer *r);
 /* Ends cp's process and frees it. */
 void replay_checkpoint_free(struct replay_checkpoint *cp);
 /* Compares the trace's CPU and XSAVE state with this machine's; refuses unless force. */
@@ -593,15 +593,15 @@ struct replay_task *replay_tasks_find_live(const struct replay_tasks *ts, uint32
 /* Whether a task has a live thread that is not on its way out. */
 bool replay_task_running(const struct replay_task *task);
 /* Whether the current task belongs to the process the debugger looks at (r->debug_tgid). */
-bool replay_task_debugged(const struct replayer *r);
+bool replayer_in_debuggee(const struct replayer *r);
 /*
  * A running task of the process the debugger looks at (of the current
  * task's process when there is no such choice), whose memory holds the
  * breakpoints; NULL when that process has ended.
  */
-struct tracee *replay_debugged_tracee(struct replayer *r);
+struct tracee *replayer_debuggee_tracee(struct replayer *r);
 /* Makes a running task of the debugger's process the current one; 0 or -ESRCH. */
-int replay_task_switch_debugged(struct replayer *r);
+int replayer_switch_to_debuggee(struct replayer *r);
 /* Makes the task recorded as tid the current one; 0 or -EBADMSG (no such task) after saying so. */
 int replayer_switch_task(struct replayer *r, uint32_t tid);
 

@@ -58,7 +58,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-void timeline_mark_now(const struct timeline *tl, struct replay_mark *m)
+void timeline_mark_now(const struct timeline *tl, struct timeline_mark *m)
 {
 	struct replayer *r = tl->r;
 
@@ -83,7 +83,7 @@ void timeline_mark_now(const struct timeline *tl, struct replay_mark *m)
 	tracee_get_regs(&r->tasks.cur->t, m->regs);
 }
 
-static bool mark_equal(const struct replay_mark *a, const struct replay_mark *b)
+static bool mark_equal(const struct timeline_mark *a, const struct timeline_mark *b)
 {
 	if (a->finished || b->finished)
 		return a->finished == b->finished;
@@ -104,8 +104,8 @@ static bool mark_equal(const struct replay_mark *a, const struct replay_mark *b)
  * left them: there, the instruction reached (its first run in the stretch,
  * the syscall being the next event) is the target.
  */
-static bool at_target(const struct timeline *tl, const struct replay_mark *now,
-		      const struct replay_mark *target)
+static bool at_target(const struct timeline *tl, const struct timeline_mark *now,
+		      const struct timeline_mark *target)
 {
 	if (!tl->loose_end || now->finished || target->finished)
 		return mark_equal(now, target);
@@ -115,7 +115,7 @@ static bool at_target(const struct timeline *tl, const struct replay_mark *now,
 }
 
 /* a certainly comes before b. */
-static bool mark_before(const struct replay_mark *a, const struct replay_mark *b)
+static bool mark_before(const struct timeline_mark *a, const struct timeline_mark *b)
 {
 	if (a->finished || b->finished)
 		return !a->finished && b->finished;
@@ -175,7 +175,7 @@ static void thin(struct timeline *tl)
  * against. Returns the index a new entry for m goes to, or -1 - i when
  * entry i is m itself.
  */
-static int place(struct timeline *tl, const struct replay_mark *m)
+static int place(struct timeline *tl, const struct timeline_mark *m)
 {
 	int i = tl->cur + 1;
 
@@ -231,7 +231,7 @@ static int add_here(struct timeline *tl, bool user, const struct replay_stop *wh
 	rw_debug("checkpoint at event %llu%s, tid %u, rip 0x%llx",
 		 (unsigned long long)ne.mark.seq, ne.mark.boundary ? " (boundary)" : "",
 		 ne.mark.tid, (unsigned long long)ne.mark.regs[X86_RIP]);
-	if ((err = replay_checkpoint_take(tl->r, &ne.cp)) < 0)
+	if ((err = replay_checkpoint_take(&ne.cp, tl->r)) < 0)
 		return err;
 	if (tl->n == tl->cap) {
 		int cap = tl->cap ? 2 * tl->cap : 32;
@@ -313,7 +313,7 @@ void timeline_free(struct timeline *tl)
 
 void timeline_note_stop(struct timeline *tl, const struct replay_stop *why)
 {
-	struct replay_mark m;
+	struct timeline_mark m;
 	int i;
 
 	/*
@@ -336,7 +336,7 @@ void timeline_note_stop(struct timeline *tl, const struct replay_stop *why)
 
 static int restore(struct timeline *tl, int i)
 {
-	int err = replay_checkpoint_restore(tl->r, &tl->e[i].cp);
+	int err = replay_checkpoint_restore(&tl->e[i].cp, tl->r);
 
 	tl->cur = i;
 	tl->cur_exact = err == 0;
@@ -360,7 +360,7 @@ static bool at_breakpoint(struct replayer *r, uint64_t *rip)
 
 static bool at_user_breakpoint(const struct replayer *r, const struct timeline_entry *e)
 {
-	const struct replay_mark *m = &e->mark;
+	const struct timeline_mark *m = &e->mark;
 
 	if (e->why.kind == REPLAY_STOP_WATCH) {
 		for (int i = 0; i < r->debug.nwatches; i++)
@@ -422,7 +422,7 @@ static int step_once(struct replayer *r, uint32_t tid, struct replay_stop *rs)
 	return err;
 }
 
-static int lost(struct timeline *tl, const struct replay_mark *target, const char *why)
+static int lost(struct timeline *tl, const struct timeline_mark *target, const char *why)
 {
 	rw_error("going back: the replay did not come to the point at event %llu again (%s)",
 		 (unsigned long long)target->seq, why);
@@ -436,7 +436,7 @@ static int lost(struct timeline *tl, const struct replay_mark *target, const cha
  * stop_at > 0, stops at that hit instead. Returns 0 at the target, 1 at
  * hit stop_at, or a negative errno.
  */
-static int run_until(struct timeline *tl, const struct replay_mark *target, uint64_t count_addr,
+static int run_until(struct timeline *tl, const struct timeline_mark *target, uint64_t count_addr,
 		     long stop_at, long *hits, struct replay_stop *hit)
 {
 	struct replayer *r = tl->r;
@@ -454,7 +454,7 @@ static int run_until(struct timeline *tl, const struct replay_mark *target, uint
 				 : target->boundary ? target->seq
 						    : target->seq + 1;
 	for (;;) {
-		struct replay_mark now;
+		struct timeline_mark now;
 		struct replay_stop rs;
 		uint64_t rip;
 		bool counted;
@@ -538,7 +538,7 @@ static int before_access(struct timeline *tl, const struct replay_stop *hit)
 int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop,
 			      struct replay_stop *hit)
 {
-	struct replay_mark target;
+	struct timeline_mark target;
 	int k = tl->cur_exact ? tl->cur - 1 : tl->cur, err = 0;
 	long hits, h;
 
@@ -613,7 +613,7 @@ static int find_id(const struct timeline *tl, int id)
  * syscall instruction from running if one came anyway); *rip is where it
  * went.
  */
-static int raw_step(struct timeline *tl, const struct replay_mark *target, uint64_t *rip,
+static int raw_step(struct timeline *tl, const struct timeline_mark *target, uint64_t *rip,
 		    uint64_t *rsp)
 {
 	struct replayer *r = tl->r;
@@ -650,7 +650,7 @@ static int raw_step(struct timeline *tl, const struct replay_mark *target, uint6
  * watchpoint's trap is passed; an event cannot come (the target lies
  * after the frame's return, in the same stretch of user code).
  */
-static int run_to_frame(struct timeline *tl, const struct replay_mark *target,
+static int run_to_frame(struct timeline *tl, const struct timeline_mark *target,
 			const uint64_t *addrs, const uint64_t *want, int n, int *hit)
 {
 	static const uint8_t int3 = 0xcc;
@@ -714,7 +714,7 @@ static int run_to_frame(struct timeline *tl, const struct replay_mark *target,
  * The thread has just entered a call (return address ret at callee_rsp):
  * runs the callee to its return, an int3 there counting in this frame only.
  */
-static int skip_callee(struct timeline *tl, const struct replay_mark *target, uint64_t ret,
+static int skip_callee(struct timeline *tl, const struct timeline_mark *target, uint64_t ret,
 		       uint64_t callee_rsp, uint64_t *rip, uint64_t *rsp)
 {
 	uint64_t want = callee_rsp + 8;
@@ -734,7 +734,7 @@ static int skip_callee(struct timeline *tl, const struct replay_mark *target, ui
  * target's place: if it is the last one, the instruction before the target
  * is that callee's return (see into_final_call).
  */
-static int raw_unit(struct timeline *tl, const struct replay_mark *target, uint64_t *rip,
+static int raw_unit(struct timeline *tl, const struct timeline_mark *target, uint64_t *rip,
 		    uint64_t *rsp, bool *to_target)
 {
 	uint64_t old_rip = *rip, old_rsp = *rsp, ret;
@@ -761,7 +761,7 @@ static void checkpoint_on_the_way(struct timeline *tl, int *k);
  * of it, 1 when the frame was left by a return not found that way (the
  * thread is then at the target), or a negative errno.
  */
-static int final_return(struct timeline *tl, const struct replay_mark *target, uint64_t entry,
+static int final_return(struct timeline *tl, const struct timeline_mark *target, uint64_t entry,
 			uint64_t callee_rsp)
 {
 	uint64_t rets[MAX_RETURNS + 1], want[MAX_RETURNS + 1];
@@ -790,7 +790,7 @@ static int final_return(struct timeline *tl, const struct replay_mark *target, u
  * return is not found by its address, from a checkpoint at the callee's
  * entry: count the units to the target, and replay one short of it.
  */
-static int into_final_call(struct timeline *tl, const struct replay_mark *target, int *k)
+static int into_final_call(struct timeline *tl, const struct timeline_mark *target, int *k)
 {
 	uint64_t rip, rsp, callee_rsp, regs[X86_NREGS];
 	unsigned long m = 0;
@@ -812,7 +812,7 @@ static int into_final_call(struct timeline *tl, const struct replay_mark *target
 	rip = regs[X86_RIP];
 	rsp = regs[X86_RSP];
 	for (;;) {
-		struct replay_mark now;
+		struct timeline_mark now;
 
 		if (rip == target->regs[X86_RIP]) {
 			timeline_mark_now(tl, &now);
@@ -849,11 +849,11 @@ static void checkpoint_on_the_way(struct timeline *tl, int *k)
  * applied, the program not run since) at or after the one before event
  * `seq`, and before target, hiding breakpoints.
  */
-static int run_to_boundary(struct timeline *tl, uint64_t seq, const struct replay_mark *target)
+static int run_to_boundary(struct timeline *tl, uint64_t seq, const struct timeline_mark *target)
 {
 	struct replayer *r = tl->r;
 	struct hidden_bps hidden = {0};
-	struct replay_mark now;
+	struct timeline_mark now;
 	struct replay_stop rs;
 	int err = 0;
 
@@ -883,7 +883,7 @@ static int run_to_boundary(struct timeline *tl, uint64_t seq, const struct repla
 
 static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 {
-	struct replay_mark target, start;
+	struct timeline_mark target, start;
 	uint64_t regs[X86_NREGS], rip, rsp;
 	bool raw, last_to_target = false, to_target;
 	int k = tl->cur_exact ? tl->cur - 1 : tl->cur, err, mid_id = -1, j;
@@ -942,7 +942,7 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 	j = k;
 	hide_breakpoints(tl->r, &hidden);
 	for (;;) {
-		struct replay_mark now;
+		struct timeline_mark now;
 
 		if (!raw || rip == target.regs[X86_RIP]) {
 			timeline_mark_now(tl, &now);

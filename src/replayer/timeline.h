@@ -14,7 +14,7 @@
 #include "replayer/replayer.h"
 
 /* A point of the history. */
-struct replay_mark {
+struct timeline_mark {
 	uint64_t seq;	/* the next event to replay */
 	bool boundary;	/* no program code ran since the event before seq */
 	bool at_signal; /* at the delivery stop of the signal event seq */
@@ -25,7 +25,7 @@ struct replay_mark {
 
 struct timeline_entry {
 	struct replay_checkpoint cp;
-	struct replay_mark mark;
+	struct timeline_mark mark;
 	int id;			/* the number `monitor info checkpoints` shows */
 	struct replay_stop why; /* the stop it was taken at (a watchpoint's, say) */
 	bool user;		/* made by `monitor checkpoint`: never thinned */
@@ -80,6 +80,6 @@ int timeline_restart(struct timeline *tl, int id);
 /* `monitor info checkpoints`: one line per checkpoint. */
 void timeline_describe(const struct timeline *tl, char *out, size_t outlen);
 /* The current point. */
-void timeline_mark_now(const struct timeline *tl, struct replay_mark *m);
+void timeline_mark_now(const struct timeline *tl, struct timeline_mark *m);
 
 #endif
