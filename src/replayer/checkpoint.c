@@ -378,13 +378,11 @@ static int remake_threads(struct replayer *r, struct replay_checkpoint *cp,
 	return thread_kernel_state(&l->t, l, &cp->threads[leader], r->xsave_len, true);
 }
 
-int replay_checkpoint_restore(struct replay_checkpoint *cp, struct replayer *r)
+/* Each process's copy, forked again from its checkpoint (which stays usable), into pids. */
+static int fork_processes(struct replay_checkpoint *cp, pid_t *pids)
 {
-	struct replay_tasks tasks;
-	pid_t *pids = calloc(cp->nprocs, sizeof(*pids));
-	int err = pids ? 0 : -ENOMEM;
+	int err = 0;
 
-	/* Each process's copy, forked again from its checkpoint (which stays usable). */
 	for (size_t p = 0; p < cp->nprocs && !err; p++) {
 		struct tracee copy;
 
@@ -398,19 +396,25 @@ int replay_checkpoint_restore(struct replay_checkpoint *cp, struct replayer *r)
 			rw_error("cannot restore the checkpoint in process %d: %s", cp->procs[p],
 				 strerror(-err));
 	}
-	if (err) {
-		for (size_t p = 0; pids && p < cp->nprocs; p++)
+	if (err)
+		for (size_t p = 0; p < cp->nprocs; p++)
 			if (pids[p] > 0)
 				reap(pids[p]);
-		free(pids);
-		return err;
-	}
-	end_replay_threads(r);
-	/* The checkpoint stays usable: the replay gets a copy of its table. */
-	if (replay_tasks_dup(&tasks, &cp->tasks, r->xsave_len) < 0) {
-		free(pids);
+	return err;
+}
+
+/*
+ * The replay's task table becomes a copy of the checkpoint's (which stays
+ * usable), its leaders the new forks pids, its other live threads made
+ * again, and the writable shared mappings written back.
+ */
+static int remake_tasks(struct replay_checkpoint *cp, struct replayer *r, const pid_t *pids)
+{
+	struct replay_tasks tasks;
+	int err = 0;
+
+	if (replay_tasks_dup(&tasks, &cp->tasks, r->xsave_len) < 0)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < tasks.n; i++) {
 		/* A new thread's debug registers are clear. */
 		tasks.all[i]->dr_gen = r->debug.watch_gen - 1;
@@ -421,7 +425,6 @@ int replay_checkpoint_restore(struct replay_checkpoint *cp, struct replayer *r)
 		tracee_init(&tasks.all[cp->proc_leader[p]]->t, pids[p]);
 		tasks.all[cp->proc_leader[p]]->t.stop = TRACEE_STOP_OTHER;
 	}
-	free(pids);
 	r->debug.dr_tid = 0;
 	for (size_t p = 0; p < cp->nprocs && !err; p++)
 		err = remake_threads(r, cp, &tasks, cp->proc_leader[p]);
@@ -438,9 +441,25 @@ int replay_checkpoint_restore(struct replay_checkpoint *cp, struct replayer *r)
 		if ((err = tracee_write_mem(t, sc->start, sc->data, sc->len)) < 0)
 			return err;
 	}
+	return 0;
+}
+
+int replay_checkpoint_restore(struct replay_checkpoint *cp, struct replayer *r)
+{
+	pid_t *pids = calloc(cp->nprocs, sizeof(*pids));
+	int err = pids ? fork_processes(cp, pids) : -ENOMEM;
+
+	if (err) {
+		free(pids);
+		return err;
+	}
+	end_replay_threads(r);
+	err = remake_tasks(cp, r, pids);
+	free(pids);
+	if (err)
+		return err;
 	for (int i = 0; i < r->debug.nbps; i++)
 		r->debug.bps[i].inserted = false; /* the copy has none of them */
-
 	if ((err = replay_input_restore(&r->in, &cp->pos)) < 0)
 		return err;
 	/*

@@ -349,12 +349,9 @@ int replayer_enable_kicks(struct replayer *r, unsigned ms)
 	return 0;
 }
 
-int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *stop,
-		 bool (*poll_interrupt)(void *arg), void *poll_arg)
+/* Sets a run going: breakpoints in, the kick timer armed, watchpoints in the current task. */
+static int begin_run(struct replayer *r, enum replay_mode mode, struct replay_stop *stop)
 {
-	unsigned long applied = 0;
-	int ret = 0;
-
 	r->debug.mode = mode;
 	r->debug.last_stop.at_history_end = false;
 	memset(stop, 0, sizeof(*stop));
@@ -362,116 +359,13 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 	if (r->hooks.kick_ms && mode == REPLAY_MODE_CONTINUE && !r->debug.quiet)
 		arm_kicks(r, true);
 	if ((r->debug.nwatches || !r->debug.dr_tid) && r->debug.dr_tid != r->tasks.cur->t.tid &&
-	    !r->progress.finished && !r->progress.debug_exited && replayer_in_debuggee(r) &&
-	    (ret = replayer_apply_watches(r)) < 0)
-		return ret;
-	for (;;) {
-		if (r->progress.finished || r->progress.debug_exited) {
-			stop->kind = REPLAY_STOP_EXITED;
-			stop->exit_status = r->progress.debug_exited ? r->progress.debug_exit_status
-								     : r->progress.exit_status;
-			break;
-		}
-		if (!r->progress.have_pending) {
-			ret = replayer_next_event(r);
-			if (ret < 0)
-				break;
-			if (ret == 0) {
-				stop->kind = REPLAY_STOP_END;
-				ret = 0;
-				break;
-			}
-			r->progress.have_pending = true;
-			r->progress.pending_prepared = false;
-		}
-		if (r->debug.stop_at_event && r->ev.seq >= r->debug.stop_at_event) {
-			stop->kind = REPLAY_STOP_INTERRUPT;
-			break;
-		}
-		/* Stepping one thread: the others' events on the way are run through. */
-		r->debug.mode =
-		    mode == REPLAY_MODE_STEP && r->debug.step_tid && r->ev.tid != r->debug.step_tid
-			? REPLAY_MODE_CONTINUE
-			: mode;
-		ret = apply_pending(r);
-		if (ret == 3) {
-			/* Applied, and the next event is already read. */
-			r->progress.pending_prepared = false;
-			r->progress.ran = false;
-			continue;
-		}
-		if (ret == 2 && r->debug.stop.kind == REPLAY_STOP_KICK) {
-			if (poll_interrupt && poll_interrupt(poll_arg)) {
-				stop->kind = REPLAY_STOP_INTERRUPT;
-				ret = 0;
-				break;
-			}
-			if (r->hooks.on_kick && !r->hooks.kick_in_stretch)
-				r->hooks.on_kick(r->hooks.arg);
-			r->hooks.kick_in_stretch = false;
-			continue;
-		}
-		if (ret == 2) {
-			stop->kind = r->debug.stop.kind;
-			stop->signo = r->debug.stop.signo;
-			stop->addr = r->debug.stop.addr;
-			stop->owners = r->debug.stop.owners;
-			stop->watch_type = r->debug.stop.watch_type;
-			stop->sysno = r->debug.stop.sysno;
-			ret = 0;
-			break;
-		}
-		if (ret < 0)
-			break;
-		r->progress.have_pending = false;
-		r->progress.ran = false;
-		if (r->debug.nwatches)
-			replayer_watch_remember(r);
-		if (r->debug.event_watch && ret == 0) {
-			/* The event is applied: the stop comes after it, like the CPU's own. */
-			r->debug.event_watch = false;
-			stop->kind = REPLAY_STOP_WATCH;
-			stop->addr = r->debug.event_watch_addr;
-			stop->watch_type = r->debug.event_watch_type;
-			break;
-		}
-		r->debug.event_watch = false;
-		if (r->debug.last_stop.catch_return && ret == 0) {
-			stop->kind = REPLAY_STOP_SYSCALL_RETURN;
-			stop->sysno = r->debug.last_stop.catch_return - 1;
-			r->debug.last_stop.catch_return = 0;
-			break;
-		}
-		r->debug.last_stop.catch_return = 0;
-		if (ret == 1) {
-			r->progress.finished = true;
-			r->progress.exit_status = r->ev.exit_status;
-			continue;
-		}
-		if (r->progress.debug_exited)
-			continue;
-		ret = 0;
-		if (r->debug.report_execs && r->ev.kind == EV_EXEC && !r->debug.quiet &&
-		    replayer_in_debuggee(r)) {
-			replayer_forget_debugger_state(r);
-			stop->kind = REPLAY_STOP_EXEC;
-			break;
-		}
-		if (r->debug.mode == REPLAY_MODE_STEP) {
-			stop->kind = REPLAY_STOP_STEP;
-			break;
-		}
-		if (r->debug.nbps && event_touched_memory(r))
-			replayer_breakpoints_insert(r);
-		if (r->hooks.after_event && r->hooks.after_event(r->hooks.arg)) {
-			stop->kind = REPLAY_STOP_INTERRUPT;
-			break;
-		}
-		if (poll_interrupt && !(++applied & 63) && poll_interrupt(poll_arg)) {
-			stop->kind = REPLAY_STOP_INTERRUPT;
-			break;
-		}
-	}
+	    !r->progress.finished && !r->progress.debug_exited && replayer_in_debuggee(r))
+		return replayer_apply_watches(r);
+	return 0;
+}
+
+static void end_run(struct replayer *r)
+{
 	if (r->hooks.kick_ms)
 		arm_kicks(r, false);
 	if (!r->progress.finished)
@@ -480,7 +374,146 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 	/* A stop is seen in the debugger's process, whichever task ran last. */
 	if (r->debug.tgid && !r->progress.finished && !r->progress.debug_exited)
 		replayer_switch_to_debuggee(r);
-	return ret;
+}
+
+/* What one turn of a run ended with. */
+#define RUN_APPLIED 0 /* an event was applied: on, after a look at poll_interrupt */
+#define RUN_STOP    1 /* stopped: the stop is filled */
+#define RUN_ON	    2 /* on at once */
+
+/*
+ * The stops that come after an applied event (apply_pending gave ret 0, or
+ * 1 when the program ended): a watchpoint an emulated syscall hit, a caught
+ * syscall's return, an exec of the debugger's process, a completed step,
+ * or the after-event hook's word.
+ */
+static int after_event(struct replayer *r, int ret, struct replay_stop *stop)
+{
+	struct replay_debug *d = &r->debug;
+
+	r->progress.have_pending = false;
+	r->progress.ran = false;
+	if (d->nwatches)
+		replayer_watch_remember(r);
+	if (d->event_watch && ret == 0) {
+		/* The event is applied: the stop comes after it, like the CPU's own. */
+		d->event_watch = false;
+		stop->kind = REPLAY_STOP_WATCH;
+		stop->addr = d->event_watch_addr;
+		stop->watch_type = d->event_watch_type;
+		return RUN_STOP;
+	}
+	d->event_watch = false;
+	if (d->last_stop.catch_return && ret == 0) {
+		stop->kind = REPLAY_STOP_SYSCALL_RETURN;
+		stop->sysno = d->last_stop.catch_return - 1;
+		d->last_stop.catch_return = 0;
+		return RUN_STOP;
+	}
+	d->last_stop.catch_return = 0;
+	if (ret == 1) {
+		r->progress.finished = true;
+		r->progress.exit_status = r->ev.exit_status;
+		return RUN_ON;
+	}
+	if (r->progress.debug_exited)
+		return RUN_ON;
+	if (d->report_execs && r->ev.kind == EV_EXEC && !d->quiet && replayer_in_debuggee(r)) {
+		replayer_forget_debugger_state(r);
+		stop->kind = REPLAY_STOP_EXEC;
+		return RUN_STOP;
+	}
+	if (d->mode == REPLAY_MODE_STEP) {
+		stop->kind = REPLAY_STOP_STEP;
+		return RUN_STOP;
+	}
+	if (d->nbps && event_touched_memory(r))
+		replayer_breakpoints_insert(r);
+	if (r->hooks.after_event && r->hooks.after_event(r->hooks.arg)) {
+		stop->kind = REPLAY_STOP_INTERRUPT;
+		return RUN_STOP;
+	}
+	return RUN_APPLIED;
+}
+
+/* At a periodic interruption: a stop if the debugger asks for one, else the on_kick hook. */
+static int at_kick(struct replayer *r, struct replay_stop *stop, bool (*poll_interrupt)(void *arg),
+		   void *poll_arg)
+{
+	if (poll_interrupt && poll_interrupt(poll_arg)) {
+		stop->kind = REPLAY_STOP_INTERRUPT;
+		return RUN_STOP;
+	}
+	if (r->hooks.on_kick && !r->hooks.kick_in_stretch)
+		r->hooks.on_kick(r->hooks.arg);
+	r->hooks.kick_in_stretch = false;
+	return RUN_ON;
+}
+
+/* One turn of a run: the next event read if none is pending, then reached and applied. */
+static int run_turn(struct replayer *r, enum replay_mode mode, struct replay_stop *stop,
+		    bool (*poll_interrupt)(void *arg), void *poll_arg)
+{
+	int ret;
+
+	if (r->progress.finished || r->progress.debug_exited) {
+		stop->kind = REPLAY_STOP_EXITED;
+		stop->exit_status = r->progress.debug_exited ? r->progress.debug_exit_status
+							     : r->progress.exit_status;
+		return RUN_STOP;
+	}
+	if (!r->progress.have_pending) {
+		if ((ret = replayer_next_event(r)) < 0)
+			return ret;
+		if (ret == 0) {
+			stop->kind = REPLAY_STOP_END;
+			return RUN_STOP;
+		}
+		r->progress.have_pending = true;
+		r->progress.pending_prepared = false;
+	}
+	if (r->debug.stop_at_event && r->ev.seq >= r->debug.stop_at_event) {
+		stop->kind = REPLAY_STOP_INTERRUPT;
+		return RUN_STOP;
+	}
+	/* Stepping one thread: the others' events on the way are run through. */
+	r->debug.mode =
+	    mode == REPLAY_MODE_STEP && r->debug.step_tid && r->ev.tid != r->debug.step_tid
+		? REPLAY_MODE_CONTINUE
+		: mode;
+	ret = apply_pending(r);
+	if (ret == 3) {
+		/* Applied, and the next event is already read. */
+		r->progress.pending_prepared = false;
+		r->progress.ran = false;
+		return RUN_ON;
+	}
+	if (ret == 2 && r->debug.stop.kind == REPLAY_STOP_KICK)
+		return at_kick(r, stop, poll_interrupt, poll_arg);
+	if (ret == 2) {
+		*stop = r->debug.stop;
+		return RUN_STOP;
+	}
+	return ret < 0 ? ret : after_event(r, ret, stop);
+}
+
+int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *stop,
+		 bool (*poll_interrupt)(void *arg), void *poll_arg)
+{
+	unsigned long applied = 0;
+	int ret = begin_run(r, mode, stop);
+
+	if (ret < 0)
+		return ret;
+	while ((ret = run_turn(r, mode, stop, poll_interrupt, poll_arg)) != RUN_STOP && ret >= 0) {
+		if (ret == RUN_APPLIED && poll_interrupt && !(++applied & 63) &&
+		    poll_interrupt(poll_arg)) {
+			stop->kind = REPLAY_STOP_INTERRUPT;
+			break;
+		}
+	}
+	end_run(r);
+	return ret < 0 ? ret : 0;
 }
 
 int replayer_open(struct replayer *r, const struct replay_options *o)

@@ -50,23 +50,22 @@ int replayer_check_exit(struct replayer *r, int st)
 
 int replayer_exit_syscall(struct replayer *r, const uint64_t entry[X86_NREGS])
 {
-	int st, err;
+	struct replay_task *task = r->tasks.cur;
 	uint64_t regs[X86_NREGS];
+	int st, err, sig = task->pass_sig;
 
 	memcpy(regs, entry, sizeof(regs));
 	regs[X86_RAX] = entry[X86_ORIG_RAX];
 	regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
-	if ((err = tracee_set_regs(&r->tasks.cur->t, regs)) < 0)
+	if ((err = tracee_set_regs(&task->t, regs)) < 0)
 		return err;
+	task->pass_sig = 0;
 	if (r->tasks.n > 1) {
 		/*
 		 * Other tasks may have events before this one's end (a thread group
 		 * leader's end waits for its other threads): reaped at its EV_EXIT.
 		 */
-		struct replay_task *task = r->tasks.cur;
-
-		err = tracee_resume_nowait(&r->tasks.cur->t, PTRACE_CONT, r->tasks.cur->pass_sig);
-		r->tasks.cur->pass_sig = 0;
+		err = tracee_resume_nowait(&task->t, PTRACE_CONT, sig);
 		task->exiting = true;
 		if (entry[X86_ORIG_RAX] == SYS_exit_group)
 			replay_tasks_exiting(&r->tasks, task->rec_tgid);
@@ -75,16 +74,14 @@ int replayer_exit_syscall(struct replayer *r, const uint64_t entry[X86_NREGS])
 			 * A thread's end clears its CLONE_CHILD_CLEARTID word: done before
 			 * any other task runs, as the recorder made sure it was.
 			 */
-			if ((st = tracee_wait(&r->tasks.cur->t)) < 0)
+			if ((st = tracee_wait(&task->t)) < 0)
 				return st;
 			task->reaped = true;
 			task->end_status = st;
 		}
 		return err;
 	}
-	st = tracee_resume(&r->tasks.cur->t, PTRACE_CONT, r->tasks.cur->pass_sig);
-	r->tasks.cur->pass_sig = 0;
-	if (st < 0)
+	if ((st = tracee_resume(&task->t, PTRACE_CONT, sig)) < 0)
 		return st;
 	if ((err = replayer_next_event(r)) <= 0)
 		return err < 0 ? err : -ENODATA;
@@ -196,21 +193,21 @@ static int replay_filter_kill(struct replayer *r, int sig)
 /* An EV_EXIT not after exit/exit_group: the thread dies of the signal passed to it. */
 int replayer_apply_exit(struct replayer *r)
 {
-	struct tracee *t = &r->tasks.cur->t;
+	struct replay_task *task = r->tasks.cur;
+	bool several = r->tasks.n > 1;
 	int st, ret;
 
-	if (r->tasks.n > 1 && !r->tasks.cur->reaped &&
-	    r->tasks.cur->rec_tid != r->tasks.cur->rec_tgid && in_exec(r, r->tasks.cur->rec_tgid)) {
+	if (several && !task->reaped && task->rec_tid != task->rec_tgid &&
+	    in_exec(r, task->rec_tgid)) {
 		/* Ended by another thread's exec, before its EV_EXEC. */
-		if ((st = end_for_exec(r, r->tasks.cur, false)) < 0)
+		if ((st = end_for_exec(r, task, false)) < 0)
 			return st;
 	}
-
-	if (r->tasks.n > 1 && r->tasks.cur->reaped)
-		return replayer_check_exit(r, r->tasks.cur->end_status);
-	if (r->tasks.n > 1 && r->tasks.cur->exiting) {
+	if (several && task->reaped)
+		return replayer_check_exit(r, task->end_status);
+	if (several && task->exiting) {
 		/* Its exit syscall ran, or another task's end took its process down. */
-		if ((st = tracee_wait(t)) < 0)
+		if ((st = tracee_wait(&task->t)) < 0)
 			return st;
 		return replayer_check_exit(r, st);
 	}
@@ -219,16 +216,16 @@ int replayer_apply_exit(struct replayer *r)
 	 * the recorder ending the recording: nothing here sends it, so send it.
 	 */
 	if (WIFSIGNALED(r->ev.exit_status) && WTERMSIG(r->ev.exit_status) == SIGKILL) {
-		if (kill(t->tid, SIGKILL) < 0)
+		if (kill(task->t.tid, SIGKILL) < 0)
 			return -errno;
-		if ((st = tracee_wait(t)) < 0)
+		if ((st = tracee_wait(&task->t)) < 0)
 			return st;
 		return replayer_check_exit(r, st);
 	}
 	if (WIFSIGNALED(r->ev.exit_status) && WTERMSIG(r->ev.exit_status) == SIGSYS &&
-	    !r->tasks.cur->pass_sig)
+	    !task->pass_sig)
 		return replay_filter_kill(r, SIGSYS);
-	if (r->tasks.n > 1 && !r->tasks.cur->pass_sig) {
+	if (several && !task->pass_sig) {
 		/* Nothing here would end it: running it on could block for ever. */
 		rw_error("divergence at event %llu: the recording ended tid %u (status 0x%x) with "
 			 "nothing that ends it in the replay",

@@ -131,91 +131,47 @@ static int apply_syscall_sigmask(struct replayer *r)
 	return 0;
 }
 
-/* The signal the trace says arrives now (r->ev is its EV_SIGNAL). */
-int replayer_apply_signal(struct replayer *r)
+/*
+ * Brings the thread to where the recording delivered the signal in r->ev
+ * and sends it: run to its execution point or restore its state there,
+ * the mask of the syscall it interrupted put in place. 0, 2 at a debugger
+ * stop on the way, or negative errno.
+ */
+static int prepare_signal(struct replayer *r)
 {
 	struct tracee *t = &r->tasks.cur->t;
-	uint64_t live[X86_NREGS], rec[X86_NREGS];
-	uint8_t siginfo[128] = {0};
-	int signo = r->ev.signo, flags = (int)r->ev.flags, st, err;
-	char what[64];
+	int flags = (int)r->ev.flags, err;
 
-	memcpy(rec, r->ev.regs, sizeof(rec));
-	memcpy(siginfo, r->ev.siginfo, r->ev.siginfo_len < 128 ? r->ev.siginfo_len : 128);
-	snprintf(what, sizeof(what), "%s", strsignal(signo));
-	if (r->progress.pending_at_stop) {
-		/* Reported to the debugger at its delivery stop: deliver it now. */
-		r->progress.pending_at_stop = false;
-		if ((err = tracee_get_regs(t, live)) < 0)
-			return err;
-		goto deliver;
-	}
-	if (!r->progress.pending_prepared && (flags & EVF_RUN_TO)) {
+	if (flags & EVF_RUN_TO) {
 		/* Delivered where the recording stopped the thread: run it there. */
 		if ((err = replayer_run_to_point(r)) != 0)
 			return err;
-	} else if (!r->progress.pending_prepared && (flags & EVF_EXEC_POINT)) {
+	} else if (flags & EVF_EXEC_POINT) {
 		/*
 		 * The recording delivered it at an arbitrary instruction: restore
 		 * the thread there (pages changed since the last execution point,
 		 * registers, XSAVE area) rather than hunt for the point.
 		 */
-		if ((err = replayer_write_mem(r)) < 0 || (err = tracee_set_regs(t, rec)) < 0 ||
+		if ((err = replayer_write_mem(r)) < 0 ||
+		    (err = tracee_set_regs(t, r->ev.regs)) < 0 ||
 		    (err = tracee_set_xsave(t, r->tasks.cur->rec_xsave, r->xsave_len)) < 0)
 			return err;
 	}
-	if (!r->progress.pending_prepared && (err = apply_syscall_sigmask(r)) < 0)
+	if ((err = apply_syscall_sigmask(r)) < 0)
 		return err;
 	/* A fault happens again by itself; any other signal is sent now, as it was recorded. */
-	if (!r->progress.pending_prepared && !(flags & EVF_SIGNAL_SYNC) &&
-	    syscall(SYS_tkill, t->tid, signo) < 0)
+	if (!(flags & EVF_SIGNAL_SYNC) && syscall(SYS_tkill, t->tid, r->ev.signo) < 0)
 		return -errno;
-	r->progress.pending_prepared = true;
-	err = replayer_reach(r, PTRACE_SYSEMU, &st);
-	if (err != REPLAY_REACHED)
-		return err < 0 ? err : 2;
-	if (t->stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != signo)
-		return replayer_unexpected_stop(r, what);
-	if ((err = tracee_get_regs(t, live)) < 0)
-		return err;
-	if (memcmp(live, rec, sizeof(live)))
-		return replayer_diverged(r, rec, live, what);
-	if ((err = check_xsave(r, what)) < 0)
-		return err;
-	if (r->debug.report_signals && replayer_in_debuggee(r)) {
-		r->progress.pending_at_stop = true;
-		r->debug.stop.kind = REPLAY_STOP_SIGNAL;
-		r->debug.stop.signo = signo;
-		return 2;
-	}
-deliver:
-	if (flags & EVF_RSEQ_CS) {
-		if (x86_rseq_interrupt(t, &r->tasks.cur->rseq, live) != 1) {
-			rw_error("divergence at event %llu (%s): the recording aborted an rseq "
-				 "critical section here, the replay is not in one",
-				 (unsigned long long)r->ev.seq, what);
-			return -EPROTO;
-		}
-		if ((err = tracee_set_regs(t, live)) < 0)
-			return err;
-	} else {
-		/* Clears a stale rseq_cs, as recorded. */
-		x86_rseq_interrupt(t, &r->tasks.cur->rseq, live);
-	}
-	if (ptrace(PTRACE_SETSIGINFO, t->tid, 0, siginfo) < 0)
-		return -errno;
-	if (!(flags & EVF_SIGNAL_HANDLED)) {
-		/*
-		 * A stop signal's default action stopped the recorded process, which
-		 * the recorder let run on (its parent's wait is emulated here).
-		 */
-		bool stops =
-		    signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
+	return 0;
+}
 
-		r->tasks.cur->pass_sig = stops ? 0 : signo;
-		return 0;
-	}
-	st = tracee_resume(t, PTRACE_SINGLESTEP, signo);
+/* The handled signal in r->ev: stepped into its handler, whose entry is the next event. */
+static int enter_handler(struct replayer *r)
+{
+	struct tracee *t = &r->tasks.cur->t;
+	uint64_t live[X86_NREGS];
+	int st = tracee_resume(t, PTRACE_SINGLESTEP, r->ev.signo), err;
+
 	if (st < 0)
 		return st;
 	if ((err = replayer_next_event(r)) <= 0)
@@ -233,9 +189,87 @@ deliver:
 		return err;
 	if (memcmp(live, r->ev.regs, sizeof(live)))
 		return replayer_diverged(r, r->ev.regs, live, "signal handler entry");
-	if ((err = replayer_write_mem(r)) < 0)
+	return replayer_write_mem(r);
+}
+
+/*
+ * At the delivery stop of the signal in r->ev, the thread's registers
+ * live: an rseq critical section aborted as recorded, the recorded siginfo
+ * set, and the signal delivered.
+ */
+static int deliver_signal(struct replayer *r, uint64_t live[X86_NREGS], const char *what)
+{
+	struct replay_task *task = r->tasks.cur;
+	uint8_t siginfo[128] = {0};
+	int signo = r->ev.signo, err;
+
+	memcpy(siginfo, r->ev.siginfo, r->ev.siginfo_len < 128 ? r->ev.siginfo_len : 128);
+	if (r->ev.flags & EVF_RSEQ_CS) {
+		if (x86_rseq_interrupt(&task->t, &task->rseq, live) != 1) {
+			rw_error("divergence at event %llu (%s): the recording aborted an rseq "
+				 "critical section here, the replay is not in one",
+				 (unsigned long long)r->ev.seq, what);
+			return -EPROTO;
+		}
+		if ((err = tracee_set_regs(&task->t, live)) < 0)
+			return err;
+	} else {
+		/* Clears a stale rseq_cs, as recorded. */
+		x86_rseq_interrupt(&task->t, &task->rseq, live);
+	}
+	if (ptrace(PTRACE_SETSIGINFO, task->t.tid, 0, siginfo) < 0)
+		return -errno;
+	if (!(r->ev.flags & EVF_SIGNAL_HANDLED)) {
+		/*
+		 * A stop signal's default action stopped the recorded process, which
+		 * the recorder let run on (its parent's wait is emulated here).
+		 */
+		bool stops =
+		    signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
+
+		task->pass_sig = stops ? 0 : signo;
+		return 0;
+	}
+	return enter_handler(r);
+}
+
+/* The signal the trace says arrives now (r->ev is its EV_SIGNAL). */
+int replayer_apply_signal(struct replayer *r)
+{
+	struct tracee *t = &r->tasks.cur->t;
+	uint64_t live[X86_NREGS];
+	int signo = r->ev.signo, st, err;
+	char what[64];
+
+	snprintf(what, sizeof(what), "%s", strsignal(signo));
+	if (r->progress.pending_at_stop) {
+		/* Reported to the debugger at its delivery stop: deliver it now. */
+		r->progress.pending_at_stop = false;
+		if ((err = tracee_get_regs(t, live)) < 0)
+			return err;
+		return deliver_signal(r, live, what);
+	}
+	if (!r->progress.pending_prepared && (err = prepare_signal(r)) != 0)
 		return err;
-	return 0;
+	r->progress.pending_prepared = true;
+	err = replayer_reach(r, PTRACE_SYSEMU, &st);
+	if (err != REPLAY_REACHED)
+		return err < 0 ? err : 2;
+	if (t->stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != signo)
+		return replayer_unexpected_stop(r, what);
+	if ((err = tracee_get_regs(t, live)) < 0)
+		return err;
+	if (memcmp(live, r->ev.regs, sizeof(live)))
+		return replayer_diverged(r, r->ev.regs, live, what);
+	if ((err = check_xsave(r, what)) < 0)
+		return err;
+	if (r->debug.report_signals && replayer_in_debuggee(r)) {
+		r->progress.pending_at_stop = true;
+		r->debug.stop.kind = REPLAY_STOP_SIGNAL;
+		r->debug.stop.signo = signo;
+		return 2;
+	}
+	return deliver_signal(r, live, what);
 }
 
 /*

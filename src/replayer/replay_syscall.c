@@ -160,23 +160,25 @@ static int before_syscall(struct replayer *r, const uint64_t entry[X86_NREGS])
 	return 0;
 }
 
-int replayer_apply_syscall_entry(struct replayer *r)
+/*
+ * Runs the thread to the entry stop of the syscall in r->ev, whose
+ * registers there must be the recorded ones: 0, 2 at a debugger stop first
+ * (or, under a debugger, at a divergence: the end of the history), or
+ * negative errno.
+ */
+static int reach_entry(struct replayer *r, const uint64_t entry[X86_NREGS])
 {
 	struct tracee *t = &r->tasks.cur->t;
-	uint64_t entry[X86_NREGS], live[X86_NREGS];
-	long nr = r->ev.sysno;
-	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
+	uint64_t live[X86_NREGS];
+	char what[96];
 	int err, st;
 
-	memcpy(entry, r->ev.regs, sizeof(entry));
 	err =
 	    replayer_ptrace_take_entry(r) ? REPLAY_REACHED : replayer_reach(r, PTRACE_SYSEMU, &st);
 	if (err != REPLAY_REACHED)
 		return err < 0 ? err : 2;
 	if (t->stop != TRACEE_STOP_SYSEMU_ENTRY) {
-		char what[96];
-
-		snprintf(what, sizeof(what), "syscall %s", replay_sys_name(nr));
+		snprintf(what, sizeof(what), "syscall %s", replay_sys_name(r->ev.sysno));
 		return replayer_unexpected_stop(r, what);
 	}
 	if ((err = tracee_get_regs(t, live)) < 0)
@@ -188,22 +190,32 @@ int replayer_apply_syscall_entry(struct replayer *r)
 		if ((err = tracee_set_regs(t, live)) < 0)
 			return err;
 	}
-	if (memcmp(live, entry, sizeof(live))) {
-		char what[96];
+	if (!memcmp(live, entry, sizeof(live)))
+		return 0;
+	snprintf(what, sizeof(what), "syscall-entry %s", replay_sys_name(r->ev.sysno));
+	err = replayer_diverged(r, entry, live, what);
+	if (!r->debug.stop_before_exit)
+		return err;
+	/*
+	 * Under a debugger the history ends here, in front of the syscall
+	 * instruction: what came before can still be looked at.
+	 */
+	if ((err = before_syscall(r, live)) < 0)
+		return err;
+	r->debug.stop.kind = REPLAY_STOP_HISTORY_END;
+	return 2;
+}
 
-		snprintf(what, sizeof(what), "syscall-entry %s", replay_sys_name(nr));
-		err = replayer_diverged(r, entry, live, what);
-		if (!r->debug.stop_before_exit)
-			return err;
-		/*
-		 * Under a debugger the history ends here, in front of the syscall
-		 * instruction: what came before can still be looked at.
-		 */
-		if ((err = before_syscall(r, live)) < 0)
-			return err;
-		r->debug.stop.kind = REPLAY_STOP_HISTORY_END;
-		return 2;
-	}
+/*
+ * At the entry of syscall nr: a stop for the debugger in front of it when
+ * it catches the syscall, or when it is the program's end. 2 for a stop, 0
+ * for none, or negative errno.
+ */
+static int stop_at_entry(struct replayer *r, const uint64_t entry[X86_NREGS], long nr)
+{
+	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
+	int err;
+
 	if (replayer_catches(r, nr) && r->debug.last_stop.entry_reported != r->ev.seq + 1) {
 		if ((err = before_syscall(r, entry)) < 0)
 			return err;
@@ -225,9 +237,22 @@ int replayer_apply_syscall_entry(struct replayer *r)
 		r->debug.stop.kind = REPLAY_STOP_HISTORY_END;
 		return 2;
 	}
+	return 0;
+}
+
+int replayer_apply_syscall_entry(struct replayer *r)
+{
+	uint64_t entry[X86_NREGS];
+	long nr = r->ev.sysno;
+	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
+	struct replay_task *task = r->tasks.cur;
+	int err;
+
+	memcpy(entry, r->ev.regs, sizeof(entry));
+	if ((err = reach_entry(r, entry)) != 0 || (err = stop_at_entry(r, entry, nr)) != 0)
+		return err;
 	if (d && d->replay == SYS_REPLAY_EXIT)
 		return replayer_exit_syscall(r, entry);
-
 	if ((err = replayer_next_event(r)) < 0)
 		return err;
 	if (err == 0 && r->debug.stop_before_exit) {
@@ -242,11 +267,9 @@ int replayer_apply_syscall_entry(struct replayer *r)
 	}
 	if (err == 0)
 		return -ENODATA;
-	if (r->ev.tid != r->tasks.cur->rec_tid ||
+	if (r->ev.tid != task->rec_tid ||
 	    (r->ev.kind != EV_SYSCALL_EXIT && r->ev.kind != EV_EXEC)) {
 		/* Other events come first (it blocked, or it clones): it waits at the entry. */
-		struct replay_task *task = r->tasks.cur;
-
 		task->in_syscall = true;
 		task->cloned = false;
 		memcpy(task->entry, entry, sizeof(entry));
@@ -270,20 +293,81 @@ static void note_thread_state(struct replayer *r, long nr, const uint64_t args[6
 }
 
 /* The exit (or EV_EXEC) of the syscall whose entry registers are `entry` is in r->ev. */
+/*
+ * What the syscall's replay class says to do besides setting the recorded
+ * memory and registers: run it for real (address space, kernel state),
+ * emulate the break, note the rseq registration. 0 or negative errno.
+ */
+static int apply_class(struct replayer *r, enum x86_sys_replay cls, const uint64_t entry[X86_NREGS],
+		       uint64_t args[6])
+{
+	long nr = (long)entry[X86_ORIG_RAX];
+	int64_t result = x86_regs_result(r->ev.regs), got;
+	struct replay_task *task = r->tasks.cur;
+	int err;
+
+	switch (cls) {
+	case SYS_REPLAY_MMAP:
+		return nr == SYS_shmat ? replayer_shmat(r) : mmap_for_real(r, entry, args);
+	case SYS_REPLAY_MREMAP:
+		if (result != (int64_t)args[0]) {
+			args[3] |= MREMAP_MAYMOVE | MREMAP_FIXED;
+			args[4] = (uint64_t)result;
+		}
+		/* fall through */
+	case SYS_REPLAY_MUNMAP:
+		if (nr == SYS_shmdt)
+			return replayer_shmdt(r, args[0]);
+		/* fall through */
+	case SYS_REPLAY_MPROTECT:
+	case SYS_REPLAY_MADVISE:
+		err = run_real(r, entry, args, &got);
+		return err ? err : check_result(r, nr, got);
+	case SYS_REPLAY_REAL:
+		err = run_real(r, entry, args, &got);
+		if (!err)
+			note_thread_state(r, nr, args, got);
+		return err;
+	case SYS_REPLAY_BRK:
+		return emulate_brk(r);
+	case SYS_REPLAY_RSEQ:
+		/* Registered or not as the recorder answered: remember it for aborts. */
+		if (result == 0 && (args[2] & 1))
+			task->rseq.addr = 0;
+		else if (result == 0)
+			task->rseq =
+			    (struct x86_rseq_area){args[0], (uint32_t)args[1], (uint32_t)args[3]};
+		return 0;
+	case SYS_REPLAY_EXEC:
+	case SYS_REPLAY_EMULATE:
+		return 0;
+	case SYS_REPLAY_CLONE:
+		/* The child was made at the EV_CLONE event. */
+		if (r->tasks.n > 1 && task->cloned)
+			return 0;
+		rw_error("%s: event %llu: %s made a task without a clone event", r->in.path,
+			 (unsigned long long)r->ev.seq, replay_sys_name(nr));
+		return -EBADMSG;
+	default:
+		rw_error("event %llu: replaying %s is not supported yet",
+			 (unsigned long long)r->ev.seq, replay_sys_name(nr));
+		return -ENOTSUP;
+	}
+}
+
 int replayer_apply_syscall_exit(struct replayer *r, const uint64_t entry[X86_NREGS])
 {
 	uint64_t args[6];
 	long nr = (long)entry[X86_ORIG_RAX];
 	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
 	struct replay_task *task = r->tasks.cur;
+	int64_t result = x86_regs_result(r->ev.regs);
 	enum x86_sys_replay cls;
-	int64_t got;
 	int err;
 
 	task->last_valid = true;
 	memcpy(task->last_entry, entry, sizeof(task->last_entry));
-	task->last_result = x86_regs_result(r->ev.regs);
-
+	task->last_result = result;
 	if (r->ev.kind == EV_EXEC && d && d->replay == SYS_REPLAY_EXEC) {
 		/* An exec drops the clear-tid word and the alternate stack. */
 		task->ctid = 0;
@@ -303,73 +387,9 @@ int replayer_apply_syscall_exit(struct replayer *r, const uint64_t entry[X86_NRE
 	 * any result. (Not so for REAL calls: rt_sigreturn "returns" whatever
 	 * rax the frame held, an interrupted call's -EINTR say, and must run.)
 	 */
-	if (cls != SYS_REPLAY_REAL && x86_regs_result(r->ev.regs) < 0 &&
-	    x86_regs_result(r->ev.regs) > -4096) {
-		err = emulate(r);
-		if (!err && replayer_catches(r, nr))
-			r->debug.last_stop.catch_return = nr + 1;
-		return err;
-	}
-	switch (cls) {
-	case SYS_REPLAY_MMAP:
-		err = nr == SYS_shmat ? replayer_shmat(r) : mmap_for_real(r, entry, args);
-		break;
-	case SYS_REPLAY_MREMAP:
-		if (x86_regs_result(r->ev.regs) != (int64_t)args[0]) {
-			args[3] |= MREMAP_MAYMOVE | MREMAP_FIXED;
-			args[4] = (uint64_t)x86_regs_result(r->ev.regs);
-		}
-		err = run_real(r, entry, args, &got);
-		if (!err)
-			err = check_result(r, nr, got);
-		break;
-	case SYS_REPLAY_MUNMAP:
-		if (nr == SYS_shmdt) {
-			err = replayer_shmdt(r, args[0]);
-			break;
-		}
-		/* fall through */
-	case SYS_REPLAY_MPROTECT:
-	case SYS_REPLAY_MADVISE:
-		err = run_real(r, entry, args, &got);
-		if (!err)
-			err = check_result(r, nr, got);
-		break;
-	case SYS_REPLAY_REAL:
-		err = run_real(r, entry, args, &got);
-		if (!err)
-			note_thread_state(r, nr, args, got);
-		break;
-	case SYS_REPLAY_BRK:
-		err = emulate_brk(r);
-		break;
-	case SYS_REPLAY_RSEQ:
-		/* Registered or not as the recorder answered: remember it for aborts. */
-		if (x86_regs_result(r->ev.regs) == 0 && (args[2] & 1))
-			r->tasks.cur->rseq.addr = 0;
-		else if (x86_regs_result(r->ev.regs) == 0)
-			r->tasks.cur->rseq =
-			    (struct x86_rseq_area){args[0], (uint32_t)args[1], (uint32_t)args[3]};
-		err = 0;
-		break;
-	case SYS_REPLAY_EXEC:
-	case SYS_REPLAY_EMULATE:
-		err = 0;
-		break;
-	case SYS_REPLAY_CLONE:
-		/* The child was made at the EV_CLONE event. */
-		if (r->tasks.n > 1 && r->tasks.cur->cloned) {
-			err = 0;
-			break;
-		}
-		rw_error("%s: event %llu: %s made a task without a clone event", r->in.path,
-			 (unsigned long long)r->ev.seq, replay_sys_name(nr));
-		return -EBADMSG;
-	default:
-		rw_error("event %llu: replaying %s is not supported yet",
-			 (unsigned long long)r->ev.seq, replay_sys_name(nr));
-		return -ENOTSUP;
-	}
+	err = 0;
+	if (cls == SYS_REPLAY_REAL || result >= 0 || result <= -4096)
+		err = apply_class(r, cls, entry, args);
 	if (!err)
 		err = emulate(r);
 	if (!err && replayer_catches(r, nr))

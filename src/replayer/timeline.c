@@ -430,6 +430,31 @@ static int lost(struct timeline *tl, const struct timeline_mark *target, const c
 }
 
 /*
+ * Whether a stop of a forward run short of the target (the replay at now)
+ * is a hit that run_until counts: 1, 0, or negative errno when the target
+ * cannot come any more.
+ */
+static int counts(struct timeline *tl, const struct timeline_mark *target, uint64_t count_addr,
+		  const struct replay_stop *rs, const struct timeline_mark *now)
+{
+	if (rs->kind == REPLAY_STOP_INTERRUPT)
+		return lost(tl, target, "went past it");
+	if (rs->kind == REPLAY_STOP_EXITED || rs->kind == REPLAY_STOP_END)
+		return lost(tl, target, "the program ended first");
+	/* Past the exit syscall only to the program's end; a divergence stays. */
+	if (rs->kind == REPLAY_STOP_HISTORY_END && !target->finished)
+		return lost(tl, target, "the history ended first");
+	if (rs->kind == REPLAY_STOP_WATCH && !count_addr)
+		return 1;
+	if (rs->kind != REPLAY_STOP_BREAKPOINT)
+		return 0;
+	/* An instruction's runs are counted in the target's thread only. */
+	if (count_addr)
+		return rs->addr == count_addr && now->tid == target->tid;
+	return (rs->owners & REPLAY_BP_USER) != 0;
+}
+
+/*
  * Replays forward from now to `target`, a point known to come later,
  * counting hits of the user's breakpoints (count_addr 0) or of the
  * instruction at count_addr, strictly between now and target. With
@@ -457,7 +482,6 @@ static int run_until(struct timeline *tl, const struct timeline_mark *target, ui
 		struct timeline_mark now;
 		struct replay_stop rs;
 		uint64_t rip;
-		bool counted;
 
 		timeline_mark_now(tl, &now);
 		if (at_target(tl, &now, target)) {
@@ -484,31 +508,13 @@ static int run_until(struct timeline *tl, const struct timeline_mark *target, ui
 			}
 			continue;
 		}
-		if (rs.kind == REPLAY_STOP_INTERRUPT) {
-			ret = lost(tl, target, "went past it");
+		if ((ret = counts(tl, target, count_addr, &rs, &now)) < 0)
 			break;
-		}
-		if (rs.kind == REPLAY_STOP_EXITED || rs.kind == REPLAY_STOP_END) {
-			ret = lost(tl, target, "the program ended first");
-			break;
-		}
-		/* Past the exit syscall only to the program's end; a divergence stays. */
-		if (rs.kind == REPLAY_STOP_HISTORY_END && !target->finished) {
-			ret = lost(tl, target, "the history ended first");
-			break;
-		}
-		if (rs.kind == REPLAY_STOP_WATCH && !count_addr) {
-			counted = true;
-		} else if (rs.kind == REPLAY_STOP_BREAKPOINT) {
-			/* An instruction's runs are counted in the target's thread only. */
-			counted = count_addr ? rs.addr == count_addr && now.tid == target->tid
-					     : (rs.owners & REPLAY_BP_USER) != 0;
-		} else {
+		if (!ret)
 			continue;
-		}
-		if (counted && hit)
+		if (hit)
 			*hit = rs;
-		if (counted && ++*hits == stop_at) {
+		if (++*hits == stop_at) {
 			ret = 1;
 			break;
 		}
@@ -881,160 +887,209 @@ static int run_to_boundary(struct timeline *tl, uint64_t seq, const struct timel
 	return err;
 }
 
-static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
-{
-	struct timeline_mark target, start;
-	uint64_t regs[X86_NREGS], rip, rsp;
-	bool raw, last_to_target = false, to_target;
-	int k = tl->cur_exact ? tl->cur - 1 : tl->cur, err, mid_id = -1, j;
-	unsigned long steps = 0, mid_steps = 0, done;
-	long n = 0, h;
-	bool moved = false;
-	struct replay_stop rs;
-	struct hidden_bps hidden = {0};
+/* A reverse step under way. */
+struct back_step {
+	struct timeline_mark target; /* where it started: the point one instruction after */
+	int k;			     /* the checkpoint both passes start from */
+	long n;			     /* runs of the target's instruction between k and the target */
+	bool raw;		     /* stepping by ptrace alone, inside the target's stretch */
+	unsigned long steps;	     /* units from the previous run of that instruction on */
+	int mid_id;		     /* a checkpoint the first pass left on the way, or -1 */
+	unsigned long mid_steps;     /* the units before it */
+	bool last_to_target;	     /* the last unit was a call that returns to the target */
+	struct hidden_bps hidden;
+};
 
-	timeline_mark_now(tl, &target);
-	if (k < 0 || target.finished) {
-		*stop = TIMELINE_STOP_BEGIN;
-		return k < 0 ? 0 : -ENOTSUP;
-	}
-	/*
-	 * The previous instruction lies in the stretch of user code that ends
-	 * here (or in the one before, at a boundary, which a syscall's entry
-	 * and exit end together): replay to its start at full speed and leave a
-	 * checkpoint there, so that only the stretch is counted and stepped.
-	 */
+/* From checkpoint b->k (restored) on to the b->n-th run of the target's instruction. */
+static int to_nth_run(struct timeline *tl, struct back_step *b)
+{
+	long h;
+	int err;
+
+	if (b->n <= 0)
+		return 0;
+	err = run_until(tl, &b->target, b->target.regs[X86_RIP], b->n, &h, NULL);
+	if (err == 1)
+		return 0;
+	return err < 0 ? err : lost(tl, &b->target, "the previous run of its instruction");
+}
+
+/*
+ * The first pass's start: the previous instruction lies in the stretch of
+ * user code that ends here (or in the one before, at a boundary, which a
+ * syscall's entry and exit end together): replay to its start at full
+ * speed and leave a checkpoint there (b->k), so that only the stretch is
+ * counted and stepped; count the runs of the current instruction since
+ * (b->n) and go to the last of them.
+ */
+static int to_previous_run(struct timeline *tl, struct back_step *b)
+{
+	struct timeline_mark start;
+	int err;
+
 	memset(&start, 0, sizeof(start));
-	start.seq = !target.boundary ? target.seq : target.seq > 2 ? target.seq - 2 : 0;
+	start.seq = !b->target.boundary ? b->target.seq : b->target.seq > 2 ? b->target.seq - 2 : 0;
 	start.boundary = true;
 	/* With threads, the events before a boundary may be another thread's: no narrowing. */
-	if (target.boundary && tl->r->tasks.n > 1)
+	if (b->target.boundary && tl->r->tasks.n > 1)
 		start.seq = 0;
-	if (mark_before(&tl->e[k].mark, &start)) {
-		if ((err = restore(tl, k)) < 0 ||
-		    (err = run_to_boundary(tl, start.seq, &target)) < 0)
-			goto out;
-		checkpoint_on_the_way(tl, &k);
+	if (mark_before(&tl->e[b->k].mark, &start)) {
+		if ((err = restore(tl, b->k)) < 0 ||
+		    (err = run_to_boundary(tl, start.seq, &b->target)) < 0)
+			return err;
+		checkpoint_on_the_way(tl, &b->k);
 	}
 	/* How often the current instruction ran between the checkpoint and now. */
-	if ((err = restore(tl, k)) < 0 ||
-	    (err = run_until(tl, &target, target.regs[X86_RIP], 0, &n, NULL)) < 0 ||
-	    (err = restore(tl, k)) < 0)
-		goto out;
-	if (n > 0 && (err = run_until(tl, &target, target.regs[X86_RIP], n, &h, NULL)) != 1) {
-		err = err < 0 ? err : lost(tl, &target, "the previous run of its instruction");
-		goto out;
-	}
-	/*
-	 * From there, one instruction at a time with no breakpoint in the way,
-	 * leaving checkpoints now and then for the second pass. Inside the
-	 * target's own stretch no event can come: ptrace's single step alone
-	 * does, and the whole mark is looked at only where the rip matches.
-	 */
-	raw = !target.boundary && tl->e[k].mark.seq == target.seq && !tl->e[k].mark.at_signal;
-	/* Stepping by ptrace alone steps the current thread: the target's. */
-	if (raw && (err = replayer_switch_task(tl->r, target.tid)) < 0)
-		goto out;
+	if ((err = restore(tl, b->k)) < 0 ||
+	    (err = run_until(tl, &b->target, b->target.regs[X86_RIP], 0, &b->n, NULL)) < 0 ||
+	    (err = restore(tl, b->k)) < 0)
+		return err;
+	return to_nth_run(tl, b);
+}
+
+/* Where the stepping starts; stepping by ptrace alone steps the current thread: the target's. */
+static int step_start(struct timeline *tl, struct back_step *b, uint64_t *rip, uint64_t *rsp)
+{
+	uint64_t regs[X86_NREGS];
+	int err;
+
+	if (b->raw && (err = replayer_switch_task(tl->r, b->target.tid)) < 0)
+		return err;
 	if ((err = tracee_get_regs(&tl->r->tasks.cur->t, regs)) < 0)
-		goto out;
-	rip = regs[X86_RIP];
-	rsp = regs[X86_RSP];
-	j = k;
-	hide_breakpoints(tl->r, &hidden);
-	for (;;) {
+		return err;
+	*rip = regs[X86_RIP];
+	*rsp = regs[X86_RSP];
+	return 0;
+}
+
+/* One unit forward: by ptrace alone inside the target's stretch, else one step of the replay. */
+static int unit(struct timeline *tl, struct back_step *b, uint64_t *rip, uint64_t *rsp,
+		bool *to_target, struct replay_stop *rs)
+{
+	if (b->raw)
+		return raw_unit(tl, &b->target, rip, rsp, to_target);
+	return step_once(tl->r, b->target.tid, rs);
+}
+
+/*
+ * From the previous run of the instruction, one unit at a time with no
+ * breakpoint in the way, counting the units to the target (b->steps) and
+ * leaving checkpoints now and then for the second pass. Inside the
+ * target's own stretch no event can come: ptrace's single step alone
+ * does, and the whole mark is looked at only where the rip matches.
+ */
+static int first_pass(struct timeline *tl, struct back_step *b)
+{
+	uint64_t rip, rsp;
+	struct replay_stop rs;
+	int j = b->k, err;
+
+	b->raw = !b->target.boundary && tl->e[b->k].mark.seq == b->target.seq &&
+		 !tl->e[b->k].mark.at_signal;
+	if ((err = step_start(tl, b, &rip, &rsp)) < 0)
+		return err;
+	hide_breakpoints(tl->r, &b->hidden);
+	for (b->steps = 0;; b->steps++) {
 		struct timeline_mark now;
 
-		if (!raw || rip == target.regs[X86_RIP]) {
+		if (!b->raw || rip == b->target.regs[X86_RIP]) {
 			timeline_mark_now(tl, &now);
-			if (at_target(tl, &now, &target))
+			if (at_target(tl, &now, &b->target))
 				break;
-			if (now.finished) {
-				err = lost(tl, &target, "the program ended first");
-				goto out;
-			}
+			if (now.finished)
+				return lost(tl, &b->target, "the program ended first");
 		}
-		if (steps >= STEP_LIMIT) {
-			err = lost(tl, &target, "too many instructions");
-			goto out;
-		}
+		if (b->steps >= STEP_LIMIT)
+			return lost(tl, &b->target, "too many instructions");
 		/*
 		 * Also at the previous run of the instruction, when that is away from
 		 * the checkpoint: the next steps back start from there.
 		 */
-		if (!(steps % MID_STEPS) && (steps || n > 0)) {
+		if (!(b->steps % MID_STEPS) && (b->steps || b->n > 0)) {
 			checkpoint_on_the_way(tl, &j);
-			if (j != k && tl->cur_exact) {
-				mid_id = tl->e[j].id;
-				mid_steps = steps;
+			if (j != b->k && tl->cur_exact) {
+				b->mid_id = tl->e[j].id;
+				b->mid_steps = b->steps;
 			}
 		}
-		if ((err = raw ? raw_unit(tl, &target, &rip, &rsp, &last_to_target)
-			       : step_once(tl->r, target.tid, &rs)) < 0)
-			goto out;
-		steps++;
-		if (!raw && rs.kind == REPLAY_STOP_HISTORY_END) {
-			/* The end stays where it is: if it is not the target, the target is gone.
-			 */
+		if ((err = unit(tl, b, &rip, &rsp, &b->last_to_target, &rs)) < 0)
+			return err;
+		/* The end stays where it is: if it is not the target, the target is gone. */
+		if (!b->raw && rs.kind == REPLAY_STOP_HISTORY_END) {
 			timeline_mark_now(tl, &now);
-			if (!at_target(tl, &now, &target)) {
-				err = lost(tl, &target, "the history ended first");
-				goto out;
-			}
+			if (!at_target(tl, &now, &b->target))
+				return lost(tl, &b->target, "the history ended first");
 		}
 	}
-	tl->steps = steps;
-	show_breakpoints(tl->r, &hidden);
-	/* Second pass: to one instruction short of now, from the nearest point. */
-	if (mid_id >= 0 && (j = find_id(tl, mid_id)) >= 0) {
-		k = j;
-		done = mid_steps;
-		if ((err = restore(tl, k)) < 0)
-			goto out;
+	tl->steps = b->steps;
+	show_breakpoints(tl->r, &b->hidden);
+	return 0;
+}
+
+/* Second pass: to one unit short of the target, from the nearest point the first one left. */
+static int second_pass(struct timeline *tl, struct back_step *b)
+{
+	uint64_t rip = 0, rsp = 0;
+	unsigned long done = 0;
+	bool moved = false, to_target;
+	struct replay_stop rs;
+	int j, err;
+
+	if (b->mid_id >= 0 && (j = find_id(tl, b->mid_id)) >= 0) {
+		b->k = j;
+		done = b->mid_steps;
+		if ((err = restore(tl, b->k)) < 0)
+			return err;
 	} else {
-		done = 0;
-		if ((err = restore(tl, k)) < 0)
-			goto out;
-		if (n > 0 &&
-		    (err = run_until(tl, &target, target.regs[X86_RIP], n, &h, NULL)) != 1) {
-			err = err < 0 ? err
-				      : lost(tl, &target, "the previous run of its instruction");
-			goto out;
-		}
-		moved = n > 0;
+		if ((err = restore(tl, b->k)) < 0 || (err = to_nth_run(tl, b)) < 0)
+			return err;
+		moved = b->n > 0;
 	}
-	if (raw && ((err = replayer_switch_task(tl->r, target.tid)) < 0 ||
-		    (err = tracee_get_regs(&tl->r->tasks.cur->t, regs)) < 0))
-		goto out;
-	rip = regs[X86_RIP];
-	rsp = regs[X86_RSP];
-	hide_breakpoints(tl->r, &hidden);
-	for (unsigned long i = done; i + 1 < steps; i++) {
+	if (b->raw && (err = step_start(tl, b, &rip, &rsp)) < 0)
+		return err;
+	hide_breakpoints(tl->r, &b->hidden);
+	for (unsigned long i = done; i + 1 < b->steps; i++) {
 		/* Near the end: the next reverse steps start from here. */
-		if (steps - done > 2 * NEAR_STEPS && i + 1 + NEAR_STEPS == steps && moved) {
-			checkpoint_on_the_way(tl, &k);
+		if (b->steps - done > 2 * NEAR_STEPS && i + 1 + NEAR_STEPS == b->steps && moved) {
+			checkpoint_on_the_way(tl, &b->k);
 			moved = !tl->cur_exact;
 		}
-		if ((err = raw ? raw_unit(tl, &target, &rip, &rsp, &to_target)
-			       : step_once(tl->r, target.tid, &rs)) < 0)
-			goto out;
+		if ((err = unit(tl, b, &rip, &rsp, &to_target, &rs)) < 0)
+			return err;
 		moved = true;
 	}
-	if (raw && last_to_target) {
+	if (b->raw && b->last_to_target) {
 		/* The instruction before the target is the return of the last call. */
-		if ((err = into_final_call(tl, &target, &k)) < 0)
-			goto out;
+		if ((err = into_final_call(tl, &b->target, &b->k)) < 0)
+			return err;
 		moved = true;
 	}
-	show_breakpoints(tl->r, &hidden);
-	tl->cur = k;
+	show_breakpoints(tl->r, &b->hidden);
+	tl->cur = b->k;
 	tl->cur_exact = !moved;
 	if (moved)
 		add_here(tl, false, NULL);
+	return 0;
+}
+
+static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
+{
+	struct back_step b = {.mid_id = -1};
+	int err;
+
+	timeline_mark_now(tl, &b.target);
+	b.k = tl->cur_exact ? tl->cur - 1 : tl->cur;
+	if (b.k < 0 || b.target.finished) {
+		*stop = TIMELINE_STOP_BEGIN;
+		return b.k < 0 ? 0 : -ENOTSUP;
+	}
+	if ((err = to_previous_run(tl, &b)) < 0 || (err = first_pass(tl, &b)) < 0 ||
+	    (err = second_pass(tl, &b)) < 0) {
+		show_breakpoints(tl->r, &b.hidden);
+		return err;
+	}
 	*stop = TIMELINE_STOP_STEP;
-	err = 0;
-out:
-	show_breakpoints(tl->r, &hidden);
-	return err;
+	return 0;
 }
 
 int timeline_user_checkpoint(struct timeline *tl)
