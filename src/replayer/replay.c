@@ -244,7 +244,7 @@ static int apply_pending(struct replayer *r)
 	if (err < 0 || (err = replayer_switch_task(r, r->ev.tid)) < 0)
 		return err;
 	if (r->ev.kind == EV_PTRACE)
-		return replayer_ptrace_event(r);
+		return replayer_apply_ptrace(r);
 	replayer_ptrace_note(r);
 	if ((err = replayer_restart_without_signal(r)) < 0)
 		return err;

@@ -117,7 +117,7 @@ static int apply_resume(struct replayer *r, struct replay_task *task)
 	return 0;
 }
 
-int replayer_ptrace_event(struct replayer *r)
+int replayer_apply_ptrace(struct replayer *r)
 {
 	struct replay_task *task = r->tasks.cur;
 

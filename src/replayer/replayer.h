@@ -557,7 +557,7 @@ int replayer_next_event(struct replayer *r);
  * its stop means for the task's next event; whether that stop left it at
  * the entry of the syscall its next event enters (taken once).
  */
-int replayer_ptrace_event(struct replayer *r);
+int replayer_apply_ptrace(struct replayer *r);
 void replayer_ptrace_note(struct replayer *r);
 bool replayer_ptrace_take_entry(struct replayer *r);
 /* Runs one syscall in the tracee through rewind's page. */
