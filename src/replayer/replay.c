@@ -240,7 +240,7 @@ static int apply_pending(struct replayer *r)
 	int err = r->ev.kind == EV_EXEC && r->tasks.n > 1 ? replayer_exec_takeover(r) : 0;
 
 	if (r->ev.kind == EV_THREAD)
-		return replayer_attach_thread(r);
+		return replayer_apply_thread(r);
 	if (err < 0 || (err = replayer_switch_task(r, r->ev.tid)) < 0)
 		return err;
 	if (r->ev.kind == EV_PTRACE)

@@ -102,7 +102,7 @@ static int thread_xsave(struct replayer *r, struct tracee *t, uint8_t *rec_xsave
 }
 
 /* EV_THREAD: a thread of an attached process, made by a clone of its first thread. */
-int replayer_attach_thread(struct replayer *r)
+int replayer_apply_thread(struct replayer *r)
 {
 	const uint64_t flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 			       CLONE_SYSVSEM;

@@ -133,8 +133,9 @@ void replayer_ptrace_note(struct replayer *r)
 {
 	struct replay_task *task = r->tasks.cur;
 
+	/* Its tracer passed the signal of the stop on. */
 	if (task->ptrace_at == REPLAY_PTRACE_AT_SIGNAL && r->ev.kind == EV_SIGNAL)
-		r->progress.pending_at_stop = true; /* its tracer passed the signal of the stop on */
+		r->progress.pending_at_stop = true;
 	if (r->ev.kind != EV_SYSCALL_ENTRY)
 		task->ptrace_at = REPLAY_PTRACE_AT_NONE;
 }

@@ -612,7 +612,7 @@ int replayer_apply_exec(struct replayer *r);
  * process was found in; at an EV_THREAD, the thread made and given its own.
  */
 int replayer_apply_attach(struct replayer *r);
-int replayer_attach_thread(struct replayer *r);
+int replayer_apply_thread(struct replayer *r);
 /* Opens the stored copy of a file in the tracee; returns the tracee's fd or negative errno. */
 int replayer_open_map_file(struct replayer *r, const struct trace_map *m, bool writable);
 /* Writes every memory section of r->ev into the tracee. */
