@@ -423,7 +423,7 @@ static int after_event(struct replayer *r, int ret, struct replay_stop *stop)
 		stop->kind = REPLAY_STOP_EXEC;
 		return RUN_STOP;
 	}
-	if (d->mode == REPLAY_MODE_STEP) {
+	if (d->mode == REPLAY_MODE_STEP && !(r->ev.kind == EV_SCHED && d->point_in_place)) {
 		stop->kind = REPLAY_STOP_STEP;
 		return RUN_STOP;
 	}

@@ -281,6 +281,12 @@ struct replay_debug {
 	/* A breakpoint left out while stepping over it (replayer_run in STEP mode). */
 	bool step_over;
 	uint64_t step_over_addr;
+	/*
+	 * The execution point just applied found the thread there already: no
+	 * instruction ran, so a step is not over (the thread stood at a
+	 * breakpoint gdb had been told of, and steps over it now).
+	 */
+	bool point_in_place;
 	struct replay_watch watches[REPLAY_MAX_WATCHES];
 	int nwatches;
 	pid_t dr_tid; /* the tracee whose debug registers hold the watchpoints (0: none yet) */

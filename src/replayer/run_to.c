@@ -348,8 +348,11 @@ int replayer_run_to_point(struct replayer *r)
 
 	if ((err = tracee_get_regs(t, regs)) < 0)
 		return err;
-	if (regs[X86_RIP] == h.site && (err = is_the_point(r, regs)) != 0)
+	r->debug.point_in_place = false;
+	if (regs[X86_RIP] == h.site && (err = is_the_point(r, regs)) != 0) {
+		r->debug.point_in_place = err > 0;
 		return err < 0 ? err : arrived(r, &h);
+	}
 	for (;;) {
 		bool patch = r->debug.mode != REPLAY_MODE_STEP && !breakpoint_on_site(r, &h);
 
