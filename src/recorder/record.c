@@ -785,6 +785,9 @@ static void recorder_free(struct recorder *r)
 	trace_files_free(r->stored, r->nstored);
 	free(r->checked_shared);
 	free(r->ptrace_dead);
+	for (size_t i = 0; i < r->nattach_procs; i++)
+		free(r->attach_procs[i].vdso_was);
+	free(r->attach_procs);
 	recorder_tasks_free(r);
 	recorder_exec_point_fini(r);
 }

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "arch/x86_64/kernel_errno.h"
+#include "arch/x86_64/syscall_table.h"
 #include "common/log.h"
 #include "common/procmaps.h"
 #include "recorder/record.h"
@@ -54,10 +55,100 @@ struct attach_thread {
 	uint32_t flags; /* EVF_RSEQ_CS when moved to an abort handler */
 };
 
+/*
+ * A SIGSTOP met on the way into an injected call (blocking cannot hold it
+ * back): one of rewind's (a preemption or an execution point's kick sent
+ * before the stop was asked for) is dropped, another is kept for t to get
+ * again once it is its own again.
+ */
+static void note_stop_signal(struct recorder_task *t, int st)
+{
+	siginfo_t si;
+
+	if (!WIFSTOPPED(st) || (st >> 16) || WSTOPSIG(st) == (SIGTRAP | 0x80))
+		return; /* an event or group stop, not a signal to deliver */
+	if (ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &si) == 0 && si.si_signo == SIGSTOP &&
+	    si.si_code == SI_TKILL && si.si_pid == getpid())
+		return;
+	t->attach_stop_sig = WSTOPSIG(st);
+}
+
+/*
+ * Runs syscall nr in t at rewind's page with regs as the other registers,
+ * from any stop but a syscall entry; *ret gets its result. t's signals are
+ * blocked meanwhile (block_signals), so a signal stop on the way can only
+ * be a SIGSTOP's.
+ */
 static int inject(struct recorder_task *t, const uint64_t regs[X86_NREGS], long nr, uint64_t a0,
 		  uint64_t a1, uint64_t a2, uint64_t a3, int64_t *ret)
 {
-	return tracee_inject(&t->t, REWIND_INJECT_PAGE, regs, nr, a0, a1, a2, a3, 0, 0, ret);
+	uint64_t in[X86_NREGS];
+	int st, err;
+
+	memcpy(in, regs, sizeof(in));
+	in[X86_RIP] = REWIND_INJECT_PAGE;
+	in[X86_ORIG_RAX] = (uint64_t)-1;
+	in[X86_RAX] = (uint64_t)nr;
+	in[X86_RDI] = a0;
+	in[X86_RSI] = a1;
+	in[X86_RDX] = a2;
+	in[X86_R10] = a3;
+	in[X86_R8] = in[X86_R9] = 0;
+	t->t.stop = TRACEE_STOP_OTHER;
+	if ((err = tracee_set_regs(&t->t, in)) < 0)
+		return err;
+	for (int stops = 0; stops < 16; stops++) {
+		if ((st = tracee_resume(&t->t, PTRACE_SYSCALL, 0)) < 0)
+			return st;
+		switch (t->t.stop) {
+		case TRACEE_STOP_EXITED:
+			rw_error("thread %d: ended during an injected %s", t->t.tid,
+				 x86_syscall_name(nr));
+			return -ESRCH;
+		case TRACEE_STOP_SYSCALL_ENTRY:
+			break;
+		case TRACEE_STOP_SYSCALL_EXIT:
+			if ((err = tracee_get_regs(&t->t, in)) < 0)
+				return err;
+			*ret = (int64_t)in[X86_RAX];
+			t->t.stop = TRACEE_STOP_OTHER; /* its registers are set anew from here */
+			return 0;
+		default:
+			/* Before the syscall ran: resumed without the signal, it runs now. */
+			note_stop_signal(t, st);
+			break;
+		}
+	}
+	rw_error("thread %d: an injected %s did not end", t->t.tid, x86_syscall_name(nr));
+	return -EPROTO;
+}
+
+/*
+ * Blocks every signal of the threads [first, first + n) (their masks kept in
+ * masks), or, with block false, gives them those masks back: signals that
+ * come meanwhile wait for the thread's own code rather than stop injected
+ * calls, and keep their siginfo.
+ */
+static int block_signals(struct recorder *r, size_t first, size_t n, uint64_t *masks, bool block)
+{
+	uint64_t all = ~0ull;
+
+	/* Every mask is read before any is changed: a failure leaves them all as they were. */
+	for (size_t i = 0; block && i < n; i++) {
+		struct recorder_task *t = r->tasks[first + i];
+
+		if (t->state != TASK_DYING &&
+		    ptrace(PTRACE_GETSIGMASK, t->t.tid, sizeof(masks[i]), &masks[i]) < 0)
+			return -errno;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct recorder_task *t = r->tasks[first + i];
+
+		if (t->state != TASK_DYING &&
+		    ptrace(PTRACE_SETSIGMASK, t->t.tid, sizeof(all), block ? &all : &masks[i]) < 0)
+			return -errno;
+	}
+	return 0;
 }
 
 /* A line of /proc/PID/status, or NULL. */
@@ -335,8 +426,6 @@ static int take_thread(struct recorder *r, struct recorder_task *t, struct attac
 		return err;
 	rewind_restart(t, a->regs);
 	a->st.tgid = (uint32_t)t->tgid;
-	if (ptrace(PTRACE_GETSIGMASK, t->t.tid, sizeof(a->st.sigmask), &a->st.sigmask) < 0)
-		return -errno;
 	if (syscall(SYS_get_robust_list, t->t.tid, &robust, &robust_len) == 0) {
 		a->st.robust_head = (uint64_t)robust;
 		a->st.robust_len = robust_len;
@@ -446,12 +535,17 @@ static int take_over(struct recorder *r, size_t first)
 	struct recorder_task *lead = r->tasks[first];
 	size_t n = r->ntasks - first;
 	struct attach_thread *a = calloc(n, sizeof(*a));
+	uint64_t *masks = calloc(n, sizeof(*masks));
 	int64_t ret;
-	int err;
+	int err, err2;
 
-	if (!a)
+	if (!a || !masks)
 		abort();
 	r->cur = lead;
+	if ((err = block_signals(r, first, n, masks, true)) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		a[i].st.sigmask = masks[i];
 	if ((err = tracee_get_regs(&lead->t, a[0].regs)) < 0 ||
 	    (err = recorder_map_inject_page(r, a[0].regs)) < 0 ||
 	    (err = inject(lead, a[0].regs, SYS_mmap, ATTACH_SCRATCH, 4096, PROT_READ | PROT_WRITE,
@@ -490,8 +584,11 @@ static int take_over(struct recorder *r, size_t first)
 	for (size_t i = 0; i < n; i++)
 		r->tasks[first + i]->state = TASK_READY;
 out:
+	if ((err2 = block_signals(r, first, n, masks, false)) < 0 && !err)
+		err = err2;
 	if (err)
 		rw_error("rec: process %d: cannot take it over: %s", lead->tgid, strerror(-err));
+	free(masks);
 	free(a);
 	return err;
 }
@@ -576,9 +673,15 @@ int recorder_attach(struct recorder *r, const pid_t *pids, size_t npids)
 		return err;
 	}
 	r->first_pid = pids[0];
-	for (size_t i = 0; i < r->ntasks; i++)
+	for (size_t i = 0; i < r->ntasks; i++) {
+		struct recorder_task *t = r->tasks[i];
+
 		if (held[i])
-			syscall(SYS_tgkill, r->tasks[i]->tgid, r->tasks[i]->t.tid, held[i]);
+			syscall(SYS_tgkill, t->tgid, t->t.tid, held[i]);
+		if (t->attach_stop_sig)
+			syscall(SYS_tgkill, t->tgid, t->t.tid, t->attach_stop_sig);
+		t->attach_stop_sig = 0;
+	}
 	return 0;
 }
 

@@ -45,7 +45,9 @@ void recorder_exec_point_kick(struct recorder *r)
 {
 	struct recorder_task *t = r->running;
 
-	if (t && t->state == TASK_RUNNING && t->nheld && !t->kick_sent && r->timer_fired) {
+	/* Once a stop is asked for, no SIGSTOP is sent: detaching must not meet one. */
+	if (t && t->state == TASK_RUNNING && t->nheld && !t->kick_sent && r->timer_fired &&
+	    !recorder_stop_requested()) {
 		syscall(SYS_tkill, t->t.tid, SIGSTOP);
 		t->kick_sent = true;
 	}

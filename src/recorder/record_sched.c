@@ -925,6 +925,8 @@ static void on_tick(struct recorder *r)
 {
 	struct recorder_task *t = r->running;
 
+	if (recorder_stop_requested())
+		return; /* no SIGSTOP may be sent now: the loop ends the recording next */
 	recorder_exec_point_kick(r);
 	if (!r->sched_fired)
 		return;

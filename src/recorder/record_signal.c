@@ -234,6 +234,9 @@ int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig)
 				recorder_time_limit(r, true);
 			return err;
 		}
+		/* A held signal delivered at a stop met while stepping: none may be left. */
+		if (!r->cur->nheld)
+			return 0;
 		si = r->cur->held[0].info;
 		memmove(&r->cur->held[0], &r->cur->held[1],
 			(r->cur->nheld - 1) * sizeof(r->cur->held[0]));

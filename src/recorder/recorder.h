@@ -253,6 +253,8 @@ struct recorder_task {
 	pid_t parent_tgid; /* the process whose child it is (0: rewind) */
 	/* rec -p: its PR_GET_TSC mode when rewind took it over (0: a task made since). */
 	int attach_tsc;
+	/* rec -p: a stop signal, not rewind's, met in calls rewind injected: sent again after. */
+	int attach_stop_sig;
 	struct recorder_ptrace ptrace;
 };
 
