@@ -832,9 +832,33 @@ static int stop_all(struct recorder *r)
 	return 0;
 }
 
+/* Lets every task go, with its signal mask back and the signals kept for it sent again. */
+static int let_go(struct recorder *r, const uint64_t *masks, int err)
+{
+	/* A process's first thread is reported after its others: so it is recorded. */
+	for (int leaders = 0; leaders < 2; leaders++)
+		for (size_t i = 0; i < r->ntasks; i++) {
+			struct recorder_task *t = r->tasks[i];
+
+			if ((t->t.tid == t->tgid) != leaders || t->state == TASK_DYING)
+				continue;
+			if (!err)
+				err = record_detach(r, t);
+			ptrace(PTRACE_SETSIGMASK, t->t.tid, sizeof(masks[i]), &masks[i]);
+			for (size_t h = 0; h < t->nheld; h++)
+				syscall(SYS_tgkill, t->tgid, t->t.tid, t->held[h].info.si_signo);
+			if (t->attach_stop_sig)
+				syscall(SYS_tgkill, t->tgid, t->t.tid, t->attach_stop_sig);
+			ptrace(PTRACE_DETACH, t->t.tid, 0, 0);
+		}
+	if (err)
+		rw_error("rec: letting the attached processes go: %s", strerror(-err));
+	return err;
+}
+
 int recorder_detach_all(struct recorder *r)
 {
-	uint64_t regs[X86_NREGS];
+	uint64_t regs[X86_NREGS], *masks;
 	int err = 0;
 
 	/* No time limit or slice may send a task another SIGSTOP now. */
@@ -845,6 +869,12 @@ int recorder_detach_all(struct recorder *r)
 		r->tasks[i]->t.on_wait_interrupted = NULL;
 	if ((err = stop_all(r)) < 0)
 		return err;
+	if (!(masks = calloc(r->ntasks, sizeof(*masks))))
+		abort();
+	if ((err = block_signals(r, 0, r->ntasks, masks, true)) < 0) {
+		free(masks);
+		return err;
+	}
 	for (size_t i = 0; i < r->ntasks && !err; i++)
 		if (r->tasks[i]->state != TASK_DYING)
 			err = give_back_thread(r, r->tasks[i], regs);
@@ -858,20 +888,7 @@ int recorder_detach_all(struct recorder *r)
 		    (err = tracee_get_regs(&r->tasks[i]->t, regs)) == 0)
 			err = give_back_process(r, r->tasks[i], regs);
 	}
-	/* A process's first thread is reported after its others: so it is recorded. */
-	for (int leaders = 0; leaders < 2; leaders++)
-		for (size_t i = 0; i < r->ntasks; i++) {
-			struct recorder_task *t = r->tasks[i];
-
-			if ((t->t.tid == t->tgid) != leaders || t->state == TASK_DYING)
-				continue;
-			if (!err)
-				err = record_detach(r, t);
-			for (size_t h = 0; h < t->nheld; h++)
-				syscall(SYS_tgkill, t->tgid, t->t.tid, t->held[h].info.si_signo);
-			ptrace(PTRACE_DETACH, t->t.tid, 0, 0);
-		}
-	if (err)
-		rw_error("rec: letting the attached processes go: %s", strerror(-err));
+	err = let_go(r, masks, err);
+	free(masks);
 	return err;
 }
