@@ -4,23 +4,41 @@
 # them at execution points) is let go; it runs on natively and ends with
 # the output of a run nobody attached to, and the trace replays to its end.
 # Five times over, as where the stop lands changes from run to run.
+# With REWIND_TEST_USER=UID:GID, program and rewind run as that user (see
+# harness/as_user.sh): the program lets its user's processes trace it
+# (PR_SET_PTRACER), which Yama's ptrace_scope 1 asks for; scopes 2 and 3
+# forbid the attach to anyone unprivileged, and skip.
 # usage: attach_detach.sh ATTACH_TIMER
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../harness/as_user.sh"
 prog=$1
+if [ -n "${REWIND_TEST_USER:-}" ]; then
+	scope=$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)
+	if [ "$scope" -ge 2 ]; then
+		echo "SKIP: /proc/sys/kernel/yama/ptrace_scope is $scope: only CAP_SYS_PTRACE may attach"
+		exit 77
+	fi
+	as_user_init "$dir"
+	REWIND=$(as_user_reach "$dir/bin" "$REWIND")
+	prog=$(as_user_reach "$dir/bin" "$prog")
+	as_user_give "$dir"
+	echo "as uid $as_user_uid, gid $as_user_gid (ptrace_scope $scope)"
+fi
 
-"$prog" >"$dir/native"
+"${as_user[@]}" "$prog" >"$dir/native"
 expect_grep "^EXIT-SUCCESS$" "$dir/native"
 for ((round = 1; round <= 5; round++)); do
 	out=$dir/out.$round trace=$dir/t.$round.trace
-	"$prog" >"$out" &
+	"${as_user[@]}" "$prog" >"$out" &
 	pid=$!
 	bg_pids=("$pid")
 	wait_lines "$out" 1
-	timeout 120 "$REWIND" rec -o "$trace" -p "$pid" >"$dir/rec.out" 2>"$dir/rec.err" &
+	timeout 120 "${as_user[@]}" "$REWIND" rec -o "$trace" -p "$pid" >"$dir/rec.out" 2>"$dir/rec.err" &
 	rec=$!
 	bg_pids+=("$rec")
 	for ((i = 0; i < 100; i++)); do
 		grep -qE "^TracerPid:[[:space:]]*[1-9]" "/proc/$pid/status" 2>/dev/null && break
+		[ -s "$dir/rec.err" ] && break
 		sleep 0.1
 	done
 	sleep 0.3
@@ -34,11 +52,11 @@ for ((round = 1; round <= 5; round++)); do
 	bg_pids=()
 	[ "$st" = 0 ] || { cat "$dir/rec.err"; fail "round $round: the program exited $st after the detach"; }
 	cmp -s "$out" "$dir/native" || { diff "$out" "$dir/native"; fail "round $round: output differs"; }
-	run_status st "$REWIND" replay -a "$trace" >"$dir/replay" 2>"$dir/rerr"
+	run_status st "${as_user[@]}" "$REWIND" replay -a "$trace" >"$dir/replay" 2>"$dir/rerr"
 	[ "$st" = 0 ] || { cat "$dir/rerr"; fail "round $round: replay -a exited $st"; }
 	tail -n +2 "$out" >"$dir/after"
 	expect_prefix "$dir/replay" "$dir/after"
-	"$REWIND" info "$trace" >"$dir/info"
+	"${as_user[@]}" "$REWIND" info "$trace" >"$dir/info"
 	expect_grep "^starts at: +an attach to running process $pid" "$dir/info"
 done
 echo "PASS: rec -p ended by SIGINT lets a preempted, signalled program run on; its traces replay"
