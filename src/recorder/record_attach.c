@@ -61,8 +61,9 @@ struct attach_thread {
  * before the stop was asked for) is dropped, another is kept for t to get
  * again once it is its own again.
  */
-static void note_stop_signal(struct recorder_task *t, int st)
+static void note_stop_signal(void *arg, int st)
 {
+	struct recorder_task *t = arg;
 	siginfo_t si;
 
 	if (!WIFSTOPPED(st) || (st >> 16) || WSTOPSIG(st) == (SIGTRAP | 0x80))
@@ -82,45 +83,17 @@ static void note_stop_signal(struct recorder_task *t, int st)
 static int inject(struct recorder_task *t, const uint64_t regs[X86_NREGS], long nr, uint64_t a0,
 		  uint64_t a1, uint64_t a2, uint64_t a3, int64_t *ret)
 {
-	uint64_t in[X86_NREGS];
-	int st, err;
+	const uint64_t args[4] = {a0, a1, a2, a3};
+	int err;
 
-	memcpy(in, regs, sizeof(in));
-	in[X86_RIP] = REWIND_INJECT_PAGE;
-	in[X86_ORIG_RAX] = (uint64_t)-1;
-	in[X86_RAX] = (uint64_t)nr;
-	in[X86_RDI] = a0;
-	in[X86_RSI] = a1;
-	in[X86_RDX] = a2;
-	in[X86_R10] = a3;
-	in[X86_R8] = in[X86_R9] = 0;
 	t->t.stop = TRACEE_STOP_OTHER;
-	if ((err = tracee_set_regs(&t->t, in)) < 0)
-		return err;
-	for (int stops = 0; stops < 16; stops++) {
-		if ((st = tracee_resume(&t->t, PTRACE_SYSCALL, 0)) < 0)
-			return st;
-		switch (t->t.stop) {
-		case TRACEE_STOP_EXITED:
-			rw_error("thread %d: ended during an injected %s", t->t.tid,
-				 x86_syscall_name(nr));
-			return -ESRCH;
-		case TRACEE_STOP_SYSCALL_ENTRY:
-			break;
-		case TRACEE_STOP_SYSCALL_EXIT:
-			if ((err = tracee_get_regs(&t->t, in)) < 0)
-				return err;
-			*ret = (int64_t)in[X86_RAX];
-			t->t.stop = TRACEE_STOP_OTHER; /* its registers are set anew from here */
-			return 0;
-		default:
-			/* Before the syscall ran: resumed without the signal, it runs now. */
-			note_stop_signal(t, st);
-			break;
-		}
-	}
-	rw_error("thread %d: an injected %s did not end", t->t.tid, x86_syscall_name(nr));
-	return -EPROTO;
+	err = tracee_inject_past_signals(&t->t, REWIND_INJECT_PAGE, regs, nr, args, ret,
+					 note_stop_signal, t);
+	if (err == -ESRCH && t->t.stop == TRACEE_STOP_EXITED)
+		rw_error("thread %d: ended during an injected %s", t->t.tid, x86_syscall_name(nr));
+	else if (!err)
+		t->t.stop = TRACEE_STOP_OTHER; /* its registers are set anew from here */
+	return err;
 }
 
 /*

@@ -293,6 +293,13 @@ static int take_fd(pid_t tgid, int fd)
 	return copy;
 }
 
+/* A signal stop met on the way into an injected call: its signal, to be sent again after. */
+static void note_stop_sig(void *arg, int st)
+{
+	if (WIFSTOPPED(st) && !(st >> 16))
+		*(int *)arg = WSTOPSIG(st);
+}
+
 /*
  * Runs syscall nr(arg) in t at rewind's page, from a syscall-exit or
  * signal stop, with `regs` as the other registers; *ret gets its result.
@@ -302,38 +309,10 @@ static int take_fd(pid_t tgid, int fd)
 static int inject(struct recorder_task *t, const uint64_t regs[X86_NREGS], long nr, uint64_t arg,
 		  int64_t *ret, int *stop_sig)
 {
-	uint64_t in[X86_NREGS];
-	int st, err;
+	const uint64_t args[4] = {arg, 0, 0, 0};
 
-	memcpy(in, regs, sizeof(in));
-	in[X86_RIP] = REWIND_INJECT_PAGE;
-	in[X86_ORIG_RAX] = (uint64_t)-1;
-	in[X86_RAX] = (uint64_t)nr;
-	in[X86_RDI] = arg;
-	if ((err = tracee_set_regs(&t->t, in)) < 0)
-		return err;
-	for (int stops = 0; stops < 16; stops++) {
-		if ((st = tracee_resume(&t->t, PTRACE_SYSCALL, 0)) < 0)
-			return st;
-		switch (t->t.stop) {
-		case TRACEE_STOP_EXITED:
-			return -ESRCH;
-		case TRACEE_STOP_SYSCALL_ENTRY:
-			break;
-		case TRACEE_STOP_SYSCALL_EXIT:
-			if ((err = tracee_get_regs(&t->t, in)) < 0)
-				return err;
-			*ret = (int64_t)in[X86_RAX];
-			return 0;
-		default:
-			/* Before the syscall ran: resumed without the signal, it runs now. */
-			if (WIFSTOPPED(st) && !(st >> 16))
-				*stop_sig = WSTOPSIG(st);
-			break;
-		}
-	}
-	rw_error("tid %d: an injected %s did not end", t->t.tid, x86_syscall_name(nr));
-	return -EPROTO;
+	return tracee_inject_past_signals(&t->t, REWIND_INJECT_PAGE, regs, nr, args, ret,
+					  note_stop_sig, stop_sig);
 }
 
 /*

@@ -462,6 +462,47 @@ static int tracee_inject_how(struct tracee *t, bool step, uint64_t insn_addr,
 	return 0;
 }
 
+int tracee_inject_past_signals(struct tracee *t, uint64_t insn_addr,
+			       const uint64_t base[X86_NREGS], long nr, const uint64_t args[4],
+			       int64_t *ret, void (*passed)(void *arg, int status), void *arg)
+{
+	uint64_t in[X86_NREGS];
+	int st, err;
+
+	memcpy(in, base, sizeof(in));
+	in[X86_RIP] = insn_addr;
+	in[X86_ORIG_RAX] = (uint64_t)-1;
+	in[X86_RAX] = (uint64_t)nr;
+	in[X86_RDI] = args[0];
+	in[X86_RSI] = args[1];
+	in[X86_RDX] = args[2];
+	in[X86_R10] = args[3];
+	in[X86_R8] = in[X86_R9] = 0;
+	if ((err = tracee_set_regs(t, in)) < 0)
+		return err;
+	for (int stops = 0; stops < 16; stops++) {
+		if ((st = tracee_resume(t, PTRACE_SYSCALL, 0)) < 0)
+			return st;
+		switch (t->stop) {
+		case TRACEE_STOP_EXITED:
+			return -ESRCH;
+		case TRACEE_STOP_SYSCALL_ENTRY:
+			break;
+		case TRACEE_STOP_SYSCALL_EXIT:
+			if ((err = tracee_get_regs(t, in)) < 0)
+				return err;
+			*ret = (int64_t)in[X86_RAX];
+			return 0;
+		default:
+			/* Before the syscall ran: resumed without the signal, it runs now. */
+			passed(arg, st);
+			break;
+		}
+	}
+	rw_error("tid %d: an injected syscall %ld did not end", t->tid, nr);
+	return -EPROTO;
+}
+
 int tracee_inject(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS], long nr,
 		  uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
 		  int64_t *ret)

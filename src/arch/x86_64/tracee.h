@@ -131,6 +131,17 @@ int tracee_syscall_step(struct tracee *t, uint64_t insn_addr, const uint64_t in[
 int tracee_inject(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS], long nr,
 		  uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
 		  int64_t *ret);
+/*
+ * tracee_inject for a tracee that a signal may stop before the syscall runs
+ * (blocking its signals cannot hold back a SIGSTOP): from any stop but a
+ * syscall entry, with arguments args[0..3] (r8 and r9 zero). Each such
+ * stop is passed over, the signal not delivered, and its wait status given
+ * to passed(arg, status) so the caller can send it again; at most 16.
+ * -ESRCH when the tracee ended meanwhile (t->stop is TRACEE_STOP_EXITED).
+ */
+int tracee_inject_past_signals(struct tracee *t, uint64_t insn_addr,
+			       const uint64_t base[X86_NREGS], long nr, const uint64_t args[4],
+			       int64_t *ret, void (*passed)(void *arg, int status), void *arg);
 /* The same through tracee_syscall_step. */
 int tracee_inject_step(struct tracee *t, uint64_t insn_addr, const uint64_t base[X86_NREGS],
 		       long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
