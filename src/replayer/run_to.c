@@ -339,12 +339,34 @@ static int weigh_trap(struct replayer *r, struct hunt *h, int st)
 	return 0;
 }
 
+/*
+ * A breakpoint stop at the site, at the recorded visit: the thread was
+ * preempted about to run the breakpoint's instruction, and runs it only
+ * after other threads' events. The hit is reported then, when the thread
+ * goes on (its int3 traps again): reported now, the debugger's step over
+ * it would have to run those threads with the breakpoint taken out, and
+ * their hits of it would be lost. 1 when so (the point is reached), 0 for
+ * a stop to report, or a negative errno.
+ */
+static int breakpoint_at_point(struct replayer *r, const struct hunt *h)
+{
+	uint64_t regs[X86_NREGS];
+	int err;
+
+	if (r->debug.stop.kind != REPLAY_STOP_BREAKPOINT || r->debug.stop.addr != h->site ||
+	    h->patched)
+		return 0;
+	if ((err = tracee_get_regs(&r->tasks.cur->t, regs)) < 0)
+		return err;
+	return regs[X86_RIP] == h->site ? is_the_point(r, regs) : 0;
+}
+
 int replayer_run_to_point(struct replayer *r)
 {
 	struct tracee *t = &r->tasks.cur->t;
 	struct hunt h = {.site = r->ev.regs[X86_RIP]};
 	uint64_t regs[X86_NREGS];
-	int err, st;
+	int err, st, at;
 
 	if ((err = tracee_get_regs(t, regs)) < 0)
 		return err;
@@ -359,6 +381,11 @@ int replayer_run_to_point(struct replayer *r)
 		if (patch && !h.patched && (err = hunt_setup(r, &h)) < 0)
 			break;
 		err = replayer_reach(r, PTRACE_SYSEMU, &st);
+		if (err == REPLAY_DEBUG_STOP && (at = breakpoint_at_point(r, &h)) != 0) {
+			if ((err = at) < 0)
+				break;
+			return arrived(r, &h);
+		}
 		if (err == REPLAY_DEBUG_STOP) {
 			if ((err = leave_trampoline(r, &h)) < 0 || (err = hunt_teardown(r, &h)) < 0)
 				break;
