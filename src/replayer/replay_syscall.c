@@ -96,6 +96,11 @@ static int mmap_for_real(struct replayer *r, const uint64_t entry[X86_NREGS], ui
 
 	args[0] = (uint64_t)want;
 	args[3] = (args[3] & ~(uint64_t)MAP_FIXED_NOREPLACE) | MAP_FIXED;
+	/*
+	 * Huge pages are what the recording machine had reserved; this one may
+	 * have none. Ordinary pages at the same place hold the same bytes.
+	 */
+	args[3] &= ~((uint64_t)MAP_HUGETLB | ((uint64_t)MAP_HUGE_MASK << MAP_HUGE_SHIFT));
 	if (!(args[3] & MAP_ANONYMOUS)) {
 		if (r->ev.nmaps == 1 && r->ev.maps[0].kind == MAPK_FILE) {
 			fd = replayer_open_map_file(r, &r->ev.maps[0], (args[3] & MAP_SHARED) != 0);

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -70,6 +71,8 @@ static void huge_pages(void)
 	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB,
 		       -1, 0);
 
+	/* HUGETLB_EXPECT: the test reserved huge pages, so they must be given. */
+	CHECK(p != MAP_FAILED || !getenv("HUGETLB_EXPECT"));
 	if (p == MAP_FAILED) {
 		/* No huge pages reserved: what programs then do. */
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -82,11 +85,32 @@ static void huge_pages(void)
 	CHECK(munmap(p, len) == 0);
 }
 
+/* A hugetlbfs memfd mapped shared twice: a store through one shows in the other. */
+static void huge_memfd(void)
+{
+	const size_t len = 2u << 20;
+	int fd = memfd_create("huge", MFD_HUGETLB);
+	char *a, *b;
+
+	if (fd < 0 || ftruncate(fd, len) != 0 ||
+	    (a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+		CHECK(!getenv("HUGETLB_EXPECT"));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	CHECK((b = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0)) != MAP_FAILED);
+	strcpy(a + len - 64, "through the other mapping");
+	printf("hugetlb memfd: '%s'\n", b + len - 64);
+	CHECK(munmap(a, len) == 0 && munmap(b, len) == 0 && close(fd) == 0);
+}
+
 int main(void)
 {
 	memfd();
 	address_space();
 	huge_pages();
+	huge_memfd();
 	printf("EXIT-SUCCESS\n");
 	return 0;
 }
