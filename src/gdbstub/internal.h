@@ -68,6 +68,7 @@ struct gdb_server {
 	bool gdb_swbreak;  /* gdb understands the swbreak stop reason */
 	bool gdb_hwbreak;  /* ... and hwbreak */
 	bool exec_events;  /* ... and exec-events: an exec is a stop reason */
+	bool lldb;	   /* the client asked qHostInfo or qProcessInfo: it is lldb */
 	bool done;	   /* k, vKill or D: the session has ended */
 	int pid;	   /* the process being debugged */
 	int general_tid;   /* Hg: the thread g/p/m act on */
@@ -110,6 +111,13 @@ int gdb_list_threads(struct gdb_server *s, const struct gdb_thread **threads);
 /* Packet families outside server.c. Each returns true if it recognized the packet. */
 bool gdb_handle_query(struct gdb_server *s, const char *pkt, size_t len);
 bool gdb_handle_vfile(struct gdb_server *s, const char *pkt, size_t len);
+/* XML text: markup characters escaped, control bytes replaced (at most max bytes of text). */
+void gdb_put_xml_escaped(struct rw_buf *out, const char *text, size_t max);
+/*
+ * The qXfer:libraries-svr4 document (svr4.c), from the auxv and memory.
+ * For lldb (s->lldb) the main program comes first, named by its path.
+ */
+int gdb_build_svr4(struct gdb_server *s, struct rw_buf *doc);
 
 /*
  * Handles bytes as if gdb had sent them, without a socket: replies are

@@ -38,7 +38,8 @@ static void handle_supported(struct gdb_server *s, const char *features)
 	}
 	gdb_reply_fmt(s,
 		      "PacketSize=%x;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;"
-		      "qXfer:exec-file:read+;qXfer:threads:read+;vContSupported+;",
+		      "qXfer:exec-file:read+;qXfer:threads:read+;qXfer:libraries-svr4:read+;"
+		      "vContSupported+;",
 		      GDB_PACKET_SIZE);
 	gdb_reply_str(s, "swbreak+;hwbreak+;multiprocess+;ReverseContinue+;ReverseStep+;"
 			 "binary-upload+;exec-events+");
@@ -67,7 +68,7 @@ static void handle_thread_info(struct gdb_server *s)
 
 /* ---- qXfer -------------------------------------------------------------------------- */
 
-static void put_xml_escaped(struct rw_buf *out, const char *text, size_t max)
+void gdb_put_xml_escaped(struct rw_buf *out, const char *text, size_t max)
 {
 	for (size_t i = 0; i < max && text[i]; i++) {
 		switch (text[i]) {
@@ -106,7 +107,7 @@ static int build_threads_xml(struct gdb_server *s, struct rw_buf *doc)
 		gdb_put_thread_id(s, doc, threads[i].pid > 0 ? threads[i].pid : s->pid,
 				  threads[i].tid);
 		rw_buf_put(doc, "\" name=\"", 8);
-		put_xml_escaped(doc, threads[i].name, sizeof(threads[i].name));
+		gdb_put_xml_escaped(doc, threads[i].name, sizeof(threads[i].name));
 		rw_buf_put(doc, "\"/>\n", 4);
 	}
 	rw_buf_put(doc, "</threads>\n", 11);
@@ -184,6 +185,8 @@ static void handle_xfer(struct gdb_server *s, const char *args)
 		err = build_exec_file(s, annex, &s->scratch);
 	else if (strcmp(object, "threads") == 0)
 		err = build_threads_xml(s, &s->scratch);
+	else if (strcmp(object, "libraries-svr4") == 0)
+		err = gdb_build_svr4(s, &s->scratch);
 	else
 		return; /* an object not advertised */
 	if (err < 0) {
@@ -409,6 +412,33 @@ static void handle_catch_syscalls(struct gdb_server *s, const char *args)
 		gdb_reply_str(s, "OK");
 }
 
+/* ---- lldb's host and process queries ------------------------------------------------ */
+
+static void put_hex_text(struct gdb_server *s, const char *text)
+{
+	for (; *text; text++)
+		gdb_reply_fmt(s, "%02x", (unsigned char)*text);
+}
+
+/*
+ * qHostInfo and qProcessInfo: what lldb asks before anything else, to
+ * pick its x86_64 Linux plugins when no executable was given to it.
+ */
+static void handle_host_info(struct gdb_server *s, bool process)
+{
+	s->lldb = true; /* gdb asks neither */
+	if (process) {
+		if (s->pid <= 0) {
+			gdb_reply_error(s, 1);
+			return;
+		}
+		gdb_reply_fmt(s, "pid:%x;", s->pid);
+	}
+	gdb_reply_str(s, "triple:");
+	put_hex_text(s, "x86_64-pc-linux-gnu");
+	gdb_reply_str(s, ";ostype:linux;vendor:pc;endian:little;ptrsize:8;");
+}
+
 /* ---- dispatch ----------------------------------------------------------------------- */
 
 bool gdb_handle_query(struct gdb_server *s, const char *pkt, size_t len)
@@ -440,6 +470,8 @@ bool gdb_handle_query(struct gdb_server *s, const char *pkt, size_t len)
 		handle_symbol(s, pkt + 8);
 	} else if (has_prefix(pkt, "QCatchSyscalls:")) {
 		handle_catch_syscalls(s, pkt + 15);
+	} else if (strcmp(pkt, "qHostInfo") == 0 || strcmp(pkt, "qProcessInfo") == 0) {
+		handle_host_info(s, pkt[1] == 'P');
 	} else if (has_prefix(pkt, "qGetTLSAddr:")) {
 		handle_tls_address(s, pkt + 12);
 	} else {

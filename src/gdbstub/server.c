@@ -624,7 +624,10 @@ static bool dispatch(struct gdb_server *s, const char *pkt, size_t len)
 		break;
 	case 'k':
 		end_session(s);
-		return false;
+		if (!s->lldb)
+			return false; /* gdb expects no reply */
+		gdb_reply_str(s, "X09"); /* lldb waits for the process's end */
+		break;
 	case 'D':
 		gdb_reply_str(s, "OK");
 		end_session(s);
