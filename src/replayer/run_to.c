@@ -72,12 +72,56 @@ static int xsave_matches(struct replayer *r)
 }
 
 /*
+ * Whether byte a is one the replayer put there rather than the program:
+ * the site's jump, a debugger's int3. Its own byte goes to *orig.
+ */
+static bool replayer_byte(const struct replayer *r, const struct hunt *h, uint64_t a,
+			  uint8_t *orig)
+{
+	if (h && h->patched && a - h->site < h->insn_len) {
+		*orig = h->orig[a - h->site];
+		return true;
+	}
+	for (int i = 0; i < r->debug.nbps; i++)
+		if (r->debug.bps[i].inserted && r->debug.bps[i].addr == a) {
+			*orig = r->debug.bps[i].orig;
+			return true;
+		}
+	return false;
+}
+
+/* buf, read at addr, with the program's own bytes where the replayer has put its own. */
+static void unpatch(const struct replayer *r, const struct hunt *h, uint64_t addr, uint8_t *buf,
+		    size_t len)
+{
+	for (size_t i = 0; h && h->patched && i < h->insn_len; i++)
+		if (h->site + i - addr < len)
+			buf[h->site + i - addr] = h->orig[i];
+	for (int i = 0; i < r->debug.nbps; i++)
+		if (r->debug.bps[i].inserted && r->debug.bps[i].addr - addr < len)
+			buf[r->debug.bps[i].addr - addr] = r->debug.bps[i].orig;
+}
+
+/* Whether one of the 8 bytes at a is the replayer's (the trampoline would compare it). */
+static bool word_patched(const struct replayer *r, const struct hunt *h, uint64_t a)
+{
+	uint8_t orig;
+
+	for (int i = 0; i < 8; i++)
+		if (replayer_byte(r, h, a + (uint64_t)i, &orig))
+			return true;
+	return false;
+}
+
+/*
  * Whether memory holds the event's expected bytes (the stack around rsp,
  * the pages that changed). With h, each word that differs is added to h's
  * words, so that the trampoline tells such visits apart itself from now on
- * (a loop's counter in memory, say).
+ * (a loop's counter in memory, say). Bytes the replayer patched (h's site
+ * in code the program wrote, a JIT's say; the debugger's breakpoints)
+ * count as the program's own.
  */
-static int expect_matches(struct replayer *r, struct hunt *h)
+static int expect_matches(struct replayer *r, struct hunt *h, bool learn)
 {
 	uint8_t buf[4096];
 	int ok = 1;
@@ -88,9 +132,10 @@ static int expect_matches(struct replayer *r, struct hunt *h)
 		if (m->len > sizeof(buf) ||
 		    tracee_read_mem_partial(&r->tasks.cur->t, m->addr, buf, m->len) != m->len)
 			return 0;
+		unpatch(r, h, m->addr, buf, m->len);
 		if (!memcmp(buf, m->data, m->len))
 			continue;
-		if (!h) {
+		if (!learn) {
 			size_t d = 0;
 
 			while (buf[d] == m->data[d])
@@ -101,10 +146,11 @@ static int expect_matches(struct replayer *r, struct hunt *h)
 				 buf[d], m->data[d], (unsigned long long)m->addr, (size_t)m->len);
 		}
 		ok = 0;
-		for (size_t off = (8 - (m->addr & 7)) & 7; h && off + 8 <= m->len; off += 8) {
+		for (size_t off = (8 - (m->addr & 7)) & 7; learn && off + 8 <= m->len; off += 8) {
 			struct x86_site_word w = {m->addr + off, 0};
 
-			if (!memcmp(buf + off, m->data + off, 8) || h->nwords == X86_SITE_MAX_WORDS)
+			if (!memcmp(buf + off, m->data + off, 8) || h->nwords == X86_SITE_MAX_WORDS ||
+			    word_patched(r, h, w.addr))
 				continue;
 			memcpy(&w.value, m->data + off, 8);
 			h->words[h->nwords++] = w;
@@ -114,7 +160,7 @@ static int expect_matches(struct replayer *r, struct hunt *h)
 }
 
 /* Whether the thread, its registers regs (rip at the site), is at the recorded visit. */
-static int is_the_point(struct replayer *r, const uint64_t regs[X86_NREGS])
+static int is_the_point(struct replayer *r, struct hunt *h, const uint64_t regs[X86_NREGS])
 {
 	for (int i = 0; i < X86_NREGS; i++) {
 		uint64_t mask = i == X86_EFLAGS ? X86_SITE_EFLAGS_MASK : ~0ull;
@@ -122,7 +168,7 @@ static int is_the_point(struct replayer *r, const uint64_t regs[X86_NREGS])
 		if (i != X86_ORIG_RAX && ((regs[i] ^ r->ev.regs[i]) & mask))
 			return 0;
 	}
-	int ok = expect_matches(r, NULL);
+	int ok = expect_matches(r, h, false);
 
 	if (ok <= 0)
 		return ok;
@@ -278,7 +324,7 @@ static int leave_trampoline(struct replayer *r, struct hunt *h)
 	while ((err = tracee_get_regs(t, regs)) == 0 && in_trampoline(h, regs[X86_RIP])) {
 		if (regs[X86_RIP] == h->ips.trap - 1) {
 			regs[X86_RIP] = h->site;
-			if ((err = is_the_point(r, regs)) != 0)
+			if ((err = is_the_point(r, h, regs)) != 0)
 				return err < 0 ? err : arrived(r, h);
 			regs[X86_RIP] = h->ips.trap;
 			if ((err = tracee_set_regs(t, regs)) < 0)
@@ -326,12 +372,12 @@ static int weigh_trap(struct replayer *r, struct hunt *h, int st)
 	if (regs[X86_RIP] != h->ips.trap)
 		return -EAGAIN;
 	regs[X86_RIP] = h->site;
-	if ((err = is_the_point(r, regs)) != 0)
+	if ((err = is_the_point(r, h, regs)) != 0)
 		return err < 0 ? err : 1;
 	/* Another visit: on from the trap to the moved instruction, comparing more if it can. */
 	int learned = h->nwords;
 
-	if (expect_matches(r, h) || h->nwords == learned)
+	if (expect_matches(r, h, true) || h->nwords == learned)
 		return 0;
 	/* A new trampoline: the thread, its state that of the site, visits the site anew. */
 	if ((err = write_trampoline(r, h)) < 0 || (err = tracee_set_regs(t, regs)) < 0)
@@ -348,7 +394,7 @@ static int weigh_trap(struct replayer *r, struct hunt *h, int st)
  * their hits of it would be lost. 1 when so (the point is reached), 0 for
  * a stop to report, or a negative errno.
  */
-static int breakpoint_at_point(struct replayer *r, const struct hunt *h)
+static int breakpoint_at_point(struct replayer *r, struct hunt *h)
 {
 	uint64_t regs[X86_NREGS];
 	int err;
@@ -358,7 +404,7 @@ static int breakpoint_at_point(struct replayer *r, const struct hunt *h)
 		return 0;
 	if ((err = tracee_get_regs(&r->tasks.cur->t, regs)) < 0)
 		return err;
-	return regs[X86_RIP] == h->site ? is_the_point(r, regs) : 0;
+	return regs[X86_RIP] == h->site ? is_the_point(r, h, regs) : 0;
 }
 
 int replayer_run_to_point(struct replayer *r)
@@ -371,7 +417,7 @@ int replayer_run_to_point(struct replayer *r)
 	if ((err = tracee_get_regs(t, regs)) < 0)
 		return err;
 	r->debug.point_in_place = false;
-	if (regs[X86_RIP] == h.site && (err = is_the_point(r, regs)) != 0) {
+	if (regs[X86_RIP] == h.site && (err = is_the_point(r, &h, regs)) != 0) {
 		r->debug.point_in_place = err > 0;
 		return err < 0 ? err : arrived(r, &h);
 	}
