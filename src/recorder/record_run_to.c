@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 
 #include "arch/x86_64/run_to.h"
+#include "arch/x86_64/syscall_table.h"
 #include "common/log.h"
 #include "recorder/recorder.h"
 
@@ -99,10 +100,10 @@ int recorder_step_to_site(struct recorder *r, uint64_t regs[X86_NREGS])
 	return RECORDER_NO_SITE;
 }
 
-static void add_hole(struct recorder *r, uint64_t addr)
+static void add_hole(struct recorder *r, uint64_t addr, uint64_t len)
 {
-	if (addr && r->nexpect_holes < (int)(sizeof(r->expect_holes) / sizeof(r->expect_holes[0])))
-		r->expect_holes[r->nexpect_holes++] = addr;
+	if (addr && len && r->nexpect_holes < (int)(sizeof(r->expect_holes) / sizeof(r->expect_holes[0])))
+		r->expect_holes[r->nexpect_holes++] = (struct expect_hole){addr, len};
 }
 
 /*
@@ -118,20 +119,60 @@ static void clone_holes(struct recorder *r, struct recorder_task *u)
 
 	if (u->cur_sysno == SYS_clone) {
 		if (flags & (CLONE_PARENT_SETTID | CLONE_PIDFD))
-			add_hole(r, a[X86_RDX]);
+			add_hole(r, a[X86_RDX], 4);
 		if (flags & CLONE_CHILD_SETTID)
-			add_hole(r, a[X86_R10]);
+			add_hole(r, a[X86_R10], 4);
 		return;
 	}
 	/* struct clone_args: flags, pidfd, child_tid, parent_tid */
 	if (tracee_read_mem(&u->t, a[X86_RDI], args, sizeof(args)) < 0)
 		return;
 	if (args[0] & CLONE_PIDFD)
-		add_hole(r, args[1]);
+		add_hole(r, args[1], 4);
 	if (args[0] & CLONE_CHILD_SETTID)
-		add_hole(r, args[2]);
+		add_hole(r, args[2], 4);
 	if (args[0] & CLONE_PARENT_SETTID)
-		add_hole(r, args[3]);
+		add_hole(r, args[3], 4);
+}
+
+struct syscall_holes {
+	struct recorder *r;
+	struct recorder_task *u;
+	const uint64_t *args;
+};
+
+static int hole_read_mem(void *opaque, uint64_t addr, void *buf, size_t len)
+{
+	return tracee_read_mem(&((struct syscall_holes *)opaque)->u->t, addr, buf, len);
+}
+
+static int hole_region(void *opaque, const struct x86_entry_region *reg)
+{
+	struct syscall_holes *sh = opaque;
+
+	if (reg->kind == X86_ENTRY_BYTES && !reg->in && reg->arg < 6)
+		add_hole(sh->r, sh->args[reg->arg], reg->len);
+	return 0;
+}
+
+/*
+ * Where a syscall of u's in progress may have written already: the kernel
+ * ran it (a clock_gettime, a stat) while the recorder had let other
+ * threads go on, and its exit event, where replay writes the same bytes,
+ * comes after this point. Blocking syscalls write to scratch buffers.
+ */
+static void syscall_holes(struct recorder *r, struct recorder_task *u)
+{
+	struct x86_sys_entry_ctx ctx = {
+	    .nr = u->cur_sysno, .read_mem = hole_read_mem, .region = hole_region, .any = true};
+	struct syscall_holes sh = {r, u, ctx.args};
+	const struct x86_syscall_desc *d = x86_syscall_lookup(u->cur_sysno);
+
+	if (!d || (d->flags & SYSF_MAY_BLOCK) || u->cur_emulated)
+		return;
+	ctx.opaque = &sh;
+	x86_regs_args(u->entry_regs, ctx.args);
+	x86_syscall_entry_regions(&ctx);
 }
 
 static void find_expect_holes(struct recorder *r)
@@ -140,24 +181,27 @@ static void find_expect_holes(struct recorder *r)
 	for (size_t i = 0; i < r->ntasks; i++) {
 		struct recorder_task *u = r->tasks[i];
 
-		if (u != r->cur && u->mm == r->cur->mm &&
-		    (u->state == TASK_IN_SYSCALL || u->exit_deferred) &&
-		    (u->cur_sysno == SYS_clone || u->cur_sysno == SYS_clone3))
+		if (u == r->cur || u->mm != r->cur->mm ||
+		    (u->state != TASK_IN_SYSCALL && !u->exit_deferred))
+			continue;
+		if (u->cur_sysno == SYS_clone || u->cur_sysno == SYS_clone3)
 			clone_holes(r, u);
+		else
+			syscall_holes(r, u);
 	}
 }
 
 void recorder_add_expect(struct recorder *r, uint64_t addr, const uint8_t *data, size_t len)
 {
 	for (int i = 0; i < r->nexpect_holes; i++) {
-		uint64_t h = r->expect_holes[i];
+		uint64_t h = r->expect_holes[i].addr, hend = h + r->expect_holes[i].len;
 
-		if (h + 4 <= addr || h >= addr + len)
+		if (hend <= addr || h >= addr + len)
 			continue;
 		if (h > addr)
 			recorder_add_expect(r, addr, data, h - addr);
-		if (h + 4 < addr + len)
-			recorder_add_expect(r, h + 4, data + (h + 4 - addr), addr + len - (h + 4));
+		if (hend < addr + len)
+			recorder_add_expect(r, hend, data + (hend - addr), addr + len - hend);
 		return;
 	}
 	trace_event_add_expect(&r->eb, addr, data, len);

@@ -303,7 +303,9 @@ struct recorder {
 	 * Words its expected memory leaves out: what the kernel wrote for
 	 * another thread's clone that is still in progress (record_run_to.c).
 	 */
-	uint64_t expect_holes[16];
+	struct expect_hole {
+		uint64_t addr, len;
+	} expect_holes[32];
 	int nexpect_holes;
 	/* Execution points that replay runs to, not restores (REWIND_RUN_TO=0 turns it off). */
 	bool run_to;
@@ -484,7 +486,7 @@ int recorder_step_to_site(struct recorder *r, uint64_t regs[X86_NREGS]);
 int recorder_add_fingerprint(struct recorder *r, const uint64_t regs[X86_NREGS]);
 /* The file position of r->cur's fd now, from /proc/PID/fdinfo, or -1. */
 long long recorder_fd_position(struct recorder *r, int fd);
-/* Adds len bytes at addr as expected memory, less the words left out (expect_holes). */
+/* Adds len bytes at addr as expected memory, less the ranges left out (expect_holes). */
 void recorder_add_expect(struct recorder *r, uint64_t addr, const uint8_t *data, size_t len);
 int recorder_add_exec_point_hashes(struct recorder *r);
 

@@ -11,7 +11,7 @@
 #
 # CASE is one of: ls cat sort wc cp gzip grep find tar python sqlite_memory
 # sqlite_file sqlite_wal_sequence sh_pipeline python_threads python_multiprocessing make_gcc
-# git_commit postgres_initdb go_goroutines go_build cargo_build runuser. Exit status: the harness's (77 when the program is missing).
+# git_commit postgres_initdb go_goroutines go_build cargo_build runuser node java. Exit status: the harness's (77 when the program is missing).
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -301,6 +301,26 @@ cargo_build)
 	export HOME=$data CARGO_HOME=$data/cargo RUSTC=/usr/bin/rustc PATH=/usr/bin:/bin
 	run /bin/sh -c "cp -r '$data/crate' crate && cd crate &&
 		'$cargo' build --release --offline -q && ./target/release/small" || status=$?
+	;;
+node)
+	# node: JIT-compiled loops, a worker thread, libuv's thread pool, timers.
+	if ! command -v node >/dev/null; then
+		echo "SKIP real_$case_name: no node (package nodejs, see scripts/setup)"
+		exit 77
+	fi
+	cp "$(dirname "$0")/../real/node/app.js" "$data/app.js"
+	run --expect-success node "$data/app.js" || status=$?
+	;;
+java)
+	# The JVM: its JIT compilers and GC threads, a pool of two computing
+	# threads, a file written and read back. Compiled here with javac.
+	if ! command -v javac >/dev/null || ! command -v java >/dev/null; then
+		echo "SKIP real_$case_name: no java/javac (package default-jdk-headless, see scripts/setup)"
+		exit 77
+	fi
+	javac -d "$data/classes" "$(dirname "$0")/../real/java/Main.java"
+	[ -z "${REWIND_TEST_USER:-}" ] || chmod -R a+rX "$data/classes"
+	run --expect-success java -Xshare:auto -cp "$data/classes" Main || status=$?
 	;;
 runuser)
 	# runuser and su as root to another user: PAM (pam_keyinit's keyctl),

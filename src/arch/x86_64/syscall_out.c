@@ -1140,7 +1140,7 @@ int x86_syscall_entry_regions(const struct x86_sys_entry_ctx *ctx)
 	const struct out_entry *e = out_entry_for(ctx->nr);
 	int err;
 
-	if (!d || !e || !(d->flags & SYSF_MAY_BLOCK) || e->in_place ||
+	if (!d || !e || (!(d->flags & SYSF_MAY_BLOCK) && !ctx->any) || e->in_place ||
 	    (e->kind != OUT_RULES && e->kind != OUT_SPECIAL))
 		return 0;
 	for (int i = 0; i < OUT_RULES_MAX && e->rules[i].size != SZ_END; i++)

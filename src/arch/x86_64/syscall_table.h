@@ -157,6 +157,8 @@ struct x86_sys_entry_ctx {
 	/* Receives one region; returns 0 or a negative errno. */
 	int (*region)(void *opaque, const struct x86_entry_region *r);
 	void *opaque;
+	/* Also for a syscall that does not block: where it may write, before it has. */
+	bool any;
 };
 
 /*
