@@ -11,7 +11,7 @@
 #
 # CASE is one of: ls cat sort wc cp gzip grep find tar python sqlite_memory
 # sqlite_file sqlite_wal_sequence sh_pipeline python_threads python_multiprocessing make_gcc
-# git_commit postgres_initdb go_goroutines go_build cargo_build runuser node java. Exit status: the harness's (77 when the program is missing).
+# git_commit postgres_initdb go_goroutines go_build cargo_build runuser node java redis. Exit status: the harness's (77 when the program is missing).
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -321,6 +321,24 @@ java)
 	javac -d "$data/classes" "$(dirname "$0")/../real/java/Main.java"
 	[ -z "${REWIND_TEST_USER:-}" ] || chmod -R a+rX "$data/classes"
 	run --expect-success java -Xshare:auto -cp "$data/classes" Main || status=$?
+	;;
+redis)
+	# redis-server and its clients recorded together: the server's event
+	# loop (epoll, sockets, its background threads), redis-cli commands and
+	# a short redis-benchmark, then a shutdown.
+	if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+		echo "SKIP real_$case_name: no redis-server/redis-cli (packages redis-server, redis-tools)"
+		exit 77
+	fi
+	port=$((30000 + RANDOM % 20000))
+	run --expect-success /bin/sh -c "redis-server --port $port --save '' --appendonly no \
+		--loglevel warning --logfile '' >/dev/null &
+		for i in \$(seq 100); do redis-cli -p $port ping >/dev/null 2>&1 && break; sleep 0.1; done
+		redis-cli -p $port set greeting hello && redis-cli -p $port get greeting &&
+		redis-cli -p $port rpush list a b c && redis-cli -p $port lrange list 0 -1 &&
+		redis-benchmark -p $port -n 2000 -q -t set,get >/dev/null &&
+		redis-cli -p $port dbsize && redis-cli -p $port shutdown nosave; wait; echo EXIT-SUCCESS" ||
+		status=$?
 	;;
 runuser)
 	# runuser and su as root to another user: PAM (pam_keyinit's keyctl),
