@@ -15,7 +15,7 @@
  * the bytes cannot all be written to (the offset is put back first), and
  * tasks whose entries are PTRACE_SYSCALL stops.
  *
- * Answered at the exit stop instead (record.c's answered_here, the kernel
+ * Answered at the exit stop instead (record_syscall.c's answered_here, the kernel
  * skipping the call): sched_setaffinity, and PR_SET_DUMPABLE, since a
  * non-dumpable process shuts out a tracer without CAP_SYS_PTRACE.
  */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <libunwind-ptrace.h>
 
+#include "arch/x86_64/tsc.h"
 #include "common/log.h"
 #include "common/procmaps.h"
 #include "recorder/recorder.h"
@@ -355,4 +356,33 @@ bool recorder_signal_unkillable_fault(pid_t tid, int sig)
 	if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) < 0 || si.si_signo != sig || si.si_code <= 0)
 		return false;
 	return namespace_init(tid);
+}
+
+/*
+ * A SIGSEGV from rdtsc/rdtscp under PR_TSC_SIGSEGV: run the instruction
+ * here (same machine, same CPU) and log what it gave. Returns 1 when the
+ * fault was such a trap, 0 for a real SIGSEGV.
+ */
+int recorder_handle_tsc_trap(struct recorder *r)
+{
+	uint64_t regs[X86_NREGS];
+	uint8_t code[3] = {0};
+	int len, rdtscp, err;
+
+	if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
+		return err;
+	tracee_read_mem_partial(&r->cur->t, regs[X86_RIP], code, sizeof(code));
+	len = x86_tsc_insn_len(code, &rdtscp);
+	if (!len)
+		return 0;
+	x86_tsc_emulate(regs, len, rdtscp);
+	if ((err = tracee_set_regs(&r->cur->t, regs)) < 0)
+		return err;
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_RDTSC, regs);
+	if ((err = recorder_emit(r)) < 0)
+		return err;
+	/* The trap the CPU would have raised after it: pending, so due before the next insn. */
+	if (x86_tsc_single_step_trap(regs) && syscall(SYS_tkill, r->cur->t.tid, SIGTRAP) == 0)
+		r->cur->step_trap_sent = true;
+	return 1;
 }

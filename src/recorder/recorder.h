@@ -446,7 +446,10 @@ int recorder_remote_mem_emit(struct recorder *r, const struct rw_buf *other);
 /* After an event of r->cur: what other processes wrote into it meanwhile, if given now. */
 int recorder_remote_mem_flush(struct recorder *r);
 
-/* Syscall entry and exit stops, rdtsc traps and the end of r->cur (record.c). */
+/*
+ * Syscall entry and exit stops (record_syscall.c), rdtsc traps
+ * (record_signal.c) and the end of r->cur (record_emit.c).
+ */
 int recorder_handle_entry(struct recorder *r);
 int recorder_handle_exit(struct recorder *r);
 /* 1 when the SIGSEGV at this stop was an rdtsc trap (recorded), 0 if not, or negative errno. */
@@ -490,7 +493,7 @@ long long recorder_fd_position(struct recorder *r, int fd);
 void recorder_add_expect(struct recorder *r, uint64_t addr, const uint8_t *data, size_t len);
 int recorder_add_exec_point_hashes(struct recorder *r);
 
-/* Encodes and appends the event in r->eb. */
+/* Encodes and appends the event in r->eb (record_emit.c). */
 int recorder_emit(struct recorder *r);
 /* Adds the blocks of the XSAVE area that changed since the last call (all with force). */
 int recorder_add_xsave(struct recorder *r, bool force);

@@ -1,0 +1,66 @@
+/*
+ * Writing events: the one place an event built in r->eb is encoded and
+ * appended to the trace (recorder_emit), the XSAVE blocks that changed,
+ * and a task's death. Every handler ends in these.
+ */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "recorder/recorder.h"
+
+int recorder_emit(struct recorder *r)
+{
+	int err;
+
+	rw_buf_reset(&r->enc);
+	trace_event_encode(&r->eb, &r->history, &r->enc);
+	r->seq++;
+	err = trace_writer_add(r->writer, TRACE_REC_EVENT, r->enc.data, r->enc.len);
+	return err < 0 ? err : recorder_remote_mem_flush(r);
+}
+
+int recorder_add_xsave(struct recorder *r, bool force)
+{
+	int n = tracee_get_xsave(&r->cur->t, r->cur->xsave_cur, r->xsave_len);
+	uint8_t *tmp;
+
+	if (n < 0)
+		return n;
+	/*
+	 * Most syscalls find the area as the previous one left it: one
+	 * comparison of the whole area (every block lies inside it) says so.
+	 */
+	if (!force && r->cur->have_xsave_prev && (size_t)n == r->cur->xsave_prev_len &&
+	    !memcmp(r->cur->xsave_cur, r->cur->xsave_prev, (size_t)n))
+		return 0;
+	for (int b = x86_xsave_next_block(&r->layout, -1); b >= 0;
+	     b = x86_xsave_next_block(&r->layout, b)) {
+		uint32_t off, len;
+
+		x86_xsave_block_range(&r->layout, b, &off, &len);
+		if (off + len > (uint32_t)n)
+			continue;
+		if (force || !r->cur->have_xsave_prev ||
+		    memcmp(r->cur->xsave_cur + off, r->cur->xsave_prev + off, len))
+			trace_event_add_xblock(&r->eb, (uint8_t)b, r->cur->xsave_cur + off, len);
+	}
+	tmp = r->cur->xsave_prev;
+	r->cur->xsave_prev = r->cur->xsave_cur;
+	r->cur->xsave_cur = tmp;
+	r->cur->xsave_prev_len = (size_t)n;
+	r->cur->have_xsave_prev = true;
+	return 0;
+}
+
+int recorder_record_death(struct recorder *r, int status)
+{
+	uint64_t regs[X86_NREGS] = {0};
+
+	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_EXIT, regs);
+	/* Registers are gone with the process: repeat the last ones so the delta is empty. */
+	for (size_t i = 0; i < r->history.n; i++)
+		if (r->history.threads[i].tid == (uint32_t)r->cur->t.tid)
+			memcpy(r->eb.regs, r->history.threads[i].regs, sizeof(r->eb.regs));
+	trace_event_add_exit(&r->eb, status);
+	return recorder_emit(r);
+}
