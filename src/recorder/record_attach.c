@@ -496,7 +496,7 @@ static int emit_thread(struct recorder *r, struct recorder_task *t, struct attac
 	r->cur = t;
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_THREAD, a->regs);
 	r->eb.flags = a->flags;
-	if ((err = recorder_add_xsave(r, true)) < 0)
+	if ((err = recorder_add_xsave(r, t, true)) < 0)
 		return err;
 	trace_event_add_attach(&r->eb, &a->st);
 	return recorder_emit(r);

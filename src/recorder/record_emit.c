@@ -16,12 +16,12 @@ int recorder_emit(struct recorder *r)
 	trace_event_encode(&r->eb, &r->history, &r->enc);
 	r->seq++;
 	err = trace_writer_add(r->writer, TRACE_REC_EVENT, r->enc.data, r->enc.len);
-	return err < 0 ? err : recorder_remote_mem_flush(r);
+	return err < 0 ? err : 0;
 }
 
-int recorder_add_xsave(struct recorder *r, bool force)
+int recorder_add_xsave(struct recorder *r, struct recorder_task *t, bool force)
 {
-	int n = tracee_get_xsave(&r->cur->t, r->cur->xsave_cur, r->xsave_len);
+	int n = tracee_get_xsave(&t->t, t->xsave_cur, r->xsave_len);
 	uint8_t *tmp;
 
 	if (n < 0)
@@ -30,8 +30,8 @@ int recorder_add_xsave(struct recorder *r, bool force)
 	 * Most syscalls find the area as the previous one left it: one
 	 * comparison of the whole area (every block lies inside it) says so.
 	 */
-	if (!force && r->cur->have_xsave_prev && (size_t)n == r->cur->xsave_prev_len &&
-	    !memcmp(r->cur->xsave_cur, r->cur->xsave_prev, (size_t)n))
+	if (!force && t->have_xsave_prev && (size_t)n == t->xsave_prev_len &&
+	    !memcmp(t->xsave_cur, t->xsave_prev, (size_t)n))
 		return 0;
 	for (int b = x86_xsave_next_block(&r->layout, -1); b >= 0;
 	     b = x86_xsave_next_block(&r->layout, b)) {
@@ -40,26 +40,26 @@ int recorder_add_xsave(struct recorder *r, bool force)
 		x86_xsave_block_range(&r->layout, b, &off, &len);
 		if (off + len > (uint32_t)n)
 			continue;
-		if (force || !r->cur->have_xsave_prev ||
-		    memcmp(r->cur->xsave_cur + off, r->cur->xsave_prev + off, len))
-			trace_event_add_xblock(&r->eb, (uint8_t)b, r->cur->xsave_cur + off, len);
+		if (force || !t->have_xsave_prev ||
+		    memcmp(t->xsave_cur + off, t->xsave_prev + off, len))
+			trace_event_add_xblock(&r->eb, (uint8_t)b, t->xsave_cur + off, len);
 	}
-	tmp = r->cur->xsave_prev;
-	r->cur->xsave_prev = r->cur->xsave_cur;
-	r->cur->xsave_cur = tmp;
-	r->cur->xsave_prev_len = (size_t)n;
-	r->cur->have_xsave_prev = true;
+	tmp = t->xsave_prev;
+	t->xsave_prev = t->xsave_cur;
+	t->xsave_cur = tmp;
+	t->xsave_prev_len = (size_t)n;
+	t->have_xsave_prev = true;
 	return 0;
 }
 
-int recorder_record_death(struct recorder *r, int status)
+int recorder_record_death(struct recorder *r, struct recorder_task *t, int status)
 {
 	uint64_t regs[X86_NREGS] = {0};
 
-	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_EXIT, regs);
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_EXIT, regs);
 	/* Registers are gone with the process: repeat the last ones so the delta is empty. */
 	for (size_t i = 0; i < r->history.n; i++)
-		if (r->history.threads[i].tid == (uint32_t)r->cur->t.tid)
+		if (r->history.threads[i].tid == (uint32_t)t->t.tid)
 			memcpy(r->eb.regs, r->history.threads[i].regs, sizeof(r->eb.regs));
 	trace_event_add_exit(&r->eb, status);
 	return recorder_emit(r);

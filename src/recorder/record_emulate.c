@@ -179,9 +179,10 @@ static int answerable_fd(struct recorder_task *t, long nr, const uint64_t args[6
  * what it wrote into the program recorded in r->eb's sections, or 0 when
  * the kernel is to run it after all (nothing happened).
  */
-static int run_here(struct recorder *r, long nr, int fd, const uint64_t args[6], int64_t *ret)
+static int run_here(struct recorder *r, struct recorder_task *t, long nr, int fd,
+		    const uint64_t args[6], int64_t *ret)
 {
-	pid_t tid = r->cur->t.tid;
+	pid_t tid = t->t.tid;
 	struct stat st;
 	ssize_t n;
 
@@ -226,9 +227,8 @@ static int run_here(struct recorder *r, long nr, int fd, const uint64_t args[6],
 	}
 }
 
-int recorder_answer(struct recorder *r)
+int recorder_answer(struct recorder *r, struct recorder_task *t)
 {
-	struct recorder_task *t = r->cur;
 	uint64_t regs[X86_NREGS], args[6];
 	long nr = t->cur_sysno;
 	int64_t ret = 0;
@@ -244,7 +244,7 @@ int recorder_answer(struct recorder *r)
 	/* The event's memory sections are added as the syscall runs here. */
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SYSCALL_EXIT, regs);
 	trace_event_add_sysno(&r->eb, nr);
-	if (!run_here(r, nr, fd, args, &ret))
+	if (!run_here(r, t, nr, fd, args, &ret))
 		return 0;
 	/* The kernel skips a syscall whose number is -1 and leaves rax as it is. */
 	regs[X86_RAX] = (uint64_t)ret;
@@ -255,53 +255,56 @@ int recorder_answer(struct recorder *r)
 	r->eb.flags |= EVF_EMULATED_AT_RECORD;
 	if (recorder_shared_any(r))
 		recorder_shared_diff(r);
-	if ((err = recorder_emit(r)) < 0)
+	if ((err = recorder_emit_syscall(r, t)) < 0)
 		return err;
 	return 1;
 }
 
-/* The recorded task a sched_{get,set}affinity pid names (0: the caller), or NULL. */
-static struct recorder_task *affinity_task(struct recorder *r, uint64_t pid)
+/* The recorded task a sched_{get,set}affinity of t names by pid (0: t), or NULL. */
+static struct recorder_task *affinity_task(struct recorder *r, struct recorder_task *t,
+					   uint64_t pid)
 {
 	if ((pid_t)pid == 0)
-		return r->cur;
+		return t;
 	for (size_t i = 0; i < r->ntasks; i++)
 		if (r->tasks[i]->t.tid == (pid_t)pid)
 			return r->tasks[i];
 	return NULL;
 }
 
-bool recorder_affinity_answered(struct recorder *r, long nr, const uint64_t args[6])
+bool recorder_affinity_answered(struct recorder *r, struct recorder_task *t, long nr,
+				const uint64_t args[6])
 {
-	return nr == SYS_sched_setaffinity && affinity_task(r, args[0]);
+	return nr == SYS_sched_setaffinity && affinity_task(r, t, args[0]);
 }
 
 /* sched_setaffinity as the kernel answers it, the mask kept instead of applied. */
-int64_t recorder_affinity_set(struct recorder *r, const uint64_t args[6])
+int64_t recorder_affinity_set(struct recorder *r, struct recorder_task *t, const uint64_t args[6])
 {
-	struct recorder_task *t = affinity_task(r, args[0]);
+	struct recorder_task *target = affinity_task(r, t, args[0]);
 	uint64_t mask[16] = {0}, any = 0;
 	size_t len = args[1] < sizeof(mask) ? (size_t)args[1] : sizeof(mask);
 
-	if (!t)
+	if (!target)
 		return -ESRCH;
-	if (len && tracee_read_mem(&r->cur->t, args[2], mask, len) < 0)
+	if (len && tracee_read_mem(&t->t, args[2], mask, len) < 0)
 		return -EFAULT;
 	for (size_t i = 0; i < 16; i++)
 		any |= (mask[i] &= r->cpus[i]);
 	if (!any)
 		return -EINVAL; /* no CPU of the mask is allowed: the kernel says so too */
-	memcpy(t->cpus, mask, sizeof(mask));
+	memcpy(target->cpus, mask, sizeof(mask));
 	return 0;
 }
 
-void recorder_affinity_get(struct recorder *r, const uint64_t args[6], int64_t ret)
+void recorder_affinity_get(struct recorder *r, struct recorder_task *t, const uint64_t args[6],
+			   int64_t ret)
 {
-	struct recorder_task *t = affinity_task(r, args[0]);
+	struct recorder_task *target = affinity_task(r, t, args[0]);
 
 	/* The kernel checked the size and the buffer and wrote ret bytes of its own mask. */
-	if (t && ret > 0 && (size_t)ret <= sizeof(t->cpus))
-		tracee_write_mem(&r->cur->t, args[2], t->cpus, (size_t)ret);
+	if (target && ret > 0 && (size_t)ret <= sizeof(target->cpus))
+		tracee_write_mem(&t->t, args[2], target->cpus, (size_t)ret);
 }
 
 /*
@@ -314,18 +317,18 @@ void recorder_affinity_get(struct recorder *r, const uint64_t args[6], int64_t r
  * PR_GET_DUMPABLE with it. Until the program sets it, PR_GET_DUMPABLE is
  * the kernel's (a setuid program's is not 1).
  */
-bool recorder_dumpable_answered(struct recorder *r, long nr, const uint64_t args[6])
+bool recorder_dumpable_answered(const struct recorder_task *t, long nr, const uint64_t args[6])
 {
 	return nr == SYS_prctl && (args[0] == PR_SET_DUMPABLE ||
-				   (args[0] == PR_GET_DUMPABLE && r->cur->mm->dumpable_set));
+				   (args[0] == PR_GET_DUMPABLE && t->mm->dumpable_set));
 }
 
-int64_t recorder_dumpable_answer(struct recorder *r, const uint64_t args[6])
+int64_t recorder_dumpable_answer(struct recorder_task *t, const uint64_t args[6])
 {
 	if (args[0] == PR_GET_DUMPABLE)
-		return r->cur->mm->dumpable_set - 1;
+		return t->mm->dumpable_set - 1;
 	if (args[1] > 1)
 		return -EINVAL; /* neither SUID_DUMP_DISABLE nor SUID_DUMP_USER */
-	r->cur->mm->dumpable_set = (uint8_t)(1 + args[1]);
+	t->mm->dumpable_set = (uint8_t)(1 + args[1]);
 	return 0;
 }

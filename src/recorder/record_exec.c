@@ -627,7 +627,7 @@ int recorder_record_image(struct recorder *r, const uint64_t regs[X86_NREGS], ui
 	for (int i = 0; i < n && !err; i++)
 		err = record_map(r, maps, n, &maps[i]);
 	if (!err)
-		err = recorder_add_xsave(r, true);
+		err = recorder_add_xsave(r, r->cur, true);
 	if (!err && attach)
 		trace_event_add_attach(&r->eb, attach);
 	if (!err)

@@ -540,7 +540,7 @@ static int restore_point(struct recorder *r, uint64_t regs[X86_NREGS])
 	}
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SCHED, regs);
 	r->eb.flags |= EVF_EXEC_POINT | (rseq_abort ? EVF_RSEQ_CS : 0);
-	if ((err = recorder_add_exec_point_pages(r)) < 0 || (err = recorder_add_xsave(r, true)) < 0)
+	if ((err = recorder_add_exec_point_pages(r)) < 0 || (err = recorder_add_xsave(r, r->cur, true)) < 0)
 		return err;
 	t->at_boundary = false;
 	return (err = recorder_emit(r)) < 0 ? err : 1;
@@ -579,7 +579,7 @@ int recorder_preempt_point(struct recorder *r)
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SCHED, regs);
 	r->eb.flags |= EVF_EXEC_POINT | EVF_RUN_TO;
 	if ((err = recorder_add_fingerprint(r, regs)) < 0 ||
-	    (err = recorder_add_xsave(r, true)) < 0)
+	    (err = recorder_add_xsave(r, r->cur, true)) < 0)
 		return err;
 	t->at_boundary = false;
 	return (err = recorder_emit(r)) < 0 ? err : 1;

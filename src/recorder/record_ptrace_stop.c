@@ -407,7 +407,7 @@ int recorder_ptrace_resume_event(struct recorder *r, struct recorder_task *t,
 		return 1; /* killed at its stop: its death comes next */
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_PTRACE, regs);
 	add_pokes(r, t);
-	if ((err = recorder_add_xsave(r, false)) < 0)
+	if ((err = recorder_add_xsave(r, t, false)) < 0)
 		return err;
 	trace_event_add_ptrace(&r->eb, PTRACE_OP_RESUME, PTRACE_REACH_NONE);
 	if ((err = recorder_emit(r)) < 0)

@@ -107,7 +107,7 @@ static void mem_file_write(struct recorder *r, long nr, const uint64_t args[6], 
 		at = (int64_t)args[3];
 	else if (nr == SYS_pwritev2 && (int64_t)args[3] != -1)
 		at = (int64_t)args[3];
-	else if ((at = recorder_fd_position(r, (int)args[0])) >= 0)
+	else if ((at = recorder_fd_position(r, r->cur, (int)args[0])) >= 0)
 		at -= ret; /* write, writev, pwritev2 at the file offset: it moved past them */
 	else
 		return;
@@ -209,9 +209,8 @@ int recorder_remote_mem_emit(struct recorder *r, const struct rw_buf *other)
 	return 0;
 }
 
-int recorder_remote_mem_flush(struct recorder *r)
+int recorder_remote_mem_flush(struct recorder *r, struct recorder_task *t)
 {
-	struct recorder_task *t = r->cur;
 	struct rw_buf pending;
 	struct rw_cursor c;
 	uint64_t regs[X86_NREGS];

@@ -496,7 +496,7 @@ static int task_died(struct recorder *r, struct recorder_task *t, int status)
 	release_clone_children(r, t);
 	recorder_ptrace_task_died(r, t, status);
 	/* A task whose clone event never came (its parent died in the clone) was never seen. */
-	err = t->tgid ? recorder_record_death(r, status) : 0;
+	err = t->tgid ? recorder_record_death(r, t, status) : 0;
 	task_remove(r, t);
 	return err;
 }
@@ -677,7 +677,7 @@ static int syscall_exit(struct recorder *r, struct recorder_task *t)
 	/* A clone that failed made no clone event: the flag goes back here. */
 	if (t->untraced_at && (err = untraced_restore(t)) < 0)
 		return err;
-	if ((err = recorder_scratch_exit(r)) < 0 || (err = recorder_handle_exit(r)) < 0)
+	if ((err = recorder_scratch_exit(r)) < 0 || (err = recorder_handle_exit(r, t)) < 0)
 		return err;
 	/* Killed while the recorder ran a syscall in it (written_pages_exec at an exec). */
 	if (t->t.stop == TRACEE_STOP_EXITED)
@@ -733,7 +733,7 @@ static int syscall_entry(struct recorder *r, struct recorder_task *t)
 	if (err == 2) /* its tracer made it -1: skipped, with no event */
 		return resume(t, TASK_IN_SYSCALL);
 	t->at_boundary = false;
-	if ((err = recorder_handle_entry(r)) < 0 || (err = recorder_answer(r)) < 0)
+	if ((err = recorder_handle_entry(r, t)) < 0 || (err = recorder_answer(r, t)) < 0)
 		return err;
 	if (err) /* answered: its exit event is recorded */
 		return after_exit(r, t);

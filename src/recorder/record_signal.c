@@ -175,7 +175,7 @@ static int deliver(struct recorder *r, const siginfo_t *si, bool sync, int exec_
 	}
 	trace_event_add_signal(&r->eb, si->si_signo);
 	trace_event_add_siginfo(&r->eb, si, SIGINFO_SIZE);
-	if ((err = recorder_add_xsave(r, true)) < 0 || (err = recorder_emit(r)) < 0)
+	if ((err = recorder_add_xsave(r, r->cur, true)) < 0 || (err = recorder_emit(r)) < 0)
 		return err;
 	r->cur->at_boundary = r->cur->at_boundary && !handled;
 	if (!handled) {
@@ -201,7 +201,7 @@ static int deliver(struct recorder *r, const siginfo_t *si, bool sync, int exec_
 		return err;
 	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_SIGNAL_HANDLER, regs);
 	add_frame(r, regs);
-	if ((err = recorder_add_xsave(r, false)) < 0 || (err = recorder_emit(r)) < 0)
+	if ((err = recorder_add_xsave(r, r->cur, false)) < 0 || (err = recorder_emit(r)) < 0)
 		return err;
 	*pass_sig = 0;
 	return 0;

@@ -26,9 +26,15 @@
 #include "recorder/recorder.h"
 #include "recorder/written_pages.h"
 
+/* What the syscall table's callbacks work on: the recorder's event, and the task's memory. */
+struct out_regions {
+	struct recorder *r;
+	struct recorder_task *t;
+};
+
 static int read_mem_cb(void *opaque, uint64_t addr, void *buf, size_t len)
 {
-	return tracee_read_mem(&((struct recorder *)opaque)->cur->t, addr, buf, len);
+	return tracee_read_mem(&((struct out_regions *)opaque)->t->t, addr, buf, len);
 }
 
 /*
@@ -37,12 +43,12 @@ static int read_mem_cb(void *opaque, uint64_t addr, void *buf, size_t len)
  */
 static int sem_count_cb(void *opaque, int semid)
 {
-	struct recorder *r = opaque;
+	struct out_regions *o = opaque;
 	struct semid_ds ds;
 	struct stat own, its;
 	char path[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", r->cur->t.tid);
+	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", o->t->t.tid);
 	if (stat("/proc/self/ns/ipc", &own) < 0 || stat(path, &its) < 0)
 		return -errno;
 	if (own.st_ino != its.st_ino || own.st_dev != its.st_dev)
@@ -52,9 +58,9 @@ static int sem_count_cb(void *opaque, int semid)
 	return (int)ds.sem_nsems;
 }
 
-static int emit_region_cb(void *opaque, uint64_t addr, uint64_t len)
+/* Adds [addr, addr + len) of t's memory to the event: what the kernel wrote there. */
+static int add_region(struct recorder *r, struct recorder_task *t, uint64_t addr, uint64_t len)
 {
-	struct recorder *r = opaque;
 	size_t got;
 
 	if (!len)
@@ -64,20 +70,27 @@ static int emit_region_cb(void *opaque, uint64_t addr, uint64_t len)
 	rw_buf_reset(&r->scratch);
 	rw_buf_reserve(&r->scratch, (size_t)len);
 	/* Only the readable prefix can have been written by the kernel. */
-	got = tracee_read_mem_partial(&r->cur->t, addr, r->scratch.data, (size_t)len);
+	got = tracee_read_mem_partial(&t->t, addr, r->scratch.data, (size_t)len);
 	if (got)
 		trace_event_add_mem(&r->eb, addr, r->scratch.data, got);
 	return 0;
 }
 
+static int emit_region_cb(void *opaque, uint64_t addr, uint64_t len)
+{
+	struct out_regions *o = opaque;
+
+	return add_region(o->r, o->t, addr, len);
+}
+
 /* Which of rewind's own stdout/stderr the tracee's fd is, or 0. */
-static int output_target(struct recorder *r, int fd)
+static int output_target(struct recorder *r, struct recorder_task *t, int fd)
 {
 	char path[64];
 	struct stat st;
 	bool is1, is2;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", r->cur->t.tid, fd);
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", t->t.tid, fd);
 	if (stat(path, &st) < 0)
 		return 0;
 	is1 = r->out_id[1].valid && r->out_id[1].dev == st.st_dev && r->out_id[1].ino == st.st_ino;
@@ -87,13 +100,13 @@ static int output_target(struct recorder *r, int fd)
 	return is1 ? 1 : is2 ? 2 : 0;
 }
 
-long long recorder_fd_position(struct recorder *r, int fd)
+long long recorder_fd_position(struct recorder *r, struct recorder_task *t, int fd)
 {
 	char path[64], line[128];
 	long long pos = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", r->cur->t.tid, fd);
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", t->t.tid, fd);
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
@@ -108,7 +121,7 @@ long long recorder_fd_position(struct recorder *r, int fd)
  * sendfile and copy_file_range to the terminal: the bytes came from a file,
  * so they are read back from it where the syscall left its offset.
  */
-static void add_copied_output(struct recorder *r, int target, int in_fd, uint64_t off_ptr,
+static void add_copied_output(struct recorder *r, struct recorder_task *t, int target, int in_fd, uint64_t off_ptr,
 			      int64_t ret)
 {
 	char path[64];
@@ -118,17 +131,17 @@ static void add_copied_output(struct recorder *r, int target, int in_fd, uint64_
 	if (off_ptr) {
 		uint64_t off;
 
-		if (tracee_read_mem(&r->cur->t, off_ptr, &off, sizeof(off)) < 0)
+		if (tracee_read_mem(&t->t, off_ptr, &off, sizeof(off)) < 0)
 			return;
 		end = (long long)off;
 	} else {
-		end = recorder_fd_position(r, in_fd);
+		end = recorder_fd_position(r, t, in_fd);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", r->cur->t.tid, in_fd);
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", t->t.tid, in_fd);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || end < ret) {
 		rw_warn("pid %d, event %llu: cannot read back what was copied to the terminal",
-			r->cur->t.tid, (unsigned long long)r->seq);
+			t->t.tid, (unsigned long long)r->seq);
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -142,17 +155,17 @@ static void add_copied_output(struct recorder *r, int target, int in_fd, uint64_
 }
 
 /* The bytes a write-family syscall sent, as an output section. */
-static void add_output(struct recorder *r, long nr, const uint64_t args[6], int64_t ret)
+static void add_output(struct recorder *r, struct recorder_task *t, long nr, const uint64_t args[6], int64_t ret)
 {
 	int out_fd = nr == SYS_copy_file_range ? (int)args[2] : (int)args[0];
-	int target = output_target(r, out_fd);
+	int target = output_target(r, t, out_fd);
 
 	if (target && nr == SYS_sendfile) {
-		add_copied_output(r, target, (int)args[1], args[2], ret);
+		add_copied_output(r, t, target, (int)args[1], args[2], ret);
 		return;
 	}
 	if (target && nr == SYS_copy_file_range) {
-		add_copied_output(r, target, (int)args[0], args[1], ret);
+		add_copied_output(r, t, target, (int)args[0], args[1], ret);
 		return;
 	}
 	struct iovec iov[64];
@@ -164,18 +177,18 @@ static void add_output(struct recorder *r, long nr, const uint64_t args[6], int6
 	if (nr == SYS_write || nr == SYS_pwrite64) {
 		rw_buf_reserve(&r->scratch, left);
 		r->scratch.len =
-		    tracee_read_mem_partial(&r->cur->t, args[1], r->scratch.data, left);
+		    tracee_read_mem_partial(&t->t, args[1], r->scratch.data, left);
 	} else {
 		size_t n = args[2] < 64 ? (size_t)args[2] : 64;
 
-		if (tracee_read_mem(&r->cur->t, args[1], iov, n * sizeof(iov[0])) < 0)
+		if (tracee_read_mem(&t->t, args[1], iov, n * sizeof(iov[0])) < 0)
 			return;
 		for (size_t i = 0; i < n && left; i++) {
 			size_t take = iov[i].iov_len < left ? iov[i].iov_len : left;
 
 			rw_buf_reserve(&r->scratch, take);
 			r->scratch.len +=
-			    tracee_read_mem_partial(&r->cur->t, (uint64_t)iov[i].iov_base,
+			    tracee_read_mem_partial(&t->t, (uint64_t)iov[i].iov_base,
 						    r->scratch.data + r->scratch.len, take);
 			left -= take;
 		}
@@ -183,8 +196,9 @@ static void add_output(struct recorder *r, long nr, const uint64_t args[6], int6
 	trace_event_add_output(&r->eb, target, r->scratch.data, r->scratch.len);
 }
 
-static int refuse(struct recorder *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int refuse(struct recorder *r, const char *fmt, ...)
+static int refuse(struct recorder *r, struct recorder_task *t, const char *fmt, ...) 
+    __attribute__((format(printf, 3, 4)));
+static int refuse(struct recorder *r, struct recorder_task *t, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -192,7 +206,7 @@ static int refuse(struct recorder *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	rw_error("pid %d, event %llu: %s", r->cur->t.tid, (unsigned long long)r->seq, msg);
+	rw_error("pid %d, event %llu: %s", t->t.tid, (unsigned long long)r->seq, msg);
 	return -ENOTSUP;
 }
 
@@ -201,10 +215,10 @@ static int refuse(struct recorder *r, const char *fmt, ...)
  * the recorder's stop, so this process's syscalls are seen by
  * PTRACE_SYSCALL entry stops from now on (its children inherit that).
  */
-static void own_filter(struct recorder *r)
+static void own_filter(struct recorder *r, struct recorder_task *t)
 {
 	for (size_t i = 0; i < r->ntasks; i++)
-		if (r->tasks[i]->tgid == r->cur->tgid)
+		if (r->tasks[i]->tgid == t->tgid)
 			r->tasks[i]->syscall_stops = true;
 }
 
@@ -216,26 +230,26 @@ static void own_filter(struct recorder *r)
  * numbers it does not know: a number this kernel knows but rewind does not
  * would have effects nobody records).
  */
-static bool answered_here(struct recorder *r, const struct x86_syscall_desc *d, long nr,
+static bool answered_here(struct recorder *r, struct recorder_task *t, const struct x86_syscall_desc *d, long nr,
 			  const uint64_t args[6])
 {
 	return !d || d->replay == SYS_REPLAY_RSEQ || d->replay == SYS_REPLAY_NOSYS ||
-	       recorder_affinity_answered(r, nr, args) || recorder_dumpable_answered(r, nr, args) ||
+	       recorder_affinity_answered(r, t, nr, args) || recorder_dumpable_answered(t, nr, args) ||
 	       recorder_ptrace_answered(r, nr, args);
 }
 
-static int64_t emulate_rseq(struct recorder *r, const uint64_t args[6]);
+static int64_t emulate_rseq(struct recorder *r, struct recorder_task *t, const uint64_t args[6]);
 
 /* The result of a syscall answered here (answered_here), at its exit stop. */
-static int64_t answer(struct recorder *r, long nr, const uint64_t args[6])
+static int64_t answer(struct recorder *r, struct recorder_task *t, long nr, const uint64_t args[6])
 {
 	switch (nr) {
 	case SYS_rseq:
-		return emulate_rseq(r, args);
+		return emulate_rseq(r, t, args);
 	case SYS_sched_setaffinity:
-		return recorder_affinity_set(r, args);
+		return recorder_affinity_set(r, t, args);
 	case SYS_prctl:
-		return recorder_dumpable_answer(r, args);
+		return recorder_dumpable_answer(t, args);
 	case SYS_ptrace:
 	case SYS_wait4:
 	case SYS_waitid:
@@ -245,7 +259,7 @@ static int64_t answer(struct recorder *r, long nr, const uint64_t args[6])
 	}
 }
 
-int recorder_handle_entry(struct recorder *r)
+int recorder_handle_entry(struct recorder *r, struct recorder_task *t)
 {
 	uint64_t regs[X86_NREGS], args[6];
 	const struct x86_syscall_desc *d;
@@ -253,7 +267,7 @@ int recorder_handle_entry(struct recorder *r)
 	long nr;
 	int err;
 
-	if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
 		return err;
 	nr = x86_regs_sysno(regs);
 	x86_regs_args(regs, args);
@@ -261,8 +275,8 @@ int recorder_handle_entry(struct recorder *r)
 	if (d && d->replay == SYS_REPLAY_UNKNOWN) {
 		reason = x86_syscall_unsupported_reason(nr, args);
 		if (reason)
-			return refuse(r, "%s is not supported by rewind", reason);
-		return refuse(r, "syscall %s (number %ld) is not supported by rewind",
+			return refuse(r, t, "%s is not supported by rewind", reason);
+		return refuse(r, t, "syscall %s (number %ld) is not supported by rewind",
 			      d->name ? d->name : "?", nr);
 	}
 	/*
@@ -270,41 +284,41 @@ int recorder_handle_entry(struct recorder *r)
 	 * EINVAL and writes nothing: only refuse it if it succeeds.
 	 */
 	/* restart_syscall continues an interrupted call: it writes what that one writes. */
-	reason = nr == SYS_restart_syscall || answered_here(r, d, nr, args)
+	reason = nr == SYS_restart_syscall || answered_here(r, t, d, nr, args)
 		     ? NULL
 		     : x86_syscall_unsupported_reason(nr, args);
-	r->cur->cur_unsupported = reason ? strdup(reason) : NULL;
-	r->cur->shared_snapped = recorder_shared_any(r) && x86_syscall_may_change_files(d);
-	if (r->cur->shared_snapped)
+	t->cur_unsupported = reason ? strdup(reason) : NULL;
+	t->shared_snapped = recorder_shared_any(r) && x86_syscall_may_change_files(d);
+	if (t->shared_snapped)
 		recorder_shared_snapshot(r);
 
-	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_SYSCALL_ENTRY, regs);
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SYSCALL_ENTRY, regs);
 	trace_event_add_sysno(&r->eb, nr);
 	if (d && (d->flags & SYSF_PATH_ARGS)) {
 		char s[4096];
 
 		for (int i = 0; i < d->nargs && i < 6; i++)
 			if (d->argfmt[i] == ARG_PATH && args[i] &&
-			    tracee_read_string(&r->cur->t, args[i], s, sizeof(s)) >= 0)
+			    tracee_read_string(&t->t, args[i], s, sizeof(s)) >= 0)
 				trace_event_add_string(&r->eb, i, s);
 	}
-	if ((err = recorder_add_xsave(r, false)) < 0)
+	if ((err = recorder_add_xsave(r, t, false)) < 0)
 		return err;
 	if (nr == SYS_seccomp || (nr == SYS_prctl && args[0] == PR_SET_SECCOMP))
-		own_filter(r);
+		own_filter(r, t);
 	if (x86_syscall_fds_change(nr, args))
 		recorder_forget_fds(r);
-	r->cur->cur_sysno = nr;
-	memcpy(r->cur->entry_regs, regs, sizeof(regs));
-	r->cur->cur_emulated = answered_here(r, d, nr, args);
-	if (r->cur->cur_emulated) {
+	t->cur_sysno = nr;
+	memcpy(t->entry_regs, regs, sizeof(regs));
+	t->cur_emulated = answered_here(r, t, d, nr, args);
+	if (t->cur_emulated) {
 		/* Never given to the kernel: skip it and answer at the exit stop. */
 		r->eb.flags |= EVF_EMULATED_AT_RECORD;
 		regs[X86_ORIG_RAX] = (uint64_t)-1;
-		if ((err = tracee_set_regs(&r->cur->t, regs)) < 0)
+		if ((err = tracee_set_regs(&t->t, regs)) < 0)
 			return err;
 	}
-	return recorder_emit(r);
+	return recorder_emit_syscall(r, t);
 }
 
 /*
@@ -312,7 +326,7 @@ int recorder_handle_entry(struct recorder *r)
  * area gets the CPU the thread is pinned to in cpu_id_start and cpu_id, and
  * node_id and mm_cid (0 on a single-thread, single-node run).
  */
-static int64_t emulate_rseq(struct recorder *r, const uint64_t args[6])
+static int64_t emulate_rseq(struct recorder *r, struct recorder_task *t, const uint64_t args[6])
 {
 	uint32_t ids[2] = {(uint32_t)r->cpu, (uint32_t)r->cpu};
 	uint32_t node_cid[2] = {0, 0};
@@ -321,27 +335,27 @@ static int64_t emulate_rseq(struct recorder *r, const uint64_t args[6])
 	int flags = (int)args[2];
 
 	if (flags & 1) { /* RSEQ_FLAG_UNREGISTER */
-		if (!r->cur->rseq.addr || addr != r->cur->rseq.addr)
+		if (!t->rseq.addr || addr != t->rseq.addr)
 			return -EINVAL;
-		r->cur->rseq.addr = 0;
+		t->rseq.addr = 0;
 		return 0;
 	}
 	if (flags || len < 32 || (addr & 31))
 		return -EINVAL;
-	if (r->cur->rseq.addr)
-		return addr == r->cur->rseq.addr ? -EBUSY : -EINVAL;
-	if (tracee_write_mem(&r->cur->t, addr, ids, sizeof(ids)) < 0 ||
-	    tracee_write_mem(&r->cur->t, addr + 20, node_cid, sizeof(node_cid)) < 0)
+	if (t->rseq.addr)
+		return addr == t->rseq.addr ? -EBUSY : -EINVAL;
+	if (tracee_write_mem(&t->t, addr, ids, sizeof(ids)) < 0 ||
+	    tracee_write_mem(&t->t, addr + 20, node_cid, sizeof(node_cid)) < 0)
 		return -EFAULT;
-	r->cur->rseq.addr = addr;
-	r->cur->rseq.len = len;
-	r->cur->rseq.sig = (uint32_t)args[3];
-	emit_region_cb(r, addr, 8);
-	emit_region_cb(r, addr + 20, 8);
+	t->rseq.addr = addr;
+	t->rseq.len = len;
+	t->rseq.sig = (uint32_t)args[3];
+	add_region(r, t, addr, 8);
+	add_region(r, t, addr + 20, 8);
 	return 0;
 }
 
-static int add_mmap_file(struct recorder *r, const uint64_t args[6], int64_t ret)
+static int add_mmap_file(struct recorder *r, struct recorder_task *t, const uint64_t args[6], int64_t ret)
 {
 	struct trace_map m = {
 	    .start = (uint64_t)ret,
@@ -355,7 +369,7 @@ static int add_mmap_file(struct recorder *r, const uint64_t args[6], int64_t ret
 	ssize_t n;
 	int err;
 
-	snprintf(fdpath, sizeof(fdpath), "/proc/%d/fd/%d", r->cur->t.tid, (int)args[4]);
+	snprintf(fdpath, sizeof(fdpath), "/proc/%d/fd/%d", t->t.tid, (int)args[4]);
 	n = readlink(fdpath, target, sizeof(target) - 1);
 	target[n > 0 ? n : 0] = '\0';
 	m.path = target;
@@ -371,7 +385,7 @@ static int add_mmap_file(struct recorder *r, const uint64_t args[6], int64_t ret
 }
 
 /* Mappings the recorder must know about: stored files, watched shared mappings. */
-static int track_mappings(struct recorder *r, const struct x86_syscall_desc *d,
+static int track_mappings(struct recorder *r, struct recorder_task *t, const struct x86_syscall_desc *d,
 			  const uint64_t args[6], int64_t ret)
 {
 	int err;
@@ -382,14 +396,14 @@ static int track_mappings(struct recorder *r, const struct x86_syscall_desc *d,
 		return recorder_shm_attached(r, (uint64_t)ret);
 	if (d == x86_syscall_lookup(SYS_shmdt))
 		return 0; /* a segment: nothing watched */
-	written_pages_syscall_exit(r, r->cur, d->replay, args, ret);
+	written_pages_syscall_exit(r, t, d->replay, args, ret);
 	switch (d->replay) {
 	case SYS_REPLAY_MMAP:
 		if (args[3] & MAP_FIXED)
 			recorder_shared_remove(r, (uint64_t)ret, (uint64_t)ret + args[1]);
 		if (args[3] & MAP_ANONYMOUS)
 			return 0;
-		err = add_mmap_file(r, args, ret);
+		err = add_mmap_file(r, t, args, ret);
 		if (err == -ENODEV)
 			return 0; /* a device: replayed as anonymous memory */
 		return err;
@@ -404,81 +418,114 @@ static int track_mappings(struct recorder *r, const struct x86_syscall_desc *d,
 	}
 }
 
-int recorder_handle_exit(struct recorder *r)
+/*
+ * Appends t's syscall entry or exit event, then what other processes
+ * wrote into t while it ran user code (record_remote_mem.c).
+ */
+int recorder_emit_syscall(struct recorder *r, struct recorder_task *t)
+{
+	int err = recorder_emit(r);
+
+	return err < 0 ? err : recorder_remote_mem_flush(r, t);
+}
+
+/* The exit of a syscall answered here (answered_here): the kernel skipped it. */
+static int exit_answered(struct recorder *r, struct recorder_task *t, long nr,
+			 const uint64_t args[6], uint64_t regs[X86_NREGS])
+{
+	int err;
+
+	r->eb.flags |= EVF_EMULATED_AT_RECORD;
+	regs[X86_RAX] = (uint64_t)answer(r, t, nr, args);
+	regs[X86_ORIG_RAX] = (uint64_t)nr;
+	memcpy(r->eb.regs, regs, X86_NREGS * sizeof(regs[0]));
+	if ((err = tracee_set_regs(&t->t, regs)) < 0)
+		return err;
+	return recorder_emit_syscall(r, t);
+}
+
+/* The exit of a call rewind cannot record if it succeeded (cur_unsupported): a failure is kept. */
+static int exit_unsupported(struct recorder *r, struct recorder_task *t, int64_t ret)
+{
+	char *reason = (char *)t->cur_unsupported;
+	int err;
+
+	t->cur_unsupported = NULL;
+	if (ret >= 0 || ret <= -4096) {
+		err = refuse(r, t, "%s is not supported by rewind", reason);
+		free(reason);
+		return err;
+	}
+	free(reason);
+	if (recorder_shared_any(r))
+		recorder_shared_diff(r);
+	return recorder_emit_syscall(r, t);
+}
+
+/* Adds the regions the syscall table says the kernel wrote, or refuses a call it cannot tell. */
+static int add_out_regions(struct recorder *r, struct recorder_task *t,
+			   const struct x86_syscall_desc *d, long nr, const uint64_t args[6],
+			   int64_t ret)
+{
+	struct out_regions out = {r, t};
+	struct x86_sys_out_ctx ctx;
+	char what[64];
+
+	/* ERESTART_RESTARTBLOCK: continued by restart_syscall (a restart_syscall interrupted in its
+	 * turn still continues the first call). */
+	if (ret == -ERESTART_RESTARTBLOCK && nr != SYS_restart_syscall)
+		t->restart_nr = nr;
+	ctx = (struct x86_sys_out_ctx){.nr = nr == SYS_restart_syscall ? t->restart_nr : nr,
+				       .ret = ret,
+				       .read_mem = read_mem_cb,
+				       .emit = emit_region_cb,
+				       .sem_count = sem_count_cb,
+				       .opaque = &out};
+	memcpy(ctx.args, args, sizeof(ctx.args));
+	if (x86_syscall_output_regions(&ctx) >= 0)
+		return 0;
+	snprintf(what, sizeof(what), "%s", d && d->name ? d->name : "?");
+	return refuse(r, t, "cannot tell what syscall %s wrote", what);
+}
+
+int recorder_handle_exit(struct recorder *r, struct recorder_task *t)
 {
 	uint64_t regs[X86_NREGS], args[6];
-	struct x86_sys_out_ctx ctx;
-	long nr = r->cur->cur_sysno;
+	long nr = t->cur_sysno;
 	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
 	struct rw_buf other = {0};
 	int64_t ret;
 	int err;
 
-	if (r->cur->exec_pending) {
-		r->cur->exec_pending = false;
+	if (t->exec_pending) {
+		t->exec_pending = false;
 		return recorder_record_exec(r);
 	}
-	if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
 		return err;
 	x86_regs_args(regs, args);
-	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_SYSCALL_EXIT, regs);
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SYSCALL_EXIT, regs);
 	trace_event_add_sysno(&r->eb, nr);
-	if (r->cur->cur_emulated) {
-		r->eb.flags |= EVF_EMULATED_AT_RECORD;
-		regs[X86_RAX] = (uint64_t)answer(r, nr, args);
-		regs[X86_ORIG_RAX] = (uint64_t)nr;
-		memcpy(r->eb.regs, regs, sizeof(regs));
-		if ((err = tracee_set_regs(&r->cur->t, regs)) < 0)
-			return err;
-		return recorder_emit(r);
-	}
+	if (t->cur_emulated)
+		return exit_answered(r, t, nr, args, regs);
 	ret = x86_regs_result(regs);
-	if (r->cur->cur_unsupported) {
-		char *reason = (char *)r->cur->cur_unsupported;
-
-		r->cur->cur_unsupported = NULL;
-		if (ret >= 0 || ret <= -4096) {
-			err = refuse(r, "%s is not supported by rewind", reason);
-			free(reason);
-			return err;
-		}
-		free(reason);
-		if (recorder_shared_any(r))
-			recorder_shared_diff(r);
-		return recorder_emit(r);
-	}
+	if (t->cur_unsupported)
+		return exit_unsupported(r, t, ret);
 	if (nr == SYS_sched_getaffinity)
-		recorder_affinity_get(r, args, ret);
-	/* ERESTART_RESTARTBLOCK: continued by restart_syscall (a restart_syscall interrupted in its
-	 * turn still continues the first call). */
-	if (ret == -ERESTART_RESTARTBLOCK && nr != SYS_restart_syscall)
-		r->cur->restart_nr = nr;
-	ctx = (struct x86_sys_out_ctx){.nr = nr == SYS_restart_syscall ? r->cur->restart_nr : nr,
-				       .ret = ret,
-				       .read_mem = read_mem_cb,
-				       .emit = emit_region_cb,
-				       .sem_count = sem_count_cb,
-				       .opaque = r};
-	memcpy(ctx.args, args, sizeof(args));
-	err = x86_syscall_output_regions(&ctx);
-	if (err < 0) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "%s", d && d->name ? d->name : "?");
-		return refuse(r, "cannot tell what syscall %s wrote", what);
-	}
+		recorder_affinity_get(r, t, args, ret);
+	if ((err = add_out_regions(r, t, d, nr, args, ret)) < 0)
+		return err;
 	if (recorder_shared_any(r))
 		recorder_shared_diff(r);
-	if (r->cur->vfork_hashes && (err = recorder_add_vfork_pages(r)) < 0)
+	if (t->vfork_hashes && (err = recorder_add_vfork_pages(r)) < 0)
 		return err;
-	if ((err = track_mappings(r, d, args, ret)) < 0)
+	if ((err = track_mappings(r, t, d, args, ret)) < 0)
 		return err;
 	if (d && (d->flags & (SYSF_WRITES_FD | SYSF_COPIES_TO_FD)) && ret > 0)
-		add_output(r, nr, args, ret);
+		add_output(r, t, nr, args, ret);
 	recorder_remote_mem_written(r, nr, args, ret, &other);
-	if ((err = recorder_emit(r)) == 0)
+	if ((err = recorder_emit_syscall(r, t)) == 0)
 		err = recorder_remote_mem_emit(r, &other);
 	rw_buf_free(&other);
 	return err;
 }
-

@@ -355,12 +355,12 @@ struct recorder {
 };
 
 /*
- * At r->cur's syscall entry (its event recorded): answers the syscall in
- * the tracer if it can, recording its exit event; 1 if it did (the task is
- * to be resumed with PTRACE_CONT), 0 if the kernel is to run it, or negative
+ * At t's syscall entry (its event recorded): answers the syscall in the
+ * tracer if it can, recording its exit event; 1 if it did (the task is to
+ * be resumed with PTRACE_CONT), 0 if the kernel is to run it, or negative
  * errno (record_emulate.c).
  */
-int recorder_answer(struct recorder *r);
+int recorder_answer(struct recorder *r, struct recorder_task *t);
 /*
  * Drops every borrowed descriptor: at a syscall that may make an fd number
  * another file's (x86_syscall_fds_change).
@@ -373,15 +373,17 @@ void recorder_task_forget_fds(struct recorder_task *t);
  * kept, the task left where it is), and what sched_getaffinity wrote is
  * replaced by that mask before the exit is recorded (record_emulate.c).
  */
-bool recorder_affinity_answered(struct recorder *r, long nr, const uint64_t args[6]);
-int64_t recorder_affinity_set(struct recorder *r, const uint64_t args[6]);
-void recorder_affinity_get(struct recorder *r, const uint64_t args[6], int64_t ret);
+bool recorder_affinity_answered(struct recorder *r, struct recorder_task *t, long nr,
+				const uint64_t args[6]);
+int64_t recorder_affinity_set(struct recorder *r, struct recorder_task *t, const uint64_t args[6]);
+void recorder_affinity_get(struct recorder *r, struct recorder_task *t, const uint64_t args[6],
+			   int64_t ret);
 /*
  * PR_SET_DUMPABLE never reaches the kernel: the recorder keeps the value
  * and answers PR_GET_DUMPABLE with it (record_emulate.c).
  */
-bool recorder_dumpable_answered(struct recorder *r, long nr, const uint64_t args[6]);
-int64_t recorder_dumpable_answer(struct recorder *r, const uint64_t args[6]);
+bool recorder_dumpable_answered(const struct recorder_task *t, long nr, const uint64_t args[6]);
+int64_t recorder_dumpable_answer(struct recorder_task *t, const uint64_t args[6]);
 
 /*
  * ptrace inside the recording (record_ptrace.c, record_ptrace_stop.c).
@@ -443,18 +445,20 @@ void recorder_ptrace_remember_poke(struct recorder_task *t, uint64_t addr, const
 void recorder_remote_mem_written(struct recorder *r, long nr, const uint64_t args[6], int64_t ret,
 				 struct rw_buf *other);
 int recorder_remote_mem_emit(struct recorder *r, const struct rw_buf *other);
-/* After an event of r->cur: what other processes wrote into it meanwhile, if given now. */
-int recorder_remote_mem_flush(struct recorder *r);
+/* After a syscall event of t: what other processes wrote into it meanwhile, if given now. */
+int recorder_remote_mem_flush(struct recorder *r, struct recorder_task *t);
 
 /*
  * Syscall entry and exit stops (record_syscall.c), rdtsc traps
  * (record_signal.c) and the end of r->cur (record_emit.c).
  */
-int recorder_handle_entry(struct recorder *r);
-int recorder_handle_exit(struct recorder *r);
+int recorder_handle_entry(struct recorder *r, struct recorder_task *t);
+int recorder_handle_exit(struct recorder *r, struct recorder_task *t);
+/* Appends t's syscall event, then what other processes wrote into t meanwhile. */
+int recorder_emit_syscall(struct recorder *r, struct recorder_task *t);
 /* 1 when the SIGSEGV at this stop was an rdtsc trap (recorded), 0 if not, or negative errno. */
 int recorder_handle_tsc_trap(struct recorder *r);
-int recorder_record_death(struct recorder *r, int status);
+int recorder_record_death(struct recorder *r, struct recorder_task *t, int status);
 
 /* Tasks and the schedule (record_sched.c). */
 struct recorder_task *recorder_task_add(struct recorder *r, pid_t tid, pid_t tgid);
@@ -487,8 +491,8 @@ int recorder_preempt_point(struct recorder *r);
 int recorder_step_to_site(struct recorder *r, uint64_t regs[X86_NREGS]);
 /* The stack window and changed pages of an execution point at regs, as fingerprint sections. */
 int recorder_add_fingerprint(struct recorder *r, const uint64_t regs[X86_NREGS]);
-/* The file position of r->cur's fd now, from /proc/PID/fdinfo, or -1. */
-long long recorder_fd_position(struct recorder *r, int fd);
+/* The file position of t's fd now, from /proc/PID/fdinfo, or -1. */
+long long recorder_fd_position(struct recorder *r, struct recorder_task *t, int fd);
 /* Adds len bytes at addr as expected memory, less the ranges left out (expect_holes). */
 void recorder_add_expect(struct recorder *r, uint64_t addr, const uint8_t *data, size_t len);
 int recorder_add_exec_point_hashes(struct recorder *r);
@@ -496,7 +500,7 @@ int recorder_add_exec_point_hashes(struct recorder *r);
 /* Encodes and appends the event in r->eb (record_emit.c). */
 int recorder_emit(struct recorder *r);
 /* Adds the blocks of the XSAVE area that changed since the last call (all with force). */
-int recorder_add_xsave(struct recorder *r, bool force);
+int recorder_add_xsave(struct recorder *r, struct recorder_task *t, bool force);
 /* At the exit stop of an execve: sets up rewind's page, patches the vDSO, records EV_EXEC. */
 int recorder_record_exec(struct recorder *r);
 /* Maps rewind's page into r->cur's process (regs: its registers, put back after). */
