@@ -569,7 +569,7 @@ int recorder_preempt_point(struct recorder *r)
 		if ((err = tracee_set_regs(&t->t, regs)) < 0)
 			return err;
 	}
-	err = recorder_step_to_site(r, regs);
+	err = recorder_step_to_site(r, r->cur, regs);
 	if (err == RECORDER_NO_SITE)
 		return restore_point(r, regs);
 	if (err != 1)
@@ -578,7 +578,7 @@ int recorder_preempt_point(struct recorder *r)
 	t->last_point_ip = regs[X86_RIP];
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SCHED, regs);
 	r->eb.flags |= EVF_EXEC_POINT | EVF_RUN_TO;
-	if ((err = recorder_add_fingerprint(r, regs)) < 0 ||
+	if ((err = recorder_add_fingerprint(r, r->cur, regs)) < 0 ||
 	    (err = recorder_add_xsave(r, r->cur, true)) < 0)
 		return err;
 	t->at_boundary = false;

@@ -240,9 +240,9 @@ static int own_sigstop(struct recorder *r, struct recorder_task *t)
  * not to be delivered at all (our SIGSTOP that interrupted a wait), 0 to
  * deliver it now (no tracer, SIGKILL, or a signal the tracer passed on).
  */
-int recorder_ptrace_signal_stop(struct recorder *r, const siginfo_t *si, bool sync)
+int recorder_ptrace_signal_stop(struct recorder *r, struct recorder_task *t, const siginfo_t *si,
+				bool sync)
 {
-	struct recorder_task *t = r->cur;
 	struct recorder_ptrace *p = &t->ptrace;
 	int reach = PTRACE_REACH_NONE, err;
 

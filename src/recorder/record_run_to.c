@@ -61,15 +61,14 @@ static int stepped_into_signal(struct recorder *r, struct recorder_task *t, int 
 	if ((sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGSYS) &&
 	    si.si_code > 0 && si.si_code != SI_KERNEL)
 		return 1;
-	if ((err = recorder_signal_stop(r, sig, &pass)) < 0)
+	if ((err = recorder_signal_stop(r, t, sig, &pass)) < 0)
 		return err;
 	t->pass_sig = pass;
 	return pass ? 1 : 0;
 }
 
-int recorder_step_to_site(struct recorder *r, uint64_t regs[X86_NREGS])
+int recorder_step_to_site(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS])
 {
-	struct recorder_task *t = r->cur;
 	int st, err;
 
 	if (!r->run_to)
@@ -175,14 +174,13 @@ static void syscall_holes(struct recorder *r, struct recorder_task *u)
 	x86_syscall_entry_regions(&ctx);
 }
 
-static void find_expect_holes(struct recorder *r)
+static void find_expect_holes(struct recorder *r, struct recorder_task *t)
 {
 	r->nexpect_holes = 0;
 	for (size_t i = 0; i < r->ntasks; i++) {
 		struct recorder_task *u = r->tasks[i];
 
-		if (u == r->cur || u->mm != r->cur->mm ||
-		    (u->state != TASK_IN_SYSCALL && !u->exit_deferred))
+		if (u == t || u->mm != t->mm || (u->state != TASK_IN_SYSCALL && !u->exit_deferred))
 			continue;
 		if (u->cur_sysno == SYS_clone || u->cur_sysno == SYS_clone3)
 			clone_holes(r, u);
@@ -207,13 +205,14 @@ void recorder_add_expect(struct recorder *r, uint64_t addr, const uint8_t *data,
 	trace_event_add_expect(&r->eb, addr, data, len);
 }
 
-int recorder_add_fingerprint(struct recorder *r, const uint64_t regs[X86_NREGS])
+int recorder_add_fingerprint(struct recorder *r, struct recorder_task *t,
+			     const uint64_t regs[X86_NREGS])
 {
 	uint8_t window[STACK_BELOW + STACK_ABOVE];
 	uint64_t start = regs[X86_RSP] - STACK_BELOW;
-	size_t got = tracee_read_mem_partial(&r->cur->t, start, window, sizeof(window));
+	size_t got = tracee_read_mem_partial(&t->t, start, window, sizeof(window));
 
-	find_expect_holes(r);
+	find_expect_holes(r, t);
 	if (got)
 		recorder_add_expect(r, start, window, got);
 	r->fingerprint_rsp = regs[X86_RSP];

@@ -591,7 +591,7 @@ static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 			return 0;
 		}
 	}
-	err = recorder_signal_stop(r, sig, &t->pass_sig);
+	err = recorder_signal_stop(r, t, sig, &t->pass_sig);
 	if (err == 1) /* killed while the kernel set up the handler's frame */
 		return task_died(r, t, t->t.wait_status);
 	if (err < 0)
@@ -648,7 +648,7 @@ static int after_exit(struct recorder *r, struct recorder_task *t)
 	memcpy(t->boundary_regs, r->eb.regs, sizeof(t->boundary_regs));
 	t->at_boundary = true;
 	if (t->nheld)
-		recorder_resend_held(r);
+		recorder_resend_held(r, t);
 	if ((err = recorder_ptrace_after_exit(r, t, r->eb.kind == EV_EXEC)) != 0)
 		return err < 0 ? err : 0;
 	if (t->yield_at_event) {
@@ -791,7 +791,7 @@ static int ptrace_carry_on(struct recorder *r, struct recorder_task *t, enum ptr
 				si.si_uid = getuid();
 			}
 			t->ptrace.resume_sig = 0;
-			err = recorder_signal_deliver(r, &si, sync, &t->pass_sig);
+			err = recorder_signal_deliver(r, t, &si, sync, &t->pass_sig);
 			if (err == 1)
 				return task_died(r, t, t->t.wait_status);
 			if (err < 0)
@@ -881,7 +881,7 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 	default:
 		break;
 	}
-	if (WSTOPSIG(st) == SIGSEGV && (err = recorder_handle_tsc_trap(r)) != 0) {
+	if (WSTOPSIG(st) == SIGSEGV && (err = recorder_handle_tsc_trap(r, t)) != 0) {
 		if (err < 0)
 			return err;
 		t->at_boundary = false;

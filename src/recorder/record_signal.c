@@ -73,14 +73,15 @@ bool recorder_signal_kills_by_default(int sig)
 }
 
 /* Prints where a thread is about to die: the signal and a backtrace through libunwind. */
-static void print_death(struct recorder *r, const siginfo_t *si, const uint64_t regs[X86_NREGS])
+static void print_death(struct recorder *r, struct recorder_task *t, const siginfo_t *si,
+			const uint64_t regs[X86_NREGS])
 {
 	unw_addr_space_t as = unw_create_addr_space(&_UPT_accessors, 0);
-	void *upt = _UPT_create(r->cur->t.tid);
+	void *upt = _UPT_create(t->t.tid);
 	unw_cursor_t cursor;
 
 	rw_error("pid %d was killed by %s (signal %d, code %d) at rip 0x%llx, address 0x%llx",
-		 r->cur->t.tid, strsignal(si->si_signo), si->si_signo, si->si_code,
+		 t->t.tid, strsignal(si->si_signo), si->si_signo, si->si_code,
 		 (unsigned long long)regs[X86_RIP], (unsigned long long)(uintptr_t)si->si_addr);
 	if (as && upt && unw_init_remote(&cursor, as, upt) == 0) {
 		for (int depth = 0; depth < 64; depth++) {
@@ -110,29 +111,29 @@ static void print_death(struct recorder *r, const siginfo_t *si, const uint64_t 
  * of the saved FPU/XSAVE state (whose pointer is in the ucontext, with its
  * size in the software bytes at 464 of the area).
  */
-static void add_frame(struct recorder *r, const uint64_t regs[X86_NREGS])
+static void add_frame(struct recorder *r, struct recorder_task *t, const uint64_t regs[X86_NREGS])
 {
 	uint64_t rsp = regs[X86_RSP], fpstate = 0, end = rsp + 8 + 936 + SIGINFO_SIZE;
 	uint32_t sw[2];
 
 	/* rt_sigframe: pretcode, then ucontext (uc_mcontext at 40, fpstate at 40+184). */
-	if (tracee_read_mem(&r->cur->t, rsp + 8 + 40 + 184, &fpstate, sizeof(fpstate)) == 0 &&
+	if (tracee_read_mem(&t->t, rsp + 8 + 40 + 184, &fpstate, sizeof(fpstate)) == 0 &&
 	    fpstate > rsp && fpstate - rsp < (1u << 20) &&
-	    tracee_read_mem(&r->cur->t, fpstate + 464, sw, sizeof(sw)) == 0 &&
+	    tracee_read_mem(&t->t, fpstate + 464, sw, sizeof(sw)) == 0 &&
 	    sw[0] == 0x46505853u /* FP_XSTATE_MAGIC1 */ && sw[1] < (1u << 20))
 		end = fpstate + sw[1];
 	else if (fpstate > rsp && fpstate - rsp < (1u << 20))
 		end = fpstate + 512;
 	rw_buf_reset(&r->scratch);
 	rw_buf_reserve(&r->scratch, end - rsp);
-	r->scratch.len = tracee_read_mem_partial(&r->cur->t, rsp, r->scratch.data, end - rsp);
+	r->scratch.len = tracee_read_mem_partial(&t->t, rsp, r->scratch.data, end - rsp);
 	trace_event_add_mem(&r->eb, rsp, r->scratch.data, r->scratch.len);
 }
 
 /* Records the delivery of a signal at this stop and delivers it. Returns the signal to pass on
  * resume. */
-static int deliver(struct recorder *r, const siginfo_t *si, bool sync, int exec_point,
-		   int *pass_sig)
+static int deliver(struct recorder *r, struct recorder_task *t, const siginfo_t *si, bool sync,
+		   int exec_point, int *pass_sig)
 {
 	uint64_t regs[X86_NREGS];
 	bool handled, ignored;
@@ -140,187 +141,207 @@ static int deliver(struct recorder *r, const siginfo_t *si, bool sync, int exec_
 
 	*pass_sig = 0;
 	/* A tracer inside the recording sees it first (or an interrupted wait takes it back). */
-	if (exec_point && r->cur->ptrace.tracer) {
+	if (exec_point && t->ptrace.tracer) {
 		/* Not at a point replay reaches without running to it: at the next syscall exit. */
-		memmove(&r->cur->held[1], &r->cur->held[0], r->cur->nheld * sizeof(r->cur->held[0]));
-		r->cur->held[0].info = *si;
-		r->cur->nheld++;
+		memmove(&t->held[1], &t->held[0], t->nheld * sizeof(t->held[0]));
+		t->held[0].info = *si;
+		t->nheld++;
 		return 0;
 	}
-	if ((err = recorder_ptrace_signal_stop(r, si, sync)) != 0)
+	if ((err = recorder_ptrace_signal_stop(r, t, si, sync)) != 0)
 		return err < 0 ? err : 0;
-	handled = sig_in(procstatus_mask(r->cur->t.tid, "SigCgt:"), si->si_signo);
-	ignored = sig_in(procstatus_mask(r->cur->t.tid, "SigIgn:"), si->si_signo);
+	handled = sig_in(procstatus_mask(t->t.tid, "SigCgt:"), si->si_signo);
+	ignored = sig_in(procstatus_mask(t->t.tid, "SigIgn:"), si->si_signo);
 
-	if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
 		return err;
-	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_SIGNAL, regs);
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SIGNAL, regs);
 	r->eb.flags |= (sync ? EVF_SIGNAL_SYNC : 0) | (handled ? EVF_SIGNAL_HANDLED : 0) |
 		       (exec_point ? EVF_EXEC_POINT : 0) |
 		       (exec_point == EXEC_POINT_RUN_TO ? EVF_RUN_TO : 0);
-	if (exec_point == EXEC_POINT_RUN_TO && (err = recorder_add_fingerprint(r, regs)) < 0)
+	if (exec_point == EXEC_POINT_RUN_TO && (err = recorder_add_fingerprint(r, t, regs)) < 0)
 		return err;
 	if (exec_point == EXEC_POINT_RESTORE && (err = recorder_add_exec_point_pages(r)) < 0)
 		return err;
 	/* What the kernel does to an rseq critical section at signal delivery (regs as before it).
 	 */
-	err = x86_rseq_interrupt(&r->cur->t, &r->cur->rseq, regs);
+	err = x86_rseq_interrupt(&t->t, &t->rseq, regs);
 	if (err == 1) {
 		r->eb.flags |= EVF_RSEQ_CS;
-		if ((err = tracee_set_regs(&r->cur->t, regs)) < 0)
+		if ((err = tracee_set_regs(&t->t, regs)) < 0)
 			return err;
 	} else if (err == -EPERM) {
-		rw_warn("pid %d: rseq abort handler without the registered signature",
-			r->cur->t.tid);
+		rw_warn("pid %d: rseq abort handler without the registered signature", t->t.tid);
 	}
 	trace_event_add_signal(&r->eb, si->si_signo);
 	trace_event_add_siginfo(&r->eb, si, SIGINFO_SIZE);
-	if ((err = recorder_add_xsave(r, r->cur, true)) < 0 || (err = recorder_emit(r)) < 0)
+	if ((err = recorder_add_xsave(r, t, true)) < 0 || (err = recorder_emit(r)) < 0)
 		return err;
-	r->cur->at_boundary = r->cur->at_boundary && !handled;
+	t->at_boundary = t->at_boundary && !handled;
 	if (!handled) {
 		/* The program's own end is reported; its children's are its business (a shell's
 		 * pipeline ends with SIGPIPE as a matter of course). */
-		if (!ignored && recorder_signal_kills_by_default(si->si_signo) && r->cur->t.tid == r->first_pid)
-			print_death(r, si, regs);
+		if (!ignored && recorder_signal_kills_by_default(si->si_signo) &&
+		    t->t.tid == r->first_pid)
+			print_death(r, t, si, regs);
 		*pass_sig = si->si_signo;
 		return 0;
 	}
 	/* Stop at the handler's first instruction, the frame written. */
-	st = tracee_resume(&r->cur->t, PTRACE_SINGLESTEP, si->si_signo);
+	st = tracee_resume(&t->t, PTRACE_SINGLESTEP, si->si_signo);
 	if (st < 0)
 		return st;
-	if (r->cur->t.stop == TRACEE_STOP_EXITED)
+	if (t->t.stop == TRACEE_STOP_EXITED)
 		return 1; /* the frame could not be written: the kernel killed it */
 	if (!WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP) {
-		rw_error("pid %d: unexpected stop 0x%x delivering %s", r->cur->t.tid, st,
+		rw_error("pid %d: unexpected stop 0x%x delivering %s", t->t.tid, st,
 			 strsignal(si->si_signo));
 		return -EPROTO;
 	}
-	if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
 		return err;
-	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_SIGNAL_HANDLER, regs);
-	add_frame(r, regs);
-	if ((err = recorder_add_xsave(r, r->cur, false)) < 0 || (err = recorder_emit(r)) < 0)
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SIGNAL_HANDLER, regs);
+	add_frame(r, t, regs);
+	if ((err = recorder_add_xsave(r, t, false)) < 0 || (err = recorder_emit(r)) < 0)
 		return err;
 	*pass_sig = 0;
 	return 0;
 }
 
-int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig)
+/* The oldest held-back signal of t, taken off the list. */
+static siginfo_t take_held(struct recorder_task *t)
+{
+	siginfo_t si = t->held[0].info;
+
+	memmove(&t->held[0], &t->held[1], (t->nheld - 1) * sizeof(t->held[0]));
+	t->nheld--;
+	return si;
+}
+
+/* Our own kick (a SIGSTOP): a held-back signal waited too long. It is delivered here. */
+static int kicked(struct recorder *r, struct recorder_task *t, int *pass_sig)
+{
+	uint64_t regs[X86_NREGS];
+	int err, exec_point = EXEC_POINT_RUN_TO;
+	siginfo_t si;
+
+	t->kick_sent = false;
+	if (!t->nheld || t->resend_pending)
+		return 0;
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
+		return err;
+	err = recorder_step_to_site(r, t, regs);
+	if (err == RECORDER_TASK_ENDED)
+		return 1;
+	if (err == RECORDER_NO_SITE) {
+		exec_point = EXEC_POINT_RESTORE;
+	} else if (err <= 0) {
+		/* Its next event comes first, and delivers it; or try again later. */
+		if (!err && t->nheld)
+			recorder_time_limit(r, true);
+		return err;
+	}
+	/* A held signal delivered at a stop met while stepping: none may be left. */
+	if (!t->nheld)
+		return 0;
+	si = take_held(t);
+	if (ptrace(PTRACE_SETSIGINFO, t->t.tid, 0, &si) < 0)
+		return -errno;
+	if (t->nheld)
+		recorder_time_limit(r, true);
+	return deliver(r, t, &si, false, exec_point, pass_sig);
+}
+
+/* Ours, after an emulated rdtsc: the single-step trap the CPU would raise. */
+static int step_trap(struct recorder *r, struct recorder_task *t, int *pass_sig)
+{
+	uint64_t regs[X86_NREGS];
+	siginfo_t si;
+	int err;
+
+	t->step_trap_sent = false;
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
+		return err;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGTRAP;
+	si.si_code = TRAP_TRACE;
+	si.si_addr = (void *)(uintptr_t)regs[X86_RIP];
+	if (ptrace(PTRACE_SETSIGINFO, t->t.tid, 0, &si) < 0)
+		return -errno;
+	return deliver(r, t, &si, true, 0, pass_sig);
+}
+
+/* A signal that arrived while user code ran: held back until the next syscall exit. */
+static int hold(struct recorder *r, struct recorder_task *t, int sig, const siginfo_t *si)
+{
+	for (size_t i = 0; sig < SIGRTMIN && i < t->nheld; i++)
+		if (t->held[i].info.si_signo == sig)
+			return 0; /* a standard signal already pending: the kernel merges them too
+				   */
+	if (t->nheld == sizeof(t->held) / sizeof(t->held[0])) {
+		if (!t->warned_held_full)
+			rw_warn("pid %d: too many signals held back; %s is dropped, and so will be "
+				"others while it computes faster than they are delivered",
+				t->t.tid, strsignal(sig));
+		t->warned_held_full = true;
+		return 0;
+	}
+	t->held[t->nheld++].info = *si;
+	if (t->nheld == 1)
+		recorder_time_limit(r, true);
+	rw_debug("pid %d: %s held back until the next syscall", t->t.tid, strsignal(sig));
+	return 0;
+}
+
+int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, int *pass_sig)
 {
 	siginfo_t si;
 
 	*pass_sig = 0;
-	if (ptrace(PTRACE_GETSIGINFO, r->cur->t.tid, 0, &si) < 0)
+	if (ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &si) < 0)
 		return -errno;
-	if (sig == SIGSTOP && r->cur->kick_sent) {
-		/* Our own kick: a held-back signal waited too long. Deliver it here. */
-		uint64_t regs[X86_NREGS];
-		int err, exec_point = EXEC_POINT_RUN_TO;
-
-		r->cur->kick_sent = false;
-		if (!r->cur->nheld || r->cur->resend_pending)
-			return 0;
-		if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
-			return err;
-		err = recorder_step_to_site(r, regs);
-		if (err == RECORDER_TASK_ENDED)
-			return 1;
-		if (err == RECORDER_NO_SITE) {
-			exec_point = EXEC_POINT_RESTORE;
-		} else if (err <= 0) {
-			/* Its next event comes first, and delivers it; or try again later. */
-			if (!err && r->cur->nheld)
-				recorder_time_limit(r, true);
-			return err;
-		}
-		/* A held signal delivered at a stop met while stepping: none may be left. */
-		if (!r->cur->nheld)
-			return 0;
-		si = r->cur->held[0].info;
-		memmove(&r->cur->held[0], &r->cur->held[1],
-			(r->cur->nheld - 1) * sizeof(r->cur->held[0]));
-		r->cur->nheld--;
-		if (ptrace(PTRACE_SETSIGINFO, r->cur->t.tid, 0, &si) < 0)
-			return -errno;
-		if (r->cur->nheld)
-			recorder_time_limit(r, true);
-		return deliver(r, &si, false, exec_point, pass_sig);
-	}
-	if (sig == SIGTRAP && r->cur->step_trap_sent) {
-		/* Ours, after an emulated rdtsc: the single-step trap the CPU would raise. */
-		uint64_t regs[X86_NREGS];
-		int err;
-
-		r->cur->step_trap_sent = false;
-		if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
-			return err;
-		memset(&si, 0, sizeof(si));
-		si.si_signo = SIGTRAP;
-		si.si_code = TRAP_TRACE;
-		si.si_addr = (void *)(uintptr_t)regs[X86_RIP];
-		if (ptrace(PTRACE_SETSIGINFO, r->cur->t.tid, 0, &si) < 0)
-			return -errno;
-		return deliver(r, &si, true, 0, pass_sig);
-	}
-	if (r->cur->resend_pending && r->cur->resend_signo == sig) {
+	if (sig == SIGSTOP && t->kick_sent)
+		return kicked(r, t, pass_sig);
+	if (sig == SIGTRAP && t->step_trap_sent)
+		return step_trap(r, t, pass_sig);
+	if (t->resend_pending && t->resend_signo == sig) {
 		/* Our own tgkill of a held-back signal: give it back its original siginfo. */
-		r->cur->resend_pending = false;
-		si = r->cur->held[0].info;
-		memmove(&r->cur->held[0], &r->cur->held[1],
-			(r->cur->nheld - 1) * sizeof(r->cur->held[0]));
-		r->cur->nheld--;
-		ptrace(PTRACE_SETSIGINFO, r->cur->t.tid, 0, &si);
-		return deliver(r, &si, false, 0, pass_sig);
+		t->resend_pending = false;
+		si = take_held(t);
+		ptrace(PTRACE_SETSIGINFO, t->t.tid, 0, &si);
+		return deliver(r, t, &si, false, 0, pass_sig);
 	}
 	if (is_sync_fault(&si))
-		return deliver(r, &si, true, 0, pass_sig);
-	if (r->cur->at_boundary) {
+		return deliver(r, t, &si, true, 0, pass_sig);
+	if (t->at_boundary) {
 		uint64_t regs[X86_NREGS];
 
 		/* Pending at the exit, it is delivered before any user instruction runs. */
-		if (tracee_get_regs(&r->cur->t, regs) == 0 &&
-		    !memcmp(regs, r->cur->boundary_regs, sizeof(regs)))
-			return deliver(r, &si, false, 0, pass_sig);
+		if (tracee_get_regs(&t->t, regs) == 0 &&
+		    !memcmp(regs, t->boundary_regs, sizeof(regs)))
+			return deliver(r, t, &si, false, 0, pass_sig);
 	}
-	/* Arrived while user code ran: hold it back until the next syscall exit. */
-	for (size_t i = 0; sig < SIGRTMIN && i < r->cur->nheld; i++)
-		if (r->cur->held[i].info.si_signo == sig)
-			return 0; /* a standard signal already pending: the kernel merges them too
-				   */
-	if (r->cur->nheld == sizeof(r->cur->held) / sizeof(r->cur->held[0])) {
-		if (!r->cur->warned_held_full)
-			rw_warn("pid %d: too many signals held back; %s is dropped, and so will be "
-				"others while it computes faster than they are delivered",
-				r->cur->t.tid, strsignal(sig));
-		r->cur->warned_held_full = true;
-		return 0;
-	}
-	r->cur->held[r->cur->nheld++].info = si;
-	if (r->cur->nheld == 1)
-		recorder_time_limit(r, true);
-	rw_debug("pid %d: %s held back until the next syscall", r->cur->t.tid, strsignal(sig));
-	return 0;
+	return hold(r, t, sig, &si);
 }
 
-int recorder_signal_deliver(struct recorder *r, const siginfo_t *si, bool sync, int *pass_sig)
+int recorder_signal_deliver(struct recorder *r, struct recorder_task *t, const siginfo_t *si,
+			    bool sync, int *pass_sig)
 {
-	if (ptrace(PTRACE_SETSIGINFO, r->cur->t.tid, 0, si) < 0)
+	if (ptrace(PTRACE_SETSIGINFO, t->t.tid, 0, si) < 0)
 		return -errno;
-	r->cur->ptrace.inject_sig = si->si_signo; /* past its tracer: it passed it on */
-	return deliver(r, si, sync, 0, pass_sig);
+	t->ptrace.inject_sig = si->si_signo; /* past its tracer: it passed it on */
+	return deliver(r, t, si, sync, 0, pass_sig);
 }
 
-void recorder_resend_held(struct recorder *r)
+void recorder_resend_held(struct recorder *r, struct recorder_task *t)
 {
-	if (!r->cur->nheld || r->cur->resend_pending)
+	if (!t->nheld || t->resend_pending)
 		return;
 	/* Pending again at this exit: delivered before the thread runs another instruction. */
 	recorder_time_limit(r, false);
-	if (syscall(SYS_tkill, r->cur->t.tid, r->cur->held[0].info.si_signo) == 0) {
-		r->cur->resend_pending = true;
-		r->cur->resend_signo = r->cur->held[0].info.si_signo;
+	if (syscall(SYS_tkill, t->t.tid, t->held[0].info.si_signo) == 0) {
+		t->resend_pending = true;
+		t->resend_signo = t->held[0].info.si_signo;
 	}
 }
 
@@ -363,26 +384,26 @@ bool recorder_signal_unkillable_fault(pid_t tid, int sig)
  * here (same machine, same CPU) and log what it gave. Returns 1 when the
  * fault was such a trap, 0 for a real SIGSEGV.
  */
-int recorder_handle_tsc_trap(struct recorder *r)
+int recorder_handle_tsc_trap(struct recorder *r, struct recorder_task *t)
 {
 	uint64_t regs[X86_NREGS];
 	uint8_t code[3] = {0};
 	int len, rdtscp, err;
 
-	if ((err = tracee_get_regs(&r->cur->t, regs)) < 0)
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
 		return err;
-	tracee_read_mem_partial(&r->cur->t, regs[X86_RIP], code, sizeof(code));
+	tracee_read_mem_partial(&t->t, regs[X86_RIP], code, sizeof(code));
 	len = x86_tsc_insn_len(code, &rdtscp);
 	if (!len)
 		return 0;
 	x86_tsc_emulate(regs, len, rdtscp);
-	if ((err = tracee_set_regs(&r->cur->t, regs)) < 0)
+	if ((err = tracee_set_regs(&t->t, regs)) < 0)
 		return err;
-	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_RDTSC, regs);
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_RDTSC, regs);
 	if ((err = recorder_emit(r)) < 0)
 		return err;
 	/* The trap the CPU would have raised after it: pending, so due before the next insn. */
-	if (x86_tsc_single_step_trap(regs) && syscall(SYS_tkill, r->cur->t.tid, SIGTRAP) == 0)
-		r->cur->step_trap_sent = true;
+	if (x86_tsc_single_step_trap(regs) && syscall(SYS_tkill, t->t.tid, SIGTRAP) == 0)
+		t->step_trap_sent = true;
 	return 1;
 }

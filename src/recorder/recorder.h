@@ -407,7 +407,8 @@ int recorder_ptrace_user_request(const struct recorder_task *t);
  */
 int recorder_ptrace_entry_stop(struct recorder *r, struct recorder_task *t);
 int recorder_ptrace_after_exit(struct recorder *r, struct recorder_task *t, bool exec);
-int recorder_ptrace_signal_stop(struct recorder *r, const siginfo_t *si, bool sync);
+int recorder_ptrace_signal_stop(struct recorder *r, struct recorder_task *t, const siginfo_t *si,
+				bool sync);
 int recorder_ptrace_clone(struct recorder *r, struct recorder_task *parent,
 			  struct recorder_task *child, uint64_t flags, int event);
 int recorder_ptrace_child_ready(struct recorder *r, struct recorder_task *t);
@@ -423,7 +424,8 @@ struct recorder_task *recorder_ptrace_next_woken(struct recorder *r);
 int recorder_ptrace_resume_event(struct recorder *r, struct recorder_task *t,
 				 enum ptrace_stop_kind *kind);
 /* Delivers si now, as deliver() would without a tracer: the signal the tracer passed. */
-int recorder_signal_deliver(struct recorder *r, const siginfo_t *si, bool sync, int *pass_sig);
+int recorder_signal_deliver(struct recorder *r, struct recorder_task *t, const siginfo_t *si,
+			    bool sync, int *pass_sig);
 void recorder_ptrace_free(struct recorder_task *t);
 /*
  * A fault's signal sig, to be passed to tid, that the kernel would drop:
@@ -457,7 +459,7 @@ int recorder_handle_exit(struct recorder *r, struct recorder_task *t);
 /* Appends t's syscall event, then what other processes wrote into t meanwhile. */
 int recorder_emit_syscall(struct recorder *r, struct recorder_task *t);
 /* 1 when the SIGSEGV at this stop was an rdtsc trap (recorded), 0 if not, or negative errno. */
-int recorder_handle_tsc_trap(struct recorder *r);
+int recorder_handle_tsc_trap(struct recorder *r, struct recorder_task *t);
 int recorder_record_death(struct recorder *r, struct recorder_task *t, int status);
 
 /* Tasks and the schedule (record_sched.c). */
@@ -488,9 +490,10 @@ int recorder_preempt_point(struct recorder *r);
  * Single-steps r->cur to a site for an execution point (record_run_to.c),
  * regs updated: 1 there, 0 when its next event comes first, or as above.
  */
-int recorder_step_to_site(struct recorder *r, uint64_t regs[X86_NREGS]);
+int recorder_step_to_site(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS]);
 /* The stack window and changed pages of an execution point at regs, as fingerprint sections. */
-int recorder_add_fingerprint(struct recorder *r, const uint64_t regs[X86_NREGS]);
+int recorder_add_fingerprint(struct recorder *r, struct recorder_task *t,
+			     const uint64_t regs[X86_NREGS]);
 /* The file position of t's fd now, from /proc/PID/fdinfo, or -1. */
 long long recorder_fd_position(struct recorder *r, struct recorder_task *t, int fd);
 /* Adds len bytes at addr as expected memory, less the ranges left out (expect_holes). */
@@ -536,11 +539,11 @@ int recorder_write_file_table(struct recorder *r);
  * *pass_sig receives the signal to resume with (0 when already delivered or held).
  * Returns 0, 1 when the thread died delivering it, or a negative errno.
  */
-int recorder_signal_stop(struct recorder *r, int sig, int *pass_sig);
+int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, int *pass_sig);
 /* Whether sig's default action ends the process (it is not ignored, stopped or continued). */
 bool recorder_signal_kills_by_default(int sig);
 /* At a syscall exit: sends the oldest held-back signal again. */
-void recorder_resend_held(struct recorder *r);
+void recorder_resend_held(struct recorder *r, struct recorder_task *t);
 
 /* The recorder's timers: each a SIGALRM to the recorder's thread, told apart by its value. */
 enum recorder_timer {
