@@ -324,7 +324,7 @@ static int start_tracee(struct recorder *r, const struct record_options *o)
 	}
 	r->cur->exec_pending = false;
 	r->cur->state = TASK_READY;
-	return recorder_record_exec(r);
+	return recorder_record_exec(r, r->cur);
 }
 
 /* The trace's last records and its footer, after the last task is gone. */

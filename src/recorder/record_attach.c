@@ -520,7 +520,7 @@ static int take_over(struct recorder *r, size_t first)
 	for (size_t i = 0; i < n; i++)
 		a[i].st.sigmask = masks[i];
 	if ((err = tracee_get_regs(&lead->t, a[0].regs)) < 0 ||
-	    (err = recorder_map_inject_page(r, a[0].regs)) < 0 ||
+	    (err = recorder_map_inject_page(r, lead, a[0].regs)) < 0 ||
 	    (err = inject(lead, a[0].regs, SYS_mmap, ATTACH_SCRATCH, 4096, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, &ret)) < 0 ||
 	    (err = tracee_set_regs(&lead->t, a[0].regs)) < 0)
@@ -547,7 +547,7 @@ static int take_over(struct recorder *r, size_t first)
 	keep_vdso(r, lead);
 	r->cur = lead;
 	r->attaching = true;
-	err = recorder_record_image(r, a[0].regs, EVF_ATTACH | a[0].flags, &a[0].st);
+	err = recorder_record_image(r, lead, a[0].regs, EVF_ATTACH | a[0].flags, &a[0].st);
 	r->attaching = false;
 	for (size_t i = 1; i < n && !err; i++)
 		err = emit_thread(r, r->tasks[first + i], &a[i]);
@@ -728,7 +728,7 @@ static int give_back_thread(struct recorder *r, struct recorder_task *t, uint64_
 			for (int i = 0; i < 6; i++)
 				regs[arg_reg[i]] = t->scratch_entry[arg_reg[i]];
 			t->scratch_active = false;
-		} else if ((err = recorder_scratch_exit(r)) < 0 ||
+		} else if ((err = recorder_scratch_exit(r, t)) < 0 ||
 			   (err = tracee_get_regs(&t->t, regs)) < 0)
 			return err;
 	}

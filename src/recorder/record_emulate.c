@@ -254,7 +254,7 @@ int recorder_answer(struct recorder *r, struct recorder_task *t)
 	memcpy(r->eb.regs, regs, sizeof(regs));
 	r->eb.flags |= EVF_EMULATED_AT_RECORD;
 	if (recorder_shared_any(r))
-		recorder_shared_diff(r);
+		recorder_shared_diff(r, t);
 	if ((err = recorder_emit_syscall(r, t)) < 0)
 		return err;
 	return 1;
@@ -319,8 +319,8 @@ void recorder_affinity_get(struct recorder *r, struct recorder_task *t, const ui
  */
 bool recorder_dumpable_answered(const struct recorder_task *t, long nr, const uint64_t args[6])
 {
-	return nr == SYS_prctl && (args[0] == PR_SET_DUMPABLE ||
-				   (args[0] == PR_GET_DUMPABLE && t->mm->dumpable_set));
+	return nr == SYS_prctl &&
+	       (args[0] == PR_SET_DUMPABLE || (args[0] == PR_GET_DUMPABLE && t->mm->dumpable_set));
 }
 
 int64_t recorder_dumpable_answer(struct recorder_task *t, const uint64_t args[6])

@@ -191,7 +191,8 @@ static int store_map_file(struct recorder *r, int fd, const char *open_path, str
 	return err;
 }
 
-int recorder_store_file(struct recorder *r, const char *open_path, struct trace_map *m)
+int recorder_store_file(struct recorder *r, struct recorder_task *t, const char *open_path,
+			struct trace_map *m)
 {
 	int fd = open(open_path, O_RDONLY | O_CLOEXEC), err;
 
@@ -211,7 +212,7 @@ int recorder_store_file(struct recorder *r, const char *open_path, struct trace_
  * through a memfd into the ordinary store; m keeps the identity its caller
  * gave it, the segment's.
  */
-int recorder_store_memory(struct recorder *r, struct trace_map *m)
+int recorder_store_memory(struct recorder *r, struct recorder_task *t, struct trace_map *m)
 {
 	int fd = memfd_create("rewind-segment", MFD_CLOEXEC), err = 0;
 	uint8_t *buf = malloc(BLOB_PIECE);
@@ -226,14 +227,14 @@ int recorder_store_memory(struct recorder *r, struct trace_map *m)
 		size_t len =
 		    m->end - m->start - off < BLOB_PIECE ? m->end - m->start - off : BLOB_PIECE;
 
-		if ((err = tracee_read_mem(&r->cur->t, m->start + off, buf, len)) == 0 &&
+		if ((err = tracee_read_mem(&t->t, m->start + off, buf, len)) == 0 &&
 		    pwrite(fd, buf, len, (off_t)off) != (ssize_t)len)
 			err = -EIO;
 	}
 	if (!err)
 		err = store_file(r, fd, m->path, m->path, true, &m->hash, &m->file_size, &st);
 	else
-		rw_error("pid %d: cannot read 0x%llx-0x%llx to store it: %s", r->cur->t.tid,
+		rw_error("pid %d: cannot read 0x%llx-0x%llx to store it: %s", t->t.tid,
 			 (unsigned long long)m->start, (unsigned long long)m->end, strerror(-err));
 	m->dev = dev;
 	m->ino = ino;
@@ -248,7 +249,8 @@ int recorder_store_memory(struct recorder *r, struct trace_map *m)
  * syscall instruction yet, so one is written over the entry point for the
  * duration of the mmap and the original bytes put back.
  */
-int recorder_map_inject_page(struct recorder *r, const uint64_t regs[X86_NREGS])
+int recorder_map_inject_page(struct recorder *r, struct recorder_task *t,
+			     const uint64_t regs[X86_NREGS])
 {
 	static const uint8_t syscall_insn[2] = {0x0f, 0x05};
 	uint8_t page[64] = {0x0f, 0x05, 0xcc}; /* syscall; int3 */
@@ -257,23 +259,23 @@ int recorder_map_inject_page(struct recorder *r, const uint64_t regs[X86_NREGS])
 	int64_t ret;
 	int err;
 
-	if ((err = tracee_read_mem(&r->cur->t, ip, saved, sizeof(saved))) ||
-	    (err = tracee_write_mem(&r->cur->t, ip, syscall_insn, sizeof(syscall_insn))))
+	if ((err = tracee_read_mem(&t->t, ip, saved, sizeof(saved))) ||
+	    (err = tracee_write_mem(&t->t, ip, syscall_insn, sizeof(syscall_insn))))
 		return err;
 	err = tracee_inject(
-	    &r->cur->t, ip, regs, SYS_mmap, REWIND_INJECT_PAGE, 4096, PROT_READ | PROT_EXEC,
+	    &t->t, ip, regs, SYS_mmap, REWIND_INJECT_PAGE, 4096, PROT_READ | PROT_EXEC,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, (uint64_t)-1, 0, &ret);
 	if (!err)
-		err = tracee_write_mem(&r->cur->t, ip, saved, sizeof(saved));
+		err = tracee_write_mem(&t->t, ip, saved, sizeof(saved));
 	if (!err && (uint64_t)ret != REWIND_INJECT_PAGE) {
-		rw_error("pid %d: cannot map rewind's page at 0x%llx: %s", r->cur->t.tid,
+		rw_error("pid %d: cannot map rewind's page at 0x%llx: %s", t->t.tid,
 			 REWIND_INJECT_PAGE, strerror((int)-ret));
 		return -EEXIST;
 	}
 	if (!err)
-		err = tracee_write_mem(&r->cur->t, REWIND_INJECT_PAGE, page, sizeof(page));
+		err = tracee_write_mem(&t->t, REWIND_INJECT_PAGE, page, sizeof(page));
 	if (!err)
-		err = tracee_set_regs(&r->cur->t, regs);
+		err = tracee_set_regs(&t->t, regs);
 	return err;
 }
 
@@ -291,7 +293,7 @@ static const struct vdso_patch vdso_patches[] = {
 };
 
 /* Finds the symbols of vdso_patches in an in-memory vDSO image and writes the stubs. */
-static int patch_vdso(struct recorder *r, uint64_t base, size_t len)
+static int patch_vdso(struct recorder *r, struct recorder_task *t, uint64_t base, size_t len)
 {
 	uint8_t *img = malloc(len);
 	const Elf64_Ehdr *eh;
@@ -300,7 +302,7 @@ static int patch_vdso(struct recorder *r, uint64_t base, size_t len)
 
 	if (!img)
 		abort();
-	if (tracee_read_mem(&r->cur->t, base, img, len) < 0) {
+	if (tracee_read_mem(&t->t, base, img, len) < 0) {
 		free(img);
 		return 0; /* nothing readable to patch */
 	}
@@ -334,7 +336,7 @@ static int patch_vdso(struct recorder *r, uint64_t base, size_t len)
 				if (strcmp(strs + syms[s].st_name, vdso_patches[p].name))
 					continue;
 				memcpy(stub + 1, &(uint32_t){(uint32_t)vdso_patches[p].nr}, 4);
-				err = tracee_write_mem(&r->cur->t, base + syms[s].st_value, stub,
+				err = tracee_write_mem(&t->t, base + syms[s].st_value, stub,
 						       sizeof(stub));
 				if (err)
 					goto out;
@@ -346,7 +348,7 @@ static int patch_vdso(struct recorder *r, uint64_t base, size_t len)
 	goto out;
 bad:
 	rw_warn("pid %d: vDSO image not understood; its clock functions are not recorded",
-		r->cur->t.tid);
+		t->t.tid);
 out:
 	free(img);
 	return err;
@@ -370,7 +372,7 @@ static uint8_t map_kind(const struct procmap *m)
 }
 
 /* Adds the contents of [start, end) to the event, page by page, leaving out zero pages. */
-static void add_contents(struct recorder *r, uint64_t start, uint64_t end)
+static void add_contents(struct recorder *r, struct recorder_task *t, uint64_t start, uint64_t end)
 {
 	static const uint8_t zero[4096];
 	uint8_t page[4096];
@@ -378,7 +380,7 @@ static void add_contents(struct recorder *r, uint64_t start, uint64_t end)
 
 	rw_buf_reset(&r->scratch);
 	for (uint64_t a = start; a < end; a += 4096) {
-		bool keep = tracee_read_mem(&r->cur->t, a, page, sizeof(page)) == 0 &&
+		bool keep = tracee_read_mem(&t->t, a, page, sizeof(page)) == 0 &&
 			    memcmp(page, zero, sizeof(page)) != 0;
 
 		if (keep) {
@@ -398,8 +400,8 @@ static void add_contents(struct recorder *r, uint64_t start, uint64_t end)
  * program cannot have written show (its read-only ones, as the kernel's
  * loader left them): up to VERIFY_BYTES of them, and at least one page.
  */
-static bool shows_file(struct recorder *r, int fd, const struct procmap *maps, int n,
-		       const struct procmap *m)
+static bool shows_file(struct recorder *r, struct recorder_task *t, int fd,
+		       const struct procmap *maps, int n, const struct procmap *m)
 {
 	uint8_t mem[4096], file[4096];
 	size_t compared = 0;
@@ -417,7 +419,7 @@ static bool shows_file(struct recorder *r, int fd, const struct procmap *maps, i
 
 			if (got <= 0)
 				break; /* past the file's end: those pages are not its */
-			if (tracee_read_mem(&r->cur->t, a, mem, (size_t)got) < 0 ||
+			if (tracee_read_mem(&t->t, a, mem, (size_t)got) < 0 ||
 			    memcmp(mem, file, (size_t)got))
 				return false;
 			compared += (size_t)got;
@@ -433,23 +435,23 @@ static bool shows_file(struct recorder *r, int fd, const struct procmap *maps, i
  * gives maps the layer's), the same inode on a file that holds the
  * mapping's bytes is taken as the same file.
  */
-static bool is_mapped_file(struct recorder *r, int fd, const struct procmap *maps, int n,
-			   const struct procmap *m)
+static bool is_mapped_file(struct recorder *r, struct recorder_task *t, int fd,
+			   const struct procmap *maps, int n, const struct procmap *m)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != m->inode)
 		return false;
-	return st.st_dev == makedev(m->dev_major, m->dev_minor) || shows_file(r, fd, maps, n, m);
+	return st.st_dev == makedev(m->dev_major, m->dev_minor) || shows_file(r, t, fd, maps, n, m);
 }
 
 /* Opens path, if it is the file that mapping m shows; else -1. */
-static int open_if_mapped(struct recorder *r, const char *path, const struct procmap *maps, int n,
-			  const struct procmap *m)
+static int open_if_mapped(struct recorder *r, struct recorder_task *t, const char *path,
+			  const struct procmap *maps, int n, const struct procmap *m)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd >= 0 && !is_mapped_file(r, fd, maps, n, m)) {
+	if (fd >= 0 && !is_mapped_file(r, t, fd, maps, n, m)) {
 		close(fd);
 		fd = -1;
 	}
@@ -466,10 +468,10 @@ static int open_if_mapped(struct recorder *r, const char *path, const struct pro
  * the descriptor, with open_path naming it, or -ENOENT when no file is
  * shown to be the mapped one (deleted, or replaced since).
  */
-static int open_mapped_file(struct recorder *r, const struct procmap *maps, int n,
-			    const struct procmap *m, char *open_path, size_t len)
+static int open_mapped_file(struct recorder *r, struct recorder_task *t, const struct procmap *maps,
+			    int n, const struct procmap *m, char *open_path, size_t len)
 {
-	pid_t tid = r->cur->t.tid;
+	pid_t tid = t->t.tid;
 	int fd;
 
 	snprintf(open_path, len, "/proc/%d/map_files/%llx-%llx", tid, (unsigned long long)m->start,
@@ -477,13 +479,13 @@ static int open_mapped_file(struct recorder *r, const struct procmap *maps, int 
 	if ((fd = open(open_path, O_RDONLY | O_CLOEXEC)) >= 0)
 		return fd;
 	snprintf(open_path, len, "/proc/%d/exe", tid);
-	if ((fd = open_if_mapped(r, open_path, maps, n, m)) >= 0)
+	if ((fd = open_if_mapped(r, t, open_path, maps, n, m)) >= 0)
 		return fd;
 	snprintf(open_path, len, "%s", m->path);
-	if ((fd = open_if_mapped(r, open_path, maps, n, m)) >= 0)
+	if ((fd = open_if_mapped(r, t, open_path, maps, n, m)) >= 0)
 		return fd;
 	snprintf(open_path, len, "/proc/%d/root%s", tid, m->path);
-	if ((fd = open_if_mapped(r, open_path, maps, n, m)) >= 0)
+	if ((fd = open_if_mapped(r, t, open_path, maps, n, m)) >= 0)
 		return fd;
 	return -ENOENT;
 }
@@ -493,11 +495,12 @@ static int open_mapped_file(struct recorder *r, const struct procmap *maps, int 
  * that cannot be found makes it anonymous memory, its pages stored as they
  * are (-ENODEV, as for a device), with a warning for its first mapping.
  */
-static int store_mapped_file(struct recorder *r, const struct procmap *maps, int n,
-			     const struct procmap *m, struct trace_map *tm)
+static int store_mapped_file(struct recorder *r, struct recorder_task *t,
+			     const struct procmap *maps, int n, const struct procmap *m,
+			     struct trace_map *tm)
 {
 	char open_path[sizeof(m->path) + 32];
-	int fd = open_mapped_file(r, maps, n, m, open_path, sizeof(open_path)), err;
+	int fd = open_mapped_file(r, t, maps, n, m, open_path, sizeof(open_path)), err;
 
 	for (const struct procmap *o = maps; fd < 0 && o < m; o++)
 		if (o->inode == m->inode && o->dev_major == m->dev_major &&
@@ -506,7 +509,7 @@ static int store_mapped_file(struct recorder *r, const struct procmap *maps, int
 	if (fd < 0) {
 		rw_warn("pid %d: %s, mapped at 0x%llx-0x%llx, is not at its path any more: its "
 			"pages are stored instead of the file, which a debugger will not see",
-			r->cur->t.tid, m->path, (unsigned long long)m->start,
+			t->t.tid, m->path, (unsigned long long)m->start,
 			(unsigned long long)m->end);
 		return -ENODEV;
 	}
@@ -515,8 +518,8 @@ static int store_mapped_file(struct recorder *r, const struct procmap *maps, int
 	return err;
 }
 
-static int record_map(struct recorder *r, const struct procmap *maps, int n,
-		      const struct procmap *m)
+static int record_map(struct recorder *r, struct recorder_task *t, const struct procmap *maps,
+		      int n, const struct procmap *m)
 {
 	struct trace_map tm = {
 	    .start = m->start,
@@ -532,7 +535,7 @@ static int record_map(struct recorder *r, const struct procmap *maps, int n,
 	if (!strcmp(m->path, "[vsyscall]"))
 		return 0; /* fixed by the kernel in every process */
 	if (tm.kind == MAPK_FILE) {
-		err = store_mapped_file(r, maps, n, m, &tm);
+		err = store_mapped_file(r, t, maps, n, m, &tm);
 		if (err == -ENODEV)
 			tm.kind = MAPK_ANON;
 		else if (err)
@@ -544,7 +547,7 @@ static int record_map(struct recorder *r, const struct procmap *maps, int n,
 	/* File pages the program cannot have written come from the stored file. */
 	if (tm.kind == MAPK_VVAR || (tm.kind == MAPK_FILE && !(m->prot & PROT_WRITE)))
 		return 0;
-	add_contents(r, m->start, m->end);
+	add_contents(r, t, m->start, m->end);
 	return 0;
 }
 
@@ -558,7 +561,7 @@ static int record_map(struct recorder *r, const struct procmap *maps, int n,
  * rewind takes it over, emulating it from now on, and unregisters it from
  * the kernel so the kernel never writes into the area behind replay's back.
  */
-static void adopt_rseq(struct recorder *r)
+static void adopt_rseq(struct recorder *r, struct recorder_task *t)
 {
 	struct {
 		uint64_t rseq_abi_pointer;
@@ -567,15 +570,15 @@ static void adopt_rseq(struct recorder *r)
 	uint64_t regs[X86_NREGS];
 	int64_t ret;
 
-	r->cur->rseq.addr = 0;
-	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, r->cur->t.tid, sizeof(rc), &rc) != sizeof(rc) ||
+	t->rseq.addr = 0;
+	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, t->t.tid, sizeof(rc), &rc) != sizeof(rc) ||
 	    !rc.rseq_abi_pointer)
 		return;
-	if (tracee_get_regs(&r->cur->t, regs) == 0 &&
-	    tracee_inject(&r->cur->t, REWIND_INJECT_PAGE, regs, SYS_rseq, rc.rseq_abi_pointer,
+	if (tracee_get_regs(&t->t, regs) == 0 &&
+	    tracee_inject(&t->t, REWIND_INJECT_PAGE, regs, SYS_rseq, rc.rseq_abi_pointer,
 			  rc.rseq_abi_size, 1, rc.signature, 0, 0, &ret) == 0 &&
-	    ret == 0 && tracee_set_regs(&r->cur->t, regs) == 0)
-		r->cur->rseq =
+	    ret == 0 && tracee_set_regs(&t->t, regs) == 0)
+		t->rseq =
 		    (struct x86_rseq_area){rc.rseq_abi_pointer, rc.rseq_abi_size, rc.signature};
 }
 
@@ -584,12 +587,12 @@ static void adopt_rseq(struct recorder *r)
  * close the new image to a tracer without CAP_SYS_PTRACE (it is not
  * dumpable: would_dump in fs/exec.c), /proc/PID/mem first of all.
  */
-static int check_reachable(struct recorder *r)
+static int check_reachable(struct recorder *r, struct recorder_task *t)
 {
 	char path[64];
 	int fd, err;
 
-	snprintf(path, sizeof(path), "/proc/%d/mem", r->cur->t.tid);
+	snprintf(path, sizeof(path), "/proc/%d/mem", t->t.tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		close(fd);
@@ -598,7 +601,7 @@ static int check_reachable(struct recorder *r)
 	err = -errno;
 	rw_error("pid %d: cannot open %s after its exec: %s (a program that this user may run "
 		 "but not read cannot be recorded without CAP_SYS_PTRACE)",
-		 r->cur->t.tid, path, strerror(-err));
+		 t->t.tid, path, strerror(-err));
 	return err;
 }
 
@@ -607,57 +610,58 @@ static int check_reachable(struct recorder *r)
  * every mapping and its contents, the whole XSAVE area, and (rec -p) the
  * state found at attach.
  */
-int recorder_record_image(struct recorder *r, const uint64_t regs[X86_NREGS], uint32_t flags,
+int recorder_record_image(struct recorder *r, struct recorder_task *t,
+			  const uint64_t regs[X86_NREGS], uint32_t flags,
 			  const struct trace_attach *attach)
 {
 	struct procmap *maps = NULL;
 	int n, err = 0;
 
-	n = procmaps_read(r->cur->t.tid, &maps);
+	n = procmaps_read(t->t.tid, &maps);
 	if (n < 0) {
-		rw_error("pid %d: cannot read its maps: %s", r->cur->t.tid, strerror(-n));
+		rw_error("pid %d: cannot read its maps: %s", t->t.tid, strerror(-n));
 		return n;
 	}
 	for (int i = 0; i < n; i++)
 		if (!strcmp(maps[i].path, "[vdso]") &&
-		    (err = patch_vdso(r, maps[i].start, maps[i].end - maps[i].start)) < 0)
+		    (err = patch_vdso(r, t, maps[i].start, maps[i].end - maps[i].start)) < 0)
 			goto out;
-	trace_event_begin(&r->eb, r->seq, (uint32_t)r->cur->t.tid, EV_EXEC, regs);
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_EXEC, regs);
 	r->eb.flags = flags;
 	for (int i = 0; i < n && !err; i++)
-		err = record_map(r, maps, n, &maps[i]);
+		err = record_map(r, t, maps, n, &maps[i]);
 	if (!err)
-		err = recorder_add_xsave(r, r->cur, true);
+		err = recorder_add_xsave(r, t, true);
 	if (!err && attach)
 		trace_event_add_attach(&r->eb, attach);
 	if (!err)
 		err = recorder_emit(r);
-	recorder_shared_clear(r);
+	recorder_shared_clear(r, t);
 out:
 	free(maps);
 	return err;
 }
 
-int recorder_record_exec(struct recorder *r)
+int recorder_record_exec(struct recorder *r, struct recorder_task *t)
 {
 	uint64_t regs[X86_NREGS];
 	int err;
 
-	if ((err = check_reachable(r)) < 0 || (err = tracee_get_regs(&r->cur->t, regs)) < 0)
+	if ((err = check_reachable(r, t)) < 0 || (err = tracee_get_regs(&t->t, regs)) < 0)
 		return err;
-	if ((err = recorder_map_inject_page(r, regs)) < 0)
+	if ((err = recorder_map_inject_page(r, t, regs)) < 0)
 		return err;
 	/*
 	 * The page hashes of the last execution point were of the old image: a
 	 * page of the new one with an old page's contents must not be left out
 	 * of the next one.
 	 */
-	recorder_scratch_release(r->cur);
-	recorder_mm_put(r->cur->mm);
-	r->cur->mm = recorder_mm_new();
-	if ((err = recorder_record_image(r, regs, 0, NULL)) < 0)
+	recorder_scratch_release(t);
+	recorder_mm_put(t->mm);
+	t->mm = recorder_mm_new();
+	if ((err = recorder_record_image(r, t, regs, 0, NULL)) < 0)
 		return err;
-	adopt_rseq(r);
-	written_pages_exec(r, r->cur);
+	adopt_rseq(r, t);
+	written_pages_exec(r, t);
 	return 0;
 }

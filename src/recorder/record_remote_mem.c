@@ -40,13 +40,13 @@ static struct recorder_task *task_of(struct recorder *r, pid_t pid)
 }
 
 /* The task whose /proc/PID/mem the writer's descriptor fd is, or NULL. */
-static struct recorder_task *mem_file_task(struct recorder *r, int fd)
+static struct recorder_task *mem_file_task(struct recorder *r, struct recorder_task *t, int fd)
 {
 	char path[64], target[128];
 	int pid, tid, len = 0;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", r->cur->t.tid, fd);
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", t->t.tid, fd);
 	n = readlink(path, target, sizeof(target) - 1);
 	if (n <= 0)
 		return NULL;
@@ -76,46 +76,47 @@ static void take(struct recorder *r, struct recorder_task *t, uint64_t addr, uin
 }
 
 /* process_vm_writev(pid, local, n, remote, m, 0) = ret: the first ret bytes of the remote iovs. */
-static void vm_writev(struct recorder *r, const uint64_t args[6], int64_t ret, struct rw_buf *out)
+static void vm_writev(struct recorder *r, struct recorder_task *t, const uint64_t args[6],
+		      int64_t ret, struct rw_buf *out)
 {
-	struct recorder_task *t = task_of(r, (pid_t)args[0]);
+	struct recorder_task *target = task_of(r, (pid_t)args[0]);
 	uint64_t left = (uint64_t)ret, n = args[4];
 	struct iovec *iov;
 
-	if (!t || !n || n > REMOTE_IOV_MAX || !(iov = calloc(n, sizeof(*iov))))
+	if (!target || !n || n > REMOTE_IOV_MAX || !(iov = calloc(n, sizeof(*iov))))
 		return;
-	if (tracee_read_mem(&r->cur->t, args[3], iov, n * sizeof(*iov)) == 0)
+	if (tracee_read_mem(&t->t, args[3], iov, n * sizeof(*iov)) == 0)
 		for (uint64_t i = 0; i < n && left; i++) {
 			uint64_t len = iov[i].iov_len < left ? iov[i].iov_len : left;
 
-			take(r, t, (uint64_t)(uintptr_t)iov[i].iov_base, len, out);
+			take(r, target, (uint64_t)(uintptr_t)iov[i].iov_base, len, out);
 			left -= len;
 		}
 	free(iov);
 }
 
 /* A write of ret bytes to fd: the range of /proc/PID/mem it covered, if fd is one. */
-static void mem_file_write(struct recorder *r, long nr, const uint64_t args[6], int64_t ret,
-			   struct rw_buf *out)
+static void mem_file_write(struct recorder *r, struct recorder_task *t, long nr,
+			   const uint64_t args[6], int64_t ret, struct rw_buf *out)
 {
-	struct recorder_task *t = mem_file_task(r, (int)args[0]);
+	struct recorder_task *target = mem_file_task(r, t, (int)args[0]);
 	int64_t at;
 
-	if (!t)
+	if (!target)
 		return;
 	if (nr == SYS_pwrite64 || nr == SYS_pwritev)
 		at = (int64_t)args[3];
 	else if (nr == SYS_pwritev2 && (int64_t)args[3] != -1)
 		at = (int64_t)args[3];
-	else if ((at = recorder_fd_position(r, r->cur, (int)args[0])) >= 0)
+	else if ((at = recorder_fd_position(r, t, (int)args[0])) >= 0)
 		at -= ret; /* write, writev, pwritev2 at the file offset: it moved past them */
 	else
 		return;
-	take(r, t, (uint64_t)at, (uint64_t)ret, out);
+	take(r, target, (uint64_t)at, (uint64_t)ret, out);
 }
 
-void recorder_remote_mem_written(struct recorder *r, long nr, const uint64_t args[6], int64_t ret,
-				 struct rw_buf *other)
+void recorder_remote_mem_written(struct recorder *r, struct recorder_task *t, long nr,
+				 const uint64_t args[6], int64_t ret, struct rw_buf *other)
 {
 	struct rw_buf all = {0};
 	struct rw_cursor c;
@@ -123,24 +124,24 @@ void recorder_remote_mem_written(struct recorder *r, long nr, const uint64_t arg
 	if (ret <= 0)
 		return;
 	if (nr == SYS_process_vm_writev)
-		vm_writev(r, args, ret, &all);
+		vm_writev(r, t, args, ret, &all);
 	else if (nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev || nr == SYS_pwritev ||
 		 nr == SYS_pwritev2)
-		mem_file_write(r, nr, args, ret, &all);
+		mem_file_write(r, t, nr, args, ret, &all);
 	rw_cursor_init(&c, all.data, all.len);
 	while (rw_cursor_left(&c)) {
-		struct recorder_task *t = task_of(r, (pid_t)rw_get_u64(&c));
+		struct recorder_task *target = task_of(r, (pid_t)rw_get_u64(&c));
 		uint64_t addr = rw_get_u64(&c), len = rw_get_u64(&c);
 		const uint8_t *p = rw_get_bytes(&c, (size_t)len);
 
-		if (c.bad || !t)
+		if (c.bad || !target)
 			break;
-		if (t->tgid == r->cur->tgid)
+		if (target->tgid == t->tgid)
 			trace_event_add_mem(&r->eb, addr, p, len);
-		else if (recorder_ptrace_held(t))
-			recorder_ptrace_remember_poke(t, addr, p, len);
+		else if (recorder_ptrace_held(target))
+			recorder_ptrace_remember_poke(target, addr, p, len);
 		else {
-			rw_buf_put_u64(other, (uint64_t)t->t.tid);
+			rw_buf_put_u64(other, (uint64_t)target->t.tid);
 			rw_buf_put_u64(other, addr);
 			rw_buf_put_u64(other, len);
 			rw_buf_put(other, p, (size_t)len);

@@ -677,7 +677,7 @@ static int syscall_exit(struct recorder *r, struct recorder_task *t)
 	/* A clone that failed made no clone event: the flag goes back here. */
 	if (t->untraced_at && (err = untraced_restore(t)) < 0)
 		return err;
-	if ((err = recorder_scratch_exit(r)) < 0 || (err = recorder_handle_exit(r, t)) < 0)
+	if ((err = recorder_scratch_exit(r, t)) < 0 || (err = recorder_handle_exit(r, t)) < 0)
 		return err;
 	/* Killed while the recorder ran a syscall in it (written_pages_exec at an exec). */
 	if (t->t.stop == TRACEE_STOP_EXITED)
@@ -739,7 +739,7 @@ static int syscall_entry(struct recorder *r, struct recorder_task *t)
 		return after_exit(r, t);
 	if ((err = recorder_ptrace_wait_holds(r)) != 0)
 		return err < 0 ? err : 0; /* a tracer's wait, held until a tracee stops */
-	if ((err = recorder_scratch_enter(r)) < 0 || (err = untraced_strip(t)) < 0)
+	if ((err = recorder_scratch_enter(r, t)) < 0 || (err = untraced_strip(t)) < 0)
 		return err;
 	return enter_syscall(r, t);
 }

@@ -337,9 +337,8 @@ static int move_region(struct recorder_task *t, uint64_t regs[X86_NREGS], const 
 	return done > 0;
 }
 
-int recorder_scratch_enter(struct recorder *r)
+int recorder_scratch_enter(struct recorder *r, struct recorder_task *t)
 {
-	struct recorder_task *t = r->cur;
 	const struct x86_syscall_desc *d = x86_syscall_lookup(t->cur_sysno);
 	struct entry_plan plan = {.t = t};
 	struct x86_sys_entry_ctx ctx = {
@@ -415,9 +414,8 @@ static int copy_cb(void *opaque, uint64_t addr, uint64_t len)
 	return 0;
 }
 
-int recorder_scratch_exit(struct recorder *r)
+int recorder_scratch_exit(struct recorder *r, struct recorder_task *t)
 {
-	struct recorder_task *t = r->cur;
 	uint64_t regs[X86_NREGS];
 	struct x86_sys_out_ctx ctx;
 	struct copy_back c = {t, 0};

@@ -94,7 +94,7 @@ static bool maps_file(pid_t pid, uint64_t dev, uint64_t ino)
  * runs would pay that every time), and said once, naming the mapping and
  * the process.
  */
-static void warn_outside(struct recorder *r, const struct trace_map *f)
+static void warn_outside(struct recorder *r, struct recorder_task *t, const struct trace_map *f)
 {
 	DIR *d;
 	struct dirent *e;
@@ -128,7 +128,7 @@ static void warn_outside(struct recorder *r, const struct trace_map *f)
 		}
 		rw_warn("pid %d: shared mapping 0x%llx-0x%llx of %s is also mapped by process %d "
 			"(%s), which is not recorded: what it writes there will not replay",
-			r->cur->t.tid, (unsigned long long)f->start, (unsigned long long)f->end,
+			t->t.tid, (unsigned long long)f->start, (unsigned long long)f->end,
 			f->path && f->path[0] ? f->path : "?", (int)pid, comm);
 		break;
 	}
@@ -150,9 +150,10 @@ static int watch_sparsely(struct shared_map *m, const char *open_path)
 	return err;
 }
 
-void recorder_shared_add(struct recorder *r, const struct trace_map *f, const char *open_path)
+void recorder_shared_add(struct recorder *r, struct recorder_task *t, const struct trace_map *f,
+			 const char *open_path)
 {
-	struct recorder_mm *mm = r->cur->mm;
+	struct recorder_mm *mm = t->mm;
 	struct shared_map *m, w = {
 				  .start = f->start,
 				  .end = f->end,
@@ -166,11 +167,11 @@ void recorder_shared_add(struct recorder *r, const struct trace_map *f, const ch
 	if (sparse && watch_sparsely(&w, open_path) < 0) {
 		rw_warn("pid %d: shared file mapping 0x%llx-0x%llx of %s is too large to watch; "
 			"changes made to its file by syscalls will not replay",
-			r->cur->t.tid, (unsigned long long)f->start, (unsigned long long)f->end,
+			t->t.tid, (unsigned long long)f->start, (unsigned long long)f->end,
 			f->path ? f->path : "?");
 		return;
 	}
-	warn_outside(r, f);
+	warn_outside(r, t, f);
 	m = grow(mm);
 	*m = w;
 	if (sparse)
@@ -179,7 +180,7 @@ void recorder_shared_add(struct recorder *r, const struct trace_map *f, const ch
 	if (!m->snapshot)
 		abort();
 	/* As it is now: what changes from here on is what gets stored. */
-	m->valid = tracee_read_mem_partial(&r->cur->t, m->start, m->snapshot, m->end - m->start);
+	m->valid = tracee_read_mem_partial(&t->t, m->start, m->snapshot, m->end - m->start);
 }
 
 static void forget(struct shared_map *m)
@@ -191,9 +192,10 @@ static void forget(struct shared_map *m)
 }
 
 /* Forgets the watched mappings that overlap [start, end) (munmap, mremap, MAP_FIXED). */
-void recorder_shared_remove(struct recorder *r, uint64_t start, uint64_t end)
+void recorder_shared_remove(struct recorder *r, struct recorder_task *t, uint64_t start,
+			    uint64_t end)
 {
-	struct recorder_mm *mm = r->cur->mm;
+	struct recorder_mm *mm = t->mm;
 	size_t keep = 0;
 
 	for (size_t i = 0; i < mm->nshared; i++) {
@@ -216,10 +218,10 @@ void recorder_shared_remove(struct recorder *r, uint64_t start, uint64_t end)
  * readable of that part goes into the event, and a page past the working
  * copy's end makes replay grow it.
  */
-void recorder_shared_remapped(struct recorder *r, uint64_t old, uint64_t old_len, uint64_t addr,
-			      uint64_t len)
+void recorder_shared_remapped(struct recorder *r, struct recorder_task *t, uint64_t old,
+			      uint64_t old_len, uint64_t addr, uint64_t len)
 {
-	struct recorder_mm *mm = r->cur->mm;
+	struct recorder_mm *mm = t->mm;
 	struct trace_map f = {.start = addr, .end = addr + ((len + 4095) & ~4095ull)};
 	uint8_t page[4096];
 	char fd_path[64] = "";
@@ -239,7 +241,7 @@ void recorder_shared_remapped(struct recorder *r, uint64_t old, uint64_t old_len
 				fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 0);
 		}
 	}
-	recorder_shared_remove(r, old, old + old_len);
+	recorder_shared_remove(r, t, old, old + old_len);
 	if (!found)
 		return;
 	if (fd >= 0)
@@ -247,18 +249,18 @@ void recorder_shared_remapped(struct recorder *r, uint64_t old, uint64_t old_len
 	/* Small enough to be read whole (a larger one is watched through its file from here). */
 	for (uint64_t a = f.start + old_len; a < f.end && f.end - f.start <= SHARED_WATCH_MAX;
 	     a += sizeof(page)) {
-		if (tracee_read_mem(&r->cur->t, a, page, sizeof(page)) < 0)
+		if (tracee_read_mem(&t->t, a, page, sizeof(page)) < 0)
 			break; /* past the file's end */
 		trace_event_add_mem(&r->eb, a, page, sizeof(page));
 	}
-	recorder_shared_add(r, &f, fd >= 0 ? fd_path : NULL);
+	recorder_shared_add(r, t, &f, fd >= 0 ? fd_path : NULL);
 	if (fd >= 0)
 		close(fd);
 }
 
-void recorder_shared_clear(struct recorder *r)
+void recorder_shared_clear(struct recorder *r, struct recorder_task *t)
 {
-	recorder_shared_remove(r, 0, ~0ull);
+	recorder_shared_remove(r, t, 0, ~0ull);
 }
 
 void recorder_shared_free(struct recorder_mm *mm)
@@ -345,10 +347,11 @@ void recorder_shared_snapshot(struct recorder *r)
 	each_space(r, snapshot_space, NULL);
 }
 
-/* Whether the current process maps [off, off+len) of the file shared too (and so sees it). */
-static bool seen_here(struct recorder *r, const struct shared_map *m, uint64_t off, uint64_t len)
+/* Whether cur's process maps [off, off+len) of the file shared too (and so sees it). */
+static bool seen_here(const struct recorder_task *cur, const struct shared_map *m, uint64_t off,
+		      uint64_t len)
 {
-	const struct recorder_mm *mm = r->cur->mm;
+	const struct recorder_mm *mm = cur->mm;
 
 	for (size_t i = 0; i < mm->nshared; i++) {
 		const struct shared_map *c = &mm->shared[i];
@@ -402,8 +405,9 @@ static void diff_sparse_marked(struct recorder *r, struct shared_map *m)
 	m->dirty_lo = m->dirty_hi = 0;
 }
 
-/* diff_space for a mapping watched through its file. */
-static void diff_sparse(struct recorder *r, struct shared_map *m, bool here)
+/* diff_space for a mapping watched through its file; cur is the task of the syscall. */
+static void diff_sparse(struct recorder *r, const struct recorder_task *cur, struct shared_map *m,
+			bool here)
 {
 	struct sparse_page *now;
 	uint64_t *changed;
@@ -416,7 +420,7 @@ static void diff_sparse(struct recorder *r, struct shared_map *m, bool here)
 	for (size_t i = 0; i < nchanged; i++) {
 		if (here && read_file_page(m, changed[i], page))
 			trace_event_add_mem(&r->eb, m->start + changed[i], page, sizeof(page));
-		else if (!here && !seen_here(r, m, m->offset + changed[i], sizeof(page)))
+		else if (!here && !seen_here(cur, m, m->offset + changed[i], sizeof(page)))
 			mark(m, changed[i], changed[i] + sizeof(page));
 	}
 	free(changed);
@@ -441,17 +445,18 @@ static void flush_marked(struct recorder *r, struct recorder_task *t, struct sha
 	m->dirty_lo = m->dirty_hi = 0;
 }
 
+/* What changed in the watched mappings of t's address space; arg: the task of the syscall. */
 static void diff_space(struct recorder *r, struct recorder_task *t, void *arg)
 {
-	bool here = t->mm == r->cur->mm;
+	const struct recorder_task *cur = arg;
+	bool here = t->mm == cur->mm;
 	uint8_t page[4096];
 
-	(void)arg;
 	for (size_t i = 0; i < t->mm->nshared; i++) {
 		struct shared_map *m = &t->mm->shared[i];
 
 		if (m->fd >= 0) {
-			diff_sparse(r, m, here);
+			diff_sparse(r, cur, m, here);
 			continue;
 		}
 		/*
@@ -468,7 +473,7 @@ static void diff_space(struct recorder *r, struct recorder_task *t, void *arg)
 				continue;
 			if (here)
 				trace_event_add_mem(&r->eb, m->start + off, page, len);
-			else if (!seen_here(r, m, m->offset + off, len))
+			else if (!seen_here(cur, m, m->offset + off, len))
 				mark(m, off, off + len);
 		}
 		if (here)
@@ -481,18 +486,18 @@ static void diff_space(struct recorder *r, struct recorder_task *t, void *arg)
  * built, when it is one that may change files (its entry took a snapshot);
  * otherwise only what other processes' syscalls changed in this process's.
  */
-void recorder_shared_diff(struct recorder *r)
+void recorder_shared_diff(struct recorder *r, struct recorder_task *t)
 {
-	struct recorder_mm *mm = r->cur->mm;
+	struct recorder_mm *mm = t->mm;
 
-	if (r->cur->shared_snapped) {
-		r->cur->shared_snapped = false;
-		each_space(r, diff_space, NULL);
+	if (t->shared_snapped) {
+		t->shared_snapped = false;
+		each_space(r, diff_space, t);
 		return;
 	}
 	for (size_t i = 0; mm && i < mm->nshared; i++)
 		if (mm->shared[i].fd < 0)
-			flush_marked(r, r->cur, &mm->shared[i]);
+			flush_marked(r, t, &mm->shared[i]);
 		else
 			diff_sparse_marked(r, &mm->shared[i]);
 }
@@ -505,10 +510,10 @@ void recorder_shared_diff(struct recorder *r)
  * segment from one working copy, so processes share it as here; their
  * stores are user code, which replay runs.
  */
-int recorder_shm_attached(struct recorder *r, uint64_t addr)
+int recorder_shm_attached(struct recorder *r, struct recorder_task *t, uint64_t addr)
 {
 	struct procmap *maps = NULL;
-	int n = procmaps_read(r->cur->t.tid, &maps), err = -ENOENT;
+	int n = procmaps_read(t->t.tid, &maps), err = -ENOENT;
 	struct trace_map m = {.kind = MAPK_FILE, .flags = MAP_SHARED};
 
 	for (int i = 0; i < n; i++) {
@@ -525,14 +530,14 @@ int recorder_shm_attached(struct recorder *r, uint64_t addr)
 		m.dev = makedev(maps[i].dev_major, maps[i].dev_minor);
 		m.ino = maps[i].inode;
 		m.path = maps[i].path;
-		recorder_shared_remove(r, m.start, m.end); /* SHM_REMAP */
-		err = recorder_store_memory(r, &m);
+		recorder_shared_remove(r, t, m.start, m.end); /* SHM_REMAP */
+		err = recorder_store_memory(r, t, &m);
 		if (!err)
 			trace_event_add_map(&r->eb, &m);
 		break;
 	}
 	if (err == -ENOENT)
-		rw_error("pid %d: no mapping at 0x%llx after shmat", r->cur->t.tid,
+		rw_error("pid %d: no mapping at 0x%llx after shmat", t->t.tid,
 			 (unsigned long long)addr);
 	free(maps);
 	return n < 0 ? n : err;
@@ -544,14 +549,15 @@ int recorder_shm_attached(struct recorder *r, uint64_t addr)
  * for writing there (it can be mapped shared later), or a recorded process
  * maps it shared now.
  */
-bool recorder_shared_file_may_change(struct recorder *r, const char *fdpath, int fd)
+bool recorder_shared_file_may_change(struct recorder *r, struct recorder_task *t,
+				     const char *fdpath, int fd)
 {
 	char path[64], line[128];
 	unsigned flags = 0;
 	struct stat st;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", r->cur->t.tid, fd);
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", t->t.tid, fd);
 	if ((f = fopen(path, "re"))) {
 		while (fgets(line, sizeof(line), f))
 			if (sscanf(line, "flags: %o", &flags) == 1)

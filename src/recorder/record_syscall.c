@@ -121,8 +121,8 @@ long long recorder_fd_position(struct recorder *r, struct recorder_task *t, int 
  * sendfile and copy_file_range to the terminal: the bytes came from a file,
  * so they are read back from it where the syscall left its offset.
  */
-static void add_copied_output(struct recorder *r, struct recorder_task *t, int target, int in_fd, uint64_t off_ptr,
-			      int64_t ret)
+static void add_copied_output(struct recorder *r, struct recorder_task *t, int target, int in_fd,
+			      uint64_t off_ptr, int64_t ret)
 {
 	char path[64];
 	long long end;
@@ -155,7 +155,8 @@ static void add_copied_output(struct recorder *r, struct recorder_task *t, int t
 }
 
 /* The bytes a write-family syscall sent, as an output section. */
-static void add_output(struct recorder *r, struct recorder_task *t, long nr, const uint64_t args[6], int64_t ret)
+static void add_output(struct recorder *r, struct recorder_task *t, long nr, const uint64_t args[6],
+		       int64_t ret)
 {
 	int out_fd = nr == SYS_copy_file_range ? (int)args[2] : (int)args[0];
 	int target = output_target(r, t, out_fd);
@@ -176,8 +177,7 @@ static void add_output(struct recorder *r, struct recorder_task *t, long nr, con
 	rw_buf_reset(&r->scratch);
 	if (nr == SYS_write || nr == SYS_pwrite64) {
 		rw_buf_reserve(&r->scratch, left);
-		r->scratch.len =
-		    tracee_read_mem_partial(&t->t, args[1], r->scratch.data, left);
+		r->scratch.len = tracee_read_mem_partial(&t->t, args[1], r->scratch.data, left);
 	} else {
 		size_t n = args[2] < 64 ? (size_t)args[2] : 64;
 
@@ -196,7 +196,7 @@ static void add_output(struct recorder *r, struct recorder_task *t, long nr, con
 	trace_event_add_output(&r->eb, target, r->scratch.data, r->scratch.len);
 }
 
-static int refuse(struct recorder *r, struct recorder_task *t, const char *fmt, ...) 
+static int refuse(struct recorder *r, struct recorder_task *t, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int refuse(struct recorder *r, struct recorder_task *t, const char *fmt, ...)
 {
@@ -230,12 +230,12 @@ static void own_filter(struct recorder *r, struct recorder_task *t)
  * numbers it does not know: a number this kernel knows but rewind does not
  * would have effects nobody records).
  */
-static bool answered_here(struct recorder *r, struct recorder_task *t, const struct x86_syscall_desc *d, long nr,
-			  const uint64_t args[6])
+static bool answered_here(struct recorder *r, struct recorder_task *t,
+			  const struct x86_syscall_desc *d, long nr, const uint64_t args[6])
 {
 	return !d || d->replay == SYS_REPLAY_RSEQ || d->replay == SYS_REPLAY_NOSYS ||
-	       recorder_affinity_answered(r, t, nr, args) || recorder_dumpable_answered(t, nr, args) ||
-	       recorder_ptrace_answered(r, nr, args);
+	       recorder_affinity_answered(r, t, nr, args) ||
+	       recorder_dumpable_answered(t, nr, args) || recorder_ptrace_answered(r, nr, args);
 }
 
 static int64_t emulate_rseq(struct recorder *r, struct recorder_task *t, const uint64_t args[6]);
@@ -355,7 +355,8 @@ static int64_t emulate_rseq(struct recorder *r, struct recorder_task *t, const u
 	return 0;
 }
 
-static int add_mmap_file(struct recorder *r, struct recorder_task *t, const uint64_t args[6], int64_t ret)
+static int add_mmap_file(struct recorder *r, struct recorder_task *t, const uint64_t args[6],
+			 int64_t ret)
 {
 	struct trace_map m = {
 	    .start = (uint64_t)ret,
@@ -373,34 +374,34 @@ static int add_mmap_file(struct recorder *r, struct recorder_task *t, const uint
 	n = readlink(fdpath, target, sizeof(target) - 1);
 	target[n > 0 ? n : 0] = '\0';
 	m.path = target;
-	if (!(args[3] & MAP_SHARED) && recorder_shared_file_may_change(r, fdpath, (int)args[4]))
+	if (!(args[3] & MAP_SHARED) && recorder_shared_file_may_change(r, t, fdpath, (int)args[4]))
 		m.flags |= TRACE_MAP_WORKING_COPY;
-	err = recorder_store_file(r, fdpath, &m);
+	err = recorder_store_file(r, t, fdpath, &m);
 	if (err)
 		return err;
 	trace_event_add_map(&r->eb, &m);
 	if (args[3] & MAP_SHARED)
-		recorder_shared_add(r, &m, fdpath);
+		recorder_shared_add(r, t, &m, fdpath);
 	return 0;
 }
 
 /* Mappings the recorder must know about: stored files, watched shared mappings. */
-static int track_mappings(struct recorder *r, struct recorder_task *t, const struct x86_syscall_desc *d,
-			  const uint64_t args[6], int64_t ret)
+static int track_mappings(struct recorder *r, struct recorder_task *t,
+			  const struct x86_syscall_desc *d, const uint64_t args[6], int64_t ret)
 {
 	int err;
 
 	if (!d || ret < 0)
 		return 0;
 	if (d == x86_syscall_lookup(SYS_shmat))
-		return recorder_shm_attached(r, (uint64_t)ret);
+		return recorder_shm_attached(r, t, (uint64_t)ret);
 	if (d == x86_syscall_lookup(SYS_shmdt))
 		return 0; /* a segment: nothing watched */
 	written_pages_syscall_exit(r, t, d->replay, args, ret);
 	switch (d->replay) {
 	case SYS_REPLAY_MMAP:
 		if (args[3] & MAP_FIXED)
-			recorder_shared_remove(r, (uint64_t)ret, (uint64_t)ret + args[1]);
+			recorder_shared_remove(r, t, (uint64_t)ret, (uint64_t)ret + args[1]);
 		if (args[3] & MAP_ANONYMOUS)
 			return 0;
 		err = add_mmap_file(r, t, args, ret);
@@ -408,10 +409,10 @@ static int track_mappings(struct recorder *r, struct recorder_task *t, const str
 			return 0; /* a device: replayed as anonymous memory */
 		return err;
 	case SYS_REPLAY_MUNMAP:
-		recorder_shared_remove(r, args[0], args[0] + args[1]);
+		recorder_shared_remove(r, t, args[0], args[0] + args[1]);
 		return 0;
 	case SYS_REPLAY_MREMAP:
-		recorder_shared_remapped(r, args[0], args[1], (uint64_t)ret, args[2]);
+		recorder_shared_remapped(r, t, args[0], args[1], (uint64_t)ret, args[2]);
 		return 0;
 	default:
 		return 0;
@@ -458,7 +459,7 @@ static int exit_unsupported(struct recorder *r, struct recorder_task *t, int64_t
 	}
 	free(reason);
 	if (recorder_shared_any(r))
-		recorder_shared_diff(r);
+		recorder_shared_diff(r, t);
 	return recorder_emit_syscall(r, t);
 }
 
@@ -499,7 +500,7 @@ int recorder_handle_exit(struct recorder *r, struct recorder_task *t)
 
 	if (t->exec_pending) {
 		t->exec_pending = false;
-		return recorder_record_exec(r);
+		return recorder_record_exec(r, t);
 	}
 	if ((err = tracee_get_regs(&t->t, regs)) < 0)
 		return err;
@@ -516,14 +517,14 @@ int recorder_handle_exit(struct recorder *r, struct recorder_task *t)
 	if ((err = add_out_regions(r, t, d, nr, args, ret)) < 0)
 		return err;
 	if (recorder_shared_any(r))
-		recorder_shared_diff(r);
+		recorder_shared_diff(r, t);
 	if (t->vfork_hashes && (err = recorder_add_vfork_pages(r)) < 0)
 		return err;
 	if ((err = track_mappings(r, t, d, args, ret)) < 0)
 		return err;
 	if (d && (d->flags & (SYSF_WRITES_FD | SYSF_COPIES_TO_FD)) && ret > 0)
 		add_output(r, t, nr, args, ret);
-	recorder_remote_mem_written(r, nr, args, ret, &other);
+	recorder_remote_mem_written(r, t, nr, args, ret, &other);
 	if ((err = recorder_emit_syscall(r, t)) == 0)
 		err = recorder_remote_mem_emit(r, &other);
 	rw_buf_free(&other);

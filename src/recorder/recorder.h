@@ -444,8 +444,8 @@ void recorder_ptrace_remember_poke(struct recorder_task *t, uint64_t addr, const
  * goes into its exit event, a tracee's to its pokes; other processes' into
  * `other`, for recorder_remote_mem_emit once the exit event is written.
  */
-void recorder_remote_mem_written(struct recorder *r, long nr, const uint64_t args[6], int64_t ret,
-				 struct rw_buf *other);
+void recorder_remote_mem_written(struct recorder *r, struct recorder_task *t, long nr,
+				 const uint64_t args[6], int64_t ret, struct rw_buf *other);
 int recorder_remote_mem_emit(struct recorder *r, const struct rw_buf *other);
 /* After a syscall event of t: what other processes wrote into it meanwhile, if given now. */
 int recorder_remote_mem_flush(struct recorder *r, struct recorder_task *t);
@@ -505,11 +505,13 @@ int recorder_emit(struct recorder *r);
 /* Adds the blocks of the XSAVE area that changed since the last call (all with force). */
 int recorder_add_xsave(struct recorder *r, struct recorder_task *t, bool force);
 /* At the exit stop of an execve: sets up rewind's page, patches the vDSO, records EV_EXEC. */
-int recorder_record_exec(struct recorder *r);
+int recorder_record_exec(struct recorder *r, struct recorder_task *t);
 /* Maps rewind's page into r->cur's process (regs: its registers, put back after). */
-int recorder_map_inject_page(struct recorder *r, const uint64_t regs[X86_NREGS]);
+int recorder_map_inject_page(struct recorder *r, struct recorder_task *t,
+			     const uint64_t regs[X86_NREGS]);
 /* Records r->cur's address space as an EV_EXEC with flags and, for rec -p, attach's state. */
-int recorder_record_image(struct recorder *r, const uint64_t regs[X86_NREGS], uint32_t flags,
+int recorder_record_image(struct recorder *r, struct recorder_task *t,
+			  const uint64_t regs[X86_NREGS], uint32_t flags,
 			  const struct trace_attach *attach);
 
 /*
@@ -528,9 +530,10 @@ int recorder_attach(struct recorder *r, const pid_t *pids, size_t npids);
  * in the trace unless already there; sets m's hash, file size and identity.
  * Returns -ENODEV for something that is not a regular file.
  */
-int recorder_store_file(struct recorder *r, const char *open_path, struct trace_map *m);
+int recorder_store_file(struct recorder *r, struct recorder_task *t, const char *open_path,
+			struct trace_map *m);
 /* Stores r->cur's memory [m->start, m->end) as m's file contents (a System V segment). */
-int recorder_store_memory(struct recorder *r, struct trace_map *m);
+int recorder_store_memory(struct recorder *r, struct recorder_task *t, struct trace_map *m);
 /* Writes the stored-files table, the trace's last record, before the writer finishes. */
 int recorder_write_file_table(struct recorder *r);
 
@@ -584,9 +587,11 @@ int recorder_add_vfork_pages(struct recorder *r);
 
 /* The watch list of shared file mappings (record_shared.c), of r->cur's address space. */
 /* open_path: where rewind can open the file, for a mapping too large to snapshot (or NULL). */
-void recorder_shared_add(struct recorder *r, const struct trace_map *m, const char *open_path);
-void recorder_shared_remove(struct recorder *r, uint64_t start, uint64_t end);
-void recorder_shared_clear(struct recorder *r);
+void recorder_shared_add(struct recorder *r, struct recorder_task *t, const struct trace_map *m,
+			 const char *open_path);
+void recorder_shared_remove(struct recorder *r, struct recorder_task *t, uint64_t start,
+			    uint64_t end);
+void recorder_shared_clear(struct recorder *r, struct recorder_task *t);
 /*
  * Sparse watching (record_shared_sparse.c): the pages of [off, off + len)
  * of the file at fd that are data, as offsets from off and hashes; and the
@@ -596,8 +601,8 @@ int sparse_pages_scan(int fd, uint64_t off, uint64_t len, struct sparse_page **o
 size_t sparse_pages_changed(const struct sparse_page *was, size_t nwas,
 			    const struct sparse_page *now, size_t nnow, uint64_t **changed);
 /* mremap moved or resized [old, old + old_len) to [addr, addr + len). */
-void recorder_shared_remapped(struct recorder *r, uint64_t old, uint64_t old_len, uint64_t addr,
-			      uint64_t len);
+void recorder_shared_remapped(struct recorder *r, struct recorder_task *t, uint64_t old,
+			      uint64_t old_len, uint64_t addr, uint64_t len);
 void recorder_shared_free(struct recorder_mm *mm);
 /* A forked child's address space watches what its parent's did. */
 void recorder_shared_inherit(struct recorder_mm *child, const struct recorder_mm *parent);
@@ -610,17 +615,18 @@ void recorder_shared_snapshot(struct recorder *r);
  * At its exit stop, before the exit is recorded: what the syscall wrote
  * goes where the program asked and the registers get its pointers back.
  */
-int recorder_scratch_enter(struct recorder *r);
-int recorder_scratch_exit(struct recorder *r);
+int recorder_scratch_enter(struct recorder *r, struct recorder_task *t);
+int recorder_scratch_exit(struct recorder *r, struct recorder_task *t);
 /* Whether another task of t's address space is running user code. */
 bool recorder_scratch_others_run(const struct recorder *r, const struct recorder_task *t);
 void recorder_scratch_release(struct recorder_task *t);
 void recorder_scratch_inherit(struct recorder_mm *child, const struct recorder_mm *parent);
-void recorder_shared_diff(struct recorder *r);
+void recorder_shared_diff(struct recorder *r, struct recorder_task *t);
 /* Whether a private mapping of the file open at fd may see stores through shared ones. */
-bool recorder_shared_file_may_change(struct recorder *r, const char *fdpath, int fd);
+bool recorder_shared_file_may_change(struct recorder *r, struct recorder_task *t,
+				     const char *fdpath, int fd);
 /* The System V segment shmat attached at addr goes into the event as a shared mapping. */
-int recorder_shm_attached(struct recorder *r, uint64_t addr);
+int recorder_shm_attached(struct recorder *r, struct recorder_task *t, uint64_t addr);
 
 /*
  * Ending a recording from outside (record_stop.c): handlers for SIGTERM,
