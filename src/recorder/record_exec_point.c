@@ -253,11 +253,11 @@ static void add_hash(struct page_hash **now, size_t *nnow, size_t *cap, uint64_t
  * thread's stack is dead memory (signal frames, and replay's trampoline,
  * write there at will, and so does a thread that has ended): that part
  * of a stack mapping is left out. Each thread's rsp is the one of its last
- * event (the register history keeps the threads that ended too), r->cur's
+ * event (the register history keeps the threads that ended too), t's
  * the execution point's.
  */
-static void add_page_hash(struct recorder *r, const struct procmap *m, uint64_t addr,
-			  const uint8_t *page)
+static void add_page_hash(struct recorder *r, struct recorder_task *t, const struct procmap *m,
+			  uint64_t addr, const uint8_t *page)
 {
 	uint64_t skip = 0;
 
@@ -266,7 +266,7 @@ static void add_page_hash(struct recorder *r, const struct procmap *m, uint64_t 
 						 : r->history.threads[i].regs[X86_RSP];
 		uint64_t live = rsp - 128, dead;
 
-		if (i < r->history.n && r->history.threads[i].tid == (uint32_t)r->cur->t.tid)
+		if (i < r->history.n && r->history.threads[i].tid == (uint32_t)t->t.tid)
 			continue;
 		if (!rsp || rsp <= m->start || rsp > m->end || addr >= live)
 			continue;
@@ -285,14 +285,15 @@ static void add_page_hash(struct recorder *r, const struct procmap *m, uint64_t 
 #define SCAN_SHARED_ONLY 4
 
 /*
- * Hashes every watched page of r->cur; with emit, adds those that
+ * Hashes every watched page of t; with emit, adds those that
  * differ from the hashes in old (or are not there) to the event being
  * built, and with all_present every page present in memory that another
  * task may have written (see recorder_add_exec_point_pages). The new
  * hashes, sorted, go to *out.
  */
-static int scan_pages(struct recorder *r, const struct page_hash *old, size_t nold, int flags,
-		      bool all_present, struct page_hash **out, size_t *nout)
+static int scan_pages(struct recorder *r, struct recorder_task *t, const struct page_hash *old,
+		      size_t nold, int flags, bool all_present, struct page_hash **out,
+		      size_t *nout)
 {
 	int emit = flags & ~SCAN_SHARED_ONLY;
 	static uint8_t zeros[PAGE];
@@ -301,7 +302,7 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
 	struct page_hash *now = NULL;
 	size_t nnow = 0, cap = 0;
 	uint8_t *buf = malloc(BATCH_PAGES * PAGE);
-	int n = procmaps_read(r->cur->t.tid, &maps), pagemap;
+	int n = procmaps_read(t->t.tid, &maps), pagemap;
 	char path[64];
 
 	if (!buf)
@@ -310,7 +311,7 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
 		free(buf);
 		return n;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", r->cur->t.tid);
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", t->t.tid);
 	pagemap = open(path, O_RDONLY | O_CLOEXEC);
 	for (int i = 0; i < n; i++) {
 		const struct procmap *m = &maps[i];
@@ -327,7 +328,7 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
 			/* A shared page this process never touched is not emitted: not read. */
 			if (anonymous_private(m) || m->shared)
 				pages_present(pagemap, a, want / PAGE, &present);
-			got = present ? tracee_read_mem_partial(&r->cur->t, a, buf, want) : want;
+			got = present ? tracee_read_mem_partial(&t->t, a, buf, want) : want;
 			for (size_t off = 0; off + PAGE <= got; off += PAGE) {
 				bool absent = !(present >> (off / PAGE) & 1);
 				const uint8_t *page = absent ? zeros : buf + off;
@@ -339,7 +340,7 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
 					       old_hash(old, nold, a + off, &found) != h || !found))
 					continue;
 				if (emit == EMIT_EXPECT)
-					add_page_hash(r, m, a + off, page);
+					add_page_hash(r, t, m, a + off, page);
 				else
 					trace_event_add_mem(&r->eb, a + off, page, PAGE);
 			}
@@ -355,18 +356,18 @@ static int scan_pages(struct recorder *r, const struct page_hash *old, size_t no
 }
 
 /* Adds what emit says for the pages of [start, end) in m (a private mapping). */
-static void emit_range(struct recorder *r, const struct procmap *m, uint64_t start, uint64_t end,
-		       int emit, uint8_t *buf)
+static void emit_range(struct recorder *r, struct recorder_task *t, const struct procmap *m,
+		       uint64_t start, uint64_t end, int emit, uint8_t *buf)
 {
 	for (uint64_t a = start; a < end; a += BATCH_PAGES * PAGE) {
 		size_t want = end - a < BATCH_PAGES * PAGE ? end - a : BATCH_PAGES * PAGE;
-		size_t got = tracee_read_mem_partial(&r->cur->t, a, buf, want);
+		size_t got = tracee_read_mem_partial(&t->t, a, buf, want);
 
 		for (size_t off = 0; off + PAGE <= got; off += PAGE) {
 			if (rewinds_own(a + off))
 				continue;
 			if (emit == EMIT_EXPECT)
-				add_page_hash(r, m, a + off, buf + off);
+				add_page_hash(r, t, m, a + off, buf + off);
 			else
 				trace_event_add_mem(&r->eb, a + off, buf + off, PAGE);
 		}
@@ -380,18 +381,18 @@ static void emit_range(struct recorder *r, const struct procmap *m, uint64_t sta
  * shared mappings, which tracking does not cover. -ENODATA when the
  * address space is not tracked.
  */
-static int add_written_pages(struct recorder *r, int emit)
+static int add_written_pages(struct recorder *r, struct recorder_task *t, int emit)
 {
 	struct written_range *w;
 	struct procmap *maps = NULL;
 	struct page_hash *shared;
 	size_t nw, nshared, k = 0;
 	uint8_t *buf;
-	int n, err = written_pages_collect(r, r->cur, &w, &nw);
+	int n, err = written_pages_collect(r, t, &w, &nw);
 
 	if (err < 0)
 		return err;
-	if ((n = procmaps_read(r->cur->t.tid, &maps)) < 0 || !(buf = malloc(BATCH_PAGES * PAGE))) {
+	if ((n = procmaps_read(t->t.tid, &maps)) < 0 || !(buf = malloc(BATCH_PAGES * PAGE))) {
 		free(w);
 		free(maps);
 		return n < 0 ? n : -ENOMEM;
@@ -403,16 +404,16 @@ static int add_written_pages(struct recorder *r, int emit)
 			k++;
 		for (size_t j = k; j < nw && w[j].start < m->end; j++)
 			if (watched(m) && !m->shared)
-				emit_range(r, m, w[j].start > m->start ? w[j].start : m->start,
+				emit_range(r, t, m, w[j].start > m->start ? w[j].start : m->start,
 					   w[j].end < m->end ? w[j].end : m->end, emit, buf);
 	}
 	free(buf);
 	free(maps);
 	free(w);
-	err = scan_pages(r, NULL, 0, emit | SCAN_SHARED_ONLY, false, &shared, &nshared);
+	err = scan_pages(r, t, NULL, 0, emit | SCAN_SHARED_ONLY, false, &shared, &nshared);
 	free(shared);
-	r->cur->mm->hashes_stale = true;
-	r->cur->mm->threaded = r->cur->mm->refs > 1;
+	t->mm->hashes_stale = true;
+	t->mm->threaded = t->mm->refs > 1;
 	return err;
 }
 
@@ -421,17 +422,18 @@ static int add_written_pages(struct recorder *r, int emit)
  * last execution point: those written-page tracking saw written, or else
  * those whose hashes differ (with all_present, every page present).
  */
-static int add_changed_pages(struct recorder *r, int emit, bool all_present)
+static int add_changed_pages(struct recorder *r, struct recorder_task *t, int emit,
+			     bool all_present)
 {
 	struct page_hash *now;
 	size_t nnow;
-	struct recorder_mm *mm = r->cur->mm;
+	struct recorder_mm *mm = t->mm;
 	int err;
 
-	if ((err = add_written_pages(r, emit)) != -ENODATA)
+	if ((err = add_written_pages(r, t, emit)) != -ENODATA)
 		return err;
-	err = scan_pages(r, mm->hashes, mm->n, emit, all_present || mm->hashes_stale, &now,
-			 &nnow);
+	err =
+	    scan_pages(r, t, mm->hashes, mm->n, emit, all_present || mm->hashes_stale, &now, &nnow);
 	if (err < 0)
 		return err;
 	free(mm->hashes);
@@ -455,9 +457,9 @@ static int add_changed_pages(struct recorder *r, int emit, bool all_present)
  * more than one thread since then, shared memory) every page present in
  * memory is stored; never-touched anonymous pages read as zeros anyway.
  */
-int recorder_add_exec_point_pages(struct recorder *r)
+int recorder_add_exec_point_pages(struct recorder *r, struct recorder_task *t)
 {
-	return add_changed_pages(r, EMIT_PAGES, r->cur->mm->threaded);
+	return add_changed_pages(r, t, EMIT_PAGES, t->mm->threaded);
 }
 
 /*
@@ -467,9 +469,9 @@ int recorder_add_exec_point_pages(struct recorder *r)
  * wrote back the very bytes the page had then; the others hold the same
  * at every visit replay weighs, so checking them costs only time.
  */
-int recorder_add_exec_point_hashes(struct recorder *r)
+int recorder_add_exec_point_hashes(struct recorder *r, struct recorder_task *t)
 {
-	return add_changed_pages(r, EMIT_EXPECT, false);
+	return add_changed_pages(r, t, EMIT_EXPECT, false);
 }
 
 struct recorder_mm *recorder_mm_new(void)
@@ -499,25 +501,24 @@ void recorder_mm_put(struct recorder_mm *mm)
 	free(mm);
 }
 
-int recorder_vfork_snapshot(struct recorder *r)
+int recorder_vfork_snapshot(struct recorder *r, struct recorder_task *t)
 {
-	free(r->cur->vfork_hashes);
-	r->cur->vfork_hashes = NULL;
-	return scan_pages(r, NULL, 0, EMIT_NONE, false, &r->cur->vfork_hashes,
-			  &r->cur->nvfork_hashes);
+	free(t->vfork_hashes);
+	t->vfork_hashes = NULL;
+	return scan_pages(r, t, NULL, 0, EMIT_NONE, false, &t->vfork_hashes, &t->nvfork_hashes);
 }
 
-int recorder_add_vfork_pages(struct recorder *r)
+int recorder_add_vfork_pages(struct recorder *r, struct recorder_task *t)
 {
 	struct page_hash *now;
 	size_t nnow;
 	int err =
-	    scan_pages(r, r->cur->vfork_hashes, r->cur->nvfork_hashes, EMIT_PAGES, false, &now, &nnow);
+	    scan_pages(r, t, t->vfork_hashes, t->nvfork_hashes, EMIT_PAGES, false, &now, &nnow);
 
 	free(now);
-	free(r->cur->vfork_hashes);
-	r->cur->vfork_hashes = NULL;
-	r->cur->nvfork_hashes = 0;
+	free(t->vfork_hashes);
+	t->vfork_hashes = NULL;
+	t->nvfork_hashes = 0;
 	return err;
 }
 
@@ -527,9 +528,8 @@ int recorder_add_vfork_pages(struct recorder *r)
  * again. A preemption inside an rseq critical section aborts it, as the
  * kernel would.
  */
-static int restore_point(struct recorder *r, uint64_t regs[X86_NREGS])
+static int restore_point(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS])
 {
-	struct recorder_task *t = r->cur;
 	bool rseq_abort = false;
 	int err = x86_rseq_interrupt(&t->t, &t->rseq, regs);
 
@@ -540,15 +540,15 @@ static int restore_point(struct recorder *r, uint64_t regs[X86_NREGS])
 	}
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SCHED, regs);
 	r->eb.flags |= EVF_EXEC_POINT | (rseq_abort ? EVF_RSEQ_CS : 0);
-	if ((err = recorder_add_exec_point_pages(r)) < 0 || (err = recorder_add_xsave(r, r->cur, true)) < 0)
+	if ((err = recorder_add_exec_point_pages(r, t)) < 0 ||
+	    (err = recorder_add_xsave(r, t, true)) < 0)
 		return err;
 	t->at_boundary = false;
 	return (err = recorder_emit(r)) < 0 ? err : 1;
 }
 
-int recorder_preempt_point(struct recorder *r)
+int recorder_preempt_point(struct recorder *r, struct recorder_task *t)
 {
-	struct recorder_task *t = r->cur;
 	uint64_t regs[X86_NREGS];
 	int err;
 
@@ -569,17 +569,17 @@ int recorder_preempt_point(struct recorder *r)
 		if ((err = tracee_set_regs(&t->t, regs)) < 0)
 			return err;
 	}
-	err = recorder_step_to_site(r, r->cur, regs);
+	err = recorder_step_to_site(r, t, regs);
 	if (err == RECORDER_NO_SITE)
-		return restore_point(r, regs);
+		return restore_point(r, t, regs);
 	if (err != 1)
 		return err;
 	t->spinning = t->last_point_ip == regs[X86_RIP] && !t->at_boundary;
 	t->last_point_ip = regs[X86_RIP];
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SCHED, regs);
 	r->eb.flags |= EVF_EXEC_POINT | EVF_RUN_TO;
-	if ((err = recorder_add_fingerprint(r, r->cur, regs)) < 0 ||
-	    (err = recorder_add_xsave(r, r->cur, true)) < 0)
+	if ((err = recorder_add_fingerprint(r, t, regs)) < 0 ||
+	    (err = recorder_add_xsave(r, t, true)) < 0)
 		return err;
 	t->at_boundary = false;
 	return (err = recorder_emit(r)) < 0 ? err : 1;

@@ -47,53 +47,56 @@ static struct recorder_task *find_task(struct recorder *r, pid_t tid)
 	return NULL;
 }
 
-/* Writes into the tracer (r->cur) as the kernel's copy_to_user, and into its exit event. */
-static int put(struct recorder *r, uint64_t addr, const void *p, size_t len)
+/* Writes into the tracer as the kernel's copy_to_user, and into its exit event. */
+static int put(struct recorder *r, struct recorder_task *tracer, uint64_t addr, const void *p,
+	       size_t len)
 {
 	if (!addr)
 		return -EFAULT;
-	if (tracee_write_mem(&r->cur->t, addr, p, len) < 0)
+	if (tracee_write_mem(&tracer->t, addr, p, len) < 0)
 		return -EFAULT;
 	trace_event_add_mem(&r->eb, addr, p, len);
 	return 0;
 }
 
-static void warn_once(struct recorder *r, long request)
+static void warn_once(struct recorder *r, struct recorder_task *tracer, long request)
 {
 	for (size_t i = 0; i < r->nptrace_warned; i++)
 		if (r->ptrace_warned[i] == request)
 			return;
 	if (r->nptrace_warned < sizeof(r->ptrace_warned) / sizeof(r->ptrace_warned[0]))
 		r->ptrace_warned[r->nptrace_warned++] = request;
-	rw_debug("pid %d: ptrace request 0x%lx is not emulated: it fails with EIO", r->cur->t.tid,
+	rw_debug("pid %d: ptrace request 0x%lx is not emulated: it fails with EIO", tracer->t.tid,
 		 request);
 }
 
 /* A tracee of the caller's stopped for it, as ptrace_check_attach demands, or NULL. */
-static struct recorder_task *stopped_tracee(struct recorder *r, pid_t pid, bool need_stop)
+static struct recorder_task *stopped_tracee(struct recorder *r, struct recorder_task *tracer,
+					    pid_t pid, bool need_stop)
 {
 	struct recorder_task *t = find_task(r, pid);
 
-	if (!t || t->ptrace.tracer != r->cur->t.tid)
+	if (!t || t->ptrace.tracer != tracer->t.tid)
 		return NULL;
 	if (need_stop && t->ptrace.stop == PTRACE_STOP_NONE)
 		return NULL;
 	return t;
 }
 
-static int64_t attach(struct recorder *r, long request, pid_t pid, uint64_t data)
+static int64_t attach(struct recorder *r, struct recorder_task *tracer, long request, pid_t pid,
+		      uint64_t data)
 {
 	struct recorder_task *t = find_task(r, pid);
 
 	if (!t)
 		return -ESRCH;
-	if (t->tgid == r->cur->tgid || t->ptrace.tracer)
+	if (t->tgid == tracer->tgid || t->ptrace.tracer)
 		return -EPERM;
 	if (request == PTRACE_SEIZE && (data & ~(uint64_t)KNOWN_OPTIONS))
 		return -EINVAL;
 	memset(&t->ptrace.dr, 0, sizeof(t->ptrace.dr));
-	t->ptrace.tracer = r->cur->t.tid;
-	t->ptrace.tracer_tgid = r->cur->tgid;
+	t->ptrace.tracer = tracer->t.tid;
+	t->ptrace.tracer_tgid = tracer->tgid;
 	t->ptrace.seized = request == PTRACE_SEIZE;
 	t->ptrace.options = request == PTRACE_SEIZE ? (unsigned)data : 0;
 	t->ptrace.request = PTRACE_CONT;
@@ -102,9 +105,10 @@ static int64_t attach(struct recorder *r, long request, pid_t pid, uint64_t data
 	return 0;
 }
 
-static int64_t traceme(struct recorder *r)
+/* PTRACE_TRACEME by t: its parent becomes its tracer. */
+static int64_t traceme(struct recorder *r, struct recorder_task *t)
 {
-	struct recorder_task *t = r->cur, *parent = find_task(r, t->parent_tgid);
+	struct recorder_task *parent = find_task(r, t->parent_tgid);
 
 	/* A parent outside the recording (rewind) cannot be emulated: it is traced already. */
 	if (!parent || t->ptrace.tracer)
@@ -183,8 +187,8 @@ static int poke_user(struct recorder_task *t, uint64_t off, uint64_t word)
 	return -EIO;
 }
 
-static int64_t peek(struct recorder *r, struct recorder_task *t, long request, uint64_t addr,
-		    uint64_t data)
+static int64_t peek(struct recorder *r, struct recorder_task *tracer, struct recorder_task *t,
+		    long request, uint64_t addr, uint64_t data)
 {
 	uint64_t word;
 	int err;
@@ -195,7 +199,7 @@ static int64_t peek(struct recorder *r, struct recorder_task *t, long request, u
 		err = tracee_read_mem(&t->t, addr, &word, sizeof(word)) < 0 ? -EIO : 0;
 	if (err < 0)
 		return err;
-	return put(r, data, &word, sizeof(word));
+	return put(r, tracer, data, &word, sizeof(word));
 }
 
 static int64_t poke(struct recorder_task *t, long request, uint64_t addr, uint64_t data)
@@ -208,7 +212,8 @@ static int64_t poke(struct recorder_task *t, long request, uint64_t addr, uint64
 	return 0;
 }
 
-static int64_t get_regs(struct recorder *r, struct recorder_task *t, long request, uint64_t data)
+static int64_t get_regs(struct recorder *r, struct recorder_task *tracer, struct recorder_task *t,
+			long request, uint64_t data)
 {
 	uint8_t buf[512];
 	uint64_t regs[X86_NREGS];
@@ -217,31 +222,32 @@ static int64_t get_regs(struct recorder *r, struct recorder_task *t, long reques
 	if (request == PTRACE_GETREGS) {
 		if ((err = tracee_get_regs(&t->t, regs)) < 0)
 			return err;
-		return put(r, data, regs, sizeof(regs));
+		return put(r, tracer, data, regs, sizeof(regs));
 	}
 	if (ptrace(PTRACE_GETFPREGS, t->t.tid, 0, buf) < 0)
 		return -errno;
-	return put(r, data, buf, sizeof(buf));
+	return put(r, tracer, data, buf, sizeof(buf));
 }
 
-static int64_t set_regs(struct recorder *r, struct recorder_task *t, long request, uint64_t data)
+static int64_t set_regs(struct recorder *r, struct recorder_task *tracer, struct recorder_task *t,
+			long request, uint64_t data)
 {
 	uint8_t buf[512];
 	uint64_t regs[X86_NREGS];
 
 	if (request == PTRACE_SETREGS) {
-		if (tracee_read_mem(&r->cur->t, data, regs, sizeof(regs)) < 0)
+		if (tracee_read_mem(&tracer->t, data, regs, sizeof(regs)) < 0)
 			return -EFAULT;
 		return tracee_set_regs(&t->t, regs);
 	}
-	if (tracee_read_mem(&r->cur->t, data, buf, sizeof(buf)) < 0)
+	if (tracee_read_mem(&tracer->t, data, buf, sizeof(buf)) < 0)
 		return -EFAULT;
 	return ptrace(PTRACE_SETFPREGS, t->t.tid, 0, buf) < 0 ? -errno : 0;
 }
 
 /* GETREGSET and SETREGSET through the real thread: NT_PRSTATUS, NT_PRFPREG, NT_X86_XSTATE. */
-static int64_t regset(struct recorder *r, struct recorder_task *t, long request, uint64_t type,
-		      uint64_t data)
+static int64_t regset(struct recorder *r, struct recorder_task *tracer, struct recorder_task *t,
+		      long request, uint64_t type, uint64_t data)
 {
 	static uint8_t buf[REGSET_MAX];
 	uint64_t iov[2];
@@ -249,52 +255,52 @@ static int64_t regset(struct recorder *r, struct recorder_task *t, long request,
 	int err;
 
 	if (type != NT_PRSTATUS && type != NT_PRFPREG && type != NT_X86_XSTATE) {
-		warn_once(r, request);
+		warn_once(r, tracer, request);
 		return -EIO;
 	}
-	if (tracee_read_mem(&r->cur->t, data, iov, sizeof(iov)) < 0)
+	if (tracee_read_mem(&tracer->t, data, iov, sizeof(iov)) < 0)
 		return -EFAULT;
 	local.iov_base = buf;
 	local.iov_len = iov[1] < REGSET_MAX ? (size_t)iov[1] : REGSET_MAX;
 	if (request == PTRACE_SETREGSET) {
-		if (tracee_read_mem(&r->cur->t, iov[0], buf, local.iov_len) < 0)
+		if (tracee_read_mem(&tracer->t, iov[0], buf, local.iov_len) < 0)
 			return -EFAULT;
 		return ptrace(PTRACE_SETREGSET, t->t.tid, type, &local) < 0 ? -errno : 0;
 	}
 	if (ptrace(PTRACE_GETREGSET, t->t.tid, type, &local) < 0)
 		return -errno;
-	if ((err = put(r, iov[0], buf, local.iov_len)) < 0)
+	if ((err = put(r, tracer, iov[0], buf, local.iov_len)) < 0)
 		return err;
 	iov[1] = local.iov_len;
-	return put(r, data, iov, sizeof(iov));
+	return put(r, tracer, data, iov, sizeof(iov));
 }
 
 /* Requests on a tracee stopped for the caller. */
-static int64_t on_stopped(struct recorder *r, struct recorder_task *t, long request,
-			  uint64_t addr, uint64_t data)
+static int64_t on_stopped(struct recorder *r, struct recorder_task *tracer, struct recorder_task *t,
+			  long request, uint64_t addr, uint64_t data)
 {
 	switch (request) {
 	case PTRACE_PEEKTEXT:
 	case PTRACE_PEEKDATA:
 	case PTRACE_PEEKUSER:
-		return peek(r, t, request, addr, data);
+		return peek(r, tracer, t, request, addr, data);
 	case PTRACE_POKETEXT:
 	case PTRACE_POKEDATA:
 	case PTRACE_POKEUSER:
 		return poke(t, request, addr, data);
 	case PTRACE_GETREGS:
 	case PTRACE_GETFPREGS:
-		return get_regs(r, t, request, data);
+		return get_regs(r, tracer, t, request, data);
 	case PTRACE_SETREGS:
 	case PTRACE_SETFPREGS:
-		return set_regs(r, t, request, data);
+		return set_regs(r, tracer, t, request, data);
 	case PTRACE_GETREGSET:
 	case PTRACE_SETREGSET:
-		return regset(r, t, request, addr, data);
+		return regset(r, tracer, t, request, addr, data);
 	case PTRACE_GETSIGINFO:
-		return put(r, data, &t->ptrace.si, sizeof(t->ptrace.si));
+		return put(r, tracer, data, &t->ptrace.si, sizeof(t->ptrace.si));
 	case PTRACE_SETSIGINFO:
-		return tracee_read_mem(&r->cur->t, data, &t->ptrace.si, sizeof(t->ptrace.si)) < 0
+		return tracee_read_mem(&tracer->t, data, &t->ptrace.si, sizeof(t->ptrace.si)) < 0
 			   ? -EFAULT
 			   : 0;
 	case PTRACE_SETOPTIONS:
@@ -303,19 +309,20 @@ static int64_t on_stopped(struct recorder *r, struct recorder_task *t, long requ
 		t->ptrace.options = (unsigned)data;
 		return 0;
 	case PTRACE_GETEVENTMSG:
-		return put(r, data, &t->ptrace.eventmsg, sizeof(t->ptrace.eventmsg));
+		return put(r, tracer, data, &t->ptrace.eventmsg, sizeof(t->ptrace.eventmsg));
 	case PTRACE_CONT:
 	case PTRACE_SYSCALL:
 	case PTRACE_SINGLESTEP:
 	case PTRACE_DETACH:
 		return resume_request(t, request, data);
 	default:
-		warn_once(r, request);
+		warn_once(r, tracer, request);
 		return -EIO;
 	}
 }
 
-static int64_t ptrace_request(struct recorder *r, const uint64_t args[6])
+static int64_t ptrace_request(struct recorder *r, struct recorder_task *tracer,
+			      const uint64_t args[6])
 {
 	long request = (long)args[0];
 	pid_t pid = (pid_t)args[1];
@@ -323,17 +330,17 @@ static int64_t ptrace_request(struct recorder *r, const uint64_t args[6])
 
 	switch (request) {
 	case PTRACE_TRACEME:
-		return traceme(r);
+		return traceme(r, tracer);
 	case PTRACE_ATTACH:
 	case PTRACE_SEIZE:
-		return attach(r, request, pid, args[3]);
+		return attach(r, tracer, request, pid, args[3]);
 	case PTRACE_KILL:
-		if (!(t = stopped_tracee(r, pid, false)))
+		if (!(t = stopped_tracee(r, tracer, pid, false)))
 			return -ESRCH;
 		syscall(SYS_tkill, pid, SIGKILL);
 		return 0;
 	case PTRACE_INTERRUPT:
-		if (!(t = stopped_tracee(r, pid, false)) || !t->ptrace.seized)
+		if (!(t = stopped_tracee(r, tracer, pid, false)) || !t->ptrace.seized)
 			return t ? -EIO : -ESRCH;
 		if (t->ptrace.stop == PTRACE_STOP_NONE && !t->ptrace.interrupt) {
 			t->ptrace.interrupt = true;
@@ -342,17 +349,17 @@ static int64_t ptrace_request(struct recorder *r, const uint64_t args[6])
 		}
 		return 0;
 	default:
-		if (!(t = stopped_tracee(r, pid, true)))
+		if (!(t = stopped_tracee(r, tracer, pid, true)))
 			return -ESRCH;
-		return on_stopped(r, t, request, args[2], args[3]);
+		return on_stopped(r, tracer, t, request, args[2], args[3]);
 	}
 }
 
 /* A report for the caller's wait(nr, args): a tracee's stop, or a tracee's end, or none. */
-static bool find_report(struct recorder *r, long nr, const uint64_t args[6],
-			struct recorder_task **stopped, size_t *dead)
+static bool find_report(struct recorder *r, struct recorder_task *tracer, long nr,
+			const uint64_t args[6], struct recorder_task **stopped, size_t *dead)
 {
-	pid_t tgid = r->cur->tgid;
+	pid_t tgid = tracer->tgid;
 
 	*stopped = NULL;
 	for (size_t i = 0; i < r->ntasks; i++) {
@@ -384,18 +391,19 @@ static bool is_wait_call(long nr, const uint64_t args[6])
 	return (nr == SYS_wait4 || nr == SYS_waitid) && !(nr == SYS_waitid && args[0] == 3);
 }
 
-bool recorder_ptrace_answered(struct recorder *r, long nr, const uint64_t args[6])
+bool recorder_ptrace_answered(struct recorder *r, struct recorder_task *tracer, long nr,
+			      const uint64_t args[6])
 {
 	struct recorder_task *t;
 	size_t dead;
 
 	if (nr == SYS_ptrace)
 		return true;
-	return is_wait_call(nr, args) && find_report(r, nr, args, &t, &dead);
+	return is_wait_call(nr, args) && find_report(r, tracer, nr, args, &t, &dead);
 }
 
-static int64_t wait_answer(struct recorder *r, long nr, const uint64_t args[6], pid_t tid,
-			   int status, bool stop)
+static int64_t wait_answer(struct recorder *r, struct recorder_task *tracer, long nr,
+			   const uint64_t args[6], pid_t tid, int status, bool stop)
 {
 	int options = (int)(nr == SYS_wait4 ? args[2] : args[3]);
 	uint64_t rusage_at = nr == SYS_wait4 ? args[3] : args[4];
@@ -403,7 +411,8 @@ static int64_t wait_answer(struct recorder *r, long nr, const uint64_t args[6], 
 	int err;
 
 	memset(&ru, 0, sizeof(ru));
-	if (nr == SYS_wait4 && args[1] && (err = put(r, args[1], &status, sizeof(status))) < 0)
+	if (nr == SYS_wait4 && args[1] &&
+	    (err = put(r, tracer, args[1], &status, sizeof(status))) < 0)
 		return err;
 	if (nr == SYS_waitid && args[2]) {
 		siginfo_t si;
@@ -422,16 +431,17 @@ static int64_t wait_answer(struct recorder *r, long nr, const uint64_t args[6], 
 			si.si_code = WCOREDUMP(status) ? CLD_DUMPED : CLD_KILLED;
 			si.si_status = WTERMSIG(status);
 		}
-		if ((err = put(r, args[2], &si, sizeof(si))) < 0)
+		if ((err = put(r, tracer, args[2], &si, sizeof(si))) < 0)
 			return err;
 	}
-	if (rusage_at && (err = put(r, rusage_at, &ru, sizeof(ru))) < 0)
+	if (rusage_at && (err = put(r, tracer, rusage_at, &ru, sizeof(ru))) < 0)
 		return err;
 	(void)options;
 	return nr == SYS_wait4 ? tid : 0;
 }
 
-static int64_t wait_request(struct recorder *r, long nr, const uint64_t args[6])
+static int64_t wait_request(struct recorder *r, struct recorder_task *tracer, long nr,
+			    const uint64_t args[6])
 {
 	int options = (int)(nr == SYS_wait4 ? args[2] : args[3]);
 	bool consume = !(options & WNOWAIT);
@@ -439,16 +449,16 @@ static int64_t wait_request(struct recorder *r, long nr, const uint64_t args[6])
 	size_t dead = 0;
 	int64_t ret;
 
-	if (!find_report(r, nr, args, &t, &dead))
+	if (!find_report(r, tracer, nr, args, &t, &dead))
 		return -ECHILD;
 	if (t) {
-		ret = wait_answer(r, nr, args, t->t.tid, t->ptrace.status, true);
+		ret = wait_answer(r, tracer, nr, args, t->t.tid, t->ptrace.status, true);
 		if (ret >= 0 && consume)
 			t->ptrace.reported = true;
 		return ret;
 	}
-	ret = wait_answer(r, nr, args, r->ptrace_dead[dead].tid, r->ptrace_dead[dead].status,
-			  false);
+	ret = wait_answer(r, tracer, nr, args, r->ptrace_dead[dead].tid,
+			  r->ptrace_dead[dead].status, false);
 	if (ret >= 0 && consume) {
 		memmove(&r->ptrace_dead[dead], &r->ptrace_dead[dead + 1],
 			(r->nptrace_dead - dead - 1) * sizeof(*r->ptrace_dead));
@@ -457,14 +467,15 @@ static int64_t wait_request(struct recorder *r, long nr, const uint64_t args[6])
 	return ret;
 }
 
-int64_t recorder_ptrace_answer(struct recorder *r, long nr, const uint64_t args[6])
+int64_t recorder_ptrace_answer(struct recorder *r, struct recorder_task *tracer, long nr,
+			       const uint64_t args[6])
 {
-	return nr == SYS_ptrace ? ptrace_request(r, args) : wait_request(r, nr, args);
+	return nr == SYS_ptrace ? ptrace_request(r, tracer, args)
+				: wait_request(r, tracer, nr, args);
 }
 
-int recorder_ptrace_wait_holds(struct recorder *r)
+int recorder_ptrace_wait_holds(struct recorder *r, struct recorder_task *t)
 {
-	struct recorder_task *t = r->cur;
 	uint64_t args[6];
 	int options;
 

@@ -235,7 +235,7 @@ static int own_sigstop(struct recorder *r, struct recorder_task *t)
 }
 
 /*
- * At the delivery of si to r->cur (deliver() in record_signal.c): the
+ * At the delivery of si to t (deliver() in record_signal.c): the
  * tracer sees it first. Returns 1 when held for the tracer, 2 when it is
  * not to be delivered at all (our SIGSTOP that interrupted a wait), 0 to
  * deliver it now (no tracer, SIGKILL, or a signal the tracer passed on).
@@ -388,7 +388,7 @@ static int queued_stop(struct recorder *r, struct recorder_task *t)
 }
 
 /*
- * r->cur == t, resumed by its tracer: its EV_PTRACE resume event, with its
+ * t, resumed by its tracer: its EV_PTRACE resume event, with its
  * registers, XSAVE blocks and the memory the tracer wrote. *kind says what
  * stop it leaves. Returns 1 when it stays held (a stop that follows at
  * once, or it died meanwhile), 0 when the scheduler carries on with it.

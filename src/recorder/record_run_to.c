@@ -216,5 +216,5 @@ int recorder_add_fingerprint(struct recorder *r, struct recorder_task *t,
 	if (got)
 		recorder_add_expect(r, start, window, got);
 	r->fingerprint_rsp = regs[X86_RSP];
-	return recorder_add_exec_point_hashes(r);
+	return recorder_add_exec_point_hashes(r, t);
 }

@@ -459,7 +459,8 @@ static int record_clone(struct recorder *r, int event)
 		child->rseq = parent->rseq;
 	memcpy(child->cpus, parent->cpus, sizeof(child->cpus));
 	written_pages_clone(r, child, flags);
-	if ((flags & CLONE_VM) && (flags & CLONE_VFORK) && (err = recorder_vfork_snapshot(r)) < 0)
+	if ((flags & CLONE_VM) && (flags & CLONE_VFORK) &&
+	    (err = recorder_vfork_snapshot(r, parent)) < 0)
 		return err;
 	/* A vfork parent's exit comes only once the child has exec'd or ended. */
 	if (!(flags & CLONE_VFORK)) {
@@ -577,7 +578,7 @@ static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 	if (preempt) {
 		t->kick_preempt = false;
 		if (!t->kick_sent) {
-			err = recorder_preempt_point(r);
+			err = recorder_preempt_point(r, t);
 			if (err == RECORDER_TASK_ENDED)
 				return task_died(r, t, t->t.wait_status);
 			if (err < 0)
@@ -737,7 +738,7 @@ static int syscall_entry(struct recorder *r, struct recorder_task *t)
 		return err;
 	if (err) /* answered: its exit event is recorded */
 		return after_exit(r, t);
-	if ((err = recorder_ptrace_wait_holds(r)) != 0)
+	if ((err = recorder_ptrace_wait_holds(r, t)) != 0)
 		return err < 0 ? err : 0; /* a tracer's wait, held until a tracee stops */
 	if ((err = recorder_scratch_enter(r, t)) < 0 || (err = untraced_strip(t)) < 0)
 		return err;

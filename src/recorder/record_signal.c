@@ -161,7 +161,7 @@ static int deliver(struct recorder *r, struct recorder_task *t, const siginfo_t 
 		       (exec_point == EXEC_POINT_RUN_TO ? EVF_RUN_TO : 0);
 	if (exec_point == EXEC_POINT_RUN_TO && (err = recorder_add_fingerprint(r, t, regs)) < 0)
 		return err;
-	if (exec_point == EXEC_POINT_RESTORE && (err = recorder_add_exec_point_pages(r)) < 0)
+	if (exec_point == EXEC_POINT_RESTORE && (err = recorder_add_exec_point_pages(r, t)) < 0)
 		return err;
 	/* What the kernel does to an rseq critical section at signal delivery (regs as before it).
 	 */

@@ -235,7 +235,7 @@ static bool answered_here(struct recorder *r, struct recorder_task *t,
 {
 	return !d || d->replay == SYS_REPLAY_RSEQ || d->replay == SYS_REPLAY_NOSYS ||
 	       recorder_affinity_answered(r, t, nr, args) ||
-	       recorder_dumpable_answered(t, nr, args) || recorder_ptrace_answered(r, nr, args);
+	       recorder_dumpable_answered(t, nr, args) || recorder_ptrace_answered(r, t, nr, args);
 }
 
 static int64_t emulate_rseq(struct recorder *r, struct recorder_task *t, const uint64_t args[6]);
@@ -253,7 +253,7 @@ static int64_t answer(struct recorder *r, struct recorder_task *t, long nr, cons
 	case SYS_ptrace:
 	case SYS_wait4:
 	case SYS_waitid:
-		return recorder_ptrace_answer(r, nr, args);
+		return recorder_ptrace_answer(r, t, nr, args);
 	default:
 		return -ENOSYS;
 	}
@@ -518,7 +518,7 @@ int recorder_handle_exit(struct recorder *r, struct recorder_task *t)
 		return err;
 	if (recorder_shared_any(r))
 		recorder_shared_diff(r, t);
-	if (t->vfork_hashes && (err = recorder_add_vfork_pages(r)) < 0)
+	if (t->vfork_hashes && (err = recorder_add_vfork_pages(r, t)) < 0)
 		return err;
 	if ((err = track_mappings(r, t, d, args, ret)) < 0)
 		return err;

@@ -391,10 +391,12 @@ int64_t recorder_dumpable_answer(struct recorder_task *t, const uint64_t args[6]
  * wait4 and waitid when a tracee's stop is there to report; a wait that
  * would block for one holds the tracer at its entry instead.
  */
-bool recorder_ptrace_answered(struct recorder *r, long nr, const uint64_t args[6]);
-int64_t recorder_ptrace_answer(struct recorder *r, long nr, const uint64_t args[6]);
+bool recorder_ptrace_answered(struct recorder *r, struct recorder_task *tracer, long nr,
+			      const uint64_t args[6]);
+int64_t recorder_ptrace_answer(struct recorder *r, struct recorder_task *tracer, long nr,
+			       const uint64_t args[6]);
 /* After the entry event of r->cur's wait: 1 when it is held until a tracee stops. */
-int recorder_ptrace_wait_holds(struct recorder *r);
+int recorder_ptrace_wait_holds(struct recorder *r, struct recorder_task *t);
 /* Whether t is held for ptrace: stopped for its tracer, or a tracer waiting. */
 bool recorder_ptrace_held(const struct recorder_task *t);
 /* The request t is to be resumed into user code with (PTRACE_SINGLESTEP when stepped), or 0. */
@@ -479,7 +481,7 @@ void recorder_tasks_free(struct recorder *r);
  * 0 when the thread's next event comes first (none is needed), or
  * RECORDER_TASK_ENDED when it died meanwhile (wait status in t.wait_status).
  */
-int recorder_preempt_point(struct recorder *r);
+int recorder_preempt_point(struct recorder *r, struct recorder_task *t);
 #define RECORDER_TASK_ENDED 2
 /* No site came within the steps allowed (a loop of short instructions, say). */
 #define RECORDER_NO_SITE 3
@@ -498,7 +500,7 @@ int recorder_add_fingerprint(struct recorder *r, struct recorder_task *t,
 long long recorder_fd_position(struct recorder *r, struct recorder_task *t, int fd);
 /* Adds len bytes at addr as expected memory, less the ranges left out (expect_holes). */
 void recorder_add_expect(struct recorder *r, uint64_t addr, const uint8_t *data, size_t len);
-int recorder_add_exec_point_hashes(struct recorder *r);
+int recorder_add_exec_point_hashes(struct recorder *r, struct recorder_task *t);
 
 /* Encodes and appends the event in r->eb (record_emit.c). */
 int recorder_emit(struct recorder *r);
@@ -571,7 +573,7 @@ void recorder_sched_tick_after(struct recorder *r, long first_ns);
 #define RECORDER_SPIN_SLICE_NS 50000L
 /* Arms (or disarms) the time limit for held-back signals. */
 void recorder_time_limit(struct recorder *r, bool arm);
-int recorder_add_exec_point_pages(struct recorder *r);
+int recorder_add_exec_point_pages(struct recorder *r, struct recorder_task *t);
 /* A new address space's hashes (none yet), another reference to one, and dropping one. */
 struct recorder_mm *recorder_mm_new(void);
 struct recorder_mm *recorder_mm_get(struct recorder_mm *mm);
@@ -582,8 +584,8 @@ void recorder_mm_put(struct recorder_mm *mm);
  * hashed, and at its syscall exit every page that changed is added to
  * that event, so replay gives the parent what the child wrote.
  */
-int recorder_vfork_snapshot(struct recorder *r);
-int recorder_add_vfork_pages(struct recorder *r);
+int recorder_vfork_snapshot(struct recorder *r, struct recorder_task *t);
+int recorder_add_vfork_pages(struct recorder *r, struct recorder_task *t);
 
 /* The watch list of shared file mappings (record_shared.c), of r->cur's address space. */
 /* open_path: where rewind can open the file, for a mapping too large to snapshot (or NULL). */
