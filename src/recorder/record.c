@@ -247,8 +247,9 @@ static void recorder_free(struct recorder *r)
  * stops can be left in place and their end seen: PTRACE_LISTEN) and
  * continued. Every task traced from it by the clone options is seized too.
  */
-static int seize_stopped_child(struct recorder *r, pid_t pid, const char *prog)
+static int seize_stopped_child(struct recorder *r, struct recorder_task *t, const char *prog)
 {
+	pid_t pid = t->t.tid;
 	int st;
 
 	if (waitpid(pid, &st, WUNTRACED) != pid || !WIFSTOPPED(st)) {
@@ -267,7 +268,7 @@ static int seize_stopped_child(struct recorder *r, pid_t pid, const char *prog)
 		return err;
 	}
 	/* Seized while stopped, it reports that group stop; SIGCONT ends it. */
-	st = tracee_wait(&r->cur->t);
+	st = tracee_wait(&t->t);
 	if (st < 0 || !WIFSTOPPED(st) || kill(pid, SIGCONT) < 0) {
 		rw_error("cannot start %s under ptrace", prog);
 		return -ECHILD;
@@ -277,6 +278,7 @@ static int seize_stopped_child(struct recorder *r, pid_t pid, const char *prog)
 
 static int start_tracee(struct recorder *r, const struct record_options *o)
 {
+	struct recorder_task *t;
 	pid_t pid;
 	int st, err;
 
@@ -286,10 +288,10 @@ static int start_tracee(struct recorder *r, const struct record_options *o)
 		return -errno;
 	if (pid == 0)
 		child_exec(o, r->cpu, r->use_seccomp);
-	r->cur = recorder_task_add(r, pid, pid);
-	memcpy(r->cur->cpus, r->cpus, sizeof(r->cpus));
+	t = recorder_task_add(r, pid, pid);
+	memcpy(t->cpus, r->cpus, sizeof(r->cpus));
 	r->first_pid = pid;
-	if ((err = seize_stopped_child(r, pid, o->argv[0])) < 0)
+	if ((err = seize_stopped_child(r, t, o->argv[0])) < 0)
 		return err;
 	setpgid(pid, pid); /* as the child did: whichever comes first */
 	recorder_terminal_give(r, pid);
@@ -299,32 +301,32 @@ static int start_tracee(struct recorder *r, const struct record_options *o)
 	 * its first stop and the SIGCONT that ended it go on.
 	 */
 	do
-		st = tracee_resume(&r->cur->t, PTRACE_CONT, 0);
+		st = tracee_resume(&t->t, PTRACE_CONT, 0);
 	while (st >= 0 && WIFSTOPPED(st) &&
 	       ((st >> 16) == PTRACE_EVENT_SECCOMP || (st >> 16) == PTRACE_EVENT_STOP ||
 		(!(st >> 16) && WSTOPSIG(st) == SIGCONT)));
 	if (st < 0)
 		return st;
-	if (r->cur->t.stop == TRACEE_STOP_EXITED)
+	if (t->t.stop == TRACEE_STOP_EXITED)
 		return -ENOEXEC; /* the child said why */
 	if ((st >> 16) != PTRACE_EVENT_EXEC) {
 		rw_error("%s: unexpected stop 0x%x before exec", o->argv[0], st);
 		return -EPROTO;
 	}
-	r->cur->t.stop = TRACEE_STOP_SYSCALL_ENTRY;
-	r->cur->exec_pending = true;
-	st = tracee_resume(&r->cur->t, PTRACE_SYSCALL, 0);
+	t->t.stop = TRACEE_STOP_SYSCALL_ENTRY;
+	t->exec_pending = true;
+	st = tracee_resume(&t->t, PTRACE_SYSCALL, 0);
 	if (st < 0)
 		return st;
-	if (r->cur->t.stop != TRACEE_STOP_SYSCALL_EXIT)
+	if (t->t.stop != TRACEE_STOP_SYSCALL_EXIT)
 		return -EPROTO;
 	if (r->use_seccomp && !under_filter(pid)) {
 		r->use_seccomp = false;
-		r->cur->syscall_stops = true;
+		t->syscall_stops = true;
 	}
-	r->cur->exec_pending = false;
-	r->cur->state = TASK_READY;
-	return recorder_record_exec(r, r->cur);
+	t->exec_pending = false;
+	t->state = TASK_READY;
+	return recorder_record_exec(r, t);
 }
 
 /* The trace's last records and its footer, after the last task is gone. */

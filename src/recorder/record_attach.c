@@ -493,7 +493,6 @@ static int emit_thread(struct recorder *r, struct recorder_task *t, struct attac
 {
 	int err;
 
-	r->cur = t;
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_THREAD, a->regs);
 	r->eb.flags = a->flags;
 	if ((err = recorder_add_xsave(r, t, true)) < 0)
@@ -514,7 +513,6 @@ static int take_over(struct recorder *r, size_t first)
 
 	if (!a || !masks)
 		abort();
-	r->cur = lead;
 	if ((err = block_signals(r, first, n, masks, true)) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
@@ -545,13 +543,11 @@ static int take_over(struct recorder *r, size_t first)
 	if (err)
 		goto out;
 	keep_vdso(r, lead);
-	r->cur = lead;
 	r->attaching = true;
 	err = recorder_record_image(r, lead, a[0].regs, EVF_ATTACH | a[0].flags, &a[0].st);
 	r->attaching = false;
 	for (size_t i = 1; i < n && !err; i++)
 		err = emit_thread(r, r->tasks[first + i], &a[i]);
-	r->cur = lead;
 	if (!err)
 		written_pages_exec(r, lead);
 	for (size_t i = 0; i < n; i++)
@@ -566,14 +562,15 @@ out:
 	return err;
 }
 
-int recorder_attach_contents(struct recorder *r, uint64_t start, uint64_t end)
+int recorder_attach_contents(struct recorder *r, struct recorder_task *t, uint64_t start,
+			     uint64_t end)
 {
 	char path[64];
 	uint64_t pm[512];
 	uint8_t *page = malloc(4096 * 64);
 	int fd, err = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", r->cur->t.tid);
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", t->t.tid);
 	if (!page)
 		abort();
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -598,7 +595,7 @@ int recorder_attach_contents(struct recorder *r, uint64_t start, uint64_t end)
 				i++;
 				continue;
 			}
-			got = tracee_read_mem_partial(&r->cur->t, a + i * 4096, page, run * 4096);
+			got = tracee_read_mem_partial(&t->t, a + i * 4096, page, run * 4096);
 			if (got)
 				trace_event_add_mem(&r->eb, a + i * 4096, page, got);
 			i += run;
@@ -606,7 +603,7 @@ int recorder_attach_contents(struct recorder *r, uint64_t start, uint64_t end)
 		a += k * 4096;
 	}
 	if (err)
-		rw_error("pid %d: cannot read %s: %s", r->cur->t.tid, path, strerror(-err));
+		rw_error("pid %d: cannot read %s: %s", t->t.tid, path, strerror(-err));
 	close(fd);
 	free(page);
 	return err;
@@ -719,7 +716,6 @@ static int give_back_thread(struct recorder *r, struct recorder_task *t, uint64_
 	if (t->scratch_active) {
 		int64_t res = x86_regs_result(regs);
 
-		r->cur = t;
 		if (res == -ERESTARTSYS || res == -ERESTARTNOINTR || res == -ERESTARTNOHAND ||
 		    res == -ERESTART_RESTARTBLOCK) {
 			static const int arg_reg[6] = {X86_RDI, X86_RSI, X86_RDX,
@@ -769,7 +765,6 @@ static int record_detach(struct recorder *r, struct recorder_task *t)
 {
 	static const uint64_t none[X86_NREGS];
 
-	r->cur = t;
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_EXIT, none);
 	for (size_t i = 0; i < r->history.n; i++)
 		if (r->history.threads[i].tid == (uint32_t)t->t.tid)

@@ -207,7 +207,7 @@ int recorder_store_file(struct recorder *r, struct recorder_task *t, const char 
 }
 
 /*
- * Stores memory of r->cur, [m->start, m->end), as the file m maps: for a
+ * Stores memory of t, [m->start, m->end), as the file m maps: for a
  * System V segment, whose file only the kernel can open. The bytes go
  * through a memfd into the ordinary store; m keeps the identity its caller
  * gave it, the segment's.
@@ -543,7 +543,7 @@ static int record_map(struct recorder *r, struct recorder_task *t, const struct 
 	}
 	trace_event_add_map(&r->eb, &tm);
 	if (r->attaching && tm.kind != MAPK_VDSO && tm.kind != MAPK_INJECT)
-		return tm.kind == MAPK_VVAR ? 0 : recorder_attach_contents(r, m->start, m->end);
+		return tm.kind == MAPK_VVAR ? 0 : recorder_attach_contents(r, t, m->start, m->end);
 	/* File pages the program cannot have written come from the stored file. */
 	if (tm.kind == MAPK_VVAR || (tm.kind == MAPK_FILE && !(m->prot & PROT_WRITE)))
 		return 0;
@@ -606,7 +606,7 @@ static int check_reachable(struct recorder *r, struct recorder_task *t)
 }
 
 /*
- * Records r->cur's address space as an EV_EXEC at regs: the vDSO patched,
+ * Records t's address space as an EV_EXEC at regs: the vDSO patched,
  * every mapping and its contents, the whole XSAVE area, and (rec -p) the
  * state found at attach.
  */

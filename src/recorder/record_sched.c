@@ -77,9 +77,6 @@ struct recorder_task *recorder_task_add(struct recorder *r, pid_t tid, pid_t tgi
 
 static void task_free(struct recorder *r, struct recorder_task *t)
 {
-	struct recorder_task *saved = r->cur;
-
-	r->cur = saved == t ? NULL : saved;
 	recorder_scratch_release(t);
 	free((char *)t->cur_unsupported);
 	recorder_mm_put(t->mm);
@@ -118,7 +115,7 @@ void recorder_tasks_free(struct recorder *r)
 	free(r->tasks);
 	r->tasks = NULL;
 	r->ntasks = r->tasks_cap = 0;
-	r->cur = r->running = NULL;
+	r->running = NULL;
 }
 
 void recorder_kill_all(struct recorder *r)
@@ -326,19 +323,19 @@ static int enter_syscall(struct recorder *r, struct recorder_task *t)
 	return err;
 }
 
-/* The clone flags of the syscall in progress, as clone(2) takes them. */
-static uint64_t clone_flags(struct recorder *r, const uint64_t args[6])
+/* The clone flags of t's syscall in progress, as clone(2) takes them. */
+static uint64_t clone_flags(struct recorder_task *t, const uint64_t args[6])
 {
 	uint64_t ca[5];
 
-	switch (r->cur->cur_sysno) {
+	switch (t->cur_sysno) {
 	case SYS_fork:
 		return SIGCHLD;
 	case SYS_vfork:
 		return CLONE_VM | CLONE_VFORK | SIGCHLD;
 	case SYS_clone3:
 		/* struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, ... */
-		if (tracee_read_mem(&r->cur->t, args[0], ca, sizeof(ca)) < 0)
+		if (tracee_read_mem(&t->t, args[0], ca, sizeof(ca)) < 0)
 			return 0;
 		return ca[0] | (ca[4] & 0xff);
 	default:
@@ -401,26 +398,24 @@ static int untraced_restore(struct recorder_task *t)
 /*
  * Starts tracking the pages a forked child writes, if it is ready for it
  * (written_pages.c). It may be killed meanwhile, its death then waited for
- * by the syscalls injected into it: that death is recorded here.
+ * by the syscalls injected into it: that death is recorded here, and 1
+ * says the task is gone.
  */
 static int track_child(struct recorder *r, struct recorder_task *t)
 {
-	struct recorder_task *saved = r->cur;
 	int err;
 
 	written_pages_attach_pending(r, t);
 	if (t->t.stop != TRACEE_STOP_EXITED)
 		return 0;
-	r->cur = t;
 	err = task_died(r, t, t->t.wait_status);
-	r->cur = saved == t ? NULL : saved;
-	return err;
+	return err < 0 ? err : 1;
 }
 
-/* At a fork/vfork/clone event stop of r->cur: the child becomes a task; EV_CLONE records it. */
-static int record_clone(struct recorder *r, int event)
+/* At a fork/vfork/clone event stop of parent: the child becomes a task; EV_CLONE records it. */
+static int record_clone(struct recorder *r, struct recorder_task *parent, int event)
 {
-	struct recorder_task *parent = r->cur, *child;
+	struct recorder_task *child;
 	uint64_t regs[X86_NREGS], args[6], flags;
 	unsigned long msg = 0;
 	int err;
@@ -441,7 +436,7 @@ static int record_clone(struct recorder *r, int event)
 	if ((err = tracee_get_regs(&parent->t, regs)) < 0)
 		return err;
 	x86_regs_args(regs, args);
-	flags = clone_flags(r, args);
+	flags = clone_flags(parent, args);
 	child->tgid = (flags & CLONE_THREAD) ? parent->tgid : (pid_t)msg;
 	child->syscall_stops = parent->syscall_stops; /* seccomp filters are inherited */
 	child->parent_tgid = (flags & (CLONE_PARENT | CLONE_THREAD)) ? parent->parent_tgid
@@ -473,7 +468,8 @@ static int record_clone(struct recorder *r, int event)
 		return err;
 	if ((err = recorder_ptrace_clone(r, parent, child, flags, event)) < 0)
 		return err;
-	return track_child(r, child); /* when its first stop came first */
+	err = track_child(r, child); /* when its first stop came first */
+	return err < 0 ? err : 0;
 }
 
 /* t's clone returned (or t is gone): the tasks it made may run. */
@@ -634,7 +630,6 @@ static struct recorder_task *exec_takeover(struct recorder *r, struct recorder_t
 	tracee_init(&t->t, tid);
 	t->t.stop = TRACEE_STOP_SYSCALL_ENTRY; /* in the execve, as the leader's stop said */
 	t->tgid = tid;
-	r->cur = t;
 	return t;
 }
 
@@ -717,7 +712,6 @@ static int flush_deferred(struct recorder *r)
 
 		if (!t->exit_deferred || exit_must_wait(r, t))
 			continue;
-		r->cur = t;
 		if ((err = syscall_exit(r, t)) < 0)
 			return err;
 	}
@@ -814,12 +808,10 @@ static int flush_ptrace(struct recorder *r)
 	int err;
 
 	while ((t = recorder_ptrace_next_woken(r))) {
-		r->cur = t;
 		if ((err = ptrace_woken(r, t)) < 0)
 			return err;
 	}
 	while ((t = recorder_ptrace_next_resumed(r))) {
-		r->cur = t;
 		err = recorder_ptrace_resume_event(r, t, &kind);
 		if (err < 0)
 			return err;
@@ -833,7 +825,6 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 {
 	int event = st >> 16, err;
 
-	r->cur = t;
 	tracee_note_status(&t->t, st, PTRACE_SYSCALL);
 	if (t->t.seccomp_repeat) /* the entry was seen already */
 		return resume(t, TASK_IN_SYSCALL);
@@ -847,8 +838,8 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 		t->state = TASK_READY;
 		if (t->untraced_at && (err = untraced_restore(t)) < 0)
 			return err;
-		if ((err = track_child(r, t)) < 0 || !r->cur)
-			return err;
+		if ((err = track_child(r, t)) != 0)
+			return err < 0 ? err : 0;
 		err = recorder_ptrace_child_ready(r, t);
 		return err < 0 ? err : 0;
 	}
@@ -859,7 +850,7 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 	}
 	if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
 	    event == PTRACE_EVENT_VFORK) {
-		if ((err = record_clone(r, event)) < 0)
+		if ((err = record_clone(r, t, event)) < 0)
 			return err;
 		if (recorder_ptrace_held(t))
 			return 0; /* stopped for its tracer at the fork event */
@@ -980,7 +971,6 @@ static int let_exits_end(struct recorder *r, bool *kill_tgid_ok)
 				return -errno;
 		if (!WIFEXITED(st) && !WIFSIGNALED(st))
 			continue; /* a stop that came first: killed with the rest */
-		r->cur = t;
 		if ((err = task_died(r, t, st)) < 0)
 			return err;
 		i = (size_t)-1; /* the table changed: from the start again */
@@ -1026,7 +1016,6 @@ static int end_all(struct recorder *r)
 		}
 		if (!t)
 			continue;
-		r->cur = t;
 		if (!err)
 			err = task_died(r, t, st); /* no event for a task whose clone never came */
 		else

@@ -545,7 +545,7 @@ int recorder_shm_attached(struct recorder *r, struct recorder_task *t, uint64_t 
 
 /*
  * Whether a private mapping of the file open at fd (/proc path fdpath) in
- * r->cur may see stores through shared mappings of it: the file is open
+ * t may see stores through shared mappings of it: the file is open
  * for writing there (it can be mapped shared later), or a recorded process
  * maps it shared now.
  */

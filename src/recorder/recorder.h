@@ -276,10 +276,12 @@ struct recorder {
 	struct trace_stored_file *stored; /* by content: the table written at the end */
 	size_t nstored, stored_cap;
 	struct stdio_identity out_id[3];
-	/* Every live task, and the one whose stop is being handled. */
+	/*
+	 * Every live task. The task a stop is handled for is passed to each
+	 * handler (t); the recorder keeps no "current" task.
+	 */
 	struct recorder_task **tasks;
 	size_t ntasks, tasks_cap;
-	struct recorder_task *cur;
 	/* The task that may run user code now (one at a time), or NULL. */
 	struct recorder_task *running;
 	size_t rr_next;	     /* where the round robin looks for a ready task next */
@@ -395,7 +397,7 @@ bool recorder_ptrace_answered(struct recorder *r, struct recorder_task *tracer, 
 			      const uint64_t args[6]);
 int64_t recorder_ptrace_answer(struct recorder *r, struct recorder_task *tracer, long nr,
 			       const uint64_t args[6]);
-/* After the entry event of r->cur's wait: 1 when it is held until a tracee stops. */
+/* After the entry event of t's wait: 1 when it is held until a tracee stops. */
 int recorder_ptrace_wait_holds(struct recorder *r, struct recorder_task *t);
 /* Whether t is held for ptrace: stopped for its tracer, or a tracer waiting. */
 bool recorder_ptrace_held(const struct recorder_task *t);
@@ -454,7 +456,7 @@ int recorder_remote_mem_flush(struct recorder *r, struct recorder_task *t);
 
 /*
  * Syscall entry and exit stops (record_syscall.c), rdtsc traps
- * (record_signal.c) and the end of r->cur (record_emit.c).
+ * (record_signal.c) and the end of t (record_emit.c).
  */
 int recorder_handle_entry(struct recorder *r, struct recorder_task *t);
 int recorder_handle_exit(struct recorder *r, struct recorder_task *t);
@@ -476,7 +478,7 @@ int recorder_schedule(struct recorder *r);
 void recorder_kill_all(struct recorder *r);
 void recorder_tasks_free(struct recorder *r);
 /*
- * At a stop of r->cur in user code: records an execution point (EV_SCHED)
+ * At a stop of t in user code: records an execution point (EV_SCHED)
  * where it is preempted, at a site a few steps on. Returns 1 when recorded,
  * 0 when the thread's next event comes first (none is needed), or
  * RECORDER_TASK_ENDED when it died meanwhile (wait status in t.wait_status).
@@ -489,7 +491,7 @@ int recorder_preempt_point(struct recorder *r, struct recorder_task *t);
 #define EXEC_POINT_RUN_TO  1
 #define EXEC_POINT_RESTORE 2
 /*
- * Single-steps r->cur to a site for an execution point (record_run_to.c),
+ * Single-steps t to a site for an execution point (record_run_to.c),
  * regs updated: 1 there, 0 when its next event comes first, or as above.
  */
 int recorder_step_to_site(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS]);
@@ -508,21 +510,22 @@ int recorder_emit(struct recorder *r);
 int recorder_add_xsave(struct recorder *r, struct recorder_task *t, bool force);
 /* At the exit stop of an execve: sets up rewind's page, patches the vDSO, records EV_EXEC. */
 int recorder_record_exec(struct recorder *r, struct recorder_task *t);
-/* Maps rewind's page into r->cur's process (regs: its registers, put back after). */
+/* Maps rewind's page into t's process (regs: its registers, put back after). */
 int recorder_map_inject_page(struct recorder *r, struct recorder_task *t,
 			     const uint64_t regs[X86_NREGS]);
-/* Records r->cur's address space as an EV_EXEC with flags and, for rec -p, attach's state. */
+/* Records t's address space as an EV_EXEC with flags and, for rec -p, attach's state. */
 int recorder_record_image(struct recorder *r, struct recorder_task *t,
 			  const uint64_t regs[X86_NREGS], uint32_t flags,
 			  const struct trace_attach *attach);
 
 /*
- * rec -p (record_attach.c): the pages of [start, end) of r->cur that are
+ * rec -p (record_attach.c): the pages of [start, end) of t that are
  * not what the mapping's file or zero pages give (anonymous pages in
  * memory or swapped), added to the event; at a stop request, every task
  * let go as it was found, rewind's changes taken back, its detach recorded.
  */
-int recorder_attach_contents(struct recorder *r, uint64_t start, uint64_t end);
+int recorder_attach_contents(struct recorder *r, struct recorder_task *t, uint64_t start,
+			     uint64_t end);
 int recorder_detach_all(struct recorder *r);
 /* Checks that pid may be attached to, saying why not; then takes each process over. */
 int recorder_attach_check(pid_t pid);
@@ -534,7 +537,7 @@ int recorder_attach(struct recorder *r, const pid_t *pids, size_t npids);
  */
 int recorder_store_file(struct recorder *r, struct recorder_task *t, const char *open_path,
 			struct trace_map *m);
-/* Stores r->cur's memory [m->start, m->end) as m's file contents (a System V segment). */
+/* Stores t's memory [m->start, m->end) as m's file contents (a System V segment). */
 int recorder_store_memory(struct recorder *r, struct recorder_task *t, struct trace_map *m);
 /* Writes the stored-files table, the trace's last record, before the writer finishes. */
 int recorder_write_file_table(struct recorder *r);
@@ -587,7 +590,7 @@ void recorder_mm_put(struct recorder_mm *mm);
 int recorder_vfork_snapshot(struct recorder *r, struct recorder_task *t);
 int recorder_add_vfork_pages(struct recorder *r, struct recorder_task *t);
 
-/* The watch list of shared file mappings (record_shared.c), of r->cur's address space. */
+/* The watch list of shared file mappings (record_shared.c), of t's address space. */
 /* open_path: where rewind can open the file, for a mapping too large to snapshot (or NULL). */
 void recorder_shared_add(struct recorder *r, struct recorder_task *t, const struct trace_map *m,
 			 const char *open_path);
@@ -612,8 +615,8 @@ void recorder_shared_inherit(struct recorder_mm *child, const struct recorder_mm
 bool recorder_shared_any(struct recorder *r);
 void recorder_shared_snapshot(struct recorder *r);
 /*
- * After the entry event of r->cur's syscall: in a threaded process, the
- * pointers a blocking syscall writes through go to r->cur's scratch slot.
+ * After the entry event of t's syscall: in a threaded process, the
+ * pointers a blocking syscall writes through go to t's scratch slot.
  * At its exit stop, before the exit is recorded: what the syscall wrote
  * goes where the program asked and the registers get its pointers back.
  */
