@@ -367,48 +367,50 @@ static int decode_map(struct rw_cursor *c, struct trace_event_arena *a, struct t
 	return 0;
 }
 
-static int decode_section(struct rw_cursor *c, struct trace_event_arena *a, struct trace_event *ev,
-			  uintptr_t string_off[6], uintptr_t *map_off, char *err, size_t errlen)
+/* A section that appends an item to one of the event's lists (in the arena). */
+static int decode_list_section(struct rw_cursor *c, uint8_t tag, struct trace_event_arena *a,
+			       struct trace_event *ev, uintptr_t string_off[6], uintptr_t *map_off,
+			       char *err, size_t errlen)
 {
-	uint8_t tag = rw_get_u8(c);
 	const uint8_t *p;
+	uint64_t addr;
+	uint8_t which;
 	size_t n;
 
 	switch (tag) {
-	case SEC_SYSNO:
-		ev->sysno = (long)rw_get_svarint(c);
-		return 0;
-	case SEC_MEM: {
-		uint64_t addr = rw_get_varint(c);
+	case SEC_MEM:
+	case SEC_EXPECT: {
+		struct trace_mem **list = tag == SEC_MEM ? &a->mem : &a->expect;
+		size_t *cap = tag == SEC_MEM ? &a->mem_cap : &a->expect_cap;
+		size_t *count = tag == SEC_MEM ? &ev->nmem : &ev->nexpect;
 
+		addr = rw_get_varint(c);
 		p = rw_get_blob(c, &n);
-		if (c->bad || ev->nmem >= MAX_SECTION_ITEMS)
-			return fail(err, errlen, "bad memory section");
-		a->mem = grow(a->mem, &a->mem_cap, ev->nmem + 1, sizeof(*a->mem));
-		a->mem[ev->nmem++] = (struct trace_mem){addr, n, p};
+		if (c->bad || *count >= MAX_SECTION_ITEMS)
+			return fail(err, errlen,
+				    tag == SEC_MEM ? "bad memory section"
+						   : "bad expected-memory section");
+		*list = grow(*list, cap, *count + 1, sizeof(**list));
+		(*list)[(*count)++] = (struct trace_mem){addr, n, p};
 		return 0;
 	}
-	case SEC_STRING: {
-		uint8_t arg = rw_get_u8(c);
-
+	case SEC_STRING:
+		which = rw_get_u8(c);
 		p = rw_get_blob(c, &n);
-		if (c->bad || arg >= 6)
+		if (c->bad || which >= 6)
 			return fail(err, errlen, "bad string section");
-		string_off[arg] = arena_string(a, p, n) + 1;
+		string_off[which] = arena_string(a, p, n) + 1;
 		return 0;
-	}
-	case SEC_XBLOCK: {
-		uint8_t block = rw_get_u8(c);
-
+	case SEC_XBLOCK:
+		which = rw_get_u8(c);
 		p = rw_get_blob(c, &n);
 		if (c->bad || ev->nxblocks >= 64)
 			return fail(err, errlen, "bad XSAVE section");
 		a->xblocks =
 		    grow(a->xblocks, &a->xblocks_cap, ev->nxblocks + 1, sizeof(*a->xblocks));
-		a->xblocks[ev->nxblocks++] = (struct trace_xblock){block, (uint32_t)n, p};
+		a->xblocks[ev->nxblocks++] = (struct trace_xblock){which, (uint32_t)n, p};
 		return 0;
-	}
-	case SEC_MAP:
+	default: /* SEC_MAP */
 		if (ev->nmaps >= MAX_SECTION_ITEMS)
 			return fail(err, errlen, "too many maps");
 		a->maps = grow(a->maps, &a->maps_cap, ev->nmaps + 1, sizeof(*a->maps));
@@ -417,6 +419,17 @@ static int decode_section(struct rw_cursor *c, struct trace_event_arena *a, stru
 		/* map_off[0] is scratch: the caller keeps offsets per map. */
 		ev->nmaps++;
 		return 1;
+	}
+}
+
+/* A section that sets fields of the event. */
+static int decode_field_section(struct rw_cursor *c, uint8_t tag, struct trace_event_arena *a,
+				struct trace_event *ev, char *err, size_t errlen)
+{
+	switch (tag) {
+	case SEC_SYSNO:
+		ev->sysno = (long)rw_get_svarint(c);
+		return 0;
 	case SEC_EXIT:
 		ev->exit_status = (int)rw_get_svarint(c);
 		return 0;
@@ -441,16 +454,6 @@ static int decode_section(struct rw_cursor *c, struct trace_event_arena *a, stru
 		    ev->ptrace_reach > PTRACE_REACH_STEP)
 			return fail(err, errlen, "bad ptrace section");
 		return 0;
-	case SEC_EXPECT: {
-		uint64_t addr = rw_get_varint(c);
-
-		p = rw_get_blob(c, &n);
-		if (c->bad || ev->nexpect >= MAX_SECTION_ITEMS)
-			return fail(err, errlen, "bad expected-memory section");
-		a->expect = grow(a->expect, &a->expect_cap, ev->nexpect + 1, sizeof(*a->expect));
-		a->expect[ev->nexpect++] = (struct trace_mem){addr, n, p};
-		return 0;
-	}
 	case SEC_ATTACH:
 		if (ev->attach || decode_attach(c, &a->attach) < 0)
 			return fail(err, errlen, "bad attach section");
@@ -459,6 +462,24 @@ static int decode_section(struct rw_cursor *c, struct trace_event_arena *a, stru
 	default:
 		snprintf(err, errlen, "unknown event section %u", tag);
 		return -EBADMSG;
+	}
+}
+
+/* One section of an event: 0, 1 after a map (its strings are placed later), or -EBADMSG. */
+static int decode_section(struct rw_cursor *c, struct trace_event_arena *a, struct trace_event *ev,
+			  uintptr_t string_off[6], uintptr_t *map_off, char *err, size_t errlen)
+{
+	uint8_t tag = rw_get_u8(c);
+
+	switch (tag) {
+	case SEC_MEM:
+	case SEC_EXPECT:
+	case SEC_STRING:
+	case SEC_XBLOCK:
+	case SEC_MAP:
+		return decode_list_section(c, tag, a, ev, string_off, map_off, err, errlen);
+	default:
+		return decode_field_section(c, tag, a, ev, err, errlen);
 	}
 }
 
