@@ -494,9 +494,6 @@ int recorder_ptrace_wait_holds(struct recorder *r, struct recorder_task *t)
 		if (u->ptrace.tracer && u->ptrace.tracer_tgid == t->tgid && match) {
 			t->ptrace.waiting = true;
 			t->ptrace.wake = 0;
-			t->state = TASK_READY;
-			if (r->running == t)
-				r->running = NULL;
 			return 1;
 		}
 	}

@@ -78,7 +78,10 @@ static void set_trap_siginfo(struct recorder_task *t, int status)
 	t->ptrace.sync = false;
 }
 
-/* Holds t in a stop for its tracer, recorded as an EV_PTRACE stop event. */
+/*
+ * Holds t in a stop for its tracer, recorded as an EV_PTRACE stop event.
+ * Returns 1: the scheduler takes t off the slot (record_sched.c, hold()).
+ */
 static int enter_stop(struct recorder *r, struct recorder_task *t, enum ptrace_stop_kind kind,
 		      int status, int reach)
 {
@@ -99,9 +102,6 @@ static int enter_stop(struct recorder *r, struct recorder_task *t, enum ptrace_s
 	t->ptrace.status = status;
 	t->ptrace.reported = false;
 	rw_buf_reset(&t->ptrace.pokes);
-	t->state = TASK_READY;
-	if (r->running == t)
-		r->running = NULL;
 	rw_debug("pid %d: stopped for its tracer %d (status 0x%x)", t->t.tid, t->ptrace.tracer,
 		 status);
 	kill(t->ptrace.tracer_tgid, SIGCHLD);

@@ -273,6 +273,17 @@ static void yield(struct recorder *r, struct recorder_task *t)
 }
 
 /*
+ * A handler said t stopped for its tracer (record_ptrace_stop.c): it gives
+ * up the slot and waits, off the round robin, until its tracer resumes it
+ * (flush_ptrace).
+ */
+static int hold(struct recorder *r, struct recorder_task *t)
+{
+	yield(r, t);
+	return 0;
+}
+
+/*
  * A thread other than its process's first that ends keeps the slot until
  * its end is reported: the kernel clears its CLONE_CHILD_CLEARTID word on
  * the way out, and pthread_join or the stack cache of another thread must
@@ -468,6 +479,9 @@ static int record_clone(struct recorder *r, struct recorder_task *parent, int ev
 		return err;
 	if ((err = recorder_ptrace_clone(r, parent, child, flags, event)) < 0)
 		return err;
+	/* Stopped for its tracer, as the parent's tracer asked. */
+	if (child->state != TASK_NEW && recorder_ptrace_held(child))
+		yield(r, child);
 	err = track_child(r, child); /* when its first stop came first */
 	return err < 0 ? err : 0;
 }
@@ -594,7 +608,7 @@ static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 	if (err < 0)
 		return err;
 	if (recorder_ptrace_held(t))
-		return 0; /* stopped for its tracer before the delivery */
+		return hold(r, t); /* stopped for its tracer before the delivery */
 	if (t->pass_sig && recorder_signal_unkillable_fault(t->t.tid, t->pass_sig))
 		return let_init_die(r, t);
 	if (t->pass_sig && signal_ends_process(t, t->pass_sig))
@@ -646,7 +660,7 @@ static int after_exit(struct recorder *r, struct recorder_task *t)
 	if (t->nheld)
 		recorder_resend_held(r, t);
 	if ((err = recorder_ptrace_after_exit(r, t, r->eb.kind == EV_EXEC)) != 0)
-		return err < 0 ? err : 0;
+		return err < 0 ? err : hold(r, t);
 	if (t->yield_at_event) {
 		t->yield_at_event = false;
 		if (any_ready(r)) {
@@ -667,7 +681,7 @@ static int syscall_exit(struct recorder *r, struct recorder_task *t)
 		/* Its tracer made the syscall -1: nothing ran, nothing is recorded. */
 		t->ptrace.skip = false;
 		if ((err = recorder_ptrace_after_exit(r, t, false)) != 0)
-			return err < 0 ? err : 0;
+			return err < 0 ? err : hold(r, t);
 		return continue_user(r, t);
 	}
 	/* A clone that failed made no clone event: the flag goes back here. */
@@ -724,7 +738,7 @@ static int syscall_entry(struct recorder *r, struct recorder_task *t)
 	int err = recorder_ptrace_entry_stop(r, t);
 
 	if (err < 0 || err == 1)
-		return err < 0 ? err : 0;
+		return err < 0 ? err : hold(r, t);
 	if (err == 2) /* its tracer made it -1: skipped, with no event */
 		return resume(t, TASK_IN_SYSCALL);
 	t->at_boundary = false;
@@ -733,7 +747,7 @@ static int syscall_entry(struct recorder *r, struct recorder_task *t)
 	if (err) /* answered: its exit event is recorded */
 		return after_exit(r, t);
 	if ((err = recorder_ptrace_wait_holds(r, t)) != 0)
-		return err < 0 ? err : 0; /* a tracer's wait, held until a tracee stops */
+		return err < 0 ? err : hold(r, t); /* a tracer's wait, held until a tracee stops */
 	if ((err = recorder_scratch_enter(r, t)) < 0 || (err = untraced_strip(t)) < 0)
 		return err;
 	return enter_syscall(r, t);
@@ -815,6 +829,8 @@ static int flush_ptrace(struct recorder *r)
 		err = recorder_ptrace_resume_event(r, t, &kind);
 		if (err < 0)
 			return err;
+		if (err == 1 && recorder_ptrace_held(t))
+			hold(r, t); /* a stop that follows at once */
 		if (err == 0 && (err = ptrace_carry_on(r, t, kind)) < 0)
 			return err;
 	}
@@ -841,7 +857,7 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 		if ((err = track_child(r, t)) != 0)
 			return err < 0 ? err : 0;
 		err = recorder_ptrace_child_ready(r, t);
-		return err < 0 ? err : 0;
+		return err < 0 ? err : err ? hold(r, t) : 0;
 	}
 	if (event == PTRACE_EVENT_EXEC) {
 		t = exec_takeover(r, t);
@@ -853,7 +869,7 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 		if ((err = record_clone(r, t, event)) < 0)
 			return err;
 		if (recorder_ptrace_held(t))
-			return 0; /* stopped for its tracer at the fork event */
+			return hold(r, t); /* stopped for its tracer at the fork event */
 		return resume(t, TASK_IN_SYSCALL);
 	}
 	if (event == PTRACE_EVENT_STOP)

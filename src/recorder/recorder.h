@@ -408,6 +408,8 @@ int recorder_ptrace_user_request(const struct recorder_task *t);
  * goes on, or a negative errno: at a syscall entry stop (before its entry
  * event), after an exit or exec event, at a signal's delivery (deliver() in
  * record_signal.c), at a fork event of the parent, at a child's first stop.
+ * They leave the schedule alone: for a held task, the scheduler takes it
+ * off the slot (record_sched.c).
  */
 int recorder_ptrace_entry_stop(struct recorder *r, struct recorder_task *t);
 int recorder_ptrace_after_exit(struct recorder *r, struct recorder_task *t, bool exec);
