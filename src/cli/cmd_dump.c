@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/trace_walk.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 
 /* Code memory rebuilt from the trace, for --disasm. */
 struct code_blob {
@@ -59,15 +60,11 @@ static int on_blob(void *opaque, const uint8_t *payload, size_t len)
 	if (!b) {
 		if (total > (1ull << 32))
 			return 0;
-		m->blobs = realloc(m->blobs, (m->nblobs + 1) * sizeof(*m->blobs));
-		if (!m->blobs)
-			abort();
+		m->blobs = xrealloc(m->blobs, (m->nblobs + 1) * sizeof(*m->blobs));
 		b = &m->blobs[m->nblobs++];
 		b->hash = h;
 		b->size = total;
-		b->data = calloc(1, total ? total : 1);
-		if (!b->data)
-			abort();
+		b->data = xcalloc(1, total ? total : 1);
 	}
 	if (off + n <= b->size)
 		memcpy(b->data + off, data, n);
@@ -77,9 +74,7 @@ static int on_blob(void *opaque, const uint8_t *payload, size_t len)
 static void add_region(struct code_model *m, uint64_t start, uint64_t end, const uint8_t *data,
 		       uint64_t len)
 {
-	m->regions = realloc(m->regions, (m->nregions + 1) * sizeof(*m->regions));
-	if (!m->regions)
-		abort();
+	m->regions = xrealloc(m->regions, (m->nregions + 1) * sizeof(*m->regions));
 	/* Newer regions are searched first, so a later mapping hides an older one. */
 	m->regions[m->nregions++] = (struct code_region){start, end, data, len};
 }
@@ -165,9 +160,7 @@ static struct entry_strings *strings_for(uint32_t tid)
 	for (size_t i = 0; i < nsaved; i++)
 		if (saved_strings[i].tid == tid)
 			return &saved_strings[i];
-	saved_strings = realloc(saved_strings, (nsaved + 1) * sizeof(*saved_strings));
-	if (!saved_strings)
-		abort();
+	saved_strings = xrealloc(saved_strings, (nsaved + 1) * sizeof(*saved_strings));
 	memset(&saved_strings[nsaved], 0, sizeof(*saved_strings));
 	saved_strings[nsaved].tid = tid;
 	return &saved_strings[nsaved++];
@@ -196,7 +189,7 @@ static void describe(const struct trace_event *ev, char *out, size_t outlen)
 		for (int a = 0; a < 6; a++) {
 			if (ev->kind == EV_SYSCALL_ENTRY) {
 				free(es->s[a]);
-				es->s[a] = ev->strings[a] ? strdup(ev->strings[a]) : NULL;
+				es->s[a] = ev->strings[a] ? xstrdup(ev->strings[a]) : NULL;
 			}
 			strs[a] = es->s[a];
 		}

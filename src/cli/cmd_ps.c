@@ -19,6 +19,7 @@
 #include "arch/x86_64/regs.h"
 #include "cli/cli.h"
 #include "cli/trace_walk.h"
+#include "common/xalloc.h"
 #include "replayer/replay.h"
 #include "common/log.h"
 
@@ -50,9 +51,7 @@ static uint32_t tgid_of(const struct ps_state *s, uint32_t tid)
 
 static void add_task(struct ps_state *s, uint32_t tid, uint32_t tgid)
 {
-	s->tasks = realloc(s->tasks, (s->ntasks + 1) * sizeof(*s->tasks));
-	if (!s->tasks)
-		abort();
+	s->tasks = xrealloc(s->tasks, (s->ntasks + 1) * sizeof(*s->tasks));
 	s->tasks[s->ntasks].tid = tid;
 	s->tasks[s->ntasks++].tgid = tgid;
 }
@@ -69,14 +68,12 @@ static struct ps_proc *add_proc(struct ps_state *s, uint32_t pid, uint32_t ppid,
 {
 	struct ps_proc *p;
 
-	s->procs = realloc(s->procs, (s->nprocs + 1) * sizeof(*s->procs));
-	if (!s->procs)
-		abort();
+	s->procs = xrealloc(s->procs, (s->nprocs + 1) * sizeof(*s->procs));
 	p = &s->procs[s->nprocs++];
 	p->pid = pid;
 	p->ppid = ppid;
 	p->status = -1;
-	p->cmd = strdup(cmd ? cmd : "?");
+	p->cmd = xstrdup(cmd ? cmd : "?");
 	p->exe = NULL;
 	p->start = 0;
 	p->exec_seen = false;
@@ -101,9 +98,7 @@ static char *exec_command_line(const struct trace_event *ev)
 		n = replay_event_read(ev, ptr, arg, sizeof(arg) - 1);
 		arg[n] = '\0';
 		n = strlen(arg);
-		out = realloc(out, len + n + 2);
-		if (!out)
-			abort();
+		out = xrealloc(out, len + n + 2);
 		if (len)
 			out[len++] = ' ';
 		memcpy(out + len, arg, n + 1);
@@ -130,9 +125,7 @@ static void on_event(struct ps_state *s, const struct trace_event *ev, const str
 			for (uint32_t i = 0; !cmd && i < h->argc; i++) {
 				size_t old = p->cmd ? strlen(p->cmd) : 0;
 
-				p->cmd = realloc(p->cmd, old + strlen(h->argv[i]) + 2);
-				if (!p->cmd)
-					abort();
+				p->cmd = xrealloc(p->cmd, old + strlen(h->argv[i]) + 2);
 				sprintf(p->cmd + old, "%s%s", old ? " " : "", h->argv[i]);
 			}
 		}
@@ -148,7 +141,7 @@ static void on_event(struct ps_state *s, const struct trace_event *ev, const str
 				p->start = ev->seq + 1;
 			if (exe || !p->exe) {
 				free(p->exe);
-				p->exe = exe ? exe : h->exe ? strdup(h->exe) : NULL;
+				p->exe = exe ? exe : h->exe ? xstrdup(h->exe) : NULL;
 			}
 		}
 		break;
@@ -164,7 +157,7 @@ static void on_event(struct ps_state *s, const struct trace_event *ev, const str
 			struct ps_proc *c = add_proc(s, ev->child_tid, tgid, p ? p->cmd : NULL);
 
 			c->start = ev->seq + 1;
-			c->exe = exe ? strdup(exe) : NULL;
+			c->exe = exe ? xstrdup(exe) : NULL;
 		}
 		break;
 	case EV_EXIT:
@@ -275,7 +268,7 @@ int ps_find_process(const char *path, const char *pid_arg, uint32_t pid, uint64_
 		ret = -ESRCH;
 	} else {
 		*start = p->start;
-		*exe = p->exe ? strdup(p->exe) : NULL;
+		*exe = p->exe ? xstrdup(p->exe) : NULL;
 		ret = 0;
 	}
 	ps_free(&s);

@@ -27,18 +27,17 @@
 #include "cli/cli.h"
 #include "cli/trace_walk.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "gdbstub/gdbstub.h"
 #include "replayer/replay.h"
 
 static pid_t start_gdb(const char *sock, char **gdb_args, int ngdb_args)
 {
 	char target[160];
-	char **argv = calloc((size_t)ngdb_args + 6, sizeof(*argv));
+	char **argv = xcalloc((size_t)ngdb_args + 6, sizeof(*argv));
 	pid_t pid;
 	int n = 0;
 
-	if (!argv)
-		abort();
 	snprintf(target, sizeof(target), "target remote %s", sock);
 	argv[n++] = "gdb";
 	argv[n++] = "-q";
@@ -120,10 +119,6 @@ static int serve(const struct replay_options *o, int port, uint64_t goto_event, 
 		goto out;
 	}
 	server = gdb_replay_server(g);
-	if (!server) {
-		err = -ENOMEM;
-		goto out;
-	}
 	err = gdb_server_serve(server, cfd);
 out:
 	if (server)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xalloc.h"
+
 void rw_buf_init(struct rw_buf *b)
 {
 	b->data = NULL;
@@ -30,9 +32,7 @@ uint8_t *rw_buf_reserve(struct rw_buf *b, size_t n)
 
 		while (cap - b->len < n)
 			cap *= 2;
-		b->data = realloc(b->data, cap);
-		if (!b->data)
-			abort(); /* out of memory is not recoverable for a tracer */
+		b->data = xrealloc(b->data, cap);
 		b->cap = cap;
 	}
 	return b->data + b->len;

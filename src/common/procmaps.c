@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "common/xalloc.h"
+
 int procmaps_read(pid_t pid, struct procmap **out)
 {
 	char path[64], line[1024];
@@ -44,11 +46,7 @@ int procmaps_read(pid_t pid, struct procmap **out)
 		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
-			v = realloc(v, cap * sizeof(*v));
-			if (!v) {
-				fclose(f);
-				return -ENOMEM;
-			}
+			v = xrealloc(v, cap * sizeof(*v));
 		}
 		v[n++] = m;
 	}

@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xalloc.h"
+
 int gdb_pkt_parser_init(struct gdb_pkt_parser *p, size_t max_payload)
 {
 	memset(p, 0, sizeof(*p));
-	p->buf = malloc(max_payload + 1);
-	if (!p->buf)
-		return -ENOMEM;
+	p->buf = xmalloc(max_payload + 1);
 	p->max_payload = max_payload;
 	p->verify_checksum = true;
 	p->state = GDB_PKT_IDLE;

@@ -46,7 +46,7 @@ struct gdb_pkt_parser {
 	bool csum_bad_digit;
 };
 
-/* Returns 0 or -ENOMEM. */
+/* Returns 0 (out of memory exits, common/xalloc.h). */
 int gdb_pkt_parser_init(struct gdb_pkt_parser *p, size_t max_payload);
 void gdb_pkt_parser_free(struct gdb_pkt_parser *p);
 

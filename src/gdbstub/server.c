@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/xalloc.h"
 
 #define XSAVE_MAX_SIZE (1u << 20) /* sanity bound for a recorded layout */
 
@@ -708,10 +709,8 @@ struct gdb_server *gdb_server_create(const struct gdb_target_ops *ops, void *ctx
 				     const struct gdb_xsave_layout *layout)
 {
 	struct x86_xsave_layout xl;
-	struct gdb_server *s = calloc(1, sizeof(*s));
+	struct gdb_server *s = xcalloc(1, sizeof(*s));
 
-	if (!s)
-		return NULL;
 	s->ops = ops;
 	s->ctx = ctx;
 	s->layout = *layout;
@@ -722,14 +721,10 @@ struct gdb_server *gdb_server_create(const struct gdb_target_ops *ops, void *ctx
 	memcpy(xl.size, layout->comp_size, sizeof(xl.size));
 	x86_gdb_regs_init(&s->regs, &xl);
 	s->cache.xsave_len = xl.total_size > 512 ? xl.total_size : 512;
-	s->cache.xsave = calloc(1, s->cache.xsave_len);
-	s->io_buf = malloc(GDB_MAX_BINARY_REPLY);
-	s->threads = calloc(GDB_MAX_THREADS, sizeof(*s->threads));
-	if (!s->cache.xsave || !s->io_buf || !s->threads ||
-	    gdb_pkt_parser_init(&s->parser, GDB_PACKET_SIZE) < 0) {
-		gdb_server_free(s);
-		return NULL;
-	}
+	s->cache.xsave = xcalloc(1, s->cache.xsave_len);
+	s->io_buf = xmalloc(GDB_MAX_BINARY_REPLY);
+	s->threads = xcalloc(GDB_MAX_THREADS, sizeof(*s->threads));
+	gdb_pkt_parser_init(&s->parser, GDB_PACKET_SIZE);
 	rw_buf_init(&s->reply);
 	rw_buf_init(&s->framed);
 	rw_buf_init(&s->scratch);

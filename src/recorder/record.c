@@ -31,6 +31,7 @@
 #include "common/cpu_affinity.h"
 #include "common/log.h"
 #include "common/procmaps.h"
+#include "common/xalloc.h"
 #include "recorder/recorder.h"
 #include "trace_format/header.h"
 
@@ -77,7 +78,7 @@ static char *process_exe(pid_t pid)
 	if (n < 0)
 		return NULL;
 	exe[n] = '\0';
-	return strdup(exe);
+	return xstrdup(exe);
 }
 
 char **record_process_argv(pid_t pid)
@@ -98,8 +99,7 @@ char **record_process_argv(pid_t pid)
 	for (size_t i = 0; i < n; i++)
 		argc += !buf[i];
 	/* One block: the pointers, then the strings. */
-	if (!(argv = malloc((argc + 1) * sizeof(*argv) + n + 1)))
-		return NULL;
+	argv = xmalloc((argc + 1) * sizeof(*argv) + n + 1);
 	strings = (char *)(argv + argc + 1);
 	memcpy(strings, buf, n);
 	argc = 0;

@@ -33,6 +33,7 @@
 #include "arch/x86_64/syscall_table.h"
 #include "common/log.h"
 #include "common/procmaps.h"
+#include "common/xalloc.h"
 #include "recorder/record.h"
 #include "recorder/recorder.h"
 #include "recorder/written_pages.h"
@@ -472,9 +473,7 @@ static void keep_vdso(struct recorder *r, struct recorder_task *t)
 	struct procmap *maps = NULL;
 	int n = procmaps_read(t->t.tid, &maps);
 
-	r->attach_procs = realloc(r->attach_procs, (r->nattach_procs + 1) * sizeof(*p));
-	if (!r->attach_procs)
-		abort();
+	r->attach_procs = xrealloc(r->attach_procs, (r->nattach_procs + 1) * sizeof(*p));
 	p = &r->attach_procs[r->nattach_procs++];
 	memset(p, 0, sizeof(*p));
 	p->tgid = t->tgid;
@@ -482,7 +481,7 @@ static void keep_vdso(struct recorder *r, struct recorder_task *t)
 		if (strcmp(maps[i].path, "[vdso]"))
 			continue;
 		p->vdso_len = maps[i].end - maps[i].start;
-		p->vdso_was = malloc(p->vdso_len);
+		p->vdso_was = xmalloc(p->vdso_len);
 		if (p->vdso_was && tracee_read_mem(&t->t, maps[i].start, p->vdso_was, p->vdso_len) == 0)
 			p->vdso = maps[i].start;
 	}
@@ -506,13 +505,11 @@ static int take_over(struct recorder *r, size_t first)
 {
 	struct recorder_task *lead = r->tasks[first];
 	size_t n = r->ntasks - first;
-	struct attach_thread *a = calloc(n, sizeof(*a));
-	uint64_t *masks = calloc(n, sizeof(*masks));
+	struct attach_thread *a = xcalloc(n, sizeof(*a));
+	uint64_t *masks = xcalloc(n, sizeof(*masks));
 	int64_t ret;
 	int err, err2;
 
-	if (!a || !masks)
-		abort();
 	if ((err = block_signals(r, first, n, masks, true)) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
@@ -567,12 +564,10 @@ int recorder_attach_contents(struct recorder *r, struct recorder_task *t, uint64
 {
 	char path[64];
 	uint64_t pm[512];
-	uint8_t *page = malloc(4096 * 64);
+	uint8_t *page = xmalloc(4096 * 64);
 	int fd, err = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", t->t.tid);
-	if (!page)
-		abort();
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		free(page);
 		return -errno;
@@ -837,8 +832,7 @@ int recorder_detach_all(struct recorder *r)
 		r->tasks[i]->t.on_wait_interrupted = NULL;
 	if ((err = stop_all(r)) < 0)
 		return err;
-	if (!(masks = calloc(r->ntasks, sizeof(*masks))))
-		abort();
+	masks = xcalloc(r->ntasks, sizeof(*masks));
 	if ((err = block_signals(r, 0, r->ntasks, masks, true)) < 0) {
 		free(masks);
 		return err;

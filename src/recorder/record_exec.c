@@ -22,6 +22,7 @@
 
 #include "common/log.h"
 #include "common/procmaps.h"
+#include "common/xalloc.h"
 #include "recorder/recorder.h"
 #include "recorder/written_pages.h"
 
@@ -53,19 +54,15 @@ static int write_blob(struct recorder *r, int fd, const char *path, struct rw_ha
 		return err;
 	if (r->nstored == r->stored_cap) {
 		r->stored_cap = r->stored_cap ? 2 * r->stored_cap : 64;
-		r->stored = realloc(r->stored, r->stored_cap * sizeof(*r->stored));
-		if (!r->stored)
-			abort();
+		r->stored = xrealloc(r->stored, r->stored_cap * sizeof(*r->stored));
 	}
 	f = &r->stored[r->nstored];
 	*f = (struct trace_stored_file){
 	    .hash = hash,
 	    .size = size,
 	    .first_record = trace_writer_records(r->writer),
-	    .path = strdup(path ? path : ""),
+	    .path = xstrdup(path ? path : ""),
 	};
-	if (!f->path)
-		abort();
 	if (rw_hash_is_sparse(hash)) {
 		/* Its size first (the record at offset 0 sets it), then what is not a hole. */
 		rw_buf_reset(&r->enc);
@@ -155,18 +152,14 @@ static int store_file(struct recorder *r, int fd, const char *open_path, const c
 		*size = (uint64_t)known->size;
 		return 0;
 	}
-	buf = malloc(BLOB_PIECE);
-	if (!buf)
-		abort();
+	buf = xmalloc(BLOB_PIECE);
 	err = rw_hash_fd(fd, buf, BLOB_PIECE, hash, size);
 	if (!err && !hash_stored(r, *hash))
 		err = write_blob(r, fd, path, *hash, *size, buf);
 	if (!err && !known) {
 		if (r->nfiles == r->files_cap) {
 			r->files_cap = r->files_cap ? 2 * r->files_cap : 64;
-			r->files = realloc(r->files, r->files_cap * sizeof(*r->files));
-			if (!r->files)
-				abort();
+			r->files = xrealloc(r->files, r->files_cap * sizeof(*r->files));
 		}
 		known = &r->files[r->nfiles++];
 	}
@@ -215,12 +208,10 @@ int recorder_store_file(struct recorder *r, struct recorder_task *t, const char 
 int recorder_store_memory(struct recorder *r, struct recorder_task *t, struct trace_map *m)
 {
 	int fd = memfd_create("rewind-segment", MFD_CLOEXEC), err = 0;
-	uint8_t *buf = malloc(BLOB_PIECE);
+	uint8_t *buf = xmalloc(BLOB_PIECE);
 	uint64_t dev = m->dev, ino = m->ino;
 	struct stat st;
 
-	if (!buf)
-		abort();
 	if (fd < 0)
 		err = -errno;
 	for (uint64_t off = 0; !err && off < m->end - m->start; off += BLOB_PIECE) {
@@ -295,13 +286,11 @@ static const struct vdso_patch vdso_patches[] = {
 /* Finds the symbols of vdso_patches in an in-memory vDSO image and writes the stubs. */
 static int patch_vdso(struct recorder *r, struct recorder_task *t, uint64_t base, size_t len)
 {
-	uint8_t *img = malloc(len);
+	uint8_t *img = xmalloc(len);
 	const Elf64_Ehdr *eh;
 	const Elf64_Shdr *sh;
 	int err = 0, patched = 0;
 
-	if (!img)
-		abort();
 	if (tracee_read_mem(&t->t, base, img, len) < 0) {
 		free(img);
 		return 0; /* nothing readable to patch */

@@ -28,6 +28,7 @@
 #include "arch/x86_64/kernel_errno.h"
 #include "common/log.h"
 #include "common/procmaps.h"
+#include "common/xalloc.h"
 #include "recorder/recorder.h"
 #include "recorder/written_pages.h"
 
@@ -241,9 +242,7 @@ static void add_hash(struct page_hash **now, size_t *nnow, size_t *cap, uint64_t
 {
 	if (*nnow == *cap) {
 		*cap = *cap ? 2 * *cap : 1024;
-		*now = realloc(*now, *cap * sizeof(**now));
-		if (!*now)
-			abort();
+		*now = xrealloc(*now, *cap * sizeof(**now));
 	}
 	(*now)[(*nnow)++] = (struct page_hash){addr, h};
 }
@@ -301,12 +300,10 @@ static int scan_pages(struct recorder *r, struct recorder_task *t, const struct 
 	struct procmap *maps = NULL;
 	struct page_hash *now = NULL;
 	size_t nnow = 0, cap = 0;
-	uint8_t *buf = malloc(BATCH_PAGES * PAGE);
+	uint8_t *buf = xmalloc(BATCH_PAGES * PAGE);
 	int n = procmaps_read(t->t.tid, &maps), pagemap;
 	char path[64];
 
-	if (!buf)
-		abort();
 	if (n < 0) {
 		free(buf);
 		return n;
@@ -392,11 +389,12 @@ static int add_written_pages(struct recorder *r, struct recorder_task *t, int em
 
 	if (err < 0)
 		return err;
-	if ((n = procmaps_read(t->t.tid, &maps)) < 0 || !(buf = malloc(BATCH_PAGES * PAGE))) {
+	if ((n = procmaps_read(t->t.tid, &maps)) < 0) {
 		free(w);
 		free(maps);
-		return n < 0 ? n : -ENOMEM;
+		return n;
 	}
+	buf = xmalloc(BATCH_PAGES * PAGE);
 	for (int i = 0; i < n; i++) {
 		const struct procmap *m = &maps[i];
 
@@ -476,10 +474,8 @@ int recorder_add_exec_point_hashes(struct recorder *r, struct recorder_task *t)
 
 struct recorder_mm *recorder_mm_new(void)
 {
-	struct recorder_mm *mm = calloc(1, sizeof(*mm));
+	struct recorder_mm *mm = xcalloc(1, sizeof(*mm));
 
-	if (!mm)
-		abort();
 	mm->refs = 1;
 	return mm;
 }

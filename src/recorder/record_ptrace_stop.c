@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "recorder/recorder.h"
 
 #define STOPPED(sig) ((((sig)&0xffff) << 8) | 0x7f)
@@ -303,9 +304,7 @@ static void report_death(struct recorder *r, struct recorder_task *t, int status
 	if (t->parent_tgid != p->tracer_tgid) {
 		/* Not its child: the kernel tells the tracer nothing, so the wait here does. */
 		r->ptrace_dead =
-		    realloc(r->ptrace_dead, (r->nptrace_dead + 1) * sizeof(*r->ptrace_dead));
-		if (!r->ptrace_dead)
-			abort();
+		    xrealloc(r->ptrace_dead, (r->nptrace_dead + 1) * sizeof(*r->ptrace_dead));
 		r->ptrace_dead[r->nptrace_dead].tracer_tgid = p->tracer_tgid;
 		r->ptrace_dead[r->nptrace_dead].tid = t->t.tid;
 		r->ptrace_dead[r->nptrace_dead++].status = status;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "recorder/recorder.h"
 
 /* Most bytes taken from one write: past this the rest is not recorded (said once). */
@@ -64,8 +65,9 @@ static void take(struct recorder *r, struct recorder_task *t, uint64_t addr, uin
 {
 	uint8_t *buf;
 
-	if (!len || len > REMOTE_MEM_MAX || !(buf = malloc(len)))
+	if (!len || len > REMOTE_MEM_MAX)
 		return;
+	buf = xmalloc(len);
 	if (tracee_read_mem(&t->t, addr, buf, len) == 0) {
 		rw_buf_put_u64(out, (uint64_t)t->t.tid);
 		rw_buf_put_u64(out, addr);
@@ -83,8 +85,9 @@ static void vm_writev(struct recorder *r, struct recorder_task *t, const uint64_
 	uint64_t left = (uint64_t)ret, n = args[4];
 	struct iovec *iov;
 
-	if (!target || !n || n > REMOTE_IOV_MAX || !(iov = calloc(n, sizeof(*iov))))
+	if (!target || !n || n > REMOTE_IOV_MAX)
 		return;
+	iov = xcalloc(n, sizeof(*iov));
 	if (tracee_read_mem(&t->t, args[3], iov, n * sizeof(*iov)) == 0)
 		for (uint64_t i = 0; i < n && left; i++) {
 			uint64_t len = iov[i].iov_len < left ? iov[i].iov_len : left;

@@ -33,6 +33,7 @@
 #include "arch/x86_64/syscall_table.h"
 #include "common/log.h"
 #include "common/procmaps.h"
+#include "common/xalloc.h"
 #include "recorder/recorder.h"
 #include "recorder/written_pages.h"
 
@@ -48,26 +49,20 @@
 
 struct recorder_task *recorder_task_add(struct recorder *r, pid_t tid, pid_t tgid)
 {
-	struct recorder_task *t = calloc(1, sizeof(*t));
+	struct recorder_task *t = xcalloc(1, sizeof(*t));
 
-	if (!t)
-		abort();
 	tracee_init(&t->t, tid);
 	t->tgid = tgid;
 	t->state = TASK_NEW;
 	t->syscall_stops = !r->use_seccomp;
 	t->pidfd = -1;
 	t->mm = recorder_mm_new();
-	t->xsave_prev = calloc(1, r->xsave_len);
-	t->xsave_cur = calloc(1, r->xsave_len);
-	if (!t->xsave_prev || !t->xsave_cur)
-		abort();
+	t->xsave_prev = xcalloc(1, r->xsave_len);
+	t->xsave_cur = xcalloc(1, r->xsave_len);
 	recorder_exec_point_attach(r, t);
 	if (r->ntasks == r->tasks_cap) {
 		r->tasks_cap = r->tasks_cap ? 2 * r->tasks_cap : 8;
-		r->tasks = realloc(r->tasks, r->tasks_cap * sizeof(*r->tasks));
-		if (!r->tasks)
-			abort();
+		r->tasks = xrealloc(r->tasks, r->tasks_cap * sizeof(*r->tasks));
 	}
 	r->tasks[r->ntasks++] = t;
 	if (r->ntasks == 2)
@@ -1003,11 +998,9 @@ static int let_exits_end(struct recorder *r, bool *kill_tgid_ok)
  */
 static int end_all(struct recorder *r)
 {
-	bool *kill_ok = calloc(r->ntasks + 1, sizeof(*kill_ok));
+	bool *kill_ok = xcalloc(r->ntasks + 1, sizeof(*kill_ok));
 	int err;
 
-	if (!kill_ok)
-		abort();
 	recorder_sched_tick(r, false);
 	err = let_exits_end(r, kill_ok);
 	for (size_t i = 0; i < r->ntasks; i++)

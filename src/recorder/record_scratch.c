@@ -30,6 +30,7 @@
 
 #include "arch/x86_64/regs.h"
 #include "arch/x86_64/syscall_table.h"
+#include "common/xalloc.h"
 #include "recorder/recorder.h"
 
 static const int arg_reg[6] = {X86_RDI, X86_RSI, X86_RDX, X86_R10, X86_R8, X86_R9};
@@ -272,9 +273,7 @@ static int move_bytes(struct recorder_task *t, uint64_t real, uint64_t len, bool
 	if (!(b = take(next, end, len)))
 		return 0;
 	if (in) {
-		copy = malloc(len);
-		if (!copy)
-			abort();
+		copy = xmalloc(len);
 		ok = tracee_read_mem(&t->t, real, copy, len) == 0 &&
 		     tracee_write_mem(&t->t, b, copy, len) == 0;
 		free(copy);
@@ -398,9 +397,7 @@ static int copy_cb(void *opaque, uint64_t addr, uint64_t len)
 			continue;
 		off = addr - m->scratch;
 		n = len < m->len - off ? len : m->len - off;
-		buf = malloc(n ? n : 1);
-		if (!buf)
-			abort();
+		buf = xmalloc(n ? n : 1);
 		if (tracee_read_mem(&t->t, addr, buf, n) < 0 ||
 		    tracee_write_mem(&t->t, m->real + off, buf, n) < 0)
 			c->err = -EFAULT;

@@ -33,6 +33,7 @@
 
 #include "common/log.h"
 #include "common/procmaps.h"
+#include "common/xalloc.h"
 #include "recorder/recorder.h"
 
 #define SHARED_WATCH_MAX (64u << 20) /* bytes watched per process; more is warned about */
@@ -49,9 +50,7 @@ static size_t watched_bytes(const struct recorder_mm *mm)
 
 static struct shared_map *grow(struct recorder_mm *mm)
 {
-	mm->shared = realloc(mm->shared, (mm->nshared + 1) * sizeof(*mm->shared));
-	if (!mm->shared)
-		abort();
+	mm->shared = xrealloc(mm->shared, (mm->nshared + 1) * sizeof(*mm->shared));
 	return &mm->shared[mm->nshared++];
 }
 
@@ -103,9 +102,7 @@ static void warn_outside(struct recorder *r, struct recorder_task *t, const stru
 		if (r->checked_shared[i].dev == f->dev && r->checked_shared[i].ino == f->ino)
 			return;
 	r->checked_shared =
-	    realloc(r->checked_shared, (r->nchecked_shared + 1) * sizeof(*r->checked_shared));
-	if (!r->checked_shared)
-		abort();
+	    xrealloc(r->checked_shared, (r->nchecked_shared + 1) * sizeof(*r->checked_shared));
 	r->checked_shared[r->nchecked_shared].dev = f->dev;
 	r->checked_shared[r->nchecked_shared++].ino = f->ino;
 	if (!(d = opendir("/proc")))
@@ -176,9 +173,7 @@ void recorder_shared_add(struct recorder *r, struct recorder_task *t, const stru
 	*m = w;
 	if (sparse)
 		return;
-	m->snapshot = malloc(f->end - f->start);
-	if (!m->snapshot)
-		abort();
+	m->snapshot = xmalloc(f->end - f->start);
 	/* As it is now: what changes from here on is what gets stored. */
 	m->valid = tracee_read_mem_partial(&t->t, m->start, m->snapshot, m->end - m->start);
 }
@@ -281,15 +276,14 @@ void recorder_shared_inherit(struct recorder_mm *child, const struct recorder_mm
 		*m = *p;
 		if (p->fd >= 0) {
 			m->fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0);
-			m->pages = malloc((p->npages + 1) * sizeof(*m->pages));
-			if (m->fd < 0 || !m->pages)
-				abort();
+			if (m->fd < 0)
+				rw_die("cannot watch a shared mapping of a forked child: %s",
+				       strerror(errno));
+			m->pages = xmalloc((p->npages + 1) * sizeof(*m->pages));
 			memcpy(m->pages, p->pages, p->npages * sizeof(*m->pages));
 			continue;
 		}
-		m->snapshot = malloc(p->end - p->start);
-		if (!m->snapshot)
-			abort();
+		m->snapshot = xmalloc(p->end - p->start);
 		memcpy(m->snapshot, p->snapshot, p->valid);
 	}
 }

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/xalloc.h"
 #include "recorder/recorder.h"
 
 #define PAGE 4096u
@@ -26,9 +27,7 @@ static int add_page(struct sparse_page **pages, size_t *n, size_t *cap, uint64_t
 		return -EFBIG;
 	if (*n == *cap) {
 		*cap = *cap ? 2 * *cap : 16;
-		*pages = realloc(*pages, *cap * sizeof(**pages));
-		if (!*pages)
-			abort();
+		*pages = xrealloc(*pages, *cap * sizeof(**pages));
 	}
 	(*pages)[(*n)++] = (struct sparse_page){rel, rw_hash_bytes(data, PAGE)};
 	return 0;
@@ -79,10 +78,8 @@ size_t sparse_pages_changed(const struct sparse_page *was, size_t nwas,
 			    const struct sparse_page *now, size_t nnow, uint64_t **changed)
 {
 	size_t i = 0, j = 0, n = 0;
-	uint64_t *out = malloc((nwas + nnow + 1) * sizeof(*out));
+	uint64_t *out = xmalloc((nwas + nnow + 1) * sizeof(*out));
 
-	if (!out)
-		abort();
 	while (i < nwas || j < nnow) {
 		if (j == nnow || (i < nwas && was[i].rel < now[j].rel)) {
 			out[n++] = was[i++].rel; /* gone: zeros now, or past the end */

@@ -23,6 +23,7 @@
 #include "arch/x86_64/kernel_errno.h"
 #include "arch/x86_64/syscall_table.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "recorder/recorder.h"
 #include "recorder/written_pages.h"
 
@@ -287,7 +288,7 @@ int recorder_handle_entry(struct recorder *r, struct recorder_task *t)
 	reason = nr == SYS_restart_syscall || answered_here(r, t, d, nr, args)
 		     ? NULL
 		     : x86_syscall_unsupported_reason(nr, args);
-	t->cur_unsupported = reason ? strdup(reason) : NULL;
+	t->cur_unsupported = reason ? xstrdup(reason) : NULL;
 	t->shared_snapped = recorder_shared_any(r) && x86_syscall_may_change_files(d);
 	if (t->shared_snapped)
 		recorder_shared_snapshot(r);

@@ -54,6 +54,7 @@
 #include "arch/x86_64/syscall_table.h"
 #include "common/log.h"
 #include "common/procmaps.h"
+#include "common/xalloc.h"
 #include "recorder/recorder.h"
 
 /* What the system headers may be too old to know (Linux 6.7's UAPI). */
@@ -157,10 +158,8 @@ static int refuse(struct recorder *r, pid_t pid, const char *why, int err, bool 
 
 static struct written_pages *state_new(void)
 {
-	struct written_pages *w = calloc(1, sizeof(*w));
+	struct written_pages *w = xcalloc(1, sizeof(*w));
 
-	if (!w)
-		abort();
 	w->uffd = w->pagemap = -1;
 	return w;
 }
@@ -476,9 +475,7 @@ static void add_range(struct written_range **ranges, size_t *n, size_t *cap, uin
 	}
 	if (*n == *cap) {
 		*cap = *cap ? 2 * *cap : 64;
-		*ranges = realloc(*ranges, *cap * sizeof(**ranges));
-		if (!*ranges)
-			abort();
+		*ranges = xrealloc(*ranges, *cap * sizeof(**ranges));
 	}
 	(*ranges)[(*n)++] = (struct written_range){start, end};
 }
@@ -502,8 +499,8 @@ static int scan(struct written_pages *w, pid_t pid, struct written_range **range
 	size_t count = 0, cap = 0;
 	struct written_range *out = NULL;
 
-	if (!w->vec && !(w->vec = malloc(SCAN_VEC * sizeof(*w->vec))))
-		abort();
+	if (!w->vec)
+		w->vec = xmalloc(SCAN_VEC * sizeof(*w->vec));
 	a.vec = (uintptr_t)w->vec;
 	a.vec_len = SCAN_VEC;
 	for (;;) {

@@ -20,6 +20,7 @@
 
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "replayer/replayer.h"
 #include "trace_format/event.h"
 #include "trace_format/trace.h"
@@ -186,8 +187,8 @@ static void store_extracted(struct blobstore *b)
 		snprintf(to, sizeof(to), "%s/%s", b->cache, e->d_name);
 		if (stat(to, &st) == 0)
 			continue;
-		if (!buf && !(buf = malloc(LOCAL_PIECE)))
-			break;
+		if (!buf)
+			buf = xmalloc(LOCAL_PIECE);
 		if (!content_matches_name(dirfd(d), e->d_name, buf))
 			continue; /* not all of it was extracted */
 		snprintf(from, sizeof(from), "%s/%s", b->dir, e->d_name);
@@ -258,9 +259,7 @@ static void trim_store(struct blobstore *b)
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 256;
-			v = realloc(v, cap * sizeof(*v));
-			if (!v)
-				abort();
+			v = xrealloc(v, cap * sizeof(*v));
 		}
 		snprintf(v[n].name, sizeof(v[n].name), "%.39s", e->d_name);
 		v[n].size = (uint64_t)st.st_size;
@@ -436,9 +435,7 @@ int blobstore_map_path(struct blobstore *b, const struct trace_map *m, char *out
 			 strerror(-err));
 		return err;
 	}
-	b->shared = realloc(b->shared, (b->nshared + 1) * sizeof(*b->shared));
-	if (!b->shared)
-		abort();
+	b->shared = xrealloc(b->shared, (b->nshared + 1) * sizeof(*b->shared));
 	b->shared[b->nshared].dev = m->dev;
 	b->shared[b->nshared++].ino = m->ino;
 	return 0;
@@ -585,10 +582,8 @@ void blobstore_use_local(struct blobstore *b, struct trace_reader *reader)
 	if (ret < 0)
 		return;
 	b->nchunks = trace_reader_indexed_chunks(reader);
-	b->local_chunks = calloc(b->nchunks, 1);
-	buf = malloc(LOCAL_PIECE);
-	if (!b->local_chunks || !buf)
-		abort();
+	b->local_chunks = xcalloc(b->nchunks, 1);
+	buf = xmalloc(LOCAL_PIECE);
 	for (size_t i = 0; i < nfiles; i++) {
 		uint64_t from, to;
 

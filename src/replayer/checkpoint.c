@@ -26,6 +26,7 @@
 
 #include "common/log.h"
 #include "common/procmaps.h"
+#include "common/xalloc.h"
 #include "replayer/replayer.h"
 
 static void reap(pid_t pid)
@@ -57,18 +58,17 @@ static int copy_shared(struct tracee *t, size_t proc, struct replay_checkpoint *
 
 		if (!maps[i].shared || !(maps[i].prot & PROT_WRITE))
 			continue;
-		s = realloc(cp->shared, (cp->nshared + 1) * sizeof(*s));
-		if (!s) {
-			err = -ENOMEM;
-			break;
-		}
-		cp->shared = s;
+		cp->shared = xrealloc(cp->shared, (cp->nshared + 1) * sizeof(*s));
 		s = &cp->shared[cp->nshared];
 		s->start = maps[i].start;
 		s->len = maps[i].end - maps[i].start;
 		s->proc = proc;
+		/* As large as the program made the mapping: running out is reported, not fatal. */
 		s->data = malloc(s->len);
 		if (!s->data) {
+			rw_error("checkpoint: no memory for a copy of the shared mapping at 0x%llx "
+				 "(%zu bytes)",
+				 (unsigned long long)s->start, (size_t)s->len);
 			err = -ENOMEM;
 			break;
 		}
@@ -88,9 +88,7 @@ static int copy_shared(struct tracee *t, size_t proc, struct replay_checkpoint *
  */
 static int checkpoint_processes(struct replayer *r, struct replay_checkpoint *cp)
 {
-	cp->proc_leader = calloc(r->tasks.n + 1, sizeof(*cp->proc_leader));
-	if (!cp->proc_leader)
-		return -ENOMEM;
+	cp->proc_leader = xcalloc(r->tasks.n + 1, sizeof(*cp->proc_leader));
 	if (r->tasks.n <= 1) {
 		cp->proc_leader[cp->nprocs++] = 0; /* the one task */
 		return 0;
@@ -146,9 +144,7 @@ static int save_thread(struct replayer *r, struct tracee *t, struct replay_threa
 
 	if ((err = tracee_get_regs(t, th->regs)) < 0)
 		return err;
-	th->xsave = malloc(r->xsave_len);
-	if (!th->xsave)
-		return -ENOMEM;
+	th->xsave = xmalloc(r->xsave_len);
 	if ((err = tracee_get_xsave(t, th->xsave, r->xsave_len)) < 0)
 		return err;
 	if (ptrace(PTRACE_GETSIGMASK, t->tid, sizeof(th->sigmask), &th->sigmask) < 0)
@@ -183,11 +179,8 @@ int replay_checkpoint_take(struct replay_checkpoint *cp, struct replayer *r)
 		replay_checkpoint_free(cp);
 		return err;
 	}
-	cp->threads = calloc(r->tasks.n, sizeof(*cp->threads));
-	if (replay_tasks_dup(&cp->tasks, &r->tasks, r->xsave_len) < 0 || !cp->threads) {
-		replay_checkpoint_free(cp);
-		return -ENOMEM;
-	}
+	cp->threads = xcalloc(r->tasks.n, sizeof(*cp->threads));
+	replay_tasks_dup(&cp->tasks, &r->tasks, r->xsave_len);
 	/* With an event read ahead, its XSAVE blocks are applied again at restore. */
 	for (size_t i = cp->tasks.n; r->progress.have_pending && i-- > 0;)
 		if (cp->tasks.all[i]->rec_tid == r->in.rec_xsave_before_tid) {
@@ -202,12 +195,8 @@ int replay_checkpoint_take(struct replay_checkpoint *cp, struct replayer *r)
 			return err;
 		}
 	}
-	cp->procs = calloc(cp->nprocs, sizeof(*cp->procs));
-	cp->proc_stop = calloc(cp->nprocs, sizeof(*cp->proc_stop));
-	if (!cp->procs || !cp->proc_stop) {
-		replay_checkpoint_free(cp);
-		return -ENOMEM;
-	}
+	cp->procs = xcalloc(cp->nprocs, sizeof(*cp->procs));
+	cp->proc_stop = xcalloc(cp->nprocs, sizeof(*cp->proc_stop));
 	/* The copies must hold the program's own code, not our breakpoints. */
 	for (int i = 0; i < r->debug.nbps; i++)
 		inserted |= r->debug.bps[i].inserted;
@@ -248,11 +237,9 @@ int replay_checkpoint_take(struct replay_checkpoint *cp, struct replayer *r)
  */
 static void end_replay_threads(struct replayer *r)
 {
-	pid_t *tids = calloc(r->tasks.n + 1, sizeof(*tids));
+	pid_t *tids = xcalloc(r->tasks.n + 1, sizeof(*tids));
 	size_t n = 0, left;
 
-	if (!tids)
-		abort();
 	for (size_t i = 0; i < r->tasks.n; i++) {
 		struct tracee *t = &r->tasks.all[i]->t;
 
@@ -413,8 +400,7 @@ static int remake_tasks(struct replay_checkpoint *cp, struct replayer *r, const 
 	struct replay_tasks tasks;
 	int err = 0;
 
-	if (replay_tasks_dup(&tasks, &cp->tasks, r->xsave_len) < 0)
-		return -ENOMEM;
+	replay_tasks_dup(&tasks, &cp->tasks, r->xsave_len);
 	for (size_t i = 0; i < tasks.n; i++) {
 		/* A new thread's debug registers are clear. */
 		tasks.all[i]->dr_gen = r->debug.watch_gen - 1;
@@ -446,8 +432,8 @@ static int remake_tasks(struct replay_checkpoint *cp, struct replayer *r, const 
 
 int replay_checkpoint_restore(struct replay_checkpoint *cp, struct replayer *r)
 {
-	pid_t *pids = calloc(cp->nprocs, sizeof(*pids));
-	int err = pids ? fork_processes(cp, pids) : -ENOMEM;
+	pid_t *pids = xcalloc(cp->nprocs, sizeof(*pids));
+	int err = fork_processes(cp, pids);
 
 	if (err) {
 		free(pids);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/xalloc.h"
 
 #define MAX_FILES 64
 #define KICK_MS	  100
@@ -494,12 +495,10 @@ static int open_replay(struct gdb_replay *g, const struct replay_options *o)
 
 int gdb_replay_open(struct gdb_replay **out, const struct replay_options *o)
 {
-	struct gdb_replay *g = calloc(1, sizeof(*g));
+	struct gdb_replay *g = xcalloc(1, sizeof(*g));
 	int err;
 
 	*out = NULL;
-	if (!g)
-		return -ENOMEM;
 	if ((err = open_replay(g, o)) < 0) {
 		gdb_replay_close(g);
 		return err;

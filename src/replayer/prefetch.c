@@ -31,6 +31,7 @@
 #include "common/buf.h"
 #include "common/cpu_affinity.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "replayer/replayer.h"
 
 /* Decoded chunks (about 1 MiB each) waiting for the replay, or being decoded. */
@@ -68,10 +69,8 @@ struct prefetch {
 
 static struct batch *new_batch(uint64_t chunk)
 {
-	struct batch *b = calloc(1, sizeof(*b));
+	struct batch *b = xcalloc(1, sizeof(*b));
 
-	if (!b)
-		abort();
 	rw_buf_init(&b->data);
 	b->chunk = chunk;
 	return b;
@@ -165,10 +164,8 @@ static void *worker(void *arg)
 int prefetch_start(struct prefetch **out, struct trace_reader *reader, struct blobstore *blobs,
 		   int replay_cpu)
 {
-	struct prefetch *p = calloc(1, sizeof(*p));
+	struct prefetch *p = xcalloc(1, sizeof(*p));
 
-	if (!p)
-		return -ENOMEM;
 	p->reader = reader;
 	p->blobs = blobs;
 	p->avoid_cpu = replay_cpu;

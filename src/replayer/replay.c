@@ -34,6 +34,7 @@
 #include "arch/x86_64/tsc.h"
 #include "common/cpu_affinity.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "replayer/replayer.h"
 
 #ifndef PTRACE_GET_RSEQ_CONFIGURATION
@@ -177,9 +178,7 @@ static int open_replay(struct replayer *r, const struct replay_options *o)
 	if ((err = replayer_check_machine(r, o->force)) < 0)
 		return err;
 	r->xsave_len = r->layout.total_size ? r->layout.total_size : 4096;
-	r->xsave = calloc(1, r->xsave_len);
-	if (!r->xsave)
-		return -ENOMEM;
+	r->xsave = xcalloc(1, r->xsave_len);
 	if ((err = replay_tasks_init(&r->tasks, r->xsave_len)) < 0 ||
 	    (err = replay_input_find_files(&r->in, r->xsave_len)) < 0)
 		return err;

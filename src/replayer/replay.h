@@ -42,7 +42,7 @@ int gdb_replay_goto(struct gdb_replay *g, uint64_t event);
  * starts, say): checkpoints before are dropped. 0 or negative errno.
  */
 int gdb_replay_start_history(struct gdb_replay *g);
-/* A gdb server on the replay (gdbstub/gdbstub.h), NULL when out of memory. */
+/* A gdb server on the replay (gdbstub/gdbstub.h). */
 struct gdb_server *gdb_replay_server(struct gdb_replay *g);
 /* Ends the replay and frees g. */
 void gdb_replay_close(struct gdb_replay *g);

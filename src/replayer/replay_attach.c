@@ -132,8 +132,7 @@ int replayer_apply_thread(struct replayer *r)
 			 r->ev.tid, strerror(-err));
 		return err;
 	}
-	if (!(c = replay_tasks_add(&r->tasks, r->ev.tid, a->tgid, live, r->xsave_len)))
-		return -ENOMEM;
+	c = replay_tasks_add(&r->tasks, r->ev.tid, a->tgid, live, r->xsave_len);
 	c->dr_gen = r->debug.watch_gen - 1; /* a new thread's debug registers are clear */
 	c->t.stop = TRACEE_STOP_OTHER;
 	err = thread_xsave(r, &c->t, c->rec_xsave);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "replayer/replayer.h"
 
 int replay_input_open(struct replay_input *in, const char *path)
@@ -36,9 +37,7 @@ int replay_input_find_files(struct replay_input *in, size_t xsave_len)
 	uint32_t major, minor;
 	int err;
 
-	in->rec_xsave_before = calloc(1, xsave_len);
-	if (!in->rec_xsave_before)
-		return -ENOMEM;
+	in->rec_xsave_before = xcalloc(1, xsave_len);
 	if ((err = blobstore_init(&in->blobs)) < 0)
 		return err;
 	blobstore_use_local(&in->blobs, in->reader);
@@ -105,10 +104,8 @@ static void track_files(struct replay_input *in, const struct trace_event *ev)
 				rw_hash_eq(in->files[f].hash, m->hash);
 		if (known)
 			continue;
-		in->files = realloc(in->files, (in->nfiles + 1) * sizeof(*in->files));
-		if (!in->files)
-			abort();
-		in->files[in->nfiles].path = strdup(m->path);
+		in->files = xrealloc(in->files, (in->nfiles + 1) * sizeof(*in->files));
+		in->files[in->nfiles].path = xstrdup(m->path);
 		in->files[in->nfiles].dev = m->dev;
 		in->files[in->nfiles].ino = m->ino;
 		in->files[in->nfiles++].hash = m->hash;

@@ -295,8 +295,6 @@ int replayer_apply_clone(struct replayer *r)
 	p->cloned = true;
 	c = replay_tasks_add(&r->tasks, rec_child, (flags & CLONE_THREAD) ? p->rec_tgid : rec_child,
 			     live, r->xsave_len);
-	if (!c)
-		return -ENOMEM;
 	c->dr_gen = r->debug.watch_gen - 1; /* a new thread's debug registers are clear */
 	c->rseq = (flags & CLONE_VM) ? (struct x86_rseq_area){0} : p->rseq;
 	c->ctid = (flags & CLONE_CHILD_CLEARTID) ? child_tid_addr : 0;

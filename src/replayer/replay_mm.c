@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "common/procmaps.h"
+#include "common/xalloc.h"
 #include "replayer/replayer.h"
 
 int replayer_inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
@@ -332,7 +333,7 @@ char *replay_exec_program(const struct trace_event *ev)
 		for (size_t i = 0; i < ev->nmaps; i++)
 			if (ev->maps[i].path && ev->maps[i].path[0] == '/' &&
 			    pair[1] >= ev->maps[i].start && pair[1] < ev->maps[i].end)
-				return strdup(ev->maps[i].path);
+				return xstrdup(ev->maps[i].path);
 		break;
 	}
 	return NULL;

@@ -14,19 +14,14 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "replayer/replayer.h"
 
 static struct replay_task *task_new(size_t xsave_len)
 {
-	struct replay_task *task = calloc(1, sizeof(*task));
+	struct replay_task *task = xcalloc(1, sizeof(*task));
 
-	if (!task)
-		return NULL;
-	task->rec_xsave = calloc(1, xsave_len);
-	if (!task->rec_xsave) {
-		free(task);
-		return NULL;
-	}
+	task->rec_xsave = xcalloc(1, xsave_len);
 	tracee_init(&task->t, -1);
 	return task;
 }
@@ -38,30 +33,19 @@ static void task_free(struct replay_task *task)
 	free(task);
 }
 
-/* Appends a task to the table; 0 or -ENOMEM (the task is then freed). */
-static int append(struct replay_tasks *ts, struct replay_task *task)
+/* Appends a task to the table. */
+static void append(struct replay_tasks *ts, struct replay_task *task)
 {
-	struct replay_task **all = realloc(ts->all, (ts->n + 1) * sizeof(*all));
-
-	if (!all) {
-		task_free(task);
-		return -ENOMEM;
-	}
-	ts->all = all;
+	ts->all = xrealloc(ts->all, (ts->n + 1) * sizeof(*ts->all));
 	ts->all[ts->n++] = task;
-	return 0;
 }
 
 int replay_tasks_init(struct replay_tasks *ts, size_t xsave_len)
 {
 	struct replay_task *first = task_new(xsave_len);
-	int err;
 
 	memset(ts, 0, sizeof(*ts));
-	if (!first)
-		return -ENOMEM;
-	if ((err = append(ts, first)) < 0)
-		return err;
+	append(ts, first);
 	ts->cur = first;
 	return 0;
 }
@@ -109,15 +93,14 @@ struct replay_task *replay_tasks_add(struct replay_tasks *ts, uint32_t rec_tid, 
 {
 	struct replay_task *c = task_new(xsave_len);
 
-	if (!c)
-		return NULL;
 	c->rec_tid = rec_tid;
 	c->rec_tgid = rec_tgid;
 	tracee_init(&c->t, live);
 	c->brk = ts->cur->brk;
 	c->exec_sp = ts->cur->exec_sp;
 	memcpy(c->rec_xsave, ts->cur->rec_xsave, xsave_len);
-	return append(ts, c) < 0 ? NULL : c;
+	append(ts, c);
+	return c;
 }
 
 void replay_tasks_exiting(struct replay_tasks *ts, uint32_t rec_tgid)
@@ -158,17 +141,14 @@ size_t replay_tasks_running(const struct replay_tasks *ts, uint32_t tgid)
 	return n;
 }
 
-int replay_tasks_dup(struct replay_tasks *dst, const struct replay_tasks *src, size_t xsave_len)
+void replay_tasks_dup(struct replay_tasks *dst, const struct replay_tasks *src, size_t xsave_len)
 {
 	memset(dst, 0, sizeof(*dst));
 	for (size_t i = 0; i < src->n; i++) {
 		struct replay_task *c = task_new(xsave_len);
 		uint8_t *rec_xsave;
 
-		if (!c || append(dst, c) < 0) {
-			replay_tasks_free(dst);
-			return -ENOMEM;
-		}
+		append(dst, c);
 		rec_xsave = c->rec_xsave;
 		*c = *src->all[i];
 		c->rec_xsave = rec_xsave;
@@ -177,7 +157,6 @@ int replay_tasks_dup(struct replay_tasks *dst, const struct replay_tasks *src, s
 		if (src->all[i] == src->cur)
 			dst->cur = c;
 	}
-	return 0;
 }
 
 struct replay_task *replay_tasks_find_live(const struct replay_tasks *ts, uint32_t tid)

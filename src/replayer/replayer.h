@@ -580,7 +580,7 @@ int replay_tasks_switch(struct replay_tasks *ts, uint32_t tid);
 uint8_t *replay_tasks_rec_xsave(const struct replay_tasks *ts, uint32_t tid);
 /*
  * Adds a task for a child the current task made now, with its program break,
- * exec stack and recorded XSAVE area; NULL when out of memory.
+ * exec stack and recorded XSAVE area.
  */
 struct replay_task *replay_tasks_add(struct replay_tasks *ts, uint32_t rec_tid, uint32_t rec_tgid,
 				     pid_t live, size_t xsave_len);
@@ -592,8 +592,8 @@ void replay_tasks_set_brk(struct replay_tasks *ts, uint64_t brk);
 size_t replay_tasks_alive(const struct replay_tasks *ts, uint32_t tgid);
 /* Tasks that have not ended and are not ending (their exit has not run), of tgid (0: any). */
 size_t replay_tasks_running(const struct replay_tasks *ts, uint32_t tgid);
-/* dst becomes a copy of src, each task with its own recorded XSAVE area; 0 or -ENOMEM. */
-int replay_tasks_dup(struct replay_tasks *dst, const struct replay_tasks *src, size_t xsave_len);
+/* dst becomes a copy of src, each task with its own recorded XSAVE area. */
+void replay_tasks_dup(struct replay_tasks *dst, const struct replay_tasks *src, size_t xsave_len);
 /* The live task recorded as tid, or NULL. */
 struct replay_task *replay_tasks_find_live(const struct replay_tasks *ts, uint32_t tid);
 /* Whether a task has a live thread that is not on its way out. */

@@ -34,6 +34,7 @@
 
 #include "arch/x86_64/decode.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 
 #define TIMELINE_MAX_AUTO 24
 #define KEEP_NEWEST	  10
@@ -235,13 +236,7 @@ static int add_here(struct timeline *tl, bool user, const struct replay_stop *wh
 		return err;
 	if (tl->n == tl->cap) {
 		int cap = tl->cap ? 2 * tl->cap : 32;
-		struct timeline_entry *n = realloc(tl->e, (size_t)cap * sizeof(*n));
-
-		if (!n) {
-			replay_checkpoint_free(&ne.cp);
-			return -ENOMEM;
-		}
-		tl->e = n;
+		tl->e = xrealloc(tl->e, (size_t)cap * sizeof(*tl->e));
 		tl->cap = cap;
 	}
 	memmove(&tl->e[i + 1], &tl->e[i], (size_t)(tl->n - i) * sizeof(tl->e[0]));
@@ -771,11 +766,9 @@ static int final_return(struct timeline *tl, const struct timeline_mark *target,
 			uint64_t callee_rsp)
 {
 	uint64_t rets[MAX_RETURNS + 1], want[MAX_RETURNS + 1];
-	uint8_t *code = malloc(CODE_SCAN);
+	uint8_t *code = xmalloc(CODE_SCAN);
 	int n, hit = -1, err;
 
-	if (!code)
-		return -ENOMEM;
 	n = x86_find_returns(code,
 			     tracee_read_mem_partial(&tl->r->tasks.cur->t, entry, code, CODE_SCAN),
 			     entry, rets, MAX_RETURNS);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xalloc.h"
+
 enum section_tag {
 	SEC_SYSNO = 1,
 	SEC_MEM = 2,
@@ -36,11 +38,7 @@ void trace_regs_history_free(struct trace_regs_history *h)
 int trace_regs_history_copy(struct trace_regs_history *dst, const struct trace_regs_history *src)
 {
 	if (dst->cap < src->n) {
-		void *n = realloc(dst->threads, src->n * sizeof(*src->threads));
-
-		if (!n)
-			return -ENOMEM;
-		dst->threads = n;
+		dst->threads = xrealloc(dst->threads, src->n * sizeof(*src->threads));
 		dst->cap = src->n;
 	}
 	if (src->n)
@@ -56,9 +54,7 @@ static uint64_t *history_slot(struct trace_regs_history *h, uint32_t tid)
 			return h->threads[i].regs;
 	if (h->n == h->cap) {
 		h->cap = h->cap ? h->cap * 2 : 8;
-		h->threads = realloc(h->threads, h->cap * sizeof(*h->threads));
-		if (!h->threads)
-			abort();
+		h->threads = xrealloc(h->threads, h->cap * sizeof(*h->threads));
 	}
 	h->threads[h->n].tid = tid;
 	memset(h->threads[h->n].regs, 0, sizeof(h->threads[h->n].regs));
@@ -301,9 +297,7 @@ static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 	*cap = *cap ? *cap * 2 : 16;
 	while (*cap < need)
 		*cap *= 2;
-	p = realloc(p, *cap * elem);
-	if (!p)
-		abort();
+	p = xrealloc(p, *cap * elem);
 	return p;
 }
 
@@ -648,9 +642,7 @@ int trace_files_decode(const uint8_t *payload, size_t len, struct trace_stored_f
 		if (c.bad || (plen && memchr(path, 0, plen)) ||
 		    f->first_record + f->records < f->records)
 			break;
-		f->path = strndup((const char *)path, plen);
-		if (!f->path)
-			break;
+		f->path = xstrndup((const char *)path, plen);
 	}
 	if (got < count) {
 		trace_files_free(out, got);

@@ -206,7 +206,7 @@ struct trace_regs_history {
 };
 
 void trace_regs_history_free(struct trace_regs_history *h);
-/* Makes dst a copy of src (to decode again from that point); 0 or -ENOMEM. */
+/* Makes dst a copy of src (to decode again from that point); returns 0. */
 int trace_regs_history_copy(struct trace_regs_history *dst, const struct trace_regs_history *src);
 
 /*

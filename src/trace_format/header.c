@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xalloc.h"
+
 enum header_tag {
 	H_KERNEL = 1,
 	H_VENDOR = 2,
@@ -90,10 +92,8 @@ void trace_header_encode(const struct trace_header *h, struct rw_buf *out)
 
 static char *dup_blob(const uint8_t *p, size_t n)
 {
-	char *s = malloc(n + 1);
+	char *s = xmalloc(n + 1);
 
-	if (!s)
-		abort();
 	memcpy(s, p, n);
 	s[n] = '\0';
 	return s;
@@ -103,9 +103,7 @@ static int push_str(char ***v, uint32_t *n, const uint8_t *p, size_t len)
 {
 	if (*n >= (1u << 20))
 		return -EBADMSG;
-	*v = realloc(*v, (*n + 2) * sizeof(**v));
-	if (!*v)
-		abort();
+	*v = xrealloc(*v, (*n + 2) * sizeof(**v));
 	(*v)[(*n)++] = dup_blob(p, len);
 	(*v)[*n] = NULL;
 	return 0;
@@ -177,9 +175,7 @@ static int decode_field(struct trace_header *h, uint64_t tag, const uint8_t *p, 
 		l.edx = rw_get_u32(&c);
 		if (c.bad || h->ncpuid >= 4096)
 			return -EBADMSG;
-		h->cpuid = realloc(h->cpuid, (h->ncpuid + 1) * sizeof(*h->cpuid));
-		if (!h->cpuid)
-			abort();
+		h->cpuid = xrealloc(h->cpuid, (h->ncpuid + 1) * sizeof(*h->cpuid));
 		h->cpuid[h->ncpuid++] = l;
 		break;
 	}

@@ -14,6 +14,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -293,12 +294,8 @@ int trace_reader_open(const char *path, struct trace_reader **out)
 	int ret;
 
 	*out = NULL;
-	r = calloc(1, sizeof(*r));
-	if (!r || !(r->path = strdup(path))) {
-		free(r);
-		rw_error("%s: out of memory opening the trace", path);
-		return -ENOMEM;
-	}
+	r = xcalloc(1, sizeof(*r));
+	r->path = xstrdup(path);
 	r->fd = -1;
 	r->error_offset = -1;
 	ret = open_file(path, r);
@@ -535,11 +532,7 @@ static int load_next_chunk(struct trace_reader *r, bool records)
 	if (r->chunks == r->nseen) {
 		if (r->nseen == r->seen_cap) {
 			size_t cap = r->seen_cap ? 2 * r->seen_cap : 64;
-			struct seen_chunk *n = realloc(r->seen, cap * sizeof(*n));
-
-			if (!n)
-				return -ENOMEM;
-			r->seen = n;
+			r->seen = xrealloc(r->seen, cap * sizeof(*r->seen));
 			r->seen_cap = cap;
 		}
 		r->seen[r->nseen++] = (struct seen_chunk){off, r->next_record, count};

@@ -26,6 +26,7 @@
 #include "common/buf.h"
 #include "common/cpu_affinity.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -154,11 +155,9 @@ static int write_file_header(struct trace_writer *w, const void *header, size_t 
 static char *temp_name(const char *path, int attempt)
 {
 	size_t len = strlen(path) + 16;
-	char *tmp = malloc(len);
+	char *tmp = xmalloc(len);
 	uint32_t r;
 
-	if (!tmp)
-		return NULL;
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
 		r = (uint32_t)getpid() * 2654435761u + (uint32_t)attempt;
 	snprintf(tmp, len, "%s.new-%08x", path, r);
@@ -193,8 +192,7 @@ static int open_trace_file(const char *path, bool overwrite, char **tmp)
 	}
 	for (int attempt = 0; attempt < 100 && fd == -EEXIST; attempt++) {
 		free(*tmp);
-		if (!(*tmp = temp_name(path, attempt)))
-			return -ENOMEM;
+		*tmp = temp_name(path, attempt);
 		fd = open(*tmp, create, 0600);
 		if (fd < 0)
 			fd = -errno;
@@ -219,12 +217,8 @@ int trace_writer_create(const char *path, bool overwrite, const void *header, si
 			 header_len, TRACE_HEADER_MAX);
 		return -EMSGSIZE;
 	}
-	w = calloc(1, sizeof(*w));
-	if (!w || !(w->path = strdup(path))) {
-		free(w);
-		rw_error("%s: out of memory creating the trace writer", path);
-		return -ENOMEM;
-	}
+	w = xcalloc(1, sizeof(*w));
+	w->path = xstrdup(path);
 	rw_buf_init(&w->chunk);
 	rw_buf_init(&w->out);
 	rw_buf_init(&w->index);
@@ -404,9 +398,7 @@ static int hand_over(struct trace_writer *w)
 		w->free_jobs = j->next;
 	pthread_mutex_unlock(&w->lock);
 	if (!j) {
-		j = calloc(1, sizeof(*j));
-		if (!j)
-			abort();
+		j = xcalloc(1, sizeof(*j));
 		rw_buf_init(&j->data);
 	}
 	/* The job takes the chunk's buffer; the chunk takes the job's old (empty) one. */

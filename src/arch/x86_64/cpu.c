@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xalloc.h"
+
 static void cpuid_count(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
@@ -68,9 +70,7 @@ static int collect_range(uint32_t first, struct x86_cpuid_leaf **v, int n, size_
 				continue;
 			if ((size_t)n == *cap) {
 				*cap = *cap ? *cap * 2 : 64;
-				*v = realloc(*v, *cap * sizeof(**v));
-				if (!*v)
-					return -ENOMEM;
+				*v = xrealloc(*v, *cap * sizeof(**v));
 			}
 			(*v)[n++] =
 			    (struct x86_cpuid_leaf){leaf, (uint32_t)s, r[0], r[1], r[2], r[3]};
@@ -278,12 +278,10 @@ static const struct feature_bit feature_bits[] = {
 int x86_cpuid_collect_features(struct x86_cpuid_leaf **out)
 {
 	size_t nbits = sizeof(feature_bits) / sizeof(feature_bits[0]);
-	struct x86_cpuid_leaf *v = calloc(nbits, sizeof(*v));
+	struct x86_cpuid_leaf *v = xcalloc(nbits, sizeof(*v));
 	uint32_t r[4], max_basic, max_ext;
 	int n = 0;
 
-	if (!v)
-		return -ENOMEM;
 	cpuid_count(0, 0, r);
 	max_basic = r[0];
 	cpuid_count(0x80000000u, 0, r);
