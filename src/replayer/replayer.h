@@ -364,6 +364,46 @@ int blobstore_map_path(struct blobstore *b, const struct trace_map *m, char *out
 /* Path of the extracted copy of the file with this hash. */
 void blobstore_path(const struct blobstore *b, struct rw_hash h, char *out, size_t outlen);
 
+/*
+ * The timeline's view of the engine (replay_history.c): timeline.c reads
+ * and sets the replay through these.
+ */
+struct replay_where {
+	bool finished;		  /* the replay reached the end: nothing else is set */
+	uint64_t seq;		  /* the next event */
+	bool boundary;		  /* no user instruction ran since the last event */
+	bool at_signal;		  /* stopped at a signal not yet delivered */
+	uint32_t tid;		  /* the recorded thread that runs next */
+	struct replay_task *task; /* its task */
+};
+void replayer_where(struct replayer *r, struct replay_where *w);
+/* Whether the replay has more than one task. */
+bool replayer_threaded(const struct replayer *r);
+/* The current task runs user code (outside replayer_run): no longer at an event's boundary. */
+void replayer_note_ran(struct replayer *r);
+/*
+ * after_event after each event of a CONTINUE run and on_kick at each
+ * kick, both given arg, and the events' state kept for going back; NULL
+ * after_event ends all that.
+ */
+void replayer_set_history_hooks(struct replayer *r, int (*after_event)(void *arg),
+				void (*on_kick)(void *arg), void *arg);
+/* The program's terminal output is not written (while the history is searched). */
+void replayer_set_quiet(struct replayer *r, bool quiet);
+/* Whether the last stop shown to the debugger was at the end of the history. */
+bool replayer_stopped_at_history_end(const struct replayer *r);
+/* A breakpoint at addr of one of owners (REPLAY_BP_*; 0: any); a watchpoint at addr. */
+bool replayer_breakpoint_at(const struct replayer *r, uint64_t addr, unsigned owners);
+bool replayer_watch_at(const struct replayer *r, uint64_t addr);
+/*
+ * Takes every breakpoint out of the program and of the table into bps
+ * (REPLAY_MAX_BREAKPOINTS of room), returning how many; and puts them back.
+ */
+int replayer_take_breakpoints(struct replayer *r, struct replay_breakpoint *bps);
+void replayer_give_breakpoints(struct replayer *r, const struct replay_breakpoint *bps, int n);
+/* The next STEP run steps thread tid (0: the current one), over a breakpoint at over_addr. */
+void replayer_set_step(struct replayer *r, uint32_t tid, bool over, uint64_t over_addr);
+
 /* Opens a trace and builds its first program image in a stopped replay process. */
 int replayer_open(struct replayer *r, const struct replay_options *o);
 void replayer_close(struct replayer *r);

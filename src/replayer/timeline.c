@@ -61,27 +61,19 @@ static uint64_t now_ns(void)
 
 void timeline_mark_now(const struct timeline *tl, struct timeline_mark *m)
 {
-	struct replayer *r = tl->r;
+	struct replay_where w;
 
 	memset(m, 0, sizeof(*m));
-	m->finished = r->progress.finished;
+	replayer_where(tl->r, &w);
+	m->finished = w.finished;
 	if (m->finished)
 		return;
-	m->seq = r->progress.have_pending ? r->ev.seq : r->ev.seq + 1;
-	m->boundary = !r->progress.ran;
-	m->at_signal = r->progress.pending_at_stop;
-	m->tid = r->tasks.cur->rec_tid;
-	if (r->progress.have_pending && r->tasks.n > 1 && r->ev.tid != m->tid) {
-		/* Between events: the point is the next event's thread, about to run. */
-		struct replay_task *next = replay_tasks_find_live(&r->tasks, r->ev.tid);
-
-		if (next) {
-			m->tid = r->ev.tid;
-			tracee_get_regs(&next->t, m->regs);
-			return;
-		}
-	}
-	tracee_get_regs(&r->tasks.cur->t, m->regs);
+	m->seq = w.seq;
+	m->boundary = w.boundary;
+	m->at_signal = w.at_signal;
+	/* Between events of another thread, the point is the next event's thread. */
+	m->tid = w.tid;
+	tracee_get_regs(&w.task->t, m->regs);
 }
 
 static bool mark_equal(const struct timeline_mark *a, const struct timeline_mark *b)
@@ -282,10 +274,7 @@ int timeline_init(struct timeline *tl, struct replayer *r)
 	tl->r = r;
 	tl->cur = -1;
 	tl->next_id = 0;
-	r->in.keep_before = true;
-	r->hooks.after_event = periodic;
-	r->hooks.on_kick = on_kick;
-	r->hooks.arg = tl;
+	replayer_set_history_hooks(r, periodic, on_kick, tl);
 	tl->last_ns = now_ns();
 	err = add_here(tl, true, NULL);
 	if (err < 0)
@@ -299,11 +288,8 @@ void timeline_free(struct timeline *tl)
 		remove_entry(tl, tl->n - 1);
 	free(tl->e);
 	tl->e = NULL;
-	if (tl->r) {
-		tl->r->hooks.after_event = NULL;
-		tl->r->hooks.on_kick = NULL;
-		tl->r->in.keep_before = false;
-	}
+	if (tl->r)
+		replayer_set_history_hooks(tl->r, NULL, NULL, NULL);
 }
 
 void timeline_note_stop(struct timeline *tl, const struct replay_stop *why)
@@ -344,32 +330,21 @@ static bool at_breakpoint(struct replayer *r, uint64_t *rip)
 	uint64_t regs[X86_NREGS];
 
 	*rip = 0;
-	if (r->progress.finished || tracee_get_regs(&r->tasks.cur->t, regs) < 0)
+	if (replayer_finished(r) || tracee_get_regs(&replayer_current_task(r)->t, regs) < 0)
 		return false;
 	*rip = regs[X86_RIP];
-	for (int i = 0; i < r->debug.nbps; i++)
-		if (r->debug.bps[i].addr == *rip)
-			return true;
-	return false;
+	return replayer_breakpoint_at(r, *rip, 0);
 }
 
 static bool at_user_breakpoint(const struct replayer *r, const struct timeline_entry *e)
 {
 	const struct timeline_mark *m = &e->mark;
 
-	if (e->why.kind == REPLAY_STOP_WATCH) {
-		for (int i = 0; i < r->debug.nwatches; i++)
-			if (r->debug.watches[i].addr == e->why.addr)
-				return true;
-		return false;
-	}
+	if (e->why.kind == REPLAY_STOP_WATCH)
+		return replayer_watch_at(r, e->why.addr);
 	if (m->boundary || m->finished || m->at_signal)
 		return false;
-	for (int i = 0; i < r->debug.nbps; i++)
-		if (r->debug.bps[i].addr == m->regs[X86_RIP] &&
-		    (r->debug.bps[i].owners & REPLAY_BP_USER))
-			return true;
-	return false;
+	return replayer_breakpoint_at(r, m->regs[X86_RIP], REPLAY_BP_USER);
 }
 
 /* Breakpoints taken out of the replayer while stepping one instruction at a time. */
@@ -383,10 +358,7 @@ static void hide_breakpoints(struct replayer *r, struct hidden_bps *h)
 {
 	if (h->hidden)
 		return;
-	replayer_breakpoints_remove(r);
-	memcpy(h->bps, r->debug.bps, (size_t)r->debug.nbps * sizeof(r->debug.bps[0]));
-	h->n = r->debug.nbps;
-	r->debug.nbps = 0;
+	h->n = replayer_take_breakpoints(r, h->bps);
 	h->hidden = true;
 }
 
@@ -394,8 +366,7 @@ static void show_breakpoints(struct replayer *r, struct hidden_bps *h)
 {
 	if (!h->hidden)
 		return;
-	memcpy(r->debug.bps, h->bps, (size_t)h->n * sizeof(r->debug.bps[0]));
-	r->debug.nbps = h->n;
+	replayer_give_breakpoints(r, h->bps, h->n);
 	h->hidden = false;
 }
 
@@ -407,13 +378,12 @@ static void show_breakpoints(struct replayer *r, struct hidden_bps *h)
 static int step_once(struct replayer *r, uint32_t tid, struct replay_stop *rs)
 {
 	uint64_t rip = 0;
+	bool over = at_breakpoint(r, &rip);
 	int err;
 
-	r->debug.step_over = at_breakpoint(r, &rip);
-	r->debug.step_over_addr = rip;
-	r->debug.step_tid = r->tasks.n > 1 ? tid : 0;
+	replayer_set_step(r, tid, over, rip);
 	err = replayer_run(r, REPLAY_MODE_STEP, rs, NULL, NULL);
-	r->debug.step_over = false;
+	replayer_set_step(r, tid, false, rip);
 	return err;
 }
 
@@ -470,9 +440,9 @@ static int run_until(struct timeline *tl, const struct timeline_mark *target, ui
 	if (count_addr &&
 	    (ret = replayer_set_breakpoint_for(r, count_addr, REPLAY_BP_COUNT, true)) < 0)
 		goto out;
-	r->debug.stop_at_event = target->finished   ? 0
-				 : target->boundary ? target->seq
-						    : target->seq + 1;
+	replayer_stop_before(r, target->finished   ? 0
+				: target->boundary ? target->seq
+						   : target->seq + 1);
 	for (;;) {
 		struct timeline_mark now;
 		struct replay_stop rs;
@@ -515,7 +485,7 @@ static int run_until(struct timeline *tl, const struct timeline_mark *target, ui
 		}
 	}
 out:
-	r->debug.stop_at_event = 0;
+	replayer_stop_before(r, 0);
 	if (count_addr)
 		replayer_set_breakpoint_for(r, count_addr, REPLAY_BP_COUNT, false);
 	if (tmp)
@@ -546,8 +516,9 @@ int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop,
 	if (timeline_empty(tl))
 		return -ENOTSUP;
 	timeline_mark_now(tl, &target);
-	tl->internal = tl->r->debug.quiet = true;
-	tl->loose_end = tl->r->debug.last_stop.at_history_end;
+	tl->internal = true;
+	replayer_set_quiet(tl->r, true);
+	tl->loose_end = replayer_stopped_at_history_end(tl->r);
 	for (; k >= 0; k--) {
 		if ((err = restore(tl, k)) < 0 ||
 		    (err = run_until(tl, &target, 0, 0, &hits, hit)) < 0)
@@ -584,7 +555,8 @@ int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop,
 	if ((err = restore(tl, 0)) == 0)
 		*stop = TIMELINE_STOP_BEGIN;
 out:
-	tl->internal = tl->r->debug.quiet = tl->loose_end = false;
+	tl->internal = tl->loose_end = false;
+	replayer_set_quiet(tl->r, false);
 	return err;
 }
 
@@ -594,10 +566,12 @@ int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop)
 
 	if (timeline_empty(tl))
 		return -ENOTSUP;
-	tl->internal = tl->r->debug.quiet = true;
-	tl->loose_end = tl->r->debug.last_stop.at_history_end;
+	tl->internal = true;
+	replayer_set_quiet(tl->r, true);
+	tl->loose_end = replayer_stopped_at_history_end(tl->r);
 	err = reverse_step(tl, stop);
-	tl->internal = tl->r->debug.quiet = tl->loose_end = false;
+	tl->internal = tl->loose_end = false;
+	replayer_set_quiet(tl->r, false);
 	return err;
 }
 
@@ -618,11 +592,11 @@ static int raw_step(struct timeline *tl, const struct timeline_mark *target, uin
 		    uint64_t *rsp)
 {
 	struct replayer *r = tl->r;
-	struct replay_task *task = r->tasks.cur;
+	struct replay_task *task = replayer_current_task(r);
 	int st;
 	long v, w;
 
-	r->progress.ran = true;
+	replayer_note_ran(r);
 	/* A signal left to pass (one without a handler, applied last) goes with it. */
 	st = tracee_resume(&task->t, PTRACE_SYSEMU_SINGLESTEP, task->pass_sig);
 	task->pass_sig = 0;
@@ -656,7 +630,7 @@ static int run_to_frame(struct timeline *tl, const struct timeline_mark *target,
 {
 	static const uint8_t int3 = 0xcc;
 	struct replayer *r = tl->r;
-	struct replay_task *task = r->tasks.cur;
+	struct replay_task *task = replayer_current_task(r);
 	uint64_t regs[X86_NREGS];
 	uint8_t orig[MAX_RETURNS + 1];
 	int placed = 0, st, err = 0;
@@ -668,7 +642,7 @@ static int run_to_frame(struct timeline *tl, const struct timeline_mark *target,
 	for (;;) {
 		int h = -1;
 
-		r->progress.ran = true;
+		replayer_note_ran(r);
 		st = tracee_resume(&task->t, PTRACE_SYSEMU, task->pass_sig);
 		task->pass_sig = 0;
 		if (st < 0) {
@@ -745,8 +719,8 @@ static int raw_unit(struct timeline *tl, const struct timeline_mark *target, uin
 	if (err || *rsp != old_rsp - 8 || target->regs[X86_RSP] <= *rsp)
 		return err;
 	/* A call pushes the address of the instruction after it and jumps elsewhere. */
-	if (tracee_read_mem(&tl->r->tasks.cur->t, *rsp, &ret, sizeof(ret)) < 0 || ret <= old_rip ||
-	    ret > old_rip + 15 || *rip == ret)
+	if (tracee_read_mem(&replayer_current_task(tl->r)->t, *rsp, &ret, sizeof(ret)) < 0 ||
+	    ret <= old_rip || ret > old_rip + 15 || *rip == ret)
 		return 0;
 	*to_target = ret == target->regs[X86_RIP] && *rsp + 8 == target->regs[X86_RSP];
 	return skip_callee(tl, target, ret, *rsp, rip, rsp);
@@ -769,9 +743,9 @@ static int final_return(struct timeline *tl, const struct timeline_mark *target,
 	uint8_t *code = xmalloc(CODE_SCAN);
 	int n, hit = -1, err;
 
-	n = x86_find_returns(code,
-			     tracee_read_mem_partial(&tl->r->tasks.cur->t, entry, code, CODE_SCAN),
-			     entry, rets, MAX_RETURNS);
+	n = x86_find_returns(
+	    code, tracee_read_mem_partial(&replayer_current_task(tl->r)->t, entry, code, CODE_SCAN),
+	    entry, rets, MAX_RETURNS);
 	free(code);
 	if (n < 0)
 		n = 0;
@@ -806,7 +780,8 @@ static int into_final_call(struct timeline *tl, const struct timeline_mark *targ
 			   : lost(tl, target, "the return of the call before it");
 	if ((err = final_return(tl, target, rip, callee_rsp)) <= 0)
 		return err;
-	if ((err = restore(tl, *k)) < 0 || (err = tracee_get_regs(&tl->r->tasks.cur->t, regs)) < 0)
+	if ((err = restore(tl, *k)) < 0 ||
+	    (err = tracee_get_regs(&replayer_current_task(tl->r)->t, regs)) < 0)
 		return err;
 	rip = regs[X86_RIP];
 	rsp = regs[X86_RSP];
@@ -857,7 +832,7 @@ static int run_to_boundary(struct timeline *tl, uint64_t seq, const struct timel
 	int err = 0;
 
 	hide_breakpoints(r, &hidden);
-	r->debug.stop_at_event = seq;
+	replayer_stop_before(r, seq);
 	for (;;) {
 		timeline_mark_now(tl, &now);
 		if (now.finished || !mark_before(&now, target)) {
@@ -875,7 +850,7 @@ static int run_to_boundary(struct timeline *tl, uint64_t seq, const struct timel
 			break;
 		}
 	}
-	r->debug.stop_at_event = 0;
+	replayer_stop_before(r, 0);
 	show_breakpoints(r, &hidden);
 	return err;
 }
@@ -924,7 +899,7 @@ static int to_previous_run(struct timeline *tl, struct back_step *b)
 	start.seq = !b->target.boundary ? b->target.seq : b->target.seq > 2 ? b->target.seq - 2 : 0;
 	start.boundary = true;
 	/* With threads, the events before a boundary may be another thread's: no narrowing. */
-	if (b->target.boundary && tl->r->tasks.n > 1)
+	if (b->target.boundary && replayer_threaded(tl->r))
 		start.seq = 0;
 	if (mark_before(&tl->e[b->k].mark, &start)) {
 		if ((err = restore(tl, b->k)) < 0 ||
@@ -948,7 +923,7 @@ static int step_start(struct timeline *tl, struct back_step *b, uint64_t *rip, u
 
 	if (b->raw && (err = replayer_switch_task(tl->r, b->target.tid)) < 0)
 		return err;
-	if ((err = tracee_get_regs(&tl->r->tasks.cur->t, regs)) < 0)
+	if ((err = tracee_get_regs(&replayer_current_task(tl->r)->t, regs)) < 0)
 		return err;
 	*rip = regs[X86_RIP];
 	*rsp = regs[X86_RSP];
@@ -1147,7 +1122,7 @@ void timeline_describe(const struct timeline *tl, char *out, size_t outlen)
 		len += (size_t)w;
 		kb += private_kb(e->cp.pid, NULL);
 	}
-	private_kb(tl->r->tasks.cur->t.tid, &rss);
+	private_kb(replayer_current_task(tl->r)->t.tid, &rss);
 	if (len < outlen)
 		snprintf(out + len, outlen - len,
 			 "%d checkpoints; memory only they hold: %lu kB; current process: %lu kB "
