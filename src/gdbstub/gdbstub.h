@@ -42,6 +42,7 @@ struct gdb_stop {
 	bool at_begin; /* GDB_STOP_REPLAY_END: the start (true) or the end (false) of the history */
 	long sysno;    /* GDB_STOP_SYSCALL_* */
 	const char *exec_path; /* GDB_STOP_EXEC */
+	const char *note;      /* a line for gdb's console, shown before the stop (or NULL) */
 };
 
 /* One thread as `info threads` shows it. */

@@ -430,6 +430,8 @@ static void resume(struct gdb_server *s, enum gdb_resume_kind kind, int tid)
 	err = s->ops->resume(s->ctx, kind, tid, &stop, gdb_conn_poll_interrupt, &s->conn);
 	rw_log_tee(NULL, NULL);
 	cache_invalidate(s);
+	if (!err && stop.note)
+		rw_buf_put(&s->console, stop.note, strlen(stop.note));
 	send_console(s);
 	if (err < 0) {
 		rw_debug("gdb server: resume failed: %s", strerror(-err));

@@ -153,6 +153,35 @@ static void note_exec(struct gdb_replay *g)
 	free(exe);
 }
 
+/*
+ * At the end of the history, what gdb's console says: where, and how the
+ * program goes on from there when that is its exit (not replayed: the
+ * process stays for the debugger to look at).
+ */
+static const char *end_note(struct gdb_replay *g)
+{
+	size_t len = sizeof(g->note);
+	int n = snprintf(g->note, len,
+			 "rewind: the replay reached the end of the recording (event %" PRIu64 ")",
+			 replayer_next_seq(&g->r)),
+	    st;
+
+	/* In gdb's own words for an exit, the code in octal. */
+	if (!replayer_end_ahead(&g->r, &st))
+		snprintf(g->note + n, len - (size_t)n, "\n");
+	else if (WIFSIGNALED(st))
+		snprintf(g->note + n, len - (size_t)n, ": process %d is killed by signal %d (%s) there\n",
+			 g->pid, WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else if (WEXITSTATUS(st) == 0)
+		snprintf(g->note + n, len - (size_t)n, ": process %d exits normally there\n",
+			 g->pid);
+	else
+		snprintf(g->note + n, len - (size_t)n,
+			 ": process %d exits with code %02o there\n", g->pid,
+			 (unsigned)WEXITSTATUS(st));
+	return g->note;
+}
+
 static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop *stop,
 		  bool (*poll_interrupt)(void *arg), void *poll_arg)
 {
@@ -196,6 +225,8 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 		note_exec(g);
 	timeline_note_stop(&g->tl, &rs);
 	to_gdb_stop(g, &rs, stop);
+	if (rs.kind == REPLAY_STOP_HISTORY_END || rs.kind == REPLAY_STOP_END)
+		stop->note = end_note(g);
 	g->last = *stop;
 	return 0;
 }

@@ -33,6 +33,7 @@ struct gdb_replay {
 	char name[32];
 	int files[64]; /* vFile handles */
 	struct gdb_stop last;
+	char note[160]; /* the console line of the last stop (gdb_stop.note) */
 	struct gdb_xsave_layout layout;
 	struct timeline tl;
 	bool killed;

@@ -500,9 +500,15 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 		 bool (*poll_interrupt)(void *arg), void *poll_arg)
 {
 	unsigned long applied = 0;
-	int ret = begin_run(r, mode, stop);
+	int ret;
 
-	if (ret < 0)
+	if (r->progress.at_end && r->debug.stop_before_exit) {
+		/* Nothing recorded lies ahead: the replay stays where the debugger can look. */
+		memset(stop, 0, sizeof(*stop));
+		stop->kind = REPLAY_STOP_HISTORY_END;
+		return 0;
+	}
+	if ((ret = begin_run(r, mode, stop)) < 0)
 		return ret;
 	while ((ret = run_turn(r, mode, stop, poll_interrupt, poll_arg)) != RUN_STOP && ret >= 0) {
 		if (ret == RUN_APPLIED && poll_interrupt && !(++applied & 63) &&
@@ -512,6 +518,9 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 		}
 	}
 	end_run(r);
+	if (ret >= 0 && r->debug.stop_before_exit &&
+	    (stop->kind == REPLAY_STOP_HISTORY_END || stop->kind == REPLAY_STOP_END))
+		r->progress.at_end = true;
 	return ret < 0 ? ret : 0;
 }
 

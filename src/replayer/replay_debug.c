@@ -15,6 +15,7 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 
+#include "arch/x86_64/syscall_table.h"
 #include "replayer/replayer.h"
 
 #define DR_OFFSET(i) (offsetof(struct user, u_debugreg) + (size_t)(i) * sizeof(long))
@@ -446,6 +447,22 @@ bool replayer_finished(const struct replayer *r)
 bool replayer_debuggee_ended(const struct replayer *r)
 {
 	return r->progress.finished || r->progress.debug_exited;
+}
+
+bool replayer_end_ahead(const struct replayer *r, int *wstatus)
+{
+	const struct x86_syscall_desc *d = x86_syscall_lookup(r->ev.sysno);
+
+	if (!r->progress.at_end || !r->progress.have_pending)
+		return false;
+	if (r->ev.kind == EV_SIGNAL && r->progress.pending_at_stop) {
+		*wstatus = r->ev.signo & 0x7f;
+		return true;
+	}
+	if (r->ev.kind != EV_SYSCALL_ENTRY || !d || d->replay != SYS_REPLAY_EXIT)
+		return false;
+	*wstatus = (int)(r->ev.regs[X86_RDI] & 0xff) << 8;
+	return true;
 }
 
 struct replay_task *replayer_current_task(struct replayer *r)

@@ -267,6 +267,14 @@ int replayer_apply_signal(struct replayer *r)
 		r->progress.pending_at_stop = true;
 		r->debug.stop.kind = REPLAY_STOP_SIGNAL;
 		r->debug.stop.signo = signo;
+		/*
+		 * A fault without a handler kills the process (the kernel does not
+		 * let it be blocked or ignored): its history ends here, where the
+		 * debugger can still look, as in front of an exit.
+		 */
+		if (r->debug.stop_before_exit && (r->ev.flags & EVF_SIGNAL_SYNC) &&
+		    !(r->ev.flags & EVF_SIGNAL_HANDLED))
+			r->progress.at_end = true;
 		return 2;
 	}
 	return deliver_signal(r, live, what);

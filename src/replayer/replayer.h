@@ -229,6 +229,12 @@ struct replay_progress {
 	bool finished; /* the program has ended, with exit_status */
 	int exit_status;
 	bool exit_reported; /* the end of the history was shown, at the exit syscall */
+	/*
+	 * Under a debugger (stop_before_exit), the replay stands at the end of
+	 * its history: the exit syscall, a cut trace's end or a divergence.
+	 * Forward runs stop here again; only going back leaves it.
+	 */
+	bool at_end;
 	/* The process the debugger looks at has ended (its last task): what it is told. */
 	bool debug_exited;
 	int debug_exit_status;
@@ -543,6 +549,11 @@ const struct x86_xsave_layout *replayer_xsave_layout(const struct replayer *r);
 bool replayer_finished(const struct replayer *r);
 /* The process the debugger looks at has ended, or the whole program. */
 bool replayer_debuggee_ended(const struct replayer *r);
+/*
+ * At the end of the history in front of the process's end (an exit
+ * syscall, or a fault that kills it): true, with the wait status it ends with.
+ */
+bool replayer_end_ahead(const struct replayer *r, int *wstatus);
 /* The task whose event or code ran last: the one a stop is reported in. */
 struct replay_task *replayer_current_task(struct replayer *r);
 /* A thread of the debugger's process that has not ended or begun its exit, by recorded tid. */

@@ -51,6 +51,8 @@
 /* Checkpoints every so many instructions of a reverse step's first pass. */
 #define MID_STEPS 2048ul
 
+#define EFLAGS_RF 0x10000ull /* the resume flag */
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -74,6 +76,8 @@ void timeline_mark_now(const struct timeline *tl, struct timeline_mark *m)
 	/* Between events of another thread, the point is the next event's thread. */
 	m->tid = w.tid;
 	tracee_get_regs(&w.task->t, m->regs);
+	/* A fault sets the resume flag in the flags it saves: the same point before it came. */
+	m->regs[X86_EFLAGS] &= ~EFLAGS_RF;
 }
 
 static bool mark_equal(const struct timeline_mark *a, const struct timeline_mark *b)
@@ -1046,6 +1050,14 @@ static int reverse_step(struct timeline *tl, enum timeline_stop *stop)
 	int err;
 
 	timeline_mark_now(tl, &b.target);
+	/*
+	 * At a signal's delivery stop in user code (a fault, or a signal sent at
+	 * an execution point) the instruction there has not run: the point in
+	 * front of it, before the signal came, stands for the target, and one
+	 * back is the instruction before.
+	 */
+	if (b.target.at_signal && !b.target.boundary)
+		b.target.at_signal = false;
 	b.k = tl->cur_exact ? tl->cur - 1 : tl->cur;
 	if (b.k < 0 || b.target.finished) {
 		*stop = TIMELINE_STOP_BEGIN;

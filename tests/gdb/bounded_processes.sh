@@ -57,7 +57,8 @@ grep -q '^Breakpoint 1, tick (i=2500)' "$dir/out" || fail "the condition i == 25
 	fail "i is not 2500 where i == 2500 stopped"
 grep -q '^Breakpoint 2, tick (i=2490)' "$dir/out" || fail "going back to i == 2490 did not stop"
 grep -q '^total 4498500 children 12$' "$dir/out" || fail "the replay did not reach the end"
-grep -qE '^\[Inferior 1 \(process [0-9]+\) exited normally\]' "$dir/out" || fail "no exit"
+grep -qE '^rewind: the replay reached the end of the recording .*: process [0-9]+ exits normally there$' \
+	"$dir/out" || fail "no end in front of the exit"
 [ "$(grep -c '^TREE ' "$dir/out")" = 3 ] || fail "the processes were not counted three times"
 while read -r _ n zombies; do
 	echo "processes under the replay: $n, zombies: $zombies"

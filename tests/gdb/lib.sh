@@ -4,14 +4,23 @@
 # gdb_both NATIVE_OUT REPLAY_OUT COMMANDS...: runs the gdb batch COMMANDS
 # natively on $prog and on the replay of $dir/t.trace, output to the two
 # files. RUN in the commands stands for `run` natively and `continue` on
-# the replay, which stops once more at the end of its history: one more
-# `continue` there runs the exit. Both run under the prefix in the array
-# as_user when the script set it (../harness/as_user.sh).
+# the replay. The replay stops at the end of its history, in front of the
+# exit, and stays there: the line rewind prints on gdb's console there is
+# written in REPLAY_OUT as gdb's line for the exit natively. Both run under
+# the prefix in the array as_user when the script set it
+# (../harness/as_user.sh).
 gdb_both() {
 	local native_out=$1 replay_out=$2
 	shift 2
 	${as_user[@]+"${as_user[@]}"} gdb -nx -batch "${@/RUN/run}" "$prog" >"$native_out" 2>&1 \
 		</dev/null || true
 	timeout 120 ${as_user[@]+"${as_user[@]}"} "$rewind" replay "$dir/t.trace" -- -nx -batch \
-		"${@/RUN/continue}" -ex 'continue' >"$replay_out" 2>&1 </dev/null || true
+		"${@/RUN/continue}" >"$replay_out.end" 2>&1 </dev/null || true
+	end_as_exit <"$replay_out.end" >"$replay_out"
+}
+
+# end_as_exit: stdin to stdout, rewind's line at the end of the history
+# where the process exits made gdb's line for that exit.
+end_as_exit() {
+	sed -E 's/^rewind: the replay reached the end of the recording \(event [0-9]+\): process ([0-9]+) exits (normally|with code [0-7]+) there$/[Inferior 1 (process \1) exited \2]/'
 }

@@ -12,6 +12,7 @@
 # symbols and breakpoints.
 # usage: processes.sh REWIND PROCS REEXEC
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 rewind=$1
 prog=$2
 reexec=$3
@@ -22,8 +23,9 @@ export REWIND_DIR=$dir/traces
 out=$dir/out
 fail() { echo "---- output:"; cat "$out"; echo "FAIL: $*"; exit 1; }
 expect() { grep -Eq -- "$1" "$out" || fail "no line matching '$1'"; }
+# The end of the history, in front of a process's exit, reads as gdb's line for the exit.
 gdb_on() {
-	timeout 120 "$rewind" replay "$@" >"$out" 2>&1 </dev/null || true
+	timeout 120 "$rewind" replay "$@" 2>&1 </dev/null | end_as_exit >"$out" || true
 }
 
 (cd "$dir" && "$rewind" rec -o "$dir/t.trace" "$prog" >"$dir/rec.out")

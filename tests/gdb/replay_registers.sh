@@ -46,7 +46,8 @@ replay() {
 		-ex continue -ex continue >"$2" 2>&1 </dev/null || true
 	grep -q '^Program received signal SIGALRM' "$2" || fail "$2" "no stop at the SIGALRM"
 	grep -q '^Breakpoint 1, marker ()' "$2" || fail "$2" "no stop at marker"
-	grep -qE '^\[Inferior 1 \(process [0-9]+\) exited normally\]' "$2" || fail "$2" "no exit"
+	grep -qE '^rewind: the replay reached the end of the recording .*: process [0-9]+ exits normally there$' \
+		"$2" || fail "$2" "no end in front of the exit"
 }
 
 converted=0

@@ -149,6 +149,6 @@ r2=$(after R2 | sed -n 's/^\$[0-9]* = //p' | tr '\n' ' ')
 grep -q '^Old value = 6050$' "$dir/reverse.raw" && grep -q '^New value = 0$' "$dir/reverse.raw" ||
 	rfail "the watchpoint going back did not show results[1] from 6050 back to 0"
 [ "$(after W | lwp)" = "$lwp1" ] || rfail "the write to results[1] was not found in the first worker's thread"
-grep -q 'exited normally' "$dir/reverse.raw" || rfail "forward to the end after going back failed"
+grep -q "exits normally there" "$dir/reverse.raw" || rfail "forward to the end after going back failed"
 grep -q 'not supported' "$dir/reverse.raw" && rfail "going backwards was refused"
 echo "PASS: $lines lines of gdb output identical natively and in the threaded replay; back and forth across threads"

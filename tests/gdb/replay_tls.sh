@@ -9,6 +9,7 @@
 # layout by matching link_maps against the thread's dtv.
 # usage: replay_tls.sh REWIND TLS-PROGRAM DLOPENED-LIBRARY
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 rewind=$1
 prog=$2
 dynlib=$3
@@ -38,8 +39,8 @@ commands=(
 	-ex 'continue'
 )
 native=("${commands[@]/RUN/run}")
-# The replay stops once at the end of its history before the exit.
-replay=("${commands[@]/RUN/continue}" -ex 'continue')
+# The replay stops at the end of its history, in front of the exit.
+replay=("${commands[@]/RUN/continue}")
 
 (cd "$dir" && "$rewind" rec -o "$dir/t.trace" "$prog" "$dynlib" >"$dir/rec.out") ||
 	{ cat "$dir/rec.out"; fail "recording failed"; }
@@ -66,7 +67,10 @@ grep -q '^\$1 = 12$' "$dir/native.txt" && grep -q '^\$4 = 9$' "$dir/native.txt" 
 	grep -q '^\$9 = 34$' "$dir/native.txt" ||
 	{ cat "$dir/native.raw"; fail "native gdb printed unexpected values"; }
 for run in replay matched; do
-	filter "$dir/$run.raw" >"$dir/$run.txt"
+	# rewind's line at the end is on gdb's stderr, with the protocol log: the exit natively.
+	grep '^rewind: the replay reached the end' "$dir/$run.log" | end_as_exit |
+		cat "$dir/$run.raw" - >"$dir/$run.end"
+	filter "$dir/$run.end" >"$dir/$run.txt"
 	if ! diff -u "$dir/native.txt" "$dir/$run.txt"; then
 		echo "---- $run gdb output:"
 		cat "$dir/$run.raw"
