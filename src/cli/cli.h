@@ -41,4 +41,11 @@ int trace_resolve(const char *arg, char *out, size_t outlen);
  */
 int cli_trace_operand(const char *cmd, const char *usage, const char *a, const char **trace);
 
+/*
+ * Writes the init file of the gdb that replay starts (gdb_init.c) beside
+ * the socket sock, in its private directory; its path goes to path
+ * (emptied on failure). 0 or negative errno, said.
+ */
+int gdb_init_write(const char *sock, char *path, size_t size);
+
 #endif

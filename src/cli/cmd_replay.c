@@ -31,16 +31,21 @@
 #include "gdbstub/gdbstub.h"
 #include "replayer/replay.h"
 
-static pid_t start_gdb(const char *sock, char **gdb_args, int ngdb_args)
+static pid_t start_gdb(const char *sock, const char *init, char **gdb_args, int ngdb_args)
 {
 	char target[160];
-	char **argv = xcalloc((size_t)ngdb_args + 6, sizeof(*argv));
+	char **argv = xcalloc((size_t)ngdb_args + 8, sizeof(*argv));
 	pid_t pid;
 	int n = 0;
 
 	snprintf(target, sizeof(target), "target remote %s", sock);
 	argv[n++] = "gdb";
 	argv[n++] = "-q";
+	if (init[0]) {
+		/* Read before anything else, -nx or not: rewind's own commands. */
+		argv[n++] = "-ix";
+		argv[n++] = (char *)init;
+	}
 	argv[n++] = "-ex";
 	argv[n++] = target;
 	for (int i = 0; i < ngdb_args; i++)
@@ -82,7 +87,7 @@ static int serve(const struct replay_options *o, int port, uint64_t goto_event, 
 	struct gdb_replay *g = NULL;
 	struct gdb_server *server = NULL;
 	int lfd = -1, cfd = -1, bound = 0, gdb_status = 0, err;
-	char sock[108] = "";
+	char sock[108] = "", init[128] = "";
 	pid_t gdb = -1;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -104,7 +109,8 @@ static int serve(const struct replay_options *o, int port, uint64_t goto_event, 
 	if (launch) {
 		/* gdb handles ^C and passes it on as an interrupt packet. */
 		signal(SIGINT, SIG_IGN);
-		gdb = start_gdb(sock, gdb_args, ngdb_args);
+		gdb_init_write(sock, init, sizeof(init));
+		gdb = start_gdb(sock, init, gdb_args, ngdb_args);
 	} else {
 		fprintf(stderr,
 			"rewind: serving the replay on 127.0.0.1:%d; connect with: gdb -ex 'target "
@@ -112,6 +118,8 @@ static int serve(const struct replay_options *o, int port, uint64_t goto_event, 
 			bound, bound);
 	}
 	cfd = wait_connection(lfd, gdb, &gdb_status);
+	if (init[0])
+		unlink(init);
 	gdb_unlink_private(sock);
 	if (cfd < 0) {
 		err = cfd;
@@ -127,6 +135,8 @@ out:
 		close(cfd);
 	if (lfd >= 0)
 		close(lfd);
+	if (init[0])
+		unlink(init);
 	gdb_unlink_private(sock);
 	if (g)
 		gdb_replay_close(g);

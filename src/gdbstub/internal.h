@@ -107,6 +107,8 @@ void gdb_put_thread_id(struct gdb_server *s, struct rw_buf *out, int pid, int ti
 
 /* The threads of the process (none once it has exited); returns the count or negative errno. */
 int gdb_list_threads(struct gdb_server *s, const struct gdb_thread **threads);
+/* Forgets the registers read for gdb: the target moved (a resume, a monitor command). */
+void gdb_cache_invalidate(struct gdb_server *s);
 
 /* Packet families outside server.c. Each returns true if it recognized the packet. */
 bool gdb_handle_query(struct gdb_server *s, const char *pkt, size_t len);

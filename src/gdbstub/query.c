@@ -260,6 +260,8 @@ static void handle_monitor(struct gdb_server *s, const char *hex)
 	out[0] = 0;
 	if (s->ops->monitor)
 		err = s->ops->monitor(s->ctx, help ? "help" : cmd, out, MONITOR_OUTPUT_MAX);
+	/* A command may move the target (to a checkpoint): its registers are read anew. */
+	gdb_cache_invalidate(s);
 	out[MONITOR_OUTPUT_MAX] = 0;
 	s->monitor.len += strlen(out);
 	if (err < 0 && !help) {

@@ -165,7 +165,7 @@ static int gdb_signal_from_host(int sig)
 
 /* ---- registers ---------------------------------------------------------------------- */
 
-static void cache_invalidate(struct gdb_server *s)
+void gdb_cache_invalidate(struct gdb_server *s)
 {
 	s->cache.tid = 0;
 	s->cache.have_gpr = s->cache.have_xsave = false;
@@ -183,7 +183,7 @@ static int load_regs(struct gdb_server *s, int tid)
 	struct gdb_reg_cache *c = &s->cache;
 
 	if (c->tid != tid) {
-		cache_invalidate(s);
+		gdb_cache_invalidate(s);
 		c->tid = tid;
 	}
 	if (!c->have_gpr) {
@@ -419,7 +419,7 @@ static void resume(struct gdb_server *s, enum gdb_resume_kind kind, int tid)
 	int err;
 
 	memset(&stop, 0, sizeof(stop));
-	cache_invalidate(s);
+	gdb_cache_invalidate(s);
 	if (!s->ops->resume) {
 		gdb_reply_error(s, 1);
 		return;
@@ -429,7 +429,7 @@ static void resume(struct gdb_server *s, enum gdb_resume_kind kind, int tid)
 	rw_log_tee(console_line, s);
 	err = s->ops->resume(s->ctx, kind, tid, &stop, gdb_conn_poll_interrupt, &s->conn);
 	rw_log_tee(NULL, NULL);
-	cache_invalidate(s);
+	gdb_cache_invalidate(s);
 	if (!err && stop.note)
 		rw_buf_put(&s->console, stop.note, strlen(stop.note));
 	send_console(s);

@@ -244,63 +244,98 @@ static int set_breakpoint(void *ctx, int type, uint64_t addr, int kind, bool ins
 	return replayer_set_watch(&ctx_of(ctx)->r, type, addr, (uint64_t)kind, insert);
 }
 
+/* N of a monitor command's argument: a decimal number, else -1. */
+static int checkpoint_number(const char *arg)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	return *arg && !*end && n >= 0 && n < INT32_MAX ? (int)n : -1;
+}
+
+/*
+ * `monitor restart N`: the replay is moved behind gdb's back, so the stop
+ * gdb may ask for again ('?') is one here, in the current task.
+ */
+static int monitor_restart(struct gdb_replay *g, const char *arg, char *out, size_t outlen)
+{
+	int n = checkpoint_number(arg), err = n < 0 ? -ENOENT : timeline_restart(&g->tl, n);
+	uint64_t regs[27];
+
+	if (err == -ENOENT) {
+		snprintf(out, outlen, "No checkpoint %s.\n", arg);
+		return 0;
+	}
+	if (err < 0)
+		return err;
+	g->last = (struct gdb_stop){
+	    .kind = GDB_STOP_SIGNAL, .signo = SIGTRAP, .pid = g->pid, .tid = current_tid(g)};
+	if (get_regs(g, current_tid(g), regs) < 0)
+		regs[X86_RIP] = 0;
+	snprintf(out, outlen, "Back at checkpoint %d (event %" PRIu64 ", pc 0x%" PRIx64 ").\n", n,
+		 replayer_next_seq(&g->r), regs[X86_RIP]);
+	return 0;
+}
+
+static void monitor_checkpoint(struct gdb_replay *g, char *out, size_t outlen)
+{
+	int n = timeline_user_checkpoint(&g->tl);
+
+	if (n < 0)
+		snprintf(out, outlen, "No checkpoint here: %s\n", strerror(-n));
+	else
+		snprintf(out, outlen, "Checkpoint %d at event %" PRIu64 "\n", n,
+			 replayer_next_seq(&g->r));
+}
+
+static void monitor_delete(struct gdb_replay *g, const char *arg, char *out, size_t outlen)
+{
+	int n = checkpoint_number(arg);
+
+	if (n == 0)
+		snprintf(out, outlen, "Checkpoint 0 is the start of the history: it stays.\n");
+	else if (n < 0 || timeline_delete(&g->tl, n) < 0)
+		snprintf(out, outlen, "No checkpoint %s.\n", arg);
+}
+
+static void monitor_info(struct gdb_replay *g, char *out, size_t outlen)
+{
+	const struct replay_input *in = replayer_input(&g->r);
+
+	snprintf(out, outlen,
+		 "Trace: %s\nProgram: %s (pid %d while recording)\nRecorded on: %s, "
+		 "kernel %s\nXCR0: 0x%" PRIx64 "\n",
+		 in->path, g->exe[0] ? g->exe : "?", g->pid,
+		 in->header.cpu_brand ? in->header.cpu_brand : "?",
+		 in->header.kernel_release ? in->header.kernel_release : "?", in->header.xcr0);
+}
+
 static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
 {
 	struct gdb_replay *g = ctx_of(ctx);
+	bool history = !strcmp(cmd, "checkpoint") || !strncmp(cmd, "restart ", 8) ||
+		       !strncmp(cmd, "delete checkpoint ", 18);
 
 	if (!strcmp(cmd, "when")) {
 		snprintf(out, outlen, "Current event: %" PRIu64 "\n", replayer_next_seq(&g->r));
-		return 0;
-	}
-	if (!strcmp(cmd, "info")) {
-		const struct replay_input *in = replayer_input(&g->r);
-
-		snprintf(out, outlen,
-			 "Trace: %s\nProgram: %s (pid %d while recording)\nRecorded on: %s, "
-			 "kernel %s\nXCR0: 0x%" PRIx64 "\n",
-			 in->path, g->exe[0] ? g->exe : "?", g->pid,
-			 in->header.cpu_brand ? in->header.cpu_brand : "?",
-			 in->header.kernel_release ? in->header.kernel_release : "?",
-			 in->header.xcr0);
-		return 0;
-	}
-	if ((!strcmp(cmd, "checkpoint") || !strncmp(cmd, "restart ", 8)) &&
-	    timeline_empty(&g->tl)) {
+	} else if (!strcmp(cmd, "info")) {
+		monitor_info(g, out, outlen);
+	} else if (history && timeline_empty(&g->tl)) {
 		snprintf(out, outlen, "%s\n", NO_HISTORY);
-		return 0;
-	}
-	if (!strcmp(cmd, "checkpoint")) {
-		int id = timeline_user_checkpoint(&g->tl);
-
-		if (id < 0)
-			snprintf(out, outlen, "No checkpoint here: %s\n", strerror(-id));
-		else
-			snprintf(out, outlen, "Checkpoint %d at event %" PRIu64 "\n", id,
-				 replayer_next_seq(&g->r));
-		return 0;
-	}
-	if (!strcmp(cmd, "info checkpoints")) {
+	} else if (!strcmp(cmd, "checkpoint")) {
+		monitor_checkpoint(g, out, outlen);
+	} else if (!strcmp(cmd, "info checkpoints")) {
 		timeline_describe(&g->tl, out, outlen);
-		return 0;
+	} else if (!strncmp(cmd, "restart ", 8)) {
+		return monitor_restart(g, cmd + 8, out, outlen);
+	} else if (!strncmp(cmd, "delete checkpoint ", 18)) {
+		monitor_delete(g, cmd + 18, out, outlen);
+	} else {
+		snprintf(out, outlen,
+			 "Unknown rewind command '%s'. Commands: when, info, checkpoint, info "
+			 "checkpoints, restart N, delete checkpoint N.\n",
+			 cmd);
 	}
-	if (!strncmp(cmd, "restart ", 8)) {
-		char *end;
-		long id = strtol(cmd + 8, &end, 10);
-		int err = *end || end == cmd + 8 ? -EINVAL : timeline_restart(&g->tl, (int)id);
-
-		if (err == -ENOENT || err == -EINVAL)
-			snprintf(out, outlen, "No checkpoint %s.\n", cmd + 8);
-		else if (err < 0)
-			return err;
-		else
-			snprintf(out, outlen, "Back at checkpoint %ld (event %" PRIu64 ").\n", id,
-				 replayer_next_seq(&g->r));
-		return 0;
-	}
-	snprintf(out, outlen,
-		 "Unknown rewind command '%s'. Commands: when, info, checkpoint, info "
-		 "checkpoints, restart N.\n",
-		 cmd);
 	return 0;
 }
 

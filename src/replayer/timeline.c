@@ -204,7 +204,10 @@ int timeline_reset(struct timeline *tl)
 	tl->cur = -1;
 	tl->cur_exact = false;
 	i = add_here(tl, true, NULL);
-	return i < 0 ? i : 0;
+	if (i < 0)
+		return i;
+	tl->e[i].number = 0;
+	return 0;
 }
 
 /* Takes a checkpoint where the replay is now and puts it in its place; returns its index. */
@@ -237,6 +240,7 @@ static int add_here(struct timeline *tl, bool user, const struct replay_stop *wh
 	}
 	memmove(&tl->e[i + 1], &tl->e[i], (size_t)(tl->n - i) * sizeof(tl->e[0]));
 	ne.id = tl->next_id++;
+	ne.number = -1;
 	tl->last_ns = now_ns();
 	tl->events_since = 0;
 	ne.user = user;
@@ -280,9 +284,12 @@ int timeline_init(struct timeline *tl, struct replayer *r)
 	tl->next_id = 0;
 	replayer_set_history_hooks(r, periodic, on_kick, tl);
 	tl->last_ns = now_ns();
+	tl->next_number = 1;
 	err = add_here(tl, true, NULL);
 	if (err < 0)
 		rw_error("cannot take a checkpoint of the replay: %s", strerror(-err));
+	else
+		tl->e[err].number = 0; /* the start of the history */
 	return err < 0 ? err : 0;
 }
 
@@ -1076,68 +1083,40 @@ int timeline_user_checkpoint(struct timeline *tl)
 {
 	int i = add_here(tl, true, NULL);
 
-	return i < 0 ? i : tl->e[i].id;
+	if (i < 0)
+		return i;
+	if (tl->e[i].number < 0)
+		tl->e[i].number = tl->next_number++;
+	return tl->e[i].number;
 }
 
-int timeline_restart(struct timeline *tl, int id)
+/* The entry the user calls `number`, or -1. */
+static int find_number(const struct timeline *tl, int number)
 {
+	for (int i = 0; number >= 0 && i < tl->n; i++)
+		if (tl->e[i].number == number)
+			return i;
+	return -1;
+}
+
+int timeline_restart(struct timeline *tl, int number)
+{
+	int i = find_number(tl, number);
+
 	if (timeline_empty(tl))
 		return -ENOTSUP;
-	for (int i = 0; i < tl->n; i++)
-		if (tl->e[i].id == id)
-			return restore(tl, i);
-	return -ENOENT;
+	return i < 0 ? -ENOENT : restore(tl, i);
 }
 
-/*
- * Memory a process holds that no other one shares (kB), from smaps_rollup;
- * *rss (if not NULL) gets all it has resident.
- */
-static unsigned long private_kb(pid_t pid, unsigned long *rss)
+int timeline_delete(struct timeline *tl, int number)
 {
-	char path[64], line[256];
-	unsigned long total = 0, v;
-	FILE *f;
+	int i = number > 0 ? find_number(tl, number) : -1;
 
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	if (rss)
-		*rss = 0;
-	if (!(f = fopen(path, "r")))
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Private_Clean: %lu", &v) == 1 ||
-		    sscanf(line, "Private_Dirty: %lu", &v) == 1)
-			total += v;
-		else if (rss && sscanf(line, "Rss: %lu", &v) == 1)
-			*rss = v;
-	}
-	fclose(f);
-	return total;
-}
-
-void timeline_describe(const struct timeline *tl, char *out, size_t outlen)
-{
-	size_t len = 0;
-	unsigned long kb = 0, rss = 0;
-
-	out[0] = '\0';
-	for (int i = 0; i < tl->n && len < outlen; i++) {
-		const struct timeline_entry *e = &tl->e[i];
-		int w = snprintf(
-		    out + len, outlen - len, "%c%d: event %llu, rip 0x%llx%s%s\n",
-		    i == tl->cur && tl->cur_exact ? '*' : ' ', e->id,
-		    (unsigned long long)e->mark.seq, (unsigned long long)e->mark.regs[X86_RIP],
-		    e->mark.boundary ? ", between events" : "", e->user ? "" : " (automatic)");
-
-		if (w < 0)
-			break;
-		len += (size_t)w;
-		kb += private_kb(e->cp.pid, NULL);
-	}
-	private_kb(replayer_current_task(tl->r)->t.tid, &rss);
-	if (len < outlen)
-		snprintf(out + len, outlen - len,
-			 "%d checkpoints; memory only they hold: %lu kB; current process: %lu kB "
-			 "resident\n",
-			 tl->n, kb, rss);
+	if (i < 0)
+		return -ENOENT;
+	/* An automatic checkpoint now, kept or thinned like the others. */
+	tl->e[i].user = false;
+	tl->e[i].number = -1;
+	thin(tl);
+	return 0;
 }

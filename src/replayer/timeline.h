@@ -26,7 +26,8 @@ struct timeline_mark {
 struct timeline_entry {
 	struct replay_checkpoint cp;
 	struct timeline_mark mark;
-	int id;			/* the number `monitor info checkpoints` shows */
+	int id;			/* unique, in the order they were taken */
+	int number;		/* what the user restarts it by: 0 the start, 1... `checkpoint`'s, -1 none */
 	struct replay_stop why; /* the stop it was taken at (a watchpoint's, say) */
 	bool user;		/* made by `monitor checkpoint`: never thinned */
 };
@@ -38,6 +39,7 @@ struct timeline {
 	int cur;	/* the last entry at or before the current point */
 	bool cur_exact; /* the current point is entry cur itself */
 	int next_id;
+	int next_number; /* the next `checkpoint`'s number */
 	bool internal;		  /* searching: no periodic checkpoints */
 	bool loose_end;		  /* stepping back from the end of the history */
 	uint64_t events_since;	  /* events replayed since the last periodic checkpoint */
@@ -73,10 +75,12 @@ int timeline_reverse_continue(struct timeline *tl, enum timeline_stop *stop,
 			      struct replay_stop *hit);
 /* Goes back one instruction (a syscall instruction and its event count as one). */
 int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop);
-/* `monitor checkpoint`: a checkpoint here; returns its id or negative errno. */
+/* `monitor checkpoint`: a checkpoint here; returns its number (1, 2, ...) or negative errno. */
 int timeline_user_checkpoint(struct timeline *tl);
-/* `monitor restart N`: back (or forward) to checkpoint N. */
-int timeline_restart(struct timeline *tl, int id);
+/* `monitor restart N`: back (or forward) to checkpoint N (0: the start); -ENOENT for none. */
+int timeline_restart(struct timeline *tl, int number);
+/* `monitor delete checkpoint N`: N is no longer the user's (-ENOENT for none, and for 0). */
+int timeline_delete(struct timeline *tl, int number);
 /* `monitor info checkpoints`: one line per checkpoint. */
 void timeline_describe(const struct timeline *tl, char *out, size_t outlen);
 /* The current point. */
