@@ -293,6 +293,9 @@ int cmd_replay(int argc, char **argv)
 	if (a.pid && (ret = check_pid(path, a.pid, &o, &goto_event, a.event != NULL)))
 		return ret;
 	if (a.autopilot) {
+		/* For the progress shown on a terminal: where the replay goes. */
+		if (isatty(STDERR_FILENO) && trace_last_event(path, &o.last_event) < 0)
+			o.last_event = 0;
 		if (a.port || a.event || a.pid)
 			rw_warn("replay: -a replays every process to the end without a debugger: "
 				"-s, -g and -p apply under gdb only");

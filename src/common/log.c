@@ -1,5 +1,6 @@
 /* One-line diagnostics on stderr; see log.h. */
 #include "log.h"
+#include "progress.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@ __attribute__((format(printf, 3, 0))) static void emit(const char *prefix, bool 
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	snprintf(out, sizeof(out), "rewind: %s%s\n", prefix, line);
+	rw_progress_interrupt();
 	if (tee && tee_fn)
 		tee_fn(tee_arg, out); /* the console it goes to is on the same terminal */
 	else

@@ -190,15 +190,21 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 	int err;
 
 	if (kind == GDB_RESUME_REVERSE_CONTINUE || kind == GDB_RESUME_REVERSE_STEP) {
+		struct rw_progress meter;
 		enum timeline_stop ts;
 
 		if (timeline_empty(&g->tl)) {
 			rw_error("%s", NO_HISTORY);
 			return -ENOTSUP;
 		}
+		/* Replaying forward from checkpoints, at most up to here. */
+		rw_progress_begin(&meter, "going back", replayer_next_seq(&g->r));
+		replayer_set_progress(&g->r, &meter);
 		err = kind == GDB_RESUME_REVERSE_CONTINUE
 			  ? timeline_reverse_continue(&g->tl, &ts, &rs)
 			  : timeline_reverse_step(&g->tl, &ts);
+		replayer_set_progress(&g->r, NULL);
+		rw_progress_end(&meter);
 		if (err < 0)
 			return err;
 		memset(stop, 0, sizeof(*stop));
@@ -587,15 +593,19 @@ struct gdb_server *gdb_replay_server(struct gdb_replay *g)
 int gdb_replay_goto(struct gdb_replay *g, uint64_t event)
 {
 	struct replay_stop rs;
-
+	struct rw_progress meter;
 	int err;
 
+	rw_progress_begin(&meter, "going to the event asked for", event);
+	replayer_set_progress(&g->r, &meter);
 	replayer_stop_before(&g->r, event);
 	/* Through the execs on the way, gdb to see the program there is at the end. */
 	while ((err = replayer_run(&g->r, REPLAY_MODE_CONTINUE, &rs, NULL, NULL)) == 0 &&
 	       rs.kind == REPLAY_STOP_EXEC)
 		note_exec(g);
 	replayer_stop_before(&g->r, 0);
+	replayer_set_progress(&g->r, NULL);
+	rw_progress_end(&meter);
 	if (err < 0)
 		return err;
 	timeline_note_stop(&g->tl, &rs);

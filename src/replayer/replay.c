@@ -511,6 +511,8 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 	if ((ret = begin_run(r, mode, stop)) < 0)
 		return ret;
 	while ((ret = run_turn(r, mode, stop, poll_interrupt, poll_arg)) != RUN_STOP && ret >= 0) {
+		if (r->hooks.progress)
+			rw_progress_note(r->hooks.progress, r->ev.seq);
 		if (ret == RUN_APPLIED && poll_interrupt && !(++applied & 63) &&
 		    poll_interrupt(poll_arg)) {
 			stop->kind = REPLAY_STOP_INTERRUPT;
@@ -553,12 +555,16 @@ int replay_autopilot(const struct replay_options *o)
 {
 	struct replayer r;
 	struct replay_stop stop;
+	struct rw_progress meter;
 	int err;
 
 	signal(SIGPIPE, SIG_IGN);
 	err = replayer_open(&r, o);
+	rw_progress_begin(&meter, "replaying", o->last_event);
+	r.hooks.progress = &meter;
 	if (!err)
 		err = replayer_run(&r, REPLAY_MODE_CONTINUE, &stop, NULL, NULL);
+	rw_progress_end(&meter);
 	if (!err && stop.kind == REPLAY_STOP_END)
 		err = -ENODATA;
 	if (err == -ENODATA)

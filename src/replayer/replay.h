@@ -13,6 +13,8 @@ struct replay_options {
 	uint32_t pid;
 	/* That process's program, as the recording knew it (NULL: the first program's). */
 	const char *exe;
+	/* The trace's last event, for the progress shown on a terminal (0: not known). */
+	uint64_t last_event;
 };
 
 /*

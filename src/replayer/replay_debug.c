@@ -449,6 +449,11 @@ bool replayer_debuggee_ended(const struct replayer *r)
 	return r->progress.finished || r->progress.debug_exited;
 }
 
+void replayer_set_progress(struct replayer *r, struct rw_progress *p)
+{
+	r->hooks.progress = p;
+}
+
 bool replayer_end_ahead(const struct replayer *r, int *wstatus)
 {
 	const struct x86_syscall_desc *d = x86_syscall_lookup(r->ev.sysno);

@@ -35,6 +35,7 @@ static int emulate(struct replayer *r)
 		int fd = r->ev.output_fd == 2 ? 2 : 1;
 		size_t done = 0;
 
+		rw_progress_interrupt();
 		while (done < r->ev.output_len) {
 			ssize_t n = write(fd, r->ev.output + done, r->ev.output_len - done);
 

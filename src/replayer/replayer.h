@@ -10,6 +10,7 @@
 #include "arch/x86_64/rseq.h"
 #include "arch/x86_64/tracee.h"
 #include "common/hash.h"
+#include "common/progress.h"
 #include "trace_format/event.h"
 #include "trace_format/event_stream.h"
 #include "trace_format/header.h"
@@ -321,6 +322,8 @@ struct replay_hooks {
 	timer_t kick_timer;
 	/* The last interruption came while running a thread to an execution point. */
 	bool kick_in_stretch;
+	/* Long work under way, told of each event applied (NULL: none). */
+	struct rw_progress *progress;
 };
 
 struct replayer {
@@ -549,6 +552,8 @@ const struct x86_xsave_layout *replayer_xsave_layout(const struct replayer *r);
 bool replayer_finished(const struct replayer *r);
 /* The process the debugger looks at has ended, or the whole program. */
 bool replayer_debuggee_ended(const struct replayer *r);
+/* Long work under way (a seek, a search of the history) is told of each event; NULL: none. */
+void replayer_set_progress(struct replayer *r, struct rw_progress *p);
 /*
  * At the end of the history in front of the process's end (an exit
  * syscall, or a fault that kills it): true, with the wait status it ends with.
