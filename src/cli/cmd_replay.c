@@ -156,9 +156,13 @@ static const char replay_usage[] =
     "           serve the replay to a gdb that connects to 127.0.0.1:PORT\n"
     "       rewind replay -a [--force] [TRACE]\n"
     "           replay to the end without a debugger, verifying every event\n"
+    "  -a, --autopilot\n"
+    "             replay every process to the end without a debugger, verifying\n"
+    "  -s PORT    serve the replay on 127.0.0.1:PORT instead of starting gdb\n"
     "  -p PID     gdb looks at process PID of the trace ('rewind ps' lists them)\n"
     "  -g EVENT   gdb starts at event EVENT ('rewind dump' numbers them)\n"
     "  --force    replay even where the machine check says it may not work\n"
+    "  -h, --help this\n"
     "TRACE defaults to the latest recording in $REWIND_DIR.\n";
 
 /* The command line of replay, its values unchecked. */

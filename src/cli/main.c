@@ -8,20 +8,26 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: rewind rec [-o TRACE] [--] PROG [ARGS...]          record a run\n"
-	      "       rewind replay [-p PID] [-g EVENT] [TRACE] [-- GDB-ARGS...]\n"
-	      "                                                         replay under gdb, "
-	      "started for you\n"
-	      "       rewind replay -s PORT [-p PID] [-g EVENT] [TRACE]  serve it to a gdb on "
-	      "127.0.0.1:PORT\n"
-	      "       rewind replay -a [TRACE]                          replay to the end, "
-	      "verify, no debugger\n"
-	      "       rewind dump [--json] [--disasm] [--regs] [TRACE]  every event, one line "
-	      "each\n"
-	      "       rewind info [--json] [TRACE]                      the trace header\n"
-	      "       rewind ps [TRACE]                                 processes in the trace\n"
-	      "       rewind COMMAND --help                             that command's options\n"
-	      "TRACE defaults to the latest recording in $REWIND_DIR.\n",
+	fputs("usage: rewind rec [-o TRACE] [--chaos [--seed N]] [--] PROG [ARGS...]\n"
+	      "                                   record a run of PROG ('record' works too)\n"
+	      "       rewind rec [-o TRACE] -p PID\n"
+	      "                                   record process PID, running already, from now on\n"
+	      "       rewind replay [-p PID] [-g EVENT] [--force] [TRACE] [-- GDB-ARGS...]\n"
+	      "                                   replay under gdb, started for you\n"
+	      "       rewind replay -s PORT [-p PID] [-g EVENT] [--force] [TRACE]\n"
+	      "                                   serve the replay to a gdb on 127.0.0.1:PORT\n"
+	      "       rewind replay -a|--autopilot [--force] [TRACE]\n"
+	      "                                   replay to the end, verify, no debugger\n"
+	      "       rewind dump [--json] [--disasm] [--regs] [TRACE]\n"
+	      "                                   every event, one line each\n"
+	      "       rewind info [--json] [TRACE]\n"
+	      "                                   the trace header and what the trace holds\n"
+	      "       rewind ps [TRACE]           processes in the trace\n"
+	      "       rewind COMMAND -h|--help    that command's options\n"
+	      "       rewind -h|--help            this\n"
+	      "TRACE defaults to the latest recording in $REWIND_DIR. Under gdb: checkpoint,\n"
+	      "restart N, info checkpoints, delete checkpoint N, when, and reverse execution.\n"
+	      "See the manual page rewind(1).\n",
 	      f);
 }
 

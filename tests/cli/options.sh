@@ -116,7 +116,8 @@ for opt in "-p PID" "-g EVENT" "--force"; do
 done
 run_status st "$REWIND" --help >"$dir/out" 2>&1
 [ "$st" = 0 ] || fail "rewind --help exited $st"
-for mode in "replay \[-p PID\] \[-g EVENT\] \[TRACE\] \[-- GDB-ARGS...\]" "replay -s PORT" "replay -a"; do
+for mode in "replay \[-p PID\] \[-g EVENT\] \[--force\] \[TRACE\] \[-- GDB-ARGS...\]" \
+	"replay -s PORT" "replay -a\|--autopilot" "rec \[-o TRACE\] -p PID" "rec .*--chaos"; do
 	expect_grep "rewind $mode" "$dir/out"
 done
 run_status st "$REWIND" >/dev/null 2>"$dir/err"
