@@ -64,9 +64,10 @@ int gdb_init_write(const char *sock, char *path, size_t size)
 
 	if (!slash || (size_t)snprintf(path, size, "%.*s/gdbinit", (int)(slash - sock), sock) >= size)
 		return -ENAMETOOLONG;
+	errno = 0;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, gdb_init, len) != (ssize_t)len)
-		err = errno ? -errno : -EIO;
+		err = errno ? -errno : -EIO; /* a short write sets none */
 	if (fd >= 0)
 		close(fd);
 	if (err) {

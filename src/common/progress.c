@@ -29,8 +29,7 @@ void rw_progress_begin(struct rw_progress *p, const char *what, uint64_t end)
 	p->end = end;
 	p->on = isatty(STDERR_FILENO);
 	p->shown = false;
-	p->show_ns = now_ns() + after_ms * 1000000ull;
-	p->next_ns = p->show_ns;
+	p->next_ns = now_ns() + after_ms * 1000000ull;
 	active = p;
 }
 

@@ -15,8 +15,7 @@
 struct rw_progress {
 	const char *what; /* "replaying", say */
 	uint64_t end;	  /* the event the work goes to (0: not known) */
-	uint64_t show_ns; /* when the line may first be shown */
-	uint64_t next_ns; /* when it may be rewritten next */
+	uint64_t next_ns; /* when the line may be shown or rewritten next */
 	bool on;	  /* stderr is a terminal */
 	bool shown;	  /* the line is on the terminal */
 };
