@@ -86,6 +86,16 @@ struct gdb_target_ops {
 	/* Reads memory; returns bytes read (may be short at an unmapped page) or negative errno. */
 	long (*read_memory)(void *ctx, uint64_t addr, void *buf, size_t len);
 	/*
+	 * P and M packets (gdb calling a function of the program, say): the
+	 * general registers of a thread, and memory. 0 or negative errno; NULL:
+	 * registers and memory are read-only. Other registers stay read-only:
+	 * writing one its own value is no change and succeeds.
+	 */
+	int (*set_regs)(void *ctx, int tid, const uint64_t regs[27]);
+	/* The XSAVE area, as get_xsave gives it (vector registers, MXCSR); NULL: read-only. */
+	int (*set_xsave)(void *ctx, int tid, const uint8_t *buf, size_t len);
+	int (*write_memory)(void *ctx, uint64_t addr, const void *buf, size_t len);
+	/*
 	 * Runs (tid = the thread to step, or -1 for all) until something stops
 	 * it, and describes the stop. poll_interrupt is called now and then
 	 * while running; when it returns true (gdb sent ^C) the target stops

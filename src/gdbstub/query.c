@@ -253,9 +253,10 @@ static void handle_monitor(struct gdb_server *s, const char *hex)
 		monitor_puts(
 		    &s->monitor,
 		    "This is a replay of a recording: registers and memory are read-only.\n"
-		    "Writing a register or memory, or calling a function of the program,\n"
-		    "is refused (gdb reports E01). Execution can go forward and backward\n"
-		    "(reverse-continue, reverse-stepi).\n");
+		    "A function called from gdb (call f(3), print strlen(buf)) runs in a\n"
+		    "throwaway copy of the thread, where the target has one; its syscalls\n"
+		    "that would change anything outside the copy are refused. Execution can\n"
+		    "go forward and backward (reverse-continue, reverse-stepi).\n");
 	out = (char *)rw_buf_reserve(&s->monitor, MONITOR_OUTPUT_MAX + 1);
 	out[0] = 0;
 	if (s->ops->monitor)

@@ -238,6 +238,53 @@ static void handle_read_register(struct gdb_server *s, const char *args)
 	put_register(s, (int)regnum);
 }
 
+/* P n=value: a general register goes to the target; another may only be given its own value. */
+static void handle_write_register(struct gdb_server *s, const char *args)
+{
+	uint8_t value[X86_GDB_MAX_REG_BYTES], now[X86_GDB_MAX_REG_BYTES];
+	const struct gdb_reg_cache *c = &s->cache;
+	int tid = general_thread(s), size, err;
+	uint64_t regnum;
+
+	if (!s->ops->set_regs || gdb_parse_hex(&args, &regnum) < 0 || *args++ != '=' ||
+	    regnum >= (uint64_t)s->regs.count || load_regs(s, tid) < 0) {
+		gdb_reply_error(s, 1);
+		return;
+	}
+	size = x86_gdb_reg_size(&s->regs, (int)regnum);
+	if (gdb_hex_decode(args, strlen(args), value, sizeof(value)) != size) {
+		gdb_reply_error(s, 1);
+		return;
+	}
+	if (x86_gdb_reg_write_gpr(&s->regs, (int)regnum, s->cache.gpr, value) == 0) {
+		err = s->ops->set_regs(s->ctx, tid, s->cache.gpr);
+		gdb_cache_invalidate(s);
+		if (err < 0)
+			gdb_reply_error(s, 1);
+		else
+			gdb_reply_str(s, "OK");
+		return;
+	}
+	if (s->ops->set_xsave && c->xsave_err >= 0 &&
+	    x86_gdb_reg_write_xsave(&s->regs, (int)regnum, s->cache.xsave, c->xsave_len, value) ==
+		0) {
+		err = s->ops->set_xsave(s->ctx, tid, c->xsave, c->xsave_len);
+		gdb_cache_invalidate(s);
+		if (err < 0)
+			gdb_reply_error(s, 1);
+		else
+			gdb_reply_str(s, "OK");
+		return;
+	}
+	/* x87 control registers, or no way to write: its own value only, which changes nothing. */
+	if (x86_gdb_reg_read(&s->regs, (int)regnum, c->gpr, c->xsave_err < 0 ? NULL : c->xsave,
+			     c->xsave_len, now) == size &&
+	    !memcmp(now, value, (size_t)size))
+		gdb_reply_str(s, "OK");
+	else
+		gdb_reply_error(s, 1);
+}
+
 /* ---- memory ------------------------------------------------------------------------- */
 
 /* "addr,length" */
@@ -278,6 +325,22 @@ static void handle_read_memory(struct gdb_server *s, const char *args, bool bina
 	} else {
 		gdb_hex_encode(&s->reply, s->io_buf, (size_t)n);
 	}
+}
+
+/* M addr,length:hex. (X, binary, is not taken: gdb then sends M.) */
+static void handle_write_memory(struct gdb_server *s, const char *args)
+{
+	uint64_t addr, len;
+
+	if (!s->ops->write_memory || parse_addr_len(&args, &addr, &len) < 0 || *args++ != ':' ||
+	    len > GDB_MAX_BINARY_REPLY ||
+	    gdb_hex_decode(args, strlen(args), s->io_buf, GDB_MAX_BINARY_REPLY) != (long)len ||
+	    s->ops->write_memory(s->ctx, addr, s->io_buf, (size_t)len) < 0) {
+		gdb_reply_error(s, 1);
+		return;
+	}
+	gdb_cache_invalidate(s);
+	gdb_reply_str(s, "OK");
 }
 
 /* ---- execution control -------------------------------------------------------------- */
@@ -593,11 +656,18 @@ static bool dispatch(struct gdb_server *s, const char *pkt, size_t len)
 	case 'p':
 		handle_read_register(s, pkt + 1);
 		break;
-	case 'G':
 	case 'P':
+		handle_write_register(s, pkt + 1);
+		break;
 	case 'M':
+		handle_write_memory(s, pkt + 1);
+		break;
 	case 'X':
-		gdb_reply_error(s, 1); /* the recording cannot be changed */
+		if (!s->ops->write_memory)
+			gdb_reply_error(s, 1); /* the recording cannot be changed */
+		break; /* else unsupported: gdb sends M */
+	case 'G':
+		gdb_reply_error(s, 1); /* P is the way: registers one by one */
 		break;
 	case 'm':
 	case 'x':

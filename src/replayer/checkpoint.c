@@ -230,6 +230,31 @@ int replay_checkpoint_take(struct replay_checkpoint *cp, struct replayer *r)
 	return 0;
 }
 
+int replayer_fork_thread(struct replayer *r, struct replay_task *task, uint64_t regs[X86_NREGS],
+			 pid_t *child)
+{
+	bool inserted = false;
+	int err;
+
+	*child = -1;
+	/* A pending signal would be lost in the injected fork (see replay_checkpoint_take). */
+	if (r->progress.pending_prepared || r->progress.pending_at_stop)
+		return -EBUSY;
+	if ((err = tracee_get_regs(&task->t, regs)) < 0)
+		return err;
+	for (int i = 0; i < r->debug.nbps; i++)
+		inserted |= r->debug.bps[i].inserted;
+	replayer_breakpoints_remove(r);
+	err = tracee_fork_at(&task->t, REWIND_INJECT_PAGE, regs, child);
+	if (!err)
+		err = tracee_set_regs(&task->t, regs);
+	if (inserted)
+		replayer_breakpoints_insert(r);
+	if (err && *child > 0)
+		reap(*child);
+	return err;
+}
+
 /*
  * Ends every live thread of the replay (of every process) and waits for
  * them. A leader's end is reported only after its other threads' are

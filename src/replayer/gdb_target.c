@@ -63,16 +63,24 @@ static int current_tid(struct gdb_replay *g)
 	return (int)replayer_current_task(&g->r)->rec_tid;
 }
 
+/* The thread gdb reads: a function call's copy of it while the call runs. */
+static struct tracee *thread_for_gdb(struct gdb_replay *g, int tid)
+{
+	struct tracee *t = gdb_divert_tracee(g, tid);
+
+	return t ? t : gdb_replay_thread(g, tid);
+}
+
 static int get_regs(void *ctx, int tid, uint64_t regs[27])
 {
-	struct tracee *t = gdb_replay_thread(ctx_of(ctx), tid);
+	struct tracee *t = thread_for_gdb(ctx_of(ctx), tid);
 
 	return t ? tracee_get_regs(t, regs) : -ESRCH;
 }
 
 static int get_xsave(void *ctx, int tid, uint8_t *buf, size_t len)
 {
-	struct tracee *t = gdb_replay_thread(ctx_of(ctx), tid);
+	struct tracee *t = thread_for_gdb(ctx_of(ctx), tid);
 	int n = t ? tracee_get_xsave(t, buf, len) : -ESRCH;
 
 	return n < 0 ? n : 0;
@@ -80,10 +88,36 @@ static int get_xsave(void *ctx, int tid, uint8_t *buf, size_t len)
 
 static long read_memory(void *ctx, uint64_t addr, void *buf, size_t len)
 {
-	struct tracee *t = replayer_debuggee_tracee(&ctx_of(ctx)->r);
-	size_t n = t ? tracee_read_mem_partial(t, addr, buf, len) : 0;
+	struct gdb_replay *g = ctx_of(ctx);
+	struct tracee *t = gdb_divert_tracee(g, -1);
+	size_t n;
 
+	if (!t)
+		t = replayer_debuggee_tracee(&g->r);
+	n = t ? tracee_read_mem_partial(t, addr, buf, len) : 0;
 	return n ? (long)n : -EFAULT;
+}
+
+/* Writes start a function call's copy of the thread (gdb_divert.c): the replay stays as it is. */
+static int set_regs(void *ctx, int tid, const uint64_t regs[27])
+{
+	struct gdb_replay *g = ctx_of(ctx);
+
+	return gdb_divert_set_regs(g, tid > 0 ? tid : current_tid(g), regs);
+}
+
+static int set_xsave(void *ctx, int tid, const uint8_t *buf, size_t len)
+{
+	struct gdb_replay *g = ctx_of(ctx);
+
+	return gdb_divert_set_xsave(g, tid > 0 ? tid : current_tid(g), buf, len);
+}
+
+static int write_memory(void *ctx, uint64_t addr, const void *buf, size_t len)
+{
+	struct gdb_replay *g = ctx_of(ctx);
+
+	return gdb_divert_write_mem(g, g->div.on ? g->div.tid : current_tid(g), addr, buf, len);
 }
 
 static void to_gdb_stop(struct gdb_replay *g, const struct replay_stop *rs, struct gdb_stop *s)
@@ -187,8 +221,14 @@ static int resume(void *ctx, enum gdb_resume_kind kind, int tid, struct gdb_stop
 {
 	struct gdb_replay *g = ctx_of(ctx);
 	struct replay_stop rs = {0};
+	uint64_t regs[X86_NREGS];
 	int err;
 
+	/* A call under way runs in its copy; anything else ends the copy first. */
+	if (g->div.on && (kind == GDB_RESUME_CONTINUE || kind == GDB_RESUME_STEP) &&
+	    tracee_get_regs(&g->div.t, regs) == 0 && memcmp(regs, g->div.regs0, sizeof(regs)))
+		return gdb_divert_resume(g, kind == GDB_RESUME_STEP, stop, poll_interrupt, poll_arg);
+	gdb_divert_end(g, "the replay goes on");
 	if (kind == GDB_RESUME_REVERSE_CONTINUE || kind == GDB_RESUME_REVERSE_STEP) {
 		struct rw_progress meter;
 		enum timeline_stop ts;
@@ -244,9 +284,13 @@ static int catch_syscalls(void *ctx, bool enable, const long *nums, int n)
 
 static int set_breakpoint(void *ctx, int type, uint64_t addr, int kind, bool insert)
 {
+	struct gdb_replay *g = ctx_of(ctx);
+
 	/* Hardware breakpoints become software ones: the replay is ours to patch. */
+	if ((type == 0 || type == 1) && g->div.on)
+		return gdb_divert_breakpoint(g, addr, insert);
 	if (type == 0 || type == 1)
-		return replayer_set_breakpoint(&ctx_of(ctx)->r, addr, insert);
+		return replayer_set_breakpoint(&g->r, addr, insert);
 	return replayer_set_watch(&ctx_of(ctx)->r, type, addr, (uint64_t)kind, insert);
 }
 
@@ -321,6 +365,9 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t outlen)
 	struct gdb_replay *g = ctx_of(ctx);
 	bool history = !strcmp(cmd, "checkpoint") || !strncmp(cmd, "restart ", 8) ||
 		       !strncmp(cmd, "delete checkpoint ", 18);
+
+	if (history)
+		gdb_divert_end(g, "the replay moves to a checkpoint");
 
 	if (!strcmp(cmd, "when")) {
 		snprintf(out, outlen, "Current event: %" PRIu64 "\n", replayer_next_seq(&g->r));
@@ -488,6 +535,7 @@ static void current_stop(void *ctx, struct gdb_stop *stop)
 
 static void kill_replay(void *ctx)
 {
+	gdb_divert_end(ctx_of(ctx), NULL);
 	ctx_of(ctx)->killed = true;
 }
 
@@ -496,6 +544,9 @@ const struct gdb_target_ops gdb_replay_ops = {
     .get_regs = get_regs,
     .get_xsave = get_xsave,
     .read_memory = read_memory,
+    .set_regs = set_regs,
+    .set_xsave = set_xsave,
+    .write_memory = write_memory,
     .resume = resume,
     .set_breakpoint = set_breakpoint,
     .monitor = monitor,
@@ -620,6 +671,7 @@ void gdb_replay_close(struct gdb_replay *g)
 	for (int h = 0; h < MAX_FILES; h++)
 		if (g->files[h] >= 0)
 			close(g->files[h]);
+	gdb_divert_end(g, NULL);
 	timeline_free(&g->tl);
 	replayer_close(&g->r);
 	free(g);

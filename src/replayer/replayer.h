@@ -552,6 +552,13 @@ const struct x86_xsave_layout *replayer_xsave_layout(const struct replayer *r);
 bool replayer_finished(const struct replayer *r);
 /* The process the debugger looks at has ended, or the whole program. */
 bool replayer_debuggee_ended(const struct replayer *r);
+/*
+ * A copy of one thread of the replay, forked where it stands (its
+ * registers in regs), stopped under ptrace: for a function call by the
+ * debugger. -EBUSY at a signal's stop. 0 or negative errno.
+ */
+int replayer_fork_thread(struct replayer *r, struct replay_task *task, uint64_t regs[X86_NREGS],
+			 pid_t *child);
 /* Long work under way (a seek, a search of the history) is told of each event; NULL: none. */
 void replayer_set_progress(struct replayer *r, struct rw_progress *p);
 /*

@@ -480,6 +480,53 @@ static int read_xsave_reg(const struct x86_gdb_reg *g, uint64_t bv, const uint8_
 	return (int)size;
 }
 
+int x86_gdb_reg_write_xsave(const struct x86_gdb_regs *r, int regnum, uint8_t *xsave,
+			    size_t xsave_len, const uint8_t *value)
+{
+	const struct x86_gdb_reg *g;
+	uint8_t now[X86_GDB_MAX_REG_BYTES];
+	size_t size, where;
+	bool in_use;
+
+	if (regnum < 0 || regnum >= r->count)
+		return -EINVAL;
+	g = &r->reg[regnum];
+	if (g->source != X86_GDB_SRC_XSAVE && g->source != X86_GDB_SRC_MXCSR)
+		return -EINVAL;
+	size = g->source == X86_GDB_SRC_MXCSR ? 4 : g->bits / 8u;
+	where = g->source == X86_GDB_SRC_MXCSR ? FXSAVE_MXCSR : g->where;
+	in_use = g->source == X86_GDB_SRC_MXCSR
+		     ? (xstate_bv(r, xsave, xsave_len) & (1u << XCOMP_SSE | 1u << XCOMP_AVX)) != 0
+		     : (xstate_bv(r, xsave, xsave_len) >> g->component & 1) != 0;
+	if (!in_use) {
+		/* Initial: only its own value (setting the bit would need the whole component). */
+		if (x86_gdb_reg_read(r, regnum, NULL, xsave, xsave_len, now) != (int)size)
+			return -ENOTSUP;
+		return memcmp(now, value, size) ? -ENOTSUP : 0;
+	}
+	if (where + size > xsave_len)
+		return -ENOTSUP;
+	memcpy(xsave + where, value, size);
+	return 0;
+}
+
+int x86_gdb_reg_write_gpr(const struct x86_gdb_regs *r, int regnum, uint64_t gpr[27],
+			  const uint8_t *value)
+{
+	const struct x86_gdb_reg *g;
+	uint64_t v = 0;
+
+	if (regnum < 0 || regnum >= r->count)
+		return -EINVAL;
+	g = &r->reg[regnum];
+	if (g->source != X86_GDB_SRC_GPR && g->source != X86_GDB_SRC_GPR32)
+		return -EINVAL;
+	for (int i = g->source == X86_GDB_SRC_GPR ? 7 : 3; i >= 0; i--)
+		v = v << 8 | value[i];
+	gpr[g->where] = g->source == X86_GDB_SRC_GPR ? v : (gpr[g->where] & ~0xffffffffull) | v;
+	return 0;
+}
+
 int x86_gdb_reg_read(const struct x86_gdb_regs *r, int regnum, const uint64_t gpr[27],
 		     const uint8_t *xsave, size_t xsave_len, uint8_t *out)
 {

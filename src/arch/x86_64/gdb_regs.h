@@ -96,5 +96,20 @@ int x86_gdb_tdesc_file(const struct x86_gdb_regs *r, const char *annex, struct r
  */
 int x86_gdb_reg_read(const struct x86_gdb_regs *r, int regnum, const uint64_t gpr[27],
 		     const uint8_t *xsave, size_t xsave_len, uint8_t *out);
+/*
+ * Stores value (little-endian, x86_gdb_reg_size bytes) into gpr when
+ * regnum is a general register (a 32-bit one keeps the upper half);
+ * -EINVAL for any other register.
+ */
+int x86_gdb_reg_write_gpr(const struct x86_gdb_regs *r, int regnum, uint64_t gpr[27],
+			  const uint8_t *value);
+/*
+ * Stores value into the XSAVE area for a vector, x87 data or MXCSR
+ * register whose component is in use (XSTATE_BV bit set), or whose
+ * component is initial and value is its initial value (no change).
+ * -EINVAL for another register, -ENOTSUP for a value it cannot store.
+ */
+int x86_gdb_reg_write_xsave(const struct x86_gdb_regs *r, int regnum, uint8_t *xsave,
+			    size_t xsave_len, const uint8_t *value);
 
 #endif
