@@ -94,7 +94,8 @@ struct gdb_target_ops {
 	int (*set_regs)(void *ctx, int tid, const uint64_t regs[27]);
 	/* The XSAVE area, as get_xsave gives it (vector registers, MXCSR); NULL: read-only. */
 	int (*set_xsave)(void *ctx, int tid, const uint8_t *buf, size_t len);
-	int (*write_memory)(void *ctx, uint64_t addr, const void *buf, size_t len);
+	/* Memory, as gdb's selected thread tid sees it. */
+	int (*write_memory)(void *ctx, int tid, uint64_t addr, const void *buf, size_t len);
 	/*
 	 * Runs (tid = the thread to step, or -1 for all) until something stops
 	 * it, and describes the stop. poll_interrupt is called now and then

@@ -335,7 +335,7 @@ static void handle_write_memory(struct gdb_server *s, const char *args)
 	if (!s->ops->write_memory || parse_addr_len(&args, &addr, &len) < 0 || *args++ != ':' ||
 	    len > GDB_MAX_BINARY_REPLY ||
 	    gdb_hex_decode(args, strlen(args), s->io_buf, GDB_MAX_BINARY_REPLY) != (long)len ||
-	    s->ops->write_memory(s->ctx, addr, s->io_buf, (size_t)len) < 0) {
+	    s->ops->write_memory(s->ctx, general_thread(s), addr, s->io_buf, (size_t)len) < 0) {
 		gdb_reply_error(s, 1);
 		return;
 	}

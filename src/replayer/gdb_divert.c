@@ -57,9 +57,6 @@ void gdb_divert_end(struct gdb_replay *g, const char *why)
 
 	if (!d->on)
 		return;
-	/* gdb's breakpoints that it put in the copy (before a resume, say) are the replay's now. */
-	for (int i = 0; i < d->nbps; i++)
-		replayer_set_breakpoint(&g->r, d->bps[i].addr, true);
 	kill(d->t.tid, SIGKILL);
 	while (waitpid(d->t.tid, NULL, __WALL) < 0 && errno == EINTR)
 		;
@@ -74,7 +71,9 @@ static int divert_start(struct gdb_replay *g, int tid)
 {
 	struct gdb_diversion *d = &g->div;
 	struct replay_task *task = replayer_debuggee_thread(&g->r, (uint32_t)tid);
+	uint64_t addrs[GDB_DIVERT_MAX_BPS];
 	pid_t child = -1;
+	size_t n;
 	int err;
 
 	if (!task)
@@ -88,9 +87,24 @@ static int divert_start(struct gdb_replay *g, int tid)
 	d->t.stop = TRACEE_STOP_OTHER;
 	d->on = true;
 	d->tid = tid;
-	if ((err = tracee_set_regs(&d->t, d->regs0)) < 0)
+	if ((err = tracee_set_regs(&d->t, d->regs0)) < 0) {
 		gdb_divert_end(g, NULL);
-	return err;
+		return err;
+	}
+	/* The breakpoints gdb has in the replay (inserted before it writes, say) are the copy's too. */
+	n = replayer_user_breakpoints(&g->r, addrs, GDB_DIVERT_MAX_BPS);
+	for (size_t i = 0; i < n; i++)
+		gdb_divert_breakpoint(g, addrs[i], true);
+	return 0;
+}
+
+/* Whether thread tid of the replay holds these registers already (a debugger saving them back). */
+static bool same_regs(struct gdb_replay *g, int tid, const uint64_t regs[X86_NREGS])
+{
+	struct tracee *t = gdb_replay_thread(g, tid);
+	uint64_t now[X86_NREGS];
+
+	return t && tracee_get_regs(t, now) == 0 && !memcmp(now, regs, sizeof(now));
 }
 
 int gdb_divert_set_regs(struct gdb_replay *g, int tid, const uint64_t regs[X86_NREGS])
@@ -100,9 +114,21 @@ int gdb_divert_set_regs(struct gdb_replay *g, int tid, const uint64_t regs[X86_N
 
 	if (d->on && tid != d->tid)
 		return -EBUSY; /* one thread's call at a time */
+	if (!d->on && same_regs(g, tid, regs))
+		return 0; /* no change: no copy */
 	if (!d->on && (err = divert_start(g, tid)) < 0)
 		return err;
 	return tracee_set_regs(&d->t, regs);
+}
+
+static bool same_xsave(struct gdb_replay *g, int tid, const uint8_t *buf, size_t len)
+{
+	struct tracee *t = gdb_replay_thread(g, tid);
+	uint8_t *now = malloc(len);
+	bool same = now && t && tracee_get_xsave(t, now, len) == (int)len && !memcmp(now, buf, len);
+
+	free(now);
+	return same;
 }
 
 int gdb_divert_set_xsave(struct gdb_replay *g, int tid, const uint8_t *buf, size_t len)
@@ -112,6 +138,8 @@ int gdb_divert_set_xsave(struct gdb_replay *g, int tid, const uint8_t *buf, size
 
 	if (d->on && tid != d->tid)
 		return -EBUSY;
+	if (!d->on && same_xsave(g, tid, buf, len))
+		return 0;
 	if (!d->on && (err = divert_start(g, tid)) < 0)
 		return err;
 	return tracee_set_xsave(&d->t, buf, len);
@@ -131,12 +159,24 @@ static bool in_shared(pid_t pid, uint64_t addr, size_t len)
 	return shared;
 }
 
+static bool same_memory(struct gdb_replay *g, uint64_t addr, const void *buf, size_t len)
+{
+	struct tracee *t = replayer_debuggee_tracee(&g->r);
+	uint8_t *now = malloc(len);
+	bool same = now && t && tracee_read_mem(t, addr, now, len) == 0 && !memcmp(now, buf, len);
+
+	free(now);
+	return same;
+}
+
 int gdb_divert_write_mem(struct gdb_replay *g, int tid, uint64_t addr, const void *buf,
 			 size_t len)
 {
 	struct gdb_diversion *d = &g->div;
 	int err;
 
+	if (!d->on && same_memory(g, addr, buf, len))
+		return 0;
 	if (!d->on && (err = divert_start(g, tid)) < 0)
 		return err;
 	if (in_shared(d->t.tid, addr, len)) {
@@ -199,6 +239,7 @@ static int divert_syscall(struct gdb_diversion *d)
 			name ? name : "?");
 		regs[X86_RAX] = (uint64_t)-EPERM;
 	}
+	regs[X86_ORIG_RAX] = d->regs0[X86_ORIG_RAX]; /* as if in no syscall: as where the call began */
 	return tracee_set_regs(&d->t, regs);
 }
 

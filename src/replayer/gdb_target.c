@@ -113,11 +113,14 @@ static int set_xsave(void *ctx, int tid, const uint8_t *buf, size_t len)
 	return gdb_divert_set_xsave(g, tid > 0 ? tid : current_tid(g), buf, len);
 }
 
-static int write_memory(void *ctx, uint64_t addr, const void *buf, size_t len)
+static int write_memory(void *ctx, int tid, uint64_t addr, const void *buf, size_t len)
 {
 	struct gdb_replay *g = ctx_of(ctx);
 
-	return gdb_divert_write_mem(g, g->div.on ? g->div.tid : current_tid(g), addr, buf, len);
+	/* A call's copy holds the process's memory, whichever thread it is of. */
+	if (g->div.on)
+		tid = g->div.tid;
+	return gdb_divert_write_mem(g, tid > 0 ? tid : current_tid(g), addr, buf, len);
 }
 
 static void to_gdb_stop(struct gdb_replay *g, const struct replay_stop *rs, struct gdb_stop *s)
@@ -286,11 +289,14 @@ static int set_breakpoint(void *ctx, int type, uint64_t addr, int kind, bool ins
 {
 	struct gdb_replay *g = ctx_of(ctx);
 
+	int err;
+
 	/* Hardware breakpoints become software ones: the replay is ours to patch. */
-	if ((type == 0 || type == 1) && g->div.on)
-		return gdb_divert_breakpoint(g, addr, insert);
-	if (type == 0 || type == 1)
-		return replayer_set_breakpoint(&g->r, addr, insert);
+	if (type == 0 || type == 1) {
+		err = replayer_set_breakpoint(&g->r, addr, insert);
+		/* A function call's copy gets them too, in its memory. */
+		return err < 0 || !g->div.on ? err : gdb_divert_breakpoint(g, addr, insert);
+	}
 	return replayer_set_watch(&ctx_of(ctx)->r, type, addr, (uint64_t)kind, insert);
 }
 

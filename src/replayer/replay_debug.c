@@ -322,6 +322,16 @@ int replayer_set_breakpoint_for(struct replayer *r, uint64_t addr, unsigned owne
 	return 0;
 }
 
+size_t replayer_user_breakpoints(const struct replayer *r, uint64_t *addrs, size_t max)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < r->debug.nbps && n < max; i++)
+		if (r->debug.bps[i].owners & REPLAY_BP_USER)
+			addrs[n++] = r->debug.bps[i].addr;
+	return n;
+}
+
 int replayer_set_breakpoint(struct replayer *r, uint64_t addr, bool insert)
 {
 	return replayer_set_breakpoint_for(r, addr, REPLAY_BP_USER, insert);

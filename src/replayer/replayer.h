@@ -559,6 +559,8 @@ bool replayer_debuggee_ended(const struct replayer *r);
  */
 int replayer_fork_thread(struct replayer *r, struct replay_task *task, uint64_t regs[X86_NREGS],
 			 pid_t *child);
+/* The addresses of the debugger's own breakpoints (at most max); returns their count. */
+size_t replayer_user_breakpoints(const struct replayer *r, uint64_t *addrs, size_t max);
 /* Long work under way (a seek, a search of the history) is told of each event; NULL: none. */
 void replayer_set_progress(struct replayer *r, struct rw_progress *p);
 /*
