@@ -464,6 +464,12 @@ void replayer_set_progress(struct replayer *r, struct rw_progress *p)
 	r->hooks.progress = p;
 }
 
+void replayer_note_progress(const struct replayer *r)
+{
+	if (r->hooks.progress)
+		rw_progress_note(r->hooks.progress, r->ev.seq);
+}
+
 bool replayer_end_ahead(const struct replayer *r, int *wstatus)
 {
 	const struct x86_syscall_desc *d = x86_syscall_lookup(r->ev.sysno);

@@ -563,6 +563,8 @@ int replayer_fork_thread(struct replayer *r, struct replay_task *task, uint64_t 
 size_t replayer_user_breakpoints(const struct replayer *r, uint64_t *addrs, size_t max);
 /* Long work under way (a seek, a search of the history) is told of each event; NULL: none. */
 void replayer_set_progress(struct replayer *r, struct rw_progress *p);
+/* Tells that progress (if any) where the replay is now. */
+void replayer_note_progress(const struct replayer *r);
 /*
  * At the end of the history in front of the process's end (an exit
  * syscall, or a fault that kills it): true, with the wait status it ends with.

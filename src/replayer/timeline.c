@@ -991,8 +991,7 @@ static int first_pass(struct timeline *tl, struct back_step *b)
 				b->mid_steps = b->steps;
 			}
 		}
-		if (tl->r->hooks.progress)
-			rw_progress_note(tl->r->hooks.progress, tl->r->ev.seq);
+		replayer_note_progress(tl->r);
 		if ((err = unit(tl, b, &rip, &rsp, &b->last_to_target, &rs)) < 0)
 			return err;
 		/* The end stays where it is: if it is not the target, the target is gone. */
@@ -1035,8 +1034,7 @@ static int second_pass(struct timeline *tl, struct back_step *b)
 			checkpoint_on_the_way(tl, &b->k);
 			moved = !tl->cur_exact;
 		}
-		if (tl->r->hooks.progress)
-			rw_progress_note(tl->r->hooks.progress, tl->r->ev.seq);
+		replayer_note_progress(tl->r);
 		if ((err = unit(tl, b, &rip, &rsp, &to_target, &rs)) < 0)
 			return err;
 		moved = true;
