@@ -117,7 +117,8 @@ bool gdb_handle_vfile(struct gdb_server *s, const char *pkt, size_t len);
 void gdb_put_xml_escaped(struct rw_buf *out, const char *text, size_t max);
 /*
  * The qXfer:libraries-svr4 document (svr4.c), from the auxv and memory.
- * For lldb (s->lldb) the main program comes first, named by its path.
+ * For lldb only (s->lldb; gdb gets an error and reads memory itself): the
+ * main program comes first, named by its path.
  */
 int gdb_build_svr4(struct gdb_server *s, struct rw_buf *doc);
 

@@ -2,9 +2,9 @@
  * qXfer:libraries-svr4:read: the shared objects of the process, read from
  * its memory as the dynamic linker keeps them (the r_debug list that the
  * main program's DT_DEBUG entry points at), found from the auxv. lldb
- * needs it to find modules when it was given no executable; gdb reads the
- * same list itself when the packet is not there, and gets it from here
- * when it is. Part of the server; see internal.h.
+ * needs it to find modules when it was given no executable. gdb reads the
+ * same list from memory itself, and is refused it here (gdb 13 wants
+ * attributes lldb does not know). Part of the server; see internal.h.
  */
 #include "gdbstub/internal.h"
 
@@ -140,24 +140,24 @@ int gdb_build_svr4(struct gdb_server *s, struct rw_buf *doc)
 	char head[96];
 	int err;
 
+	/*
+	 * gdb reads the dynamic linker's list itself, as it always has here
+	 * (an error reply sends it there quietly); only lldb is served one.
+	 */
+	if (!s->lldb)
+		return -ENOTSUP;
 	if ((err = read_auxv_entries(s, &im)) < 0 || (err = read_program_headers(s, &im)) < 0)
 		return err;
 	r_debug = find_r_debug(s, &im);
 	if (r_debug && read_exact(s, r_debug + 8, &main_lm, 8) < 0)
 		main_lm = 0;
 	/*
-	 * gdb: main-lm names the main program's link_map, which is left out
-	 * of the list. lldb takes main-lm for the address of r_debug and is
-	 * given no executable: no main-lm, and the main program comes first,
-	 * by its path.
+	 * lldb takes main-lm for the address of r_debug, and was given no
+	 * executable: no main-lm, and the main program comes first, by its path.
 	 */
-	const char *exe = s->lldb && s->ops->exec_file ? s->ops->exec_file(s->ctx, s->pid) : NULL;
+	const char *exe = s->ops->exec_file ? s->ops->exec_file(s->ctx, s->pid) : NULL;
 
-	if (s->lldb)
-		snprintf(head, sizeof(head), "<library-list-svr4 version=\"1.0\">\n");
-	else
-		snprintf(head, sizeof(head),
-			 "<library-list-svr4 version=\"1.0\" main-lm=\"0x%" PRIx64 "\">\n", main_lm);
+	snprintf(head, sizeof(head), "<library-list-svr4 version=\"1.0\">\n");
 	rw_buf_put(doc, head, strlen(head));
 
 	if (exe)

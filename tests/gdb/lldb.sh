@@ -40,7 +40,7 @@ serve() {
 # ended WHAT: the replay server ends soon after lldb has left.
 ended() {
 	local i
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 300; i++)); do
 		kill -0 "$server" 2>/dev/null || break
 		sleep 0.1
 	done
