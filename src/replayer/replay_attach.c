@@ -6,8 +6,11 @@
  * alternate stack, robust list, the clear-child-tid word, the program
  * break, rseq and the stack limit. Each EV_THREAD is a clone of the
  * process's first thread given the recorded registers, XSAVE area and state.
+ * The debugger's auxv is the one the kernel left on the process's stack at
+ * its exec, found again in the recorded stack.
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -56,11 +59,70 @@ static int thread_state(struct tracee *t, struct replay_task *task, const struct
 	return tracee_set_regs(t, regs);
 }
 
+/* Whether w[0] (the end words further on) starts argc, argv[], envp[] and an auxv with AT_ENTRY. */
+static bool is_start_frame(const uint64_t *w, size_t n, uint64_t lo, uint64_t hi)
+{
+	uint64_t argc = w[0];
+	size_t i = 1;
+	bool entry = false;
+
+	if (argc == 0 || argc > 4096 || argc + 2 > n)
+		return false;
+	for (; i <= argc; i++)
+		if (w[i] < lo || w[i] >= hi)
+			return false;
+	if (w[i++])
+		return false;
+	while (i < n && w[i])
+		if (w[i] < lo || w[i++] >= hi)
+			return false;
+	for (i++; i + 1 < n && w[i]; i += 2) {
+		if (w[i] > 64)
+			return false;
+		entry |= w[i] == AT_ENTRY;
+	}
+	return i + 1 < n && entry;
+}
+
+/*
+ * The stack pointer the process's exec started with, above which the kernel
+ * put argc, argv, envp and the auxv: searched for from the top of the
+ * recorded stack down (the frame of the exec is the highest), 0 if absent.
+ */
+static uint64_t find_exec_sp(struct replayer *r, struct tracee *t)
+{
+	const size_t max = 256 * 1024;
+	uint64_t found = 0, lo, hi, *w;
+	size_t len, n;
+
+	for (size_t i = 0; i < r->ev.nmaps; i++) {
+		const struct trace_map *m = &r->ev.maps[i];
+
+		if (m->kind != MAPK_STACK)
+			continue;
+		lo = m->start;
+		hi = m->end;
+		len = hi - lo < max ? (size_t)(hi - lo) : max;
+		if (!(w = malloc(len)))
+			return 0;
+		n = len / 8;
+		if (tracee_read_mem(t, hi - len, w, len) == 0)
+			for (size_t k = n; k-- > 0 && !found;)
+				if (is_start_frame(w + k, n - k, lo, hi))
+					found = hi - len + k * 8;
+		free(w);
+		if (found)
+			return found;
+	}
+	return 0;
+}
+
 /* After the image of EV_EXEC with EVF_ATTACH is built: the state it was found in. */
 int replayer_apply_attach(struct replayer *r)
 {
 	const struct trace_attach *a = r->ev.attach;
 	struct replay_task *task = r->tasks.cur;
+	uint64_t sp;
 	int64_t ret;
 	int err;
 
@@ -83,6 +145,8 @@ int replayer_apply_attach(struct replayer *r)
 				    &(struct rlimit){a->stack_cur, a->stack_max}, NULL) < 0)
 		rw_warn("the recorded stack limit is not set in the replay: %s", strerror(errno));
 	replay_tasks_set_brk(&r->tasks, a->brk);
+	if ((sp = find_exec_sp(r, &task->t)))
+		task->exec_sp = sp;
 	return thread_state(&task->t, task, a, r->ev.regs);
 }
 
@@ -133,6 +197,7 @@ int replayer_apply_thread(struct replayer *r)
 		return err;
 	}
 	c = replay_tasks_add(&r->tasks, r->ev.tid, a->tgid, live, r->xsave_len);
+	c->exec_sp = lead->exec_sp;
 	c->dr_gen = r->debug.watch_gen - 1; /* a new thread's debug registers are clear */
 	c->t.stop = TRACEE_STOP_OTHER;
 	err = thread_xsave(r, &c->t, c->rec_xsave);
