@@ -5,12 +5,16 @@
  *            the thread has read a line, both print what they have and end.
  *   compute: two threads compute until SECONDS have passed, then print a
  *            checksum each and the program exits 0.
+ *   sleep:   a thread sleeps 1.5 s in nanosleep (glibc's, clock_nanosleep)
+ *            and the main thread 1.5 s in the nanosleep syscall; each says
+ *            how its sleep ended.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,12 +52,38 @@ static void *compute(void *arg)
 	return (void *)(unsigned long)(sum & 1);
 }
 
+static void *sleeper(void *arg)
+{
+	struct timespec ts = {1, 500000000};
+
+	(void)arg;
+	printf("thread: nanosleep returned %d\n", nanosleep(&ts, NULL));
+	return NULL;
+}
+
+static int sleep_both(void)
+{
+	struct timespec ts = {1, 500000000};
+	pthread_t th;
+	long ret;
+
+	pthread_create(&th, NULL, sleeper, NULL);
+	printf("ready\n");
+	ret = syscall(SYS_nanosleep, &ts, NULL);
+	pthread_join(th, NULL);
+	printf("main: nanosleep returned %ld\n", ret);
+	printf("EXIT-SUCCESS\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t th[2];
 	unsigned long counter = 0;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "sleep"))
+		return sleep_both();
 	if (argc > 1 && !strcmp(argv[1], "compute")) {
 		if (argc > 2)
 			seconds = atof(argv[2]);
