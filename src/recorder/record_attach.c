@@ -54,6 +54,7 @@ struct attach_thread {
 	struct trace_attach st;
 	uint64_t regs[X86_NREGS];
 	uint32_t flags; /* EVF_RSEQ_CS when moved to an abort handler */
+	bool taken;	/* regs read: what rewind changed in it is to be put back if the attach fails */
 };
 
 /*
@@ -212,7 +213,8 @@ static struct recorder_task *find_task(struct recorder *r, pid_t tid)
 /*
  * Waits for tid's stop after PTRACE_INTERRUPT. A signal that comes first
  * is kept back and sent again once recording runs (*sig); other events
- * (a clone made meanwhile) are let through.
+ * (a clone made meanwhile, whose thread is seized as the others) are let
+ * through.
  */
 static int wait_interrupted(pid_t tid, int *sig)
 {
@@ -230,7 +232,8 @@ static int wait_interrupted(pid_t tid, int *sig)
 			return 0;
 		if ((st >> 16) == 0 && WSTOPSIG(st) != SIGTRAP)
 			*sig = WSTOPSIG(st);
-		if (ptrace(PTRACE_CONT, tid, 0, 0) < 0)
+		/* That stop took the place of the interrupt's (ptrace_stop clears it): asked again. */
+		if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 || ptrace(PTRACE_CONT, tid, 0, 0) < 0)
 			return -errno;
 	}
 	return -EPROTO;
@@ -255,7 +258,7 @@ static int seize_process(struct recorder *r, pid_t tgid, int *held)
 		while ((e = readdir(d))) {
 			pid_t tid = atoi(e->d_name);
 			struct recorder_task *t;
-			int err;
+			int err, sig = 0;
 
 			if (tid <= 0 || find_task(r, tid))
 				continue;
@@ -270,14 +273,18 @@ static int seize_process(struct recorder *r, pid_t tgid, int *held)
 			/* EPERM for a thread made meanwhile: traced already, by the clone. */
 			if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 && errno != ESRCH)
 				continue;
-			t = recorder_task_add(r, tid, tgid);
-			t->syscall_stops = true;
-			if ((err = wait_interrupted(tid, &held[r->ntasks - 1])) < 0) {
+			err = wait_interrupted(tid, &sig);
+			if (err == -ESRCH && tid != tgid)
+				continue; /* it ended before it stopped */
+			if (err < 0) {
 				closedir(d);
 				rw_error("rec: thread %d of process %d: no stop after PTRACE_INTERRUPT: %s",
 					 tid, tgid, strerror(-err));
 				return err;
 			}
+			t = recorder_task_add(r, tid, tgid);
+			t->syscall_stops = true;
+			held[r->ntasks - 1] = sig;
 			t->t.stop = TRACEE_STOP_OTHER;
 			added = true;
 		}
@@ -398,6 +405,7 @@ static int take_thread(struct recorder *r, struct recorder_task *t, struct attac
 
 	if ((err = tracee_get_regs(&t->t, a->regs)) < 0)
 		return err;
+	a->taken = true;
 	rewind_restart(t, a->regs);
 	a->st.tgid = (uint32_t)t->tgid;
 	if (syscall(SYS_get_robust_list, t->t.tid, &robust, &robust_len) == 0) {
@@ -500,6 +508,45 @@ static int emit_thread(struct recorder *r, struct recorder_task *t, struct attac
 	return recorder_emit(r);
 }
 
+/*
+ * An attach that failed half-way: what rewind changed in the threads
+ * [first, first + n) and in their process (rdtsc, CPUs, rseq, registers,
+ * the vDSO, its pages; `mapped` as in take_over) is put back, so that,
+ * let go, the program runs on as if nobody had attached.
+ */
+static void undo_take_over(struct recorder *r, size_t first, size_t n, struct attach_thread *a,
+			   int mapped)
+{
+	struct recorder_task *lead = r->tasks[first];
+	int64_t ret;
+
+	for (size_t i = 0; i < n; i++) {
+		struct recorder_task *t = r->tasks[first + i];
+
+		if (!a[i].taken)
+			continue;
+		if (CPU_COUNT((cpu_set_t *)t->cpus))
+			sched_setaffinity(t->t.tid, sizeof(t->cpus), (cpu_set_t *)t->cpus);
+		if (mapped && t->attach_tsc)
+			inject(t, a[i].regs, SYS_prctl, PR_SET_TSC, (uint64_t)t->attach_tsc, 0, 0, &ret);
+		if (mapped && t->rseq.addr)
+			inject(t, a[i].regs, SYS_rseq, t->rseq.addr, t->rseq.len, 0, t->rseq.sig,
+			       &ret);
+		t->rseq.addr = 0;
+		tracee_set_regs(&t->t, a[i].regs);
+	}
+	for (size_t i = 0; i < r->nattach_procs; i++)
+		if (r->attach_procs[i].tgid == lead->tgid && r->attach_procs[i].vdso)
+			tracee_write_mem(&lead->t, r->attach_procs[i].vdso,
+					 r->attach_procs[i].vdso_was, r->attach_procs[i].vdso_len);
+	if (mapped == 2)
+		inject(lead, a[0].regs, SYS_munmap, ATTACH_SCRATCH, 4096, 0, 0, &ret);
+	if (mapped)
+		inject(lead, a[0].regs, SYS_munmap, REWIND_INJECT_PAGE, 4096, 0, 0, &ret);
+	if (a[0].taken)
+		tracee_set_regs(&lead->t, a[0].regs);
+}
+
 /* Takes over the threads [first, r->ntasks) of one process, first its leader. */
 static int take_over(struct recorder *r, size_t first)
 {
@@ -508,15 +555,19 @@ static int take_over(struct recorder *r, size_t first)
 	struct attach_thread *a = xcalloc(n, sizeof(*a));
 	uint64_t *masks = xcalloc(n, sizeof(*masks));
 	int64_t ret;
-	int err, err2;
+	int err, err2, mapped = 0; /* 1: rewind's page is mapped, 2: and the scratch page */
 
 	if ((err = block_signals(r, first, n, masks, true)) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		a[i].st.sigmask = masks[i];
-	if ((err = tracee_get_regs(&lead->t, a[0].regs)) < 0 ||
-	    (err = recorder_map_inject_page(r, lead, a[0].regs)) < 0 ||
-	    (err = inject(lead, a[0].regs, SYS_mmap, ATTACH_SCRATCH, 4096, PROT_READ | PROT_WRITE,
+	if ((err = tracee_get_regs(&lead->t, a[0].regs)) < 0)
+		goto out;
+	a[0].taken = true;
+	if ((err = recorder_map_inject_page(r, lead, a[0].regs)) < 0)
+		goto out;
+	mapped = 1;
+	if ((err = inject(lead, a[0].regs, SYS_mmap, ATTACH_SCRATCH, 4096, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, &ret)) < 0 ||
 	    (err = tracee_set_regs(&lead->t, a[0].regs)) < 0)
 		goto out;
@@ -524,6 +575,7 @@ static int take_over(struct recorder *r, size_t first)
 		err = ret < 0 ? (int)ret : -EEXIST;
 		goto out;
 	}
+	mapped = 2;
 	for (size_t i = 0; i < n && !err; i++) {
 		if (i) {
 			recorder_mm_put(r->tasks[first + i]->mm);
@@ -533,8 +585,8 @@ static int take_over(struct recorder *r, size_t first)
 	}
 	if (!err)
 		err = take_process(lead, &a[0]);
-	if (!err)
-		err = inject(lead, a[0].regs, SYS_munmap, ATTACH_SCRATCH, 4096, 0, 0, &ret);
+	if (!err && (err = inject(lead, a[0].regs, SYS_munmap, ATTACH_SCRATCH, 4096, 0, 0, &ret)) == 0)
+		mapped = 1;
 	if (!err)
 		err = tracee_set_regs(&lead->t, a[0].regs);
 	if (err)
@@ -550,6 +602,8 @@ static int take_over(struct recorder *r, size_t first)
 	for (size_t i = 0; i < n; i++)
 		r->tasks[first + i]->state = TASK_READY;
 out:
+	if (err)
+		undo_take_over(r, first, n, a, mapped);
 	if ((err2 = block_signals(r, first, n, masks, false)) < 0 && !err)
 		err = err2;
 	if (err)
@@ -633,8 +687,13 @@ int recorder_attach(struct recorder *r, const pid_t *pids, size_t npids)
 			err = take_over(r, first);
 	}
 	if (err) {
-		for (size_t i = 0; i < r->ntasks; i++)
-			ptrace(PTRACE_DETACH, r->tasks[i]->t.tid, 0, held[i]);
+		for (size_t i = 0; i < r->ntasks; i++) {
+			struct recorder_task *t = r->tasks[i];
+
+			ptrace(PTRACE_DETACH, t->t.tid, 0, held[i]);
+			if (t->attach_stop_sig)
+				syscall(SYS_tgkill, t->tgid, t->t.tid, t->attach_stop_sig);
+		}
 		return err;
 	}
 	r->first_pid = pids[0];
@@ -668,36 +727,147 @@ static bool stop_pending(pid_t tid)
 }
 
 /*
+ * t is at the entry stop of a syscall not recorded (at_entry), or at the
+ * exit stop of one rewind answers there, which the kernel skipped: back at
+ * its syscall instruction (the kernel skipping it from the entry), it makes
+ * that call once let go, to the kernel, instead of one the trace lacks or
+ * returning what the kernel left in rax.
+ */
+static void rerun_syscall(struct recorder_task *t, bool at_entry)
+{
+	uint64_t regs[X86_NREGS];
+
+	if (tracee_get_regs(&t->t, regs) < 0)
+		return;
+	regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
+	regs[X86_RAX] = at_entry ? regs[X86_ORIG_RAX] : t->entry_regs[X86_ORIG_RAX];
+	regs[X86_ORIG_RAX] = (uint64_t)-1;
+	tracee_set_regs(&t->t, regs);
+}
+
+static void rerun_answered(struct recorder_task *t)
+{
+	t->cur_emulated = false;
+	rerun_syscall(t, false);
+}
+
+static void ignore_stop(void *arg, int st)
+{
+	(void)arg;
+	(void)st;
+}
+
+/*
+ * A thread or process that t made while being brought to a stop, never
+ * recorded: at its first stop it gets t's CPUs and TSC mode back (a process
+ * also loses rewind's pages) and is let go at once. A vfork's parent stops
+ * only once this child has gone on.
+ */
+static void let_go_child(struct recorder_task *t, pid_t pid, bool process)
+{
+	uint64_t regs[X86_NREGS];
+	struct tracee c;
+	int64_t ret;
+	int st, err = 0;
+	const uint64_t tsc[4] = {PR_SET_TSC, (uint64_t)(t->attach_tsc ? t->attach_tsc : PR_TSC_ENABLE)};
+	const uint64_t scratch[4] = {SCRATCH_BASE, SCRATCH_SIZE * SCRATCH_SLOTS};
+	const uint64_t page[4] = {REWIND_INJECT_PAGE, 4096};
+
+	while (waitpid(pid, &st, __WALL) < 0)
+		if (errno != EINTR)
+			return;
+	if (!WIFSTOPPED(st))
+		return;
+	tracee_init(&c, pid);
+	c.stop = TRACEE_STOP_OTHER;
+	if (sched_setaffinity(pid, sizeof(t->cpus), (const cpu_set_t *)t->cpus) < 0)
+		rw_warn("thread %d: cannot give it its CPUs back: %s", pid, strerror(errno));
+	if ((err = tracee_get_regs(&c, regs)) == 0)
+		err = tracee_inject_past_signals(&c, REWIND_INJECT_PAGE, regs, SYS_prctl, tsc, &ret,
+						 ignore_stop, NULL);
+	if (!err && process)
+		err = tracee_inject_past_signals(&c, REWIND_INJECT_PAGE, regs, SYS_munmap, scratch,
+						 &ret, ignore_stop, NULL);
+	if (!err && process)
+		err = tracee_inject_past_signals(&c, REWIND_INJECT_PAGE, regs, SYS_munmap, page,
+						 &ret, ignore_stop, NULL);
+	if (!err)
+		err = tracee_set_regs(&c, regs);
+	if (err)
+		rw_warn("rec: %s %d, made while letting process %d go: cannot give back what "
+			"rewind changed: %s",
+			process ? "process" : "thread", pid, t->tgid, strerror(-err));
+	ptrace(PTRACE_DETACH, pid, 0, 0);
+}
+
+/*
  * Brings t to the stop of a PTRACE_INTERRUPT: through the stops that come
  * first (the syscall it was let into runs on, a signal is delivered as it
- * would be natively; a SIGSTOP rewind sent to preempt it is dropped).
- * 1 when it is there, 0 when it ended, or a negative errno.
+ * would be natively, a thread or process it makes is let go), or to the
+ * stop of a SIGSTOP rewind sent to preempt it, which is dropped there.
+ * Any stop takes the place of the interrupt's (ptrace_stop clears a pending
+ * one), so it is asked again before each resumption.
+ * 1 when it is there, 0 when it ended (*status its wait status), or a
+ * negative errno.
  */
-static int reach_interrupt(struct recorder_task *t)
+static int reach_interrupt(struct recorder *r, struct recorder_task *t, int *status)
 {
+	bool in_syscall = t->state == TASK_IN_SYSCALL;
+
 	for (int tries = 0; tries < 1000; tries++) {
-		int st, sig = 0;
+		int st, sig = 0, event;
+		unsigned long child;
 
 		if (waitpid(t->t.tid, &st, __WALL) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		if (!WIFSTOPPED(st))
+		if (!WIFSTOPPED(st)) {
+			*status = st;
 			return 0;
-		if ((st >> 16) == PTRACE_EVENT_STOP) {
-			if (!stop_pending(t->t.tid))
-				return 1;
-			/* rewind's SIGSTOP is still to come: it is taken first. */
-			ptrace(PTRACE_INTERRUPT, t->t.tid, 0, 0);
-		} else if ((st >> 16) == 0 && WSTOPSIG(st) != (SIGTRAP | 0x80)) {
-			/* A SIGSTOP here is one of rewind's (a preemption, a time limit). */
-			sig = WSTOPSIG(st) == SIGSTOP ? 0 : WSTOPSIG(st);
 		}
+		event = st >> 16;
+		/* rewind's SIGSTOP still to come is taken first, and t let go at its stop. */
+		if (event == PTRACE_EVENT_STOP && !stop_pending(t->t.tid))
+			return 1;
+		/* A SIGSTOP here is one of rewind's (a preemption, a time limit). */
+		if (!event && WSTOPSIG(st) == SIGSTOP)
+			return 1;
+		if (!event && WSTOPSIG(st) != (SIGTRAP | 0x80))
+			sig = WSTOPSIG(st);
+		if (!event && WSTOPSIG(st) == (SIGTRAP | 0x80) && in_syscall && t->cur_emulated)
+			rerun_answered(t); /* its exit stop */
+		else if (!event && WSTOPSIG(st) == (SIGTRAP | 0x80) && !in_syscall)
+			rerun_syscall(t, true); /* the entry of a syscall made in user code */
+		in_syscall = false;
+		if ((event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
+		     event == PTRACE_EVENT_VFORK) &&
+		    ptrace(PTRACE_GETEVENTMSG, t->t.tid, 0, &child) == 0 &&
+		    !find_task(r, (pid_t)child))
+			let_go_child(t, (pid_t)child, event != PTRACE_EVENT_CLONE);
+		if (event != PTRACE_EVENT_STOP)
+			ptrace(PTRACE_INTERRUPT, t->t.tid, 0, 0);
 		if (ptrace(PTRACE_CONT, t->t.tid, 0, sig) < 0)
 			return errno == ESRCH ? 0 : -errno;
 	}
 	return -EPROTO;
+}
+
+/*
+ * The CPUs to give t back: its own, or for a thread whose clone rewind had
+ * not handled yet, its process's first thread's (else rewind's own).
+ */
+static const cpu_set_t *cpus_of(const struct recorder *r, const struct recorder_task *t)
+{
+	const struct recorder_task *from = t;
+
+	for (size_t i = 0; i < r->ntasks && !CPU_COUNT((const cpu_set_t *)from->cpus); i++)
+		if (r->tasks[i]->tgid == t->tgid)
+			from = r->tasks[i];
+	if (!CPU_COUNT((const cpu_set_t *)from->cpus))
+		return (const cpu_set_t *)r->cpus;
+	return (const cpu_set_t *)from->cpus;
 }
 
 /* Puts back the thread's CPUs, rdtsc and rseq registration; the scratch pointers of its call. */
@@ -724,7 +894,7 @@ static int give_back_thread(struct recorder *r, struct recorder_task *t, uint64_
 			return err;
 	}
 	rewind_restart(t, regs);
-	if (sched_setaffinity(t->t.tid, sizeof(t->cpus), (cpu_set_t *)t->cpus) < 0)
+	if (sched_setaffinity(t->t.tid, sizeof(t->cpus), cpus_of(r, t)) < 0)
 		rw_warn("thread %d: cannot give it its CPUs back: %s", t->t.tid, strerror(errno));
 	if ((err = inject(t, regs, SYS_prctl, PR_SET_TSC,
 			  (uint64_t)(t->attach_tsc ? t->attach_tsc : PR_TSC_ENABLE), 0, 0, &ret)) < 0)
@@ -772,13 +942,15 @@ static int record_detach(struct recorder *r, struct recorder_task *t)
 /* Brings every task to an interrupt stop; those that ended meanwhile are marked dying. */
 static int stop_all(struct recorder *r)
 {
-	int err;
+	int err, first_err = 0, status = 0;
 
 	for (size_t i = 0; i < r->ntasks; i++) {
 		struct recorder_task *t = r->tasks[i];
 
 		if (t->state == TASK_DYING || ptrace(PTRACE_INTERRUPT, t->t.tid, 0, 0) < 0)
 			continue;
+		if (t->exit_deferred && t->cur_emulated)
+			rerun_answered(t);
 		if (t->state == TASK_READY || t->state == TASK_NEW || t->exit_deferred)
 			ptrace(PTRACE_CONT, t->t.tid, 0, t->pass_sig);
 	}
@@ -787,12 +959,18 @@ static int stop_all(struct recorder *r)
 
 		if (t->state == TASK_DYING)
 			continue;
-		if ((err = reach_interrupt(t)) < 0)
-			return err;
-		if (!err)
-			t->state = TASK_DYING;
+		if ((err = reach_interrupt(r, t, &status)) < 0) {
+			rw_error("rec: thread %d: no stop to let it go at: %s", t->t.tid,
+				 strerror(-err));
+			first_err = first_err ? first_err : err;
+		}
+		/* Ended on the way (an exit it was in): its death is in the trace as any other. */
+		if (!err && t->tgid && (err = recorder_record_death(r, t, status)) < 0)
+			first_err = first_err ? first_err : err;
+		if (err <= 0)
+			t->state = TASK_DYING; /* ended, or nothing more can be done with it */
 	}
-	return 0;
+	return first_err;
 }
 
 /* Lets every task go, with its signal mask back and the signals kept for it sent again. */
@@ -805,9 +983,10 @@ static int let_go(struct recorder *r, const uint64_t *masks, int err)
 
 			if ((t->t.tid == t->tgid) != leaders || t->state == TASK_DYING)
 				continue;
-			if (!err)
+			if (!err && t->tgid)
 				err = record_detach(r, t);
-			ptrace(PTRACE_SETSIGMASK, t->t.tid, sizeof(masks[i]), &masks[i]);
+			if (masks)
+				ptrace(PTRACE_SETSIGMASK, t->t.tid, sizeof(masks[i]), &masks[i]);
 			for (size_t h = 0; h < t->nheld; h++)
 				syscall(SYS_tgkill, t->tgid, t->t.tid, t->held[h].info.si_signo);
 			if (t->attach_stop_sig)
@@ -819,10 +998,19 @@ static int let_go(struct recorder *r, const uint64_t *masks, int err)
 	return err;
 }
 
+/* Whether a task before the i-th of its process gave the process back already. */
+static bool process_given_back(const struct recorder *r, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (r->tasks[j]->tgid == r->tasks[i]->tgid && r->tasks[j]->gave_back_process)
+			return true;
+	return false;
+}
+
 int recorder_detach_all(struct recorder *r)
 {
 	uint64_t regs[X86_NREGS], *masks;
-	int err = 0;
+	int err = 0, err2;
 
 	/* No time limit or slice may send a task another SIGSTOP now. */
 	recorder_sched_tick(r, false);
@@ -830,25 +1018,36 @@ int recorder_detach_all(struct recorder *r)
 	r->running = NULL;
 	for (size_t i = 0; i < r->ntasks; i++)
 		r->tasks[i]->t.on_wait_interrupted = NULL;
-	if ((err = stop_all(r)) < 0)
-		return err;
+	/* What fails for one task is said and the others still let go: none is left traced. */
+	err = stop_all(r);
 	masks = xcalloc(r->ntasks, sizeof(*masks));
-	if ((err = block_signals(r, 0, r->ntasks, masks, true)) < 0) {
+	if ((err2 = block_signals(r, 0, r->ntasks, masks, true)) < 0) {
+		rw_error("rec: cannot block the signals of the attached threads: %s",
+			 strerror(-err2));
 		free(masks);
-		return err;
+		masks = NULL; /* none was changed */
+		err = err ? err : err2;
 	}
-	for (size_t i = 0; i < r->ntasks && !err; i++)
-		if (r->tasks[i]->state != TASK_DYING)
-			err = give_back_thread(r, r->tasks[i], regs);
-	for (size_t i = 0; i < r->ntasks && !err; i++) {
-		bool first = true;
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i]->state != TASK_DYING &&
+		    (err2 = give_back_thread(r, r->tasks[i], regs)) < 0) {
+			rw_error("rec: thread %d: cannot give back what rewind changed: %s",
+				 r->tasks[i]->t.tid, strerror(-err2));
+			err = err ? err : err2;
+		}
+	for (size_t i = 0; i < r->ntasks; i++) {
+		struct recorder_task *t = r->tasks[i];
 
-		for (size_t j = 0; j < i; j++)
-			first = first && !(r->tasks[j]->tgid == r->tasks[i]->tgid &&
-					   r->tasks[j]->state != TASK_DYING);
-		if (first && r->tasks[i]->state != TASK_DYING &&
-		    (err = tracee_get_regs(&r->tasks[i]->t, regs)) == 0)
-			err = give_back_process(r, r->tasks[i], regs);
+		/* A thread whose clone rewind had not seen yet (tgid 0) is its process's too. */
+		if (t->state == TASK_DYING || !t->tgid || process_given_back(r, i))
+			continue;
+		if ((err2 = tracee_get_regs(&t->t, regs)) == 0 &&
+		    (err2 = give_back_process(r, t, regs)) == 0)
+			t->gave_back_process = true;
+		else
+			rw_error("rec: process %d: cannot take rewind's pages out through thread "
+				 "%d: %s",
+				 t->tgid, t->t.tid, strerror(-err2));
 	}
 	err = let_go(r, masks, err);
 	free(masks);

@@ -255,6 +255,8 @@ struct recorder_task {
 	int attach_tsc;
 	/* rec -p: a stop signal, not rewind's, met in calls rewind injected: sent again after. */
 	int attach_stop_sig;
+	/* rec -p's detach took rewind's pages out of its process through this task. */
+	bool gave_back_process;
 	struct recorder_ptrace ptrace;
 };
 

@@ -2,7 +2,8 @@
 # rewind rec -p: a program attached after it started (a thread blocked in a
 # pipe read, the main thread counting) is recorded to its end and replays
 # with the output it printed after the attach; info says the trace starts
-# at an attach; bad pids are refused with one line and a nonzero exit.
+# at an attach; bad pids are refused with one line and a nonzero exit, and
+# an attach that fails half-way leaves the program as it found it.
 # usage: attach.sh ATTACH_TARGET
 . "$(dirname "$0")/lib.sh"
 prog=$1
@@ -66,6 +67,22 @@ done
 bad "a zombie" "zombie" -p "$zombie"
 kill -KILL "$zparent"
 wait "$zparent" 2>/dev/null || true
+# Rewind's pages taken by the program: the attach fails half-way, and
+# what it had done is undone; the program runs on untraced.
+exec 4<>"$dir/fifo"
+"$prog" occupy <"$dir/fifo" >"$dir/occupy.out" &
+occupier=$!
+bg_pids=("$occupier")
+wait_lines "$dir/occupy.out" 1
+bad "its pages taken" "process $occupier: cannot take it over" -p "$occupier"
+grep -qE "^TracerPid:[[:space:]]*0$" "/proc/$occupier/status" || fail "the occupier is still traced"
+echo line >&4
+st=0
+wait "$occupier" || st=$?
+bg_pids=()
+[ "$st" = 0 ] || fail "the program whose attach failed exited $st"
+expect_grep "^my page holds: mine$" "$dir/occupy.out"
+expect_grep "^0x70000000 is not mapped$" "$dir/occupy.out"
 sleep 30 &
 traced=$!
 bg_pids=("$traced")

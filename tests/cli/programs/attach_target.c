@@ -8,12 +8,16 @@
  *   sleep:   a thread sleeps 1.5 s in nanosleep (glibc's, clock_nanosleep)
  *            and the main thread 1.5 s in the nanosleep syscall; each says
  *            how its sleep ended.
+ *   occupy:  maps a page of its own where rewind puts one while it takes a
+ *            process over (0x70001000, beside rewind's page), reads a line,
+ *            and says whether its page kept its bytes and what maps 0x70000000.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,6 +80,30 @@ static int sleep_both(void)
 	return 0;
 }
 
+static int occupy(void)
+{
+	char *page = mmap((void *)0x70001000, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	char buf[256], *found = NULL;
+	FILE *maps;
+
+	if (page != (void *)0x70001000)
+		return 1;
+	strcpy(page, "mine");
+	printf("ready\n");
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	printf("read: %s", line);
+	printf("my page holds: %s\n", page);
+	if ((maps = fopen("/proc/self/maps", "re")))
+		while (!found && fgets(buf, sizeof(buf), maps))
+			if (!strncmp(buf, "70000000-", 9))
+				found = buf;
+	printf("0x70000000 is %s\n", found ? "mapped" : "not mapped");
+	printf("EXIT-SUCCESS\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t th[2];
@@ -84,6 +112,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc > 1 && !strcmp(argv[1], "sleep"))
 		return sleep_both();
+	if (argc > 1 && !strcmp(argv[1], "occupy"))
+		return occupy();
 	if (argc > 1 && !strcmp(argv[1], "compute")) {
 		if (argc > 2)
 			seconds = atof(argv[2]);
