@@ -317,40 +317,61 @@ static void rewind_restart(struct recorder_task *t, uint64_t regs[X86_NREGS])
 	regs[X86_ORIG_RAX] = (uint64_t)-1;
 }
 
+struct rseq_config {
+	uint64_t ptr;
+	uint32_t size, sig, flags, pad;
+};
+
 /*
- * Takes over the thread's rseq registration as rewind does for a program it
- * starts (emulated, unregistered from the kernel; cpu_id the pinned CPU). A
- * thread inside its critical section goes to the abort handler, as on a
- * preemption, unless the section says not to restart then.
+ * A thread inside its rseq critical section goes to the abort handler, as
+ * on a preemption, unless the section says not to restart then; the
+ * area's critical section pointer is cleared. Done before anything is
+ * injected: the kernel would abort the section on the way to the injected
+ * call, which would then never run.
  */
-static int take_rseq(struct recorder *r, struct recorder_task *t, struct attach_thread *a)
+static int leave_rseq_cs(struct recorder_task *t, struct attach_thread *a)
 {
-	struct {
-		uint64_t ptr;
-		uint32_t size, sig, flags, pad;
-	} rc;
+	struct rseq_config rc;
 	struct {
 		uint32_t version, flags;
 		uint64_t start_ip, post_commit_offset, abort_ip;
 	} cs;
-	uint32_t ids[2] = {(uint32_t)r->cpu, (uint32_t)r->cpu}, area_flags = 0;
-	uint64_t cs_ptr = 0, zero = 0, ip = a->regs[X86_RIP];
+	uint64_t regs[X86_NREGS], cs_ptr = 0, zero = 0;
+	uint32_t area_flags = 0;
+	int err;
+
+	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, t->t.tid, sizeof(rc), &rc) != sizeof(rc) ||
+	    !rc.ptr || tracee_read_mem(&t->t, rc.ptr + 8, &cs_ptr, sizeof(cs_ptr)) < 0 || !cs_ptr)
+		return 0;
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
+		return err;
+	if (tracee_read_mem(&t->t, cs_ptr, &cs, sizeof(cs)) == 0 && regs[X86_RIP] >= cs.start_ip &&
+	    regs[X86_RIP] - cs.start_ip < cs.post_commit_offset) {
+		tracee_read_mem(&t->t, rc.ptr + 16, &area_flags, sizeof(area_flags));
+		if (!((cs.flags | area_flags) & X86_RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT)) {
+			regs[X86_RIP] = cs.abort_ip;
+			a->flags |= EVF_RSEQ_CS;
+			if ((err = tracee_set_regs(&t->t, regs)) < 0)
+				return err;
+		}
+	}
+	return tracee_write_mem(&t->t, rc.ptr + 8, &zero, sizeof(zero));
+}
+
+/*
+ * Takes over the thread's rseq registration as rewind does for a program it
+ * starts (emulated, unregistered from the kernel; cpu_id the pinned CPU).
+ */
+static int take_rseq(struct recorder *r, struct recorder_task *t, struct attach_thread *a)
+{
+	struct rseq_config rc;
+	uint32_t ids[2] = {(uint32_t)r->cpu, (uint32_t)r->cpu};
 	int64_t ret;
 	int err;
 
 	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, t->t.tid, sizeof(rc), &rc) != sizeof(rc) ||
 	    !rc.ptr)
 		return 0;
-	if (tracee_read_mem(&t->t, rc.ptr + 8, &cs_ptr, sizeof(cs_ptr)) == 0 && cs_ptr &&
-	    tracee_read_mem(&t->t, cs_ptr, &cs, sizeof(cs)) == 0 && ip >= cs.start_ip &&
-	    ip - cs.start_ip < cs.post_commit_offset) {
-		tracee_read_mem(&t->t, rc.ptr + 16, &area_flags, sizeof(area_flags));
-		if (!((cs.flags | area_flags) & X86_RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT)) {
-			a->regs[X86_RIP] = cs.abort_ip;
-			a->flags |= EVF_RSEQ_CS;
-		}
-		tracee_write_mem(&t->t, rc.ptr + 8, &zero, sizeof(zero));
-	}
 	if ((err = inject(t, a->regs, SYS_rseq, rc.ptr, rc.size, 1, rc.sig, &ret)) < 0)
 		return err;
 	if (ret < 0) {
@@ -561,7 +582,9 @@ static int take_over(struct recorder *r, size_t first)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		a[i].st.sigmask = masks[i];
-	if ((err = tracee_get_regs(&lead->t, a[0].regs)) < 0)
+	for (size_t i = 0; i < n && !err; i++)
+		err = leave_rseq_cs(r->tasks[first + i], &a[i]);
+	if (err || (err = tracee_get_regs(&lead->t, a[0].regs)) < 0)
 		goto out;
 	a[0].taken = true;
 	if ((err = recorder_map_inject_page(r, lead, a[0].regs)) < 0)
@@ -870,6 +893,35 @@ static const cpu_set_t *cpus_of(const struct recorder *r, const struct recorder_
 	return (const cpu_set_t *)from->cpus;
 }
 
+/*
+ * A thread inside one of the vDSO's patched functions (mov $nr, %eax;
+ * syscall; ret) when the vDSO's own bytes come back would run the middle
+ * of other instructions: one before the syscall goes back to the function's
+ * start (its arguments are untouched), one after it returns.
+ */
+static int leave_vdso_stub(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS])
+{
+	uint64_t ip = regs[X86_RIP];
+	uint8_t code[8];
+
+	for (size_t i = 0; i < r->nattach_procs; i++) {
+		const struct recorder_attached *p = &r->attach_procs[i];
+
+		if (p->tgid != t->tgid || !p->vdso || ip < p->vdso + 5 || ip >= p->vdso + p->vdso_len)
+			continue;
+		if (tracee_read_mem(&t->t, ip - 5, code, 8) < 0)
+			return 0;
+		if (code[0] == 0xb8 && code[5] == 0x0f && code[6] == 0x05)
+			regs[X86_RIP] = ip - 5;
+		else if (code[3] == 0x0f && code[4] == 0x05 && code[5] == 0xc3) {
+			if (tracee_read_mem(&t->t, regs[X86_RSP], &regs[X86_RIP], 8) < 0)
+				return -EFAULT;
+			regs[X86_RSP] += 8;
+		}
+	}
+	return 0;
+}
+
 /* Puts back the thread's CPUs, rdtsc and rseq registration; the scratch pointers of its call. */
 static int give_back_thread(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS])
 {
@@ -894,6 +946,8 @@ static int give_back_thread(struct recorder *r, struct recorder_task *t, uint64_
 			return err;
 	}
 	rewind_restart(t, regs);
+	if ((err = leave_vdso_stub(r, t, regs)) < 0)
+		return err;
 	if (sched_setaffinity(t->t.tid, sizeof(t->cpus), cpus_of(r, t)) < 0)
 		rw_warn("thread %d: cannot give it its CPUs back: %s", t->t.tid, strerror(errno));
 	if ((err = inject(t, regs, SYS_prctl, PR_SET_TSC,
