@@ -529,6 +529,50 @@ static int emit_thread(struct recorder *r, struct recorder_task *t, struct attac
 	return recorder_emit(r);
 }
 
+/* The process's vDSO, [*start, *end), or both 0. */
+static void find_vdso(pid_t tid, uint64_t *start, uint64_t *end)
+{
+	struct procmap *maps = NULL;
+	int n = procmaps_read(tid, &maps);
+
+	*start = *end = 0;
+	for (int i = 0; i < n; i++)
+		if (!strcmp(maps[i].path, "[vdso]")) {
+			*start = maps[i].start;
+			*end = maps[i].end;
+		}
+	free(maps);
+}
+
+/*
+ * A thread stopped inside a vDSO function is stepped out of it before
+ * rewind patches the vDSO: the patch would put other instructions under
+ * it. Its signals are blocked; a SIGSTOP met is noted as in injected calls.
+ */
+static int step_out_of_vdso(struct recorder_task *t, uint64_t start, uint64_t end)
+{
+	uint64_t regs[X86_NREGS];
+	int err, st;
+
+	for (int steps = 0; steps < 100000; steps++) {
+		if ((err = tracee_get_regs(&t->t, regs)) < 0)
+			return err;
+		if (regs[X86_RIP] < start || regs[X86_RIP] >= end)
+			return 0;
+		if (ptrace(PTRACE_SINGLESTEP, t->t.tid, 0, 0) < 0)
+			return -errno;
+		while (waitpid(t->t.tid, &st, __WALL) < 0)
+			if (errno != EINTR)
+				return -errno;
+		if (!WIFSTOPPED(st))
+			return -ESRCH;
+		if (WSTOPSIG(st) != SIGTRAP)
+			note_stop_signal(t, st);
+	}
+	rw_error("thread %d: still in the vDSO after 100000 steps", t->t.tid);
+	return -EBUSY;
+}
+
 /*
  * An attach that failed half-way: what rewind changed in the threads
  * [first, first + n) and in their process (rdtsc, CPUs, rseq, registers,
@@ -577,13 +621,16 @@ static int take_over(struct recorder *r, size_t first)
 	uint64_t *masks = xcalloc(n, sizeof(*masks));
 	int64_t ret;
 	int err, err2, mapped = 0; /* 1: rewind's page is mapped, 2: and the scratch page */
+	uint64_t vdso, vdso_end;
 
 	if ((err = block_signals(r, first, n, masks, true)) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		a[i].st.sigmask = masks[i];
+	find_vdso(lead->t.tid, &vdso, &vdso_end);
 	for (size_t i = 0; i < n && !err; i++)
-		err = leave_rseq_cs(r->tasks[first + i], &a[i]);
+		if (!(err = leave_rseq_cs(r->tasks[first + i], &a[i])) && vdso)
+			err = step_out_of_vdso(r->tasks[first + i], vdso, vdso_end);
 	if (err || (err = tracee_get_regs(&lead->t, a[0].regs)) < 0)
 		goto out;
 	a[0].taken = true;
