@@ -190,6 +190,45 @@ static int replay_filter_kill(struct replayer *r, int sig)
 	return -EPROTO;
 }
 
+/* Whether a thread of task's process other than task is still there. */
+static bool others_alive(const struct replayer *r, const struct replay_task *task)
+{
+	for (size_t i = 0; i < r->tasks.n; i++) {
+		const struct replay_task *k = r->tasks.all[i];
+
+		if (k != task && k->rec_tgid == task->rec_tgid && !k->dead && !k->reaped &&
+		    !k->exiting)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * SECCOMP_RET_KILL_THREAD in a process that has other threads: the kernel
+ * ends that thread alone (do_exit(SIGSYS)) and the others go on, where a
+ * SIGSYS sent here would end them all. The thread makes exit(0) at its
+ * syscall instead (its CLONE_CHILD_CLEARTID word is cleared as at the
+ * kernel's end); no thread's own status is seen by the program.
+ */
+static int replay_filter_kill_thread(struct replayer *r)
+{
+	struct replay_task *task = r->tasks.cur;
+	uint64_t regs[X86_NREGS];
+	int st, err;
+
+	memcpy(regs, task->entry, sizeof(regs));
+	regs[X86_RAX] = SYS_exit;
+	regs[X86_RDI] = 0;
+	regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
+	if ((err = tracee_set_regs(&task->t, regs)) < 0)
+		return err;
+	if ((st = tracee_resume(&task->t, PTRACE_CONT, 0)) < 0)
+		return st;
+	if (task->t.stop == TRACEE_STOP_EXITED)
+		r->ev.exit_status = st; /* exit(0) stands for the kernel's end */
+	return replayer_check_exit(r, st);
+}
+
 /* An EV_EXIT not after exit/exit_group: the thread dies of the signal passed to it. */
 int replayer_apply_exit(struct replayer *r)
 {
@@ -222,6 +261,9 @@ int replayer_apply_exit(struct replayer *r)
 			return st;
 		return replayer_check_exit(r, st);
 	}
+	if (WIFSIGNALED(r->ev.exit_status) && WTERMSIG(r->ev.exit_status) == SIGSYS &&
+	    !task->pass_sig && task->in_syscall && others_alive(r, task))
+		return replay_filter_kill_thread(r);
 	if (WIFSIGNALED(r->ev.exit_status) && WTERMSIG(r->ev.exit_status) == SIGSYS &&
 	    !task->pass_sig)
 		return replay_filter_kill(r, SIGSYS);
