@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,7 +273,8 @@ int recorder_ptrace_clone(struct recorder *r, struct recorder_task *parent,
 	struct recorder_ptrace *pp = &parent->ptrace, *cp = &child->ptrace;
 	int err;
 
-	(void)flags;
+	if (pp->tracer && (flags & CLONE_VFORK) && (pp->options & PTRACE_O_TRACEVFORKDONE))
+		pp->vfork_done = child->t.tid;
 	if (!pp->tracer || !(pp->options & (1u << event)))
 		return 0;
 	cp->tracer = pp->tracer;
@@ -284,6 +286,26 @@ int recorder_ptrace_clone(struct recorder *r, struct recorder_task *parent,
 	if (child->state != TASK_NEW && (err = recorder_ptrace_child_ready(r, child)) < 0)
 		return err;
 	return enter_stop(r, parent, PTRACE_STOP_KERNEL, EVENT_STATUS(event), PTRACE_REACH_NONE);
+}
+
+/*
+ * PTRACE_O_TRACEVFORKDONE: the stop the kernel makes once a vfork child
+ * has exec'd or ended, before the vfork returns (kernel_clone), with the
+ * child's pid as the event message. rewind holds the parent at its real
+ * exit stop there; its exit event comes when the tracer resumes it.
+ */
+int recorder_ptrace_vfork_done(struct recorder *r, struct recorder_task *t)
+{
+	struct recorder_ptrace *p = &t->ptrace;
+
+	if (!p->vfork_done)
+		return 0;
+	p->eventmsg = (unsigned long)p->vfork_done;
+	p->vfork_done = 0;
+	if (!p->tracer)
+		return 0;
+	return enter_stop(r, t, PTRACE_STOP_EXIT, EVENT_STATUS(PTRACE_EVENT_VFORK_DONE),
+			  PTRACE_REACH_NONE);
 }
 
 int recorder_ptrace_child_ready(struct recorder *r, struct recorder_task *t)

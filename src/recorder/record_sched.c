@@ -672,6 +672,8 @@ static int syscall_exit(struct recorder *r, struct recorder_task *t)
 	int err;
 
 	t->exit_deferred = false;
+	if ((err = recorder_ptrace_vfork_done(r, t)) != 0)
+		return err < 0 ? err : 0;
 	if (t->ptrace.skip) {
 		/* Its tracer made the syscall -1: nothing ran, nothing is recorded. */
 		t->ptrace.skip = false;
@@ -782,6 +784,12 @@ static int ptrace_carry_on(struct recorder *r, struct recorder_task *t, enum ptr
 		return syscall_entry(r, t);
 	case PTRACE_STOP_KERNEL:
 		return resume(t, TASK_IN_SYSCALL);
+	case PTRACE_STOP_EXIT:
+		if (exit_must_wait(r, t)) {
+			t->exit_deferred = true;
+			return 0;
+		}
+		return syscall_exit(r, t);
 	case PTRACE_STOP_SIGNAL:
 		if (t->ptrace.resume_sig) {
 			bool sync = t->ptrace.sync && si.si_signo == t->ptrace.resume_sig;

@@ -109,6 +109,7 @@ enum ptrace_stop_kind {
 	PTRACE_STOP_AFTER,    /* after an event (syscall exit, exec, first stop): user code next */
 	PTRACE_STOP_SIGNAL,   /* in a real signal-delivery stop: the tracer says what goes on */
 	PTRACE_STOP_KERNEL,   /* in a syscall (a fork event): back into the kernel next */
+	PTRACE_STOP_EXIT,     /* at a syscall's exit stop (vfork done): its exit event next */
 };
 
 /*
@@ -144,6 +145,8 @@ struct recorder_ptrace {
 	/* As a tracer: its wait waits for a tracee's stop; woken, it is answered or runs. */
 	bool waiting;
 	int wake;
+	/* A vfork child whose exec or end the tracer hears of before the vfork returns. */
+	pid_t vfork_done;
 };
 
 /* Where a task is in the recorder's schedule (record_sched.c). */
@@ -415,6 +418,8 @@ int recorder_ptrace_user_request(const struct recorder_task *t);
  */
 int recorder_ptrace_entry_stop(struct recorder *r, struct recorder_task *t);
 int recorder_ptrace_after_exit(struct recorder *r, struct recorder_task *t, bool exec);
+/* At a vfork's exit stop, before its exit event: PTRACE_EVENT_VFORK_DONE (1 held, 0 none). */
+int recorder_ptrace_vfork_done(struct recorder *r, struct recorder_task *t);
 int recorder_ptrace_signal_stop(struct recorder *r, struct recorder_task *t, const siginfo_t *si,
 				bool sync);
 int recorder_ptrace_clone(struct recorder *r, struct recorder_task *parent,
