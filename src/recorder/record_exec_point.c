@@ -543,6 +543,20 @@ static int restore_point(struct recorder *r, struct recorder_task *t, uint64_t r
 	return (err = recorder_emit(r)) < 0 ? err : 1;
 }
 
+/* An execution point at a site t stands at, which replay runs to. */
+static int run_to_point(struct recorder *r, struct recorder_task *t, const uint64_t regs[X86_NREGS])
+{
+	int err;
+
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SCHED, regs);
+	r->eb.flags |= EVF_EXEC_POINT | EVF_RUN_TO;
+	if ((err = recorder_add_fingerprint(r, t, regs)) < 0 ||
+	    (err = recorder_add_xsave(r, t, true)) < 0)
+		return err;
+	t->at_boundary = false;
+	return (err = recorder_emit(r)) < 0 ? err : 1;
+}
+
 int recorder_preempt_point(struct recorder *r, struct recorder_task *t)
 {
 	uint64_t regs[X86_NREGS];
@@ -572,11 +586,16 @@ int recorder_preempt_point(struct recorder *r, struct recorder_task *t)
 		return err;
 	t->spinning = t->last_point_ip == regs[X86_RIP] && !t->at_boundary;
 	t->last_point_ip = regs[X86_RIP];
-	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SCHED, regs);
-	r->eb.flags |= EVF_EXEC_POINT | EVF_RUN_TO;
-	if ((err = recorder_add_fingerprint(r, t, regs)) < 0 ||
-	    (err = recorder_add_xsave(r, t, true)) < 0)
+	return run_to_point(r, t, regs);
+}
+
+int recorder_exec_point_event(struct recorder *r, struct recorder_task *t, int how)
+{
+	uint64_t regs[X86_NREGS];
+	int err;
+
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
 		return err;
-	t->at_boundary = false;
-	return (err = recorder_emit(r)) < 0 ? err : 1;
+	err = how == EXEC_POINT_RUN_TO ? run_to_point(r, t, regs) : restore_point(r, t, regs);
+	return err < 0 ? err : 0;
 }

@@ -121,9 +121,23 @@ bool recorder_ptrace_held(const struct recorder_task *t)
 	return t->ptrace.stop != PTRACE_STOP_NONE || t->ptrace.waiting;
 }
 
-int recorder_ptrace_user_request(const struct recorder_task *t)
+int recorder_ptrace_user_request(struct recorder_task *t)
 {
-	return t->ptrace.tracer && t->ptrace.request == PTRACE_SINGLESTEP ? PTRACE_SINGLESTEP : 0;
+	uint64_t regs[X86_NREGS];
+	uint8_t insn[2] = {0};
+
+	if (!t->ptrace.tracer || t->ptrace.request != PTRACE_SINGLESTEP)
+		return 0;
+	/*
+	 * A step over a syscall instruction runs the syscall, which a step
+	 * would hide from rewind where no filter stops it: up to its entry
+	 * stop instead, and the step's trap is made after its exit.
+	 */
+	if (tracee_get_regs(&t->t, regs) == 0 &&
+	    tracee_read_mem(&t->t, regs[X86_RIP], insn, sizeof(insn)) == 0 &&
+	    insn[0] == 0x0f && insn[1] == 0x05)
+		return PTRACE_SYSCALL;
+	return PTRACE_SINGLESTEP;
 }
 
 /*
@@ -430,7 +444,9 @@ int recorder_ptrace_resume_event(struct recorder *r, struct recorder_task *t,
 	add_pokes(r, t);
 	if ((err = recorder_add_xsave(r, t, false)) < 0)
 		return err;
-	trace_event_add_ptrace(&r->eb, PTRACE_OP_RESUME, PTRACE_REACH_NONE);
+	/* A syscall that a step runs saves the trap flag in r11: replay is told it was a step. */
+	trace_event_add_ptrace(&r->eb, PTRACE_OP_RESUME,
+			       p->request == PTRACE_SINGLESTEP ? PTRACE_REACH_STEP : PTRACE_REACH_NONE);
 	if ((err = recorder_emit(r)) < 0)
 		return err;
 	if (p->tracer && (err = queued_stop(r, t)) != 0)

@@ -141,11 +141,11 @@ static struct recorder_task *task_find(struct recorder *r, pid_t tid)
  */
 static int resume(struct recorder_task *t, enum task_state state)
 {
-	int sig = t->pass_sig, err;
+	int sig = t->pass_sig, err, user;
 	int request = state == TASK_IN_SYSCALL || t->syscall_stops ? PTRACE_SYSCALL : PTRACE_CONT;
 
-	if (state == TASK_RUNNING && recorder_ptrace_user_request(t))
-		request = recorder_ptrace_user_request(t); /* its tracer steps it */
+	if (state == TASK_RUNNING && (user = recorder_ptrace_user_request(t)))
+		request = user; /* its tracer steps it */
 
 	t->pass_sig = 0;
 	t->ticks = 0;

@@ -142,11 +142,14 @@ static int deliver(struct recorder *r, struct recorder_task *t, const siginfo_t 
 	*pass_sig = 0;
 	/* A tracer inside the recording sees it first (or an interrupted wait takes it back). */
 	if (exec_point && t->ptrace.tracer) {
-		/* Not at a point replay reaches without running to it: at the next syscall exit. */
-		memmove(&t->held[1], &t->held[0], t->nheld * sizeof(t->held[0]));
-		t->held[0].info = *si;
-		t->nheld++;
-		return 0;
+		/*
+		 * Its stop for the tracer is recorded with no way there of its own:
+		 * an EV_SCHED brings replay to the point first (a thread computing
+		 * is stopped there by its tracer's PTRACE_INTERRUPT, say).
+		 */
+		if ((err = recorder_exec_point_event(r, t, exec_point)) < 0)
+			return err;
+		exec_point = 0;
 	}
 	if ((err = recorder_ptrace_signal_stop(r, t, si, sync)) != 0)
 		return err < 0 ? err : 0;

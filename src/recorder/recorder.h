@@ -407,7 +407,7 @@ int recorder_ptrace_wait_holds(struct recorder *r, struct recorder_task *t);
 /* Whether t is held for ptrace: stopped for its tracer, or a tracer waiting. */
 bool recorder_ptrace_held(const struct recorder_task *t);
 /* The request t is to be resumed into user code with (PTRACE_SINGLESTEP when stepped), or 0. */
-int recorder_ptrace_user_request(const struct recorder_task *t);
+int recorder_ptrace_user_request(struct recorder_task *t);
 /*
  * Stops for the tracer, each returning 1 when t is held there, 0 when it
  * goes on, or a negative errno: at a syscall entry stop (before its entry
@@ -493,6 +493,12 @@ void recorder_tasks_free(struct recorder *r);
  * RECORDER_TASK_ENDED when it died meanwhile (wait status in t.wait_status).
  */
 int recorder_preempt_point(struct recorder *r, struct recorder_task *t);
+/*
+ * An EV_SCHED where t stands, at a site (how EXEC_POINT_RUN_TO) or not
+ * (EXEC_POINT_RESTORE): replay's way to that execution point, for what
+ * happens there next (a traced thread's stop for its tracer).
+ */
+int recorder_exec_point_event(struct recorder *r, struct recorder_task *t, int how);
 #define RECORDER_TASK_ENDED 2
 /* No site came within the steps allowed (a loop of short instructions, say). */
 #define RECORDER_NO_SITE 3

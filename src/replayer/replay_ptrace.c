@@ -114,6 +114,7 @@ static int apply_resume(struct replayer *r, struct replay_task *task)
 	/* A syscall made -1 is skipped: the next resume from the entry stop does that. */
 	if (task->ptrace_at == REPLAY_PTRACE_AT_ENTRY && (int64_t)r->ev.regs[X86_ORIG_RAX] == -1)
 		task->ptrace_at = REPLAY_PTRACE_AT_NONE;
+	task->ptrace_step = r->ev.ptrace_reach == PTRACE_REACH_STEP;
 	return 0;
 }
 
@@ -138,6 +139,13 @@ void replayer_ptrace_note(struct replayer *r)
 		r->progress.pending_at_stop = true;
 	if (r->ev.kind != EV_SYSCALL_ENTRY)
 		task->ptrace_at = REPLAY_PTRACE_AT_NONE;
+	if (r->ev.kind != EV_SYSCALL_ENTRY && r->ev.kind != EV_PTRACE)
+		task->ptrace_step = false;
+}
+
+bool replayer_ptrace_stepped(const struct replayer *r)
+{
+	return r->tasks.cur->ptrace_step;
 }
 
 bool replayer_ptrace_take_entry(struct replayer *r)

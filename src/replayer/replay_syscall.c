@@ -189,9 +189,12 @@ static int reach_entry(struct replayer *r, const uint64_t entry[X86_NREGS])
 	}
 	if ((err = tracee_get_regs(t, live)) < 0)
 		return err;
-	if (r->debug.mode == REPLAY_MODE_STEP &&
+	if ((r->debug.mode == REPLAY_MODE_STEP || replayer_ptrace_stepped(r)) &&
 	    (live[X86_R11] ^ entry[X86_R11]) == X86_EFLAGS_TF) {
-		/* Stepped onto it: the syscall saved the trap flag ptrace set into r11. */
+		/*
+		 * Stepped onto it (by the debugger here, or by a tracer while
+		 * recording): the syscall saved the trap flag ptrace set into r11.
+		 */
 		live[X86_R11] = entry[X86_R11];
 		if ((err = tracee_set_regs(t, live)) < 0)
 			return err;

@@ -169,6 +169,8 @@ struct replay_task {
 	bool has_altstack;
 	/* Where it stopped for a tracer inside the recording (replay_ptrace.c). */
 	uint8_t ptrace_at;
+	/* Resumed by that tracer with a single step: a syscall it runs saved the trap flag. */
+	bool ptrace_step;
 };
 
 #define REPLAY_PTRACE_AT_NONE	0
@@ -633,6 +635,8 @@ int replayer_next_event(struct replayer *r);
 int replayer_apply_ptrace(struct replayer *r);
 void replayer_ptrace_note(struct replayer *r);
 bool replayer_ptrace_take_entry(struct replayer *r);
+/* Whether the current task's tracer last resumed it with a single step. */
+bool replayer_ptrace_stepped(const struct replayer *r);
 /* Runs one syscall in the tracee through rewind's page. */
 int replayer_inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 		    uint64_t a4, uint64_t a5, int64_t *ret);
