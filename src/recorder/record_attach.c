@@ -63,7 +63,7 @@ struct attach_thread {
  * before the stop was asked for) is dropped, another is kept for t to get
  * again once it is its own again.
  */
-static void note_stop_signal(void *arg, int st)
+void recorder_attach_note_stop(void *arg, int st)
 {
 	struct recorder_task *t = arg;
 	siginfo_t si;
@@ -82,15 +82,15 @@ static void note_stop_signal(void *arg, int st)
  * blocked meanwhile (block_signals), so a signal stop on the way can only
  * be a SIGSTOP's.
  */
-static int inject(struct recorder_task *t, const uint64_t regs[X86_NREGS], long nr, uint64_t a0,
-		  uint64_t a1, uint64_t a2, uint64_t a3, int64_t *ret)
+int recorder_attach_inject(struct recorder_task *t, const uint64_t regs[X86_NREGS], long nr,
+			   uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, int64_t *ret)
 {
 	const uint64_t args[4] = {a0, a1, a2, a3};
 	int err;
 
 	t->t.stop = TRACEE_STOP_OTHER;
 	err = tracee_inject_past_signals(&t->t, REWIND_INJECT_PAGE, regs, nr, args, ret,
-					 note_stop_signal, t);
+					 recorder_attach_note_stop, t);
 	if (err == -ESRCH && t->t.stop == TRACEE_STOP_EXITED)
 		rw_error("thread %d: ended during an injected %s", t->t.tid, x86_syscall_name(nr));
 	else if (!err)
@@ -104,7 +104,8 @@ static int inject(struct recorder_task *t, const uint64_t regs[X86_NREGS], long 
  * come meanwhile wait for the thread's own code rather than stop injected
  * calls, and keep their siginfo.
  */
-static int block_signals(struct recorder *r, size_t first, size_t n, uint64_t *masks, bool block)
+int recorder_attach_block_signals(struct recorder *r, size_t first, size_t n, uint64_t *masks,
+				  bool block)
 {
 	uint64_t all = ~0ull;
 
@@ -202,7 +203,7 @@ int recorder_attach_check(pid_t pid)
 	return 0;
 }
 
-static struct recorder_task *find_task(struct recorder *r, pid_t tid)
+struct recorder_task *recorder_attach_find_task(struct recorder *r, pid_t tid)
 {
 	for (size_t i = 0; i < r->ntasks; i++)
 		if (r->tasks[i]->t.tid == tid)
@@ -260,7 +261,7 @@ static int seize_process(struct recorder *r, pid_t tgid, int *held)
 			struct recorder_task *t;
 			int err, sig = 0;
 
-			if (tid <= 0 || find_task(r, tid))
+			if (tid <= 0 || recorder_attach_find_task(r, tid))
 				continue;
 			err = ptrace(PTRACE_SEIZE, tid, 0, opts) < 0 ? errno : 0;
 			if (err == ESRCH)
@@ -299,7 +300,7 @@ static int seize_process(struct recorder *r, pid_t tgid, int *held)
  * syscall instruction with the number it restarts with, as the kernel would
  * on resuming it, so its first event is that syscall's entry.
  */
-static void rewind_restart(struct recorder_task *t, uint64_t regs[X86_NREGS])
+void recorder_attach_rewind_restart(struct recorder_task *t, uint64_t regs[X86_NREGS])
 {
 	long nr = (long)regs[X86_ORIG_RAX];
 	int64_t ret = (int64_t)regs[X86_RAX];
@@ -372,7 +373,8 @@ static int take_rseq(struct recorder *r, struct recorder_task *t, struct attach_
 	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, t->t.tid, sizeof(rc), &rc) != sizeof(rc) ||
 	    !rc.ptr)
 		return 0;
-	if ((err = inject(t, a->regs, SYS_rseq, rc.ptr, rc.size, 1, rc.sig, &ret)) < 0)
+	if ((err = recorder_attach_inject(t, a->regs, SYS_rseq, rc.ptr, rc.size, 1, rc.sig, &ret)) <
+	    0)
 		return err;
 	if (ret < 0) {
 		rw_error("thread %d: cannot take over its rseq registration: %s", t->t.tid,
@@ -427,23 +429,26 @@ static int take_thread(struct recorder *r, struct recorder_task *t, struct attac
 	if ((err = tracee_get_regs(&t->t, a->regs)) < 0)
 		return err;
 	a->taken = true;
-	rewind_restart(t, a->regs);
+	recorder_attach_rewind_restart(t, a->regs);
 	a->st.tgid = (uint32_t)t->tgid;
 	if (syscall(SYS_get_robust_list, t->t.tid, &robust, &robust_len) == 0) {
 		a->st.robust_head = (uint64_t)robust;
 		a->st.robust_len = robust_len;
 	}
-	if ((err = inject(t, a->regs, SYS_sigaltstack, 0, ATTACH_SCRATCH, 0, 0, &ret)) < 0 ||
+	if ((err = recorder_attach_inject(t, a->regs, SYS_sigaltstack, 0, ATTACH_SCRATCH, 0, 0,
+					  &ret)) < 0 ||
 	    (err = tracee_read_mem(&t->t, ATTACH_SCRATCH, stack, sizeof(stack))) < 0)
 		return err;
 	a->st.altstack_sp = stack[0];
 	a->st.altstack_flags = stack[1] & 0xffffffff;
 	a->st.altstack_size = stack[2];
-	if ((err = inject(t, a->regs, SYS_prctl, PR_GET_TSC, ATTACH_SCRATCH, 0, 0, &ret)) < 0 ||
+	if ((err = recorder_attach_inject(t, a->regs, SYS_prctl, PR_GET_TSC, ATTACH_SCRATCH, 0, 0,
+					  &ret)) < 0 ||
 	    (err = tracee_read_mem(&t->t, ATTACH_SCRATCH, &tsc, sizeof(tsc))) < 0)
 		return err;
 	t->attach_tsc = ret == 0 && tsc ? tsc : PR_TSC_ENABLE;
-	if ((err = inject(t, a->regs, SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, &ret)) < 0)
+	if ((err = recorder_attach_inject(t, a->regs, SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0,
+					  &ret)) < 0)
 		return err;
 	if (sched_getaffinity(t->t.tid, sizeof(t->cpus), (cpu_set_t *)t->cpus) < 0)
 		memcpy(t->cpus, r->cpus, sizeof(t->cpus));
@@ -468,8 +473,8 @@ static int take_process(struct recorder_task *t, struct attach_thread *a)
 
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
-		if ((err = inject(t, a->regs, SYS_rt_sigaction, (uint64_t)sig, 0, ATTACH_SCRATCH, 8,
-				  &ret)) < 0)
+		if ((err = recorder_attach_inject(t, a->regs, SYS_rt_sigaction, (uint64_t)sig, 0,
+						  ATTACH_SCRATCH, 8, &ret)) < 0)
 			return err;
 		if (ret < 0 || tracee_read_mem(&t->t, ATTACH_SCRATCH, act, sizeof(act)) < 0 ||
 		    act[0] == (uint64_t)SIG_DFL)
@@ -477,7 +482,7 @@ static int take_process(struct recorder_task *t, struct attach_thread *a)
 		a->st.actions[a->st.nactions++] =
 		    (struct trace_sigaction){(uint32_t)sig, act[0], act[1], act[2], act[3]};
 	}
-	if ((err = inject(t, a->regs, SYS_brk, 0, 0, 0, 0, &ret)) < 0)
+	if ((err = recorder_attach_inject(t, a->regs, SYS_brk, 0, 0, 0, 0, &ret)) < 0)
 		return err;
 	a->st.brk = (uint64_t)ret;
 	if ((v = status_field(t->tgid, "Umask:", buf, sizeof(buf))))
@@ -567,7 +572,7 @@ static int step_out_of_vdso(struct recorder_task *t, uint64_t start, uint64_t en
 		if (!WIFSTOPPED(st))
 			return -ESRCH;
 		if (WSTOPSIG(st) != SIGTRAP)
-			note_stop_signal(t, st);
+			recorder_attach_note_stop(t, st);
 	}
 	rw_error("thread %d: still in the vDSO after 100000 steps", t->t.tid);
 	return -EBUSY;
@@ -593,10 +598,11 @@ static void undo_take_over(struct recorder *r, size_t first, size_t n, struct at
 		if (CPU_COUNT((cpu_set_t *)t->cpus))
 			sched_setaffinity(t->t.tid, sizeof(t->cpus), (cpu_set_t *)t->cpus);
 		if (mapped && t->attach_tsc)
-			inject(t, a[i].regs, SYS_prctl, PR_SET_TSC, (uint64_t)t->attach_tsc, 0, 0, &ret);
+			recorder_attach_inject(t, a[i].regs, SYS_prctl, PR_SET_TSC,
+					       (uint64_t)t->attach_tsc, 0, 0, &ret);
 		if (mapped && t->rseq.addr)
-			inject(t, a[i].regs, SYS_rseq, t->rseq.addr, t->rseq.len, 0, t->rseq.sig,
-			       &ret);
+			recorder_attach_inject(t, a[i].regs, SYS_rseq, t->rseq.addr, t->rseq.len, 0,
+					       t->rseq.sig, &ret);
 		t->rseq.addr = 0;
 		tracee_set_regs(&t->t, a[i].regs);
 	}
@@ -605,9 +611,11 @@ static void undo_take_over(struct recorder *r, size_t first, size_t n, struct at
 			tracee_write_mem(&lead->t, r->attach_procs[i].vdso,
 					 r->attach_procs[i].vdso_was, r->attach_procs[i].vdso_len);
 	if (mapped == 2)
-		inject(lead, a[0].regs, SYS_munmap, ATTACH_SCRATCH, 4096, 0, 0, &ret);
+		recorder_attach_inject(lead, a[0].regs, SYS_munmap, ATTACH_SCRATCH, 4096, 0, 0,
+				       &ret);
 	if (mapped)
-		inject(lead, a[0].regs, SYS_munmap, REWIND_INJECT_PAGE, 4096, 0, 0, &ret);
+		recorder_attach_inject(lead, a[0].regs, SYS_munmap, REWIND_INJECT_PAGE, 4096, 0, 0,
+				       &ret);
 	if (a[0].taken)
 		tracee_set_regs(&lead->t, a[0].regs);
 }
@@ -623,7 +631,7 @@ static int take_over(struct recorder *r, size_t first)
 	int err, err2, mapped = 0; /* 1: rewind's page is mapped, 2: and the scratch page */
 	uint64_t vdso, vdso_end;
 
-	if ((err = block_signals(r, first, n, masks, true)) < 0)
+	if ((err = recorder_attach_block_signals(r, first, n, masks, true)) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		a[i].st.sigmask = masks[i];
@@ -637,8 +645,9 @@ static int take_over(struct recorder *r, size_t first)
 	if ((err = recorder_map_inject_page(r, lead, a[0].regs)) < 0)
 		goto out;
 	mapped = 1;
-	if ((err = inject(lead, a[0].regs, SYS_mmap, ATTACH_SCRATCH, 4096, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, &ret)) < 0 ||
+	if ((err = recorder_attach_inject(
+		 lead, a[0].regs, SYS_mmap, ATTACH_SCRATCH, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, &ret)) < 0 ||
 	    (err = tracee_set_regs(&lead->t, a[0].regs)) < 0)
 		goto out;
 	if (ret != (int64_t)ATTACH_SCRATCH) {
@@ -655,7 +664,8 @@ static int take_over(struct recorder *r, size_t first)
 	}
 	if (!err)
 		err = take_process(lead, &a[0]);
-	if (!err && (err = inject(lead, a[0].regs, SYS_munmap, ATTACH_SCRATCH, 4096, 0, 0, &ret)) == 0)
+	if (!err && (err = recorder_attach_inject(lead, a[0].regs, SYS_munmap, ATTACH_SCRATCH, 4096,
+						  0, 0, &ret)) == 0)
 		mapped = 1;
 	if (!err)
 		err = tracee_set_regs(&lead->t, a[0].regs);
@@ -674,7 +684,7 @@ static int take_over(struct recorder *r, size_t first)
 out:
 	if (err)
 		undo_take_over(r, first, n, a, mapped);
-	if ((err2 = block_signals(r, first, n, masks, false)) < 0 && !err)
+	if ((err2 = recorder_attach_block_signals(r, first, n, masks, false)) < 0 && !err)
 		err = err2;
 	if (err)
 		rw_error("rec: process %d: cannot take it over: %s", lead->tgid, strerror(-err));
@@ -777,380 +787,4 @@ int recorder_attach(struct recorder *r, const pid_t *pids, size_t npids)
 		t->attach_stop_sig = 0;
 	}
 	return 0;
-}
-
-/* Whether a SIGSTOP is pending for thread tid (rewind's own, to interrupt it). */
-static bool stop_pending(pid_t tid)
-{
-	char path[64], line[256];
-	bool pending = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", tid, tid);
-	if (!(f = fopen(path, "re")))
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "SigPnd:", 7) || !strncmp(line, "ShdPnd:", 7))
-			pending |= (strtoull(line + 7, NULL, 16) >> (SIGSTOP - 1)) & 1;
-	fclose(f);
-	return pending;
-}
-
-/*
- * t is at the entry stop of a syscall not recorded (at_entry), or at the
- * exit stop of one rewind answers there, which the kernel skipped: back at
- * its syscall instruction (the kernel skipping it from the entry), it makes
- * that call once let go, to the kernel, instead of one the trace lacks or
- * returning what the kernel left in rax.
- */
-static void rerun_syscall(struct recorder_task *t, bool at_entry)
-{
-	uint64_t regs[X86_NREGS];
-
-	if (tracee_get_regs(&t->t, regs) < 0)
-		return;
-	regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
-	regs[X86_RAX] = at_entry ? regs[X86_ORIG_RAX] : t->entry_regs[X86_ORIG_RAX];
-	regs[X86_ORIG_RAX] = (uint64_t)-1;
-	tracee_set_regs(&t->t, regs);
-}
-
-static void rerun_answered(struct recorder_task *t)
-{
-	t->cur_emulated = false;
-	rerun_syscall(t, false);
-}
-
-static void ignore_stop(void *arg, int st)
-{
-	(void)arg;
-	(void)st;
-}
-
-/*
- * A thread or process that t made while being brought to a stop, never
- * recorded: at its first stop it gets t's CPUs and TSC mode back (a process
- * also loses rewind's pages) and is let go at once. A vfork's parent stops
- * only once this child has gone on.
- */
-static void let_go_child(struct recorder_task *t, pid_t pid, bool process)
-{
-	uint64_t regs[X86_NREGS];
-	struct tracee c;
-	int64_t ret;
-	int st, err = 0;
-	const uint64_t tsc[4] = {PR_SET_TSC, (uint64_t)(t->attach_tsc ? t->attach_tsc : PR_TSC_ENABLE)};
-	const uint64_t scratch[4] = {SCRATCH_BASE, SCRATCH_SIZE * SCRATCH_SLOTS};
-	const uint64_t page[4] = {REWIND_INJECT_PAGE, 4096};
-
-	while (waitpid(pid, &st, __WALL) < 0)
-		if (errno != EINTR)
-			return;
-	if (!WIFSTOPPED(st))
-		return;
-	tracee_init(&c, pid);
-	c.stop = TRACEE_STOP_OTHER;
-	if (sched_setaffinity(pid, sizeof(t->cpus), (const cpu_set_t *)t->cpus) < 0)
-		rw_warn("thread %d: cannot give it its CPUs back: %s", pid, strerror(errno));
-	if ((err = tracee_get_regs(&c, regs)) == 0)
-		err = tracee_inject_past_signals(&c, REWIND_INJECT_PAGE, regs, SYS_prctl, tsc, &ret,
-						 ignore_stop, NULL);
-	if (!err && process)
-		err = tracee_inject_past_signals(&c, REWIND_INJECT_PAGE, regs, SYS_munmap, scratch,
-						 &ret, ignore_stop, NULL);
-	if (!err && process)
-		err = tracee_inject_past_signals(&c, REWIND_INJECT_PAGE, regs, SYS_munmap, page,
-						 &ret, ignore_stop, NULL);
-	if (!err)
-		err = tracee_set_regs(&c, regs);
-	if (err)
-		rw_warn("rec: %s %d, made while letting process %d go: cannot give back what "
-			"rewind changed: %s",
-			process ? "process" : "thread", pid, t->tgid, strerror(-err));
-	ptrace(PTRACE_DETACH, pid, 0, 0);
-}
-
-/*
- * Brings t to the stop of a PTRACE_INTERRUPT: through the stops that come
- * first (the syscall it was let into runs on, a signal is delivered as it
- * would be natively, a thread or process it makes is let go), or to the
- * stop of a SIGSTOP rewind sent to preempt it, which is dropped there.
- * Any stop takes the place of the interrupt's (ptrace_stop clears a pending
- * one), so it is asked again before each resumption.
- * 1 when it is there, 0 when it ended (*status its wait status), or a
- * negative errno.
- */
-static int reach_interrupt(struct recorder *r, struct recorder_task *t, int *status)
-{
-	bool in_syscall = t->state == TASK_IN_SYSCALL;
-
-	for (int tries = 0; tries < 1000; tries++) {
-		int st, sig = 0, event;
-		unsigned long child;
-
-		if (waitpid(t->t.tid, &st, __WALL) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (!WIFSTOPPED(st)) {
-			*status = st;
-			return 0;
-		}
-		event = st >> 16;
-		/* rewind's SIGSTOP still to come is taken first, and t let go at its stop. */
-		if (event == PTRACE_EVENT_STOP && !stop_pending(t->t.tid))
-			return 1;
-		/* A SIGSTOP here is one of rewind's (a preemption, a time limit). */
-		if (!event && WSTOPSIG(st) == SIGSTOP)
-			return 1;
-		if (!event && WSTOPSIG(st) != (SIGTRAP | 0x80))
-			sig = WSTOPSIG(st);
-		if (!event && WSTOPSIG(st) == (SIGTRAP | 0x80) && in_syscall && t->cur_emulated)
-			rerun_answered(t); /* its exit stop */
-		else if (!event && WSTOPSIG(st) == (SIGTRAP | 0x80) && !in_syscall)
-			rerun_syscall(t, true); /* the entry of a syscall made in user code */
-		in_syscall = false;
-		if ((event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
-		     event == PTRACE_EVENT_VFORK) &&
-		    ptrace(PTRACE_GETEVENTMSG, t->t.tid, 0, &child) == 0 &&
-		    !find_task(r, (pid_t)child))
-			let_go_child(t, (pid_t)child, event != PTRACE_EVENT_CLONE);
-		if (event != PTRACE_EVENT_STOP)
-			ptrace(PTRACE_INTERRUPT, t->t.tid, 0, 0);
-		if (ptrace(PTRACE_CONT, t->t.tid, 0, sig) < 0)
-			return errno == ESRCH ? 0 : -errno;
-	}
-	return -EPROTO;
-}
-
-/*
- * The CPUs to give t back: its own, or for a thread whose clone rewind had
- * not handled yet, its process's first thread's (else rewind's own).
- */
-static const cpu_set_t *cpus_of(const struct recorder *r, const struct recorder_task *t)
-{
-	const struct recorder_task *from = t;
-
-	for (size_t i = 0; i < r->ntasks && !CPU_COUNT((const cpu_set_t *)from->cpus); i++)
-		if (r->tasks[i]->tgid == t->tgid)
-			from = r->tasks[i];
-	if (!CPU_COUNT((const cpu_set_t *)from->cpus))
-		return (const cpu_set_t *)r->cpus;
-	return (const cpu_set_t *)from->cpus;
-}
-
-/*
- * A thread inside one of the vDSO's patched functions (mov $nr, %eax;
- * syscall; ret) when the vDSO's own bytes come back would run the middle
- * of other instructions: one before the syscall goes back to the function's
- * start (its arguments are untouched), one after it returns.
- */
-static int leave_vdso_stub(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS])
-{
-	uint64_t ip = regs[X86_RIP];
-	uint8_t code[8];
-
-	for (size_t i = 0; i < r->nattach_procs; i++) {
-		const struct recorder_attached *p = &r->attach_procs[i];
-
-		if (p->tgid != t->tgid || !p->vdso || ip < p->vdso + 5 || ip >= p->vdso + p->vdso_len)
-			continue;
-		if (tracee_read_mem(&t->t, ip - 5, code, 8) < 0)
-			return 0;
-		if (code[0] == 0xb8 && code[5] == 0x0f && code[6] == 0x05)
-			regs[X86_RIP] = ip - 5;
-		else if (code[3] == 0x0f && code[4] == 0x05 && code[5] == 0xc3) {
-			if (tracee_read_mem(&t->t, regs[X86_RSP], &regs[X86_RIP], 8) < 0)
-				return -EFAULT;
-			regs[X86_RSP] += 8;
-		}
-	}
-	return 0;
-}
-
-/* Puts back the thread's CPUs, rdtsc and rseq registration; the scratch pointers of its call. */
-static int give_back_thread(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS])
-{
-	int64_t ret;
-	int err;
-
-	if ((err = tracee_get_regs(&t->t, regs)) < 0)
-		return err;
-	if (t->scratch_active) {
-		int64_t res = x86_regs_result(regs);
-
-		if (res == -ERESTARTSYS || res == -ERESTARTNOINTR || res == -ERESTARTNOHAND ||
-		    res == -ERESTART_RESTARTBLOCK) {
-			static const int arg_reg[6] = {X86_RDI, X86_RSI, X86_RDX,
-						       X86_R10, X86_R8,	 X86_R9};
-
-			for (int i = 0; i < 6; i++)
-				regs[arg_reg[i]] = t->scratch_entry[arg_reg[i]];
-			t->scratch_active = false;
-		} else if ((err = recorder_scratch_exit(r, t)) < 0 ||
-			   (err = tracee_get_regs(&t->t, regs)) < 0)
-			return err;
-	}
-	rewind_restart(t, regs);
-	if ((err = leave_vdso_stub(r, t, regs)) < 0)
-		return err;
-	if (sched_setaffinity(t->t.tid, sizeof(t->cpus), cpus_of(r, t)) < 0)
-		rw_warn("thread %d: cannot give it its CPUs back: %s", t->t.tid, strerror(errno));
-	if ((err = inject(t, regs, SYS_prctl, PR_SET_TSC,
-			  (uint64_t)(t->attach_tsc ? t->attach_tsc : PR_TSC_ENABLE), 0, 0, &ret)) < 0)
-		return err;
-	if (t->rseq.addr &&
-	    (err = inject(t, regs, SYS_rseq, t->rseq.addr, t->rseq.len, 0, t->rseq.sig, &ret)) < 0)
-		return err;
-	if (t->rseq.addr && ret < 0)
-		rw_warn("thread %d: its rseq area is not registered again: %s", t->t.tid,
-			strerror((int)-ret));
-	return tracee_set_regs(&t->t, regs);
-}
-
-/* Takes rewind's pages out of the process and puts its vDSO back. */
-static int give_back_process(struct recorder *r, struct recorder_task *t,
-			     const uint64_t regs[X86_NREGS])
-{
-	int64_t ret;
-	int err;
-
-	for (size_t i = 0; i < r->nattach_procs; i++)
-		if (r->attach_procs[i].tgid == t->tgid && r->attach_procs[i].vdso)
-			tracee_write_mem(&t->t, r->attach_procs[i].vdso, r->attach_procs[i].vdso_was,
-					 r->attach_procs[i].vdso_len);
-	if ((err = inject(t, regs, SYS_munmap, SCRATCH_BASE, SCRATCH_SIZE * SCRATCH_SLOTS, 0, 0,
-			  &ret)) < 0 ||
-	    (err = inject(t, regs, SYS_munmap, REWIND_INJECT_PAGE, 4096, 0, 0, &ret)) < 0)
-		return err;
-	return tracee_set_regs(&t->t, regs);
-}
-
-static int record_detach(struct recorder *r, struct recorder_task *t)
-{
-	static const uint64_t none[X86_NREGS];
-
-	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_EXIT, none);
-	for (size_t i = 0; i < r->history.n; i++)
-		if (r->history.threads[i].tid == (uint32_t)t->t.tid)
-			memcpy(r->eb.regs, r->history.threads[i].regs, sizeof(r->eb.regs));
-	r->eb.flags = EVF_DETACHED;
-	trace_event_add_exit(&r->eb, SIGKILL);
-	return recorder_emit(r);
-}
-
-/* Brings every task to an interrupt stop; those that ended meanwhile are marked dying. */
-static int stop_all(struct recorder *r)
-{
-	int err, first_err = 0, status = 0;
-
-	for (size_t i = 0; i < r->ntasks; i++) {
-		struct recorder_task *t = r->tasks[i];
-
-		if (t->state == TASK_DYING || ptrace(PTRACE_INTERRUPT, t->t.tid, 0, 0) < 0)
-			continue;
-		if (t->exit_deferred && t->cur_emulated)
-			rerun_answered(t);
-		if (t->state == TASK_READY || t->state == TASK_NEW || t->exit_deferred)
-			ptrace(PTRACE_CONT, t->t.tid, 0, t->pass_sig);
-	}
-	for (size_t i = 0; i < r->ntasks; i++) {
-		struct recorder_task *t = r->tasks[i];
-
-		if (t->state == TASK_DYING)
-			continue;
-		if ((err = reach_interrupt(r, t, &status)) < 0) {
-			rw_error("rec: thread %d: no stop to let it go at: %s", t->t.tid,
-				 strerror(-err));
-			first_err = first_err ? first_err : err;
-		}
-		/* Ended on the way (an exit it was in): its death is in the trace as any other. */
-		if (!err && t->tgid && (err = recorder_record_death(r, t, status)) < 0)
-			first_err = first_err ? first_err : err;
-		if (err <= 0)
-			t->state = TASK_DYING; /* ended, or nothing more can be done with it */
-	}
-	return first_err;
-}
-
-/* Lets every task go, with its signal mask back and the signals kept for it sent again. */
-static int let_go(struct recorder *r, const uint64_t *masks, int err)
-{
-	/* A process's first thread is reported after its others: so it is recorded. */
-	for (int leaders = 0; leaders < 2; leaders++)
-		for (size_t i = 0; i < r->ntasks; i++) {
-			struct recorder_task *t = r->tasks[i];
-
-			if ((t->t.tid == t->tgid) != leaders || t->state == TASK_DYING)
-				continue;
-			if (!err && t->tgid)
-				err = record_detach(r, t);
-			if (masks)
-				ptrace(PTRACE_SETSIGMASK, t->t.tid, sizeof(masks[i]), &masks[i]);
-			for (size_t h = 0; h < t->nheld; h++)
-				syscall(SYS_tgkill, t->tgid, t->t.tid, t->held[h].info.si_signo);
-			if (t->attach_stop_sig)
-				syscall(SYS_tgkill, t->tgid, t->t.tid, t->attach_stop_sig);
-			ptrace(PTRACE_DETACH, t->t.tid, 0, 0);
-		}
-	if (err)
-		rw_error("rec: letting the attached processes go: %s", strerror(-err));
-	return err;
-}
-
-/* Whether a task before the i-th of its process gave the process back already. */
-static bool process_given_back(const struct recorder *r, size_t i)
-{
-	for (size_t j = 0; j < i; j++)
-		if (r->tasks[j]->tgid == r->tasks[i]->tgid && r->tasks[j]->gave_back_process)
-			return true;
-	return false;
-}
-
-int recorder_detach_all(struct recorder *r)
-{
-	uint64_t regs[X86_NREGS], *masks;
-	int err = 0, err2;
-
-	/* No time limit or slice may send a task another SIGSTOP now. */
-	recorder_sched_tick(r, false);
-	recorder_time_limit(r, false);
-	r->running = NULL;
-	for (size_t i = 0; i < r->ntasks; i++)
-		r->tasks[i]->t.on_wait_interrupted = NULL;
-	/* What fails for one task is said and the others still let go: none is left traced. */
-	err = stop_all(r);
-	masks = xcalloc(r->ntasks, sizeof(*masks));
-	if ((err2 = block_signals(r, 0, r->ntasks, masks, true)) < 0) {
-		rw_error("rec: cannot block the signals of the attached threads: %s",
-			 strerror(-err2));
-		free(masks);
-		masks = NULL; /* none was changed */
-		err = err ? err : err2;
-	}
-	for (size_t i = 0; i < r->ntasks; i++)
-		if (r->tasks[i]->state != TASK_DYING &&
-		    (err2 = give_back_thread(r, r->tasks[i], regs)) < 0) {
-			rw_error("rec: thread %d: cannot give back what rewind changed: %s",
-				 r->tasks[i]->t.tid, strerror(-err2));
-			err = err ? err : err2;
-		}
-	for (size_t i = 0; i < r->ntasks; i++) {
-		struct recorder_task *t = r->tasks[i];
-
-		/* A thread whose clone rewind had not seen yet (tgid 0) is its process's too. */
-		if (t->state == TASK_DYING || !t->tgid || process_given_back(r, i))
-			continue;
-		if ((err2 = tracee_get_regs(&t->t, regs)) == 0 &&
-		    (err2 = give_back_process(r, t, regs)) == 0)
-			t->gave_back_process = true;
-		else
-			rw_error("rec: process %d: cannot take rewind's pages out through thread "
-				 "%d: %s",
-				 t->tgid, t->t.tid, strerror(-err2));
-	}
-	err = let_go(r, masks, err);
-	free(masks);
-	return err;
 }

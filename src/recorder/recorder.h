@@ -536,8 +536,9 @@ int recorder_record_image(struct recorder *r, struct recorder_task *t,
 /*
  * rec -p (record_attach.c): the pages of [start, end) of t that are
  * not what the mapping's file or zero pages give (anonymous pages in
- * memory or swapped), added to the event; at a stop request, every task
- * let go as it was found, rewind's changes taken back, its detach recorded.
+ * memory or swapped), added to the event; at a stop request (record_detach.c),
+ * every task let go as it was found, rewind's changes taken back, its detach
+ * recorded.
  */
 int recorder_attach_contents(struct recorder *r, struct recorder_task *t, uint64_t start,
 			     uint64_t end);
@@ -545,6 +546,20 @@ int recorder_detach_all(struct recorder *r);
 /* Checks that pid may be attached to, saying why not; then takes each process over. */
 int recorder_attach_check(pid_t pid);
 int recorder_attach(struct recorder *r, const pid_t *pids, size_t npids);
+/*
+ * Shared by taking over (record_attach.c) and letting go (record_detach.c):
+ * a syscall injected at rewind's page from any stop but a syscall entry
+ * (a SIGSTOP met on the way noted by recorder_attach_note_stop); the
+ * signals of tasks [first, first + n) blocked, or given their masks back;
+ * the task of tid; a thread moved back to the syscall the kernel restarts.
+ */
+int recorder_attach_inject(struct recorder_task *t, const uint64_t regs[X86_NREGS], long nr,
+			   uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, int64_t *ret);
+void recorder_attach_note_stop(void *arg, int st);
+int recorder_attach_block_signals(struct recorder *r, size_t first, size_t n, uint64_t *masks,
+				  bool block);
+struct recorder_task *recorder_attach_find_task(struct recorder *r, pid_t tid);
+void recorder_attach_rewind_restart(struct recorder_task *t, uint64_t regs[X86_NREGS]);
 /*
  * Stores the file at open_path (/proc/PID/fd/N or /proc/PID/map_files/...)
  * in the trace unless already there; sets m's hash, file size and identity.
