@@ -16,7 +16,7 @@
 
 static const char rec_usage[] =
     "usage: rewind rec [-o TRACE] [--chaos [--seed N]] [--] PROG [ARGS...]\n"
-    "       rewind rec [-o TRACE] -p PID\n"
+    "       rewind rec [-o TRACE] -p PID [-p PID]...\n"
     "  records a run of PROG; its stdio passes through and rec exits with its status\n"
     "  -o TRACE   write the trace to TRACE (a new file, mode 0600, replacing what is\n"
     "             there) instead of $REWIND_DIR/PROG-N\n"
@@ -24,16 +24,16 @@ static const char rec_usage[] =
     "             thread, and the processes it starts from now on (children it\n"
     "             started before are not recorded unless named by -p too). Ends\n"
     "             when the processes do, or on SIGINT/SIGTERM to rewind: then they\n"
-    "             are let go and run on unrecorded. One -p only: replay cannot\n"
-    "             build a second attached process yet\n"
+    "             are let go and run on unrecorded. -p may be given again for\n"
+    "             other processes (up to 64), all recorded in one trace\n"
     "  --chaos    chaos mode: threads and processes are preempted after random, mostly\n"
     "             very short, slices and the next one to run is picked at random, so\n"
     "             races show up in the recording; it replays like any other\n"
     "  --seed N   the chaos schedule's random seed (a number; default: a random\n"
     "             one), kept in the trace (rewind info shows it)\n";
 
-/* Replay builds one attached process: a second -p is refused until it builds each. */
-#define REC_MAX_PIDS 1
+/* Processes one rec -p takes over at most. */
+#define REC_MAX_PIDS 64
 
 /* What the options say, besides the record_options they fill. */
 struct rec_args {
@@ -98,10 +98,14 @@ static int parse_option(int argc, char **argv, int *i, struct record_options *o,
 			return 2;
 		}
 		if (a->npids == REC_MAX_PIDS) {
-			rw_error("rec: -p may be given once: replay cannot build a second "
-				 "attached process yet");
+			rw_error("rec: -p may be given at most %d times", REC_MAX_PIDS);
 			return 2;
 		}
+		for (size_t k = 0; k < a->npids; k++)
+			if (a->pids[k] == (pid_t)pid) {
+				rw_error("rec: process %ld is named twice", pid);
+				return 2;
+			}
 		a->pids[a->npids++] = (pid_t)pid;
 		(*i)++;
 		return 0;

@@ -240,6 +240,8 @@ static int apply_pending(struct replayer *r)
 
 	if (r->ev.kind == EV_THREAD)
 		return replayer_apply_thread(r);
+	if (r->ev.kind == EV_EXEC && (r->ev.flags & EVF_ATTACH))
+		return replayer_apply_attached_process(r);
 	if (err < 0 || (err = replayer_switch_task(r, r->ev.tid)) < 0)
 		return err;
 	if (r->ev.kind == EV_PTRACE)

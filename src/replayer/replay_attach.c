@@ -7,7 +7,9 @@
  * break, rseq and the stack limit. Each EV_THREAD is a clone of the
  * process's first thread given the recorded registers, XSAVE area and state.
  * The debugger's auxv is the one the kernel left on the process's stack at
- * its exec, found again in the recorded stack.
+ * its exec, found again in the recorded stack. A trace of several -p has a
+ * further EV_EXEC with EVF_ATTACH for each other process: a copy of one of
+ * the replay's processes, made as for a fork, on which its image is built.
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -204,4 +206,43 @@ int replayer_apply_thread(struct replayer *r)
 	if (!err)
 		err = thread_state(&c->t, c, a, r->ev.regs);
 	return err;
+}
+
+/*
+ * EV_EXEC with EVF_ATTACH under a tid the replay has not made: another
+ * process of the same rec -p. Its process is a copy of a live one of the
+ * replay (a sibling, as for any fork the replay makes), whose address space
+ * and state are then replaced as for the first.
+ */
+int replayer_apply_attached_process(struct replayer *r)
+{
+	struct replay_task *from = NULL, *c;
+	uint64_t saved[X86_NREGS];
+	pid_t live;
+	int err;
+
+	for (size_t i = 0; i < r->tasks.n && !from; i++)
+		if (replay_task_running(r->tasks.all[i]))
+			from = r->tasks.all[i];
+	if (!from || replay_tasks_find(&r->tasks, r->ev.tid)) {
+		rw_error("%s: event %llu: an attached process %u the replay cannot make", r->in.path,
+			 (unsigned long long)r->ev.seq, r->ev.tid);
+		return -EBADMSG;
+	}
+	if ((err = tracee_get_regs(&from->t, saved)) < 0 ||
+	    (err = tracee_fork_at(&from->t, REWIND_INJECT_PAGE, saved, &live)) < 0 ||
+	    (err = tracee_set_regs(&from->t, saved)) < 0) {
+		rw_error("event %llu: cannot make attached process %u: %s",
+			 (unsigned long long)r->ev.seq, r->ev.tid, strerror(-err));
+		return err;
+	}
+	if (!(c = replay_tasks_add(&r->tasks, r->ev.tid, r->ev.tid, live, r->xsave_len)))
+		return -ENOMEM;
+	c->dr_gen = r->debug.watch_gen - 1;
+	c->t.stop = TRACEE_STOP_OTHER;
+	c->has_altstack = false;
+	c->rseq = (struct x86_rseq_area){0};
+	if ((err = replayer_switch_task(r, r->ev.tid)) < 0 || (err = replayer_apply_exec(r)) < 0)
+		return err;
+	return replayer_apply_attach(r);
 }

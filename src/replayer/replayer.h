@@ -690,6 +690,8 @@ int replayer_apply_exec(struct replayer *r);
  */
 int replayer_apply_attach(struct replayer *r);
 int replayer_apply_thread(struct replayer *r);
+/* An EV_EXEC with EVF_ATTACH of another process of the same rec -p: made, then built. */
+int replayer_apply_attached_process(struct replayer *r);
 /* Opens the stored copy of a file in the tracee; returns the tracee's fd or negative errno. */
 int replayer_open_map_file(struct replayer *r, const struct trace_map *m, bool writable);
 /* Writes every memory section of r->ev into the tracee. */

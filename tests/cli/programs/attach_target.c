@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 	pthread_t th[2];
 	unsigned long counter = 0;
 
-	setvbuf(stdout, NULL, _IONBF, 0);
+	setvbuf(stdout, NULL, _IOLBF, 0); /* a line in one write: two processes share a file */
 	if (argc > 1 && !strcmp(argv[1], "sleep"))
 		return sleep_both();
 	if (argc > 1 && !strcmp(argv[1], "occupy"))
