@@ -181,7 +181,8 @@ static int open_trace(struct recorder *r, const struct record_options *o)
  */
 static bool install_filter(void)
 {
-	struct sock_filter insn[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE)};
+	struct sock_filter insn[] = {
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | RECORDER_FILTER_DATA)};
 	struct sock_fprog prog = {.len = 1, .filter = insn};
 
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)

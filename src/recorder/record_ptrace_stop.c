@@ -322,6 +322,36 @@ int recorder_ptrace_vfork_done(struct recorder *r, struct recorder_task *t)
 			  PTRACE_REACH_NONE);
 }
 
+/*
+ * A filter of the program's answered SECCOMP_RET_TRACE (the kernel took the
+ * action with the highest precedence and, among equal ones, the newest
+ * filter's data: a stop with rewind's data is its own filter's alone).
+ * __seccomp_filter stops the task for a tracer that set
+ * PTRACE_O_TRACESECCOMP, and otherwise fails the syscall with ENOSYS
+ * without running it. The entry event is recorded by then; the tracer's
+ * changes at this stop are in its resume event.
+ */
+int recorder_ptrace_seccomp_stop(struct recorder *r, struct recorder_task *t)
+{
+	struct recorder_ptrace *p = &t->ptrace;
+	uint64_t regs[X86_NREGS];
+	unsigned long data = RECORDER_FILTER_DATA;
+	int err;
+
+	if (ptrace(PTRACE_GETEVENTMSG, t->t.tid, 0, &data) < 0 || data == RECORDER_FILTER_DATA)
+		return 0;
+	if (p->tracer && (p->options & PTRACE_O_TRACESECCOMP)) {
+		p->eventmsg = data;
+		return enter_stop(r, t, PTRACE_STOP_KERNEL, EVENT_STATUS(PTRACE_EVENT_SECCOMP),
+				  PTRACE_REACH_NONE);
+	}
+	if ((err = tracee_get_regs(&t->t, regs)) < 0)
+		return err;
+	regs[X86_ORIG_RAX] = (uint64_t)-1;
+	regs[X86_RAX] = (uint64_t)-ENOSYS;
+	return tracee_set_regs(&t->t, regs);
+}
+
 int recorder_ptrace_child_ready(struct recorder *r, struct recorder_task *t)
 {
 	if (!t->ptrace.tracer || t->ptrace.stop != PTRACE_STOP_NONE)

@@ -845,8 +845,12 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 	int event = st >> 16, err;
 
 	tracee_note_status(&t->t, st, PTRACE_SYSCALL);
-	if (t->t.seccomp_repeat) /* the entry was seen already */
+	if (t->t.seccomp_repeat) {
+		/* The entry was seen already; a filter of the program's may ask for its tracer. */
+		if ((err = recorder_ptrace_seccomp_stop(r, t)) != 0)
+			return err < 0 ? err : 0;
 		return resume(t, TASK_IN_SYSCALL);
+	}
 	if (t->t.stop == TRACEE_STOP_EXITED)
 		return task_died(r, t, st);
 	if (t->state == TASK_DYING)

@@ -418,6 +418,17 @@ int recorder_ptrace_user_request(struct recorder_task *t);
  */
 int recorder_ptrace_entry_stop(struct recorder *r, struct recorder_task *t);
 int recorder_ptrace_after_exit(struct recorder *r, struct recorder_task *t, bool exec);
+/*
+ * The data of rewind's own filter's SECCOMP_RET_TRACE: a seccomp stop with
+ * other data is a filter of the program's asking for its tracer.
+ */
+#define RECORDER_FILTER_DATA 0x7277
+/*
+ * At the seccomp stop that follows a syscall's entry stop, t's own
+ * filter's SECCOMP_RET_TRACE: a stop for a tracer that set
+ * PTRACE_O_TRACESECCOMP (1, held), else the syscall skipped with ENOSYS (0).
+ */
+int recorder_ptrace_seccomp_stop(struct recorder *r, struct recorder_task *t);
 /* At a vfork's exit stop, before its exit event: PTRACE_EVENT_VFORK_DONE (1 held, 0 none). */
 int recorder_ptrace_vfork_done(struct recorder *r, struct recorder_task *t);
 int recorder_ptrace_signal_stop(struct recorder *r, struct recorder_task *t, const siginfo_t *si,
