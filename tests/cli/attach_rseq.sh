@@ -10,7 +10,7 @@
 prog=$1
 export GLIBC_TUNABLES=glibc.pthread.rseq=0
 
-flagged=0
+flagged=0 printed=0
 for ((round = 1; round <= 20; round++)); do
 	out=$dir/out.$round trace=$dir/t.$round.trace
 	"$prog" >"$out" &
@@ -43,7 +43,9 @@ for ((round = 1; round <= 20; round++)); do
 	fi
 	run_status st "$REWIND" replay -a "$trace" >"$dir/replay" 2>"$dir/rerr"
 	[ "$st" = 0 ] || { cat "$dir/rerr"; fail "round $round: replay -a exited $st"; }
-	[ -s "$dir/replay" ] || fail "round $round: the replay printed no counts"
+	# A loaded machine may give a round no 50 ms of the program's to print in.
+	[ -s "$dir/replay" ] || continue
+	printed=$((printed + 1))
 	# The counts printed while recorded: from the replay's first line on.
 	n=$(grep -nxF -- "$(head -1 "$dir/replay")" "$out" | head -1 | cut -d: -f1)
 	[ -n "$n" ] || { cat "$dir/replay"; fail "round $round: the replay's first line is not in the output"; }
@@ -51,4 +53,6 @@ for ((round = 1; round <= 20; round++)); do
 	expect_prefix "$dir/replay" "$dir/after"
 done
 [ "$flagged" -ge 1 ] || fail "no attach of twenty was flagged as inside the critical section"
-echo "PASS: 20 attaches in an rseq critical section ($flagged moved to its abort handler) replay"
+[ "$printed" -ge 1 ] || fail "no replay of twenty printed counts"
+echo "PASS: 20 attaches in an rseq critical section ($flagged moved to its abort handler) replay" \
+	"($printed with counts printed while recorded)"
