@@ -546,6 +546,7 @@ static int restore_point(struct recorder *r, struct recorder_task *t, uint64_t r
 int recorder_preempt_point(struct recorder *r, struct recorder_task *t)
 {
 	uint64_t regs[X86_NREGS];
+	bool spins;
 	int err;
 
 	if ((err = tracee_get_regs(&t->t, regs)) < 0)
@@ -565,12 +566,12 @@ int recorder_preempt_point(struct recorder *r, struct recorder_task *t)
 		if ((err = tracee_set_regs(&t->t, regs)) < 0)
 			return err;
 	}
-	err = recorder_step_to_site(r, t, regs);
+	err = recorder_step_to_site_probing(r, t, regs, &spins);
 	if (err == RECORDER_NO_SITE)
 		return restore_point(r, t, regs);
 	if (err != 1)
 		return err;
-	t->spinning = t->last_point_ip == regs[X86_RIP] && !t->at_boundary;
+	t->spinning = spins || (t->last_point_ip == regs[X86_RIP] && !t->at_boundary);
 	t->last_point_ip = regs[X86_RIP];
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SCHED, regs);
 	r->eb.flags |= EVF_EXEC_POINT | EVF_RUN_TO;
