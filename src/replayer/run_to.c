@@ -48,6 +48,8 @@ struct hunt {
 	/* Stack words that told visits with the recorded registers apart, compared in the thread. */
 	struct x86_site_word words[X86_SITE_MAX_WORDS];
 	int nwords;
+	/* The registers compared first: those the stretch changed, which a loop's visits differ in. */
+	uint32_t likely;
 };
 
 /* Whether the XSAVE components equal the recorded ones (header and software bytes aside). */
@@ -159,6 +161,25 @@ static int expect_matches(struct replayer *r, struct hunt *h, bool learn)
 	return ok;
 }
 
+/*
+ * The general registers in which the thread now (at its last event)
+ * differs from the point: a loop's counters and temporaries, in which its
+ * visits of the site differ from each other too, rather than the bases
+ * and bounds that stay put.
+ */
+static uint32_t changed_regs(const uint64_t now[X86_NREGS], const uint64_t point[X86_NREGS])
+{
+	static const uint8_t gprs[] = {X86_RAX, X86_RBX, X86_RCX, X86_RDX, X86_RSI,
+				       X86_RDI, X86_RBP, X86_RSP, X86_R8,  X86_R9,
+				       X86_R10, X86_R11, X86_R12, X86_R13, X86_R14, X86_R15};
+	uint32_t mask = 0;
+
+	for (size_t i = 0; i < sizeof(gprs); i++)
+		if (now[gprs[i]] != point[gprs[i]])
+			mask |= 1u << gprs[i];
+	return mask;
+}
+
 /* Whether the thread, its registers regs (rip at the site), is at the recorded visit. */
 static int is_the_point(struct replayer *r, struct hunt *h, const uint64_t regs[X86_NREGS])
 {
@@ -228,9 +249,9 @@ static int inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_
 static int write_trampoline(struct replayer *r, struct hunt *h)
 {
 	uint8_t tramp[X86_TRAMPOLINE_MAX];
-	size_t n = x86_trampoline_build(tramp, h->tramp, h->tramp + PAGE, h->site, h->orig,
-					h->insn_len, h->disp_offset, r->ev.regs, h->words,
-					h->nwords, &h->ips);
+	struct x86_site_move move = {h->site, h->orig, h->insn_len, h->disp_offset};
+	size_t n = x86_trampoline_build(tramp, h->tramp, h->tramp + PAGE, &move, r->ev.regs,
+					h->likely, h->words, h->nwords, &h->ips);
 
 	if (!n) {
 		rw_error("event %llu: the instruction at 0x%llx cannot be moved to 0x%llx",
@@ -421,6 +442,7 @@ int replayer_run_to_point(struct replayer *r)
 		r->debug.point_in_place = err > 0;
 		return err < 0 ? err : arrived(r, &h);
 	}
+	h.likely = changed_regs(regs, r->ev.regs);
 	for (;;) {
 		bool patch = r->debug.mode != REPLAY_MODE_STEP && !breakpoint_on_site(r, &h);
 
