@@ -8,6 +8,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/rseq.h"
+#include "arch/x86_64/run_to.h"
 #include "arch/x86_64/tracee.h"
 #include "common/hash.h"
 #include "common/progress.h"
@@ -169,6 +170,13 @@ struct replay_task {
 	bool has_altstack;
 	/* Where it stopped for a tracer inside the recording (replay_ptrace.c). */
 	uint8_t ptrace_at;
+	/*
+	 * The memory words its last run to an execution point compared
+	 * (run_to.c): a spin's counter, say. Its next one compares them at
+	 * once where its expected memory holds them.
+	 */
+	uint64_t point_words[X86_SITE_MAX_WORDS];
+	int npoint_words;
 };
 
 #define REPLAY_PTRACE_AT_NONE	0

@@ -318,10 +318,41 @@ static int hunt_teardown(struct replayer *r, struct hunt *h)
 	return inject(r, SYS_munmap, h->tramp, TRAMP_PAGES * PAGE, 0, 0, &ret);
 }
 
+/*
+ * The words the thread's previous hunt compared, where the event's
+ * expected memory holds them, with the values it holds: the visits of a
+ * spin differ only in its counter, which the previous point taught.
+ */
+static void seed_words(struct replayer *r, struct hunt *h)
+{
+	const struct replay_task *task = r->tasks.cur;
+
+	for (int i = 0; i < task->npoint_words; i++) {
+		uint64_t addr = task->point_words[i];
+
+		for (size_t k = 0; k < r->ev.nexpect; k++) {
+			const struct trace_mem *m = &r->ev.expect[k];
+
+			if (addr < m->addr || addr + 8 > m->addr + m->len)
+				continue;
+			h->words[h->nwords].addr = addr;
+			memcpy(&h->words[h->nwords++].value, m->data + (addr - m->addr), 8);
+			break;
+		}
+	}
+}
+
 /* The thread stands at the recorded visit: the recorded registers, rip at the site. */
 static int arrived(struct replayer *r, struct hunt *h)
 {
+	struct replay_task *task = r->tasks.cur;
 	int err = hunt_teardown(r, h);
+
+	if (h->tramp) { /* it hunted: what it compared is the thread's loop as it is now */
+		task->npoint_words = h->nwords;
+		for (int i = 0; i < h->nwords; i++)
+			task->point_words[i] = h->words[i].addr;
+	}
 
 	return err < 0 ? err : tracee_set_regs(&r->tasks.cur->t, r->ev.regs);
 }
@@ -443,6 +474,7 @@ int replayer_run_to_point(struct replayer *r)
 		return err < 0 ? err : arrived(r, &h);
 	}
 	h.likely = changed_regs(regs, r->ev.regs);
+	seed_words(r, &h);
 	for (;;) {
 		bool patch = r->debug.mode != REPLAY_MODE_STEP && !breakpoint_on_site(r, &h);
 

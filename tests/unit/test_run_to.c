@@ -266,6 +266,20 @@ static void test_trampoline(void)
 		CHECK(visit(pid, &l, &base, "stack words equal") == 1,
 		      "equal stack words did not trap");
 	}
+	/* The words first, then registers, with the inline miss paths they take. */
+	l.likely = 1u << X86_R15 | 1u << X86_RAX | 1u << X86_RDX;
+	install(pid, &l);
+	{
+		uint64_t v = 0x1233;
+
+		poke(pid, base.rsp + 16, (const uint8_t *)&v, 8);
+		CHECK(visit(pid, &l, &base, "stack word differs, likely registers") == 0,
+		      "trapped with a stack word differing");
+		v = 0x1234;
+		poke(pid, base.rsp + 16, (const uint8_t *)&v, 8);
+		check_registers(pid, &l, &base);
+	}
+	l.likely = 0;
 	/* A word not mapped at this visit faults in the trampoline; the miss path goes on. */
 	l.words[0] = (struct x86_site_word){0x1000, 0};
 	l.nwords = 1;

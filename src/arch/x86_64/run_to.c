@@ -111,6 +111,8 @@ struct emitter {
 	size_t insn_len;
 	uint8_t disp_offset;
 	bool out_of_reach;
+	bool rax_kept; /* rax is in its slot: an inline miss path takes it back too */
+	int nfirst;    /* compares with an inline miss path so far */
 };
 
 static void put(struct emitter *e, const void *bytes, size_t len)
@@ -218,9 +220,9 @@ static void compare(struct emitter *e, int reg, uint64_t value)
 }
 
 /*
- * A compare made while only rcx is kept, its miss path inline: rcx back,
- * the moved instruction and the jump back, so that a visit told apart
- * here costs two jumps and a few instructions.
+ * A compare with its miss path inline: rcx (and rax, if kept) back, the
+ * moved instruction and the jump back, so that a visit told apart here
+ * costs two jumps and a few instructions.
  */
 static void compare_first(struct emitter *e, int reg, uint64_t value)
 {
@@ -231,6 +233,8 @@ static void compare_first(struct emitter *e, int reg, uint64_t value)
 	put(e, &jrcxz, 1);
 	over = e->n;
 	put(e, &jrcxz, 1); /* its rel8, set below */
+	if (e->rax_kept)
+		save_slot(e, 0, false);
 	save_slot(e, 1, false);
 	put_moved(e);
 	e->out[over] = (uint8_t)(e->n - (over + 1));
@@ -257,33 +261,69 @@ static uint64_t lahf_seto(uint64_t eflags)
 	return ((eflags & 0xd5) | 2) << 8 | (eflags >> 11 & 1);
 }
 
+/* Compares reg with value, with an inline miss path while there are few of them. */
+static void compare_early(struct emitter *e, int reg, uint64_t value)
+{
+	if (e->nfirst < FIRST_MAX) {
+		e->nfirst++;
+		compare_first(e, reg, value);
+	} else {
+		compare(e, reg, value);
+	}
+}
+
 /*
- * The compares, the registers in `likely` first: with rcx kept only, up
- * to FIRST_MAX of them, each with its own short miss path. Then rax is
- * kept too, and come rcx if likely, rsp, the words (what tells apart the
- * visits whose registers are alike), the other registers, rax and rcx as
- * kept, and the arithmetic flags (the replayer weighs the others at the
- * trap).
+ * What tells a loop's visits apart, with inline miss paths: the learned
+ * words (only a visit whose registers all matched taught them: the loop's
+ * visits differ in memory), then the registers in likely. rcx is kept,
+ * and rax while the words are loaded into it.
+ */
+static void emit_first_compares(struct emitter *e, const uint64_t want[X86_NREGS],
+				uint32_t likely, const struct x86_site_word *words, int nwords,
+				uint32_t *done)
+{
+	static const uint8_t movabs_rax[] = {0x48, 0xa1};
+
+	save_slot(e, 1, true);
+	if (nwords) {
+		save_slot(e, 0, true);
+		e->rax_kept = true;
+	}
+	for (int i = 0; i < nwords; i++) {
+		put(e, movabs_rax, sizeof(movabs_rax));
+		put(e, &words[i].addr, 8);
+		compare_early(e, 0, words[i].value);
+	}
+	if (nwords)
+		save_slot(e, 0, false);
+	for (size_t i = 0; i < NDIRECT && e->nfirst < FIRST_MAX; i++) {
+		if (!(likely >> direct[i].idx & 1))
+			continue;
+		compare_first(e, direct[i].enc, want[direct[i].idx]);
+		*done |= 1u << direct[i].idx;
+		e->nfirst++;
+	}
+	if (!e->rax_kept) {
+		save_slot(e, 0, true);
+		e->rax_kept = true;
+	}
+}
+
+/*
+ * The compares: the words and the registers in likely first (above);
+ * then, rax and rcx kept, rcx if likely, rsp, the likely registers left,
+ * the other registers, rcx as kept, and the arithmetic flags (the
+ * replayer weighs the others at the trap).
  */
 static void emit_compares(struct emitter *e, const uint64_t want[X86_NREGS], uint32_t likely,
 			  const struct x86_site_word *words, int nwords)
 {
-	static const uint8_t movabs_rax[] = {0x48, 0xa1};
 	static const uint8_t mov_rax_rcx[] = {0x48, 0x89, 0xc8};
 	/* lahf; seto al; movzx eax, ax */
 	static const uint8_t flags_rax[] = {0x9f, 0x0f, 0x90, 0xc0, 0x0f, 0xb7, 0xc0};
 	uint32_t done = 0;
-	int nfirst = 0;
 
-	save_slot(e, 1, true);
-	for (size_t i = 0; i < NDIRECT && nfirst < FIRST_MAX; i++) {
-		if (!(likely >> direct[i].idx & 1))
-			continue;
-		compare_first(e, direct[i].enc, want[direct[i].idx]);
-		done |= 1u << direct[i].idx;
-		nfirst++;
-	}
-	save_slot(e, 0, true);
+	emit_first_compares(e, want, likely, words, nwords, &done);
 	for (int pass = 0; pass < 2; pass++) {
 		bool rcx_now = pass == 0 ? (likely >> X86_RCX & 1) : !(done >> X86_RCX & 1);
 
@@ -298,13 +338,6 @@ static void emit_compares(struct emitter *e, const uint64_t want[X86_NREGS], uin
 			compare(e, 4, want[X86_RSP]);
 			done |= 1u << X86_RSP;
 		}
-		for (int i = 0; pass == 0 && i < nwords; i++) {
-			put(e, movabs_rax, sizeof(movabs_rax));
-			put(e, &words[i].addr, 8);
-			compare(e, 0, words[i].value);
-		}
-		if (pass == 0)
-			save_slot(e, 0, false);
 		for (size_t i = 0; i < NDIRECT; i++) {
 			bool now = pass == 0 ? (likely >> direct[i].idx & 1) : true;
 
