@@ -60,30 +60,42 @@ enum x86_site_class x86_site_class(const uint8_t *code, size_t len, uint64_t add
 	return x86_site_decode(code, len, addr, insn_len, &disp);
 }
 
+/*
+ * The thread's decoder, opened at its first use and kept: opening one
+ * costs ten times a decode, and an execution point decodes at every step
+ * on the way to its site.
+ */
+static _Thread_local struct {
+	csh cs;
+	cs_insn *insn;
+	bool open;
+} decoder;
+
 enum x86_site_class x86_site_decode(const uint8_t *code, size_t len, uint64_t addr,
 				    size_t *insn_len, uint8_t *disp_offset)
 {
 	enum x86_site_class cls = X86_SITE_SPECIAL;
 	const uint8_t *p = code;
 	uint64_t a = addr;
-	csh cs;
-	cs_insn *insn;
 
 	*insn_len = 0;
 	*disp_offset = 0;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
-		return X86_SITE_SPECIAL;
-	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
-	insn = cs_malloc(cs);
-	if (insn && cs_disasm_iter(cs, &p, &len, &a, insn)) {
-		*insn_len = insn->size;
-		cls = classify(cs, insn);
-		if (cls == X86_SITE_OK)
-			*disp_offset = rip_disp_offset(insn);
+	if (!decoder.open) {
+		if (cs_open(CS_ARCH_X86, CS_MODE_64, &decoder.cs) != CS_ERR_OK)
+			return X86_SITE_SPECIAL;
+		cs_option(decoder.cs, CS_OPT_DETAIL, CS_OPT_ON);
+		if (!(decoder.insn = cs_malloc(decoder.cs))) {
+			cs_close(&decoder.cs);
+			return X86_SITE_SPECIAL;
+		}
+		decoder.open = true;
 	}
-	if (insn)
-		cs_free(insn, 1);
-	cs_close(&cs);
+	if (cs_disasm_iter(decoder.cs, &p, &len, &a, decoder.insn)) {
+		*insn_len = decoder.insn->size;
+		cls = classify(decoder.cs, decoder.insn);
+		if (cls == X86_SITE_OK)
+			*disp_offset = rip_disp_offset(decoder.insn);
+	}
 	return cls;
 }
 
