@@ -177,6 +177,7 @@ struct replay_task {
 	 */
 	uint64_t point_words[X86_SITE_MAX_WORDS];
 	int npoint_words;
+	uint64_t tramp_hint; /* where its last trampoline was mapped (run_to.c) */
 };
 
 #define REPLAY_PTRACE_AT_NONE	0

@@ -262,12 +262,66 @@ static int write_trampoline(struct replayer *r, struct hunt *h)
 	return tracee_write_mem(&r->tasks.cur->t, h->tramp, tramp, n);
 }
 
+/* Whether a rel32 from anywhere in a trampoline's pages at tramp reaches addr. */
+static bool within_reach(uint64_t tramp, uint64_t addr)
+{
+	return (tramp > addr ? tramp + TRAMP_PAGES * PAGE - addr : addr - tramp) < JUMP_REACH;
+}
+
+/* Maps the trampoline's code page and the page for the registers it keeps, at h->tramp. */
+static int map_at(struct replayer *r, struct hunt *h)
+{
+	int64_t ret;
+	int err = inject(r, SYS_mmap, h->tramp, TRAMP_PAGES * PAGE, PROT_READ | PROT_EXEC,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, &ret);
+
+	if (!err && (uint64_t)ret != h->tramp)
+		err = ret < 0 ? (int)ret : -EEXIST;
+	if (!err)
+		err = inject(r, SYS_mprotect, h->tramp + PAGE, PAGE, PROT_READ | PROT_WRITE, 0,
+			     &ret);
+	if (!err && ret)
+		err = (int)ret;
+	return err;
+}
+
+/*
+ * The trampoline's pages near the site: where the thread's last ones were
+ * when that is free and within reach (a loop's next point, most often),
+ * which spares reading the address space's map; else the nearest gap.
+ */
+static int map_trampoline(struct replayer *r, struct hunt *h)
+{
+	struct replay_task *task = r->tasks.cur;
+	uint64_t hint = task->tramp_hint, target = h->site;
+	int32_t disp;
+	int err;
+
+	if (h->disp_offset) { /* the moved instruction's operand must stay within its reach too */
+		memcpy(&disp, h->orig + h->disp_offset, 4);
+		target = h->site + h->insn_len + (uint64_t)(int64_t)disp;
+	}
+	if (hint && within_reach(hint, h->site) && within_reach(hint, target)) {
+		h->tramp = hint;
+		if ((err = map_at(r, h)) != -EEXIST)
+			return err;
+	}
+	h->tramp = free_page_near(task->t.tid, h->site);
+	if (!h->tramp) {
+		rw_error("event %llu: no free page within 2 GiB of 0x%llx for a trampoline",
+			 (unsigned long long)r->ev.seq, (unsigned long long)h->site);
+		return -ENOMEM;
+	}
+	if ((err = map_at(r, h)) == 0)
+		task->tramp_hint = h->tramp;
+	return err;
+}
+
 static int hunt_setup(struct replayer *r, struct hunt *h)
 {
 	struct tracee *t = &r->tasks.cur->t;
 	uint8_t patch[16];
 	size_t got = tracee_read_mem_partial(t, h->site, h->orig, sizeof(h->orig));
-	int64_t ret;
 	int err;
 
 	if (x86_site_decode(h->orig, got, h->site, &h->insn_len, &h->disp_offset) != X86_SITE_OK) {
@@ -276,23 +330,7 @@ static int hunt_setup(struct replayer *r, struct hunt *h)
 			 (unsigned long long)r->ev.seq, (unsigned long long)h->site);
 		return -EPROTO;
 	}
-	h->tramp = free_page_near(t->tid, h->site);
-	if (!h->tramp) {
-		rw_error("event %llu: no free page within 2 GiB of 0x%llx for a trampoline",
-			 (unsigned long long)r->ev.seq, (unsigned long long)h->site);
-		return -ENOMEM;
-	}
-	/* Its code, and a page for the registers it keeps. */
-	err = inject(r, SYS_mmap, h->tramp, TRAMP_PAGES * PAGE, PROT_READ | PROT_EXEC,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, &ret);
-	if (!err && (uint64_t)ret != h->tramp)
-		err = ret < 0 ? (int)ret : -EEXIST;
-	if (!err)
-		err = inject(r, SYS_mprotect, h->tramp + PAGE, PAGE, PROT_READ | PROT_WRITE, 0,
-			     &ret);
-	if (!err && ret)
-		err = (int)ret;
-	if (err < 0)
+	if ((err = map_trampoline(r, h)) < 0)
 		return err;
 	x86_site_patch(patch, h->site, h->insn_len, h->tramp);
 	if ((err = write_trampoline(r, h)) < 0 ||
