@@ -299,9 +299,32 @@ static void test_trampoline(void)
 	waitpid(pid, &st, 0);
 }
 
+/* The largest trampoline: every word, every register first and none fitting 32 bits. */
+static void test_largest(void)
+{
+	static const uint8_t insn[15] = {0x48, 0x8b, 0x05, 0, 0, 0, 0};
+	uint8_t out[X86_TRAMPOLINE_MAX + 64];
+	struct x86_site_move move = {CODE_ADDR + 0x10, insn, sizeof(insn), 3};
+	struct x86_site_word words[X86_SITE_MAX_WORDS];
+	struct x86_trampoline_ips ips;
+	uint64_t want[X86_NREGS];
+	size_t n;
+
+	for (int i = 0; i < X86_NREGS; i++)
+		want[i] = 0x7fff00000000ull + (uint64_t)i;
+	for (int i = 0; i < X86_SITE_MAX_WORDS; i++)
+		words[i] = (struct x86_site_word){0x7ffe00000000ull + 8 * (uint64_t)i, ~0ull};
+	memset(out, 0xa5, sizeof(out));
+	n = x86_trampoline_build(out, CODE_ADDR + 0x200, CODE_ADDR + 0x1200, &move, want, ~0u, words,
+				 X86_SITE_MAX_WORDS, &ips);
+	CHECK(n > 0 && n <= X86_TRAMPOLINE_MAX, "the largest trampoline is %zu bytes", n);
+	CHECK(out[X86_TRAMPOLINE_MAX] == 0xa5, "the largest trampoline overran its room");
+}
+
 int main(void)
 {
 	test_classes();
+	test_largest();
 	test_trampoline();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
