@@ -290,24 +290,19 @@ static void add_page_hash(struct recorder *r, struct recorder_task *t, const str
  * task may have written (see recorder_add_exec_point_pages). The new
  * hashes, sorted, go to *out.
  */
-static int scan_pages(struct recorder *r, struct recorder_task *t, const struct page_hash *old,
-		      size_t nold, int flags, bool all_present, struct page_hash **out,
-		      size_t *nout)
+static int scan_maps(struct recorder *r, struct recorder_task *t, const struct procmap *maps,
+		     int n, const struct page_hash *old, size_t nold, int flags, bool all_present,
+		     struct page_hash **out, size_t *nout)
 {
 	int emit = flags & ~SCAN_SHARED_ONLY;
 	static uint8_t zeros[PAGE];
 	uint64_t zero_hash = rw_hash_bytes(zeros, PAGE).lo;
-	struct procmap *maps = NULL;
 	struct page_hash *now = NULL;
 	size_t nnow = 0, cap = 0;
 	uint8_t *buf = xmalloc(BATCH_PAGES * PAGE);
-	int n = procmaps_read(t->t.tid, &maps), pagemap;
+	int pagemap;
 	char path[64];
 
-	if (n < 0) {
-		free(buf);
-		return n;
-	}
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", t->t.tid);
 	pagemap = open(path, O_RDONLY | O_CLOEXEC);
 	for (int i = 0; i < n; i++) {
@@ -345,11 +340,25 @@ static int scan_pages(struct recorder *r, struct recorder_task *t, const struct 
 	}
 	if (pagemap >= 0)
 		close(pagemap);
-	free(maps);
 	free(buf);
 	*out = now; /* /proc/PID/maps is sorted, so this is too */
 	*nout = nnow;
 	return 0;
+}
+
+/* scan_maps over t's mappings as they are now. */
+static int scan_pages(struct recorder *r, struct recorder_task *t, const struct page_hash *old,
+		      size_t nold, int flags, bool all_present, struct page_hash **out,
+		      size_t *nout)
+{
+	struct procmap *maps = NULL;
+	int n = procmaps_read(t->t.tid, &maps), err;
+
+	if (n < 0)
+		return n;
+	err = scan_maps(r, t, maps, n, old, nold, flags, all_present, out, nout);
+	free(maps);
+	return err;
 }
 
 /* Adds what emit says for the pages of [start, end) in m (a private mapping). */
@@ -384,6 +393,7 @@ static int add_written_pages(struct recorder *r, struct recorder_task *t, int em
 	struct procmap *maps = NULL;
 	struct page_hash *shared;
 	size_t nw, nshared, k = 0;
+	bool any_shared = false;
 	uint8_t *buf;
 	int n, err = written_pages_collect(r, t, &w, &nw);
 
@@ -398,6 +408,7 @@ static int add_written_pages(struct recorder *r, struct recorder_task *t, int em
 	for (int i = 0; i < n; i++) {
 		const struct procmap *m = &maps[i];
 
+		any_shared |= watched(m) && m->shared;
 		while (k < nw && w[k].end <= m->start)
 			k++;
 		for (size_t j = k; j < nw && w[j].start < m->end; j++)
@@ -406,10 +417,14 @@ static int add_written_pages(struct recorder *r, struct recorder_task *t, int em
 					   w[j].end < m->end ? w[j].end : m->end, emit, buf);
 	}
 	free(buf);
-	free(maps);
 	free(w);
-	err = scan_pages(r, t, NULL, 0, emit | SCAN_SHARED_ONLY, false, &shared, &nshared);
-	free(shared);
+	/* The shared ones among the same mappings, not read again. */
+	if (any_shared)
+		err = scan_maps(r, t, maps, n, NULL, 0, emit | SCAN_SHARED_ONLY, false, &shared,
+				&nshared);
+	free(maps);
+	if (any_shared)
+		free(shared);
 	t->mm->hashes_stale = true;
 	t->mm->threaded = t->mm->refs > 1;
 	return err;
@@ -560,6 +575,7 @@ static int run_to_point(struct recorder *r, struct recorder_task *t, const uint6
 int recorder_preempt_point(struct recorder *r, struct recorder_task *t)
 {
 	uint64_t regs[X86_NREGS];
+	bool spins;
 	int err;
 
 	if ((err = tracee_get_regs(&t->t, regs)) < 0)
@@ -579,12 +595,12 @@ int recorder_preempt_point(struct recorder *r, struct recorder_task *t)
 		if ((err = tracee_set_regs(&t->t, regs)) < 0)
 			return err;
 	}
-	err = recorder_step_to_site(r, t, regs);
+	err = recorder_step_to_site_probing(r, t, regs, &spins);
 	if (err == RECORDER_NO_SITE)
 		return restore_point(r, t, regs);
 	if (err != 1)
 		return err;
-	t->spinning = t->last_point_ip == regs[X86_RIP] && !t->at_boundary;
+	t->spinning = spins || (t->last_point_ip == regs[X86_RIP] && !t->at_boundary);
 	t->last_point_ip = regs[X86_RIP];
 	return run_to_point(r, t, regs);
 }

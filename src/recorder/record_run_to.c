@@ -32,6 +32,12 @@
 /* The stack window hashed: the red zone below rsp and the frames above it. */
 #define STACK_BELOW 128
 #define STACK_ABOVE 1024
+/*
+ * Single steps that look for the thread's way back to its site, with
+ * every register as it was there (a loop that only waits): a spin loop is
+ * a few instructions; a longer one is not taken for one.
+ */
+#define SPIN_PROBE_STEPS 24
 
 /* Whether the thread may stop at rip: a site, and not inside its rseq critical section. */
 static enum x86_site_class site_at(struct recorder_task *t, uint64_t rip)
@@ -67,9 +73,28 @@ static int stepped_into_signal(struct recorder *r, struct recorder_task *t, int 
 	return pass ? 1 : 0;
 }
 
+/*
+ * One single step of t, regs updated: 0 done, 1 when a signal means no
+ * execution point here (see stepped_into_signal), RECORDER_TASK_ENDED,
+ * or a negative errno.
+ */
+static int step_once(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS])
+{
+	int st = tracee_resume(&t->t, PTRACE_SINGLESTEP, 0), err;
+
+	if (st < 0)
+		return st;
+	if (t->t.stop == TRACEE_STOP_EXITED)
+		return RECORDER_TASK_ENDED;
+	if (WIFSTOPPED(st) && WSTOPSIG(st) != SIGTRAP &&
+	    (err = stepped_into_signal(r, t, WSTOPSIG(st))) != 0)
+		return err;
+	return tracee_get_regs(&t->t, regs);
+}
+
 int recorder_step_to_site(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS])
 {
-	int st, err;
+	int err;
 
 	if (!r->run_to)
 		return RECORDER_NO_SITE;
@@ -83,20 +108,53 @@ int recorder_step_to_site(struct recorder *r, struct recorder_task *t, uint64_t 
 		default:
 			break;
 		}
-		st = tracee_resume(&t->t, PTRACE_SINGLESTEP, 0);
-		if (st < 0)
-			return st;
-		if (t->t.stop == TRACEE_STOP_EXITED)
-			return RECORDER_TASK_ENDED;
-		if (WIFSTOPPED(st) && WSTOPSIG(st) != SIGTRAP &&
-		    (err = stepped_into_signal(r, t, WSTOPSIG(st))) != 0)
-			return err < 0 ? err : 0;
-		if ((err = tracee_get_regs(&t->t, regs)) < 0)
-			return err;
+		if ((err = step_once(r, t, regs)) != 0)
+			return err == 1 ? 0 : err;
 	}
 	rw_debug("pid %d: no site within %d steps of %#llx", t->t.tid, SITE_MAX_STEPS,
 		 (unsigned long long)regs[X86_RIP]);
 	return RECORDER_NO_SITE;
+}
+
+/*
+ * Whether a loop's iteration left every general register as it was: the
+ * flags aside, since a counter in memory that the loop adds to sets them
+ * anew at each round (a loop holds no state in the flags alone).
+ */
+static bool same_regs(const uint64_t a[X86_NREGS], const uint64_t b[X86_NREGS])
+{
+	for (int i = 0; i < X86_NREGS; i++)
+		if (i != X86_ORIG_RAX && i != X86_EFLAGS && a[i] != b[i])
+			return false;
+	return true;
+}
+
+int recorder_step_to_site_probing(struct recorder *r, struct recorder_task *t,
+				  uint64_t regs[X86_NREGS], bool *spins)
+{
+	uint64_t at_site[X86_NREGS];
+	int err = recorder_step_to_site(r, t, regs);
+
+	*spins = false;
+	if (err != 1)
+		return err;
+	memcpy(at_site, regs, sizeof(at_site));
+	for (int steps = 0; steps < SPIN_PROBE_STEPS; steps++) {
+		if (steps) {
+			if (regs[X86_RIP] == at_site[X86_RIP]) {
+				*spins = same_regs(regs, at_site);
+				return 1;
+			}
+			enum x86_site_class cls = site_at(t, regs[X86_RIP]);
+
+			if (cls == X86_SITE_SYSCALL || cls == X86_SITE_SPECIAL)
+				return 0; /* its next event comes at once */
+		}
+		if ((err = step_once(r, t, regs)) != 0)
+			return err == 1 ? 0 : err;
+	}
+	/* No loop this short through the site: a site from here on instead. */
+	return recorder_step_to_site(r, t, regs);
 }
 
 static void add_hole(struct recorder *r, uint64_t addr, uint64_t len)

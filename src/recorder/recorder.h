@@ -172,9 +172,11 @@ struct recorder_task {
 	bool kick_preempt; /* a SIGSTOP was sent to end its time slice */
 	bool yield_at_event; /* its slice ended just before an event: it yields after that one */
 	/*
-	 * Where its last execution point was, and whether it spins: preempted
-	 * twice at one instruction with no event of its own in between. A
-	 * spinning thread gets one tick, not a whole slice, before it yields.
+	 * Where its last execution point was, and whether it spins: a round
+	 * of its loop through the point's site changed no register, or it
+	 * was preempted twice at one instruction with no event of its own in
+	 * between. A spinning thread gets one tick, not a whole slice, before
+	 * it yields.
 	 */
 	uint64_t last_point_ip;
 	bool spinning;
@@ -521,6 +523,15 @@ int recorder_exec_point_event(struct recorder *r, struct recorder_task *t, int h
  * regs updated: 1 there, 0 when its next event comes first, or as above.
  */
 int recorder_step_to_site(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS]);
+/*
+ * The same, then on around the loop the site is in, if it is a short one,
+ * back to the site: *spins says whether every register came back as it
+ * was there (a thread that waits on memory another thread writes; at
+ * most a counter in memory changes). The point is at the site it stands at
+ * then (the same, or the next one on where no short loop brought it back).
+ */
+int recorder_step_to_site_probing(struct recorder *r, struct recorder_task *t,
+				  uint64_t regs[X86_NREGS], bool *spins);
 /* The stack window and changed pages of an execution point at regs, as fingerprint sections. */
 int recorder_add_fingerprint(struct recorder *r, struct recorder_task *t,
 			     const uint64_t regs[X86_NREGS]);

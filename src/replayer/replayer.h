@@ -8,6 +8,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/rseq.h"
+#include "arch/x86_64/run_to.h"
 #include "arch/x86_64/tracee.h"
 #include "common/hash.h"
 #include "common/progress.h"
@@ -171,6 +172,14 @@ struct replay_task {
 	uint8_t ptrace_at;
 	/* Resumed by that tracer with a single step: a syscall it runs saved the trap flag. */
 	bool ptrace_step;
+	/*
+	 * The memory words its last run to an execution point compared
+	 * (run_to.c): a spin's counter, say. Its next one compares them at
+	 * once where its expected memory holds them.
+	 */
+	uint64_t point_words[X86_SITE_MAX_WORDS];
+	int npoint_words;
+	uint64_t tramp_hint; /* where its last trampoline was mapped (run_to.c) */
 };
 
 #define REPLAY_PTRACE_AT_NONE	0

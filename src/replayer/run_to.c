@@ -48,6 +48,8 @@ struct hunt {
 	/* Stack words that told visits with the recorded registers apart, compared in the thread. */
 	struct x86_site_word words[X86_SITE_MAX_WORDS];
 	int nwords;
+	/* The registers compared first: those the stretch changed, which a loop's visits differ in. */
+	uint32_t likely;
 };
 
 /* Whether the XSAVE components equal the recorded ones (header and software bytes aside). */
@@ -159,6 +161,25 @@ static int expect_matches(struct replayer *r, struct hunt *h, bool learn)
 	return ok;
 }
 
+/*
+ * The general registers in which the thread now (at its last event)
+ * differs from the point: a loop's counters and temporaries, in which its
+ * visits of the site differ from each other too, rather than the bases
+ * and bounds that stay put.
+ */
+static uint32_t changed_regs(const uint64_t now[X86_NREGS], const uint64_t point[X86_NREGS])
+{
+	static const uint8_t gprs[] = {X86_RAX, X86_RBX, X86_RCX, X86_RDX, X86_RSI,
+				       X86_RDI, X86_RBP, X86_RSP, X86_R8,  X86_R9,
+				       X86_R10, X86_R11, X86_R12, X86_R13, X86_R14, X86_R15};
+	uint32_t mask = 0;
+
+	for (size_t i = 0; i < sizeof(gprs); i++)
+		if (now[gprs[i]] != point[gprs[i]])
+			mask |= 1u << gprs[i];
+	return mask;
+}
+
 /* Whether the thread, its registers regs (rip at the site), is at the recorded visit. */
 static int is_the_point(struct replayer *r, struct hunt *h, const uint64_t regs[X86_NREGS])
 {
@@ -228,9 +249,9 @@ static int inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_
 static int write_trampoline(struct replayer *r, struct hunt *h)
 {
 	uint8_t tramp[X86_TRAMPOLINE_MAX];
-	size_t n = x86_trampoline_build(tramp, h->tramp, h->tramp + PAGE, h->site, h->orig,
-					h->insn_len, h->disp_offset, r->ev.regs, h->words,
-					h->nwords, &h->ips);
+	struct x86_site_move move = {h->site, h->orig, h->insn_len, h->disp_offset};
+	size_t n = x86_trampoline_build(tramp, h->tramp, h->tramp + PAGE, &move, r->ev.regs,
+					h->likely, h->words, h->nwords, &h->ips);
 
 	if (!n) {
 		rw_error("event %llu: the instruction at 0x%llx cannot be moved to 0x%llx",
@@ -241,12 +262,66 @@ static int write_trampoline(struct replayer *r, struct hunt *h)
 	return tracee_write_mem(&r->tasks.cur->t, h->tramp, tramp, n);
 }
 
+/* Whether a rel32 from anywhere in a trampoline's pages at tramp reaches addr. */
+static bool within_reach(uint64_t tramp, uint64_t addr)
+{
+	return (tramp > addr ? tramp + TRAMP_PAGES * PAGE - addr : addr - tramp) < JUMP_REACH;
+}
+
+/* Maps the trampoline's code page and the page for the registers it keeps, at h->tramp. */
+static int map_at(struct replayer *r, struct hunt *h)
+{
+	int64_t ret;
+	int err = inject(r, SYS_mmap, h->tramp, TRAMP_PAGES * PAGE, PROT_READ | PROT_EXEC,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, &ret);
+
+	if (!err && (uint64_t)ret != h->tramp)
+		err = ret < 0 ? (int)ret : -EEXIST;
+	if (!err)
+		err = inject(r, SYS_mprotect, h->tramp + PAGE, PAGE, PROT_READ | PROT_WRITE, 0,
+			     &ret);
+	if (!err && ret)
+		err = (int)ret;
+	return err;
+}
+
+/*
+ * The trampoline's pages near the site: where the thread's last ones were
+ * when that is free and within reach (a loop's next point, most often),
+ * which spares reading the address space's map; else the nearest gap.
+ */
+static int map_trampoline(struct replayer *r, struct hunt *h)
+{
+	struct replay_task *task = r->tasks.cur;
+	uint64_t hint = task->tramp_hint, target = h->site;
+	int32_t disp;
+	int err;
+
+	if (h->disp_offset) { /* the moved instruction's operand must stay within its reach too */
+		memcpy(&disp, h->orig + h->disp_offset, 4);
+		target = h->site + h->insn_len + (uint64_t)(int64_t)disp;
+	}
+	if (hint && within_reach(hint, h->site) && within_reach(hint, target)) {
+		h->tramp = hint;
+		if ((err = map_at(r, h)) != -EEXIST)
+			return err;
+	}
+	h->tramp = free_page_near(task->t.tid, h->site);
+	if (!h->tramp) {
+		rw_error("event %llu: no free page within 2 GiB of 0x%llx for a trampoline",
+			 (unsigned long long)r->ev.seq, (unsigned long long)h->site);
+		return -ENOMEM;
+	}
+	if ((err = map_at(r, h)) == 0)
+		task->tramp_hint = h->tramp;
+	return err;
+}
+
 static int hunt_setup(struct replayer *r, struct hunt *h)
 {
 	struct tracee *t = &r->tasks.cur->t;
 	uint8_t patch[16];
 	size_t got = tracee_read_mem_partial(t, h->site, h->orig, sizeof(h->orig));
-	int64_t ret;
 	int err;
 
 	if (x86_site_decode(h->orig, got, h->site, &h->insn_len, &h->disp_offset) != X86_SITE_OK) {
@@ -255,23 +330,7 @@ static int hunt_setup(struct replayer *r, struct hunt *h)
 			 (unsigned long long)r->ev.seq, (unsigned long long)h->site);
 		return -EPROTO;
 	}
-	h->tramp = free_page_near(t->tid, h->site);
-	if (!h->tramp) {
-		rw_error("event %llu: no free page within 2 GiB of 0x%llx for a trampoline",
-			 (unsigned long long)r->ev.seq, (unsigned long long)h->site);
-		return -ENOMEM;
-	}
-	/* Its code, and a page for the registers it keeps. */
-	err = inject(r, SYS_mmap, h->tramp, TRAMP_PAGES * PAGE, PROT_READ | PROT_EXEC,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, &ret);
-	if (!err && (uint64_t)ret != h->tramp)
-		err = ret < 0 ? (int)ret : -EEXIST;
-	if (!err)
-		err = inject(r, SYS_mprotect, h->tramp + PAGE, PAGE, PROT_READ | PROT_WRITE, 0,
-			     &ret);
-	if (!err && ret)
-		err = (int)ret;
-	if (err < 0)
+	if ((err = map_trampoline(r, h)) < 0)
 		return err;
 	x86_site_patch(patch, h->site, h->insn_len, h->tramp);
 	if ((err = write_trampoline(r, h)) < 0 ||
@@ -297,10 +356,46 @@ static int hunt_teardown(struct replayer *r, struct hunt *h)
 	return inject(r, SYS_munmap, h->tramp, TRAMP_PAGES * PAGE, 0, 0, &ret);
 }
 
+/*
+ * The words the thread's previous hunt compared, where the event's
+ * expected memory holds them, with the values it holds: the visits of a
+ * spin differ only in its counter, which the previous point taught. None
+ * that the site's patch (up to 16 bytes, in code the program wrote) or a
+ * debugger's int3 would cover: the trampoline would read those bytes.
+ */
+static void seed_words(struct replayer *r, struct hunt *h)
+{
+	const struct replay_task *task = r->tasks.cur;
+
+	for (int i = 0; i < task->npoint_words; i++) {
+		uint64_t addr = task->point_words[i];
+
+		if ((addr < h->site + sizeof(h->orig) && addr + 8 > h->site) ||
+		    word_patched(r, h, addr))
+			continue;
+		for (size_t k = 0; k < r->ev.nexpect; k++) {
+			const struct trace_mem *m = &r->ev.expect[k];
+
+			if (addr < m->addr || addr + 8 > m->addr + m->len)
+				continue;
+			h->words[h->nwords].addr = addr;
+			memcpy(&h->words[h->nwords++].value, m->data + (addr - m->addr), 8);
+			break;
+		}
+	}
+}
+
 /* The thread stands at the recorded visit: the recorded registers, rip at the site. */
 static int arrived(struct replayer *r, struct hunt *h)
 {
+	struct replay_task *task = r->tasks.cur;
 	int err = hunt_teardown(r, h);
+
+	if (h->tramp) { /* it hunted: what it compared is the thread's loop as it is now */
+		task->npoint_words = h->nwords;
+		for (int i = 0; i < h->nwords; i++)
+			task->point_words[i] = h->words[i].addr;
+	}
 
 	return err < 0 ? err : tracee_set_regs(&r->tasks.cur->t, r->ev.regs);
 }
@@ -421,6 +516,8 @@ int replayer_run_to_point(struct replayer *r)
 		r->debug.point_in_place = err > 0;
 		return err < 0 ? err : arrived(r, &h);
 	}
+	h.likely = changed_regs(regs, r->ev.regs);
+	seed_words(r, &h);
 	for (;;) {
 		bool patch = r->debug.mode != REPLAY_MODE_STEP && !breakpoint_on_site(r, &h);
 

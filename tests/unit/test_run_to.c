@@ -115,6 +115,7 @@ struct layout {
 	uint64_t site, end, tramp;
 	struct x86_trampoline_ips ips;
 	uint64_t want[X86_NREGS];
+	uint32_t likely; /* the registers compared first */
 	struct x86_site_word words[2];
 	int nwords;
 };
@@ -129,8 +130,10 @@ static void install(pid_t pid, struct layout *l)
 	l->site = CODE_ADDR + 0x10;
 	l->end = l->site + sizeof(insn);
 	l->tramp = CODE_ADDR + 0x200;
-	n = x86_trampoline_build(tramp, l->tramp, CODE_ADDR + 0xff0, l->site, insn, sizeof(insn), 0,
-				 l->want, l->words, l->nwords, &l->ips);
+	struct x86_site_move move = {l->site, insn, sizeof(insn), 0};
+
+	n = x86_trampoline_build(tramp, l->tramp, CODE_ADDR + 0xff0, &move, l->want, l->likely,
+				 l->words, l->nwords, &l->ips);
 	CHECK(n <= X86_TRAMPOLINE_MAX && n + 0x200 <= 0xff0, "trampoline of %zu bytes", n);
 	x86_site_patch(patch, l->site, sizeof(insn), l->tramp);
 	poke(pid, l->site, patch, sizeof(patch));
@@ -167,6 +170,7 @@ static int visit(pid_t pid, const struct layout *l, const struct user_regs_struc
 	CHECK(now.rax == 0x1122334455667788ull, "%s: the instruction did not run (rax %#llx)",
 	      what, now.rax);
 	CHECK(now.rsp == start->rsp && now.rbx == start->rbx && now.r15 == start->r15 &&
+		  now.rcx == start->rcx && now.rdx == start->rdx && now.r14 == start->r14 &&
 		  (now.eflags & 0xcd5) == (start->eflags & 0xcd5),
 	      "%s: registers changed", what);
 	for (uint64_t below = 8; below <= 256; below += 8)
@@ -174,6 +178,36 @@ static int visit(pid_t pid, const struct layout *l, const struct user_regs_struc
 		      "%s: the stack %llu bytes below rsp was written", what,
 		      (unsigned long long)below);
 	return trapped;
+}
+
+/* Visits with each compared register differing in turn: only equal registers trap. */
+static void check_registers(pid_t pid, const struct layout *l,
+			    const struct user_regs_struct *base)
+{
+	struct user_regs_struct r;
+	uint8_t red[256];
+
+	memset(red, 0x5a, sizeof(red));
+	CHECK(visit(pid, l, base, "equal registers") == 1, "equal registers did not trap");
+	r = *base, r.r15 ^= 1;
+	CHECK(visit(pid, l, &r, "r15 differs") == 0, "trapped with r15 differing");
+	r = *base, r.r14 ^= 1ull << 40;
+	CHECK(visit(pid, l, &r, "r14 differs") == 0, "trapped with r14 differing");
+	r = *base, r.rax = 8;
+	CHECK(visit(pid, l, &r, "rax differs") == 0, "trapped with rax differing");
+	r = *base, r.rcx = 0xd;
+	CHECK(visit(pid, l, &r, "rcx differs") == 0, "trapped with rcx differing");
+	r = *base, r.rdx = base->rdx - 1;
+	CHECK(visit(pid, l, &r, "rdx differs") == 0, "trapped with rdx differing");
+	r = *base, r.rsp -= 16;
+	poke(pid, r.rsp - 256, red, 256);
+	CHECK(visit(pid, l, &r, "rsp differs") == 0, "trapped with rsp differing");
+	r = *base, r.eflags |= 1;
+	CHECK(visit(pid, l, &r, "CF differs") == 0, "trapped with the carry flag differing");
+	r = *base, r.eflags |= 0x800;
+	CHECK(visit(pid, l, &r, "OF differs") == 0, "trapped with the overflow flag differing");
+	r = *base, r.eflags |= 0x10000;
+	CHECK(visit(pid, l, &r, "RF differs") == 1, "RF, which is not compared, stopped a trap");
 }
 
 static void test_trampoline(void)
@@ -196,7 +230,7 @@ static void test_trampoline(void)
 	base.rdi = STACK_TOP - 0x8000;
 	base.rax = 7, base.rbx = 0xb, base.rcx = 0xc, base.rdx = 0xd, base.rsi = 0x51;
 	base.rbp = 0xb9, base.r8 = 8, base.r9 = 9, base.r10 = 10, base.r11 = 11, base.r12 = 12;
-	base.r13 = 13, base.r14 = 14, base.r15 = 15;
+	base.r13 = 13, base.r14 = 0x7fff12345678ull, base.r15 = 15;
 	base.eflags = 0x246;
 	{
 		uint64_t value = 0x1122334455667788ull;
@@ -208,20 +242,13 @@ static void test_trampoline(void)
 	x86_regs_to_array(&base, l.want);
 	install(pid, &l);
 
-	CHECK(visit(pid, &l, &base, "equal registers") == 1, "equal registers did not trap");
-	r = base, r.r15 ^= 1;
-	CHECK(visit(pid, &l, &r, "r15 differs") == 0, "trapped with r15 differing");
-	r = base, r.rax = 8;
-	CHECK(visit(pid, &l, &r, "rax differs") == 0, "trapped with rax differing");
-	r = base, r.rsp -= 16;
-	poke(pid, r.rsp - 256, red, 256);
-	CHECK(visit(pid, &l, &r, "rsp differs") == 0, "trapped with rsp differing");
-	r = base, r.eflags |= 1;
-	CHECK(visit(pid, &l, &r, "CF differs") == 0, "trapped with the carry flag differing");
-	r = base, r.eflags |= 0x800;
-	CHECK(visit(pid, &l, &r, "OF differs") == 0, "trapped with the overflow flag differing");
-	r = base, r.eflags |= 0x10000;
-	CHECK(visit(pid, &l, &r, "RF differs") == 1, "RF, which is not compared, stopped a trap");
+	check_registers(pid, &l, &base);
+	/* The same with registers compared first, with their short miss paths. */
+	l.likely = 1u << X86_R15 | 1u << X86_RAX | 1u << X86_R14 | 1u << X86_RSP | 1u << X86_RCX |
+		   1u << X86_RDX;
+	install(pid, &l);
+	check_registers(pid, &l, &base);
+	l.likely = 0;
 
 	/* Words: one above rsp, one in the red zone; a trap only when both hold. */
 	l.words[0] = (struct x86_site_word){base.rsp + 16, 0x1234};
@@ -239,6 +266,20 @@ static void test_trampoline(void)
 		CHECK(visit(pid, &l, &base, "stack words equal") == 1,
 		      "equal stack words did not trap");
 	}
+	/* The words first, then registers, with the inline miss paths they take. */
+	l.likely = 1u << X86_R15 | 1u << X86_RAX | 1u << X86_RDX;
+	install(pid, &l);
+	{
+		uint64_t v = 0x1233;
+
+		poke(pid, base.rsp + 16, (const uint8_t *)&v, 8);
+		CHECK(visit(pid, &l, &base, "stack word differs, likely registers") == 0,
+		      "trapped with a stack word differing");
+		v = 0x1234;
+		poke(pid, base.rsp + 16, (const uint8_t *)&v, 8);
+		check_registers(pid, &l, &base);
+	}
+	l.likely = 0;
 	/* A word not mapped at this visit faults in the trampoline; the miss path goes on. */
 	l.words[0] = (struct x86_site_word){0x1000, 0};
 	l.nwords = 1;
@@ -258,9 +299,32 @@ static void test_trampoline(void)
 	waitpid(pid, &st, 0);
 }
 
+/* The largest trampoline: every word, every register first and none fitting 32 bits. */
+static void test_largest(void)
+{
+	static const uint8_t insn[15] = {0x48, 0x8b, 0x05, 0, 0, 0, 0};
+	uint8_t out[X86_TRAMPOLINE_MAX + 64];
+	struct x86_site_move move = {CODE_ADDR + 0x10, insn, sizeof(insn), 3};
+	struct x86_site_word words[X86_SITE_MAX_WORDS];
+	struct x86_trampoline_ips ips;
+	uint64_t want[X86_NREGS];
+	size_t n;
+
+	for (int i = 0; i < X86_NREGS; i++)
+		want[i] = 0x7fff00000000ull + (uint64_t)i;
+	for (int i = 0; i < X86_SITE_MAX_WORDS; i++)
+		words[i] = (struct x86_site_word){0x7ffe00000000ull + 8 * (uint64_t)i, ~0ull};
+	memset(out, 0xa5, sizeof(out));
+	n = x86_trampoline_build(out, CODE_ADDR + 0x200, CODE_ADDR + 0x1200, &move, want, ~0u, words,
+				 X86_SITE_MAX_WORDS, &ips);
+	CHECK(n > 0 && n <= X86_TRAMPOLINE_MAX, "the largest trampoline is %zu bytes", n);
+	CHECK(out[X86_TRAMPOLINE_MAX] == 0xa5, "the largest trampoline overran its room");
+}
+
 int main(void)
 {
 	test_classes();
+	test_largest();
 	test_trampoline();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;

@@ -61,25 +61,35 @@ struct x86_trampoline_ips {
 	uint64_t miss;
 };
 
+/* The instruction a jump replaces: where it is, its bytes, and its rip-relative displacement. */
+struct x86_site_move {
+	uint64_t site;
+	const uint8_t *insn;
+	size_t insn_len;
+	uint8_t disp_offset; /* where the displacement (4 bytes) is in insn, 0 for none */
+};
+
 /*
  * Builds, in out, the trampoline that will sit at tramp for the
- * instruction at site (its insn_len original bytes in insn): it compares
- * rsp, the nwords words of memory (at most X86_SITE_MAX_WORDS), the other
- * general registers and the arithmetic flags with want, without changing
- * the thread's flags, traps with int3 when all are equal, then (or at once
- * when one differs) runs the instruction and jumps to site + insn_len. It
- * keeps rax and rcx at saved (16 writable bytes within 2 GiB of tramp),
- * never on the thread's stack: bytes left below rsp would differ from the
- * recording where a deeper frame's execution point later looks. One
- * thread at a time may run it. tramp must lie
- * within 2 GiB of site. A rip-relative operand (its displacement at
- * disp_offset, 0 for none) is moved to reach the same address from the
- * trampoline. Returns its length, or 0 when that address is out of reach.
+ * instruction move describes: it compares rsp, the nwords words of memory
+ * (at most X86_SITE_MAX_WORDS), the other general registers and the
+ * arithmetic flags with want, without changing the thread's flags, traps
+ * with int3 when all are equal, then (or at once when one differs) runs
+ * the instruction and jumps to the one after it. The registers in likely
+ * (a bit per index of regs) are compared first, and a visit that differs
+ * in one of the first few of them goes back at once (a loop's counter
+ * compared first costs a hot loop little). It keeps rax and rcx at saved
+ * (16 writable bytes within 2 GiB of tramp), never on the thread's stack:
+ * bytes left below rsp would differ from the recording where a deeper
+ * frame's execution point later looks. One thread at a time may run it.
+ * tramp must lie within 2 GiB of the site. A rip-relative operand is moved
+ * to reach the same address from the trampoline. Returns its length, or 0
+ * when that address is out of reach.
  */
-size_t x86_trampoline_build(uint8_t *out, uint64_t tramp, uint64_t saved, uint64_t site,
-			    const uint8_t *insn, size_t insn_len, uint8_t disp_offset,
-			    const uint64_t want[X86_NREGS], const struct x86_site_word *words,
-			    int nwords, struct x86_trampoline_ips *ips);
+size_t x86_trampoline_build(uint8_t *out, uint64_t tramp, uint64_t saved,
+			    const struct x86_site_move *move, const uint64_t want[X86_NREGS],
+			    uint32_t likely, const struct x86_site_word *words, int nwords,
+			    struct x86_trampoline_ips *ips);
 
 /* The bytes that replace the instruction at site (insn_len >= 5): a jump to tramp, nops. */
 void x86_site_patch(uint8_t *out, uint64_t site, size_t insn_len, uint64_t tramp);
