@@ -15,8 +15,8 @@
 #include "recorder/record.h"
 
 static const char rec_usage[] =
-    "usage: rewind rec [-o TRACE] [--chaos [--seed N]] [--] PROG [ARGS...]\n"
-    "       rewind rec [-o TRACE] -p PID [-p PID]...\n"
+    "usage: rewind rec [-v] [-o TRACE] [--chaos [--seed N]] [--] PROG [ARGS...]\n"
+    "       rewind rec [-v] [-o TRACE] -p PID [-p PID]...\n"
     "  records a run of PROG; its stdio passes through and rec exits with its status\n"
     "  -o TRACE   write the trace to TRACE (a new file, mode 0600, replacing what is\n"
     "             there) instead of $REWIND_DIR/PROG-N\n"
@@ -30,7 +30,9 @@ static const char rec_usage[] =
     "             very short, slices and the next one to run is picked at random, so\n"
     "             races show up in the recording; it replays like any other\n"
     "  --seed N   the chaos schedule's random seed (a number; default: a random\n"
-    "             one), kept in the trace (rewind info shows it)\n";
+    "             one), kept in the trace (rewind info shows it)\n"
+    "  -v         say what the recorder does (as REWIND_VERBOSE=1): whether the\n"
+    "             syscall buffer is used (REWIND_NO_SYSCALL_BUFFER=1 turns it off)\n";
 
 /* Processes one rec -p takes over at most. */
 #define REC_MAX_PIDS 64
@@ -73,6 +75,10 @@ static int parse_option(int argc, char **argv, int *i, struct record_options *o,
 	}
 	if (!strcmp(opt, "--chaos")) {
 		o->chaos = true;
+		return 0;
+	}
+	if (!strcmp(opt, "-v")) {
+		rw_verbose = 1;
 		return 0;
 	}
 	if (!strcmp(opt, "--seed")) {

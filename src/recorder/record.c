@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arch/x86_64/sysbuf.h"
 #include "common/cpu_affinity.h"
 #include "common/log.h"
 #include "common/procmaps.h"
@@ -177,13 +179,29 @@ static int open_trace(struct recorder *r, const struct record_options *o)
  * (SECCOMP_RET_TRACE, a PTRACE_EVENT_SECCOMP stop) before it runs. A task
  * resumed with PTRACE_CONT then costs one stop per syscall where
  * PTRACE_SYSCALL costs two, and the tracer may answer the syscall itself
- * from that stop (record_emulate.c).
+ * from that stop (record_emulate.c). With the syscall buffer, the syscall
+ * instruction at REWIND_UNTRACED_SYSCALL runs without a stop: its calls
+ * are logged by the preload library (record_sysbuf.c). The filter sees the
+ * address after the instruction (the return address it saved).
  */
-static bool install_filter(void)
+static bool install_filter(bool sysbuf)
 {
+	const uint64_t untraced = REWIND_UNTRACED_SYSCALL + X86_SYSCALL_INSN_LEN;
+	const uint32_t ip = offsetof(struct seccomp_data, instruction_pointer);
 	struct sock_filter insn[] = {
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | RECORDER_FILTER_DATA)};
-	struct sock_fprog prog = {.len = 1, .filter = insn};
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)untraced, 0, 3),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip + 4),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(untraced >> 32), 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | RECORDER_FILTER_DATA),
+	};
+	struct sock_fprog prog = {.len = 6, .filter = insn};
+
+	if (!sysbuf) {
+		prog.len = 1;
+		prog.filter = &insn[5];
+	}
 
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
 		return true;
@@ -198,9 +216,9 @@ static bool under_filter(pid_t pid)
 	return procstatus_mask(pid, "Seccomp:") == 2;
 }
 
-static void child_exec(const struct record_options *o, int cpu, bool filter)
+static void child_exec(const struct record_options *o, const struct recorder *r)
     __attribute__((noreturn));
-static void child_exec(const struct record_options *o, int cpu, bool filter)
+static void child_exec(const struct record_options *o, const struct recorder *r)
 {
 	/*
 	 * The recorder ignores these for itself; an ignored signal stays ignored
@@ -211,7 +229,7 @@ static void child_exec(const struct record_options *o, int cpu, bool filter)
 	recorder_stop_child();
 	/* A process group of its own: what it signals to its group stays in the recording. */
 	setpgid(0, 0);
-	rw_cpu_pin(cpu);
+	rw_cpu_pin(r->cpu);
 	/* The same layout in every run: replay maps everything at the recorded addresses. */
 	personality(ADDR_NO_RANDOMIZE);
 	/* rdtsc/rdtscp fault, so their values can be logged; the flag survives exec. */
@@ -219,9 +237,9 @@ static void child_exec(const struct record_options *o, int cpu, bool filter)
 	/* Stopped until the recorder has seized it (and its SIGCONT ends the stop). */
 	raise(SIGSTOP);
 	/* After the stop: the tracer has set PTRACE_O_TRACESECCOMP by now. */
-	if (filter && !install_filter())
+	if (r->use_seccomp && !install_filter(r->sysbuf))
 		rw_warn("no seccomp filter (%s): every syscall costs two stops", strerror(errno));
-	execvp(o->argv[0], o->argv);
+	execvpe(o->argv[0], o->argv, recorder_sysbuf_environ(r));
 	rw_error("cannot run %s: %s", o->argv[0], strerror(errno));
 	_exit(127);
 }
@@ -241,6 +259,7 @@ static void recorder_free(struct recorder *r)
 	free(r->attach_procs);
 	recorder_tasks_free(r);
 	recorder_exec_point_fini(r);
+	recorder_sysbuf_free(r);
 }
 
 /*
@@ -288,7 +307,7 @@ static int start_tracee(struct recorder *r, const struct record_options *o)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		child_exec(o, r->cpu, r->use_seccomp);
+		child_exec(o, r);
 	t = recorder_task_add(r, pid, pid);
 	memcpy(t->cpus, r->cpus, sizeof(r->cpus));
 	r->first_pid = pid;
@@ -367,6 +386,8 @@ int record_run(const struct record_options *o, int *exit_code)
 	 * stops, which come before any filter, see every syscall.
 	 */
 	r.use_seccomp = !getenv("REWIND_NO_SECCOMP") && !under_filter(getpid());
+	if (!o->npids)
+		recorder_sysbuf_init(&r);
 	r.run_to = !getenv("REWIND_RUN_TO") || strcmp(getenv("REWIND_RUN_TO"), "0");
 	r.chaos = o->chaos;
 	r.chaos_state = (o->chaos_seed ^ 0x9e3779b97f4a7c15ull) | 1;

@@ -244,12 +244,14 @@ int recorder_map_inject_page(struct recorder *r, struct recorder_task *t,
 			     const uint64_t regs[X86_NREGS])
 {
 	static const uint8_t syscall_insn[2] = {0x0f, 0x05};
-	uint8_t page[64] = {0x0f, 0x05, 0xcc}; /* syscall; int3 */
+	/* syscall; int3, and the syscall buffer's untraced `syscall; ret` (arch/x86_64/sysbuf.h) */
+	uint8_t page[REWIND_PAGE_CODE_LEN];
 	uint64_t ip = regs[X86_RIP];
 	uint8_t saved[2];
 	int64_t ret;
 	int err;
 
+	rewind_page_code(page);
 	if ((err = tracee_read_mem(&t->t, ip, saved, sizeof(saved))) ||
 	    (err = tracee_write_mem(&t->t, ip, syscall_insn, sizeof(syscall_insn))))
 		return err;

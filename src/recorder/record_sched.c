@@ -459,6 +459,7 @@ static int record_clone(struct recorder *r, struct recorder_task *parent, int ev
 	if (!(flags & CLONE_VM))
 		child->rseq = parent->rseq;
 	memcpy(child->cpus, parent->cpus, sizeof(child->cpus));
+	recorder_sysbuf_clone(parent, child, flags);
 	written_pages_clone(r, child, flags);
 	if ((flags & CLONE_VM) && (flags & CLONE_VFORK) &&
 	    (err = recorder_vfork_snapshot(r, parent)) < 0)
@@ -868,8 +869,18 @@ static int handle_stop(struct recorder *r, struct recorder_task *t, int st)
 	}
 	if (event == PTRACE_EVENT_EXEC) {
 		t = exec_takeover(r, t);
+		recorder_sysbuf_forget(t); /* the new image registers its own */
 		t->exec_pending = true;
 		return resume(t, TASK_IN_SYSCALL);
+	}
+	if ((err = recorder_sysbuf_stop(r, t, st)) != 0) {
+		if (err == RECORDER_TASK_ENDED)
+			return task_died(r, t, t->t.wait_status);
+		if (err < 0)
+			return err;
+		/* The untraced instruction under PTRACE_SYSCALL stops: on, unrecorded. */
+		return t->t.stop == TRACEE_STOP_SYSCALL_ENTRY ? resume(t, TASK_IN_SYSCALL)
+							      : continue_user(r, t);
 	}
 	if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
 	    event == PTRACE_EVENT_VFORK) {

@@ -22,6 +22,7 @@
 
 #include "arch/x86_64/kernel_errno.h"
 #include "arch/x86_64/syscall_table.h"
+#include "arch/x86_64/sysbuf.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "recorder/recorder.h"
@@ -255,6 +256,8 @@ static int64_t answer(struct recorder *r, struct recorder_task *t, long nr, cons
 	case SYS_wait4:
 	case SYS_waitid:
 		return recorder_ptrace_answer(r, t, nr, args);
+	case REWIND_SYSCALL_SYSBUF:
+		return recorder_sysbuf_answer(r, t, args);
 	default:
 		return -ENOSYS;
 	}
@@ -525,6 +528,8 @@ int recorder_handle_exit(struct recorder *r, struct recorder_task *t)
 		return err;
 	if (d && (d->flags & (SYSF_WRITES_FD | SYSF_COPIES_TO_FD)) && ret > 0)
 		add_output(r, t, nr, args, ret);
+	if ((err = recorder_sysbuf_fds_closed(r, t, nr, args)) < 0)
+		return err;
 	recorder_remote_mem_written(r, t, nr, args, ret, &other);
 	if ((err = recorder_emit_syscall(r, t)) == 0)
 		err = recorder_remote_mem_emit(r, &other);

@@ -149,6 +149,19 @@ struct recorder_ptrace {
 	pid_t vfork_done;
 };
 
+/*
+ * A thread's in-process syscall buffer (record_sysbuf.c,
+ * arch/x86_64/sysbuf.h): where it is, how much of it is in the trace.
+ */
+struct recorder_sysbuf {
+	uint64_t addr; /* its header in the thread's memory, 0: none registered */
+	uint64_t size;
+	uint64_t consumed; /* bytes of records after the header already in the trace */
+	uint64_t window_lo, window_hi; /* the library's code between a syscall and its commit */
+	uint64_t fd_kinds, fd_kinds_len; /* the process's descriptor kinds */
+	bool vfork_parent; /* a vfork child appends to it: consumed is read again at the exit */
+};
+
 /* Where a task is in the recorder's schedule (record_sched.c). */
 enum task_state {
 	TASK_NEW,	 /* made by a clone; its first stop (PTRACE_EVENT_STOP) not seen yet */
@@ -263,6 +276,7 @@ struct recorder_task {
 	/* rec -p's detach took rewind's pages out of its process through this task. */
 	bool gave_back_process;
 	struct recorder_ptrace ptrace;
+	struct recorder_sysbuf sysbuf;
 };
 
 struct recorder {
@@ -361,6 +375,10 @@ struct recorder {
 	bool attaching; /* their images are being stored: only pages no file gives */
 	struct recorder_attached *attach_procs;
 	size_t nattach_procs;
+	/* The syscall buffer's library is preloaded into the program (record_sysbuf.c). */
+	bool sysbuf, sysbuf_said;
+	char *sysbuf_library;
+	char **sysbuf_env; /* the program's environment, with the library in LD_PRELOAD */
 };
 
 /*
@@ -487,6 +505,29 @@ int recorder_emit_syscall(struct recorder *r, struct recorder_task *t);
 /* 1 when the SIGSEGV at this stop was an rdtsc trap (recorded), 0 if not, or negative errno. */
 int recorder_handle_tsc_trap(struct recorder *r, struct recorder_task *t);
 int recorder_record_death(struct recorder *r, struct recorder_task *t, int status);
+
+/*
+ * The in-process syscall buffer (record_sysbuf.c). recorder_sysbuf_init
+ * decides whether it is used; recorder_sysbuf_environ is the environment
+ * the program is started with (the library in LD_PRELOAD). At every stop of t, before
+ * anything of it is recorded: its buffered syscalls into the trace;
+ * returns 0, 1 when the stop is one of the untraced instruction's seen
+ * through PTRACE_SYSCALL stops (it goes on unrecorded), RECORDER_TASK_ENDED,
+ * or a negative errno. Clones copy or drop the registration, an exec drops
+ * it. recorder_sysbuf_answer answers REWIND_SYSCALL_SYSBUF at its exit;
+ * recorder_sysbuf_fds_closed, at the exit of a syscall that closes or
+ * replaces descriptors, clears what the library knew of them.
+ */
+void recorder_sysbuf_init(struct recorder *r);
+char **recorder_sysbuf_environ(const struct recorder *r);
+void recorder_sysbuf_free(struct recorder *r);
+int recorder_sysbuf_stop(struct recorder *r, struct recorder_task *t, int st);
+void recorder_sysbuf_clone(struct recorder_task *parent, struct recorder_task *child,
+			   uint64_t flags);
+void recorder_sysbuf_forget(struct recorder_task *t);
+int64_t recorder_sysbuf_answer(struct recorder *r, struct recorder_task *t, const uint64_t args[6]);
+int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long nr,
+			       const uint64_t args[6]);
 
 /* Tasks and the schedule (record_sched.c). */
 struct recorder_task *recorder_task_add(struct recorder *r, pid_t tid, pid_t tgid);

@@ -102,10 +102,11 @@ int replayer_unexpected_stop(struct replayer *r, const char *expected)
 static void child_setup(int cpu) __attribute__((noreturn));
 static void child_setup(int cpu)
 {
-	static const uint8_t page[] = {0x0f, 0x05, 0xcc}; /* syscall; int3 */
+	uint8_t page[REWIND_PAGE_CODE_LEN];
 	sigset_t all;
 	void *p;
 
+	rewind_page_code(page);
 	if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
 		_exit(126);
 	/* Out of the terminal's way: a ^C meant for gdb must not reach the replayed program. */

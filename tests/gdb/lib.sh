@@ -12,8 +12,9 @@
 gdb_both() {
 	local native_out=$1 replay_out=$2
 	shift 2
-	${as_user[@]+"${as_user[@]}"} gdb -nx -batch "${@/RUN/run}" "$prog" >"$native_out" 2>&1 \
-		</dev/null || true
+	native_preload
+	${as_user[@]+"${as_user[@]}"} gdb -nx -batch ${preload[@]+"${preload[@]}"} "${@/RUN/run}" \
+		"$prog" >"$native_out" 2>&1 </dev/null || true
 	timeout 120 ${as_user[@]+"${as_user[@]}"} "$rewind" replay "$dir/t.trace" -- -nx -batch \
 		"${@/RUN/continue}" >"$replay_out.end" 2>&1 </dev/null || true
 	end_as_exit <"$replay_out.end" >"$replay_out"
@@ -23,4 +24,17 @@ gdb_both() {
 # where the process exits made gdb's line for that exit.
 end_as_exit() {
 	sed -E 's/^rewind: the replay reached the end of the recording \(event [0-9]+\): process ([0-9]+) exits (normally|with code [0-7]+) there$/[Inferior 1 (process \1) exited \2]/'
+}
+
+# native_preload: sets the array preload to the gdb commands that give the
+# native run the syscall buffer's library in LD_PRELOAD, as rewind gives it
+# to the recorded program (when rewind has it beside itself and it is not
+# turned off), so that both have the same mappings, TLS layout and wrappers.
+native_preload() {
+	local lib
+	lib=$(dirname "$rewind")/librewind_preload.so
+	preload=()
+	if [ -r "$lib" ] && [ -z "${REWIND_NO_SYSCALL_BUFFER:-}" ]; then
+		preload=(-ex "set environment LD_PRELOAD=$lib")
+	fi
 }

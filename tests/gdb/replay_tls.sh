@@ -47,7 +47,9 @@ replay=("${commands[@]/RUN/continue}")
 grep -q "^main_tls 12 main_tls_bss 0x1234567890 lib_tls 26 errno 9$" "$dir/rec.out" &&
 	grep -q "^dyn_tls 34$" "$dir/rec.out" && grep -q "^EXIT-SUCCESS$" "$dir/rec.out" ||
 	{ cat "$dir/rec.out"; fail "the recorded run printed other values"; }
-gdb -nx -batch "${native[@]}" --args "$prog" "$dynlib" >"$dir/native.raw" 2>&1 </dev/null || true
+native_preload
+gdb -nx -batch ${preload[@]+"${preload[@]}"} "${native[@]}" --args "$prog" "$dynlib" \
+	>"$dir/native.raw" 2>&1 </dev/null || true
 timeout 120 "$rewind" replay "$dir/t.trace" -- -nx -batch -ex 'set debug remote 1' \
 	"${replay[@]}" >"$dir/replay.raw" 2>"$dir/replay.log" </dev/null || true
 timeout 120 "$rewind" replay "$dir/t.trace" -- -nx -batch -ex 'set debug remote 1' \

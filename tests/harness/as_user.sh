@@ -70,5 +70,10 @@ as_user_reach() {
 	copy=$dir/$(basename "$file")
 	cp "$file" "$copy"
 	chmod 0755 "$copy"
+	# rewind finds the syscall buffer's library beside itself.
+	if [ -e "$(dirname "$file")/librewind_preload.so" ]; then
+		cp "$(dirname "$file")/librewind_preload.so" "$dir/"
+		chmod 0755 "$dir/librewind_preload.so"
+	fi
 	printf '%s\n' "$copy"
 }

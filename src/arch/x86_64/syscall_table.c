@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arch/x86_64/syscall_rows.h"
+#include "arch/x86_64/sysbuf.h"
 
 /* The name is the one in the kernel's __NR_ macro, so the two cannot disagree. */
 #define SYSCALL(name, nargs, replay, flags, args, writes)                                          \
@@ -103,6 +104,8 @@ enum x86_sys_replay x86_syscall_replay_class(long nr, const uint64_t args[6])
 {
 	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
 
+	if (nr == REWIND_SYSCALL_SYSBUF)
+		return SYS_REPLAY_EMULATE; /* answered by the recorder (arch/x86_64/sysbuf.h) */
 	if (!d)
 		return SYS_REPLAY_UNKNOWN;
 	if (nr == __NR_prctl)

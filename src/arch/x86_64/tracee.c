@@ -1,6 +1,7 @@
 /* Tracee registers, memory and syscall injection; see tracee.h. */
 #define _GNU_SOURCE
 #include "arch/x86_64/tracee.h"
+#include "arch/x86_64/sysbuf.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -16,6 +17,23 @@
 #include <unistd.h>
 
 #include "common/log.h"
+
+_Static_assert(REWIND_UNTRACED_SYSCALL == REWIND_INJECT_PAGE + 0x40 &&
+		   REWIND_UNTRACED_SYSCALL + 3 - REWIND_INJECT_PAGE == REWIND_PAGE_CODE_LEN,
+	       "the untraced syscall lies in rewind's page");
+
+void rewind_page_code(uint8_t code[REWIND_PAGE_CODE_LEN])
+{
+	uint8_t *untraced = code + (REWIND_UNTRACED_SYSCALL - REWIND_INJECT_PAGE);
+
+	memset(code, 0, REWIND_PAGE_CODE_LEN);
+	code[0] = 0x0f; /* syscall; int3 */
+	code[1] = 0x05;
+	code[2] = 0xcc;
+	untraced[0] = 0x0f; /* syscall; ret */
+	untraced[1] = 0x05;
+	untraced[2] = 0xc3;
+}
 
 void tracee_init(struct tracee *t, pid_t tid)
 {

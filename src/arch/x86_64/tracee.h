@@ -20,6 +20,14 @@
  * (tracee_inject), and room the replayer writes their strings into.
  */
 #define REWIND_INJECT_PAGE 0x70000000ull
+/*
+ * The code at the start of the page: `syscall; int3` at 0 for injected
+ * calls, and at REWIND_UNTRACED_SYSCALL (arch/x86_64/sysbuf.h) the `syscall;
+ * ret` the syscall buffer's library calls, which the recorder's filter lets
+ * run without a stop.
+ */
+#define REWIND_PAGE_CODE_LEN 0x43
+void rewind_page_code(uint8_t code[REWIND_PAGE_CODE_LEN]);
 
 enum tracee_stop {
 	TRACEE_STOP_OTHER = 0,	   /* signal-delivery, group or event stop */

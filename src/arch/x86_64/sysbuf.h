@@ -1,0 +1,103 @@
+/*
+ * The in-process syscall buffer: what the preload library (src/preload/)
+ * and the recorder (recorder/record_sysbuf.c) agree on. The library makes
+ * a few syscalls that cannot block from the `syscall; ret` at
+ * REWIND_UNTRACED_SYSCALL, which the recorder's seccomp filter lets
+ * through without a stop, and appends one record per call to a buffer of
+ * its thread; the recorder writes each record into the trace as the entry
+ * and exit events a traced syscall would have made, at the thread's next
+ * stop. Header-only: the library links nothing of rewind's.
+ */
+#ifndef REWIND_ARCH_X86_64_SYSBUF_H
+#define REWIND_ARCH_X86_64_SYSBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+
+/* rewind's page (tracee.h) holds `syscall; ret` here; the filter allows its syscalls. */
+#define REWIND_UNTRACED_SYSCALL 0x70000040ull
+
+/*
+ * A syscall number no kernel has: the recorder answers it (natively it
+ * fails with ENOSYS and the library stays off). rdi is the operation.
+ */
+#define REWIND_SYSCALL_SYSBUF 0x7277
+#define SYSBUF_OP_REGISTER    1 /* rsi: the calling thread's buffer (its header filled in) */
+#define SYSBUF_OP_RESET	      2 /* the buffer is full: the recorder empties it (pos = 0) */
+
+#define SYSBUF_MAGIC   0x66627772u /* "rwbf" */
+#define SYSBUF_VERSION 1
+#define SYSBUF_SIZE    (1u << 20) /* per thread, header included */
+#define SYSBUF_OUT_MAX (64u << 10) /* larger outputs go the traced way */
+#define SYSBUF_FDS     1024	   /* descriptors whose kind the library keeps */
+
+/* What the library knows of a descriptor (its byte in the fd_kinds array). */
+enum sysbuf_fd_kind {
+	SYSBUF_FD_UNKNOWN = 0, /* not looked at since it was last closed: the recorder clears it */
+	SYSBUF_FD_LOCAL,       /* a regular file on a local filesystem: its reads never wait */
+	SYSBUF_FD_OTHER,
+};
+
+struct sysbuf_header {
+	uint32_t magic, version;
+	uint64_t size; /* of the buffer, this header included */
+	uint64_t pos;  /* bytes of committed records after this header */
+	/* The library's instructions from the return of the syscall to the commit. */
+	uint64_t window_lo, window_hi;
+	/* The process's array of descriptor kinds (one byte per fd) and its length. */
+	uint64_t fd_kinds, fd_kinds_len;
+	uint64_t reserved;
+};
+
+/*
+ * One buffered syscall. The library fills everything but ret before the
+ * syscall, and the registers of the syscall instruction that are not its
+ * arguments: rbx holds the record's address, rcx and r11 are the
+ * instruction's (the return address, the flags).
+ */
+struct sysbuf_record {
+	uint64_t size; /* of the record, output room included (8-aligned) */
+	int64_t nr;
+	uint64_t args[6];
+	int64_t ret;
+	uint64_t out_addr, out_max; /* where the kernel writes, and at most how much */
+	uint64_t copied;	    /* 1 once the output is copied after the record */
+	uint64_t rbp, r12, r13, r14, r15, rsp, rflags;
+	uint64_t commit_to; /* the header's pos once the record is committed */
+	uint64_t header;    /* the header's address */
+};
+
+/* Offsets the library's assembly uses. */
+#define SYSBUF_REC_NR	     8
+#define SYSBUF_REC_ARGS	     16
+#define SYSBUF_REC_RET	     64
+#define SYSBUF_REC_RBP	     96
+#define SYSBUF_REC_RSP	     136
+#define SYSBUF_REC_RFLAGS    144
+#define SYSBUF_REC_COMMIT_TO 152
+#define SYSBUF_REC_HEADER    160
+#define SYSBUF_HDR_POS	     16
+_Static_assert(offsetof(struct sysbuf_record, nr) == SYSBUF_REC_NR, "record layout");
+_Static_assert(offsetof(struct sysbuf_record, args) == SYSBUF_REC_ARGS, "record layout");
+_Static_assert(offsetof(struct sysbuf_record, ret) == SYSBUF_REC_RET, "record layout");
+_Static_assert(offsetof(struct sysbuf_record, rbp) == SYSBUF_REC_RBP, "record layout");
+_Static_assert(offsetof(struct sysbuf_record, rsp) == SYSBUF_REC_RSP, "record layout");
+_Static_assert(offsetof(struct sysbuf_record, rflags) == SYSBUF_REC_RFLAGS, "record layout");
+_Static_assert(offsetof(struct sysbuf_record, commit_to) == SYSBUF_REC_COMMIT_TO, "layout");
+_Static_assert(offsetof(struct sysbuf_record, header) == SYSBUF_REC_HEADER, "record layout");
+_Static_assert(sizeof(struct sysbuf_record) == 168, "record layout");
+_Static_assert(offsetof(struct sysbuf_header, pos) == SYSBUF_HDR_POS, "header layout");
+_Static_assert(sizeof(struct sysbuf_header) == 64, "header layout");
+
+/* How many bytes the kernel wrote at out_addr for a call that returned ret. */
+static inline uint64_t sysbuf_out_len(int64_t nr, int64_t ret, uint64_t out_max)
+{
+	if (!out_max || ret < 0)
+		return 0;
+	if (nr == SYS_read || nr == SYS_pread64)
+		return (uint64_t)ret < out_max ? (uint64_t)ret : out_max;
+	return ret == 0 ? out_max : 0;
+}
+
+#endif

@@ -1,0 +1,475 @@
+/*
+ * The in-process syscall buffer, the recorder's side (the library is
+ * src/preload/, what both agree on arch/x86_64/sysbuf.h). A thread of a
+ * program that has librewind_preload.so registers a buffer with
+ * REWIND_SYSCALL_SYSBUF; its buffered syscalls run without a stop and
+ * leave a record each. At every stop of the thread, before anything else
+ * of that stop is recorded, the records committed since the last stop are
+ * written into the trace as the entry and exit events the same syscalls
+ * would have made traced (registers as they were at the syscall, the bytes
+ * the kernel wrote). Replay needs nothing of its own: there the library's
+ * syscalls stop like any other and are answered from those events.
+ *
+ * The buffer's contents are the same in replay as while recording: the
+ * library writes it alike in both, and what the recorder writes into it
+ * (a reset, the descriptor kinds it forgets at a close) it writes at a
+ * syscall exit and records there as memory the kernel wrote.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "arch/x86_64/kernel_errno.h"
+#include "arch/x86_64/sysbuf.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "recorder/recorder.h"
+
+#define LIBRARY_NAME "librewind_preload.so"
+/* The window from the syscall's return to the commit is a few instructions. */
+#define WINDOW_MAX_STEPS 16
+
+static bool in_window(const struct recorder_task *t, uint64_t rip)
+{
+	return rip == REWIND_UNTRACED_SYSCALL + X86_SYSCALL_INSN_LEN ||
+	       (rip >= t->sysbuf.window_lo && rip < t->sysbuf.window_hi);
+}
+
+/*
+ * A signal that came while t was stepped past its commit (other than
+ * rewind's own SIGSTOP): taken off the step and sent again once it is past, with its siginfo where the kernel
+ * allows (rt_tgsigqueueinfo takes no kernel or SI_USER codes from another
+ * process).
+ */
+static void send_again(const struct recorder_task *t, const siginfo_t *si)
+{
+	siginfo_t copy = *si;
+
+	if (copy.si_code >= 0 || syscall(SYS_rt_tgsigqueueinfo, t->tgid, t->t.tid,
+					 copy.si_signo, &copy) < 0)
+		syscall(SYS_tkill, t->t.tid, si->si_signo);
+}
+
+/*
+ * t, stopped by rewind's own SIGSTOP (a preemption, a held signal's
+ * kick), ran a buffered syscall whose record is not committed yet: steps
+ * it past the commit, so the syscall's events come before whatever this
+ * stop records (an execution point replay runs to lies after it).
+ * RECORDER_TASK_ENDED when it died meanwhile.
+ */
+static int step_out(struct recorder *r, struct recorder_task *t)
+{
+	uint64_t regs[X86_NREGS];
+	siginfo_t held[4];
+	int nheld = 0, err = 0, steps;
+
+	for (steps = 0; steps < WINDOW_MAX_STEPS; steps++) {
+		int st;
+
+		if ((err = tracee_get_regs(&t->t, regs)) < 0)
+			break;
+		if (!in_window(t, regs[X86_RIP]))
+			break;
+		st = tracee_resume(&t->t, PTRACE_SINGLESTEP, 0);
+		if (st < 0) {
+			err = st;
+			break;
+		}
+		if (t->t.stop == TRACEE_STOP_EXITED)
+			return RECORDER_TASK_ENDED;
+		/*
+		 * rewind's SIGSTOP (a tick or a kick that came while stepping):
+		 * this stop's handling takes care of both, as for two that merged.
+		 */
+		if (!WIFSTOPPED(st) || WSTOPSIG(st) == SIGTRAP ||
+		    (WSTOPSIG(st) == SIGSTOP && (t->kick_preempt || t->kick_sent)))
+			continue;
+		if (nheld < 4 && ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &held[nheld]) == 0)
+			nheld++;
+	}
+	for (int i = 0; i < nheld; i++)
+		send_again(t, &held[i]);
+	if (steps)
+		rw_debug("pid %d: stepped %d instructions to a buffered syscall's commit", t->t.tid,
+			 steps);
+	if (!err && in_window(t, regs[X86_RIP])) {
+		rw_error("pid %d: still inside the syscall buffer's commit at 0x%llx", t->t.tid,
+			 (unsigned long long)regs[X86_RIP]);
+		return -EPROTO;
+	}
+	return err;
+}
+
+/* The registers of the syscall instruction of rec, at address rec_addr. */
+static void record_regs(const struct sysbuf_record *rec, uint64_t rec_addr,
+			const uint64_t base[X86_NREGS], uint64_t regs[X86_NREGS])
+{
+	memcpy(regs, base, X86_NREGS * sizeof(regs[0]));
+	regs[X86_RAX] = (uint64_t)-ENOSYS;
+	regs[X86_ORIG_RAX] = (uint64_t)rec->nr;
+	regs[X86_RDI] = rec->args[0];
+	regs[X86_RSI] = rec->args[1];
+	regs[X86_RDX] = rec->args[2];
+	regs[X86_R10] = rec->args[3];
+	regs[X86_R8] = rec->args[4];
+	regs[X86_R9] = rec->args[5];
+	regs[X86_RBX] = rec_addr;
+	regs[X86_RBP] = rec->rbp;
+	regs[X86_R12] = rec->r12;
+	regs[X86_R13] = rec->r13;
+	regs[X86_R14] = rec->r14;
+	regs[X86_R15] = rec->r15;
+	regs[X86_RSP] = rec->rsp;
+	/* The syscall instruction put the return address in rcx and the flags in r11. */
+	regs[X86_RIP] = REWIND_UNTRACED_SYSCALL + X86_SYSCALL_INSN_LEN;
+	regs[X86_RCX] = regs[X86_RIP];
+	regs[X86_R11] = rec->rflags;
+	regs[X86_EFLAGS] = rec->rflags;
+}
+
+/* The entry and exit events of one record. */
+static int emit_record(struct recorder *r, struct recorder_task *t, const struct sysbuf_record *rec,
+		       uint64_t rec_addr, const uint64_t base[X86_NREGS])
+{
+	uint64_t regs[X86_NREGS], n = sysbuf_out_len(rec->nr, rec->ret, rec->out_max);
+	uint8_t *out;
+	int err;
+
+	record_regs(rec, rec_addr, base, regs);
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SYSCALL_ENTRY, regs);
+	trace_event_add_sysno(&r->eb, rec->nr);
+	if ((err = recorder_emit_syscall(r, t)) < 0)
+		return err;
+	regs[X86_RAX] = (uint64_t)rec->ret;
+	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SYSCALL_EXIT, regs);
+	trace_event_add_sysno(&r->eb, rec->nr);
+	if (n && rec->copied) {
+		trace_event_add_mem(&r->eb, rec->out_addr, rec + 1, n);
+	} else if (n) {
+		/* Stopped while copying it: the kernel's bytes are still where it wrote them. */
+		out = xmalloc(n); /* at most SYSBUF_OUT_MAX: out_max is checked */
+		if ((err = tracee_read_mem(&t->t, rec->out_addr, out, n)) < 0) {
+			rw_error("pid %d: cannot read what buffered syscall %lld wrote at 0x%llx",
+				 t->t.tid, (long long)rec->nr, (unsigned long long)rec->out_addr);
+			free(out);
+			return err;
+		}
+		trace_event_add_mem(&r->eb, rec->out_addr, out, n);
+		free(out);
+	}
+	return recorder_emit_syscall(r, t);
+}
+
+/* The records of [from, to) (offsets after the header), read in one piece, into the trace. */
+static int emit_records(struct recorder *r, struct recorder_task *t, uint64_t from, uint64_t to)
+{
+	uint64_t base[X86_NREGS], start = t->sysbuf.addr + sizeof(struct sysbuf_header) + from;
+	size_t len = (size_t)(to - from), off = 0;
+	uint8_t *data = xmalloc(len); /* at most a buffer's size (flush checks) */
+	int err;
+
+	if ((err = tracee_read_mem(&t->t, start, data, len)) < 0 ||
+	    (err = tracee_get_regs(&t->t, base)) < 0)
+		goto out;
+	while (off < len) {
+		struct sysbuf_record rec;
+
+		memcpy(&rec, data + off, sizeof(rec));
+		if (rec.size < sizeof(rec) || rec.size > len - off || (rec.size & 7) ||
+		    rec.out_max > rec.size - sizeof(rec)) {
+			rw_error("pid %d: malformed syscall buffer record at 0x%llx", t->t.tid,
+				 (unsigned long long)(start + off));
+			err = -EPROTO;
+			goto out;
+		}
+		if ((err = emit_record(r, t, (const struct sysbuf_record *)(data + off), start + off,
+				       base)) < 0)
+			goto out;
+		off += rec.size;
+	}
+out:
+	free(data);
+	return err;
+}
+
+/* Writes the records t committed since its last stop into the trace. */
+static int flush(struct recorder *r, struct recorder_task *t)
+{
+	struct sysbuf_header h;
+	int err;
+
+	if ((err = tracee_read_mem(&t->t, t->sysbuf.addr, &h, sizeof(h))) < 0) {
+		rw_error("pid %d: cannot read its syscall buffer at 0x%llx", t->t.tid,
+			 (unsigned long long)t->sysbuf.addr);
+		return err;
+	}
+	if (t->sysbuf.vfork_parent && t->t.stop == TRACEE_STOP_SYSCALL_EXIT) {
+		/* Back from a vfork: what the child appended is in the trace as its own. */
+		t->sysbuf.vfork_parent = false;
+		t->sysbuf.consumed = h.pos;
+		return 0;
+	}
+	if (h.pos == t->sysbuf.consumed)
+		return 0;
+	if (h.pos < t->sysbuf.consumed || h.pos > t->sysbuf.size - sizeof(h)) {
+		rw_error("pid %d: syscall buffer at 0x%llx: position %llu, %llu already recorded",
+			 t->t.tid, (unsigned long long)t->sysbuf.addr, (unsigned long long)h.pos,
+			 (unsigned long long)t->sysbuf.consumed);
+		return -EPROTO;
+	}
+	if ((err = emit_records(r, t, t->sysbuf.consumed, h.pos)) < 0)
+		return err;
+	t->sysbuf.consumed = h.pos;
+	t->at_boundary = false; /* user code ran since the last exit */
+	return 0;
+}
+
+/* A syscall-stop of the untraced instruction: under PTRACE_SYSCALL stops, seen anyway. */
+static bool untraced_stop(struct recorder_task *t)
+{
+	uint64_t regs[X86_NREGS];
+
+	if (t->t.stop != TRACEE_STOP_SYSCALL_ENTRY && t->t.stop != TRACEE_STOP_SYSCALL_EXIT)
+		return false;
+	if (!t->syscall_stops || t->t.seccomp_entry || tracee_get_regs(&t->t, regs) < 0)
+		return false;
+	return regs[X86_RIP] == REWIND_UNTRACED_SYSCALL + X86_SYSCALL_INSN_LEN;
+}
+
+int recorder_sysbuf_stop(struct recorder *r, struct recorder_task *t, int st)
+{
+	int err;
+
+	if (!t->sysbuf.addr)
+		return 0;
+	if (untraced_stop(t))
+		return 1;
+	if (!(st >> 16) && t->t.stop == TRACEE_STOP_OTHER && WIFSTOPPED(st) &&
+	    WSTOPSIG(st) == SIGSTOP && (t->kick_preempt || t->kick_sent) &&
+	    (err = step_out(r, t)) != 0)
+		return err;
+	return flush(r, t);
+}
+
+void recorder_sysbuf_clone(struct recorder_task *parent, struct recorder_task *child,
+			   uint64_t flags)
+{
+	/* A thread has its own (none until it registers one); a process's copy is as it was. */
+	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK)) {
+		memset(&child->sysbuf, 0, sizeof(child->sysbuf));
+		return;
+	}
+	child->sysbuf = parent->sysbuf;
+	child->sysbuf.vfork_parent = false;
+	/* A vfork child appends to its parent's very buffer, which the parent finds at its exit. */
+	if ((flags & CLONE_VM) && parent->sysbuf.addr)
+		parent->sysbuf.vfork_parent = true;
+}
+
+void recorder_sysbuf_forget(struct recorder_task *t)
+{
+	memset(&t->sysbuf, 0, sizeof(t->sysbuf));
+}
+
+/* REWIND_SYSCALL_SYSBUF SYSBUF_OP_REGISTER: takes the buffer at addr for t. */
+static int64_t register_buffer(struct recorder *r, struct recorder_task *t, uint64_t addr)
+{
+	struct sysbuf_header h;
+
+	if (!r->sysbuf || t->syscall_stops || t->ptrace.tracer || t->sysbuf.addr)
+		return -ENOSYS;
+	if (tracee_read_mem(&t->t, addr, &h, sizeof(h)) < 0)
+		return -EFAULT;
+	if (h.magic != SYSBUF_MAGIC || h.version != SYSBUF_VERSION || h.size != SYSBUF_SIZE ||
+	    h.pos || h.window_lo >= h.window_hi || h.window_hi - h.window_lo > 64 ||
+	    h.fd_kinds_len > SYSBUF_FDS)
+		return -EINVAL;
+	t->sysbuf.addr = addr;
+	t->sysbuf.size = h.size;
+	t->sysbuf.consumed = 0;
+	t->sysbuf.window_lo = h.window_lo;
+	t->sysbuf.window_hi = h.window_hi;
+	t->sysbuf.fd_kinds = h.fd_kinds;
+	t->sysbuf.fd_kinds_len = h.fd_kinds_len;
+	if (!r->sysbuf_said) {
+		rw_debug("pid %d: syscall buffer at 0x%llx", t->t.tid, (unsigned long long)addr);
+		r->sysbuf_said = true;
+	}
+	return 0;
+}
+
+/*
+ * Writes len bytes at addr into t and into its exit event (being built),
+ * so replay writes them at the same point.
+ */
+static int write_recorded(struct recorder *r, struct recorder_task *t, uint64_t addr,
+			  const void *p, size_t len)
+{
+	int err = tracee_write_mem(&t->t, addr, p, len);
+
+	if (!err)
+		trace_event_add_mem(&r->eb, addr, p, len);
+	return err;
+}
+
+int64_t recorder_sysbuf_answer(struct recorder *r, struct recorder_task *t, const uint64_t args[6])
+{
+	uint64_t zero = 0;
+
+	switch (args[0]) {
+	case SYSBUF_OP_REGISTER:
+		return register_buffer(r, t, args[1]);
+	case SYSBUF_OP_RESET:
+		/* Its entry stop wrote every record into the trace. */
+		if (!t->sysbuf.addr || t->sysbuf.vfork_parent)
+			return -EINVAL;
+		if (write_recorded(r, t, t->sysbuf.addr + SYSBUF_HDR_POS, &zero, sizeof(zero)) < 0)
+			return -EFAULT;
+		t->sysbuf.consumed = 0;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* The descriptor kinds of t's process: its own registration's, or a thread's. */
+static const struct recorder_sysbuf *kinds_of(struct recorder *r, const struct recorder_task *t)
+{
+	if (t->sysbuf.addr)
+		return &t->sysbuf;
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i]->tgid == t->tgid && r->tasks[i]->sysbuf.addr)
+			return &r->tasks[i]->sysbuf;
+	return NULL;
+}
+
+int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long nr,
+			       const uint64_t args[6])
+{
+	static const uint8_t zeros[SYSBUF_FDS];
+	const struct recorder_sysbuf *b;
+	uint64_t lo, hi;
+
+	switch (nr) {
+	case SYS_close:
+		lo = hi = args[0];
+		break;
+	case SYS_dup2:
+	case SYS_dup3:
+		lo = hi = args[1];
+		break;
+	case SYS_close_range:
+		lo = args[0];
+		hi = args[1];
+		break;
+	default:
+		return 0;
+	}
+	if (!(b = kinds_of(r, t)) || (unsigned)lo >= b->fd_kinds_len || lo != (unsigned)lo)
+		return 0;
+	if (hi >= b->fd_kinds_len)
+		hi = b->fd_kinds_len - 1;
+	if (lo > hi)
+		return 0;
+	return write_recorded(r, t, b->fd_kinds + lo, zeros, (size_t)(hi - lo + 1));
+}
+
+/* The library beside rewind's executable, or NULL. */
+static char *library_path(void)
+{
+	char exe[PATH_MAX], *slash, *path;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	if (!(slash = strrchr(exe, '/')))
+		return NULL;
+	slash[1] = '\0';
+	path = xmalloc(strlen(exe) + sizeof(LIBRARY_NAME));
+	strcpy(path, exe);
+	strcat(path, LIBRARY_NAME);
+	if (access(path, R_OK) < 0) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/*
+ * The environment of the program: rewind's, with the library at the end of
+ * LD_PRELOAD. Made before the fork, so that the child allocates nothing.
+ */
+static char **preload_environ(const char *library)
+{
+	extern char **environ;
+	const char *was = getenv("LD_PRELOAD");
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = xcalloc(n + 2, sizeof(*env));
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "LD_PRELOAD=", 11))
+			env[k++] = environ[i];
+	if (!was)
+		was = "";
+	env[k] = xmalloc(strlen("LD_PRELOAD=") + strlen(was) + 1 + strlen(library) + 1);
+	sprintf(env[k], "LD_PRELOAD=%s%s%s", was, *was ? ":" : "", library);
+	return env;
+}
+
+void recorder_sysbuf_init(struct recorder *r)
+{
+	const char *off = getenv("REWIND_NO_SYSCALL_BUFFER");
+
+	recorder_sysbuf_free(r);
+	r->sysbuf = false;
+	if (off && *off && strcmp(off, "0")) {
+		rw_debug("syscall buffer: off (REWIND_NO_SYSCALL_BUFFER)");
+		return;
+	}
+	if (!r->use_seccomp) {
+		rw_debug("syscall buffer: off (no seccomp filter: every syscall stops anyway)");
+		return;
+	}
+	if (!(r->sysbuf_library = library_path())) {
+		rw_debug("syscall buffer: off (no %s beside rewind)", LIBRARY_NAME);
+		return;
+	}
+	r->sysbuf_env = preload_environ(r->sysbuf_library);
+	r->sysbuf = true;
+	rw_debug("syscall buffer: on (%s)", r->sysbuf_library);
+}
+
+char **recorder_sysbuf_environ(const struct recorder *r)
+{
+	extern char **environ;
+
+	return r->sysbuf_env ? r->sysbuf_env : environ;
+}
+
+void recorder_sysbuf_free(struct recorder *r)
+{
+	if (r->sysbuf_env) {
+		size_t n = 0;
+
+		while (r->sysbuf_env[n])
+			n++;
+		free(r->sysbuf_env[n - 1]); /* LD_PRELOAD, the last; the others are environ's */
+		free(r->sysbuf_env);
+	}
+	free(r->sysbuf_library);
+	r->sysbuf_env = NULL;
+	r->sysbuf_library = NULL;
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The in-process syscall buffer: with the library beside rewind, a recorded
+# program's reads, clocks and ids are made from rewind's untraced
+# instruction (their events are at its address, 0x70000042) and replay;
+# rec -v says once that it is on, and REWIND_NO_SYSCALL_BUFFER=1 turns it
+# off. A user's LD_PRELOAD is kept (the library goes after it). Outside
+# rewind the library does nothing. Under --chaos, threads are preempted
+# in the library's code (some between a syscall and its commit), and the
+# recording still replays.
+# usage: sysbuf.sh SYSBUF_CALLS_PROGRAM SYSBUF_SIGNALS_PROGRAM
+. "$(dirname "$0")/lib.sh"
+calls=$1
+signals=$2
+lib=$(dirname "$REWIND")/librewind_preload.so
+[ -r "$lib" ] || fail "no $lib beside rewind"
+
+untraced_events() {
+	"$REWIND" dump "$1" | grep -c 'syscall-exit .*rip 0x70000042$' || true
+}
+
+run_status st "$REWIND" rec -v -o "$dir/on.trace" "$calls" >"$dir/on.out" 2>"$dir/on.err"
+[ "$st" = 0 ] || { cat "$dir/on.err"; fail "recording with the buffer exited $st"; }
+[ "$(grep -c 'syscall buffer: on' "$dir/on.err")" = 1 ] || { cat "$dir/on.err"; fail "rec -v did not say once that the buffer is on"; }
+n=$(untraced_events "$dir/on.trace")
+[ "$n" -gt 20000 ] || fail "only $n syscalls made through the buffer"
+run_status st "$REWIND" replay -a "$dir/on.trace" >"$dir/on.replay" 2>"$dir/on.replay.err"
+[ "$st" = 0 ] || { cat "$dir/on.replay.err"; fail "replay exited $st"; }
+cmp "$dir/on.out" "$dir/on.replay" || fail "the replay printed other things"
+
+REWIND_NO_SYSCALL_BUFFER=1 run_status st "$REWIND" rec -v -o "$dir/off.trace" "$calls" \
+	>"$dir/off.out" 2>"$dir/off.err"
+[ "$st" = 0 ] || fail "recording without the buffer exited $st"
+expect_grep 'syscall buffer: off \(REWIND_NO_SYSCALL_BUFFER\)' "$dir/off.err"
+n=$(untraced_events "$dir/off.trace")
+[ "$n" = 0 ] || fail "$n syscalls made through the buffer it was turned off"
+
+# A user's LD_PRELOAD stays first; the library is appended. (It is rewind's
+# too: a sanitizer build's runtime must not insist on coming first.)
+LD_PRELOAD=libm.so.6 ASAN_OPTIONS=verify_asan_link_order=0 \
+	run_status st "$REWIND" rec -o "$dir/env.trace" /usr/bin/env >"$dir/env.out"
+expect_grep "^LD_PRELOAD=libm.so.6:$lib\$" "$dir/env.out"
+
+# Outside rewind: harmless.
+LD_PRELOAD=$lib run_status st "$calls" >"$dir/native.out" 2>&1
+[ "$st" = 0 ] && grep -qx EXIT-SUCCESS "$dir/native.out" || { cat "$dir/native.out"; fail "the program fails with the library outside rewind"; }
+
+for seed in 1 2; do
+	run_status st "$REWIND" rec --chaos --seed $seed -o "$dir/chaos$seed.trace" "$signals" \
+		>"$dir/chaos$seed.out" 2>"$dir/chaos$seed.err"
+	[ "$st" = 0 ] || { cat "$dir/chaos$seed.err"; fail "chaos recording $seed exited $st"; }
+	run_status st "$REWIND" replay -a "$dir/chaos$seed.trace" >"$dir/chaos$seed.replay" 2>&1
+	[ "$st" = 0 ] || { cat "$dir/chaos$seed.replay"; fail "chaos replay $seed exited $st"; }
+	cmp "$dir/chaos$seed.out" "$dir/chaos$seed.replay" || fail "chaos replay $seed printed other things"
+done
+echo "PASS: buffered syscalls recorded and replayed, off when asked, harmless outside rewind"
