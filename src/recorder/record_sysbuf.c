@@ -132,8 +132,13 @@ static void record_regs(const struct sysbuf_record *rec, uint64_t rec_addr,
 	/* The syscall instruction put the return address in rcx and the flags in r11. */
 	regs[X86_RIP] = REWIND_UNTRACED_SYSCALL + X86_SYSCALL_INSN_LEN;
 	regs[X86_RCX] = regs[X86_RIP];
-	regs[X86_R11] = rec->rflags;
-	regs[X86_EFLAGS] = rec->rflags;
+	/*
+	 * The library saved the flags with pushf: a single step of rewind's
+	 * (to a site, around a spin) shows its trap flag there. The program's
+	 * own trap flag is the one in its registers now (ptrace hides rewind's).
+	 */
+	regs[X86_EFLAGS] = (rec->rflags & ~X86_EFLAGS_TF) | (base[X86_EFLAGS] & X86_EFLAGS_TF);
+	regs[X86_R11] = regs[X86_EFLAGS];
 }
 
 /* The entry and exit events of one record. */

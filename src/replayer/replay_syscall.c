@@ -21,7 +21,6 @@
 #include "common/log.h"
 #include "replayer/replayer.h"
 
-#define X86_EFLAGS_TF 0x100ull
 
 static int emulate(struct replayer *r)
 {

@@ -12,6 +12,8 @@
 #include <sys/user.h>
 
 #define X86_NREGS 27
+/* The trap flag in eflags: single-stepping. */
+#define X86_EFLAGS_TF 0x100ull
 
 /* Indices into the flat array, in user_regs_struct order. */
 enum x86_reg_index {

@@ -24,6 +24,10 @@ static enum x86_site_class classify(csh cs, const cs_insn *insn)
 	case X86_INS_XBEGIN:
 	case X86_INS_XABORT:
 	case X86_INS_XEND:
+	/* Single-stepped, it would store rewind's trap flag in the program's memory. */
+	case X86_INS_PUSHF:
+	case X86_INS_PUSHFD:
+	case X86_INS_PUSHFQ:
 		return X86_SITE_SPECIAL;
 	default:
 		break;

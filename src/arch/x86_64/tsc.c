@@ -32,7 +32,7 @@ void x86_tsc_emulate(uint64_t regs[X86_NREGS], int len, int is_rdtscp)
 
 int x86_tsc_single_step_trap(const uint64_t regs[X86_NREGS])
 {
-	return (regs[X86_EFLAGS] & 0x100) != 0; /* X86_EFLAGS_TF */
+	return (regs[X86_EFLAGS] & X86_EFLAGS_TF) != 0;
 }
 
 int x86_tsc_regs_match(const uint64_t recorded[X86_NREGS], const uint64_t live[X86_NREGS], int len,
