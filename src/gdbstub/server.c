@@ -239,6 +239,16 @@ static void handle_read_register(struct gdb_server *s, const char *args)
 }
 
 /* P n=value: a general register goes to the target; another may only be given its own value. */
+/* After a register write: the cache goes (the target may have changed more), OK or an error. */
+static void reply_written(struct gdb_server *s, int err)
+{
+	gdb_cache_invalidate(s);
+	if (err < 0)
+		gdb_reply_error(s, 1);
+	else
+		gdb_reply_str(s, "OK");
+}
+
 static void handle_write_register(struct gdb_server *s, const char *args)
 {
 	uint8_t value[X86_GDB_MAX_REG_BYTES], now[X86_GDB_MAX_REG_BYTES];
@@ -258,22 +268,14 @@ static void handle_write_register(struct gdb_server *s, const char *args)
 	}
 	if (x86_gdb_reg_write_gpr(&s->regs, (int)regnum, s->cache.gpr, value) == 0) {
 		err = s->ops->set_regs(s->ctx, tid, s->cache.gpr);
-		gdb_cache_invalidate(s);
-		if (err < 0)
-			gdb_reply_error(s, 1);
-		else
-			gdb_reply_str(s, "OK");
+		reply_written(s, err);
 		return;
 	}
 	if (s->ops->set_xsave && c->xsave_err >= 0 &&
 	    x86_gdb_reg_write_xsave(&s->regs, (int)regnum, s->cache.xsave, c->xsave_len, value) ==
 		0) {
 		err = s->ops->set_xsave(s->ctx, tid, c->xsave, c->xsave_len);
-		gdb_cache_invalidate(s);
-		if (err < 0)
-			gdb_reply_error(s, 1);
-		else
-			gdb_reply_str(s, "OK");
+		reply_written(s, err);
 		return;
 	}
 	/* x87 control registers, or no way to write: its own value only, which changes nothing. */

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "arch/x86_64/sysbuf.h"
+#include "common/local_fs.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -210,23 +211,6 @@ static long to_errno(long ret)
 	return ret;
 }
 
-/* Filesystems whose reads neither block for long nor depend on another process. */
-static bool local_fs(long type)
-{
-	switch ((unsigned long)type) {
-	case 0xEF53:	 /* ext2/3/4 */
-	case 0x01021994: /* tmpfs */
-	case 0x858458f6: /* ramfs */
-	case 0x58465342: /* xfs */
-	case 0x9123683E: /* btrfs */
-	case 0x794c7630: /* overlayfs */
-	case 0x73717368: /* squashfs */
-	case 0xF2F52010: /* f2fs */
-		return true;
-	default:
-		return false;
-	}
-}
 
 /* Devices whose filesystem was asked for (fstatfs, traced), and whether it is local. */
 static volatile struct {
@@ -243,7 +227,7 @@ static bool dev_local(int fd, uint64_t dev)
 	for (int i = 0; i < ndevs; i++)
 		if (devs[i].dev == dev)
 			return devs[i].local;
-	local = traced_syscall(SYS_fstatfs, fd, (long)&sf, 0, 0, 0, 0) == 0 && local_fs(sf.f_type);
+	local = traced_syscall(SYS_fstatfs, fd, (long)&sf, 0, 0, 0, 0) == 0 && rw_local_fs(sf.f_type);
 	if (ndevs < (int)(sizeof(devs) / sizeof(devs[0]))) {
 		devs[ndevs].dev = dev;
 		devs[ndevs].local = local;

@@ -30,28 +30,11 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "common/local_fs.h"
 #include "recorder/record.h"
 #include "recorder/recorder.h"
 
 #define ANSWER_MAX (1u << 20)
-
-/* Filesystems whose reads neither block for long nor depend on the reader. */
-static bool local_fs(long type)
-{
-	switch ((unsigned long)type) {
-	case 0xEF53:	 /* ext2/3/4 */
-	case 0x01021994: /* tmpfs */
-	case 0x858458f6: /* ramfs */
-	case 0x58465342: /* xfs */
-	case 0x9123683E: /* btrfs */
-	case 0x794c7630: /* overlayfs */
-	case 0x73717368: /* squashfs */
-	case 0xF2F52010: /* f2fs */
-		return true;
-	default:
-		return false;
-	}
-}
 
 /* Whether the device's filesystem is local (cached: one statfs per device). */
 static bool local_dev(struct recorder *r, int fd, dev_t dev)
@@ -65,10 +48,10 @@ static bool local_dev(struct recorder *r, int fd, dev_t dev)
 		return false;
 	if (r->nfs_seen < sizeof(r->fs_seen) / sizeof(r->fs_seen[0])) {
 		r->fs_seen[r->nfs_seen].dev = dev;
-		r->fs_seen[r->nfs_seen].local = local_fs(sf.f_type);
+		r->fs_seen[r->nfs_seen].local = rw_local_fs(sf.f_type);
 		r->nfs_seen++;
 	}
-	return local_fs(sf.f_type);
+	return rw_local_fs(sf.f_type);
 }
 
 void recorder_task_forget_fds(struct recorder_task *t)
