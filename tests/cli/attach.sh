@@ -14,13 +14,7 @@ exec 3<>"$dir/fifo"
 pid=$!
 bg_pids=("$pid")
 wait_lines "$dir/out" 1
-timeout 120 "$REWIND" rec -o "$dir/t.trace" -p "$pid" >"$dir/rec.out" 2>"$dir/rec.err" &
-rec=$!
-bg_pids+=("$rec")
-for ((i = 0; i < 100; i++)); do
-	grep -qE "^TracerPid:[[:space:]]*[1-9]" "/proc/$pid/status" 2>/dev/null && break
-	sleep 0.1
-done
+rec_attach "$dir/t.trace" "$pid"
 echo hello >&3
 st=0
 wait "$rec" || st=$?

@@ -33,14 +33,7 @@ for ((round = 1; round <= 5; round++)); do
 	pid=$!
 	bg_pids=("$pid")
 	wait_lines "$out" 1
-	timeout 120 "${as_user[@]}" "$REWIND" rec -o "$trace" -p "$pid" >"$dir/rec.out" 2>"$dir/rec.err" &
-	rec=$!
-	bg_pids+=("$rec")
-	for ((i = 0; i < 100; i++)); do
-		grep -qE "^TracerPid:[[:space:]]*[1-9]" "/proc/$pid/status" 2>/dev/null && break
-		[ -s "$dir/rec.err" ] && break
-		sleep 0.1
-	done
+	rec_attach "$trace" "$pid" "${as_user[@]}"
 	sleep 0.3
 	kill -INT "$rec"
 	st=0

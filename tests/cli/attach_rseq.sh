@@ -18,14 +18,7 @@ for ((round = 1; round <= 20; round++)); do
 	bg_pids=("$pid")
 	wait_lines "$out" 1
 	expect_grep "^ready$" "$out"
-	timeout 120 "$REWIND" rec -o "$trace" -p "$pid" >"$dir/rec.out" 2>"$dir/rec.err" &
-	rec=$!
-	bg_pids+=("$rec")
-	for ((i = 0; i < 100; i++)); do
-		grep -qE "^TracerPid:[[:space:]]*[1-9]" "/proc/$pid/status" 2>/dev/null && break
-		kill -0 "$rec" 2>/dev/null || break
-		sleep 0.05
-	done
+	rec_attach "$trace" "$pid"
 	sleep 0.2
 	kill -INT "$rec" 2>/dev/null || true
 	st=0

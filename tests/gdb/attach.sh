@@ -16,20 +16,8 @@ trap '[ -z "$pid" ] || { kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null;
 export REWIND_DIR=$dir/traces
 fail() { echo "---- $1:"; cat "$2"; echo "FAIL: $3"; exit 1; }
 
-"$prog" >"$dir/out" &
-pid=$!
-for ((i = 0; i < 600; i++)); do
-	[ -s "$dir/out" ] && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-st=0
-timeout 120 "$rewind" rec -o "$dir/t.trace" -p "$pid" >"$dir/rec.out" 2>"$dir/rec.err" || st=$?
-[ "$st" = 0 ] || fail "rec's stderr" "$dir/rec.err" "rec -p exited $st"
-st=0
-wait "$pid" || st=$?
-pid=
-[ "$st" = 0 ] || fail "the program's output" "$dir/out" "the program exited $st"
+. "$(dirname "$0")/lib.sh"
+attach_record
 grep -q '^EXIT-SUCCESS$' "$dir/out" || fail "the program's output" "$dir/out" "no EXIT-SUCCESS"
 calls=$(sed -nE 's/^calls after the attach: ([0-9]+)$/\1/p' "$dir/out")
 [ "$calls" = 11 ] || fail "the program's output" "$dir/out" "$calls calls after the attach, not 11"

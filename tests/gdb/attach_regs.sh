@@ -15,20 +15,8 @@ trap '[ -z "$pid" ] || { kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null;
 export REWIND_DIR=$dir/traces
 fail() { echo "---- $1:"; cat "$2"; echo "FAIL: $3"; exit 1; }
 
-"$prog" >"$dir/out" &
-pid=$!
-for ((i = 0; i < 600; i++)); do
-	[ -s "$dir/out" ] && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-st=0
-timeout 120 "$rewind" rec -o "$dir/t.trace" -p "$pid" >"$dir/rec.out" 2>"$dir/rec.err" || st=$?
-[ "$st" = 0 ] || fail "rec's stderr" "$dir/rec.err" "rec -p exited $st"
-st=0
-wait "$pid" || st=$?
-pid=
-[ "$st" = 0 ] || fail "the program's output" "$dir/out" "the program exited $st"
+. "$(dirname "$0")/lib.sh"
+attach_record
 [ "$(grep -c '^who=' "$dir/out")" = 2 ] || fail "the program's output" "$dir/out" "not two threads' values"
 
 show='printf "GDB who=%d gs_base=%#lx zmm7=%#lx,%#lx,%#lx,%#lx,%#lx,%#lx,%#lx,%#lx k3=%#lx\n", who, $gs_base'

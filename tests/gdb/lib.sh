@@ -38,3 +38,24 @@ native_preload() {
 		preload=(-ex "set environment LD_PRELOAD=$lib")
 	fi
 }
+
+# attach_record: starts $prog (its output in $dir/out), waits for its first
+# line, records it with `rec -p` into $dir/t.trace until it ends and fails
+# unless rec and the program both exit 0. $pid is the program's while it
+# runs, for the caller's EXIT trap; needs the caller's fail().
+attach_record() {
+	local i st=0
+	"$prog" >"$dir/out" &
+	pid=$!
+	for ((i = 0; i < 600; i++)); do
+		[ -s "$dir/out" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	timeout 120 "$rewind" rec -o "$dir/t.trace" -p "$pid" >"$dir/rec.out" 2>"$dir/rec.err" || st=$?
+	[ "$st" = 0 ] || fail "rec's stderr" "$dir/rec.err" "rec -p exited $st"
+	st=0
+	wait "$pid" || st=$?
+	pid=
+	[ "$st" = 0 ] || fail "the program's output" "$dir/out" "the program exited $st"
+}
