@@ -102,11 +102,11 @@ int replayer_unexpected_stop(struct replayer *r, const char *expected)
 static void child_setup(int cpu) __attribute__((noreturn));
 static void child_setup(int cpu)
 {
-	uint8_t page[REWIND_PAGE_CODE_LEN];
+	uint8_t page[REWIND_INJECT_SCRATCH - REWIND_INJECT_PAGE];
+	size_t len = rewind_replay_page_code(page, sizeof(page));
 	sigset_t all;
 	void *p;
 
-	rewind_page_code(page);
 	if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
 		_exit(126);
 	/* Out of the terminal's way: a ^C meant for gdb must not reach the replayed program. */
@@ -122,9 +122,9 @@ static void child_setup(int cpu)
 	syscall(SYS_close_range, 3, ~0u, 0);
 	p = mmap((void *)REWIND_INJECT_PAGE, 4096, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (p != (void *)REWIND_INJECT_PAGE)
+	if (p != (void *)REWIND_INJECT_PAGE || !len)
 		_exit(125);
-	memcpy(p, page, sizeof(page));
+	memcpy(p, page, len);
 	mprotect(p, 4096, PROT_READ | PROT_EXEC);
 	raise(SIGSTOP);
 	_exit(124);
@@ -217,6 +217,10 @@ static void end_tasks(struct replay_tasks *ts)
 
 static void close_replay(struct replayer *r)
 {
+	rw_debug("replay: %llu runs of the program to an event, %llu buffered syscalls answered "
+		 "in the thread",
+		 (unsigned long long)r->stats.resumes, (unsigned long long)r->stats.fed);
+	free(r->feed_buf);
 	end_tasks(&r->tasks);
 	replay_tasks_free(&r->tasks);
 	replay_input_close(&r->in);

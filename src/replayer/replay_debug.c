@@ -200,6 +200,7 @@ int replayer_reach(struct replayer *r, int request, int *status)
 		request = PTRACE_SYSEMU_SINGLESTEP;
 again:
 	r->progress.ran = true;
+	r->stats.resumes++;
 	t->report_kick = r->hooks.kick_ms > 0;
 	st = tracee_resume(t, request, r->tasks.cur->pass_sig);
 	t->report_kick = false;
@@ -441,6 +442,11 @@ const struct trace_event *replayer_event(const struct replayer *r)
 
 uint64_t replayer_next_seq(const struct replayer *r)
 {
+	uint64_t seq;
+
+	/* Inside a run of buffered syscalls handed to the thread: its next call's. */
+	if (replayer_sysbuf_next_seq(r, &seq))
+		return seq;
 	return r->progress.have_pending ? r->ev.seq : r->ev.seq + 1;
 }
 

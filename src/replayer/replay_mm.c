@@ -280,6 +280,18 @@ static int reset_signal_handlers(struct replayer *r)
 	return err;
 }
 
+/*
+ * rewind's page as the replay has it (its feed stub for the syscall
+ * buffer's calls): the image's memory holds the recording's copy.
+ */
+static int replay_page(struct replayer *r)
+{
+	uint8_t code[REWIND_INJECT_SCRATCH - REWIND_INJECT_PAGE];
+	size_t len = rewind_replay_page_code(code, sizeof(code));
+
+	return tracee_write_mem(&r->tasks.cur->t, REWIND_INJECT_PAGE, code, len);
+}
+
 int replayer_apply_exec(struct replayer *r)
 {
 	struct tracee *t = &r->tasks.cur->t;
@@ -292,6 +304,8 @@ int replayer_apply_exec(struct replayer *r)
 		err = map_one(r, &r->ev.maps[i]);
 	if (!err)
 		err = replayer_write_mem(r);
+	if (!err)
+		err = replay_page(r);
 	if (!err)
 		err = tracee_set_regs(t, r->ev.regs);
 	if (!err)

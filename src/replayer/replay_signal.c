@@ -31,6 +31,8 @@ int replayer_apply_rdtsc(struct replayer *r)
 	err = replayer_reach(r, PTRACE_SYSEMU, &st);
 	if (err != REPLAY_REACHED)
 		return err < 0 ? err : 2;
+	if ((err = replayer_sysbuf_settle(r)) < 0)
+		return err;
 	if (t->stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSEGV)
 		return replayer_unexpected_stop(r, "an rdtsc trap");
 	if ((err = tracee_get_regs(t, live)) < 0)
@@ -255,6 +257,8 @@ int replayer_apply_signal(struct replayer *r)
 	err = replayer_reach(r, PTRACE_SYSEMU, &st);
 	if (err != REPLAY_REACHED)
 		return err < 0 ? err : 2;
+	if ((err = replayer_sysbuf_settle(r)) < 0)
+		return err;
 	if (t->stop != TRACEE_STOP_OTHER || !WIFSTOPPED(st) || WSTOPSIG(st) != signo)
 		return replayer_unexpected_stop(r, what);
 	if ((err = tracee_get_regs(t, live)) < 0)

@@ -71,7 +71,8 @@ static int run_real(struct replayer *r, const uint64_t entry[X86_NREGS], const u
 	if (in[X86_RAX] == SYS_rt_sigreturn)
 		err = tracee_syscall_at(t, entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, out);
 	else
-		err = tracee_syscall_step(t, entry[X86_RIP] - X86_SYSCALL_INSN_LEN, in, out);
+		err = tracee_syscall_step(
+		    t, replayer_sysbuf_syscall_at(entry[X86_RIP] - X86_SYSCALL_INSN_LEN), in, out);
 	if (!err)
 		*ret = (int64_t)out[X86_RAX];
 	return err;
@@ -186,7 +187,8 @@ static int reach_entry(struct replayer *r, const uint64_t entry[X86_NREGS])
 		snprintf(what, sizeof(what), "syscall %s", replay_sys_name(r->ev.sysno));
 		return replayer_unexpected_stop(r, what);
 	}
-	if ((err = tracee_get_regs(t, live)) < 0)
+	if ((err = tracee_get_regs(t, live)) < 0 || (err = replayer_sysbuf_settle(r)) < 0 ||
+	    (err = replayer_sysbuf_entry_regs(r, live)) < 0)
 		return err;
 	if ((r->debug.mode == REPLAY_MODE_STEP || replayer_ptrace_stepped(r)) &&
 	    (live[X86_R11] ^ entry[X86_R11]) == X86_EFLAGS_TF) {
@@ -256,6 +258,8 @@ int replayer_apply_syscall_entry(struct replayer *r)
 	struct replay_task *task = r->tasks.cur;
 	int err;
 
+	if ((err = replayer_sysbuf_feed(r)) != 0)
+		return err;
 	memcpy(entry, r->ev.regs, sizeof(entry));
 	if ((err = reach_entry(r, entry)) != 0 || (err = stop_at_entry(r, entry, nr)) != 0)
 		return err;

@@ -18,8 +18,11 @@
 #include "trace_format/trace.h"
 #include "replayer/replay.h"
 
-/* Where in rewind's page the replayer writes path strings for injected opens. */
-#define REWIND_INJECT_SCRATCH (REWIND_INJECT_PAGE + 256)
+/*
+ * Where in rewind's page the replayer writes path strings for injected
+ * opens: after the page's code and the syscall buffer's feed stub.
+ */
+#define REWIND_INJECT_SCRATCH (REWIND_INJECT_PAGE + 512)
 
 /* Records read ahead on a worker thread (prefetch.c); same contract as trace_reader_next. */
 struct prefetch;
@@ -180,6 +183,14 @@ struct replay_task {
 	uint64_t point_words[X86_SITE_MAX_WORDS];
 	int npoint_words;
 	uint64_t tramp_hint; /* where its last trampoline was mapped (run_to.c) */
+	/*
+	 * A run of its buffered syscalls is in the feed area (replay_sysbuf.c),
+	 * taken in full when the thread's `next` there is feed_end; feed_off:
+	 * its address space has no room for the area. No run is tried before
+	 * event feed_skip (one that could not be fed ends there).
+	 */
+	bool feed_active, feed_off;
+	uint64_t feed_end, feed_skip;
 };
 
 #define REPLAY_PTRACE_AT_NONE	0
@@ -347,6 +358,12 @@ struct replayer {
 	struct x86_xsave_layout layout;
 	uint8_t *xsave; /* the live XSAVE area, read into here */
 	size_t xsave_len;
+	uint8_t *feed_buf; /* a syscall buffer feed being made (replay_sysbuf.c) */
+	/* Counted for rewind's verbose output. */
+	struct {
+		uint64_t resumes; /* of a thread toward an event */
+		uint64_t fed;	  /* buffered syscalls answered in the thread */
+	} stats;
 };
 
 /*
@@ -646,6 +663,26 @@ void replayer_ptrace_note(struct replayer *r);
 bool replayer_ptrace_take_entry(struct replayer *r);
 /* Whether the current task's tracer last resumed it with a single step. */
 bool replayer_ptrace_stepped(const struct replayer *r);
+/*
+ * The syscall buffer in replay (replay_sysbuf.c). Before the pending entry
+ * of a buffered syscall is reached: hands the run of buffered syscalls it
+ * starts to the thread, to be taken without stops on its way to the event
+ * after the run (3, that event read), or 0 (none: the entry is replayed
+ * as any other), or negative errno.
+ */
+int replayer_sysbuf_feed(struct replayer *r);
+/*
+ * The current task reached the event after its fed run: the run must be
+ * taken in full (else a divergence naming the call, -EPROTO); the feed is
+ * put away. 0 or negative errno.
+ */
+int replayer_sysbuf_settle(struct replayer *r);
+/* At a syscall-entry stop: a buffered syscall made by the feed stub shown as recorded. */
+int replayer_sysbuf_entry_regs(struct replayer *r, uint64_t live[X86_NREGS]);
+/* Inside a fed run: the event of the next call the thread has not taken, in *seq. */
+bool replayer_sysbuf_next_seq(const struct replayer *r, uint64_t *seq);
+/* Where a syscall whose instruction is at insn is run for real. */
+uint64_t replayer_sysbuf_syscall_at(uint64_t insn);
 /* Runs one syscall in the tracee through rewind's page. */
 int replayer_inject(struct replayer *r, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 		    uint64_t a4, uint64_t a5, int64_t *ret);

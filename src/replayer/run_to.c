@@ -397,6 +397,8 @@ static int arrived(struct replayer *r, struct hunt *h)
 			task->point_words[i] = h->words[i].addr;
 	}
 
+	if (!err)
+		err = replayer_sysbuf_settle(r);
 	return err < 0 ? err : tracee_set_regs(&r->tasks.cur->t, r->ev.regs);
 }
 

@@ -90,6 +90,39 @@ _Static_assert(sizeof(struct sysbuf_record) == 168, "record layout");
 _Static_assert(offsetof(struct sysbuf_header, pos) == SYSBUF_HDR_POS, "header layout");
 _Static_assert(sizeof(struct sysbuf_header) == 64, "header layout");
 
+/*
+ * Replay answers runs of buffered syscalls in the thread itself (the
+ * replayer's replay_sysbuf.c): in the replay's copy of rewind's page, the
+ * `syscall` at REWIND_UNTRACED_SYSCALL is a jump to a feed stub
+ * (sysbuf_feed.c) that takes the call's result from the feed, an area the
+ * replayer fills before it lets the thread run. A call the feed does not
+ * hold, with the same number and arguments next, is made by the stub from
+ * REWIND_REPLAY_SYSCALL, and stops as any syscall does.
+ */
+#define REWIND_REPLAY_SYSCALL	(REWIND_UNTRACED_SYSCALL + 4) /* `syscall; ret` */
+#define SYSBUF_FEED_CONTROL	(REWIND_UNTRACED_SYSCALL + 8) /* u64: where `next` is */
+#define SYSBUF_FEED_NONE	(REWIND_UNTRACED_SYSCALL + 16) /* `next` of no feed */
+#define SYSBUF_FEED_STUB	(REWIND_UNTRACED_SYSCALL + 40)
+/* The feed area (replay only): `next` at its start, then the entries. */
+#define SYSBUF_FEED_BASE	0x70001000ull
+#define SYSBUF_FEED_SIZE	(0x70100000ull - SYSBUF_FEED_BASE)
+#define SYSBUF_FEED_ENTRIES	64 /* offset of the first entry */
+
+/* One syscall of the feed; an entry with nr -1 ends it. */
+struct sysbuf_feed_entry {
+	uint64_t size; /* of the entry, its bytes included (8-aligned) */
+	int64_t nr;
+	uint64_t args[6];
+	int64_t ret;
+	uint64_t out_addr, out_len; /* what the kernel wrote, the bytes after the entry */
+	uint64_t rcx, r11;	    /* as the syscall left them */
+	uint64_t seq;		    /* its entry event (the end's: the event after the feed) */
+};
+_Static_assert(offsetof(struct sysbuf_feed_entry, ret) == 64, "feed entry layout");
+_Static_assert(offsetof(struct sysbuf_feed_entry, out_addr) == 72, "feed entry layout");
+_Static_assert(offsetof(struct sysbuf_feed_entry, rcx) == 88, "feed entry layout");
+_Static_assert(sizeof(struct sysbuf_feed_entry) == 112, "feed entry layout");
+
 /* How many bytes the kernel wrote at out_addr for a call that returned ret. */
 static inline uint64_t sysbuf_out_len(int64_t nr, int64_t ret, uint64_t out_max)
 {

@@ -28,6 +28,12 @@
  */
 #define REWIND_PAGE_CODE_LEN 0x43
 void rewind_page_code(uint8_t code[REWIND_PAGE_CODE_LEN]);
+/*
+ * The replay's page (sysbuf_feed.c): that code, the buffered syscalls' feed
+ * stub and its words, in code (room bytes). Returns its length, 0 if it
+ * does not fit.
+ */
+size_t rewind_replay_page_code(uint8_t *code, size_t room);
 
 enum tracee_stop {
 	TRACEE_STOP_OTHER = 0,	   /* signal-delivery, group or event stop */
