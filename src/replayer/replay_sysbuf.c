@@ -61,18 +61,19 @@ static bool plain_exit(const struct trace_event *ev, uint32_t tid, long nr,
 
 /*
  * The event the thread's run ends at: one the thread is run to, so that it
- * takes the feed on its way (a syscall, an execution point it runs to, an
- * rdtsc).
+ * takes the feed on its way (a syscall, an rdtsc, a fault). Not an
+ * execution point: its site is patched when the hunt starts, and code the
+ * thread writes between its buffered calls (a JIT's) is not there yet then;
+ * such a run leaves its last call to stop, and the hunt starts after it.
  */
 static bool run_end(const struct trace_event *ev, uint32_t tid)
 {
 	if (ev->tid != tid)
 		return false;
 	if (ev->kind == EV_SIGNAL)
-		return (ev->flags & EVF_RUN_TO) ||
-		       ((ev->flags & EVF_SIGNAL_SYNC) && !(ev->flags & EVF_EXEC_POINT));
-	return ev->kind == EV_SYSCALL_ENTRY || ev->kind == EV_RDTSC ||
-	       (ev->kind == EV_SCHED && (ev->flags & EVF_RUN_TO));
+		return (ev->flags & EVF_SIGNAL_SYNC) && !(ev->flags & EVF_EXEC_POINT) &&
+		       !(ev->flags & EVF_RUN_TO);
+	return ev->kind == EV_SYSCALL_ENTRY || ev->kind == EV_RDTSC;
 }
 
 /* Whether the pending entry may start a feed. */
