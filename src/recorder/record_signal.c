@@ -130,13 +130,35 @@ static void add_frame(struct recorder *r, struct recorder_task *t, const uint64_
 	trace_event_add_mem(&r->eb, rsp, r->scratch.data, r->scratch.len);
 }
 
+/*
+ * The flags the frame saved, with the trap flag as the program had it
+ * (was_tf): delivered by a single step from a popf or iret, the kernel
+ * takes the step's trap flag for the program's (is_setting_trap_flag) and
+ * saves it, and the handler's return would set it.
+ */
+static int frame_flags(struct recorder_task *t, uint64_t rsp, bool was_tf)
+{
+	/* rt_sigframe: pretcode, the ucontext; uc_mcontext at 40 of it, eflags at 136 of that. */
+	uint64_t addr = rsp + 8 + 40 + 136, flags;
+	int err;
+
+	if ((err = tracee_read_mem(&t->t, addr, &flags, sizeof(flags))) < 0 ||
+	    !(flags & X86_EFLAGS_TF) || was_tf)
+		return err;
+	flags &= ~X86_EFLAGS_TF;
+	if ((err = tracee_write_mem(&t->t, addr, &flags, sizeof(flags))) < 0)
+		rw_error("pid %d: cannot clear the trap flag in its signal frame at 0x%llx",
+			 t->t.tid, (unsigned long long)addr);
+	return err;
+}
+
 /* Records the delivery of a signal at this stop and delivers it. Returns the signal to pass on
  * resume. */
 static int deliver(struct recorder *r, struct recorder_task *t, const siginfo_t *si, bool sync,
 		   int exec_point, int *pass_sig)
 {
 	uint64_t regs[X86_NREGS];
-	bool handled, ignored;
+	bool handled, ignored, was_tf;
 	int err, st;
 
 	*pass_sig = 0;
@@ -191,6 +213,7 @@ static int deliver(struct recorder *r, struct recorder_task *t, const siginfo_t 
 		return 0;
 	}
 	/* Stop at the handler's first instruction, the frame written. */
+	was_tf = (regs[X86_EFLAGS] & X86_EFLAGS_TF) != 0;
 	st = tracee_resume(&t->t, PTRACE_SINGLESTEP, si->si_signo);
 	if (st < 0)
 		return st;
@@ -201,7 +224,8 @@ static int deliver(struct recorder *r, struct recorder_task *t, const siginfo_t 
 			 strsignal(si->si_signo));
 		return -EPROTO;
 	}
-	if ((err = tracee_get_regs(&t->t, regs)) < 0)
+	if ((err = tracee_get_regs(&t->t, regs)) < 0 ||
+	    (err = frame_flags(t, regs[X86_RSP], was_tf)) < 0)
 		return err;
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SIGNAL_HANDLER, regs);
 	add_frame(r, t, regs);
