@@ -20,18 +20,81 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The test's own stdout, for its verdict: run_status is called with its
+# command's output redirected, and a failure inside it must still be seen.
+exec {test_out}>&1
+
 fail() {
-	echo "FAIL: $*"
+	echo "FAIL: $*" >&"$test_out"
 	exit 1
 }
 
-# run_status VAR CMD...: runs CMD with a time limit, stores its exit status in VAR.
+# Seconds a command of run_status may take.
+RUN_LIMIT=${RUN_LIMIT:-120}
+
+# show_stuck PID: what PID and the processes under it are doing (each
+# thread's state, wait channel and syscall), and the end of PID's stderr.
+show_stuck() {
+	local pid=$1 p task todo=("$1") all=() err
+	while [ ${#todo[@]} -gt 0 ]; do
+		p=${todo[0]}
+		todo=("${todo[@]:1}")
+		all+=("$p")
+		todo+=($(ps -o pid= --ppid "$p" 2>/dev/null || true))
+	done
+	for p in "${all[@]}"; do
+		ps -o pid=,ppid=,stat=,args= -p "$p" 2>/dev/null || continue
+		for task in /proc/"$p"/task/*; do
+			printf '    tid %s: %s, in %s, syscall %s\n' "${task##*/}" \
+				"$(sed -n 's/^State:[[:space:]]*//p' "$task/status" 2>/dev/null)" \
+				"$(cat "$task/wchan" 2>/dev/null)" "$(cut -d' ' -f1-2 "$task/syscall" 2>/dev/null)"
+		done
+	done
+	err=$(readlink "/proc/$pid/fd/2" 2>/dev/null || true)
+	if [ -f "$err" ]; then
+		echo "---- the end of its stderr ($err):"
+		tail -n 30 "$err"
+	fi
+}
+
+# watch_over PID WHAT: after RUN_LIMIT seconds, says what PID was doing, then
+# ends it (SIGTERM: rewind finishes its trace), and SIGKILL 10 s later.
+watch_over() {
+	local pid=$1 what=$2 i fifo=$dir/.watch.$BASHPID hold
+	trap - EXIT # the test's cleanup is not this subshell's
+	# Waits in bash's own read of a pipe nobody writes: no sleep process
+	# outlives the watch when run_status ends it.
+	mkfifo "$fifo"
+	exec {hold}<>"$fifo"
+	rm -f "$fifo"
+	read -r -t "$RUN_LIMIT" -u "$hold" || true
+	{
+		echo "---- timed out after $RUN_LIMIT s: $what"
+		show_stuck "$pid"
+	} >&"$test_out" 2>&1
+	: >"$dir/.timed-out.$pid"
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+# run_status VAR CMD...: runs CMD with a time limit (see watch_over), stores
+# its exit status in VAR.
 run_status() {
-	local __var=$1
+	local __var=$1 __st=0 __pid __dog
 	shift
-	local __st=0
-	timeout 120 "$@" || __st=$?
-	[ "$__st" -ne 124 ] || fail "timed out: $*"
+	"$@" <&0 {test_out}>&- &
+	__pid=$!
+	watch_over "$__pid" "$*" </dev/null >/dev/null 2>&1 {test_out}>&"$test_out" &
+	__dog=$!
+	wait "$__pid" || __st=$?
+	# SIGKILL: a SIGTERM would run the EXIT trap bash copied into it (cleanup).
+	kill -KILL "$__dog" 2>/dev/null || true
+	wait "$__dog" 2>/dev/null || true
+	[ ! -e "$dir/.timed-out.$__pid" ] || fail "timed out: $*"
 	[ "$__st" -lt 128 ] || fail "crashed with signal $((__st - 128)): $*"
 	printf -v "$__var" '%s' "$__st"
 }
