@@ -575,28 +575,42 @@ static int let_init_die(struct recorder *r, struct recorder_task *t)
 	return task_died(r, t, sig);
 }
 
+/*
+ * Our SIGSTOP ended t's slice in user code: it gives the slot up at an
+ * execution point, or at its next event when that is near. Never without
+ * an event: the user code it ran since its last one (a record of the
+ * syscall buffer half written, say) would be in the memory another
+ * thread's next execution point expects, and replay, where t is still at
+ * that last event, would never find that point.
+ */
+static int preempted(struct recorder *r, struct recorder_task *t)
+{
+	int err = recorder_preempt_point(r, t);
+
+	if (err == RECORDER_TASK_ENDED)
+		return task_died(r, t, t->t.wait_status);
+	if (err < 0)
+		return err;
+	if (err == 0) {
+		/* Its next event is near: it gives the slot up there. */
+		t->yield_at_event = true;
+		return continue_user(r, t);
+	}
+	yield(r, t);
+	return 0;
+}
+
 /* A signal-delivery stop of t (or our SIGSTOP ending its slice). */
 static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 {
 	bool preempt = sig == SIGSTOP && t->kick_preempt;
+	uint64_t seq = r->seq;
 	int err;
 
 	if (preempt) {
 		t->kick_preempt = false;
-		if (!t->kick_sent) {
-			err = recorder_preempt_point(r, t);
-			if (err == RECORDER_TASK_ENDED)
-				return task_died(r, t, t->t.wait_status);
-			if (err < 0)
-				return err;
-			if (err == 0) {
-				/* Its next event is near: it gives the slot up there. */
-				t->yield_at_event = true;
-				return continue_user(r, t);
-			}
-			yield(r, t);
-			return 0;
-		}
+		if (!t->kick_sent)
+			return preempted(r, t);
 	}
 	err = recorder_signal_stop(r, t, sig, &t->pass_sig);
 	if (err == 1) /* killed while the kernel set up the handler's frame */
@@ -609,6 +623,8 @@ static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 		return let_init_die(r, t);
 	if (t->pass_sig && signal_ends_process(t, t->pass_sig))
 		process_dying(r, t);
+	if (preempt && r->seq == seq && !t->pass_sig)
+		return preempted(r, t); /* the kick it merged with recorded nothing */
 	if (preempt) {
 		yield(r, t);
 		return 0;
