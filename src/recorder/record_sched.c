@@ -1072,8 +1072,17 @@ static int end_all(struct recorder *r)
 	return err;
 }
 
+/* err, said (with what failed) unless an error was said since `said` errors. */
+static int said_or(int err, unsigned long said, const char *what)
+{
+	if (err < 0 && rw_errors_said() == said)
+		rw_error("rec: %s: %s", what, strerror(-err));
+	return err;
+}
+
 int recorder_schedule(struct recorder *r)
 {
+	unsigned long said = rw_errors_said();
 	int err;
 
 	while (r->ntasks) {
@@ -1082,11 +1091,14 @@ int recorder_schedule(struct recorder *r)
 		pid_t pid;
 
 		if ((r->stop.signo = recorder_stop_requested()))
-			return r->attached ? recorder_detach_all(r) : end_all(r);
-		if ((err = recorder_cut_if_due(r)) < 0 || (err = flush_deferred(r)) < 0 ||
-		    (err = flush_ptrace(r)) < 0)
+			return said_or(r->attached ? recorder_detach_all(r) : end_all(r), said,
+				       "ending the recording");
+		if ((err = said_or(recorder_cut_if_due(r), said, "writing the trace")) < 0 ||
+		    (err = said_or(flush_deferred(r), said, "recording a deferred syscall exit")) <
+			0 ||
+		    (err = said_or(flush_ptrace(r), said, "resuming tasks for their tracers")) < 0)
 			return err;
-		if (!r->running && (err = run_next(r)) < 0)
+		if (!r->running && (err = said_or(run_next(r), said, "resuming the next task")) < 0)
 			return err;
 		if ((err = check_progress(r)) < 0)
 			return err;
@@ -1102,6 +1114,7 @@ int recorder_schedule(struct recorder *r)
 		t = task_find(r, pid);
 		if (!t) /* a new task's first stop, reported before its parent's clone event */
 			t = recorder_task_add(r, pid, 0);
+		said = rw_errors_said();
 		err = handle_stop(r, t, st);
 		if (err == -ESRCH && (t = task_find(r, pid))) {
 			/* Killed at the stop before it was handled: only its death is left. */
@@ -1109,9 +1122,10 @@ int recorder_schedule(struct recorder *r)
 			continue;
 		}
 		if (err < 0) {
-			if (err == -ESRCH || err == -EINVAL || err == -EIO || err == -EPERM)
-				rw_error("pid %d: cannot follow it at a stop (status 0x%x): %s",
-					 pid, st, strerror(-err));
+			/* Whatever failed without a word is named here, by its task and stop. */
+			if (rw_errors_said() == said)
+				rw_error("pid %d: cannot record its stop (status 0x%x): %s", pid,
+					 st, strerror(-err));
 			return err;
 		}
 	}
