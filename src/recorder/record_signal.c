@@ -338,6 +338,8 @@ int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, i
 		ptrace(PTRACE_SETSIGINFO, t->t.tid, 0, &si);
 		return deliver(r, t, &si, false, 0, pass_sig);
 	}
+	if (recorder_stale_sigstop(t, &si))
+		return 0;
 	if (is_sync_fault(&si))
 		return deliver(r, t, &si, true, 0, pass_sig);
 	if (t->at_boundary) {
@@ -349,6 +351,13 @@ int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, i
 			return deliver(r, t, &si, false, 0, pass_sig);
 	}
 	return hold(r, t, sig, &si);
+}
+
+bool recorder_stale_sigstop(const struct recorder_task *t, const siginfo_t *si)
+{
+	return si->si_signo == SIGSTOP && si->si_code == SI_TKILL && si->si_pid == getpid() &&
+	       !t->kick_sent && !t->kick_preempt && !t->ptrace.wait_kick && !t->ptrace.stop_sent &&
+	       !(t->resend_pending && t->resend_signo == SIGSTOP);
 }
 
 int recorder_signal_deliver(struct recorder *r, struct recorder_task *t, const siginfo_t *si,

@@ -93,7 +93,8 @@ static int step_out(struct recorder *r, struct recorder_task *t)
 		if (!WIFSTOPPED(st) || WSTOPSIG(st) == SIGTRAP ||
 		    (WSTOPSIG(st) == SIGSTOP && (t->kick_preempt || t->kick_sent)))
 			continue;
-		if (nheld < 4 && ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &held[nheld]) == 0)
+		if (nheld < 4 && ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &held[nheld]) == 0 &&
+		    !recorder_stale_sigstop(t, &held[nheld]))
 			nheld++;
 	}
 	for (int i = 0; i < nheld; i++)
