@@ -623,8 +623,11 @@ static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 		return let_init_die(r, t);
 	if (t->pass_sig && signal_ends_process(t, t->pass_sig))
 		process_dying(r, t);
-	if (preempt && r->seq == seq && !t->pass_sig)
-		return preempted(r, t); /* the kick it merged with recorded nothing */
+	if (preempt && r->seq == seq && !t->pass_sig) {
+		/* The kick it merged with recorded nothing. */
+		rw_debug("pid %d: preempted at a kick that recorded nothing", t->t.tid);
+		return preempted(r, t);
+	}
 	if (preempt) {
 		yield(r, t);
 		return 0;

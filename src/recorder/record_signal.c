@@ -338,8 +338,10 @@ int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, i
 		ptrace(PTRACE_SETSIGINFO, t->t.tid, 0, &si);
 		return deliver(r, t, &si, false, 0, pass_sig);
 	}
-	if (recorder_stale_sigstop(t, &si))
+	if (recorder_stale_sigstop(t, &si)) {
+		rw_debug("pid %d: a SIGSTOP of rewind's that nothing waits for, dropped", t->t.tid);
 		return 0;
+	}
 	if (is_sync_fault(&si))
 		return deliver(r, t, &si, true, 0, pass_sig);
 	if (t->at_boundary) {
