@@ -123,16 +123,18 @@ expect_prefix() {
 
 # rec_attach TRACE PID [PREFIX...]: starts `rewind rec -o TRACE -p PID` in the
 # background (run under PREFIX, as_user's say), its output in $dir/rec.out
-# and $dir/rec.err, its pid in $rec (and bg_pids); returns once PID is
-# traced, rec has said something or ended, or ten seconds have gone by.
+# and $dir/rec.err, its pid in $rec (and bg_pids); returns once every thread
+# of PID is traced (the attach about done, even on a loaded machine), rec
+# has said something or ended, or thirty seconds have gone by.
 rec_attach() {
 	local trace=$1 pid=$2 i
 	shift 2
 	timeout 120 "$@" "$REWIND" rec -o "$trace" -p "$pid" >"$dir/rec.out" 2>"$dir/rec.err" &
 	rec=$!
 	bg_pids+=("$rec")
-	for ((i = 0; i < 200; i++)); do
-		grep -qE "^TracerPid:[[:space:]]*[1-9]" "/proc/$pid/status" 2>/dev/null && return 0
+	for ((i = 0; i < 600; i++)); do
+		[ -z "$(grep -LE "^TracerPid:[[:space:]]*[1-9]" /proc/"$pid"/task/*/status \
+			2>/dev/null || true)" ] && return 0
 		[ -s "$dir/rec.err" ] && return 0
 		kill -0 "$rec" 2>/dev/null || return 0
 		sleep 0.05
