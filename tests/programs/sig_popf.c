@@ -14,8 +14,8 @@
 
 #include "check.h"
 
-#define ROUNDS 10000000
-#define SYSCALL_ROUNDS 20000
+#define ROUNDS 2000000
+#define SYSCALL_ROUNDS 5000
 
 static volatile sig_atomic_t ticks;
 
