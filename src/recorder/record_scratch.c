@@ -94,7 +94,7 @@ static int inject_at_entry(struct recorder_task *t, const uint64_t entry[X86_NRE
 		phase++;
 	}
 	if (resend)
-		syscall(SYS_tgkill, t->tgid, t->t.tid, resend);
+		recorder_send_again(t, resend);
 	return 0;
 }
 

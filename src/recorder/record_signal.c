@@ -320,6 +320,11 @@ static int hold(struct recorder *r, struct recorder_task *t, int sig, const sigi
 	return 0;
 }
 
+static bool sent_by_rewind(const siginfo_t *si)
+{
+	return si->si_code == SI_TKILL && si->si_pid == getpid();
+}
+
 int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, int *pass_sig)
 {
 	siginfo_t si;
@@ -342,6 +347,8 @@ int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, i
 		rw_debug("pid %d: a SIGSTOP of rewind's that nothing waits for, dropped", t->t.tid);
 		return 0;
 	}
+	if (sig == SIGSTOP && t->sigstops_resent && sent_by_rewind(&si))
+		t->sigstops_resent--; /* the program's, sent again: on as any signal */
 	if (is_sync_fault(&si))
 		return deliver(r, t, &si, true, 0, pass_sig);
 	if (t->at_boundary) {
@@ -357,9 +364,16 @@ int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, i
 
 bool recorder_stale_sigstop(const struct recorder_task *t, const siginfo_t *si)
 {
-	return si->si_signo == SIGSTOP && si->si_code == SI_TKILL && si->si_pid == getpid() &&
-	       !t->kick_sent && !t->kick_preempt && !t->ptrace.wait_kick && !t->ptrace.stop_sent &&
-	       !(t->resend_pending && t->resend_signo == SIGSTOP);
+	return si->si_signo == SIGSTOP && sent_by_rewind(si) && !t->kick_sent &&
+	       !t->kick_preempt && !t->ptrace.wait_kick && !t->ptrace.stop_sent &&
+	       !(t->resend_pending && t->resend_signo == SIGSTOP) && !t->sigstops_resent &&
+	       t->ptrace.inject_sig != SIGSTOP;
+}
+
+void recorder_send_again(struct recorder_task *t, int sig)
+{
+	if (syscall(SYS_tgkill, t->tgid, t->t.tid, sig) == 0 && sig == SIGSTOP)
+		t->sigstops_resent++;
 }
 
 int recorder_signal_deliver(struct recorder *r, struct recorder_task *t, const siginfo_t *si,

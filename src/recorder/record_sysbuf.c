@@ -50,13 +50,13 @@ static bool in_window(const struct recorder_task *t, uint64_t rip)
  * allows (rt_tgsigqueueinfo takes no kernel or SI_USER codes from another
  * process).
  */
-static void send_again(const struct recorder_task *t, const siginfo_t *si)
+static void send_again(struct recorder_task *t, const siginfo_t *si)
 {
 	siginfo_t copy = *si;
 
 	if (copy.si_code >= 0 || syscall(SYS_rt_tgsigqueueinfo, t->tgid, t->t.tid,
 					 copy.si_signo, &copy) < 0)
-		syscall(SYS_tkill, t->t.tid, si->si_signo);
+		recorder_send_again(t, si->si_signo);
 }
 
 /*

@@ -225,6 +225,7 @@ struct recorder_task {
 	bool warned_held_full; /* said once that held-back signals were dropped */
 	bool resend_pending;
 	int resend_signo;
+	int sigstops_resent; /* the program's SIGSTOPs rewind sent again (recorder_send_again) */
 	bool kick_sent;
 	bool step_trap_sent; /* the SIGTRAP after an emulated rdtsc run with the trap flag */
 	struct recorder_mm *mm;
@@ -648,6 +649,11 @@ int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, i
  * passed on, it would stop the program for good.
  */
 bool recorder_stale_sigstop(const struct recorder_task *t, const siginfo_t *si);
+/*
+ * Sends t the program's signal sig again (one that came while rewind drove
+ * t): a SIGSTOP so sent is the program's, never taken for a stale one.
+ */
+void recorder_send_again(struct recorder_task *t, int sig);
 /* Whether sig's default action ends the process (it is not ignored, stopped or continued). */
 bool recorder_signal_kills_by_default(int sig);
 /* At a syscall exit: sends the oldest held-back signal again. */
