@@ -10,22 +10,34 @@ export REWIND_CACHE_DIR="$dir/cache"
 # Background processes of the test (bg_pids+=($!); emptied once they are waited for):
 # killed and reaped if the test ends early.
 bg_pids=()
+
+# What run_status saw go wrong (a command timed out or crashed), one file
+# per command: run_status is called with its command's output redirected,
+# so it says nothing itself; fail says it, and a test that ends well
+# despite it fails at its end.
+problems() {
+	cat "$dir"/.problem.* 2>/dev/null || true
+}
+
 cleanup() {
-	local p
+	local st=$? p
 	for p in "${bg_pids[@]}"; do
 		kill -KILL "$p" 2>/dev/null || continue
 		wait "$p" 2>/dev/null || true
 	done
+	if [ "$st" = 0 ] && [ -n "$(problems)" ]; then
+		problems
+		echo "FAIL: a command timed out or crashed (above)"
+		st=1
+	fi
 	[ "${REWIND_KEEP_TEST_DIR:-0}" = 1 ] && echo "kept $dir" || rm -rf "$dir"
+	exit "$st"
 }
 trap cleanup EXIT
 
-# The test's own stdout, for its verdict: run_status is called with its
-# command's output redirected, and a failure inside it must still be seen.
-exec {test_out}>&1
-
 fail() {
-	echo "FAIL: $*" >&"$test_out"
+	problems
+	echo "FAIL: $*"
 	exit 1
 }
 
@@ -57,45 +69,46 @@ show_stuck() {
 	fi
 }
 
-# watch_over PID WHAT: after RUN_LIMIT seconds, says what PID was doing, then
-# ends it (SIGTERM: rewind finishes its trace), and SIGKILL 10 s later.
+# watch_over: in the background of run_status, a little before its time
+# limit, notes what the test's processes are doing (all but itself), for
+# run_status to tell if the command times out.
 watch_over() {
-	local pid=$1 what=$2 i fifo=$dir/.watch.$BASHPID hold
+	local shell=$$ me=$BASHPID fifo=$dir/.watch.$BASHPID hold c wait=$((RUN_LIMIT - 2))
 	trap - EXIT # the test's cleanup is not this subshell's
+	[ "$wait" -ge 1 ] || wait=1
 	# Waits in bash's own read of a pipe nobody writes: no sleep process
 	# outlives the watch when run_status ends it.
 	mkfifo "$fifo"
 	exec {hold}<>"$fifo"
 	rm -f "$fifo"
-	read -r -t "$RUN_LIMIT" -u "$hold" || true
-	{
-		echo "---- timed out after $RUN_LIMIT s: $what"
-		show_stuck "$pid"
-	} >&"$test_out" 2>&1
-	: >"$dir/.timed-out.$pid"
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
+	read -r -t "$wait" -u "$hold" || true
+	for c in $(ps -o pid= --ppid "$shell"); do
+		[ "$c" = "$me" ] || show_stuck "$c"
+	done >"$dir/.stuck.$me" 2>&1
 }
 
-# run_status VAR CMD...: runs CMD with a time limit (see watch_over), stores
-# its exit status in VAR.
+# run_status VAR CMD...: runs CMD with a time limit (RUN_LIMIT seconds, then
+# SIGTERM: rewind finishes its trace), stores its exit status in VAR (124
+# when it timed out). A timeout (with what the processes were doing) or a
+# crash (a status of 128 or more) is a problem, which fails the test.
 run_status() {
-	local __var=$1 __st=0 __pid __dog
+	local __var=$1 __st=0 __dog
 	shift
-	"$@" <&0 {test_out}>&- &
-	__pid=$!
-	watch_over "$__pid" "$*" </dev/null >/dev/null 2>&1 {test_out}>&"$test_out" &
+	watch_over </dev/null >/dev/null 2>&1 &
 	__dog=$!
-	wait "$__pid" || __st=$?
+	timeout "$RUN_LIMIT" "$@" || __st=$?
 	# SIGKILL: a SIGTERM would run the EXIT trap bash copied into it (cleanup).
 	kill -KILL "$__dog" 2>/dev/null || true
 	wait "$__dog" 2>/dev/null || true
-	[ ! -e "$dir/.timed-out.$__pid" ] || fail "timed out: $*"
-	[ "$__st" -lt 128 ] || fail "crashed with signal $((__st - 128)): $*"
+	if [ "$__st" = 124 ]; then
+		{
+			echo "---- timed out after $RUN_LIMIT s: $*"
+			cat "$dir/.stuck.$__dog" 2>/dev/null || true
+		} >"$dir/.problem.$__dog"
+	elif [ "$__st" -ge 128 ]; then
+		echo "---- crashed with signal $((__st - 128)): $*" >"$dir/.problem.$__dog"
+	fi
+	rm -f "$dir/.stuck.$__dog"
 	printf -v "$__var" '%s' "$__st"
 }
 
