@@ -364,8 +364,8 @@ int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, i
 
 bool recorder_stale_sigstop(const struct recorder_task *t, const siginfo_t *si)
 {
-	return si->si_signo == SIGSTOP && sent_by_rewind(si) && !t->kick_sent &&
-	       !t->kick_preempt && !t->ptrace.wait_kick && !t->ptrace.stop_sent &&
+	return si->si_signo == SIGSTOP && sent_by_rewind(si) && !t->kick_sent && !t->kick_preempt &&
+	       !t->ptrace.wait_kick && !t->ptrace.stop_sent &&
 	       !(t->resend_pending && t->resend_signo == SIGSTOP) && !t->sigstops_resent &&
 	       t->ptrace.inject_sig != SIGSTOP;
 }

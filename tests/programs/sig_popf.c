@@ -14,7 +14,7 @@
 
 #include "check.h"
 
-#define ROUNDS 2000000
+#define ROUNDS	       2000000
 #define SYSCALL_ROUNDS 5000
 
 static volatile sig_atomic_t ticks;
