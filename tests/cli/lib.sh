@@ -142,6 +142,9 @@ expect_prefix() {
 rec_attach() {
 	local trace=$1 pid=$2 i
 	shift 2
+	# Emptied here: the background shell may empty them only after the first look.
+	: >"$dir/rec.out"
+	: >"$dir/rec.err"
 	timeout 120 "$@" "$REWIND" rec -o "$trace" -p "$pid" >"$dir/rec.out" 2>"$dir/rec.err" &
 	rec=$!
 	bg_pids+=("$rec")
