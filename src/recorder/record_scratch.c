@@ -146,13 +146,13 @@ static uint64_t take(uint64_t *next, uint64_t end, uint64_t len)
 #define PAGE_BYTES 4096u
 
 /*
- * Whether the kernel could write len bytes at addr in t: one byte of each
- * page is read and written back, with the page protections the kernel's
- * own copy obeys (the kernel is about to write there anyway). If not, the
- * syscall writes in place and fails as natively (a pipe keeps its bytes),
- * rather than into scratch with a copy-back that cannot be made.
+ * Whether every page of len bytes at addr is mapped and readable in t (one
+ * byte of each read with process_vm_readv, which obeys page protections;
+ * a write would trip the written-page tracker's write protection). If not,
+ * the syscall writes in place and fails as natively (EFAULT, a pipe keeping
+ * its bytes), rather than into scratch with a copy-back that cannot be made.
  */
-static bool writable(const struct recorder_task *t, uint64_t addr, uint64_t len)
+static bool mapped(const struct recorder_task *t, uint64_t addr, uint64_t len)
 {
 	struct iovec local[SCRATCH_SIZE / PAGE_BYTES + 2], remote[SCRATCH_SIZE / PAGE_BYTES + 2];
 	uint8_t bytes[SCRATCH_SIZE / PAGE_BYTES + 2];
@@ -165,14 +165,13 @@ static bool writable(const struct recorder_task *t, uint64_t addr, uint64_t len)
 		remote[n] = (struct iovec){(void *)a, 1};
 		n++;
 	}
-	return process_vm_readv(t->t.tid, local, n, remote, n, 0) == (ssize_t)n &&
-	       process_vm_writev(t->t.tid, local, n, remote, n, 0) == (ssize_t)n;
+	return process_vm_readv(t->t.tid, local, n, remote, n, 0) == (ssize_t)n;
 }
 
 static bool add_move(struct recorder_task *t, uint64_t real, uint64_t scratch, uint64_t len,
 		     bool header)
 {
-	if (t->nscratch == SCRATCH_MOVES || !writable(t, real, len))
+	if (t->nscratch == SCRATCH_MOVES || !mapped(t, real, len))
 		return false;
 	t->scratch[t->nscratch++] = (struct scratch_move){real, scratch, len, header, {0, 0, 0}};
 	return true;
