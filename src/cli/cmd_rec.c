@@ -184,7 +184,8 @@ int cmd_rec(int argc, char **argv)
 		return exit_code;
 	if (err < 0) {
 		if (access(path, F_OK) == 0)
-			rw_error("recording failed; the trace so far is in %s", path);
+			rw_error("recording failed (%s); the trace so far is in %s", strerror(-err),
+				 path);
 		return 1;
 	}
 	if (!out)

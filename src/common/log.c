@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 int rw_verbose;
+static unsigned long errors_said;
 
 static void (*tee_fn)(void *arg, const char *line);
 static void *tee_arg;
@@ -31,10 +32,16 @@ __attribute__((format(printf, 3, 0))) static void emit(const char *prefix, bool 
 		fputs(out, stderr);
 }
 
+unsigned long rw_errors_said(void)
+{
+	return errors_said;
+}
+
 void rw_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	errors_said++;
 	va_start(ap, fmt);
 	emit("", true, fmt, ap);
 	va_end(ap);

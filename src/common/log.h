@@ -22,6 +22,11 @@ void rw_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * goes back to stderr.
  */
 void rw_log_tee(void (*fn)(void *arg, const char *line), void *arg);
+/*
+ * How many errors were said so far: a caller whose callee failed says what
+ * failed itself when the callee said nothing.
+ */
+unsigned long rw_errors_said(void);
 /* Prints the message and exits with status 1: only for command-line level failures. */
 void rw_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

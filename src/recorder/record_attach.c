@@ -211,6 +211,9 @@ struct recorder_task *recorder_attach_find_task(struct recorder *r, pid_t tid)
 	return NULL;
 }
 
+/* Timer interruptions of the wait for one thread's stop: a minute of the scheduler's tick. */
+#define ATTACH_MAX_INTERRUPTIONS 12000
+
 /*
  * Waits for tid's stop after PTRACE_INTERRUPT. A signal that comes first
  * is kept back and sent again once recording runs (*sig); other events
@@ -219,14 +222,17 @@ struct recorder_task *recorder_attach_find_task(struct recorder *r, pid_t tid)
  */
 static int wait_interrupted(pid_t tid, int *sig)
 {
-	for (int tries = 0; tries < 64; tries++) {
+	for (int tries = 0, interrupted = 0; tries < 64; tries++) {
 		int st;
 
-		if (waitpid(tid, &st, __WALL) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		/*
+		 * Not a try: the scheduler's tick runs from the second thread on,
+		 * and a thread that gets no CPU for 64 ticks (a loaded machine)
+		 * is not one that does not stop.
+		 */
+		while (waitpid(tid, &st, __WALL) < 0)
+			if (errno != EINTR || ++interrupted > ATTACH_MAX_INTERRUPTIONS)
+				return -errno;
 		if (!WIFSTOPPED(st))
 			return -ESRCH;
 		if ((st >> 16) == PTRACE_EVENT_STOP)

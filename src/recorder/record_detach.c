@@ -24,6 +24,9 @@
 #include "recorder/record.h"
 #include "recorder/recorder.h"
 
+/* Timer interruptions of the wait for one thread's stop: minutes of the stop's poll. */
+#define MAX_INTERRUPTIONS 10000
+
 /* Whether a SIGSTOP is pending for thread tid (rewind's own, to interrupt it). */
 static bool stop_pending(pid_t tid)
 {
@@ -130,15 +133,14 @@ static int reach_interrupt(struct recorder *r, struct recorder_task *t, int *sta
 {
 	bool in_syscall = t->state == TASK_IN_SYSCALL;
 
-	for (int tries = 0; tries < 1000; tries++) {
+	for (int tries = 0, interrupted = 0; tries < 1000; tries++) {
 		int st, sig = 0, event;
 		unsigned long child;
 
-		if (waitpid(t->t.tid, &st, __WALL) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		/* A timer's interruption is no try: the thread may wait long for a CPU. */
+		while (waitpid(t->t.tid, &st, __WALL) < 0)
+			if (errno != EINTR || ++interrupted > MAX_INTERRUPTIONS)
+				return -errno;
 		if (!WIFSTOPPED(st)) {
 			*status = st;
 			return 0;

@@ -575,28 +575,42 @@ static int let_init_die(struct recorder *r, struct recorder_task *t)
 	return task_died(r, t, sig);
 }
 
+/*
+ * Our SIGSTOP ended t's slice in user code: it gives the slot up at an
+ * execution point, or at its next event when that is near. Never without
+ * an event: the user code it ran since its last one (a record of the
+ * syscall buffer half written, say) would be in the memory another
+ * thread's next execution point expects, and replay, where t is still at
+ * that last event, would never find that point.
+ */
+static int preempted(struct recorder *r, struct recorder_task *t)
+{
+	int err = recorder_preempt_point(r, t);
+
+	if (err == RECORDER_TASK_ENDED)
+		return task_died(r, t, t->t.wait_status);
+	if (err < 0)
+		return err;
+	if (err == 0) {
+		/* Its next event is near: it gives the slot up there. */
+		t->yield_at_event = true;
+		return continue_user(r, t);
+	}
+	yield(r, t);
+	return 0;
+}
+
 /* A signal-delivery stop of t (or our SIGSTOP ending its slice). */
 static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 {
 	bool preempt = sig == SIGSTOP && t->kick_preempt;
+	uint64_t seq = r->seq;
 	int err;
 
 	if (preempt) {
 		t->kick_preempt = false;
-		if (!t->kick_sent) {
-			err = recorder_preempt_point(r, t);
-			if (err == RECORDER_TASK_ENDED)
-				return task_died(r, t, t->t.wait_status);
-			if (err < 0)
-				return err;
-			if (err == 0) {
-				/* Its next event is near: it gives the slot up there. */
-				t->yield_at_event = true;
-				return continue_user(r, t);
-			}
-			yield(r, t);
-			return 0;
-		}
+		if (!t->kick_sent)
+			return preempted(r, t);
 	}
 	err = recorder_signal_stop(r, t, sig, &t->pass_sig);
 	if (err == 1) /* killed while the kernel set up the handler's frame */
@@ -609,6 +623,11 @@ static int signal_stop(struct recorder *r, struct recorder_task *t, int sig)
 		return let_init_die(r, t);
 	if (t->pass_sig && signal_ends_process(t, t->pass_sig))
 		process_dying(r, t);
+	if (preempt && r->seq == seq && !t->pass_sig) {
+		/* The kick it merged with recorded nothing. */
+		rw_debug("pid %d: preempted at a kick that recorded nothing", t->t.tid);
+		return preempted(r, t);
+	}
 	if (preempt) {
 		yield(r, t);
 		return 0;
@@ -1056,8 +1075,17 @@ static int end_all(struct recorder *r)
 	return err;
 }
 
+/* err, said (with what failed) unless an error was said since `said` errors. */
+static int said_or(int err, unsigned long said, const char *what)
+{
+	if (err < 0 && rw_errors_said() == said)
+		rw_error("rec: %s: %s", what, strerror(-err));
+	return err;
+}
+
 int recorder_schedule(struct recorder *r)
 {
+	unsigned long said = rw_errors_said();
 	int err;
 
 	while (r->ntasks) {
@@ -1066,11 +1094,14 @@ int recorder_schedule(struct recorder *r)
 		pid_t pid;
 
 		if ((r->stop.signo = recorder_stop_requested()))
-			return r->attached ? recorder_detach_all(r) : end_all(r);
-		if ((err = recorder_cut_if_due(r)) < 0 || (err = flush_deferred(r)) < 0 ||
-		    (err = flush_ptrace(r)) < 0)
+			return said_or(r->attached ? recorder_detach_all(r) : end_all(r), said,
+				       "ending the recording");
+		if ((err = said_or(recorder_cut_if_due(r), said, "writing the trace")) < 0 ||
+		    (err = said_or(flush_deferred(r), said, "recording a deferred syscall exit")) <
+			0 ||
+		    (err = said_or(flush_ptrace(r), said, "resuming tasks for their tracers")) < 0)
 			return err;
-		if (!r->running && (err = run_next(r)) < 0)
+		if (!r->running && (err = said_or(run_next(r), said, "resuming the next task")) < 0)
 			return err;
 		if ((err = check_progress(r)) < 0)
 			return err;
@@ -1086,6 +1117,7 @@ int recorder_schedule(struct recorder *r)
 		t = task_find(r, pid);
 		if (!t) /* a new task's first stop, reported before its parent's clone event */
 			t = recorder_task_add(r, pid, 0);
+		said = rw_errors_said();
 		err = handle_stop(r, t, st);
 		if (err == -ESRCH && (t = task_find(r, pid))) {
 			/* Killed at the stop before it was handled: only its death is left. */
@@ -1093,9 +1125,10 @@ int recorder_schedule(struct recorder *r)
 			continue;
 		}
 		if (err < 0) {
-			if (err == -ESRCH || err == -EINVAL || err == -EIO || err == -EPERM)
-				rw_error("pid %d: cannot follow it at a stop (status 0x%x): %s",
-					 pid, st, strerror(-err));
+			/* Whatever failed without a word is named here, by its task and stop. */
+			if (rw_errors_said() == said)
+				rw_error("pid %d: cannot record its stop (status 0x%x): %s", pid,
+					 st, strerror(-err));
 			return err;
 		}
 	}

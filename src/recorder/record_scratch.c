@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "arch/x86_64/regs.h"
@@ -93,7 +94,7 @@ static int inject_at_entry(struct recorder_task *t, const uint64_t entry[X86_NRE
 		phase++;
 	}
 	if (resend)
-		syscall(SYS_tgkill, t->tgid, t->t.tid, resend);
+		recorder_send_again(t, resend);
 	return 0;
 }
 
@@ -142,10 +143,35 @@ static uint64_t take(uint64_t *next, uint64_t end, uint64_t len)
 	return a;
 }
 
+#define PAGE_BYTES 4096u
+
+/*
+ * Whether every page of len bytes at addr is mapped and readable in t (one
+ * byte of each read with process_vm_readv, which obeys page protections;
+ * a write would trip the written-page tracker's write protection). If not,
+ * the syscall writes in place and fails as natively (EFAULT, a pipe keeping
+ * its bytes), rather than into scratch with a copy-back that cannot be made.
+ */
+static bool mapped(const struct recorder_task *t, uint64_t addr, uint64_t len)
+{
+	struct iovec local[SCRATCH_SIZE / PAGE_BYTES + 2], remote[SCRATCH_SIZE / PAGE_BYTES + 2];
+	uint8_t bytes[SCRATCH_SIZE / PAGE_BYTES + 2];
+	size_t n = 0;
+
+	if (len > SCRATCH_SIZE || addr + len < addr)
+		return false;
+	for (uint64_t a = addr; a < addr + len; a = (a | (PAGE_BYTES - 1)) + 1) {
+		local[n] = (struct iovec){&bytes[n], 1};
+		remote[n] = (struct iovec){(void *)a, 1};
+		n++;
+	}
+	return process_vm_readv(t->t.tid, local, n, remote, n, 0) == (ssize_t)n;
+}
+
 static bool add_move(struct recorder_task *t, uint64_t real, uint64_t scratch, uint64_t len,
 		     bool header)
 {
-	if (t->nscratch == SCRATCH_MOVES)
+	if (t->nscratch == SCRATCH_MOVES || !mapped(t, real, len))
 		return false;
 	t->scratch[t->nscratch++] = (struct scratch_move){real, scratch, len, header, {0, 0, 0}};
 	return true;

@@ -130,13 +130,35 @@ static void add_frame(struct recorder *r, struct recorder_task *t, const uint64_
 	trace_event_add_mem(&r->eb, rsp, r->scratch.data, r->scratch.len);
 }
 
+/*
+ * The flags the frame saved, with the trap flag as the program had it
+ * (was_tf): delivered by a single step from a popf or iret, the kernel
+ * takes the step's trap flag for the program's (is_setting_trap_flag) and
+ * saves it, and the handler's return would set it.
+ */
+static int frame_flags(struct recorder_task *t, uint64_t rsp, bool was_tf)
+{
+	/* rt_sigframe: pretcode, the ucontext; uc_mcontext at 40 of it, eflags at 136 of that. */
+	uint64_t addr = rsp + 8 + 40 + 136, flags;
+	int err;
+
+	if ((err = tracee_read_mem(&t->t, addr, &flags, sizeof(flags))) < 0 ||
+	    !(flags & X86_EFLAGS_TF) || was_tf)
+		return err;
+	flags &= ~X86_EFLAGS_TF;
+	if ((err = tracee_write_mem(&t->t, addr, &flags, sizeof(flags))) < 0)
+		rw_error("pid %d: cannot clear the trap flag in its signal frame at 0x%llx",
+			 t->t.tid, (unsigned long long)addr);
+	return err;
+}
+
 /* Records the delivery of a signal at this stop and delivers it. Returns the signal to pass on
  * resume. */
 static int deliver(struct recorder *r, struct recorder_task *t, const siginfo_t *si, bool sync,
 		   int exec_point, int *pass_sig)
 {
 	uint64_t regs[X86_NREGS];
-	bool handled, ignored;
+	bool handled, ignored, was_tf;
 	int err, st;
 
 	*pass_sig = 0;
@@ -191,6 +213,7 @@ static int deliver(struct recorder *r, struct recorder_task *t, const siginfo_t 
 		return 0;
 	}
 	/* Stop at the handler's first instruction, the frame written. */
+	was_tf = (regs[X86_EFLAGS] & X86_EFLAGS_TF) != 0;
 	st = tracee_resume(&t->t, PTRACE_SINGLESTEP, si->si_signo);
 	if (st < 0)
 		return st;
@@ -201,7 +224,8 @@ static int deliver(struct recorder *r, struct recorder_task *t, const siginfo_t 
 			 strsignal(si->si_signo));
 		return -EPROTO;
 	}
-	if ((err = tracee_get_regs(&t->t, regs)) < 0)
+	if ((err = tracee_get_regs(&t->t, regs)) < 0 ||
+	    (err = frame_flags(t, regs[X86_RSP], was_tf)) < 0)
 		return err;
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SIGNAL_HANDLER, regs);
 	add_frame(r, t, regs);
@@ -296,6 +320,11 @@ static int hold(struct recorder *r, struct recorder_task *t, int sig, const sigi
 	return 0;
 }
 
+static bool sent_by_rewind(const siginfo_t *si)
+{
+	return si->si_code == SI_TKILL && si->si_pid == getpid();
+}
+
 int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, int *pass_sig)
 {
 	siginfo_t si;
@@ -314,6 +343,12 @@ int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, i
 		ptrace(PTRACE_SETSIGINFO, t->t.tid, 0, &si);
 		return deliver(r, t, &si, false, 0, pass_sig);
 	}
+	if (recorder_stale_sigstop(t, &si)) {
+		rw_debug("pid %d: a SIGSTOP of rewind's that nothing waits for, dropped", t->t.tid);
+		return 0;
+	}
+	if (sig == SIGSTOP && t->sigstops_resent && sent_by_rewind(&si))
+		t->sigstops_resent--; /* the program's, sent again: on as any signal */
 	if (is_sync_fault(&si))
 		return deliver(r, t, &si, true, 0, pass_sig);
 	if (t->at_boundary) {
@@ -325,6 +360,20 @@ int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, i
 			return deliver(r, t, &si, false, 0, pass_sig);
 	}
 	return hold(r, t, sig, &si);
+}
+
+bool recorder_stale_sigstop(const struct recorder_task *t, const siginfo_t *si)
+{
+	return si->si_signo == SIGSTOP && sent_by_rewind(si) && !t->kick_sent && !t->kick_preempt &&
+	       !t->ptrace.wait_kick && !t->ptrace.stop_sent &&
+	       !(t->resend_pending && t->resend_signo == SIGSTOP) && !t->sigstops_resent &&
+	       t->ptrace.inject_sig != SIGSTOP;
+}
+
+void recorder_send_again(struct recorder_task *t, int sig)
+{
+	if (syscall(SYS_tgkill, t->tgid, t->t.tid, sig) == 0 && sig == SIGSTOP)
+		t->sigstops_resent++;
 }
 
 int recorder_signal_deliver(struct recorder *r, struct recorder_task *t, const siginfo_t *si,

@@ -50,13 +50,13 @@ static bool in_window(const struct recorder_task *t, uint64_t rip)
  * allows (rt_tgsigqueueinfo takes no kernel or SI_USER codes from another
  * process).
  */
-static void send_again(const struct recorder_task *t, const siginfo_t *si)
+static void send_again(struct recorder_task *t, const siginfo_t *si)
 {
 	siginfo_t copy = *si;
 
 	if (copy.si_code >= 0 || syscall(SYS_rt_tgsigqueueinfo, t->tgid, t->t.tid,
 					 copy.si_signo, &copy) < 0)
-		syscall(SYS_tkill, t->t.tid, si->si_signo);
+		recorder_send_again(t, si->si_signo);
 }
 
 /*
@@ -93,7 +93,8 @@ static int step_out(struct recorder *r, struct recorder_task *t)
 		if (!WIFSTOPPED(st) || WSTOPSIG(st) == SIGTRAP ||
 		    (WSTOPSIG(st) == SIGSTOP && (t->kick_preempt || t->kick_sent)))
 			continue;
-		if (nheld < 4 && ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &held[nheld]) == 0)
+		if (nheld < 4 && ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &held[nheld]) == 0 &&
+		    !recorder_stale_sigstop(t, &held[nheld]))
 			nheld++;
 	}
 	for (int i = 0; i < nheld; i++)

@@ -225,6 +225,7 @@ struct recorder_task {
 	bool warned_held_full; /* said once that held-back signals were dropped */
 	bool resend_pending;
 	int resend_signo;
+	int sigstops_resent; /* the program's SIGSTOPs rewind sent again (recorder_send_again) */
 	bool kick_sent;
 	bool step_trap_sent; /* the SIGTRAP after an emulated rdtsc run with the trap flag */
 	struct recorder_mm *mm;
@@ -641,6 +642,18 @@ int recorder_write_file_table(struct recorder *r);
  * Returns 0, 1 when the thread died delivering it, or a negative errno.
  */
 int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, int *pass_sig);
+/*
+ * Whether si is a SIGSTOP of rewind's that nothing waits for any more: a
+ * preemption's or a kick's sent after the thread had stopped already (its
+ * stop not yet seen), whose stop then did the work of both. It is dropped:
+ * passed on, it would stop the program for good.
+ */
+bool recorder_stale_sigstop(const struct recorder_task *t, const siginfo_t *si);
+/*
+ * Sends t the program's signal sig again (one that came while rewind drove
+ * t): a SIGSTOP so sent is the program's, never taken for a stale one.
+ */
+void recorder_send_again(struct recorder_task *t, int sig);
 /* Whether sig's default action ends the process (it is not ignored, stopped or continued). */
 bool recorder_signal_kills_by_default(int sig);
 /* At a syscall exit: sends the oldest held-back signal again. */

@@ -346,7 +346,7 @@ static int make_uffd(struct recorder_task *t, int *uffd, const char **why)
 	if (!err2 && ptrace(PTRACE_SETSIGMASK, tid, sizeof(mask), &mask) < 0)
 		err2 = -errno;
 	if (stop_sig)
-		syscall(SYS_tgkill, t->tgid, tid, stop_sig);
+		recorder_send_again(t, stop_sig);
 	if (!err)
 		err = err2;
 	if (!err && closed < 0)

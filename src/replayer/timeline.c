@@ -571,6 +571,24 @@ out:
 	return err;
 }
 
+/*
+ * Whether the replay stands in front of a syscall instruction with rcx and
+ * r11 as the syscall left them (a caught syscall's stop, or where a step
+ * back from its return came): like the end of the history, its point is
+ * the instruction's visit in the stretch, whatever rcx and r11 held then.
+ */
+static bool at_syscall_entry(struct timeline *tl)
+{
+	struct timeline_mark m;
+	uint8_t insn[2];
+
+	timeline_mark_now(tl, &m);
+	return !m.finished && !m.boundary && m.regs[X86_RCX] == m.regs[X86_RIP] + 2 &&
+	       tracee_read_mem(&replayer_current_task(tl->r)->t, m.regs[X86_RIP], insn,
+			       sizeof(insn)) == 0 &&
+	       insn[0] == 0x0f && insn[1] == 0x05;
+}
+
 int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop)
 {
 	int err;
@@ -579,7 +597,7 @@ int timeline_reverse_step(struct timeline *tl, enum timeline_stop *stop)
 		return -ENOTSUP;
 	tl->internal = true;
 	replayer_set_quiet(tl->r, true);
-	tl->loose_end = replayer_stopped_at_history_end(tl->r);
+	tl->loose_end = replayer_stopped_at_history_end(tl->r) || at_syscall_entry(tl);
 	err = reverse_step(tl, stop);
 	tl->internal = tl->loose_end = false;
 	replayer_set_quiet(tl->r, false);

@@ -54,4 +54,20 @@ for want in 'call to syscall write' 'returned from syscall write' 'call to sysca
 	'returned from syscall openat' 'Hardware read watchpoint' 'Hardware access (read/write) watchpoint'; do
 	grep -qF "$want" "$dir/replay.txt" || { cat "$dir/replay.raw"; echo "FAIL: no '$want'"; exit 1; }
 done
-echo "PASS: $(wc -l <"$dir/native.txt") lines identical natively and in the replay"
+
+# Back from a caught syscall's return: reverse-stepi comes to its syscall
+# instruction, then to the two before it (each further back), and stepi goes
+# forward over the same ones again.
+back=(-nx -batch -ex 'break main' -ex continue -ex 'catch syscall write' -ex continue -ex continue)
+for m in R1 R2 R3; do back+=(-ex reverse-stepi -ex "echo $m\\n" -ex 'p/x $pc'); done
+for m in F2 F1; do back+=(-ex stepi -ex "echo $m\\n" -ex 'p/x $pc'); done
+timeout 120 "$rewind" replay "$dir/t.trace" -- "${back[@]}" >"$dir/back.raw" 2>&1 </dev/null || true
+pc() { awk -v m="$1" '$0 == m { getline; sub(/^\$[0-9]+ = /, ""); print }' "$dir/back.raw"; }
+r1=$(pc R1) r2=$(pc R2) r3=$(pc R3) f2=$(pc F2) f1=$(pc F1)
+if grep -q 'did not come to the point' "$dir/back.raw" || [ -z "$r3" ] ||
+	[ $((r2)) -ge $((r1)) ] || [ $((r3)) -ge $((r2)) ] || [ "$f2" != "$r2" ] || [ "$f1" != "$r1" ]; then
+	cat "$dir/back.raw"
+	echo "FAIL: reverse-stepi from a caught syscall's return: $r1 $r2 $r3, forward again $f2 $f1"
+	exit 1
+fi
+echo "PASS: $(wc -l <"$dir/native.txt") lines identical natively and in the replay; reverse-stepi from a caught syscall's return"

@@ -28,6 +28,18 @@ static enum x86_site_class classify(csh cs, const cs_insn *insn)
 	case X86_INS_PUSHF:
 	case X86_INS_PUSHFD:
 	case X86_INS_PUSHFQ:
+	/*
+	 * A single step of one makes the trap flag the program's
+	 * (enable_single_step: is_setting_trap_flag clears TIF_FORCED_TF); a
+	 * step it does not finish (a signal first) leaves it set when the
+	 * thread runs on, and it dies of SIGTRAP.
+	 */
+	case X86_INS_POPF:
+	case X86_INS_POPFD:
+	case X86_INS_POPFQ:
+	case X86_INS_IRET:
+	case X86_INS_IRETD:
+	case X86_INS_IRETQ:
 		return X86_SITE_SPECIAL;
 	default:
 		break;
