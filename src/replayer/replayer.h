@@ -349,6 +349,14 @@ struct replay_hooks {
 	timer_t kick_timer;
 	/* The last interruption came while running a thread to an execution point. */
 	bool kick_in_stretch;
+	/*
+	 * A thread runs to an execution point now: an interruption there takes
+	 * no checkpoint, so the timer interrupts it only for the debugger's ^C.
+	 */
+	bool in_stretch;
+	/* The run's check for the debugger's ^C (replayer_run's poll_interrupt), or NULL. */
+	bool (*poll_interrupt)(void *arg);
+	void *poll_arg;
 	/* Long work under way, told of each event applied (NULL: none). */
 	struct rw_progress *progress;
 };
