@@ -26,6 +26,7 @@
 
 #include "cli/cli.h"
 #include "cli/trace_walk.h"
+#include "common/cpu_affinity.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "gdbstub/gdbstub.h"
@@ -55,6 +56,12 @@ static pid_t start_gdb(const char *sock, const char *init, char **gdb_args, int 
 	pid = fork();
 	if (pid == 0) {
 		signal(SIGINT, SIG_DFL);
+		/*
+		 * Not on the replay's CPU only, where rewind pinned itself: gdb's
+		 * work (its start, reading symbols, each stop) goes where a CPU is
+		 * free, and on a busy machine waits for that one CPU less.
+		 */
+		rw_cpu_any();
 		execvp("gdb", argv);
 		rw_error("cannot run gdb: %s", strerror(errno));
 		_exit(127);

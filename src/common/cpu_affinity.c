@@ -30,6 +30,17 @@ void rw_cpu_pin(int cpu)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
+void rw_cpu_any(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (long c = 0; c < n && c < CPU_SETSIZE; c++)
+		CPU_SET(c, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 void rw_cpu_avoid(int cpu)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);

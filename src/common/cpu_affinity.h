@@ -12,5 +12,7 @@ int rw_cpu_pick(int preferred);
 void rw_cpu_pin(int cpu);
 /* Lets the calling thread run anywhere but cpu (anywhere at all on a one-CPU machine). */
 void rw_cpu_avoid(int cpu);
+/* Lets the calling thread run on any CPU (a program rewind starts, such as gdb). */
+void rw_cpu_any(void);
 
 #endif

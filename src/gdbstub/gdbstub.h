@@ -134,6 +134,12 @@ struct gdb_target_ops {
 	 * packet is not supported. Returns 0 or negative errno.
 	 */
 	int (*catch_syscalls)(void *ctx, bool enable, const long *nums, int n);
+	/*
+	 * QPassSignals: the signals (Linux numbers) gdb would let through
+	 * without stopping or printing, replacing the last set: a run goes on
+	 * past them without a stop. NULL: the packet is not supported.
+	 */
+	void (*pass_signals)(void *ctx, const int *signos, int n);
 	/* qGetTLSAddr and the qSymbol lookups it needs; NULL: neither is answered. */
 	const struct gdb_tls_ops *tls;
 };

@@ -86,6 +86,8 @@ struct gdb_server {
 
 /* Syscall numbers one QCatchSyscalls packet may list. */
 #define GDB_MAX_CATCH_SYSCALLS 512
+/* gdb numbers its signals below 256: a longer QPassSignals list repeats some. */
+#define GDB_MAX_PASS_SIGNALS 256
 
 /* Bytes of binary data a reply can carry when every byte may need escaping. */
 #define GDB_MAX_BINARY_REPLY ((GDB_PACKET_SIZE - 64) / 2)
@@ -105,6 +107,8 @@ void gdb_send_packet(struct gdb_server *s, const void *payload, size_t len);
 int gdb_parse_thread_id(const char **p, int *pid, int *tid);
 void gdb_put_thread_id(struct gdb_server *s, struct rw_buf *out, int pid, int tid);
 
+/* Linux's number for gdb's protocol number of a signal; 0 for one Linux has not. */
+int gdb_signal_to_host(int gdb);
 /* The threads of the process (none once it has exited); returns the count or negative errno. */
 int gdb_list_threads(struct gdb_server *s, const struct gdb_thread **threads);
 /* Forgets the registers read for gdb: the target moved (a resume, a monitor command). */

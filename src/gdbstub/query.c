@@ -5,6 +5,7 @@
  */
 #include "gdbstub/internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -45,6 +46,8 @@ static void handle_supported(struct gdb_server *s, const char *features)
 			 "binary-upload+;exec-events+");
 	if (s->ops->catch_syscalls)
 		gdb_reply_str(s, ";QCatchSyscalls+");
+	if (s->ops->pass_signals)
+		gdb_reply_str(s, ";QPassSignals+");
 }
 
 static void handle_thread_info(struct gdb_server *s)
@@ -415,6 +418,40 @@ static void handle_catch_syscalls(struct gdb_server *s, const char *args)
 		gdb_reply_str(s, "OK");
 }
 
+/*
+ * QPassSignals:[sig;]...: gdb's numbers, hex, the whole set each time (gdb
+ * ends each number with ';', the last one too).
+ */
+static void handle_pass_signals(struct gdb_server *s, const char *p)
+{
+	int signos[GDB_MAX_PASS_SIGNALS];
+	int n = 0;
+
+	if (!s->ops->pass_signals)
+		return; /* the empty reply: not supported */
+	for (; *p; p += *p == ';') {
+		char *end;
+		unsigned long v;
+
+		if (!isxdigit((unsigned char)*p)) {
+			gdb_reply_error(s, 1);
+			return;
+		}
+		errno = 0;
+		v = strtoul(p, &end, 16);
+		if (errno || v > 0xff || n == GDB_MAX_PASS_SIGNALS || (*end && *end != ';')) {
+			gdb_reply_error(s, 1);
+			return;
+		}
+		/* One Linux does not have is never recorded: nothing to pass. */
+		if (gdb_signal_to_host((int)v) > 0)
+			signos[n++] = gdb_signal_to_host((int)v);
+		p = end;
+	}
+	s->ops->pass_signals(s->ctx, signos, n);
+	gdb_reply_str(s, "OK");
+}
+
 /* ---- lldb's host and process queries ------------------------------------------------ */
 
 static void put_hex_text(struct gdb_server *s, const char *text)
@@ -473,6 +510,8 @@ bool gdb_handle_query(struct gdb_server *s, const char *pkt, size_t len)
 		handle_symbol(s, pkt + 8);
 	} else if (has_prefix(pkt, "QCatchSyscalls:")) {
 		handle_catch_syscalls(s, pkt + 15);
+	} else if (has_prefix(pkt, "QPassSignals:")) {
+		handle_pass_signals(s, pkt + 13);
 	} else if (strcmp(pkt, "qHostInfo") == 0 || strcmp(pkt, "qProcessInfo") == 0) {
 		handle_host_info(s, pkt[1] == 'P');
 	} else if (has_prefix(pkt, "qGetTLSAddr:")) {

@@ -135,24 +135,23 @@ static bool thread_exists(struct gdb_server *s, int tid)
 /* ---- signals ------------------------------------------------------------------------ */
 
 /* gdb's signal numbers (the protocol's, from gdb's signals.def) for Linux ones. */
+static const struct {
+	int host, gdb;
+} signal_map[] = {
+    {SIGHUP, 1},     {SIGINT, 2},   {SIGQUIT, 3},   {SIGILL, 4},   {SIGTRAP, 5},  {SIGABRT, 6},
+    {SIGFPE, 8},     {SIGKILL, 9},  {SIGBUS, 10},   {SIGSEGV, 11}, {SIGSYS, 12},  {SIGPIPE, 13},
+    {SIGALRM, 14},   {SIGTERM, 15}, {SIGURG, 16},   {SIGSTOP, 17}, {SIGTSTP, 18}, {SIGCONT, 19},
+    {SIGCHLD, 20},   {SIGTTIN, 21}, {SIGTTOU, 22},  {SIGIO, 23},   {SIGXCPU, 24}, {SIGXFSZ, 25},
+    {SIGVTALRM, 26}, {SIGPROF, 27}, {SIGWINCH, 28}, {SIGUSR1, 30}, {SIGUSR2, 31}, {SIGPWR, 32},
+};
+
 static int gdb_signal_from_host(int sig)
 {
-	static const struct {
-		int host, gdb;
-	} map[] = {
-	    {SIGHUP, 1},   {SIGINT, 2},	   {SIGQUIT, 3},  {SIGILL, 4},	 {SIGTRAP, 5},
-	    {SIGABRT, 6},  {SIGFPE, 8},	   {SIGKILL, 9},  {SIGBUS, 10},	 {SIGSEGV, 11},
-	    {SIGSYS, 12},  {SIGPIPE, 13},  {SIGALRM, 14}, {SIGTERM, 15}, {SIGURG, 16},
-	    {SIGSTOP, 17}, {SIGTSTP, 18},  {SIGCONT, 19}, {SIGCHLD, 20}, {SIGTTIN, 21},
-	    {SIGTTOU, 22}, {SIGIO, 23},	   {SIGXCPU, 24}, {SIGXFSZ, 25}, {SIGVTALRM, 26},
-	    {SIGPROF, 27}, {SIGWINCH, 28}, {SIGUSR1, 30}, {SIGUSR2, 31}, {SIGPWR, 32},
-	};
-
 	if (sig == 0)
 		return 0;
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (map[i].host == sig)
-			return map[i].gdb;
+	for (size_t i = 0; i < sizeof(signal_map) / sizeof(signal_map[0]); i++)
+		if (signal_map[i].host == sig)
+			return signal_map[i].gdb;
 	/* Real-time signals: 32 and 64 were added late, so their numbers are apart. */
 	if (sig == 32)
 		return 77;
@@ -161,6 +160,20 @@ static int gdb_signal_from_host(int sig)
 	if (sig == 64)
 		return 78;
 	return 143; /* GDB_SIGNAL_UNKNOWN */
+}
+
+int gdb_signal_to_host(int gdb)
+{
+	for (size_t i = 0; i < sizeof(signal_map) / sizeof(signal_map[0]); i++)
+		if (signal_map[i].gdb == gdb)
+			return signal_map[i].host;
+	if (gdb == 77)
+		return 32;
+	if (gdb >= 45 && gdb <= 75)
+		return 33 + (gdb - 45);
+	if (gdb == 78)
+		return 64;
+	return 0;
 }
 
 /* ---- registers ---------------------------------------------------------------------- */

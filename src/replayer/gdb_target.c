@@ -285,6 +285,11 @@ static int catch_syscalls(void *ctx, bool enable, const long *nums, int n)
 	return replayer_catch_syscalls(&ctx_of(ctx)->r, enable, nums, n);
 }
 
+static void pass_signals(void *ctx, const int *signos, int n)
+{
+	replayer_pass_signals(&ctx_of(ctx)->r, signos, n);
+}
+
 static int set_breakpoint(void *ctx, int type, uint64_t addr, int kind, bool insert)
 {
 	struct gdb_replay *g = ctx_of(ctx);
@@ -567,6 +572,7 @@ const struct gdb_target_ops gdb_replay_ops = {
     .kill = kill_replay,
     .tls = &gdb_replay_tls_ops,
     .catch_syscalls = catch_syscalls,
+    .pass_signals = pass_signals,
 };
 
 /* What gdb is told of the CPU's XSAVE layout: this machine's. */

@@ -308,7 +308,12 @@ static void kick_timer_fired(int sig)
 	kick_due = 1;
 }
 
-/* The tracer's wait was interrupted: on the timer's word, interrupt the program. */
+/*
+ * The tracer's wait was interrupted: on the timer's word, interrupt the
+ * program. Not on the way to an execution point, where the interruption
+ * would take no checkpoint and only make the thread's run to the point
+ * start again, unless the debugger sent ^C.
+ */
 static void kick(void *arg)
 {
 	struct replayer *r = arg;
@@ -316,6 +321,9 @@ static void kick(void *arg)
 	if (!kick_due)
 		return;
 	kick_due = 0;
+	if (r->hooks.in_stretch &&
+	    !(r->hooks.poll_interrupt && r->hooks.poll_interrupt(r->hooks.poll_arg)))
+		return;
 	if (!r->tasks.cur->t.kick_pending && syscall(SYS_tkill, r->tasks.cur->t.tid, SIGSTOP) == 0)
 		r->tasks.cur->t.kick_pending = true;
 }
@@ -517,6 +525,8 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 	}
 	if ((ret = begin_run(r, mode, stop)) < 0)
 		return ret;
+	r->hooks.poll_interrupt = poll_interrupt;
+	r->hooks.poll_arg = poll_arg;
 	while ((ret = run_turn(r, mode, stop, poll_interrupt, poll_arg)) != RUN_STOP && ret >= 0) {
 		if (r->hooks.progress)
 			rw_progress_note(r->hooks.progress, r->ev.seq);
@@ -527,6 +537,7 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 		}
 	}
 	end_run(r);
+	r->hooks.poll_interrupt = NULL;
 	if (ret >= 0 && r->debug.stop_before_exit &&
 	    (stop->kind == REPLAY_STOP_HISTORY_END || stop->kind == REPLAY_STOP_END))
 		r->progress.at_end = true;

@@ -358,6 +358,26 @@ int replayer_catch_syscalls(struct replayer *r, bool enable, const long *nums, i
 	return 0;
 }
 
+void replayer_pass_signals(struct replayer *r, const int *signos, int n)
+{
+	r->debug.pass_signals = 0;
+	for (int i = 0; i < n; i++)
+		if (signos[i] >= 1 && signos[i] <= 64)
+			r->debug.pass_signals |= 1ull << (signos[i] - 1);
+}
+
+/*
+ * A search of the history sees every signal: a point it looks for may be
+ * a signal's stop shown before the debugger let that signal pass.
+ */
+bool replayer_reports_signal(const struct replayer *r, int signo, bool always)
+{
+	if (!r->debug.report_signals || !replayer_in_debuggee(r))
+		return false;
+	return always || r->debug.quiet || signo < 1 || signo > 64 ||
+	       !(r->debug.pass_signals & (1ull << (signo - 1)));
+}
+
 /*
  * After an exec of the debugger's process: its breakpoints and watchpoints
  * were for the old program (an exec clears them, and gdb sets its own again).

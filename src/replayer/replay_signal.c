@@ -241,6 +241,7 @@ int replayer_apply_signal(struct replayer *r)
 	struct tracee *t = &r->tasks.cur->t;
 	uint64_t live[X86_NREGS];
 	int signo = r->ev.signo, st, err;
+	bool fatal;
 	char what[64];
 
 	snprintf(what, sizeof(what), "%s", strsignal(signo));
@@ -267,17 +268,19 @@ int replayer_apply_signal(struct replayer *r)
 		return replayer_diverged(r, r->ev.regs, live, what);
 	if ((err = check_xsave(r, what)) < 0)
 		return err;
-	if (r->debug.report_signals && replayer_in_debuggee(r)) {
+	/*
+	 * A fault without a handler kills the process (the kernel does not
+	 * let it be blocked or ignored): its history ends here, where the
+	 * debugger can still look, as in front of an exit, even when the
+	 * debugger lets that signal pass.
+	 */
+	fatal = r->debug.stop_before_exit && (r->ev.flags & EVF_SIGNAL_SYNC) &&
+		!(r->ev.flags & EVF_SIGNAL_HANDLED);
+	if (replayer_reports_signal(r, signo, fatal)) {
 		r->progress.pending_at_stop = true;
 		r->debug.stop.kind = REPLAY_STOP_SIGNAL;
 		r->debug.stop.signo = signo;
-		/*
-		 * A fault without a handler kills the process (the kernel does not
-		 * let it be blocked or ignored): its history ends here, where the
-		 * debugger can still look, as in front of an exit.
-		 */
-		if (r->debug.stop_before_exit && (r->ev.flags & EVF_SIGNAL_SYNC) &&
-		    !(r->ev.flags & EVF_SIGNAL_HANDLED))
+		if (fatal)
 			r->progress.at_end = true;
 		return 2;
 	}

@@ -328,6 +328,11 @@ struct replay_debug {
 	/* Syscalls a debugger catches (catch syscall): all, or those in the bitmap. */
 	bool catch_syscalls, catch_all;
 	uint8_t catch_set[REPLAY_MAX_SYSNO / 8];
+	/*
+	 * Recorded signals the debugger lets through without a stop (bit s - 1
+	 * for signal s): delivered at once, except while searching the history.
+	 */
+	uint64_t pass_signals;
 };
 
 /* What a replay calls back into while it runs (the timeline's checkpoints), and its timer. */
@@ -344,6 +349,14 @@ struct replay_hooks {
 	timer_t kick_timer;
 	/* The last interruption came while running a thread to an execution point. */
 	bool kick_in_stretch;
+	/*
+	 * A thread runs to an execution point now: an interruption there takes
+	 * no checkpoint, so the timer interrupts it only for the debugger's ^C.
+	 */
+	bool in_stretch;
+	/* The run's check for the debugger's ^C (replayer_run's poll_interrupt), or NULL. */
+	bool (*poll_interrupt)(void *arg);
+	void *poll_arg;
 	/* Long work under way, told of each event applied (NULL: none). */
 	struct rw_progress *progress;
 };
@@ -454,6 +467,13 @@ int replayer_run(struct replayer *r, enum replay_mode mode, struct replay_stop *
 		 bool (*poll_interrupt)(void *arg), void *poll_arg);
 /* Stops at the entry and return of syscalls nums (all when n < 0), or of none. */
 int replayer_catch_syscalls(struct replayer *r, bool enable, const long *nums, int n);
+/* The signals (Linux numbers) delivered without a stop from now on; the others stop. */
+void replayer_pass_signals(struct replayer *r, const int *signos, int n);
+/*
+ * Whether the debugger is shown signal signo before its delivery (see
+ * pass_signals); always: even when it lets the signal pass.
+ */
+bool replayer_reports_signal(const struct replayer *r, int signo, bool always);
 int replayer_set_breakpoint(struct replayer *r, uint64_t addr, bool insert);
 /*
  * Interrupts the program every ms milliseconds of a CONTINUE run (not while

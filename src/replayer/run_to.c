@@ -525,7 +525,9 @@ int replayer_run_to_point(struct replayer *r)
 
 		if (patch && !h.patched && (err = hunt_setup(r, &h)) < 0)
 			break;
+		r->hooks.in_stretch = true;
 		err = replayer_reach(r, PTRACE_SYSEMU, &st);
+		r->hooks.in_stretch = false;
 		if (err == REPLAY_DEBUG_STOP && (at = breakpoint_at_point(r, &h)) != 0) {
 			if ((err = at) < 0)
 				break;

@@ -9,6 +9,7 @@
  * Prints each failure and exits non-zero if there was any.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -657,6 +658,8 @@ static void test_server(void)
 	CHECK(reply_is(r, true, "OK"), "qSymbol:: without TLS support: no symbols wanted");
 	r = request(s, "qGetTLSAddr:p64.64,0,1000", &out, &ended);
 	CHECK(reply_is(r, true, ""), "qGetTLSAddr without TLS support: empty");
+	r = request(s, "QPassSignals:e", &out, &ended);
+	CHECK(reply_is(r, true, ""), "QPassSignals without target support: empty");
 	r = request(s, "QStartNoAckMode", &out, &ended);
 	CHECK(reply_is(r, true, "OK"), "QStartNoAckMode");
 	r = request(s, "qC", &out, &ended);
@@ -778,6 +781,69 @@ static void test_tls(void)
 	gdb_server_free(s);
 }
 
+/* ---- signals gdb lets pass: QPassSignals ---------------------------------------------- */
+
+struct fake_pass {
+	int calls;
+	int n;
+	int signos[8];
+};
+
+static void fake_pass_signals(void *ctx, const int *signos, int n)
+{
+	struct fake_pass *f = ctx;
+
+	f->calls++;
+	f->n = n;
+	memcpy(f->signos, signos, (size_t)(n < 8 ? n : 8) * sizeof(*signos));
+}
+
+static const struct gdb_target_ops fake_pass_target = {
+    .current_stop = fake_current_stop,
+    .get_regs = fake_get_regs,
+    .pass_signals = fake_pass_signals,
+};
+
+static void test_pass_signals(void)
+{
+	static const char *const malformed[] = {
+	    "QPassSignals:zz",	"QPassSignals:;e", "QPassSignals:e,1b",
+	    "QPassSignals:100", "QPassSignals:-1",
+	};
+	struct gdb_xsave_layout layout = {.xcr0 = 3, .size = 512};
+	struct fake_pass f = {0};
+	struct gdb_server *s = gdb_server_create(&fake_pass_target, &f, &layout);
+	struct rw_buf out;
+	const char *r;
+	int ended;
+
+	CHECK(s != NULL, "server create");
+	if (!s)
+		return;
+	rw_buf_init(&out);
+	r = request(s, "qSupported:multiprocess+", &out, &ended);
+	CHECK(strstr(r, ";QPassSignals+") != NULL, "qSupported offers QPassSignals: %s", r);
+	/* gdb's SIGALRM (14), SIGPROF (27), SIGUSR1 (30), its first real-time signal (45). */
+	r = request(s, "QPassSignals:e;1b;1e;2d;", &out, &ended);
+	CHECK(reply_is(r, true, "OK") && f.calls == 1 && f.n == 4 && f.signos[0] == SIGALRM &&
+		  f.signos[1] == SIGPROF && f.signos[2] == SIGUSR1 && f.signos[3] == 33,
+	      "QPassSignals gives Linux's numbers (%d: %d %d %d %d)", f.n, f.signos[0], f.signos[1],
+	      f.signos[2], f.signos[3]);
+	/* gdb's SIGLWP (34) has no Linux signal: nothing of it is recorded. */
+	r = request(s, "QPassSignals:22;e", &out, &ended); /* the last ';' may be left out */
+	CHECK(reply_is(r, true, "OK") && f.n == 1 && f.signos[0] == SIGALRM,
+	      "a signal Linux has not is left out");
+	r = request(s, "QPassSignals:", &out, &ended);
+	CHECK(reply_is(r, true, "OK") && f.calls == 3 && f.n == 0, "an empty set passes none");
+	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+		r = request(s, malformed[i], &out, &ended);
+		CHECK(reply_is(r, true, "E01"), "malformed '%s' gets E01", malformed[i]);
+	}
+	CHECK(f.calls == 3, "no malformed set reached the target (%d did)", f.calls - 3);
+	rw_buf_free(&out);
+	gdb_server_free(s);
+}
+
 int main(void)
 {
 	test_framing();
@@ -789,6 +855,7 @@ int main(void)
 	test_description();
 	test_server();
 	test_tls();
+	test_pass_signals();
 	if (failures) {
 		fprintf(stderr, "%d failures\n", failures);
 		return 1;
