@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,11 +26,13 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "arch/x86_64/kernel_errno.h"
 #include "arch/x86_64/sysbuf.h"
+#include "arch/x86_64/syscall_table.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "recorder/recorder.h"
@@ -141,6 +144,33 @@ static void record_regs(const struct sysbuf_record *rec, uint64_t rec_addr,
 	regs[X86_R11] = regs[X86_EFLAGS];
 }
 
+/*
+ * The exit event of a record, with what the recorder does at a traced
+ * exit of the same call beyond its memory: a write to a file that a
+ * process maps shared changed that mapping (in this process the library
+ * sends such writes the traced way; another process's mapping is compared
+ * with its last snapshot here), and after a close the recorder's copies of
+ * descriptors are dropped.
+ */
+static int emit_exit(struct recorder *r, struct recorder_task *t, const struct sysbuf_record *rec)
+{
+	bool changes = x86_syscall_may_change_files(x86_syscall_lookup(rec->nr)) &&
+		       recorder_shared_any(r);
+	int err;
+
+	if (changes) {
+		t->shared_snapped = true;
+		recorder_shared_diff(r, t);
+	}
+	if ((err = recorder_emit_syscall(r, t)) < 0)
+		return err;
+	if (changes)
+		recorder_shared_snapshot(r);
+	if (x86_syscall_fds_change(rec->nr, (const uint64_t *)rec->args))
+		recorder_forget_fds(r);
+	return 0;
+}
+
 /* The entry and exit events of one record. */
 static int emit_record(struct recorder *r, struct recorder_task *t, const struct sysbuf_record *rec,
 		       uint64_t rec_addr, const uint64_t base[X86_NREGS])
@@ -171,7 +201,7 @@ static int emit_record(struct recorder *r, struct recorder_task *t, const struct
 		trace_event_add_mem(&r->eb, rec->out_addr, out, n);
 		free(out);
 	}
-	return recorder_emit_syscall(r, t);
+	return emit_exit(r, t, rec);
 }
 
 /* The records of [from, to) (offsets after the header), read in one piece, into the trace. */
@@ -285,33 +315,6 @@ void recorder_sysbuf_forget(struct recorder_task *t)
 	memset(&t->sysbuf, 0, sizeof(t->sysbuf));
 }
 
-/* REWIND_SYSCALL_SYSBUF SYSBUF_OP_REGISTER: takes the buffer at addr for t. */
-static int64_t register_buffer(struct recorder *r, struct recorder_task *t, uint64_t addr)
-{
-	struct sysbuf_header h;
-
-	if (!r->sysbuf || t->syscall_stops || t->ptrace.tracer || t->sysbuf.addr)
-		return -ENOSYS;
-	if (tracee_read_mem(&t->t, addr, &h, sizeof(h)) < 0)
-		return -EFAULT;
-	if (h.magic != SYSBUF_MAGIC || h.version != SYSBUF_VERSION || h.size != SYSBUF_SIZE ||
-	    h.pos || h.window_lo >= h.window_hi || h.window_hi - h.window_lo > 64 ||
-	    h.fd_kinds_len > SYSBUF_FDS)
-		return -EINVAL;
-	t->sysbuf.addr = addr;
-	t->sysbuf.size = h.size;
-	t->sysbuf.consumed = 0;
-	t->sysbuf.window_lo = h.window_lo;
-	t->sysbuf.window_hi = h.window_hi;
-	t->sysbuf.fd_kinds = h.fd_kinds;
-	t->sysbuf.fd_kinds_len = h.fd_kinds_len;
-	if (!r->sysbuf_said) {
-		rw_debug("pid %d: syscall buffer at 0x%llx", t->t.tid, (unsigned long long)addr);
-		r->sysbuf_said = true;
-	}
-	return 0;
-}
-
 /*
  * Writes len bytes at addr into t and into its exit event (being built),
  * so replay writes them at the same point.
@@ -324,6 +327,83 @@ static int write_recorded(struct recorder *r, struct recorder_task *t, uint64_t 
 	if (!err)
 		trace_event_add_mem(&r->eb, addr, p, len);
 	return err;
+}
+
+/*
+ * Whether a filesystem that a process may serve (FUSE) or that waits for
+ * the network is mounted where t is: then calls on paths stay traced, as
+ * a buffered one could wait for a process that cannot run meanwhile.
+ */
+static bool served_fs_mounted(const struct recorder_task *t)
+{
+	static const char *const served[] = {"fuse", "nfs", "cifs", "smb", "9p", "ceph",
+					     "afs", "gluster", "lustre", "ncp", "coda"};
+	char path[64], line[4096];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", t->t.tid);
+	if (!(f = fopen(path, "re")))
+		return true;
+	while (!found && fgets(line, sizeof(line), f)) {
+		/* "... - fstype source options": the type follows the separator. */
+		const char *sep = strstr(line, " - ");
+
+		for (size_t i = 0; sep && i < sizeof(served) / sizeof(served[0]); i++)
+			if (!strncmp(sep + 3, served[i], strlen(served[i])))
+				found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* What the recorder tells the library in t's header: the path flag, rewind's output files. */
+static int fill_header(struct recorder *r, struct recorder_task *t, uint64_t addr)
+{
+	struct sysbuf_header h;
+
+	if (tracee_read_mem(&t->t, addr, &h, sizeof(h)) < 0)
+		return -EFAULT;
+	h.flags = served_fs_mounted(t) ? 0 : SYSBUF_PATHS_LOCAL;
+	for (int i = 0; i < 2; i++) {
+		const struct stdio_identity *id = &r->out_id[i + 1];
+
+		h.out_dev_major[i] = id->valid ? major(id->dev) : 0;
+		h.out_dev_minor[i] = id->valid ? minor(id->dev) : 0;
+		h.out_ino[i] = id->valid ? id->ino : 0;
+	}
+	return write_recorded(r, t, addr + offsetof(struct sysbuf_header, flags), &h.flags,
+			      sizeof(h) - offsetof(struct sysbuf_header, flags));
+}
+
+/* REWIND_SYSCALL_SYSBUF SYSBUF_OP_REGISTER: takes the buffer at addr for t. */
+static int64_t register_buffer(struct recorder *r, struct recorder_task *t, uint64_t addr)
+{
+	struct sysbuf_header h;
+
+	if (!r->sysbuf || t->syscall_stops || t->ptrace.tracer || t->sysbuf.addr)
+		return -ENOSYS;
+	if (tracee_read_mem(&t->t, addr, &h, sizeof(h)) < 0)
+		return -EFAULT;
+	if (h.magic != SYSBUF_MAGIC || h.version != SYSBUF_VERSION || h.size != SYSBUF_SIZE ||
+	    h.pos || h.window_lo >= h.window_hi || h.window_hi - h.window_lo > 64 ||
+	    h.fd_kinds_len > SYSBUF_FDS || !h.proc_flags)
+		return -EINVAL;
+	if (fill_header(r, t, addr) < 0)
+		return -EFAULT;
+	t->sysbuf.addr = addr;
+	t->sysbuf.size = h.size;
+	t->sysbuf.consumed = 0;
+	t->sysbuf.window_lo = h.window_lo;
+	t->sysbuf.window_hi = h.window_hi;
+	t->sysbuf.fd_kinds = h.fd_kinds;
+	t->sysbuf.fd_kinds_len = h.fd_kinds_len;
+	t->sysbuf.proc_flags = h.proc_flags;
+	if (!r->sysbuf_said) {
+		rw_debug("pid %d: syscall buffer at 0x%llx", t->t.tid, (unsigned long long)addr);
+		r->sysbuf_said = true;
+	}
+	return recorder_sysbuf_mappings_changed(r, t);
 }
 
 int64_t recorder_sysbuf_answer(struct recorder *r, struct recorder_task *t, const uint64_t args[6])
@@ -386,6 +466,31 @@ int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long
 	if (lo > hi)
 		return 0;
 	return write_recorded(r, t, b->fd_kinds + lo, zeros, (size_t)(hi - lo + 1));
+}
+
+/*
+ * Keeps the process's SYSBUF_PROC_SHARED_MAPS right after a syscall that
+ * may have mapped or unmapped a file shared (and at registration): while
+ * it is set, the library sends writes to files the traced way, around
+ * which the recorder compares shared mappings.
+ */
+int recorder_sysbuf_mappings_changed(struct recorder *r, struct recorder_task *t)
+{
+	const struct recorder_sysbuf *b = kinds_of(r, t);
+	uint64_t want, now;
+
+	if (!b || !b->proc_flags)
+		return 0;
+	want = t->mm && t->mm->nshared ? SYSBUF_PROC_SHARED_MAPS : 0;
+	if (tracee_read_mem(&t->t, b->proc_flags, &now, sizeof(now)) < 0) {
+		rw_error("pid %d: cannot read the syscall buffer's flags at 0x%llx", t->t.tid,
+			 (unsigned long long)b->proc_flags);
+		return -EFAULT;
+	}
+	if ((now & SYSBUF_PROC_SHARED_MAPS) == want)
+		return 0;
+	now = (now & ~(uint64_t)SYSBUF_PROC_SHARED_MAPS) | want;
+	return write_recorded(r, t, b->proc_flags, &now, sizeof(now));
 }
 
 /* The library beside rewind's executable, or NULL. */

@@ -27,7 +27,7 @@
 #define SYSBUF_OP_RESET	      2 /* the buffer is full: the recorder empties it (pos = 0) */
 
 #define SYSBUF_MAGIC   0x66627772u /* "rwbf" */
-#define SYSBUF_VERSION 1
+#define SYSBUF_VERSION 2
 #define SYSBUF_SIZE    (1u << 20) /* per thread, header included */
 #define SYSBUF_OUT_MAX (64u << 10) /* larger outputs go the traced way */
 #define SYSBUF_FDS     1024	   /* descriptors whose kind the library keeps */
@@ -37,7 +37,21 @@ enum sysbuf_fd_kind {
 	SYSBUF_FD_UNKNOWN = 0, /* not looked at since it was last closed: the recorder clears it */
 	SYSBUF_FD_LOCAL,       /* a regular file on a local filesystem: its reads never wait */
 	SYSBUF_FD_OTHER,
+	SYSBUF_FD_LOCAL_DIR, /* a directory on a local filesystem */
+	/* A local regular file that is rewind's own stdout or stderr: its writes stay traced. */
+	SYSBUF_FD_LOCAL_OUTPUT,
 };
+
+/* The header's flags, written by the recorder when it takes the buffer. */
+#define SYSBUF_PATHS_LOCAL 1u /* no filesystem a process may serve is mounted: paths are buffered */
+
+/*
+ * The process's word that the recorder keeps (written at syscall exits):
+ * SYSBUF_PROC_SHARED_MAPS while the process maps a file shared, when
+ * writes to files go the traced way (the recorder compares shared
+ * mappings around them).
+ */
+#define SYSBUF_PROC_SHARED_MAPS 1u
 
 struct sysbuf_header {
 	uint32_t magic, version;
@@ -47,7 +61,11 @@ struct sysbuf_header {
 	uint64_t window_lo, window_hi;
 	/* The process's array of descriptor kinds (one byte per fd) and its length. */
 	uint64_t fd_kinds, fd_kinds_len;
-	uint64_t reserved;
+	uint64_t proc_flags; /* the address of the process's word (SYSBUF_PROC_*) */
+	/* Written by the recorder: SYSBUF_PATHS_LOCAL; rewind's stdout and stderr files (0: none). */
+	uint32_t flags, reserved;
+	uint32_t out_dev_major[2], out_dev_minor[2];
+	uint64_t out_ino[2];
 };
 
 /*
@@ -88,7 +106,7 @@ _Static_assert(offsetof(struct sysbuf_record, commit_to) == SYSBUF_REC_COMMIT_TO
 _Static_assert(offsetof(struct sysbuf_record, header) == SYSBUF_REC_HEADER, "record layout");
 _Static_assert(sizeof(struct sysbuf_record) == 168, "record layout");
 _Static_assert(offsetof(struct sysbuf_header, pos) == SYSBUF_HDR_POS, "header layout");
-_Static_assert(sizeof(struct sysbuf_header) == 64, "header layout");
+_Static_assert(sizeof(struct sysbuf_header) == 104, "header layout");
 
 /*
  * Replay answers runs of buffered syscalls in the thread itself (the
@@ -128,7 +146,8 @@ static inline uint64_t sysbuf_out_len(int64_t nr, int64_t ret, uint64_t out_max)
 {
 	if (!out_max || ret < 0)
 		return 0;
-	if (nr == SYS_read || nr == SYS_pread64)
+	if (nr == SYS_read || nr == SYS_pread64 || nr == SYS_readlink || nr == SYS_readlinkat ||
+	    nr == SYS_getdents64 || nr == SYS_flistxattr || nr == SYS_fgetxattr)
 		return (uint64_t)ret < out_max ? (uint64_t)ret : out_max;
 	return ret == 0 ? out_max : 0;
 }
