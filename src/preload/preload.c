@@ -107,8 +107,13 @@ struct thread_state {
 static __thread struct thread_state ts __attribute__((tls_model("initial-exec")));
 static int off_everywhere; /* rewind did not answer: not recorded */
 static volatile uint8_t fd_kinds[SYSBUF_FDS];
-/* SYSBUF_PROC_*: the recorder writes it (proc_flags in the header). */
-static volatile uint64_t proc_flags;
+/* The recorder writes it (shared_files in the header). */
+static volatile struct sysbuf_shared_files shared_files;
+/* The file of each descriptor whose kind is SYSBUF_FD_LOCAL (a write looks it up in shared_files). */
+static volatile struct {
+	uint32_t dev_major, dev_minor;
+	uint64_t ino;
+} fd_files[SYSBUF_FDS];
 
 #define barrier() __asm__ volatile("" ::: "memory")
 
@@ -136,7 +141,7 @@ static struct sysbuf_header *thread_buffer(void)
 	h->window_hi = (uint64_t)(uintptr_t)rw_sysbuf_window_end;
 	h->fd_kinds = (uint64_t)(uintptr_t)fd_kinds;
 	h->fd_kinds_len = SYSBUF_FDS;
-	h->proc_flags = (uint64_t)(uintptr_t)&proc_flags;
+	h->shared_files = (uint64_t)(uintptr_t)&shared_files;
 	barrier();
 	if (sysbuf_traced(REWIND_SYSCALL_SYSBUF, SYSBUF_OP_REGISTER, p, 0, 0, 0, 0) != 0) {
 		off_everywhere = 1;
@@ -296,15 +301,19 @@ uint8_t sysbuf_fd_kind(int fd)
 	    ret == 0 && (S_ISREG(stx.stx_mode) || S_ISDIR(stx.stx_mode)) &&
 	    dev_local(fd, (uint64_t)stx.stx_dev_major << 32 | stx.stx_dev_minor))
 		kind = kind_on_local(stx.stx_mode, stx.stx_dev_major, stx.stx_dev_minor, stx.stx_ino);
-	if (!off_everywhere)
-		fd_kinds[fd] = kind;
+	sysbuf_fd_set(fd, kind, stx.stx_dev_major, stx.stx_dev_minor, stx.stx_ino);
 	return kind;
 }
 
-void sysbuf_fd_set(int fd, uint8_t kind)
+void sysbuf_fd_set(int fd, uint8_t kind, unsigned dev_major, unsigned dev_minor, uint64_t ino)
 {
-	if (fd >= 0 && fd < SYSBUF_FDS && !off_everywhere)
-		fd_kinds[fd] = kind;
+	if (fd < 0 || fd >= SYSBUF_FDS || off_everywhere)
+		return;
+	fd_files[fd].dev_major = dev_major;
+	fd_files[fd].dev_minor = dev_minor;
+	fd_files[fd].ino = ino;
+	barrier();
+	fd_kinds[fd] = kind;
 }
 
 bool sysbuf_fd_file(int fd)
@@ -324,7 +333,18 @@ bool sysbuf_fd_local(int fd)
 
 bool sysbuf_fd_writable(int fd)
 {
-	return sysbuf_fd_kind(fd) == SYSBUF_FD_LOCAL && !(proc_flags & SYSBUF_PROC_SHARED_MAPS);
+	uint64_t n;
+
+	if (sysbuf_fd_kind(fd) != SYSBUF_FD_LOCAL)
+		return false;
+	if ((n = shared_files.n) > SYSBUF_SHARED_FILES)
+		return false;
+	for (uint64_t i = 0; i < n; i++)
+		if (shared_files.file[i].ino == fd_files[fd].ino &&
+		    shared_files.file[i].dev_major == fd_files[fd].dev_major &&
+		    shared_files.file[i].dev_minor == fd_files[fd].dev_minor)
+			return false;
+	return true;
 }
 
 bool sysbuf_paths_local(void)

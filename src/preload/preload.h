@@ -37,10 +37,10 @@ uint8_t sysbuf_fd_kind(int fd);
 bool sysbuf_fd_file(int fd);
 /* Whether fd is a local regular file or directory. */
 bool sysbuf_fd_local(int fd);
-/* Whether a write to fd may go untraced: a local file, not rewind's output, no shared mapping. */
+/* Whether a write to fd may go untraced: a local file, not rewind's output, not mapped shared. */
 bool sysbuf_fd_writable(int fd);
-/* Sets what a descriptor the library opened (or closed: SYSBUF_FD_UNKNOWN) is. */
-void sysbuf_fd_set(int fd, uint8_t kind);
+/* Sets what a descriptor the library opened (or closed: SYSBUF_FD_UNKNOWN) is, and its file. */
+void sysbuf_fd_set(int fd, uint8_t kind, unsigned dev_major, unsigned dev_minor, uint64_t ino);
 /* The kind of a file of that mode, device and inode (stat's), or SYSBUF_FD_OTHER. */
 uint8_t sysbuf_kind_of(unsigned mode, unsigned dev_major, unsigned dev_minor, uint64_t ino);
 /* Whether paths may be resolved untraced (no filesystem a process may serve is mounted). */

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
@@ -162,13 +164,52 @@ EXPORT int posix_fadvise(int fd, off_t off, off_t len, int advice)
 	return real_posix_fadvise(fd, off, len, advice);
 }
 
+/* copy_file_range's arguments: buffered without offsets (they would be a second output). */
+static bool copy_ok(const long a[6])
+{
+	return !a[1] && !a[3] && sysbuf_fd_file((int)a[0]) && sysbuf_fd_writable((int)a[2]);
+}
+
 EXPORT ssize_t copy_file_range(int in, off64_t *in_off, int out, off64_t *out_off, size_t n,
 			       unsigned flags)
 {
-	/* Offsets it would update are a second output: those calls stay traced. */
-	BUFFERED(!in_off && !out_off && sysbuf_fd_file(in) && sysbuf_fd_writable(out),
-		 SYS_copy_file_range, ((long[6]){in, 0, out, 0, L(n), flags}), NULL, 0,
-		 copy_file_range, in, in_off, out, out_off, n, flags);
+	const long a[6] = {in, L(in_off), out, L(out_off), L(n), flags};
+
+	BUFFERED(copy_ok(a), SYS_copy_file_range, a, NULL, 0, copy_file_range, in, in_off, out,
+		 out_off, n, flags);
+}
+
+/* ioctl: a clone of a whole local file (FICLONE), which cp tries first. */
+EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	long arg, ret;
+
+	va_start(ap, req);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	if (req == FICLONE && sysbuf_fd_writable(fd) && sysbuf_fd_file((int)arg) &&
+	    sysbuf_call(SYS_ioctl, (long[6]){fd, (long)req, arg}, NULL, 0, &ret))
+		return (int)sysbuf_errno(ret);
+	REAL(ioctl);
+	return real_ioctl(fd, req, arg);
+}
+
+/* syscall(): programs (gnulib's copy_file_range, say) make some of the calls above with it. */
+EXPORT long syscall(long nr, ...)
+{
+	va_list ap;
+	long a[6], ret;
+
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (nr == SYS_copy_file_range && copy_ok(a) &&
+	    sysbuf_call(nr, a, NULL, 0, &ret))
+		return sysbuf_errno(ret);
+	REAL(syscall);
+	return real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 /*
@@ -182,9 +223,9 @@ EXPORT int close(int fd)
 	long ret;
 
 	if (sysbuf_fd_local(fd)) {
-		sysbuf_fd_set(fd, SYSBUF_FD_UNKNOWN);
+		sysbuf_fd_set(fd, SYSBUF_FD_UNKNOWN, 0, 0, 0);
 		if (sysbuf_call(SYS_close, (long[6]){fd}, NULL, 0, &ret)) {
-			sysbuf_fd_set(fd, SYSBUF_FD_UNKNOWN);
+			sysbuf_fd_set(fd, SYSBUF_FD_UNKNOWN, 0, 0, 0);
 			return (int)sysbuf_errno(ret);
 		}
 	}
@@ -439,7 +480,7 @@ static bool dir_of(const char *path, char *dir, size_t size)
  * new descriptor gets (SYSBUF_FD_UNKNOWN when the device was not asked
  * about yet), or -1 when the open goes the traced way.
  */
-static int open_kind(int dirfd, const char *path, int flags)
+static int open_kind(int dirfd, const char *path, int flags, struct stat *file)
 {
 	struct stat st;
 	char dir[4096];
@@ -451,21 +492,25 @@ static int open_kind(int dirfd, const char *path, int flags)
 			 (long[6]){dirfd, L(path), L(&st), (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0},
 			 &st, sizeof(st), &ret))
 		return -1;
-	if (ret == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+	if (ret == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+		*file = st;
 		return sysbuf_kind_of(st.st_mode, major(st.st_dev), minor(st.st_dev), st.st_ino);
+	}
 	if (ret != -ENOENT || !(flags & O_CREAT) || !dir_of(path, dir, sizeof(dir)))
 		return -1;
 	/* A new file, in a directory. */
 	if (!sysbuf_call(SYS_newfstatat, (long[6]){dirfd, L(dir), L(&st), 0}, &st, sizeof(st), &ret) ||
 	    ret != 0 || !S_ISDIR(st.st_mode))
 		return -1;
-	return sysbuf_kind_of(S_IFREG, major(st.st_dev), minor(st.st_dev), 0);
+	/* Its inode is not known yet: its first use asks. */
+	return SYSBUF_FD_UNKNOWN;
 }
 
 /* openat buffered when open_kind allows: *done, and the descriptor or -1 with errno. */
 static int open_buffered(int dirfd, const char *path, int flags, mode_t mode, bool *done)
 {
-	int kind = open_kind(dirfd, path, flags);
+	struct stat st = {0};
+	int kind = open_kind(dirfd, path, flags, &st);
 	long ret;
 
 	*done = kind >= 0 &&
@@ -473,7 +518,7 @@ static int open_buffered(int dirfd, const char *path, int flags, mode_t mode, bo
 	if (!*done)
 		return 0;
 	if (ret >= 0)
-		sysbuf_fd_set((int)ret, (uint8_t)kind);
+		sysbuf_fd_set((int)ret, (uint8_t)kind, major(st.st_dev), minor(st.st_dev), st.st_ino);
 	return (int)sysbuf_errno(ret);
 }
 

@@ -230,6 +230,7 @@ static int emit_records(struct recorder *r, struct recorder_task *t, uint64_t fr
 				       base)) < 0)
 			goto out;
 		off += rec.size;
+		r->sysbuf_records++;
 	}
 out:
 	free(data);
@@ -387,7 +388,7 @@ static int64_t register_buffer(struct recorder *r, struct recorder_task *t, uint
 		return -EFAULT;
 	if (h.magic != SYSBUF_MAGIC || h.version != SYSBUF_VERSION || h.size != SYSBUF_SIZE ||
 	    h.pos || h.window_lo >= h.window_hi || h.window_hi - h.window_lo > 64 ||
-	    h.fd_kinds_len > SYSBUF_FDS || !h.proc_flags)
+	    h.fd_kinds_len > SYSBUF_FDS || !h.shared_files)
 		return -EINVAL;
 	if (fill_header(r, t, addr) < 0)
 		return -EFAULT;
@@ -398,7 +399,7 @@ static int64_t register_buffer(struct recorder *r, struct recorder_task *t, uint
 	t->sysbuf.window_hi = h.window_hi;
 	t->sysbuf.fd_kinds = h.fd_kinds;
 	t->sysbuf.fd_kinds_len = h.fd_kinds_len;
-	t->sysbuf.proc_flags = h.proc_flags;
+	t->sysbuf.shared_files = h.shared_files;
 	if (!r->sysbuf_said) {
 		rw_debug("pid %d: syscall buffer at 0x%llx", t->t.tid, (unsigned long long)addr);
 		r->sysbuf_said = true;
@@ -469,28 +470,44 @@ int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long
 }
 
 /*
- * Keeps the process's SYSBUF_PROC_SHARED_MAPS right after a syscall that
- * may have mapped or unmapped a file shared (and at registration): while
- * it is set, the library sends writes to files the traced way, around
- * which the recorder compares shared mappings.
+ * Keeps the library's table of the files t's process maps shared right
+ * after a syscall that may have mapped or unmapped one (and at
+ * registration): the library sends writes to those files the traced way,
+ * around which the recorder compares shared mappings.
  */
 int recorder_sysbuf_mappings_changed(struct recorder *r, struct recorder_task *t)
 {
 	const struct recorder_sysbuf *b = kinds_of(r, t);
-	uint64_t want, now;
+	struct sysbuf_shared_files want = {0}, now;
+	const struct recorder_mm *mm = t->mm;
 
-	if (!b || !b->proc_flags)
+	if (!b || !b->shared_files)
 		return 0;
-	want = t->mm && t->mm->nshared ? SYSBUF_PROC_SHARED_MAPS : 0;
-	if (tracee_read_mem(&t->t, b->proc_flags, &now, sizeof(now)) < 0) {
-		rw_error("pid %d: cannot read the syscall buffer's flags at 0x%llx", t->t.tid,
-			 (unsigned long long)b->proc_flags);
+	for (size_t i = 0; mm && i < mm->nshared; i++) {
+		const struct shared_map *m = &mm->shared[i];
+		uint64_t k;
+
+		for (k = 0; k < want.n && k < SYSBUF_SHARED_FILES; k++)
+			if (want.file[k].ino == m->ino && want.file[k].dev_major == major(m->dev) &&
+			    want.file[k].dev_minor == minor(m->dev))
+				break;
+		if (k < want.n)
+			continue;
+		if (want.n < SYSBUF_SHARED_FILES) {
+			want.file[want.n].dev_major = major(m->dev);
+			want.file[want.n].dev_minor = minor(m->dev);
+			want.file[want.n].ino = m->ino;
+		}
+		want.n++;
+	}
+	if (tracee_read_mem(&t->t, b->shared_files, &now, sizeof(now)) < 0) {
+		rw_error("pid %d: cannot read the syscall buffer's shared files at 0x%llx", t->t.tid,
+			 (unsigned long long)b->shared_files);
 		return -EFAULT;
 	}
-	if ((now & SYSBUF_PROC_SHARED_MAPS) == want)
+	if (!memcmp(&now, &want, sizeof(now)))
 		return 0;
-	now = (now & ~(uint64_t)SYSBUF_PROC_SHARED_MAPS) | want;
-	return write_recorded(r, t, b->proc_flags, &now, sizeof(now));
+	return write_recorded(r, t, b->shared_files, &want, sizeof(want));
 }
 
 /* The library beside rewind's executable, or NULL. */
@@ -571,6 +588,9 @@ char **recorder_sysbuf_environ(const struct recorder *r)
 
 void recorder_sysbuf_free(struct recorder *r)
 {
+	if (r->sysbuf && r->traced_syscalls)
+		rw_debug("syscall buffer: %llu syscalls buffered, %llu traced",
+			 (unsigned long long)r->sysbuf_records, (unsigned long long)r->traced_syscalls);
 	if (r->sysbuf_env) {
 		size_t n = 0;
 

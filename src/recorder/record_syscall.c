@@ -276,6 +276,7 @@ int recorder_handle_entry(struct recorder *r, struct recorder_task *t)
 	nr = x86_regs_sysno(regs);
 	x86_regs_args(regs, args);
 	d = x86_syscall_lookup(nr);
+	r->traced_syscalls++;
 	if (d && d->replay == SYS_REPLAY_UNKNOWN) {
 		reason = x86_syscall_unsupported_reason(nr, args);
 		if (reason)

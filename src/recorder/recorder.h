@@ -159,7 +159,7 @@ struct recorder_sysbuf {
 	uint64_t consumed; /* bytes of records after the header already in the trace */
 	uint64_t window_lo, window_hi; /* the library's code between a syscall and its commit */
 	uint64_t fd_kinds, fd_kinds_len; /* the process's descriptor kinds */
-	uint64_t proc_flags;		 /* the process's SYSBUF_PROC_* word */
+	uint64_t shared_files;		 /* the process's struct sysbuf_shared_files */
 	bool vfork_parent; /* a vfork child appends to it: consumed is read again at the exit */
 };
 
@@ -378,6 +378,7 @@ struct recorder {
 	size_t nattach_procs;
 	/* The syscall buffer's library is preloaded into the program (record_sysbuf.c). */
 	bool sysbuf, sysbuf_said;
+	uint64_t sysbuf_records, traced_syscalls; /* counted for rec -v */
 	char *sysbuf_library;
 	char **sysbuf_env; /* the program's environment, with the library in LD_PRELOAD */
 };
@@ -527,6 +528,7 @@ void recorder_sysbuf_clone(struct recorder_task *parent, struct recorder_task *c
 			   uint64_t flags);
 void recorder_sysbuf_forget(struct recorder_task *t);
 int64_t recorder_sysbuf_answer(struct recorder *r, struct recorder_task *t, const uint64_t args[6]);
+/* After a syscall that may map or unmap files shared: the library's table of those files. */
 int recorder_sysbuf_mappings_changed(struct recorder *r, struct recorder_task *t);
 int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long nr,
 			       const uint64_t args[6]);

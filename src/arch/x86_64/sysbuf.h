@@ -46,12 +46,19 @@ enum sysbuf_fd_kind {
 #define SYSBUF_PATHS_LOCAL 1u /* no filesystem a process may serve is mounted: paths are buffered */
 
 /*
- * The process's word that the recorder keeps (written at syscall exits):
- * SYSBUF_PROC_SHARED_MAPS while the process maps a file shared, when
- * writes to files go the traced way (the recorder compares shared
- * mappings around them).
+ * The files the process maps shared, which the recorder keeps in the
+ * library's memory (written at syscall exits, so replay has it too): a
+ * write to one of them goes the traced way, as the recorder compares shared
+ * mappings around it. More files than the table holds: every write does.
  */
-#define SYSBUF_PROC_SHARED_MAPS 1u
+#define SYSBUF_SHARED_FILES 16
+struct sysbuf_shared_files {
+	uint64_t n;
+	struct {
+		uint32_t dev_major, dev_minor;
+		uint64_t ino;
+	} file[SYSBUF_SHARED_FILES];
+};
 
 struct sysbuf_header {
 	uint32_t magic, version;
@@ -61,7 +68,7 @@ struct sysbuf_header {
 	uint64_t window_lo, window_hi;
 	/* The process's array of descriptor kinds (one byte per fd) and its length. */
 	uint64_t fd_kinds, fd_kinds_len;
-	uint64_t proc_flags; /* the address of the process's word (SYSBUF_PROC_*) */
+	uint64_t shared_files; /* the address of the process's struct sysbuf_shared_files */
 	/* Written by the recorder: SYSBUF_PATHS_LOCAL; rewind's stdout and stderr files (0: none). */
 	uint32_t flags, reserved;
 	uint32_t out_dev_major[2], out_dev_minor[2];
