@@ -438,6 +438,20 @@ static const struct recorder_sysbuf *kinds_of(struct recorder *r, const struct r
 	return NULL;
 }
 
+/* Whether the syscall made a vfork child (vfork, or a clone with CLONE_VM | CLONE_VFORK). */
+static bool shares_with_vfork_child(struct recorder_task *t, long nr, const uint64_t args[6])
+{
+	uint64_t flags = 0;
+
+	if (nr == SYS_vfork)
+		return true;
+	if (nr == SYS_clone)
+		flags = args[0];
+	else if (nr != SYS_clone3 || tracee_read_mem(&t->t, args[0], &flags, sizeof(flags)) < 0)
+		return false;
+	return (flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK);
+}
+
 int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long nr,
 			       const uint64_t args[6])
 {
@@ -458,7 +472,15 @@ int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long
 		hi = args[1];
 		break;
 	default:
-		return 0;
+		if (!shares_with_vfork_child(t, nr, args))
+			return 0;
+		/*
+		 * The child ran on this memory with its own descriptor table: what
+		 * its library learned of a number may not be true of the parent's.
+		 */
+		lo = 0;
+		hi = UINT_MAX;
+		break;
 	}
 	if (!(b = kinds_of(r, t)) || (unsigned)lo >= b->fd_kinds_len || lo != (unsigned)lo)
 		return 0;
