@@ -39,7 +39,8 @@ static bool path_ok(int dirfd, const char *path)
 	(void)path;
 	if (!sysbuf_paths_local())
 		return false;
-	return dirfd == AT_FDCWD || sysbuf_fd_kind(dirfd) == SYSBUF_FD_LOCAL_DIR;
+	/* A regular file's descriptor: with AT_EMPTY_PATH, the file itself; else ENOTDIR. */
+	return dirfd == AT_FDCWD || sysbuf_fd_local(dirfd);
 }
 
 /* The output room of a call: n, unless the pointer is null. */
@@ -494,6 +495,9 @@ static int open_kind(int dirfd, const char *path, int flags, struct stat *file)
 		return -1;
 	if (ret == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
 		*file = st;
+		/* An unnamed file made in that directory: its first use asks what it is. */
+		if ((flags & __O_TMPFILE) == __O_TMPFILE)
+			return SYSBUF_FD_UNKNOWN;
 		return sysbuf_kind_of(st.st_mode, major(st.st_dev), minor(st.st_dev), st.st_ino);
 	}
 	if (ret != -ENOENT || !(flags & O_CREAT) || !dir_of(path, dir, sizeof(dir)))

@@ -109,6 +109,26 @@ static void big_directory(const char *sub)
 	CHECK(rmdir(sub) == 0);
 }
 
+/* An unnamed file (O_TMPFILE): written, read back, looked at through its descriptor. */
+static void unnamed_file(void)
+{
+	struct statx stx;
+	struct stat st;
+	char buf[8];
+	int fd = open(dir, O_TMPFILE | O_RDWR, 0600);
+
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
+		printf("unnamed file: not on this filesystem\n");
+		return;
+	}
+	CHECK(fd >= 0);
+	CHECK(write(fd, "unnamed", 7) == 7 && pread(fd, buf, 7, 0) == 7);
+	CHECK(fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 && st.st_size == 7 && S_ISREG(st.st_mode));
+	CHECK(statx(fd, "", AT_EMPTY_PATH, STATX_SIZE, &stx) == 0 && stx.stx_size == 7);
+	printf("unnamed file: %.7s\n", buf);
+	CHECK(close(fd) == 0);
+}
+
 int main(void)
 {
 	char *bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -122,6 +142,8 @@ int main(void)
 	write_read_back(path, bad);
 	CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 10);
 	CHECK(access(path, R_OK | W_OK) == 0);
+	CHECK(faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) == 0);
+	unnamed_file();
 	CHECK(snprintf(link_path, sizeof(link_path), "%s/link", dir) > 0);
 	CHECK(symlink("data", link_path) == 0);
 	CHECK(lstat(link_path, &st) == 0 && S_ISLNK(st.st_mode));
