@@ -109,7 +109,8 @@ static int off_everywhere; /* rewind did not answer: not recorded */
 static volatile uint8_t fd_kinds[SYSBUF_FDS];
 /* The recorder writes it (shared_files in the header). */
 static volatile struct sysbuf_shared_files shared_files;
-/* The file of each descriptor whose kind is SYSBUF_FD_LOCAL (a write looks it up in shared_files). */
+/* The file of each descriptor whose kind is SYSBUF_FD_LOCAL (a write looks it up in shared_files).
+ */
 static volatile struct {
 	uint32_t dev_major, dev_minor;
 	uint64_t ino;
@@ -129,7 +130,7 @@ static struct sysbuf_header *thread_buffer(void)
 	if (off_everywhere)
 		return NULL;
 	p = sysbuf_traced(SYS_mmap, 0, SYSBUF_SIZE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p < 0 && p > -4096)
 		return NULL;
 	h = (struct sysbuf_header *)p;
@@ -213,7 +214,6 @@ long sysbuf_errno(long ret)
 	return ret;
 }
 
-
 /* Devices whose filesystem was asked for (fstatfs, traced), and whether it is local. */
 static volatile struct {
 	uint64_t dev;
@@ -238,7 +238,8 @@ static bool dev_local(int fd, uint64_t dev)
 
 	if (known >= 0)
 		return known;
-	local = sysbuf_traced(SYS_fstatfs, fd, (long)&sf, 0, 0, 0, 0) == 0 && rw_local_fs(sf.f_type);
+	local =
+	    sysbuf_traced(SYS_fstatfs, fd, (long)&sf, 0, 0, 0, 0) == 0 && rw_local_fs(sf.f_type);
 	if (ndevs < (int)(sizeof(devs) / sizeof(devs[0]))) {
 		devs[ndevs].dev = dev;
 		devs[ndevs].local = local;
@@ -300,7 +301,8 @@ uint8_t sysbuf_fd_kind(int fd)
 			&stx, sizeof(stx), &ret) &&
 	    ret == 0 && (S_ISREG(stx.stx_mode) || S_ISDIR(stx.stx_mode)) &&
 	    dev_local(fd, (uint64_t)stx.stx_dev_major << 32 | stx.stx_dev_minor))
-		kind = kind_on_local(stx.stx_mode, stx.stx_dev_major, stx.stx_dev_minor, stx.stx_ino);
+		kind =
+		    kind_on_local(stx.stx_mode, stx.stx_dev_major, stx.stx_dev_minor, stx.stx_ino);
 	sysbuf_fd_set(fd, kind, stx.stx_dev_major, stx.stx_dev_minor, stx.stx_ino);
 	return kind;
 }
@@ -365,7 +367,8 @@ EXPORT ssize_t read(int fd, void *buf, size_t count)
 {
 	long ret;
 
-	if (sysbuf_fd_file(fd) && sysbuf_call(SYS_read, (long[6]){fd, (long)buf, (long)count}, buf, count, &ret))
+	if (sysbuf_fd_file(fd) &&
+	    sysbuf_call(SYS_read, (long[6]){fd, (long)buf, (long)count}, buf, count, &ret))
 		return sysbuf_errno(ret);
 	REAL(read);
 	return real_read(fd, buf, count);
@@ -375,8 +378,9 @@ static ssize_t pread_any(int fd, void *buf, size_t count, off_t off, bool *done)
 {
 	long ret;
 
-	*done = sysbuf_fd_file(fd) &&
-		sysbuf_call(SYS_pread64, (long[6]){fd, (long)buf, (long)count, off}, buf, count, &ret);
+	*done =
+	    sysbuf_fd_file(fd) &&
+	    sysbuf_call(SYS_pread64, (long[6]){fd, (long)buf, (long)count, off}, buf, count, &ret);
 	return *done ? sysbuf_errno(ret) : 0;
 }
 
@@ -406,7 +410,8 @@ EXPORT off_t lseek(int fd, off_t off, int whence)
 {
 	long ret;
 
-	if (sysbuf_fd_local(fd) && sysbuf_call(SYS_lseek, (long[6]){fd, off, whence}, NULL, 0, &ret))
+	if (sysbuf_fd_local(fd) &&
+	    sysbuf_call(SYS_lseek, (long[6]){fd, off, whence}, NULL, 0, &ret))
 		return sysbuf_errno(ret);
 	REAL(lseek);
 	return real_lseek(fd, off, whence);
@@ -416,7 +421,8 @@ EXPORT off64_t lseek64(int fd, off64_t off, int whence)
 {
 	long ret;
 
-	if (sysbuf_fd_local(fd) && sysbuf_call(SYS_lseek, (long[6]){fd, off, whence}, NULL, 0, &ret))
+	if (sysbuf_fd_local(fd) &&
+	    sysbuf_call(SYS_lseek, (long[6]){fd, off, whence}, NULL, 0, &ret))
 		return sysbuf_errno(ret);
 	REAL(lseek64);
 	return real_lseek64(fd, off, whence);
@@ -448,7 +454,8 @@ EXPORT int clock_gettime(clockid_t clk, struct timespec *tp)
 {
 	long ret;
 
-	if (sysbuf_call(SYS_clock_gettime, (long[6]){clk, (long)tp}, tp, size_if(tp, sizeof(*tp)), &ret))
+	if (sysbuf_call(SYS_clock_gettime, (long[6]){clk, (long)tp}, tp, size_if(tp, sizeof(*tp)),
+			&ret))
 		return (int)sysbuf_errno(ret);
 	REAL(clock_gettime);
 	return real_clock_gettime(clk, tp);
@@ -458,7 +465,8 @@ EXPORT int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 {
 	long ret;
 
-	if (!tz && sysbuf_call(SYS_gettimeofday, (long[6]){(long)tv}, tv, size_if(tv, sizeof(*tv)), &ret))
+	if (!tz &&
+	    sysbuf_call(SYS_gettimeofday, (long[6]){(long)tv}, tv, size_if(tv, sizeof(*tv)), &ret))
 		return (int)sysbuf_errno(ret);
 	REAL(gettimeofday);
 	return real_gettimeofday(tv, tz);
@@ -482,7 +490,7 @@ EXPORT time_t time(time_t *tloc)
 	EXPORT type name(void)                                                                     \
 	{                                                                                          \
 		long ret;                                                                          \
-		if (sysbuf_call(SYS_##name, (long[6]){0}, NULL, 0, &ret))                             \
+		if (sysbuf_call(SYS_##name, (long[6]){0}, NULL, 0, &ret))                          \
 			return (type)ret;                                                          \
 		REAL(name);                                                                        \
 		return real_##name();                                                              \

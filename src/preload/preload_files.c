@@ -206,8 +206,7 @@ EXPORT long syscall(long nr, ...)
 	for (int i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
-	if (nr == SYS_copy_file_range && copy_ok(a) &&
-	    sysbuf_call(nr, a, NULL, 0, &ret))
+	if (nr == SYS_copy_file_range && copy_ok(a) && sysbuf_call(nr, a, NULL, 0, &ret))
 		return sysbuf_errno(ret);
 	REAL(syscall);
 	return real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
@@ -347,8 +346,8 @@ EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 
 EXPORT ssize_t readlink(const char *path, char *buf, size_t n)
 {
-	BUFFERED(path_ok(AT_FDCWD, path), SYS_readlinkat, ((long[6]){AT_FDCWD, L(path), L(buf), L(n)}),
-		 buf, n, readlink, path, buf, n);
+	BUFFERED(path_ok(AT_FDCWD, path), SYS_readlinkat,
+		 ((long[6]){AT_FDCWD, L(path), L(buf), L(n)}), buf, n, readlink, path, buf, n);
 }
 
 EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t n)
@@ -371,14 +370,14 @@ EXPORT int unlinkat(int dirfd, const char *path, int flags)
 
 EXPORT int rmdir(const char *path)
 {
-	BUFFERED(path_ok(AT_FDCWD, path), SYS_unlinkat, ((long[6]){AT_FDCWD, L(path), AT_REMOVEDIR}),
-		 NULL, 0, rmdir, path);
+	BUFFERED(path_ok(AT_FDCWD, path), SYS_unlinkat,
+		 ((long[6]){AT_FDCWD, L(path), AT_REMOVEDIR}), NULL, 0, rmdir, path);
 }
 
 EXPORT int mkdir(const char *path, mode_t mode)
 {
-	BUFFERED(path_ok(AT_FDCWD, path), SYS_mkdirat, ((long[6]){AT_FDCWD, L(path), mode}), NULL, 0,
-		 mkdir, path, mode);
+	BUFFERED(path_ok(AT_FDCWD, path), SYS_mkdirat, ((long[6]){AT_FDCWD, L(path), mode}), NULL,
+		 0, mkdir, path, mode);
 }
 
 EXPORT int mkdirat(int dirfd, const char *path, mode_t mode)
@@ -489,9 +488,10 @@ static int open_kind(int dirfd, const char *path, int flags, struct stat *file)
 
 	if (!path_ok(dirfd, path))
 		return -1;
-	if (!sysbuf_call(SYS_newfstatat,
-			 (long[6]){dirfd, L(path), L(&st), (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0},
-			 &st, sizeof(st), &ret))
+	if (!sysbuf_call(
+		SYS_newfstatat,
+		(long[6]){dirfd, L(path), L(&st), (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0},
+		&st, sizeof(st), &ret))
 		return -1;
 	if (ret == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
 		*file = st;
@@ -503,7 +503,8 @@ static int open_kind(int dirfd, const char *path, int flags, struct stat *file)
 	if (ret != -ENOENT || !(flags & O_CREAT) || !dir_of(path, dir, sizeof(dir)))
 		return -1;
 	/* A new file, in a directory. */
-	if (!sysbuf_call(SYS_newfstatat, (long[6]){dirfd, L(dir), L(&st), 0}, &st, sizeof(st), &ret) ||
+	if (!sysbuf_call(SYS_newfstatat, (long[6]){dirfd, L(dir), L(&st), 0}, &st, sizeof(st),
+			 &ret) ||
 	    ret != 0 || !S_ISDIR(st.st_mode))
 		return -1;
 	/* Its inode is not known yet: its first use asks. */
@@ -522,14 +523,35 @@ static int open_buffered(int dirfd, const char *path, int flags, mode_t mode, bo
 	if (!*done)
 		return 0;
 	if (ret >= 0)
-		sysbuf_fd_set((int)ret, (uint8_t)kind, major(st.st_dev), minor(st.st_dev), st.st_ino);
+		sysbuf_fd_set((int)ret, (uint8_t)kind, major(st.st_dev), minor(st.st_dev),
+			      st.st_ino);
 	return (int)sysbuf_errno(ret);
 }
 
 /* The mode argument: there only when the flags create a file. */
-#define OPEN_MODE(flags, last)                                                                     	({                                                                                         		mode_t mode_ = 0;                                                                  		if ((flags) & (O_CREAT | __O_TMPFILE)) {                                           			va_list ap_;                                                               			va_start(ap_, last);                                                       			mode_ = va_arg(ap_, mode_t);                                               			va_end(ap_);                                                               		}                                                                                  		mode_;                                                                             	})
+#define OPEN_MODE(flags, last)                                                                     \
+	({                                                                                         \
+		mode_t mode_ = 0;                                                                  \
+		if ((flags) & (O_CREAT | __O_TMPFILE)) {                                           \
+			va_list ap_;                                                               \
+			va_start(ap_, last);                                                       \
+			mode_ = va_arg(ap_, mode_t);                                               \
+			va_end(ap_);                                                               \
+		}                                                                                  \
+		mode_;                                                                             \
+	})
 
-#define OPEN_WRAPPER(name, at_args, dirfd)                                                         	EXPORT int name at_args                                                                    	{                                                                                          		mode_t mode = OPEN_MODE(flags, flags);                                             		bool done;                                                                         		int fd = open_buffered(dirfd, path, flags, mode, &done);                           		if (done)                                                                          			return fd;                                                                 		REAL(name);                                                                        		return real_##name OPEN_CALL_##dirfd;                                              	}
+#define OPEN_WRAPPER(name, at_args, dirfd)                                                         \
+	EXPORT int name at_args                                                                    \
+	{                                                                                          \
+		mode_t mode = OPEN_MODE(flags, flags);                                             \
+		bool done;                                                                         \
+		int fd = open_buffered(dirfd, path, flags, mode, &done);                           \
+		if (done)                                                                          \
+			return fd;                                                                 \
+		REAL(name);                                                                        \
+		return real_##name OPEN_CALL_##dirfd;                                              \
+	}
 
 #define OPEN_CALL_AT_FDCWD (path, flags, mode)
 #define OPEN_CALL_dirfd	   (dirfd, path, flags, mode)

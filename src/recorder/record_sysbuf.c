@@ -49,16 +49,15 @@ static bool in_window(const struct recorder_task *t, uint64_t rip)
 
 /*
  * A signal that came while t was stepped past its commit (other than
- * rewind's own SIGSTOP): taken off the step and sent again once it is past, with its siginfo where the kernel
- * allows (rt_tgsigqueueinfo takes no kernel or SI_USER codes from another
- * process).
+ * rewind's own SIGSTOP): taken off the step and sent again once it is past, with its siginfo where
+ * the kernel allows (rt_tgsigqueueinfo takes no kernel or SI_USER codes from another process).
  */
 static void send_again(const struct recorder_task *t, const siginfo_t *si)
 {
 	siginfo_t copy = *si;
 
-	if (copy.si_code >= 0 || syscall(SYS_rt_tgsigqueueinfo, t->tgid, t->t.tid,
-					 copy.si_signo, &copy) < 0)
+	if (copy.si_code >= 0 ||
+	    syscall(SYS_rt_tgsigqueueinfo, t->tgid, t->t.tid, copy.si_signo, &copy) < 0)
 		syscall(SYS_tkill, t->t.tid, si->si_signo);
 }
 
@@ -154,8 +153,8 @@ static void record_regs(const struct sysbuf_record *rec, uint64_t rec_addr,
  */
 static int emit_exit(struct recorder *r, struct recorder_task *t, const struct sysbuf_record *rec)
 {
-	bool changes = x86_syscall_may_change_files(x86_syscall_lookup(rec->nr)) &&
-		       recorder_shared_any(r);
+	bool changes =
+	    x86_syscall_may_change_files(x86_syscall_lookup(rec->nr)) && recorder_shared_any(r);
 	int err;
 
 	if (changes) {
@@ -226,8 +225,8 @@ static int emit_records(struct recorder *r, struct recorder_task *t, uint64_t fr
 			err = -EPROTO;
 			goto out;
 		}
-		if ((err = emit_record(r, t, (const struct sysbuf_record *)(data + off), start + off,
-				       base)) < 0)
+		if ((err = emit_record(r, t, (const struct sysbuf_record *)(data + off),
+				       start + off, base)) < 0)
 			goto out;
 		off += rec.size;
 		r->sysbuf_records++;
@@ -320,8 +319,8 @@ void recorder_sysbuf_forget(struct recorder_task *t)
  * Writes len bytes at addr into t and into its exit event (being built),
  * so replay writes them at the same point.
  */
-static int write_recorded(struct recorder *r, struct recorder_task *t, uint64_t addr,
-			  const void *p, size_t len)
+static int write_recorded(struct recorder *r, struct recorder_task *t, uint64_t addr, const void *p,
+			  size_t len)
 {
 	int err = tracee_write_mem(&t->t, addr, p, len);
 
@@ -337,8 +336,11 @@ static int write_recorded(struct recorder *r, struct recorder_task *t, uint64_t 
  */
 static bool served_fs_mounted(const struct recorder_task *t)
 {
-	static const char *const served[] = {"fuse", "nfs", "cifs", "smb", "9p", "ceph",
-					     "afs", "gluster", "lustre", "ncp", "coda"};
+	/* clang-format off */
+	static const char *const served[] = {
+		"fuse", "nfs", "cifs", "smb", "9p", "ceph", "afs", "gluster", "lustre", "ncp", "coda",
+	};
+	/* clang-format on */
 	char path[64], line[4096];
 	bool found = false;
 	FILE *f;
@@ -523,8 +525,8 @@ int recorder_sysbuf_mappings_changed(struct recorder *r, struct recorder_task *t
 		want.n++;
 	}
 	if (tracee_read_mem(&t->t, b->shared_files, &now, sizeof(now)) < 0) {
-		rw_error("pid %d: cannot read the syscall buffer's shared files at 0x%llx", t->t.tid,
-			 (unsigned long long)b->shared_files);
+		rw_error("pid %d: cannot read the syscall buffer's shared files at 0x%llx",
+			 t->t.tid, (unsigned long long)b->shared_files);
 		return -EFAULT;
 	}
 	if (!memcmp(&now, &want, sizeof(now)))
@@ -612,7 +614,8 @@ void recorder_sysbuf_free(struct recorder *r)
 {
 	if (r->sysbuf && r->traced_syscalls)
 		rw_debug("syscall buffer: %llu syscalls buffered, %llu traced",
-			 (unsigned long long)r->sysbuf_records, (unsigned long long)r->traced_syscalls);
+			 (unsigned long long)r->sysbuf_records,
+			 (unsigned long long)r->traced_syscalls);
 	if (r->sysbuf_env) {
 		size_t n = 0;
 

@@ -527,8 +527,9 @@ int recorder_handle_exit(struct recorder *r, struct recorder_task *t)
 		return err;
 	if ((err = track_mappings(r, t, d, args, ret)) < 0)
 		return err;
-	if (d && (d->replay == SYS_REPLAY_MMAP || d->replay == SYS_REPLAY_MUNMAP ||
-		  d->replay == SYS_REPLAY_MREMAP) &&
+	if (d &&
+	    (d->replay == SYS_REPLAY_MMAP || d->replay == SYS_REPLAY_MUNMAP ||
+	     d->replay == SYS_REPLAY_MREMAP) &&
 	    (err = recorder_sysbuf_mappings_changed(r, t)) < 0)
 		return err;
 	if (d && (d->flags & (SYSF_WRITES_FD | SYSF_COPIES_TO_FD)) && ret > 0)

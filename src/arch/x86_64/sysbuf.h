@@ -28,7 +28,7 @@
 
 #define SYSBUF_MAGIC   0x66627772u /* "rwbf" */
 #define SYSBUF_VERSION 2
-#define SYSBUF_SIZE    (1u << 20) /* per thread, header included */
+#define SYSBUF_SIZE    (1u << 20)  /* per thread, header included */
 #define SYSBUF_OUT_MAX (64u << 10) /* larger outputs go the traced way */
 #define SYSBUF_FDS     1024	   /* descriptors whose kind the library keeps */
 
@@ -43,7 +43,8 @@ enum sysbuf_fd_kind {
 };
 
 /* The header's flags, written by the recorder when it takes the buffer. */
-#define SYSBUF_PATHS_LOCAL 1u /* no filesystem a process may serve is mounted: paths are buffered */
+/* No filesystem a process may serve is mounted: calls on paths are buffered. */
+#define SYSBUF_PATHS_LOCAL 1u
 
 /*
  * The files the process maps shared, which the recorder keeps in the
@@ -69,7 +70,7 @@ struct sysbuf_header {
 	/* The process's array of descriptor kinds (one byte per fd) and its length. */
 	uint64_t fd_kinds, fd_kinds_len;
 	uint64_t shared_files; /* the address of the process's struct sysbuf_shared_files */
-	/* Written by the recorder: SYSBUF_PATHS_LOCAL; rewind's stdout and stderr files (0: none). */
+	/* Written by the recorder: SYSBUF_PATHS_LOCAL; rewind's stdout, stderr files (0: none). */
 	uint32_t flags, reserved;
 	uint32_t out_dev_major[2], out_dev_minor[2];
 	uint64_t out_ino[2];
