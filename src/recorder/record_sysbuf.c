@@ -145,26 +145,21 @@ static void record_regs(const struct sysbuf_record *rec, uint64_t rec_addr,
 
 /*
  * The exit event of a record, with what the recorder does at a traced
- * exit of the same call beyond its memory: a write to a file that a
- * process maps shared changed that mapping (in this process the library
- * sends such writes the traced way; another process's mapping is compared
- * with its last snapshot here), and after a close the recorder's copies of
- * descriptors are dropped.
+ * exit of the same call beyond its memory: a write changes the shared
+ * mappings of its file in other processes (the library sends writes to a
+ * file its own process maps shared the traced way: the pages of this
+ * process's mappings changed since the call by its own stores, not by it),
+ * and after a close the recorder's copies of descriptors are dropped.
  */
 static int emit_exit(struct recorder *r, struct recorder_task *t, const struct sysbuf_record *rec)
 {
-	bool changes =
-	    x86_syscall_may_change_files(x86_syscall_lookup(rec->nr)) && recorder_shared_any(r);
 	int err;
 
-	if (changes) {
-		t->shared_snapped = true;
-		recorder_shared_diff(r, t);
-	}
+	if (x86_syscall_may_change_files(x86_syscall_lookup(rec->nr)) &&
+	    recorder_shared_any_other(r, t))
+		recorder_shared_diff_others(r, t);
 	if ((err = recorder_emit_syscall(r, t)) < 0)
 		return err;
-	if (changes)
-		recorder_shared_snapshot(r);
 	if (x86_syscall_fds_change(rec->nr, (const uint64_t *)rec->args))
 		recorder_forget_fds(r);
 	return 0;

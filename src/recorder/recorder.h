@@ -724,6 +724,15 @@ bool recorder_scratch_others_run(const struct recorder *r, const struct recorder
 void recorder_scratch_release(struct recorder_task *t);
 void recorder_scratch_inherit(struct recorder_mm *child, const struct recorder_mm *parent);
 void recorder_shared_diff(struct recorder *r, struct recorder_task *t);
+/*
+ * A write t made untraced (the syscall buffer's), to a file t's process
+ * does not map shared: what it changed in other processes' shared
+ * mappings since their last snapshot, marked for their next syscall exit;
+ * then a new snapshot. recorder_shared_any_other: whether another address
+ * space has shared mappings at all.
+ */
+bool recorder_shared_any_other(struct recorder *r, const struct recorder_task *t);
+void recorder_shared_diff_others(struct recorder *r, struct recorder_task *t);
 /* Whether a private mapping of the file open at fd may see stores through shared ones. */
 bool recorder_shared_file_may_change(struct recorder *r, struct recorder_task *t,
 				     const char *fdpath, int fd);
