@@ -2,8 +2,8 @@
  * The syscall buffer's wrappers of file syscalls (the buffer itself and
  * what is known of descriptors are preload.c's). A call on a descriptor is
  * buffered when the descriptor is a regular file or directory on a local
- * filesystem (a write: a regular file that is not rewind's own output, in
- * a process that maps no file shared); a call on a path when no
+ * filesystem (a write: a regular file that is not rewind's own output and
+ * that the process does not map shared); a call on a path when no
  * filesystem that a process may serve (FUSE, network) is mounted, as the
  * recorder found at registration, and its directory descriptor is local.
  * An open is buffered when a buffered stat of its path finds a regular
