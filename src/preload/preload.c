@@ -107,9 +107,9 @@ struct thread_state {
 static __thread struct thread_state ts __attribute__((tls_model("initial-exec")));
 static int off_everywhere; /* rewind did not answer: not recorded */
 static volatile uint8_t fd_kinds[SYSBUF_FDS];
-/* The recorder writes it (shared_files in the header). */
-static volatile struct sysbuf_shared_files shared_files;
-/* The file of each descriptor whose kind is SYSBUF_FD_LOCAL (a write looks it up in shared_files).
+/* The recorder writes it (process in the header). */
+static volatile struct sysbuf_process process;
+/* The file of each descriptor whose kind is SYSBUF_FD_LOCAL (a write looks it up in process).
  */
 static volatile struct {
 	uint32_t dev_major, dev_minor;
@@ -142,7 +142,7 @@ static struct sysbuf_header *thread_buffer(void)
 	h->window_hi = (uint64_t)(uintptr_t)rw_sysbuf_window_end;
 	h->fd_kinds = (uint64_t)(uintptr_t)fd_kinds;
 	h->fd_kinds_len = SYSBUF_FDS;
-	h->shared_files = (uint64_t)(uintptr_t)&shared_files;
+	h->process = (uint64_t)(uintptr_t)&process;
 	barrier();
 	if (sysbuf_traced(REWIND_SYSCALL_SYSBUF, SYSBUF_OP_REGISTER, p, 0, 0, 0, 0) != 0) {
 		off_everywhere = 1;
@@ -161,7 +161,7 @@ bool sysbuf_call(long nr, const long a[6], void *out, uint64_t out_max, long *re
 	uint64_t need = sizeof(*rec) + ((out_max + 7) & ~7ull), n;
 	uint8_t *dst;
 
-	if (ts.busy || out_max > SYSBUF_OUT_MAX)
+	if (ts.busy || out_max > SYSBUF_OUT_MAX || process.off)
 		return false;
 	ts.busy = 1;
 	barrier();
@@ -339,12 +339,12 @@ bool sysbuf_fd_writable(int fd)
 
 	if (sysbuf_fd_kind(fd) != SYSBUF_FD_LOCAL)
 		return false;
-	if ((n = shared_files.n) > SYSBUF_SHARED_FILES)
+	if ((n = process.shared.n) > SYSBUF_SHARED_FILES)
 		return false;
 	for (uint64_t i = 0; i < n; i++)
-		if (shared_files.file[i].ino == fd_files[fd].ino &&
-		    shared_files.file[i].dev_major == fd_files[fd].dev_major &&
-		    shared_files.file[i].dev_minor == fd_files[fd].dev_minor)
+		if (process.shared.file[i].ino == fd_files[fd].ino &&
+		    process.shared.file[i].dev_major == fd_files[fd].dev_major &&
+		    process.shared.file[i].dev_minor == fd_files[fd].dev_minor)
 			return false;
 	return true;
 }

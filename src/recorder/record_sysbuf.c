@@ -385,7 +385,7 @@ static int64_t register_buffer(struct recorder *r, struct recorder_task *t, uint
 		return -EFAULT;
 	if (h.magic != SYSBUF_MAGIC || h.version != SYSBUF_VERSION || h.size != SYSBUF_SIZE ||
 	    h.pos || h.window_lo >= h.window_hi || h.window_hi - h.window_lo > 64 ||
-	    h.fd_kinds_len > SYSBUF_FDS || !h.shared_files)
+	    h.fd_kinds_len > SYSBUF_FDS || !h.process)
 		return -EINVAL;
 	if (fill_header(r, t, addr) < 0)
 		return -EFAULT;
@@ -396,7 +396,7 @@ static int64_t register_buffer(struct recorder *r, struct recorder_task *t, uint
 	t->sysbuf.window_hi = h.window_hi;
 	t->sysbuf.fd_kinds = h.fd_kinds;
 	t->sysbuf.fd_kinds_len = h.fd_kinds_len;
-	t->sysbuf.shared_files = h.shared_files;
+	t->sysbuf.process = h.process;
 	if (!r->sysbuf_said) {
 		rw_debug("pid %d: syscall buffer at 0x%llx", t->t.tid, (unsigned long long)addr);
 		r->sysbuf_said = true;
@@ -435,18 +435,13 @@ static const struct recorder_sysbuf *kinds_of(struct recorder *r, const struct r
 	return NULL;
 }
 
+static uint64_t clone_flags(struct recorder_task *t, long nr, const uint64_t args[6]);
+
 /* Whether the syscall made a vfork child (vfork, or a clone with CLONE_VM | CLONE_VFORK). */
 static bool shares_with_vfork_child(struct recorder_task *t, long nr, const uint64_t args[6])
 {
-	uint64_t flags = 0;
-
-	if (nr == SYS_vfork)
-		return true;
-	if (nr == SYS_clone)
-		flags = args[0];
-	else if (nr != SYS_clone3 || tracee_read_mem(&t->t, args[0], &flags, sizeof(flags)) < 0)
-		return false;
-	return (flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK);
+	return nr == SYS_vfork ||
+	       (clone_flags(t, nr, args) & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK);
 }
 
 int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long nr,
@@ -499,8 +494,9 @@ int recorder_sysbuf_mappings_changed(struct recorder *r, struct recorder_task *t
 	const struct recorder_sysbuf *b = kinds_of(r, t);
 	struct sysbuf_shared_files want = {0}, now;
 	const struct recorder_mm *mm = t->mm;
+	uint64_t addr;
 
-	if (!b || !b->shared_files)
+	if (!b || !b->process)
 		return 0;
 	for (size_t i = 0; mm && i < mm->nshared; i++) {
 		const struct shared_map *m = &mm->shared[i];
@@ -519,14 +515,51 @@ int recorder_sysbuf_mappings_changed(struct recorder *r, struct recorder_task *t
 		}
 		want.n++;
 	}
-	if (tracee_read_mem(&t->t, b->shared_files, &now, sizeof(now)) < 0) {
+	addr = b->process + offsetof(struct sysbuf_process, shared);
+	if (tracee_read_mem(&t->t, addr, &now, sizeof(now)) < 0) {
 		rw_error("pid %d: cannot read the syscall buffer's shared files at 0x%llx",
-			 t->t.tid, (unsigned long long)b->shared_files);
+			 t->t.tid, (unsigned long long)addr);
 		return -EFAULT;
 	}
 	if (!memcmp(&now, &want, sizeof(now)))
 		return 0;
-	return write_recorded(r, t, b->shared_files, &want, sizeof(want));
+	return write_recorded(r, t, addr, &want, sizeof(want));
+}
+
+/* The clone flags of clone or clone3 (read from its arguments), or 0. */
+static uint64_t clone_flags(struct recorder_task *t, long nr, const uint64_t args[6])
+{
+	uint64_t flags = 0;
+
+	if (nr == SYS_clone)
+		return args[0];
+	if (nr == SYS_clone3 && tracee_read_mem(&t->t, args[0], &flags, sizeof(flags)) == 0)
+		return flags;
+	return 0;
+}
+
+/*
+ * A thread that shares its creator's TLS (clone with CLONE_VM, without
+ * CLONE_SETTLS or CLONE_VFORK) would use its creator's buffer, and its
+ * calls would be taken for the creator's: the library of that process is
+ * turned off, at the exit of the clone in the creator (before the thread
+ * runs), recorded as memory the kernel wrote.
+ */
+int recorder_sysbuf_cloned(struct recorder *r, struct recorder_task *t, long nr,
+			   const uint64_t args[6], int64_t ret)
+{
+	const struct recorder_sysbuf *b;
+	uint64_t flags, off = 1;
+
+	if (ret <= 0 || (nr != SYS_clone && nr != SYS_clone3) || !(b = kinds_of(r, t)) ||
+	    !b->process)
+		return 0;
+	flags = clone_flags(t, nr, args);
+	if ((flags & (CLONE_VM | CLONE_SETTLS | CLONE_VFORK)) != CLONE_VM)
+		return 0;
+	rw_debug("pid %d: a thread shares its TLS: syscall buffer off in its process", t->t.tid);
+	return write_recorded(r, t, b->process + offsetof(struct sysbuf_process, off), &off,
+			      sizeof(off));
 }
 
 /* The library beside rewind's executable, or NULL. */

@@ -534,7 +534,8 @@ int recorder_handle_exit(struct recorder *r, struct recorder_task *t)
 		return err;
 	if (d && (d->flags & (SYSF_WRITES_FD | SYSF_COPIES_TO_FD)) && ret > 0)
 		add_output(r, t, nr, args, ret);
-	if ((err = recorder_sysbuf_fds_closed(r, t, nr, args)) < 0)
+	if ((err = recorder_sysbuf_fds_closed(r, t, nr, args)) < 0 ||
+	    (err = recorder_sysbuf_cloned(r, t, nr, args, ret)) < 0)
 		return err;
 	recorder_remote_mem_written(r, t, nr, args, ret, &other);
 	if ((err = recorder_emit_syscall(r, t)) == 0)

@@ -159,7 +159,7 @@ struct recorder_sysbuf {
 	uint64_t consumed; /* bytes of records after the header already in the trace */
 	uint64_t window_lo, window_hi; /* the library's code between a syscall and its commit */
 	uint64_t fd_kinds, fd_kinds_len; /* the process's descriptor kinds */
-	uint64_t shared_files;		 /* the process's struct sysbuf_shared_files */
+	uint64_t process;		 /* the process's struct sysbuf_process */
 	bool vfork_parent; /* a vfork child appends to it: consumed is read again at the exit */
 };
 
@@ -532,6 +532,9 @@ int64_t recorder_sysbuf_answer(struct recorder *r, struct recorder_task *t, cons
 int recorder_sysbuf_mappings_changed(struct recorder *r, struct recorder_task *t);
 int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long nr,
 			       const uint64_t args[6]);
+/* At a clone's exit: a thread sharing its creator's TLS turns the process's buffering off. */
+int recorder_sysbuf_cloned(struct recorder *r, struct recorder_task *t, long nr,
+			   const uint64_t args[6], int64_t ret);
 
 /* Tasks and the schedule (record_sched.c). */
 struct recorder_task *recorder_task_add(struct recorder *r, pid_t tid, pid_t tgid);

@@ -61,6 +61,17 @@ struct sysbuf_shared_files {
 	} file[SYSBUF_SHARED_FILES];
 };
 
+/* What the recorder keeps in the library's memory for a whole process. */
+struct sysbuf_process {
+	/*
+	 * 1: a thread was made that shares its creator's TLS (clone with
+	 * CLONE_VM and without CLONE_SETTLS), and so its buffer: the process's
+	 * calls all go the traced way from then on.
+	 */
+	uint64_t off;
+	struct sysbuf_shared_files shared;
+};
+
 struct sysbuf_header {
 	uint32_t magic, version;
 	uint64_t size; /* of the buffer, this header included */
@@ -69,7 +80,7 @@ struct sysbuf_header {
 	uint64_t window_lo, window_hi;
 	/* The process's array of descriptor kinds (one byte per fd) and its length. */
 	uint64_t fd_kinds, fd_kinds_len;
-	uint64_t shared_files; /* the address of the process's struct sysbuf_shared_files */
+	uint64_t process; /* the address of the process's struct sysbuf_process */
 	/* Written by the recorder: SYSBUF_PATHS_LOCAL; rewind's stdout, stderr files (0: none). */
 	uint32_t flags, reserved;
 	uint32_t out_dev_major[2], out_dev_minor[2];
