@@ -154,11 +154,33 @@ static struct sysbuf_header *thread_buffer(void)
 	return h;
 }
 
+/*
+ * The record's path strings, for the trace's events (rewind dump). The
+ * kernel read each (it did not fail with EFAULT), up to its end or to
+ * PATH_MAX: the bytes copied here, at most a slot's, are readable.
+ */
+static void copy_paths(struct sysbuf_record *rec, char *slot, long ret)
+{
+	for (int i = 0; i < 6; i++) {
+		const char *p = (const char *)(uintptr_t)rec->args[i];
+		size_t k = 0;
+
+		if (!(rec->path_args & (1u << i)))
+			continue;
+		/* EFAULT: the path, or the output, could not be read; the slot stays empty. */
+		if (p && ret != -EFAULT)
+			for (; k < SYSBUF_PATH_ROOM - 1 && p[k]; k++)
+				slot[k] = p[k];
+		slot[k] = '\0';
+		slot += SYSBUF_PATH_ROOM;
+	}
+}
+
 bool sysbuf_call(long nr, const long a[6], void *out, uint64_t out_max, long *ret)
 {
 	struct sysbuf_header *h;
 	struct sysbuf_record *rec;
-	uint64_t need = sizeof(*rec) + ((out_max + 7) & ~7ull), n;
+	uint64_t paths = sysbuf_path_args(nr), need = sizeof(*rec) + sysbuf_room(out_max, paths), n;
 	uint8_t *dst;
 
 	if (ts.busy || out_max > SYSBUF_OUT_MAX || process.off)
@@ -185,6 +207,7 @@ bool sysbuf_call(long nr, const long a[6], void *out, uint64_t out_max, long *re
 	rec->copied = 0;
 	rec->commit_to = h->pos + need;
 	rec->header = (uint64_t)(uintptr_t)h;
+	rec->path_args = paths;
 	barrier();
 	*ret = rw_sysbuf_raw(rec);
 	barrier();
@@ -192,6 +215,7 @@ bool sysbuf_call(long nr, const long a[6], void *out, uint64_t out_max, long *re
 	dst = (uint8_t *)(rec + 1);
 	for (uint64_t i = 0; i < n; i++)
 		dst[i] = ((const uint8_t *)out)[i];
+	copy_paths(rec, (char *)dst + ((out_max + 7) & ~7ull), *ret);
 	barrier();
 	rec->copied = 1;
 	barrier();

@@ -165,6 +165,28 @@ static int emit_exit(struct recorder *r, struct recorder_task *t, const struct s
 	return 0;
 }
 
+/*
+ * The path strings of a record's entry event, as a traced entry has them:
+ * copied after its output (or, the thread stopped before it copied them,
+ * read where they are).
+ */
+static void add_paths(struct recorder *r, struct recorder_task *t, const struct sysbuf_record *rec)
+{
+	const char *slot = (const char *)(rec + 1) + ((rec->out_max + 7) & ~7ull);
+	char s[SYSBUF_PATH_ROOM];
+
+	for (int i = 0; i < 6; i++) {
+		if (!(rec->path_args & (1u << i)))
+			continue;
+		if (rec->copied && memchr(slot, '\0', SYSBUF_PATH_ROOM))
+			trace_event_add_string(&r->eb, i, slot);
+		else if (!rec->copied && rec->args[i] &&
+			 tracee_read_string(&t->t, rec->args[i], s, sizeof(s)) >= 0)
+			trace_event_add_string(&r->eb, i, s);
+		slot += SYSBUF_PATH_ROOM;
+	}
+}
+
 /* The entry and exit events of one record. */
 static int emit_record(struct recorder *r, struct recorder_task *t, const struct sysbuf_record *rec,
 		       uint64_t rec_addr, const uint64_t base[X86_NREGS])
@@ -176,6 +198,7 @@ static int emit_record(struct recorder *r, struct recorder_task *t, const struct
 	record_regs(rec, rec_addr, base, regs);
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SYSCALL_ENTRY, regs);
 	trace_event_add_sysno(&r->eb, rec->nr);
+	add_paths(r, t, rec);
 	if ((err = recorder_emit_syscall(r, t)) < 0)
 		return err;
 	regs[X86_RAX] = (uint64_t)rec->ret;
@@ -214,7 +237,8 @@ static int emit_records(struct recorder *r, struct recorder_task *t, uint64_t fr
 
 		memcpy(&rec, data + off, sizeof(rec));
 		if (rec.size < sizeof(rec) || rec.size > len - off || (rec.size & 7) ||
-		    rec.out_max > rec.size - sizeof(rec)) {
+		    rec.out_max > SYSBUF_OUT_MAX || (rec.path_args & ~0x3full) ||
+		    sysbuf_room(rec.out_max, rec.path_args) > rec.size - sizeof(rec)) {
 			rw_error("pid %d: malformed syscall buffer record at 0x%llx", t->t.tid,
 				 (unsigned long long)(start + off));
 			err = -EPROTO;

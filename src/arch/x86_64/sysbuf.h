@@ -103,6 +103,12 @@ struct sysbuf_record {
 	uint64_t rbp, r12, r13, r14, r15, rsp, rflags;
 	uint64_t commit_to; /* the header's pos once the record is committed */
 	uint64_t header;    /* the header's address */
+	/*
+	 * The arguments that are paths (bit i: argument i): after the output
+	 * room, a slot of SYSBUF_PATH_ROOM bytes each, in argument order, holds
+	 * its string (cut short, NUL-terminated), copied with the output.
+	 */
+	uint64_t path_args;
 };
 
 /* Offsets the library's assembly uses. */
@@ -123,7 +129,7 @@ _Static_assert(offsetof(struct sysbuf_record, rsp) == SYSBUF_REC_RSP, "record la
 _Static_assert(offsetof(struct sysbuf_record, rflags) == SYSBUF_REC_RFLAGS, "record layout");
 _Static_assert(offsetof(struct sysbuf_record, commit_to) == SYSBUF_REC_COMMIT_TO, "layout");
 _Static_assert(offsetof(struct sysbuf_record, header) == SYSBUF_REC_HEADER, "record layout");
-_Static_assert(sizeof(struct sysbuf_record) == 168, "record layout");
+_Static_assert(sizeof(struct sysbuf_record) == 176, "record layout");
 _Static_assert(offsetof(struct sysbuf_header, pos) == SYSBUF_HDR_POS, "header layout");
 _Static_assert(sizeof(struct sysbuf_header) == 104, "header layout");
 
@@ -136,14 +142,14 @@ _Static_assert(sizeof(struct sysbuf_header) == 104, "header layout");
  * hold, with the same number and arguments next, is made by the stub from
  * REWIND_REPLAY_SYSCALL, and stops as any syscall does.
  */
-#define REWIND_REPLAY_SYSCALL	(REWIND_UNTRACED_SYSCALL + 4) /* `syscall; ret` */
-#define SYSBUF_FEED_CONTROL	(REWIND_UNTRACED_SYSCALL + 8) /* u64: where `next` is */
-#define SYSBUF_FEED_NONE	(REWIND_UNTRACED_SYSCALL + 16) /* `next` of no feed */
-#define SYSBUF_FEED_STUB	(REWIND_UNTRACED_SYSCALL + 40)
+#define REWIND_REPLAY_SYSCALL (REWIND_UNTRACED_SYSCALL + 4)  /* `syscall; ret` */
+#define SYSBUF_FEED_CONTROL   (REWIND_UNTRACED_SYSCALL + 8)  /* u64: where `next` is */
+#define SYSBUF_FEED_NONE      (REWIND_UNTRACED_SYSCALL + 16) /* `next` of no feed */
+#define SYSBUF_FEED_STUB      (REWIND_UNTRACED_SYSCALL + 40)
 /* The feed area (replay only): `next` at its start, then the entries. */
-#define SYSBUF_FEED_BASE	0x70001000ull
-#define SYSBUF_FEED_SIZE	(0x70100000ull - SYSBUF_FEED_BASE)
-#define SYSBUF_FEED_ENTRIES	64 /* offset of the first entry */
+#define SYSBUF_FEED_BASE    0x70001000ull
+#define SYSBUF_FEED_SIZE    (0x70100000ull - SYSBUF_FEED_BASE)
+#define SYSBUF_FEED_ENTRIES 64 /* offset of the first entry */
 
 /* One syscall of the feed; an entry with nr -1 ends it. */
 struct sysbuf_feed_entry {
@@ -159,6 +165,41 @@ _Static_assert(offsetof(struct sysbuf_feed_entry, ret) == 64, "feed entry layout
 _Static_assert(offsetof(struct sysbuf_feed_entry, out_addr) == 72, "feed entry layout");
 _Static_assert(offsetof(struct sysbuf_feed_entry, rcx) == 88, "feed entry layout");
 _Static_assert(sizeof(struct sysbuf_feed_entry) == 112, "feed entry layout");
+
+#define SYSBUF_PATH_ROOM 256
+
+/* The path arguments of a buffered syscall (bit i: argument i), as the library buffers it. */
+static inline uint64_t sysbuf_path_args(int64_t nr)
+{
+	switch (nr) {
+	case SYS_newfstatat:
+	case SYS_statx:
+	case SYS_faccessat:
+	case SYS_faccessat2:
+	case SYS_readlinkat:
+	case SYS_unlinkat:
+	case SYS_mkdirat:
+	case SYS_fchmodat:
+	case SYS_fchownat:
+	case SYS_utimensat:
+	case SYS_openat:
+		return 1u << 1;
+	case SYS_renameat:
+	case SYS_linkat:
+		return 1u << 1 | 1u << 3;
+	case SYS_symlinkat:
+		return 1u << 0 | 1u << 2;
+	default:
+		return 0;
+	}
+}
+
+/* The room after a record: its output's, then a slot per path argument. */
+static inline uint64_t sysbuf_room(uint64_t out_max, uint64_t path_args)
+{
+	return ((out_max + 7) & ~7ull) +
+	       (uint64_t)__builtin_popcountll(path_args) * SYSBUF_PATH_ROOM;
+}
 
 /* How many bytes the kernel wrote at out_addr for a call that returned ret. */
 static inline uint64_t sysbuf_out_len(int64_t nr, int64_t ret, uint64_t out_max)
