@@ -215,7 +215,8 @@ bool sysbuf_call(long nr, const long a[6], void *out, uint64_t out_max, long *re
 	dst = (uint8_t *)(rec + 1);
 	for (uint64_t i = 0; i < n; i++)
 		dst[i] = ((const uint8_t *)out)[i];
-	copy_paths(rec, (char *)dst + ((out_max + 7) & ~7ull), *ret);
+	if (paths)
+		copy_paths(rec, (char *)dst + ((out_max + 7) & ~7ull), *ret);
 	barrier();
 	rec->copied = 1;
 	barrier();
