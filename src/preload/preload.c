@@ -1,8 +1,9 @@
 /*
  * librewind_preload.so: put into LD_PRELOAD of the programs rewind records.
- * It interposes libc's wrappers of a few syscalls that cannot block (reads,
- * seeks and fstat of regular files on local filesystems, the clocks, the
- * ids) and makes them from rewind's untraced instruction, logging each in a
+ * It interposes libc's wrappers of syscalls that cannot block (reads,
+ * writes, seeks and stats of regular files and directories on local
+ * filesystems, calls on paths (preload_files.c), the clocks, the ids) and
+ * makes them from rewind's untraced instruction, logging each in a
  * buffer of its thread (arch/x86_64/sysbuf.h) that the recorder turns into
  * ordinary syscall events at the thread's next stop: no ptrace stop per
  * call. Replay runs the same code; there every syscall stops and is
@@ -29,8 +30,7 @@
 
 #include "arch/x86_64/sysbuf.h"
 #include "common/local_fs.h"
-
-#define EXPORT __attribute__((visibility("default")))
+#include "preload/preload.h"
 
 /*
  * The call itself: rdi is the record. Saves the registers the events need
@@ -83,8 +83,7 @@ __asm__(".text\n"
 long rw_sysbuf_raw(struct sysbuf_record *rec);
 extern const char rw_sysbuf_window[], rw_sysbuf_window_end[];
 
-/* A syscall the recorder sees (and records) as any other. */
-static long traced_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+long sysbuf_traced(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	register long r10 __asm__("r10") = a3;
 	register long r8 __asm__("r8") = a4;
@@ -108,6 +107,14 @@ struct thread_state {
 static __thread struct thread_state ts __attribute__((tls_model("initial-exec")));
 static int off_everywhere; /* rewind did not answer: not recorded */
 static volatile uint8_t fd_kinds[SYSBUF_FDS];
+/* The recorder writes it (process in the header). */
+static volatile struct sysbuf_process process;
+/* The file of each descriptor whose kind is SYSBUF_FD_LOCAL (a write looks it up in process).
+ */
+static volatile struct {
+	uint32_t dev_major, dev_minor;
+	uint64_t ino;
+} fd_files[SYSBUF_FDS];
 
 #define barrier() __asm__ volatile("" ::: "memory")
 
@@ -122,8 +129,8 @@ static struct sysbuf_header *thread_buffer(void)
 	ts.state = -1;
 	if (off_everywhere)
 		return NULL;
-	p = traced_syscall(SYS_mmap, 0, SYSBUF_SIZE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	p = sysbuf_traced(SYS_mmap, 0, SYSBUF_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p < 0 && p > -4096)
 		return NULL;
 	h = (struct sysbuf_header *)p;
@@ -135,10 +142,11 @@ static struct sysbuf_header *thread_buffer(void)
 	h->window_hi = (uint64_t)(uintptr_t)rw_sysbuf_window_end;
 	h->fd_kinds = (uint64_t)(uintptr_t)fd_kinds;
 	h->fd_kinds_len = SYSBUF_FDS;
+	h->process = (uint64_t)(uintptr_t)&process;
 	barrier();
-	if (traced_syscall(REWIND_SYSCALL_SYSBUF, SYSBUF_OP_REGISTER, p, 0, 0, 0, 0) != 0) {
+	if (sysbuf_traced(REWIND_SYSCALL_SYSBUF, SYSBUF_OP_REGISTER, p, 0, 0, 0, 0) != 0) {
 		off_everywhere = 1;
-		traced_syscall(SYS_munmap, p, SYSBUF_SIZE, 0, 0, 0, 0);
+		sysbuf_traced(SYS_munmap, p, SYSBUF_SIZE, 0, 0, 0, 0);
 		return NULL;
 	}
 	ts.buf = h;
@@ -147,18 +155,35 @@ static struct sysbuf_header *thread_buffer(void)
 }
 
 /*
- * Makes syscall nr untraced, its output (at most out_max bytes at out)
- * kept in the record. false when it cannot be buffered: the caller goes
- * the traced way.
+ * The record's path strings, for the trace's events (rewind dump). The
+ * kernel read each (it did not fail with EFAULT), up to its end or to
+ * PATH_MAX: the bytes copied here, at most a slot's, are readable.
  */
-static bool buffered(long nr, const long a[6], void *out, uint64_t out_max, long *ret)
+static void copy_paths(struct sysbuf_record *rec, char *slot, long ret)
+{
+	for (int i = 0; i < 6; i++) {
+		const char *p = (const char *)(uintptr_t)rec->args[i];
+		size_t k = 0;
+
+		if (!(rec->path_args & (1u << i)))
+			continue;
+		/* EFAULT: the path, or the output, could not be read; the slot stays empty. */
+		if (p && ret != -EFAULT)
+			for (; k < SYSBUF_PATH_ROOM - 1 && p[k]; k++)
+				slot[k] = p[k];
+		slot[k] = '\0';
+		slot += SYSBUF_PATH_ROOM;
+	}
+}
+
+bool sysbuf_call(long nr, const long a[6], void *out, uint64_t out_max, long *ret)
 {
 	struct sysbuf_header *h;
 	struct sysbuf_record *rec;
-	uint64_t need = sizeof(*rec) + ((out_max + 7) & ~7ull), n;
+	uint64_t paths = sysbuf_path_args(nr), need = sizeof(*rec) + sysbuf_room(out_max, paths), n;
 	uint8_t *dst;
 
-	if (ts.busy || out_max > SYSBUF_OUT_MAX)
+	if (ts.busy || out_max > SYSBUF_OUT_MAX || process.off)
 		return false;
 	ts.busy = 1;
 	barrier();
@@ -167,7 +192,7 @@ static bool buffered(long nr, const long a[6], void *out, uint64_t out_max, long
 		return false;
 	}
 	if (sizeof(*h) + h->pos + need > h->size &&
-	    traced_syscall(REWIND_SYSCALL_SYSBUF, SYSBUF_OP_RESET, 0, 0, 0, 0, 0) != 0) {
+	    sysbuf_traced(REWIND_SYSCALL_SYSBUF, SYSBUF_OP_RESET, 0, 0, 0, 0, 0) != 0) {
 		ts.busy = 0;
 		return false;
 	}
@@ -182,6 +207,7 @@ static bool buffered(long nr, const long a[6], void *out, uint64_t out_max, long
 	rec->copied = 0;
 	rec->commit_to = h->pos + need;
 	rec->header = (uint64_t)(uintptr_t)h;
+	rec->path_args = paths;
 	barrier();
 	*ret = rw_sysbuf_raw(rec);
 	barrier();
@@ -189,6 +215,8 @@ static bool buffered(long nr, const long a[6], void *out, uint64_t out_max, long
 	dst = (uint8_t *)(rec + 1);
 	for (uint64_t i = 0; i < n; i++)
 		dst[i] = ((const uint8_t *)out)[i];
+	if (paths)
+		copy_paths(rec, (char *)dst + ((out_max + 7) & ~7ull), *ret);
 	barrier();
 	rec->copied = 1;
 	barrier();
@@ -202,7 +230,7 @@ static uint64_t size_if(const void *p, uint64_t n)
 	return p ? n : 0;
 }
 
-static long to_errno(long ret)
+long sysbuf_errno(long ret)
 {
 	if (ret < 0 && ret > -4096) {
 		errno = (int)-ret;
@@ -211,7 +239,6 @@ static long to_errno(long ret)
 	return ret;
 }
 
-
 /* Devices whose filesystem was asked for (fstatfs, traced), and whether it is local. */
 static volatile struct {
 	uint64_t dev;
@@ -219,15 +246,25 @@ static volatile struct {
 } devs[32];
 static volatile int ndevs;
 
-static bool dev_local(int fd, uint64_t dev)
+/* Whether dev is on a local filesystem: 1 yes, 0 no, -1 not asked yet. */
+static int dev_known(uint64_t dev)
 {
-	struct statfs sf;
-	bool local;
-
 	for (int i = 0; i < ndevs; i++)
 		if (devs[i].dev == dev)
 			return devs[i].local;
-	local = traced_syscall(SYS_fstatfs, fd, (long)&sf, 0, 0, 0, 0) == 0 && rw_local_fs(sf.f_type);
+	return -1;
+}
+
+static bool dev_local(int fd, uint64_t dev)
+{
+	struct statfs sf;
+	int known = dev_known(dev);
+	bool local;
+
+	if (known >= 0)
+		return known;
+	local =
+	    sysbuf_traced(SYS_fstatfs, fd, (long)&sf, 0, 0, 0, 0) == 0 && rw_local_fs(sf.f_type);
 	if (ndevs < (int)(sizeof(devs) / sizeof(devs[0]))) {
 		devs[ndevs].dev = dev;
 		devs[ndevs].local = local;
@@ -236,49 +273,128 @@ static bool dev_local(int fd, uint64_t dev)
 	return local;
 }
 
+/* Whether the file is rewind's own stdout or stderr (the recorder wrote which into the header). */
+static bool is_output(unsigned dev_major, unsigned dev_minor, uint64_t ino)
+{
+	const struct sysbuf_header *h = ts.state > 0 ? ts.buf : NULL;
+
+	for (int i = 0; h && i < 2; i++)
+		if (h->out_ino[i] && h->out_ino[i] == ino && h->out_dev_major[i] == dev_major &&
+		    h->out_dev_minor[i] == dev_minor)
+			return true;
+	return false;
+}
+
+static uint8_t kind_on_local(unsigned mode, unsigned dev_major, unsigned dev_minor, uint64_t ino)
+{
+	if (S_ISDIR(mode))
+		return SYSBUF_FD_LOCAL_DIR;
+	if (!S_ISREG(mode))
+		return SYSBUF_FD_OTHER;
+	return is_output(dev_major, dev_minor, ino) ? SYSBUF_FD_LOCAL_OUTPUT : SYSBUF_FD_LOCAL;
+}
+
+uint8_t sysbuf_kind_of(unsigned mode, unsigned dev_major, unsigned dev_minor, uint64_t ino)
+{
+	if (dev_known((uint64_t)dev_major << 32 | dev_minor) != 1)
+		return SYSBUF_FD_UNKNOWN;
+	return kind_on_local(mode, dev_major, dev_minor, ino);
+}
+
 /*
- * Whether fd is a regular file on a local filesystem. Looked at once per
- * descriptor (the recorder clears the byte when the number is closed or
- * replaced) with a buffered statx that takes the attributes the kernel has
- * (AT_STATX_DONT_SYNC: a filesystem served by a process, FUSE, could
- * otherwise make it wait for that process), and once per device with a
- * traced fstatfs.
+ * What fd is. Looked at once per descriptor (the library or the recorder
+ * clears the byte when the number is closed or replaced) with a buffered
+ * statx that takes the attributes the kernel has (AT_STATX_DONT_SYNC: a
+ * filesystem served by a process, FUSE, could otherwise make it wait for
+ * that process), and once per device with a traced fstatfs.
  */
-static bool fd_local(int fd)
+uint8_t sysbuf_fd_kind(int fd)
 {
 	struct statx stx;
 	uint8_t kind;
 	long ret;
 
 	if (fd < 0 || fd >= SYSBUF_FDS || off_everywhere || ts.busy)
-		return false;
+		return SYSBUF_FD_OTHER;
 	kind = fd_kinds[fd];
 	if (kind != SYSBUF_FD_UNKNOWN)
-		return kind == SYSBUF_FD_LOCAL;
+		return kind;
 	kind = SYSBUF_FD_OTHER;
-	if (buffered(SYS_statx,
-		     (long[6]){fd, (long)"", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE,
-			       (long)&stx},
-		     &stx, sizeof(stx), &ret) &&
-	    ret == 0 && S_ISREG(stx.stx_mode) &&
+	if (sysbuf_call(SYS_statx,
+			(long[6]){fd, (long)"", AT_EMPTY_PATH | AT_STATX_DONT_SYNC,
+				  STATX_TYPE | STATX_INO, (long)&stx},
+			&stx, sizeof(stx), &ret) &&
+	    ret == 0 && (S_ISREG(stx.stx_mode) || S_ISDIR(stx.stx_mode)) &&
 	    dev_local(fd, (uint64_t)stx.stx_dev_major << 32 | stx.stx_dev_minor))
-		kind = SYSBUF_FD_LOCAL;
-	if (!off_everywhere)
-		fd_kinds[fd] = kind;
-	return kind == SYSBUF_FD_LOCAL;
+		kind =
+		    kind_on_local(stx.stx_mode, stx.stx_dev_major, stx.stx_dev_minor, stx.stx_ino);
+	sysbuf_fd_set(fd, kind, stx.stx_dev_major, stx.stx_dev_minor, stx.stx_ino);
+	return kind;
 }
 
-#define REAL(name)                                                                                 \
-	static __typeof__(name) *real_##name;                                                      \
-	if (!real_##name)                                                                          \
-		real_##name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name)
+void sysbuf_fd_set(int fd, uint8_t kind, unsigned dev_major, unsigned dev_minor, uint64_t ino)
+{
+	if (fd < 0 || fd >= SYSBUF_FDS || off_everywhere)
+		return;
+	fd_files[fd].dev_major = dev_major;
+	fd_files[fd].dev_minor = dev_minor;
+	fd_files[fd].ino = ino;
+	barrier();
+	fd_kinds[fd] = kind;
+}
+
+bool sysbuf_fd_file(int fd)
+{
+	uint8_t kind = sysbuf_fd_kind(fd);
+
+	return kind == SYSBUF_FD_LOCAL || kind == SYSBUF_FD_LOCAL_OUTPUT;
+}
+
+bool sysbuf_fd_local(int fd)
+{
+	uint8_t kind = sysbuf_fd_kind(fd);
+
+	return kind == SYSBUF_FD_LOCAL || kind == SYSBUF_FD_LOCAL_OUTPUT ||
+	       kind == SYSBUF_FD_LOCAL_DIR;
+}
+
+bool sysbuf_fd_writable(int fd)
+{
+	uint64_t n;
+
+	if (sysbuf_fd_kind(fd) != SYSBUF_FD_LOCAL)
+		return false;
+	if ((n = process.shared.n) > SYSBUF_SHARED_FILES)
+		return false;
+	for (uint64_t i = 0; i < n; i++)
+		if (process.shared.file[i].ino == fd_files[fd].ino &&
+		    process.shared.file[i].dev_major == fd_files[fd].dev_major &&
+		    process.shared.file[i].dev_minor == fd_files[fd].dev_minor)
+			return false;
+	return true;
+}
+
+bool sysbuf_paths_local(void)
+{
+	struct sysbuf_header *h;
+
+	if (ts.busy || off_everywhere)
+		return false;
+	ts.busy = 1;
+	barrier();
+	h = thread_buffer();
+	barrier();
+	ts.busy = 0;
+	return h && (h->flags & SYSBUF_PATHS_LOCAL);
+}
 
 EXPORT ssize_t read(int fd, void *buf, size_t count)
 {
 	long ret;
 
-	if (fd_local(fd) && buffered(SYS_read, (long[6]){fd, (long)buf, (long)count}, buf, count, &ret))
-		return to_errno(ret);
+	if (sysbuf_fd_file(fd) &&
+	    sysbuf_call(SYS_read, (long[6]){fd, (long)buf, (long)count}, buf, count, &ret))
+		return sysbuf_errno(ret);
 	REAL(read);
 	return real_read(fd, buf, count);
 }
@@ -287,9 +403,10 @@ static ssize_t pread_any(int fd, void *buf, size_t count, off_t off, bool *done)
 {
 	long ret;
 
-	*done = fd_local(fd) &&
-		buffered(SYS_pread64, (long[6]){fd, (long)buf, (long)count, off}, buf, count, &ret);
-	return *done ? to_errno(ret) : 0;
+	*done =
+	    sysbuf_fd_file(fd) &&
+	    sysbuf_call(SYS_pread64, (long[6]){fd, (long)buf, (long)count, off}, buf, count, &ret);
+	return *done ? sysbuf_errno(ret) : 0;
 }
 
 EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t off)
@@ -318,8 +435,9 @@ EXPORT off_t lseek(int fd, off_t off, int whence)
 {
 	long ret;
 
-	if (fd_local(fd) && buffered(SYS_lseek, (long[6]){fd, off, whence}, NULL, 0, &ret))
-		return to_errno(ret);
+	if (sysbuf_fd_local(fd) &&
+	    sysbuf_call(SYS_lseek, (long[6]){fd, off, whence}, NULL, 0, &ret))
+		return sysbuf_errno(ret);
 	REAL(lseek);
 	return real_lseek(fd, off, whence);
 }
@@ -328,8 +446,9 @@ EXPORT off64_t lseek64(int fd, off64_t off, int whence)
 {
 	long ret;
 
-	if (fd_local(fd) && buffered(SYS_lseek, (long[6]){fd, off, whence}, NULL, 0, &ret))
-		return to_errno(ret);
+	if (sysbuf_fd_local(fd) &&
+	    sysbuf_call(SYS_lseek, (long[6]){fd, off, whence}, NULL, 0, &ret))
+		return sysbuf_errno(ret);
 	REAL(lseek64);
 	return real_lseek64(fd, off, whence);
 }
@@ -338,9 +457,9 @@ EXPORT int fstat(int fd, struct stat *st)
 {
 	long ret;
 
-	if (fd_local(fd) &&
-	    buffered(SYS_fstat, (long[6]){fd, (long)st}, st, sizeof(*st), &ret))
-		return (int)to_errno(ret);
+	if (sysbuf_fd_local(fd) &&
+	    sysbuf_call(SYS_fstat, (long[6]){fd, (long)st}, st, sizeof(*st), &ret))
+		return (int)sysbuf_errno(ret);
 	REAL(fstat);
 	return real_fstat(fd, st);
 }
@@ -349,9 +468,9 @@ EXPORT int fstat64(int fd, struct stat64 *st)
 {
 	long ret;
 
-	if (fd_local(fd) &&
-	    buffered(SYS_fstat, (long[6]){fd, (long)st}, st, sizeof(*st), &ret))
-		return (int)to_errno(ret);
+	if (sysbuf_fd_local(fd) &&
+	    sysbuf_call(SYS_fstat, (long[6]){fd, (long)st}, st, sizeof(*st), &ret))
+		return (int)sysbuf_errno(ret);
 	REAL(fstat64);
 	return real_fstat64(fd, st);
 }
@@ -360,8 +479,9 @@ EXPORT int clock_gettime(clockid_t clk, struct timespec *tp)
 {
 	long ret;
 
-	if (buffered(SYS_clock_gettime, (long[6]){clk, (long)tp}, tp, size_if(tp, sizeof(*tp)), &ret))
-		return (int)to_errno(ret);
+	if (sysbuf_call(SYS_clock_gettime, (long[6]){clk, (long)tp}, tp, size_if(tp, sizeof(*tp)),
+			&ret))
+		return (int)sysbuf_errno(ret);
 	REAL(clock_gettime);
 	return real_clock_gettime(clk, tp);
 }
@@ -370,8 +490,9 @@ EXPORT int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 {
 	long ret;
 
-	if (!tz && buffered(SYS_gettimeofday, (long[6]){(long)tv}, tv, size_if(tv, sizeof(*tv)), &ret))
-		return (int)to_errno(ret);
+	if (!tz &&
+	    sysbuf_call(SYS_gettimeofday, (long[6]){(long)tv}, tv, size_if(tv, sizeof(*tv)), &ret))
+		return (int)sysbuf_errno(ret);
 	REAL(gettimeofday);
 	return real_gettimeofday(tv, tz);
 }
@@ -380,7 +501,7 @@ EXPORT time_t time(time_t *tloc)
 {
 	long ret;
 
-	if (buffered(SYS_time, (long[6]){0}, NULL, 0, &ret) && ret >= 0) {
+	if (sysbuf_call(SYS_time, (long[6]){0}, NULL, 0, &ret) && ret >= 0) {
 		if (tloc)
 			*tloc = ret;
 		return ret;
@@ -394,7 +515,7 @@ EXPORT time_t time(time_t *tloc)
 	EXPORT type name(void)                                                                     \
 	{                                                                                          \
 		long ret;                                                                          \
-		if (buffered(SYS_##name, (long[6]){0}, NULL, 0, &ret))                             \
+		if (sysbuf_call(SYS_##name, (long[6]){0}, NULL, 0, &ret))                          \
 			return (type)ret;                                                          \
 		REAL(name);                                                                        \
 		return real_##name();                                                              \

@@ -475,6 +475,29 @@ static void diff_space(struct recorder *r, struct recorder_task *t, void *arg)
 	}
 }
 
+/* diff_space for the address spaces other than that of the task of the syscall. */
+static void diff_other_space(struct recorder *r, struct recorder_task *t, void *arg)
+{
+	const struct recorder_task *cur = arg;
+
+	if (t->mm != cur->mm)
+		diff_space(r, t, arg);
+}
+
+bool recorder_shared_any_other(struct recorder *r, const struct recorder_task *t)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i]->mm && r->tasks[i]->mm != t->mm && r->tasks[i]->mm->nshared)
+			return true;
+	return false;
+}
+
+void recorder_shared_diff_others(struct recorder *r, struct recorder_task *t)
+{
+	each_space(r, diff_other_space, t);
+	recorder_shared_snapshot(r);
+}
+
 /*
  * Adds what the syscall changed in the watched mappings to the event being
  * built, when it is one that may change files (its entry took a snapshot);

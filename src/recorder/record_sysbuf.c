@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,11 +26,13 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "arch/x86_64/kernel_errno.h"
 #include "arch/x86_64/sysbuf.h"
+#include "arch/x86_64/syscall_table.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "recorder/recorder.h"
@@ -46,16 +49,15 @@ static bool in_window(const struct recorder_task *t, uint64_t rip)
 
 /*
  * A signal that came while t was stepped past its commit (other than
- * rewind's own SIGSTOP): taken off the step and sent again once it is past, with its siginfo where the kernel
- * allows (rt_tgsigqueueinfo takes no kernel or SI_USER codes from another
- * process).
+ * rewind's own SIGSTOP): taken off the step and sent again once it is past, with its siginfo where
+ * the kernel allows (rt_tgsigqueueinfo takes no kernel or SI_USER codes from another process).
  */
 static void send_again(struct recorder_task *t, const siginfo_t *si)
 {
 	siginfo_t copy = *si;
 
-	if (copy.si_code >= 0 || syscall(SYS_rt_tgsigqueueinfo, t->tgid, t->t.tid,
-					 copy.si_signo, &copy) < 0)
+	if (copy.si_code >= 0 ||
+	    syscall(SYS_rt_tgsigqueueinfo, t->tgid, t->t.tid, copy.si_signo, &copy) < 0)
 		recorder_send_again(t, si->si_signo);
 }
 
@@ -142,6 +144,50 @@ static void record_regs(const struct sysbuf_record *rec, uint64_t rec_addr,
 	regs[X86_R11] = regs[X86_EFLAGS];
 }
 
+/*
+ * The exit event of a record, with what the recorder does at a traced
+ * exit of the same call beyond its memory: a write changes the shared
+ * mappings of its file in other processes (the library sends writes to a
+ * file its own process maps shared the traced way: the pages of this
+ * process's mappings changed since the call by its own stores, not by it),
+ * and after a close the recorder's copies of descriptors are dropped.
+ */
+static int emit_exit(struct recorder *r, struct recorder_task *t, const struct sysbuf_record *rec)
+{
+	int err;
+
+	if (x86_syscall_may_change_files(x86_syscall_lookup(rec->nr)) &&
+	    recorder_shared_any_other(r, t))
+		recorder_shared_diff_others(r, t);
+	if ((err = recorder_emit_syscall(r, t)) < 0)
+		return err;
+	if (x86_syscall_fds_change(rec->nr, (const uint64_t *)rec->args))
+		recorder_forget_fds(r);
+	return 0;
+}
+
+/*
+ * The path strings of a record's entry event, as a traced entry has them:
+ * copied after its output (or, the thread stopped before it copied them,
+ * read where they are).
+ */
+static void add_paths(struct recorder *r, struct recorder_task *t, const struct sysbuf_record *rec)
+{
+	const char *slot = (const char *)(rec + 1) + ((rec->out_max + 7) & ~7ull);
+	char s[SYSBUF_PATH_ROOM];
+
+	for (int i = 0; i < 6; i++) {
+		if (!(rec->path_args & (1u << i)))
+			continue;
+		if (rec->copied && memchr(slot, '\0', SYSBUF_PATH_ROOM))
+			trace_event_add_string(&r->eb, i, slot);
+		else if (!rec->copied && rec->args[i] &&
+			 tracee_read_string(&t->t, rec->args[i], s, sizeof(s)) >= 0)
+			trace_event_add_string(&r->eb, i, s);
+		slot += SYSBUF_PATH_ROOM;
+	}
+}
+
 /* The entry and exit events of one record. */
 static int emit_record(struct recorder *r, struct recorder_task *t, const struct sysbuf_record *rec,
 		       uint64_t rec_addr, const uint64_t base[X86_NREGS])
@@ -153,6 +199,7 @@ static int emit_record(struct recorder *r, struct recorder_task *t, const struct
 	record_regs(rec, rec_addr, base, regs);
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SYSCALL_ENTRY, regs);
 	trace_event_add_sysno(&r->eb, rec->nr);
+	add_paths(r, t, rec);
 	if ((err = recorder_emit_syscall(r, t)) < 0)
 		return err;
 	regs[X86_RAX] = (uint64_t)rec->ret;
@@ -172,7 +219,7 @@ static int emit_record(struct recorder *r, struct recorder_task *t, const struct
 		trace_event_add_mem(&r->eb, rec->out_addr, out, n);
 		free(out);
 	}
-	return recorder_emit_syscall(r, t);
+	return emit_exit(r, t, rec);
 }
 
 /* The records of [from, to) (offsets after the header), read in one piece, into the trace. */
@@ -191,16 +238,18 @@ static int emit_records(struct recorder *r, struct recorder_task *t, uint64_t fr
 
 		memcpy(&rec, data + off, sizeof(rec));
 		if (rec.size < sizeof(rec) || rec.size > len - off || (rec.size & 7) ||
-		    rec.out_max > rec.size - sizeof(rec)) {
+		    rec.out_max > SYSBUF_OUT_MAX || (rec.path_args & ~0x3full) ||
+		    sysbuf_room(rec.out_max, rec.path_args) > rec.size - sizeof(rec)) {
 			rw_error("pid %d: malformed syscall buffer record at 0x%llx", t->t.tid,
 				 (unsigned long long)(start + off));
 			err = -EPROTO;
 			goto out;
 		}
-		if ((err = emit_record(r, t, (const struct sysbuf_record *)(data + off), start + off,
-				       base)) < 0)
+		if ((err = emit_record(r, t, (const struct sysbuf_record *)(data + off),
+				       start + off, base)) < 0)
 			goto out;
 		off += rec.size;
+		r->sysbuf_records++;
 	}
 out:
 	free(data);
@@ -286,6 +335,70 @@ void recorder_sysbuf_forget(struct recorder_task *t)
 	memset(&t->sysbuf, 0, sizeof(t->sysbuf));
 }
 
+/*
+ * Writes len bytes at addr into t and into its exit event (being built),
+ * so replay writes them at the same point.
+ */
+static int write_recorded(struct recorder *r, struct recorder_task *t, uint64_t addr, const void *p,
+			  size_t len)
+{
+	int err = tracee_write_mem(&t->t, addr, p, len);
+
+	if (!err)
+		trace_event_add_mem(&r->eb, addr, p, len);
+	return err;
+}
+
+/*
+ * Whether a filesystem that a process may serve (FUSE) or that waits for
+ * the network is mounted where t is: then calls on paths stay traced, as
+ * a buffered one could wait for a process that cannot run meanwhile.
+ */
+static bool served_fs_mounted(const struct recorder_task *t)
+{
+	/* clang-format off */
+	static const char *const served[] = {
+		"fuse", "nfs", "cifs", "smb", "9p", "ceph", "afs", "gluster", "lustre", "ncp", "coda",
+	};
+	/* clang-format on */
+	char path[64], line[4096];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", t->t.tid);
+	if (!(f = fopen(path, "re")))
+		return true;
+	while (!found && fgets(line, sizeof(line), f)) {
+		/* "... - fstype source options": the type follows the separator. */
+		const char *sep = strstr(line, " - ");
+
+		for (size_t i = 0; sep && i < sizeof(served) / sizeof(served[0]); i++)
+			if (!strncmp(sep + 3, served[i], strlen(served[i])))
+				found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* What the recorder tells the library in t's header: the path flag, rewind's output files. */
+static int fill_header(struct recorder *r, struct recorder_task *t, uint64_t addr)
+{
+	struct sysbuf_header h;
+
+	if (tracee_read_mem(&t->t, addr, &h, sizeof(h)) < 0)
+		return -EFAULT;
+	h.flags = served_fs_mounted(t) ? 0 : SYSBUF_PATHS_LOCAL;
+	for (int i = 0; i < 2; i++) {
+		const struct stdio_identity *id = &r->out_id[i + 1];
+
+		h.out_dev_major[i] = id->valid ? major(id->dev) : 0;
+		h.out_dev_minor[i] = id->valid ? minor(id->dev) : 0;
+		h.out_ino[i] = id->valid ? id->ino : 0;
+	}
+	return write_recorded(r, t, addr + offsetof(struct sysbuf_header, flags), &h.flags,
+			      sizeof(h) - offsetof(struct sysbuf_header, flags));
+}
+
 /* REWIND_SYSCALL_SYSBUF SYSBUF_OP_REGISTER: takes the buffer at addr for t. */
 static int64_t register_buffer(struct recorder *r, struct recorder_task *t, uint64_t addr)
 {
@@ -297,8 +410,10 @@ static int64_t register_buffer(struct recorder *r, struct recorder_task *t, uint
 		return -EFAULT;
 	if (h.magic != SYSBUF_MAGIC || h.version != SYSBUF_VERSION || h.size != SYSBUF_SIZE ||
 	    h.pos || h.window_lo >= h.window_hi || h.window_hi - h.window_lo > 64 ||
-	    h.fd_kinds_len > SYSBUF_FDS)
+	    h.fd_kinds_len > SYSBUF_FDS || !h.process)
 		return -EINVAL;
+	if (fill_header(r, t, addr) < 0)
+		return -EFAULT;
 	t->sysbuf.addr = addr;
 	t->sysbuf.size = h.size;
 	t->sysbuf.consumed = 0;
@@ -306,25 +421,12 @@ static int64_t register_buffer(struct recorder *r, struct recorder_task *t, uint
 	t->sysbuf.window_hi = h.window_hi;
 	t->sysbuf.fd_kinds = h.fd_kinds;
 	t->sysbuf.fd_kinds_len = h.fd_kinds_len;
+	t->sysbuf.process = h.process;
 	if (!r->sysbuf_said) {
 		rw_debug("pid %d: syscall buffer at 0x%llx", t->t.tid, (unsigned long long)addr);
 		r->sysbuf_said = true;
 	}
-	return 0;
-}
-
-/*
- * Writes len bytes at addr into t and into its exit event (being built),
- * so replay writes them at the same point.
- */
-static int write_recorded(struct recorder *r, struct recorder_task *t, uint64_t addr,
-			  const void *p, size_t len)
-{
-	int err = tracee_write_mem(&t->t, addr, p, len);
-
-	if (!err)
-		trace_event_add_mem(&r->eb, addr, p, len);
-	return err;
+	return recorder_sysbuf_mappings_changed(r, t);
 }
 
 int64_t recorder_sysbuf_answer(struct recorder *r, struct recorder_task *t, const uint64_t args[6])
@@ -358,6 +460,15 @@ static const struct recorder_sysbuf *kinds_of(struct recorder *r, const struct r
 	return NULL;
 }
 
+static uint64_t clone_flags(struct recorder_task *t, long nr, const uint64_t args[6]);
+
+/* Whether the syscall made a vfork child (vfork, or a clone with CLONE_VM | CLONE_VFORK). */
+static bool shares_with_vfork_child(struct recorder_task *t, long nr, const uint64_t args[6])
+{
+	return nr == SYS_vfork ||
+	       (clone_flags(t, nr, args) & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK);
+}
+
 int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long nr,
 			       const uint64_t args[6])
 {
@@ -378,7 +489,15 @@ int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long
 		hi = args[1];
 		break;
 	default:
-		return 0;
+		if (!shares_with_vfork_child(t, nr, args))
+			return 0;
+		/*
+		 * The child ran on this memory with its own descriptor table: what
+		 * its library learned of a number may not be true of the parent's.
+		 */
+		lo = 0;
+		hi = UINT_MAX;
+		break;
 	}
 	if (!(b = kinds_of(r, t)) || (unsigned)lo >= b->fd_kinds_len || lo != (unsigned)lo)
 		return 0;
@@ -387,6 +506,85 @@ int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long
 	if (lo > hi)
 		return 0;
 	return write_recorded(r, t, b->fd_kinds + lo, zeros, (size_t)(hi - lo + 1));
+}
+
+/*
+ * Keeps the library's table of the files t's process maps shared right
+ * after a syscall that may have mapped or unmapped one (and at
+ * registration): the library sends writes to those files the traced way,
+ * around which the recorder compares shared mappings.
+ */
+int recorder_sysbuf_mappings_changed(struct recorder *r, struct recorder_task *t)
+{
+	const struct recorder_sysbuf *b = kinds_of(r, t);
+	struct sysbuf_shared_files want = {0}, now;
+	const struct recorder_mm *mm = t->mm;
+	uint64_t addr;
+
+	if (!b || !b->process)
+		return 0;
+	for (size_t i = 0; mm && i < mm->nshared; i++) {
+		const struct shared_map *m = &mm->shared[i];
+		uint64_t k;
+
+		for (k = 0; k < want.n && k < SYSBUF_SHARED_FILES; k++)
+			if (want.file[k].ino == m->ino && want.file[k].dev_major == major(m->dev) &&
+			    want.file[k].dev_minor == minor(m->dev))
+				break;
+		if (k < want.n)
+			continue;
+		if (want.n < SYSBUF_SHARED_FILES) {
+			want.file[want.n].dev_major = major(m->dev);
+			want.file[want.n].dev_minor = minor(m->dev);
+			want.file[want.n].ino = m->ino;
+		}
+		want.n++;
+	}
+	addr = b->process + offsetof(struct sysbuf_process, shared);
+	if (tracee_read_mem(&t->t, addr, &now, sizeof(now)) < 0) {
+		rw_error("pid %d: cannot read the syscall buffer's shared files at 0x%llx",
+			 t->t.tid, (unsigned long long)addr);
+		return -EFAULT;
+	}
+	if (!memcmp(&now, &want, sizeof(now)))
+		return 0;
+	return write_recorded(r, t, addr, &want, sizeof(want));
+}
+
+/* The clone flags of clone or clone3 (read from its arguments), or 0. */
+static uint64_t clone_flags(struct recorder_task *t, long nr, const uint64_t args[6])
+{
+	uint64_t flags = 0;
+
+	if (nr == SYS_clone)
+		return args[0];
+	if (nr == SYS_clone3 && tracee_read_mem(&t->t, args[0], &flags, sizeof(flags)) == 0)
+		return flags;
+	return 0;
+}
+
+/*
+ * A thread that shares its creator's TLS (clone with CLONE_VM, without
+ * CLONE_SETTLS or CLONE_VFORK) would use its creator's buffer, and its
+ * calls would be taken for the creator's: the library of that process is
+ * turned off, at the exit of the clone in the creator (before the thread
+ * runs), recorded as memory the kernel wrote.
+ */
+int recorder_sysbuf_cloned(struct recorder *r, struct recorder_task *t, long nr,
+			   const uint64_t args[6], int64_t ret)
+{
+	const struct recorder_sysbuf *b;
+	uint64_t flags, off = 1;
+
+	if (ret <= 0 || (nr != SYS_clone && nr != SYS_clone3) || !(b = kinds_of(r, t)) ||
+	    !b->process)
+		return 0;
+	flags = clone_flags(t, nr, args);
+	if ((flags & (CLONE_VM | CLONE_SETTLS | CLONE_VFORK)) != CLONE_VM)
+		return 0;
+	rw_debug("pid %d: a thread shares its TLS: syscall buffer off in its process", t->t.tid);
+	return write_recorded(r, t, b->process + offsetof(struct sysbuf_process, off), &off,
+			      sizeof(off));
 }
 
 /* The library beside rewind's executable, or NULL. */
@@ -467,6 +665,10 @@ char **recorder_sysbuf_environ(const struct recorder *r)
 
 void recorder_sysbuf_free(struct recorder *r)
 {
+	if (r->sysbuf && r->traced_syscalls)
+		rw_debug("syscall buffer: %llu syscalls buffered, %llu traced",
+			 (unsigned long long)r->sysbuf_records,
+			 (unsigned long long)r->traced_syscalls);
 	if (r->sysbuf_env) {
 		size_t n = 0;
 

@@ -276,6 +276,7 @@ int recorder_handle_entry(struct recorder *r, struct recorder_task *t)
 	nr = x86_regs_sysno(regs);
 	x86_regs_args(regs, args);
 	d = x86_syscall_lookup(nr);
+	r->traced_syscalls++;
 	if (d && d->replay == SYS_REPLAY_UNKNOWN) {
 		reason = x86_syscall_unsupported_reason(nr, args);
 		if (reason)
@@ -526,9 +527,15 @@ int recorder_handle_exit(struct recorder *r, struct recorder_task *t)
 		return err;
 	if ((err = track_mappings(r, t, d, args, ret)) < 0)
 		return err;
+	if (d &&
+	    (d->replay == SYS_REPLAY_MMAP || d->replay == SYS_REPLAY_MUNMAP ||
+	     d->replay == SYS_REPLAY_MREMAP) &&
+	    (err = recorder_sysbuf_mappings_changed(r, t)) < 0)
+		return err;
 	if (d && (d->flags & (SYSF_WRITES_FD | SYSF_COPIES_TO_FD)) && ret > 0)
 		add_output(r, t, nr, args, ret);
-	if ((err = recorder_sysbuf_fds_closed(r, t, nr, args)) < 0)
+	if ((err = recorder_sysbuf_fds_closed(r, t, nr, args)) < 0 ||
+	    (err = recorder_sysbuf_cloned(r, t, nr, args, ret)) < 0)
 		return err;
 	recorder_remote_mem_written(r, t, nr, args, ret, &other);
 	if ((err = recorder_emit_syscall(r, t)) == 0)

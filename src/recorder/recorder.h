@@ -159,6 +159,7 @@ struct recorder_sysbuf {
 	uint64_t consumed; /* bytes of records after the header already in the trace */
 	uint64_t window_lo, window_hi; /* the library's code between a syscall and its commit */
 	uint64_t fd_kinds, fd_kinds_len; /* the process's descriptor kinds */
+	uint64_t process;		 /* the process's struct sysbuf_process */
 	bool vfork_parent; /* a vfork child appends to it: consumed is read again at the exit */
 };
 
@@ -378,6 +379,7 @@ struct recorder {
 	size_t nattach_procs;
 	/* The syscall buffer's library is preloaded into the program (record_sysbuf.c). */
 	bool sysbuf, sysbuf_said;
+	uint64_t sysbuf_records, traced_syscalls; /* counted for rec -v */
 	char *sysbuf_library;
 	char **sysbuf_env; /* the program's environment, with the library in LD_PRELOAD */
 };
@@ -527,8 +529,13 @@ void recorder_sysbuf_clone(struct recorder_task *parent, struct recorder_task *c
 			   uint64_t flags);
 void recorder_sysbuf_forget(struct recorder_task *t);
 int64_t recorder_sysbuf_answer(struct recorder *r, struct recorder_task *t, const uint64_t args[6]);
+/* After a syscall that may map or unmap files shared: the library's table of those files. */
+int recorder_sysbuf_mappings_changed(struct recorder *r, struct recorder_task *t);
 int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long nr,
 			       const uint64_t args[6]);
+/* At a clone's exit: a thread sharing its creator's TLS turns the process's buffering off. */
+int recorder_sysbuf_cloned(struct recorder *r, struct recorder_task *t, long nr,
+			   const uint64_t args[6], int64_t ret);
 
 /* Tasks and the schedule (record_sched.c). */
 struct recorder_task *recorder_task_add(struct recorder *r, pid_t tid, pid_t tgid);
@@ -733,6 +740,15 @@ bool recorder_scratch_others_run(const struct recorder *r, const struct recorder
 void recorder_scratch_release(struct recorder_task *t);
 void recorder_scratch_inherit(struct recorder_mm *child, const struct recorder_mm *parent);
 void recorder_shared_diff(struct recorder *r, struct recorder_task *t);
+/*
+ * A write t made untraced (the syscall buffer's), to a file t's process
+ * does not map shared: what it changed in other processes' shared
+ * mappings since their last snapshot, marked for their next syscall exit;
+ * then a new snapshot. recorder_shared_any_other: whether another address
+ * space has shared mappings at all.
+ */
+bool recorder_shared_any_other(struct recorder *r, const struct recorder_task *t);
+void recorder_shared_diff_others(struct recorder *r, struct recorder_task *t);
 /* Whether a private mapping of the file open at fd may see stores through shared ones. */
 bool recorder_shared_file_may_change(struct recorder *r, struct recorder_task *t,
 				     const char *fdpath, int fd);

@@ -27,8 +27,8 @@
 #define SYSBUF_OP_RESET	      2 /* the buffer is full: the recorder empties it (pos = 0) */
 
 #define SYSBUF_MAGIC   0x66627772u /* "rwbf" */
-#define SYSBUF_VERSION 1
-#define SYSBUF_SIZE    (1u << 20) /* per thread, header included */
+#define SYSBUF_VERSION 2
+#define SYSBUF_SIZE    (1u << 20)  /* per thread, header included */
 #define SYSBUF_OUT_MAX (64u << 10) /* larger outputs go the traced way */
 #define SYSBUF_FDS     1024	   /* descriptors whose kind the library keeps */
 
@@ -37,6 +37,39 @@ enum sysbuf_fd_kind {
 	SYSBUF_FD_UNKNOWN = 0, /* not looked at since it was last closed: the recorder clears it */
 	SYSBUF_FD_LOCAL,       /* a regular file on a local filesystem: its reads never wait */
 	SYSBUF_FD_OTHER,
+	SYSBUF_FD_LOCAL_DIR, /* a directory on a local filesystem */
+	/* A local regular file that is rewind's own stdout or stderr: its writes stay traced. */
+	SYSBUF_FD_LOCAL_OUTPUT,
+};
+
+/* The header's flags, written by the recorder when it takes the buffer. */
+/* No filesystem a process may serve is mounted: calls on paths are buffered. */
+#define SYSBUF_PATHS_LOCAL 1u
+
+/*
+ * The files the process maps shared, which the recorder keeps in the
+ * library's memory (written at syscall exits, so replay has it too): a
+ * write to one of them goes the traced way, as the recorder compares shared
+ * mappings around it. More files than the table holds: every write does.
+ */
+#define SYSBUF_SHARED_FILES 16
+struct sysbuf_shared_files {
+	uint64_t n;
+	struct {
+		uint32_t dev_major, dev_minor;
+		uint64_t ino;
+	} file[SYSBUF_SHARED_FILES];
+};
+
+/* What the recorder keeps in the library's memory for a whole process. */
+struct sysbuf_process {
+	/*
+	 * 1: a thread was made that shares its creator's TLS (clone with
+	 * CLONE_VM and without CLONE_SETTLS), and so its buffer: the process's
+	 * calls all go the traced way from then on.
+	 */
+	uint64_t off;
+	struct sysbuf_shared_files shared;
 };
 
 struct sysbuf_header {
@@ -47,7 +80,11 @@ struct sysbuf_header {
 	uint64_t window_lo, window_hi;
 	/* The process's array of descriptor kinds (one byte per fd) and its length. */
 	uint64_t fd_kinds, fd_kinds_len;
-	uint64_t reserved;
+	uint64_t process; /* the address of the process's struct sysbuf_process */
+	/* Written by the recorder: SYSBUF_PATHS_LOCAL; rewind's stdout, stderr files (0: none). */
+	uint32_t flags, reserved;
+	uint32_t out_dev_major[2], out_dev_minor[2];
+	uint64_t out_ino[2];
 };
 
 /*
@@ -66,6 +103,12 @@ struct sysbuf_record {
 	uint64_t rbp, r12, r13, r14, r15, rsp, rflags;
 	uint64_t commit_to; /* the header's pos once the record is committed */
 	uint64_t header;    /* the header's address */
+	/*
+	 * The arguments that are paths (bit i: argument i): after the output
+	 * room, a slot of SYSBUF_PATH_ROOM bytes each, in argument order, holds
+	 * its string (cut short, NUL-terminated), copied with the output.
+	 */
+	uint64_t path_args;
 };
 
 /* Offsets the library's assembly uses. */
@@ -86,9 +129,9 @@ _Static_assert(offsetof(struct sysbuf_record, rsp) == SYSBUF_REC_RSP, "record la
 _Static_assert(offsetof(struct sysbuf_record, rflags) == SYSBUF_REC_RFLAGS, "record layout");
 _Static_assert(offsetof(struct sysbuf_record, commit_to) == SYSBUF_REC_COMMIT_TO, "layout");
 _Static_assert(offsetof(struct sysbuf_record, header) == SYSBUF_REC_HEADER, "record layout");
-_Static_assert(sizeof(struct sysbuf_record) == 168, "record layout");
+_Static_assert(sizeof(struct sysbuf_record) == 176, "record layout");
 _Static_assert(offsetof(struct sysbuf_header, pos) == SYSBUF_HDR_POS, "header layout");
-_Static_assert(sizeof(struct sysbuf_header) == 64, "header layout");
+_Static_assert(sizeof(struct sysbuf_header) == 104, "header layout");
 
 /*
  * Replay answers runs of buffered syscalls in the thread itself (the
@@ -99,14 +142,14 @@ _Static_assert(sizeof(struct sysbuf_header) == 64, "header layout");
  * hold, with the same number and arguments next, is made by the stub from
  * REWIND_REPLAY_SYSCALL, and stops as any syscall does.
  */
-#define REWIND_REPLAY_SYSCALL	(REWIND_UNTRACED_SYSCALL + 4) /* `syscall; ret` */
-#define SYSBUF_FEED_CONTROL	(REWIND_UNTRACED_SYSCALL + 8) /* u64: where `next` is */
-#define SYSBUF_FEED_NONE	(REWIND_UNTRACED_SYSCALL + 16) /* `next` of no feed */
-#define SYSBUF_FEED_STUB	(REWIND_UNTRACED_SYSCALL + 40)
+#define REWIND_REPLAY_SYSCALL (REWIND_UNTRACED_SYSCALL + 4)  /* `syscall; ret` */
+#define SYSBUF_FEED_CONTROL   (REWIND_UNTRACED_SYSCALL + 8)  /* u64: where `next` is */
+#define SYSBUF_FEED_NONE      (REWIND_UNTRACED_SYSCALL + 16) /* `next` of no feed */
+#define SYSBUF_FEED_STUB      (REWIND_UNTRACED_SYSCALL + 40)
 /* The feed area (replay only): `next` at its start, then the entries. */
-#define SYSBUF_FEED_BASE	0x70001000ull
-#define SYSBUF_FEED_SIZE	(0x70100000ull - SYSBUF_FEED_BASE)
-#define SYSBUF_FEED_ENTRIES	64 /* offset of the first entry */
+#define SYSBUF_FEED_BASE    0x70001000ull
+#define SYSBUF_FEED_SIZE    (0x70100000ull - SYSBUF_FEED_BASE)
+#define SYSBUF_FEED_ENTRIES 64 /* offset of the first entry */
 
 /* One syscall of the feed; an entry with nr -1 ends it. */
 struct sysbuf_feed_entry {
@@ -123,12 +166,48 @@ _Static_assert(offsetof(struct sysbuf_feed_entry, out_addr) == 72, "feed entry l
 _Static_assert(offsetof(struct sysbuf_feed_entry, rcx) == 88, "feed entry layout");
 _Static_assert(sizeof(struct sysbuf_feed_entry) == 112, "feed entry layout");
 
+#define SYSBUF_PATH_ROOM 256
+
+/* The path arguments of a buffered syscall (bit i: argument i), as the library buffers it. */
+static inline uint64_t sysbuf_path_args(int64_t nr)
+{
+	switch (nr) {
+	case SYS_newfstatat:
+	case SYS_statx:
+	case SYS_faccessat:
+	case SYS_faccessat2:
+	case SYS_readlinkat:
+	case SYS_unlinkat:
+	case SYS_mkdirat:
+	case SYS_fchmodat:
+	case SYS_fchownat:
+	case SYS_utimensat:
+	case SYS_openat:
+		return 1u << 1;
+	case SYS_renameat:
+	case SYS_linkat:
+		return 1u << 1 | 1u << 3;
+	case SYS_symlinkat:
+		return 1u << 0 | 1u << 2;
+	default:
+		return 0;
+	}
+}
+
+/* The room after a record: its output's, then a slot per path argument. */
+static inline uint64_t sysbuf_room(uint64_t out_max, uint64_t path_args)
+{
+	return ((out_max + 7) & ~7ull) +
+	       (uint64_t)__builtin_popcountll(path_args) * SYSBUF_PATH_ROOM;
+}
+
 /* How many bytes the kernel wrote at out_addr for a call that returned ret. */
 static inline uint64_t sysbuf_out_len(int64_t nr, int64_t ret, uint64_t out_max)
 {
 	if (!out_max || ret < 0)
 		return 0;
-	if (nr == SYS_read || nr == SYS_pread64)
+	if (nr == SYS_read || nr == SYS_pread64 || nr == SYS_readlink || nr == SYS_readlinkat ||
+	    nr == SYS_getdents64 || nr == SYS_flistxattr || nr == SYS_fgetxattr)
 		return (uint64_t)ret < out_max ? (uint64_t)ret : out_max;
 	return ret == 0 ? out_max : 0;
 }
