@@ -438,6 +438,7 @@ void replayer_debug_process(struct replayer *r, uint32_t tgid)
 	r->debug.report_signals = true;
 	r->debug.report_execs = true;
 	r->debug.stop_before_exit = true;
+	r->debug.debugger = true;
 }
 
 void replayer_step_thread(struct replayer *r, uint32_t tid)

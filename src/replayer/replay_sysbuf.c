@@ -76,12 +76,16 @@ static bool run_end(const struct trace_event *ev, uint32_t tid)
 	return ev->kind == EV_SYSCALL_ENTRY || ev->kind == EV_RDTSC;
 }
 
-/* Whether the pending entry may start a feed. */
+/*
+ * Whether the pending entry may start a feed. Not under a debugger: a
+ * reverse step that ends inside a fed run leaves the feed behind, and the
+ * run diverges when it goes on from there.
+ */
 static bool may_feed(const struct replayer *r, const struct replay_task *task)
 {
 	const struct replay_debug *d = &r->debug;
 
-	return d->mode == REPLAY_MODE_CONTINUE && !d->catch_syscalls && !d->nwatches &&
+	return d->mode == REPLAY_MODE_CONTINUE && !d->debugger && !d->catch_syscalls && !d->nwatches &&
 	       !task->feed_active && !task->feed_off && !task->in_syscall && !task->exiting &&
 	       !task->pass_sig && !task->ptrace_at && r->ev.seq >= task->feed_skip &&
 	       buffered_entry(&r->ev, task->rec_tid) &&

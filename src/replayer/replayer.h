@@ -296,6 +296,7 @@ struct replay_debug {
 	bool report_execs;   /* stop after an exec of the debugger's process */
 	/* Stop once at the exit syscall, so a debugger can still look and go back. */
 	bool stop_before_exit;
+	bool debugger; /* a debugger looks at the replay: buffered calls stop one by one */
 	/* The program's terminal output is not written (searching the history). */
 	bool quiet;
 	uint64_t stop_at_event; /* when non-zero, replayer_run stops before reaching this event */
