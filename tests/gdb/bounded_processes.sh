@@ -23,19 +23,25 @@ grep -q '^total 4498500 children 12$' "$dir/rec.out" || { cat "$dir/rec.out"; ec
 
 # tree.sh DIR: the processes descended from rewind (its pid in DIR/rewind.pid)
 # and how many are zombies; each one's pid and start time go to DIR/seen.
+# gdb's own subtree (this script, ps and the shell's short-lived children,
+# which are zombies for an instant) is not the replay's and is left out.
 cat >"$dir/tree.sh" <<'SCRIPT'
-pids=$(ps -e -o pid=,ppid=,stat= | awk -v root="$(cat "$1/rewind.pid")" '
-	{ parent[$1] = $2; state[$1] = $3 }
+pids=$(ps -e -o pid=,ppid=,stat=,comm= | awk -v root="$(cat "$1/rewind.pid")" -v self=$$ '
+	{ parent[$1] = $2; state[$1] = $3; comm[$1] = $4 }
 	END {
+		for (q = self; q in parent && parent[q] != root && q > 1; q = parent[q])
+			;
+		debugger = q
 		for (p in parent) {
 			q = p
-			while (q != root && q in parent && q > 1)
+			while (q != root && q != debugger && q in parent && q > 1)
 				q = parent[q]
 			if (q == root && p != root)
-				print p, state[p]
+				print p, state[p], comm[p]
 		}
 	}')
 echo "$pids" | awk '{ n++; if ($2 ~ /^Z/) z++ } END { print "TREE " n + 0 " " z + 0 }'
+echo "$pids" | awk '$2 ~ /^Z/ { print "ZOMBIE " $1 " " $3 }'
 for p in $(echo "$pids" | awk '{ print $1 }'); do
 	echo "$p $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f20)" >>"$1/seen"
 done
