@@ -595,6 +595,8 @@ int recorder_preempt_point(struct recorder *r, struct recorder_task *t)
 		if ((err = tracee_set_regs(&t->t, regs)) < 0)
 			return err;
 	}
+	if (r->chaos && r->run_to && (err = recorder_chaos_steps(r, t, regs)) != 1)
+		return err;
 	err = recorder_step_to_site_probing(r, t, regs, &spins);
 	if (err == RECORDER_NO_SITE)
 		return restore_point(r, t, regs);

@@ -92,6 +92,21 @@ static int step_once(struct recorder *r, struct recorder_task *t, uint64_t regs[
 	return tracee_get_regs(&t->t, regs);
 }
 
+int recorder_chaos_steps(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS])
+{
+	int n = (int)(recorder_chaos_random(r) % 8), err;
+
+	for (int steps = 0; steps < n; steps++) {
+		enum x86_site_class cls = site_at(t, regs[X86_RIP]);
+
+		if (cls == X86_SITE_SYSCALL || cls == X86_SITE_SPECIAL)
+			return 0; /* its next event comes at once */
+		if ((err = step_once(r, t, regs)) != 0)
+			return err == 1 ? 0 : err;
+	}
+	return 1;
+}
+
 int recorder_step_to_site(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS])
 {
 	int err;

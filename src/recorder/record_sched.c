@@ -84,6 +84,8 @@ static void task_free(struct recorder *r, struct recorder_task *t)
 	recorder_ptrace_free(t);
 	rw_buf_free(&t->remote_pending);
 	tracee_release(&t->t);
+	if (r->chaos_yielded == t)
+		r->chaos_yielded = NULL;
 	free(t);
 }
 
@@ -168,7 +170,7 @@ static bool may_run(const struct recorder_task *t)
 }
 
 /* The chaos schedule's next random number (xorshift64*). */
-static uint64_t chaos_random(struct recorder *r)
+uint64_t recorder_chaos_random(struct recorder *r)
 {
 	uint64_t x = r->chaos_state;
 
@@ -186,7 +188,7 @@ static uint64_t chaos_random(struct recorder *r)
  */
 static long chaos_slice_ns(struct recorder *r)
 {
-	uint64_t x = chaos_random(r);
+	uint64_t x = recorder_chaos_random(r);
 	unsigned kind = (unsigned)(x % 100);
 
 	x >>= 8;
@@ -197,18 +199,34 @@ static long chaos_slice_ns(struct recorder *r)
 	return 2000000 + (long)(x % 8000000);
 }
 
-/* Chaos mode: the slot goes to a ready task picked at random, for a random slice. */
+/* Whether chaos may give t the slot now: ready, and not the task that just gave it up. */
+static bool chaos_may_run(const struct recorder *r, const struct recorder_task *t, bool others)
+{
+	return may_run(t) && (!others || t != r->chaos_yielded);
+}
+
+/*
+ * Chaos mode: the slot goes to a ready task picked at random, for a random
+ * slice; to another than the one that just gave it up when one is ready
+ * (a preemption that let the same thread on would race nothing).
+ */
 static int run_random(struct recorder *r)
 {
 	size_t n = 0, pick;
+	bool others = true;
 
 	for (size_t i = 0; i < r->ntasks; i++)
-		n += may_run(r->tasks[i]);
+		n += chaos_may_run(r, r->tasks[i], true);
+	if (!n) {
+		others = false;
+		for (size_t i = 0; i < r->ntasks; i++)
+			n += may_run(r->tasks[i]);
+	}
 	if (!n)
 		return 0;
-	pick = (size_t)(chaos_random(r) % n);
+	pick = (size_t)(recorder_chaos_random(r) % n);
 	for (size_t i = 0; i < r->ntasks; i++) {
-		if (!may_run(r->tasks[i]) || pick--)
+		if (!chaos_may_run(r, r->tasks[i], others) || pick--)
 			continue;
 		r->running = r->tasks[i];
 		recorder_sched_tick_after(r, chaos_slice_ns(r));
@@ -263,6 +281,7 @@ static int continue_user(struct recorder *r, struct recorder_task *t)
 static void yield(struct recorder *r, struct recorder_task *t)
 {
 	t->state = TASK_READY;
+	r->chaos_yielded = t;
 	if (r->running == t)
 		r->running = NULL;
 }

@@ -337,6 +337,8 @@ struct recorder {
 	/* rec --chaos: the schedule's random state (record_sched.c). */
 	bool chaos;
 	uint64_t chaos_state;
+	/* The task that gave the slot up last: chaos hands it to another when one is ready. */
+	const struct recorder_task *chaos_yielded;
 	pid_t first_pid;
 	int first_status; /* wait status of the first process, rec's exit status */
 	/* Execution points (record_exec_point.c). */
@@ -581,6 +583,15 @@ int recorder_step_to_site(struct recorder *r, struct recorder_task *t, uint64_t 
  */
 int recorder_step_to_site_probing(struct recorder *r, struct recorder_task *t,
 				  uint64_t regs[X86_NREGS], bool *spins);
+/*
+ * rec --chaos: a few single steps more (0-7, at random) from where the
+ * preemption stopped t, so the point is not always where the CPU happens
+ * to take interrupts in a tight loop (after a store, say) but often
+ * between a load and its store. Returns as recorder_step_to_site.
+ */
+int recorder_chaos_steps(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS]);
+/* The chaos schedule's next random number (record_sched.c). */
+uint64_t recorder_chaos_random(struct recorder *r);
 /* The stack window and changed pages of an execution point at regs, as fingerprint sections. */
 int recorder_add_fingerprint(struct recorder *r, struct recorder_task *t,
 			     const uint64_t regs[X86_NREGS]);

@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#define PER_THREAD 20000000
+#define PER_THREAD 100000000
 
 static volatile long counter;
 
