@@ -41,17 +41,28 @@ static void on_timer(int sig)
 	(void)sig; /* only interrupts the recorder's waitpid */
 }
 
+static bool any_held(const struct recorder *r)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i]->nheld)
+			return true;
+	return false;
+}
+
 /* The recorder's wait was interrupted: a held-back signal of the running task waited too long. */
 void recorder_exec_point_kick(struct recorder *r)
 {
 	struct recorder_task *t = r->running;
 
 	/* Once a stop is asked for, no SIGSTOP is sent: detaching must not meet one. */
-	if (t && t->state == TASK_RUNNING && t->nheld && !t->kick_sent && r->timer_fired &&
+	if (t && t->state == TASK_RUNNING && t->nheld && !t->kick_sent && !t->held_blocked &&
+	    r->timer_fired &&
 	    !recorder_stop_requested()) {
 		syscall(SYS_tkill, t->t.tid, SIGSTOP);
 		t->kick_sent = true;
 	}
+	if (r->timer_fired && !any_held(r))
+		recorder_time_limit(r, false); /* none waits: no more ticks */
 	r->timer_fired = false;
 }
 
@@ -163,8 +174,9 @@ void recorder_time_limit(struct recorder *r, bool arm)
 
 	if (!r->have_timer)
 		return;
+	/* Again every limit after the first while armed: a tick lost to a race costs one more. */
 	if (arm)
-		its.it_value.tv_nsec = EXEC_POINT_LIMIT_MS * 1000000L;
+		its.it_value.tv_nsec = its.it_interval.tv_nsec = EXEC_POINT_LIMIT_MS * 1000000L;
 	timer_settime(r->limit_timer, 0, &its, NULL);
 	if (!arm)
 		r->timer_fired = false;

@@ -691,6 +691,7 @@ static int after_exit(struct recorder *r, struct recorder_task *t)
 
 	memcpy(t->boundary_regs, r->eb.regs, sizeof(t->boundary_regs));
 	t->at_boundary = true;
+	t->held_blocked = false;
 	if (t->nheld)
 		recorder_resend_held(r, t);
 	if ((err = recorder_ptrace_after_exit(r, t, r->eb.kind == EV_EXEC)) != 0)
@@ -1124,6 +1125,15 @@ int recorder_schedule(struct recorder *r)
 			return err;
 		if ((err = check_progress(r)) < 0)
 			return err;
+		/*
+		 * A timer that fired while a stop was handled interrupted no
+		 * wait: its tick is taken now, or the held signal it was for
+		 * would wait for the next timer of any kind.
+		 */
+		if (r->timer_fired || r->sched_fired) {
+			on_tick(r);
+			continue;
+		}
 		pid = waitpid(-1, &st, __WALL);
 		if (pid < 0 && errno == EINTR) {
 			on_tick(r);

@@ -245,6 +245,17 @@ static siginfo_t take_held(struct recorder_task *t)
 	return si;
 }
 
+/* Whether the oldest held signal is blocked in t now: 1 if so, 0 if not, or a negative errno. */
+static int held_blocked(struct recorder_task *t)
+{
+	uint64_t mask;
+	int sig = t->held[0].info.si_signo;
+
+	if (ptrace(PTRACE_GETSIGMASK, t->t.tid, sizeof(mask), &mask) < 0)
+		return -errno;
+	return sig > 0 && sig <= 64 && (mask >> (sig - 1) & 1) ? 1 : 0;
+}
+
 /* Our own kick (a SIGSTOP): a held-back signal waited too long. It is delivered here. */
 static int kicked(struct recorder *r, struct recorder_task *t, int *pass_sig)
 {
@@ -271,6 +282,15 @@ static int kicked(struct recorder *r, struct recorder_task *t, int *pass_sig)
 	/* A held signal delivered at a stop met while stepping: none may be left. */
 	if (!t->nheld)
 		return 0;
+	if ((err = held_blocked(t)) != 0) {
+		/*
+		 * Blocked now (by the handler of a signal delivered since it
+		 * came): the kernel would only queue it again, and no handler
+		 * would run. It waits for the syscall exit that unblocks it.
+		 */
+		t->held_blocked = err > 0;
+		return err < 0 ? err : 0;
+	}
 	si = take_held(t);
 	if (ptrace(PTRACE_SETSIGINFO, t->t.tid, 0, &si) < 0)
 		return -errno;
@@ -314,8 +334,10 @@ static int hold(struct recorder *r, struct recorder_task *t, int sig, const sigi
 		return 0;
 	}
 	t->held[t->nheld++].info = *si;
-	if (t->nheld == 1)
+	if (t->nheld == 1) {
+		t->held_blocked = false;
 		recorder_time_limit(r, true);
+	}
 	rw_debug("pid %d: %s held back until the next syscall", t->t.tid, strsignal(sig));
 	return 0;
 }

@@ -228,6 +228,12 @@ struct recorder_task {
 	int resend_signo;
 	int sigstops_resent; /* the program's SIGSTOPs rewind sent again (recorder_send_again) */
 	bool kick_sent;
+	/*
+	 * A kick found the oldest held signal blocked (the thread runs a
+	 * handler that blocks it): no more kicks until its next syscall exit,
+	 * which gives it back to the kernel (recorder_resend_held).
+	 */
+	bool held_blocked;
 	bool step_trap_sent; /* the SIGTRAP after an emulated rdtsc run with the trap flag */
 	struct recorder_mm *mm;
 	/* Its memory when it made a child that shares it until exec (vfork), or NULL. */
