@@ -29,6 +29,7 @@
 
 #include "arch/x86_64/sysbuf.h"
 #include "common/local_fs.h"
+#include "preload/preload.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -84,7 +85,7 @@ long rw_sysbuf_raw(struct sysbuf_record *rec);
 extern const char rw_sysbuf_window[], rw_sysbuf_window_end[];
 
 /* A syscall the recorder sees (and records) as any other. */
-static long traced_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+long traced_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	register long r10 __asm__("r10") = a3;
 	register long r8 __asm__("r8") = a4;
@@ -107,7 +108,7 @@ struct thread_state {
 
 static __thread struct thread_state ts __attribute__((tls_model("initial-exec")));
 static int off_everywhere; /* rewind did not answer: not recorded */
-static volatile uint8_t fd_kinds[SYSBUF_FDS];
+volatile uint8_t fd_kinds[SYSBUF_FDS];
 
 #define barrier() __asm__ volatile("" ::: "memory")
 
@@ -151,7 +152,7 @@ static struct sysbuf_header *thread_buffer(void)
  * kept in the record. false when it cannot be buffered: the caller goes
  * the traced way.
  */
-static bool buffered(long nr, const long a[6], void *out, uint64_t out_max, long *ret)
+bool buffered(long nr, const long a[6], void *out, uint64_t out_max, long *ret)
 {
 	struct sysbuf_header *h;
 	struct sysbuf_record *rec;
@@ -202,7 +203,7 @@ static uint64_t size_if(const void *p, uint64_t n)
 	return p ? n : 0;
 }
 
-static long to_errno(long ret)
+long to_errno(long ret)
 {
 	if (ret < 0 && ret > -4096) {
 		errno = (int)-ret;
@@ -244,11 +245,11 @@ static bool dev_local(int fd, uint64_t dev)
  * otherwise make it wait for that process), and once per device with a
  * traced fstatfs.
  */
-static bool fd_local(int fd)
+bool fd_local(int fd)
 {
 	struct statx stx;
 	uint8_t kind;
-	long ret;
+	long ret = -1;
 
 	if (fd < 0 || fd >= SYSBUF_FDS || off_everywhere || ts.busy)
 		return false;
@@ -263,6 +264,8 @@ static bool fd_local(int fd)
 	    ret == 0 && S_ISREG(stx.stx_mode) &&
 	    dev_local(fd, (uint64_t)stx.stx_dev_major << 32 | stx.stx_dev_minor))
 		kind = SYSBUF_FD_LOCAL;
+	else if (ret == 0 && (S_ISFIFO(stx.stx_mode) || S_ISSOCK(stx.stx_mode)))
+		kind = stream_kind(fd);
 	if (!off_everywhere)
 		fd_kinds[fd] = kind;
 	return kind == SYSBUF_FD_LOCAL;
@@ -278,6 +281,8 @@ EXPORT ssize_t read(int fd, void *buf, size_t count)
 	long ret;
 
 	if (fd_local(fd) && buffered(SYS_read, (long[6]){fd, (long)buf, (long)count}, buf, count, &ret))
+		return to_errno(ret);
+	if (blocking_read(fd, buf, count, &ret))
 		return to_errno(ret);
 	REAL(read);
 	return real_read(fd, buf, count);
