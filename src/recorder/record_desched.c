@@ -341,9 +341,22 @@ static int syscall_stop(struct recorder_task *t)
 	uint64_t regs[X86_NREGS];
 	int err;
 
-	if (t->t.stop == TRACEE_STOP_SYSCALL_EXIT && t->desched.pass_exit) {
-		t->desched.pass_exit = false;
-		return 1;
+	if (t->t.stop == TRACEE_STOP_SYSCALL_EXIT) {
+		if (t->desched.pass_exit) {
+			t->desched.pass_exit = false;
+			return 1;
+		}
+		if (!t->desched.in_call)
+			return 0; /* another syscall's (an rt_sigreturn's lands at the call) */
+		if ((err = tracee_get_regs(&t->t, regs)) < 0)
+			return err;
+		t->desched.in_call = false;
+		if (!x86_restart_code(x86_regs_result(regs))) {
+			/* Done: the record the library commits now is this syscall's. */
+			t->desched.traced = false;
+			t->desched.skip = t->desched.rec;
+		}
+		return 2;
 	}
 	if (!t->desched.traced || t->t.seccomp_entry)
 		return 0;
@@ -351,26 +364,15 @@ static int syscall_stop(struct recorder_task *t)
 		return err;
 	if (regs[X86_RIP] != REWIND_UNTRACED_SYSCALL + X86_SYSCALL_INSN_LEN)
 		return 0; /* a traced syscall (a signal handler's): its seccomp stop follows */
-	if (t->t.stop == TRACEE_STOP_SYSCALL_ENTRY) {
-		if (regs[X86_RBX] == t->desched.rec) {
-			t->desched.in_call = true;
-			return 2;
-		}
-		/* The call returned to the library (EINTR), which made its next untraced one. */
-		t->desched.traced = false;
-		t->desched.skip = t->desched.rec;
-		t->desched.pass_exit = true;
-		return 1;
+	if (regs[X86_RBX] == t->desched.rec) {
+		t->desched.in_call = true;
+		return 2;
 	}
-	if (!t->desched.in_call)
-		return 1;
-	t->desched.in_call = false;
-	if (!x86_restart_code(x86_regs_result(regs))) {
-		/* Done: the record the library commits now is this syscall's. */
-		t->desched.traced = false;
-		t->desched.skip = t->desched.rec;
-	}
-	return 2;
+	/* The call returned to the library (EINTR), which made its next untraced one. */
+	t->desched.traced = false;
+	t->desched.skip = t->desched.rec;
+	t->desched.pass_exit = true;
+	return 1;
 }
 
 int recorder_desched_stop(struct recorder *r, struct recorder_task *t, int st)
