@@ -323,13 +323,17 @@ EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo, const
 	return real_ppoll(fds, n, tmo, mask);
 }
 
+/*
+ * At most what fits a record: the kernel returns fewer events than are ready
+ * when there is no room, and the others wait for the next call.
+ */
 EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
+	int room = max < (int)(SYSBUF_OUT_MAX / sizeof(*ev)) ? max : (int)(SYSBUF_OUT_MAX / sizeof(*ev));
 	long ret;
 
-	if (max > 0 && (uint64_t)max <= SYSBUF_OUT_MAX / sizeof(*ev) &&
-	    armed(SYS_epoll_wait, (long[6]){epfd, (long)ev, max, timeout}, ev,
-		  (uint64_t)max * sizeof(*ev), &ret))
+	if (max > 0 && armed(SYS_epoll_wait, (long[6]){epfd, (long)ev, room, timeout}, ev,
+			     (uint64_t)room * sizeof(*ev), &ret))
 		return (int)to_errno(ret);
 	REAL(epoll_wait);
 	return real_epoll_wait(epfd, ev, max, timeout);
