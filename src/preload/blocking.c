@@ -12,8 +12,8 @@
  * seccomp profile, perf_event_paranoid), these calls go the traced way.
  *
  * The event's descriptor is out of the program's way: above
- * SYSBUF_DESCHED_FD_LOW, close-on-exec, and closed in a forked child (which
- * opens its own). A thread that blocks the signal makes its calls traced.
+ * SYSBUF_DESCHED_FD_LOW, close-on-exec, closed when its thread ends and in
+ * a forked child (which opens its own). A thread that blocks the signal makes its calls traced.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -22,7 +22,9 @@
 #include <linux/perf_event.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -44,11 +46,12 @@ struct desched_state {
 
 static __thread struct desched_state ds __attribute__((tls_model("initial-exec")));
 static int desched_off_everywhere; /* perf_event_open failed: said to the recorder once */
+static pthread_key_t thread_end;   /* its destructor closes a thread's event */
 
 #define REAL(name)                                                                                 \
 	static __typeof__(name) *real_##name;                                                      \
 	if (!real_##name)                                                                          \
-		real_##name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name)
+	real_##name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name)
 
 static bool failed(long ret)
 {
@@ -72,8 +75,8 @@ static bool set_up(int fd, long tid)
 	if (failed(traced_syscall(SYS_fcntl, fd, F_SETFL, O_ASYNC, 0, 0, 0)) ||
 	    failed(traced_syscall(SYS_fcntl, fd, F_SETOWN_EX, (long)&own, 0, 0, 0)) ||
 	    failed(traced_syscall(SYS_fcntl, fd, F_SETSIG, SYSBUF_DESCHED_SIGNAL, 0, 0, 0)) ||
-	    failed(traced_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&mask, sizeof(mask), 0,
-				  0)))
+	    failed(
+		traced_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&mask, sizeof(mask), 0, 0)))
 		return false;
 	ds.masked = (mask >> (SYSBUF_DESCHED_SIGNAL - 1)) & 1;
 	return true;
@@ -114,7 +117,17 @@ static bool desched_on(void)
 	}
 	ds.fd = (int)high;
 	ds.state = 1;
+	pthread_setspecific(thread_end, (void *)1);
 	return true;
+}
+
+/* A thread that ends closes its event (its descriptor is the process's). */
+static void close_at_thread_end(void *unused)
+{
+	(void)unused;
+	if (ds.state > 0)
+		traced_syscall(SYS_close, ds.fd, 0, 0, 0, 0, 0);
+	ds.state = -1;
 }
 
 /* A forked child has its parent's descriptor: it opens its own when it needs one. */
@@ -128,6 +141,7 @@ static void forget_in_child(void)
 __attribute__((constructor)) static void blocking_init(void)
 {
 	pthread_atfork(NULL, NULL, forget_in_child);
+	pthread_key_create(&thread_end, close_at_thread_end);
 }
 
 /*
@@ -141,6 +155,9 @@ static bool armed(long nr, const long a[6], void *out, uint64_t out_max, long *r
 	bool done;
 
 	if (out_max > SYSBUF_OUT_MAX || ds.armed || ds.masked || !desched_on())
+		return false;
+	/* No traced reset of the buffer while the event is enabled: its stop would fire it. */
+	if (!buffer_reserve(3 * sizeof(struct sysbuf_record) + ((out_max + 7) & ~7ull)))
 		return false;
 	ds.armed = 1;
 	if (!buffered(SYS_ioctl, (long[6]){ds.fd, PERF_EVENT_IOC_ENABLE, 0}, NULL, 0, &r)) {
@@ -190,7 +207,8 @@ static bool writable(int fd, size_t len)
 
 bool blocking_read(int fd, void *buf, size_t count, long *ret)
 {
-	return readable(fd) && armed(SYS_read, (long[6]){fd, (long)buf, (long)count}, buf, count, ret);
+	return readable(fd) &&
+	       armed(SYS_read, (long[6]){fd, (long)buf, (long)count}, buf, count, ret);
 }
 
 EXPORT ssize_t write(int fd, const void *buf, size_t count)
@@ -263,7 +281,8 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	long ret;
 
-	if (msg && msg->msg_iovlen <= 64 && writable(fd, iov_total(msg->msg_iov, (int)msg->msg_iovlen)) &&
+	if (msg && msg->msg_iovlen <= 64 &&
+	    writable(fd, iov_total(msg->msg_iov, (int)msg->msg_iovlen)) &&
 	    armed(SYS_sendmsg, (long[6]){fd, (long)msg, flags}, NULL, 0, &ret))
 		return to_errno(ret);
 	REAL(sendmsg);
@@ -311,7 +330,8 @@ EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 	return real_poll(fds, n, timeout);
 }
 
-/* Without a timeout or a mask only: the kernel writes the time left back, and a mask may block the signal. */
+/* Without a timeout or a mask only: the kernel writes the time left back, and a mask may block the
+ * signal. */
 EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo, const sigset_t *mask)
 {
 	long ret;
@@ -329,7 +349,8 @@ EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo, const
  */
 EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
-	int room = max < (int)(SYSBUF_OUT_MAX / sizeof(*ev)) ? max : (int)(SYSBUF_OUT_MAX / sizeof(*ev));
+	int room =
+	    max < (int)(SYSBUF_OUT_MAX / sizeof(*ev)) ? max : (int)(SYSBUF_OUT_MAX / sizeof(*ev));
 	long ret;
 
 	if (max > 0 && armed(SYS_epoll_wait, (long[6]){epfd, (long)ev, room, timeout}, ev,
@@ -344,8 +365,7 @@ EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
 	long ret;
 
-	if (!addr && readable(fd) &&
-	    armed(SYS_accept4, (long[6]){fd, 0, 0, flags}, NULL, 0, &ret))
+	if (!addr && readable(fd) && armed(SYS_accept4, (long[6]){fd, 0, 0, flags}, NULL, 0, &ret))
 		return (int)to_errno(ret);
 	REAL(accept4);
 	return real_accept4(fd, addr, len, flags);
@@ -397,4 +417,27 @@ EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 	if (ret == 0)
 		note_mask(how, set);
 	return ret;
+}
+
+/*
+ * A thread made by clone(CLONE_VM) without CLONE_SETTLS shares its
+ * creator's thread-local state, so its buffer and event: both make every
+ * call the traced way from then on.
+ */
+EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+	void *parent_tid, *tls, *child_tid;
+	va_list ap;
+
+	va_start(ap, arg);
+	parent_tid = va_arg(ap, void *);
+	tls = va_arg(ap, void *);
+	child_tid = va_arg(ap, void *);
+	va_end(ap);
+	if ((flags & CLONE_VM) && !(flags & CLONE_SETTLS) && !(flags & CLONE_VFORK)) {
+		buffer_off_in_thread();
+		ds.state = -1;
+	}
+	REAL(clone);
+	return real_clone(fn, stack, flags, arg, parent_tid, tls, child_tid);
 }

@@ -197,6 +197,30 @@ bool buffered(long nr, const long a[6], void *out, uint64_t out_max, long *ret)
 	return true;
 }
 
+/* This thread's calls go the traced way from now on. */
+void buffer_off_in_thread(void)
+{
+	ts.state = -1;
+}
+
+/* Room for need bytes of records in this thread's buffer, emptied now if need be. */
+bool buffer_reserve(uint64_t need)
+{
+	struct sysbuf_header *h;
+	bool ok;
+
+	if (ts.busy)
+		return false;
+	ts.busy = 1;
+	barrier();
+	ok = (h = thread_buffer()) &&
+	     (sizeof(*h) + h->pos + need <= h->size ||
+	      traced_syscall(REWIND_SYSCALL_SYSBUF, SYSBUF_OP_RESET, 0, 0, 0, 0, 0) == 0);
+	barrier();
+	ts.busy = 0;
+	return ok;
+}
+
 /* n, or 0 for a null pointer (which glibc's prototypes say cannot be, and programs pass). */
 static uint64_t size_if(const void *p, uint64_t n)
 {

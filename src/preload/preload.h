@@ -17,6 +17,10 @@ long traced_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a
 /* Makes syscall nr untraced, its output (at most out_max bytes at out) kept in its record. */
 bool buffered(long nr, const long a[6], void *out, uint64_t out_max, long *ret);
 long to_errno(long ret);
+/* This thread's calls go the traced way from now on. */
+void buffer_off_in_thread(void);
+/* Room for need bytes of records in this thread's buffer, emptied now if need be. */
+bool buffer_reserve(uint64_t need);
 /* Whether fd is a regular file on a local filesystem (its kind looked at once). */
 bool fd_local(int fd);
 

@@ -48,7 +48,7 @@
 #include "common/xalloc.h"
 #include "recorder/recorder.h"
 
-#define SIG_BIT(sig) (1ull << ((sig) - 1))
+#define SIG_BIT(sig) (1ull << ((sig)-1))
 
 /* The event fires once more only when the library enables it again. */
 static int relimit(const struct recorder_task *t)
@@ -160,17 +160,28 @@ static bool record_of(struct recorder_task *t, uint64_t rbx, uint64_t nr)
 	int64_t rec_nr;
 	uint64_t lo = t->sysbuf.addr + sizeof(struct sysbuf_header);
 
-	if (!t->sysbuf.addr || rbx < lo || rbx > t->sysbuf.addr + t->sysbuf.size - sizeof(struct sysbuf_record) ||
+	if (!t->sysbuf.addr || rbx < lo ||
+	    rbx > t->sysbuf.addr + t->sysbuf.size - sizeof(struct sysbuf_record) ||
 	    tracee_read_mem(&t->t, rbx + SYSBUF_REC_NR, &rec_nr, sizeof(rec_nr)) < 0)
 		return false;
 	return (uint64_t)rec_nr == nr;
 }
 
-/* t stopped as a buffered call returned (before its commit): the call and its record. */
+/*
+ * t stopped as a buffered call returned, before its commit: the record at
+ * rbx is the one after those committed, and its syscall is the one the
+ * kernel just ran.
+ */
 static bool after_buffered_call(struct recorder_task *t, const uint64_t regs[X86_NREGS])
 {
-	return regs[X86_RIP] == REWIND_UNTRACED_SYSCALL + X86_SYSCALL_INSN_LEN && !t->at_boundary &&
-	       (int64_t)regs[X86_ORIG_RAX] >= 0 && record_of(t, regs[X86_RBX], regs[X86_ORIG_RAX]);
+	uint64_t pos;
+
+	if (regs[X86_RIP] != REWIND_UNTRACED_SYSCALL + X86_SYSCALL_INSN_LEN ||
+	    (int64_t)regs[X86_ORIG_RAX] < 0 || !t->sysbuf.addr ||
+	    tracee_read_mem(&t->t, t->sysbuf.addr + SYSBUF_HDR_POS, &pos, sizeof(pos)) < 0)
+		return false;
+	return regs[X86_RBX] == t->sysbuf.addr + sizeof(struct sysbuf_header) + pos &&
+	       record_of(t, regs[X86_RBX], regs[X86_ORIG_RAX]);
 }
 
 /* The same, and a signal interrupted the call before it was done. */
@@ -292,15 +303,17 @@ static int desched_signal(struct recorder *r, struct recorder_task *t)
 	if ((err = relimit(t)) < 0 || (err = tracee_get_regs(&t->t, regs)) < 0)
 		return err;
 	if (t->at_boundary && (int64_t)regs[X86_ORIG_RAX] >= 0 &&
-	    x86_restart_code(x86_regs_result(regs))) {
+	    x86_restart_code(x86_regs_result(regs)) &&
+	    (regs[X86_RIP] != REWIND_UNTRACED_SYSCALL + X86_SYSCALL_INSN_LEN ||
+	     (t->desched.traced && regs[X86_RBX] == t->desched.rec))) {
 		/*
 		 * A traced syscall, its exit recorded, that the signal interrupted:
 		 * the kernel restarts it once the signal is dropped; done here, as
 		 * for rewind's SIGSTOP (recorder_preempt_point).
 		 */
 		regs[X86_RAX] = x86_regs_result(regs) == -ERESTART_RESTARTBLOCK
-					? (uint64_t)SYS_restart_syscall
-					: regs[X86_ORIG_RAX];
+				    ? (uint64_t)SYS_restart_syscall
+				    : regs[X86_ORIG_RAX];
 		regs[X86_RIP] -= X86_SYSCALL_INSN_LEN;
 		regs[X86_ORIG_RAX] = (uint64_t)-1;
 		return (err = tracee_set_regs(&t->t, regs)) < 0 ? err : 1;

@@ -144,8 +144,8 @@ static int resume(struct recorder_task *t, enum task_state state)
 {
 	int sig = t->pass_sig, err, user;
 	int request = state == TASK_IN_SYSCALL || t->syscall_stops || recorder_desched_traced(t)
-			      ? PTRACE_SYSCALL
-			      : PTRACE_CONT;
+			  ? PTRACE_SYSCALL
+			  : PTRACE_CONT;
 
 	if (state == TASK_RUNNING && (user = recorder_ptrace_user_request(t)))
 		request = user; /* its tracer steps it */

@@ -16,7 +16,7 @@
 #include "check.h"
 
 #define ROUNDS 200
-#define WORK 20000
+#define WORK   20000
 
 static int pipe_fds[2], answer_fds[2];
 static volatile uint64_t progress;

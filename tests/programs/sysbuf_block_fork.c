@@ -69,7 +69,8 @@ static void *thread(void *arg)
 	close(to_child[0]);
 	close(to_parent[1]);
 	sum += ask(to_child[1], to_parent[0], 0);
-	/* The child reads to the end of its input only after this close: a new pipe for the rest. */
+	/* The child reads to the end of its input only after this close: a new pipe for the rest.
+	 */
 	close(to_child[1]);
 	CHECK(read(to_parent[0], fds, 1) == 0);
 	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);

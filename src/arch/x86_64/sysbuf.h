@@ -39,8 +39,8 @@
  * recorder knows it by its si_fd), and the lowest descriptor the event may
  * have (out of the way of the program's own numbers).
  */
-#define SYSBUF_DESCHED_SIGNAL  30 /* SIGPWR */
-#define SYSBUF_DESCHED_FD_LOW  900
+#define SYSBUF_DESCHED_SIGNAL 30 /* SIGPWR */
+#define SYSBUF_DESCHED_FD_LOW 900
 /* Writes larger than this go the traced way: on a pipe they are all or nothing. */
 #define SYSBUF_BLOCKING_OUT_MAX 4096
 
@@ -55,7 +55,7 @@ enum sysbuf_fd_kind {
 	SYSBUF_FD_UNKNOWN = 0, /* not looked at since it was last closed: the recorder clears it */
 	SYSBUF_FD_LOCAL,       /* a regular file on a local filesystem: its reads never wait */
 	SYSBUF_FD_OTHER,
-	SYSBUF_FD_STREAM,     /* a pipe or socket: may block, buffered with the descheduling event */
+	SYSBUF_FD_STREAM, /* a pipe or socket: may block, buffered with the descheduling event */
 	SYSBUF_FD_STREAM_OUT, /* the same, and the recording's own output: its writes stop */
 };
 
