@@ -169,13 +169,16 @@ static bool record_of(struct recorder_task *t, uint64_t rbx, uint64_t nr)
 
 /*
  * t stopped as a buffered call returned, before its commit: the record at
- * rbx is the one after those committed, and its syscall is the one the
- * kernel just ran.
+ * rbx is the one after those committed, its syscall is the one the kernel
+ * just ran, and no exit event of it is recorded.
  */
 static bool after_buffered_call(struct recorder_task *t, const uint64_t regs[X86_NREGS])
 {
 	uint64_t pos;
 
+	/* At the exit of a call recorded as traced (the slot's end found it there): not this. */
+	if (t->at_boundary && !memcmp(regs, t->boundary_regs, sizeof(t->boundary_regs)))
+		return false;
 	if (regs[X86_RIP] != REWIND_UNTRACED_SYSCALL + X86_SYSCALL_INSN_LEN ||
 	    (int64_t)regs[X86_ORIG_RAX] < 0 || !t->sysbuf.addr ||
 	    tracee_read_mem(&t->t, t->sysbuf.addr + SYSBUF_HDR_POS, &pos, sizeof(pos)) < 0)
