@@ -2,8 +2,9 @@
  * librewind_preload.so: put into LD_PRELOAD of the programs rewind records.
  * It interposes libc's wrappers of syscalls that cannot block (reads,
  * writes, seeks and stats of regular files and directories on local
- * filesystems, calls on paths (preload_files.c), the clocks, the ids) and
- * makes them from rewind's untraced instruction, logging each in a
+ * filesystems, calls on paths (preload_files.c), the clocks, the ids) and,
+ * with a descheduling event, of calls that may (blocking.c), and makes
+ * them from rewind's untraced instruction, logging each in a
  * buffer of its thread (arch/x86_64/sysbuf.h) that the recorder turns into
  * ordinary syscall events at the thread's next stop: no ptrace stop per
  * call. Replay runs the same code; there every syscall stops and is
@@ -224,6 +225,23 @@ bool sysbuf_call(long nr, const long a[6], void *out, uint64_t out_max, long *re
 	return true;
 }
 
+bool sysbuf_reserve(uint64_t need)
+{
+	struct sysbuf_header *h;
+	bool ok;
+
+	if (ts.busy || process.off)
+		return false;
+	ts.busy = 1;
+	barrier();
+	ok = (h = thread_buffer()) &&
+	     (sizeof(*h) + h->pos + need <= h->size ||
+	      sysbuf_traced(REWIND_SYSCALL_SYSBUF, SYSBUF_OP_RESET, 0, 0, 0, 0, 0) == 0);
+	barrier();
+	ts.busy = 0;
+	return ok;
+}
+
 /* n, or 0 for a null pointer (which glibc's prototypes say cannot be, and programs pass). */
 static uint64_t size_if(const void *p, uint64_t n)
 {
@@ -312,7 +330,7 @@ uint8_t sysbuf_fd_kind(int fd)
 {
 	struct statx stx;
 	uint8_t kind;
-	long ret;
+	long ret = -1;
 
 	if (fd < 0 || fd >= SYSBUF_FDS || off_everywhere || ts.busy)
 		return SYSBUF_FD_OTHER;
@@ -328,6 +346,8 @@ uint8_t sysbuf_fd_kind(int fd)
 	    dev_local(fd, (uint64_t)stx.stx_dev_major << 32 | stx.stx_dev_minor))
 		kind =
 		    kind_on_local(stx.stx_mode, stx.stx_dev_major, stx.stx_dev_minor, stx.stx_ino);
+	else if (ret == 0 && (S_ISFIFO(stx.stx_mode) || S_ISSOCK(stx.stx_mode)))
+		kind = sysbuf_stream_kind(fd);
 	sysbuf_fd_set(fd, kind, stx.stx_dev_major, stx.stx_dev_minor, stx.stx_ino);
 	return kind;
 }
@@ -394,6 +414,8 @@ EXPORT ssize_t read(int fd, void *buf, size_t count)
 
 	if (sysbuf_fd_file(fd) &&
 	    sysbuf_call(SYS_read, (long[6]){fd, (long)buf, (long)count}, buf, count, &ret))
+		return sysbuf_errno(ret);
+	if (sysbuf_blocking_read(fd, buf, count, &ret))
 		return sysbuf_errno(ret);
 	REAL(read);
 	return real_read(fd, buf, count);

@@ -1,13 +1,15 @@
 /*
  * What the syscall buffer library's files share (preload.c: the buffer,
  * the call, what is known of descriptors and devices; preload_files.c: the
- * wrappers of file syscalls). Nothing here is exported from the library.
+ * wrappers of file syscalls; blocking.c: calls that may block). Nothing
+ * here is exported from the library.
  */
 #ifndef REWIND_PRELOAD_PRELOAD_H
 #define REWIND_PRELOAD_PRELOAD_H
 
 #include <dlfcn.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch/x86_64/sysbuf.h"
@@ -45,5 +47,14 @@ void sysbuf_fd_set(int fd, uint8_t kind, unsigned dev_major, unsigned dev_minor,
 uint8_t sysbuf_kind_of(unsigned mode, unsigned dev_major, unsigned dev_minor, uint64_t ino);
 /* Whether paths may be resolved untraced (no filesystem a process may serve is mounted). */
 bool sysbuf_paths_local(void);
+/* Room for need bytes of records in this thread's buffer, emptied now if need be. */
+bool sysbuf_reserve(uint64_t need);
+
+/* The kind of a pipe or socket: SYSBUF_FD_STREAM, or _STREAM_OUT for the recording's output. */
+uint8_t sysbuf_stream_kind(int fd);
+/* read(2) of a pipe or socket, buffered with the descheduling event armed. */
+bool sysbuf_blocking_read(int fd, void *buf, size_t count, long *ret);
+/* write(2) of a pipe or socket, buffered with the descheduling event armed. */
+bool sysbuf_blocking_write(int fd, const void *buf, size_t count, long *ret);
 
 #endif

@@ -8,8 +8,9 @@
  * recorder found at registration, and its directory descriptor is local.
  * An open is buffered when a buffered stat of its path finds a regular
  * file or a directory, or, creating, no file in a directory: a FIFO or a
- * device could wait for another process. Everything else calls libc,
- * which makes the syscall traced.
+ * device could wait for another process. A write to a pipe or socket goes
+ * to blocking.c's calls that may block. Everything else calls libc, which
+ * makes the syscall traced.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -71,10 +72,18 @@ static long call(bool ok, long nr, const long a[6], void *out, uint64_t out_max,
 
 /* ---- Descriptors ---- */
 
+/* A local regular file's write here; a pipe's or socket's blocking.c's; else libc's. */
 EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
-	BUFFERED(sysbuf_fd_writable(fd), SYS_write, ((long[6]){fd, L(buf), L(n)}), NULL, 0, write,
-		 fd, buf, n);
+	long ret;
+
+	if (sysbuf_fd_writable(fd) &&
+	    sysbuf_call(SYS_write, (long[6]){fd, L(buf), L(n)}, NULL, 0, &ret))
+		return sysbuf_errno(ret);
+	if (sysbuf_blocking_write(fd, buf, n, &ret))
+		return sysbuf_errno(ret);
+	REAL(write);
+	return real_write(fd, buf, n);
 }
 
 EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)

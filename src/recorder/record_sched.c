@@ -73,6 +73,7 @@ struct recorder_task *recorder_task_add(struct recorder *r, pid_t tid, pid_t tgi
 static void task_free(struct recorder *r, struct recorder_task *t)
 {
 	recorder_scratch_release(t);
+	recorder_desched_release(t);
 	free((char *)t->cur_unsupported);
 	recorder_mm_put(t->mm);
 	free(t->vfork_hashes);
@@ -144,7 +145,9 @@ static struct recorder_task *task_find(struct recorder *r, pid_t tid)
 static int resume(struct recorder_task *t, enum task_state state)
 {
 	int sig = t->pass_sig, err, user;
-	int request = state == TASK_IN_SYSCALL || t->syscall_stops ? PTRACE_SYSCALL : PTRACE_CONT;
+	int request = state == TASK_IN_SYSCALL || t->syscall_stops || recorder_desched_traced(t)
+			  ? PTRACE_SYSCALL
+			  : PTRACE_CONT;
 
 	if (state == TASK_RUNNING && (user = recorder_ptrace_user_request(t)))
 		request = user; /* its tracer steps it */

@@ -237,6 +237,10 @@ static int emit_records(struct recorder *r, struct recorder_task *t, uint64_t fr
 		struct sysbuf_record rec;
 
 		memcpy(&rec, data + off, sizeof(rec));
+		if (rec.size >= sizeof(rec) && recorder_desched_skip(t, start + off)) {
+			off += rec.size; /* recorded as a traced syscall (record_desched.c) */
+			continue;
+		}
 		if (rec.size < sizeof(rec) || rec.size > len - off || (rec.size & 7) ||
 		    rec.out_max > SYSBUF_OUT_MAX || (rec.path_args & ~0x3full) ||
 		    sysbuf_room(rec.out_max, rec.path_args) > rec.size - sizeof(rec)) {
@@ -306,13 +310,17 @@ int recorder_sysbuf_stop(struct recorder *r, struct recorder_task *t, int st)
 
 	if (!t->sysbuf.addr)
 		return 0;
-	if (untraced_stop(t))
+	if ((err = recorder_desched_stop(r, t, st)) < 0 || err == 1)
+		return err;
+	if (err == 0 && untraced_stop(t))
 		return 1;
 	if (!(st >> 16) && t->t.stop == TRACEE_STOP_OTHER && WIFSTOPPED(st) &&
 	    WSTOPSIG(st) == SIGSTOP && (t->kick_preempt || t->kick_sent) &&
 	    (err = step_out(r, t)) != 0)
 		return err;
-	return flush(r, t);
+	if ((err = flush(r, t)) != 0)
+		return err;
+	return recorder_desched_signal(r, t, st);
 }
 
 void recorder_sysbuf_clone(struct recorder_task *parent, struct recorder_task *child,
@@ -333,6 +341,7 @@ void recorder_sysbuf_clone(struct recorder_task *parent, struct recorder_task *c
 void recorder_sysbuf_forget(struct recorder_task *t)
 {
 	memset(&t->sysbuf, 0, sizeof(t->sysbuf));
+	recorder_desched_release(t);
 }
 
 /*
@@ -444,6 +453,10 @@ int64_t recorder_sysbuf_answer(struct recorder *r, struct recorder_task *t, cons
 			return -EFAULT;
 		t->sysbuf.consumed = 0;
 		return 0;
+	case SYSBUF_OP_DESCHED:
+		return recorder_desched_register(r, t, (int64_t)args[1]);
+	case SYSBUF_OP_STREAM:
+		return recorder_desched_stream(r, t, (int64_t)args[1]);
 	default:
 		return -EINVAL;
 	}

@@ -163,6 +163,21 @@ struct recorder_sysbuf {
 	bool vfork_parent; /* a vfork child appends to it: consumed is read again at the exit */
 };
 
+/*
+ * A thread's descheduling event (record_desched.c): the perf event whose
+ * signal says a buffered call that may block is waiting in the kernel.
+ */
+struct recorder_desched {
+	bool on;	/* registered: copy and fd are valid */
+	int copy;	/* rewind's descriptor of the event (pidfd_getfd) */
+	int fd;		/* the program's */
+	bool traced;	/* the call of rec goes on traced: resumed with PTRACE_SYSCALL */
+	bool in_call;	/* that call's entry is recorded, its exit not yet */
+	bool pass_exit; /* the exit of an untraced syscall seen at its entry: passed over */
+	uint64_t rec;	/* the record of that call */
+	uint64_t skip;	/* a record whose call is in the trace already: the flush leaves it out */
+};
+
 /* Where a task is in the recorder's schedule (record_sched.c). */
 enum task_state {
 	TASK_NEW,	 /* made by a clone; its first stop (PTRACE_EVENT_STOP) not seen yet */
@@ -285,6 +300,7 @@ struct recorder_task {
 	bool gave_back_process;
 	struct recorder_ptrace ptrace;
 	struct recorder_sysbuf sysbuf;
+	struct recorder_desched desched;
 };
 
 struct recorder {
@@ -388,6 +404,7 @@ struct recorder {
 	/* The syscall buffer's library is preloaded into the program (record_sysbuf.c). */
 	bool sysbuf, sysbuf_said;
 	uint64_t sysbuf_records, traced_syscalls; /* counted for rec -v */
+	bool desched_said; /* rec -v said whether calls that may block are buffered */
 	char *sysbuf_library;
 	char **sysbuf_env; /* the program's environment, with the library in LD_PRELOAD */
 };
@@ -544,6 +561,28 @@ int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long
 /* At a clone's exit: a thread sharing its creator's TLS turns the process's buffering off. */
 int recorder_sysbuf_cloned(struct recorder *r, struct recorder_task *t, long nr,
 			   const uint64_t args[6], int64_t ret);
+
+/*
+ * Buffered calls that may block (record_desched.c). recorder_desched_register
+ * and recorder_desched_stream answer SYSBUF_OP_DESCHED and SYSBUF_OP_STREAM.
+ * recorder_desched_stop, at every stop of a task with a buffer before its
+ * records are written: a negative errno, 0 (not its business), 1 (the stop
+ * goes on unrecorded: an untraced syscall seen through PTRACE_SYSCALL) or 2
+ * (a buffered call that blocked, recorded as a traced syscall from here
+ * on). recorder_desched_signal, at a signal stop once the records are
+ * written: 1 for the descheduling signal (the stop goes on unrecorded, the
+ * signal dropped), else 0, the call the signal came after recorded so that
+ * the signal is at its exit. recorder_desched_skip says whether the
+ * record at addr is in the trace already (the flush leaves it out);
+ * recorder_desched_traced whether t is resumed with PTRACE_SYSCALL.
+ */
+int64_t recorder_desched_register(struct recorder *r, struct recorder_task *t, int64_t fd);
+int64_t recorder_desched_stream(struct recorder *r, struct recorder_task *t, int64_t fd);
+int recorder_desched_stop(struct recorder *r, struct recorder_task *t, int st);
+int recorder_desched_signal(struct recorder *r, struct recorder_task *t, int st);
+bool recorder_desched_skip(struct recorder_task *t, uint64_t addr);
+bool recorder_desched_traced(const struct recorder_task *t);
+void recorder_desched_release(struct recorder_task *t);
 
 /* Tasks and the schedule (record_sched.c). */
 struct recorder_task *recorder_task_add(struct recorder *r, pid_t tid, pid_t tgid);

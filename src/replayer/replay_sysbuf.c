@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include "arch/x86_64/kernel_errno.h"
 #include "arch/x86_64/sysbuf.h"
 #include "arch/x86_64/syscall_table.h"
 #include "common/log.h"
@@ -46,12 +47,21 @@ static bool buffered_entry(const struct trace_event *ev, uint32_t tid)
 	return x86_syscall_replay_class(ev->sysno, args) == SYS_REPLAY_EMULATE;
 }
 
-/* The exit of the entry with registers entry: only its result and what the kernel wrote. */
+/*
+ * The exit of the entry with registers entry: only its result and what the
+ * kernel wrote. Not one whose result says "restart": a buffered call that
+ * blocked runs on as a traced syscall from the same instruction
+ * (record_desched.c), and a signal (a stop and continue, say) may end such
+ * a run that the kernel then restarts; the stub would hand the library
+ * that code, while replay restarts the call only at a stop
+ * (replayer_restart_without_signal).
+ */
 static bool plain_exit(const struct trace_event *ev, uint32_t tid, long nr,
 		       const uint64_t entry[X86_NREGS])
 {
 	if (ev->kind != EV_SYSCALL_EXIT || ev->tid != tid || ev->sysno != nr || ev->nmaps ||
-	    ev->output_len || ev->nmem > 1 || (ev->nmem && ev->mem[0].len > SYSBUF_OUT_MAX))
+	    ev->output_len || ev->nmem > 1 || (ev->nmem && ev->mem[0].len > SYSBUF_OUT_MAX) ||
+	    x86_restart_code((int64_t)ev->regs[X86_RAX]))
 		return false;
 	for (int i = 0; i < X86_NREGS; i++)
 		if (i != X86_RAX && ev->regs[i] != entry[i])

@@ -14,6 +14,9 @@
  *                                               flip bits of a byte of an event's XSAVE block
  *   trace_edit IN OUT header-cpuid-or LEAF SUBLEAF REG VALUE
  *                                               set bits in a CPUID leaf (REG: eax ebx ecx edx)
+ *   trace_edit IN OUT move EVENT AFTER          move event EVENT up to just after event AFTER
+ *                                               (the events between follow it; numbers stay
+ *                                               in order)
  *   trace_edit IN OUT garble-file PATH           a byte-for-byte copy in which the compressed
  *                                               bytes of the first chunk of the file stored from
  *                                               PATH are garbled and the chunk's CRC made to
@@ -127,6 +130,52 @@ static int set_vendor_layout(struct trace_header *h, const char *vendor)
 	return 0;
 }
 
+/* The move edit: the events after AFTER held back until EVENT is written. */
+#define MOVE_HELD 64
+struct move {
+	uint64_t event, after;
+	struct trace_event_builder held[MOVE_HELD];
+	size_t nheld;
+};
+
+static void put_event(struct trace_writer *out, struct trace_event_builder *b,
+		      struct trace_regs_history *hout, struct rw_buf *enc)
+{
+	rw_buf_reset(enc);
+	trace_event_encode(b, hout, enc);
+	trace_writer_add(out, TRACE_REC_EVENT, enc->data, enc->len);
+}
+
+/*
+ * The event in b: 1 when the move holds it back, 2 when it is EVENT, written
+ * with those held after it, else 0 (written as it is).
+ */
+static int move_event(struct move *m, struct trace_writer *out, struct trace_event_builder *b,
+		      struct trace_regs_history *hout, struct rw_buf *enc)
+{
+	struct trace_event_builder *h = &m->held[m->nheld];
+
+	if (b->seq > m->after && b->seq < m->event) {
+		trace_event_builder_init(h);
+		trace_event_begin(h, b->seq, b->tid, b->kind, b->regs);
+		h->flags = b->flags;
+		rw_buf_put(&h->sections, b->sections.data, b->sections.len);
+		m->nheld++;
+		return 1;
+	}
+	if (b->seq != m->event || m->nheld != m->event - m->after - 1)
+		return 0;
+	b->seq = m->after + 1;
+	put_event(out, b, hout, enc);
+	for (size_t i = 0; i < m->nheld; i++) {
+		m->held[i].seq++;
+		put_event(out, &m->held[i], hout, enc);
+		trace_event_builder_free(&m->held[i]);
+	}
+	m->nheld = 0;
+	return 2;
+}
+
 static int find_reg(const char *name)
 {
 	for (int i = 0; i < X86_NREGS; i++)
@@ -153,6 +202,7 @@ int main(int argc, char **argv)
 	int xsave_comp = -1, cpuid_reg = -1, xblock = -1;
 	uint32_t xblock_offset = 0;
 	uint32_t cpuid_leaf = 0, cpuid_sub = 0;
+	static struct move move;
 
 	if (argc >= 5 && !strcmp(argv[3], "garble-file"))
 		return garble_file(argv[1], argv[2], argv[4]);
@@ -162,6 +212,14 @@ int main(int argc, char **argv)
 		value = strtoull(argv[6], NULL, 0);
 		if (edit_reg < 0) {
 			fprintf(stderr, "trace_edit: unknown register %s\n", argv[5]);
+			return 2;
+		}
+	} else if (argc >= 6 && !strcmp(argv[3], "move")) {
+		move.event = strtoull(argv[4], NULL, 0);
+		move.after = strtoull(argv[5], NULL, 0);
+		if (move.after >= move.event || move.event - move.after - 1 > MOVE_HELD) {
+			fprintf(stderr, "trace_edit: event %s cannot move up after %s\n", argv[4],
+				argv[5]);
 			return 2;
 		}
 	} else if (argc >= 5 && !strcmp(argv[3], "header-xcr0")) {
@@ -194,7 +252,8 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"usage: trace_edit IN OUT reg EVENT REG VALUE | header-xcr0 VALUE | "
 			"header-xsave-offset COMPONENT VALUE | header-xsave-layout intel|amd | "
-			"header-cpuid-or LEAF SUBLEAF REG VALUE | garble-file PATH\n");
+			"header-cpuid-or LEAF SUBLEAF REG VALUE | move EVENT AFTER | "
+			"garble-file PATH\n");
 		return 2;
 	}
 	if (trace_reader_open(argv[1], &in) < 0)
@@ -272,9 +331,11 @@ int main(int argc, char **argv)
 			b.regs[edit_reg] = value;
 			changed = 1;
 		}
-		rw_buf_reset(&enc);
-		trace_event_encode(&b, &hout, &enc);
-		trace_writer_add(out, kind, enc.data, enc.len);
+		if (move.event && (ret = move_event(&move, out, &b, &hout, &enc)) != 0) {
+			changed |= ret == 2;
+			continue;
+		}
+		put_event(out, &b, &hout, &enc);
 	}
 	trace_event_arena_free(&arena);
 	trace_event_builder_free(&b);

@@ -25,6 +25,24 @@
 #define REWIND_SYSCALL_SYSBUF 0x7277
 #define SYSBUF_OP_REGISTER    1 /* rsi: the calling thread's buffer (its header filled in) */
 #define SYSBUF_OP_RESET	      2 /* the buffer is full: the recorder empties it (pos = 0) */
+/*
+ * rsi: the calling thread's descheduling event (a perf event counting its
+ * context switches, whose overflow sends it SYSBUF_DESCHED_SIGNAL), or
+ * -errno when perf_event_open failed. 0: calls that may block are buffered.
+ */
+#define SYSBUF_OP_DESCHED 3
+/* rsi: a pipe or socket. 1 when it is the recording's own stdout/stderr (its writes stop). */
+#define SYSBUF_OP_STREAM 4
+
+/*
+ * The descheduling event's signal, never delivered to the program (the
+ * recorder knows it by its si_fd), and the lowest descriptor the event may
+ * have (out of the way of the program's own numbers).
+ */
+#define SYSBUF_DESCHED_SIGNAL 30 /* SIGPWR */
+#define SYSBUF_DESCHED_FD_LOW 900
+/* Writes larger than this go the traced way: on a pipe they are all or nothing. */
+#define SYSBUF_BLOCKING_OUT_MAX 4096
 
 #define SYSBUF_MAGIC   0x66627772u /* "rwbf" */
 #define SYSBUF_VERSION 2
@@ -40,6 +58,8 @@ enum sysbuf_fd_kind {
 	SYSBUF_FD_LOCAL_DIR, /* a directory on a local filesystem */
 	/* A local regular file that is rewind's own stdout or stderr: its writes stay traced. */
 	SYSBUF_FD_LOCAL_OUTPUT,
+	SYSBUF_FD_STREAM, /* a pipe or socket: may block, buffered with the descheduling event */
+	SYSBUF_FD_STREAM_OUT, /* the same, and the recording's own output: its writes stop */
 };
 
 /* The header's flags, written by the recorder when it takes the buffer. */
@@ -115,6 +135,7 @@ struct sysbuf_record {
 #define SYSBUF_REC_NR	     8
 #define SYSBUF_REC_ARGS	     16
 #define SYSBUF_REC_RET	     64
+#define SYSBUF_REC_OUT	     72
 #define SYSBUF_REC_RBP	     96
 #define SYSBUF_REC_RSP	     136
 #define SYSBUF_REC_RFLAGS    144
@@ -124,6 +145,7 @@ struct sysbuf_record {
 _Static_assert(offsetof(struct sysbuf_record, nr) == SYSBUF_REC_NR, "record layout");
 _Static_assert(offsetof(struct sysbuf_record, args) == SYSBUF_REC_ARGS, "record layout");
 _Static_assert(offsetof(struct sysbuf_record, ret) == SYSBUF_REC_RET, "record layout");
+_Static_assert(offsetof(struct sysbuf_record, out_addr) == SYSBUF_REC_OUT, "record layout");
 _Static_assert(offsetof(struct sysbuf_record, rbp) == SYSBUF_REC_RBP, "record layout");
 _Static_assert(offsetof(struct sysbuf_record, rsp) == SYSBUF_REC_RSP, "record layout");
 _Static_assert(offsetof(struct sysbuf_record, rflags) == SYSBUF_REC_RFLAGS, "record layout");
@@ -207,8 +229,13 @@ static inline uint64_t sysbuf_out_len(int64_t nr, int64_t ret, uint64_t out_max)
 	if (!out_max || ret < 0)
 		return 0;
 	if (nr == SYS_read || nr == SYS_pread64 || nr == SYS_readlink || nr == SYS_readlinkat ||
-	    nr == SYS_getdents64 || nr == SYS_flistxattr || nr == SYS_fgetxattr)
+	    nr == SYS_getdents64 || nr == SYS_flistxattr || nr == SYS_fgetxattr ||
+	    nr == SYS_recvfrom)
 		return (uint64_t)ret < out_max ? (uint64_t)ret : out_max;
+	if (nr == SYS_epoll_wait) /* struct epoll_event is 12 bytes (packed) on x86_64 */
+		return (uint64_t)ret * 12 < out_max ? (uint64_t)ret * 12 : out_max;
+	if (nr == SYS_poll || nr == SYS_ppoll)
+		return out_max;
 	return ret == 0 ? out_max : 0;
 }
 
