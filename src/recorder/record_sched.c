@@ -790,6 +790,15 @@ static int syscall_entry(struct recorder *r, struct recorder_task *t)
 		return err < 0 ? err : hold(r, t); /* a tracer's wait, held until a tracee stops */
 	if ((err = recorder_scratch_enter(r, t)) < 0 || (err = untraced_strip(t)) < 0)
 		return err;
+	/*
+	 * A signal held since it came in user code goes back to the kernel
+	 * now: natively it came before this call, and a call that blocks
+	 * (a read on a pipe the handler feeds) would otherwise wait for it
+	 * for ever. It ends such a call, and is delivered at the exit. Not
+	 * across an exec, which would reset its handler: that one waits.
+	 */
+	if (t->nheld && t->cur_sysno != SYS_execve && t->cur_sysno != SYS_execveat)
+		recorder_resend_held(r, t);
 	return enter_syscall(r, t);
 }
 

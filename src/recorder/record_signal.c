@@ -412,7 +412,6 @@ void recorder_resend_held(struct recorder *r, struct recorder_task *t)
 	if (!t->nheld || t->resend_pending)
 		return;
 	/* Pending again at this exit: delivered before the thread runs another instruction. */
-	recorder_time_limit(r, false);
 	if (syscall(SYS_tkill, t->t.tid, t->held[0].info.si_signo) == 0) {
 		t->resend_pending = true;
 		t->resend_signo = t->held[0].info.si_signo;

@@ -719,7 +719,7 @@ bool recorder_stale_sigstop(const struct recorder_task *t, const siginfo_t *si);
 void recorder_send_again(struct recorder_task *t, int sig);
 /* Whether sig's default action ends the process (it is not ignored, stopped or continued). */
 bool recorder_signal_kills_by_default(int sig);
-/* At a syscall exit: sends the oldest held-back signal again. */
+/* At a syscall exit or entry: sends the oldest held-back signal again. */
 void recorder_resend_held(struct recorder *r, struct recorder_task *t);
 
 /* The recorder's timers: each a SIGALRM to the recorder's thread, told apart by its value. */
