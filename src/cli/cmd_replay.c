@@ -42,6 +42,13 @@ static pid_t start_gdb(const char *sock, const char *init, char **gdb_args, int 
 	snprintf(target, sizeof(target), "target remote %s", sock);
 	argv[n++] = "gdb";
 	argv[n++] = "-q";
+	/*
+	 * gdb gives a reply 2 s by default, then sends its next packet and
+	 * takes the late reply for that one's: a replay that starts slowly (a
+	 * loaded machine, a large trace) must not break the session.
+	 */
+	argv[n++] = "-l";
+	argv[n++] = "10000";
 	if (init[0]) {
 		/* Read before anything else, -nx or not: rewind's own commands. */
 		argv[n++] = "-ix";
