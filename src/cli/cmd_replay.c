@@ -35,7 +35,8 @@
 static pid_t start_gdb(const char *sock, const char *init, char **gdb_args, int ngdb_args)
 {
 	char target[160];
-	char **argv = xcalloc((size_t)ngdb_args + 8, sizeof(*argv));
+	/* gdb -q -l N -ix INIT -ex TARGET, the user's arguments, NULL. */
+	char **argv = xcalloc((size_t)ngdb_args + 10, sizeof(*argv));
 	pid_t pid;
 	int n = 0;
 
