@@ -1138,19 +1138,17 @@ int recorder_schedule(struct recorder *r)
 		if ((err = check_progress(r)) < 0)
 			return err;
 		/*
-		 * A timer that fired while a stop was handled interrupted no
-		 * wait: its tick is taken now, or the held signal it was for
-		 * would wait for the next timer of any kind.
+		 * A timer's tick, whether it interrupted the wait below or fired
+		 * while a stop was handled (then it interrupted nothing, and the
+		 * held signal it was for would wait for the next timer of any kind).
 		 */
 		if (r->timer_fired || r->sched_fired) {
 			on_tick(r);
 			continue;
 		}
 		pid = waitpid(-1, &st, __WALL);
-		if (pid < 0 && errno == EINTR) {
-			on_tick(r);
-			continue;
-		}
+		if (pid < 0 && errno == EINTR)
+			continue; /* a timer's flag is set: its tick is taken above */
 		if (pid < 0) {
 			rw_error("waiting for the recorded tasks: %s", strerror(errno));
 			return -errno;

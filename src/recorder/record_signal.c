@@ -249,11 +249,10 @@ static siginfo_t take_held(struct recorder_task *t)
 static int held_blocked(struct recorder_task *t)
 {
 	uint64_t mask;
-	int sig = t->held[0].info.si_signo;
 
 	if (ptrace(PTRACE_GETSIGMASK, t->t.tid, sizeof(mask), &mask) < 0)
 		return -errno;
-	return sig > 0 && sig <= 64 && (mask >> (sig - 1) & 1) ? 1 : 0;
+	return sig_in(mask, t->held[0].info.si_signo) ? 1 : 0;
 }
 
 /* Our own kick (a SIGSTOP): a held-back signal waited too long. It is delivered here. */
@@ -411,7 +410,10 @@ void recorder_resend_held(struct recorder *r, struct recorder_task *t)
 {
 	if (!t->nheld || t->resend_pending)
 		return;
-	/* Pending again at this exit: delivered before the thread runs another instruction. */
+	/*
+	 * Pending again at this exit (delivered before the thread runs another
+	 * instruction), or at this entry (it ends the call, delivered at its exit).
+	 */
 	if (syscall(SYS_tkill, t->t.tid, t->held[0].info.si_signo) == 0) {
 		t->resend_pending = true;
 		t->resend_signo = t->held[0].info.si_signo;
