@@ -98,6 +98,7 @@ static int64_t attach(struct recorder *r, struct recorder_task *tracer, long req
 	t->ptrace.tracer = tracer->t.tid;
 	t->ptrace.tracer_tgid = tracer->tgid;
 	t->ptrace.seized = request == PTRACE_SEIZE;
+	t->ptrace.auto_attached = false;
 	t->ptrace.options = request == PTRACE_SEIZE ? (unsigned)data : 0;
 	t->ptrace.request = PTRACE_CONT;
 	if (request == PTRACE_ATTACH && syscall(SYS_tkill, pid, SIGSTOP) == 0)

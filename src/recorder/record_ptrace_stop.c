@@ -295,6 +295,7 @@ int recorder_ptrace_clone(struct recorder *r, struct recorder_task *parent,
 	cp->tracer_tgid = pp->tracer_tgid;
 	cp->options = pp->options;
 	cp->seized = pp->seized;
+	cp->auto_attached = true;
 	cp->request = PTRACE_CONT;
 	pp->eventmsg = (unsigned long)child->t.tid;
 	if (child->state != TASK_NEW && (err = recorder_ptrace_child_ready(r, child)) < 0)
@@ -354,8 +355,10 @@ int recorder_ptrace_seccomp_stop(struct recorder *r, struct recorder_task *t)
 
 int recorder_ptrace_child_ready(struct recorder *r, struct recorder_task *t)
 {
-	if (!t->ptrace.tracer || t->ptrace.stop != PTRACE_STOP_NONE)
+	/* Only a child attached by a clone event starts with a stop; one seized later does not. */
+	if (!t->ptrace.tracer || !t->ptrace.auto_attached || t->ptrace.stop != PTRACE_STOP_NONE)
 		return 0;
+	t->ptrace.auto_attached = false;
 	/* A child attached by PTRACE_SEIZE stops with PTRACE_EVENT_STOP, others with SIGSTOP. */
 	if (t->ptrace.seized)
 		return enter_stop(r, t, PTRACE_STOP_AFTER, EVENT_STATUS(PTRACE_EVENT_STOP),

@@ -123,6 +123,7 @@ struct recorder_ptrace {
 	pid_t tracer_tgid;
 	unsigned options; /* PTRACE_O_* as the tracer set them */
 	bool seized;
+	bool auto_attached; /* attached by a clone event: its first stop is the tracer's */
 	enum ptrace_stop_kind stop;
 	bool reported; /* the tracer's wait has seen the stop */
 	int status;    /* the stop's wait status */
