@@ -253,6 +253,7 @@ static void recorder_free(struct recorder *r)
 	free(r->files);
 	trace_files_free(r->stored, r->nstored);
 	free(r->checked_shared);
+	free(r->at_handler_entry);
 	free(r->ptrace_dead);
 	for (size_t i = 0; i < r->nattach_procs; i++)
 		free(r->attach_procs[i].vdso_was);

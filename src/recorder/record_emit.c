@@ -6,12 +6,40 @@
 #define _GNU_SOURCE
 #include <string.h>
 
+#include "common/xalloc.h"
 #include "recorder/recorder.h"
+
+bool recorder_at_handler_entry(const struct recorder *r, uint32_t tid)
+{
+	for (size_t i = 0; i < r->nat_handler_entry; i++)
+		if (r->at_handler_entry[i] == tid)
+			return true;
+	return false;
+}
+
+/* Keeps the list of threads whose last event is a handler's entry up to date. */
+static void note_handler_entry(struct recorder *r)
+{
+	for (size_t i = 0; i < r->nat_handler_entry; i++)
+		if (r->at_handler_entry[i] == r->eb.tid) {
+			r->at_handler_entry[i] = r->at_handler_entry[--r->nat_handler_entry];
+			break;
+		}
+	if (r->eb.kind != EV_SIGNAL_HANDLER)
+		return;
+	if (r->nat_handler_entry == r->at_handler_entry_cap) {
+		r->at_handler_entry_cap = r->at_handler_entry_cap ? 2 * r->at_handler_entry_cap : 8;
+		r->at_handler_entry = xrealloc(r->at_handler_entry, r->at_handler_entry_cap *
+								  sizeof(*r->at_handler_entry));
+	}
+	r->at_handler_entry[r->nat_handler_entry++] = r->eb.tid;
+}
 
 int recorder_emit(struct recorder *r)
 {
 	int err;
 
+	note_handler_entry(r);
 	rw_buf_reset(&r->enc);
 	trace_event_encode(&r->eb, &r->history, &r->enc);
 	r->seq++;

@@ -265,7 +265,10 @@ static void add_hash(struct page_hash **now, size_t *nnow, size_t *cap, uint64_t
  * write there at will, and so does a thread that has ended): that part
  * of a stack mapping is left out. Each thread's rsp is the one of its last
  * event (the register history keeps the threads that ended too), t's
- * the execution point's.
+ * the execution point's. Below a handler's entry nothing is live: the
+ * kernel put the frame below the interrupted code's red zone, and what
+ * lies under it is garbage the handler's own pushes overwrite (replay's
+ * trampolines may have left other garbage there).
  */
 static void add_page_hash(struct recorder *r, struct recorder_task *t, const struct procmap *m,
 			  uint64_t addr, const uint8_t *page)
@@ -279,6 +282,8 @@ static void add_page_hash(struct recorder *r, struct recorder_task *t, const str
 
 		if (i < r->history.n && r->history.threads[i].tid == (uint32_t)t->t.tid)
 			continue;
+		if (i < r->history.n && recorder_at_handler_entry(r, r->history.threads[i].tid))
+			live = rsp; /* at a handler's first instruction: no red zone */
 		if (!rsp || rsp <= m->start || rsp > m->end || addr >= live)
 			continue;
 		dead = addr + PAGE <= live ? PAGE : live - addr;

@@ -312,6 +312,13 @@ struct recorder {
 	uint64_t cpus[16]; /* the CPUs rewind could run on before it pinned itself to cpu */
 	struct trace_event_builder eb;
 	struct trace_regs_history history;
+	/*
+	 * The threads whose last event is a handler's entry: nothing below
+	 * that rsp is live (the frame was put below the interrupted code's
+	 * red zone), so fingerprints leave it out as dead memory.
+	 */
+	uint32_t *at_handler_entry;
+	size_t nat_handler_entry, at_handler_entry_cap;
 	struct rw_buf enc;
 	struct rw_buf scratch;
 	struct x86_xsave_layout layout;
@@ -649,6 +656,8 @@ int recorder_add_exec_point_hashes(struct recorder *r, struct recorder_task *t);
 
 /* Encodes and appends the event in r->eb (record_emit.c). */
 int recorder_emit(struct recorder *r);
+/* Whether tid's last event is a handler's entry (recorder_emit keeps the list). */
+bool recorder_at_handler_entry(const struct recorder *r, uint32_t tid);
 /* Adds the blocks of the XSAVE area that changed since the last call (all with force). */
 int recorder_add_xsave(struct recorder *r, struct recorder_task *t, bool force);
 /* At the exit stop of an execve: sets up rewind's page, patches the vDSO, records EV_EXEC. */
