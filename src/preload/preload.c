@@ -144,6 +144,7 @@ static struct sysbuf_header *thread_buffer(void)
 	h->fd_kinds = (uint64_t)(uintptr_t)fd_kinds;
 	h->fd_kinds_len = SYSBUF_FDS;
 	h->process = (uint64_t)(uintptr_t)&process;
+	sysbuf_site_header(h);
 	barrier();
 	if (sysbuf_traced(REWIND_SYSCALL_SYSBUF, SYSBUF_OP_REGISTER, p, 0, 0, 0, 0) != 0) {
 		off_everywhere = 1;

@@ -57,4 +57,20 @@ bool sysbuf_blocking_read(int fd, void *buf, size_t count, long *ret);
 /* write(2) of a pipe or socket, buffered with the descheduling event armed. */
 bool sysbuf_blocking_write(int fd, const void *buf, size_t count, long *ret);
 
+/*
+ * The calls whose buffering takes more than a check of their descriptor
+ * (preload_files.c), shared by the wrappers and the hook of patched
+ * syscall sites (site_hook.c): true when buffered, the raw result in *ret.
+ */
+/* Whether a call on path relative to dirfd may be buffered. */
+bool sysbuf_path_ok(int dirfd, const char *path);
+/* fcntl's commands that never wait and change nothing a read depends on. */
+bool sysbuf_fcntl(int fd, int cmd, long arg, long *ret);
+/* close of a local file or directory, its kind forgotten before and after. */
+bool sysbuf_close(int fd, long *ret);
+/* openat of what a buffered stat finds to be a file, a directory or a new file in one. */
+bool sysbuf_open(int dirfd, const char *path, int flags, unsigned mode, long *ret);
+/* The pool of site stubs and the hook, for the thread's buffer header (site_hook.c). */
+void sysbuf_site_header(struct sysbuf_header *h);
+
 #endif

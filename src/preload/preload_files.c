@@ -44,6 +44,11 @@ static bool path_ok(int dirfd, const char *path)
 	return dirfd == AT_FDCWD || sysbuf_fd_local(dirfd);
 }
 
+bool sysbuf_path_ok(int dirfd, const char *path)
+{
+	return path_ok(dirfd, path);
+}
+
 /* The output room of a call: n, unless the pointer is null. */
 static uint64_t room(const void *p, uint64_t n)
 {
@@ -227,23 +232,29 @@ EXPORT long syscall(long nr, ...)
  * saw the file still open). A pipe or socket goes the traced way (a
  * socket's close may wait).
  */
+bool sysbuf_close(int fd, long *ret)
+{
+	if (!sysbuf_fd_local(fd))
+		return false;
+	sysbuf_fd_set(fd, SYSBUF_FD_UNKNOWN, 0, 0, 0);
+	if (!sysbuf_call(SYS_close, (long[6]){fd}, NULL, 0, ret))
+		return false;
+	sysbuf_fd_set(fd, SYSBUF_FD_UNKNOWN, 0, 0, 0);
+	return true;
+}
+
 EXPORT int close(int fd)
 {
 	long ret;
 
-	if (sysbuf_fd_local(fd)) {
-		sysbuf_fd_set(fd, SYSBUF_FD_UNKNOWN, 0, 0, 0);
-		if (sysbuf_call(SYS_close, (long[6]){fd}, NULL, 0, &ret)) {
-			sysbuf_fd_set(fd, SYSBUF_FD_UNKNOWN, 0, 0, 0);
-			return (int)sysbuf_errno(ret);
-		}
-	}
+	if (sysbuf_close(fd, &ret))
+		return (int)sysbuf_errno(ret);
 	REAL(close);
 	return real_close(fd);
 }
 
 /* fcntl's commands that never wait and change nothing a read depends on. */
-static bool fcntl_buffered(int fd, int cmd, long arg, long *ret)
+bool sysbuf_fcntl(int fd, int cmd, long arg, long *ret)
 {
 	uint64_t out = 0;
 
@@ -274,7 +285,7 @@ EXPORT int fcntl(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, long);
 	va_end(ap);
-	if (fcntl_buffered(fd, cmd, arg, &ret))
+	if (sysbuf_fcntl(fd, cmd, arg, &ret))
 		return (int)sysbuf_errno(ret);
 	REAL(fcntl);
 	return real_fcntl(fd, cmd, arg);
@@ -288,7 +299,7 @@ EXPORT int fcntl64(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, long);
 	va_end(ap);
-	if (fcntl_buffered(fd, cmd, arg, &ret))
+	if (sysbuf_fcntl(fd, cmd, arg, &ret))
 		return (int)sysbuf_errno(ret);
 	REAL(fcntl64);
 	return real_fcntl64(fd, cmd, arg);
@@ -520,21 +531,27 @@ static int open_kind(int dirfd, const char *path, int flags, struct stat *file)
 	return SYSBUF_FD_UNKNOWN;
 }
 
-/* openat buffered when open_kind allows: *done, and the descriptor or -1 with errno. */
-static int open_buffered(int dirfd, const char *path, int flags, mode_t mode, bool *done)
+bool sysbuf_open(int dirfd, const char *path, int flags, unsigned mode, long *ret)
 {
 	struct stat st = {0};
 	int kind = open_kind(dirfd, path, flags, &st);
+
+	if (kind < 0 ||
+	    !sysbuf_call(SYS_openat, (long[6]){dirfd, L(path), flags, mode}, NULL, 0, ret))
+		return false;
+	if (*ret >= 0)
+		sysbuf_fd_set((int)*ret, (uint8_t)kind, major(st.st_dev), minor(st.st_dev),
+			      st.st_ino);
+	return true;
+}
+
+/* openat buffered when open_kind allows: *done, and the descriptor or -1 with errno. */
+static int open_buffered(int dirfd, const char *path, int flags, mode_t mode, bool *done)
+{
 	long ret;
 
-	*done = kind >= 0 &&
-		sysbuf_call(SYS_openat, (long[6]){dirfd, L(path), flags, mode}, NULL, 0, &ret);
-	if (!*done)
-		return 0;
-	if (ret >= 0)
-		sysbuf_fd_set((int)ret, (uint8_t)kind, major(st.st_dev), minor(st.st_dev),
-			      st.st_ino);
-	return (int)sysbuf_errno(ret);
+	*done = sysbuf_open(dirfd, path, flags, mode, &ret);
+	return *done ? (int)sysbuf_errno(ret) : 0;
 }
 
 /* The mode argument: there only when the flags create a file. */

@@ -232,7 +232,8 @@ int recorder_answer(struct recorder *r, struct recorder_task *t)
 	/* The kernel skips a syscall whose number is -1 and leaves rax as it is. */
 	regs[X86_RAX] = (uint64_t)ret;
 	regs[X86_ORIG_RAX] = (uint64_t)-1;
-	if ((err = tracee_set_regs(&t->t, regs)) < 0)
+	if ((err = recorder_sites_patch(r, t, regs)) < 0 ||
+	    (err = tracee_set_regs(&t->t, regs)) < 0)
 		return err;
 	memcpy(r->eb.regs, regs, sizeof(regs));
 	r->eb.flags |= EVF_EMULATED_AT_RECORD;

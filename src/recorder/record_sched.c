@@ -476,6 +476,7 @@ static int record_clone(struct recorder *r, struct recorder_task *parent, int ev
 		child->mm->dumpable_set = parent->mm->dumpable_set;
 		recorder_shared_inherit(child->mm, parent->mm);
 		recorder_scratch_inherit(child->mm, parent->mm);
+		child->mm->sites = parent->mm->sites;
 	}
 	/* An rseq registration is kept by a fork and dropped by a clone that shares memory. */
 	if (!(flags & CLONE_VM))

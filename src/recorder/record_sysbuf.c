@@ -431,6 +431,9 @@ static int64_t register_buffer(struct recorder *r, struct recorder_task *t, uint
 	t->sysbuf.fd_kinds = h.fd_kinds;
 	t->sysbuf.fd_kinds_len = h.fd_kinds_len;
 	t->sysbuf.process = h.process;
+	t->sysbuf.site_pool = h.site_pool;
+	t->sysbuf.site_pool_len = h.site_pool_len;
+	t->sysbuf.site_hook = h.site_hook;
 	if (!r->sysbuf_said) {
 		rw_debug("pid %d: syscall buffer at 0x%llx", t->t.tid, (unsigned long long)addr);
 		r->sysbuf_said = true;
@@ -679,9 +682,10 @@ char **recorder_sysbuf_environ(const struct recorder *r)
 void recorder_sysbuf_free(struct recorder *r)
 {
 	if (r->sysbuf && r->traced_syscalls)
-		rw_debug("syscall buffer: %llu syscalls buffered, %llu traced",
+		rw_debug("syscall buffer: %llu syscalls buffered, %llu traced, %llu sites patched",
 			 (unsigned long long)r->sysbuf_records,
-			 (unsigned long long)r->traced_syscalls);
+			 (unsigned long long)r->traced_syscalls,
+			 (unsigned long long)r->sites_patched);
 	if (r->sysbuf_env) {
 		size_t n = 0;
 

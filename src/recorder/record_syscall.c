@@ -519,6 +519,9 @@ int recorder_handle_exit(struct recorder *r, struct recorder_task *t)
 		return exit_unsupported(r, t, ret);
 	if (nr == SYS_sched_getaffinity)
 		recorder_affinity_get(r, t, args, ret);
+	if ((err = recorder_sites_patch(r, t, regs)) < 0 ||
+	    (err > 0 && (err = tracee_set_regs(&t->t, regs)) < 0))
+		return err;
 	if ((err = add_out_regions(r, t, d, nr, args, ret)) < 0)
 		return err;
 	if (recorder_shared_any(r))

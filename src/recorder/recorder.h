@@ -92,6 +92,12 @@ struct recorder_mm {
 	bool scratch_mapped[SCRATCH_SLOTS], scratch_used[SCRATCH_SLOTS];
 	/* Its userfaultfd tracking of written pages (written_pages.c), or NULL. */
 	struct written_pages *written;
+	/* Patched syscall sites (record_sites.c): copied whole by a fork. */
+	struct recorder_sites {
+		uint64_t next_stub; /* stubs in the pool before it are taken */
+		uint64_t rejected[32]; /* sites looked at and left alone, the latest last */
+		unsigned nrejected;
+	} sites;
 };
 
 /* An output argument moved to scratch for the syscall in progress. */
@@ -162,6 +168,8 @@ struct recorder_sysbuf {
 	uint64_t fd_kinds, fd_kinds_len; /* the process's descriptor kinds */
 	uint64_t process;		 /* the process's struct sysbuf_process */
 	bool vfork_parent; /* a vfork child appends to it: consumed is read again at the exit */
+	/* The library's pool of stubs for patched syscall sites and their hook (record_sites.c). */
+	uint64_t site_pool, site_pool_len, site_hook;
 };
 
 /*
@@ -413,10 +421,18 @@ struct recorder {
 	bool sysbuf, sysbuf_said;
 	uint64_t sysbuf_records, traced_syscalls; /* counted for rec -v */
 	bool desched_said; /* rec -v said whether calls that may block are buffered */
+	uint64_t sites_patched;
 	char *sysbuf_library;
 	char **sysbuf_env; /* the program's environment, with the library in LD_PRELOAD */
 };
 
+/*
+ * At the exit of t's syscall (its exit event begun, regs its registers):
+ * patches the syscall's site to go through the syscall buffer's library
+ * when it can (record_sites.c). 1 if it did: regs and the event say where
+ * the thread goes on, and the caller sets the thread's registers.
+ */
+int recorder_sites_patch(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS]);
 /*
  * At t's syscall entry (its event recorded): answers the syscall in the
  * tracer if it can, recording its exit event; 1 if it did (the task is to

@@ -11,6 +11,7 @@
 #ifndef REWIND_ARCH_X86_64_SYSBUF_H
 #define REWIND_ARCH_X86_64_SYSBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -45,7 +46,7 @@
 #define SYSBUF_BLOCKING_OUT_MAX 4096
 
 #define SYSBUF_MAGIC   0x66627772u /* "rwbf" */
-#define SYSBUF_VERSION 2
+#define SYSBUF_VERSION 3
 #define SYSBUF_SIZE    (1u << 20)  /* per thread, header included */
 #define SYSBUF_OUT_MAX (64u << 10) /* larger outputs go the traced way */
 #define SYSBUF_FDS     1024	   /* descriptors whose kind the library keeps */
@@ -105,6 +106,8 @@ struct sysbuf_header {
 	uint32_t flags, reserved;
 	uint32_t out_dev_major[2], out_dev_minor[2];
 	uint64_t out_ino[2];
+	/* The library's pool of stubs for patched syscall sites, and the hook they call. */
+	uint64_t site_pool, site_pool_len, site_hook;
 };
 
 /*
@@ -153,7 +156,7 @@ _Static_assert(offsetof(struct sysbuf_record, commit_to) == SYSBUF_REC_COMMIT_TO
 _Static_assert(offsetof(struct sysbuf_record, header) == SYSBUF_REC_HEADER, "record layout");
 _Static_assert(sizeof(struct sysbuf_record) == 176, "record layout");
 _Static_assert(offsetof(struct sysbuf_header, pos) == SYSBUF_HDR_POS, "header layout");
-_Static_assert(sizeof(struct sysbuf_header) == 104, "header layout");
+_Static_assert(sizeof(struct sysbuf_header) == 128, "header layout");
 
 /*
  * Replay answers runs of buffered syscalls in the thread itself (the
@@ -189,6 +192,60 @@ _Static_assert(offsetof(struct sysbuf_feed_entry, rcx) == 88, "feed entry layout
 _Static_assert(sizeof(struct sysbuf_feed_entry) == 112, "feed entry layout");
 
 #define SYSBUF_PATH_ROOM 256
+
+/*
+ * Patched syscall sites (recorder/record_sites.c, preload/site_hook.S): a
+ * `syscall` instruction of a shared library that makes one of these calls
+ * is replaced by a jump to a stub of SYSBUF_SITE_STUB bytes in the
+ * library's pool (filled with int3 where unused), which calls the
+ * library's hook: the hook buffers the call as the wrappers would, or the
+ * stub makes it from a `syscall` of its own, traced.
+ */
+#define SYSBUF_SITE_STUB 64
+#define SYSBUF_SITE_FREE 0xcc
+
+static inline bool sysbuf_site_buffers(int64_t nr)
+{
+	switch (nr) {
+	case SYS_read:
+	case SYS_pread64:
+	case SYS_write:
+	case SYS_pwrite64:
+	case SYS_lseek:
+	case SYS_fstat:
+	case SYS_newfstatat:
+	case SYS_statx:
+	case SYS_close:
+	case SYS_getdents64:
+	case SYS_fcntl:
+	case SYS_readlink:
+	case SYS_readlinkat:
+	case SYS_access:
+	case SYS_faccessat:
+	case SYS_faccessat2:
+	case SYS_openat:
+	case SYS_unlink:
+	case SYS_unlinkat:
+	case SYS_mkdir:
+	case SYS_mkdirat:
+	case SYS_rename:
+	case SYS_renameat:
+	case SYS_fsync:
+	case SYS_fdatasync:
+	case SYS_ftruncate:
+	case SYS_fchmod:
+	case SYS_getpid:
+	case SYS_gettid:
+	case SYS_getuid:
+	case SYS_geteuid:
+	case SYS_getgid:
+	case SYS_getegid:
+	case SYS_getppid:
+		return true;
+	default:
+		return false;
+	}
+}
 
 /* The path arguments of a buffered syscall (bit i: argument i), as the library buffers it. */
 static inline uint64_t sysbuf_path_args(int64_t nr)
