@@ -650,6 +650,7 @@ int recorder_record_exec(struct recorder *r, struct recorder_task *t)
 	recorder_scratch_release(t);
 	recorder_mm_put(t->mm);
 	t->mm = recorder_mm_new();
+	t->handlers = 0;
 	if ((err = recorder_record_image(r, t, regs, 0, NULL)) < 0)
 		return err;
 	adopt_rseq(r, t);

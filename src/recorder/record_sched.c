@@ -482,6 +482,7 @@ static int record_clone(struct recorder *r, struct recorder_task *parent, int ev
 	if (!(flags & CLONE_VM))
 		child->rseq = parent->rseq;
 	memcpy(child->cpus, parent->cpus, sizeof(child->cpus));
+	child->handlers = (flags & CLONE_VM) ? 0 : parent->handlers;
 	recorder_sysbuf_clone(parent, child, flags);
 	written_pages_clone(r, child, flags);
 	if ((flags & CLONE_VM) && (flags & CLONE_VFORK) &&

@@ -231,6 +231,7 @@ static int deliver(struct recorder *r, struct recorder_task *t, const siginfo_t 
 	add_frame(r, t, regs);
 	if ((err = recorder_add_xsave(r, t, false)) < 0 || (err = recorder_emit(r)) < 0)
 		return err;
+	t->handlers++;
 	*pass_sig = 0;
 	return 0;
 }

@@ -14,9 +14,11 @@
  * A thread may be anywhere when the jump is written: it is written only
  * while no other thread of the address space runs user code, none is
  * stopped or blocked in a syscall with its instruction pointer inside the
- * site (where the jump's bytes would be the middle of an instruction), and
- * no vfork child shares memory with its parent (replay gives that child a
- * copy of the memory, where the recording's parent would see the patch).
+ * site (where the jump's bytes would be the middle of an instruction), none
+ * runs a signal handler (whose frame may return there; a handler left by
+ * siglongjmp keeps its process's sites as they are), and no vfork child
+ * shares memory with its parent (replay gives that child a copy of the
+ * memory, where the recording's parent would see the patch).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -72,7 +74,12 @@ static int others_clear(struct recorder *r, struct recorder_task *t, uint64_t si
 
 		if (o->vfork_hashes || o->sysbuf.vfork_parent)
 			return 1;
-		if (o == t || (o->mm != t->mm && o->tgid != t->tgid))
+		if (o->mm != t->mm && o->tgid != t->tgid)
+			continue;
+		/* A signal frame's saved instruction pointer may be inside the site. */
+		if (o->handlers)
+			return 1;
+		if (o == t)
 			continue;
 		switch (o->state) {
 		case TASK_DYING:

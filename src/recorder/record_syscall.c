@@ -507,6 +507,9 @@ int recorder_handle_exit(struct recorder *r, struct recorder_task *t)
 		t->exec_pending = false;
 		return recorder_record_exec(r, t);
 	}
+	/* Back where its frame says (record_sites.c: not inside a site being patched meanwhile). */
+	if (nr == SYS_rt_sigreturn && t->handlers)
+		t->handlers--;
 	if ((err = tracee_get_regs(&t->t, regs)) < 0)
 		return err;
 	x86_regs_args(regs, args);

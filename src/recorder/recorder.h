@@ -275,6 +275,11 @@ struct recorder_task {
 	uint64_t scratch_entry[X86_NREGS];
 	struct scratch_move scratch[SCRATCH_MOVES];
 	int nscratch;
+	/*
+	 * Signal handlers it runs (deliveries less rt_sigreturns): a frame may
+	 * return into a syscall site, so none is patched meanwhile (record_sites.c).
+	 */
+	unsigned handlers;
 	/* Its syscall-exit stop waits for no other thread of its process to run user code. */
 	bool exit_deferred;
 	/* Tasks made by its clone in progress that wait for the clone's exit event to run. */
