@@ -7,10 +7,11 @@
  * readlinks), which no wrapper of preload_files.c sees, then come here.
  *
  * The hook keeps every register but rcx and r11 (the syscall instruction's
- * own) and the flags. The library is compiled without vector registers
- * (-mgeneral-regs-only) and calls no libc function on this path, so the
- * vector state needs no saving. It buffers the call with the wrappers'
- * rules and returns rcx 1 and the result in rax, or rcx 0 and the stub
+ * own) and the status flags (which the compare after the site sets). The
+ * library is compiled without vector registers (-mgeneral-regs-only) and
+ * calls no libc function on this path, so the vector state needs no
+ * saving. It buffers the call with the wrappers' rules and returns rcx 1
+ * and the result in rax, or rcx 0 and the stub
  * makes the call itself from a `syscall` of its own, traced, with the
  * site's registers: calls this library does not buffer, a signal
  * handler's call made while the thread is in the library, a process whose
@@ -36,15 +37,19 @@ __asm__(".pushsection .text.rw_site_pool, \"ax\", @progbits\n"
 	".popsection\n");
 
 /*
- * Called by a stub with rsp below the red zone. Saves the arguments and
- * the flags (the callee-saved registers are the dispatcher's to keep).
+ * Called by a stub with rsp below the red zone. Saves the arguments (the
+ * callee-saved registers are the dispatcher's to keep). The status flags
+ * are not kept: a site is patched only where a compare follows its
+ * syscall, and sets them all again. Nor is there a pushf/popf pair, which,
+ * single-stepped (a debugger's stepi, going back under gdb), would put the
+ * step's trap flag into the program's own flags; libc's code runs with the
+ * direction flag clear, as the dispatcher's needs.
  */
 __asm__(".text\n"
 	".globl rw_site_hook\n"
 	".hidden rw_site_hook\n"
 	".type rw_site_hook, @function\n"
 	"rw_site_hook:\n"
-	"	pushfq\n"
 	"	push %rbp\n"
 	"	mov %rsp, %rbp\n"
 	"	sub $64, %rsp\n"
@@ -59,7 +64,6 @@ __asm__(".text\n"
 	"	mov %rax, %rdi\n"
 	"	mov %rsp, %rsi\n"
 	"	lea 56(%rsp), %rdx\n"
-	"	cld\n"
 	"	call rw_site_dispatch\n"
 	"	mov %eax, %ecx\n"
 	"	mov 0(%rsp), %rdi\n"
@@ -73,7 +77,6 @@ __asm__(".text\n"
 	"	mov 56(%rsp), %rax\n"
 	"1:	mov %rbp, %rsp\n"
 	"	pop %rbp\n"
-	"	popfq\n"
 	"	ret\n"
 	".size rw_site_hook, . - rw_site_hook\n");
 

@@ -155,8 +155,7 @@ static int write_patch(struct recorder *r, struct recorder_task *t, uint64_t add
 }
 
 /* The library's registration in t's process: t's own, or another thread's; NULL: none. */
-static const struct recorder_sysbuf *registration(struct recorder *r,
-						  const struct recorder_task *t)
+static const struct recorder_sysbuf *registration(struct recorder *r, const struct recorder_task *t)
 {
 	if (t->sysbuf.addr)
 		return &t->sysbuf;

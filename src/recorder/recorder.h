@@ -94,7 +94,7 @@ struct recorder_mm {
 	struct written_pages *written;
 	/* Patched syscall sites (record_sites.c): copied whole by a fork. */
 	struct recorder_sites {
-		uint64_t next_stub; /* stubs in the pool before it are taken */
+		uint64_t next_stub;    /* stubs in the pool before it are taken */
 		uint64_t rejected[32]; /* sites looked at and left alone, the latest last */
 		unsigned nrejected;
 	} sites;

@@ -46,9 +46,9 @@ static int rel32(uint64_t from_next, uint64_t to, uint8_t out[4])
 size_t x86_site_stub(uint8_t *out, uint64_t stub_addr, uint64_t hook_addr, uint64_t site_addr,
 		     const uint8_t *code, size_t site_len, uint64_t *resume)
 {
-	static const uint8_t head[] = {0x48, 0x8d, 0x64, 0x24, 0x80, 0xe8, 0, 0, 0, 0,
-				       0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0,
-				       0xe3, 0x02, 0xeb, 0x02, 0x0f, 0x05};
+	static const uint8_t head[] = {0x48, 0x8d, 0x64, 0x24, 0x80, 0xe8, 0,	 0,
+				       0,    0,	   0x48, 0x8d, 0xa4, 0x24, 0x80, 0,
+				       0,    0,	   0xe3, 0x02, 0xeb, 0x02, 0x0f, 0x05};
 	size_t moved = site_len - 2, n = sizeof(head);
 
 	_Static_assert(sizeof(head) == STUB_RESUME, "stub layout");
