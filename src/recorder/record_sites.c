@@ -99,7 +99,11 @@ static int others_clear(struct recorder *r, struct recorder_task *t, uint64_t si
 	return 0;
 }
 
-/* Whether [site, site + len) lies in an executable file mapping that is not the library's. */
+/*
+ * Whether [site, site + len) lies in an executable private mapping of a
+ * file that is not the library's: no JIT's code (anonymous, or a memfd),
+ * no deleted file.
+ */
 static bool in_library_code(pid_t pid, uint64_t site, size_t len)
 {
 	struct procmap *maps = NULL;
@@ -112,7 +116,9 @@ static bool in_library_code(pid_t pid, uint64_t site, size_t len)
 
 		if (site < m->start || site + len > m->end)
 			continue;
-		ok = (m->prot & PROT_EXEC) && !m->shared && base && strcmp(base + 1, POOL_LIBRARY);
+		ok = (m->prot & PROT_EXEC) && !m->shared && m->path[0] == '/' &&
+		     strncmp(m->path, "/memfd:", 7) && !strstr(m->path, " (deleted)") &&
+		     strcmp(base + 1, POOL_LIBRARY);
 		break;
 	}
 	free(maps);
@@ -192,13 +198,17 @@ int recorder_sites_patch(struct recorder *r, struct recorder_task *t, uint64_t r
 	if (!candidate(t, b, regs) || rejected(&t->mm->sites, site))
 		return 0;
 	if (tracee_read_mem(&t->t, site, code, sizeof(code)) < 0 ||
-	    !(len = x86_site_patchable(code, sizeof(code))) ||
-	    !in_library_code(t->t.tid, site, len)) {
+	    !(len = x86_site_patchable(code, sizeof(code)))) {
 		reject(&t->mm->sites, site);
 		return 0;
 	}
+	/* Not now (the next exit of the site tries again), before the maps are read. */
 	if ((err = others_clear(r, t, site, len)) != 0)
 		return err < 0 ? err : 0;
+	if (!in_library_code(t->t.tid, site, len)) {
+		reject(&t->mm->sites, site);
+		return 0;
+	}
 	if (!(stub_addr = take_stub(t, b)) ||
 	    !(n = x86_site_stub(stub, stub_addr, b->site_hook, site, code, len, &resume)) ||
 	    x86_site_jump(jump, site, len, stub_addr) < 0) {

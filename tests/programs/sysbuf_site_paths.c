@@ -18,7 +18,7 @@
 
 #include "check.h"
 
-#define ROUNDS 300
+#define ROUNDS 1500
 #define FILES  40
 
 static char dir[] = "/tmp/rewind-site-paths-XXXXXX";

@@ -17,7 +17,7 @@
 
 #include "check.h"
 
-#define ROUNDS 400
+#define ROUNDS 1500
 
 static char dir[] = "/tmp/rewind-site-stdio-XXXXXX";
 static int handler_fd;
