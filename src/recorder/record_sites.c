@@ -145,15 +145,19 @@ static uint64_t take_stub(struct recorder_task *t, const struct recorder_sysbuf 
 	return 0;
 }
 
-/* Writes len bytes at addr into t and into the exit event being built. */
-static int write_patch(struct recorder *r, struct recorder_task *t, uint64_t addr, const void *p,
-		       size_t len)
+/*
+ * Writes len bytes at addr into t and into the exit event being built. A
+ * failure leaves the site as it was (a stub written without its jump is a
+ * slot never used, in the replay too).
+ */
+static int write_patch(struct recorder *r, struct recorder_task *t, uint64_t site, uint64_t addr,
+		       const void *p, size_t len)
 {
 	int err = tracee_write_mem(&t->t, addr, p, len);
 
 	if (err < 0) {
-		rw_error("pid %d: cannot patch the syscall site at 0x%llx: %s", t->t.tid,
-			 (unsigned long long)addr, strerror(-err));
+		rw_debug("pid %d: cannot patch the syscall site at 0x%llx (0x%llx): %s", t->t.tid,
+			 (unsigned long long)site, (unsigned long long)addr, strerror(-err));
 		return err;
 	}
 	trace_event_add_mem(&r->eb, addr, p, len);
@@ -215,9 +219,11 @@ int recorder_sites_patch(struct recorder *r, struct recorder_task *t, uint64_t r
 		reject(&t->mm->sites, site);
 		return 0;
 	}
-	if ((err = write_patch(r, t, stub_addr, stub, n)) < 0 ||
-	    (err = write_patch(r, t, site, jump, len)) < 0)
-		return err;
+	if (write_patch(r, t, site, stub_addr, stub, n) < 0 ||
+	    write_patch(r, t, site, site, jump, len) < 0) {
+		reject(&t->mm->sites, site);
+		return 0;
+	}
 	regs[X86_RIP] = resume;
 	r->eb.regs[X86_RIP] = resume;
 	r->sites_patched++;
