@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -184,6 +185,26 @@ static int on_path(long nr, const long *a, long *ret)
 	}
 }
 
+/*
+ * Calls that only read the kernel's state: buffered when they change
+ * none (replay then has nothing to set). -1: not one of them.
+ */
+static int on_query(long nr, const long *a, long *ret)
+{
+	switch (nr) {
+	case SYS_rt_sigaction: /* struct kernel_sigaction: handler, flags, restorer, mask */
+		return !a[1] && call_out(nr, a, a[2], a[3] == 8 ? 32 : 0, ret);
+	case SYS_prlimit64:
+		return !a[2] && call_out(nr, a, a[3], sizeof(struct rlimit), ret);
+	case SYS_getrlimit:
+		return call_out(nr, a, a[1], sizeof(struct rlimit), ret);
+	case SYS_getcwd:
+		return call_out(nr, a, a[0], (uint64_t)a[1], ret);
+	default:
+		return -1;
+	}
+}
+
 /* 1: the call nr with arguments a was buffered, its raw result in *ret; 0: make it traced. */
 __attribute__((used)) int rw_site_dispatch(long nr, const long *a, long *ret)
 {
@@ -191,7 +212,8 @@ __attribute__((used)) int rw_site_dispatch(long nr, const long *a, long *ret)
 
 	if (!sysbuf_site_buffers(nr))
 		return 0;
-	if ((done = on_fd(nr, a, ret)) >= 0 || (done = on_path(nr, a, ret)) >= 0)
+	if ((done = on_fd(nr, a, ret)) >= 0 || (done = on_path(nr, a, ret)) >= 0 ||
+	    (done = on_query(nr, a, ret)) >= 0)
 		return done;
 	/* The ids and the like: nothing to look at. */
 	return sysbuf_call(nr, a, NULL, 0, ret);

@@ -6,11 +6,14 @@
 # off. A user's LD_PRELOAD is kept (the library goes after it). Outside
 # rewind the library does nothing. Under --chaos, threads are preempted
 # in the library's code (some between a syscall and its commit), and the
-# recording still replays.
-# usage: sysbuf.sh SYSBUF_CALLS_PROGRAM SYSBUF_SIGNALS_PROGRAM
+# recording still replays. libc's own queries of the kernel's state
+# (sigaction with no new action, getrlimit, getcwd) go through the buffer,
+# the changes (a handler set, a limit lowered) stop as before.
+# usage: sysbuf.sh SYSBUF_CALLS_PROGRAM SYSBUF_SIGNALS_PROGRAM SYSBUF_SITE_QUERIES_PROGRAM
 . "$(dirname "$0")/lib.sh"
 calls=$1
 signals=$2
+queries=$3
 lib=$(dirname "$REWIND")/librewind_preload.so
 [ -r "$lib" ] || fail "no $lib beside rewind"
 
@@ -33,6 +36,24 @@ REWIND_NO_SYSCALL_BUFFER=1 run_status st "$REWIND" rec -v -o "$dir/off.trace" "$
 expect_grep 'syscall buffer: off \(REWIND_NO_SYSCALL_BUFFER\)' "$dir/off.err"
 n=$(untraced_events "$dir/off.trace")
 [ "$n" = 0 ] || fail "$n syscalls made through the buffer it was turned off"
+
+# Queries buffered, changes traced: entries of each call at the buffer's
+# syscall (buffered) and elsewhere (traced), as "NAME buffered|traced".
+run_status st "$REWIND" rec -o "$dir/q.trace" "$queries" >"$dir/q.out" 2>"$dir/q.err"
+[ "$st" = 0 ] || { cat "$dir/q.err"; fail "recording the queries exited $st"; }
+"$REWIND" dump "$dir/q.trace" | awk '$4 == "syscall-entry" {
+	split($5, call, "("); how = $NF == "0x70000042" ? "buffered" : "traced"
+	if (call[1] == "rt_sigaction") how = how ($6 == "NULL," ? "-query" : "-set")
+	n[call[1] " " how]++ } END { for (k in n) print k, n[k] }' >"$dir/q.counts"
+count() { awk -v k="$1" '$1 " " $2 == k { print $3 }' "$dir/q.counts"; }
+[ "$(count 'rt_sigaction buffered-query')" -ge 4000 ] || { cat "$dir/q.counts"; fail "sigaction queries were not buffered"; }
+[ -z "$(count 'rt_sigaction buffered-set')" ] || { cat "$dir/q.counts"; fail "a sigaction that sets a handler went through the buffer"; }
+[ "$(count 'rt_sigaction traced-set')" -ge 40 ] || { cat "$dir/q.counts"; fail "the handlers set were not traced"; }
+[ "$(count 'getcwd buffered')" -ge 80 ] && [ "$(count 'prlimit64 buffered')" -ge 80 ] ||
+	{ cat "$dir/q.counts"; fail "getcwd or getrlimit were not buffered"; }
+run_status st "$REWIND" replay -a "$dir/q.trace" >"$dir/q.replay" 2>&1
+[ "$st" = 0 ] || { cat "$dir/q.replay"; fail "the queries' replay exited $st"; }
+cmp "$dir/q.out" "$dir/q.replay" || fail "the queries' replay printed other things"
 
 # A user's LD_PRELOAD stays first; the library is appended. (It is rewind's
 # too: a sanitizer build's runtime must not insist on coming first.)

@@ -241,6 +241,10 @@ static inline bool sysbuf_site_buffers(int64_t nr)
 	case SYS_getgid:
 	case SYS_getegid:
 	case SYS_getppid:
+	case SYS_rt_sigaction: /* queries only (the library's choice) */
+	case SYS_prlimit64:
+	case SYS_getrlimit:
+	case SYS_getcwd:
 		return true;
 	default:
 		return false;
@@ -287,7 +291,7 @@ static inline uint64_t sysbuf_out_len(int64_t nr, int64_t ret, uint64_t out_max)
 		return 0;
 	if (nr == SYS_read || nr == SYS_pread64 || nr == SYS_readlink || nr == SYS_readlinkat ||
 	    nr == SYS_getdents64 || nr == SYS_flistxattr || nr == SYS_fgetxattr ||
-	    nr == SYS_recvfrom)
+	    nr == SYS_recvfrom || nr == SYS_getcwd)
 		return (uint64_t)ret < out_max ? (uint64_t)ret : out_max;
 	if (nr == SYS_epoll_wait) /* struct epoll_event is 12 bytes (packed) on x86_64 */
 		return (uint64_t)ret * 12 < out_max ? (uint64_t)ret * 12 : out_max;
