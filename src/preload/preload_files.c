@@ -520,7 +520,14 @@ static int open_kind(int dirfd, const char *path, int flags, struct stat *file)
 			return SYSBUF_FD_UNKNOWN;
 		return sysbuf_kind_of(st.st_mode, major(st.st_dev), minor(st.st_dev), st.st_ino);
 	}
-	if (ret != -ENOENT || !(flags & O_CREAT) || !dir_of(path, dir, sizeof(dir)))
+	/*
+	 * Nothing there (a search along a path, mostly): the open fails as the
+	 * stat did. Should the file appear in between, its first use asks
+	 * what it is.
+	 */
+	if ((ret == -ENOENT || ret == -ENOTDIR) && !(flags & O_CREAT))
+		return SYSBUF_FD_UNKNOWN;
+	if (ret != -ENOENT || !dir_of(path, dir, sizeof(dir)))
 		return -1;
 	/* A new file, in a directory. */
 	if (!sysbuf_call(SYS_newfstatat, (long[6]){dirfd, L(dir), L(&st), 0}, &st, sizeof(st),

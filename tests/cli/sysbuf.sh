@@ -8,7 +8,8 @@
 # in the library's code (some between a syscall and its commit), and the
 # recording still replays. libc's own queries of the kernel's state
 # (sigaction with no new action, getrlimit, getcwd) go through the buffer,
-# the changes (a handler set, a limit lowered) stop as before.
+# the changes (a handler set, a limit lowered) stop as before; so do opens
+# of files that are not there.
 # usage: sysbuf.sh SYSBUF_CALLS_PROGRAM SYSBUF_SIGNALS_PROGRAM SYSBUF_SITE_QUERIES_PROGRAM
 . "$(dirname "$0")/lib.sh"
 calls=$1
@@ -51,6 +52,7 @@ count() { awk -v k="$1" '$1 " " $2 == k { print $3 }' "$dir/q.counts"; }
 [ "$(count 'rt_sigaction traced-set')" -ge 40 ] || { cat "$dir/q.counts"; fail "the handlers set were not traced"; }
 [ "$(count 'getcwd buffered')" -ge 80 ] && [ "$(count 'prlimit64 buffered')" -ge 80 ] ||
 	{ cat "$dir/q.counts"; fail "getcwd or getrlimit were not buffered"; }
+[ "$(count 'openat buffered')" -ge 120 ] || { cat "$dir/q.counts"; fail "opens of missing files were not buffered"; }
 run_status st "$REWIND" replay -a "$dir/q.trace" >"$dir/q.replay" 2>&1
 [ "$st" = 0 ] || { cat "$dir/q.replay"; fail "the queries' replay exited $st"; }
 cmp "$dir/q.out" "$dir/q.replay" || fail "the queries' replay printed other things"

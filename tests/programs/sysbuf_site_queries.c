@@ -6,8 +6,11 @@
  * limit, getcwd. Changes of that state (a handler set, a limit lowered, a
  * chdir) are interleaved and must be seen by the queries after them, in
  * the recording and in its replay; a handler set that way must run.
+ * Opens of files that are not there (a search along a path) fail through
+ * the buffer too, and one that appears later opens.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -65,6 +68,30 @@ static void limits_and_cwd(int round, char *top)
 	CHECK(getcwd(cwd, 1) == NULL && errno == ERANGE);
 }
 
+/* Opens that fail (ENOENT, ENOTDIR), then one of a file made since. */
+static void missing_files(int round, const char *top)
+{
+	char path[PATH_MAX + 64], self[PATH_MAX + 64];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/rewind-missing-%d", top, round);
+	errno = 0;
+	CHECK(open(path, O_RDONLY) == -1 && errno == ENOENT);
+	errno = 0;
+	CHECK(fopen(path, "r") == NULL && errno == ENOENT);
+	snprintf(self, sizeof(self), "%s/child", "/proc/self/exe");
+	errno = 0;
+	CHECK(open(self, O_RDONLY) == -1 && errno == ENOTDIR);
+	if (round % 10)
+		return;
+	CHECK((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0);
+	CHECK(write(fd, "here\n", 5) == 5 && close(fd) == 0);
+	CHECK((f = fopen(path, "r")) != NULL);
+	CHECK(fgets(self, sizeof(self), f) && !strcmp(self, "here\n"));
+	CHECK(fclose(f) == 0 && unlink(path) == 0);
+}
+
 int main(void)
 {
 	char top[PATH_MAX];
@@ -83,6 +110,7 @@ int main(void)
 			CHECK(raise(sig) == 0);
 		total += after;
 		limits_and_cwd(round, top);
+		missing_files(round, top);
 	}
 	CHECK(handled > 0);
 	printf("handled %d, sum %llu\n", handled, (unsigned long long)total);
