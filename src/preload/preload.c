@@ -36,11 +36,15 @@
 /*
  * The call itself: rdi is the record. Saves the registers the events need
  * (those that are not the syscall's arguments), loads the arguments, calls
- * the `syscall; ret` in rewind's page, and commits the record with one
- * store of the header's pos. From the return of the syscall to that store
- * (rw_sysbuf_window .. rw_sysbuf_window_end, and the `ret` in the page) the
- * syscall has run but its record is not in the buffer: the recorder steps
- * a thread it stopped there past the commit before it records anything.
+ * the `syscall; ret` in rewind's page, copies what the kernel wrote (as
+ * much as the result says, by out_unit) after the record's path slots, and
+ * commits the record, that output included, with one store of the
+ * header's pos: a record takes only the room its output needed. From the
+ * return of the syscall to that store (rw_sysbuf_window ..
+ * rw_sysbuf_window_end, and the `ret` in the page) the syscall has run
+ * but its record is not in the buffer: the recorder steps a thread it
+ * stopped there past the commit before it records anything (the copy's
+ * `rep movsb` it does in one go).
  */
 __asm__(".text\n"
 	".globl rw_sysbuf_raw\n"
@@ -71,9 +75,32 @@ __asm__(".text\n"
 	".hidden rw_sysbuf_window\n"
 	"rw_sysbuf_window:\n"
 	"	mov %rax, 64(%rbx)\n"
-	"	mov 152(%rbx), %rcx\n"
-	"	mov 160(%rbx), %rdx\n"
-	"	mov %rcx, 16(%rdx)\n"
+	"	xor %ecx, %ecx\n" /* the output's length: none on an error */
+	"	test %rax, %rax\n"
+	"	js 3f\n"
+	"	mov 176(%rbx), %rdx\n" /* out_unit */
+	"	test %rdx, %rdx\n"
+	"	jg 1f\n"
+	"	jl 2f\n"	       /* SYSBUF_OUT_IF_OK: all of it */
+	"	test %rax, %rax\n" /* SYSBUF_OUT_IF_ZERO */
+	"	jnz 3f\n"
+	"	jmp 2f\n"
+	"1:	mov %rax, %rcx\n" /* so many units of the result, at most out_max */
+	"	imul %rdx, %rcx\n"
+	"	cmp 80(%rbx), %rcx\n"
+	"	jbe 3f\n"
+	"2:	mov 80(%rbx), %rcx\n"
+	"3:	mov %rcx, %rdx\n"
+	"	mov 72(%rbx), %rsi\n" /* from out_addr to after the path slots */
+	"	mov (%rbx), %rdi\n"
+	"	add %rbx, %rdi\n"
+	"	rep movsb\n"
+	"	add $7, %rdx\n"
+	"	and $-8, %rdx\n"
+	"	add %rdx, (%rbx)\n" /* the record's size, and the commit */
+	"	add 152(%rbx), %rdx\n"
+	"	mov 160(%rbx), %rcx\n"
+	"	mov %rdx, 16(%rcx)\n"
 	".globl rw_sysbuf_window_end\n"
 	".hidden rw_sysbuf_window_end\n"
 	"rw_sysbuf_window_end:\n"
@@ -182,8 +209,8 @@ bool sysbuf_call(long nr, const long a[6], void *out, uint64_t out_max, long *re
 {
 	struct sysbuf_header *h;
 	struct sysbuf_record *rec;
-	uint64_t paths = sysbuf_path_args(nr), need = sizeof(*rec) + sysbuf_room(out_max, paths), n;
-	uint8_t *dst;
+	uint64_t paths = sysbuf_path_args(nr), base = sizeof(*rec) + sysbuf_paths_room(paths);
+	uint64_t need = sizeof(*rec) + sysbuf_room(out_max, paths);
 
 	if (ts.busy || out_max > SYSBUF_OUT_MAX || process.off)
 		return false;
@@ -199,7 +226,7 @@ bool sysbuf_call(long nr, const long a[6], void *out, uint64_t out_max, long *re
 		return false;
 	}
 	rec = (struct sysbuf_record *)((uint8_t *)(h + 1) + h->pos);
-	rec->size = need;
+	rec->size = base;
 	rec->nr = nr;
 	for (int i = 0; i < 6; i++)
 		rec->args[i] = (uint64_t)a[i];
@@ -207,18 +234,15 @@ bool sysbuf_call(long nr, const long a[6], void *out, uint64_t out_max, long *re
 	rec->out_addr = (uint64_t)(uintptr_t)out;
 	rec->out_max = out_max;
 	rec->copied = 0;
-	rec->commit_to = h->pos + need;
+	rec->commit_to = h->pos + base;
 	rec->header = (uint64_t)(uintptr_t)h;
 	rec->path_args = paths;
+	rec->out_unit = sysbuf_out_unit(nr);
 	barrier();
 	*ret = rw_sysbuf_raw(rec);
 	barrier();
-	n = sysbuf_out_len(nr, *ret, out_max);
-	dst = (uint8_t *)(rec + 1);
-	for (uint64_t i = 0; i < n; i++)
-		dst[i] = ((const uint8_t *)out)[i];
 	if (paths)
-		copy_paths(rec, (char *)dst + ((out_max + 7) & ~7ull), *ret);
+		copy_paths(rec, (char *)(rec + 1), *ret);
 	barrier();
 	rec->copied = 1;
 	barrier();

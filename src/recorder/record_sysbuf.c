@@ -38,8 +38,8 @@
 #include "recorder/recorder.h"
 
 #define LIBRARY_NAME "librewind_preload.so"
-/* The window from the syscall's return to the commit is a few instructions. */
-#define WINDOW_MAX_STEPS 16
+/* The window from the syscall's return to the commit is a few instructions (and a copy). */
+#define WINDOW_MAX_STEPS 40
 
 static bool in_window(const struct recorder_task *t, uint64_t rip)
 {
@@ -62,6 +62,37 @@ static void send_again(struct recorder_task *t, const siginfo_t *si)
 }
 
 /*
+ * At the commit's `rep movsb` (a single step per byte): the copy done at
+ * once, and t past it. 1 if so, 0 if t is at another instruction.
+ */
+static int copy_at_once(struct recorder_task *t, uint64_t regs[X86_NREGS])
+{
+	uint64_t n = regs[X86_RCX];
+	uint8_t insn[2], *bytes;
+	int err = 0;
+
+	if (tracee_read_mem(&t->t, regs[X86_RIP], insn, sizeof(insn)) < 0 || insn[0] != 0xf3 ||
+	    insn[1] != 0xa4)
+		return 0;
+	if (n > SYSBUF_OUT_MAX)
+		return -EPROTO;
+	if (n) {
+		bytes = xmalloc(n);
+		err = tracee_read_mem(&t->t, regs[X86_RSI], bytes, n);
+		if (!err)
+			err = tracee_write_mem(&t->t, regs[X86_RDI], bytes, n);
+		free(bytes);
+		if (err < 0)
+			return err;
+	}
+	regs[X86_RSI] += n;
+	regs[X86_RDI] += n;
+	regs[X86_RCX] = 0;
+	regs[X86_RIP] += sizeof(insn);
+	return (err = tracee_set_regs(&t->t, regs)) < 0 ? err : 1;
+}
+
+/*
  * t, stopped by rewind's own SIGSTOP (a preemption, a held signal's
  * kick), ran a buffered syscall whose record is not committed yet: steps
  * it past the commit, so the syscall's events come before whatever this
@@ -81,6 +112,13 @@ static int step_out(struct recorder *r, struct recorder_task *t)
 			break;
 		if (!in_window(t, regs[X86_RIP]))
 			break;
+		if ((err = copy_at_once(t, regs)) != 0) {
+			if (err < 0)
+				break;
+			rw_debug("pid %d: the commit's copy done at once", t->t.tid);
+			err = 0;
+			continue;
+		}
 		st = tracee_resume(&t->t, PTRACE_SINGLESTEP, 0);
 		if (st < 0) {
 			err = st;
@@ -173,7 +211,7 @@ static int emit_exit(struct recorder *r, struct recorder_task *t, const struct s
  */
 static void add_paths(struct recorder *r, struct recorder_task *t, const struct sysbuf_record *rec)
 {
-	const char *slot = (const char *)(rec + 1) + ((rec->out_max + 7) & ~7ull);
+	const char *slot = (const char *)(rec + 1);
 	char s[SYSBUF_PATH_ROOM];
 
 	for (int i = 0; i < 6; i++) {
@@ -193,7 +231,7 @@ static int emit_record(struct recorder *r, struct recorder_task *t, const struct
 		       uint64_t rec_addr, const uint64_t base[X86_NREGS])
 {
 	uint64_t regs[X86_NREGS], n = sysbuf_out_len(rec->nr, rec->ret, rec->out_max);
-	uint8_t *out;
+	const uint8_t *out;
 	int err;
 
 	record_regs(rec, rec_addr, base, regs);
@@ -205,20 +243,10 @@ static int emit_record(struct recorder *r, struct recorder_task *t, const struct
 	regs[X86_RAX] = (uint64_t)rec->ret;
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SYSCALL_EXIT, regs);
 	trace_event_add_sysno(&r->eb, rec->nr);
-	if (n && rec->copied) {
-		trace_event_add_mem(&r->eb, rec->out_addr, rec + 1, n);
-	} else if (n) {
-		/* Stopped while copying it: the kernel's bytes are still where it wrote them. */
-		out = xmalloc(n); /* at most SYSBUF_OUT_MAX: out_max is checked */
-		if ((err = tracee_read_mem(&t->t, rec->out_addr, out, n)) < 0) {
-			rw_error("pid %d: cannot read what buffered syscall %lld wrote at 0x%llx",
-				 t->t.tid, (long long)rec->nr, (unsigned long long)rec->out_addr);
-			free(out);
-			return err;
-		}
+	/* The commit copied the output after the path slots (emit_records checked the room). */
+	out = (const uint8_t *)(rec + 1) + sysbuf_paths_room(rec->path_args);
+	if (n)
 		trace_event_add_mem(&r->eb, rec->out_addr, out, n);
-		free(out);
-	}
 	return emit_exit(r, t, rec);
 }
 
@@ -243,7 +271,9 @@ static int emit_records(struct recorder *r, struct recorder_task *t, uint64_t fr
 		}
 		if (rec.size < sizeof(rec) || rec.size > len - off || (rec.size & 7) ||
 		    rec.out_max > SYSBUF_OUT_MAX || (rec.path_args & ~0x3full) ||
-		    sysbuf_room(rec.out_max, rec.path_args) > rec.size - sizeof(rec)) {
+		    sysbuf_paths_room(rec.path_args) +
+			    sysbuf_out_len(rec.nr, rec.ret, rec.out_max) >
+			rec.size - sizeof(rec)) {
 			rw_error("pid %d: malformed syscall buffer record at 0x%llx", t->t.tid,
 				 (unsigned long long)(start + off));
 			err = -EPROTO;
@@ -418,7 +448,7 @@ static int64_t register_buffer(struct recorder *r, struct recorder_task *t, uint
 	if (tracee_read_mem(&t->t, addr, &h, sizeof(h)) < 0)
 		return -EFAULT;
 	if (h.magic != SYSBUF_MAGIC || h.version != SYSBUF_VERSION || h.size != SYSBUF_SIZE ||
-	    h.pos || h.window_lo >= h.window_hi || h.window_hi - h.window_lo > 64 ||
+	    h.pos || h.window_lo >= h.window_hi || h.window_hi - h.window_lo > 256 ||
 	    h.fd_kinds_len > SYSBUF_FDS || !h.process)
 		return -EINVAL;
 	if (fill_header(r, t, addr) < 0)

@@ -46,7 +46,7 @@
 #define SYSBUF_BLOCKING_OUT_MAX 4096
 
 #define SYSBUF_MAGIC   0x66627772u /* "rwbf" */
-#define SYSBUF_VERSION 3
+#define SYSBUF_VERSION 4
 #define SYSBUF_SIZE    (1u << 20)  /* per thread, header included */
 #define SYSBUF_OUT_MAX (64u << 10) /* larger outputs go the traced way */
 #define SYSBUF_FDS     1024	   /* descriptors whose kind the library keeps */
@@ -117,21 +117,28 @@ struct sysbuf_header {
  * instruction's (the return address, the flags).
  */
 struct sysbuf_record {
-	uint64_t size; /* of the record, output room included (8-aligned) */
+	/*
+	 * Of the record (8-aligned): the library sets it to this struct and
+	 * the path slots, and its commit adds the output the call returned.
+	 */
+	uint64_t size;
 	int64_t nr;
 	uint64_t args[6];
 	int64_t ret;
 	uint64_t out_addr, out_max; /* where the kernel writes, and at most how much */
-	uint64_t copied;	    /* 1 once the output is copied after the record */
+	uint64_t copied;	    /* 1 once the path strings are copied after the record */
 	uint64_t rbp, r12, r13, r14, r15, rsp, rflags;
-	uint64_t commit_to; /* the header's pos once the record is committed */
+	uint64_t commit_to; /* the header's pos at the commit, before the output is added */
 	uint64_t header;    /* the header's address */
 	/*
-	 * The arguments that are paths (bit i: argument i): after the output
-	 * room, a slot of SYSBUF_PATH_ROOM bytes each, in argument order, holds
-	 * its string (cut short, NUL-terminated), copied with the output.
+	 * The arguments that are paths (bit i: argument i): right after the
+	 * record, a slot of SYSBUF_PATH_ROOM bytes each, in argument order,
+	 * holds its string (cut short, NUL-terminated), copied after the
+	 * commit. The output follows the slots.
 	 */
 	uint64_t path_args;
+	/* How the output's length follows from the result: sysbuf_out_unit. */
+	int64_t out_unit;
 };
 
 /* Offsets the library's assembly uses. */
@@ -144,6 +151,7 @@ struct sysbuf_record {
 #define SYSBUF_REC_RFLAGS    144
 #define SYSBUF_REC_COMMIT_TO 152
 #define SYSBUF_REC_HEADER    160
+#define SYSBUF_REC_OUT_UNIT  176
 #define SYSBUF_HDR_POS	     16
 _Static_assert(offsetof(struct sysbuf_record, nr) == SYSBUF_REC_NR, "record layout");
 _Static_assert(offsetof(struct sysbuf_record, args) == SYSBUF_REC_ARGS, "record layout");
@@ -154,7 +162,8 @@ _Static_assert(offsetof(struct sysbuf_record, rsp) == SYSBUF_REC_RSP, "record la
 _Static_assert(offsetof(struct sysbuf_record, rflags) == SYSBUF_REC_RFLAGS, "record layout");
 _Static_assert(offsetof(struct sysbuf_record, commit_to) == SYSBUF_REC_COMMIT_TO, "layout");
 _Static_assert(offsetof(struct sysbuf_record, header) == SYSBUF_REC_HEADER, "record layout");
-_Static_assert(sizeof(struct sysbuf_record) == 176, "record layout");
+_Static_assert(offsetof(struct sysbuf_record, out_unit) == SYSBUF_REC_OUT_UNIT, "layout");
+_Static_assert(sizeof(struct sysbuf_record) == 184, "record layout");
 _Static_assert(offsetof(struct sysbuf_header, pos) == SYSBUF_HDR_POS, "header layout");
 _Static_assert(sizeof(struct sysbuf_header) == 128, "header layout");
 
@@ -284,18 +293,55 @@ static inline uint64_t sysbuf_room(uint64_t out_max, uint64_t path_args)
 	       (uint64_t)__builtin_popcountll(path_args) * SYSBUF_PATH_ROOM;
 }
 
+/* The path slots of a record (after it; the output after them). */
+static inline uint64_t sysbuf_paths_room(uint64_t path_args)
+{
+	return (uint64_t)__builtin_popcountll(path_args) * SYSBUF_PATH_ROOM;
+}
+
+/*
+ * How the output of call nr follows from its result, as the library's
+ * commit computes it: bytes per unit of a positive result (1: a length,
+ * 12: epoll_wait's packed events), SYSBUF_OUT_IF_ZERO (all of it when the
+ * result is 0: the stat family and the like) or SYSBUF_OUT_IF_OK (all of
+ * it unless an error: poll's revents).
+ */
+#define SYSBUF_OUT_IF_ZERO 0
+#define SYSBUF_OUT_IF_OK   (-1)
+static inline int64_t sysbuf_out_unit(int64_t nr)
+{
+	switch (nr) {
+	case SYS_read:
+	case SYS_pread64:
+	case SYS_readlink:
+	case SYS_readlinkat:
+	case SYS_getdents64:
+	case SYS_flistxattr:
+	case SYS_fgetxattr:
+	case SYS_recvfrom:
+	case SYS_getcwd:
+		return 1;
+	case SYS_epoll_wait:
+		return 12; /* struct epoll_event is 12 bytes (packed) on x86_64 */
+	case SYS_poll:
+	case SYS_ppoll:
+		return SYSBUF_OUT_IF_OK;
+	default:
+		return SYSBUF_OUT_IF_ZERO;
+	}
+}
+
 /* How many bytes the kernel wrote at out_addr for a call that returned ret. */
 static inline uint64_t sysbuf_out_len(int64_t nr, int64_t ret, uint64_t out_max)
 {
+	int64_t unit = sysbuf_out_unit(nr);
+
 	if (!out_max || ret < 0)
 		return 0;
-	if (nr == SYS_read || nr == SYS_pread64 || nr == SYS_readlink || nr == SYS_readlinkat ||
-	    nr == SYS_getdents64 || nr == SYS_flistxattr || nr == SYS_fgetxattr ||
-	    nr == SYS_recvfrom || nr == SYS_getcwd)
-		return (uint64_t)ret < out_max ? (uint64_t)ret : out_max;
-	if (nr == SYS_epoll_wait) /* struct epoll_event is 12 bytes (packed) on x86_64 */
-		return (uint64_t)ret * 12 < out_max ? (uint64_t)ret * 12 : out_max;
-	if (nr == SYS_poll || nr == SYS_ppoll)
+	if (unit > 0)
+		return (uint64_t)ret * (uint64_t)unit < out_max ? (uint64_t)ret * (uint64_t)unit
+								 : out_max;
+	if (unit == SYSBUF_OUT_IF_OK)
 		return out_max;
 	return ret == 0 ? out_max : 0;
 }
