@@ -229,7 +229,9 @@ static void test_trampoline(void)
 	base.rsp = STACK_TOP - 0x1000;
 	base.rdi = STACK_TOP - 0x8000;
 	base.rax = 7, base.rbx = 0xb, base.rcx = 0xc, base.rdx = 0xd, base.rsi = 0x51;
-	base.rbp = 0xb9, base.r8 = 8, base.r9 = 9, base.r10 = 10, base.r11 = 11, base.r12 = 12;
+	/* r12: INT64_MIN, whose difference from a register cannot be negated as a signed value. */
+	base.rbp = 0xb9, base.r8 = 8, base.r9 = 9, base.r10 = 10, base.r11 = 11;
+	base.r12 = 0x8000000000000000ull;
 	base.r13 = 13, base.r14 = 0x7fff12345678ull, base.r15 = 15;
 	base.eflags = 0x246;
 	{

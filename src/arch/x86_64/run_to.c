@@ -218,7 +218,7 @@ static void difference(struct emitter *e, int reg, uint64_t value)
 {
 	static const uint8_t mov_rcx_rip[] = {0x48, 0x8b, 0x0d};
 	uint8_t rex = (uint8_t)(0x48 | (reg >= 8 ? 1 : 0));
-	int64_t minus = -(int64_t)value;
+	int64_t minus = (int64_t)(0 - value); /* wraps: value may be INT64_MIN */
 
 	if (minus == (int32_t)minus) {
 		uint8_t lea[] = {rex, 0x8d, 0x8c, (uint8_t)(0x20 | (reg & 7))};
