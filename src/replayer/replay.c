@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "arch/x86_64/kernel_errno.h"
+#include "common/procmaps.h"
 #include "arch/x86_64/syscall_table.h"
 #include "arch/x86_64/tsc.h"
 #include "common/cpu_affinity.h"
@@ -78,20 +79,51 @@ int replayer_diverged(struct replayer *r, const uint64_t recorded[X86_NREGS],
 	return -EPROTO;
 }
 
+/*
+ * Where rip is (" in FILE+OFFSET") and, for a fault, the address it
+ * touched (", address 0x..."): what a divergence at a crash needs.
+ */
+static void describe_fault(pid_t tid, uint64_t rip, int sig, char *out, size_t len)
+{
+	struct procmap *maps = NULL;
+	int n = procmaps_read(tid, &maps);
+	siginfo_t si;
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < n; i++)
+		if (rip >= maps[i].start && rip < maps[i].end && maps[i].path[0]) {
+			const char *base = strrchr(maps[i].path, '/');
+
+			used = (size_t)snprintf(out, len, " in %s+0x%llx",
+						base ? base + 1 : maps[i].path,
+						(unsigned long long)(rip - maps[i].start +
+								     maps[i].offset));
+			break;
+		}
+	free(maps);
+	if (used < len && (sig == SIGSEGV || sig == SIGBUS) &&
+	    ptrace(PTRACE_GETSIGINFO, tid, 0, &si) == 0)
+		snprintf(out + used, len - used, ", address 0x%llx",
+			 (unsigned long long)(uintptr_t)si.si_addr);
+}
+
 int replayer_unexpected_stop(struct replayer *r, const char *expected)
 {
 	struct tracee *t = &r->tasks.cur->t;
 	int st = t->wait_status;
 	uint64_t regs[X86_NREGS];
-	char got[128], where[64];
+	char got[700], where[64], fault[560];
 
 	if (WIFEXITED(st))
 		snprintf(got, sizeof(got), "the process exited with status %d", WEXITSTATUS(st));
 	else if (WIFSIGNALED(st))
 		snprintf(got, sizeof(got), "the process was killed by %s", strsignal(WTERMSIG(st)));
-	else if (tracee_get_regs(t, regs) == 0)
-		snprintf(got, sizeof(got), "signal %s at rip 0x%llx", strsignal(WSTOPSIG(st)),
-			 (unsigned long long)regs[X86_RIP]);
+	else if (tracee_get_regs(t, regs) == 0) {
+		describe_fault(t->tid, regs[X86_RIP], WSTOPSIG(st), fault, sizeof(fault));
+		snprintf(got, sizeof(got), "signal %s at rip 0x%llx%s", strsignal(WSTOPSIG(st)),
+			 (unsigned long long)regs[X86_RIP], fault);
+	}
 	else
 		snprintf(got, sizeof(got), "stop status 0x%x", st);
 	rw_error("divergence at %s: expected %s, got %s", event_name(r, where, sizeof(where)),
