@@ -294,6 +294,7 @@ static int record_here(struct recorder *r, struct recorder_task *t, uint64_t reg
 		t->desched.skip = regs[X86_RBX];
 	memcpy(t->boundary_regs, regs, sizeof(t->boundary_regs));
 	t->at_boundary = true;
+	t->after_sigreturn = false;
 	return 0;
 }
 

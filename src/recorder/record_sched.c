@@ -697,7 +697,8 @@ static int after_exit(struct recorder *r, struct recorder_task *t)
 	memcpy(t->boundary_regs, r->eb.regs, sizeof(t->boundary_regs));
 	t->at_boundary = true;
 	t->held_blocked = false;
-	if (t->nheld)
+	t->after_sigreturn = r->eb.kind == EV_SYSCALL_EXIT && t->cur_sysno == SYS_rt_sigreturn;
+	if (t->nheld && !t->after_sigreturn)
 		recorder_resend_held(r, t);
 	if ((err = recorder_ptrace_after_exit(r, t, r->eb.kind == EV_EXEC)) != 0)
 		return err < 0 ? err : hold(r, t);

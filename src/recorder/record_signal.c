@@ -373,10 +373,14 @@ int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, i
 		t->sigstops_resent--; /* the program's, sent again: on as any signal */
 	if (is_sync_fault(&si))
 		return deliver(r, t, &si, true, 0, pass_sig);
-	if (t->at_boundary) {
+	/*
+	 * Pending at the exit, it is delivered before any user instruction
+	 * runs; but for an rt_sigreturn's, where it is held back as if it came
+	 * a little later: the code the handler interrupted goes on first.
+	 */
+	if (t->at_boundary && !t->after_sigreturn) {
 		uint64_t regs[X86_NREGS];
 
-		/* Pending at the exit, it is delivered before any user instruction runs. */
 		if (tracee_get_regs(&t->t, regs) == 0 &&
 		    !memcmp(regs, t->boundary_regs, sizeof(regs)))
 			return deliver(r, t, &si, false, 0, pass_sig);

@@ -222,6 +222,12 @@ struct recorder_task {
 	uint8_t *xsave_prev, *xsave_cur;
 	size_t xsave_prev_len; /* bytes the kernel gave for xsave_prev */
 	bool have_xsave_prev;
+	/*
+	 * Its last event is an rt_sigreturn's exit: a signal pending there
+	 * waits for user code to run (else a timer faster than the recording
+	 * of a handler's round trip would run the handler for ever).
+	 */
+	bool after_sigreturn;
 	/* The syscall between its entry and exit stops, and its registers at the entry. */
 	long cur_sysno;
 	uint64_t entry_regs[X86_NREGS];
