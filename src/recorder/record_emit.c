@@ -29,8 +29,8 @@ static void note_handler_entry(struct recorder *r)
 		return;
 	if (r->nat_handler_entry == r->at_handler_entry_cap) {
 		r->at_handler_entry_cap = r->at_handler_entry_cap ? 2 * r->at_handler_entry_cap : 8;
-		r->at_handler_entry = xrealloc(r->at_handler_entry, r->at_handler_entry_cap *
-								  sizeof(*r->at_handler_entry));
+		r->at_handler_entry = xrealloc(
+		    r->at_handler_entry, r->at_handler_entry_cap * sizeof(*r->at_handler_entry));
 	}
 	r->at_handler_entry[r->nat_handler_entry++] = r->eb.tid;
 }

@@ -164,17 +164,6 @@ static int write_patch(struct recorder *r, struct recorder_task *t, uint64_t sit
 	return 0;
 }
 
-/* The library's registration in t's process: t's own, or another thread's; NULL: none. */
-static const struct recorder_sysbuf *registration(struct recorder *r, const struct recorder_task *t)
-{
-	if (t->sysbuf.addr)
-		return &t->sysbuf;
-	for (size_t i = 0; i < r->ntasks; i++)
-		if (r->tasks[i]->tgid == t->tgid && r->tasks[i]->sysbuf.addr)
-			return &r->tasks[i]->sysbuf;
-	return NULL;
-}
-
 /* Whether t's syscall at hand comes from a site worth a look. */
 static bool candidate(const struct recorder_task *t, const struct recorder_sysbuf *b,
 		      const uint64_t regs[X86_NREGS])
@@ -195,7 +184,7 @@ int recorder_sites_patch(struct recorder *r, struct recorder_task *t, uint64_t r
 {
 	uint64_t site = t->entry_regs[X86_RIP] - 2, stub_addr, resume;
 	uint8_t code[X86_SITE_MAX], stub[SYSBUF_SITE_STUB], jump[X86_SITE_MAX];
-	const struct recorder_sysbuf *b = registration(r, t);
+	const struct recorder_sysbuf *b = recorder_sysbuf_of_process(r, t);
 	size_t len, n;
 	int err;
 

@@ -495,8 +495,8 @@ int64_t recorder_sysbuf_answer(struct recorder *r, struct recorder_task *t, cons
 	}
 }
 
-/* The descriptor kinds of t's process: its own registration's, or a thread's. */
-static const struct recorder_sysbuf *kinds_of(struct recorder *r, const struct recorder_task *t)
+const struct recorder_sysbuf *recorder_sysbuf_of_process(struct recorder *r,
+							 const struct recorder_task *t)
 {
 	if (t->sysbuf.addr)
 		return &t->sysbuf;
@@ -545,7 +545,8 @@ int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long
 		hi = UINT_MAX;
 		break;
 	}
-	if (!(b = kinds_of(r, t)) || (unsigned)lo >= b->fd_kinds_len || lo != (unsigned)lo)
+	if (!(b = recorder_sysbuf_of_process(r, t)) || (unsigned)lo >= b->fd_kinds_len ||
+	    lo != (unsigned)lo)
 		return 0;
 	if (hi >= b->fd_kinds_len)
 		hi = b->fd_kinds_len - 1;
@@ -562,7 +563,7 @@ int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long
  */
 int recorder_sysbuf_mappings_changed(struct recorder *r, struct recorder_task *t)
 {
-	const struct recorder_sysbuf *b = kinds_of(r, t);
+	const struct recorder_sysbuf *b = recorder_sysbuf_of_process(r, t);
 	struct sysbuf_shared_files want = {0}, now;
 	const struct recorder_mm *mm = t->mm;
 	uint64_t addr;
@@ -622,8 +623,8 @@ int recorder_sysbuf_cloned(struct recorder *r, struct recorder_task *t, long nr,
 	const struct recorder_sysbuf *b;
 	uint64_t flags, off = 1;
 
-	if (ret <= 0 || (nr != SYS_clone && nr != SYS_clone3) || !(b = kinds_of(r, t)) ||
-	    !b->process)
+	if (ret <= 0 || (nr != SYS_clone && nr != SYS_clone3) ||
+	    !(b = recorder_sysbuf_of_process(r, t)) || !b->process)
 		return 0;
 	flags = clone_flags(t, nr, args);
 	if ((flags & (CLONE_VM | CLONE_SETTLS | CLONE_VFORK)) != CLONE_VM)

@@ -129,7 +129,8 @@ struct recorder_ptrace {
 	pid_t tracer_tgid;
 	unsigned options; /* PTRACE_O_* as the tracer set them */
 	bool seized;
-	bool auto_attached; /* attached by a clone event: its first stop is the tracer's */
+	/* Attached by a clone event: its first stop is the tracer's. */
+	bool auto_attached;
 	enum ptrace_stop_kind stop;
 	bool reported; /* the tracer's wait has seen the stop */
 	int status;    /* the stop's wait status */
@@ -585,6 +586,12 @@ void recorder_sysbuf_init(struct recorder *r);
 char **recorder_sysbuf_environ(const struct recorder *r);
 void recorder_sysbuf_free(struct recorder *r);
 int recorder_sysbuf_stop(struct recorder *r, struct recorder_task *t, int st);
+/*
+ * The library's registration in t's process (its descriptor kinds, its
+ * pool of stubs): t's own, or another thread's; NULL: none.
+ */
+const struct recorder_sysbuf *recorder_sysbuf_of_process(struct recorder *r,
+							 const struct recorder_task *t);
 void recorder_sysbuf_clone(struct recorder_task *parent, struct recorder_task *child,
 			   uint64_t flags);
 void recorder_sysbuf_forget(struct recorder_task *t);

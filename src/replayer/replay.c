@@ -95,10 +95,9 @@ static void describe_fault(pid_t tid, uint64_t rip, int sig, char *out, size_t l
 		if (rip >= maps[i].start && rip < maps[i].end && maps[i].path[0]) {
 			const char *base = strrchr(maps[i].path, '/');
 
-			used = (size_t)snprintf(out, len, " in %s+0x%llx",
-						base ? base + 1 : maps[i].path,
-						(unsigned long long)(rip - maps[i].start +
-								     maps[i].offset));
+			used = (size_t)snprintf(
+			    out, len, " in %s+0x%llx", base ? base + 1 : maps[i].path,
+			    (unsigned long long)(rip - maps[i].start + maps[i].offset));
 			break;
 		}
 	free(maps);
@@ -123,8 +122,7 @@ int replayer_unexpected_stop(struct replayer *r, const char *expected)
 		describe_fault(t->tid, regs[X86_RIP], WSTOPSIG(st), fault, sizeof(fault));
 		snprintf(got, sizeof(got), "signal %s at rip 0x%llx%s", strsignal(WSTOPSIG(st)),
 			 (unsigned long long)regs[X86_RIP], fault);
-	}
-	else
+	} else
 		snprintf(got, sizeof(got), "stop status 0x%x", st);
 	rw_error("divergence at %s: expected %s, got %s", event_name(r, where, sizeof(where)),
 		 expected, got);

@@ -340,7 +340,7 @@ static inline uint64_t sysbuf_out_len(int64_t nr, int64_t ret, uint64_t out_max)
 		return 0;
 	if (unit > 0)
 		return (uint64_t)ret * (uint64_t)unit < out_max ? (uint64_t)ret * (uint64_t)unit
-								 : out_max;
+								: out_max;
 	if (unit == SYSBUF_OUT_IF_OK)
 		return out_max;
 	return ret == 0 ? out_max : 0;
