@@ -59,3 +59,16 @@ attach_record() {
 	pid=
 	[ "$st" = 0 ] || fail "the program's output" "$dir/out" "the program exited $st"
 }
+
+# sysbuf_gdb_start NAME: for a script about the syscall buffer under gdb,
+# skips (77) without gdb or without the buffer's library beside $rewind,
+# then sets $dir to a new directory (removed at exit unless KEEP is set)
+# and REWIND_DIR to its traces.
+sysbuf_gdb_start() {
+	command -v gdb >/dev/null || { echo "SKIP: no gdb"; exit 77; }
+	[ -r "$(dirname "$rewind")/librewind_preload.so" ] ||
+		{ echo "SKIP: no syscall buffer library"; exit 77; }
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/rewind-$1.XXXXXX")
+	trap '[ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
+	export REWIND_DIR=$dir/traces
+}

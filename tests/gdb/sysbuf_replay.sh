@@ -9,11 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 rewind=$1
 prog=$2
-command -v gdb >/dev/null || { echo "SKIP: no gdb"; exit 77; }
-[ -r "$(dirname "$rewind")/librewind_preload.so" ] || { echo "SKIP: no syscall buffer library"; exit 77; }
-dir=$(mktemp -d "${TMPDIR:-/tmp}/rewind-sysbuf-gdb.XXXXXX")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
-export REWIND_DIR=$dir/traces
+sysbuf_gdb_start sysbuf-gdb
 
 (cd "$dir" && "$rewind" rec -o "$dir/t.trace" "$prog" >"$dir/rec.out")
 buffered=$("$rewind" dump "$dir/t.trace" | grep -c 'syscall-exit pread64.*rip 0x70000042$' || true)

@@ -10,11 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 rewind=$1
 prog=$2
-command -v gdb >/dev/null || { echo "SKIP: no gdb"; exit 77; }
-[ -r "$(dirname "$rewind")/librewind_preload.so" ] || { echo "SKIP: no syscall buffer library"; exit 77; }
-dir=$(mktemp -d "${TMPDIR:-/tmp}/rewind-sites-gdb.XXXXXX")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
-export REWIND_DIR=$dir/traces
+sysbuf_gdb_start sites-gdb
 
 (cd "$dir" && "$rewind" rec -v -o "$dir/t.trace" "$prog" >"$dir/rec.out" 2>"$dir/rec.err")
 grep -Eq 'syscall buffer: .* [1-9][0-9]* sites patched' "$dir/rec.err" ||
