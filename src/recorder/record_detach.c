@@ -337,8 +337,11 @@ static int let_go(struct recorder *r, const uint64_t *masks, int err)
 				continue;
 			if (!err && t->tgid)
 				err = record_detach(r, t);
-			if (masks)
-				ptrace(PTRACE_SETSIGMASK, t->t.tid, sizeof(masks[i]), &masks[i]);
+			if (masks) {
+				uint64_t mask = masks[i] & ~t->sigmask_added;
+
+				ptrace(PTRACE_SETSIGMASK, t->t.tid, sizeof(mask), &mask);
+			}
 			for (size_t h = 0; h < t->nheld; h++)
 				syscall(SYS_tgkill, t->tgid, t->t.tid, t->held[h].info.si_signo);
 			if (t->attach_stop_sig)

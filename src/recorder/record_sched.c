@@ -778,7 +778,10 @@ static int flush_deferred(struct recorder *r)
 /* t is at a syscall entry stop: its tracer's stop first, then its entry event. */
 static int syscall_entry(struct recorder *r, struct recorder_task *t)
 {
-	int err = recorder_ptrace_entry_stop(r, t);
+	int err;
+
+	recorder_unblock_held(t); /* the call sees, and a child or new image gets, the program's mask */
+	err = recorder_ptrace_entry_stop(r, t);
 
 	if (err < 0 || err == 1)
 		return err < 0 ? err : hold(r, t);
@@ -798,9 +801,13 @@ static int syscall_entry(struct recorder *r, struct recorder_task *t)
 	 * now: natively it came before this call, and a call that blocks
 	 * (a read on a pipe the handler feeds) would otherwise wait for it
 	 * for ever. It ends such a call, and is delivered at the exit. Not
-	 * across an exec, which would reset its handler: that one waits.
+	 * across an exec, which would reset its handler: that one waits. Nor
+	 * at a handler's rt_sigreturn (it never blocks): the interrupted code
+	 * goes on first, or signals faster than a handler's recording would
+	 * run one handler after the other for ever.
 	 */
-	if (t->nheld && t->cur_sysno != SYS_execve && t->cur_sysno != SYS_execveat)
+	if (t->nheld && t->cur_sysno != SYS_execve && t->cur_sysno != SYS_execveat &&
+	    t->cur_sysno != SYS_rt_sigreturn)
 		recorder_resend_held(r, t);
 	return enter_syscall(r, t);
 }

@@ -162,6 +162,7 @@ static int deliver(struct recorder *r, struct recorder_task *t, const siginfo_t 
 	int err, st;
 
 	*pass_sig = 0;
+	recorder_unblock_held(t); /* the handler's frame saves the program's own mask */
 	/* A tracer inside the recording sees it first (or an interrupted wait takes it back). */
 	if (exec_point && t->ptrace.tracer) {
 		/*
@@ -253,7 +254,7 @@ static int held_blocked(struct recorder_task *t)
 
 	if (ptrace(PTRACE_GETSIGMASK, t->t.tid, sizeof(mask), &mask) < 0)
 		return -errno;
-	return sig_in(mask, t->held[0].info.si_signo) ? 1 : 0;
+	return sig_in(mask & ~t->sigmask_added, t->held[0].info.si_signo) ? 1 : 0;
 }
 
 /* Our own kick (a SIGSTOP): a held-back signal waited too long. It is delivered here. */
@@ -318,9 +319,69 @@ static int step_trap(struct recorder *r, struct recorder_task *t, int *pass_sig)
 	return deliver(r, t, &si, true, 0, pass_sig);
 }
 
+/*
+ * Whether a held signal may wait blocked in the kernel: a standard one that
+ * no instruction, seccomp filter or terminal check raises (the kernel would
+ * force those through a block, resetting their handler) and that a block
+ * does not turn into an error (SIGTTIN, SIGTTOU).
+ */
+static bool blockable_while_held(int sig)
+{
+	switch (sig) {
+	case SIGKILL:
+	case SIGSTOP:
+	case SIGCONT:
+	case SIGTTIN:
+	case SIGTTOU:
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGFPE:
+	case SIGILL:
+	case SIGTRAP:
+	case SIGSYS:
+		return false;
+	default:
+		return sig > 0 && sig < SIGRTMIN;
+	}
+}
+
+/*
+ * A held standard signal is blocked in t's kernel mask until rewind sends
+ * it again or delivers another: more of it (a timer faster than a ptrace
+ * stop) stay pending and merge in the kernel, as natively while a signal
+ * waits, instead of stopping t before each of its instructions. Not for a
+ * thread traced inside the recording, whose tracer may read its mask.
+ */
+static void block_while_held(struct recorder_task *t, int sig)
+{
+	uint64_t mask, bit = 1ull << (sig - 1);
+
+	if (!blockable_while_held(sig) || t->ptrace.tracer || (t->sigmask_added & bit))
+		return;
+	if (ptrace(PTRACE_GETSIGMASK, t->t.tid, sizeof(mask), &mask) < 0 || (mask & bit))
+		return;
+	mask |= bit;
+	if (ptrace(PTRACE_SETSIGMASK, t->t.tid, sizeof(mask), &mask) == 0)
+		t->sigmask_added |= bit;
+}
+
+void recorder_unblock_held(struct recorder_task *t)
+{
+	uint64_t mask;
+
+	if (!t->sigmask_added)
+		return;
+	if (ptrace(PTRACE_GETSIGMASK, t->t.tid, sizeof(mask), &mask) == 0) {
+		mask &= ~t->sigmask_added;
+		ptrace(PTRACE_SETSIGMASK, t->t.tid, sizeof(mask), &mask);
+	}
+	t->sigmask_added = 0;
+}
+
 /* A signal that arrived while user code ran: held back until the next syscall exit. */
 static int hold(struct recorder *r, struct recorder_task *t, int sig, const siginfo_t *si)
 {
+	block_while_held(t, sig);
 	for (size_t i = 0; sig < SIGRTMIN && i < t->nheld; i++)
 		if (t->held[i].info.si_signo == sig)
 			return 0; /* a standard signal already pending: the kernel merges them too
@@ -413,6 +474,7 @@ int recorder_signal_deliver(struct recorder *r, struct recorder_task *t, const s
 
 void recorder_resend_held(struct recorder *r, struct recorder_task *t)
 {
+	recorder_unblock_held(t);
 	if (!t->nheld || t->resend_pending)
 		return;
 	/*

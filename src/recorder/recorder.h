@@ -265,6 +265,12 @@ struct recorder_task {
 	 * which gives it back to the kernel (recorder_resend_held).
 	 */
 	bool held_blocked;
+	/*
+	 * Held standard signals rewind blocked in the kernel mask meanwhile
+	 * (recorder_unblock_held takes them out before the program could see
+	 * the mask): more of them stay pending there and merge, with no stop.
+	 */
+	uint64_t sigmask_added;
 	bool step_trap_sent; /* the SIGTRAP after an emulated rdtsc run with the trap flag */
 	struct recorder_mm *mm;
 	/* Its memory when it made a child that shares it until exec (vfork), or NULL. */
@@ -765,6 +771,8 @@ void recorder_send_again(struct recorder_task *t, int sig);
 bool recorder_signal_kills_by_default(int sig);
 /* At a syscall exit or entry: sends the oldest held-back signal again. */
 void recorder_resend_held(struct recorder *r, struct recorder_task *t);
+/* The signals blocked while held (sigmask_added) taken out of t's mask again. */
+void recorder_unblock_held(struct recorder_task *t);
 
 /* The recorder's timers: each a SIGALRM to the recorder's thread, told apart by its value. */
 enum recorder_timer {
