@@ -186,14 +186,14 @@ static int on_path(long nr, const long *a, long *ret)
 }
 
 /*
- * Calls that only read the kernel's state: buffered when they change
- * none (replay then has nothing to set). -1: not one of them.
+ * Calls that read the kernel's state, and a handler's change (replay
+ * makes that one itself, at its event). -1: not one of them.
  */
 static int on_query(long nr, const long *a, long *ret)
 {
 	switch (nr) {
 	case SYS_rt_sigaction: /* struct kernel_sigaction: handler, flags, restorer, mask */
-		return !a[1] && call_out(nr, a, a[2], a[3] == 8 ? 32 : 0, ret);
+		return call_out(nr, a, a[2], a[3] == 8 ? 32 : 0, ret);
 	case SYS_prlimit64:
 		return !a[2] && call_out(nr, a, a[3], sizeof(struct rlimit), ret);
 	case SYS_getrlimit:

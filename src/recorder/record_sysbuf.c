@@ -291,11 +291,13 @@ out:
 }
 
 /* Writes the records t committed since its last stop into the trace. */
-static int flush(struct recorder *r, struct recorder_task *t)
+static int flush(struct recorder *r, struct recorder_task *t, bool read_at_entry)
 {
 	struct sysbuf_header h;
 	int err;
 
+	if (read_at_entry && t->t.stop == TRACEE_STOP_SYSCALL_EXIT && !t->sysbuf.vfork_parent)
+		return 0;
 	if ((err = tracee_read_mem(&t->t, t->sysbuf.addr, &h, sizeof(h))) < 0) {
 		rw_error("pid %d: cannot read its syscall buffer at 0x%llx", t->t.tid,
 			 (unsigned long long)t->sysbuf.addr);
@@ -307,6 +309,7 @@ static int flush(struct recorder *r, struct recorder_task *t)
 		t->sysbuf.consumed = h.pos;
 		return 0;
 	}
+	t->sysbuf.read_at_entry = t->t.stop == TRACEE_STOP_SYSCALL_ENTRY;
 	if (h.pos == t->sysbuf.consumed)
 		return 0;
 	if (h.pos < t->sysbuf.consumed || h.pos > t->sysbuf.size - sizeof(h)) {
@@ -336,8 +339,10 @@ static bool untraced_stop(struct recorder_task *t)
 
 int recorder_sysbuf_stop(struct recorder *r, struct recorder_task *t, int st)
 {
+	bool read_at_entry = t->sysbuf.read_at_entry;
 	int err;
 
+	t->sysbuf.read_at_entry = false; /* this stop is the next after that entry's */
 	if (!t->sysbuf.addr)
 		return 0;
 	if ((err = recorder_desched_stop(r, t, st)) < 0 || err == 1)
@@ -348,7 +353,7 @@ int recorder_sysbuf_stop(struct recorder *r, struct recorder_task *t, int st)
 	    WSTOPSIG(st) == SIGSTOP && (t->kick_preempt || t->kick_sent) &&
 	    (err = step_out(r, t)) != 0)
 		return err;
-	if ((err = flush(r, t)) != 0)
+	if ((err = flush(r, t, read_at_entry)) != 0)
 		return err;
 	return recorder_desched_signal(r, t, st);
 }

@@ -169,6 +169,11 @@ struct recorder_sysbuf {
 	uint64_t fd_kinds, fd_kinds_len; /* the process's descriptor kinds */
 	uint64_t process;		 /* the process's struct sysbuf_process */
 	bool vfork_parent; /* a vfork child appends to it: consumed is read again at the exit */
+	/*
+	 * Read at a syscall's entry stop: at its exit stop, which follows with
+	 * no user code between, nothing can have been committed since.
+	 */
+	bool read_at_entry;
 	/* The library's pool of stubs for patched syscall sites and their hook (record_sites.c). */
 	uint64_t site_pool, site_pool_len, site_hook;
 };

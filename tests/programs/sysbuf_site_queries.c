@@ -2,10 +2,11 @@
  * sysbuf_site_queries: calls that only read the kernel's state, made by
  * libc from its own syscall sites, which the recorder patches to go
  * through the syscall buffer: sigaction asking for a signal's action (as
- * posix_spawn does for every signal), getrlimit and prlimit without a new
- * limit, getcwd. Changes of that state (a handler set, a limit lowered, a
- * chdir) are interleaved and must be seen by the queries after them, in
- * the recording and in its replay; a handler set that way must run.
+ * posix_spawn does for every signal) or setting a handler (replay sets it
+ * at its event), getrlimit and prlimit without a new limit, getcwd.
+ * Changes of that state (a handler set, a limit lowered, a chdir) are
+ * interleaved and must be seen by the queries after them, in the
+ * recording and in its replay; a handler set that way must run.
  * Opens of files that are not there (a search along a path) fail through
  * the buffer too, and one that appears later opens.
  */
