@@ -261,6 +261,7 @@ static void recorder_free(struct recorder *r)
 	recorder_tasks_free(r);
 	recorder_exec_point_fini(r);
 	recorder_sysbuf_free(r);
+	recorder_chunk_cache_fini(r);
 }
 
 /*
@@ -362,6 +363,7 @@ static int finish_trace(struct recorder *r, int err)
 		err = -EIO;
 	if (trace_writer_finish(r->writer) < 0 && !err)
 		err = -EIO;
+	recorder_chunk_cache_fini(r);
 	if (!err && r->stop.signo)
 		rw_error("recording stopped by SIG%s: %llu events in %s",
 			 sigabbrev_np(r->stop.signo), (unsigned long long)r->seq, r->trace_path);
@@ -389,6 +391,7 @@ int record_run(const struct record_options *o, int *exit_code)
 	r.use_seccomp = !getenv("REWIND_NO_SECCOMP") && !under_filter(getpid());
 	if (!o->npids)
 		recorder_sysbuf_init(&r);
+	recorder_chunk_cache_init(&r);
 	r.run_to = !getenv("REWIND_RUN_TO") || strcmp(getenv("REWIND_RUN_TO"), "0");
 	r.chaos = o->chaos;
 	r.chaos_state = (o->chaos_seed ^ 0x9e3779b97f4a7c15ull) | 1;

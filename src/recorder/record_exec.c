@@ -48,6 +48,7 @@ static int write_blob(struct recorder *r, int fd, const char *path, struct rw_ha
 {
 	struct trace_stored_file *f;
 	uint64_t off = 0;
+	bool cached;
 	int err = trace_writer_cut(r->writer);
 
 	if (err)
@@ -63,6 +64,10 @@ static int write_blob(struct recorder *r, int fd, const char *path, struct rw_ha
 	    .first_record = trace_writer_records(r->writer),
 	    .path = xstrdup(path ? path : ""),
 	};
+	if ((err = recorder_chunk_cache_add(r, hash, size, &cached)) != 0 || cached)
+		goto done;
+	if ((err = recorder_chunk_cache_capture(r, hash)) != 0)
+		goto done;
 	if (rw_hash_is_sparse(hash)) {
 		/* Its size first (the record at offset 0 sets it), then what is not a hole. */
 		rw_buf_reset(&r->enc);
@@ -97,6 +102,9 @@ static int write_blob(struct recorder *r, int fd, const char *path, struct rw_ha
 	} while (off < size);
 	if (!err)
 		err = trace_writer_cut(r->writer);
+	if (recorder_chunk_cache_end(r, !err) < 0 && !err)
+		err = -EIO;
+done:
 	if (err) {
 		free(f->path);
 		return err;

@@ -338,6 +338,8 @@ struct recorder_task {
 struct recorder {
 	const char *trace_path;
 	struct trace_writer *writer;
+	char *chunk_cache;	 /* the store of compressed stored files, or NULL */
+	bool chunk_cache_added; /* this recording added to it */
 	uint64_t seq;
 	int cpu;
 	uint64_t cpus[16]; /* the CPUs rewind could run on before it pinned itself to cpu */
@@ -752,6 +754,17 @@ int recorder_store_file(struct recorder *r, struct recorder_task *t, const char 
 /* Stores t's memory [m->start, m->end) as m's file contents (a System V segment). */
 int recorder_store_memory(struct recorder *r, struct recorder_task *t, struct trace_map *m);
 /* Writes the stored-files table, the trace's last record, before the writer finishes. */
+/*
+ * The store of compressed stored files (record_chunk_cache.c): init finds
+ * it (none: chunk_cache NULL), add puts a file's chunks from it into the
+ * trace (*done) when it has them, capture/end keep the chunks the writer
+ * makes for a file being stored, fini keeps the store within its limit.
+ */
+void recorder_chunk_cache_init(struct recorder *r);
+void recorder_chunk_cache_fini(struct recorder *r);
+int recorder_chunk_cache_add(struct recorder *r, struct rw_hash hash, uint64_t size, bool *done);
+int recorder_chunk_cache_capture(struct recorder *r, struct rw_hash hash);
+int recorder_chunk_cache_end(struct recorder *r, bool keep);
 int recorder_write_file_table(struct recorder *r);
 
 /*

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/cache_dir.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -27,57 +28,6 @@
 
 /* Bytes read, hashed and written at a time when taking a local file. */
 #define LOCAL_PIECE (1u << 20)
-
-/*
- * The files store: <cache>/files/<hash>, complete stored files whose
- * contents were checked against their hash when they were added, shared by
- * every replay of this user, so that replaying again (the usual way of
- * working with a recording) neither inflates nor copies them. A file there
- * is never changed, only added (written elsewhere, then linked in) and
- * removed, and a replay links the ones it uses into its own directory, so
- * another replay that removes one meanwhile does not disturb it.
- */
-#define CACHE_MAX_DEFAULT (2ull << 30)
-
-/*
- * REWIND_CACHE_DIR (empty: none), else $XDG_CACHE_HOME/rewind, else
- * ~/.cache/rewind; none if the path is too long for the names made in it.
- */
-static bool cache_root(char *out, size_t outlen)
-{
-	const char *v = getenv("REWIND_CACHE_DIR"), *home = getenv("HOME");
-	int n;
-
-	if (v)
-		n = *v ? snprintf(out, outlen, "%s", v) : -1;
-	else if ((v = getenv("XDG_CACHE_HOME")) && *v == '/')
-		n = snprintf(out, outlen, "%s/rewind", v);
-	else if (home && *home == '/')
-		n = snprintf(out, outlen, "%s/.cache/rewind", home);
-	else
-		n = -1;
-	return n > 0 && (size_t)n < outlen;
-}
-
-/* mkdir -p with the given mode for the directories it makes. */
-static int make_dirs(const char *path, mode_t mode)
-{
-	char buf[256];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1;; p++) {
-		if (*p && *p != '/')
-			continue;
-		char c = *p;
-
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		if (!c)
-			return 0;
-		*p = c;
-	}
-}
 
 static void remove_dir(int parent, const char *name)
 {
@@ -115,16 +65,25 @@ static void remove_stale(const char *root)
 	closedir(d);
 }
 
+/*
+ * The files store: <cache>/files/<hash>, complete stored files whose
+ * contents were checked against their hash when they were added, shared by
+ * every replay of this user, so that replaying again (the usual way of
+ * working with a recording) neither inflates nor copies them. A file there
+ * is never changed, only added (written elsewhere, then linked in) and
+ * removed, and a replay links the ones it uses into its own directory, so
+ * another replay that removes one meanwhile does not disturb it.
+ */
 int blobstore_init(struct blobstore *b)
 {
 	const char *tmp = getenv("TMPDIR");
 	char root[200];
 
 	b->cache[0] = '\0';
-	if (!getenv("REWIND_NO_LOCAL_FILES") && cache_root(root, sizeof(root))) {
+	if (!getenv("REWIND_NO_LOCAL_FILES") && rw_cache_root(root, sizeof(root))) {
 		snprintf(b->cache, sizeof(b->cache), "%s/files", root);
 		snprintf(b->dir, sizeof(b->dir), "%s/replay-%d-XXXXXX", root, (int)getpid());
-		if (make_dirs(b->cache, 0700) == 0 && mkdtemp(b->dir)) {
+		if (rw_make_dirs(b->cache, 0700) == 0 && mkdtemp(b->dir)) {
 			remove_stale(root);
 			return 0;
 		}
@@ -199,83 +158,6 @@ static void store_extracted(struct blobstore *b)
 	closedir(d);
 }
 
-struct cached {
-	char name[40];
-	uint64_t size;
-	int64_t mtime;
-};
-
-static int older_first(const void *a, const void *b)
-{
-	const struct cached *x = a, *y = b;
-
-	return (x->mtime > y->mtime) - (x->mtime < y->mtime);
-}
-
-/* The store's size limit: REWIND_CACHE_MAX in bytes (K, M, G suffixes), 2 GiB by default. */
-static uint64_t cache_max(void)
-{
-	const char *v = getenv("REWIND_CACHE_MAX");
-	char *end;
-	uint64_t n;
-
-	if (!v || !*v)
-		return CACHE_MAX_DEFAULT;
-	n = strtoull(v, &end, 10);
-	switch (*end) {
-	case 'G':
-	case 'g':
-		n <<= 10;
-		/* fall through */
-	case 'M':
-	case 'm':
-		n <<= 10;
-		/* fall through */
-	case 'K':
-	case 'k':
-		n <<= 10;
-		break;
-	default:
-		break;
-	}
-	return n;
-}
-
-/* Removes the least recently used files until the store is within 3/4 of its limit. */
-static void trim_store(struct blobstore *b)
-{
-	DIR *d = opendir(b->cache);
-	struct dirent *e;
-	struct cached *v = NULL;
-	size_t n = 0, cap = 0;
-	uint64_t total = 0, max = cache_max();
-	struct stat st;
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 256;
-			v = xrealloc(v, cap * sizeof(*v));
-		}
-		snprintf(v[n].name, sizeof(v[n].name), "%.39s", e->d_name);
-		v[n].size = (uint64_t)st.st_size;
-		v[n].mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-		total += v[n++].size;
-	}
-	if (total > max) {
-		qsort(v, n, sizeof(*v), older_first);
-		for (size_t i = 0; i < n && total > max / 4 * 3; i++)
-			if (unlinkat(dirfd(d), v[i].name, 0) == 0)
-				total -= v[i].size;
-	}
-	closedir(d);
-	free(v);
-}
-
 void blobstore_cleanup(struct blobstore *b)
 {
 	if (!b->dir[0])
@@ -284,7 +166,7 @@ void blobstore_cleanup(struct blobstore *b)
 		store_extracted(b);
 	remove_dir(AT_FDCWD, b->dir);
 	if (b->added)
-		trim_store(b);
+		rw_cache_trim(b->cache, rw_cache_max());
 	free(b->local_chunks);
 	b->local_chunks = NULL;
 	b->nchunks = 0;

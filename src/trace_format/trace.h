@@ -49,6 +49,25 @@ int trace_writer_add(struct trace_writer *w, uint32_t kind, const void *payload,
  * may want to pass over as a whole, such as a stored file's.
  */
 int trace_writer_cut(struct trace_writer *w);
+/*
+ * A copy of the chunks written from here to capture_end, made by the
+ * worker as it writes them: appended to fd (a new file at tmp), which is
+ * renamed to path at the end when keep is set and everything went well,
+ * and removed otherwise. Begin ends the chunk being built first, so the
+ * copy holds whole chunks of what was added in between only (a stored
+ * file's blobs: the same chunks again in another trace, see add_chunks).
+ * fd is the writer's from begin on, even when it fails. One at a time.
+ */
+int trace_writer_capture_begin(struct trace_writer *w, int fd, const char *tmp, const char *path);
+int trace_writer_capture_end(struct trace_writer *w, bool keep);
+/*
+ * Appends whole chunks as they are, header and compressed bytes (a
+ * capture's copy), after ending the chunk being built: their records count
+ * as added. Checked first (magic, lengths, CRC32): -EINVAL, with nothing
+ * added, when they are not whole, intact chunks. *ulen gets their
+ * uncompressed length.
+ */
+int trace_writer_add_chunks(struct trace_writer *w, const uint8_t *p, size_t len, uint64_t *ulen);
 /* Records added so far: the index the next record gets. */
 uint64_t trace_writer_records(const struct trace_writer *w);
 /* Ends the current chunk and writes it out (so a killed recorder loses nothing before this). */

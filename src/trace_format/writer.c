@@ -46,10 +46,20 @@
 /* Chunks that may wait for the worker before the recorder waits too. */
 #define WRITER_QUEUE_MAX 64
 
+/* A copy of the chunks written between capture begin and end, kept as a file (see trace.h). */
+struct writer_capture {
+	int fd;
+	char *tmp, *path;
+	bool failed;
+};
+
 struct writer_job {
 	struct rw_buf data;
 	uint32_t records;
 	uint64_t first_record;
+	bool raw; /* data is a whole chunk as written: header and compressed bytes */
+	struct writer_capture *capture; /* the chunk also goes there */
+	bool capture_end;		/* then the capture is closed and named (or dropped) */
 	struct writer_job *next;
 };
 
@@ -66,6 +76,7 @@ struct trace_writer {
 	struct writer_job *queue_head, *queue_tail, *free_jobs;
 	unsigned queued;
 	struct writer_job *job;
+	struct writer_capture *capture; /* of the chunks handed over now, or NULL */
 	bool stopping, worker_started;
 	int recorder_cpu; /* the CPU the creating thread ran on when the worker started */
 	pthread_t worker;
@@ -102,10 +113,15 @@ static int write_all(struct trace_writer *w, const uint8_t *p, size_t n)
 }
 
 static void stop_worker(struct trace_writer *w);
+static void capture_finish(struct trace_writer *w, struct writer_capture *c);
 
 static void writer_free(struct trace_writer *w)
 {
 	stop_worker(w);
+	if (w->capture) {
+		w->capture->failed = true;
+		capture_finish(w, w->capture);
+	}
 	deflateEnd(&w->zs);
 	while (w->free_jobs) {
 		struct writer_job *j = w->free_jobs;
@@ -279,29 +295,65 @@ static void compress_chunk(struct trace_writer *w)
 	w->out.len = TRACE_CHUNK_HEADER_SIZE + (size_t)w->zs.total_out;
 }
 
-/* Worker side: compresses and writes the job chunk, adds its index entry. */
+/* Worker side: the chunk's bytes appended to the capture too (its failure only drops the copy). */
+static void capture_chunk(struct writer_capture *c, const uint8_t *p, size_t n)
+{
+	while (n && !c->failed) {
+		ssize_t done = write(c->fd, p, n);
+
+		if (done < 0 && errno == EINTR)
+			continue;
+		c->failed = done <= 0;
+		if (done > 0) {
+			p += done;
+			n -= (size_t)done;
+		}
+	}
+}
+
+/* Worker side: the capture's copy named, or dropped when it failed or the trace did. */
+static void capture_finish(struct trace_writer *w, struct writer_capture *c)
+{
+	if (close(c->fd) < 0)
+		c->failed = true;
+	if (c->failed || w->error || rename(c->tmp, c->path) < 0)
+		unlink(c->tmp);
+	free(c->tmp);
+	free(c->path);
+	free(c);
+}
+
+/* Worker side: compresses and writes the job chunk (or a raw one as it is), adds its index entry.
+ */
 static int write_job(struct trace_writer *w)
 {
+	struct rw_buf *out = w->job->raw ? &w->job->data : &w->out;
 	uint32_t clen;
 	uint8_t *h;
 	int ret;
 
-	compress_chunk(w);
-	clen = (uint32_t)(w->out.len - TRACE_CHUNK_HEADER_SIZE);
-	assert(clen <= TRACE_CHUNK_MAX && w->job->data.len <= TRACE_CHUNK_MAX);
-	h = w->out.data;
-	memcpy(h, TRACE_CHUNK_MAGIC, 4);
-	put_le32(h + 4, clen);
-	put_le32(h + 8, (uint32_t)w->job->data.len);
-	put_le32(h + 12, w->job->records);
-	put_le32(h + 16, (uint32_t)crc32(0, h + TRACE_CHUNK_HEADER_SIZE, clen));
+	if (w->job->raw && !w->job->data.len)
+		return 0; /* only a capture's end */
+	if (!w->job->raw) {
+		compress_chunk(w);
+		clen = (uint32_t)(w->out.len - TRACE_CHUNK_HEADER_SIZE);
+		assert(clen <= TRACE_CHUNK_MAX && w->job->data.len <= TRACE_CHUNK_MAX);
+		h = w->out.data;
+		memcpy(h, TRACE_CHUNK_MAGIC, 4);
+		put_le32(h + 4, clen);
+		put_le32(h + 8, (uint32_t)w->job->data.len);
+		put_le32(h + 12, w->job->records);
+		put_le32(h + 16, (uint32_t)crc32(0, h + TRACE_CHUNK_HEADER_SIZE, clen));
+	}
 
 	rw_buf_put_u64(&w->index, w->offset);
 	rw_buf_put_u64(&w->index, w->job->first_record);
 	rw_buf_put_u32(&w->index, w->job->records);
 	w->chunks++;
 
-	ret = write_all(w, w->out.data, w->out.len);
+	ret = write_all(w, out->data, out->len);
+	if (w->job->capture && !ret)
+		capture_chunk(w->job->capture, out->data, out->len);
 	if (w->job->data.cap > WRITER_KEEP_BUFFER) {
 		rw_buf_free(&w->job->data);
 		rw_buf_free(&w->out);
@@ -325,6 +377,8 @@ static void *worker_main(void *arg)
 		w->job = w->queue_head;
 		pthread_mutex_unlock(&w->lock);
 		ret = w->error ? w->error : write_job(w);
+		if (w->job->capture_end)
+			capture_finish(w, w->job->capture);
 		pthread_mutex_lock(&w->lock);
 		if (ret && !w->error)
 			w->error = ret;
@@ -380,14 +434,13 @@ static void stop_worker(struct trace_writer *w)
 	w->worker_started = false;
 }
 
-/* Hands the chunk being built to the worker (waiting if the queue is full). */
-static int hand_over(struct trace_writer *w)
+/* A job to fill (waiting if the queue is full), or NULL with *err set. */
+static struct writer_job *new_job(struct trace_writer *w, int *err)
 {
 	struct writer_job *j;
-	int err = wait_queue(w, WRITER_QUEUE_MAX - 1);
 
-	if (err)
-		return err;
+	if ((*err = wait_queue(w, WRITER_QUEUE_MAX - 1)) != 0)
+		return NULL;
 	if (!w->worker_started) {
 		w->recorder_cpu = sched_getcpu();
 		w->worker_started = pthread_create(&w->worker, NULL, worker_entry, w) == 0;
@@ -401,17 +454,16 @@ static int hand_over(struct trace_writer *w)
 		j = xcalloc(1, sizeof(*j));
 		rw_buf_init(&j->data);
 	}
-	/* The job takes the chunk's buffer; the chunk takes the job's old (empty) one. */
-	{
-		struct rw_buf tmp = j->data;
-
-		j->data = w->chunk;
-		w->chunk = tmp;
-	}
-	j->records = w->chunk_records;
-	j->first_record = w->records - w->chunk_records;
+	j->raw = false;
+	j->capture = w->capture;
+	j->capture_end = false;
 	j->next = NULL;
-	w->chunk_records = 0;
+	return j;
+}
+
+/* Queues j for the worker (or writes it here when there is no worker thread). */
+static int enqueue(struct trace_writer *w, struct writer_job *j)
+{
 	pthread_mutex_lock(&w->lock);
 	if (w->queue_tail)
 		w->queue_tail->next = j;
@@ -431,6 +483,27 @@ static int hand_over(struct trace_writer *w)
 		return w->error;
 	}
 	return 0;
+}
+
+/* Hands the chunk being built to the worker (waiting if the queue is full). */
+static int hand_over(struct trace_writer *w)
+{
+	int err;
+	struct writer_job *j = new_job(w, &err);
+
+	if (!j)
+		return err;
+	/* The job takes the chunk's buffer; the chunk takes the job's old (empty) one. */
+	{
+		struct rw_buf tmp = j->data;
+
+		j->data = w->chunk;
+		w->chunk = tmp;
+	}
+	j->records = w->chunk_records;
+	j->first_record = w->records - w->chunk_records;
+	w->chunk_records = 0;
+	return enqueue(w, j);
 }
 
 int trace_writer_flush(struct trace_writer *w)
@@ -479,6 +552,105 @@ int trace_writer_add(struct trace_writer *w, uint32_t kind, const void *payload,
 int trace_writer_cut(struct trace_writer *w)
 {
 	return w->chunk_records ? hand_over(w) : 0;
+}
+
+int trace_writer_capture_begin(struct trace_writer *w, int fd, const char *tmp, const char *path)
+{
+	struct writer_capture *c;
+	int err = trace_writer_cut(w); /* what was added before is not the capture's */
+
+	if (err || w->capture) {
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	c->tmp = xstrdup(tmp);
+	c->path = xstrdup(path);
+	w->capture = c;
+	return 0;
+}
+
+int trace_writer_capture_end(struct trace_writer *w, bool keep)
+{
+	struct writer_capture *c = w->capture;
+	struct writer_job *j;
+	int err = 0, err2;
+
+	if (!c)
+		return 0;
+	if (keep)
+		err = trace_writer_cut(w); /* its last chunk goes with it */
+	w->capture = NULL;
+	if (!(j = new_job(w, &err2))) {
+		/* No job to end it with: it ends here, once the worker is done with it. */
+		wait_idle(w);
+		c->failed = true;
+		capture_finish(w, c);
+		return err ? err : err2;
+	}
+	/* The worker alone touches c from now on: the queue's lock orders this write before it. */
+	c->failed |= !keep || err;
+	rw_buf_reset(&j->data);
+	j->raw = true;
+	j->records = 0;
+	j->first_record = w->records;
+	j->capture = c;
+	j->capture_end = true;
+	err2 = enqueue(w, j);
+	return err ? err : err2;
+}
+
+/* The chunks at p: 0 when [p, p + len) is one or more whole, intact ones, else -EINVAL. */
+static int check_chunks(const uint8_t *p, size_t len, uint64_t *records, uint64_t *ulen)
+{
+	size_t off = 0;
+
+	*records = *ulen = 0;
+	while (off < len) {
+		const uint8_t *h = p + off;
+		uint32_t clen;
+
+		if (len - off < TRACE_CHUNK_HEADER_SIZE || memcmp(h, TRACE_CHUNK_MAGIC, 4) != 0)
+			return -EINVAL;
+		clen = get_le32(h + 4);
+		if (clen > TRACE_CHUNK_MAX || get_le32(h + 8) > TRACE_CHUNK_MAX ||
+		    len - off - TRACE_CHUNK_HEADER_SIZE < clen ||
+		    get_le32(h + 16) != (uint32_t)crc32(0, h + TRACE_CHUNK_HEADER_SIZE, clen))
+			return -EINVAL;
+		*records += get_le32(h + 12);
+		*ulen += get_le32(h + 8);
+		off += TRACE_CHUNK_HEADER_SIZE + clen;
+	}
+	return len ? 0 : -EINVAL;
+}
+
+int trace_writer_add_chunks(struct trace_writer *w, const uint8_t *p, size_t len, uint64_t *ulen)
+{
+	uint64_t records;
+	size_t off = 0;
+	int err;
+
+	if ((err = check_chunks(p, len, &records, ulen)) != 0 || (err = trace_writer_cut(w)) != 0)
+		return err;
+	while (off < len) {
+		size_t n = TRACE_CHUNK_HEADER_SIZE + get_le32(p + off + 4);
+		struct writer_job *j = new_job(w, &err);
+
+		if (!j)
+			return err;
+		rw_buf_reset(&j->data);
+		rw_buf_put(&j->data, p + off, n);
+		j->raw = true;
+		j->records = get_le32(p + off + 12);
+		j->first_record = w->records;
+		w->records += j->records;
+		if ((err = enqueue(w, j)) != 0)
+			return err;
+		off += n;
+	}
+	return 0;
 }
 
 uint64_t trace_writer_records(const struct trace_writer *w)

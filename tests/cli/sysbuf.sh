@@ -7,9 +7,9 @@
 # rewind the library does nothing. Under --chaos, threads are preempted
 # in the library's code (some between a syscall and its commit), and the
 # recording still replays. libc's own queries of the kernel's state
-# (sigaction with no new action, getrlimit, getcwd) go through the buffer,
-# the changes (a handler set, a limit lowered) stop as before; so do opens
-# of files that are not there.
+# (sigaction with no new action, getrlimit, getcwd) and handlers set go
+# through the buffer, other changes (a limit lowered) stop as before; opens
+# of files that are not there go through it too.
 # usage: sysbuf.sh SYSBUF_CALLS_PROGRAM SYSBUF_SIGNALS_PROGRAM SYSBUF_SITE_QUERIES_PROGRAM
 . "$(dirname "$0")/lib.sh"
 calls=$1
