@@ -405,7 +405,7 @@ int recorder_desched_stop(struct recorder *r, struct recorder_task *t, int st)
 }
 
 /* Whether the signal of this stop is the descheduling event's (its siginfo names the event). */
-static bool is_desched(struct recorder_task *t, int sig)
+bool recorder_desched_is_signal(struct recorder_task *t, int sig)
 {
 	siginfo_t si;
 
@@ -423,7 +423,7 @@ int recorder_desched_signal(struct recorder *r, struct recorder_task *t, int st)
 	if ((st >> 16) || !WIFSTOPPED(st) || t->t.stop != TRACEE_STOP_OTHER || sig == SIGSTOP ||
 	    sig == SIGTRAP)
 		return 0;
-	if (is_desched(t, sig))
+	if (recorder_desched_is_signal(t, sig))
 		return desched_signal(r, t);
 	/* Another signal, sent as a buffered call returned: delivered at that call's exit. */
 	if ((err = tracee_get_regs(&t->t, regs)) < 0)

@@ -505,13 +505,18 @@ void recorder_shared_diff_others(struct recorder *r, struct recorder_task *t)
  */
 void recorder_shared_diff(struct recorder *r, struct recorder_task *t)
 {
-	struct recorder_mm *mm = t->mm;
-
 	if (t->shared_snapped) {
 		t->shared_snapped = false;
 		each_space(r, diff_space, t);
 		return;
 	}
+	recorder_shared_marked(r, t);
+}
+
+void recorder_shared_marked(struct recorder *r, struct recorder_task *t)
+{
+	struct recorder_mm *mm = t->mm;
+
 	for (size_t i = 0; mm && i < mm->nshared; i++)
 		if (mm->shared[i].fd < 0)
 			flush_marked(r, t, &mm->shared[i]);

@@ -415,6 +415,16 @@ int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, i
 	*pass_sig = 0;
 	if (ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &si) < 0)
 		return -errno;
+	/*
+	 * The descheduling event's, met here (a stop while the thread is
+	 * stepped in user code, not in the buffered call it was armed for):
+	 * never the program's, whatever it does with that signal.
+	 */
+	if (recorder_desched_is_signal(t, sig)) {
+		rw_debug("pid %d: a descheduling event's signal outside a buffered call, dropped",
+			 t->t.tid);
+		return 0;
+	}
 	if (sig == SIGSTOP && t->kick_sent)
 		return kicked(r, t, pass_sig);
 	if (sig == SIGTRAP && t->step_trap_sent)

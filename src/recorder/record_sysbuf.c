@@ -133,6 +133,9 @@ static int step_out(struct recorder *r, struct recorder_task *t)
 		if (!WIFSTOPPED(st) || WSTOPSIG(st) == SIGTRAP ||
 		    (WSTOPSIG(st) == SIGSTOP && (t->kick_preempt || t->kick_sent)))
 			continue;
+		/* The descheduling event's, from the call just made: never the program's. */
+		if (recorder_desched_is_signal(t, WSTOPSIG(st)))
+			continue;
 		if (nheld < 4 && ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &held[nheld]) == 0 &&
 		    !recorder_stale_sigstop(t, &held[nheld]))
 			nheld++;
@@ -188,7 +191,9 @@ static void record_regs(const struct sysbuf_record *rec, uint64_t rec_addr,
  * mappings of its file in other processes (the library sends writes to a
  * file its own process maps shared the traced way: the pages of this
  * process's mappings changed since the call by its own stores, not by it),
- * and after a close the recorder's copies of descriptors are dropped.
+ * what other processes' writes changed in this one's shared mappings
+ * comes with it (the thread may read them next), and after a close the
+ * recorder's copies of descriptors are dropped.
  */
 static int emit_exit(struct recorder *r, struct recorder_task *t, const struct sysbuf_record *rec)
 {
@@ -197,6 +202,7 @@ static int emit_exit(struct recorder *r, struct recorder_task *t, const struct s
 	if (x86_syscall_may_change_files(x86_syscall_lookup(rec->nr)) &&
 	    recorder_shared_any_other(r, t))
 		recorder_shared_diff_others(r, t);
+	recorder_shared_marked(r, t);
 	if ((err = recorder_emit_syscall(r, t)) < 0)
 		return err;
 	if (x86_syscall_fds_change(rec->nr, (const uint64_t *)rec->args))

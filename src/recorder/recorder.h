@@ -617,6 +617,8 @@ int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long
 int recorder_sysbuf_cloned(struct recorder *r, struct recorder_task *t, long nr,
 			   const uint64_t args[6], int64_t ret);
 
+/* Whether t's signal stop for sig is its descheduling event's (its siginfo names the event). */
+bool recorder_desched_is_signal(struct recorder_task *t, int sig);
 /*
  * Buffered calls that may block (record_desched.c). recorder_desched_register
  * and recorder_desched_stream answer SYSBUF_OP_DESCHED and SYSBUF_OP_STREAM.
@@ -861,6 +863,12 @@ void recorder_shared_snapshot(struct recorder *r);
  */
 int recorder_scratch_enter(struct recorder *r, struct recorder_task *t);
 int recorder_scratch_exit(struct recorder *r, struct recorder_task *t);
+/*
+ * What other processes' syscalls changed in t's watched mappings since its
+ * last event, added to the event being built (the part of
+ * recorder_shared_diff for a call that changes no file).
+ */
+void recorder_shared_marked(struct recorder *r, struct recorder_task *t);
 /* Whether another task of t's address space is running user code. */
 bool recorder_scratch_others_run(const struct recorder *r, const struct recorder_task *t);
 void recorder_scratch_release(struct recorder_task *t);
