@@ -368,6 +368,18 @@ static int syscall_stop(struct recorder_task *t)
 		if ((err = tracee_get_regs(&t->t, regs)) < 0)
 			return err;
 		t->desched.in_call = false;
+		if (x86_regs_result(regs) == -EINTR && !other_signal_due(t)) {
+			/*
+			 * Ended by rewind's own signal (a stop, or the event that
+			 * the call armed firing again), where the call, as
+			 * epoll_wait does, does not ask for a restart: nothing
+			 * ended it natively. -ERESTARTNOINTR has the kernel run it
+			 * again once that signal is dropped, as for a restart code.
+			 */
+			regs[X86_RAX] = (uint64_t)-ERESTARTNOINTR;
+			if ((err = tracee_set_regs(&t->t, regs)) < 0)
+				return err;
+		}
 		if (!x86_restart_code(x86_regs_result(regs))) {
 			/* Done: the record the library commits now is this syscall's. */
 			t->desched.traced = false;
@@ -402,6 +414,11 @@ int recorder_desched_stop(struct recorder *r, struct recorder_task *t, int st)
 	if (WSTOPSIG(st) == SIGSTOP && (t->kick_preempt || t->kick_sent))
 		return kicked(t);
 	return 0;
+}
+
+int recorder_desched_drop(struct recorder_task *t)
+{
+	return relimit(t);
 }
 
 /* Whether the signal of this stop is the descheduling event's (its siginfo names the event). */

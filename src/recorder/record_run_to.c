@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "arch/x86_64/kernel_errno.h"
 #include "arch/x86_64/run_to.h"
 #include "arch/x86_64/syscall_table.h"
 #include "common/log.h"
@@ -96,6 +97,8 @@ int recorder_chaos_steps(struct recorder *r, struct recorder_task *t, uint64_t r
 {
 	int n = (int)(recorder_chaos_random(r) % 8), err;
 
+	if (recorder_restarts_syscall(regs))
+		return 0;
 	for (int steps = 0; steps < n; steps++) {
 		enum x86_site_class cls = site_at(t, regs[X86_RIP]);
 
@@ -107,12 +110,24 @@ int recorder_chaos_steps(struct recorder *r, struct recorder_task *t, uint64_t r
 	return 1;
 }
 
+/*
+ * Whether resuming the thread restarts the syscall a signal interrupted (its
+ * result a restart code, the signal dropped): a single step would run that
+ * syscall with the trap flag set, which the flags it saves (r11) would show.
+ */
+bool recorder_restarts_syscall(const uint64_t regs[X86_NREGS])
+{
+	return (int64_t)regs[X86_ORIG_RAX] >= 0 && x86_restart_code(x86_regs_result(regs));
+}
+
 int recorder_step_to_site(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS])
 {
 	int err;
 
 	if (!r->run_to)
 		return RECORDER_NO_SITE;
+	if (recorder_restarts_syscall(regs))
+		return 0; /* its next event comes at once, or it waits in the call */
 	for (int steps = 0; steps < SITE_MAX_STEPS; steps++) {
 		switch (site_at(t, regs[X86_RIP])) {
 		case X86_SITE_OK:

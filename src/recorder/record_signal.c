@@ -423,7 +423,7 @@ int recorder_signal_stop(struct recorder *r, struct recorder_task *t, int sig, i
 	if (recorder_desched_is_signal(t, sig)) {
 		rw_debug("pid %d: a descheduling event's signal outside a buffered call, dropped",
 			 t->t.tid);
-		return 0;
+		return recorder_desched_drop(t);
 	}
 	if (sig == SIGSTOP && t->kick_sent)
 		return kicked(r, t, pass_sig);

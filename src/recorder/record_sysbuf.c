@@ -110,7 +110,8 @@ static int step_out(struct recorder *r, struct recorder_task *t)
 
 		if ((err = tracee_get_regs(&t->t, regs)) < 0)
 			break;
-		if (!in_window(t, regs[X86_RIP]))
+		/* A call the stop interrupted is run again when the thread goes on: not returned yet. */
+		if (!in_window(t, regs[X86_RIP]) || recorder_restarts_syscall(regs))
 			break;
 		if ((err = copy_at_once(t, regs)) != 0) {
 			if (err < 0)
@@ -134,8 +135,11 @@ static int step_out(struct recorder *r, struct recorder_task *t)
 		    (WSTOPSIG(st) == SIGSTOP && (t->kick_preempt || t->kick_sent)))
 			continue;
 		/* The descheduling event's, from the call just made: never the program's. */
-		if (recorder_desched_is_signal(t, WSTOPSIG(st)))
+		if (recorder_desched_is_signal(t, WSTOPSIG(st))) {
+			if ((err = recorder_desched_drop(t)) < 0)
+				break;
 			continue;
+		}
 		if (nheld < 4 && ptrace(PTRACE_GETSIGINFO, t->t.tid, 0, &held[nheld]) == 0 &&
 		    !recorder_stale_sigstop(t, &held[nheld]))
 			nheld++;
@@ -145,7 +149,7 @@ static int step_out(struct recorder *r, struct recorder_task *t)
 	if (steps)
 		rw_debug("pid %d: stepped %d instructions to a buffered syscall's commit", t->t.tid,
 			 steps);
-	if (!err && in_window(t, regs[X86_RIP])) {
+	if (!err && in_window(t, regs[X86_RIP]) && !recorder_restarts_syscall(regs)) {
 		rw_error("pid %d: still inside the syscall buffer's commit at 0x%llx", t->t.tid,
 			 (unsigned long long)regs[X86_RIP]);
 		return -EPROTO;

@@ -620,6 +620,12 @@ int recorder_sysbuf_cloned(struct recorder *r, struct recorder_task *t, long nr,
 /* Whether t's signal stop for sig is its descheduling event's (its siginfo names the event). */
 bool recorder_desched_is_signal(struct recorder_task *t, int sig);
 /*
+ * Such a signal met where no buffered call waits (t stepped in user code):
+ * dropped, its event disabled until the library arms it again, or each stop
+ * (a context switch) would raise another. 0 or a negative errno.
+ */
+int recorder_desched_drop(struct recorder_task *t);
+/*
  * Buffered calls that may block (record_desched.c). recorder_desched_register
  * and recorder_desched_stream answer SYSBUF_OP_DESCHED and SYSBUF_OP_STREAM.
  * recorder_desched_stop, at every stop of a task with a buffer before its
@@ -671,6 +677,8 @@ int recorder_exec_point_event(struct recorder *r, struct recorder_task *t, int h
 /* How an execution point is recorded: replay runs to it, or restores its state (no site). */
 #define EXEC_POINT_RUN_TO  1
 #define EXEC_POINT_RESTORE 2
+/* Whether resuming a thread with these registers restarts the syscall a dropped signal interrupted. */
+bool recorder_restarts_syscall(const uint64_t regs[X86_NREGS]);
 /*
  * Single-steps t to a site for an execution point (record_run_to.c),
  * regs updated: 1 there, 0 when its next event comes first, or as above.
