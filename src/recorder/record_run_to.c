@@ -47,7 +47,8 @@ static enum x86_site_class site_at(struct recorder_task *t, uint64_t rip)
 	size_t got = tracee_read_mem_partial(&t->t, rip, code, sizeof(code)), len;
 	enum x86_site_class cls = x86_site_class(code, got, rip, &len);
 
-	if (cls == X86_SITE_OK && t->rseq.addr && x86_rseq_in_critical_section(&t->t, &t->rseq, rip))
+	if (cls == X86_SITE_OK && t->rseq.addr &&
+	    x86_rseq_in_critical_section(&t->t, &t->rseq, rip))
 		return X86_SITE_SHORT; /* step out of it: no abort is needed then */
 	return cls;
 }
@@ -189,7 +190,8 @@ int recorder_step_to_site_probing(struct recorder *r, struct recorder_task *t,
 
 static void add_hole(struct recorder *r, uint64_t addr, uint64_t len)
 {
-	if (addr && len && r->nexpect_holes < (int)(sizeof(r->expect_holes) / sizeof(r->expect_holes[0])))
+	if (addr && len &&
+	    r->nexpect_holes < (int)(sizeof(r->expect_holes) / sizeof(r->expect_holes[0])))
 		r->expect_holes[r->nexpect_holes++] = (struct expect_hole){addr, len};
 }
 
