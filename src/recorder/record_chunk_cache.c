@@ -119,12 +119,13 @@ int recorder_chunk_cache_add(struct recorder *r, struct rw_hash hash, uint64_t s
 		err = trace_writer_add_chunks(r->writer, p, (size_t)st.st_size, &ulen);
 		*done = err == 0;
 	}
-	if (err == -EINVAL || !*done) {
+	if (*done) {
+		futimens(fd, NULL); /* recently used */
+	} else if (!err || err == -EINVAL) {
+		/* Not its chunks (a trace's write error is the recording's, and goes up). */
 		rw_debug("%s: not chunks of the file it names; removed", path);
 		unlink(path);
 		err = 0;
-	} else {
-		futimens(fd, NULL); /* recently used */
 	}
 	munmap(p, (size_t)st.st_size);
 	close(fd);

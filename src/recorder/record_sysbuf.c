@@ -110,8 +110,7 @@ static int step_out(struct recorder *r, struct recorder_task *t)
 
 		if ((err = tracee_get_regs(&t->t, regs)) < 0)
 			break;
-		/* A call the stop interrupted is run again when the thread goes on: not returned
-		 * yet. */
+		/* A call the stop interrupted runs again when t goes on: it has not returned. */
 		if (!in_window(t, regs[X86_RIP]) || recorder_restarts_syscall(regs))
 			break;
 		if ((err = copy_at_once(t, regs)) != 0) {

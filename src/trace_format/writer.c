@@ -50,7 +50,8 @@
 struct writer_capture {
 	int fd;
 	char *tmp, *path;
-	bool failed;
+	bool failed;  /* the worker's: a write of the copy failed */
+	bool dropped; /* the recorder's, set before the end job is queued: not to be kept */
 };
 
 struct writer_job {
@@ -119,7 +120,7 @@ static void writer_free(struct trace_writer *w)
 {
 	stop_worker(w);
 	if (w->capture) {
-		w->capture->failed = true;
+		w->capture->dropped = true;
 		capture_finish(w, w->capture);
 	}
 	deflateEnd(&w->zs);
@@ -316,7 +317,7 @@ static void capture_finish(struct trace_writer *w, struct writer_capture *c)
 {
 	if (close(c->fd) < 0)
 		c->failed = true;
-	if (c->failed || w->error || rename(c->tmp, c->path) < 0)
+	if (c->failed || c->dropped || w->error || rename(c->tmp, c->path) < 0)
 		unlink(c->tmp);
 	free(c->tmp);
 	free(c->path);
@@ -583,15 +584,14 @@ int trace_writer_capture_end(struct trace_writer *w, bool keep)
 	if (keep)
 		err = trace_writer_cut(w); /* its last chunk goes with it */
 	w->capture = NULL;
+	c->dropped = !keep || err;
 	if (!(j = new_job(w, &err2))) {
 		/* No job to end it with: it ends here, once the worker is done with it. */
 		wait_idle(w);
-		c->failed = true;
+		c->dropped = true;
 		capture_finish(w, c);
 		return err ? err : err2;
 	}
-	/* The worker alone touches c from now on: the queue's lock orders this write before it. */
-	c->failed |= !keep || err;
 	rw_buf_reset(&j->data);
 	j->raw = true;
 	j->records = 0;
