@@ -69,7 +69,7 @@ void recorder_forget_fds(struct recorder *r)
 }
 
 /* Remembers the recorder's copy of prog_fd (-1: its calls go to the kernel). */
-static void remember(struct recorder_task *t, int prog_fd, int fd)
+static void remember(struct recorder_task *t, int prog_fd, int fd, unsigned flags)
 {
 	int slot = t->nborrowed;
 
@@ -82,6 +82,7 @@ static void remember(struct recorder_task *t, int prog_fd, int fd)
 	}
 	t->borrowed[slot].prog_fd = prog_fd;
 	t->borrowed[slot].fd = fd;
+	t->borrowed[slot].flags = flags;
 	t->nborrowed = slot + 1;
 }
 
@@ -91,14 +92,16 @@ static void remember(struct recorder_task *t, int prog_fd, int fd)
  * no lookups after the first): every syscall that could make the number
  * another file's (close, dup2, exec, ...) drops them all first.
  */
-static int borrow_fd(struct recorder *r, struct recorder_task *t, int prog_fd)
+int recorder_borrow_fd(struct recorder *r, struct recorder_task *t, int prog_fd, unsigned *flags)
 {
 	struct stat st;
-	int fd, fl;
+	int fd, fl = 0;
 
 	for (int i = 0; i < t->nborrowed; i++)
-		if (t->borrowed[i].prog_fd == prog_fd)
+		if (t->borrowed[i].prog_fd == prog_fd) {
+			*flags = t->borrowed[i].flags;
 			return t->borrowed[i].fd;
+		}
 	if (t->pidfd < 0) {
 		t->pidfd = (int)syscall(SYS_pidfd_open, t->tgid, 0);
 		if (t->pidfd < 0) {
@@ -121,7 +124,8 @@ static int borrow_fd(struct recorder *r, struct recorder_task *t, int prog_fd)
 		close(fd);
 		fd = -1;
 	}
-	remember(t, prog_fd, fd);
+	remember(t, prog_fd, fd, (unsigned)fl);
+	*flags = (unsigned)fl;
 	return fd;
 }
 
@@ -216,13 +220,15 @@ int recorder_answer(struct recorder *r, struct recorder_task *t)
 	long nr = t->cur_sysno;
 	int64_t ret = 0;
 	int prog_fd, fd, err;
+	unsigned flags;
 
 	if (!t->t.seccomp_entry || t->syscall_stops || t->cur_emulated || t->cur_unsupported ||
 	    t->vfork_hashes)
 		return 0;
 	memcpy(regs, t->entry_regs, sizeof(regs));
 	x86_regs_args(regs, args);
-	if ((prog_fd = answerable_fd(t, nr, args)) < 0 || (fd = borrow_fd(r, t, prog_fd)) < 0)
+	if ((prog_fd = answerable_fd(t, nr, args)) < 0 ||
+	    (fd = recorder_borrow_fd(r, t, prog_fd, &flags)) < 0)
 		return 0;
 	/* The event's memory sections are added as the syscall runs here. */
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SYSCALL_EXIT, regs);

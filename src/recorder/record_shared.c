@@ -571,6 +571,20 @@ int recorder_shm_attached(struct recorder *r, struct recorder_task *t, uint64_t 
  * for writing there (it can be mapped shared later), or a recorded process
  * maps it shared now.
  */
+bool recorder_shared_open_may_change(struct recorder *r, unsigned flags, const struct stat *st)
+{
+	if ((flags & O_ACCMODE) != O_RDONLY)
+		return true;
+	for (size_t i = 0; i < r->ntasks; i++) {
+		const struct recorder_mm *mm = r->tasks[i]->mm;
+
+		for (size_t j = 0; mm && j < mm->nshared; j++)
+			if (mm->shared[j].dev == st->st_dev && mm->shared[j].ino == st->st_ino)
+				return true;
+	}
+	return false;
+}
+
 bool recorder_shared_file_may_change(struct recorder *r, struct recorder_task *t,
 				     const char *fdpath, int fd)
 {
@@ -590,12 +604,5 @@ bool recorder_shared_file_may_change(struct recorder *r, struct recorder_task *t
 		return true;
 	if (stat(fdpath, &st) < 0)
 		return false;
-	for (size_t i = 0; i < r->ntasks; i++) {
-		const struct recorder_mm *mm = r->tasks[i]->mm;
-
-		for (size_t j = 0; mm && j < mm->nshared; j++)
-			if (mm->shared[j].dev == st.st_dev && mm->shared[j].ino == st.st_ino)
-				return true;
-	}
-	return false;
+	return recorder_shared_open_may_change(r, flags, &st);
 }

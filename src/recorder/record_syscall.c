@@ -372,16 +372,27 @@ static int add_mmap_file(struct recorder *r, struct recorder_task *t, const uint
 	    .kind = MAPK_FILE,
 	};
 	char fdpath[64], target[512];
+	struct stat st;
+	unsigned flags;
 	ssize_t n;
-	int err;
+	int err, fd;
 
 	snprintf(fdpath, sizeof(fdpath), "/proc/%d/fd/%d", t->t.tid, (int)args[4]);
 	n = readlink(fdpath, target, sizeof(target) - 1);
 	target[n > 0 ? n : 0] = '\0';
 	m.path = target;
-	if (!(args[3] & MAP_SHARED) && recorder_shared_file_may_change(r, t, fdpath, (int)args[4]))
-		m.flags |= TRACE_MAP_WORKING_COPY;
-	err = recorder_store_file(r, t, fdpath, &m);
+	/* A file read-only and borrowed (the loader's libraries are): no /proc lookups. */
+	if ((fd = recorder_borrow_fd(r, t, (int)args[4], &flags)) >= 0 &&
+	    (flags & O_ACCMODE) == O_RDONLY && fstat(fd, &st) == 0) {
+		if (!(args[3] & MAP_SHARED) && recorder_shared_open_may_change(r, flags, &st))
+			m.flags |= TRACE_MAP_WORKING_COPY;
+		err = recorder_store_open_file(r, fd, fdpath, &m);
+	} else {
+		if (!(args[3] & MAP_SHARED) &&
+		    recorder_shared_file_may_change(r, t, fdpath, (int)args[4]))
+			m.flags |= TRACE_MAP_WORKING_COPY;
+		err = recorder_store_file(r, t, fdpath, &m);
+	}
 	if (err)
 		return err;
 	trace_event_add_map(&r->eb, &m);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <time.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "arch/x86_64/cpu.h"
@@ -242,6 +243,7 @@ struct recorder_task {
 	/* Its descriptors looked at for answered calls, and the recorder's copies (-1: none). */
 	struct {
 		int prog_fd, fd;
+		unsigned flags; /* fd's status flags (F_GETFL) */
 	} borrowed[8];
 	int nborrowed;
 	bool cur_emulated;
@@ -471,6 +473,15 @@ int recorder_answer(struct recorder *r, struct recorder_task *t);
  */
 void recorder_forget_fds(struct recorder *r);
 void recorder_task_forget_fds(struct recorder_task *t);
+/*
+ * The recorder's copy of t's descriptor prog_fd, borrowed as answered
+ * calls borrow it (kept until the next syscall that may change what the
+ * number names), and its status flags in *flags; -1 when the descriptor
+ * is not one calls may be answered on (not a regular file on a local
+ * filesystem, opened O_DIRECT or write-only, or no pidfd_getfd here).
+ */
+int recorder_borrow_fd(struct recorder *r, struct recorder_task *t, int prog_fd,
+		       unsigned *flags);
 /*
  * The program sees the CPUs it would natively, though rewind runs it on
  * one: sched_setaffinity of a recorded task is answered here (its mask
@@ -761,6 +772,9 @@ void recorder_attach_rewind_restart(struct recorder_task *t, uint64_t regs[X86_N
  */
 int recorder_store_file(struct recorder *r, struct recorder_task *t, const char *open_path,
 			struct trace_map *m);
+/* The same for the file open at fd, a descriptor of the recorder's (named open_path). */
+int recorder_store_open_file(struct recorder *r, int fd, const char *open_path,
+			     struct trace_map *m);
 /* Stores t's memory [m->start, m->end) as m's file contents (a System V segment). */
 int recorder_store_memory(struct recorder *r, struct recorder_task *t, struct trace_map *m);
 /* Writes the stored-files table, the trace's last record, before the writer finishes. */
@@ -894,6 +908,8 @@ void recorder_shared_diff_others(struct recorder *r, struct recorder_task *t);
 /* Whether a private mapping of the file open at fd may see stores through shared ones. */
 bool recorder_shared_file_may_change(struct recorder *r, struct recorder_task *t,
 				     const char *fdpath, int fd);
+/* The same for a file open with these status flags, of this identity. */
+bool recorder_shared_open_may_change(struct recorder *r, unsigned flags, const struct stat *st);
 /* The System V segment shmat attached at addr goes into the event as a shared mapping. */
 int recorder_shm_attached(struct recorder *r, struct recorder_task *t, uint64_t addr);
 
