@@ -28,7 +28,8 @@
 
 #define BLOB_PIECE (1u << 20)
 /* Bytes of a mapping compared with a file to tell that it is the file mapped. */
-#define VERIFY_BYTES (64u << 10)
+#define VERIFY_BYTES   (64u << 10)
+#define CONTENTS_CHUNK (256u << 10)
 
 static bool hash_stored(struct recorder *r, struct rw_hash h)
 {
@@ -190,6 +191,11 @@ static int store_map_file(struct recorder *r, int fd, const char *open_path, str
 	m->dev = st.st_dev;
 	m->ino = st.st_ino;
 	return err;
+}
+
+int recorder_store_open_file(struct recorder *r, int fd, const char *open_path, struct trace_map *m)
+{
+	return store_map_file(r, fd, open_path, m);
 }
 
 int recorder_store_file(struct recorder *r, struct recorder_task *t, const char *open_path,
@@ -370,28 +376,38 @@ static uint8_t map_kind(const struct procmap *m)
 	return MAPK_ANON;
 }
 
-/* Adds the contents of [start, end) to the event, page by page, leaving out zero pages. */
+/*
+ * Adds the contents of [start, end) to the event, leaving out zero pages
+ * and pages that cannot be read; read CONTENTS_CHUNK at a time.
+ */
 static void add_contents(struct recorder *r, struct recorder_task *t, uint64_t start, uint64_t end)
 {
 	static const uint8_t zero[4096];
-	uint8_t page[4096];
-	uint64_t run_start = 0;
+	uint8_t *chunk = xmalloc(CONTENTS_CHUNK);
+	uint64_t run_start = 0, a = start;
 
 	rw_buf_reset(&r->scratch);
-	for (uint64_t a = start; a < end; a += 4096) {
-		bool keep = tracee_read_mem(&t->t, a, page, sizeof(page)) == 0 &&
-			    memcmp(page, zero, sizeof(page)) != 0;
+	while (a < end) {
+		size_t want = end - a < CONTENTS_CHUNK ? (size_t)(end - a) : CONTENTS_CHUNK;
+		size_t got = tracee_read_mem_partial(&t->t, a, chunk, want) & ~(size_t)4095;
+		size_t span = got ? got : 4096; /* a page that cannot be read is left out */
 
-		if (keep) {
-			if (!r->scratch.len)
-				run_start = a;
-			rw_buf_put(&r->scratch, page, sizeof(page));
-		}
-		if ((!keep || a + 4096 == end) && r->scratch.len) {
-			trace_event_add_mem(&r->eb, run_start, r->scratch.data, r->scratch.len);
-			rw_buf_reset(&r->scratch);
+		for (size_t off = 0; off < span; off += 4096, a += 4096) {
+			bool keep = off < got && memcmp(chunk + off, zero, 4096) != 0;
+
+			if (keep) {
+				if (!r->scratch.len)
+					run_start = a;
+				rw_buf_put(&r->scratch, chunk + off, 4096);
+			}
+			if ((!keep || a + 4096 == end) && r->scratch.len) {
+				trace_event_add_mem(&r->eb, run_start, r->scratch.data,
+						    r->scratch.len);
+				rw_buf_reset(&r->scratch);
+			}
 		}
 	}
+	free(chunk);
 }
 
 /*
