@@ -262,6 +262,7 @@ static void recorder_free(struct recorder *r)
 	recorder_exec_point_fini(r);
 	recorder_sysbuf_free(r);
 	recorder_chunk_cache_fini(r);
+	recorder_file_ids_fini(r);
 }
 
 /*
@@ -364,6 +365,7 @@ static int finish_trace(struct recorder *r, int err)
 	if (trace_writer_finish(r->writer) < 0 && !err)
 		err = -EIO;
 	recorder_chunk_cache_fini(r);
+	recorder_file_ids_fini(r);
 	if (!err && r->stop.signo)
 		rw_error("recording stopped by SIG%s: %llu events in %s",
 			 sigabbrev_np(r->stop.signo), (unsigned long long)r->seq, r->trace_path);

@@ -135,7 +135,8 @@ int recorder_write_file_table(struct recorder *r)
  * identity, size and modification time is taken to be unchanged, except
  * for a shared mapping (`fresh`): writes through a shared mapping need not
  * change the time (tmpfs, memfd), and replay brings its working copy back
- * to the contents stored here.
+ * to the contents stored here. A file first met in this recording takes
+ * its hash from the store of file hashes when an earlier one hashed it.
  */
 static int store_file(struct recorder *r, int fd, const char *open_path, const char *path,
 		      bool fresh, struct rw_hash *hash, uint64_t *size, struct stat *id)
@@ -162,7 +163,13 @@ static int store_file(struct recorder *r, int fd, const char *open_path, const c
 		return 0;
 	}
 	buf = xmalloc(BLOB_PIECE);
-	err = rw_hash_fd(fd, buf, BLOB_PIECE, hash, size);
+	if (!fresh && recorder_file_ids_find(r, &st, hash)) {
+		*size = (uint64_t)st.st_size;
+	} else {
+		err = rw_hash_fd(fd, buf, BLOB_PIECE, hash, size);
+		if (!err && !fresh && *size == (uint64_t)st.st_size)
+			recorder_file_ids_add(r, &st, *hash);
+	}
 	if (!err && !hash_stored(r, *hash))
 		err = write_blob(r, fd, path, *hash, *size, buf);
 	if (!err && !known) {

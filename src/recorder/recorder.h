@@ -342,6 +342,11 @@ struct recorder {
 	struct trace_writer *writer;
 	char *chunk_cache;	 /* the store of compressed stored files, or NULL */
 	bool chunk_cache_added; /* this recording added to it */
+	/* The store of file hashes (record_file_ids.c), read at its first use. */
+	struct file_id *file_ids;
+	size_t nfile_ids;
+	int file_ids_fd;
+	bool file_ids_loaded;
 	uint64_t seq;
 	int cpu;
 	uint64_t cpus[16]; /* the CPUs rewind could run on before it pinned itself to cpu */
@@ -785,6 +790,13 @@ int recorder_store_memory(struct recorder *r, struct recorder_task *t, struct tr
  * makes for a file being stored, fini keeps the store within its limit.
  */
 void recorder_chunk_cache_init(struct recorder *r);
+/*
+ * The store of file hashes (record_file_ids.c): find gives the hash an
+ * earlier recording found for a file of st's identity, add keeps one.
+ */
+bool recorder_file_ids_find(struct recorder *r, const struct stat *st, struct rw_hash *hash);
+void recorder_file_ids_add(struct recorder *r, const struct stat *st, struct rw_hash hash);
+void recorder_file_ids_fini(struct recorder *r);
 void recorder_chunk_cache_fini(struct recorder *r);
 int recorder_chunk_cache_add(struct recorder *r, struct rw_hash hash, uint64_t size, bool *done);
 int recorder_chunk_cache_capture(struct recorder *r, struct rw_hash hash);
