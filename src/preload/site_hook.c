@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -205,6 +206,29 @@ static int on_query(long nr, const long *a, long *ret)
 	}
 }
 
+/*
+ * Changes of the address space: the recorder takes them in at the flush
+ * (record_sysbuf.c), replay makes them itself at their events. A mapping
+ * of a file, or a shared one, goes the traced way: the recorder stores the
+ * file or watches the mapping before the program can touch it. -1: not
+ * one of them.
+ */
+static int on_memory(long nr, const long *a, long *ret)
+{
+	switch (nr) {
+	case SYS_mmap:
+		return (a[3] & (MAP_TYPE | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_HUGETLB)) ==
+			   (MAP_PRIVATE | MAP_ANONYMOUS) &&
+		       sysbuf_call(nr, a, NULL, 0, ret);
+	case SYS_brk:
+	case SYS_mprotect:
+	case SYS_munmap:
+		return sysbuf_call(nr, a, NULL, 0, ret);
+	default:
+		return -1;
+	}
+}
+
 /* 1: the call nr with arguments a was buffered, its raw result in *ret; 0: make it traced. */
 __attribute__((used)) int rw_site_dispatch(long nr, const long *a, long *ret)
 {
@@ -213,7 +237,7 @@ __attribute__((used)) int rw_site_dispatch(long nr, const long *a, long *ret)
 	if (!sysbuf_site_buffers(nr))
 		return 0;
 	if ((done = on_fd(nr, a, ret)) >= 0 || (done = on_path(nr, a, ret)) >= 0 ||
-	    (done = on_query(nr, a, ret)) >= 0)
+	    (done = on_query(nr, a, ret)) >= 0 || (done = on_memory(nr, a, ret)) >= 0)
 		return done;
 	/* The ids and the like: nothing to look at. */
 	return sysbuf_call(nr, a, NULL, 0, ret);

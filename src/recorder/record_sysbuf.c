@@ -207,7 +207,9 @@ static int emit_exit(struct recorder *r, struct recorder_task *t, const struct s
 	    recorder_shared_any_other(r, t))
 		recorder_shared_diff_others(r, t);
 	recorder_shared_marked(r, t);
-	if ((err = recorder_emit_syscall(r, t)) < 0)
+	if ((err = recorder_buffered_mapping(r, t, rec->nr, (const uint64_t *)rec->args,
+					     rec->ret)) < 0 ||
+	    (err = recorder_emit_syscall(r, t)) < 0)
 		return err;
 	if (x86_syscall_fds_change(rec->nr, (const uint64_t *)rec->args))
 		recorder_forget_fds(r);

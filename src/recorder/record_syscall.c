@@ -560,3 +560,19 @@ int recorder_handle_exit(struct recorder *r, struct recorder_task *t)
 	rw_buf_free(&other);
 	return err;
 }
+
+int recorder_buffered_mapping(struct recorder *r, struct recorder_task *t, long nr,
+			      const uint64_t args[6], int64_t ret)
+{
+	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
+	int err;
+
+	if (!d || (d->replay != SYS_REPLAY_MMAP && d->replay != SYS_REPLAY_MUNMAP &&
+		   d->replay != SYS_REPLAY_MPROTECT && d->replay != SYS_REPLAY_BRK))
+		return 0;
+	if ((err = track_mappings(r, t, d, args, ret)) < 0)
+		return err;
+	if (d->replay == SYS_REPLAY_MMAP || d->replay == SYS_REPLAY_MUNMAP)
+		return recorder_sysbuf_mappings_changed(r, t);
+	return 0;
+}

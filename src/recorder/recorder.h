@@ -473,6 +473,13 @@ int recorder_sites_patch(struct recorder *r, struct recorder_task *t, uint64_t r
  */
 int recorder_answer(struct recorder *r, struct recorder_task *t);
 /*
+ * A change of the address space the syscall buffer made (brk, mprotect,
+ * munmap, an anonymous private mmap), taken in at its exit event as a
+ * traced one's exit would (record_syscall.c); 0 for any other call.
+ */
+int recorder_buffered_mapping(struct recorder *r, struct recorder_task *t, long nr,
+			      const uint64_t args[6], int64_t ret);
+/*
  * Drops every borrowed descriptor: at a syscall that may make an fd number
  * another file's (x86_syscall_fds_change).
  */

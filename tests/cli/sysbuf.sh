@@ -9,15 +9,18 @@
 # recording still replays. libc's own queries of the kernel's state
 # (sigaction with no new action, getrlimit, getcwd) and handlers set go
 # through the buffer, other changes (a limit lowered) stop as before; opens
-# of files that are not there go through it too.
+# of files that are not there go through it too. So do libc's changes of
+# the address space (brk, anonymous private mmap, mprotect, munmap), which
+# replay makes at their events; mappings of files and shared ones stop.
 # usage: sysbuf.sh SYSBUF_CALLS_PROGRAM SYSBUF_SIGNALS_PROGRAM SYSBUF_SITE_QUERIES_PROGRAM
-#        SYSBUF_SHARED_WRITE_PROGRAM SYSBUF_BLOCK_PROCS_PROGRAM
+#        SYSBUF_SHARED_WRITE_PROGRAM SYSBUF_BLOCK_PROCS_PROGRAM SYSBUF_SITE_MEMORY_PROGRAM
 . "$(dirname "$0")/lib.sh"
 calls=$1
 signals=$2
 queries=$3
 shared_write=$4
 block_procs=$5
+memory=$6
 lib=$(dirname "$REWIND")/librewind_preload.so
 [ -r "$lib" ] || fail "no $lib beside rewind"
 
@@ -58,6 +61,23 @@ count() { awk -v k="$1" '$1 " " $2 == k { print $3 }' "$dir/q.counts"; }
 run_status st "$REWIND" replay -a "$dir/q.trace" >"$dir/q.replay" 2>&1
 [ "$st" = 0 ] || { cat "$dir/q.replay"; fail "the queries' replay exited $st"; }
 cmp "$dir/q.out" "$dir/q.replay" || fail "the queries' replay printed other things"
+
+# Changes of the address space: buffered, but for mappings of files and shared ones.
+run_status st "$REWIND" rec -o "$dir/m.trace" "$memory" >"$dir/m.out" 2>"$dir/m.err"
+[ "$st" = 0 ] || { cat "$dir/m.out" "$dir/m.err"; fail "recording the address space changes exited $st"; }
+"$REWIND" dump "$dir/m.trace" | awk '$4 == "syscall-entry" {
+	split($5, call, "("); how = $NF == "0x70000042" ? "buffered" : "traced"
+	if (call[1] == "mmap") how = how ($0 ~ /MAP_SHARED|MAP_PRIVATE\|MAP_DENYWRITE|MAP_PRIVATE, [0-9]/ ? "-file-or-shared" : "-anon")
+	n[call[1] " " how]++ } END { for (k in n) print k, n[k] }' >"$dir/m.counts"
+mcount() { awk -v k="$1" '$1 " " $2 == k { print $3 }' "$dir/m.counts"; }
+for k in 'brk buffered' 'mmap buffered-anon' 'mprotect buffered' 'munmap buffered'; do
+	[ "$(mcount "$k")" -ge 100 ] || { cat "$dir/m.counts"; fail "$k: only $(mcount "$k") calls"; }
+done
+[ -z "$(mcount 'mmap buffered-file-or-shared')" ] || { cat "$dir/m.counts"; fail "a file or shared mapping was buffered"; }
+[ "$(mcount 'mmap traced-file-or-shared')" -ge 120 ] || { cat "$dir/m.counts"; fail "file and shared mappings were not traced"; }
+run_status st "$REWIND" replay -a "$dir/m.trace" >"$dir/m.replay" 2>&1
+[ "$st" = 0 ] || { cat "$dir/m.replay"; fail "the address space changes' replay exited $st"; }
+cmp "$dir/m.out" "$dir/m.replay" || fail "the address space changes' replay printed other things"
 
 # A user's LD_PRELOAD stays first; the library is appended. (It is rewind's
 # too: a sanitizer build's runtime must not insist on coming first.)
@@ -101,4 +121,5 @@ chaos_runs() { # chaos_runs NAME PROGRAM SEEDS
 }
 chaos_runs shared-write "$shared_write" 30
 chaos_runs block-procs "$block_procs" 8
+chaos_runs memory "$memory" 8
 echo "PASS: buffered syscalls recorded and replayed, off when asked, harmless outside rewind"

@@ -3,7 +3,8 @@
  * replace, and a patched site run for real in this process. A stub whose
  * hook says it buffered the call (rcx 1) returns the hook's rax through
  * the moved compare; one whose hook says it did not (rcx 0) makes the
- * syscall itself; both jump back after the site.
+ * syscall itself; both jump back after the site. A moved rip-relative load
+ * (glibc's brk) still reads what it read at the site.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -27,6 +28,12 @@ static void test_patchable(void)
 	    {"syscall; ret", {0x0f, 0x05, 0xc3}, 0},
 	    {"syscall; mov %eax,%edx", {0x0f, 0x05, 0x89, 0xc2}, 0},
 	    {"nop; cmp", {0x90, 0x90, 0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff}, 0},
+	    {"brk: syscall; mov d(%rip),%rdx; mov %rax,(%rdx); cmp %rdi,%rax",
+	     {0x0f, 0x05, 0x48, 0x8b, 0x15, 1, 2, 3, 4, 0x48, 0x89, 0x02, 0x48, 0x39, 0xf8},
+	     9},
+	    {"syscall; mov d(%rip),%rdx; mov %rax,(%rdx); ret (flags live)",
+	     {0x0f, 0x05, 0x48, 0x8b, 0x15, 1, 2, 3, 4, 0x48, 0x89, 0x02, 0xc3},
+	     0},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -70,6 +77,40 @@ static void run_patched(uint8_t *mem, const uint8_t *hook, size_t hook_len, long
 	CHECK(got == want, "patched: %ld, want %ld", got, want);
 }
 
+/*
+ * mov $39, %eax; syscall; mov slot_ptr(%rip), %rdx; mov %rax, (%rdx);
+ * cmp %rdi, %rax; ret: where brk keeps its result, a pointer away.
+ */
+static void run_patched_load(uint8_t *mem, const uint8_t *hook, size_t hook_len, long want)
+{
+	static const uint8_t code[] = {0xb8, 39, 0, 0,	  0,	0x0f, 0x05, 0x48, 0x8b, 0x15, 0,
+				       0,    0,	 0, 0x48, 0x89, 0x02, 0x48, 0x39, 0xf8, 0xc3};
+	uint8_t *fn = mem, *stub = mem + 4096, *hook_at = mem + 8192, jump[X86_SITE_MAX];
+	uint64_t site = (uint64_t)(uintptr_t)(fn + 5), resume = 0,
+		 *slot_ptr = (uint64_t *)(mem + 2048);
+	uint64_t *slot = slot_ptr + 1;
+	int32_t disp = (int32_t)((uint8_t *)slot_ptr - (fn + 14));
+	uint8_t stub_code[64];
+	size_t n;
+	long got;
+
+	memcpy(fn, code, sizeof(code));
+	memcpy(fn + 10, &disp, 4);
+	*slot_ptr = (uint64_t)(uintptr_t)slot;
+	memcpy(hook_at, hook, hook_len);
+	CHECK(x86_site_patchable(fn + 5, X86_SITE_MAX) == 9, "the load after the site is movable");
+	n = x86_site_stub(stub_code, (uint64_t)(uintptr_t)stub, (uint64_t)(uintptr_t)hook_at, site,
+			  fn + 5, 9, &resume);
+	CHECK(n > 0 && n <= sizeof(stub_code), "stub of %zu bytes", n);
+	CHECK(x86_site_jump(jump, site, 9, (uint64_t)(uintptr_t)stub) == 0, "jump");
+	memcpy(stub, stub_code, n);
+	memcpy(fn + 5, jump, 9);
+	*slot = 0;
+	got = ((long (*)(void))fn)();
+	CHECK(got == want && *slot == (uint64_t)want, "patched load: %ld, slot %llu, want %ld", got,
+	      (unsigned long long)*slot, want);
+}
+
 int main(void)
 {
 	uint8_t *mem = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
@@ -85,6 +126,8 @@ int main(void)
 	}
 	run_patched(mem, hook_buffered, sizeof(hook_buffered), 12345);
 	run_patched(mem, hook_traced, sizeof(hook_traced), getpid());
+	run_patched_load(mem, hook_buffered, sizeof(hook_buffered), 12345);
+	run_patched_load(mem, hook_traced, sizeof(hook_traced), getpid());
 	munmap(mem, 3 * 4096);
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;

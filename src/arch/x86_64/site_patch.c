@@ -8,7 +8,9 @@
  *   S+18  jrcxz S+22               the hook did not buffer the call
  *   S+20  jmp S+24
  *   S+22  syscall                  traced, with the registers of the site
- *   S+24  the moved instruction    (where the site's own syscall returns)
+ *   S+24  the moved instruction    (where the site's own syscall returns;
+ *                                  a rip-relative load's displacement
+ *                                  adjusted to S+24)
  *   ...   jmp site + site_len
  *
  * Nothing there changes the flags (lea, jrcxz); the hook keeps them.
@@ -18,6 +20,17 @@
 #include <string.h>
 
 #define STUB_RESUME 24
+
+static int rel32(uint64_t from_next, uint64_t to, uint8_t out[4])
+{
+	int64_t d = (int64_t)(to - from_next);
+	int32_t v = (int32_t)d;
+
+	if ((int64_t)v != d)
+		return -1;
+	memcpy(out, &v, 4);
+	return 0;
+}
 
 size_t x86_site_patchable(const uint8_t *code, size_t len)
 {
@@ -29,18 +42,26 @@ size_t x86_site_patchable(const uint8_t *code, size_t len)
 	/* cmp $imm32, %rax */
 	if (len >= 8 && code[2] == 0x48 && code[3] == 0x3d)
 		return 8;
+	/*
+	 * mov disp32(%rip), %rdx, then mov %rax, (%rdx) and a compare that
+	 * sets the flags again (glibc's brk): the load moves, its displacement
+	 * made the stub's.
+	 */
+	if (len >= 14 && !memcmp(code + 2, "\x48\x8b\x15", 3) &&
+	    !memcmp(code + 9, "\x48\x89\x02\x48\x39", 5))
+		return 9;
 	return 0;
 }
 
-static int rel32(uint64_t from_next, uint64_t to, uint8_t out[4])
+/* The moved instruction's rip-relative displacement, made right at its new address. */
+static int relocate(uint8_t *moved, uint64_t from_next, uint64_t to_next, size_t moved_len)
 {
-	int64_t d = (int64_t)(to - from_next);
-	int32_t v = (int32_t)d;
+	int32_t disp;
 
-	if ((int64_t)v != d)
-		return -1;
-	memcpy(out, &v, 4);
-	return 0;
+	if (moved_len != 7 || moved[0] != 0x48 || moved[1] != 0x8b || moved[2] != 0x15)
+		return 0;
+	memcpy(&disp, moved + 3, 4);
+	return rel32(to_next, from_next + (uint64_t)(int64_t)disp, moved + 3);
 }
 
 size_t x86_site_stub(uint8_t *out, uint64_t stub_addr, uint64_t hook_addr, uint64_t site_addr,
@@ -56,6 +77,8 @@ size_t x86_site_stub(uint8_t *out, uint64_t stub_addr, uint64_t hook_addr, uint6
 	if (rel32(stub_addr + 10, hook_addr, out + 6) < 0)
 		return 0;
 	memcpy(out + n, code + 2, moved);
+	if (relocate(out + n, site_addr + site_len, stub_addr + n + moved, moved) < 0)
+		return 0;
 	n += moved;
 	out[n] = 0xe9;
 	if (rel32(stub_addr + n + 5, site_addr + site_len, out + n + 1) < 0)

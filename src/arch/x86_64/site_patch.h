@@ -20,7 +20,8 @@
 /*
  * The length of the syscall instruction at code and the instruction after
  * it that a stub may run elsewhere (a compare of rax or eax with a
- * constant, what glibc puts after nearly every syscall), or 0.
+ * constant, what glibc puts after nearly every syscall; the rip-relative
+ * load after brk's), or 0.
  */
 size_t x86_site_patchable(const uint8_t *code, size_t len);
 /*

@@ -254,6 +254,11 @@ static inline bool sysbuf_site_buffers(int64_t nr)
 	case SYS_prlimit64:
 	case SYS_getrlimit:
 	case SYS_getcwd:
+	/* Changes of the address space that replay makes itself, at their events. */
+	case SYS_brk:
+	case SYS_mmap:
+	case SYS_mprotect:
+	case SYS_munmap:
 		return true;
 	default:
 		return false;
