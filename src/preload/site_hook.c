@@ -207,8 +207,9 @@ static int on_query(long nr, const long *a, long *ret)
 }
 
 /*
- * Changes of the address space: the recorder takes them in at the flush
- * (record_sysbuf.c), replay makes them itself at their events. A mapping
+ * Changes of the address space, and advice on it (thread stacks given
+ * back): the recorder takes them in at the flush (record_sysbuf.c),
+ * replay makes them itself at their events. A mapping
  * of a file, or a shared one, goes the traced way: the recorder stores the
  * file or watches the mapping before the program can touch it. -1: not
  * one of them.
@@ -219,6 +220,10 @@ static int on_memory(long nr, const long *a, long *ret)
 	case SYS_mmap:
 		return (a[3] & (MAP_TYPE | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_HUGETLB)) ==
 			   (MAP_PRIVATE | MAP_ANONYMOUS) &&
+		       sysbuf_call(nr, a, NULL, 0, ret);
+	case SYS_madvise:
+		/* Not MADV_REMOVE (a hole in a file) nor the populating ones, which may wait. */
+		return a[2] >= 0 && a[2] <= MADV_PAGEOUT && a[2] != MADV_REMOVE &&
 		       sysbuf_call(nr, a, NULL, 0, ret);
 	case SYS_brk:
 	case SYS_mprotect:

@@ -4,7 +4,8 @@
  * buffer, and which replay makes itself at their events: the heap grown
  * and shrunk with sbrk (glibc's brk site, whose result is stored through
  * a pointer after the syscall), anonymous private mappings made, replaced
- * in place (MAP_FIXED), protected and unmapped. Stores between them must
+ * in place (MAP_FIXED), given back (MADV_DONTNEED), protected and
+ * unmapped. Stores between them must
  * land (and read back) as they did; a store into memory made read-only
  * faults, and its handler makes it writable again; a page unmapped then
  * faults on reading. A file mapping and a shared one are interleaved (the
@@ -74,6 +75,10 @@ static uint64_t map_round(int r)
 		   -1, 0) == m + PAGE);
 	for (size_t i = 0; i < len; i += 256)
 		sum += m[i];
+	/* The last page given back: zeros when read again. */
+	CHECK(madvise(m + len - PAGE, PAGE, MADV_DONTNEED) == 0);
+	for (size_t i = len - PAGE; i < len; i += 256)
+		sum += m[i] + 1;
 	CHECK(mprotect(m, PAGE, PROT_READ) == 0);
 	guarded = m;
 	m[8] = (uint8_t)r; /* faults; the handler opens the page again */

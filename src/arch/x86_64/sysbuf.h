@@ -259,6 +259,7 @@ static inline bool sysbuf_site_buffers(int64_t nr)
 	case SYS_mmap:
 	case SYS_mprotect:
 	case SYS_munmap:
+	case SYS_madvise:
 		return true;
 	default:
 		return false;
