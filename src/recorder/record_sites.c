@@ -104,12 +104,17 @@ static int others_clear(struct recorder *r, struct recorder_task *t, uint64_t si
  * file that is not the library's: no JIT's code (anonymous, or a memfd),
  * no deleted file.
  */
-static bool in_library_code(pid_t pid, uint64_t site, size_t len)
+static bool in_library_code(struct recorder_task *t, uint64_t site, size_t len)
 {
+	struct recorder_sites *s = &t->mm->sites;
 	struct procmap *maps = NULL;
-	int n = procmaps_read(pid, &maps);
+	int n;
 	bool ok = false;
 
+	for (unsigned i = 0; i < s->ncode; i++)
+		if (site >= s->code[i].start && site + len <= s->code[i].end)
+			return true;
+	n = procmaps_read(t->t.tid, &maps);
 	for (int i = 0; i < n; i++) {
 		const struct procmap *m = &maps[i];
 		const char *base = strrchr(m->path, '/');
@@ -119,10 +124,20 @@ static bool in_library_code(pid_t pid, uint64_t site, size_t len)
 		ok = (m->prot & PROT_EXEC) && !m->shared && m->path[0] == '/' &&
 		     strncmp(m->path, "/memfd:", 7) && !strstr(m->path, " (deleted)") &&
 		     strcmp(base + 1, POOL_LIBRARY);
+		if (ok && s->ncode < sizeof(s->code) / sizeof(s->code[0])) {
+			s->code[s->ncode].start = m->start;
+			s->code[s->ncode++].end = m->end;
+		}
 		break;
 	}
 	free(maps);
 	return ok;
+}
+
+void recorder_sites_forget_code(struct recorder_task *t)
+{
+	if (t->mm)
+		t->mm->sites.ncode = 0;
 }
 
 /* A free stub of the pool (its first byte never written), or 0 when the pool is full. */
@@ -198,7 +213,7 @@ int recorder_sites_patch(struct recorder *r, struct recorder_task *t, uint64_t r
 	/* Not now (the next exit of the site tries again), before the maps are read. */
 	if ((err = others_clear(r, t, site, len)) != 0)
 		return err < 0 ? err : 0;
-	if (!in_library_code(t->t.tid, site, len)) {
+	if (!in_library_code(t, site, len)) {
 		reject(&t->mm->sites, site);
 		return 0;
 	}

@@ -409,6 +409,10 @@ static int track_mappings(struct recorder *r, struct recorder_task *t,
 
 	if (!d || ret < 0)
 		return 0;
+	if (d->replay == SYS_REPLAY_MMAP || d->replay == SYS_REPLAY_MUNMAP ||
+	    d->replay == SYS_REPLAY_MREMAP || d->replay == SYS_REPLAY_MPROTECT ||
+	    d == x86_syscall_lookup(SYS_shmat) || d == x86_syscall_lookup(SYS_shmdt))
+		recorder_sites_forget_code(t);
 	if (d == x86_syscall_lookup(SYS_shmat))
 		return recorder_shm_attached(r, t, (uint64_t)ret);
 	if (d == x86_syscall_lookup(SYS_shmdt))

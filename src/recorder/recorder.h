@@ -98,6 +98,14 @@ struct recorder_mm {
 		uint64_t next_stub;    /* stubs in the pool before it are taken */
 		uint64_t rejected[32]; /* sites looked at and left alone, the latest last */
 		unsigned nrejected;
+		/*
+		 * Library code found in /proc/PID/maps, [start, end) each, until
+		 * the next change of the address space (recorder_sites_forget_code).
+		 */
+		struct {
+			uint64_t start, end;
+		} code[8];
+		unsigned ncode;
 	} sites;
 };
 
@@ -465,6 +473,8 @@ struct recorder {
  * the thread goes on, and the caller sets the thread's registers.
  */
 int recorder_sites_patch(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS]);
+/* The address space of t changed (a mapping made, moved, unmapped or protected): maps to read again. */
+void recorder_sites_forget_code(struct recorder_task *t);
 /*
  * At t's syscall entry (its event recorded): answers the syscall in the
  * tracer if it can, recording its exit event; 1 if it did (the task is to
