@@ -134,10 +134,17 @@ static bool in_library_code(struct recorder_task *t, uint64_t site, size_t len)
 	return ok;
 }
 
-void recorder_sites_forget_code(struct recorder_task *t)
+void recorder_sites_forget_code(struct recorder_task *t, uint64_t start, uint64_t len)
 {
-	if (t->mm)
-		t->mm->sites.ncode = 0;
+	struct recorder_sites *s = t->mm ? &t->mm->sites : NULL;
+	uint64_t end = start + len < start ? UINT64_MAX : start + len;
+	unsigned kept = 0;
+
+	for (unsigned i = 0; s && i < s->ncode; i++)
+		if (s->code[i].end <= start || s->code[i].start >= end)
+			s->code[kept++] = s->code[i];
+	if (s)
+		s->ncode = kept;
 }
 
 /* A free stub of the pool (its first byte never written), or 0 when the pool is full. */

@@ -401,6 +401,30 @@ static int add_mmap_file(struct recorder *r, struct recorder_task *t, const uint
 	return 0;
 }
 
+/* Library code known to the site patcher where mappings changed (a new one made elsewhere: none). */
+static void forget_code(struct recorder_task *t, const struct x86_syscall_desc *d,
+			const uint64_t args[6], int64_t ret)
+{
+	switch (d->replay) {
+	case SYS_REPLAY_MMAP:
+		if (args[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE))
+			recorder_sites_forget_code(t, (uint64_t)ret, args[1]);
+		return;
+	case SYS_REPLAY_MREMAP:
+		recorder_sites_forget_code(t, (uint64_t)ret, args[2]);
+		recorder_sites_forget_code(t, args[0], args[1]);
+		return;
+	case SYS_REPLAY_MUNMAP:
+	case SYS_REPLAY_MPROTECT:
+		recorder_sites_forget_code(t, args[0], args[1]);
+		return;
+	default:
+		if (d == x86_syscall_lookup(SYS_shmat) || d == x86_syscall_lookup(SYS_shmdt))
+			recorder_sites_forget_code(t, 0, UINT64_MAX);
+		return;
+	}
+}
+
 /* Mappings the recorder must know about: stored files, watched shared mappings. */
 static int track_mappings(struct recorder *r, struct recorder_task *t,
 			  const struct x86_syscall_desc *d, const uint64_t args[6], int64_t ret)
@@ -409,10 +433,7 @@ static int track_mappings(struct recorder *r, struct recorder_task *t,
 
 	if (!d || ret < 0)
 		return 0;
-	if (d->replay == SYS_REPLAY_MMAP || d->replay == SYS_REPLAY_MUNMAP ||
-	    d->replay == SYS_REPLAY_MREMAP || d->replay == SYS_REPLAY_MPROTECT ||
-	    d == x86_syscall_lookup(SYS_shmat) || d == x86_syscall_lookup(SYS_shmdt))
-		recorder_sites_forget_code(t);
+	forget_code(t, d, args, ret);
 	if (d == x86_syscall_lookup(SYS_shmat))
 		return recorder_shm_attached(r, t, (uint64_t)ret);
 	if (d == x86_syscall_lookup(SYS_shmdt))

@@ -100,7 +100,7 @@ struct recorder_mm {
 		unsigned nrejected;
 		/*
 		 * Library code found in /proc/PID/maps, [start, end) each, until
-		 * the next change of the address space (recorder_sites_forget_code).
+		 * a change of the address space there (recorder_sites_forget_code).
 		 */
 		struct {
 			uint64_t start, end;
@@ -473,8 +473,8 @@ struct recorder {
  * the thread goes on, and the caller sets the thread's registers.
  */
 int recorder_sites_patch(struct recorder *r, struct recorder_task *t, uint64_t regs[X86_NREGS]);
-/* The address space of t changed (a mapping made, moved, unmapped or protected): maps to read again. */
-void recorder_sites_forget_code(struct recorder_task *t);
+/* Mappings of t's address space in [start, start + len) changed: their maps are read again. */
+void recorder_sites_forget_code(struct recorder_task *t, uint64_t start, uint64_t len);
 /*
  * At t's syscall entry (its event recorded): answers the syscall in the
  * tracer if it can, recording its exit event; 1 if it did (the task is to
