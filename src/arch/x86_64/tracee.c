@@ -303,12 +303,13 @@ static int expect(struct tracee *t, enum tracee_stop want, const char *what)
 {
 	if (t->stop == want)
 		return 0;
-	if (t->stop == TRACEE_STOP_EXITED)
+	if (t->stop == TRACEE_STOP_EXITED) {
 		rw_error("tid %d: exited while %s", t->tid, what);
-	else
-		rw_error("tid %d: unexpected stop (status 0x%x) while %s", t->tid, t->wait_status,
-			 what);
-	return -ESRCH;
+		return -ESRCH;
+	}
+	/* Not ESRCH: the task is alive, in a stop nobody will end; its caller must not wait. */
+	rw_error("tid %d: unexpected stop (status 0x%x) while %s", t->tid, t->wait_status, what);
+	return -EPROTO;
 }
 
 /*
