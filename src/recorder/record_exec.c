@@ -664,7 +664,38 @@ out:
 	return err;
 }
 
+/*
+ * The SIGSTOP rewind sent t to end its slice or to deliver held signals,
+ * not yet met: the calls injected at its exec pass over it (tracee.h's
+ * kick), and it is taken as met.
+ */
+static void kick_pass_begin(struct recorder_task *t)
+{
+	t->t.kick_pending = t->kick_preempt || t->kick_sent;
+}
+
+static void kick_pass_end(struct recorder_task *t, bool pending)
+{
+	if (pending && !t->t.kick_pending)
+		t->kick_preempt = t->kick_sent = false;
+	t->t.kick_pending = false;
+}
+
+static int record_exec(struct recorder *r, struct recorder_task *t);
+
 int recorder_record_exec(struct recorder *r, struct recorder_task *t)
+{
+	bool pending;
+	int err;
+
+	kick_pass_begin(t);
+	pending = t->t.kick_pending;
+	err = record_exec(r, t);
+	kick_pass_end(t, pending);
+	return err;
+}
+
+static int record_exec(struct recorder *r, struct recorder_task *t)
 {
 	uint64_t regs[X86_NREGS];
 	int err;

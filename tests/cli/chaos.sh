@@ -2,8 +2,12 @@
 # rec --chaos: random slices and a random next thread make a race show up
 # that plain recording hides. A racy counter must lose updates in at least
 # one of ten chaos recordings; each recording replays with the same count,
-# and info shows the seed. Bad --seed values are refused.
-# usage: chaos.sh RACY_COUNTER_PROGRAM
+# and info shows the seed. Bad --seed values are refused. A thread that
+# counts while another spawns and execs again and again, preempted at
+# random: the calls rewind injects at an exec pass over the SIGSTOP it
+# sent to end the child's slice (they failed there, and the recording
+# hung), and every recording replays.
+# usage: chaos.sh RACY_COUNTER_PROGRAM THREAD_VFORK_COUNTER_PROGRAM
 . "$(dirname "$0")/lib.sh"
 lost_runs=0
 for i in $(seq 10); do
@@ -30,4 +34,11 @@ done
 run_status st "$REWIND" rec --seed 1 -o "$dir/bad.trace" "$1" 2>"$dir/err" >/dev/null
 [ "$st" = 2 ] && grep -q "give --chaos too" "$dir/err" || fail "--seed without --chaos: $st $(cat "$dir/err")"
 [ ! -e "$dir/bad.trace" ] || fail "a refused command line left a trace"
-echo "PASS: $lost_runs of 10 chaos recordings lost updates, all replayed"
+for seed in 1 2 3 4; do
+	run_status st "$REWIND" rec --chaos --seed $seed -o "$dir/v.trace" "$2" >"$dir/v.out" 2>"$dir/v.err"
+	[ "$st" = 0 ] || { cat "$dir/v.err"; fail "spawning under chaos, seed $seed: rec exited $st"; }
+	run_status st "$REWIND" replay -a "$dir/v.trace" >"$dir/v.replay" 2>"$dir/v.replay.err"
+	[ "$st" = 0 ] || { cat "$dir/v.replay.err"; fail "spawning under chaos, seed $seed: replay exited $st"; }
+	cmp -s "$dir/v.out" "$dir/v.replay" || fail "spawning under chaos, seed $seed: the replay printed other things"
+done
+echo "PASS: $lost_runs of 10 chaos recordings lost updates, all replayed; spawns under chaos replayed"
