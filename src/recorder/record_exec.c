@@ -188,7 +188,7 @@ static int store_file(struct recorder *r, int fd, const char *open_path, const c
 	return err;
 }
 
-static int store_map_file(struct recorder *r, int fd, const char *open_path, struct trace_map *m)
+int recorder_store_open_file(struct recorder *r, int fd, const char *open_path, struct trace_map *m)
 {
 	struct stat st;
 	int err = store_file(r, fd, open_path, m->path,
@@ -198,11 +198,6 @@ static int store_map_file(struct recorder *r, int fd, const char *open_path, str
 	m->dev = st.st_dev;
 	m->ino = st.st_ino;
 	return err;
-}
-
-int recorder_store_open_file(struct recorder *r, int fd, const char *open_path, struct trace_map *m)
-{
-	return store_map_file(r, fd, open_path, m);
 }
 
 int recorder_store_file(struct recorder *r, struct recorder_task *t, const char *open_path,
@@ -215,7 +210,7 @@ int recorder_store_file(struct recorder *r, struct recorder_task *t, const char 
 		rw_error("cannot open %s to store it in the trace: %s", open_path, strerror(errno));
 		return err;
 	}
-	err = store_map_file(r, fd, open_path, m);
+	err = recorder_store_open_file(r, fd, open_path, m);
 	close(fd);
 	return err;
 }
@@ -535,7 +530,7 @@ static int store_mapped_file(struct recorder *r, struct recorder_task *t,
 			(unsigned long long)m->end);
 		return -ENODEV;
 	}
-	err = store_map_file(r, fd, open_path, tm);
+	err = recorder_store_open_file(r, fd, open_path, tm);
 	close(fd);
 	return err;
 }
@@ -664,34 +659,23 @@ out:
 	return err;
 }
 
+static int record_exec(struct recorder *r, struct recorder_task *t);
+
 /*
  * The SIGSTOP rewind sent t to end its slice or to deliver held signals,
  * not yet met: the calls injected at its exec pass over it (tracee.h's
- * kick), and it is taken as met.
+ * kick), and it is then taken as met.
  */
-static void kick_pass_begin(struct recorder_task *t)
+int recorder_record_exec(struct recorder *r, struct recorder_task *t)
 {
-	t->t.kick_pending = t->kick_preempt || t->kick_sent;
-}
+	bool pending = t->kick_preempt || t->kick_sent;
+	int err;
 
-static void kick_pass_end(struct recorder_task *t, bool pending)
-{
+	t->t.kick_pending = pending;
+	err = record_exec(r, t);
 	if (pending && !t->t.kick_pending)
 		t->kick_preempt = t->kick_sent = false;
 	t->t.kick_pending = false;
-}
-
-static int record_exec(struct recorder *r, struct recorder_task *t);
-
-int recorder_record_exec(struct recorder *r, struct recorder_task *t)
-{
-	bool pending;
-	int err;
-
-	kick_pass_begin(t);
-	pending = t->t.kick_pending;
-	err = record_exec(r, t);
-	kick_pass_end(t, pending);
 	return err;
 }
 

@@ -401,7 +401,7 @@ static int add_mmap_file(struct recorder *r, struct recorder_task *t, const uint
 	return 0;
 }
 
-/* Library code known to the site patcher where mappings changed (a new one made elsewhere: none). */
+/* Library code the site patcher knows, dropped where mappings changed (none for a new one). */
 static void forget_code(struct recorder_task *t, const struct x86_syscall_desc *d,
 			const uint64_t args[6], int64_t ret)
 {
@@ -458,6 +458,25 @@ static int track_mappings(struct recorder *r, struct recorder_task *t,
 	default:
 		return 0;
 	}
+}
+
+/*
+ * What a syscall's exit changed in the address space, taken in (traced or
+ * buffered): the mappings tracked, and the library's table of shared
+ * files written again after a mapping came or went.
+ */
+static int take_mappings(struct recorder *r, struct recorder_task *t,
+			 const struct x86_syscall_desc *d, const uint64_t args[6], int64_t ret)
+{
+	int err = track_mappings(r, t, d, args, ret);
+
+	if (err < 0)
+		return err;
+	if (d &&
+	    (d->replay == SYS_REPLAY_MMAP || d->replay == SYS_REPLAY_MUNMAP ||
+	     d->replay == SYS_REPLAY_MREMAP))
+		return recorder_sysbuf_mappings_changed(r, t);
+	return 0;
 }
 
 /*
@@ -567,12 +586,7 @@ int recorder_handle_exit(struct recorder *r, struct recorder_task *t)
 		recorder_shared_diff(r, t);
 	if (t->vfork_hashes && (err = recorder_add_vfork_pages(r, t)) < 0)
 		return err;
-	if ((err = track_mappings(r, t, d, args, ret)) < 0)
-		return err;
-	if (d &&
-	    (d->replay == SYS_REPLAY_MMAP || d->replay == SYS_REPLAY_MUNMAP ||
-	     d->replay == SYS_REPLAY_MREMAP) &&
-	    (err = recorder_sysbuf_mappings_changed(r, t)) < 0)
+	if ((err = take_mappings(r, t, d, args, ret)) < 0)
 		return err;
 	if (d && (d->flags & (SYSF_WRITES_FD | SYSF_COPIES_TO_FD)) && ret > 0)
 		add_output(r, t, nr, args, ret);
@@ -590,14 +604,9 @@ int recorder_buffered_mapping(struct recorder *r, struct recorder_task *t, long 
 			      const uint64_t args[6], int64_t ret)
 {
 	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
-	int err;
 
 	if (!d || (d->replay != SYS_REPLAY_MMAP && d->replay != SYS_REPLAY_MUNMAP &&
 		   d->replay != SYS_REPLAY_MPROTECT && d->replay != SYS_REPLAY_BRK))
 		return 0;
-	if ((err = track_mappings(r, t, d, args, ret)) < 0)
-		return err;
-	if (d->replay == SYS_REPLAY_MMAP || d->replay == SYS_REPLAY_MUNMAP)
-		return recorder_sysbuf_mappings_changed(r, t);
-	return 0;
+	return take_mappings(r, t, d, args, ret);
 }

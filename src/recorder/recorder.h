@@ -799,7 +799,6 @@ int recorder_store_open_file(struct recorder *r, int fd, const char *open_path,
 			     struct trace_map *m);
 /* Stores t's memory [m->start, m->end) as m's file contents (a System V segment). */
 int recorder_store_memory(struct recorder *r, struct recorder_task *t, struct trace_map *m);
-/* Writes the stored-files table, the trace's last record, before the writer finishes. */
 /*
  * The store of compressed stored files (record_chunk_cache.c): init finds
  * it (none: chunk_cache NULL), add puts a file's chunks from it into the
@@ -807,6 +806,10 @@ int recorder_store_memory(struct recorder *r, struct recorder_task *t, struct tr
  * makes for a file being stored, fini keeps the store within its limit.
  */
 void recorder_chunk_cache_init(struct recorder *r);
+void recorder_chunk_cache_fini(struct recorder *r);
+int recorder_chunk_cache_add(struct recorder *r, struct rw_hash hash, uint64_t size, bool *done);
+int recorder_chunk_cache_capture(struct recorder *r, struct rw_hash hash);
+int recorder_chunk_cache_end(struct recorder *r, bool keep);
 /*
  * The store of file hashes (record_file_ids.c): find gives the hash an
  * earlier recording found for a file of st's identity, add keeps one.
@@ -814,10 +817,7 @@ void recorder_chunk_cache_init(struct recorder *r);
 bool recorder_file_ids_find(struct recorder *r, const struct stat *st, struct rw_hash *hash);
 void recorder_file_ids_add(struct recorder *r, const struct stat *st, struct rw_hash hash);
 void recorder_file_ids_fini(struct recorder *r);
-void recorder_chunk_cache_fini(struct recorder *r);
-int recorder_chunk_cache_add(struct recorder *r, struct rw_hash hash, uint64_t size, bool *done);
-int recorder_chunk_cache_capture(struct recorder *r, struct rw_hash hash);
-int recorder_chunk_cache_end(struct recorder *r, bool keep);
+/* Writes the stored-files table, the trace's last record, before the writer finishes. */
 int recorder_write_file_table(struct recorder *r);
 
 /*

@@ -17,6 +17,7 @@
  */
 #include "arch/x86_64/site_patch.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #define STUB_RESUME 24
@@ -30,6 +31,12 @@ static int rel32(uint64_t from_next, uint64_t to, uint8_t out[4])
 		return -1;
 	memcpy(out, &v, 4);
 	return 0;
+}
+
+/* mov disp32(%rip), %rdx: the load after glibc's brk, moved with its displacement adjusted. */
+static bool rip_load_rdx(const uint8_t *p)
+{
+	return p[0] == 0x48 && p[1] == 0x8b && p[2] == 0x15;
 }
 
 size_t x86_site_patchable(const uint8_t *code, size_t len)
@@ -47,8 +54,7 @@ size_t x86_site_patchable(const uint8_t *code, size_t len)
 	 * sets the flags again (glibc's brk): the load moves, its displacement
 	 * made the stub's.
 	 */
-	if (len >= 14 && !memcmp(code + 2, "\x48\x8b\x15", 3) &&
-	    !memcmp(code + 9, "\x48\x89\x02\x48\x39", 5))
+	if (len >= 14 && rip_load_rdx(code + 2) && !memcmp(code + 9, "\x48\x89\x02\x48\x39", 5))
 		return 9;
 	return 0;
 }
@@ -58,7 +64,7 @@ static int relocate(uint8_t *moved, uint64_t from_next, uint64_t to_next, size_t
 {
 	int32_t disp;
 
-	if (moved_len != 7 || moved[0] != 0x48 || moved[1] != 0x8b || moved[2] != 0x15)
+	if (moved_len != 7 || !rip_load_rdx(moved))
 		return 0;
 	memcpy(&disp, moved + 3, 4);
 	return rel32(to_next, from_next + (uint64_t)(int64_t)disp, moved + 3);
