@@ -472,9 +472,8 @@ static int take_mappings(struct recorder *r, struct recorder_task *t,
 
 	if (err < 0)
 		return err;
-	if (d &&
-	    (d->replay == SYS_REPLAY_MMAP || d->replay == SYS_REPLAY_MUNMAP ||
-	     d->replay == SYS_REPLAY_MREMAP))
+	if (d && (d->replay == SYS_REPLAY_MMAP || d->replay == SYS_REPLAY_MUNMAP ||
+		  d->replay == SYS_REPLAY_MREMAP))
 		return recorder_sysbuf_mappings_changed(r, t);
 	return 0;
 }
