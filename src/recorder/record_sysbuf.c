@@ -17,7 +17,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stddef.h>
 #include <sched.h>
 #include <signal.h>
@@ -25,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -410,20 +413,16 @@ static int write_recorded(struct recorder *r, struct recorder_task *t, uint64_t 
  * the network is mounted where t is: then calls on paths stay traced, as
  * a buffered one could wait for a process that cannot run meanwhile.
  */
-static bool served_fs_mounted(const struct recorder_task *t)
+static bool served_fs_listed(FILE *f)
 {
 	/* clang-format off */
 	static const char *const served[] = {
 		"fuse", "nfs", "cifs", "smb", "9p", "ceph", "afs", "gluster", "lustre", "ncp", "coda",
 	};
 	/* clang-format on */
-	char path[64], line[4096];
+	char line[4096];
 	bool found = false;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/mountinfo", t->t.tid);
-	if (!(f = fopen(path, "re")))
-		return true;
 	while (!found && fgets(line, sizeof(line), f)) {
 		/* "... - fstype source options": the type follows the separator. */
 		const char *sep = strstr(line, " - ");
@@ -432,8 +431,44 @@ static bool served_fs_mounted(const struct recorder_task *t)
 			if (!strncmp(sep + 3, served[i], strlen(served[i])))
 				found = true;
 	}
-	fclose(f);
 	return found;
+}
+
+/*
+ * served_fs_listed for t's mount namespace: read again only when t is in
+ * another one than last time, or the kernel reports (POLLPRI on an open
+ * mountinfo) that its mounts changed since. Every thread registers a
+ * buffer, and a container's mount table has hundreds of lines.
+ */
+static bool served_fs_mounted(struct recorder *r, const struct recorder_task *t)
+{
+	char path[64];
+	struct stat st;
+	struct pollfd p = {.fd = r->mounts.poll_fd - 1, .events = POLLPRI};
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", t->t.tid);
+	if (stat(path, &st) < 0)
+		st.st_ino = 0;
+	if (st.st_ino && r->mounts.poll_fd && st.st_ino == r->mounts.mnt_ino && poll(&p, 1, 0) == 0)
+		return r->mounts.served;
+	if (r->mounts.poll_fd)
+		close(r->mounts.poll_fd - 1);
+	r->mounts.poll_fd = 0;
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", t->t.tid);
+	/* Opened before the read: a change during it is reported next time. */
+	if (st.st_ino && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		r->mounts.poll_fd = fd + 1;
+		r->mounts.mnt_ino = st.st_ino;
+	}
+	if (!(f = fopen(path, "re"))) {
+		r->mounts.served = true;
+		return true;
+	}
+	r->mounts.served = served_fs_listed(f);
+	fclose(f);
+	return r->mounts.served;
 }
 
 /* What the recorder tells the library in t's header: the path flag, rewind's output files. */
@@ -443,7 +478,7 @@ static int fill_header(struct recorder *r, struct recorder_task *t, uint64_t add
 
 	if (tracee_read_mem(&t->t, addr, &h, sizeof(h)) < 0)
 		return -EFAULT;
-	h.flags = served_fs_mounted(t) ? 0 : SYSBUF_PATHS_LOCAL;
+	h.flags = served_fs_mounted(r, t) ? 0 : SYSBUF_PATHS_LOCAL;
 	for (int i = 0; i < 2; i++) {
 		const struct stdio_identity *id = &r->out_id[i + 1];
 
@@ -743,6 +778,9 @@ void recorder_sysbuf_free(struct recorder *r)
 		free(r->sysbuf_env);
 	}
 	free(r->sysbuf_library);
+	if (r->mounts.poll_fd)
+		close(r->mounts.poll_fd - 1);
+	r->mounts.poll_fd = 0;
 	r->sysbuf_env = NULL;
 	r->sysbuf_library = NULL;
 }

@@ -464,6 +464,16 @@ struct recorder {
 	uint64_t sites_patched;
 	char *sysbuf_library;
 	char **sysbuf_env; /* the program's environment, with the library in LD_PRELOAD */
+	/*
+	 * Whether a served filesystem is mounted, as last read for the mount
+	 * namespace mnt_ino; poll_fd (its mountinfo, open: 1 + the fd, 0 for
+	 * none) reports a change of its mounts.
+	 */
+	struct {
+		uint64_t mnt_ino;
+		int poll_fd;
+		bool served;
+	} mounts;
 };
 
 /*
