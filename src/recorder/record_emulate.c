@@ -223,7 +223,7 @@ int recorder_answer(struct recorder *r, struct recorder_task *t)
 	unsigned flags;
 
 	if (!t->t.seccomp_entry || t->syscall_stops || t->cur_emulated || t->cur_unsupported ||
-	    t->vfork_hashes)
+	    t->vforked)
 		return 0;
 	memcpy(regs, t->entry_regs, sizeof(regs));
 	x86_regs_args(regs, args);

@@ -398,30 +398,16 @@ static void emit_range(struct recorder *r, struct recorder_task *t, const struct
 }
 
 /*
- * The pages written since the address space's previous execution point,
- * as written-page tracking found them: the private ones written (by any
- * thread, or by the kernel for them), plus every present page of the
- * shared mappings, which tracking does not cover. -ENODATA when the
- * address space is not tracked.
+ * Adds what emit says for the pages of ranges w in t's private writable
+ * mappings (maps, n of them); whether any such mapping is shared.
  */
-static int add_written_pages(struct recorder *r, struct recorder_task *t, int emit)
+static bool emit_written(struct recorder *r, struct recorder_task *t, const struct procmap *maps,
+			 int n, const struct written_range *w, size_t nw, int emit)
 {
-	struct written_range *w;
-	struct procmap *maps = NULL;
-	struct page_hash *shared;
-	size_t nw, nshared, k = 0;
+	uint8_t *buf = xmalloc(BATCH_PAGES * PAGE);
 	bool any_shared = false;
-	uint8_t *buf;
-	int n, err = written_pages_collect(r, t, &w, &nw);
+	size_t k = 0;
 
-	if (err < 0)
-		return err;
-	if ((n = procmaps_read(t->t.tid, &maps)) < 0) {
-		free(w);
-		free(maps);
-		return n;
-	}
-	buf = xmalloc(BATCH_PAGES * PAGE);
 	for (int i = 0; i < n; i++) {
 		const struct procmap *m = &maps[i];
 
@@ -434,6 +420,37 @@ static int add_written_pages(struct recorder *r, struct recorder_task *t, int em
 					   w[j].end < m->end ? w[j].end : m->end, emit, buf);
 	}
 	free(buf);
+	return any_shared;
+}
+
+/*
+ * The pages written since the address space's previous execution point,
+ * as written-page tracking found them: the private ones written (by any
+ * thread, or by the kernel for them; those reported at a vfork since are
+ * owed), plus every present page of the shared mappings, which tracking
+ * does not cover. -ENODATA when the address space is not tracked.
+ */
+static int add_written_pages(struct recorder *r, struct recorder_task *t, int emit)
+{
+	struct written_range *w;
+	struct procmap *maps = NULL;
+	struct page_hash *shared;
+	size_t nw, nshared;
+	bool any_shared;
+	int n, err = written_pages_collect(r, t, &w, &nw);
+
+	if (err < 0)
+		return err;
+	written_ranges_merge(&w, &nw, t->mm->owed, t->mm->nowed);
+	free(t->mm->owed);
+	t->mm->owed = NULL;
+	t->mm->nowed = 0;
+	if ((n = procmaps_read(t->t.tid, &maps)) < 0) {
+		free(w);
+		free(maps);
+		return n;
+	}
+	any_shared = emit_written(r, t, maps, n, w, nw, emit);
 	free(w);
 	/* The shared ones among the same mappings, not read again. */
 	if (any_shared)
@@ -525,24 +542,71 @@ void recorder_mm_put(struct recorder_mm *mm)
 		return;
 	recorder_shared_free(mm);
 	written_pages_free(mm);
+	free(mm->owed);
 	free(mm->hashes);
 	free(mm);
 }
 
+/*
+ * At a vfork: where the address space is tracked, what it wrote so far is
+ * kept for the next execution point, and the tracking starts over; else
+ * the hashes of its memory.
+ */
 int recorder_vfork_snapshot(struct recorder *r, struct recorder_task *t)
 {
+	struct written_range *w;
+	size_t nw;
+	int err = written_pages_collect(r, t, &w, &nw);
+
 	free(t->vfork_hashes);
 	t->vfork_hashes = NULL;
-	return scan_pages(r, t, NULL, 0, EMIT_NONE, false, &t->vfork_hashes, &t->nvfork_hashes);
+	t->nvfork_hashes = 0;
+	t->vforked = true;
+	t->vfork_tracked = err != -ENODATA;
+	if (err == -ENODATA)
+		return scan_pages(r, t, NULL, 0, EMIT_NONE, false, &t->vfork_hashes,
+				  &t->nvfork_hashes);
+	if (err < 0)
+		return err;
+	written_ranges_merge(&t->mm->owed, &t->mm->nowed, w, nw);
+	free(w);
+	return 0;
+}
+
+/* The private pages written since the vfork, as tracking reports them; owed to the next point. */
+static int add_vfork_written(struct recorder *r, struct recorder_task *t)
+{
+	struct written_range *w;
+	struct procmap *maps = NULL;
+	size_t nw;
+	int n, err = written_pages_collect(r, t, &w, &nw);
+
+	if (err == -ENODATA) /* tracking failed since: every page present */
+		return add_changed_pages(r, t, EMIT_PAGES, true);
+	if (err < 0)
+		return err;
+	if ((n = procmaps_read(t->t.tid, &maps)) < 0)
+		err = n;
+	else
+		emit_written(r, t, maps, n, w, nw, EMIT_PAGES);
+	written_ranges_merge(&t->mm->owed, &t->mm->nowed, w, nw);
+	free(w);
+	free(maps);
+	return err;
 }
 
 int recorder_add_vfork_pages(struct recorder *r, struct recorder_task *t)
 {
 	struct page_hash *now;
 	size_t nnow;
-	int err =
-	    scan_pages(r, t, t->vfork_hashes, t->nvfork_hashes, EMIT_PAGES, false, &now, &nnow);
+	int err;
 
+	t->vforked = false;
+	if (t->vfork_tracked) {
+		t->vfork_tracked = false;
+		return add_vfork_written(r, t);
+	}
+	err = scan_pages(r, t, t->vfork_hashes, t->nvfork_hashes, EMIT_PAGES, false, &now, &nnow);
 	free(now);
 	free(t->vfork_hashes);
 	t->vfork_hashes = NULL;

@@ -754,7 +754,7 @@ static bool exit_must_wait(struct recorder *r, struct recorder_task *t)
 
 	if (t->scratch_active && recorder_scratch_others_run(r, t))
 		return true;
-	if (t->vfork_hashes && u && u != t && u->state == TASK_RUNNING && u->mm == t->mm)
+	if (t->vforked && u && u != t && u->state == TASK_RUNNING && u->mm == t->mm)
 		return true;
 	return u && u != t && u->state == TASK_RUNNING && u->mm && u->mm->nshared && t->mm &&
 	       t->mm->nshared;

@@ -72,7 +72,7 @@ static int others_clear(struct recorder *r, struct recorder_task *t, uint64_t si
 	for (size_t i = 0; i < r->ntasks; i++) {
 		struct recorder_task *o = r->tasks[i];
 
-		if (o->vfork_hashes || o->sysbuf.vfork_parent)
+		if (o->vforked || o->sysbuf.vfork_parent)
 			return 1;
 		if (o->mm != t->mm && o->tgid != t->tgid)
 			continue;

@@ -583,7 +583,7 @@ int recorder_handle_exit(struct recorder *r, struct recorder_task *t)
 		return err;
 	if (recorder_shared_any(r))
 		recorder_shared_diff(r, t);
-	if (t->vfork_hashes && (err = recorder_add_vfork_pages(r, t)) < 0)
+	if (t->vforked && (err = recorder_add_vfork_pages(r, t)) < 0)
 		return err;
 	if ((err = take_mappings(r, t, d, args, ret)) < 0)
 		return err;

@@ -93,6 +93,12 @@ struct recorder_mm {
 	bool scratch_mapped[SCRATCH_SLOTS], scratch_used[SCRATCH_SLOTS];
 	/* Its userfaultfd tracking of written pages (written_pages.c), or NULL. */
 	struct written_pages *written;
+	/*
+	 * Pages the tracking reported at a vfork and its end (each report
+	 * protects them again), owed to the next execution point: sorted ranges.
+	 */
+	struct written_range *owed;
+	size_t nowed;
 	/* Patched syscall sites (record_sites.c): copied whole by a fork. */
 	struct recorder_sites {
 		uint64_t next_stub;    /* stubs in the pool before it are taken */
@@ -288,7 +294,13 @@ struct recorder_task {
 	uint64_t sigmask_added;
 	bool step_trap_sent; /* the SIGTRAP after an emulated rdtsc run with the trap flag */
 	struct recorder_mm *mm;
-	/* Its memory when it made a child that shares it until exec (vfork), or NULL. */
+	/*
+	 * It made a child that shares its memory until exec (vfork): the pages
+	 * written meanwhile are stored at its exit. They are those written-page
+	 * tracking reports then (vfork_tracked), or else those whose hashes
+	 * differ from vfork_hashes, its memory at the vfork.
+	 */
+	bool vforked, vfork_tracked;
 	struct page_hash *vfork_hashes;
 	size_t nvfork_hashes;
 	/* The syscall a restart_syscall continues. */

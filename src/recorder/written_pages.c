@@ -704,3 +704,28 @@ void written_pages_syscall_exit(struct recorder *r, struct recorder_task *t, int
 		break;
 	}
 }
+
+void written_ranges_merge(struct written_range **a, size_t *n, const struct written_range *b,
+			  size_t nb)
+{
+	struct written_range *out;
+	size_t i = 0, j = 0, k = 0;
+
+	if (!nb)
+		return;
+	out = xmalloc((*n + nb) * sizeof(*out));
+	while (i < *n || j < nb) {
+		const struct written_range *next =
+		    j == nb || (i < *n && (*a)[i].start <= b[j].start) ? &(*a)[i++] : &b[j++];
+
+		if (k && next->start <= out[k - 1].end) {
+			if (next->end > out[k - 1].end)
+				out[k - 1].end = next->end;
+		} else {
+			out[k++] = *next;
+		}
+	}
+	free(*a);
+	*a = out;
+	*n = k;
+}

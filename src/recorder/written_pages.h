@@ -59,6 +59,9 @@ int written_pages_track(struct recorder *r, struct recorder_task *t, uint64_t st
  */
 int written_pages_collect(struct recorder *r, struct recorder_task *t,
 			  struct written_range **ranges, size_t *n);
+/* Adds ranges b (sorted) to the sorted ranges *a, n of them, merging those that meet. */
+void written_ranges_merge(struct written_range **a, size_t *n, const struct written_range *b,
+			  size_t nb);
 /* Closes what the address space's tracking holds (when its recorder_mm goes). */
 void written_pages_free(struct recorder_mm *mm);
 
