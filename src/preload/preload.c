@@ -19,6 +19,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -146,6 +147,61 @@ static volatile struct {
 
 #define barrier() __asm__ volatile("" ::: "memory")
 
+/*
+ * Buffers of threads that ended, for threads that start: one each slot,
+ * or NULL. A reused buffer has its pages in memory already (a thread
+ * that lists 500 files writes 70 of them), and no mmap to make.
+ */
+#define POOL_SLOTS 16
+static struct sysbuf_header *pool[POOL_SLOTS];
+static pthread_key_t buffer_key; /* its destructor gives the thread's buffer up */
+
+static struct sysbuf_header *pool_take(void)
+{
+	for (int i = 0; i < POOL_SLOTS; i++) {
+		struct sysbuf_header *h = __atomic_load_n(&pool[i], __ATOMIC_ACQUIRE);
+
+		if (h && __atomic_compare_exchange_n(&pool[i], &h, NULL, false, __ATOMIC_ACQ_REL,
+						     __ATOMIC_RELAXED))
+			return h;
+	}
+	return NULL;
+}
+
+static bool pool_put(struct sysbuf_header *h)
+{
+	for (int i = 0; i < POOL_SLOTS; i++) {
+		struct sysbuf_header *none = NULL;
+
+		if (__atomic_compare_exchange_n(&pool[i], &none, h, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
+}
+
+/* An ending thread's buffer goes to the pool, once the recorder has taken its records. */
+static void give_up_buffer(void *buf)
+{
+	struct sysbuf_header *h = buf;
+
+	if (ts.state <= 0 || ts.buf != h || ts.busy)
+		return;
+	ts.busy = 1;
+	barrier();
+	ts.state = -1; /* the thread's last calls (other destructors') stop */
+	if (sysbuf_traced(REWIND_SYSCALL_SYSBUF, SYSBUF_OP_UNREGISTER, (long)h, 0, 0, 0, 0) == 0 &&
+	    !pool_put(h))
+		sysbuf_traced(SYS_munmap, (long)h, SYSBUF_SIZE, 0, 0, 0, 0);
+	barrier();
+	ts.busy = 0;
+}
+
+__attribute__((constructor)) static void buffer_pool_init(void)
+{
+	pthread_key_create(&buffer_key, give_up_buffer);
+}
+
 /* This thread's buffer, registered with the recorder on first use; NULL: none. */
 static struct sysbuf_header *thread_buffer(void)
 {
@@ -157,8 +213,11 @@ static struct sysbuf_header *thread_buffer(void)
 	ts.state = -1;
 	if (off_everywhere)
 		return NULL;
-	p = sysbuf_traced(SYS_mmap, 0, SYSBUF_SIZE, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if ((h = pool_take()))
+		p = (long)h;
+	else
+		p = sysbuf_traced(SYS_mmap, 0, SYSBUF_SIZE, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p < 0 && p > -4096)
 		return NULL;
 	h = (struct sysbuf_header *)p;
@@ -180,6 +239,7 @@ static struct sysbuf_header *thread_buffer(void)
 	}
 	ts.buf = h;
 	ts.state = 1;
+	pthread_setspecific(buffer_key, h);
 	return h;
 }
 

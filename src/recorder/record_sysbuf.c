@@ -358,8 +358,9 @@ int recorder_sysbuf_stop(struct recorder *r, struct recorder_task *t, int st)
 	int err;
 
 	t->sysbuf.read_at_entry = false; /* this stop is the next after that entry's */
+	/* A buffer given up: its descheduling event's signal is still rewind's. */
 	if (!t->sysbuf.addr)
-		return 0;
+		return t->desched.on ? recorder_desched_signal(r, t, st) : 0;
 	if ((err = recorder_desched_stop(r, t, st)) < 0 || err == 1)
 		return err;
 	if (err == 0 && untraced_stop(t))
@@ -538,6 +539,14 @@ int64_t recorder_sysbuf_answer(struct recorder *r, struct recorder_task *t, cons
 			return -EFAULT;
 		t->sysbuf.consumed = 0;
 		return 0;
+	case SYSBUF_OP_UNREGISTER:
+		/* Its entry stop wrote every record into the trace; the process's part stays. */
+		if (!t->sysbuf.addr || t->sysbuf.addr != args[1] || t->sysbuf.vfork_parent)
+			return -EINVAL;
+		t->sysbuf.addr = t->sysbuf.size = t->sysbuf.consumed = 0;
+		t->sysbuf.window_lo = t->sysbuf.window_hi = 0;
+		t->sysbuf.read_at_entry = false;
+		return 0;
 	case SYSBUF_OP_DESCHED:
 		return recorder_desched_register(r, t, (int64_t)args[1]);
 	case SYSBUF_OP_STREAM:
@@ -550,10 +559,11 @@ int64_t recorder_sysbuf_answer(struct recorder *r, struct recorder_task *t, cons
 const struct recorder_sysbuf *recorder_sysbuf_of_process(struct recorder *r,
 							 const struct recorder_task *t)
 {
-	if (t->sysbuf.addr)
+	if (t->sysbuf.process)
 		return &t->sysbuf;
+	/* A thread that gave its buffer up keeps what it knew of its process. */
 	for (size_t i = 0; i < r->ntasks; i++)
-		if (r->tasks[i]->tgid == t->tgid && r->tasks[i]->sysbuf.addr)
+		if (r->tasks[i]->tgid == t->tgid && r->tasks[i]->sysbuf.process)
 			return &r->tasks[i]->sysbuf;
 	return NULL;
 }

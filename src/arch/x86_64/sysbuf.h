@@ -34,6 +34,12 @@
 #define SYSBUF_OP_DESCHED 3
 /* rsi: a pipe or socket. 1 when it is the recording's own stdout/stderr (its writes stop). */
 #define SYSBUF_OP_STREAM 4
+/*
+ * rsi: the calling thread's buffer, which it gives up as it ends (its
+ * records are in the trace once the op's entry stop is): its calls stop
+ * from then on, and another thread may register the buffer.
+ */
+#define SYSBUF_OP_UNREGISTER 5
 
 /*
  * The descheduling event's signal, never delivered to the program (the
