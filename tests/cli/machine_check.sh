@@ -36,14 +36,25 @@ run_status st "$REWIND" replay -a "$dir/feat.trace" >/dev/null 2>"$dir/err"
 [ "$st" = 1 ] || fail "a trace with $feature replayed here (status $st)"
 expect_grep "features this one lacks: $feature" "$dir/err"
 
-# The opmask component somewhere else than here (Intel puts it at 1088, some AMD at 832).
-here=$("$REWIND" info --json "$dir/t.trace" | python3 -c '
+# A component somewhere else than here: opmask (Intel puts it at 1088, some
+# AMD at 832); on a machine without AVX-512, PKRU (2688 after AVX-512's
+# state, 2432 without it), else AVX.
+read -r name number here <<<"$("$REWIND" info --json "$dir/t.trace" | python3 -c '
 import json, sys
-print([c["offset"] for c in json.load(sys.stdin)["xsave_layout"] if c["name"] == "opmask"][0])')
-[ "$here" = 1088 ] && other=832 || other=1088
-"$edit" "$dir/t.trace" "$dir/layout.trace" header-xsave-offset 5 "$other"
+have = {c["name"]: c for c in json.load(sys.stdin)["xsave_layout"]}
+for name in ("opmask", "PKRU", "AVX"):
+    if name in have:
+        print(name, have[name]["component"], have[name]["offset"])
+        break')"
+[ -n "$here" ] || fail "the trace has no opmask, PKRU or AVX state to move"
+case $name in
+opmask) [ "$here" = 1088 ] && other=832 || other=1088 ;;
+PKRU) [ "$here" = 2688 ] && other=2432 || other=2688 ;;
+AVX) [ "$here" = 576 ] && other=832 || other=576 ;;
+esac
+"$edit" "$dir/t.trace" "$dir/layout.trace" header-xsave-offset "$number" "$other"
 run_status st env REWIND_VERBOSE=1 "$REWIND" replay -a "$dir/layout.trace" >"$dir/l.out" 2>"$dir/err"
 [ "$st" = 0 ] || { cat "$dir/err"; fail "a trace with another XSAVE layout exited $st"; }
 cmp "$dir/rec.out" "$dir/l.out" || fail "converted replay output differs"
-expect_grep "XSAVE component opmask is at byte $other in the trace and $here here: converted" "$dir/err"
+expect_grep "XSAVE component $name is at byte $other in the trace and $here here: converted" "$dir/err"
 echo "PASS: machine checks"

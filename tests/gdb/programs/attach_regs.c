@@ -6,7 +6,8 @@
  * values of their own and spin in assembly, holding them, until a third
  * thread has seen the process traced (and waited 200 ms more). Each then
  * stores what zmm7 and k3 hold, calls probe() and prints its values in the
- * form the test has gdb print them. Without AVX-512 it says so and exits 77.
+ * form the test has gdb print them. Without AVX-512 the threads hold ymm7
+ * alone (AVX2), and print that.
  */
 #include <asm/prctl.h>
 #include <pthread.h>
@@ -50,6 +51,21 @@ __attribute__((target("avx512f,avx512bw"))) static void hold(const uint64_t *in,
 			 : "memory", "cc", "xmm7", "k3");
 }
 
+/* Without AVX-512: ymm7 alone, likewise. */
+__attribute__((target("avx2"))) static void hold_ymm(const uint64_t *in, uint64_t *out)
+{
+	__asm__ volatile("vmovdqu (%[in]), %%ymm7\n\t"
+			 "1: pause\n\t"
+			 "cmpl $0, (%[go])\n\t"
+			 "je 1b\n\t"
+			 "vmovdqu %%ymm7, (%[out])\n\t"
+			 :
+			 : [in] "r"(in), [go] "r"(&go), [out] "r"(out)
+			 : "memory", "cc", "xmm7");
+}
+
+static int avx512;
+
 static void *spin(void *arg)
 {
 	int who = (int)(long)arg;
@@ -62,6 +78,14 @@ static void *spin(void *arg)
 	else
 		syscall(SYS_arch_prctl, ARCH_SET_GS, (unsigned long)area[who]);
 	syscall(SYS_arch_prctl, ARCH_GET_GS, &gs);
+	if (!avx512) {
+		hold_ymm(in, out);
+		probe(who);
+		printf("who=%d gs_base=%#lx ymm7=%#lx,%#lx,%#lx,%#lx\n", who, (unsigned long)gs,
+		       (unsigned long)out[0], (unsigned long)out[1], (unsigned long)out[2],
+		       (unsigned long)out[3]);
+		return NULL;
+	}
 	hold(in, &k, out, &kout);
 	probe(who);
 	printf("who=%d gs_base=%#lx zmm7=%#lx,%#lx,%#lx,%#lx,%#lx,%#lx,%#lx,%#lx k3=%#lx\n", who,
@@ -97,9 +121,10 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	__builtin_cpu_init();
-	if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw")) {
-		printf("no AVX-512 here\n");
-		return 77;
+	avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+	if (!avx512 && !__builtin_cpu_supports("avx2")) {
+		printf("neither AVX-512 nor AVX2 here\n");
+		return 1;
 	}
 	pthread_create(&th[0], NULL, spin, (void *)1L);
 	pthread_create(&th[1], NULL, watch, NULL);

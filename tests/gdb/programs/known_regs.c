@@ -3,8 +3,8 @@
  * the x87 stack holds pi (st0) and 1.0 (st1); with AVX-512, the 32-bit
  * lane j of zmm<n> holds n * 256 + j + 1 (zmm0 = 1..16, zmm31 =
  * 0x1f01..0x1f10) and k<n> holds 0x5a5a5a5a12345677 + n (k1 =
- * 0x5a5a5a5a12345678). The gdb tests stop at marker() and print them;
- * where gdb's own reading of a live process depends on the XSAVE layout
+ * 0x5a5a5a5a12345678); without it, the lanes ymm0-15 (or xmm0-15) have. The gdb tests stop at
+ * marker() and print them; where gdb's own reading of a live process depends on the XSAVE layout
  * (opmask and the upper halves of the zmm registers, zmm16-31), they are
  * compared with these values rather than with a native gdb session.
  *
@@ -34,17 +34,19 @@ __attribute__((noinline, visibility("hidden"))) void marker(void)
 }
 
 /*
- * load_and_mark(int avx512): loads the known values, waits until
- * alarm_seen is set, calls marker(), pops the x87 stack.
+ * load_and_mark(int vector): loads the known values (vector 2: AVX-512,
+ * 1: ymm0-15 only, their first eight lanes, 0: xmm0-15, four), waits
+ * until alarm_seen is set, calls marker(), pops the x87 stack.
  */
-void load_and_mark(int avx512);
+void load_and_mark(int vector);
 __asm__(".text\n"
 	".globl load_and_mark\n"
 	".type load_and_mark, @function\n"
 	"load_and_mark:\n"
 	"	.cfi_startproc\n"
-	"	test %edi, %edi\n"
-	"	jz 1f\n"
+	"	cmp $1, %edi\n"
+	"	je 2f\n"
+	"	jb 3f\n"
 	"	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
 	"	vmovdqa32 known_zmm+64*\\n(%rip), %zmm\\n\n"
 	"	.endr\n"
@@ -55,6 +57,14 @@ __asm__(".text\n"
 	"	.irp n, 0,1,2,3,4,5,6,7\n"
 	"	kmovq %rax, %k\\n\n"
 	"	inc %rax\n"
+	"	.endr\n"
+	"	jmp 1f\n"
+	"2:	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+	"	vmovdqa known_zmm+64*\\n(%rip), %ymm\\n\n"
+	"	.endr\n"
+	"	jmp 1f\n"
+	"3:	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+	"	movdqa known_zmm+64*\\n(%rip), %xmm\\n\n"
 	"	.endr\n"
 	"1:	pause\n"
 	"	cmpl $0, alarm_seen(%rip)\n"
@@ -72,18 +82,19 @@ __asm__(".text\n"
 	"	.cfi_endproc\n"
 	".size load_and_mark, .-load_and_mark\n");
 
-static int have_avx512(void)
+/* What load_and_mark can load here: 2 AVX-512, 1 AVX, 0 SSE. */
+static int vector_kind(void)
 {
 	unsigned a, b, c, d, xcr0_lo, xcr0_hi;
 
 	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
 		return 0;
 	__asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-	if ((xcr0_lo & 0xe6) != 0xe6)
+	if ((xcr0_lo & 0x6) != 0x6 || !(c & bit_AVX))
 		return 0;
-	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-		return 0;
-	return (b & bit_AVX512F) && (b & bit_AVX512BW);
+	if ((xcr0_lo & 0xe6) != 0xe6 || !__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return 1;
+	return (b & bit_AVX512F) && (b & bit_AVX512BW) ? 2 : 1;
 }
 
 static void on_alarm(int sig)
@@ -94,7 +105,7 @@ static void on_alarm(int sig)
 
 int main(int argc, char **argv)
 {
-	int avx512 = have_avx512();
+	int vector = vector_kind();
 
 	if (argc > 1 && strcmp(argv[1], "spin") == 0)
 		for (;;)
@@ -109,7 +120,7 @@ int main(int argc, char **argv)
 		alarm_seen = 0;
 		setitimer(ITIMER_REAL, &once, NULL);
 	}
-	load_and_mark(avx512);
-	printf("known_regs: avx512 %s\n", avx512 ? "yes" : "no");
+	load_and_mark(vector);
+	printf("known_regs: avx512 %s\n", vector == 2 ? "yes" : "no");
 	return 0;
 }
