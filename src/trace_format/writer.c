@@ -41,8 +41,14 @@
 #include <unistd.h>
 #include <zlib.h>
 
-/* Buffers grown past this by one large record are freed after its chunk. */
+/* Buffers grown past this by one large record are freed after its chunk... */
 #define WRITER_KEEP_BUFFER (4u << 20)
+/*
+ * ...but for one of at most this many bytes, kept for the next large
+ * record (an execution point's expected memory, megabytes each time):
+ * growing a fresh buffer to that size costs a page fault per page.
+ */
+#define WRITER_SPARE_MAX (64u << 20)
 /* Chunks that may wait for the worker before the recorder waits too. */
 #define WRITER_QUEUE_MAX 64
 
@@ -85,6 +91,7 @@ struct trace_writer {
 	pthread_cond_t cond;
 	struct rw_buf out;   /* chunk header + compressed bytes (worker) */
 	struct rw_buf index; /* encoded index entries, one per chunk written */
+	struct rw_buf spare; /* a large buffer a written chunk left (under lock), or none */
 	uint32_t chunks;
 	z_stream zs;
 };
@@ -136,6 +143,7 @@ static void writer_free(struct trace_writer *w)
 	rw_buf_free(&w->chunk);
 	rw_buf_free(&w->out);
 	rw_buf_free(&w->index);
+	rw_buf_free(&w->spare);
 	free(w->path);
 	free(w);
 }
@@ -238,6 +246,7 @@ int trace_writer_create(const char *path, bool overwrite, const void *header, si
 	w->path = xstrdup(path);
 	rw_buf_init(&w->chunk);
 	rw_buf_init(&w->out);
+	rw_buf_init(&w->spare);
 	rw_buf_init(&w->index);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
@@ -356,6 +365,12 @@ static int write_job(struct trace_writer *w)
 	if (w->job->capture && !ret)
 		capture_chunk(w->job->capture, out->data, out->len);
 	if (w->job->data.cap > WRITER_KEEP_BUFFER) {
+		pthread_mutex_lock(&w->lock);
+		if (!w->spare.data && w->job->data.cap <= WRITER_SPARE_MAX) {
+			w->spare = w->job->data;
+			rw_buf_init(&w->job->data);
+		}
+		pthread_mutex_unlock(&w->lock);
 		rw_buf_free(&w->job->data);
 		rw_buf_free(&w->out);
 	}
@@ -524,6 +539,19 @@ static int chunk_full(struct trace_writer *w)
 	return hand_over(w);
 }
 
+/* An empty chunk about to take a record of size bytes takes the spare buffer if it holds it. */
+static void take_spare(struct trace_writer *w, size_t size)
+{
+	pthread_mutex_lock(&w->lock);
+	if (!w->chunk.len && w->spare.data && w->spare.cap >= size) {
+		rw_buf_free(&w->chunk);
+		w->chunk = w->spare;
+		rw_buf_reset(&w->chunk);
+		rw_buf_init(&w->spare);
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
 int trace_writer_add(struct trace_writer *w, uint32_t kind, const void *payload, size_t len)
 {
 	/* Two varints of at most 5 bytes each: kind is 32 bits, len < 2^35. */
@@ -540,6 +568,8 @@ int trace_writer_add(struct trace_writer *w, uint32_t kind, const void *payload,
 		if (ret)
 			return ret;
 	}
+	if (w->chunk.cap - w->chunk.len < record_size && record_size > TRACE_CHUNK_TARGET)
+		take_spare(w, record_size);
 	rw_buf_put_varint(&w->chunk, kind);
 	rw_buf_put_varint(&w->chunk, len);
 	rw_buf_put(&w->chunk, payload, len);
