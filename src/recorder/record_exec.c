@@ -696,6 +696,7 @@ static int record_exec(struct recorder *r, struct recorder_task *t)
 	recorder_scratch_release(t);
 	recorder_mm_put(t->mm);
 	t->mm = recorder_mm_new();
+	t->vfork_child = false;
 	t->handlers = 0;
 	if ((err = recorder_record_image(r, t, regs, 0, NULL)) < 0)
 		return err;

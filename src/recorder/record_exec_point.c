@@ -653,6 +653,14 @@ static int run_to_point(struct recorder *r, struct recorder_task *t, const uint6
 	return (err = recorder_emit(r)) < 0 ? err : 1;
 }
 
+bool recorder_in_vforked_mm(const struct recorder *r, const struct recorder_task *t)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i] != t && r->tasks[i]->mm == t->mm && r->tasks[i]->vforked)
+			return true;
+	return false;
+}
+
 int recorder_preempt_point(struct recorder *r, struct recorder_task *t)
 {
 	uint64_t regs[X86_NREGS];
@@ -676,6 +684,17 @@ int recorder_preempt_point(struct recorder *r, struct recorder_task *t)
 		if ((err = tracee_set_regs(&t->t, regs)) < 0)
 			return err;
 	}
+	/*
+	 * A vfork child that has not exec'd runs in its parent's memory, which
+	 * the parent's other threads may write meanwhile, where in replay it
+	 * has a copy of its own that they do not write: an execution point of
+	 * its would expect (or restore) their writes. It gives the slot up at
+	 * its next event instead, as near as a vfork child's exec.
+	 */
+	if (t->vfork_child)
+		return 0;
+	if (recorder_in_vforked_mm(r, t))
+		return restore_point(r, t, regs);
 	if (r->chaos && r->run_to && (err = recorder_chaos_steps(r, t, regs)) != 1)
 		return err;
 	err = recorder_step_to_site_probing(r, t, regs, &spins);

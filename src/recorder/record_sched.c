@@ -485,6 +485,7 @@ static int record_clone(struct recorder *r, struct recorder_task *parent, int ev
 	child->handlers = (flags & CLONE_VM) ? 0 : parent->handlers;
 	recorder_sysbuf_clone(parent, child, flags);
 	written_pages_clone(r, child, flags);
+	child->vfork_child = (flags & CLONE_VM) && (flags & CLONE_VFORK);
 	if ((flags & CLONE_VM) && (flags & CLONE_VFORK) &&
 	    (err = recorder_vfork_snapshot(r, parent)) < 0)
 		return err;

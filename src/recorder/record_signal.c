@@ -269,7 +269,7 @@ static int kicked(struct recorder *r, struct recorder_task *t, int *pass_sig)
 		return 0;
 	if ((err = tracee_get_regs(&t->t, regs)) < 0)
 		return err;
-	err = recorder_step_to_site(r, t, regs);
+	err = recorder_in_vforked_mm(r, t) ? RECORDER_NO_SITE : recorder_step_to_site(r, t, regs);
 	if (err == RECORDER_TASK_ENDED)
 		return 1;
 	if (err == RECORDER_NO_SITE) {

@@ -301,6 +301,7 @@ struct recorder_task {
 	 * differ from vfork_hashes, its memory at the vfork.
 	 */
 	bool vforked, vfork_tracked;
+	bool vfork_child; /* made by a vfork, in its parent's memory until it execs */
 	struct page_hash *vfork_hashes;
 	size_t nvfork_hashes;
 	/* The syscall a restart_syscall continues. */
@@ -732,6 +733,14 @@ int recorder_exec_point_event(struct recorder *r, struct recorder_task *t, int h
 /* How an execution point is recorded: replay runs to it, or restores its state (no site). */
 #define EXEC_POINT_RUN_TO  1
 #define EXEC_POINT_RESTORE 2
+/*
+ * Whether another thread of t's process is a vfork's parent whose child
+ * has not exec'd. The child writes the process's memory (its stack below
+ * the parent's), which replay's copy of it writes only at the vfork's
+ * exit: t's execution points meanwhile are ones replay restores, none it
+ * runs to (it would expect the child's writes there before they come).
+ */
+bool recorder_in_vforked_mm(const struct recorder *r, const struct recorder_task *t);
 /* Whether resuming a thread with these registers restarts the syscall a dropped signal interrupted. */
 bool recorder_restarts_syscall(const uint64_t regs[X86_NREGS]);
 /*
