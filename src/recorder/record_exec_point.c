@@ -646,6 +646,12 @@ static int run_to_point(struct recorder *r, struct recorder_task *t, const uint6
 
 	trace_event_begin(&r->eb, r->seq, (uint32_t)t->t.tid, EV_SCHED, regs);
 	r->eb.flags |= EVF_EXEC_POINT | EVF_RUN_TO;
+	/*
+	 * What other processes' writes to files changed in t's shared mappings
+	 * since its last event: replay writes it before it runs t to the point
+	 * (which expects it), as a syscall exit would have brought it.
+	 */
+	recorder_shared_marked(r, t);
 	if ((err = recorder_add_fingerprint(r, t, regs)) < 0 ||
 	    (err = recorder_add_xsave(r, t, true)) < 0)
 		return err;

@@ -185,6 +185,8 @@ static int deliver(struct recorder *r, struct recorder_task *t, const siginfo_t 
 	r->eb.flags |= (sync ? EVF_SIGNAL_SYNC : 0) | (handled ? EVF_SIGNAL_HANDLED : 0) |
 		       (exec_point ? EVF_EXEC_POINT : 0) |
 		       (exec_point == EXEC_POINT_RUN_TO ? EVF_RUN_TO : 0);
+	if (exec_point == EXEC_POINT_RUN_TO)
+		recorder_shared_marked(r, t); /* written before replay runs to the point */
 	if (exec_point == EXEC_POINT_RUN_TO && (err = recorder_add_fingerprint(r, t, regs)) < 0)
 		return err;
 	if (exec_point == EXEC_POINT_RESTORE && (err = recorder_add_exec_point_pages(r, t)) < 0)

@@ -501,6 +501,13 @@ static int exit_answered(struct recorder *r, struct recorder_task *t, long nr,
 	memcpy(r->eb.regs, regs, X86_NREGS * sizeof(regs[0]));
 	if ((err = tracee_set_regs(&t->t, regs)) < 0)
 		return err;
+	/*
+	 * What other processes' writes changed in t's shared mappings while it
+	 * was in the call comes with this exit too, as with any other: t may
+	 * read it next (an execution point of its expects it).
+	 */
+	if (recorder_shared_any(r))
+		recorder_shared_diff(r, t);
 	return recorder_emit_syscall(r, t);
 }
 

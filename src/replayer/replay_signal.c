@@ -146,7 +146,7 @@ static int prepare_signal(struct replayer *r)
 
 	if (flags & EVF_RUN_TO) {
 		/* Delivered where the recording stopped the thread: run it there. */
-		if ((err = replayer_run_to_point(r)) != 0)
+		if ((err = replayer_write_mem(r)) < 0 || (err = replayer_run_to_point(r)) != 0)
 			return err;
 	} else if (flags & EVF_EXEC_POINT) {
 		/*
@@ -296,8 +296,10 @@ int replayer_apply_sched(struct replayer *r)
 	struct tracee *t = &r->tasks.cur->t;
 	int err;
 
+	/* Memory at a point replay runs to: other processes' changes to shared files, written
+	 * first. */
 	if (r->ev.flags & EVF_RUN_TO)
-		return replayer_run_to_point(r);
+		return (err = replayer_write_mem(r)) < 0 ? err : replayer_run_to_point(r);
 	if ((err = replayer_write_mem(r)) < 0 || (err = tracee_set_regs(t, r->ev.regs)) < 0 ||
 	    (err = tracee_set_xsave(t, r->tasks.cur->rec_xsave, r->xsave_len)) < 0)
 		return err;
