@@ -34,6 +34,8 @@
 #include "common/log.h"
 #include "common/procmaps.h"
 #include "common/xalloc.h"
+#include "arch/x86_64/syscall_table.h"
+#include "arch/x86_64/sysbuf.h"
 #include "recorder/recorder.h"
 
 #define SHARED_WATCH_MAX (64u << 20) /* bytes watched per process; more is warned about */
@@ -311,6 +313,38 @@ bool recorder_shared_any(struct recorder *r)
 		if (r->tasks[i]->mm && r->tasks[i]->mm->nshared)
 			return true;
 	return false;
+}
+
+/*
+ * Whether a write to descriptor fd of t cannot reach a file's pages: a
+ * pipe, a socket, a terminal or /dev/null (character devices other than
+ * memory, major 1 minor 3).
+ */
+static bool writes_no_file(const struct recorder_task *t, int fd)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", t->t.tid, fd);
+	if (fd < 0 || stat(path, &st) < 0)
+		return false;
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+		return true;
+	return S_ISCHR(st.st_mode) && (major(st.st_rdev) != 1 || minor(st.st_rdev) == 3);
+}
+
+bool recorder_shared_syscall_may_change(struct recorder *r, struct recorder_task *t, long nr,
+					const uint64_t args[6])
+{
+	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
+
+	if (nr == REWIND_SYSCALL_SYSBUF || !x86_syscall_may_change_files(d) ||
+	    !recorder_shared_any(r))
+		return false;
+	/* A write to a stream or a terminal (a program's output) leaves files alone. */
+	if ((d->flags & (SYSF_WRITES_FD | SYSF_COPIES_TO_FD | SYSF_CHANGES_FILE)) == SYSF_WRITES_FD)
+		return !writes_no_file(t, (int)args[0]);
+	return true;
 }
 
 static void snapshot_space(struct recorder *r, struct recorder_task *t, void *arg)

@@ -293,7 +293,7 @@ int recorder_handle_entry(struct recorder *r, struct recorder_task *t)
 		     ? NULL
 		     : x86_syscall_unsupported_reason(nr, args);
 	t->cur_unsupported = reason ? xstrdup(reason) : NULL;
-	t->shared_snapped = recorder_shared_any(r) && x86_syscall_may_change_files(d);
+	t->shared_snapped = recorder_shared_syscall_may_change(r, t, nr, args);
 	if (t->shared_snapped)
 		recorder_shared_snapshot(r);
 

@@ -936,6 +936,9 @@ void recorder_shared_free(struct recorder_mm *mm);
 void recorder_shared_inherit(struct recorder_mm *child, const struct recorder_mm *parent);
 /* Whether any recorded process has a watched mapping. */
 bool recorder_shared_any(struct recorder *r);
+/* Whether syscall nr of t, with args, may change the pages of a watched shared mapping. */
+bool recorder_shared_syscall_may_change(struct recorder *r, struct recorder_task *t, long nr,
+					const uint64_t args[6]);
 void recorder_shared_snapshot(struct recorder *r);
 /*
  * After the entry event of t's syscall: in a threaded process, the
