@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -46,6 +47,14 @@
  * spin waiting for each other a slice per hand-over.
  */
 #define SLICE_TICKS 4
+/*
+ * A process alone in its memory (one thread, no shared writable mapping:
+ * the others can only wait for it in syscalls, never by spinning on its
+ * stores) gets 200 ms: the compilers of a parallel build then hand over
+ * where one blocks or ends, not every 20 ms with a point that stores every
+ * page written since its exec.
+ */
+#define LONE_SLICE_TICKS 40
 
 struct recorder_task *recorder_task_add(struct recorder *r, pid_t tid, pid_t tgid)
 {
@@ -154,6 +163,7 @@ static int resume(struct recorder_task *t, enum task_state state)
 
 	t->pass_sig = 0;
 	t->ticks = 0;
+	t->lone_slice = false;
 	t->state = state;
 	err = tracee_resume_nowait(&t->t, request, sig);
 	/* Killed meanwhile (another thread's exit_group): its end is reported by waitpid. */
@@ -1008,6 +1018,33 @@ static void task_vanished(struct recorder *r, struct recorder_task *t)
 		r->running = NULL;
 }
 
+/* Whether t's process is one thread with no writable shared mapping (LONE_SLICE_TICKS). */
+static bool alone_in_memory(const struct recorder *r, const struct recorder_task *t)
+{
+	struct procmap *maps;
+	int n;
+	bool alone = true;
+
+	for (size_t i = 0; alone && i < r->ntasks; i++)
+		alone = r->tasks[i] == t || r->tasks[i]->mm != t->mm;
+	if (!alone || (n = procmaps_read(t->t.tid, &maps)) < 0)
+		return false;
+	for (int i = 0; alone && i < n; i++)
+		alone = !maps[i].shared || !(maps[i].prot & PROT_WRITE);
+	free(maps);
+	return alone;
+}
+
+/* The ticks t runs user code for before a ready task takes over. */
+static unsigned slice_ticks(const struct recorder *r, struct recorder_task *t)
+{
+	if (t->spinning || r->chaos)
+		return 1;
+	if (t->ticks == SLICE_TICKS) /* looked at once a slice */
+		t->lone_slice = alone_in_memory(r, t);
+	return t->lone_slice ? LONE_SLICE_TICKS : SLICE_TICKS;
+}
+
 /* The wait was interrupted by a timer: held-back signals, slices, long syscalls. */
 static void on_tick(struct recorder *r)
 {
@@ -1029,7 +1066,7 @@ static void on_tick(struct recorder *r)
 		r->running = NULL;
 		return;
 	}
-	if (t->state == TASK_RUNNING && t->ticks >= (t->spinning || r->chaos ? 1 : SLICE_TICKS) &&
+	if (t->state == TASK_RUNNING && t->ticks >= slice_ticks(r, t) &&
 	    !t->kick_preempt &&
 	    any_ready(r) && syscall(SYS_tkill, t->t.tid, SIGSTOP) == 0)
 		t->kick_preempt = true;

@@ -240,6 +240,7 @@ struct recorder_task {
 	uint64_t last_point_ip;
 	bool spinning;
 	unsigned ticks;	   /* scheduler ticks since it was last resumed */
+	bool lone_slice;   /* this slice is a lone process's (record_sched.c) */
 	uint8_t *xsave_prev, *xsave_cur;
 	size_t xsave_prev_len; /* bytes the kernel gave for xsave_prev */
 	bool have_xsave_prev;

@@ -43,12 +43,16 @@ gen_text() {
 	}' >"$1"
 }
 
-# run [--expect-success] PROG ARGS...
+# run [--expect-success] [--expect-event KIND] PROG ARGS...
 run() {
 	local opts=()
 	if [ "$1" = --expect-success ]; then
 		opts+=(--expect-success)
 		shift
+	fi
+	if [ "$1" = --expect-event ]; then
+		opts+=(--expect-event "$2")
+		shift 2
 	fi
 	"$harness" "$rewind_bin" "real_$case_name" "${opts[@]}" -- "$@"
 }
@@ -234,10 +238,21 @@ make_gcc)
 		status=$?
 	;;
 make_preempted)
-	# make -j2 of the benchmark's C project with gcc -O2: the compilers run
-	# long enough to be preempted, so replay runs cc1 to execution points.
+	# make -j2 of the benchmark's C project with gcc -O2, two of its units
+	# grown by 60 functions each: their compilers run long enough (a few
+	# hundred ms) to be preempted even in a lone process's longer slice, so
+	# replay runs cc1 to execution points.
 	cp -r "$(dirname "$0")/../bench/cproject" "$data/proj"
-	run /bin/sh -c "cp -r '$data/proj' proj && make -s -j2 -C proj CC=gcc && ls proj/project" ||
+	for u in 1 2; do
+		awk -v u=$u 'BEGIN {
+			for (i = 0; i < 60; i++)
+				printf "int gen%d_%d(int *a, int n)\n{\n\tint s = %d;\n" \
+				       "\tfor (int i = 0; i < n; i++)\n\t\ts += a[i] * %d %% (i + %d) + (s >> 3);\n" \
+				       "\tfor (int i = n - 1; i > 0; i--)\n\t\ta[i] ^= a[i - 1] + s;\n" \
+				       "\treturn s;\n}\n", u, i, i, i + 3, i + 1
+		}' >>"$data/proj/unit$u.c"
+	done
+	run --expect-event sched /bin/sh -c "cp -r '$data/proj' proj && make -s -j2 -C proj CC=gcc && ls proj/project" ||
 		status=$?
 	;;
 sort_parallel)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Record-and-replay check for one program run.
 #
-#   record_replay.sh REWIND_BIN NAME [--stdin FILE] [--expect-success] -- PROG [ARGS...]
+#   record_replay.sh REWIND_BIN NAME [--stdin FILE] [--expect-success]
+#                    [--expect-event KIND] -- PROG [ARGS...]
 #
 # Runs PROG natively, then under `rewind rec`, then replays the trace with
 # `rewind replay -a`, each in its own fresh directory under one temporary
@@ -12,7 +13,9 @@
 #   - the replay's stderr differs from the recorded stderr once rewind's own
 #     lines (those starting with "rewind: ") are dropped from both,
 #   - with --expect-success: the native or the recorded stdout lacks a line
-#     that is exactly EXIT-SUCCESS.
+#     that is exactly EXIT-SUCCESS,
+#   - with --expect-event KIND: the trace holds no event of that kind (as
+#     `rewind dump` names it: sched, signal, ...).
 # Exits 0 on success, 1 on failure, 2 on bad usage, and 77 (skipped) only when
 # PROG does not exist on this machine.
 #
@@ -27,7 +30,7 @@ set -euo pipefail
 . "$(dirname "$0")/as_user.sh"
 
 usage() {
-	echo "usage: $0 REWIND_BIN NAME [--stdin FILE] [--expect-success] -- PROG [ARGS...]" >&2
+	echo "usage: $0 REWIND_BIN NAME [--stdin FILE] [--expect-success] [--expect-event KIND] -- PROG [ARGS...]" >&2
 	exit 2
 }
 
@@ -37,6 +40,7 @@ name=$2
 shift 2
 stdin_file=/dev/null
 expect_success=0
+expect_event=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--stdin)
@@ -47,6 +51,11 @@ while [ $# -gt 0 ]; do
 	--expect-success)
 		expect_success=1
 		shift
+		;;
+	--expect-event)
+		[ $# -ge 2 ] || usage
+		expect_event=$2
+		shift 2
 		;;
 	--)
 		shift
@@ -177,6 +186,11 @@ if [ ! -e "$trace" ]; then
 	fail "rewind rec wrote no trace at $trace"
 fi
 echo "trace: $(du -sb -- "$trace" | cut -f1) bytes"
+if [ -n "$expect_event" ]; then
+	events=$("$rewind_bin" dump "$trace" | awk -v k="$expect_event" '/^#/ && $4 == k' | wc -l)
+	echo "$expect_event events in the trace: $events"
+	[ "$events" -gt 0 ] || fail "the trace holds no $expect_event event"
+fi
 
 run_step "$work/replay" "$work/replay.out" "$work/replay.err" /dev/null \
 	env REWIND_DIR="$work/traces" "$rewind_bin" replay -a "$trace"
