@@ -5,12 +5,14 @@
  * A stored file's blobs fill chunks of their own that hold nothing that
  * depends on the trace around them, so the same bytes are right in any
  * trace of the same format: storing a file another recording stored
- * already takes them from here (trace_writer_add_chunks) instead of
+ * already takes them from here (trace_writer_add_stored) instead of
  * deflating it again. Recording the same programs again and again (the
  * usual way) then costs a read and a hash per library, not its
- * compression. An entry is checked before use (every chunk's CRC, and that
- * its first record is a blob of this hash and size); one that fails is
- * removed and the file deflated again.
+ * compression. The writer's worker checks an entry as it takes it (every
+ * chunk's CRC, their records, and that the first is a blob of this hash
+ * and size: trace_writer_add_stored), off the recorder's thread; one that
+ * fails is removed and the file deflated again there, into a new entry.
+ * A sparse file (its holes left out) is deflated every time.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -63,73 +65,35 @@ static void entry_path(const struct recorder *r, struct rw_hash hash, char *out,
 	snprintf(out, len, "%s/%s", r->chunk_cache, hex);
 }
 
-/* Whether the first record of the first chunk at p is a blob of hash and size. */
-static bool first_blob_is(const uint8_t *p, size_t len, struct rw_hash hash, uint64_t size)
+int recorder_chunk_cache_add(struct recorder *r, int fd, const char *path, struct rw_hash hash,
+			     uint64_t size, bool *done)
 {
-	uint8_t head[64];
-	z_stream zs = {0};
-	struct rw_cursor c;
-	struct rw_hash h;
-	uint64_t total, offset, kind, rec_len;
-	const uint8_t *data;
-	size_t data_len, got;
-	int zret;
-
-	if (len < TRACE_CHUNK_HEADER_SIZE || inflateInit(&zs) != Z_OK)
-		return false;
-	zs.next_in = (uint8_t *)p + TRACE_CHUNK_HEADER_SIZE;
-	zs.avail_in = (uInt)(len - TRACE_CHUNK_HEADER_SIZE);
-	zs.next_out = head;
-	zs.avail_out = sizeof(head);
-	zret = inflate(&zs, Z_SYNC_FLUSH);
-	got = sizeof(head) - zs.avail_out;
-	inflateEnd(&zs);
-	if (zret != Z_OK && zret != Z_STREAM_END)
-		return false;
-	rw_cursor_init(&c, head, got);
-	kind = rw_get_varint(&c);
-	rec_len = rw_get_varint(&c);
-	if (c.bad || kind != TRACE_REC_BLOB || rec_len < 18)
-		return false;
-	if (trace_blob_decode(c.p, rw_cursor_left(&c), &h, &total, &offset, &data, &data_len) < 0)
-		return false;
-	return rw_hash_eq(h, hash) && total == size && offset == 0;
-}
-
-int recorder_chunk_cache_add(struct recorder *r, struct rw_hash hash, uint64_t size, bool *done)
-{
-	char path[300];
+	char entry[300];
 	struct stat st;
-	uint64_t ulen;
-	uint8_t *p;
-	int fd, err = 0;
+	int efd, src;
 
 	*done = false;
-	if (!r->chunk_cache)
+	if (!r->chunk_cache || rw_hash_is_sparse(hash))
 		return 0;
-	entry_path(r, hash, path, sizeof(path));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+	entry_path(r, hash, entry, sizeof(entry));
+	if ((efd = open(entry, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
-		close(fd);
+	if (fstat(efd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (src = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		close(efd);
 		return 0;
 	}
-	if (first_blob_is(p, (size_t)st.st_size, hash, size)) {
-		err = trace_writer_add_chunks(r->writer, p, (size_t)st.st_size, &ulen);
-		*done = err == 0;
-	}
-	if (*done) {
-		futimens(fd, NULL); /* recently used */
-	} else if (!err || err == -EINVAL) {
-		/* Not its chunks (a trace's write error is the recording's, and goes up). */
-		rw_debug("%s: not chunks of the file it names; removed", path);
-		unlink(path);
-		err = 0;
-	}
-	munmap(p, (size_t)st.st_size);
-	close(fd);
-	return err;
+	futimens(efd, NULL); /* recently used */
+	*done = true;
+	return trace_writer_add_stored(r->writer, &(struct trace_stored_blob){
+						      .entry_fd = efd,
+						      .src_fd = src,
+						      .entry_path = entry,
+						      .src_path = path ? path : "?",
+						      .hash = hash,
+						      .size = size,
+						      .piece = RECORDER_BLOB_PIECE,
+						  });
 }
 
 int recorder_chunk_cache_capture(struct recorder *r, struct rw_hash hash)
@@ -137,7 +101,7 @@ int recorder_chunk_cache_capture(struct recorder *r, struct rw_hash hash)
 	char path[300], tmp[340];
 	int fd;
 
-	if (!r->chunk_cache)
+	if (!r->chunk_cache || rw_hash_is_sparse(hash))
 		return 0;
 	entry_path(r, hash, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());

@@ -26,7 +26,6 @@
 #include "recorder/recorder.h"
 #include "recorder/written_pages.h"
 
-#define BLOB_PIECE (1u << 20)
 /* Bytes of a mapping compared with a file to tell that it is the file mapped. */
 #define VERIFY_BYTES   (64u << 10)
 #define CONTENTS_CHUNK (256u << 10)
@@ -65,7 +64,7 @@ static int write_blob(struct recorder *r, int fd, const char *path, struct rw_ha
 	    .first_record = trace_writer_records(r->writer),
 	    .path = xstrdup(path ? path : ""),
 	};
-	if ((err = recorder_chunk_cache_add(r, hash, size, &cached)) != 0 || cached)
+	if ((err = recorder_chunk_cache_add(r, fd, path, hash, size, &cached)) != 0 || cached)
 		goto done;
 	if ((err = recorder_chunk_cache_capture(r, hash)) != 0)
 		goto done;
@@ -85,7 +84,7 @@ static int write_blob(struct recorder *r, int fd, const char *path, struct rw_ha
 				break;
 			off = (uint64_t)data;
 		}
-		n = err ? 0 : pread(fd, buf, BLOB_PIECE, (off_t)off);
+		n = err ? 0 : pread(fd, buf, RECORDER_BLOB_PIECE, (off_t)off);
 		if (err || n < 0) {
 			err = err ? err : -errno;
 			break;
@@ -162,11 +161,11 @@ static int store_file(struct recorder *r, int fd, const char *open_path, const c
 		*size = (uint64_t)known->size;
 		return 0;
 	}
-	buf = xmalloc(BLOB_PIECE);
+	buf = xmalloc(RECORDER_BLOB_PIECE);
 	if (!fresh && recorder_file_ids_find(r, &st, hash)) {
 		*size = (uint64_t)st.st_size;
 	} else {
-		err = rw_hash_fd(fd, buf, BLOB_PIECE, hash, size);
+		err = rw_hash_fd(fd, buf, RECORDER_BLOB_PIECE, hash, size);
 		if (!err && !fresh && *size == (uint64_t)st.st_size)
 			recorder_file_ids_add(r, &st, *hash);
 	}
@@ -224,15 +223,15 @@ int recorder_store_file(struct recorder *r, struct recorder_task *t, const char 
 int recorder_store_memory(struct recorder *r, struct recorder_task *t, struct trace_map *m)
 {
 	int fd = memfd_create("rewind-segment", MFD_CLOEXEC), err = 0;
-	uint8_t *buf = xmalloc(BLOB_PIECE);
+	uint8_t *buf = xmalloc(RECORDER_BLOB_PIECE);
 	uint64_t dev = m->dev, ino = m->ino;
 	struct stat st;
 
 	if (fd < 0)
 		err = -errno;
-	for (uint64_t off = 0; !err && off < m->end - m->start; off += BLOB_PIECE) {
+	for (uint64_t off = 0; !err && off < m->end - m->start; off += RECORDER_BLOB_PIECE) {
 		size_t len =
-		    m->end - m->start - off < BLOB_PIECE ? m->end - m->start - off : BLOB_PIECE;
+		    m->end - m->start - off < RECORDER_BLOB_PIECE ? m->end - m->start - off : RECORDER_BLOB_PIECE;
 
 		if ((err = tracee_read_mem(&t->t, m->start + off, buf, len)) == 0 &&
 		    pwrite(fd, buf, len, (off_t)off) != (ssize_t)len)

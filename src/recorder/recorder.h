@@ -834,12 +834,17 @@ int recorder_store_memory(struct recorder *r, struct recorder_task *t, struct tr
 /*
  * The store of compressed stored files (record_chunk_cache.c): init finds
  * it (none: chunk_cache NULL), add puts a file's chunks from it into the
- * trace (*done) when it has them, capture/end keep the chunks the writer
- * makes for a file being stored, fini keeps the store within its limit.
+ * trace (*done) when it has an entry for them (fd, the file open, named
+ * path, is read instead when the entry turns out damaged), capture/end
+ * keep the chunks the writer makes for a file being stored, fini keeps the
+ * store within its limit. A stored file's blob records hold
+ * RECORDER_BLOB_PIECE bytes each.
  */
+#define RECORDER_BLOB_PIECE (1u << 20)
 void recorder_chunk_cache_init(struct recorder *r);
 void recorder_chunk_cache_fini(struct recorder *r);
-int recorder_chunk_cache_add(struct recorder *r, struct rw_hash hash, uint64_t size, bool *done);
+int recorder_chunk_cache_add(struct recorder *r, int fd, const char *path, struct rw_hash hash,
+			     uint64_t size, bool *done);
 int recorder_chunk_cache_capture(struct recorder *r, struct rw_hash hash);
 int recorder_chunk_cache_end(struct recorder *r, bool keep);
 /*

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/hash.h"
+
 #define TRACE_MAGIC	    "RWNDTRC\0" /* 8 bytes at offset 0 */
 #define TRACE_VERSION_MAJOR 2
 #define TRACE_VERSION_MINOR 4
@@ -68,6 +70,23 @@ int trace_writer_capture_end(struct trace_writer *w, bool keep);
  * uncompressed length.
  */
 int trace_writer_add_chunks(struct trace_writer *w, const uint8_t *p, size_t len, uint64_t *ulen);
+/*
+ * A stored file's blob records (of piece bytes each, one chunk each, as
+ * the recorder adds them; not a sparse file's) taken from a store entry,
+ * entry_fd named entry_path, that should hold their chunks: the worker
+ * checks the entry (magic, lengths, CRC32, record count, the first
+ * record's hash and size) and writes its chunks, or, when it fails,
+ * removes it and deflates the records from the file itself, src_fd named
+ * src_path, into the trace and a new entry. The records count as added at
+ * once. Takes both descriptors.
+ */
+struct trace_stored_blob {
+	int entry_fd, src_fd;
+	const char *entry_path, *src_path;
+	struct rw_hash hash;
+	uint64_t size, piece;
+};
+int trace_writer_add_stored(struct trace_writer *w, const struct trace_stored_blob *b);
 /* Records added so far: the index the next record gets. */
 uint64_t trace_writer_records(const struct trace_writer *w);
 /* Ends the current chunk and writes it out (so a killed recorder loses nothing before this). */

@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include "trace_format/trace.h"
 #include "trace_format/container.h"
+#include "trace_format/event.h"
 
 #include "common/buf.h"
 #include "common/cpu_affinity.h"
@@ -31,6 +32,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -67,7 +69,16 @@ struct writer_job {
 	bool raw; /* data is a whole chunk as written: header and compressed bytes */
 	struct writer_capture *capture; /* the chunk also goes there */
 	bool capture_end;		/* then the capture is closed and named (or dropped) */
+	struct writer_stored *stored;	/* or a stored file's chunks (trace_writer_add_stored) */
 	struct writer_job *next;
+};
+
+/* A stored file's blob records, from a store entry or the file (trace_writer_add_stored). */
+struct writer_stored {
+	int entry_fd, src_fd;
+	char *entry_path, *src_path;
+	struct rw_hash hash;
+	uint64_t size, piece;
 };
 
 struct trace_writer {
@@ -284,18 +295,18 @@ int trace_writer_create(const char *path, bool overwrite, const void *header, si
 	return 0;
 }
 
-/* Deflates the job buffer into w->out behind room for the chunk header. */
-static void compress_chunk(struct trace_writer *w)
+/* Deflates in into w->out behind room for the chunk header. */
+static void compress_chunk(struct trace_writer *w, const struct rw_buf *in)
 {
 	uLong bound;
 	int zret;
 
-	bound = deflateBound(&w->zs, (uLong)w->job->data.len);
+	bound = deflateBound(&w->zs, (uLong)in->len);
 	rw_buf_reset(&w->out);
 	rw_buf_reserve(&w->out, TRACE_CHUNK_HEADER_SIZE + bound);
 	deflateReset(&w->zs);
-	w->zs.next_in = w->job->data.data;
-	w->zs.avail_in = (uInt)w->job->data.len;
+	w->zs.next_in = in->data;
+	w->zs.avail_in = (uInt)in->len;
 	w->zs.next_out = w->out.data + TRACE_CHUNK_HEADER_SIZE;
 	w->zs.avail_out = (uInt)bound;
 	zret = deflate(&w->zs, Z_FINISH);
@@ -333,48 +344,69 @@ static void capture_finish(struct trace_writer *w, struct writer_capture *c)
 	free(c);
 }
 
+/* Worker side: a whole chunk (header and compressed bytes) written, with its index entry. */
+static int put_chunk(struct trace_writer *w, const uint8_t *p, size_t n, uint64_t first_record,
+		     uint32_t records, struct writer_capture *c)
+{
+	int ret;
+
+	rw_buf_put_u64(&w->index, w->offset);
+	rw_buf_put_u64(&w->index, first_record);
+	rw_buf_put_u32(&w->index, records);
+	w->chunks++;
+	ret = write_all(w, p, n);
+	if (c && !ret)
+		capture_chunk(c, p, n);
+	return ret;
+}
+
+/* Worker side: records (a chunk's uncompressed bytes) deflated and written as a chunk. */
+static int deflate_chunk(struct trace_writer *w, const struct rw_buf *in, uint64_t first_record,
+			 uint32_t records, struct writer_capture *c)
+{
+	uint32_t clen;
+	uint8_t *h;
+
+	compress_chunk(w, in);
+	clen = (uint32_t)(w->out.len - TRACE_CHUNK_HEADER_SIZE);
+	assert(clen <= TRACE_CHUNK_MAX && in->len <= TRACE_CHUNK_MAX);
+	h = w->out.data;
+	memcpy(h, TRACE_CHUNK_MAGIC, 4);
+	put_le32(h + 4, clen);
+	put_le32(h + 8, (uint32_t)in->len);
+	put_le32(h + 12, records);
+	put_le32(h + 16, (uint32_t)crc32(0, h + TRACE_CHUNK_HEADER_SIZE, clen));
+	return put_chunk(w, w->out.data, w->out.len, first_record, records, c);
+}
+
+static int write_stored(struct trace_writer *w);
+
 /* Worker side: compresses and writes the job chunk (or a raw one as it is), adds its index entry.
  */
 static int write_job(struct trace_writer *w)
 {
-	struct rw_buf *out = w->job->raw ? &w->job->data : &w->out;
-	uint32_t clen;
-	uint8_t *h;
+	struct writer_job *j = w->job;
 	int ret;
 
-	if (w->job->raw && !w->job->data.len)
-		return 0; /* only a capture's end */
-	if (!w->job->raw) {
-		compress_chunk(w);
-		clen = (uint32_t)(w->out.len - TRACE_CHUNK_HEADER_SIZE);
-		assert(clen <= TRACE_CHUNK_MAX && w->job->data.len <= TRACE_CHUNK_MAX);
-		h = w->out.data;
-		memcpy(h, TRACE_CHUNK_MAGIC, 4);
-		put_le32(h + 4, clen);
-		put_le32(h + 8, (uint32_t)w->job->data.len);
-		put_le32(h + 12, w->job->records);
-		put_le32(h + 16, (uint32_t)crc32(0, h + TRACE_CHUNK_HEADER_SIZE, clen));
-	}
-
-	rw_buf_put_u64(&w->index, w->offset);
-	rw_buf_put_u64(&w->index, w->job->first_record);
-	rw_buf_put_u32(&w->index, w->job->records);
-	w->chunks++;
-
-	ret = write_all(w, out->data, out->len);
-	if (w->job->capture && !ret)
-		capture_chunk(w->job->capture, out->data, out->len);
-	if (w->job->data.cap > WRITER_KEEP_BUFFER) {
+	if (j->stored)
+		ret = write_stored(w);
+	else if (j->raw)
+		ret = j->data.len ? put_chunk(w, j->data.data, j->data.len, j->first_record,
+					      j->records, j->capture)
+				  : 0; /* only a capture's end */
+	else
+		ret = deflate_chunk(w, &j->data, j->first_record, j->records, j->capture);
+	if (j->data.cap > WRITER_KEEP_BUFFER) {
 		pthread_mutex_lock(&w->lock);
-		if (!w->spare.data && w->job->data.cap <= WRITER_SPARE_MAX) {
-			w->spare = w->job->data;
-			rw_buf_init(&w->job->data);
+		if (!w->spare.data && j->data.cap <= WRITER_SPARE_MAX) {
+			w->spare = j->data;
+			rw_buf_init(&j->data);
 		}
 		pthread_mutex_unlock(&w->lock);
-		rw_buf_free(&w->job->data);
+		rw_buf_free(&j->data);
 		rw_buf_free(&w->out);
 	}
-	rw_buf_reset(&w->job->data);
+	rw_buf_reset(&j->data);
 	return ret;
 }
 
@@ -471,6 +503,7 @@ static struct writer_job *new_job(struct trace_writer *w, int *err)
 		rw_buf_init(&j->data);
 	}
 	j->raw = false;
+	j->stored = NULL;
 	j->capture = w->capture;
 	j->capture_end = false;
 	j->next = NULL;
@@ -654,6 +687,190 @@ static int check_chunks(const uint8_t *p, size_t len, uint64_t *records, uint64_
 		off += TRACE_CHUNK_HEADER_SIZE + clen;
 	}
 	return len ? 0 : -EINVAL;
+}
+
+/* Whether the first record of the first chunk at p is a blob of hash and size, at offset 0. */
+static bool first_blob_is(const uint8_t *p, size_t len, struct rw_hash hash, uint64_t size)
+{
+	uint8_t head[64];
+	z_stream zs = {0};
+	struct rw_cursor c;
+	struct rw_hash h;
+	uint64_t total, offset, kind, rec_len;
+	const uint8_t *data;
+	size_t data_len, got;
+	int zret;
+
+	if (len < TRACE_CHUNK_HEADER_SIZE || inflateInit(&zs) != Z_OK)
+		return false;
+	zs.next_in = (uint8_t *)p + TRACE_CHUNK_HEADER_SIZE;
+	zs.avail_in = (uInt)(len - TRACE_CHUNK_HEADER_SIZE);
+	zs.next_out = head;
+	zs.avail_out = sizeof(head);
+	zret = inflate(&zs, Z_SYNC_FLUSH);
+	got = sizeof(head) - zs.avail_out;
+	inflateEnd(&zs);
+	if (zret != Z_OK && zret != Z_STREAM_END)
+		return false;
+	rw_cursor_init(&c, head, got);
+	kind = rw_get_varint(&c);
+	rec_len = rw_get_varint(&c);
+	if (c.bad || kind != TRACE_REC_BLOB || rec_len < 18)
+		return false;
+	if (trace_blob_decode(c.p, rw_cursor_left(&c), &h, &total, &offset, &data, &data_len) < 0)
+		return false;
+	return rw_hash_eq(h, hash) && total == size && offset == 0;
+}
+
+/* Worker side: the whole store entry read into buf; whether it is the stored file's chunks. */
+static bool entry_holds(struct writer_stored *s, struct rw_buf *buf, uint64_t records)
+{
+	uint64_t got, ulen;
+	struct stat st;
+
+	rw_buf_reset(buf);
+	if (fstat(s->entry_fd, &st) < 0 || st.st_size <= 0)
+		return false;
+	rw_buf_reserve(buf, (size_t)st.st_size);
+	while (buf->len < (size_t)st.st_size) {
+		ssize_t n = pread(s->entry_fd, buf->data + buf->len, (size_t)st.st_size - buf->len,
+				  (off_t)buf->len);
+
+		if (n <= 0)
+			return false;
+		buf->len += (size_t)n;
+	}
+	return check_chunks(buf->data, buf->len, &got, &ulen) == 0 && got == records &&
+	       first_blob_is(buf->data, buf->len, s->hash, s->size);
+}
+
+/* Worker side: the checked chunks at p written as they are. */
+static int put_chunks(struct trace_writer *w, const uint8_t *p, size_t len, uint64_t first_record,
+		      struct writer_capture *c)
+{
+	int ret = 0;
+
+	for (size_t off = 0; off < len && !ret;) {
+		size_t n = TRACE_CHUNK_HEADER_SIZE + get_le32(p + off + 4);
+		uint32_t records = get_le32(p + off + 12);
+
+		ret = put_chunk(w, p + off, n, first_record, records, c);
+		first_record += records;
+		off += n;
+	}
+	return ret;
+}
+
+/* Worker side: a new store entry at path, written as the chunks go (NULL: none). */
+static struct writer_capture *capture_open(const char *path)
+{
+	struct writer_capture *c;
+	char tmp[PATH_MAX];
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid()) >= (int)sizeof(tmp) ||
+	    (fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return NULL;
+	c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	c->tmp = xstrdup(tmp);
+	c->path = xstrdup(path);
+	return c;
+}
+
+/*
+ * Worker side: the store entry is damaged or another file's: it goes, and
+ * the stored file's blob records are deflated from the file itself, one
+ * chunk each as the recorder adds them, into the trace and a new entry.
+ */
+static int deflate_source(struct trace_writer *w, struct writer_stored *s, struct writer_job *j)
+{
+	struct writer_capture *c;
+	struct rw_hasher hasher;
+	struct rw_buf payload;
+	uint8_t *piece = xmalloc(s->piece);
+	uint64_t off = 0;
+	int ret = 0;
+
+	unlink(s->entry_path);
+	c = capture_open(s->entry_path);
+	rw_buf_init(&payload);
+	rw_hasher_init(&hasher);
+	for (uint32_t i = 0; i < j->records && !ret; i++) {
+		size_t want = (size_t)(s->size - off < s->piece ? s->size - off : s->piece);
+		ssize_t n = want ? pread(s->src_fd, piece, want, (off_t)off) : 0;
+
+		if (n < 0 || (size_t)n != want) {
+			int e = n < 0 ? errno : EIO;
+
+			rw_error("cannot store %s in the trace: %s", s->src_path,
+				 n < 0 ? strerror(e) : "it shrank while it was stored");
+			ret = -e;
+			break;
+		}
+		rw_hasher_update(&hasher, piece, (size_t)n);
+		rw_buf_reset(&payload);
+		trace_blob_encode(&payload, s->hash, s->size, off, piece, (size_t)n);
+		rw_buf_reset(&j->data);
+		rw_buf_put_varint(&j->data, TRACE_REC_BLOB);
+		rw_buf_put_varint(&j->data, payload.len);
+		rw_buf_put(&j->data, payload.data, payload.len);
+		ret = deflate_chunk(w, &j->data, j->first_record + i, 1, c);
+		off += (uint64_t)n;
+	}
+	/* Later than the recorder hashed it: what it holds now must be what was hashed. */
+	if (!ret && !rw_hash_eq(rw_hasher_final(&hasher), s->hash)) {
+		rw_error("cannot store %s in the trace: it changed while it was stored", s->src_path);
+		ret = -EIO;
+	}
+	rw_buf_free(&payload);
+	free(piece);
+	if (c) {
+		c->dropped = ret != 0;
+		capture_finish(w, c);
+	}
+	return ret;
+}
+
+/* Worker side: a stored file's chunks, from its store entry when that holds them. */
+static int write_stored(struct trace_writer *w)
+{
+	struct writer_job *j = w->job;
+	struct writer_stored *s = j->stored;
+	int ret;
+
+	if (entry_holds(s, &j->data, j->records))
+		ret = put_chunks(w, j->data.data, j->data.len, j->first_record, j->capture);
+	else
+		ret = deflate_source(w, s, j);
+	close(s->entry_fd);
+	close(s->src_fd);
+	free(s->entry_path);
+	free(s->src_path);
+	free(s);
+	j->stored = NULL;
+	return ret;
+}
+
+int trace_writer_add_stored(struct trace_writer *w, const struct trace_stored_blob *b)
+{
+	struct writer_stored *s;
+	struct writer_job *j;
+	int err = trace_writer_cut(w);
+
+	if (err || !(j = new_job(w, &err))) {
+		close(b->entry_fd);
+		close(b->src_fd);
+		return err;
+	}
+	s = xcalloc(1, sizeof(*s));
+	*s = (struct writer_stored){b->entry_fd, b->src_fd, xstrdup(b->entry_path),
+				    xstrdup(b->src_path), b->hash, b->size, b->piece};
+	j->stored = s;
+	j->records = (uint32_t)(b->size ? (b->size + b->piece - 1) / b->piece : 1);
+	j->first_record = w->records;
+	w->records += j->records;
+	return enqueue(w, j);
 }
 
 int trace_writer_add_chunks(struct trace_writer *w, const uint8_t *p, size_t len, uint64_t *ulen)
