@@ -149,6 +149,19 @@ static int watch_sparsely(struct shared_map *m, const char *open_path)
 	return err;
 }
 
+/* Whether an address space of the recording watches a mapping of the file. */
+static bool watched(const struct recorder *r, uint64_t dev, uint64_t ino)
+{
+	for (size_t i = 0; i < r->ntasks; i++) {
+		const struct recorder_mm *mm = r->tasks[i]->mm;
+
+		for (size_t j = 0; mm && j < mm->nshared; j++)
+			if (mm->shared[j].dev == dev && mm->shared[j].ino == ino)
+				return true;
+	}
+	return false;
+}
+
 void recorder_shared_add(struct recorder *r, struct recorder_task *t, const struct trace_map *f,
 			 const char *open_path)
 {
@@ -171,6 +184,8 @@ void recorder_shared_add(struct recorder *r, struct recorder_task *t, const stru
 		return;
 	}
 	warn_outside(r, t, f);
+	if (!watched(r, f->dev, f->ino))
+		r->watched_gen++; /* the syscall buffers' tables lack it */
 	m = grow(mm);
 	*m = w;
 	if (sparse)
@@ -271,6 +286,7 @@ void recorder_shared_free(struct recorder_mm *mm)
 
 void recorder_shared_inherit(struct recorder_mm *child, const struct recorder_mm *parent)
 {
+	child->table_gen = parent->table_gen; /* the library's memory holds the same table */
 	for (size_t i = 0; i < parent->nshared; i++) {
 		const struct shared_map *p = &parent->shared[i];
 		struct shared_map *m = grow(child);
@@ -607,16 +623,7 @@ int recorder_shm_attached(struct recorder *r, struct recorder_task *t, uint64_t 
  */
 bool recorder_shared_open_may_change(struct recorder *r, unsigned flags, const struct stat *st)
 {
-	if ((flags & O_ACCMODE) != O_RDONLY)
-		return true;
-	for (size_t i = 0; i < r->ntasks; i++) {
-		const struct recorder_mm *mm = r->tasks[i]->mm;
-
-		for (size_t j = 0; mm && j < mm->nshared; j++)
-			if (mm->shared[j].dev == st->st_dev && mm->shared[j].ino == st->st_ino)
-				return true;
-	}
-	return false;
+	return (flags & O_ACCMODE) != O_RDONLY || watched(r, st->st_dev, st->st_ino);
 }
 
 bool recorder_shared_file_may_change(struct recorder *r, struct recorder_task *t,

@@ -207,7 +207,7 @@ static int emit_exit(struct recorder *r, struct recorder_task *t, const struct s
 	int err;
 
 	if (x86_syscall_may_change_files(x86_syscall_lookup(rec->nr)) &&
-	    recorder_shared_any_other(r, t))
+	    recorder_sysbuf_writes_watched(r, t) && recorder_shared_any_other(r, t))
 		recorder_shared_diff_others(r, t);
 	recorder_shared_marked(r, t);
 	if ((err = recorder_buffered_mapping(r, t, rec->nr, (const uint64_t *)rec->args,
@@ -617,47 +617,63 @@ int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long
 	return write_recorded(r, t, b->fd_kinds + lo, zeros, (size_t)(hi - lo + 1));
 }
 
+/* The files mm maps shared, those want does not have yet added to it (n past the end: more). */
+static void add_shared_files(struct sysbuf_shared_files *want, const struct recorder_mm *mm)
+{
+	for (size_t i = 0; mm && i < mm->nshared; i++) {
+		const struct shared_map *m = &mm->shared[i];
+		uint64_t k;
+
+		for (k = 0; k < want->n && k < SYSBUF_SHARED_FILES; k++)
+			if (want->file[k].ino == m->ino && want->file[k].dev_major == major(m->dev) &&
+			    want->file[k].dev_minor == minor(m->dev))
+				break;
+		if (k < want->n)
+			continue;
+		if (want->n < SYSBUF_SHARED_FILES) {
+			want->file[want->n].dev_major = major(m->dev);
+			want->file[want->n].dev_minor = minor(m->dev);
+			want->file[want->n].ino = m->ino;
+		}
+		want->n++;
+	}
+}
+
 /*
- * Keeps the library's table of the files t's process maps shared right
- * after a syscall that may have mapped or unmapped one (and at
- * registration): the library sends writes to those files the traced way,
- * around which the recorder compares shared mappings.
+ * Keeps the library's table of the files the recorded processes map
+ * shared (all of them, not only t's process's: a buffered write to none of
+ * them needs no comparing of other processes' mappings) right after a
+ * syscall of t that may have mapped or unmapped one (and at registration):
+ * the library sends writes to those files the traced way, around which
+ * the recorder compares shared mappings.
  */
 int recorder_sysbuf_mappings_changed(struct recorder *r, struct recorder_task *t)
 {
 	const struct recorder_sysbuf *b = recorder_sysbuf_of_process(r, t);
 	struct sysbuf_shared_files want = {0}, now;
-	const struct recorder_mm *mm = t->mm;
 	uint64_t addr;
+	int err;
 
 	if (!b || !b->process)
 		return 0;
-	for (size_t i = 0; mm && i < mm->nshared; i++) {
-		const struct shared_map *m = &mm->shared[i];
-		uint64_t k;
-
-		for (k = 0; k < want.n && k < SYSBUF_SHARED_FILES; k++)
-			if (want.file[k].ino == m->ino && want.file[k].dev_major == major(m->dev) &&
-			    want.file[k].dev_minor == minor(m->dev))
-				break;
-		if (k < want.n)
-			continue;
-		if (want.n < SYSBUF_SHARED_FILES) {
-			want.file[want.n].dev_major = major(m->dev);
-			want.file[want.n].dev_minor = minor(m->dev);
-			want.file[want.n].ino = m->ino;
-		}
-		want.n++;
-	}
+	for (size_t i = 0; i < r->ntasks; i++)
+		add_shared_files(&want, r->tasks[i]->mm);
 	addr = b->process + offsetof(struct sysbuf_process, shared);
 	if (tracee_read_mem(&t->t, addr, &now, sizeof(now)) < 0) {
 		rw_error("pid %d: cannot read the syscall buffer's shared files at 0x%llx",
 			 t->t.tid, (unsigned long long)addr);
 		return -EFAULT;
 	}
-	if (!memcmp(&now, &want, sizeof(now)))
-		return 0;
-	return write_recorded(r, t, addr, &want, sizeof(want));
+	err = memcmp(&now, &want, sizeof(now)) ? write_recorded(r, t, addr, &want, sizeof(want))
+						: 0;
+	if (!err && t->mm)
+		t->mm->table_gen = r->watched_gen + 1;
+	return err;
+}
+
+bool recorder_sysbuf_writes_watched(struct recorder *r, const struct recorder_task *t)
+{
+	return !t->mm || t->mm->table_gen != r->watched_gen + 1;
 }
 
 /* The clone flags of clone or clone3 (read from its arguments), or 0. */

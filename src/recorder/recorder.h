@@ -89,6 +89,13 @@ struct recorder_mm {
 	struct shared_map *shared;
 	size_t nshared;
 	unsigned shared_gen;
+	/*
+	 * watched_gen + 1 of the recorder when the syscall buffer's table of
+	 * shared files in this address space last got every watched file of
+	 * the recording (record_sysbuf.c), or 0: its buffered writes are to
+	 * none of them then.
+	 */
+	unsigned table_gen;
 	/* Scratch slots mapped in this address space, and those a live task holds. */
 	bool scratch_mapped[SCRATCH_SLOTS], scratch_used[SCRATCH_SLOTS];
 	/* Its userfaultfd tracking of written pages (written_pages.c), or NULL. */
@@ -401,6 +408,8 @@ struct recorder {
 	struct recorder_task *running;
 	size_t rr_next;	     /* where the round robin looks for a ready task next */
 	unsigned shared_gen; /* visits every address space once (record_shared.c) */
+	/* Goes up when a file is first watched in any address space (record_shared.c). */
+	unsigned watched_gen;
 	/* Shared files looked for in the processes outside the recording, once each. */
 	struct {
 		uint64_t dev, ino;
@@ -668,6 +677,11 @@ void recorder_sysbuf_forget(struct recorder_task *t);
 int64_t recorder_sysbuf_answer(struct recorder *r, struct recorder_task *t, const uint64_t args[6]);
 /* After a syscall that may map or unmap files shared: the library's table of those files. */
 int recorder_sysbuf_mappings_changed(struct recorder *r, struct recorder_task *t);
+/*
+ * Whether a buffered write of t's process may be to a file another process
+ * maps shared: its library's table lacks a file watched since it was made.
+ */
+bool recorder_sysbuf_writes_watched(struct recorder *r, const struct recorder_task *t);
 int recorder_sysbuf_fds_closed(struct recorder *r, struct recorder_task *t, long nr,
 			       const uint64_t args[6]);
 /* At a clone's exit: a thread sharing its creator's TLS turns the process's buffering off. */
