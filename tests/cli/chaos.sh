@@ -6,8 +6,11 @@
 # counts while another spawns and execs again and again, preempted at
 # random: the calls rewind injects at an exec pass over the SIGSTOP it
 # sent to end the child's slice (they failed there, and the recording
-# hung), and every recording replays.
-# usage: chaos.sh RACY_COUNTER_PROGRAM THREAD_VFORK_COUNTER_PROGRAM
+# hung), and every recording replays. Processes that share a file's
+# mappings and write it, preempted at random: every recording replays (a
+# change of when the recorder snapshots those mappings made a third of
+# them miss an execution point).
+# usage: chaos.sh RACY_COUNTER_PROGRAM THREAD_VFORK_COUNTER_PROGRAM SHARED_FILE_PROGRAM
 . "$(dirname "$0")/lib.sh"
 lost_runs=0
 for i in $(seq 10); do
@@ -41,4 +44,11 @@ for seed in 1 2 3 4; do
 	[ "$st" = 0 ] || { cat "$dir/v.replay.err"; fail "spawning under chaos, seed $seed: replay exited $st"; }
 	cmp -s "$dir/v.out" "$dir/v.replay" || fail "spawning under chaos, seed $seed: the replay printed other things"
 done
-echo "PASS: $lost_runs of 10 chaos recordings lost updates, all replayed; spawns under chaos replayed"
+for seed in $(seq 12); do
+	run_status st "$REWIND" rec --chaos --seed $seed -o "$dir/f.trace" "$3" >"$dir/f.out" 2>"$dir/f.err"
+	[ "$st" = 0 ] || { cat "$dir/f.err"; fail "shared file under chaos, seed $seed: rec exited $st"; }
+	run_status st "$REWIND" replay -a "$dir/f.trace" >"$dir/f.replay" 2>"$dir/f.replay.err"
+	[ "$st" = 0 ] || { cat "$dir/f.replay.err"; fail "shared file under chaos, seed $seed: replay exited $st"; }
+	cmp -s "$dir/f.out" "$dir/f.replay" || fail "shared file under chaos, seed $seed: the replay printed other things"
+done
+echo "PASS: $lost_runs of 10 chaos recordings lost updates, all replayed; spawns and a shared file under chaos replayed"
