@@ -345,6 +345,13 @@ static int scan_maps(struct recorder *r, struct recorder_task *t, const struct p
 				bool found;
 
 				add_hash(&now, &nnow, &cap, a + off, h);
+				/*
+				 * Not zeros, but what the file holds there (a fork's
+				 * child sees its parent's stores, its own mapping does
+				 * not have the page yet): left out, not read.
+				 */
+				if (absent && m->shared)
+					continue;
 				if (!emit || !(((m->shared || all_present) && !absent) ||
 					       old_hash(old, nold, a + off, &found) != h || !found))
 					continue;

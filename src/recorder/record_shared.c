@@ -35,6 +35,7 @@
 #include "common/procmaps.h"
 #include "common/xalloc.h"
 #include "arch/x86_64/syscall_table.h"
+#include "arch/x86_64/sysbuf.h"
 #include "recorder/recorder.h"
 
 #define SHARED_WATCH_MAX (64u << 20) /* bytes watched per process; more is warned about */
@@ -353,15 +354,11 @@ bool recorder_shared_syscall_may_change(struct recorder *r, struct recorder_task
 {
 	const struct x86_syscall_desc *d = x86_syscall_lookup(nr);
 
-	if (!x86_syscall_may_change_files(d) || !recorder_shared_any(r))
+	/* rewind's own calls (the buffer's registration, ...) change no file. */
+	if (nr == REWIND_SYSCALL_SYSBUF || !x86_syscall_may_change_files(d) ||
+	    !recorder_shared_any(r))
 		return false;
-	/*
-	 * A write to a stream or a terminal (a program's output) leaves files
-	 * alone. rewind's own calls (d NULL) keep their snapshots: skipping
-	 * them made a third of chaos replays of proc_shared_file miss an
-	 * execution point (its expected memory differed), for a reason not
-	 * found yet.
-	 */
+	/* A write to a stream or a terminal (a program's output) leaves files alone. */
 	if (d && (d->flags & (SYSF_WRITES_FD | SYSF_COPIES_TO_FD | SYSF_CHANGES_FILE)) ==
 		     SYSF_WRITES_FD)
 		return !writes_no_file(t, (int)args[0]);

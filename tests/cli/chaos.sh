@@ -8,8 +8,8 @@
 # sent to end the child's slice (they failed there, and the recording
 # hung), and every recording replays. Processes that share a file's
 # mappings and write it, preempted at random: every recording replays (a
-# change of when the recorder snapshots those mappings made a third of
-# them miss an execution point).
+# fork's child has none of its parent's shared file pages mapped, and a
+# point that took them for zeros was missed in a third of these replays).
 # usage: chaos.sh RACY_COUNTER_PROGRAM THREAD_VFORK_COUNTER_PROGRAM SHARED_FILE_PROGRAM
 . "$(dirname "$0")/lib.sh"
 lost_runs=0
