@@ -221,6 +221,8 @@ static void print_text(const struct trace_event *ev, bool regs)
 		printf("  output %zu bytes to fd %d", ev->output_len, ev->output_fd);
 	if (ev->flags & EVF_RSEQ_CS)
 		printf("  in rseq critical section (aborted)");
+	if (ev->runtime_us)
+		printf("  ran %.3f ms since its last point", (double)ev->runtime_us / 1000);
 	printf("  rip 0x%" PRIx64, ev->regs[X86_RIP]);
 	if (regs)
 		for (int i = 0; i < X86_NREGS; i++)
@@ -251,8 +253,11 @@ static void print_json(const struct trace_event *ev)
 	       mem_bytes(ev));
 	for (size_t i = 0; i < ev->nxblocks; i++)
 		printf("%s\"%s\"", i ? "," : "", x86_xsave_component_name(ev->xblocks[i].block));
-	printf("],\"output_bytes\":%zu,\"rseq_cs\":%s,\"regs\":{", ev->output_len,
+	printf("],\"output_bytes\":%zu,\"rseq_cs\":%s,", ev->output_len,
 	       ev->flags & EVF_RSEQ_CS ? "true" : "false");
+	if (ev->runtime_us)
+		printf("\"runtime_us\":%" PRIu64 ",", ev->runtime_us);
+	printf("\"regs\":{");
 	for (int i = 0; i < X86_NREGS; i++)
 		printf("%s\"%s\":%" PRIu64, i ? "," : "", x86_reg_name(i), ev->regs[i]);
 	printf("},\"maps\":[");

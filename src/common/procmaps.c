@@ -55,6 +55,22 @@ int procmaps_read(pid_t pid, struct procmap **out)
 	return (int)n;
 }
 
+uint64_t proc_runtime_ns(pid_t tid)
+{
+	char path[64];
+	unsigned long long ns = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(f);
+	return ns;
+}
+
 uint64_t procstatus_mask(pid_t pid, const char *key)
 {
 	char path[64], line[256];

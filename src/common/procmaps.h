@@ -21,5 +21,7 @@ int procmaps_read(pid_t pid, struct procmap **out);
  * "SigIgn:", ...); 0 if the file or the line is missing.
  */
 uint64_t procstatus_mask(pid_t pid, const char *key);
+/* The CPU time thread tid has run, in ns (/proc/TID/schedstat); 0 if it cannot be read. */
+uint64_t proc_runtime_ns(pid_t tid);
 
 #endif

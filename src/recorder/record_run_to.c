@@ -26,6 +26,7 @@
 #include "arch/x86_64/run_to.h"
 #include "arch/x86_64/syscall_table.h"
 #include "common/log.h"
+#include "common/procmaps.h"
 #include "recorder/recorder.h"
 
 /* Single steps to look for a site: a few are the rule; a rep-prefixed copy may need more. */
@@ -302,6 +303,13 @@ int recorder_add_fingerprint(struct recorder *r, struct recorder_task *t,
 	uint64_t start = regs[X86_RSP] - STACK_BELOW;
 	size_t got = tracee_read_mem_partial(&t->t, start, window, sizeof(window));
 
+	uint64_t ran = proc_runtime_ns(t->t.tid);
+
+	/* How long replay may run the thread to the point before it calls that a divergence. */
+	trace_event_add_runtime(&r->eb, ran > t->point_runtime_ns
+						? (ran - t->point_runtime_ns) / 1000 + 1
+						: 1);
+	t->point_runtime_ns = ran;
 	find_expect_holes(r, t);
 	if (got)
 		recorder_add_expect(r, start, window, got);

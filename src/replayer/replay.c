@@ -352,7 +352,8 @@ static void kick(void *arg)
 		return;
 	kick_due = 0;
 	if (r->hooks.in_stretch &&
-	    !(r->hooks.poll_interrupt && r->hooks.poll_interrupt(r->hooks.poll_arg)))
+	    !(r->hooks.poll_interrupt && r->hooks.poll_interrupt(r->hooks.poll_arg)) &&
+	    !(r->hooks.stretch_overdue = replayer_stretch_overdue(r)))
 		return;
 	if (!r->tasks.cur->t.kick_pending && syscall(SYS_tkill, r->tasks.cur->t.tid, SIGSTOP) == 0)
 		r->tasks.cur->t.kick_pending = true;
@@ -610,6 +611,9 @@ int replay_autopilot(const struct replay_options *o)
 	err = replayer_open(&r, o);
 	rw_progress_begin(&meter, "replaying", o->last_event);
 	r.hooks.progress = &meter;
+	/* Once a second: a thread that never reaches its execution point is found out. */
+	if (!err && (err = replayer_enable_kicks(&r, 1000)) < 0)
+		rw_error("cannot arm the replay's timer: %s", strerror(-err));
 	if (!err)
 		err = replayer_run(&r, REPLAY_MODE_CONTINUE, &stop, NULL, NULL);
 	rw_progress_end(&meter);

@@ -351,6 +351,15 @@ struct replay_hooks {
 	/* The last interruption came while running a thread to an execution point. */
 	bool kick_in_stretch;
 	/*
+	 * The run to an execution point (event stretch_seq, live thread
+	 * stretch_tid, its CPU time stretch_start_ns then) has gone on far
+	 * longer than the recording's (replayer_stretch_overdue): the timer
+	 * interrupts it, and the divergence is reported.
+	 */
+	uint64_t stretch_seq, stretch_start_ns;
+	pid_t stretch_tid;
+	bool stretch_overdue;
+	/*
 	 * A thread runs to an execution point now: an interruption there takes
 	 * no checkpoint, so the timer interrupts it only for the debugger's ^C.
 	 */
@@ -481,6 +490,12 @@ int replayer_set_breakpoint(struct replayer *r, uint64_t addr, bool insert);
  * quiet), calling r->on_kick there: checkpoints in long stretches without
  * events, and gdb's ^C answered there. 0 or negative errno.
  */
+/*
+ * Whether the current task's run to its execution point has taken more CPU
+ * time than its recording allows: 5 s, and 20 times what the thread ran
+ * there while recorded (run_to.c). A trace without those times: never.
+ */
+bool replayer_stretch_overdue(struct replayer *r);
 int replayer_enable_kicks(struct replayer *r, unsigned ms);
 /*
  * Z2-Z4: a watchpoint on [addr, addr+len) in the CPU's debug registers.

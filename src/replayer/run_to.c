@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -504,6 +505,54 @@ static int breakpoint_at_point(struct replayer *r, struct hunt *h)
 	return regs[X86_RIP] == h->site ? is_the_point(r, h, regs) : 0;
 }
 
+bool replayer_stretch_overdue(struct replayer *r)
+{
+	const struct replay_hooks *k = &r->hooks;
+	uint64_t now, limit = 5000000000ull + 20000 * r->ev.runtime_us;
+
+	if (!r->ev.runtime_us || k->stretch_seq != r->ev.seq ||
+	    k->stretch_tid != r->tasks.cur->t.tid)
+		return false;
+	now = proc_runtime_ns(k->stretch_tid);
+	return now > k->stretch_start_ns && now - k->stretch_start_ns > limit;
+}
+
+/*
+ * The thread's CPU time counts from its first run to this point on. Not
+ * while the debugger steps: each step traps, and a line's loop stepped
+ * through may take seconds of it with no divergence.
+ */
+static void watch_stretch(struct replayer *r, pid_t tid)
+{
+	struct replay_hooks *k = &r->hooks;
+
+	if (r->debug.mode == REPLAY_MODE_STEP) {
+		k->stretch_tid = 0;
+	} else if (k->stretch_seq != r->ev.seq || k->stretch_tid != tid) {
+		k->stretch_seq = r->ev.seq;
+		k->stretch_tid = tid;
+		k->stretch_start_ns = proc_runtime_ns(tid);
+	}
+	k->stretch_overdue = false;
+}
+
+/* Where the thread is now, against the point: the divergence of a run that never gets there. */
+static int overdue(struct replayer *r, struct hunt *h)
+{
+	uint64_t regs[X86_NREGS];
+	char what[160];
+	int err;
+
+	if ((err = leave_trampoline(r, h)) < 0 || (err = tracee_get_regs(&r->tasks.cur->t, regs)) < 0)
+		return err;
+	snprintf(what, sizeof(what),
+		 "the thread ran %.1f s of CPU time towards its execution point, recorded %.3f s, "
+		 "and never reached it",
+		 (double)(proc_runtime_ns(r->hooks.stretch_tid) - r->hooks.stretch_start_ns) / 1e9,
+		 (double)r->ev.runtime_us / 1e6);
+	return replayer_diverged(r, r->ev.regs, regs, what);
+}
+
 int replayer_run_to_point(struct replayer *r)
 {
 	struct tracee *t = &r->tasks.cur->t;
@@ -520,6 +569,7 @@ int replayer_run_to_point(struct replayer *r)
 	}
 	h.likely = changed_regs(regs, r->ev.regs);
 	seed_words(r, &h);
+	watch_stretch(r, t->tid);
 	for (;;) {
 		bool patch = r->debug.mode != REPLAY_MODE_STEP && !breakpoint_on_site(r, &h);
 
@@ -532,6 +582,10 @@ int replayer_run_to_point(struct replayer *r)
 			if ((err = at) < 0)
 				break;
 			return arrived(r, &h);
+		}
+		if (err == REPLAY_DEBUG_STOP && r->hooks.stretch_overdue) {
+			err = overdue(r, &h);
+			break;
 		}
 		if (err == REPLAY_DEBUG_STOP) {
 			if ((err = leave_trampoline(r, &h)) < 0 || (err = hunt_teardown(r, &h)) < 0)

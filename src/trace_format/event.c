@@ -23,6 +23,7 @@ enum section_tag {
 	SEC_EXPECT = 11, /* an execution point's memory: address, bytes (2.2) */
 	SEC_PTRACE = 12, /* EV_PTRACE: operation, how replay reaches a stop (2.3) */
 	SEC_ATTACH = 13, /* EV_EXEC with EVF_ATTACH, EV_THREAD: state found at attach (2.4) */
+	SEC_RUNTIME = 14, /* a run-to point: the thread's CPU time since its previous one (2.5) */
 };
 
 /* Sanity limits for decoding untrusted input. */
@@ -156,6 +157,12 @@ void trace_event_add_signal(struct trace_event_builder *b, int signo)
 	rw_buf_put_varint(&b->sections, (uint64_t)signo);
 }
 
+void trace_event_add_runtime(struct trace_event_builder *b, uint64_t us)
+{
+	rw_buf_put_u8(&b->sections, SEC_RUNTIME);
+	rw_buf_put_varint(&b->sections, us);
+}
+
 void trace_event_add_ptrace(struct trace_event_builder *b, uint8_t op, uint8_t reach)
 {
 	rw_buf_put_u8(&b->sections, SEC_PTRACE);
@@ -261,6 +268,8 @@ void trace_event_builder_load(struct trace_event_builder *b, const struct trace_
 		trace_event_add_expect(b, ev->expect[i].addr, ev->expect[i].data, ev->expect[i].len);
 	if (ev->attach)
 		trace_event_add_attach(b, ev->attach);
+	if (ev->runtime_us)
+		trace_event_add_runtime(b, ev->runtime_us);
 }
 
 void trace_event_add_siginfo(struct trace_event_builder *b, const void *siginfo, size_t len)
@@ -448,6 +457,9 @@ static int decode_field_section(struct rw_cursor *c, uint8_t tag, struct trace_e
 		    ev->ptrace_reach > PTRACE_REACH_STEP)
 			return fail(err, errlen, "bad ptrace section");
 		return 0;
+	case SEC_RUNTIME:
+		ev->runtime_us = rw_get_varint(c);
+		return c->bad ? fail(err, errlen, "bad runtime section") : 0;
 	case SEC_ATTACH:
 		if (ev->attach || decode_attach(c, &a->attach) < 0)
 			return fail(err, errlen, "bad attach section");

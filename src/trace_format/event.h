@@ -194,6 +194,8 @@ struct trace_event {
 	struct trace_map *maps;
 	struct trace_xblock *xblocks;
 	const struct trace_attach *attach; /* EV_EXEC with EVF_ATTACH, EV_THREAD (2.4) */
+	/* A run-to point: CPU time the thread ran since its previous one, in µs; 0: none (2.5). */
+	uint64_t runtime_us;
 };
 
 /* Per-thread register history for delta encoding; one per writer and per reader. */
@@ -238,6 +240,7 @@ void trace_event_add_exit(struct trace_event_builder *b, int wait_status);
 void trace_event_add_child(struct trace_event_builder *b, uint32_t tid, uint64_t clone_flags);
 void trace_event_add_signal(struct trace_event_builder *b, int signo);
 void trace_event_add_ptrace(struct trace_event_builder *b, uint8_t op, uint8_t reach);
+void trace_event_add_runtime(struct trace_event_builder *b, uint64_t us);
 void trace_event_add_siginfo(struct trace_event_builder *b, const void *siginfo, size_t len);
 void trace_event_add_attach(struct trace_event_builder *b, const struct trace_attach *a);
 void trace_event_add_expect(struct trace_event_builder *b, uint64_t addr, const void *p,

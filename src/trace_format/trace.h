@@ -24,7 +24,7 @@
 
 #define TRACE_MAGIC	    "RWNDTRC\0" /* 8 bytes at offset 0 */
 #define TRACE_VERSION_MAJOR 2
-#define TRACE_VERSION_MINOR 4
+#define TRACE_VERSION_MINOR 5
 /* Largest record payload trace_writer_add accepts (a chunk holds at most 256 MiB). */
 #define TRACE_RECORD_MAX (255u << 20)
 

@@ -97,6 +97,7 @@ static void test_interleaved_tasks(void)
 		if (ev[i].has_page) {
 			b.flags |= EVF_EXEC_POINT;
 			trace_event_add_mem(&b, 0x7000, ev[i].page, sizeof(ev[i].page));
+			trace_event_add_runtime(&b, 123456789 + i);
 		}
 		if (ev[i].kind == EV_EXIT)
 			trace_event_add_exit(&b, (int)ev[i].tid << 8);
@@ -123,8 +124,10 @@ static void test_interleaved_tasks(void)
 			CHECK(d.nmem == 1 && d.mem[0].addr == 0x7000 &&
 				  d.mem[0].len == sizeof(ev[i].page) &&
 				  !memcmp(d.mem[0].data, ev[i].page, sizeof(ev[i].page)) &&
-				  (d.flags & EVF_EXEC_POINT),
-			      "event %zu: EV_SCHED pages or flags lost", i);
+				  (d.flags & EVF_EXEC_POINT) && d.runtime_us == 123456789 + i,
+			      "event %zu: EV_SCHED pages, flags or CPU time lost", i);
+		if (!ev[i].has_page)
+			CHECK(!d.runtime_us, "event %zu: a CPU time it was not given", i);
 		if (ev[i].kind == EV_EXIT)
 			CHECK(d.exit_status == (int)ev[i].tid << 8, "event %zu: exit status 0x%x",
 			      i, d.exit_status);

@@ -138,10 +138,11 @@ static void read_back(const char *path, const char *what)
 			CHECK(kind == (i ? 14u : 10u) && len == 4, "%s: record %u is of kind %u",
 			      what, i, kind);
 		} else {
-			bool ok = kind == TRACE_REC_BLOB &&
-				  trace_blob_decode(payload, len, &h, &total, &off, &data, &dlen) == 0 &&
-				  rw_hash_eq(h, hash) && total == FILE_SIZE && off == want_off &&
-				  !memcmp(data, contents + off, dlen);
+			bool ok =
+			    kind == TRACE_REC_BLOB &&
+			    trace_blob_decode(payload, len, &h, &total, &off, &data, &dlen) == 0 &&
+			    rw_hash_eq(h, hash) && total == FILE_SIZE && off == want_off &&
+			    !memcmp(data, contents + off, dlen);
 
 			CHECK(ok, "%s: record %u is not the file's bytes at %llu", what, i,
 			      (unsigned long long)want_off);
@@ -184,7 +185,8 @@ int main(void)
 		int fd = open(entry, O_WRONLY);
 		uint8_t byte = saved[saved_len / 2] ^ 1;
 
-		CHECK(fd >= 0 && pwrite(fd, &byte, 1, (off_t)(saved_len / 2)) == 1, "entry damaged");
+		CHECK(fd >= 0 && pwrite(fd, &byte, 1, (off_t)(saved_len / 2)) == 1,
+		      "entry damaged");
 		close(fd);
 	}
 	CHECK(write_from_entry(b, entry, src) == 0, "a trace from a damaged entry");
@@ -210,7 +212,8 @@ int main(void)
 	contents[5] ^= 1;
 	put_file(other, contents, FILE_SIZE);
 	contents[5] ^= 1;
-	CHECK(write_from_entry(b, entry, other) == -EIO, "a changed file was stored under its hash");
+	CHECK(write_from_entry(b, entry, other) == -EIO,
+	      "a changed file was stored under its hash");
 	free(saved);
 
 	unlink(a);
