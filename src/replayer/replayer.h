@@ -492,7 +492,7 @@ int replayer_set_breakpoint(struct replayer *r, uint64_t addr, bool insert);
  */
 /*
  * Whether the current task's run to its execution point has taken more CPU
- * time than its recording allows: 5 s, and 20 times what the thread ran
+ * time than its recording allows: 5 s plus 20 times what the thread ran
  * there while recorded (run_to.c). A trace without those times: never.
  */
 bool replayer_stretch_overdue(struct replayer *r);

@@ -37,18 +37,18 @@ done
 run_status st "$REWIND" rec --seed 1 -o "$dir/bad.trace" "$1" 2>"$dir/err" >/dev/null
 [ "$st" = 2 ] && grep -q "give --chaos too" "$dir/err" || fail "--seed without --chaos: $st $(cat "$dir/err")"
 [ ! -e "$dir/bad.trace" ] || fail "a refused command line left a trace"
-for seed in 1 2 3 4; do
-	run_status st "$REWIND" rec --chaos --seed $seed -o "$dir/v.trace" "$2" >"$dir/v.out" 2>"$dir/v.err"
-	[ "$st" = 0 ] || { cat "$dir/v.err"; fail "spawning under chaos, seed $seed: rec exited $st"; }
-	run_status st "$REWIND" replay -a "$dir/v.trace" >"$dir/v.replay" 2>"$dir/v.replay.err"
-	[ "$st" = 0 ] || { cat "$dir/v.replay.err"; fail "spawning under chaos, seed $seed: replay exited $st"; }
-	cmp -s "$dir/v.out" "$dir/v.replay" || fail "spawning under chaos, seed $seed: the replay printed other things"
-done
-for seed in $(seq 12); do
-	run_status st "$REWIND" rec --chaos --seed $seed -o "$dir/f.trace" "$3" >"$dir/f.out" 2>"$dir/f.err"
-	[ "$st" = 0 ] || { cat "$dir/f.err"; fail "shared file under chaos, seed $seed: rec exited $st"; }
-	run_status st "$REWIND" replay -a "$dir/f.trace" >"$dir/f.replay" 2>"$dir/f.replay.err"
-	[ "$st" = 0 ] || { cat "$dir/f.replay.err"; fail "shared file under chaos, seed $seed: replay exited $st"; }
-	cmp -s "$dir/f.out" "$dir/f.replay" || fail "shared file under chaos, seed $seed: the replay printed other things"
-done
+# chaos_seeds WHAT PROGRAM SEED...: each seed's chaos recording replays as it ran.
+chaos_seeds() {
+	local what=$1 prog=$2 seed
+	shift 2
+	for seed in "$@"; do
+		run_status st "$REWIND" rec --chaos --seed "$seed" -o "$dir/v.trace" "$prog" >"$dir/v.out" 2>"$dir/v.err"
+		[ "$st" = 0 ] || { cat "$dir/v.err"; fail "$what, seed $seed: rec exited $st"; }
+		run_status st "$REWIND" replay -a "$dir/v.trace" >"$dir/v.replay" 2>"$dir/v.replay.err"
+		[ "$st" = 0 ] || { cat "$dir/v.replay.err"; fail "$what, seed $seed: replay exited $st"; }
+		cmp -s "$dir/v.out" "$dir/v.replay" || fail "$what, seed $seed: the replay printed other things"
+	done
+}
+chaos_seeds "spawning under chaos" "$2" 1 2 3 4
+chaos_seeds "shared file under chaos" "$3" $(seq 12)
 echo "PASS: $lost_runs of 10 chaos recordings lost updates, all replayed; spawns and a shared file under chaos replayed"

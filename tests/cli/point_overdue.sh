@@ -2,7 +2,7 @@
 # A thread that never reaches its execution point in replay (the point's
 # registers altered, so no visit of its spin matches) is reported as a
 # divergence once it has run far longer than it did while recorded (5 s
-# of CPU time, and 20 times the recorded), with the event number and the
+# of CPU time plus 20 times the recorded), with the event number and the
 # registers that differ; replay does not spin for ever, and leaves no
 # process behind. The point records the thread's CPU time (dump shows
 # it); the unaltered trace replays.
