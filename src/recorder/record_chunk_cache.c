@@ -20,18 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
-#include "common/buf.h"
 #include "common/cache_dir.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "recorder/recorder.h"
-#include "trace_format/container.h"
-#include "trace_format/event.h"
 #include "trace_format/trace.h"
 
 void recorder_chunk_cache_init(struct recorder *r)

@@ -230,8 +230,8 @@ int recorder_store_memory(struct recorder *r, struct recorder_task *t, struct tr
 	if (fd < 0)
 		err = -errno;
 	for (uint64_t off = 0; !err && off < m->end - m->start; off += RECORDER_BLOB_PIECE) {
-		size_t len =
-		    m->end - m->start - off < RECORDER_BLOB_PIECE ? m->end - m->start - off : RECORDER_BLOB_PIECE;
+		uint64_t left = m->end - m->start - off;
+		size_t len = left < RECORDER_BLOB_PIECE ? left : RECORDER_BLOB_PIECE;
 
 		if ((err = tracee_read_mem(&t->t, m->start + off, buf, len)) == 0 &&
 		    pwrite(fd, buf, len, (off_t)off) != (ssize_t)len)

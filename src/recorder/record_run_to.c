@@ -302,7 +302,6 @@ int recorder_add_fingerprint(struct recorder *r, struct recorder_task *t,
 	uint8_t window[STACK_BELOW + STACK_ABOVE];
 	uint64_t start = regs[X86_RSP] - STACK_BELOW;
 	size_t got = tracee_read_mem_partial(&t->t, start, window, sizeof(window));
-
 	uint64_t ran = proc_runtime_ns(t->t.tid);
 
 	/* How long replay may run the thread to the point before it calls that a divergence. */

@@ -163,7 +163,7 @@ static int resume(struct recorder_task *t, enum task_state state)
 
 	t->pass_sig = 0;
 	t->ticks = 0;
-	t->lone_slice = false;
+	t->lone_slice = t->lone_checked = false;
 	t->state = state;
 	err = tracee_resume_nowait(&t->t, request, sig);
 	/* Killed meanwhile (another thread's exit_group): its end is reported by waitpid. */
@@ -1040,8 +1040,10 @@ static unsigned slice_ticks(const struct recorder *r, struct recorder_task *t)
 {
 	if (t->spinning || r->chaos)
 		return 1;
-	if (t->ticks == SLICE_TICKS) /* looked at once a slice */
+	if (t->ticks >= SLICE_TICKS && !t->lone_checked) { /* looked at once a slice */
+		t->lone_checked = true;
 		t->lone_slice = alone_in_memory(r, t);
+	}
 	return t->lone_slice ? LONE_SLICE_TICKS : SLICE_TICKS;
 }
 
@@ -1066,9 +1068,9 @@ static void on_tick(struct recorder *r)
 		r->running = NULL;
 		return;
 	}
-	if (t->state == TASK_RUNNING && t->ticks >= slice_ticks(r, t) &&
-	    !t->kick_preempt &&
-	    any_ready(r) && syscall(SYS_tkill, t->t.tid, SIGSTOP) == 0)
+	/* The slice is looked at only when another task waits for it. */
+	if (t->state == TASK_RUNNING && !t->kick_preempt && any_ready(r) &&
+	    t->ticks >= slice_ticks(r, t) && syscall(SYS_tkill, t->t.tid, SIGSTOP) == 0)
 		t->kick_preempt = true;
 }
 

@@ -248,6 +248,7 @@ struct recorder_task {
 	bool spinning;
 	unsigned ticks;	   /* scheduler ticks since it was last resumed */
 	bool lone_slice;   /* this slice is a lone process's (record_sched.c) */
+	bool lone_checked; /* lone_slice was looked at this slice */
 	uint64_t point_runtime_ns; /* its CPU time at its last run-to point (record_run_to.c) */
 	uint8_t *xsave_prev, *xsave_cur;
 	size_t xsave_prev_len; /* bytes the kernel gave for xsave_prev */

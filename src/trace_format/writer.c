@@ -618,9 +618,19 @@ int trace_writer_cut(struct trace_writer *w)
 	return w->chunk_records ? hand_over(w) : 0;
 }
 
+/* A capture into fd, the temporary file tmp, to be named path. */
+static struct writer_capture *capture_new(int fd, const char *tmp, const char *path)
+{
+	struct writer_capture *c = xcalloc(1, sizeof(*c));
+
+	c->fd = fd;
+	c->tmp = xstrdup(tmp);
+	c->path = xstrdup(path);
+	return c;
+}
+
 int trace_writer_capture_begin(struct trace_writer *w, int fd, const char *tmp, const char *path)
 {
-	struct writer_capture *c;
 	int err = trace_writer_cut(w); /* what was added before is not the capture's */
 
 	if (err || w->capture) {
@@ -628,11 +638,7 @@ int trace_writer_capture_begin(struct trace_writer *w, int fd, const char *tmp, 
 		unlink(tmp);
 		return err;
 	}
-	c = xcalloc(1, sizeof(*c));
-	c->fd = fd;
-	c->tmp = xstrdup(tmp);
-	c->path = xstrdup(path);
-	w->capture = c;
+	w->capture = capture_new(fd, tmp, path);
 	return 0;
 }
 
@@ -764,18 +770,13 @@ static int put_chunks(struct trace_writer *w, const uint8_t *p, size_t len, uint
 /* Worker side: a new store entry at path, written as the chunks go (NULL: none). */
 static struct writer_capture *capture_open(const char *path)
 {
-	struct writer_capture *c;
 	char tmp[PATH_MAX];
 	int fd;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid()) >= (int)sizeof(tmp) ||
 	    (fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
 		return NULL;
-	c = xcalloc(1, sizeof(*c));
-	c->fd = fd;
-	c->tmp = xstrdup(tmp);
-	c->path = xstrdup(path);
-	return c;
+	return capture_new(fd, tmp, path);
 }
 
 /*
